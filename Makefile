@@ -1,0 +1,108 @@
+# dnsprop: DNS propagation measurement and load-test harness.
+#
+#   make            build ./dnsprop (strict warnings, -Werror)
+#   make deps       install the Debian packages the project needs (root)
+#   make test       deps, then unit tests and integration tests against a
+#                   real lab of nameservers, under ASan+UBSan
+#   make run        deps, start the lab, run the quickstart probes
+#   make bench      probe engine against dnsperf on a real Knot server
+#   make asan/tsan  sanitized binaries ./dnsprop-asan, ./dnsprop-tsan
+#   make format / format-check
+
+CC      ?= cc
+PKGS    := libcares jansson
+TESTPKG := criterion
+# libcsv ships no pkg-config file on Debian 12; fall back to -lcsv.
+CSV_CFLAGS := $(shell pkg-config --cflags libcsv 2>/dev/null)
+CSV_LIBS   := $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align \
+           -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
+           -Wformat=2 -Wvla -Wundef -Wno-missing-field-initializers
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -MMD -MP \
+              $(PKG_CFLAGS) $(CSV_CFLAGS)
+LDLIBS  := $(PKG_LIBS) $(CSV_LIBS) -lpthread -lm
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+TSAN_FLAGS := -O1 -g -fsanitize=thread
+
+LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c \
+           probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
+           probes/heap.c probes/pool.c
+CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c
+TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
+
+B := build
+
+.PHONY: all deps asan tsan test unit integration run bench format format-check \
+        clean lab-up lab-down check-deps
+all: dnsprop
+
+# --- objects per variant -------------------------------------------------
+$(B)/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(B)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(B)/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
+
+objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
+
+dnsprop: $(call objs,rel,$(LIB_SRC) $(CLI_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+dnsprop-asan: $(call objs,asan,$(LIB_SRC) $(CLI_SRC))
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+dnsprop-tsan: $(call objs,tsan,$(LIB_SRC) $(CLI_SRC))
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS)
+asan: dnsprop-asan
+tsan: dnsprop-tsan
+
+TEST_LIBS := $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
+$(B)/test-unit-asan: $(call objs,asan,$(LIB_SRC) $(TEST_UNIT_SRC))
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(B)/test-int-asan: $(call objs,asan,$(LIB_SRC) $(TEST_INT_SRC) tests/integration/labenv.c)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(B)/test-int-tsan: $(call objs,tsan,$(LIB_SRC) $(TEST_INT_SRC) tests/integration/labenv.c)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(B)/probe-bench: $(call objs,rel,$(LIB_SRC) tests/bench/probe_bench.c)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- dependencies --------------------------------------------------------
+deps:
+	@tests/deps.sh
+
+# --- tests ---------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory all dnsprop-asan $(B)/test-unit-asan \
+	    $(B)/test-int-asan $(B)/test-int-tsan
+	@tests/run-tests.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tests/quickstart.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(B)/probe-bench
+	@tests/bench/bench.sh
+
+# --- style ---------------------------------------------------------------
+FMT_SRC = $(wildcard harness/*.[ch] probes/*.[ch] storage/*.[ch] plot/*.[ch] \
+          tests/*/*.[ch])
+format:
+	clang-format -i $(FMT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FMT_SRC)
+
+clean:
+	rm -rf $(B) dnsprop dnsprop-asan dnsprop-tsan
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,19 @@
+/*
+ * cmd: the dnsprop subcommands. Each takes argc/argv after the subcommand
+ * name (argv[0] is the subcommand) and returns the process exit status.
+ */
+#ifndef DP_CMD_H
+#define DP_CMD_H
+
+/* Exit statuses shared by the subcommands (sysexits.h for usage). */
+#define DP_EXIT_OK      0
+#define DP_EXIT_TIMEOUT 1
+#define DP_EXIT_ERROR   2
+#define DP_EXIT_USAGE   64
+#define DP_EXIT_SIGNAL  130
+
+#define DNSPROP_VERSION "0.1.0"
+
+int cmd_probe(int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * dnsprop: command-line entry point. Dispatches to the subcommands; only
+ * this file and the subcommands decide the exit status.
+ */
+#include <ares.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cmd.h"
+#include "harness/log.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: dnsprop COMMAND [OPTIONS]\n"
+               "\n"
+               "Measure how long DNS changes take to reach nameservers.\n"
+               "\n"
+               "commands:\n"
+               "  probe     poll nameservers until a condition holds, print durations\n"
+               "  version   print the version\n"
+               "  help      this text; 'dnsprop COMMAND --help' for a command\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+    int ret;
+
+    if (argc < 2) {
+        usage(stderr);
+        return DP_EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return DP_EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("dnsprop %s (c-ares %s)\n", DNSPROP_VERSION, ares_version(NULL));
+        return DP_EXIT_OK;
+    }
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+        log_err("cannot initialise c-ares");
+        return DP_EXIT_ERROR;
+    }
+    if (strcmp(cmd, "probe") == 0) {
+        ret = cmd_probe(argc - 1, argv + 1);
+    } else {
+        fprintf(stderr, "dnsprop: unknown command '%s'\n\n", cmd);
+        usage(stderr);
+        ret = DP_EXIT_USAGE;
+    }
+    ares_library_cleanup();
+    return ret;
+}

@@ -1,0 +1,17 @@
+/*
+ * numparse: strict number parsing for user input (no atoi: the whole
+ * string must be a number, in range, or the call fails with DP_EPARSE or
+ * DP_ERANGE and leaves *out untouched).
+ */
+#ifndef DP_NUMPARSE_H
+#define DP_NUMPARSE_H
+
+#include <stdint.h>
+
+int numparse_u64(const char *s, uint64_t max, uint64_t *out);
+int numparse_u32(const char *s, uint32_t *out);
+int numparse_u16(const char *s, uint16_t *out);
+/* A finite double in [min, max]. */
+int numparse_double(const char *s, double min, double max, double *out);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * timebase: the two clocks dnsprop uses.
+ *
+ * Scheduling, timeouts and durations use CLOCK_MONOTONIC, so a step of
+ * the wall clock during a campaign cannot corrupt them. Stored timestamps
+ * (start_time, observed_at) are wall-clock (CLOCK_REALTIME, NTP
+ * disciplined); a realtime instant is mapped to the monotonic clock once,
+ * when a request is submitted, and back once per result.
+ */
+#ifndef DP_TIMEBASE_H
+#define DP_TIMEBASE_H
+
+#include <stdint.h>
+
+/* Nanoseconds on the monotonic clock. */
+int64_t timebase_mono_ns(void);
+/* Nanoseconds since the epoch on the realtime clock. */
+int64_t timebase_real_ns(void);
+/* Seconds since the epoch on the realtime clock, as a double. */
+double timebase_real_s(void);
+/* Map a realtime instant (epoch seconds) to the monotonic clock, using a
+ * fresh reading of both clocks. */
+int64_t timebase_real_to_mono(double epoch_s);
+/* Map a monotonic instant to epoch seconds. */
+double timebase_mono_to_real(int64_t mono_ns);
+
+#define TB_NS_PER_S  INT64_C(1000000000)
+#define TB_NS_PER_MS INT64_C(1000000)
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * dnsmsg: probe query construction and answer parsing (see dnsmsg.h).
+ * Message layout per RFC 1035 section 4.1.
+ */
+#include <ares.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/errcode.h"
+#include "probes/dnsmsg.h"
+#include "probes/rdata.h"
+
+#define CLASS_IN 1
+
+static uint16_t get16(const unsigned char *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+int dnsmsg_build_query(const char *qname, uint16_t qtype, unsigned char *buf,
+                       size_t buflen)
+{
+    int nlen;
+
+    if (buflen < DNSMSG_HDR_LEN + 4 + 1)
+        return DP_ERANGE;
+    memset(buf, 0, DNSMSG_HDR_LEN);
+    /* id 0 (c-ares assigns a random one), QR=0 OPCODE=QUERY, RD=0. */
+    buf[5] = 1; /* QDCOUNT = 1 */
+    nlen = rdata_name_to_wire(qname, buf + DNSMSG_HDR_LEN, buflen - DNSMSG_HDR_LEN - 4);
+    if (nlen < 0)
+        return nlen;
+    buf[DNSMSG_HDR_LEN + nlen] = (unsigned char)(qtype >> 8);
+    buf[DNSMSG_HDR_LEN + nlen + 1] = (unsigned char)(qtype & 0xff);
+    buf[DNSMSG_HDR_LEN + nlen + 2] = 0;
+    buf[DNSMSG_HDR_LEN + nlen + 3] = CLASS_IN;
+    return DNSMSG_HDR_LEN + nlen + 4;
+}
+
+/* Decompress and canonicalise the name at *off; advance *off past it. */
+static int read_name(const unsigned char *msg, size_t len, size_t *off, char *out,
+                     size_t outlen)
+{
+    char *s = NULL;
+    long used = 0;
+    int ret;
+
+    if (*off >= len)
+        return DP_EMALFORMED;
+    if (ares_expand_name(msg + *off, msg, (int)len, &s, &used) != ARES_SUCCESS)
+        return DP_EMALFORMED;
+    ret = rdata_name_canon(s[0] == '\0' ? "." : s, out, outlen);
+    ares_free_string(s);
+    if (ret < 0)
+        return DP_EMALFORMED;
+    *off += (size_t)used;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_value(dnsmsg_answer_t *out, size_t *cap, char *v)
+{
+    if (out->nvalues == *cap) {
+        size_t ncap = *cap == 0 ? 4 : *cap * 2;
+        char **nv = realloc(out->values, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            free(v);
+            return -ENOMEM;
+        }
+        out->values = nv;
+        *cap = ncap;
+    }
+    out->values[out->nvalues++] = v;
+    return 0;
+}
+
+/* Sort and drop duplicates: an RRset is a set (RFC 2181 section 5). */
+static void uniq_values(dnsmsg_answer_t *out)
+{
+    size_t i;
+    size_t w = 0;
+
+    if (out->nvalues < 2)
+        return;
+    qsort(out->values, out->nvalues, sizeof(char *), cmp_str);
+    for (i = 0; i < out->nvalues; i++) {
+        if (w > 0 && strcmp(out->values[w - 1], out->values[i]) == 0) {
+            free(out->values[i]);
+            continue;
+        }
+        out->values[w++] = out->values[i];
+    }
+    out->nvalues = w;
+}
+
+int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
+                 uint16_t qtype, bool want_values, dnsmsg_answer_t *out)
+{
+    char name[RDATA_NAME_TEXT_MAX];
+    size_t off = DNSMSG_HDR_LEN;
+    size_t cap = 0;
+    unsigned qd;
+    unsigned i;
+    int ret = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (msg == NULL || len < DNSMSG_HDR_LEN)
+        return DP_EMALFORMED;
+    out->id = get16(msg);
+    out->aa = (msg[2] & 0x04) != 0;
+    out->tc = (msg[2] & 0x02) != 0;
+    out->rcode = msg[3] & 0x0f;
+    qd = get16(msg + 4);
+    out->ancount = get16(msg + 6);
+    if ((msg[2] & 0x80) == 0)
+        return DP_EMALFORMED; /* not a response */
+
+    for (i = 0; i < qd; i++) {
+        ret = read_name(msg, len, &off, name, sizeof(name));
+        if (ret < 0 || off + 4 > len)
+            goto bad;
+        if (i == 0 && strcmp(name, qname_canon) == 0 && get16(msg + off) == qtype &&
+            get16(msg + off + 2) == CLASS_IN)
+            out->qmatch = true;
+        off += 4;
+    }
+
+    /* RFC 1034 4.3.2: the answer section holds the RRset of the QNAME (and
+     * a CNAME chain); we look at the QNAME's own RRs only. */
+    for (i = 0; i < out->ancount; i++) {
+        uint16_t type, klass, rdlen;
+        bool owner_match;
+
+        ret = read_name(msg, len, &off, name, sizeof(name));
+        if (ret < 0 || off + 10 > len)
+            goto bad;
+        type = get16(msg + off);
+        klass = get16(msg + off + 2);
+        rdlen = get16(msg + off + 8);
+        off += 10;
+        if (off + rdlen > len)
+            goto bad;
+        owner_match = klass == CLASS_IN && strcmp(name, qname_canon) == 0;
+        if (owner_match && type == qtype) {
+            out->nmatch++;
+            if (type == RDATA_T_SOA) {
+                /* SOA RDATA: MNAME RNAME SERIAL ... (RFC 1035 3.3.13). */
+                size_t p = off;
+                ret = read_name(msg, len, &p, name, sizeof(name));
+                if (ret == 0)
+                    ret = read_name(msg, len, &p, name, sizeof(name));
+                if (ret < 0 || p + 20 > off + rdlen)
+                    goto bad;
+                out->have_soa = true;
+                out->soa_serial = get32(msg + p);
+            }
+            if (want_values) {
+                char *v = NULL;
+                ret = rdata_from_wire(type, msg, len, msg + off, rdlen, &v);
+                if (ret == 0)
+                    ret = add_value(out, &cap, v);
+                if (ret == DP_EMALFORMED)
+                    goto bad;
+                if (ret < 0)
+                    goto fail;
+            }
+        } else if (owner_match && type == RDATA_T_CNAME) {
+            out->have_cname = true;
+        }
+        off += rdlen;
+    }
+    uniq_values(out);
+    return 0;
+bad:
+    ret = DP_EMALFORMED;
+fail:
+    dnsmsg_answer_clear(out);
+    return ret;
+}
+
+void dnsmsg_answer_clear(dnsmsg_answer_t *ans)
+{
+    size_t i;
+
+    for (i = 0; i < ans->nvalues; i++)
+        free(ans->values[i]);
+    free(ans->values);
+    ans->values = NULL;
+    ans->nvalues = 0;
+}

@@ -1,0 +1,1181 @@
+/*
+ * pool: the probe engine (see pool.h).
+ *
+ * Layout: probe_pool_t holds N workers. A worker is a thread with an epoll
+ * instance, an eventfd for wake-ups, an inbox of submitted polls (mutex),
+ * its channels (one c-ares channel per nameserver), a min-heap of polls
+ * keyed by their next event (query due or deadline), and statistics only
+ * it writes (read with relaxed atomics, merged in probe_pool_stats).
+ *
+ * c-ares 1.18 computes its own next timeout by walking every outstanding
+ * query (ares_timeout is O(n)); instead each channel keeps its in-flight
+ * queries in send order, so the oldest one tells when c-ares must be
+ * called to expire queries: O(1) per loop.
+ */
+#include <ares.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "harness/errcode.h"
+#include "harness/log.h"
+#include "harness/timebase.h"
+#include "probes/dnsmsg.h"
+#include "probes/heap.h"
+#include "probes/pool.h"
+
+#define LAG_BUCKET_NS  (25 * 1000)  /* 25 us */
+#define LAG_BUCKETS    4000         /* up to 100 ms; beyond goes to the last */
+#define MAX_EVENTS     256
+#define QBUF_MAX       (DNSMSG_HDR_LEN + 255 + 4)
+
+struct worker;
+struct chan;
+
+typedef struct poll {
+    heap_node_t hn;          /* first: heap nodes map back to polls */
+    struct chan *ch;
+    char *id;
+    uint64_t tag;
+    char *qname;
+    uint16_t qtype;
+    bool is_zone;
+    bool done;
+    cond_spec_t spec;
+    char **want;             /* owned storage behind spec.values */
+    unsigned char *qbuf;
+    int qlen;
+    double start_time;
+    int64_t start_mono;
+    int64_t deadline;
+    int64_t next_send;
+    int64_t period;
+    /* progress */
+    uint32_t queries;
+    uint32_t answers;
+    uint32_t inflight;
+    uint32_t n_refused;      /* REFUSED or NOTAUTH */
+    uint32_t n_servfail;
+    uint32_t n_malformed;
+    int last_rcode;
+    int last_status;         /* c-ares status of the last failed query */
+    bool have_unsat;
+    int64_t last_unsat_send;
+    bool have_serial;
+    uint32_t serial;
+    char **obs;
+    size_t nobs;
+    unsigned obs_nmatch;
+} poll_t;
+
+typedef struct qctx {
+    poll_t *p;
+    struct chan *ch;
+    int64_t sent;
+    int64_t deadline;
+    struct qctx *prev;
+    struct qctx *next;
+} qctx_t;
+
+typedef struct chan {
+    struct worker *w;
+    ares_channel ares;
+    probe_ns_t ns;
+    qctx_t *head;            /* in-flight queries, oldest first */
+    qctx_t *tail;
+    unsigned inflight;
+} chan_t;
+
+/* Counters written by the owning worker only. */
+typedef struct {
+    _Atomic uint64_t completed, timeouts, errors, cancelled;
+    _Atomic uint64_t queries, answers, query_timeouts, query_errors, malformed;
+    _Atomic uint64_t skipped_slots, deferred;
+    _Atomic uint64_t lag_samples, lag_max_ns;
+    _Atomic uint32_t lag[LAG_BUCKETS];
+} wstats_t;
+
+typedef struct worker {
+    probe_pool_t *pool;
+    pthread_t thread;
+    bool started;
+    int epfd;
+    int evfd;
+    pthread_mutex_t mu;      /* guards inbox and stop */
+    poll_t **inbox;
+    size_t ninbox;
+    size_t inbox_cap;
+    bool stop;
+    heap_t heap;
+    chan_t **chans;
+    size_t nchans;
+    chan_t **fdtab;          /* socket fd -> channel */
+    size_t fdtab_len;
+    qctx_t *free_q;          /* recycled query contexts */
+    wstats_t st;
+} worker_t;
+
+typedef struct rnode {
+    probe_result_t r;
+    struct rnode *next;
+} rnode_t;
+
+struct probe_pool {
+    worker_t *w;
+    unsigned nw;
+    atomic_uint rr;          /* round-robin over workers */
+    atomic_uint_fast64_t submitted;
+    int64_t query_timeout_ns;
+    unsigned max_inflight;
+    probe_result_cb cb;
+    void *cb_arg;
+    pthread_mutex_t qmu;     /* result queue */
+    pthread_cond_t qcond;
+    rnode_t *qhead;
+    rnode_t *qtail;
+    atomic_bool stopping;
+    bool stopped;
+};
+
+static inline void st_inc(_Atomic uint64_t *c, uint64_t n)
+{
+    /* single writer: a relaxed load and store, no locked instruction */
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+const char *probe_status_str(probe_status_t status)
+{
+    switch (status) {
+    case PROBE_COMPLETED:
+        return "COMPLETED";
+    case PROBE_TIMEOUT:
+        return "TIMEOUT";
+    case PROBE_ERROR:
+        return "ERROR";
+    case PROBE_CANCELLED:
+        return "CANCELLED";
+    }
+    return "UNKNOWN";
+}
+
+static void free_strv(char **v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; v != NULL && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void probe_result_clear(probe_result_t *res)
+{
+    free(res->id);
+    free(res->qname);
+    free_strv(res->values, res->nvalues);
+    res->id = NULL;
+    res->qname = NULL;
+    res->values = NULL;
+    res->nvalues = 0;
+}
+
+static void poll_free(poll_t *p)
+{
+    free(p->id);
+    free(p->qname);
+    free_strv(p->want, p->spec.nvalues);
+    free(p->qbuf);
+    free_strv(p->obs, p->nobs);
+    free(p);
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+static void describe_timeout(const poll_t *p, char *buf, size_t len)
+{
+    char rb[16];
+    const char *rc = p->last_rcode >= 0 ? rdata_rcode_str(p->last_rcode, rb) : "none";
+
+    switch (p->spec.kind) {
+    case COND_SERIAL_NOT_LOWER:
+        if (p->have_serial)
+            snprintf(buf, len, "serial %u is still lower than %u", p->serial,
+                     p->spec.serial);
+        else
+            snprintf(buf, len, "no SOA for the zone in the answers (last rcode %s)", rc);
+        break;
+    case COND_VALUE_PRESENT:
+        snprintf(buf, len,
+                 "RRset never held the expected value%s (last answer: rcode %s, %zu "
+                 "value%s)",
+                 p->spec.nvalues > 1 ? "s" : "", rc, p->nobs, p->nobs == 1 ? "" : "s");
+        break;
+    case COND_EMPTY_RESPONSE:
+        snprintf(buf, len, "name still answered (last answer: rcode %s, %u RR%s)", rc,
+                 p->obs_nmatch, p->obs_nmatch == 1 ? "" : "s");
+        break;
+    }
+}
+
+/* Status and reason of a poll that ran out of time. */
+static probe_status_t classify_timeout(const poll_t *p, char *buf, size_t len)
+{
+    if (p->answers == 0 && p->n_malformed > 0) {
+        snprintf(buf, len, "malformed: %u malformed answer%s, no valid one", p->n_malformed,
+                 p->n_malformed == 1 ? "" : "s");
+        return PROBE_ERROR;
+    }
+    if (p->answers == 0) {
+        snprintf(buf, len, "unreachable: no answer to %u quer%s (%s)", p->queries,
+                 p->queries == 1 ? "y" : "ies",
+                 p->queries == 0 ? "none sent" : ares_strerror(p->last_status));
+        return PROBE_ERROR;
+    }
+    if (p->n_refused == p->answers) {
+        snprintf(buf, len, "refused: all %u answer%s were REFUSED or NOTAUTH", p->answers,
+                 p->answers == 1 ? "" : "s");
+        return PROBE_ERROR;
+    }
+    if (p->n_servfail == p->answers) {
+        snprintf(buf, len, "servfail: all %u answer%s were SERVFAIL", p->answers,
+                 p->answers == 1 ? "" : "s");
+        return PROBE_ERROR;
+    }
+    describe_timeout(p, buf, len);
+    return PROBE_TIMEOUT;
+}
+
+static void deliver(probe_pool_t *pool, probe_result_t *r)
+{
+    rnode_t *n;
+
+    if (pool->cb != NULL) {
+        pool->cb(r, pool->cb_arg);
+        probe_result_clear(r);
+        return;
+    }
+    n = malloc(sizeof(*n));
+    if (n == NULL) {
+        log_err("out of memory: a %s result for %s is lost", probe_status_str(r->status),
+                r->qname != NULL ? r->qname : "?");
+        probe_result_clear(r);
+        return;
+    }
+    n->r = *r;
+    n->next = NULL;
+    pthread_mutex_lock(&pool->qmu);
+    if (pool->qtail != NULL)
+        pool->qtail->next = n;
+    else
+        pool->qhead = n;
+    pool->qtail = n;
+    pthread_cond_signal(&pool->qcond);
+    pthread_mutex_unlock(&pool->qmu);
+}
+
+/* Finish a poll: build and deliver its result. The poll itself is freed
+ * now, or by the last in-flight query's callback. */
+static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t observed,
+                        cond_empty_t empty, const char *reason)
+{
+    probe_result_t r;
+    int64_t lb;
+
+    memset(&r, 0, sizeof(r));
+    p->done = true;
+    heap_remove(&w->heap, &p->hn);
+    r.id = p->id;
+    p->id = NULL;
+    r.qname = p->qname;
+    p->qname = NULL;
+    r.values = p->obs;
+    r.nvalues = p->nobs;
+    p->obs = NULL;
+    p->nobs = 0;
+    r.tag = p->tag;
+    snprintf(r.ns, sizeof(r.ns), "%s", p->ch->ns.text);
+    r.qtype = p->qtype;
+    r.is_zone = p->is_zone;
+    r.cond = p->spec.kind;
+    r.status = status;
+    r.start_time = p->start_time;
+    r.queries = p->queries;
+    r.answers = p->answers;
+    r.rcode = p->last_rcode;
+    r.have_serial = p->have_serial;
+    r.serial = p->serial;
+    r.empty = empty;
+    r.duration = NAN;
+    lb = p->have_unsat ? p->last_unsat_send - p->start_mono : 0;
+    r.lower_bound = lb > 0 ? (double)lb / 1e9 : 0.0;
+    if (status == PROBE_COMPLETED) {
+        r.duration = (double)(observed - p->start_mono) / 1e9;
+        r.observed_at = p->start_time + r.duration;
+    }
+    if (reason != NULL)
+        snprintf(r.reason, sizeof(r.reason), "%s", reason);
+
+    switch (status) {
+    case PROBE_COMPLETED:
+        st_inc(&w->st.completed, 1);
+        break;
+    case PROBE_TIMEOUT:
+        st_inc(&w->st.timeouts, 1);
+        break;
+    case PROBE_ERROR:
+        st_inc(&w->st.errors, 1);
+        break;
+    case PROBE_CANCELLED:
+        st_inc(&w->st.cancelled, 1);
+        break;
+    }
+    deliver(w->pool, &r);
+    if (p->inflight == 0)
+        poll_free(p);
+}
+
+/* ---- channels and sockets ------------------------------------------------- */
+
+static int fdtab_set(worker_t *w, int fd, chan_t *ch)
+{
+    if ((size_t)fd >= w->fdtab_len) {
+        size_t n = w->fdtab_len == 0 ? 64 : w->fdtab_len;
+        chan_t **nt;
+        while (n <= (size_t)fd)
+            n *= 2;
+        nt = realloc(w->fdtab, n * sizeof(*nt));
+        if (nt == NULL)
+            return -ENOMEM;
+        memset(nt + w->fdtab_len, 0, (n - w->fdtab_len) * sizeof(*nt));
+        w->fdtab = nt;
+        w->fdtab_len = n;
+    }
+    w->fdtab[fd] = ch;
+    return 0;
+}
+
+/* c-ares tells which sockets it wants watched (ARES_OPT_SOCK_STATE_CB). */
+static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
+{
+    chan_t *ch = data;
+    worker_t *w = ch->w;
+    struct epoll_event ev;
+    bool known = (size_t)fd < w->fdtab_len && w->fdtab[fd] != NULL;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.data.fd = fd;
+    ev.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
+    if (!readable && !writable) {
+        if (known) {
+            epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+            w->fdtab[fd] = NULL;
+        }
+        return;
+    }
+    if (fdtab_set(w, fd, ch) < 0) {
+        log_err("out of memory watching socket %d", fd);
+        return;
+    }
+    if (epoll_ctl(w->epfd, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0 &&
+        errno == ENOENT)
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int chan_create(worker_t *w, const probe_ns_t *ns, chan_t **out)
+{
+    struct ares_options opts;
+    struct ares_addr_port_node srv;
+    chan_t *ch;
+    int optmask;
+    int ret;
+
+    ch = calloc(1, sizeof(*ch));
+    if (ch == NULL)
+        return -ENOMEM;
+    ch->w = w;
+    ch->ns = *ns;
+
+    memset(&opts, 0, sizeof(opts));
+    /* RD clear (we ask authoritative servers); NOCHECKRESP so REFUSED and
+     * SERVFAIL reach the condition instead of being retried elsewhere. */
+    opts.flags = ARES_FLAG_NORECURSE | ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN |
+                 ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+    opts.timeout = (int)(w->pool->query_timeout_ns / TB_NS_PER_MS);
+    opts.tries = 1;
+    opts.sock_state_cb = sock_state_cb;
+    opts.sock_state_cb_data = ch;
+    opts.socket_receive_buffer_size = 4 << 20;
+    opts.socket_send_buffer_size = 1 << 20;
+    optmask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+              ARES_OPT_SOCK_RCVBUF | ARES_OPT_SOCK_SNDBUF;
+    ret = ares_init_options(&ch->ares, &opts, optmask);
+    if (ret != ARES_SUCCESS) {
+        log_err("c-ares: cannot create a channel: %s", ares_strerror(ret));
+        free(ch);
+        return DP_ECARES;
+    }
+
+    memset(&srv, 0, sizeof(srv));
+    if (ns->sa.ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ns->sa;
+        srv.family = AF_INET;
+        memcpy(&srv.addr.addr4, &sin->sin_addr, sizeof(srv.addr.addr4));
+        srv.udp_port = srv.tcp_port = ntohs(sin->sin_port);
+    } else {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ns->sa;
+        srv.family = AF_INET6;
+        memcpy(&srv.addr.addr6, &sin6->sin6_addr, sizeof(srv.addr.addr6));
+        srv.udp_port = srv.tcp_port = ntohs(sin6->sin6_port);
+    }
+    ret = ares_set_servers_ports(ch->ares, &srv);
+    if (ret != ARES_SUCCESS) {
+        log_err("c-ares: cannot set server %s: %s", ns->text, ares_strerror(ret));
+        ares_destroy(ch->ares);
+        free(ch);
+        return DP_ECARES;
+    }
+    *out = ch;
+    return 0;
+}
+
+static bool ns_equal(const probe_ns_t *a, const probe_ns_t *b)
+{
+    return a->len == b->len && memcmp(&a->sa, &b->sa, a->len) == 0;
+}
+
+static int chan_get(worker_t *w, const probe_ns_t *ns, chan_t **out)
+{
+    chan_t **nc;
+    size_t i;
+    int ret;
+
+    for (i = 0; i < w->nchans; i++) {
+        if (ns_equal(&w->chans[i]->ns, ns)) {
+            *out = w->chans[i];
+            return 0;
+        }
+    }
+    nc = realloc(w->chans, (w->nchans + 1) * sizeof(*nc));
+    if (nc == NULL)
+        return -ENOMEM;
+    w->chans = nc;
+    ret = chan_create(w, ns, &w->chans[w->nchans]);
+    if (ret < 0)
+        return ret;
+    *out = w->chans[w->nchans++];
+    return 0;
+}
+
+static void qlist_unlink(chan_t *ch, qctx_t *q)
+{
+    if (q->prev != NULL)
+        q->prev->next = q->next;
+    else
+        ch->head = q->next;
+    if (q->next != NULL)
+        q->next->prev = q->prev;
+    else
+        ch->tail = q->prev;
+    q->prev = q->next = NULL;
+}
+
+static void qlist_append(chan_t *ch, qctx_t *q)
+{
+    q->next = NULL;
+    q->prev = ch->tail;
+    if (ch->tail != NULL)
+        ch->tail->next = q;
+    else
+        ch->head = q;
+    ch->tail = q;
+}
+
+/* ---- queries ----------------------------------------------------------------- */
+
+static void take_values(poll_t *p, dnsmsg_answer_t *ans)
+{
+    free_strv(p->obs, p->nobs);
+    p->obs = ans->values;
+    p->nobs = ans->nvalues;
+    ans->values = NULL;
+    ans->nvalues = 0;
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    qctx_t *q = arg;
+    poll_t *p = q->p;
+    chan_t *ch = q->ch;
+    worker_t *w = ch->w;
+    int64_t sent = q->sent;
+    int64_t now;
+    dnsmsg_answer_t ans;
+    cond_empty_t empty;
+    int ret;
+
+    (void)timeouts;
+    qlist_unlink(ch, q);
+    ch->inflight--;
+    p->inflight--;
+    q->next = w->free_q;
+    w->free_q = q;
+
+    if (p->done) {
+        if (p->inflight == 0)
+            poll_free(p);
+        return;
+    }
+    if (status != ARES_SUCCESS) {
+        p->last_status = status;
+        if (status == ARES_ETIMEOUT)
+            st_inc(&w->st.query_timeouts, 1);
+        else
+            st_inc(&w->st.query_errors, 1);
+        return;
+    }
+    now = timebase_mono_ns();
+    ret = dnsmsg_parse(abuf, (size_t)alen, p->qname, p->qtype,
+                       p->spec.kind == COND_VALUE_PRESENT, &ans);
+    if (ret < 0) {
+        p->n_malformed++;
+        st_inc(&w->st.malformed, 1);
+        return;
+    }
+    st_inc(&w->st.answers, 1);
+    p->answers++;
+    p->last_rcode = ans.rcode;
+    if (ans.rcode == 5 || ans.rcode == 9)
+        p->n_refused++;
+    else if (ans.rcode == 2)
+        p->n_servfail++;
+    if (ans.have_soa) {
+        p->have_serial = true;
+        p->serial = ans.soa_serial;
+    }
+    p->obs_nmatch = ans.nmatch;
+    take_values(p, &ans);
+    if (cond_eval(&p->spec, &ans, &empty)) {
+        char reason[64] = "";
+        if (empty != COND_EMPTY_NONE)
+            snprintf(reason, sizeof(reason), "%s", cond_empty_str(empty));
+        poll_finish(w, p, PROBE_COMPLETED, now, empty, reason);
+    } else if (!p->have_unsat || sent > p->last_unsat_send) {
+        p->have_unsat = true;
+        p->last_unsat_send = sent;
+    }
+    dnsmsg_answer_clear(&ans);
+}
+
+static void send_query(worker_t *w, poll_t *p, int64_t now)
+{
+    chan_t *ch = p->ch;
+    qctx_t *q = w->free_q;
+
+    if (q != NULL) {
+        w->free_q = q->next;
+    } else {
+        q = malloc(sizeof(*q));
+        if (q == NULL) {
+            st_inc(&w->st.query_errors, 1);
+            return;
+        }
+    }
+    q->p = p;
+    q->ch = ch;
+    q->sent = now;
+    q->deadline = now + w->pool->query_timeout_ns;
+    qlist_append(ch, q);
+    ch->inflight++;
+    p->inflight++;
+    p->queries++;
+    st_inc(&w->st.queries, 1);
+    /* May call on_answer before returning (e.g. socket failure). */
+    ares_send(ch->ares, p->qbuf, p->qlen, on_answer, q);
+}
+
+static void record_lag(worker_t *w, int64_t lag)
+{
+    size_t b;
+
+    if (lag < 0)
+        lag = 0;
+    b = (size_t)(lag / LAG_BUCKET_NS);
+    if (b >= LAG_BUCKETS)
+        b = LAG_BUCKETS - 1;
+    atomic_store_explicit(&w->st.lag[b],
+                          atomic_load_explicit(&w->st.lag[b], memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    st_inc(&w->st.lag_samples, 1);
+    if ((uint64_t)lag > atomic_load_explicit(&w->st.lag_max_ns, memory_order_relaxed))
+        atomic_store_explicit(&w->st.lag_max_ns, (uint64_t)lag, memory_order_relaxed);
+}
+
+/* Run every poll whose next event is due. */
+static void run_timers(worker_t *w, int64_t now)
+{
+    heap_node_t *top;
+
+    while ((top = heap_top(&w->heap)) != NULL && top->key <= now) {
+        poll_t *p = (poll_t *)top;
+        int64_t next;
+
+        if (now >= p->deadline) {
+            char reason[256];
+            probe_status_t st = classify_timeout(p, reason, sizeof(reason));
+            poll_finish(w, p, st, 0, COND_EMPTY_NONE, reason);
+            continue;
+        }
+        record_lag(w, now - p->next_send);
+        if (p->ch->inflight >= w->pool->max_inflight)
+            st_inc(&w->st.deferred, 1);
+        else
+            send_query(w, p, now); /* a synchronous callback only ever
+                                      * reports a failure: p is still live */
+        /* Fixed schedule: the next slot, skipping those already missed. */
+        next = p->next_send + p->period;
+        if (next <= now) {
+            int64_t missed = (now - next) / p->period + 1;
+            st_inc(&w->st.skipped_slots, (uint64_t)missed);
+            next += missed * p->period;
+        }
+        p->next_send = next;
+        heap_update(&w->heap, &p->hn, next < p->deadline ? next : p->deadline);
+    }
+}
+
+/* Let c-ares expire queries whose per-query timeout has passed. */
+static void run_ares_timeouts(worker_t *w, int64_t now)
+{
+    size_t i;
+
+    for (i = 0; i < w->nchans; i++) {
+        chan_t *ch = w->chans[i];
+        if (ch->head == NULL || ch->head->deadline > now)
+            continue;
+        ares_process_fd(ch->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        /* Still there (e.g. c-ares moved it to TCP with a fresh timer):
+         * look again one timeout later, without spinning. */
+        while (ch->head != NULL && ch->head->deadline <= now) {
+            qctx_t *q = ch->head;
+            qlist_unlink(ch, q);
+            q->deadline = now + w->pool->query_timeout_ns;
+            qlist_append(ch, q);
+        }
+    }
+}
+
+static int64_t next_wakeup(worker_t *w)
+{
+    heap_node_t *top = heap_top(&w->heap);
+    int64_t t = top != NULL ? top->key : INT64_MAX;
+    size_t i;
+
+    for (i = 0; i < w->nchans; i++) {
+        if (w->chans[i]->head != NULL && w->chans[i]->head->deadline < t)
+            t = w->chans[i]->head->deadline;
+    }
+    return t;
+}
+
+/* ---- the worker loop ----------------------------------------------------------- */
+
+static void take_inbox(worker_t *w, bool *stop)
+{
+    poll_t **in;
+    size_t n;
+    size_t i;
+    uint64_t junk;
+    int64_t now;
+
+    if (read(w->evfd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
+        log_debug("eventfd read: %s", strerror(errno));
+    pthread_mutex_lock(&w->mu);
+    in = w->inbox;
+    n = w->ninbox;
+    w->inbox = NULL;
+    w->ninbox = 0;
+    w->inbox_cap = 0;
+    *stop = w->stop;
+    pthread_mutex_unlock(&w->mu);
+
+    now = timebase_mono_ns();
+    for (i = 0; i < n; i++) {
+        poll_t *p = in[i];
+        /* The poll carries its nameserver in ch until it has a channel. */
+        probe_ns_t *ns = (probe_ns_t *)p->ch;
+        int ret = chan_get(w, ns, &p->ch);
+        free(ns);
+        if (ret < 0) {
+            chan_t tmp;
+            memset(&tmp, 0, sizeof(tmp));
+            snprintf(tmp.ns.text, sizeof(tmp.ns.text), "?");
+            p->ch = &tmp;
+            poll_finish(w, p, PROBE_ERROR, 0, COND_EMPTY_NONE, dp_strerror(ret));
+            continue;
+        }
+        p->next_send = now;
+        p->hn.key = now;
+        if (heap_insert(&w->heap, &p->hn) < 0)
+            poll_finish(w, p, PROBE_ERROR, 0, COND_EMPTY_NONE, "out of memory");
+    }
+    free(in);
+}
+
+static void cancel_all(worker_t *w)
+{
+    heap_node_t *top;
+    size_t i;
+
+    while ((top = heap_top(&w->heap)) != NULL)
+        poll_finish(w, (poll_t *)top, PROBE_CANCELLED, 0, COND_EMPTY_NONE,
+                    "cancelled: the probe pool is shutting down");
+    /* ares_destroy calls back every outstanding query (ARES_EDESTRUCTION),
+     * which frees the polls still referenced by them. */
+    for (i = 0; i < w->nchans; i++) {
+        ares_destroy(w->chans[i]->ares);
+        free(w->chans[i]);
+    }
+    free(w->chans);
+    w->chans = NULL;
+    w->nchans = 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    struct epoll_event evs[MAX_EVENTS];
+    bool stop = false;
+
+    while (!stop) {
+        int64_t now = timebase_mono_ns();
+        int64_t wake;
+        struct timespec ts;
+        int n;
+        int i;
+
+        run_ares_timeouts(w, now);
+        run_timers(w, now);
+        wake = next_wakeup(w);
+        now = timebase_mono_ns();
+        if (wake == INT64_MAX) {
+            ts.tv_sec = 1;
+            ts.tv_nsec = 0;
+        } else {
+            int64_t d = wake > now ? wake - now : 0;
+            ts.tv_sec = d / TB_NS_PER_S;
+            ts.tv_nsec = d % TB_NS_PER_S;
+        }
+        n = epoll_pwait2(w->epfd, evs, MAX_EVENTS, &ts, NULL);
+        if (n < 0 && errno == ENOSYS) {
+            int ms = (int)(ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000);
+            n = epoll_wait(w->epfd, evs, MAX_EVENTS, ms);
+        }
+        if (n < 0) {
+            if (errno != EINTR)
+                log_err("epoll: %s", strerror(errno));
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            chan_t *ch;
+            if (fd == w->evfd) {
+                take_inbox(w, &stop);
+                continue;
+            }
+            ch = (size_t)fd < w->fdtab_len ? w->fdtab[fd] : NULL;
+            if (ch == NULL)
+                continue; /* closed earlier in this batch */
+            ares_process_fd(ch->ares,
+                            evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd
+                                                                            : ARES_SOCKET_BAD,
+                            evs[i].events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
+        }
+    }
+    cancel_all(w);
+    return NULL;
+}
+
+/* ---- public API ------------------------------------------------------------- */
+
+static void worker_cleanup(worker_t *w)
+{
+    size_t i;
+    qctx_t *q;
+
+    for (i = 0; i < w->ninbox; i++) {
+        free(w->inbox[i]->ch); /* the nameserver copy */
+        poll_free(w->inbox[i]);
+    }
+    free(w->inbox);
+    heap_clear(&w->heap);
+    free(w->fdtab);
+    while ((q = w->free_q) != NULL) {
+        w->free_q = q->next;
+        free(q);
+    }
+    if (w->epfd >= 0)
+        close(w->epfd);
+    if (w->evfd >= 0)
+        close(w->evfd);
+    pthread_mutex_destroy(&w->mu);
+}
+
+int probe_pool_create(probe_pool_t **out, const probe_pool_opts_t *opts)
+{
+    probe_pool_t *pool;
+    unsigned i;
+    int ret = 0;
+    long ncpu;
+
+    pool = calloc(1, sizeof(*pool));
+    if (pool == NULL)
+        return -ENOMEM;
+    pool->nw = opts != NULL ? opts->threads : 0;
+    if (pool->nw == 0) {
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        pool->nw = ncpu > 0 ? (unsigned)ncpu : 1;
+    }
+    pool->query_timeout_ns = (opts != NULL && opts->query_timeout_ms > 0
+                                  ? opts->query_timeout_ms
+                                  : 1000) *
+                             TB_NS_PER_MS;
+    pool->max_inflight = opts != NULL && opts->max_inflight > 0 ? opts->max_inflight : 4096;
+    pool->cb = opts != NULL ? opts->on_result : NULL;
+    pool->cb_arg = opts != NULL ? opts->cb_arg : NULL;
+    pthread_mutex_init(&pool->qmu, NULL);
+    pthread_cond_init(&pool->qcond, NULL);
+    pool->w = calloc(pool->nw, sizeof(*pool->w));
+    if (pool->w == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < pool->nw; i++) {
+        worker_t *w = &pool->w[i];
+
+        w->pool = pool;
+        w->epfd = -1;
+        w->evfd = -1;
+        pthread_mutex_init(&w->mu, NULL);
+        heap_init(&w->heap);
+    }
+    for (i = 0; i < pool->nw; i++) {
+        worker_t *w = &pool->w[i];
+        struct epoll_event ev;
+
+        w->epfd = epoll_create1(EPOLL_CLOEXEC);
+        w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (w->epfd < 0 || w->evfd < 0) {
+            ret = -errno;
+            goto out;
+        }
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN;
+        ev.data.fd = w->evfd;
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0) {
+            ret = -errno;
+            goto out;
+        }
+        ret = -pthread_create(&w->thread, NULL, worker_main, w);
+        if (ret < 0)
+            goto out;
+        w->started = true;
+    }
+out:
+    if (ret < 0) {
+        probe_pool_destroy(pool);
+        return ret;
+    }
+    *out = pool;
+    return 0;
+}
+
+static int poll_from_req(const probe_req_t *req, poll_t **out)
+{
+    unsigned char qbuf[QBUF_MAX];
+    poll_t *p;
+    probe_ns_t *ns;
+    size_t i;
+    int64_t now;
+
+    p = calloc(1, sizeof(*p));
+    ns = malloc(sizeof(*ns));
+    if (p == NULL || ns == NULL)
+        goto nomem;
+    *ns = req->ns;
+    p->ch = (chan_t *)ns; /* resolved to a channel by the worker */
+    p->hn.idx = HEAP_NONE;
+    p->qlen = dnsmsg_build_query(req->qname, req->qtype, qbuf, sizeof(qbuf));
+    if (p->qlen < 0) {
+        int ret = p->qlen;
+        free(ns);
+        free(p);
+        return ret;
+    }
+    p->qbuf = malloc((size_t)p->qlen);
+    p->qname = strdup(req->qname);
+    if (req->id != NULL)
+        p->id = strdup(req->id);
+    if (p->qbuf == NULL || p->qname == NULL || (req->id != NULL && p->id == NULL))
+        goto nomem;
+    memcpy(p->qbuf, qbuf, (size_t)p->qlen);
+    if (req->nvalues > 0) {
+        p->want = calloc(req->nvalues, sizeof(char *));
+        if (p->want == NULL)
+            goto nomem;
+        p->spec.nvalues = req->nvalues;
+        for (i = 0; i < req->nvalues; i++) {
+            p->want[i] = strdup(req->values[i]);
+            if (p->want[i] == NULL)
+                goto nomem;
+        }
+    }
+    p->spec.kind = req->cond;
+    p->spec.is_zone = req->is_zone;
+    p->spec.serial = req->serial;
+    p->spec.values = p->want;
+    p->spec.exact = req->exact;
+    p->tag = req->tag;
+    p->qtype = req->qtype;
+    p->is_zone = req->is_zone;
+    p->last_rcode = -1;
+    p->period = (int64_t)(req->frequency * 1e9);
+    if (p->period < 1000)
+        p->period = 1000;
+    now = timebase_mono_ns();
+    p->start_time = req->start_time >= 0 ? req->start_time : timebase_real_s();
+    p->start_mono = req->start_time >= 0 ? timebase_real_to_mono(req->start_time) : now;
+    p->deadline = now + (int64_t)(req->timeout * 1e9);
+    *out = p;
+    return 0;
+nomem:
+    if (p != NULL) {
+        p->ch = NULL;
+        poll_free(p);
+    }
+    free(ns);
+    return -ENOMEM;
+}
+
+int probe_pool_submit(probe_pool_t *pool, const probe_req_t *req)
+{
+    worker_t *w;
+    poll_t *p = NULL;
+    bool wake;
+    int ret;
+
+    if (atomic_load(&pool->stopping))
+        return DP_ESHUTDOWN;
+    ret = poll_from_req(req, &p);
+    if (ret < 0)
+        return ret;
+    w = &pool->w[atomic_fetch_add(&pool->rr, 1) % pool->nw];
+    pthread_mutex_lock(&w->mu);
+    if (w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        free(p->ch);
+        p->ch = NULL;
+        poll_free(p);
+        return DP_ESHUTDOWN;
+    }
+    if (w->ninbox == w->inbox_cap) {
+        size_t ncap = w->inbox_cap == 0 ? 64 : w->inbox_cap * 2;
+        poll_t **ni = realloc(w->inbox, ncap * sizeof(*ni));
+        if (ni == NULL) {
+            pthread_mutex_unlock(&w->mu);
+            free(p->ch);
+            p->ch = NULL;
+            poll_free(p);
+            return -ENOMEM;
+        }
+        w->inbox = ni;
+        w->inbox_cap = ncap;
+    }
+    w->inbox[w->ninbox++] = p;
+    wake = w->ninbox == 1;
+    pthread_mutex_unlock(&w->mu);
+    atomic_fetch_add(&pool->submitted, 1);
+    if (wake) {
+        uint64_t one = 1;
+        if (write(w->evfd, &one, sizeof(one)) < 0)
+            log_debug("eventfd write: %s", strerror(errno));
+    }
+    return 0;
+}
+
+int probe_pool_next(probe_pool_t *pool, probe_result_t *out, int timeout_ms)
+{
+    rnode_t *n;
+    int ret = 0;
+
+    pthread_mutex_lock(&pool->qmu);
+    if (pool->qhead == NULL && timeout_ms != 0 && !pool->stopped) {
+        if (timeout_ms < 0) {
+            while (pool->qhead == NULL && !pool->stopped)
+                pthread_cond_wait(&pool->qcond, &pool->qmu);
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += timeout_ms / 1000;
+            ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            while (pool->qhead == NULL && !pool->stopped) {
+                if (pthread_cond_timedwait(&pool->qcond, &pool->qmu, &ts) == ETIMEDOUT)
+                    break;
+            }
+        }
+    }
+    n = pool->qhead;
+    if (n != NULL) {
+        pool->qhead = n->next;
+        if (pool->qhead == NULL)
+            pool->qtail = NULL;
+        *out = n->r;
+        free(n);
+    } else {
+        ret = pool->stopped ? DP_EEMPTY : -ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&pool->qmu);
+    return ret;
+}
+
+static uint64_t ld(_Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void probe_pool_stats(probe_pool_t *pool, probe_stats_t *out)
+{
+    static uint64_t lag[LAG_BUCKETS];
+    static pthread_mutex_t lag_mu = PTHREAD_MUTEX_INITIALIZER;
+    uint64_t max_ns = 0;
+    uint64_t total = 0;
+    uint64_t acc = 0;
+    unsigned i;
+    size_t b;
+    bool p50 = false;
+
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&lag_mu);
+    memset(lag, 0, sizeof(lag));
+    for (i = 0; i < pool->nw; i++) {
+        wstats_t *s = &pool->w[i].st;
+        out->completed += ld(&s->completed);
+        out->timeouts += ld(&s->timeouts);
+        out->errors += ld(&s->errors);
+        out->cancelled += ld(&s->cancelled);
+        out->queries += ld(&s->queries);
+        out->answers += ld(&s->answers);
+        out->query_timeouts += ld(&s->query_timeouts);
+        out->query_errors += ld(&s->query_errors);
+        out->malformed += ld(&s->malformed);
+        out->skipped_slots += ld(&s->skipped_slots);
+        out->deferred += ld(&s->deferred);
+        out->lag_samples += ld(&s->lag_samples);
+        if (ld(&s->lag_max_ns) > max_ns)
+            max_ns = ld(&s->lag_max_ns);
+        for (b = 0; b < LAG_BUCKETS; b++) {
+            uint32_t v = atomic_load_explicit(&s->lag[b], memory_order_relaxed);
+            lag[b] += v;
+            total += v;
+        }
+    }
+    out->submitted = atomic_load(&pool->submitted);
+    out->active = out->submitted -
+                  (out->completed + out->timeouts + out->errors + out->cancelled);
+    out->lag_max_ms = (double)max_ns / 1e6;
+    for (b = 0; b < LAG_BUCKETS && total > 0; b++) {
+        acc += lag[b];
+        /* report a bucket's upper edge: conservative */
+        if (!p50 && acc * 100 >= total * 50) {
+            out->lag_p50_ms = (double)((b + 1) * LAG_BUCKET_NS) / 1e6;
+            p50 = true;
+        }
+        if (acc * 100 >= total * 99) {
+            out->lag_p99_ms = (double)((b + 1) * LAG_BUCKET_NS) / 1e6;
+            break;
+        }
+    }
+    if (out->lag_p99_ms > out->lag_max_ms && total > 0)
+        out->lag_p99_ms = out->lag_max_ms;
+    if (out->lag_p50_ms > out->lag_max_ms && total > 0)
+        out->lag_p50_ms = out->lag_max_ms;
+    pthread_mutex_unlock(&lag_mu);
+}
+
+void probe_pool_shutdown(probe_pool_t *pool)
+{
+    unsigned i;
+
+    if (pool == NULL || pool->w == NULL)
+        return;
+    atomic_store(&pool->stopping, true);
+    for (i = 0; i < pool->nw; i++) {
+        worker_t *w = &pool->w[i];
+        uint64_t one = 1;
+
+        if (!w->started)
+            continue;
+        pthread_mutex_lock(&w->mu);
+        w->stop = true;
+        pthread_mutex_unlock(&w->mu);
+        if (write(w->evfd, &one, sizeof(one)) < 0)
+            log_debug("eventfd write: %s", strerror(errno));
+    }
+    for (i = 0; i < pool->nw; i++) {
+        worker_t *w = &pool->w[i];
+        size_t k;
+
+        if (!w->started)
+            continue;
+        pthread_join(w->thread, NULL);
+        w->started = false;
+        /* Polls submitted after the worker's last look at its inbox. */
+        for (k = 0; k < w->ninbox; k++) {
+            poll_t *p = w->inbox[k];
+            probe_ns_t *ns = (probe_ns_t *)p->ch;
+            chan_t tmp;
+            memset(&tmp, 0, sizeof(tmp));
+            tmp.ns = *ns;
+            free(ns);
+            p->ch = &tmp;
+            poll_finish(w, p, PROBE_CANCELLED, 0, COND_EMPTY_NONE,
+                        "cancelled: the probe pool is shutting down");
+        }
+        w->ninbox = 0;
+    }
+    pthread_mutex_lock(&pool->qmu);
+    pool->stopped = true;
+    pthread_cond_broadcast(&pool->qcond);
+    pthread_mutex_unlock(&pool->qmu);
+}
+
+void probe_pool_destroy(probe_pool_t *pool)
+{
+    unsigned i;
+    rnode_t *n;
+
+    if (pool == NULL)
+        return;
+    probe_pool_shutdown(pool);
+    for (i = 0; pool->w != NULL && i < pool->nw; i++)
+        worker_cleanup(&pool->w[i]);
+    free(pool->w);
+    while ((n = pool->qhead) != NULL) {
+        pool->qhead = n->next;
+        probe_result_clear(&n->r);
+        free(n);
+    }
+    pthread_mutex_destroy(&pool->qmu);
+    pthread_cond_destroy(&pool->qcond);
+    free(pool);
+}

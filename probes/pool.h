@@ -1,0 +1,118 @@
+/*
+ * pool: the probe engine, a pool of threads that poll nameservers until a
+ * condition holds.
+ *
+ * Each thread owns an epoll loop, one c-ares channel per nameserver it
+ * talks to (driven through ARES_OPT_SOCK_STATE_CB and ares_process_fd),
+ * and a min-heap of poll schedules. Queries of a poll go out on a fixed
+ * schedule, `frequency` apart from the first one, whether or not earlier
+ * queries were answered; slots missed because the thread was late are
+ * skipped, not bunched. Every answer (REFUSED and SERVFAIL included) is
+ * handed to the condition: c-ares runs with ARES_FLAG_NOCHECKRESP, one
+ * server and one try, so nothing is retried elsewhere; truncated UDP
+ * answers are retried over TCP by c-ares.
+ *
+ * Timing (see harness/timebase.h): start_time is wall-clock; it is mapped
+ * to the monotonic clock at submission, and
+ *   duration    = arrival of the first satisfying answer - start_time
+ *   lower_bound = sending of the last query whose answer did not satisfy
+ *                 the condition - start_time (0 when none did)
+ * so the moment the change became visible lies in (lower_bound, duration].
+ *
+ * Thread-safety: probe_pool_submit, probe_pool_next and probe_pool_stats
+ * may be called from any thread. The result callback runs on a pool
+ * thread; the result it gets is valid only during the call.
+ */
+#ifndef DP_POOL_H
+#define DP_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/request.h"
+
+typedef enum {
+    PROBE_COMPLETED = 0,
+    PROBE_TIMEOUT,
+    PROBE_ERROR,
+    PROBE_CANCELLED,
+} probe_status_t;
+
+typedef struct {
+    char *id;                     /* the request's id (may be NULL) */
+    uint64_t tag;                 /* the request's tag */
+    char ns[PROBE_NS_TEXT_MAX];
+    char *qname;
+    uint16_t qtype;
+    bool is_zone;
+    cond_kind_t cond;
+    probe_status_t status;
+    char reason[256];             /* why not COMPLETED, or what was seen */
+    double start_time;            /* epoch seconds */
+    double observed_at;           /* epoch s of the satisfying answer, or 0 */
+    double duration;              /* seconds; NAN unless COMPLETED */
+    double lower_bound;           /* seconds */
+    uint32_t queries;             /* queries sent */
+    uint32_t answers;             /* answers received */
+    int rcode;                    /* rcode of the last answer, -1 if none */
+    bool have_serial;
+    uint32_t serial;              /* observed SOA serial */
+    char **values;                /* observed RRset (canonical) */
+    size_t nvalues;
+    cond_empty_t empty;           /* empty_response: what was seen */
+} probe_result_t;
+
+const char *probe_status_str(probe_status_t status);
+/* Free what a result from probe_pool_next() owns. */
+void probe_result_clear(probe_result_t *res);
+
+typedef void (*probe_result_cb)(const probe_result_t *res, void *arg);
+
+typedef struct {
+    unsigned threads;          /* 0 = number of online CPUs */
+    unsigned query_timeout_ms; /* per query; 0 = 1000 */
+    unsigned max_inflight;     /* per thread and nameserver; 0 = 4096 */
+    probe_result_cb on_result; /* NULL: results are queued for probe_pool_next */
+    void *cb_arg;
+} probe_pool_opts_t;
+
+typedef struct {
+    uint64_t submitted;
+    uint64_t completed;
+    uint64_t timeouts;
+    uint64_t errors;
+    uint64_t cancelled;
+    uint64_t active;          /* polls not yet finished */
+    uint64_t queries;         /* sent */
+    uint64_t answers;
+    uint64_t query_timeouts;  /* queries without an answer in time */
+    uint64_t query_errors;    /* other c-ares failures (refused socket, ...) */
+    uint64_t malformed;
+    uint64_t skipped_slots;   /* schedule slots missed because the thread was late */
+    uint64_t deferred;        /* slots skipped because max_inflight was reached */
+    uint64_t lag_samples;
+    double lag_p50_ms;        /* sending time - scheduled time */
+    double lag_p99_ms;
+    double lag_max_ms;
+} probe_stats_t;
+
+typedef struct probe_pool probe_pool_t;
+
+int probe_pool_create(probe_pool_t **out, const probe_pool_opts_t *opts);
+/* Copy req (which must have passed probe_req_finish) and start polling.
+ * DP_ESHUTDOWN once the pool is stopping. */
+int probe_pool_submit(probe_pool_t *pool, const probe_req_t *req);
+/* Wait up to timeout_ms (-1: forever) for a queued result; the caller owns
+ * it and calls probe_result_clear(). -ETIMEDOUT, or DP_EEMPTY when the
+ * pool has stopped and the queue is empty. */
+int probe_pool_next(probe_pool_t *pool, probe_result_t *out, int timeout_ms);
+/* Merge the per-thread statistics. */
+void probe_pool_stats(probe_pool_t *pool, probe_stats_t *out);
+/* Cancel every pending poll (each yields a CANCELLED result) and stop the
+ * threads. Queued results stay readable. Idempotent. */
+void probe_pool_shutdown(probe_pool_t *pool);
+/* Shut down if needed and free everything. */
+void probe_pool_destroy(probe_pool_t *pool);
+
+#endif

@@ -1,0 +1,594 @@
+/*
+ * request: poll request parsing (see request.h). CSV through libcsv.
+ */
+#include <arpa/inet.h>
+#include <csv.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/errcode.h"
+#include "harness/numparse.h"
+#include "probes/request.h"
+
+int probe_ns_parse(const char *s, probe_ns_t *out)
+{
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *port_s = NULL;
+    uint16_t port = 53;
+    size_t hl;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL || *s == '\0')
+        return DP_EBADADDR;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL)
+            return DP_EBADADDR;
+        hl = (size_t)(close - s - 1);
+        if (hl >= sizeof(host))
+            return DP_EBADADDR;
+        memcpy(host, s + 1, hl);
+        host[hl] = '\0';
+        if (close[1] == ':')
+            port_s = close + 2;
+        else if (close[1] != '\0')
+            return DP_EBADADDR;
+    } else {
+        const char *colon = strchr(s, ':');
+        /* One colon: IPv4 with port. More: a bare IPv6 literal. */
+        if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+            hl = (size_t)(colon - s);
+            port_s = colon + 1;
+        } else {
+            hl = strlen(s);
+        }
+        if (hl >= sizeof(host))
+            return DP_EBADADDR;
+        memcpy(host, s, hl);
+        host[hl] = '\0';
+    }
+    if (port_s != NULL && (numparse_u16(port_s, &port) < 0 || port == 0))
+        return DP_EBADADDR;
+
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->sa;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        out->len = sizeof(*v4);
+        snprintf(out->text, sizeof(out->text), "%s:%u", host, (unsigned)port);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        char canon[INET6_ADDRSTRLEN];
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        out->len = sizeof(*v6);
+        inet_ntop(AF_INET6, &v6->sin6_addr, canon, sizeof(canon));
+        snprintf(out->text, sizeof(out->text), "[%s]:%u", canon, (unsigned)port);
+    } else {
+        return DP_EBADADDR;
+    }
+    return 0;
+}
+
+void probe_req_init(probe_req_t *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->cond = COND_SERIAL_NOT_LOWER;
+    req->start_time = -1.0;
+    req->frequency = PROBE_DEFAULT_FREQUENCY;
+    req->timeout = PROBE_DEFAULT_TIMEOUT;
+}
+
+void probe_req_clear(probe_req_t *req)
+{
+    size_t i;
+
+    for (i = 0; i < req->nvalues; i++)
+        free(req->values[i]);
+    free(req->values);
+    free(req->id);
+    req->values = NULL;
+    req->nvalues = 0;
+    req->id = NULL;
+}
+
+int probe_req_set_name(probe_req_t *req, const char *name, bool is_zone, char *err,
+                       size_t errlen)
+{
+    if (rdata_name_canon(name, req->qname, sizeof(req->qname)) < 0) {
+        snprintf(err, errlen, "'%s' is not a valid domain name", name);
+        return DP_EBADNAME;
+    }
+    req->is_zone = is_zone;
+    return 0;
+}
+
+int probe_req_add_value(probe_req_t *req, const char *text, char *err, size_t errlen)
+{
+    char type_buf[16];
+    uint16_t type = req->qtype;
+    char *v = NULL;
+    char **nv;
+    int ret;
+
+    if (type == 0)
+        type = req->is_zone ? RDATA_T_SOA : RDATA_T_A;
+    if (!rdata_type_comparable(type)) {
+        snprintf(err, errlen,
+                 "values of type %s cannot be compared (supported: A AAAA NS CNAME PTR "
+                 "MX TXT SRV)",
+                 rdata_type_to_str(type, type_buf));
+        return DP_EBADTYPE;
+    }
+    ret = rdata_from_text(type, text, &v);
+    if (ret < 0) {
+        snprintf(err, errlen, "'%s' is not a valid %s value%s", text,
+                 rdata_type_to_str(type, type_buf),
+                 type == RDATA_T_MX    ? " (want 'PREFERENCE NAME', e.g. '10 mail.example.')"
+                 : type == RDATA_T_SRV ? " (want 'PRIORITY WEIGHT PORT TARGET')"
+                                       : "");
+        return ret;
+    }
+    nv = realloc(req->values, (req->nvalues + 1) * sizeof(*nv));
+    if (nv == NULL) {
+        free(v);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    req->values = nv;
+    req->values[req->nvalues++] = v;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int probe_req_finish(probe_req_t *req, char *err, size_t errlen)
+{
+    size_t i;
+    size_t w = 0;
+
+    if (req->ns.len == 0) {
+        snprintf(err, errlen, "field 'nameserver': missing");
+        return DP_EUSAGE;
+    }
+    if (req->qname[0] == '\0') {
+        snprintf(err, errlen, "field 'zone_name' or 'name': missing");
+        return DP_EUSAGE;
+    }
+    if (req->qtype == 0)
+        req->qtype = req->is_zone || req->cond == COND_SERIAL_NOT_LOWER ? RDATA_T_SOA
+                                                                         : RDATA_T_A;
+    switch (req->cond) {
+    case COND_SERIAL_NOT_LOWER:
+        if (!req->has_serial) {
+            snprintf(err, errlen, "field 'serial': serial_not_lower needs a serial");
+            return DP_EUSAGE;
+        }
+        if (req->qtype != RDATA_T_SOA) {
+            snprintf(err, errlen, "field 'type': serial_not_lower queries SOA");
+            return DP_EUSAGE;
+        }
+        break;
+    case COND_VALUE_PRESENT:
+        if (req->nvalues == 0) {
+            snprintf(err, errlen, "field 'value': value_present needs at least one value");
+            return DP_EUSAGE;
+        }
+        break;
+    case COND_EMPTY_RESPONSE:
+        break;
+    }
+    if (req->frequency < PROBE_MIN_FREQUENCY) {
+        snprintf(err, errlen, "field 'frequency': must be at least %g s",
+                 PROBE_MIN_FREQUENCY);
+        return DP_ERANGE;
+    }
+    if (req->timeout <= 0) {
+        snprintf(err, errlen, "field 'timeout': must be positive");
+        return DP_ERANGE;
+    }
+    /* Values are a set: sort, drop duplicates. */
+    if (req->nvalues > 1) {
+        qsort(req->values, req->nvalues, sizeof(char *), cmp_str);
+        for (i = 0; i < req->nvalues; i++) {
+            if (w > 0 && strcmp(req->values[w - 1], req->values[i]) == 0) {
+                free(req->values[i]);
+                continue;
+            }
+            req->values[w++] = req->values[i];
+        }
+        req->nvalues = w;
+    }
+    return 0;
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+enum col {
+    COL_IGNORE = 0,
+    COL_ID,
+    COL_NS,
+    COL_ZONE,
+    COL_NAME,
+    COL_TYPE,
+    COL_COND,
+    COL_SERIAL,
+    COL_VALUE,
+    COL_START,
+    COL_FREQ,
+    COL_TIMEOUT,
+    COL_MATCH,
+};
+
+static const struct {
+    const char *name;
+    enum col col;
+} col_names[] = {
+    {"id", COL_ID},
+    {"nameserver", COL_NS},
+    {"ns", COL_NS},
+    {"zone_name", COL_ZONE},
+    {"zone", COL_ZONE},
+    {"name", COL_NAME},
+    {"type", COL_TYPE},
+    {"condition", COL_COND},
+    {"serial", COL_SERIAL},
+    {"value", COL_VALUE},
+    {"start_time", COL_START},
+    {"frequency", COL_FREQ},
+    {"timeout", COL_TIMEOUT},
+    {"match", COL_MATCH},
+};
+
+typedef struct {
+    const char *path;
+    char **fields; /* current record */
+    size_t nfields;
+    size_t cap;
+    enum col *cols; /* header */
+    char **col_text;
+    size_t ncols;
+    bool have_header;
+    unsigned long line;     /* line being fed */
+    unsigned long rec_line; /* line the current record started on */
+    probe_req_t *reqs;
+    size_t nreqs;
+    size_t reqcap;
+    int ret;
+    char *err;
+    size_t errlen;
+} csv_ctx_t;
+
+static void csv_field_cb(void *data, size_t len, void *ctxp)
+{
+    csv_ctx_t *ctx = ctxp;
+    char *s;
+
+    if (ctx->ret < 0)
+        return;
+    if (ctx->nfields == 0)
+        ctx->rec_line = ctx->line;
+    if (ctx->nfields == ctx->cap) {
+        size_t ncap = ctx->cap == 0 ? 16 : ctx->cap * 2;
+        char **nf = realloc(ctx->fields, ncap * sizeof(*nf));
+        if (nf == NULL) {
+            ctx->ret = -ENOMEM;
+            return;
+        }
+        ctx->fields = nf;
+        ctx->cap = ncap;
+    }
+    s = malloc(len + 1);
+    if (s == NULL) {
+        ctx->ret = -ENOMEM;
+        return;
+    }
+    if (len > 0)
+        memcpy(s, data, len);
+    s[len] = '\0';
+    ctx->fields[ctx->nfields++] = s;
+}
+
+static void csv_fail(csv_ctx_t *ctx, int ret, const char *field, const char *msg)
+{
+    if (field != NULL)
+        snprintf(ctx->err, ctx->errlen, "%s:%lu: field '%s': %s", ctx->path, ctx->rec_line,
+                 field, msg);
+    else
+        snprintf(ctx->err, ctx->errlen, "%s:%lu: %s", ctx->path, ctx->rec_line, msg);
+    ctx->ret = ret;
+}
+
+static void csv_header(csv_ctx_t *ctx)
+{
+    size_t i;
+    size_t k;
+    bool has_ns = false;
+    bool has_name = false;
+
+    ctx->cols = calloc(ctx->nfields, sizeof(*ctx->cols));
+    if (ctx->cols == NULL) {
+        ctx->ret = -ENOMEM;
+        return;
+    }
+    ctx->ncols = ctx->nfields;
+    ctx->col_text = ctx->fields; /* keep the header text for messages */
+    ctx->fields = NULL;
+    ctx->cap = 0;
+    for (i = 0; i < ctx->ncols; i++) {
+        bool known = false;
+        for (k = 0; k < sizeof(col_names) / sizeof(col_names[0]); k++) {
+            if (strcmp(ctx->col_text[i], col_names[k].name) == 0) {
+                ctx->cols[i] = col_names[k].col;
+                known = true;
+            }
+        }
+        if (!known) {
+            char msg[256];
+            snprintf(msg, sizeof(msg),
+                     "unknown column (known: id nameserver zone_name name type condition "
+                     "serial value start_time frequency timeout match)");
+            csv_fail(ctx, DP_EPARSE, ctx->col_text[i], msg);
+            return;
+        }
+        has_ns |= ctx->cols[i] == COL_NS;
+        has_name |= ctx->cols[i] == COL_ZONE || ctx->cols[i] == COL_NAME;
+    }
+    if (!has_ns)
+        csv_fail(ctx, DP_EPARSE, "nameserver", "header has no nameserver column");
+    else if (!has_name)
+        csv_fail(ctx, DP_EPARSE, "zone_name", "header has neither zone_name nor name");
+    ctx->have_header = true;
+}
+
+static int csv_cell(csv_ctx_t *ctx, probe_req_t *req, enum col col, const char *name,
+                    const char *v)
+{
+    char msg[1200];
+    char sub[1024];
+    int ret = 0;
+
+    switch (col) {
+    case COL_IGNORE:
+    case COL_VALUE: /* after the type is known */
+        return 0;
+    case COL_ID:
+        req->id = strdup(v);
+        if (req->id == NULL)
+            ret = -ENOMEM;
+        break;
+    case COL_NS:
+        ret = probe_ns_parse(v, &req->ns);
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "'%s' is not an IPv4/IPv6 address with optional port",
+                     v);
+        break;
+    case COL_ZONE:
+    case COL_NAME:
+        if (req->qname[0] != '\0') {
+            snprintf(msg, sizeof(msg), "both zone_name and name are set");
+            ret = DP_EPARSE;
+            break;
+        }
+        ret = probe_req_set_name(req, v, col == COL_ZONE, sub, sizeof(sub));
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "%s", sub);
+        break;
+    case COL_TYPE:
+        ret = rdata_type_from_str(v, &req->qtype);
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "unknown record type '%s'", v);
+        break;
+    case COL_COND:
+        ret = cond_kind_from_str(v, &req->cond);
+        if (ret < 0)
+            snprintf(msg, sizeof(msg),
+                     "unknown condition '%s' (serial_not_lower, value_present, "
+                     "empty_response)",
+                     v);
+        break;
+    case COL_SERIAL:
+        ret = numparse_u32(v, &req->serial);
+        req->has_serial = ret == 0;
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "'%s' is not a serial (0..4294967295)", v);
+        break;
+    case COL_START:
+        ret = numparse_double(v, 0, 1e11, &req->start_time);
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "'%s' is not epoch seconds", v);
+        break;
+    case COL_FREQ:
+        ret = numparse_double(v, PROBE_MIN_FREQUENCY, 86400, &req->frequency);
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "'%s' is not seconds in [%g, 86400]", v,
+                     PROBE_MIN_FREQUENCY);
+        break;
+    case COL_TIMEOUT:
+        ret = numparse_double(v, 0.001, 86400 * 7, &req->timeout);
+        if (ret < 0)
+            snprintf(msg, sizeof(msg), "'%s' is not seconds in (0, 604800]", v);
+        break;
+    case COL_MATCH:
+        if (strcmp(v, "exact") == 0) {
+            req->exact = true;
+        } else if (strcmp(v, "subset") != 0) {
+            snprintf(msg, sizeof(msg), "'%s' is neither subset nor exact", v);
+            ret = DP_EPARSE;
+        }
+        break;
+    }
+    if (ret == -ENOMEM)
+        snprintf(msg, sizeof(msg), "out of memory");
+    if (ret < 0)
+        csv_fail(ctx, ret, name, msg);
+    return ret;
+}
+
+static void csv_record(csv_ctx_t *ctx)
+{
+    probe_req_t req;
+    char sub[1024];
+    size_t i;
+    bool blank = true;
+
+    for (i = 0; i < ctx->nfields; i++)
+        blank &= ctx->fields[i][0] == '\0';
+    if (blank)
+        return; /* empty line */
+    if (ctx->nfields > ctx->ncols) {
+        csv_fail(ctx, DP_EPARSE, NULL, "more fields than the header has columns");
+        return;
+    }
+    probe_req_init(&req);
+    for (i = 0; i < ctx->nfields; i++) {
+        if (ctx->fields[i][0] == '\0')
+            continue;
+        if (csv_cell(ctx, &req, ctx->cols[i], ctx->col_text[i], ctx->fields[i]) < 0)
+            goto fail;
+    }
+    for (i = 0; i < ctx->nfields; i++) {
+        if (ctx->cols[i] != COL_VALUE || ctx->fields[i][0] == '\0')
+            continue;
+        if (probe_req_add_value(&req, ctx->fields[i], sub, sizeof(sub)) < 0) {
+            csv_fail(ctx, DP_EBADVALUE, "value", sub);
+            goto fail;
+        }
+    }
+    if (probe_req_finish(&req, sub, sizeof(sub)) < 0) {
+        csv_fail(ctx, DP_EPARSE, NULL, sub);
+        goto fail;
+    }
+    if (req.id == NULL) {
+        char idbuf[32];
+        snprintf(idbuf, sizeof(idbuf), "%lu", ctx->rec_line);
+        req.id = strdup(idbuf);
+    }
+    if (ctx->nreqs == ctx->reqcap) {
+        size_t ncap = ctx->reqcap == 0 ? 64 : ctx->reqcap * 2;
+        probe_req_t *nr = realloc(ctx->reqs, ncap * sizeof(*nr));
+        if (nr == NULL) {
+            csv_fail(ctx, -ENOMEM, NULL, "out of memory");
+            goto fail;
+        }
+        ctx->reqs = nr;
+        ctx->reqcap = ncap;
+    }
+    ctx->reqs[ctx->nreqs++] = req;
+    return;
+fail:
+    probe_req_clear(&req);
+}
+
+static void free_fields(char **f, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(f[i]);
+}
+
+static void csv_record_cb(int term, void *ctxp)
+{
+    csv_ctx_t *ctx = ctxp;
+
+    (void)term;
+    if (ctx->ret == 0) {
+        if (!ctx->have_header)
+            csv_header(ctx);
+        else
+            csv_record(ctx);
+    }
+    if (ctx->fields != NULL)
+        free_fields(ctx->fields, ctx->nfields);
+    ctx->nfields = 0;
+}
+
+void probe_req_free_array(probe_req_t *reqs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        probe_req_clear(&reqs[i]);
+    free(reqs);
+}
+
+int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char *err,
+                       size_t errlen)
+{
+    struct csv_parser p;
+    csv_ctx_t ctx;
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t n;
+    int ret = 0;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.path = path;
+    ctx.err = err;
+    ctx.errlen = errlen;
+    *reqs = NULL;
+    *nreqs = 0;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    f = fopen(path, "r");
+    if (f == NULL) {
+        ret = -errno;
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    /* Feed line by line so errors can name the line. A '#' line outside a
+     * quoted field is a comment. */
+    while (ctx.ret == 0 && (n = getline(&line, &linecap, f)) >= 0) {
+        ctx.line++;
+        if (ctx.nfields == 0 && p.pstate == 0 && line[0] == '#')
+            continue;
+        if (ctx.nfields == 0 && p.pstate == 0)
+            ctx.rec_line = ctx.line;
+        if (csv_parse(&p, line, (size_t)n, csv_field_cb, csv_record_cb, &ctx) !=
+                (size_t)n &&
+            ctx.ret == 0) {
+            ctx.rec_line = ctx.line;
+            csv_fail(&ctx, DP_EPARSE, NULL, csv_strerror(csv_error(&p)));
+        }
+    }
+    if (ctx.ret == 0 && csv_fini(&p, csv_field_cb, csv_record_cb, &ctx) != 0 && ctx.ret == 0)
+        csv_fail(&ctx, DP_EPARSE, NULL, "unterminated quoted field at end of file");
+    if (ctx.ret == 0 && !ctx.have_header) {
+        snprintf(err, errlen, "%s: empty file (want a header row, e.g. "
+                              "nameserver,zone_name,condition,serial)",
+                 path);
+        ctx.ret = DP_EPARSE;
+    }
+    ret = ctx.ret;
+out:
+    if (f != NULL)
+        fclose(f);
+    free(line);
+    csv_free(&p);
+    if (ctx.fields != NULL) {
+        free_fields(ctx.fields, ctx.nfields);
+        free(ctx.fields);
+    }
+    if (ctx.col_text != NULL) {
+        free_fields(ctx.col_text, ctx.ncols);
+        free(ctx.col_text);
+    }
+    free(ctx.cols);
+    if (ret < 0) {
+        probe_req_free_array(ctx.reqs, ctx.nreqs);
+        return ret;
+    }
+    *reqs = ctx.reqs;
+    *nreqs = ctx.nreqs;
+    return 0;
+}

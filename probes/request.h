@@ -1,0 +1,76 @@
+/*
+ * request: a poll request, as the user states it, and its parsers.
+ *
+ * A request names a nameserver (IPv4/IPv6 literal, optional port), a
+ * query name and type, a condition with its expected serial or values,
+ * the moment the change was made (start_time, epoch seconds on the
+ * realtime clock), how often to query (frequency) and for how long
+ * (timeout). Parsers fill err with "what and where" on failure.
+ *
+ * A probe_req_t owns its id and values; probe_req_clear() frees them. Not
+ * thread-safe; the pool copies what it needs at submission.
+ */
+#ifndef DP_REQUEST_H
+#define DP_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "probes/condition.h"
+#include "probes/rdata.h"
+
+#define PROBE_NS_TEXT_MAX 64
+
+typedef struct {
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char text[PROBE_NS_TEXT_MAX]; /* "192.0.2.1:53", "[2001:db8::1]:53" */
+} probe_ns_t;
+
+typedef struct {
+    char *id;                        /* optional label, echoed in results */
+    probe_ns_t ns;
+    char qname[RDATA_NAME_TEXT_MAX]; /* canonical */
+    uint16_t qtype;                  /* 0 = default: SOA for zones, else A */
+    bool is_zone;
+    cond_kind_t cond;
+    bool has_serial;
+    uint32_t serial;
+    char **values;                   /* canonical, sorted, unique */
+    size_t nvalues;
+    bool exact;
+    double start_time;               /* epoch seconds; < 0 = now */
+    double frequency;                /* seconds between queries */
+    double timeout;                  /* seconds of polling */
+    uint64_t tag;                    /* opaque for the caller */
+} probe_req_t;
+
+#define PROBE_DEFAULT_FREQUENCY 0.5
+#define PROBE_DEFAULT_TIMEOUT   30.0
+#define PROBE_MIN_FREQUENCY     0.001
+
+/* "192.0.2.1", "192.0.2.1:5353", "::1", "[::1]:5353"; port defaults to 53. */
+int probe_ns_parse(const char *s, probe_ns_t *out);
+
+void probe_req_init(probe_req_t *req);
+void probe_req_clear(probe_req_t *req);
+/* Set the query name (zone when is_zone). */
+int probe_req_set_name(probe_req_t *req, const char *name, bool is_zone, char *err,
+                       size_t errlen);
+/* Add an expected value (zone-file form). Call after the type is known. */
+int probe_req_add_value(probe_req_t *req, const char *text, char *err, size_t errlen);
+/* Apply defaults and check the request is complete and consistent. */
+int probe_req_finish(probe_req_t *req, char *err, size_t errlen);
+
+/* Load requests from a CSV file with a header row. Columns (any order):
+ * nameserver (or ns), zone_name (or zone) | name, type, condition, serial,
+ * value (repeatable), start_time, frequency, timeout, match (subset |
+ * exact), id. Empty cells take the defaults. On error, err says
+ * "FILE:LINE: field 'X': ..." and nothing is returned. */
+int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char *err,
+                       size_t errlen);
+void probe_req_free_array(probe_req_t *reqs, size_t n);
+
+#endif

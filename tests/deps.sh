@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages dnsprop needs, only those missing.
+# Build: c-ares, jansson, libcsv, Criterion, pkg-config.
+# Lab and tests: PowerDNS (sqlite3), Knot, BIND, NSD, dnsperf, dig/kdig, curl.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
+      libcriterion-dev
+      pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
+      bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind
+      clang-format)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "dnsprop: missing Debian packages: ${missing[*]}" >&2
+    echo "dnsprop: run 'make deps' as root, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "dnsprop: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# Debian starts installed daemons; the lab runs its own on other ports, so
+# keep the packaged services from starting where a policy layer allows it.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    made_policy=1
+fi
+status=0
+apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+if [ "$made_policy" = 1 ]; then
+    rm -f "$policy"
+fi
+exit "$status"
