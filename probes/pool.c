@@ -38,10 +38,12 @@
 
 struct worker;
 struct chan;
+struct group;
 
 typedef struct poll {
     heap_node_t hn;          /* first: heap nodes map back to polls */
-    struct chan *ch;
+    struct group *grp;       /* its nameserver's channels, once taken in */
+    probe_ns_t *pending_ns;  /* the nameserver until then */
     char *id;
     uint64_t tag;
     char *qname;
@@ -87,11 +89,23 @@ typedef struct qctx {
 typedef struct chan {
     struct worker *w;
     ares_channel ares;
-    probe_ns_t ns;
     qctx_t *head;            /* in-flight queries, oldest first */
     qctx_t *tail;
     unsigned inflight;
 } chan_t;
+
+/* The channels of one worker to one nameserver. c-ares 1.18 walks all of
+ * a channel's outstanding queries on every ares_process_fd call (its
+ * process_timeouts), so a channel is kept to CHAN_MAX_INFLIGHT queries and
+ * more channels (each its own socket) are opened as load needs them. */
+typedef struct group {
+    probe_ns_t ns;
+    chan_t **chans;
+    size_t nchans;
+    unsigned inflight;
+} group_t;
+
+#define CHAN_MAX_INFLIGHT 128
 
 /* Counters written by the owning worker only. */
 typedef struct {
@@ -114,8 +128,8 @@ typedef struct worker {
     size_t inbox_cap;
     bool stop;
     heap_t heap;
-    chan_t **chans;
-    size_t nchans;
+    group_t **groups;
+    size_t ngroups;
     chan_t **fdtab;          /* socket fd -> channel */
     size_t fdtab_len;
     qctx_t *free_q;          /* recycled query contexts */
@@ -193,6 +207,7 @@ static void poll_free(poll_t *p)
     free_strv(p->want, p->spec.nvalues);
     free(p->qbuf);
     free_strv(p->obs, p->nobs);
+    free(p->pending_ns);
     free(p);
 }
 
@@ -300,7 +315,8 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
     p->obs = NULL;
     p->nobs = 0;
     r.tag = p->tag;
-    snprintf(r.ns, sizeof(r.ns), "%s", p->ch->ns.text);
+    snprintf(r.ns, sizeof(r.ns), "%s",
+             p->grp != NULL ? p->grp->ns.text : p->pending_ns->text);
     r.qtype = p->qtype;
     r.is_zone = p->is_zone;
     r.cond = p->spec.kind;
@@ -400,7 +416,6 @@ static int chan_create(worker_t *w, const probe_ns_t *ns, chan_t **out)
     if (ch == NULL)
         return -ENOMEM;
     ch->w = w;
-    ch->ns = *ns;
 
     memset(&opts, 0, sizeof(opts));
     /* RD clear (we ask authoritative servers); NOCHECKRESP so REFUSED and
@@ -450,27 +465,51 @@ static bool ns_equal(const probe_ns_t *a, const probe_ns_t *b)
     return a->len == b->len && memcmp(&a->sa, &b->sa, a->len) == 0;
 }
 
-static int chan_get(worker_t *w, const probe_ns_t *ns, chan_t **out)
+static int group_get(worker_t *w, const probe_ns_t *ns, group_t **out)
 {
-    chan_t **nc;
+    group_t **ng;
+    group_t *g;
     size_t i;
-    int ret;
 
-    for (i = 0; i < w->nchans; i++) {
-        if (ns_equal(&w->chans[i]->ns, ns)) {
-            *out = w->chans[i];
+    for (i = 0; i < w->ngroups; i++) {
+        if (ns_equal(&w->groups[i]->ns, ns)) {
+            *out = w->groups[i];
             return 0;
         }
     }
-    nc = realloc(w->chans, (w->nchans + 1) * sizeof(*nc));
-    if (nc == NULL)
+    ng = realloc(w->groups, (w->ngroups + 1) * sizeof(*ng));
+    if (ng == NULL)
         return -ENOMEM;
-    w->chans = nc;
-    ret = chan_create(w, ns, &w->chans[w->nchans]);
-    if (ret < 0)
-        return ret;
-    *out = w->chans[w->nchans++];
+    w->groups = ng;
+    g = calloc(1, sizeof(*g));
+    if (g == NULL)
+        return -ENOMEM;
+    g->ns = *ns;
+    w->groups[w->ngroups++] = g;
+    *out = g;
     return 0;
+}
+
+/* A channel of g with room for one more query, opening one if needed;
+ * NULL when the group is at max_inflight. */
+static chan_t *group_pick(worker_t *w, group_t *g)
+{
+    chan_t **nc;
+    size_t i;
+
+    if (g->inflight >= w->pool->max_inflight)
+        return NULL;
+    for (i = 0; i < g->nchans; i++) {
+        if (g->chans[i]->inflight < CHAN_MAX_INFLIGHT)
+            return g->chans[i];
+    }
+    nc = realloc(g->chans, (g->nchans + 1) * sizeof(*nc));
+    if (nc == NULL)
+        return NULL;
+    g->chans = nc;
+    if (chan_create(w, &g->ns, &g->chans[g->nchans]) < 0)
+        return NULL;
+    return g->chans[g->nchans++];
 }
 
 static void qlist_unlink(chan_t *ch, qctx_t *q)
@@ -518,11 +557,13 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     int64_t now;
     dnsmsg_answer_t ans;
     cond_empty_t empty;
+    bool satisfied;
     int ret;
 
     (void)timeouts;
     qlist_unlink(ch, q);
     ch->inflight--;
+    p->grp->inflight--;
     p->inflight--;
     q->next = w->free_q;
     w->free_q = q;
@@ -560,8 +601,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         p->serial = ans.soa_serial;
     }
     p->obs_nmatch = ans.nmatch;
+    satisfied = cond_eval(&p->spec, &ans, &empty);
     take_values(p, &ans);
-    if (cond_eval(&p->spec, &ans, &empty)) {
+    if (satisfied) {
         char reason[64] = "";
         if (empty != COND_EMPTY_NONE)
             snprintf(reason, sizeof(reason), "%s", cond_empty_str(empty));
@@ -573,9 +615,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     dnsmsg_answer_clear(&ans);
 }
 
-static void send_query(worker_t *w, poll_t *p, int64_t now)
+static void send_query(worker_t *w, poll_t *p, chan_t *ch, int64_t now)
 {
-    chan_t *ch = p->ch;
     qctx_t *q = w->free_q;
 
     if (q != NULL) {
@@ -593,6 +634,7 @@ static void send_query(worker_t *w, poll_t *p, int64_t now)
     q->deadline = now + w->pool->query_timeout_ns;
     qlist_append(ch, q);
     ch->inflight++;
+    p->grp->inflight++;
     p->inflight++;
     p->queries++;
     st_inc(&w->st.queries, 1);
@@ -624,6 +666,7 @@ static void run_timers(worker_t *w, int64_t now)
 
     while ((top = heap_top(&w->heap)) != NULL && top->key <= now) {
         poll_t *p = (poll_t *)top;
+        chan_t *ch;
         int64_t next;
 
         if (now >= p->deadline) {
@@ -633,10 +676,11 @@ static void run_timers(worker_t *w, int64_t now)
             continue;
         }
         record_lag(w, now - p->next_send);
-        if (p->ch->inflight >= w->pool->max_inflight)
+        ch = group_pick(w, p->grp);
+        if (ch == NULL)
             st_inc(&w->st.deferred, 1);
         else
-            send_query(w, p, now); /* a synchronous callback only ever
+            send_query(w, p, ch, now); /* a synchronous callback only ever
                                       * reports a failure: p is still live */
         /* Fixed schedule: the next slot, skipping those already missed. */
         next = p->next_send + p->period;
@@ -654,9 +698,11 @@ static void run_timers(worker_t *w, int64_t now)
 static void run_ares_timeouts(worker_t *w, int64_t now)
 {
     size_t i;
+    size_t k;
 
-    for (i = 0; i < w->nchans; i++) {
-        chan_t *ch = w->chans[i];
+    for (i = 0; i < w->ngroups; i++) {
+      for (k = 0; k < w->groups[i]->nchans; k++) {
+        chan_t *ch = w->groups[i]->chans[k];
         if (ch->head == NULL || ch->head->deadline > now)
             continue;
         ares_process_fd(ch->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
@@ -668,6 +714,7 @@ static void run_ares_timeouts(worker_t *w, int64_t now)
             q->deadline = now + w->pool->query_timeout_ns;
             qlist_append(ch, q);
         }
+      }
     }
 }
 
@@ -676,10 +723,14 @@ static int64_t next_wakeup(worker_t *w)
     heap_node_t *top = heap_top(&w->heap);
     int64_t t = top != NULL ? top->key : INT64_MAX;
     size_t i;
+    size_t k;
 
-    for (i = 0; i < w->nchans; i++) {
-        if (w->chans[i]->head != NULL && w->chans[i]->head->deadline < t)
-            t = w->chans[i]->head->deadline;
+    for (i = 0; i < w->ngroups; i++) {
+        for (k = 0; k < w->groups[i]->nchans; k++) {
+            chan_t *ch = w->groups[i]->chans[k];
+            if (ch->head != NULL && ch->head->deadline < t)
+                t = ch->head->deadline;
+        }
     }
     return t;
 }
@@ -708,18 +759,13 @@ static void take_inbox(worker_t *w, bool *stop)
     now = timebase_mono_ns();
     for (i = 0; i < n; i++) {
         poll_t *p = in[i];
-        /* The poll carries its nameserver in ch until it has a channel. */
-        probe_ns_t *ns = (probe_ns_t *)p->ch;
-        int ret = chan_get(w, ns, &p->ch);
-        free(ns);
+        int ret = group_get(w, p->pending_ns, &p->grp);
         if (ret < 0) {
-            chan_t tmp;
-            memset(&tmp, 0, sizeof(tmp));
-            snprintf(tmp.ns.text, sizeof(tmp.ns.text), "?");
-            p->ch = &tmp;
             poll_finish(w, p, PROBE_ERROR, 0, COND_EMPTY_NONE, dp_strerror(ret));
             continue;
         }
+        free(p->pending_ns);
+        p->pending_ns = NULL;
         p->next_send = now;
         p->hn.key = now;
         if (heap_insert(&w->heap, &p->hn) < 0)
@@ -738,13 +784,19 @@ static void cancel_all(worker_t *w)
                     "cancelled: the probe pool is shutting down");
     /* ares_destroy calls back every outstanding query (ARES_EDESTRUCTION),
      * which frees the polls still referenced by them. */
-    for (i = 0; i < w->nchans; i++) {
-        ares_destroy(w->chans[i]->ares);
-        free(w->chans[i]);
+    for (i = 0; i < w->ngroups; i++) {
+        group_t *g = w->groups[i];
+        size_t k;
+        for (k = 0; k < g->nchans; k++) {
+            ares_destroy(g->chans[k]->ares);
+            free(g->chans[k]);
+        }
+        free(g->chans);
+        free(g);
     }
-    free(w->chans);
-    w->chans = NULL;
-    w->nchans = 0;
+    free(w->groups);
+    w->groups = NULL;
+    w->ngroups = 0;
 }
 
 static void *worker_main(void *arg)
@@ -809,10 +861,8 @@ static void worker_cleanup(worker_t *w)
     size_t i;
     qctx_t *q;
 
-    for (i = 0; i < w->ninbox; i++) {
-        free(w->inbox[i]->ch); /* the nameserver copy */
+    for (i = 0; i < w->ninbox; i++)
         poll_free(w->inbox[i]);
-    }
     free(w->inbox);
     heap_clear(&w->heap);
     free(w->fdtab);
@@ -846,7 +896,7 @@ int probe_pool_create(probe_pool_t **out, const probe_pool_opts_t *opts)
                                   ? opts->query_timeout_ms
                                   : 1000) *
                              TB_NS_PER_MS;
-    pool->max_inflight = opts != NULL && opts->max_inflight > 0 ? opts->max_inflight : 4096;
+    pool->max_inflight = opts != NULL && opts->max_inflight > 0 ? opts->max_inflight : 256;
     pool->cb = opts != NULL ? opts->on_result : NULL;
     pool->cb_arg = opts != NULL ? opts->cb_arg : NULL;
     pthread_mutex_init(&pool->qmu, NULL);
@@ -909,13 +959,13 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     if (p == NULL || ns == NULL)
         goto nomem;
     *ns = req->ns;
-    p->ch = (chan_t *)ns; /* resolved to a channel by the worker */
+    p->pending_ns = ns;
+    ns = NULL;
     p->hn.idx = HEAP_NONE;
     p->qlen = dnsmsg_build_query(req->qname, req->qtype, qbuf, sizeof(qbuf));
     if (p->qlen < 0) {
         int ret = p->qlen;
-        free(ns);
-        free(p);
+        poll_free(p);
         return ret;
     }
     p->qbuf = malloc((size_t)p->qlen);
@@ -955,10 +1005,8 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     *out = p;
     return 0;
 nomem:
-    if (p != NULL) {
-        p->ch = NULL;
+    if (p != NULL)
         poll_free(p);
-    }
     free(ns);
     return -ENOMEM;
 }
@@ -979,8 +1027,6 @@ int probe_pool_submit(probe_pool_t *pool, const probe_req_t *req)
     pthread_mutex_lock(&w->mu);
     if (w->stop) {
         pthread_mutex_unlock(&w->mu);
-        free(p->ch);
-        p->ch = NULL;
         poll_free(p);
         return DP_ESHUTDOWN;
     }
@@ -989,8 +1035,6 @@ int probe_pool_submit(probe_pool_t *pool, const probe_req_t *req)
         poll_t **ni = realloc(w->inbox, ncap * sizeof(*ni));
         if (ni == NULL) {
             pthread_mutex_unlock(&w->mu);
-            free(p->ch);
-            p->ch = NULL;
             poll_free(p);
             return -ENOMEM;
         }
@@ -1142,12 +1186,6 @@ void probe_pool_shutdown(probe_pool_t *pool)
         /* Polls submitted after the worker's last look at its inbox. */
         for (k = 0; k < w->ninbox; k++) {
             poll_t *p = w->inbox[k];
-            probe_ns_t *ns = (probe_ns_t *)p->ch;
-            chan_t tmp;
-            memset(&tmp, 0, sizeof(tmp));
-            tmp.ns = *ns;
-            free(ns);
-            p->ch = &tmp;
             poll_finish(w, p, PROBE_CANCELLED, 0, COND_EMPTY_NONE,
                         "cancelled: the probe pool is shutting down");
         }

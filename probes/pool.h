@@ -72,7 +72,10 @@ typedef void (*probe_result_cb)(const probe_result_t *res, void *arg);
 typedef struct {
     unsigned threads;          /* 0 = number of online CPUs */
     unsigned query_timeout_ms; /* per query; 0 = 1000 */
-    unsigned max_inflight;     /* per thread and nameserver; 0 = 4096 */
+    unsigned max_inflight;     /* queries in flight per thread and nameserver; 0 = 256.
+                                * Beyond it a due query is skipped (counted as
+                                * deferred): it keeps a busy server from being
+                                * flooded into dropping answers. */
     probe_result_cb on_result; /* NULL: results are queued for probe_pool_next */
     void *cb_arg;
 } probe_pool_opts_t;
