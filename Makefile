@@ -40,20 +40,25 @@ TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 
 B := build
 
-.PHONY: all deps asan tsan test unit integration run bench format format-check \
+.PHONY: all deps asan tsan test unit integration run bench format format-check fuzz fuzz-replay \
         clean lab-up lab-down check-deps
 all: dnsprop
 
 # --- objects per variant -------------------------------------------------
+# V=1 shows the commands.
+Q := $(if $(V),,@)
 $(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 $(B)/tsan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
 
 objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 
@@ -71,8 +76,6 @@ $(B)/test-unit-asan: $(call objs,asan,$(LIB_SRC) $(TEST_UNIT_SRC))
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 $(B)/test-int-asan: $(call objs,asan,$(LIB_SRC) $(TEST_INT_SRC) tests/integration/labenv.c)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
-$(B)/test-int-tsan: $(call objs,tsan,$(LIB_SRC) $(TEST_INT_SRC) tests/integration/labenv.c)
-	$(CC) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 $(B)/probe-bench: $(call objs,rel,$(LIB_SRC) tests/bench/probe_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -83,7 +86,7 @@ deps:
 # --- tests ---------------------------------------------------------------
 test: deps
 	@$(MAKE) --no-print-directory all dnsprop-asan $(B)/test-unit-asan \
-	    $(B)/test-int-asan $(B)/test-int-tsan
+	    $(B)/test-int-asan dnsprop-tsan
 	@tests/run-tests.sh
 
 run: deps
@@ -93,6 +96,28 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(B)/probe-bench
 	@tests/bench/bench.sh
+
+# --- fuzzing (clang, libFuzzer) ----------------------------------------
+FUZZ_TARGETS := dnsmsg rdata csv
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p $(B)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+fuzz: $(addprefix $(B)/fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(B)/fuzz-corpus/$$t; \
+	    $(B)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz-corpus/$$t \
+	        tests/fuzz/corpus/$$t || exit 1; \
+	done
+# Replay the committed corpora (no fuzzing): part of make test when clang
+# is there.
+fuzz-replay: $(addprefix $(B)/fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    $(B)/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t 2>&1 | tail -1 || exit 1; \
+	done
 
 # --- style ---------------------------------------------------------------
 FMT_SRC = $(wildcard harness/*.[ch] probes/*.[ch] storage/*.[ch] plot/*.[ch] \

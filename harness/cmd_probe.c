@@ -25,40 +25,41 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: dnsprop probe --ns ADDR[:PORT] (--zone ZONE | --name NAME)\n"
-            "                     --condition COND [--serial N] [--type TYPE]\n"
-            "                     [--value V]... [--match subset|exact]\n"
-            "                     [--frequency S] [--timeout S] [--start-time EPOCH]\n"
-            "                     [--json]\n"
-            "       dnsprop probe --file REQUESTS.csv [--json]\n"
-            "\n"
-            "Poll a nameserver until a condition holds and print how long it took.\n"
-            "\n"
-            "  --ns ADDR[:PORT]     nameserver, IPv4 or IPv6 literal ([::1]:5353), port 53\n"
-            "  --zone ZONE          poll a zone (SOA); empty_response then also accepts\n"
-            "                       REFUSED/NOTAUTH from a server that dropped the zone\n"
-            "  --name NAME          poll a record name\n"
-            "  --condition COND     serial_not_lower | value_present | empty_response\n"
-            "  --serial N           serial_not_lower: wait for SOA serial >= N (RFC 1982)\n"
-            "  --type TYPE          query type (default SOA for zones, A for names)\n"
-            "  --value V            value_present: an expected value in zone-file form,\n"
-            "                       repeatable ('192.0.2.1', '10 mail.example.', '\"txt\"')\n"
-            "  --match MODE         subset (default): the RRset holds every value;\n"
-            "                       exact: the RRset is exactly the values\n"
-            "  --frequency S        seconds between queries (default %g)\n"
-            "  --timeout S          give up after S seconds (default %g)\n"
-            "  --query-timeout S    per-query timeout (default 1)\n"
-            "  --start-time EPOCH   when the change was made (default: now)\n"
-            "  --threads N          probe threads (default: number of CPUs)\n"
-            "  --file FILE          CSV of requests with a header row; columns:\n"
-            "                       id nameserver zone_name name type condition serial\n"
-            "                       value (repeatable) start_time frequency timeout match\n"
-            "  --json               one JSON object per result\n"
-            "\n"
-            "exit status: 0 all completed, 1 some timed out, 2 some failed (ERROR),\n"
-            "             64 usage error, 130 interrupted\n",
-            PROBE_DEFAULT_FREQUENCY, PROBE_DEFAULT_TIMEOUT);
+    fprintf(
+        f,
+        "usage: dnsprop probe --ns ADDR[:PORT] (--zone ZONE | --name NAME)\n"
+        "                     --condition COND [--serial N] [--type TYPE]\n"
+        "                     [--value V]... [--match subset|exact]\n"
+        "                     [--frequency S] [--timeout S] [--start-time EPOCH]\n"
+        "                     [--json]\n"
+        "       dnsprop probe --file REQUESTS.csv [--json]\n"
+        "\n"
+        "Poll a nameserver until a condition holds and print how long it took.\n"
+        "\n"
+        "  --ns ADDR[:PORT]     nameserver, IPv4 or IPv6 literal ([::1]:5353), port 53\n"
+        "  --zone ZONE          poll a zone (SOA); empty_response then also accepts\n"
+        "                       REFUSED/NOTAUTH from a server that dropped the zone\n"
+        "  --name NAME          poll a record name\n"
+        "  --condition COND     serial_not_lower | value_present | empty_response\n"
+        "  --serial N           serial_not_lower: wait for SOA serial >= N (RFC 1982)\n"
+        "  --type TYPE          query type (default SOA for zones, A for names)\n"
+        "  --value V            value_present: an expected value in zone-file form,\n"
+        "                       repeatable ('192.0.2.1', '10 mail.example.', '\"txt\"')\n"
+        "  --match MODE         subset (default): the RRset holds every value;\n"
+        "                       exact: the RRset is exactly the values\n"
+        "  --frequency S        seconds between queries (default %g)\n"
+        "  --timeout S          give up after S seconds (default %g)\n"
+        "  --query-timeout S    per-query timeout (default 1)\n"
+        "  --start-time EPOCH   when the change was made (default: now)\n"
+        "  --threads N          probe threads (default: number of CPUs)\n"
+        "  --file FILE          CSV of requests with a header row; columns:\n"
+        "                       id nameserver zone_name name type condition serial\n"
+        "                       value (repeatable) start_time frequency timeout match\n"
+        "  --json               one JSON object per result\n"
+        "\n"
+        "exit status: 0 all completed, 1 some timed out, 2 some failed (ERROR),\n"
+        "             64 usage error, 130 interrupted\n",
+        PROBE_DEFAULT_FREQUENCY, PROBE_DEFAULT_TIMEOUT);
 }
 
 enum {
@@ -101,7 +102,8 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-__attribute__((format(printf, 2, 3))) static int bad(const char *opt, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int bad(const char *opt, const char *fmt,
+                                                     ...)
 {
     va_list ap;
 
@@ -140,8 +142,9 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
             goto out;
         case OPT_NS:
             if (probe_ns_parse(optarg, &req->ns) < 0) {
-                rc = bad("--ns", "'%s' is not an IPv4 or IPv6 address with optional port "
-                                 "(e.g. 127.0.0.1:5300 or [::1]:5300)",
+                rc = bad("--ns",
+                         "'%s' is not an IPv4 or IPv6 address with optional port "
+                         "(e.g. 127.0.0.1:5300 or [::1]:5300)",
                          optarg);
                 goto out;
             }
@@ -171,7 +174,8 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
             break;
         case OPT_SERIAL:
             if (numparse_u32(optarg, &req->serial) < 0) {
-                rc = bad("--serial", "'%s' is not a serial number (0..4294967295)", optarg);
+                rc = bad("--serial", "'%s' is not a serial number (0..4294967295)",
+                         optarg);
                 goto out;
             }
             req->has_serial = true;
@@ -194,7 +198,8 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
             }
             break;
         case OPT_FREQ:
-            if (numparse_double(optarg, PROBE_MIN_FREQUENCY, 86400, &req->frequency) < 0) {
+            if (numparse_double(optarg, PROBE_MIN_FREQUENCY, 86400, &req->frequency) <
+                0) {
                 rc = bad("--frequency", "'%s' is not seconds in [0.001, 86400]", optarg);
                 goto out;
             }
@@ -262,7 +267,8 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
         goto out;
     }
     if (!have_cond) {
-        rc = bad("--condition", "%s", "missing (serial_not_lower, value_present, empty_response)");
+        rc = bad("--condition", "%s",
+                 "missing (serial_not_lower, value_present, empty_response)");
         goto out;
     }
     for (i = 0; i < nvals; i++) {
@@ -327,7 +333,8 @@ int cmd_probe(int argc, char **argv)
     opts.query_timeout_ms = qtimeout_ms;
     ret = probe_pool_create(&pool, &opts);
     if (ret < 0) {
-        fprintf(stderr, "dnsprop probe: cannot start the probe pool: %s\n", dp_strerror(ret));
+        fprintf(stderr, "dnsprop probe: cannot start the probe pool: %s\n",
+                dp_strerror(ret));
         rc = DP_EXIT_ERROR;
         goto out;
     }

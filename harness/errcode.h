@@ -14,11 +14,11 @@
 
 enum {
     DP_EOK = 0,
-    DP_EPARSE = DP_ERRBASE - 1,    /* malformed user input */
-    DP_EBADADDR = DP_ERRBASE - 2,  /* bad nameserver address */
-    DP_EBADTYPE = DP_ERRBASE - 3,  /* unknown or unsupported RR type */
-    DP_EBADVALUE = DP_ERRBASE - 4, /* value does not parse for its type */
-    DP_EBADNAME = DP_ERRBASE - 5,  /* bad domain name */
+    DP_EPARSE = DP_ERRBASE - 1,     /* malformed user input */
+    DP_EBADADDR = DP_ERRBASE - 2,   /* bad nameserver address */
+    DP_EBADTYPE = DP_ERRBASE - 3,   /* unknown or unsupported RR type */
+    DP_EBADVALUE = DP_ERRBASE - 4,  /* value does not parse for its type */
+    DP_EBADNAME = DP_ERRBASE - 5,   /* bad domain name */
     DP_EMALFORMED = DP_ERRBASE - 6, /* malformed DNS message */
     DP_ECARES = DP_ERRBASE - 7,     /* c-ares failure */
     DP_ESHUTDOWN = DP_ERRBASE - 8,  /* pool is shutting down */

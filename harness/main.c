@@ -31,7 +31,8 @@ int main(int argc, char **argv)
         return DP_EXIT_USAGE;
     }
     cmd = argv[1];
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return DP_EXIT_OK;
     }

@@ -1,6 +1,7 @@
 /*
  * numparse: strict number parsing (see numparse.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -50,7 +51,9 @@ int numparse_double(const char *s, double min, double max, double *out)
     char *end = NULL;
     double v;
 
-    if (s == NULL || *s == '\0')
+    /* strtod would skip leading white space: the whole string must be
+     * the number. */
+    if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
         return DP_EPARSE;
     errno = 0;
     v = strtod(s, &end);

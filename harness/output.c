@@ -46,7 +46,8 @@ json_t *output_result_json(const probe_result_t *r)
                         r->rcode >= 0 ? json_string(rdata_rcode_str(r->rcode, rb))
                                       : json_null());
     json_object_set_new(o, "reason", json_string(r->reason));
-    json_object_set_new(o, "serial", r->have_serial ? json_integer(r->serial) : json_null());
+    json_object_set_new(o, "serial",
+                        r->have_serial ? json_integer(r->serial) : json_null());
     json_object_set_new(o, "values", vals);
     json_object_set_new(o, "empty", empty != NULL ? json_string(empty) : json_null());
     return o;
@@ -71,8 +72,8 @@ int output_result_print(FILE *f, const probe_result_t *r, bool json)
         free(s);
         return 0;
     }
-    fprintf(f, "%-9s ns=%s name=%s type=%s condition=%s", probe_status_str(r->status), r->ns,
-            r->qname != NULL ? r->qname : "", rdata_type_to_str(r->qtype, tb),
+    fprintf(f, "%-9s ns=%s name=%s type=%s condition=%s", probe_status_str(r->status),
+            r->ns, r->qname != NULL ? r->qname : "", rdata_type_to_str(r->qtype, tb),
             cond_kind_str(r->cond));
     if (r->id != NULL)
         fprintf(f, " id=%s", r->id);

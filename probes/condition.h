@@ -37,11 +37,11 @@ typedef enum {
 
 typedef struct {
     cond_kind_t kind;
-    bool is_zone;              /* the request names a zone, not a record */
-    uint32_t serial;           /* serial_not_lower */
-    char *const *values;       /* value_present: canonical, sorted, unique */
+    bool is_zone;        /* the request names a zone, not a record */
+    uint32_t serial;     /* serial_not_lower */
+    char *const *values; /* value_present: canonical, sorted, unique */
     size_t nvalues;
-    bool exact;                /* value_present: RRset must equal values */
+    bool exact; /* value_present: RRset must equal values */
 } cond_spec_t;
 
 int cond_kind_from_str(const char *s, cond_kind_t *out);

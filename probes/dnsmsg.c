@@ -2,7 +2,6 @@
  * dnsmsg: probe query construction and answer parsing (see dnsmsg.h).
  * Message layout per RFC 1035 section 4.1.
  */
-#include <ares.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,23 +42,15 @@ int dnsmsg_build_query(const char *qname, uint16_t qtype, unsigned char *buf,
     return DNSMSG_HDR_LEN + nlen + 4;
 }
 
-/* Decompress and canonicalise the name at *off; advance *off past it. */
-static int read_name(const unsigned char *msg, size_t len, size_t *off, char *out,
-                     size_t outlen)
+/* Decompress the name at *off into wire form; advance *off past it. */
+static int read_name(const unsigned char *msg, size_t len, size_t *off,
+                     unsigned char wire[256])
 {
-    char *s = NULL;
-    long used = 0;
-    int ret;
+    size_t used = 0;
 
-    if (*off >= len)
+    if (rdata_name_unpack(msg, len, *off, wire, &used) < 0)
         return DP_EMALFORMED;
-    if (ares_expand_name(msg + *off, msg, (int)len, &s, &used) != ARES_SUCCESS)
-        return DP_EMALFORMED;
-    ret = rdata_name_canon(s[0] == '\0' ? "." : s, out, outlen);
-    ares_free_string(s);
-    if (ret < 0)
-        return DP_EMALFORMED;
-    *off += (size_t)used;
+    *off += used;
     return 0;
 }
 
@@ -106,7 +97,8 @@ static void uniq_values(dnsmsg_answer_t *out)
 int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
                  uint16_t qtype, bool want_values, dnsmsg_answer_t *out)
 {
-    char name[RDATA_NAME_TEXT_MAX];
+    unsigned char qwire[256];
+    unsigned char name[256];
     size_t off = DNSMSG_HDR_LEN;
     size_t cap = 0;
     unsigned qd;
@@ -124,12 +116,14 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
     out->ancount = get16(msg + 6);
     if ((msg[2] & 0x80) == 0)
         return DP_EMALFORMED; /* not a response */
+    if (rdata_name_to_wire(qname_canon, qwire, sizeof(qwire)) < 0)
+        return DP_EBADNAME;
 
     for (i = 0; i < qd; i++) {
-        ret = read_name(msg, len, &off, name, sizeof(name));
+        ret = read_name(msg, len, &off, name);
         if (ret < 0 || off + 4 > len)
             goto bad;
-        if (i == 0 && strcmp(name, qname_canon) == 0 && get16(msg + off) == qtype &&
+        if (i == 0 && rdata_name_wire_equal(name, qwire) && get16(msg + off) == qtype &&
             get16(msg + off + 2) == CLASS_IN)
             out->qmatch = true;
         off += 4;
@@ -141,7 +135,7 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
         uint16_t type, klass, rdlen;
         bool owner_match;
 
-        ret = read_name(msg, len, &off, name, sizeof(name));
+        ret = read_name(msg, len, &off, name);
         if (ret < 0 || off + 10 > len)
             goto bad;
         type = get16(msg + off);
@@ -150,15 +144,15 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
         off += 10;
         if (off + rdlen > len)
             goto bad;
-        owner_match = klass == CLASS_IN && strcmp(name, qname_canon) == 0;
+        owner_match = klass == CLASS_IN && rdata_name_wire_equal(name, qwire);
         if (owner_match && type == qtype) {
             out->nmatch++;
             if (type == RDATA_T_SOA) {
                 /* SOA RDATA: MNAME RNAME SERIAL ... (RFC 1035 3.3.13). */
                 size_t p = off;
-                ret = read_name(msg, len, &p, name, sizeof(name));
+                ret = read_name(msg, len, &p, name);
                 if (ret == 0)
-                    ret = read_name(msg, len, &p, name, sizeof(name));
+                    ret = read_name(msg, len, &p, name);
                 if (ret < 0 || p + 20 > off + rdlen)
                     goto bad;
                 out->have_soa = true;

@@ -22,13 +22,13 @@ typedef struct {
     int rcode;
     bool aa;
     bool tc;
-    bool qmatch;        /* question section is (qname, qtype, IN) */
-    bool have_soa;      /* SOA of qname in the answer section */
+    bool qmatch;   /* question section is (qname, qtype, IN) */
+    bool have_soa; /* SOA of qname in the answer section */
     uint32_t soa_serial;
-    bool have_cname;    /* CNAME at qname while qtype is not CNAME */
-    unsigned ancount;   /* RRs in the answer section */
-    unsigned nmatch;    /* RRs of (qname, qtype) in the answer section */
-    char **values;      /* their canonical values (rdata.h), sorted, unique */
+    bool have_cname;  /* CNAME at qname while qtype is not CNAME */
+    unsigned ancount; /* RRs in the answer section */
+    unsigned nmatch;  /* RRs of (qname, qtype) in the answer section */
+    char **values;    /* their canonical values (rdata.h), sorted, unique */
     size_t nvalues;
 } dnsmsg_answer_t;
 

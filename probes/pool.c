@@ -31,27 +31,30 @@
 #include "probes/heap.h"
 #include "probes/pool.h"
 
-#define LAG_BUCKET_NS  (25 * 1000)  /* 25 us */
-#define LAG_BUCKETS    4000         /* up to 100 ms; beyond goes to the last */
-#define MAX_EVENTS     256
-#define QBUF_MAX       (DNSMSG_HDR_LEN + 255 + 4)
+#define LAG_BUCKET_NS (25 * 1000) /* 25 us */
+#define LAG_BUCKETS   4000        /* up to 100 ms; beyond goes to the last */
+#define MAX_EVENTS    256
+#define QBUF_MAX      (DNSMSG_HDR_LEN + 255 + 4)
 
 struct worker;
 struct chan;
 struct group;
 
 typedef struct poll {
-    heap_node_t hn;          /* first: heap nodes map back to polls */
-    struct group *grp;       /* its nameserver's channels, once taken in */
-    probe_ns_t *pending_ns;  /* the nameserver until then */
+    heap_node_t hn;         /* first: heap nodes map back to polls */
+    struct group *grp;      /* its nameserver's channels, once taken in */
+    probe_ns_t *pending_ns; /* the nameserver until then */
     char *id;
     uint64_t tag;
     char *qname;
     uint16_t qtype;
     bool is_zone;
     bool done;
+    bool waiting;       /* due, but its group was at max_inflight */
+    struct poll *wprev; /* the group's wait list */
+    struct poll *wnext;
     cond_spec_t spec;
-    char **want;             /* owned storage behind spec.values */
+    char **want; /* owned storage behind spec.values */
     unsigned char *qbuf;
     int qlen;
     double start_time;
@@ -63,11 +66,11 @@ typedef struct poll {
     uint32_t queries;
     uint32_t answers;
     uint32_t inflight;
-    uint32_t n_refused;      /* REFUSED or NOTAUTH */
+    uint32_t n_refused; /* REFUSED or NOTAUTH */
     uint32_t n_servfail;
     uint32_t n_malformed;
     int last_rcode;
-    int last_status;         /* c-ares status of the last failed query */
+    int last_status; /* c-ares status of the last failed query */
     bool have_unsat;
     int64_t last_unsat_send;
     bool have_serial;
@@ -89,7 +92,7 @@ typedef struct qctx {
 typedef struct chan {
     struct worker *w;
     ares_channel ares;
-    qctx_t *head;            /* in-flight queries, oldest first */
+    qctx_t *head; /* in-flight queries, oldest first */
     qctx_t *tail;
     unsigned inflight;
 } chan_t;
@@ -103,6 +106,8 @@ typedef struct group {
     chan_t **chans;
     size_t nchans;
     unsigned inflight;
+    struct poll *whead; /* polls waiting for room, oldest first */
+    struct poll *wtail;
 } group_t;
 
 #define CHAN_MAX_INFLIGHT 128
@@ -122,7 +127,7 @@ typedef struct worker {
     bool started;
     int epfd;
     int evfd;
-    pthread_mutex_t mu;      /* guards inbox and stop */
+    pthread_mutex_t mu; /* guards inbox and stop */
     poll_t **inbox;
     size_t ninbox;
     size_t inbox_cap;
@@ -130,9 +135,9 @@ typedef struct worker {
     heap_t heap;
     group_t **groups;
     size_t ngroups;
-    chan_t **fdtab;          /* socket fd -> channel */
+    chan_t **fdtab; /* socket fd -> channel */
     size_t fdtab_len;
-    qctx_t *free_q;          /* recycled query contexts */
+    qctx_t *free_q; /* recycled query contexts */
     wstats_t st;
 } worker_t;
 
@@ -144,13 +149,13 @@ typedef struct rnode {
 struct probe_pool {
     worker_t *w;
     unsigned nw;
-    atomic_uint rr;          /* round-robin over workers */
+    atomic_uint rr; /* round-robin over workers */
     atomic_uint_fast64_t submitted;
     int64_t query_timeout_ns;
     unsigned max_inflight;
     probe_result_cb cb;
     void *cb_arg;
-    pthread_mutex_t qmu;     /* result queue */
+    pthread_mutex_t qmu; /* result queue */
     pthread_cond_t qcond;
     rnode_t *qhead;
     rnode_t *qtail;
@@ -211,6 +216,8 @@ static void poll_free(poll_t *p)
     free(p);
 }
 
+static void wait_unlink(struct group *g, poll_t *p);
+
 /* ---- results ------------------------------------------------------------ */
 
 static void describe_timeout(const poll_t *p, char *buf, size_t len)
@@ -243,8 +250,8 @@ static void describe_timeout(const poll_t *p, char *buf, size_t len)
 static probe_status_t classify_timeout(const poll_t *p, char *buf, size_t len)
 {
     if (p->answers == 0 && p->n_malformed > 0) {
-        snprintf(buf, len, "malformed: %u malformed answer%s, no valid one", p->n_malformed,
-                 p->n_malformed == 1 ? "" : "s");
+        snprintf(buf, len, "malformed: %u malformed answer%s, no valid one",
+                 p->n_malformed, p->n_malformed == 1 ? "" : "s");
         return PROBE_ERROR;
     }
     if (p->answers == 0) {
@@ -306,6 +313,8 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
     memset(&r, 0, sizeof(r));
     p->done = true;
     heap_remove(&w->heap, &p->hn);
+    if (p->waiting)
+        wait_unlink(p->grp, p);
     r.id = p->id;
     p->id = NULL;
     r.qname = p->qname;
@@ -428,8 +437,8 @@ static int chan_create(worker_t *w, const probe_ns_t *ns, chan_t **out)
     opts.sock_state_cb_data = ch;
     opts.socket_receive_buffer_size = 4 << 20;
     opts.socket_send_buffer_size = 1 << 20;
-    optmask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
-              ARES_OPT_SOCK_RCVBUF | ARES_OPT_SOCK_SNDBUF;
+    optmask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+              ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF | ARES_OPT_SOCK_SNDBUF;
     ret = ares_init_options(&ch->ares, &opts, optmask);
     if (ret != ARES_SUCCESS) {
         log_err("c-ares: cannot create a channel: %s", ares_strerror(ret));
@@ -659,6 +668,56 @@ static void record_lag(worker_t *w, int64_t lag)
         atomic_store_explicit(&w->st.lag_max_ns, (uint64_t)lag, memory_order_relaxed);
 }
 
+static void wait_unlink(group_t *g, poll_t *p)
+{
+    if (p->wprev != NULL)
+        p->wprev->wnext = p->wnext;
+    else
+        g->whead = p->wnext;
+    if (p->wnext != NULL)
+        p->wnext->wprev = p->wprev;
+    else
+        g->wtail = p->wprev;
+    p->wprev = p->wnext = NULL;
+    p->waiting = false;
+}
+
+/* Send p's due query on ch and move it to its next slot. */
+static void send_and_advance(worker_t *w, poll_t *p, chan_t *ch, int64_t now)
+{
+    int64_t next;
+
+    record_lag(w, now - p->next_send);
+    send_query(w, p, ch, now); /* a synchronous callback only ever reports
+                                * a failure: p is still live */
+    /* Fixed schedule: the next slot, skipping those already missed. */
+    next = p->next_send + p->period;
+    if (next <= now) {
+        int64_t missed = (now - next) / p->period + 1;
+        st_inc(&w->st.skipped_slots, (uint64_t)missed);
+        next += missed * p->period;
+    }
+    p->next_send = next;
+    heap_update(&w->heap, &p->hn, next < p->deadline ? next : p->deadline);
+}
+
+/* Send the queries that waited for room, oldest first. */
+static void run_waiting(worker_t *w, int64_t now)
+{
+    size_t i;
+
+    for (i = 0; i < w->ngroups; i++) {
+        group_t *g = w->groups[i];
+        chan_t *ch;
+
+        while (g->whead != NULL && (ch = group_pick(w, g)) != NULL) {
+            poll_t *p = g->whead;
+            wait_unlink(g, p);
+            send_and_advance(w, p, ch, now);
+        }
+    }
+}
+
 /* Run every poll whose next event is due. */
 static void run_timers(worker_t *w, int64_t now)
 {
@@ -667,7 +726,6 @@ static void run_timers(worker_t *w, int64_t now)
     while ((top = heap_top(&w->heap)) != NULL && top->key <= now) {
         poll_t *p = (poll_t *)top;
         chan_t *ch;
-        int64_t next;
 
         if (now >= p->deadline) {
             char reason[256];
@@ -675,22 +733,23 @@ static void run_timers(worker_t *w, int64_t now)
             poll_finish(w, p, st, 0, COND_EMPTY_NONE, reason);
             continue;
         }
-        record_lag(w, now - p->next_send);
         ch = group_pick(w, p->grp);
-        if (ch == NULL)
-            st_inc(&w->st.deferred, 1);
-        else
-            send_query(w, p, ch, now); /* a synchronous callback only ever
-                                      * reports a failure: p is still live */
-        /* Fixed schedule: the next slot, skipping those already missed. */
-        next = p->next_send + p->period;
-        if (next <= now) {
-            int64_t missed = (now - next) / p->period + 1;
-            st_inc(&w->st.skipped_slots, (uint64_t)missed);
-            next += missed * p->period;
+        if (ch != NULL) {
+            send_and_advance(w, p, ch, now);
+            continue;
         }
-        p->next_send = next;
-        heap_update(&w->heap, &p->hn, next < p->deadline ? next : p->deadline);
+        /* The group is at max_inflight: the query waits (keeping its slot)
+         * until an answer makes room; the heap keeps only its deadline. */
+        st_inc(&w->st.deferred, 1);
+        p->waiting = true;
+        p->wnext = NULL;
+        p->wprev = p->grp->wtail;
+        if (p->grp->wtail != NULL)
+            p->grp->wtail->wnext = p;
+        else
+            p->grp->whead = p;
+        p->grp->wtail = p;
+        heap_update(&w->heap, &p->hn, p->deadline);
     }
 }
 
@@ -701,20 +760,20 @@ static void run_ares_timeouts(worker_t *w, int64_t now)
     size_t k;
 
     for (i = 0; i < w->ngroups; i++) {
-      for (k = 0; k < w->groups[i]->nchans; k++) {
-        chan_t *ch = w->groups[i]->chans[k];
-        if (ch->head == NULL || ch->head->deadline > now)
-            continue;
-        ares_process_fd(ch->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-        /* Still there (e.g. c-ares moved it to TCP with a fresh timer):
-         * look again one timeout later, without spinning. */
-        while (ch->head != NULL && ch->head->deadline <= now) {
-            qctx_t *q = ch->head;
-            qlist_unlink(ch, q);
-            q->deadline = now + w->pool->query_timeout_ns;
-            qlist_append(ch, q);
+        for (k = 0; k < w->groups[i]->nchans; k++) {
+            chan_t *ch = w->groups[i]->chans[k];
+            if (ch->head == NULL || ch->head->deadline > now)
+                continue;
+            ares_process_fd(ch->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+            /* Still there (e.g. c-ares moved it to TCP with a fresh timer):
+             * look again one timeout later, without spinning. */
+            while (ch->head != NULL && ch->head->deadline <= now) {
+                qctx_t *q = ch->head;
+                qlist_unlink(ch, q);
+                q->deadline = now + w->pool->query_timeout_ns;
+                qlist_append(ch, q);
+            }
         }
-      }
     }
 }
 
@@ -804,6 +863,7 @@ static void *worker_main(void *arg)
     worker_t *w = arg;
     struct epoll_event evs[MAX_EVENTS];
     bool stop = false;
+    bool have_pwait2 = true;
 
     while (!stop) {
         int64_t now = timebase_mono_ns();
@@ -813,6 +873,7 @@ static void *worker_main(void *arg)
         int i;
 
         run_ares_timeouts(w, now);
+        run_waiting(w, now);
         run_timers(w, now);
         wake = next_wakeup(w);
         now = timebase_mono_ns();
@@ -824,9 +885,16 @@ static void *worker_main(void *arg)
             ts.tv_sec = d / TB_NS_PER_S;
             ts.tv_nsec = d % TB_NS_PER_S;
         }
-        n = epoll_pwait2(w->epfd, evs, MAX_EVENTS, &ts, NULL);
+        /* epoll_pwait2 (Linux 5.11) waits to the microsecond, which keeps
+         * the schedule tight; older kernels (and valgrind) get epoll_wait,
+         * rounding up to the millisecond. */
+        n = -1;
+        errno = ENOSYS;
+        if (have_pwait2)
+            n = epoll_pwait2(w->epfd, evs, MAX_EVENTS, &ts, NULL);
         if (n < 0 && errno == ENOSYS) {
             int ms = (int)(ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000);
+            have_pwait2 = false;
             n = epoll_wait(w->epfd, evs, MAX_EVENTS, ms);
         }
         if (n < 0) {
@@ -844,10 +912,10 @@ static void *worker_main(void *arg)
             ch = (size_t)fd < w->fdtab_len ? w->fdtab[fd] : NULL;
             if (ch == NULL)
                 continue; /* closed earlier in this batch */
-            ares_process_fd(ch->ares,
-                            evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd
-                                                                            : ARES_SOCKET_BAD,
-                            evs[i].events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
+            ares_process_fd(
+                ch->ares,
+                evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd : ARES_SOCKET_BAD,
+                evs[i].events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
         }
     }
     cancel_all(w);
@@ -892,11 +960,11 @@ int probe_pool_create(probe_pool_t **out, const probe_pool_opts_t *opts)
         ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         pool->nw = ncpu > 0 ? (unsigned)ncpu : 1;
     }
-    pool->query_timeout_ns = (opts != NULL && opts->query_timeout_ms > 0
-                                  ? opts->query_timeout_ms
-                                  : 1000) *
-                             TB_NS_PER_MS;
-    pool->max_inflight = opts != NULL && opts->max_inflight > 0 ? opts->max_inflight : 256;
+    pool->query_timeout_ns =
+        (opts != NULL && opts->query_timeout_ms > 0 ? opts->query_timeout_ms : 1000) *
+        TB_NS_PER_MS;
+    pool->max_inflight =
+        opts != NULL && opts->max_inflight > 0 ? opts->max_inflight : 256;
     pool->cb = opts != NULL ? opts->on_result : NULL;
     pool->cb_arg = opts != NULL ? opts->cb_arg : NULL;
     pthread_mutex_init(&pool->qmu, NULL);
@@ -1134,8 +1202,8 @@ void probe_pool_stats(probe_pool_t *pool, probe_stats_t *out)
         }
     }
     out->submitted = atomic_load(&pool->submitted);
-    out->active = out->submitted -
-                  (out->completed + out->timeouts + out->errors + out->cancelled);
+    out->active =
+        out->submitted - (out->completed + out->timeouts + out->errors + out->cancelled);
     out->lag_max_ms = (double)max_ns / 1e6;
     for (b = 0; b < LAG_BUCKETS && total > 0; b++) {
         acc += lag[b];

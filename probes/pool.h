@@ -40,27 +40,27 @@ typedef enum {
 } probe_status_t;
 
 typedef struct {
-    char *id;                     /* the request's id (may be NULL) */
-    uint64_t tag;                 /* the request's tag */
+    char *id;     /* the request's id (may be NULL) */
+    uint64_t tag; /* the request's tag */
     char ns[PROBE_NS_TEXT_MAX];
     char *qname;
     uint16_t qtype;
     bool is_zone;
     cond_kind_t cond;
     probe_status_t status;
-    char reason[256];             /* why not COMPLETED, or what was seen */
-    double start_time;            /* epoch seconds */
-    double observed_at;           /* epoch s of the satisfying answer, or 0 */
-    double duration;              /* seconds; NAN unless COMPLETED */
-    double lower_bound;           /* seconds */
-    uint32_t queries;             /* queries sent */
-    uint32_t answers;             /* answers received */
-    int rcode;                    /* rcode of the last answer, -1 if none */
+    char reason[256];   /* why not COMPLETED, or what was seen */
+    double start_time;  /* epoch seconds */
+    double observed_at; /* epoch s of the satisfying answer, or 0 */
+    double duration;    /* seconds; NAN unless COMPLETED */
+    double lower_bound; /* seconds */
+    uint32_t queries;   /* queries sent */
+    uint32_t answers;   /* answers received */
+    int rcode;          /* rcode of the last answer, -1 if none */
     bool have_serial;
-    uint32_t serial;              /* observed SOA serial */
-    char **values;                /* observed RRset (canonical) */
+    uint32_t serial; /* observed SOA serial */
+    char **values;   /* observed RRset (canonical) */
     size_t nvalues;
-    cond_empty_t empty;           /* empty_response: what was seen */
+    cond_empty_t empty; /* empty_response: what was seen */
 } probe_result_t;
 
 const char *probe_status_str(probe_status_t status);
@@ -73,9 +73,9 @@ typedef struct {
     unsigned threads;          /* 0 = number of online CPUs */
     unsigned query_timeout_ms; /* per query; 0 = 1000 */
     unsigned max_inflight;     /* queries in flight per thread and nameserver; 0 = 256.
-                                * Beyond it a due query is skipped (counted as
-                                * deferred): it keeps a busy server from being
-                                * flooded into dropping answers. */
+                                * Beyond it a due query waits for an answer to
+                                * make room (counted as deferred, and as lag):
+                                * a busy server is not flooded into dropping. */
     probe_result_cb on_result; /* NULL: results are queued for probe_pool_next */
     void *cb_arg;
 } probe_pool_opts_t;
@@ -86,16 +86,16 @@ typedef struct {
     uint64_t timeouts;
     uint64_t errors;
     uint64_t cancelled;
-    uint64_t active;          /* polls not yet finished */
-    uint64_t queries;         /* sent */
+    uint64_t active;  /* polls not yet finished */
+    uint64_t queries; /* sent */
     uint64_t answers;
-    uint64_t query_timeouts;  /* queries without an answer in time */
-    uint64_t query_errors;    /* other c-ares failures (refused socket, ...) */
+    uint64_t query_timeouts; /* queries without an answer in time */
+    uint64_t query_errors;   /* other c-ares failures (refused socket, ...) */
     uint64_t malformed;
-    uint64_t skipped_slots;   /* schedule slots missed because the thread was late */
-    uint64_t deferred;        /* slots skipped because max_inflight was reached */
+    uint64_t skipped_slots; /* schedule slots missed because the thread was late */
+    uint64_t deferred;      /* slots skipped because max_inflight was reached */
     uint64_t lag_samples;
-    double lag_p50_ms;        /* sending time - scheduled time */
+    double lag_p50_ms; /* sending time - scheduled time */
     double lag_p99_ms;
     double lag_max_ms;
 } probe_stats_t;

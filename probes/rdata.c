@@ -1,12 +1,12 @@
 /*
  * rdata: canonical text for record values (see rdata.h).
  *
- * Name decompression uses c-ares (ares_expand_name); the text it returns
- * is run through the same canonicaliser as user input, so both sides
- * agree on one escaping.
+ * Names read off the wire are decompressed here (RFC 1035 4.1.4) into
+ * wire form and printed by the same canonicaliser as user input, so both
+ * sides agree on one escaping. (c-ares 1.18's ares_expand_name prints a
+ * label holding a single zero octet raw, which cuts its string short.)
  */
 #include <arpa/inet.h>
-#include <ares.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,12 +22,24 @@ static const struct {
     const char *name;
     uint16_t type;
 } type_names[] = {
-    {"A", RDATA_T_A},       {"NS", RDATA_T_NS},     {"CNAME", RDATA_T_CNAME},
-    {"SOA", RDATA_T_SOA},   {"PTR", RDATA_T_PTR},   {"MX", RDATA_T_MX},
-    {"TXT", RDATA_T_TXT},   {"AAAA", RDATA_T_AAAA}, {"SRV", RDATA_T_SRV},
-    {"DS", 43},             {"DNSKEY", 48},         {"CAA", 257},
-    {"NAPTR", 35},          {"SPF", 99},            {"HTTPS", 65},
-    {"SVCB", 64},           {"TLSA", 52},           {"ANY", 255},
+    {"A", RDATA_T_A},
+    {"NS", RDATA_T_NS},
+    {"CNAME", RDATA_T_CNAME},
+    {"SOA", RDATA_T_SOA},
+    {"PTR", RDATA_T_PTR},
+    {"MX", RDATA_T_MX},
+    {"TXT", RDATA_T_TXT},
+    {"AAAA", RDATA_T_AAAA},
+    {"SRV", RDATA_T_SRV},
+    {"DS", 43},
+    {"DNSKEY", 48},
+    {"CAA", 257},
+    {"NAPTR", 35},
+    {"SPF", 99},
+    {"HTTPS", 65},
+    {"SVCB", 64},
+    {"TLSA", 52},
+    {"ANY", 255},
 };
 
 int rdata_type_from_str(const char *s, uint16_t *out)
@@ -104,9 +116,12 @@ static size_t read_escaped(const char *p, unsigned char *c)
         *c = (unsigned char)p[0];
         return 1;
     }
-    if (isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-        isdigit((unsigned char)p[3])) {
-        int v = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+    /* RFC 1035 5.1: \DDD is exactly three digits; \X quotes a non-digit. */
+    if (isdigit((unsigned char)p[1])) {
+        int v;
+        if (!isdigit((unsigned char)p[2]) || !isdigit((unsigned char)p[3]))
+            return 0;
+        v = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
         if (v > 255)
             return 0;
         *c = (unsigned char)v;
@@ -158,8 +173,7 @@ int rdata_name_to_wire(const char *in, unsigned char *wire, size_t wirelen)
     return (int)w;
 }
 
-/* Wire name (uncompressed) to canonical text. */
-static int wire_to_canon(const unsigned char *wire, char *out, size_t outlen)
+int rdata_wire_to_canon(const unsigned char *wire, char *out, size_t outlen)
 {
     size_t o = 0;
     size_t i = 0;
@@ -209,7 +223,7 @@ int rdata_name_canon(const char *in, char *out, size_t outlen)
 
     if (ret < 0)
         return ret;
-    return wire_to_canon(wire, out, outlen) == 0 ? 0 : DP_EBADNAME;
+    return rdata_wire_to_canon(wire, out, outlen) == 0 ? 0 : DP_EBADNAME;
 }
 
 /* ---- TXT ---------------------------------------------------------------- */
@@ -395,7 +409,8 @@ int rdata_from_text(uint16_t type, const char *text, char **out)
     case RDATA_T_SRV:
         n = split_words(text, copy, sizeof(copy), w, 4);
         if (n != 4 || numparse_u16(w[0], &a) < 0 || numparse_u16(w[1], &b) < 0 ||
-            numparse_u16(w[2], &c) < 0 || rdata_name_canon(w[3], canon, sizeof(canon)) < 0)
+            numparse_u16(w[2], &c) < 0 ||
+            rdata_name_canon(w[3], canon, sizeof(canon)) < 0)
             return DP_EBADVALUE;
         snprintf(buf, sizeof(buf), "%u %u %u %s", (unsigned)a, (unsigned)b, (unsigned)c,
                  canon);
@@ -411,20 +426,84 @@ int rdata_from_text(uint16_t type, const char *text, char **out)
 
 /* ---- values from the wire ---------------------------------------------- */
 
+int rdata_name_unpack(const unsigned char *msg, size_t msglen, size_t off,
+                      unsigned char wire[256], size_t *used)
+{
+    size_t w = 0;
+    size_t pos = off;
+    size_t end = 0;     /* where the name ends in the message, at the first pointer */
+    size_t limit = off; /* pointers must go strictly backwards: no loops */
+    bool jumped = false;
+
+    for (;;) {
+        unsigned len;
+
+        if (pos >= msglen)
+            return DP_EMALFORMED;
+        len = msg[pos];
+        if ((len & 0xc0) == 0xc0) {
+            size_t target;
+            if (pos + 1 >= msglen)
+                return DP_EMALFORMED;
+            target = ((len & 0x3f) << 8) | msg[pos + 1];
+            if (target >= limit)
+                return DP_EMALFORMED;
+            if (!jumped)
+                end = pos + 2;
+            jumped = true;
+            limit = target;
+            pos = target;
+            continue;
+        }
+        if ((len & 0xc0) != 0)
+            return DP_EMALFORMED; /* 0x40/0x80: obsolete label types */
+        if (pos + 1 + len > msglen || w + 1 + len > 255)
+            return DP_EMALFORMED;
+        memcpy(wire + w, msg + pos, 1 + len);
+        w += 1 + len;
+        pos += 1 + len;
+        if (len == 0)
+            break;
+    }
+    *used = (jumped ? end : pos) - off;
+    return (int)w;
+}
+
+bool rdata_name_wire_equal(const unsigned char *a, const unsigned char *b)
+{
+    size_t i = 0;
+
+    /* Label lengths are < 64, never in 'A'..'Z': one case-folding compare
+     * of the whole wire form is a label-by-label compare (RFC 4343). */
+    for (;;) {
+        unsigned len = a[i];
+        size_t k;
+
+        if (len != b[i])
+            return false;
+        if (len == 0)
+            return true;
+        for (k = 1; k <= len; k++) {
+            if (tolower(a[i + k]) != tolower(b[i + k]))
+                return false;
+        }
+        i += 1 + len;
+    }
+}
+
 /* Decompress the name at p (inside msg) and canonicalise it. *used gets
  * the octets it occupies at p. */
 static int wire_name(const unsigned char *p, const unsigned char *msg, size_t msglen,
                      char *out, size_t outlen, long *used)
 {
-    char *s = NULL;
-    int ret;
+    unsigned char wire[256];
+    size_t u = 0;
 
-    if (ares_expand_name(p, msg, (int)msglen, &s, used) != ARES_SUCCESS)
+    if (rdata_name_unpack(msg, msglen, (size_t)(p - msg), wire, &u) < 0 ||
+        rdata_wire_to_canon(wire, out, outlen) < 0)
         return DP_EMALFORMED;
-    /* c-ares returns "" for the root and no trailing dot otherwise. */
-    ret = rdata_name_canon(s[0] == '\0' ? "." : s, out, outlen);
-    ares_free_string(s);
-    return ret < 0 ? DP_EMALFORMED : 0;
+    *used = (long)u;
+    return 0;
 }
 
 static uint16_t get16(const unsigned char *p)

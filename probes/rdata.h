@@ -51,6 +51,16 @@ int rdata_name_canon(const char *in, char *out, size_t outlen);
 /* Text name to uncompressed wire form; returns wire length or < 0. */
 int rdata_name_to_wire(const char *in, unsigned char *wire, size_t wirelen);
 
+/* Uncompressed wire name to canonical text. */
+int rdata_wire_to_canon(const unsigned char *wire, char *out, size_t outlen);
+/* Decompress the name at msg[off] (RFC 1035 4.1.4; pointers must point
+ * backwards) into wire (uncompressed); *used gets the octets the name
+ * takes at off. Returns the wire length or DP_EMALFORMED. */
+int rdata_name_unpack(const unsigned char *msg, size_t msglen, size_t off,
+                      unsigned char wire[256], size_t *used);
+/* Equal uncompressed wire names, ASCII case-insensitively (RFC 4343). */
+bool rdata_name_wire_equal(const unsigned char *a, const unsigned char *b);
+
 /* A user-supplied value in zone-file form for TYPE to its canonical text,
  * malloc'd into *out. DP_EBADVALUE (or DP_EBADTYPE) on error. */
 int rdata_from_text(uint16_t type, const char *text, char **out);

@@ -127,7 +127,7 @@ int probe_req_add_value(probe_req_t *req, const char *text, char *err, size_t er
     if (ret < 0) {
         snprintf(err, errlen, "'%s' is not a valid %s value%s", text,
                  rdata_type_to_str(type, type_buf),
-                 type == RDATA_T_MX    ? " (want 'PREFERENCE NAME', e.g. '10 mail.example.')"
+                 type == RDATA_T_MX ? " (want 'PREFERENCE NAME', e.g. '10 mail.example.')"
                  : type == RDATA_T_SRV ? " (want 'PRIORITY WEIGHT PORT TARGET')"
                                        : "");
         return ret;
@@ -162,8 +162,8 @@ int probe_req_finish(probe_req_t *req, char *err, size_t errlen)
         return DP_EUSAGE;
     }
     if (req->qtype == 0)
-        req->qtype = req->is_zone || req->cond == COND_SERIAL_NOT_LOWER ? RDATA_T_SOA
-                                                                         : RDATA_T_A;
+        req->qtype =
+            req->is_zone || req->cond == COND_SERIAL_NOT_LOWER ? RDATA_T_SOA : RDATA_T_A;
     switch (req->cond) {
     case COND_SERIAL_NOT_LOWER:
         if (!req->has_serial) {
@@ -177,7 +177,8 @@ int probe_req_finish(probe_req_t *req, char *err, size_t errlen)
         break;
     case COND_VALUE_PRESENT:
         if (req->nvalues == 0) {
-            snprintf(err, errlen, "field 'value': value_present needs at least one value");
+            snprintf(err, errlen,
+                     "field 'value': value_present needs at least one value");
             return DP_EUSAGE;
         }
         break;
@@ -230,20 +231,11 @@ static const struct {
     const char *name;
     enum col col;
 } col_names[] = {
-    {"id", COL_ID},
-    {"nameserver", COL_NS},
-    {"ns", COL_NS},
-    {"zone_name", COL_ZONE},
-    {"zone", COL_ZONE},
-    {"name", COL_NAME},
-    {"type", COL_TYPE},
-    {"condition", COL_COND},
-    {"serial", COL_SERIAL},
-    {"value", COL_VALUE},
-    {"start_time", COL_START},
-    {"frequency", COL_FREQ},
-    {"timeout", COL_TIMEOUT},
-    {"match", COL_MATCH},
+    {"id", COL_ID},           {"nameserver", COL_NS},    {"ns", COL_NS},
+    {"zone_name", COL_ZONE},  {"zone", COL_ZONE},        {"name", COL_NAME},
+    {"type", COL_TYPE},       {"condition", COL_COND},   {"serial", COL_SERIAL},
+    {"value", COL_VALUE},     {"start_time", COL_START}, {"frequency", COL_FREQ},
+    {"timeout", COL_TIMEOUT}, {"match", COL_MATCH},
 };
 
 typedef struct {
@@ -272,8 +264,6 @@ static void csv_field_cb(void *data, size_t len, void *ctxp)
 
     if (ctx->ret < 0)
         return;
-    if (ctx->nfields == 0)
-        ctx->rec_line = ctx->line;
     if (ctx->nfields == ctx->cap) {
         size_t ncap = ctx->cap == 0 ? 16 : ctx->cap * 2;
         char **nf = realloc(ctx->fields, ncap * sizeof(*nf));
@@ -298,8 +288,8 @@ static void csv_field_cb(void *data, size_t len, void *ctxp)
 static void csv_fail(csv_ctx_t *ctx, int ret, const char *field, const char *msg)
 {
     if (field != NULL)
-        snprintf(ctx->err, ctx->errlen, "%s:%lu: field '%s': %s", ctx->path, ctx->rec_line,
-                 field, msg);
+        snprintf(ctx->err, ctx->errlen, "%s:%lu: field '%s': %s", ctx->path,
+                 ctx->rec_line, field, msg);
     else
         snprintf(ctx->err, ctx->errlen, "%s:%lu: %s", ctx->path, ctx->rec_line, msg);
     ctx->ret = ret;
@@ -366,8 +356,8 @@ static int csv_cell(csv_ctx_t *ctx, probe_req_t *req, enum col col, const char *
     case COL_NS:
         ret = probe_ns_parse(v, &req->ns);
         if (ret < 0)
-            snprintf(msg, sizeof(msg), "'%s' is not an IPv4/IPv6 address with optional port",
-                     v);
+            snprintf(msg, sizeof(msg),
+                     "'%s' is not an IPv4/IPv6 address with optional port", v);
         break;
     case COL_ZONE:
     case COL_NAME:
@@ -561,11 +551,13 @@ int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char
             csv_fail(&ctx, DP_EPARSE, NULL, csv_strerror(csv_error(&p)));
         }
     }
-    if (ctx.ret == 0 && csv_fini(&p, csv_field_cb, csv_record_cb, &ctx) != 0 && ctx.ret == 0)
+    if (ctx.ret == 0 && csv_fini(&p, csv_field_cb, csv_record_cb, &ctx) != 0 &&
+        ctx.ret == 0)
         csv_fail(&ctx, DP_EPARSE, NULL, "unterminated quoted field at end of file");
     if (ctx.ret == 0 && !ctx.have_header) {
-        snprintf(err, errlen, "%s: empty file (want a header row, e.g. "
-                              "nameserver,zone_name,condition,serial)",
+        snprintf(err, errlen,
+                 "%s: empty file (want a header row, e.g. "
+                 "nameserver,zone_name,condition,serial)",
                  path);
         ctx.ret = DP_EPARSE;
     }

@@ -30,7 +30,7 @@ typedef struct {
 } probe_ns_t;
 
 typedef struct {
-    char *id;                        /* optional label, echoed in results */
+    char *id; /* optional label, echoed in results */
     probe_ns_t ns;
     char qname[RDATA_NAME_TEXT_MAX]; /* canonical */
     uint16_t qtype;                  /* 0 = default: SOA for zones, else A */
@@ -38,13 +38,13 @@ typedef struct {
     cond_kind_t cond;
     bool has_serial;
     uint32_t serial;
-    char **values;                   /* canonical, sorted, unique */
+    char **values; /* canonical, sorted, unique */
     size_t nvalues;
     bool exact;
-    double start_time;               /* epoch seconds; < 0 = now */
-    double frequency;                /* seconds between queries */
-    double timeout;                  /* seconds of polling */
-    uint64_t tag;                    /* opaque for the caller */
+    double start_time; /* epoch seconds; < 0 = now */
+    double frequency;  /* seconds between queries */
+    double timeout;    /* seconds of polling */
+    uint64_t tag;      /* opaque for the caller */
 } probe_req_t;
 
 #define PROBE_DEFAULT_FREQUENCY 0.5

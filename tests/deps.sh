@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages dnsprop needs, only those missing.
-# Build: c-ares, jansson, libcsv, Criterion, pkg-config.
+# Build: c-ares, jansson, libcsv, Criterion, pkg-config; clang for the
+# libFuzzer targets, valgrind and clang-format for the checks.
 # Lab and tests: PowerDNS (sqlite3), Knot, BIND, NSD, dnsperf, dig/kdig, curl.
 set -euo pipefail
 
@@ -8,7 +9,7 @@ pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
       libcriterion-dev
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
       bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind
-      clang-format)
+      clang-format clang libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

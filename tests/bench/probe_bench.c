@@ -68,11 +68,13 @@ int main(int argc, char **argv)
     uint32_t i;
     int ret;
 
-    if (argc != 9 || numparse_u32(argv[4], &count) < 0 || numparse_u32(argv[5], &secs) < 0 ||
-        numparse_u32(argv[6], &threads) < 0 || numparse_u32(argv[7], &polls) < 0 ||
+    if (argc != 9 || numparse_u32(argv[4], &count) < 0 ||
+        numparse_u32(argv[5], &secs) < 0 || numparse_u32(argv[6], &threads) < 0 ||
+        numparse_u32(argv[7], &polls) < 0 ||
         numparse_double(argv[8], 0.001, 3600, &freq) < 0 || count == 0 || polls == 0) {
-        fprintf(stderr, "usage: probe_bench qps|scale NS ZONE COUNT SECONDS THREADS POLLS "
-                        "FREQUENCY\n");
+        fprintf(stderr,
+                "usage: probe_bench qps|scale NS ZONE COUNT SECONDS THREADS POLLS "
+                "FREQUENCY\n");
         return 64;
     }
     memset(&opts, 0, sizeof(opts));
@@ -129,20 +131,22 @@ int main(int argc, char **argv)
     double el = (double)(t1 - t0) / 1e9;
     printf("mode=%s polls=%u threads=%u frequency=%g seconds=%.2f\n", argv[1], polls,
            threads, freq, el);
-    printf("queries=%llu answers=%llu query_timeouts=%llu query_errors=%llu deferred=%llu "
-           "skipped_slots=%llu\n",
-           (unsigned long long)(s1.queries - s0.queries),
-           (unsigned long long)(s1.answers - s0.answers),
-           (unsigned long long)(s1.query_timeouts - s0.query_timeouts),
-           (unsigned long long)(s1.query_errors - s0.query_errors),
-           (unsigned long long)(s1.deferred - s0.deferred),
-           (unsigned long long)(s1.skipped_slots - s0.skipped_slots));
+    printf(
+        "queries=%llu answers=%llu query_timeouts=%llu query_errors=%llu deferred=%llu "
+        "skipped_slots=%llu\n",
+        (unsigned long long)(s1.queries - s0.queries),
+        (unsigned long long)(s1.answers - s0.answers),
+        (unsigned long long)(s1.query_timeouts - s0.query_timeouts),
+        (unsigned long long)(s1.query_errors - s0.query_errors),
+        (unsigned long long)(s1.deferred - s0.deferred),
+        (unsigned long long)(s1.skipped_slots - s0.skipped_slots));
     printf("dnsprop_qps=%.0f\n", (double)(s1.answers - s0.answers) / el);
     printf("rss_kib_before=%ld rss_kib_after=%ld rss_kib_per_poll=%.3f\n", rss0, rss1,
            (double)(rss1 - rss0) / polls);
     printf("sched_lag_p50_ms=%.3f sched_lag_p99_ms=%.3f sched_lag_max_ms=%.3f "
            "lag_samples=%llu\n",
-           s1.lag_p50_ms, s1.lag_p99_ms, s1.lag_max_ms, (unsigned long long)s1.lag_samples);
+           s1.lag_p50_ms, s1.lag_p99_ms, s1.lag_max_ms,
+           (unsigned long long)s1.lag_samples);
     probe_pool_destroy(pool);
     return 0;
 }

@@ -16,7 +16,11 @@
 #   tests/lab/lab.sh zone-delete NAME [DIR]   delete a zone via the API
 # DIR defaults to $LAB_DIR. `up` uses $LAB_DIR if set (must be absent or empty),
 # else a new mktemp dir under ${TMPDIR:-/tmp}. Progress goes to stderr only.
-# LAB_WAIT_SECS (default 30) bounds how long `up` waits for the servers.
+# LAB_WAIT_SECS (default 30) bounds how long `up` waits for the servers. If
+# `up` fails it stops what it started, keeps DIR (logs) for inspection, prints
+# `false` on stdout (so the eval fails as well) and exits non-zero.
+# Files in DIR: lab.env, lab.ini, api.key (no trailing newline), pids, and one
+# log per server: pdns.log knot.log bind.log nsd.log follower.log.
 set -euo pipefail
 
 readonly LAB_CATALOG_NAME=catalog.invalid.
@@ -113,7 +117,9 @@ alive() {
 spawn() {
 	local dir=$1 logf=$2
 	shift 2
-	setsid "$@" </dev/null >>"$logf" 2>&1 &
+	# 3>&-: fd 3 is `up`'s real stdout; a daemon holding it would make
+	# "$(lab.sh up)" wait forever.
+	setsid "$@" </dev/null >>"$logf" 2>&1 3>&- &
 	printf '%s\n' "$!" >>"$dir/pids"
 	SPAWNED=$!
 }
@@ -506,6 +512,8 @@ cmd_up() {
 	exec 3>&1 1>&2 # stdout is reserved for lab.env
 	FAILED=""
 	UP_DIR=""
+	trap 'up_exit $?' EXIT
+	trap 'exit 130' INT TERM
 	for tool in pdns_server pdnsutil sqlite3 knotd knotc named rndc rndc-confgen \
 		nsd nsd-control nsd-control-setup dig curl python3 setsid ps tac; do
 		command -v "$tool" >/dev/null || die "missing tool: $tool"
@@ -529,8 +537,6 @@ cmd_up() {
 	: >"$dir/$MARKER"
 	: >"$dir/pids"
 	UP_DIR=$dir
-	trap 'up_exit $?' EXIT
-	trap 'exit 130' INT TERM
 	log "lab dir $dir"
 
 	local ports
@@ -545,7 +551,7 @@ cmd_up() {
 
 	# NSD's TLS keys take ~2 s to generate: do it while the rest is set up.
 	mkdir -p "$dir/nsd"
-	nsd-control-setup -d "$dir/nsd" >"$dir/nsd-control-setup.log" 2>&1 &
+	nsd-control-setup -d "$dir/nsd" </dev/null >"$dir/nsd-control-setup.log" 2>&1 3>&- &
 	local keygen=$!
 
 	write_pdns "$dir"
@@ -593,6 +599,7 @@ cmd_up() {
 # up_exit STATUS: EXIT trap of `up`; on failure stop whatever was started.
 up_exit() {
 	(($1 == 0)) && return 0
+	trap '' INT TERM # a second signal (e.g. sent to the whole group) must not cut cleanup short
 	if [[ -n $FAILED ]]; then
 		local f=${FAILED##*see }
 		if [[ -f $f ]]; then
@@ -600,6 +607,9 @@ up_exit() {
 			tail -n 15 "$f" | sed 's/^/    /' >&2
 		fi
 	fi
+	# Make `eval "$(lab.sh up)"` fail too: eval of an empty string succeeds.
+	printf 'false\n' >&3 2>/dev/null || true
+	[[ -n $UP_DIR ]] || return 0
 	log "up failed: stopping what was started; state kept in $UP_DIR (remove with: $SELF down $UP_DIR)"
 	stop_pids "$UP_DIR"
 }
@@ -641,7 +651,7 @@ api() { # api METHOD PATH [DATA]: call the pdns API, print the body
 }
 
 cmd_zone_create() {
-	local z dir body
+	local z dir body out
 	[[ -n ${1:-} ]] || die "usage: zone-create NAME [DIR]"
 	z=$(fqdn "$1")
 	dir=$(resolve_dir "${2:-}")
@@ -656,17 +666,17 @@ cmd_zone_create() {
  ]}
 EOF
 	)
-	api POST /zones "$body" >/dev/null || die "zone-create $z failed"
+	out=$(api POST /zones "$body" 2>&1) || die "zone-create $z failed: $out"
 	log "created zone $z (catalog $LAB_CATALOG)"
 }
 
 cmd_zone_delete() {
-	local z dir
+	local z dir out
 	[[ -n ${1:-} ]] || die "usage: zone-delete NAME [DIR]"
 	z=$(fqdn "$1")
 	dir=$(resolve_dir "${2:-}")
 	load_env "$dir"
-	api DELETE "/zones/$z" >/dev/null || die "zone-delete $z failed"
+	out=$(api DELETE "/zones/$z" 2>&1) || die "zone-delete $z failed: $out"
 	log "deleted zone $z"
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make bench: the probe engine against dnsperf on the same real Knot
+# server, same machine, same run. Prints the figures side by side and ends
+# with one line:
+#   dnsperf_qps=N dnsprop_qps=N ratio=R rss_kib_per_poll=K sched_lag_p99_ms=L
+# BENCH_SECONDS (default 10) sets the length of each measurement,
+# BENCH_POLLS (default 100000) the concurrent polls of the scale run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${BENCH_SECONDS:-10}
+polls=${BENCH_POLLS:-100000}
+threads=${BENCH_THREADS:-$(nproc)}
+bin=build/probe-bench
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-bench.XXXXXX")
+knot_pid=
+cleanup() {
+    [ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# A zone of 10,000 names, and the same names as dnsperf's query file.
+{
+    echo '$ORIGIN bench.test.'
+    echo '$TTL 3600'
+    echo '@ SOA ns1 hostmaster 1 3600 600 86400 60'
+    echo '@ NS ns1'
+    echo 'ns1 A 127.0.0.1'
+    for ((i = 0; i < 10000; i++)); do echo "i$i A 192.0.2.$((i % 250 + 1))"; done
+} > "$dir/bench.test.zone"
+for ((i = 0; i < 10000; i++)); do echo "i$i.bench.test A"; done > "$dir/queries.txt"
+cat > "$dir/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$port
+    rundir: $dir
+log:
+  - target: $dir/knot.log
+    any: warning
+database:
+    storage: $dir
+zone:
+  - domain: bench.test.
+    storage: $dir
+    file: bench.test.zone
+CONF
+knotd -c "$dir/knot.conf" > "$dir/knotd.out" 2>&1 &
+knot_pid=$!
+for ((i = 0; i < 100; i++)); do
+    dig +short +norec +time=1 +tries=1 -p "$port" @127.0.0.1 i1.bench.test A 2>/dev/null | grep -q . && break
+    sleep 0.1
+done
+echo "bench: knotd $(knotd -V | head -1 | awk '{print $NF}') on 127.0.0.1:$port, 10000 names, ${secs}s per run, $(nproc) cores"
+
+# 1. dnsperf, its defaults (one socket, 100 queries outstanding)
+dnsperf -s 127.0.0.1 -p "$port" -d "$dir/queries.txt" -l "$secs" > "$dir/dnsperf.out" 2>&1
+dnsperf_qps=$(awk '/Queries per second/ {printf "%.0f", $4}' "$dir/dnsperf.out")
+echo "dnsperf: $(grep -E 'Queries (completed|lost)' "$dir/dnsperf.out" | tr -s ' ' | tr '\n' ' ')"
+
+# 2. the probe engine: never-satisfied polls offering 1.5x what dnsperf
+#    reached, so the engine, not the schedule, is the limit.
+freq=0.05
+qps_polls=$(python3 -c "print(max(1000, int($dnsperf_qps * 1.5 * $freq)))")
+"$bin" qps "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$qps_polls" "$freq" > "$dir/qps.out"
+sed 's/^/dnsprop qps: /' "$dir/qps.out"
+dnsprop_qps=$(sed -n 's/^dnsprop_qps=//p' "$dir/qps.out")
+
+# 3. scale: 100,000 concurrent polls, each querying every 10 s.
+"$bin" scale "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$polls" 10 > "$dir/scale.out"
+sed 's/^/dnsprop scale: /' "$dir/scale.out"
+rss=$(sed -n 's/.*rss_kib_per_poll=\([0-9.]*\).*/\1/p' "$dir/scale.out")
+lag=$(sed -n 's/.*sched_lag_p99_ms=\([0-9.]*\).*/\1/p' "$dir/scale.out")
+
+ratio=$(python3 -c "print(f'{$dnsprop_qps / $dnsperf_qps:.2f}')")
+echo "dnsperf_qps=$dnsperf_qps dnsprop_qps=$dnsprop_qps ratio=$ratio rss_kib_per_poll=$rss sched_lag_p99_ms=$lag"

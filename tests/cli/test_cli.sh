@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Command-line tests of `dnsprop probe` against the running lab: exit
+# statuses, JSON fields, CSV input and its errors, signals.
+# Usage: tests/cli/test_cli.sh ./dnsprop   (with the lab's LAB_* variables)
+set -uo pipefail
+bin=${1:-./dnsprop}
+: "${LAB_KNOT_ADDR:?run through tests/run-tests.sh (needs the lab)}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2"; }
+
+# expect NAME STATUS PATTERN -- command...: exit status and a pattern in
+# stdout+stderr.
+expect() {
+    local name=$1 want=$2 pat=$3
+    shift 4
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        ko "$name (exit $rc, want $want)" "$out"
+    elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
+        ko "$name (no /$pat/ in output)" "$out"
+    else
+        ok "$name"
+    fi
+}
+
+expect "help" 0 "usage: dnsprop" -- "$bin" --help
+expect "probe help" 0 "--condition COND" -- "$bin" probe --help
+expect "no command" 64 "usage" -- "$bin"
+expect "unknown command" 64 "unknown command 'frobnicate'" -- "$bin" frobnicate
+expect "bad address" 64 "--ns: '300.1.1.1:53' is not" -- \
+    "$bin" probe --ns 300.1.1.1:53 --zone lab.test --condition serial_not_lower --serial 1
+expect "bad type" 64 "--type: unknown record type 'AAAAX'" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --name www.lab.test --type AAAAX --condition empty_response
+expect "bad value" 64 "--value: '192.0.2.300' is not a valid A value" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --name www.lab.test --condition value_present --value 192.0.2.300
+expect "bad MX value" 64 "PREFERENCE NAME" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --name mx.lab.test --type MX --condition value_present --value mail.lab.test.
+expect "missing serial" 64 "serial_not_lower needs a serial" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower
+expect "bad condition" 64 "unknown condition 'soon'" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition soon
+expect "bad frequency" 64 "--frequency: 'fast'" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition empty_response --frequency fast
+
+# completed: exit 0 and the JSON contract
+out=$("$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower \
+      --serial 1 --frequency 0.1 --timeout 10 --json)
+rc=$?
+if [ $rc -eq 0 ] && python3 - "$out" <<'PY'
+import json, sys
+o = json.loads(sys.argv[1])
+for k in ("status", "duration", "lower_bound", "queries", "rcode", "reason", "serial", "values"):
+    assert k in o, k
+assert o["status"] == "COMPLETED", o
+assert o["rcode"] == "NOERROR" and isinstance(o["serial"], int) and o["serial"] >= 1, o
+assert o["duration"] is not None and o["lower_bound"] <= o["duration"], o
+assert o["queries"] >= 1 and o["nameserver"] and o["name"] == "lab.test.", o
+PY
+then ok "json completed"; else ko "json completed (exit $rc)" "$out"; fi
+
+expect "value_present raw TXT" 0 "^COMPLETED" -- \
+    "$bin" probe --ns "$LAB_BIND_ADDR" --name txt.lab.test --type TXT --condition value_present --value 'hello, world'
+expect "value_present quoted TXT" 0 "^COMPLETED" -- \
+    "$bin" probe --ns "$LAB_NSD_ADDR" --name txt.lab.test --type TXT --condition value_present --value '"hello, world"'
+expect "value_present MX, case and dot" 0 "^COMPLETED" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --name MX.Lab.Test --type MX --condition value_present --value '10 MAIL.lab.test'
+expect "AAAA normalised" 0 "^COMPLETED" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --name v6.lab.test --type AAAA --condition value_present --value '2001:DB8:0:0::1'
+expect "timeout exits 1" 1 "^TIMEOUT .*reason=\"RRset never held" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR" --name www.lab.test --condition value_present --value 203.0.113.1 --timeout 0.5 --frequency 0.1
+expect "error exits 2" 2 "^ERROR .*unreachable" -- \
+    "$bin" probe --ns 127.0.0.1:9 --zone lab.test --condition empty_response --timeout 0.5 --frequency 0.1
+expect "ipv6 nameserver" 0 "^COMPLETED +ns=\[::1\]" -- \
+    "$bin" probe --ns "$LAB_KNOT_ADDR6" --zone lab.test --condition serial_not_lower --serial 1
+
+# many requests from a CSV file; quoting through libcsv
+cat > "$tmp/req.csv" <<CSV
+id,nameserver,zone_name,name,type,condition,serial,value,value,timeout,frequency
+soa-knot,$LAB_KNOT_ADDR,lab.test,,,serial_not_lower,1,,,5,0.1
+multi-bind,$LAB_BIND_ADDR,,multi.lab.test,A,value_present,,192.0.2.11,192.0.2.10,5,0.1
+# a comment line
+"txt,nsd",$LAB_NSD_ADDR,,txt.lab.test,TXT,value_present,,"""hello, world""",,5,0.1
+gone-knot,$LAB_KNOT_ADDR,,nothing-here.lab.test,,empty_response,,,,5,0.1
+never,$LAB_KNOT_ADDR,,www.lab.test,A,value_present,,198.51.100.7,,0.5,0.1
+CSV
+out=$("$bin" probe --file "$tmp/req.csv" --json)
+rc=$?
+if [ $rc -eq 1 ] && python3 - "$out" <<'PY'
+import json, sys
+rows = {}
+for line in sys.argv[1].splitlines():
+    o = json.loads(line)
+    rows[o["id"]] = o
+assert set(rows) == {"soa-knot", "multi-bind", "txt,nsd", "gone-knot", "never"}, rows.keys()
+for k in ("soa-knot", "multi-bind", "txt,nsd", "gone-knot"):
+    assert rows[k]["status"] == "COMPLETED", rows[k]
+assert rows["gone-knot"]["empty"] == "NXDOMAIN", rows["gone-knot"]
+assert rows["never"]["status"] == "TIMEOUT", rows["never"]
+assert rows["multi-bind"]["values"] == ["192.0.2.10", "192.0.2.11"], rows["multi-bind"]
+PY
+then ok "csv file"; else ko "csv file (exit $rc)" "$out"; fi
+
+printf 'nameserver,zone_name,condition,serial\n%s,lab.test,serial_not_lower,1\n%s,lab.test,serial_not_lower,12x\n' \
+    "$LAB_KNOT_ADDR" "$LAB_KNOT_ADDR" > "$tmp/bad.csv"
+expect "csv error names file:line and field" 64 "bad.csv:3: field 'serial': '12x'" -- \
+    "$bin" probe --file "$tmp/bad.csv"
+printf 'nameserver,zone_name,colour\n' > "$tmp/badcol.csv"
+expect "csv unknown column" 64 "badcol.csv:1: field 'colour': unknown column" -- \
+    "$bin" probe --file "$tmp/badcol.csv"
+expect "csv missing file" 64 "cannot open" -- "$bin" probe --file "$tmp/nope.csv"
+
+# SIGINT: pending polls are cancelled and reported, exit 130
+"$bin" probe --ns "$LAB_KNOT_ADDR" --name www.lab.test --condition value_present \
+    --value 203.0.113.1 --timeout 60 --frequency 0.1 > "$tmp/sig.out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ $rc -eq 130 ] && grep -q '^CANCELLED' "$tmp/sig.out"; then
+    ok "sigint cancels"
+else
+    ko "sigint cancels (exit $rc)" "$(cat "$tmp/sig.out")"
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,107 @@
+/*
+ * libFuzzer target: dnsmsg_parse() on arbitrary bytes, for several
+ * (qname, qtype) pairs, collecting values. Besides memory errors it
+ * checks the answer's invariants and aborts when one breaks:
+ *   - on error nothing is left allocated and values is NULL;
+ *   - values are strictly sorted (so unique) and no more than nmatch;
+ *   - have_soa only for SOA queries; have_cname never for CNAME queries;
+ *   - every value of a comparable type is a fixed point of
+ *     rdata_from_text() (wire and user text meet in one canonical form).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/dnsmsg.h"
+#include "probes/rdata.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct {
+    const char *qname; /* canonical */
+    uint16_t qtype;
+} queries[] = {
+    {"example.com.", RDATA_T_SOA},
+    {"example.com.", RDATA_T_A},
+    {"example.com.", RDATA_T_AAAA},
+    {"example.com.", RDATA_T_MX},
+    {"example.com.", RDATA_T_TXT},
+    {"example.com.", RDATA_T_NS},
+    {"www.example.com.", RDATA_T_CNAME},
+    {"_sip._tcp.example.com.", RDATA_T_SRV},
+    {"1.2.0.192.in-addr.arpa.", RDATA_T_PTR},
+    {".", RDATA_T_NS},
+    {"example.com.", 65},
+};
+
+static void fail(const char *what, const char *detail)
+{
+    fprintf(stderr, "fuzz_dnsmsg: invariant broken: %s [%s]\n", what,
+            detail ? detail : "");
+    abort();
+}
+
+static void check(const dnsmsg_answer_t *a, uint16_t qtype)
+{
+    size_t i;
+
+    if (a->nvalues > a->nmatch)
+        fail("more values than matching RRs", NULL);
+    if (a->nvalues > 0 && a->values == NULL)
+        fail("nvalues without values", NULL);
+    if (a->have_soa && qtype != RDATA_T_SOA)
+        fail("have_soa for a non-SOA query", NULL);
+    if (a->have_cname && qtype == RDATA_T_CNAME)
+        fail("have_cname for a CNAME query", NULL);
+    if (a->nmatch > a->ancount)
+        fail("nmatch > ancount", NULL);
+    if (a->rcode < 0 || a->rcode > 15)
+        fail("rcode out of 4 bits", NULL);
+    for (i = 0; i < a->nvalues; i++) {
+        if (a->values[i] == NULL)
+            fail("NULL value", NULL);
+        if (i > 0 && strcmp(a->values[i - 1], a->values[i]) >= 0)
+            fail("values not strictly sorted", a->values[i]);
+        if (rdata_type_comparable(qtype)) {
+            char *again = NULL;
+            if (rdata_from_text(qtype, a->values[i], &again) != 0)
+                fail("canonical value does not parse as text", a->values[i]);
+            if (strcmp(again, a->values[i]) != 0)
+                fail("canonical value is not a fixed point", a->values[i]);
+            free(again);
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t q;
+
+    for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+        dnsmsg_answer_t a;
+        int ret = dnsmsg_parse(data, size, queries[q].qname, queries[q].qtype, true, &a);
+
+        if (ret == 0) {
+            check(&a, queries[q].qtype);
+        } else if (a.values != NULL || a.nvalues != 0) {
+            fail("values left after an error", NULL);
+        }
+        dnsmsg_answer_clear(&a);
+        /* the same without values must agree on everything else */
+        {
+            dnsmsg_answer_t b;
+            int ret2 =
+                dnsmsg_parse(data, size, queries[q].qname, queries[q].qtype, false, &b);
+            if (ret2 == 0 && b.values != NULL)
+                fail("values collected while not wanted", NULL);
+            if (ret == 0 && ret2 == 0 &&
+                (a.nmatch != b.nmatch || a.have_soa != b.have_soa ||
+                 a.soa_serial != b.soa_serial || a.have_cname != b.have_cname ||
+                 a.qmatch != b.qmatch || a.rcode != b.rcode))
+                fail("want_values changes the verdict", NULL);
+            dnsmsg_answer_clear(&b);
+        }
+    }
+    return 0;
+}
