@@ -5,11 +5,17 @@
 #   dnsperf_qps=N dnsprop_qps=N ratio=R rss_kib_per_poll=K sched_lag_p99_ms=L
 # BENCH_SECONDS (default 10) sets the length of each measurement,
 # BENCH_POLLS (default 100000) the concurrent polls of the scale run.
+# The ratio compares like with like: dnsperf's defaults are one thread,
+# one socket and 100 queries outstanding, so the probe engine runs with
+# one thread and max_inflight 100 (BENCH_THREADS, BENCH_MAX_INFLIGHT). A
+# second run with the pool's own defaults (a thread per core, 256 in
+# flight per thread) is printed beside it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${BENCH_SECONDS:-10}
 polls=${BENCH_POLLS:-100000}
-threads=${BENCH_THREADS:-$(nproc)}
+threads=${BENCH_THREADS:-1}
+inflight=${BENCH_MAX_INFLIGHT:-100}
 bin=build/probe-bench
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-bench.XXXXXX")
@@ -62,12 +68,17 @@ echo "dnsperf: $(grep -E 'Queries (completed|lost)' "$dir/dnsperf.out" | tr -s '
 #    reached, so the engine, not the schedule, is the limit.
 freq=0.05
 qps_polls=$(python3 -c "print(max(1000, int($dnsperf_qps * 1.5 * $freq)))")
-"$bin" qps "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$qps_polls" "$freq" > "$dir/qps.out"
-sed 's/^/dnsprop qps: /' "$dir/qps.out"
+BENCH_MAX_INFLIGHT=$inflight "$bin" qps "127.0.0.1:$port" bench.test 10000 "$secs" \
+    "$threads" "$qps_polls" "$freq" > "$dir/qps.out"
+sed "s/^/dnsprop qps ($threads thread, $inflight in flight): /" "$dir/qps.out"
 dnsprop_qps=$(sed -n 's/^dnsprop_qps=//p' "$dir/qps.out")
+BENCH_MAX_INFLIGHT=256 "$bin" qps "127.0.0.1:$port" bench.test 10000 "$secs" \
+    "$(nproc)" "$qps_polls" "$freq" > "$dir/qps-defaults.out"
+sed "s/^/dnsprop qps (pool defaults, $(nproc) threads, 256 in flight each): /" \
+    "$dir/qps-defaults.out" | grep -E 'queries=|qps='
 
 # 3. scale: 100,000 concurrent polls, each querying every 10 s.
-"$bin" scale "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$polls" 10 > "$dir/scale.out"
+BENCH_MAX_INFLIGHT=$inflight "$bin" scale "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$polls" 10 > "$dir/scale.out"
 sed 's/^/dnsprop scale: /' "$dir/scale.out"
 rss=$(sed -n 's/.*rss_kib_per_poll=\([0-9.]*\).*/\1/p' "$dir/scale.out")
 lag=$(sed -n 's/.*sched_lag_p99_ms=\([0-9.]*\).*/\1/p' "$dir/scale.out")
