@@ -63,7 +63,7 @@ cmdline_has() {
 	local cmd
 	[[ -r /proc/$1/cmdline ]] || return 1
 	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
-	[[ $cmd == *"$2"* ]]
+	[[ $cmd == *"$2/"* || $cmd == *"$2 "* ]]
 }
 
 # live_groups PGID...: print those of the given process groups that still
@@ -112,14 +112,28 @@ alive() {
 	[[ -n $st && $st != Z* ]]
 }
 
-# spawn DIR LOG CMD...: start CMD in its own session, detached from our
-# stdin/stdout, with stdout+stderr appended to LOG; record its pid.
+# close_fds: close every fd above 2 of the current (sub)shell. Daemons must
+# not inherit `up`'s stdout (fd 3 here) or any pipe of the caller, or
+# "$(lab.sh up)" would wait for them forever.
+close_fds() {
+	local fd
+	for fd in "/proc/$BASHPID/fd/"*; do
+		fd=${fd##*/}
+		if [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)); then
+			eval "exec $fd>&-"
+		fi
+	done
+}
+
+# spawn DIR LOG CMD...: start CMD in its own session, detached from all our
+# fds, with stdout+stderr appended to LOG; record its pid.
 spawn() {
 	local dir=$1 logf=$2
 	shift 2
-	# 3>&-: fd 3 is `up`'s real stdout; a daemon holding it would make
-	# "$(lab.sh up)" wait forever.
-	setsid "$@" </dev/null >>"$logf" 2>&1 3>&- &
+	(
+		close_fds
+		exec setsid "$@" </dev/null >>"$logf" 2>&1
+	) &
 	printf '%s\n' "$!" >>"$dir/pids"
 	SPAWNED=$!
 }
@@ -551,7 +565,10 @@ cmd_up() {
 
 	# NSD's TLS keys take ~2 s to generate: do it while the rest is set up.
 	mkdir -p "$dir/nsd"
-	nsd-control-setup -d "$dir/nsd" </dev/null >"$dir/nsd-control-setup.log" 2>&1 3>&- &
+	(
+		close_fds
+		exec nsd-control-setup -d "$dir/nsd" </dev/null >"$dir/nsd-control-setup.log" 2>&1
+	) &
 	local keygen=$!
 
 	write_pdns "$dir"
