@@ -15,5 +15,7 @@
 #define DNSPROP_VERSION "0.1.0"
 
 int cmd_probe(int argc, char **argv);
+int cmd_campaigns(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

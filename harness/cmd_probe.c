@@ -9,12 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cmd.h"
 #include "harness/errcode.h"
+#include "harness/fsutil.h"
 #include "harness/numparse.h"
 #include "harness/output.h"
+#include "harness/storeopt.h"
+#include "harness/timebase.h"
 #include "probes/pool.h"
+
+/* What the command line asks for beyond the request itself. */
+typedef struct {
+    const char *file;
+    bool json;
+    unsigned threads;
+    unsigned qtimeout_ms;
+    storeopt_t store;
+    const char *campaign;
+    bool no_store;
+} probe_cli_t;
 
 static volatile sig_atomic_t g_signal;
 
@@ -57,6 +72,11 @@ static void usage(FILE *f)
         "                       value (repeatable) start_time frequency timeout match\n"
         "  --json               one JSON object per result\n"
         "\n"
+        "Every result is stored in Redis as one campaign ('dnsprop campaigns',\n"
+        "'dnsprop export'):\n"
+        "  --campaign NAME      campaign name (default: probe); the id adds the "
+        "time\n" STOREOPT_HELP "  --no-store           do not store the results\n"
+        "\n"
         "exit status: 0 all completed, 1 some timed out, 2 some failed (ERROR),\n"
         "             64 usage error, 130 interrupted\n",
         PROBE_DEFAULT_FREQUENCY, PROBE_DEFAULT_TIMEOUT);
@@ -79,6 +99,11 @@ enum {
     OPT_FILE,
     OPT_JSON,
     OPT_ID,
+    OPT_REDIS,
+    OPT_PWFILE,
+    OPT_RESULTS,
+    OPT_CAMPAIGN,
+    OPT_NO_STORE,
 };
 
 static const struct option long_opts[] = {
@@ -98,6 +123,11 @@ static const struct option long_opts[] = {
     {"file", required_argument, NULL, OPT_FILE},
     {"json", no_argument, NULL, OPT_JSON},
     {"id", required_argument, NULL, OPT_ID},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
+    {"results", required_argument, NULL, OPT_RESULTS},
+    {"campaign", required_argument, NULL, OPT_CAMPAIGN},
+    {"no-store", no_argument, NULL, OPT_NO_STORE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -117,8 +147,7 @@ __attribute__((format(printf, 2, 3))) static int bad(const char *opt, const char
 
 /* Build the single request from options; values are added last because
  * their syntax depends on the type. */
-static int parse_single(int argc, char **argv, probe_req_t *req, const char **file,
-                        bool *json, unsigned *threads, unsigned *qtimeout_ms)
+static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cli)
 {
     const char **vals = NULL;
     size_t nvals = 0;
@@ -215,7 +244,7 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
                 rc = bad("--query-timeout", "'%s' is not seconds in (0, 60]", optarg);
                 goto out;
             }
-            *qtimeout_ms = (unsigned)(d * 1000 + 0.5);
+            cli->qtimeout_ms = (unsigned)(d * 1000 + 0.5);
             break;
         case OPT_START:
             if (numparse_double(optarg, 0, 1e11, &req->start_time) < 0) {
@@ -229,14 +258,34 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
                 rc = bad("--threads", "'%s' is not a thread count in [1, 1024]", optarg);
                 goto out;
             }
-            *threads = t;
+            cli->threads = t;
             break;
         }
         case OPT_FILE:
-            *file = optarg;
+            cli->file = optarg;
             break;
         case OPT_JSON:
-            *json = true;
+            cli->json = true;
+            break;
+        case OPT_REDIS:
+            cli->store.redis = optarg;
+            break;
+        case OPT_PWFILE:
+            cli->store.password_file = optarg;
+            break;
+        case OPT_RESULTS:
+            cli->store.results = optarg;
+            break;
+        case OPT_CAMPAIGN:
+            if (optarg[0] == '\0' || strpbrk(optarg, "/: \t") != NULL) {
+                rc = bad("--campaign", "'%s': use letters, digits, '-', '_' and '.'",
+                         optarg);
+                goto out;
+            }
+            cli->campaign = optarg;
+            break;
+        case OPT_NO_STORE:
+            cli->no_store = true;
             break;
         case OPT_ID:
             free(req->id);
@@ -251,7 +300,7 @@ static int parse_single(int argc, char **argv, probe_req_t *req, const char **fi
         rc = bad("arguments", "unexpected '%s'", argv[optind]);
         goto out;
     }
-    if (*file != NULL) {
+    if (cli->file != NULL) {
         if (have_name || have_cond || req->ns.len != 0 || nvals > 0) {
             rc = bad("--file", "%s", "give either --file or a single request, not both");
             goto out;
@@ -286,17 +335,114 @@ out:
     return rc;
 }
 
+/* The stored form of a result: the JSON output plus what the store and
+ * reports index by, and the request's expectations. */
+static json_t *result_record(const probe_result_t *r, const probe_req_t *req,
+                             const char *vantage)
+{
+    json_t *rec = output_result_json(r);
+    json_t *exp;
+    size_t i;
+
+    if (rec == NULL)
+        return NULL;
+    json_object_set_new(rec, "op_kind", json_string("probe"));
+    json_object_set_new(rec, "op_id", r->id != NULL ? json_string(r->id) : json_null());
+    json_object_set_new(rec, "ns_name", json_string(r->ns));
+    json_object_set_new(rec, "vantage", json_string(vantage));
+    json_object_set_new(rec, "frequency", json_real(req->frequency));
+    json_object_set_new(rec, "timeout", json_real(req->timeout));
+    if (req->cond == COND_SERIAL_NOT_LOWER) {
+        exp = json_integer(req->serial);
+    } else {
+        exp = json_array();
+        for (i = 0; i < req->nvalues; i++)
+            json_array_append_new(exp, json_string(req->values[i]));
+    }
+    json_object_set_new(rec, "expected", exp);
+    return rec;
+}
+
+/* Open the store and the campaign; on failure say why. */
+static int campaign_open(probe_cli_t *cli, int argc, char **argv, size_t nreqs,
+                         const char *host, store_t **sp, char *id, size_t idlen)
+{
+    json_t *meta = json_object();
+    char dir[1300];
+    char cmdline[2048] = "";
+    size_t o = 0;
+    int i;
+    int ret;
+
+    ret = storeopt_open(&cli->store, "dnsprop probe", sp);
+    if (ret < 0) {
+        json_decref(meta);
+        return ret;
+    }
+    for (i = 0; i < argc && o + 2 < sizeof(cmdline); i++)
+        o += (size_t)snprintf(cmdline + o, sizeof(cmdline) - o, "%s%s", i > 0 ? " " : "",
+                              argv[i]);
+    json_object_set_new(meta, "scenario",
+                        json_string(cli->file != NULL ? cli->file : "probe"));
+    json_object_set_new(meta, "command", json_string(cmdline));
+    json_object_set_new(meta, "host", json_string(host));
+    json_object_set_new(meta, "version", json_string(DNSPROP_VERSION));
+    json_object_set_new(meta, "requests", json_integer((json_int_t)nreqs));
+    ret = store_campaign_begin(*sp, cli->campaign, timebase_real_s(), meta, id, idlen);
+    json_decref(meta);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: cannot start a campaign: %s\n", dp_strerror(ret));
+        return ret;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s", cli->store.results, id);
+    ret = fsutil_mkdirs(dir, 0755);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: cannot create %s: %s\n", dir, strerror(-ret));
+        return ret;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s/spool.jsonl", cli->store.results, id);
+    return store_set_spool(*sp, dir);
+}
+
+/* Flush the campaign; 0, or DP_EXIT_ERROR when results were lost. */
+static int campaign_close(store_t *s, const char *id)
+{
+    store_stats_t st;
+    json_t *meta = json_object();
+    int ret;
+
+    ret = store_campaign_end(s, meta, timebase_real_s(), 30.0, &st);
+    json_decref(meta);
+    fprintf(stderr, "dnsprop probe: campaign %s: %llu results, %llu stored in %s", id,
+            (unsigned long long)st.produced, (unsigned long long)st.stored,
+            store_where(s));
+    if (st.outages > 0)
+        fprintf(stderr, " (%llu outage%s, %llu results spooled and replayed)",
+                (unsigned long long)st.outages, st.outages == 1 ? "" : "s",
+                (unsigned long long)st.spooled);
+    fputc('\n', stderr);
+    if (ret < 0 && st.in_spool > 0) {
+        fprintf(stderr,
+                "dnsprop probe: %llu results wait in the spool file under the "
+                "campaign's folder; rerun with the same --results and Redis to "
+                "replay them\n",
+                (unsigned long long)st.in_spool);
+        return DP_EXIT_ERROR;
+    }
+    return ret < 0 ? DP_EXIT_ERROR : 0;
+}
+
 int cmd_probe(int argc, char **argv)
 {
     probe_pool_opts_t opts;
     probe_pool_t *pool = NULL;
     probe_req_t single;
     probe_req_t *reqs = NULL;
+    probe_cli_t cli;
+    store_t *store = NULL;
+    char campaign[512] = "";
+    char host[256] = "localhost";
     size_t nreqs = 0;
-    const char *file = NULL;
-    bool json = false;
-    unsigned threads = 0;
-    unsigned qtimeout_ms = 0;
     size_t got = 0;
     size_t i;
     int worst = DP_EXIT_OK;
@@ -305,14 +451,17 @@ int cmd_probe(int argc, char **argv)
     int ret;
     int rc;
 
+    memset(&cli, 0, sizeof(cli));
+    storeopt_init(&cli.store);
+    cli.campaign = "probe";
     probe_req_init(&single);
-    rc = parse_single(argc, argv, &single, &file, &json, &threads, &qtimeout_ms);
+    rc = parse_single(argc, argv, &single, &cli);
     if (rc != DP_EXIT_OK) {
         probe_req_clear(&single);
         return rc < 0 ? DP_EXIT_OK : rc;
     }
-    if (file != NULL) {
-        ret = probe_req_load_csv(file, &reqs, &nreqs, err, sizeof(err));
+    if (cli.file != NULL) {
+        ret = probe_req_load_csv(cli.file, &reqs, &nreqs, err, sizeof(err));
         if (ret < 0) {
             fprintf(stderr, "dnsprop probe: %s\n", err);
             probe_req_clear(&single);
@@ -322,15 +471,22 @@ int cmd_probe(int argc, char **argv)
         reqs = &single;
         nreqs = 1;
     }
+    gethostname(host, sizeof(host) - 1);
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    if (!cli.no_store && campaign_open(&cli, argc, argv, nreqs, host, &store, campaign,
+                                       sizeof(campaign)) < 0) {
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+
     memset(&opts, 0, sizeof(opts));
-    opts.threads = threads;
-    opts.query_timeout_ms = qtimeout_ms;
+    opts.threads = cli.threads;
+    opts.query_timeout_ms = cli.qtimeout_ms;
     ret = probe_pool_create(&pool, &opts);
     if (ret < 0) {
         fprintf(stderr, "dnsprop probe: cannot start the probe pool: %s\n",
@@ -358,8 +514,13 @@ int cmd_probe(int argc, char **argv)
         if (ret < 0)
             break;
         got++;
-        output_result_print(stdout, &r, json);
+        output_result_print(stdout, &r, cli.json);
         fflush(stdout);
+        if (store != NULL && r.tag < nreqs) {
+            json_t *rec = result_record(&r, &reqs[r.tag], host);
+            if (rec == NULL || store_put_result(store, rec) < 0)
+                fprintf(stderr, "dnsprop probe: out of memory storing a result\n");
+        }
         if (r.status == PROBE_ERROR)
             worst = DP_EXIT_ERROR;
         else if (r.status == PROBE_TIMEOUT && worst == DP_EXIT_OK)
@@ -369,6 +530,12 @@ int cmd_probe(int argc, char **argv)
     rc = g_signal != 0 ? DP_EXIT_SIGNAL : worst;
 out:
     probe_pool_destroy(pool);
+    if (store != NULL) {
+        if (campaign[0] != '\0' && campaign_close(store, campaign) != 0 &&
+            rc == DP_EXIT_OK)
+            rc = DP_EXIT_ERROR;
+        store_close(store);
+    }
     if (reqs != &single)
         probe_req_free_array(reqs, nreqs);
     probe_req_clear(&single);

@@ -17,6 +17,8 @@ static void usage(FILE *f)
                "\n"
                "commands:\n"
                "  probe     poll nameservers until a condition holds, print durations\n"
+               "  campaigns list the campaigns in the results store\n"
+               "  export    write a campaign's results as CSV\n"
                "  version   print the version\n"
                "  help      this text; 'dnsprop COMMAND --help' for a command\n");
 }
@@ -46,6 +48,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "probe") == 0) {
         ret = cmd_probe(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "campaigns") == 0) {
+        ret = cmd_campaigns(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "export") == 0) {
+        ret = cmd_export(argc - 1, argv + 1);
     } else {
         fprintf(stderr, "dnsprop: unknown command '%s'\n\n", cmd);
         usage(stderr);

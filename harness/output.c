@@ -64,7 +64,7 @@ int output_result_print(FILE *f, const probe_result_t *r, bool json)
         char *s;
         if (o == NULL)
             return -1;
-        s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(16));
         json_decref(o);
         if (s == NULL)
             return -1;

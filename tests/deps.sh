@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
-      libcriterion-dev
+      libcriterion-dev libhiredis-dev redis-server redis-tools chrony
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
       bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind
       clang-format clang libclang-rt-14-dev)

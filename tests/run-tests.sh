@@ -44,11 +44,27 @@ if ! lab_env=$(tests/lab/lab.sh up); then
 fi
 eval "$lab_env"
 
+# A redis-server of the tests' own, on a free port in a temp dir.
+redis_dir=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-redis.XXXXXX")
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save '' \
+    --appendonly no --daemonize no --logfile "$redis_dir/log" &
+redis_pid=$!
+trap 'kill $redis_pid 2>/dev/null; rm -rf "$redis_dir"; cleanup' EXIT
+for _ in $(seq 100); do
+    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.05
+done
+export DNSPROP_TEST_REDIS="redis://127.0.0.1:$redis_port/1"
+# The CLI tests use the embedded default store under a temp results dir.
+export DNSPROP_TEST_RESULTS="$redis_dir/results"
+
 step "integration (asan)" ./build/test-int-asan --jobs 1 --verbose
 step "cli (asan)" tests/cli/test_cli.sh ./dnsprop-asan
 # Criterion's forking runner cannot start under TSan, so the threaded
 # engine is checked for races through the CLI against the same lab.
 step "cli (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_cli.sh ./dnsprop-tsan
+step "store (asan)" tests/cli/test_store.sh ./dnsprop-asan
 step "valgrind" tests/cli/valgrind.sh ./dnsprop
 
 echo "$passed passed, $failed failed"

@@ -1,0 +1,30 @@
+/*
+ * storeopt: shared results-store options (see storeopt.h).
+ */
+#include <stdio.h>
+
+#include "harness/storeopt.h"
+
+void storeopt_init(storeopt_t *o)
+{
+    o->redis = NULL;
+    o->password_file = NULL;
+    o->results = "results";
+}
+
+int storeopt_open(const storeopt_t *o, const char *prog, store_t **out)
+{
+    store_opts_t so = {0};
+    char dir[1024];
+    char err[1024];
+    int ret;
+
+    snprintf(dir, sizeof(dir), "%s/.redis", o->results);
+    so.url = o->redis;
+    so.password_file = o->password_file;
+    so.embedded_dir = dir;
+    ret = store_open(out, &so, err, sizeof(err));
+    if (ret < 0)
+        fprintf(stderr, "%s: results store: %s\n", prog, err);
+    return ret;
+}

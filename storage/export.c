@@ -1,0 +1,192 @@
+/*
+ * export: read campaigns back from Redis: the list of campaigns and every
+ * result of one as CSV (libcsv quoting: names with commas or quotes stay
+ * one field). Columns are a stable contract (store_csv_columns).
+ */
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/errcode.h"
+#include "storage/store.h"
+#include "storage/store_int.h"
+
+const char *const store_csv_columns[] = {
+    "campaign",  "seq",        "id",         "op_id",       "op_kind",   "vantage",
+    "ns_name",   "nameserver", "name",       "type",        "condition", "expected",
+    "status",    "reason",     "start_time", "observed_at", "duration",  "lower_bound",
+    "queries",   "answers",    "rcode",      "serial",      "values",    "empty",
+    "frequency", "timeout",    NULL,
+};
+
+int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
+{
+    redisContext *c = store_connect_reader(s, err, errlen);
+    redisReply *ids = NULL;
+    json_t *arr = NULL;
+    size_t i;
+    int ret = 0;
+
+    if (c == NULL)
+        return DP_EEMPTY;
+    ids = redisCommand(c, "ZRANGE " STORE_PREFIX "campaigns 0 -1");
+    if (ids == NULL || ids->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "%s: ZRANGE failed: %s", store_where(s),
+                 ids != NULL && ids->type == REDIS_REPLY_ERROR ? ids->str : c->errstr);
+        ret = DP_EEMPTY;
+        goto out;
+    }
+    arr = json_array();
+    for (i = 0; i < ids->elements; i++)
+        redisAppendCommand(c, "HGETALL " STORE_PREFIX "campaign:%s",
+                           ids->element[i]->str);
+    for (i = 0; i < ids->elements; i++) {
+        redisReply *h = NULL;
+        json_t *o = json_object();
+        size_t k;
+        if (redisGetReply(c, (void **)&h) != REDIS_OK) {
+            snprintf(err, errlen, "%s: %s", store_where(s), c->errstr);
+            json_decref(o);
+            ret = DP_EEMPTY;
+            goto out;
+        }
+        json_object_set_new(o, "campaign", json_string(ids->element[i]->str));
+        for (k = 0; h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2) {
+            json_error_t je;
+            /* Fields hold JSON text (numbers, objects) or plain strings. */
+            json_t *v = json_loads(h->element[k + 1]->str, JSON_DECODE_ANY, &je);
+            if (v == NULL)
+                v = json_string(h->element[k + 1]->str);
+            json_object_set_new(o, h->element[k]->str, v);
+        }
+        freeReplyObject(h);
+        json_array_append_new(arr, o);
+    }
+out:
+    freeReplyObject(ids);
+    redisFree(c);
+    if (ret < 0) {
+        json_decref(arr);
+        return ret;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* The text of one field of a stored result for CSV. */
+static char *cell(json_t *rec, const char *col)
+{
+    json_t *v = json_object_get(rec, col);
+
+    if (v == NULL || json_is_null(v))
+        return strdup("");
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    if (json_is_array(v)) {
+        /* values: one field, members separated by '|' (which no canonical
+         * value contains unescaped outside TXT, and TXT values are quoted) */
+        size_t i;
+        size_t len = 0;
+        char *buf = NULL;
+        json_t *m;
+        json_array_foreach(v, i, m)
+        {
+            const char *t = json_is_string(m) ? json_string_value(m) : "";
+            size_t tl = strlen(t);
+            char *nb = realloc(buf, len + tl + 2);
+            if (nb == NULL) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+            if (i > 0)
+                buf[len++] = '|';
+            memcpy(buf + len, t, tl);
+            len += tl;
+            buf[len] = '\0';
+        }
+        return buf != NULL ? buf : strdup("");
+    }
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
+}
+
+int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
+                     size_t errlen)
+{
+    redisContext *c = store_connect_reader(s, err, errlen);
+    redisReply *seqs = NULL;
+    size_t i;
+    size_t k;
+    int ret = 0;
+
+    *rows = 0;
+    if (c == NULL)
+        return DP_EEMPTY;
+    seqs = redisCommand(c, "ZRANGE " STORE_PREFIX "campaign:%s:results 0 -1", campaign);
+    if (seqs == NULL || seqs->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "%s: cannot read campaign %s: %s", store_where(s), campaign,
+                 seqs != NULL && seqs->type == REDIS_REPLY_ERROR ? seqs->str : c->errstr);
+        ret = DP_EEMPTY;
+        goto out;
+    }
+    if (seqs->elements == 0) {
+        redisReply *e = redisCommand(c, "EXISTS " STORE_PREFIX "campaign:%s", campaign);
+        bool exists = e != NULL && e->type == REDIS_REPLY_INTEGER && e->integer == 1;
+        freeReplyObject(e);
+        if (!exists) {
+            snprintf(err, errlen,
+                     "no campaign '%s' in %s ('dnsprop campaigns' lists them)", campaign,
+                     store_where(s));
+            ret = DP_EEMPTY;
+            goto out;
+        }
+    }
+    for (k = 0; store_csv_columns[k] != NULL; k++) {
+        if (k > 0)
+            fputc(',', f);
+        csv_fwrite(f, store_csv_columns[k], strlen(store_csv_columns[k]));
+    }
+    fputc('\n', f);
+    /* Pipelined reads, a thousand at a time. */
+    for (i = 0; i < seqs->elements; i += 1000) {
+        size_t n = seqs->elements - i < 1000 ? seqs->elements - i : 1000;
+        size_t j;
+        for (j = 0; j < n; j++)
+            redisAppendCommand(c, "GET " STORE_PREFIX "result:%s:%s", campaign,
+                               seqs->element[i + j]->str);
+        for (j = 0; j < n; j++) {
+            redisReply *r = NULL;
+            json_error_t je;
+            json_t *rec;
+            if (redisGetReply(c, (void **)&r) != REDIS_OK) {
+                snprintf(err, errlen, "%s: %s", store_where(s), c->errstr);
+                ret = DP_EEMPTY;
+                goto out;
+            }
+            rec = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, &je) : NULL;
+            freeReplyObject(r);
+            if (rec == NULL)
+                continue; /* index without a result: counted by the check */
+            for (k = 0; store_csv_columns[k] != NULL; k++) {
+                char *t = cell(rec, store_csv_columns[k]);
+                if (k > 0)
+                    fputc(',', f);
+                if (t != NULL)
+                    csv_fwrite(f, t, strlen(t));
+                free(t);
+            }
+            fputc('\n', f);
+            json_decref(rec);
+            (*rows)++;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "write error: %s", strerror(errno));
+        ret = -EIO;
+    }
+out:
+    freeReplyObject(seqs);
+    redisFree(c);
+    return ret;
+}

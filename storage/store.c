@@ -1,0 +1,960 @@
+/*
+ * store: Redis results store with spooling (see store.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/errcode.h"
+#include "harness/fsutil.h"
+#include "harness/log.h"
+#include "harness/timebase.h"
+#include "storage/store.h"
+#include "storage/store_int.h"
+#include "storage/url.h"
+
+#define BATCH_MAX    2048
+#define RECONNECT_NS (500 * TB_NS_PER_MS)
+#define IO_TIMEOUT_S 2
+
+typedef struct qitem {
+    json_t *rec; /* a result, or a campaign's metadata */
+    bool is_meta;
+    struct qitem *next;
+} qitem_t;
+
+struct store {
+    store_url_t url;
+    bool embedded;
+    bool owner; /* we started the embedded server */
+    pid_t server_pid;
+    char where[800];
+    char *spool_path;
+    /* writer */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;      /* queue not empty, stop, flush */
+    pthread_cond_t idle_cond; /* queue drained */
+    qitem_t *head;
+    qitem_t *tail;
+    size_t queued;
+    bool busy; /* the writer holds a batch */
+    bool stop;
+    int64_t drain_deadline; /* flush: try Redis until then */
+    redisContext *wctx;     /* writer's own */
+    int64_t next_connect;
+    _Atomic bool spool_nonempty;
+    store_stats_t st; /* under mu */
+    /* campaign (caller thread) */
+    char campaign[256];
+    uint64_t seq;
+};
+
+/* ---- connections ------------------------------------------------------------ */
+
+static redisContext *connect_url(const store_url_t *u, char *err, size_t errlen)
+{
+    struct timeval tv = {IO_TIMEOUT_S, 0};
+    redisContext *c;
+    redisReply *r;
+
+    c = u->is_unix ? redisConnectUnixWithTimeout(u->path, tv)
+                   : redisConnectWithTimeout(u->host, u->port, tv);
+    if (c == NULL) {
+        snprintf(err, errlen, "%s: cannot allocate a connection", u->redacted);
+        return NULL;
+    }
+    if (c->err != 0) {
+        snprintf(err, errlen, "%s: cannot connect: %s", u->redacted, c->errstr);
+        redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    if (u->password[0] != '\0') {
+        r = redisCommand(c, "AUTH %s", u->password);
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "%s: AUTH failed: %s", u->redacted,
+                     r != NULL ? r->str : c->errstr);
+            freeReplyObject(r);
+            redisFree(c);
+            return NULL;
+        }
+        freeReplyObject(r);
+    }
+    r = redisCommand(c, "SELECT %d", u->db);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "%s: SELECT %d failed: %s", u->redacted, u->db,
+                 r != NULL ? r->str : c->errstr);
+        freeReplyObject(r);
+        redisFree(c);
+        return NULL;
+    }
+    freeReplyObject(r);
+    return c;
+}
+
+/* ---- embedded server ----------------------------------------------------------- */
+
+static bool server_answers(const store_url_t *u)
+{
+    char err[256];
+    redisContext *c = connect_url(u, err, sizeof(err));
+
+    if (c == NULL)
+        return false;
+    redisFree(c);
+    return true;
+}
+
+static int embedded_start(store_t *s, const char *dir, char *err, size_t errlen)
+{
+    char sock[300];
+    char logf[300];
+    char pidf[300];
+    pid_t pid;
+    int i;
+    int ret;
+
+    ret = fsutil_mkdirs(dir, 0700);
+    if (ret < 0) {
+        snprintf(err, errlen, "embedded redis: cannot create %s: %s", dir,
+                 strerror(-ret));
+        return ret;
+    }
+    snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+    if (strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path) - 1) {
+        snprintf(err, errlen, "embedded redis: socket path %s is too long", sock);
+        return -ENAMETOOLONG;
+    }
+    s->url.is_unix = true;
+    snprintf(s->url.path, sizeof(s->url.path), "%s", sock);
+    snprintf(s->url.redacted, sizeof(s->url.redacted), "unix://%s", sock);
+    snprintf(s->where, sizeof(s->where), "embedded redis-server (%s)", sock);
+    s->embedded = true;
+    if (server_answers(&s->url))
+        return 0; /* another dnsprop's server: use it, leave it running */
+    unlink(sock);
+    snprintf(logf, sizeof(logf), "%s/redis.log", dir);
+    snprintf(pidf, sizeof(pidf), "%s/redis.pid", dir);
+    pid = fork();
+    if (pid < 0) {
+        ret = -errno;
+        snprintf(err, errlen, "embedded redis: fork: %s", strerror(errno));
+        return ret;
+    }
+    if (pid == 0) {
+        /* Own session: a Ctrl-C meant for dnsprop must not kill the server
+         * before dnsprop has flushed its results into it. */
+        setsid();
+        execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+               "--unixsocketperm", "700", "--dir", dir, "--appendonly", "yes",
+               "--appendfsync", "always", "--save", "", "--daemonize", "no", "--logfile",
+               logf, "--pidfile", pidf, (char *)NULL);
+        _exit(127);
+    }
+    for (i = 0; i < 100; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            snprintf(err, errlen,
+                     "embedded redis: redis-server exited at start (is it installed? "
+                     "'make deps'); see %s",
+                     logf);
+            return DP_EEMPTY;
+        }
+        if (server_answers(&s->url)) {
+            s->owner = true;
+            s->server_pid = pid;
+            return 0;
+        }
+        usleep(50 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    snprintf(err, errlen, "embedded redis: no answer on %s after 5 s; see %s", sock,
+             logf);
+    return -ETIMEDOUT;
+}
+
+static void embedded_stop(store_t *s)
+{
+    char err[256];
+    redisContext *c;
+    int i;
+
+    if (!s->owner)
+        return;
+    c = connect_url(&s->url, err, sizeof(err));
+    if (c != NULL) {
+        /* SHUTDOWN fsyncs the append-only file; no reply when it works. */
+        redisReply *r = redisCommand(c, "SHUTDOWN");
+        freeReplyObject(r);
+        redisFree(c);
+    } else {
+        kill(s->server_pid, SIGTERM);
+    }
+    for (i = 0; i < 100; i++) {
+        if (waitpid(s->server_pid, NULL, WNOHANG) == s->server_pid)
+            return;
+        usleep(50 * 1000);
+    }
+    kill(s->server_pid, SIGKILL);
+    waitpid(s->server_pid, NULL, 0);
+}
+
+/* ---- commands for a batch ------------------------------------------------------- */
+
+typedef struct {
+    const char **argv;
+    size_t *len;
+    char **owned; /* strings to free */
+    size_t n, cap, nowned, owncap;
+} cmd_t;
+
+static int cmd_push(cmd_t *c, const char *s, size_t len, bool own)
+{
+    if (c->n == c->cap) {
+        size_t ncap = c->cap == 0 ? 16 : c->cap * 2;
+        const char **na = realloc(c->argv, ncap * sizeof(*na));
+        size_t *nl;
+        if (na == NULL)
+            return -ENOMEM;
+        c->argv = na;
+        nl = realloc(c->len, ncap * sizeof(*nl));
+        if (nl == NULL)
+            return -ENOMEM;
+        c->len = nl;
+        c->cap = ncap;
+    }
+    if (own) {
+        if (c->nowned == c->owncap) {
+            size_t ncap = c->owncap == 0 ? 16 : c->owncap * 2;
+            char **no = realloc(c->owned, ncap * sizeof(*no));
+            if (no == NULL)
+                return -ENOMEM;
+            c->owned = no;
+            c->owncap = ncap;
+        }
+        c->owned[c->nowned++] = (char *)s;
+    }
+    c->argv[c->n] = s;
+    c->len[c->n] = len;
+    c->n++;
+    return 0;
+}
+
+static int cmd_pushs(cmd_t *c, const char *s)
+{
+    return cmd_push(c, s, strlen(s), false);
+}
+
+static int cmd_pushf(cmd_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int cmd_pushf(cmd_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -ENOMEM;
+    return cmd_push(c, s, (size_t)n, true);
+}
+
+static void cmd_reset(cmd_t *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nowned; i++)
+        free(c->owned[i]);
+    c->n = 0;
+    c->nowned = 0;
+}
+
+static void cmd_free(cmd_t *c)
+{
+    cmd_reset(c);
+    free(c->argv);
+    free(c->len);
+    free(c->owned);
+}
+
+static const char *jstr(json_t *o, const char *k, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v != NULL ? v : dflt;
+}
+
+/* One ZADD per index key, members gathered over the batch. */
+typedef struct {
+    char *key;
+    cmd_t cmd;
+} zindex_t;
+
+static cmd_t *zindex_for(zindex_t **idx, size_t *n, const char *key)
+{
+    zindex_t *ni;
+    size_t i;
+
+    for (i = 0; i < *n; i++) {
+        if (strcmp((*idx)[i].key, key) == 0)
+            return &(*idx)[i].cmd;
+    }
+    ni = realloc(*idx, (*n + 1) * sizeof(*ni));
+    if (ni == NULL)
+        return NULL;
+    *idx = ni;
+    memset(&ni[*n], 0, sizeof(ni[*n]));
+    ni[*n].key = strdup(key);
+    if (ni[*n].key == NULL)
+        return NULL;
+    cmd_pushs(&ni[*n].cmd, "ZADD");
+    cmd_pushs(&ni[*n].cmd, ni[*n].key);
+    return &ni[(*n)++].cmd;
+}
+
+/* Text of a JSON value for a hash field. */
+static char *field_text(json_t *v)
+{
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    if (json_is_null(v))
+        return strdup("");
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
+}
+
+/* Send items as one pipeline and read every reply. 0, or < 0 when the
+ * connection failed (nothing of this batch may be counted as stored). */
+static int write_batch(redisContext *c, qitem_t *items, size_t *nresults)
+{
+    cmd_t cmd = {0};
+    zindex_t *idx = NULL;
+    size_t nidx = 0;
+    size_t sent = 0;
+    size_t i;
+    qitem_t *it;
+    int ret = 0;
+    char key[600];
+
+    *nresults = 0;
+    for (it = items; it != NULL; it = it->next) {
+        const char *camp = jstr(it->rec, "campaign", "unknown");
+        cmd_reset(&cmd);
+        if (it->is_meta) {
+            const char *k;
+            json_t *v;
+            cmd_pushs(&cmd, "HSET");
+            cmd_pushf(&cmd, STORE_PREFIX "campaign:%s", camp);
+            json_object_foreach(it->rec, k, v)
+            {
+                char *t = field_text(v);
+                if (t == NULL) {
+                    ret = -ENOMEM;
+                    goto out;
+                }
+                cmd_pushs(&cmd, k);
+                cmd_push(&cmd, t, strlen(t), true);
+            }
+            if (redisAppendCommandArgv(c, (int)cmd.n, cmd.argv, cmd.len) != REDIS_OK)
+                goto conn;
+            sent++;
+            if (json_object_get(it->rec, "start") != NULL) {
+                cmd_reset(&cmd);
+                cmd_pushs(&cmd, "ZADD");
+                cmd_pushs(&cmd, STORE_PREFIX "campaigns");
+                cmd_pushf(&cmd, "%.6f",
+                          json_number_value(json_object_get(it->rec, "start")));
+                cmd_pushs(&cmd, camp);
+                if (redisAppendCommandArgv(c, (int)cmd.n, cmd.argv, cmd.len) != REDIS_OK)
+                    goto conn;
+                sent++;
+            }
+            continue;
+        }
+        {
+            json_int_t seq = json_integer_value(json_object_get(it->rec, "seq"));
+            double start = json_number_value(json_object_get(it->rec, "start_time"));
+            const char *ns = jstr(it->rec, "ns_name", jstr(it->rec, "nameserver", "-"));
+            const char *op = jstr(it->rec, "op_kind", "probe");
+            char *js = json_dumps(it->rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+            const char *keys[3][2] = {{"results", ""}, {"ns:", ns}, {"op:", op}};
+            int k;
+
+            if (js == NULL) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            cmd_pushs(&cmd, "SET");
+            cmd_pushf(&cmd, STORE_PREFIX "result:%s:%lld", camp, (long long)seq);
+            cmd_push(&cmd, js, strlen(js), true);
+            if (redisAppendCommandArgv(c, (int)cmd.n, cmd.argv, cmd.len) != REDIS_OK)
+                goto conn;
+            sent++;
+            (*nresults)++;
+            for (k = 0; k < 3; k++) {
+                cmd_t *z;
+                snprintf(key, sizeof(key), STORE_PREFIX "campaign:%s:%s%s", camp,
+                         keys[k][0], keys[k][1]);
+                z = zindex_for(&idx, &nidx, key);
+                if (z == NULL) {
+                    ret = -ENOMEM;
+                    goto out;
+                }
+                cmd_pushf(z, "%.6f", start);
+                cmd_pushf(z, "%lld", (long long)seq);
+            }
+        }
+    }
+    for (i = 0; i < nidx; i++) {
+        if (redisAppendCommandArgv(c, (int)idx[i].cmd.n, idx[i].cmd.argv,
+                                   idx[i].cmd.len) != REDIS_OK)
+            goto conn;
+        sent++;
+    }
+    for (i = 0; i < sent; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK)
+            goto conn;
+        if (r->type == REDIS_REPLY_ERROR) {
+            /* A command Redis refuses (e.g. OOM, READONLY) is not stored:
+             * treat it like an outage so the batch is spooled. */
+            log_warn("redis refused a write: %s", r->str);
+            freeReplyObject(r);
+            ret = DP_EEMPTY;
+            goto out;
+        }
+        freeReplyObject(r);
+    }
+    goto out;
+conn:
+    ret = -EPIPE;
+out:
+    cmd_free(&cmd);
+    for (i = 0; i < nidx; i++) {
+        cmd_free(&idx[i].cmd);
+        free(idx[i].key);
+    }
+    free(idx);
+    return ret;
+}
+
+/* ---- spool ---------------------------------------------------------------------- */
+
+/* The spool path may be set by the caller's thread (store_set_spool):
+ * the writer reads it under the lock. Empty when there is none. */
+static void spool_path(store_t *s, char *buf, size_t len)
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(buf, len, "%s", s->spool_path != NULL ? s->spool_path : "");
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int spool_append(store_t *s, qitem_t *items, size_t *nresults)
+{
+    FILE *f;
+    qitem_t *it;
+    char path[1024];
+    int ret = 0;
+
+    *nresults = 0;
+    spool_path(s, path, sizeof(path));
+    if (path[0] == '\0')
+        return DP_EEMPTY;
+    f = fopen(path, "a");
+    if (f == NULL)
+        return -errno;
+    for (it = items; it != NULL; it = it->next) {
+        char *js = json_dumps(it->rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+        if (js == NULL) {
+            ret = -ENOMEM;
+            break;
+        }
+        /* "m" marks campaign metadata, "r" a result. */
+        if (fprintf(f, "%c%s\n", it->is_meta ? 'm' : 'r', js) < 0)
+            ret = -EIO;
+        free(js);
+        if (!it->is_meta)
+            (*nresults)++;
+    }
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        ret = -EIO;
+    fclose(f);
+    s->spool_nonempty = true;
+    return ret;
+}
+
+static void free_items(qitem_t *it)
+{
+    while (it != NULL) {
+        qitem_t *n = it->next;
+        json_decref(it->rec);
+        free(it);
+        it = n;
+    }
+}
+
+/* Replay the spool into Redis in batches; truncate it when all went in. */
+static int spool_replay(store_t *s)
+{
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    qitem_t *head = NULL;
+    qitem_t **tail = &head;
+    size_t nb = 0;
+    size_t total = 0;
+    size_t nres;
+    char path[1024];
+    int ret = 0;
+
+    spool_path(s, path, sizeof(path));
+    f = fopen(path, "r");
+    if (f == NULL)
+        return errno == ENOENT ? 0 : -errno;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        json_error_t jerr;
+        qitem_t *it;
+        json_t *rec = json_loads(line + 1, 0, &jerr);
+        if (rec == NULL) {
+            log_warn("%s: skipping a damaged line: %s", path, jerr.text);
+            continue;
+        }
+        it = calloc(1, sizeof(*it));
+        if (it == NULL) {
+            json_decref(rec);
+            ret = -ENOMEM;
+            break;
+        }
+        it->rec = rec;
+        it->is_meta = line[0] == 'm';
+        *tail = it;
+        tail = &it->next;
+        if (++nb == BATCH_MAX) {
+            ret = write_batch(s->wctx, head, &nres);
+            free_items(head);
+            head = NULL;
+            tail = &head;
+            nb = 0;
+            if (ret < 0)
+                break;
+            total += nres;
+        }
+    }
+    if (ret == 0 && head != NULL) {
+        ret = write_batch(s->wctx, head, &nres);
+        if (ret == 0)
+            total += nres;
+    }
+    free_items(head);
+    free(line);
+    fclose(f);
+    if (ret < 0)
+        return ret;
+    /* Everything is in Redis: the spool is done with. */
+    if (truncate(path, 0) < 0)
+        log_warn("%s: cannot truncate: %s", path, strerror(errno));
+    s->spool_nonempty = false;
+    pthread_mutex_lock(&s->mu);
+    s->st.written += total;
+    s->st.in_spool = 0;
+    pthread_mutex_unlock(&s->mu);
+    log_info("replayed %zu spooled results into %s", total, s->where);
+    return 0;
+}
+
+/* ---- the writer ------------------------------------------------------------------ */
+
+static void writer_disconnect(store_t *s, const char *why)
+{
+    if (s->wctx != NULL) {
+        char path[1024];
+        spool_path(s, path, sizeof(path));
+        log_warn("lost %s (%s): results go to %s until it is back", s->where, why,
+                 path[0] != '\0' ? path : "memory");
+        redisFree(s->wctx);
+        s->wctx = NULL;
+        pthread_mutex_lock(&s->mu);
+        s->st.outages++;
+        pthread_mutex_unlock(&s->mu);
+    }
+    s->next_connect = timebase_mono_ns() + RECONNECT_NS;
+}
+
+static void writer_try_connect(store_t *s)
+{
+    char err[512];
+
+    if (s->wctx != NULL || timebase_mono_ns() < s->next_connect)
+        return;
+    s->wctx = connect_url(&s->url, err, sizeof(err));
+    if (s->wctx == NULL) {
+        s->next_connect = timebase_mono_ns() + RECONNECT_NS;
+        return;
+    }
+    if (s->spool_nonempty && spool_replay(s) < 0)
+        writer_disconnect(s, "during replay");
+}
+
+static void *writer_main(void *arg)
+{
+    store_t *s = arg;
+
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        qitem_t *batch;
+        qitem_t *it;
+        size_t n = 0;
+        size_t nres = 0;
+        int ret = -1;
+        bool stopping;
+
+        while (s->head == NULL && !s->stop && s->drain_deadline == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+            if (s->spool_nonempty)
+                break; /* look for Redis again */
+        }
+        /* take a batch */
+        batch = s->head;
+        for (it = batch; it != NULL && n < BATCH_MAX - 1; it = it->next)
+            n++;
+        if (it != NULL) {
+            s->head = it->next;
+            it->next = NULL;
+        } else {
+            s->head = NULL;
+        }
+        if (s->head == NULL)
+            s->tail = NULL;
+        if (batch != NULL)
+            s->queued -= n + (it != NULL ? 1 : 0);
+        s->busy = batch != NULL;
+        stopping = s->stop;
+        pthread_mutex_unlock(&s->mu);
+
+        writer_try_connect(s);
+        if (batch != NULL) {
+            if (s->wctx != NULL && !s->spool_nonempty) {
+                ret = write_batch(s->wctx, batch, &nres);
+                if (ret < 0)
+                    writer_disconnect(s, s->wctx->errstr[0] != '\0' ? s->wctx->errstr
+                                                                    : "write refused");
+            }
+            if (ret < 0) {
+                size_t nsp = 0;
+                int sret = spool_append(s, batch, &nsp);
+                if (sret < 0 && sret != DP_EEMPTY)
+                    log_err("cannot write the spool: %s: results may be lost",
+                            dp_strerror(sret));
+                if (sret == DP_EEMPTY) {
+                    /* No spool file: keep the batch in memory, retry later. */
+                    pthread_mutex_lock(&s->mu);
+                    for (it = batch; it->next != NULL; it = it->next)
+                        ;
+                    it->next = s->head;
+                    s->head = batch;
+                    if (s->tail == NULL)
+                        s->tail = it;
+                    s->busy = false;
+                    pthread_mutex_unlock(&s->mu);
+                    usleep(100 * 1000);
+                    pthread_mutex_lock(&s->mu);
+                    continue;
+                }
+                pthread_mutex_lock(&s->mu);
+                s->st.spooled += nsp;
+                s->st.in_spool += nsp;
+                pthread_mutex_unlock(&s->mu);
+            } else {
+                pthread_mutex_lock(&s->mu);
+                s->st.written += nres;
+                s->st.batches++;
+                pthread_mutex_unlock(&s->mu);
+            }
+            free_items(batch);
+        }
+        pthread_mutex_lock(&s->mu);
+        s->busy = false;
+        if (s->head == NULL)
+            pthread_cond_broadcast(&s->idle_cond);
+        if (stopping && s->head == NULL)
+            break;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* ---- public ------------------------------------------------------------------------ */
+
+int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen)
+{
+    store_t *s;
+    int ret = 0;
+
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    pthread_cond_init(&s->idle_cond, NULL);
+    if (opts->spool_path != NULL) {
+        s->spool_path = strdup(opts->spool_path);
+        if (s->spool_path == NULL) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        /* Left over from an earlier run that ended with Redis away. */
+        struct stat sb;
+        s->spool_nonempty = stat(s->spool_path, &sb) == 0 && sb.st_size > 0;
+    }
+    if (opts->url != NULL) {
+        ret = store_url_parse(opts->url, &s->url, err, errlen);
+        if (ret == 0)
+            ret = store_url_password(&s->url, opts->password_file, err, errlen);
+        if (ret < 0)
+            goto out;
+        snprintf(s->where, sizeof(s->where), "%s", s->url.redacted);
+        if (!server_answers(&s->url)) {
+            redisContext *c = connect_url(&s->url, err, errlen);
+            redisFree(c);
+            ret = DP_EEMPTY;
+            goto out;
+        }
+    } else {
+        ret = embedded_start(s,
+                             opts->embedded_dir != NULL ? opts->embedded_dir
+                                                        : STORE_DEFAULT_EMBEDDED_DIR,
+                             err, errlen);
+        if (ret < 0)
+            goto out;
+    }
+    ret = -pthread_create(&s->thread, NULL, writer_main, s);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot start the store writer: %s", strerror(-ret));
+        goto out;
+    }
+    s->started = true;
+out:
+    if (ret < 0) {
+        store_close(s);
+        return ret;
+    }
+    *out = s;
+    return 0;
+}
+
+const char *store_where(const store_t *s)
+{
+    return s->where;
+}
+
+redisContext *store_connect_reader(store_t *s, char *err, size_t errlen)
+{
+    return connect_url(&s->url, err, errlen);
+}
+
+static int enqueue(store_t *s, json_t *rec, bool is_meta)
+{
+    qitem_t *it = calloc(1, sizeof(*it));
+
+    if (it == NULL) {
+        json_decref(rec);
+        return -ENOMEM;
+    }
+    it->rec = rec;
+    it->is_meta = is_meta;
+    pthread_mutex_lock(&s->mu);
+    if (s->tail != NULL)
+        s->tail->next = it;
+    else
+        s->head = it;
+    s->tail = it;
+    s->queued++;
+    if (!is_meta)
+        s->st.produced++;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+int store_campaign_begin(store_t *s, const char *name, double start, json_t *meta,
+                         char *id, size_t idlen)
+{
+    char stamp[32];
+    char err[256];
+    time_t t = (time_t)start;
+    struct tm tm;
+    redisContext *c;
+    json_t *rec;
+    int i;
+
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(id, idlen, "%s-%s", name, stamp);
+    /* Unique among stored campaigns: name-time, then name-time-2, ... */
+    c = connect_url(&s->url, err, sizeof(err));
+    for (i = 2; c != NULL && i < 1000; i++) {
+        redisReply *r =
+            redisCommand(c, "HSETNX " STORE_PREFIX "campaign:%s created %f", id, start);
+        bool taken = r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer == 0;
+        bool failed = r == NULL || r->type != REDIS_REPLY_INTEGER;
+        freeReplyObject(r);
+        if (!taken || failed)
+            break;
+        snprintf(id, idlen, "%s-%s-%d", name, stamp, i);
+    }
+    if (c == NULL)
+        snprintf(id, idlen, "%s-%s-%ld", name, stamp, (long)getpid());
+    redisFree(c);
+    snprintf(s->campaign, sizeof(s->campaign), "%s", id);
+    s->seq = 0;
+    rec = meta != NULL ? json_deep_copy(meta) : json_object();
+    if (rec == NULL)
+        return -ENOMEM;
+    json_object_set_new(rec, "campaign", json_string(id));
+    json_object_set_new(rec, "name", json_string(name));
+    json_object_set_new(rec, "start", json_real(start));
+    return enqueue(s, rec, true);
+}
+
+int store_set_spool(store_t *s, const char *path)
+{
+    char *p = path != NULL ? strdup(path) : NULL;
+    struct stat sb;
+
+    if (path != NULL && p == NULL)
+        return -ENOMEM;
+    pthread_mutex_lock(&s->mu);
+    free(s->spool_path);
+    s->spool_path = p;
+    if (p != NULL && stat(p, &sb) == 0 && sb.st_size > 0)
+        s->spool_nonempty = true;
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+int store_put_result(store_t *s, json_t *rec)
+{
+    uint64_t seq;
+
+    pthread_mutex_lock(&s->mu);
+    seq = ++s->seq;
+    pthread_mutex_unlock(&s->mu);
+    json_object_set_new(rec, "campaign", json_string(s->campaign));
+    json_object_set_new(rec, "seq", json_integer((json_int_t)seq));
+    return enqueue(s, rec, false);
+}
+
+/* Wait until the queue is empty and, until deadline, the spool too. */
+static void drain(store_t *s, double timeout_s)
+{
+    int64_t deadline = timebase_mono_ns() + (int64_t)(timeout_s * 1e9);
+
+    pthread_mutex_lock(&s->mu);
+    s->drain_deadline = deadline;
+    pthread_cond_signal(&s->cond);
+    while ((s->head != NULL || s->busy || s->spool_nonempty) &&
+           timebase_mono_ns() < deadline) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->idle_cond, &s->mu, &ts);
+        pthread_cond_signal(&s->cond);
+    }
+    s->drain_deadline = 0;
+    pthread_mutex_unlock(&s->mu);
+}
+
+int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
+                       store_stats_t *st)
+{
+    json_t *rec = meta != NULL ? json_deep_copy(meta) : json_object();
+    char err[512];
+    redisContext *c;
+    int ret = 0;
+
+    if (rec == NULL)
+        return -ENOMEM;
+    pthread_mutex_lock(&s->mu);
+    json_object_set_new(rec, "produced", json_integer((json_int_t)s->st.produced));
+    pthread_mutex_unlock(&s->mu);
+    json_object_set_new(rec, "campaign", json_string(s->campaign));
+    json_object_set_new(rec, "end", json_real(end));
+    enqueue(s, rec, true);
+    drain(s, timeout_s);
+
+    pthread_mutex_lock(&s->mu);
+    *st = s->st;
+    pthread_mutex_unlock(&s->mu);
+    st->stored = 0;
+    /* The count check: what Redis holds for this campaign. */
+    c = connect_url(&s->url, err, sizeof(err));
+    if (c != NULL) {
+        redisReply *r =
+            redisCommand(c, "ZCARD " STORE_PREFIX "campaign:%s:results", s->campaign);
+        if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+            st->stored = (uint64_t)r->integer;
+        freeReplyObject(r);
+        r = redisCommand(c, "HSET " STORE_PREFIX "campaign:%s stored %llu", s->campaign,
+                         (unsigned long long)st->stored);
+        freeReplyObject(r);
+        redisFree(c);
+    } else {
+        log_warn("%s", err);
+    }
+    if (st->stored != st->produced) {
+        log_warn("campaign %s: %llu results produced, %llu stored in %s%s%s", s->campaign,
+                 (unsigned long long)st->produced, (unsigned long long)st->stored,
+                 s->where, st->in_spool > 0 ? "; the rest is in " : "",
+                 st->in_spool > 0 ? s->spool_path : "");
+        ret = DP_EEMPTY;
+    }
+    return ret;
+}
+
+void store_close(store_t *s)
+{
+    if (s == NULL)
+        return;
+    if (s->started) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_signal(&s->cond);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+    }
+    free_items(s->head);
+    if (s->wctx != NULL)
+        redisFree(s->wctx);
+    embedded_stop(s);
+    free(s->spool_path);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cond);
+    pthread_cond_destroy(&s->idle_cond);
+    free(s);
+}

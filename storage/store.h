@@ -1,0 +1,83 @@
+/*
+ * store: every result dnsprop measures, in Redis, without loss.
+ *
+ * One writer thread owns its hiredis context and pipelines: results come
+ * in through a queue (store_put_result never blocks on Redis), and each
+ * round trip carries a whole batch (one SET per result and one multi-
+ * member ZADD per index). While Redis is unreachable, batches go to a
+ * spool file (JSON lines); they are replayed when it answers again and
+ * at the end. Keys are deterministic (campaign + sequence number), so a
+ * replay can never store a result twice. Schema: see README, "Results in
+ * Redis".
+ *
+ * With no URL, a private redis-server (unix socket, append-only file with
+ * appendfsync always) is started under embedded_dir and stopped by
+ * store_close(), unless one is already serving there.
+ *
+ * Thread-safety: store_put_result may be called from any thread (e.g. the
+ * probe pool's result callback). Everything else from one thread.
+ */
+#ifndef DP_STORE_H
+#define DP_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define STORE_PREFIX               "dnsprop:"
+#define STORE_DEFAULT_EMBEDDED_DIR "results/.redis"
+
+typedef struct store store_t;
+
+typedef struct {
+    const char *url;           /* NULL: the embedded private redis-server */
+    const char *password_file; /* or REDISCLI_AUTH, or in the URL */
+    const char *embedded_dir;  /* NULL: STORE_DEFAULT_EMBEDDED_DIR */
+    const char *spool_path;    /* NULL: no spooling (results wait in memory) */
+} store_opts_t;
+
+typedef struct {
+    uint64_t produced; /* results handed to store_put_result */
+    uint64_t written;  /* acknowledged by Redis (first try or replay) */
+    uint64_t spooled;  /* results that went through the spool file */
+    uint64_t in_spool; /* still in the spool file (Redis down at the end) */
+    uint64_t stored;   /* results of the campaign counted in Redis at the end */
+    uint64_t batches;  /* pipelined round trips */
+    uint64_t outages;  /* times the connection was lost */
+} store_stats_t;
+
+int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen);
+/* The URL shown to users (password redacted), or "embedded (PATH)". */
+const char *store_where(const store_t *s);
+
+/* Start a campaign named name: its id is name-YYYYmmddTHHMMSSZ (made
+ * unique in Redis). meta (borrowed) is stored in its hash, with start. */
+int store_campaign_begin(store_t *s, const char *name, double start, json_t *meta,
+                         char *id, size_t idlen);
+/* Where results go while Redis is away (e.g. the campaign's folder), from
+ * now on. NULL keeps them in memory. */
+int store_set_spool(store_t *s, const char *path);
+/* Queue one result of the current campaign; takes ownership of rec and
+ * adds campaign and seq to it. The index fields it reads: start_time,
+ * ns_name (or nameserver), op_kind. */
+int store_put_result(store_t *s, json_t *rec);
+/* Write everything (waiting up to timeout_s for an absent Redis), store
+ * meta (borrowed: end time, clock, ...) and the counts, and compare the
+ * results produced with those stored. */
+int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
+                       store_stats_t *st);
+/* Stop the writer (after a final flush) and the embedded server. */
+void store_close(store_t *s);
+
+/* Readers (use their own connection). */
+int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen);
+/* Every result of campaign as CSV (header row, stable columns), in
+ * start_time order; *rows gets the count. */
+int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
+                     size_t errlen);
+
+/* The stable CSV columns, NULL-terminated (JSON field names). */
+extern const char *const store_csv_columns[];
+
+#endif

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The results store for real: dnsprop probe stores every result in a real
+# redis-server; killing that server mid-run loses nothing (spool, replay,
+# exactly once); SIGINT flushes; export and campaigns read it back.
+# Usage: tests/cli/test_store.sh ./dnsprop   (with the lab's LAB_* variables)
+set -uo pipefail
+bin=${1:-./dnsprop}
+: "${LAB_KNOT_ADDR:?run through tests/run-tests.sh (needs the lab)}"
+tmp=$(mktemp -d)
+redis_pid=
+cleanup() {
+    [ -n "$redis_pid" ] && kill -9 "$redis_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2"; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/redis"
+start_redis() {
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp/redis" --appendonly yes \
+        --appendfsync always --save '' --daemonize no --logfile "$tmp/redis/log" &
+    redis_pid=$!
+    for _ in $(seq 100); do
+        redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+        sleep 0.05
+    done
+    return 1
+}
+rc() { redis-cli -p "$port" "$@"; }
+url="redis://127.0.0.1:$port/3"
+start_redis || { echo "redis-server did not start"; exit 1; }
+
+# 1. every result stored, with the indexes the reports read
+"$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower --serial 1 \
+    --redis "$url" --results "$tmp/results" --campaign one > "$tmp/out" 2> "$tmp/err"
+c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | tail -1)
+if [[ $c == one-* ]] && [ "$(rc -n 3 zcard "dnsprop:campaign:$c:results")" = 1 ] &&
+    rc -n 3 get "dnsprop:result:$c:1" | grep -q '"status":"COMPLETED"' &&
+    [ "$(rc -n 3 hget "dnsprop:campaign:$c" stored)" = 1 ] &&
+    [ "$(rc -n 3 zcard "dnsprop:campaign:$c:ns:$LAB_KNOT_ADDR")" = 1 ] &&
+    [ "$(rc -n 3 zcard "dnsprop:campaign:$c:op:probe")" = 1 ]; then
+    ok "probe result stored with indexes ($c)"
+else
+    ko "probe result stored" "$(cat "$tmp/err"; rc -n 3 keys '*')"
+fi
+
+# 2. kill -9 the server mid-run, restart it: nothing lost, nothing twice.
+# 1500 never-satisfied polls finishing over 6 s (timeouts 1..6 s).
+n=1500
+{
+    echo "id,nameserver,name,type,condition,value,timeout,frequency"
+    for ((i = 0; i < n; i++)); do
+        echo "k$i,$LAB_KNOT_ADDR,www.lab.test,A,value_present,198.51.100.9,$((1 + i % 6)).$((i % 10)),0.5"
+    done
+} > "$tmp/many.csv"
+"$bin" probe --file "$tmp/many.csv" --redis "$url" --results "$tmp/results" \
+    --campaign killed > "$tmp/kout" 2> "$tmp/kerr" &
+pid=$!
+sleep 2
+kill -9 "$redis_pid"
+wait "$redis_pid" 2>/dev/null
+redis_pid=
+sleep 2.5
+start_redis || ko "redis restart"
+wait "$pid"
+status=$?
+c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^killed-' | tail -1)
+stored=$(rc -n 3 zcard "dnsprop:campaign:$c:results")
+keys=$(rc -n 3 --scan --pattern "dnsprop:result:$c:*" | sort -u | wc -l)
+ids=$(for ((i = 1; i <= n; i++)); do echo "GET dnsprop:result:$c:$i"; done |
+      rc -n 3 | python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin if l.strip()}))')
+lines=$(wc -l < "$tmp/kout")
+if [ "$status" = 1 ] && [ "$lines" = "$n" ] && [ "$stored" = "$n" ] && [ "$keys" = "$n" ] &&
+    [ "$ids" = "$n" ] && grep -q 'outage' "$tmp/kerr"; then
+    ok "killed redis: $n results produced, $stored indexed, $keys keys, $ids distinct ids"
+else
+    ko "killed redis (exit $status, lines $lines, stored $stored, keys $keys, ids $ids)" \
+        "$(tail -5 "$tmp/kerr")"
+fi
+[ ! -s "$tmp/results/$c/spool.jsonl" ] && ok "spool emptied after replay" ||
+    ko "spool emptied after replay" "$(wc -l "$tmp/results/$c/spool.jsonl")"
+
+# 3. SIGINT: pending polls cancelled, everything flushed, exit 130
+"$bin" probe --file "$tmp/many.csv" --redis "$url" --results "$tmp/results" \
+    --campaign interrupted > "$tmp/iout" 2> "$tmp/ierr" &
+pid=$!
+sleep 1.5
+kill -INT "$pid"
+wait "$pid"
+status=$?
+c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^interrupted-' | tail -1)
+stored=$(rc -n 3 zcard "dnsprop:campaign:$c:results")
+cancelled=$(grep -c '^CANCELLED' "$tmp/iout")
+if [ "$status" = 130 ] && [ "$stored" = "$n" ] && [ "$cancelled" -gt 0 ]; then
+    ok "SIGINT: exit 130, $stored stored ($cancelled cancelled)"
+else
+    ko "SIGINT (exit $status, stored $stored, cancelled $cancelled)" "$(tail -3 "$tmp/ierr")"
+fi
+
+# 4. campaigns and export read it back
+out=$("$bin" campaigns --redis "$url" 2>&1)
+if grep -q "^killed-.* $n  *$n " <<<"$out"; then ok "campaigns lists them"; else ko "campaigns" "$out"; fi
+c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^killed-' | tail -1)
+"$bin" export "$c" --redis "$url" --out "$tmp/k.csv" 2> "$tmp/eerr"
+if [ $? = 0 ] && python3 - "$tmp/k.csv" "$n" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == int(sys.argv[2]), len(rows)
+assert all(r["status"] == "TIMEOUT" for r in rows), {r["status"] for r in rows}
+assert len({r["id"] for r in rows}) == len(rows)
+starts = [float(r["start_time"]) for r in rows]
+assert starts == sorted(starts)
+PY
+then ok "export: $n rows, in start_time order"; else ko "export" "$(cat "$tmp/eerr")"; fi
+"$bin" export no-such-campaign --redis "$url" > /dev/null 2> "$tmp/eerr"
+[ $? = 2 ] && grep -q "no campaign 'no-such-campaign'" "$tmp/eerr" && ok "export of an unknown campaign" ||
+    ko "export of an unknown campaign" "$(cat "$tmp/eerr")"
+
+# 5. errors name the URL, never the password
+"$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower --serial 1 \
+    --redis "redis://:sekrit@127.0.0.1:1/0" > /dev/null 2> "$tmp/perr"
+if [ $? = 2 ] && grep -q 'redis://\*\*\*@127.0.0.1:1/0' "$tmp/perr" && ! grep -q sekrit "$tmp/perr"; then
+    ok "unreachable URL named, password hidden"
+else
+    ko "unreachable URL" "$(cat "$tmp/perr")"
+fi
+
+# 6. the embedded default: no URL, a private server under RESULTS/.redis, stopped at exit
+"$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower --serial 1 \
+    --results "$tmp/emb" > /dev/null 2>&1
+"$bin" campaigns --results "$tmp/emb" > "$tmp/emb.out" 2>&1
+if grep -q '^probe-' "$tmp/emb.out" && [ -d "$tmp/emb/.redis/appendonlydir" ] &&
+    ! pgrep -f "$tmp/emb/.redis/redis.sock" > /dev/null; then
+    ok "embedded redis persists results and is stopped"
+else
+    ko "embedded redis" "$(cat "$tmp/emb.out")"
+fi
+
+echo "store: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
