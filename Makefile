@@ -32,11 +32,11 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 TSAN_FLAGS := -O1 -g -fsanitize=thread
 
 LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c \
-           harness/fsutil.c \
+           harness/fsutil.c harness/clock.c \
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \
-           harness/storeopt.c
+           harness/storeopt.c harness/cmd_clock.c
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 
@@ -80,6 +80,8 @@ $(B)/test-int-asan: $(call objs,asan,$(LIB_SRC) $(TEST_INT_SRC) tests/integratio
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 $(B)/probe-bench: $(call objs,rel,$(LIB_SRC) tests/bench/probe_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/store-bench: $(call objs,rel,$(LIB_SRC) tests/bench/store_bench.c)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- dependencies --------------------------------------------------------
 deps:
@@ -96,7 +98,7 @@ run: deps
 	@tests/quickstart.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(B)/probe-bench
+	@$(MAKE) --no-print-directory all $(B)/probe-bench $(B)/store-bench
 	@tests/bench/bench.sh
 
 # --- fuzzing (clang, libFuzzer) ----------------------------------------

@@ -51,8 +51,9 @@ typedef struct {
 
 /* Read the kernel NTP state and, when ntp_server ("HOST[:PORT]", port 123
  * by default, IPv6 as [addr]:port) is not NULL, do one SNTP exchange with
- * it (timeout_ms, for resolution excluded, the whole exchange including
- * falling back to further addresses of HOST). st is always filled as far
+ * it (timeout_ms, 1000 when <= 0, bounds the exchange, including falling
+ * back to further addresses of HOST, but not the name resolution, which
+ * getaddrinfo() bounds itself). st is always filled as far
  * as it could be. Returns 0 when the kernel read and (if asked) the SNTP
  * exchange worked, else the negative code of the first failure (the
  * reason is also in st->kernel_error / st->sntp_error). */

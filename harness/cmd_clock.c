@@ -12,7 +12,6 @@
 
 #include "harness/clock.h"
 #include "harness/cmd.h"
-#include "harness/cmd_clock.h"
 #include "harness/numparse.h"
 
 #define CLOCK_DEFAULT_TIMEOUT_MS 1000

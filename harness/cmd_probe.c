@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness/cmd.h"
+#include "harness/clock.h"
 #include "harness/errcode.h"
 #include "harness/fsutil.h"
 #include "harness/numparse.h"
@@ -29,6 +30,8 @@ typedef struct {
     storeopt_t store;
     const char *campaign;
     bool no_store;
+    const char *ntp_server;
+    double max_offset_ms;
 } probe_cli_t;
 
 static volatile sig_atomic_t g_signal;
@@ -76,6 +79,8 @@ static void usage(FILE *f)
         "'dnsprop export'):\n"
         "  --campaign NAME      campaign name (default: probe); the id adds the "
         "time\n" STOREOPT_HELP "  --no-store           do not store the results\n"
+        "  --ntp-server HOST[:PORT]  measure the clock offset by SNTP at start and end\n"
+        "  --max-offset-ms MS   refuse to start when the clock is off by more\n"
         "\n"
         "exit status: 0 all completed, 1 some timed out, 2 some failed (ERROR),\n"
         "             64 usage error, 130 interrupted\n",
@@ -104,6 +109,8 @@ enum {
     OPT_RESULTS,
     OPT_CAMPAIGN,
     OPT_NO_STORE,
+    OPT_NTP,
+    OPT_MAXOFF,
 };
 
 static const struct option long_opts[] = {
@@ -128,6 +135,8 @@ static const struct option long_opts[] = {
     {"results", required_argument, NULL, OPT_RESULTS},
     {"campaign", required_argument, NULL, OPT_CAMPAIGN},
     {"no-store", no_argument, NULL, OPT_NO_STORE},
+    {"ntp-server", required_argument, NULL, OPT_NTP},
+    {"max-offset-ms", required_argument, NULL, OPT_MAXOFF},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -287,6 +296,15 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
         case OPT_NO_STORE:
             cli->no_store = true;
             break;
+        case OPT_NTP:
+            cli->ntp_server = optarg;
+            break;
+        case OPT_MAXOFF:
+            if (numparse_double(optarg, 0, 3.6e6, &cli->max_offset_ms) < 0) {
+                rc = bad("--max-offset-ms", "'%s' is not milliseconds", optarg);
+                goto out;
+            }
+            break;
         case OPT_ID:
             free(req->id);
             req->id = strdup(optarg);
@@ -365,7 +383,8 @@ static json_t *result_record(const probe_result_t *r, const probe_req_t *req,
 
 /* Open the store and the campaign; on failure say why. */
 static int campaign_open(probe_cli_t *cli, int argc, char **argv, size_t nreqs,
-                         const char *host, store_t **sp, char *id, size_t idlen)
+                         const char *host, const clock_status_t *clk, store_t **sp,
+                         char *id, size_t idlen)
 {
     json_t *meta = json_object();
     char dir[1300];
@@ -388,6 +407,7 @@ static int campaign_open(probe_cli_t *cli, int argc, char **argv, size_t nreqs,
     json_object_set_new(meta, "host", json_string(host));
     json_object_set_new(meta, "version", json_string(DNSPROP_VERSION));
     json_object_set_new(meta, "requests", json_integer((json_int_t)nreqs));
+    json_object_set_new(meta, "clock_start", clock_status_json(clk));
     ret = store_campaign_begin(*sp, cli->campaign, timebase_real_s(), meta, id, idlen);
     json_decref(meta);
     if (ret < 0) {
@@ -405,11 +425,16 @@ static int campaign_open(probe_cli_t *cli, int argc, char **argv, size_t nreqs,
 }
 
 /* Flush the campaign; 0, or DP_EXIT_ERROR when results were lost. */
-static int campaign_close(store_t *s, const char *id)
+static int campaign_close(store_t *s, const char *id, const probe_cli_t *cli)
 {
     store_stats_t st;
     json_t *meta = json_object();
+    clock_status_t clk;
     int ret;
+
+    /* The clock again at the end: a campaign records both. */
+    clock_read(&clk, cli->ntp_server, 1000);
+    json_object_set_new(meta, "clock_end", clock_status_json(&clk));
 
     ret = store_campaign_end(s, meta, timebase_real_s(), 30.0, &st);
     json_decref(meta);
@@ -478,10 +503,29 @@ int cmd_probe(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    if (!cli.no_store && campaign_open(&cli, argc, argv, nreqs, host, &store, campaign,
-                                       sizeof(campaign)) < 0) {
-        rc = DP_EXIT_ERROR;
-        goto out;
+    if (!cli.no_store || cli.ntp_server != NULL || cli.max_offset_ms > 0) {
+        clock_status_t clk;
+        char msg[512];
+        ret = clock_read(&clk, cli.ntp_server, 1000);
+        if (cli.ntp_server != NULL && ret < 0) {
+            fprintf(stderr, "dnsprop probe: --ntp-server %s: %s\n", cli.ntp_server,
+                    clk.sntp_error);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        if (clock_check(&clk, cli.max_offset_ms, msg, sizeof(msg)) < 0) {
+            fprintf(stderr, "dnsprop probe: %s\n", msg);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        if (!cli.no_store) {
+            clock_warn_if_unsynced(&clk);
+            if (campaign_open(&cli, argc, argv, nreqs, host, &clk, &store, campaign,
+                              sizeof(campaign)) < 0) {
+                rc = DP_EXIT_ERROR;
+                goto out;
+            }
+        }
     }
 
     memset(&opts, 0, sizeof(opts));
@@ -531,7 +575,7 @@ int cmd_probe(int argc, char **argv)
 out:
     probe_pool_destroy(pool);
     if (store != NULL) {
-        if (campaign[0] != '\0' && campaign_close(store, campaign) != 0 &&
+        if (campaign[0] != '\0' && campaign_close(store, campaign, &cli) != 0 &&
             rc == DP_EXIT_OK)
             rc = DP_EXIT_ERROR;
         store_close(store);

@@ -28,10 +28,18 @@
 #define RECONNECT_NS (500 * TB_NS_PER_MS)
 #define IO_TIMEOUT_S 2
 
+/* A queued result is already serialised (by the caller's thread, so the
+ * writer only formats and sends); campaign metadata stays JSON. */
 typedef struct qitem {
-    json_t *rec; /* a result, or a campaign's metadata */
-    bool is_meta;
     struct qitem *next;
+    json_t *meta; /* campaign metadata, or NULL for a result */
+    double start; /* index score: the result's start_time */
+    long long seq;
+    const char *campaign;
+    const char *ns; /* index: nameserver name */
+    const char *op; /* index: operation kind */
+    size_t len;
+    char *json; /* the result (points into this allocation) */
 } qitem_t;
 
 struct store {
@@ -52,6 +60,7 @@ struct store {
     size_t queued;
     bool busy; /* the writer holds a batch */
     bool stop;
+    bool paused;            /* store_pause: hold the queue */
     int64_t drain_deadline; /* flush: try Redis until then */
     redisContext *wctx;     /* writer's own */
     int64_t next_connect;
@@ -215,116 +224,89 @@ static void embedded_stop(store_t *s)
 
 /* ---- commands for a batch ------------------------------------------------------- */
 
+/* A growing buffer of RESP (the Redis protocol): the whole batch is
+ * formatted here and handed to hiredis in one redisAppendFormattedCommand
+ * call, which only copies it to the output buffer. */
 typedef struct {
-    const char **argv;
-    size_t *len;
-    char **owned; /* strings to free */
-    size_t n, cap, nowned, owncap;
-} cmd_t;
+    char *p;
+    size_t len, cap;
+    bool oom;
+} resp_t;
 
-static int cmd_push(cmd_t *c, const char *s, size_t len, bool own)
+static void resp_raw(resp_t *b, const char *s, size_t n)
 {
-    if (c->n == c->cap) {
-        size_t ncap = c->cap == 0 ? 16 : c->cap * 2;
-        const char **na = realloc(c->argv, ncap * sizeof(*na));
-        size_t *nl;
-        if (na == NULL)
-            return -ENOMEM;
-        c->argv = na;
-        nl = realloc(c->len, ncap * sizeof(*nl));
-        if (nl == NULL)
-            return -ENOMEM;
-        c->len = nl;
-        c->cap = ncap;
-    }
-    if (own) {
-        if (c->nowned == c->owncap) {
-            size_t ncap = c->owncap == 0 ? 16 : c->owncap * 2;
-            char **no = realloc(c->owned, ncap * sizeof(*no));
-            if (no == NULL)
-                return -ENOMEM;
-            c->owned = no;
-            c->owncap = ncap;
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t ncap = b->cap == 0 ? 65536 : b->cap;
+        char *np;
+        while (ncap < b->len + n)
+            ncap *= 2;
+        np = realloc(b->p, ncap);
+        if (np == NULL) {
+            b->oom = true;
+            return;
         }
-        c->owned[c->nowned++] = (char *)s;
+        b->p = np;
+        b->cap = ncap;
     }
-    c->argv[c->n] = s;
-    c->len[c->n] = len;
-    c->n++;
-    return 0;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
 }
 
-static int cmd_pushs(cmd_t *c, const char *s)
+/* "$<len>\r\n<bytes>\r\n" */
+static void resp_bulk(resp_t *b, const char *s, size_t n)
 {
-    return cmd_push(c, s, strlen(s), false);
+    char hdr[32];
+    int h = snprintf(hdr, sizeof(hdr), "$%zu\r\n", n);
+
+    resp_raw(b, hdr, (size_t)h);
+    resp_raw(b, s, n);
+    resp_raw(b, "\r\n", 2);
 }
 
-static int cmd_pushf(cmd_t *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int cmd_pushf(cmd_t *c, const char *fmt, ...)
+static void resp_str(resp_t *b, const char *s)
 {
-    va_list ap;
-    char *s = NULL;
-    int n;
-
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -ENOMEM;
-    return cmd_push(c, s, (size_t)n, true);
+    resp_bulk(b, s, strlen(s));
 }
 
-static void cmd_reset(cmd_t *c)
+static void resp_array(resp_t *b, size_t n)
 {
-    size_t i;
+    char hdr[32];
+    int h = snprintf(hdr, sizeof(hdr), "*%zu\r\n", n);
 
-    for (i = 0; i < c->nowned; i++)
-        free(c->owned[i]);
-    c->n = 0;
-    c->nowned = 0;
+    resp_raw(b, hdr, (size_t)h);
 }
 
-static void cmd_free(cmd_t *c)
-{
-    cmd_reset(c);
-    free(c->argv);
-    free(c->len);
-    free(c->owned);
-}
-
-static const char *jstr(json_t *o, const char *k, const char *dflt)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v != NULL ? v : dflt;
-}
-
-/* One ZADD per index key, members gathered over the batch. */
+/* One ZADD per index key (score start_time, member seq), its members
+ * gathered over the batch. Sorted sets, not lists: a ZADD of a member
+ * already there changes nothing, so replaying a batch after an outage
+ * cannot index a result twice. */
 typedef struct {
-    char *key;
-    cmd_t cmd;
+    char key[700];
+    resp_t members;
+    size_t n;
 } zindex_t;
 
-static cmd_t *zindex_for(zindex_t **idx, size_t *n, const char *key)
+static zindex_t *zindex_for(zindex_t **idx, size_t *n, size_t *cap, const char *key)
 {
-    zindex_t *ni;
     size_t i;
 
     for (i = 0; i < *n; i++) {
         if (strcmp((*idx)[i].key, key) == 0)
-            return &(*idx)[i].cmd;
+            return &(*idx)[i];
     }
-    ni = realloc(*idx, (*n + 1) * sizeof(*ni));
-    if (ni == NULL)
-        return NULL;
-    *idx = ni;
-    memset(&ni[*n], 0, sizeof(ni[*n]));
-    ni[*n].key = strdup(key);
-    if (ni[*n].key == NULL)
-        return NULL;
-    cmd_pushs(&ni[*n].cmd, "ZADD");
-    cmd_pushs(&ni[*n].cmd, ni[*n].key);
-    return &ni[(*n)++].cmd;
+    if (*n == *cap) {
+        size_t ncap = *cap == 0 ? 8 : *cap * 2;
+        zindex_t *ni = realloc(*idx, ncap * sizeof(*ni));
+        if (ni == NULL)
+            return NULL;
+        *idx = ni;
+        *cap = ncap;
+    }
+    memset(&(*idx)[*n], 0, sizeof(zindex_t));
+    snprintf((*idx)[*n].key, sizeof((*idx)[*n].key), "%s", key);
+    return &(*idx)[(*n)++];
 }
 
 /* Text of a JSON value for a hash field. */
@@ -337,119 +319,188 @@ static char *field_text(json_t *v)
     return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
 }
 
+static void meta_cmds(resp_t *b, json_t *meta, size_t *ncmds)
+{
+    const char *camp = json_string_value(json_object_get(meta, "campaign"));
+    char key[600];
+    const char *k;
+    json_t *v;
+
+    snprintf(key, sizeof(key), STORE_PREFIX "campaign:%s",
+             camp != NULL ? camp : "unknown");
+    resp_array(b, 2 + 2 * json_object_size(meta));
+    resp_str(b, "HSET");
+    resp_str(b, key);
+    json_object_foreach(meta, k, v)
+    {
+        char *t = field_text(v);
+        resp_str(b, k);
+        resp_str(b, t != NULL ? t : "");
+        free(t);
+    }
+    (*ncmds)++;
+    if (json_is_number(json_object_get(meta, "start"))) {
+        char score[64];
+        snprintf(score, sizeof(score), "%.6f",
+                 json_number_value(json_object_get(meta, "start")));
+        resp_array(b, 4);
+        resp_str(b, "ZADD");
+        resp_str(b, STORE_PREFIX "campaigns");
+        resp_str(b, score);
+        resp_str(b, camp != NULL ? camp : "unknown");
+        (*ncmds)++;
+    }
+}
+
 /* Send items as one pipeline and read every reply. 0, or < 0 when the
- * connection failed (nothing of this batch may be counted as stored). */
+ * connection failed or Redis refused a write (then nothing of this batch
+ * may be counted as stored: the caller spools it; keys are idempotent). */
 static int write_batch(redisContext *c, qitem_t *items, size_t *nresults)
 {
-    cmd_t cmd = {0};
+    resp_t b = {0};
+    resp_t sets = {0}; /* one MSET for the batch: dispatch cost paid once */
+    size_t nsets = 0;
     zindex_t *idx = NULL;
     size_t nidx = 0;
-    size_t sent = 0;
+    size_t idxcap = 0;
+    size_t ncmds = 0;
     size_t i;
     qitem_t *it;
     int ret = 0;
-    char key[600];
+    char key[700];
 
     *nresults = 0;
     for (it = items; it != NULL; it = it->next) {
-        const char *camp = jstr(it->rec, "campaign", "unknown");
-        cmd_reset(&cmd);
-        if (it->is_meta) {
-            const char *k;
-            json_t *v;
-            cmd_pushs(&cmd, "HSET");
-            cmd_pushf(&cmd, STORE_PREFIX "campaign:%s", camp);
-            json_object_foreach(it->rec, k, v)
-            {
-                char *t = field_text(v);
-                if (t == NULL) {
-                    ret = -ENOMEM;
-                    goto out;
-                }
-                cmd_pushs(&cmd, k);
-                cmd_push(&cmd, t, strlen(t), true);
-            }
-            if (redisAppendCommandArgv(c, (int)cmd.n, cmd.argv, cmd.len) != REDIS_OK)
-                goto conn;
-            sent++;
-            if (json_object_get(it->rec, "start") != NULL) {
-                cmd_reset(&cmd);
-                cmd_pushs(&cmd, "ZADD");
-                cmd_pushs(&cmd, STORE_PREFIX "campaigns");
-                cmd_pushf(&cmd, "%.6f",
-                          json_number_value(json_object_get(it->rec, "start")));
-                cmd_pushs(&cmd, camp);
-                if (redisAppendCommandArgv(c, (int)cmd.n, cmd.argv, cmd.len) != REDIS_OK)
-                    goto conn;
-                sent++;
-            }
+        const char *kinds[3][2] = {{"results", ""}, {"ns:", it->ns}, {"op:", it->op}};
+        char score[64];
+        char seq[32];
+        int kl;
+        int sl;
+        int k;
+
+        if (it->meta != NULL) {
+            meta_cmds(&b, it->meta, &ncmds);
             continue;
         }
-        {
-            json_int_t seq = json_integer_value(json_object_get(it->rec, "seq"));
-            double start = json_number_value(json_object_get(it->rec, "start_time"));
-            const char *ns = jstr(it->rec, "ns_name", jstr(it->rec, "nameserver", "-"));
-            const char *op = jstr(it->rec, "op_kind", "probe");
-            char *js = json_dumps(it->rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-            const char *keys[3][2] = {{"results", ""}, {"ns:", ns}, {"op:", op}};
-            int k;
-
-            if (js == NULL) {
+        kl = snprintf(key, sizeof(key), STORE_PREFIX "result:%s:%lld", it->campaign,
+                      it->seq);
+        resp_bulk(&sets, key, (size_t)kl);
+        resp_bulk(&sets, it->json, it->len);
+        nsets++;
+        (*nresults)++;
+        snprintf(score, sizeof(score), "%.6f", it->start);
+        sl = snprintf(seq, sizeof(seq), "%lld", it->seq);
+        for (k = 0; k < 3; k++) {
+            zindex_t *z;
+            snprintf(key, sizeof(key), STORE_PREFIX "campaign:%s:%s%s", it->campaign,
+                     kinds[k][0], kinds[k][1]);
+            z = zindex_for(&idx, &nidx, &idxcap, key);
+            if (z == NULL) {
                 ret = -ENOMEM;
                 goto out;
             }
-            cmd_pushs(&cmd, "SET");
-            cmd_pushf(&cmd, STORE_PREFIX "result:%s:%lld", camp, (long long)seq);
-            cmd_push(&cmd, js, strlen(js), true);
-            if (redisAppendCommandArgv(c, (int)cmd.n, cmd.argv, cmd.len) != REDIS_OK)
-                goto conn;
-            sent++;
-            (*nresults)++;
-            for (k = 0; k < 3; k++) {
-                cmd_t *z;
-                snprintf(key, sizeof(key), STORE_PREFIX "campaign:%s:%s%s", camp,
-                         keys[k][0], keys[k][1]);
-                z = zindex_for(&idx, &nidx, key);
-                if (z == NULL) {
-                    ret = -ENOMEM;
-                    goto out;
-                }
-                cmd_pushf(z, "%.6f", start);
-                cmd_pushf(z, "%lld", (long long)seq);
-            }
+            resp_str(&z->members, score);
+            resp_bulk(&z->members, seq, (size_t)sl);
+            z->n++;
         }
     }
-    for (i = 0; i < nidx; i++) {
-        if (redisAppendCommandArgv(c, (int)idx[i].cmd.n, idx[i].cmd.argv,
-                                   idx[i].cmd.len) != REDIS_OK)
-            goto conn;
-        sent++;
+    if (nsets > 0) {
+        resp_array(&b, 1 + 2 * nsets);
+        resp_str(&b, "MSET");
+        resp_raw(&b, sets.p, sets.len);
+        b.oom |= sets.oom;
+        ncmds++;
     }
-    for (i = 0; i < sent; i++) {
+    for (i = 0; i < nidx; i++) {
+        resp_array(&b, 2 + 2 * idx[i].n);
+        resp_str(&b, "ZADD");
+        resp_str(&b, idx[i].key);
+        resp_raw(&b, idx[i].members.p, idx[i].members.len);
+        b.oom |= idx[i].members.oom;
+        ncmds++;
+    }
+    if (b.oom) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    if (redisAppendFormattedCommand(c, b.p, b.len) != REDIS_OK) {
+        ret = -EPIPE;
+        goto out;
+    }
+    for (i = 0; i < ncmds; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK)
-            goto conn;
-        if (r->type == REDIS_REPLY_ERROR) {
-            /* A command Redis refuses (e.g. OOM, READONLY) is not stored:
-             * treat it like an outage so the batch is spooled. */
-            log_warn("redis refused a write: %s", r->str);
-            freeReplyObject(r);
-            ret = DP_EEMPTY;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) {
+            ret = -EPIPE;
             goto out;
+        }
+        if (r->type == REDIS_REPLY_ERROR) {
+            /* A write Redis refuses (OOM, READONLY) is not stored: treat
+             * it like an outage so the batch is spooled. */
+            log_warn("redis refused a write: %s", r->str);
+            ret = DP_EEMPTY;
         }
         freeReplyObject(r);
     }
-    goto out;
-conn:
-    ret = -EPIPE;
 out:
-    cmd_free(&cmd);
-    for (i = 0; i < nidx; i++) {
-        cmd_free(&idx[i].cmd);
-        free(idx[i].key);
-    }
+    free(b.p);
+    free(sets.p);
+    for (i = 0; i < nidx; i++)
+        free(idx[i].members.p);
     free(idx);
     return ret;
+}
+
+/* A queue item for a serialised result; the strings live in its own
+ * allocation. */
+static qitem_t *item_new(const char *json, size_t len, double start, long long seq,
+                         const char *campaign, const char *ns, const char *op)
+{
+    size_t cl = strlen(campaign) + 1;
+    size_t nl = strlen(ns) + 1;
+    size_t ol = strlen(op) + 1;
+    qitem_t *it = malloc(sizeof(*it) + len + 1 + cl + nl + ol);
+    char *p;
+
+    if (it == NULL)
+        return NULL;
+    memset(it, 0, sizeof(*it));
+    p = (char *)(it + 1);
+    it->json = p;
+    memcpy(p, json, len);
+    p[len] = '\0';
+    p += len + 1;
+    it->campaign = memcpy(p, campaign, cl);
+    p += cl;
+    it->ns = memcpy(p, ns, nl);
+    p += nl;
+    it->op = memcpy(p, op, ol);
+    it->len = len;
+    it->start = start;
+    it->seq = seq;
+    return it;
+}
+
+static const char *jstr(json_t *o, const char *k, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v != NULL ? v : dflt;
+}
+
+/* Serialise a result record into a queue item. */
+static qitem_t *item_from_result(json_t *rec)
+{
+    char *js = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    qitem_t *it;
+
+    if (js == NULL)
+        return NULL;
+    it = item_new(js, strlen(js), json_number_value(json_object_get(rec, "start_time")),
+                  (long long)json_integer_value(json_object_get(rec, "seq")),
+                  jstr(rec, "campaign", "unknown"),
+                  jstr(rec, "ns_name", jstr(rec, "nameserver", "-")),
+                  jstr(rec, "op_kind", "probe"));
+    free(js);
+    return it;
 }
 
 /* ---- spool ---------------------------------------------------------------------- */
@@ -478,17 +529,18 @@ static int spool_append(store_t *s, qitem_t *items, size_t *nresults)
     if (f == NULL)
         return -errno;
     for (it = items; it != NULL; it = it->next) {
-        char *js = json_dumps(it->rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-        if (js == NULL) {
-            ret = -ENOMEM;
-            break;
-        }
         /* "m" marks campaign metadata, "r" a result. */
-        if (fprintf(f, "%c%s\n", it->is_meta ? 'm' : 'r', js) < 0)
+        if (it->meta != NULL) {
+            char *js = json_dumps(it->meta, JSON_COMPACT | JSON_REAL_PRECISION(16));
+            if (js == NULL || fprintf(f, "m%s\n", js) < 0)
+                ret = js == NULL ? -ENOMEM : -EIO;
+            free(js);
+            continue;
+        }
+        if (fputc('r', f) == EOF || fwrite(it->json, 1, it->len, f) != it->len ||
+            fputc('\n', f) == EOF)
             ret = -EIO;
-        free(js);
-        if (!it->is_meta)
-            (*nresults)++;
+        (*nresults)++;
     }
     if (fflush(f) != 0 || fsync(fileno(f)) != 0)
         ret = -EIO;
@@ -501,7 +553,7 @@ static void free_items(qitem_t *it)
 {
     while (it != NULL) {
         qitem_t *n = it->next;
-        json_decref(it->rec);
+        json_decref(it->meta);
         free(it);
         it = n;
     }
@@ -534,14 +586,19 @@ static int spool_replay(store_t *s)
             log_warn("%s: skipping a damaged line: %s", path, jerr.text);
             continue;
         }
-        it = calloc(1, sizeof(*it));
-        if (it == NULL) {
+        if (line[0] == 'm') {
+            it = calloc(1, sizeof(*it));
+            if (it != NULL)
+                it->meta = rec;
+        } else {
+            it = item_from_result(rec);
             json_decref(rec);
+        }
+        if (it == NULL) {
+            json_decref(line[0] == 'm' ? rec : NULL);
             ret = -ENOMEM;
             break;
         }
-        it->rec = rec;
-        it->is_meta = line[0] == 'm';
         *tail = it;
         tail = &it->next;
         if (++nb == BATCH_MAX) {
@@ -623,7 +680,7 @@ static void *writer_main(void *arg)
         int ret = -1;
         bool stopping;
 
-        while (s->head == NULL && !s->stop && s->drain_deadline == 0) {
+        while ((s->head == NULL || s->paused) && !s->stop && s->drain_deadline == 0) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 200 * 1000 * 1000;
@@ -774,16 +831,10 @@ redisContext *store_connect_reader(store_t *s, char *err, size_t errlen)
     return connect_url(&s->url, err, errlen);
 }
 
-static int enqueue(store_t *s, json_t *rec, bool is_meta)
+static int enqueue(store_t *s, qitem_t *it)
 {
-    qitem_t *it = calloc(1, sizeof(*it));
-
-    if (it == NULL) {
-        json_decref(rec);
+    if (it == NULL)
         return -ENOMEM;
-    }
-    it->rec = rec;
-    it->is_meta = is_meta;
     pthread_mutex_lock(&s->mu);
     if (s->tail != NULL)
         s->tail->next = it;
@@ -791,11 +842,26 @@ static int enqueue(store_t *s, json_t *rec, bool is_meta)
         s->head = it;
     s->tail = it;
     s->queued++;
-    if (!is_meta)
+    if (it->meta == NULL)
         s->st.produced++;
-    pthread_cond_signal(&s->cond);
+    /* Wake the writer only when it may be waiting: a busy writer takes
+     * everything queued on its next round. */
+    if (s->queued == 1 || !s->busy)
+        pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->mu);
     return 0;
+}
+
+static int enqueue_meta(store_t *s, json_t *meta)
+{
+    qitem_t *it = calloc(1, sizeof(*it));
+
+    if (it == NULL) {
+        json_decref(meta);
+        return -ENOMEM;
+    }
+    it->meta = meta;
+    return enqueue(s, it);
 }
 
 int store_campaign_begin(store_t *s, const char *name, double start, json_t *meta,
@@ -835,7 +901,15 @@ int store_campaign_begin(store_t *s, const char *name, double start, json_t *met
     json_object_set_new(rec, "campaign", json_string(id));
     json_object_set_new(rec, "name", json_string(name));
     json_object_set_new(rec, "start", json_real(start));
-    return enqueue(s, rec, true);
+    return enqueue_meta(s, rec);
+}
+
+void store_pause(store_t *s, bool paused)
+{
+    pthread_mutex_lock(&s->mu);
+    s->paused = paused;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mu);
 }
 
 int store_set_spool(store_t *s, const char *path)
@@ -856,6 +930,7 @@ int store_set_spool(store_t *s, const char *path)
 
 int store_put_result(store_t *s, json_t *rec)
 {
+    qitem_t *it;
     uint64_t seq;
 
     pthread_mutex_lock(&s->mu);
@@ -863,7 +938,9 @@ int store_put_result(store_t *s, json_t *rec)
     pthread_mutex_unlock(&s->mu);
     json_object_set_new(rec, "campaign", json_string(s->campaign));
     json_object_set_new(rec, "seq", json_integer((json_int_t)seq));
-    return enqueue(s, rec, false);
+    it = item_from_result(rec);
+    json_decref(rec);
+    return enqueue(s, it);
 }
 
 /* Wait until the queue is empty and, until deadline, the spool too. */
@@ -905,7 +982,7 @@ int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
     pthread_mutex_unlock(&s->mu);
     json_object_set_new(rec, "campaign", json_string(s->campaign));
     json_object_set_new(rec, "end", json_real(end));
-    enqueue(s, rec, true);
+    enqueue_meta(s, rec);
     drain(s, timeout_s);
 
     pthread_mutex_lock(&s->mu);

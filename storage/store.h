@@ -58,6 +58,9 @@ int store_campaign_begin(store_t *s, const char *name, double start, json_t *met
 /* Where results go while Redis is away (e.g. the campaign's folder), from
  * now on. NULL keeps them in memory. */
 int store_set_spool(store_t *s, const char *path);
+/* Hold queued results (true) or let the writer go on (false): for
+ * measuring the pipeline alone. A flush (store_campaign_end) releases. */
+void store_pause(store_t *s, bool paused);
 /* Queue one result of the current campaign; takes ownership of rec and
  * adds campaign and seq to it. The index fields it reads: start_time,
  * ns_name (or nameserver), op_kind. */
