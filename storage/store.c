@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hiredis.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -127,23 +128,33 @@ static bool server_answers(const store_url_t *u)
     return true;
 }
 
-static int embedded_start(store_t *s, const char *dir, char *err, size_t errlen)
+static int embedded_start(store_t *s, const char *given, char *err, size_t errlen)
 {
-    char sock[300];
-    char logf[300];
-    char pidf[300];
+    char dir[PATH_MAX];
+    char sock[PATH_MAX + 16];
+    char srv_sock[PATH_MAX + 16];
+    char logf[PATH_MAX + 16];
+    char pidf[PATH_MAX + 16];
+    size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
     pid_t pid;
     int i;
     int ret;
 
-    ret = fsutil_mkdirs(dir, 0700);
-    if (ret < 0) {
-        snprintf(err, errlen, "embedded redis: cannot create %s: %s", dir,
-                 strerror(-ret));
-        return ret;
+    ret = fsutil_mkdirs(given, 0700);
+    if (ret < 0 || realpath(given, dir) == NULL) {
+        snprintf(err, errlen, "embedded redis: cannot create %s: %s", given,
+                 strerror(ret < 0 ? -ret : errno));
+        return ret < 0 ? ret : -errno;
     }
+    /* redis-server changes into --dir before it binds the socket, so it
+     * gets absolute paths (or, when the absolute socket path is longer
+     * than a sockaddr_un holds, the bare name inside --dir). dnsprop
+     * connects by whichever of the absolute and the given path fits. */
     snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
-    if (strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path) - 1) {
+    snprintf(srv_sock, sizeof(srv_sock), "%s", strlen(sock) <= max ? sock : "redis.sock");
+    if (strlen(sock) > max)
+        snprintf(sock, sizeof(sock), "%s/redis.sock", given);
+    if (strlen(sock) > max) {
         snprintf(err, errlen, "embedded redis: socket path %s is too long", sock);
         return -ENAMETOOLONG;
     }
@@ -167,7 +178,7 @@ static int embedded_start(store_t *s, const char *dir, char *err, size_t errlen)
         /* Own session: a Ctrl-C meant for dnsprop must not kill the server
          * before dnsprop has flushed its results into it. */
         setsid();
-        execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+        execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", srv_sock,
                "--unixsocketperm", "700", "--dir", dir, "--appendonly", "yes",
                "--appendfsync", "always", "--save", "", "--daemonize", "no", "--logfile",
                logf, "--pidfile", pidf, (char *)NULL);

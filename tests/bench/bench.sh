@@ -20,8 +20,10 @@ bin=build/probe-bench
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-bench.XXXXXX")
 knot_pid=
+redis_pid=
 cleanup() {
     [ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
+    [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -84,4 +86,29 @@ rss=$(sed -n 's/.*rss_kib_per_poll=\([0-9.]*\).*/\1/p' "$dir/scale.out")
 lag=$(sed -n 's/.*sched_lag_p99_ms=\([0-9.]*\).*/\1/p' "$dir/scale.out")
 
 ratio=$(python3 -c "print(f'{$dnsprop_qps / $dnsperf_qps:.2f}')")
-echo "dnsperf_qps=$dnsperf_qps dnsprop_qps=$dnsprop_qps ratio=$ratio rss_kib_per_poll=$rss sched_lag_p99_ms=$lag"
+probe_line="dnsperf_qps=$dnsperf_qps dnsprop_qps=$dnsprop_qps ratio=$ratio rss_kib_per_poll=$rss sched_lag_p99_ms=$lag"
+
+# 4. the results store: one redis-server (no persistence, so both runs
+#    measure Redis and the client, not the disk), results through the
+#    store's pipelined writer, then redis-benchmark's pipelined SET.
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+    --daemonize no --logfile "$dir/redis.log" &
+redis_pid=$!
+for ((i = 0; i < 100; i++)); do
+    redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.05
+done
+nres=${BENCH_RESULTS:-300000}
+build/store-bench "redis://127.0.0.1:$rport/0" "$nres" > "$dir/store.out"
+sed 's/^/store: /' "$dir/store.out"
+store_rps=$(sed -n 's/^store_results_per_s=//p' "$dir/store.out")
+redis-cli -p "$rport" flushall > /dev/null
+redis-benchmark -p "$rport" -t set -P 16 -n 2000000 -q 2>/dev/null | tr '\r' '\n' |
+    grep -E '^SET: [0-9.]+ requests per second' | tail -1 > "$dir/rb.out"
+echo "redis-benchmark: $(cat "$dir/rb.out")"
+set_rps=$(awk '{printf "%.0f", $2}' "$dir/rb.out")
+sratio=$(python3 -c "print(f'{$store_rps / $set_rps:.2f}')")
+
+echo "$probe_line"
+echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"

@@ -140,5 +140,19 @@ else
     ko "embedded redis" "$(cat "$tmp/emb.out")"
 fi
 
+# ... and with the default, relative, results folder (redis-server changes
+# directory before it binds its socket)
+binabs=$(readlink -f "$bin")
+mkdir -p "$tmp/rel"
+(cd "$tmp/rel" && "$binabs" probe --ns "$LAB_KNOT_ADDR" --zone lab.test \
+    --condition serial_not_lower --serial 1 > /dev/null 2>&1 &&
+    "$binabs" campaigns > campaigns.out 2>&1)
+if [ $? = 0 ] && grep -q '^probe-.* 1  *1 ' "$tmp/rel/campaigns.out" &&
+    [ -d "$tmp/rel/results/.redis/appendonlydir" ]; then
+    ok "embedded redis under the default ./results"
+else
+    ko "embedded redis under the default ./results" "$(cat "$tmp/rel/campaigns.out" "$tmp/rel/results/.redis/redis.log" 2>&1 | tail -5)"
+fi
+
 echo "store: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
