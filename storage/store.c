@@ -159,9 +159,9 @@ static int embedded_start(store_t *s, const char *given, char *err, size_t errle
         return -ENAMETOOLONG;
     }
     s->url.is_unix = true;
-    snprintf(s->url.path, sizeof(s->url.path), "%s", sock);
-    snprintf(s->url.redacted, sizeof(s->url.redacted), "unix://%s", sock);
-    snprintf(s->where, sizeof(s->where), "embedded redis-server (%s)", sock);
+    snprintf(s->url.path, sizeof(s->url.path), "%.200s", sock); /* <= 107 */
+    snprintf(s->url.redacted, sizeof(s->url.redacted), "unix://%.200s", sock);
+    snprintf(s->where, sizeof(s->where), "embedded redis-server (%.200s)", sock);
     s->embedded = true;
     if (server_answers(&s->url))
         return 0; /* another dnsprop's server: use it, leave it running */

@@ -6,6 +6,10 @@ set -uo pipefail
 bin=${1:-./dnsprop}
 : "${LAB_KNOT_ADDR:?run through tests/run-tests.sh (needs the lab)}"
 tmp=$(mktemp -d)
+# Work in the temp dir: results (and the embedded redis) go there, not
+# into the repository's results/.
+bin=$(readlink -f "$bin")
+cd "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0

@@ -5,6 +5,10 @@ set -uo pipefail
 bin=${1:-./dnsprop}
 : "${LAB_KNOT_ADDR:?needs the lab}"
 tmp=$(mktemp -d)
+# Work in the temp dir: results (and the embedded redis) go there, not
+# into the repository's results/.
+bin=$(readlink -f "$bin")
+cd "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/req.csv" <<CSV
 nameserver,zone_name,name,type,condition,serial,value,timeout,frequency
