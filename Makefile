@@ -36,7 +36,7 @@ LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \
-           harness/storeopt.c harness/cmd_clock.c
+           harness/storeopt.c harness/cmd_clock.c harness/cmdutil.c
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 

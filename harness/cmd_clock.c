@@ -12,6 +12,7 @@
 
 #include "harness/clock.h"
 #include "harness/cmd.h"
+#include "harness/cmdutil.h"
 #include "harness/numparse.h"
 
 #define CLOCK_DEFAULT_TIMEOUT_MS 1000
@@ -54,19 +55,6 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-__attribute__((format(printf, 2, 3))) static int bad(const char *opt, const char *fmt,
-                                                     ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "dnsprop clock: %s: ", opt);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see 'dnsprop clock --help')\n");
-    return DP_EXIT_USAGE;
-}
 
 static void print_text(FILE *f, const clock_status_t *st, double max_offset_ms, int check,
                        const char *check_msg)
@@ -142,32 +130,35 @@ int cmd_clock(int argc, char **argv)
             return DP_EXIT_OK;
         case OPT_SERVER:
             if (clock_parse_server(optarg, host, sizeof(host), port, sizeof(port)) < 0)
-                return bad("--ntp-server",
-                           "'%s' is not HOST[:PORT] (port 1..65535, IPv6 as "
-                           "[addr]:port)",
-                           optarg);
+                return cmd_bad("clock", "--ntp-server",
+                               "'%s' is not HOST[:PORT] (port 1..65535, IPv6 as "
+                               "[addr]:port)",
+                               optarg);
             server = optarg;
             break;
         case OPT_MAX_OFFSET:
             if (numparse_double(optarg, 0, 1e9, &max_offset_ms) < 0)
-                return bad("--max-offset-ms",
-                           "'%s' is not milliseconds in [0, 1e9] (0 disables)", optarg);
+                return cmd_bad("clock", "--max-offset-ms",
+                               "'%s' is not milliseconds in [0, 1e9] (0 disables)",
+                               optarg);
             break;
         case OPT_TIMEOUT:
             if (numparse_u32(optarg, &timeout_ms) < 0 || timeout_ms == 0 ||
                 timeout_ms > CLOCK_MAX_TIMEOUT_MS)
-                return bad("--timeout-ms", "'%s' is not milliseconds in [1, %d]", optarg,
-                           CLOCK_MAX_TIMEOUT_MS);
+                return cmd_bad("clock", "--timeout-ms",
+                               "'%s' is not milliseconds in [1, %d]", optarg,
+                               CLOCK_MAX_TIMEOUT_MS);
             break;
         case OPT_JSON:
             json = true;
             break;
         default:
-            return bad("options", "%s", "unknown option or missing argument");
+            return cmd_bad("clock", "options", "%s",
+                           "unknown option or missing argument");
         }
     }
     if (optind < argc)
-        return bad("arguments", "unexpected '%s'", argv[optind]);
+        return cmd_bad("clock", "arguments", "unexpected '%s'", argv[optind]);
 
     ret = clock_read(&st, server, (int)timeout_ms);
     clock_warn_if_unsynced(&st);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness/cmd.h"
+#include "harness/cmdutil.h"
 #include "harness/clock.h"
 #include "harness/errcode.h"
 #include "harness/fsutil.h"
@@ -141,19 +142,6 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-__attribute__((format(printf, 2, 3))) static int bad(const char *opt, const char *fmt,
-                                                     ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "dnsprop probe: %s: ", opt);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see 'dnsprop probe --help')\n");
-    return DP_EXIT_USAGE;
-}
-
 /* Build the single request from options; values are added last because
  * their syntax depends on the type. */
 static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cli)
@@ -180,47 +168,47 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
             goto out;
         case OPT_NS:
             if (probe_ns_parse(optarg, &req->ns) < 0) {
-                rc = bad("--ns",
-                         "'%s' is not an IPv4 or IPv6 address with optional port "
-                         "(e.g. 127.0.0.1:5300 or [::1]:5300)",
-                         optarg);
+                rc = cmd_bad("probe", "--ns",
+                             "'%s' is not an IPv4 or IPv6 address with optional port "
+                             "(e.g. 127.0.0.1:5300 or [::1]:5300)",
+                             optarg);
                 goto out;
             }
             break;
         case OPT_ZONE:
         case OPT_NAME:
             if (have_name) {
-                rc = bad(c == OPT_ZONE ? "--zone" : "--name", "%s",
-                         "give exactly one of --zone and --name");
+                rc = cmd_bad("probe", c == OPT_ZONE ? "--zone" : "--name", "%s",
+                             "give exactly one of --zone and --name");
                 goto out;
             }
             have_name = true;
             if (probe_req_set_name(req, optarg, c == OPT_ZONE, err, sizeof(err)) < 0) {
-                rc = bad(c == OPT_ZONE ? "--zone" : "--name", "%s", err);
+                rc = cmd_bad("probe", c == OPT_ZONE ? "--zone" : "--name", "%s", err);
                 goto out;
             }
             break;
         case OPT_COND:
             have_cond = true;
             if (cond_kind_from_str(optarg, &req->cond) < 0) {
-                rc = bad("--condition",
-                         "unknown condition '%s' (serial_not_lower, value_present, "
-                         "empty_response)",
-                         optarg);
+                rc = cmd_bad("probe", "--condition",
+                             "unknown condition '%s' (serial_not_lower, value_present, "
+                             "empty_response)",
+                             optarg);
                 goto out;
             }
             break;
         case OPT_SERIAL:
             if (numparse_u32(optarg, &req->serial) < 0) {
-                rc = bad("--serial", "'%s' is not a serial number (0..4294967295)",
-                         optarg);
+                rc = cmd_bad("probe", "--serial",
+                             "'%s' is not a serial number (0..4294967295)", optarg);
                 goto out;
             }
             req->has_serial = true;
             break;
         case OPT_TYPE:
             if (rdata_type_from_str(optarg, &req->qtype) < 0) {
-                rc = bad("--type", "unknown record type '%s'", optarg);
+                rc = cmd_bad("probe", "--type", "unknown record type '%s'", optarg);
                 goto out;
             }
             break;
@@ -231,40 +219,46 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
             if (strcmp(optarg, "exact") == 0) {
                 req->exact = true;
             } else if (strcmp(optarg, "subset") != 0) {
-                rc = bad("--match", "'%s' is neither subset nor exact", optarg);
+                rc = cmd_bad("probe", "--match", "'%s' is neither subset nor exact",
+                             optarg);
                 goto out;
             }
             break;
         case OPT_FREQ:
             if (numparse_double(optarg, PROBE_MIN_FREQUENCY, 86400, &req->frequency) <
                 0) {
-                rc = bad("--frequency", "'%s' is not seconds in [0.001, 86400]", optarg);
+                rc = cmd_bad("probe", "--frequency",
+                             "'%s' is not seconds in [0.001, 86400]", optarg);
                 goto out;
             }
             break;
         case OPT_TIMEOUT:
             if (numparse_double(optarg, 0.001, 604800, &req->timeout) < 0) {
-                rc = bad("--timeout", "'%s' is not seconds in (0, 604800]", optarg);
+                rc = cmd_bad("probe", "--timeout", "'%s' is not seconds in (0, 604800]",
+                             optarg);
                 goto out;
             }
             break;
         case OPT_QTIMEOUT:
             if (numparse_double(optarg, 0.001, 60, &d) < 0) {
-                rc = bad("--query-timeout", "'%s' is not seconds in (0, 60]", optarg);
+                rc = cmd_bad("probe", "--query-timeout", "'%s' is not seconds in (0, 60]",
+                             optarg);
                 goto out;
             }
             cli->qtimeout_ms = (unsigned)(d * 1000 + 0.5);
             break;
         case OPT_START:
             if (numparse_double(optarg, 0, 1e11, &req->start_time) < 0) {
-                rc = bad("--start-time", "'%s' is not epoch seconds", optarg);
+                rc =
+                    cmd_bad("probe", "--start-time", "'%s' is not epoch seconds", optarg);
                 goto out;
             }
             break;
         case OPT_THREADS: {
             uint32_t t;
             if (numparse_u32(optarg, &t) < 0 || t == 0 || t > 1024) {
-                rc = bad("--threads", "'%s' is not a thread count in [1, 1024]", optarg);
+                rc = cmd_bad("probe", "--threads",
+                             "'%s' is not a thread count in [1, 1024]", optarg);
                 goto out;
             }
             cli->threads = t;
@@ -287,8 +281,8 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
             break;
         case OPT_CAMPAIGN:
             if (optarg[0] == '\0' || strpbrk(optarg, "/: \t") != NULL) {
-                rc = bad("--campaign", "'%s': use letters, digits, '-', '_' and '.'",
-                         optarg);
+                rc = cmd_bad("probe", "--campaign",
+                             "'%s': use letters, digits, '-', '_' and '.'", optarg);
                 goto out;
             }
             cli->campaign = optarg;
@@ -301,7 +295,8 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
             break;
         case OPT_MAXOFF:
             if (numparse_double(optarg, 0, 3.6e6, &cli->max_offset_ms) < 0) {
-                rc = bad("--max-offset-ms", "'%s' is not milliseconds", optarg);
+                rc = cmd_bad("probe", "--max-offset-ms", "'%s' is not milliseconds",
+                             optarg);
                 goto out;
             }
             break;
@@ -310,42 +305,43 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
             req->id = strdup(optarg);
             break;
         default:
-            rc = bad("options", "%s", "unknown option or missing argument");
+            rc = cmd_bad("probe", "options", "%s", "unknown option or missing argument");
             goto out;
         }
     }
     if (optind < argc) {
-        rc = bad("arguments", "unexpected '%s'", argv[optind]);
+        rc = cmd_bad("probe", "arguments", "unexpected '%s'", argv[optind]);
         goto out;
     }
     if (cli->file != NULL) {
         if (have_name || have_cond || req->ns.len != 0 || nvals > 0) {
-            rc = bad("--file", "%s", "give either --file or a single request, not both");
+            rc = cmd_bad("probe", "--file", "%s",
+                         "give either --file or a single request, not both");
             goto out;
         }
         goto out;
     }
     if (req->ns.len == 0) {
-        rc = bad("--ns", "%s", "missing (the nameserver to poll)");
+        rc = cmd_bad("probe", "--ns", "%s", "missing (the nameserver to poll)");
         goto out;
     }
     if (!have_name) {
-        rc = bad("--zone/--name", "%s", "missing (what to poll)");
+        rc = cmd_bad("probe", "--zone/--name", "%s", "missing (what to poll)");
         goto out;
     }
     if (!have_cond) {
-        rc = bad("--condition", "%s",
-                 "missing (serial_not_lower, value_present, empty_response)");
+        rc = cmd_bad("probe", "--condition", "%s",
+                     "missing (serial_not_lower, value_present, empty_response)");
         goto out;
     }
     for (i = 0; i < nvals; i++) {
         if (probe_req_add_value(req, vals[i], err, sizeof(err)) < 0) {
-            rc = bad("--value", "%s", err);
+            rc = cmd_bad("probe", "--value", "%s", err);
             goto out;
         }
     }
     if (probe_req_finish(req, err, sizeof(err)) < 0) {
-        rc = bad("request", "%s", err);
+        rc = cmd_bad("probe", "request", "%s", err);
         goto out;
     }
 out:

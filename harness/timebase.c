@@ -43,3 +43,17 @@ double timebase_mono_to_real(int64_t mono_ns)
 
     return (double)(real - (mono - mono_ns)) / 1e9;
 }
+
+int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(cond, mu, &ts);
+}

@@ -10,6 +10,7 @@
 #ifndef DP_TIMEBASE_H
 #define DP_TIMEBASE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 /* Nanoseconds on the monotonic clock. */
@@ -23,6 +24,10 @@ double timebase_real_s(void);
 int64_t timebase_real_to_mono(double epoch_s);
 /* Map a monotonic instant to epoch seconds. */
 double timebase_mono_to_real(int64_t mono_ns);
+
+/* pthread_cond_timedwait for at most ms milliseconds (the condition's
+ * clock is the default, realtime one); returns its result. */
+int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms);
 
 #define TB_NS_PER_S  INT64_C(1000000000)
 #define TB_NS_PER_MS INT64_C(1000000)

@@ -1132,16 +1132,10 @@ int probe_pool_next(probe_pool_t *pool, probe_result_t *out, int timeout_ms)
             while (pool->qhead == NULL && !pool->stopped)
                 pthread_cond_wait(&pool->qcond, &pool->qmu);
         } else {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += timeout_ms / 1000;
-            ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            /* A spurious wake-up restarts the wait: at worst a little long. */
             while (pool->qhead == NULL && !pool->stopped) {
-                if (pthread_cond_timedwait(&pool->qcond, &pool->qmu, &ts) == ETIMEDOUT)
+                if (timebase_cond_wait_ms(&pool->qcond, &pool->qmu, timeout_ms) ==
+                    ETIMEDOUT)
                     break;
             }
         }

@@ -692,14 +692,7 @@ static void *writer_main(void *arg)
         bool stopping;
 
         while ((s->head == NULL || s->paused) && !s->stop && s->drain_deadline == 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200 * 1000 * 1000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+            timebase_cond_wait_ms(&s->cond, &s->mu, 200);
             if (s->spool_nonempty)
                 break; /* look for Redis again */
         }
@@ -964,14 +957,7 @@ static void drain(store_t *s, double timeout_s)
     pthread_cond_signal(&s->cond);
     while ((s->head != NULL || s->busy || s->spool_nonempty) &&
            timebase_mono_ns() < deadline) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->idle_cond, &s->mu, &ts);
+        timebase_cond_wait_ms(&s->idle_cond, &s->mu, 100);
         pthread_cond_signal(&s->cond);
     }
     s->drain_deadline = 0;

@@ -62,7 +62,7 @@ echo "   record_update txt.lab.test. TXT \"hello, again\" at $t"
 
 echo "== polling every nameserver until each change shows (dnsprop probe --file)"
 rc=0
-./dnsprop probe --file "$csv" --json > "$out/results.jsonl" || rc=$?
+./dnsprop probe --file "$csv" --json --campaign quickstart > "$out/results.jsonl" || rc=$?
 python3 - "$out/results.jsonl" <<'PY' | tee "$out/summary.txt"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

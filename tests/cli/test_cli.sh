@@ -3,6 +3,8 @@
 # statuses, JSON fields, CSV input and its errors, signals.
 # Usage: tests/cli/test_cli.sh ./dnsprop   (with the lab's LAB_* variables)
 set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=${1:-./dnsprop}
 : "${LAB_KNOT_ADDR:?run through tests/run-tests.sh (needs the lab)}"
 tmp=$(mktemp -d)
@@ -11,28 +13,8 @@ tmp=$(mktemp -d)
 bin=$(readlink -f "$bin")
 cd "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2"; }
 
-# expect NAME STATUS PATTERN -- command...: exit status and a pattern in
-# stdout+stderr.
-expect() {
-    local name=$1 want=$2 pat=$3
-    shift 4
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        ko "$name (exit $rc, want $want)" "$out"
-    elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
-        ko "$name (no /$pat/ in output)" "$out"
-    else
-        ok "$name"
-    fi
-}
 
 expect "help" 0 "usage: dnsprop" -- "$bin" --help
 expect "probe help" 0 "--condition COND" -- "$bin" probe --help

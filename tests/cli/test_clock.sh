@@ -5,12 +5,12 @@
 # listener for the timeout path. Loopback only; no internet.
 # Usage: tests/cli/test_clock.sh [./dnsprop]
 set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=${1:-./dnsprop}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-clock.XXXXXX")
 chrony_pid=
 silent_pid=
-pass=0
-fail=0
 
 cleanup() {
     # Only the processes started here, by pid.
@@ -21,25 +21,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2"; }
 
-# expect NAME STATUS PATTERN -- command...: exit status and an extended
-# regex in stdout+stderr.
-expect() {
-    local name=$1 want=$2 pat=$3
-    shift 4
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        ko "$name (exit $rc, want $want)" "$out"
-    elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
-        ko "$name (no /$pat/ in output)" "$out"
-    else
-        ok "$name"
-    fi
-}
 
 # A UDP port on 127.0.0.1 that was free a moment ago (the kernel picks it).
 free_port() {

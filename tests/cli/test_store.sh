@@ -4,6 +4,8 @@
 # exactly once); SIGINT flushes; export and campaigns read it back.
 # Usage: tests/cli/test_store.sh ./dnsprop   (with the lab's LAB_* variables)
 set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=${1:-./dnsprop}
 : "${LAB_KNOT_ADDR:?run through tests/run-tests.sh (needs the lab)}"
 tmp=$(mktemp -d)
@@ -13,10 +15,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2"; }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/redis"
