@@ -111,11 +111,44 @@ static char *cell(json_t *rec, const char *col)
     return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
 }
 
+typedef struct {
+    char *json;
+    double start;
+    long long seq;
+} row_t;
+
+static int cmp_row(const void *a, const void *b)
+{
+    const row_t *x = a;
+    const row_t *y = b;
+
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void write_row(FILE *f, json_t *rec)
+{
+    size_t k;
+
+    for (k = 0; store_csv_columns[k] != NULL; k++) {
+        char *t = cell(rec, store_csv_columns[k]);
+        if (k > 0)
+            fputc(',', f);
+        if (t != NULL)
+            csv_fwrite(f, t, strlen(t));
+        free(t);
+    }
+    fputc('\n', f);
+}
+
 int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
                      size_t errlen)
 {
     redisContext *c = store_connect_reader(s, err, errlen);
     redisReply *seqs = NULL;
+    row_t *all = NULL;
+    size_t nall = 0;
     size_t i;
     size_t k;
     int ret = 0;
@@ -123,7 +156,7 @@ int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, ch
     *rows = 0;
     if (c == NULL)
         return DP_EEMPTY;
-    seqs = redisCommand(c, "ZRANGE " STORE_PREFIX "campaign:%s:results 0 -1", campaign);
+    seqs = redisCommand(c, "LRANGE " STORE_PREFIX "campaign:%s:results 0 -1", campaign);
     if (seqs == NULL || seqs->type != REDIS_REPLY_ARRAY) {
         snprintf(err, errlen, "%s: cannot read campaign %s: %s", store_where(s), campaign,
                  seqs != NULL && seqs->type == REDIS_REPLY_ERROR ? seqs->str : c->errstr);
@@ -142,13 +175,14 @@ int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, ch
             goto out;
         }
     }
-    for (k = 0; store_csv_columns[k] != NULL; k++) {
-        if (k > 0)
-            fputc(',', f);
-        csv_fwrite(f, store_csv_columns[k], strlen(store_csv_columns[k]));
+    all = calloc(seqs->elements + 1, sizeof(*all));
+    if (all == NULL) {
+        snprintf(err, errlen, "out of memory");
+        ret = -ENOMEM;
+        goto out;
     }
-    fputc('\n', f);
-    /* Pipelined reads, a thousand at a time. */
+    /* Pipelined reads, a thousand at a time; the index is in storing
+     * order, the export in start_time order. */
     for (i = 0; i < seqs->elements; i += 1000) {
         size_t n = seqs->elements - i < 1000 ? seqs->elements - i : 1000;
         size_t j;
@@ -165,27 +199,42 @@ int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, ch
                 goto out;
             }
             rec = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, &je) : NULL;
-            freeReplyObject(r);
-            if (rec == NULL)
-                continue; /* index without a result: counted by the check */
-            for (k = 0; store_csv_columns[k] != NULL; k++) {
-                char *t = cell(rec, store_csv_columns[k]);
-                if (k > 0)
-                    fputc(',', f);
-                if (t != NULL)
-                    csv_fwrite(f, t, strlen(t));
-                free(t);
+            if (rec != NULL) {
+                all[nall].json = strdup(r->str);
+                all[nall].start = json_number_value(json_object_get(rec, "start_time"));
+                all[nall].seq =
+                    (long long)json_integer_value(json_object_get(rec, "seq"));
+                if (all[nall].json != NULL)
+                    nall++;
+                json_decref(rec);
             }
-            fputc('\n', f);
-            json_decref(rec);
-            (*rows)++;
+            freeReplyObject(r);
         }
+    }
+    qsort(all, nall, sizeof(*all), cmp_row);
+    for (k = 0; store_csv_columns[k] != NULL; k++) {
+        if (k > 0)
+            fputc(',', f);
+        csv_fwrite(f, store_csv_columns[k], strlen(store_csv_columns[k]));
+    }
+    fputc('\n', f);
+    for (i = 0; i < nall; i++) {
+        json_error_t je;
+        json_t *rec = json_loads(all[i].json, 0, &je);
+        if (rec == NULL)
+            continue;
+        write_row(f, rec);
+        json_decref(rec);
+        (*rows)++;
     }
     if (ferror(f)) {
         snprintf(err, errlen, "write error: %s", strerror(errno));
         ret = -EIO;
     }
 out:
+    for (i = 0; i < nall; i++)
+        free(all[i].json);
+    free(all);
     freeReplyObject(seqs);
     redisFree(c);
     return ret;

@@ -64,6 +64,7 @@ struct store {
     bool paused;            /* store_pause: hold the queue */
     int64_t drain_deadline; /* flush: try Redis until then */
     redisContext *wctx;     /* writer's own */
+    char writer_id[96];     /* unique per store: names its batch markers */
     int64_t next_connect;
     _Atomic bool spool_nonempty;
     store_stats_t st; /* under mu */
@@ -289,10 +290,7 @@ static void resp_array(resp_t *b, size_t n)
     resp_raw(b, hdr, (size_t)h);
 }
 
-/* One ZADD per index key (score start_time, member seq), its members
- * gathered over the batch. Sorted sets, not lists: a ZADD of a member
- * already there changes nothing, so replaying a batch after an outage
- * cannot index a result twice. */
+/* One RPUSH per index list, its members gathered over the batch. */
 typedef struct {
     char key[700];
     resp_t members;
@@ -363,13 +361,26 @@ static void meta_cmds(resp_t *b, json_t *meta, size_t *ncmds)
     }
 }
 
-/* Send items as one pipeline and read every reply. 0, or < 0 when the
- * connection failed or Redis refused a write (then nothing of this batch
- * may be counted as stored: the caller spools it; keys are idempotent). */
-static int write_batch(redisContext *c, qitem_t *items, size_t *nresults)
+/* A batch on its way: the items stay with it until Redis acknowledged
+ * them, so that a failure can spool exactly what is not stored. */
+typedef struct {
+    qitem_t *items;
+    char marker[160]; /* dnsprop:batch:<writer>:<n> */
+    size_t nresults;
+    size_t nreplies;
+} batch_t;
+
+/* Format a batch as one transaction:
+ *   MULTI, SET <marker> 1 EX 30d, [HSET/ZADD campaign metadata],
+ *   MSET <result keys and JSON>, RPUSH <index> <seqs>..., EXEC
+ * A transaction applies whole or not at all, and the marker says it was
+ * applied: a batch replayed after an outage whose EXEC did run (but whose
+ * reply was lost) is recognised and skipped, so the index lists, which
+ * are not idempotent like the keys, never get a result twice. Lists, not
+ * sorted sets: an append costs a twentieth of a sorted-set insert. */
+static int batch_format(batch_t *bt, resp_t *b)
 {
-    resp_t b = {0};
-    resp_t sets = {0}; /* one MSET for the batch: dispatch cost paid once */
+    resp_t sets = {0};
     size_t nsets = 0;
     zindex_t *idx = NULL;
     size_t nidx = 0;
@@ -380,17 +391,25 @@ static int write_batch(redisContext *c, qitem_t *items, size_t *nresults)
     int ret = 0;
     char key[700];
 
-    *nresults = 0;
-    for (it = items; it != NULL; it = it->next) {
+    bt->nresults = 0;
+    resp_array(b, 1);
+    resp_str(b, "MULTI");
+    resp_array(b, 5);
+    resp_str(b, "SET");
+    resp_str(b, bt->marker);
+    resp_str(b, "1");
+    resp_str(b, "EX");
+    resp_str(b, "2592000");
+    ncmds++;
+    for (it = bt->items; it != NULL; it = it->next) {
         const char *kinds[3][2] = {{"results", ""}, {"ns:", it->ns}, {"op:", it->op}};
-        char score[64];
         char seq[32];
         int kl;
         int sl;
         int k;
 
         if (it->meta != NULL) {
-            meta_cmds(&b, it->meta, &ncmds);
+            meta_cmds(b, it->meta, &ncmds);
             continue;
         }
         kl = snprintf(key, sizeof(key), STORE_PREFIX "result:%s:%lld", it->campaign,
@@ -398,8 +417,7 @@ static int write_batch(redisContext *c, qitem_t *items, size_t *nresults)
         resp_bulk(&sets, key, (size_t)kl);
         resp_bulk(&sets, it->json, it->len);
         nsets++;
-        (*nresults)++;
-        snprintf(score, sizeof(score), "%.6f", it->start);
+        bt->nresults++;
         sl = snprintf(seq, sizeof(seq), "%lld", it->seq);
         for (k = 0; k < 3; k++) {
             zindex_t *z;
@@ -410,54 +428,87 @@ static int write_batch(redisContext *c, qitem_t *items, size_t *nresults)
                 ret = -ENOMEM;
                 goto out;
             }
-            resp_str(&z->members, score);
             resp_bulk(&z->members, seq, (size_t)sl);
             z->n++;
         }
     }
     if (nsets > 0) {
-        resp_array(&b, 1 + 2 * nsets);
-        resp_str(&b, "MSET");
-        resp_raw(&b, sets.p, sets.len);
-        b.oom |= sets.oom;
+        resp_array(b, 1 + 2 * nsets);
+        resp_str(b, "MSET");
+        resp_raw(b, sets.p, sets.len);
+        b->oom |= sets.oom;
         ncmds++;
     }
     for (i = 0; i < nidx; i++) {
-        resp_array(&b, 2 + 2 * idx[i].n);
-        resp_str(&b, "ZADD");
-        resp_str(&b, idx[i].key);
-        resp_raw(&b, idx[i].members.p, idx[i].members.len);
-        b.oom |= idx[i].members.oom;
+        resp_array(b, 2 + idx[i].n);
+        resp_str(b, "RPUSH");
+        resp_str(b, idx[i].key);
+        resp_raw(b, idx[i].members.p, idx[i].members.len);
+        b->oom |= idx[i].members.oom;
         ncmds++;
     }
-    if (b.oom) {
+    resp_array(b, 1);
+    resp_str(b, "EXEC");
+    bt->nreplies = ncmds + 2; /* +OK, QUEUED..., the EXEC array */
+    if (b->oom)
         ret = -ENOMEM;
-        goto out;
-    }
-    if (redisAppendFormattedCommand(c, b.p, b.len) != REDIS_OK) {
-        ret = -EPIPE;
-        goto out;
-    }
-    for (i = 0; i < ncmds; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK) {
-            ret = -EPIPE;
-            goto out;
-        }
-        if (r->type == REDIS_REPLY_ERROR) {
-            /* A write Redis refuses (OOM, READONLY) is not stored: treat
-             * it like an outage so the batch is spooled. */
-            log_warn("redis refused a write: %s", r->str);
-            ret = DP_EEMPTY;
-        }
-        freeReplyObject(r);
-    }
 out:
-    free(b.p);
     free(sets.p);
     for (i = 0; i < nidx; i++)
         free(idx[i].members.p);
     free(idx);
+    return ret;
+}
+
+/* Hand a formatted batch to hiredis and write it out now, so that Redis
+ * works on it while the next batch is formatted. */
+static int batch_send(redisContext *c, const resp_t *b)
+{
+    int done = 0;
+
+    if (redisAppendFormattedCommand(c, b->p, b->len) != REDIS_OK)
+        return -EPIPE;
+    while (!done) {
+        if (redisBufferWrite(c, &done) != REDIS_OK)
+            return -EPIPE;
+    }
+    return 0;
+}
+
+/* Read a batch's replies: 0 when the transaction ran, < 0 when the
+ * connection failed or Redis refused it (nothing of it is stored then). */
+static int batch_collect(redisContext *c, const batch_t *bt)
+{
+    size_t i;
+    int ret = 0;
+
+    for (i = 0; i < bt->nreplies; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK)
+            return -EPIPE;
+        if (r->type == REDIS_REPLY_ERROR) {
+            /* OOM, READONLY, EXECABORT: not stored; spooled for later. */
+            log_warn("redis refused a write: %s", r->str);
+            ret = DP_EEMPTY;
+        } else if (i + 1 == bt->nreplies && r->type != REDIS_REPLY_ARRAY) {
+            ret = DP_EEMPTY; /* EXEC returned nil: the transaction did not run */
+        }
+        freeReplyObject(r);
+    }
+    return ret;
+}
+
+/* Format, send and collect one batch, synchronously (the replay). */
+static int batch_write(redisContext *c, batch_t *bt)
+{
+    resp_t b = {0};
+    int ret = batch_format(bt, &b);
+
+    if (ret == 0)
+        ret = batch_send(c, &b);
+    if (ret == 0)
+        ret = batch_collect(c, bt);
+    free(b.p);
     return ret;
 }
 
@@ -525,7 +576,10 @@ static void spool_path(store_t *s, char *buf, size_t len)
     pthread_mutex_unlock(&s->mu);
 }
 
-static int spool_append(store_t *s, qitem_t *items, size_t *nresults)
+/* Append a batch to the spool: a "b<marker>" line, then its items ("m"
+ * campaign metadata, "r" a result, one JSON text per line). The marker
+ * travels with the batch so that its replay is recognised. */
+static int spool_append(store_t *s, const batch_t *bt, size_t *nresults)
 {
     FILE *f;
     qitem_t *it;
@@ -539,8 +593,9 @@ static int spool_append(store_t *s, qitem_t *items, size_t *nresults)
     f = fopen(path, "a");
     if (f == NULL)
         return -errno;
-    for (it = items; it != NULL; it = it->next) {
-        /* "m" marks campaign metadata, "r" a result. */
+    if (fprintf(f, "b%s\n", bt->marker) < 0)
+        ret = -EIO;
+    for (it = bt->items; it != NULL; it = it->next) {
         if (it->meta != NULL) {
             char *js = json_dumps(it->meta, JSON_COMPACT | JSON_REAL_PRECISION(16));
             if (js == NULL || fprintf(f, "m%s\n", js) < 0)
@@ -570,21 +625,50 @@ static void free_items(qitem_t *it)
     }
 }
 
-/* Replay the spool into Redis in batches; truncate it when all went in. */
+/* Replay one spooled batch unless its marker says it is already in. */
+static int replay_batch(redisContext *c, batch_t *bt, size_t *written)
+{
+    redisReply *r;
+    bool applied;
+    int ret;
+
+    *written = 0;
+    if (bt->items == NULL)
+        return 0;
+    r = redisCommand(c, "EXISTS %s", bt->marker);
+    if (r == NULL)
+        return -EPIPE;
+    applied = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    if (applied) {
+        /* stored by a transaction whose reply was lost: count, skip */
+        qitem_t *it;
+        for (it = bt->items; it != NULL; it = it->next)
+            *written += it->meta == NULL;
+        return 0;
+    }
+    ret = batch_write(c, bt);
+    if (ret == 0)
+        *written = bt->nresults;
+    return ret;
+}
+
+/* Replay the spool into Redis batch by batch; truncate it when all went
+ * in. A failure leaves it whole: replaying it again is harmless. */
 static int spool_replay(store_t *s)
 {
     FILE *f;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    qitem_t *head = NULL;
-    qitem_t **tail = &head;
-    size_t nb = 0;
+    batch_t bt;
+    qitem_t **tail = &bt.items;
     size_t total = 0;
-    size_t nres;
+    size_t w;
     char path[1024];
     int ret = 0;
 
+    memset(&bt, 0, sizeof(bt));
     spool_path(s, path, sizeof(path));
     f = fopen(path, "r");
     if (f == NULL)
@@ -592,7 +676,21 @@ static int spool_replay(store_t *s)
     while ((n = getline(&line, &cap, f)) > 0) {
         json_error_t jerr;
         qitem_t *it;
-        json_t *rec = json_loads(line + 1, 0, &jerr);
+        json_t *rec;
+
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == 'b') {
+            ret = replay_batch(s->wctx, &bt, &w);
+            free_items(bt.items);
+            bt.items = NULL;
+            tail = &bt.items;
+            if (ret < 0)
+                break;
+            total += w;
+            snprintf(bt.marker, sizeof(bt.marker), "%s", line + 1);
+            continue;
+        }
+        rec = json_loads(line + 1, 0, &jerr);
         if (rec == NULL) {
             log_warn("%s: skipping a damaged line: %s", path, jerr.text);
             continue;
@@ -601,34 +699,24 @@ static int spool_replay(store_t *s)
             it = calloc(1, sizeof(*it));
             if (it != NULL)
                 it->meta = rec;
+            else
+                json_decref(rec);
         } else {
             it = item_from_result(rec);
             json_decref(rec);
         }
         if (it == NULL) {
-            json_decref(line[0] == 'm' ? rec : NULL);
             ret = -ENOMEM;
             break;
         }
         *tail = it;
         tail = &it->next;
-        if (++nb == BATCH_MAX) {
-            ret = write_batch(s->wctx, head, &nres);
-            free_items(head);
-            head = NULL;
-            tail = &head;
-            nb = 0;
-            if (ret < 0)
-                break;
-            total += nres;
-        }
     }
-    if (ret == 0 && head != NULL) {
-        ret = write_batch(s->wctx, head, &nres);
-        if (ret == 0)
-            total += nres;
+    if (ret == 0) {
+        ret = replay_batch(s->wctx, &bt, &w);
+        total += w;
     }
-    free_items(head);
+    free_items(bt.items);
     free(line);
     fclose(f);
     if (ret < 0)
@@ -678,88 +766,128 @@ static void writer_try_connect(store_t *s)
         writer_disconnect(s, "during replay");
 }
 
+/* A batch that could not be written: to the spool, or (no spool file)
+ * back to the head of the queue for a later try. */
+static void batch_fail(store_t *s, batch_t *bt)
+{
+    size_t nsp = 0;
+    qitem_t *it;
+    int ret;
+
+    if (bt->items == NULL)
+        return;
+    ret = spool_append(s, bt, &nsp);
+    if (ret == DP_EEMPTY) {
+        pthread_mutex_lock(&s->mu);
+        for (it = bt->items; it->next != NULL; it = it->next)
+            ;
+        it->next = s->head;
+        s->head = bt->items;
+        if (s->tail == NULL)
+            s->tail = it;
+        pthread_mutex_unlock(&s->mu);
+        bt->items = NULL;
+        return;
+    }
+    if (ret < 0)
+        log_err("cannot write the spool: %s: results may be lost", dp_strerror(ret));
+    pthread_mutex_lock(&s->mu);
+    s->st.spooled += nsp;
+    s->st.in_spool += nsp;
+    pthread_mutex_unlock(&s->mu);
+    free_items(bt->items);
+    bt->items = NULL;
+}
+
+static void batch_done(store_t *s, batch_t *bt)
+{
+    pthread_mutex_lock(&s->mu);
+    s->st.written += bt->nresults;
+    s->st.batches++;
+    pthread_mutex_unlock(&s->mu);
+    free_items(bt->items);
+    bt->items = NULL;
+}
+
+/* The writer keeps one batch in flight: while Redis executes it, the next
+ * one is taken and formatted, then sent, and only then are the replies of
+ * the first read. */
 static void *writer_main(void *arg)
 {
     store_t *s = arg;
+    batch_t inflight;
+    unsigned long long nbatch = 0;
 
+    memset(&inflight, 0, sizeof(inflight));
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        qitem_t *batch;
+        batch_t bt;
         qitem_t *it;
         size_t n = 0;
-        size_t nres = 0;
-        int ret = -1;
         bool stopping;
+        resp_t b = {0};
 
-        while ((s->head == NULL || s->paused) && !s->stop && s->drain_deadline == 0) {
+        while ((s->head == NULL || s->paused) && !s->stop && s->drain_deadline == 0 &&
+               inflight.items == NULL) {
             timebase_cond_wait_ms(&s->cond, &s->mu, 200);
             if (s->spool_nonempty)
                 break; /* look for Redis again */
         }
-        /* take a batch */
-        batch = s->head;
-        for (it = batch; it != NULL && n < BATCH_MAX - 1; it = it->next)
-            n++;
-        if (it != NULL) {
-            s->head = it->next;
-            it->next = NULL;
-        } else {
-            s->head = NULL;
+        memset(&bt, 0, sizeof(bt));
+        if (!s->paused || s->stop || s->drain_deadline != 0) {
+            bt.items = s->head;
+            for (it = bt.items; it != NULL && n < BATCH_MAX - 1; it = it->next)
+                n++;
+            if (it != NULL) {
+                s->head = it->next;
+                it->next = NULL;
+            } else {
+                s->head = NULL;
+            }
+            if (s->head == NULL)
+                s->tail = NULL;
+            if (bt.items != NULL)
+                s->queued -= n + (it != NULL ? 1 : 0);
         }
-        if (s->head == NULL)
-            s->tail = NULL;
-        if (batch != NULL)
-            s->queued -= n + (it != NULL ? 1 : 0);
-        s->busy = batch != NULL;
+        s->busy = bt.items != NULL || inflight.items != NULL;
         stopping = s->stop;
         pthread_mutex_unlock(&s->mu);
 
-        writer_try_connect(s);
-        if (batch != NULL) {
-            if (s->wctx != NULL && !s->spool_nonempty) {
-                ret = write_batch(s->wctx, batch, &nres);
-                if (ret < 0)
+        if (inflight.items == NULL)
+            writer_try_connect(s);
+        if (bt.items != NULL) {
+            snprintf(bt.marker, sizeof(bt.marker), STORE_PREFIX "batch:%s:%llu",
+                     s->writer_id, ++nbatch);
+            if (s->wctx == NULL || s->spool_nonempty || batch_format(&bt, &b) < 0 ||
+                batch_send(s->wctx, &b) < 0) {
+                if (s->wctx != NULL && !s->spool_nonempty)
+                    writer_disconnect(s, s->wctx->errstr[0] != '\0' ? s->wctx->errstr
+                                                                    : "write failed");
+                /* what was in flight cannot be acknowledged either now */
+                batch_fail(s, &inflight);
+                batch_fail(s, &bt);
+            }
+            free(b.p);
+        }
+        if (inflight.items != NULL) {
+            int ret = s->wctx != NULL ? batch_collect(s->wctx, &inflight) : -EPIPE;
+            if (ret == 0) {
+                batch_done(s, &inflight);
+            } else {
+                if (s->wctx != NULL)
                     writer_disconnect(s, s->wctx->errstr[0] != '\0' ? s->wctx->errstr
                                                                     : "write refused");
+                batch_fail(s, &inflight);
+                batch_fail(s, &bt); /* sent behind it on the same connection */
             }
-            if (ret < 0) {
-                size_t nsp = 0;
-                int sret = spool_append(s, batch, &nsp);
-                if (sret < 0 && sret != DP_EEMPTY)
-                    log_err("cannot write the spool: %s: results may be lost",
-                            dp_strerror(sret));
-                if (sret == DP_EEMPTY) {
-                    /* No spool file: keep the batch in memory, retry later. */
-                    pthread_mutex_lock(&s->mu);
-                    for (it = batch; it->next != NULL; it = it->next)
-                        ;
-                    it->next = s->head;
-                    s->head = batch;
-                    if (s->tail == NULL)
-                        s->tail = it;
-                    s->busy = false;
-                    pthread_mutex_unlock(&s->mu);
-                    usleep(100 * 1000);
-                    pthread_mutex_lock(&s->mu);
-                    continue;
-                }
-                pthread_mutex_lock(&s->mu);
-                s->st.spooled += nsp;
-                s->st.in_spool += nsp;
-                pthread_mutex_unlock(&s->mu);
-            } else {
-                pthread_mutex_lock(&s->mu);
-                s->st.written += nres;
-                s->st.batches++;
-                pthread_mutex_unlock(&s->mu);
-            }
-            free_items(batch);
         }
+        inflight = bt;
+
         pthread_mutex_lock(&s->mu);
-        s->busy = false;
-        if (s->head == NULL)
+        s->busy = inflight.items != NULL;
+        if (s->head == NULL && inflight.items == NULL)
             pthread_cond_broadcast(&s->idle_cond);
-        if (stopping && s->head == NULL)
+        if (stopping && s->head == NULL && inflight.items == NULL)
             break;
     }
     pthread_mutex_unlock(&s->mu);
@@ -779,6 +907,12 @@ int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cond, NULL);
     pthread_cond_init(&s->idle_cond, NULL);
+    {
+        char host[64] = "host";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(s->writer_id, sizeof(s->writer_id), "%.40s-%ld-%lld", host,
+                 (long)getpid(), (long long)timebase_real_ns());
+    }
     if (opts->spool_path != NULL) {
         s->spool_path = strdup(opts->spool_path);
         if (s->spool_path == NULL) {
@@ -964,6 +1098,17 @@ static void drain(store_t *s, double timeout_s)
     pthread_mutex_unlock(&s->mu);
 }
 
+int store_flush(store_t *s, double timeout_s)
+{
+    bool left;
+
+    drain(s, timeout_s);
+    pthread_mutex_lock(&s->mu);
+    left = s->head != NULL || s->busy || s->spool_nonempty;
+    pthread_mutex_unlock(&s->mu);
+    return left ? -ETIMEDOUT : 0;
+}
+
 int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
                        store_stats_t *st)
 {
@@ -990,7 +1135,7 @@ int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
     c = connect_url(&s->url, err, sizeof(err));
     if (c != NULL) {
         redisReply *r =
-            redisCommand(c, "ZCARD " STORE_PREFIX "campaign:%s:results", s->campaign);
+            redisCommand(c, "LLEN " STORE_PREFIX "campaign:%s:results", s->campaign);
         if (r != NULL && r->type == REDIS_REPLY_INTEGER)
             st->stored = (uint64_t)r->integer;
         freeReplyObject(r);

@@ -70,6 +70,9 @@ int store_put_result(store_t *s, json_t *rec);
  * results produced with those stored. */
 int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
                        store_stats_t *st);
+/* Wait up to timeout_s until everything queued or spooled is in Redis;
+ * -ETIMEDOUT when something is still waiting. */
+int store_flush(store_t *s, double timeout_s);
 /* Stop the writer (after a final flush) and the embedded server. */
 void store_close(store_t *s);
 

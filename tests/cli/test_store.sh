@@ -36,11 +36,11 @@ start_redis || { echo "redis-server did not start"; exit 1; }
 "$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower --serial 1 \
     --redis "$url" --results "$tmp/results" --campaign one > "$tmp/out" 2> "$tmp/err"
 c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | tail -1)
-if [[ $c == one-* ]] && [ "$(rc -n 3 zcard "dnsprop:campaign:$c:results")" = 1 ] &&
+if [[ $c == one-* ]] && [ "$(rc -n 3 llen "dnsprop:campaign:$c:results")" = 1 ] &&
     rc -n 3 get "dnsprop:result:$c:1" | grep -q '"status":"COMPLETED"' &&
     [ "$(rc -n 3 hget "dnsprop:campaign:$c" stored)" = 1 ] &&
-    [ "$(rc -n 3 zcard "dnsprop:campaign:$c:ns:$LAB_KNOT_ADDR")" = 1 ] &&
-    [ "$(rc -n 3 zcard "dnsprop:campaign:$c:op:probe")" = 1 ]; then
+    [ "$(rc -n 3 llen "dnsprop:campaign:$c:ns:$LAB_KNOT_ADDR")" = 1 ] &&
+    [ "$(rc -n 3 llen "dnsprop:campaign:$c:op:probe")" = 1 ]; then
     ok "probe result stored with indexes ($c)"
 else
     ko "probe result stored" "$(cat "$tmp/err"; rc -n 3 keys '*')"
@@ -67,16 +67,19 @@ start_redis || ko "redis restart"
 wait "$pid"
 status=$?
 c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^killed-' | tail -1)
-stored=$(rc -n 3 zcard "dnsprop:campaign:$c:results")
+stored=$(rc -n 3 llen "dnsprop:campaign:$c:results")
+uniq_idx=$(rc -n 3 lrange "dnsprop:campaign:$c:results" 0 -1 | sort -u | wc -l)
+ns_idx=$(rc -n 3 llen "dnsprop:campaign:$c:ns:$LAB_KNOT_ADDR")
 keys=$(rc -n 3 --scan --pattern "dnsprop:result:$c:*" | sort -u | wc -l)
 ids=$(for ((i = 1; i <= n; i++)); do echo "GET dnsprop:result:$c:$i"; done |
       rc -n 3 | python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin if l.strip()}))')
 lines=$(wc -l < "$tmp/kout")
 if [ "$status" = 1 ] && [ "$lines" = "$n" ] && [ "$stored" = "$n" ] && [ "$keys" = "$n" ] &&
-    [ "$ids" = "$n" ] && grep -q 'outage' "$tmp/kerr"; then
-    ok "killed redis: $n results produced, $stored indexed, $keys keys, $ids distinct ids"
+    [ "$ids" = "$n" ] && [ "$uniq_idx" = "$n" ] && [ "$ns_idx" = "$n" ] &&
+    grep -q 'outage' "$tmp/kerr"; then
+    ok "killed redis: $n results produced, $stored indexed ($uniq_idx distinct), $keys keys, $ids distinct ids"
 else
-    ko "killed redis (exit $status, lines $lines, stored $stored, keys $keys, ids $ids)" \
+    ko "killed redis (exit $status, lines $lines, stored $stored/$uniq_idx/$ns_idx, keys $keys, ids $ids)" \
         "$(tail -5 "$tmp/kerr")"
 fi
 [ ! -s "$tmp/results/$c/spool.jsonl" ] && ok "spool emptied after replay" ||
@@ -91,7 +94,7 @@ kill -INT "$pid"
 wait "$pid"
 status=$?
 c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^interrupted-' | tail -1)
-stored=$(rc -n 3 zcard "dnsprop:campaign:$c:results")
+stored=$(rc -n 3 llen "dnsprop:campaign:$c:results")
 cancelled=$(grep -c '^CANCELLED' "$tmp/iout")
 if [ "$status" = 130 ] && [ "$stored" = "$n" ] && [ "$cancelled" -gt 0 ]; then
     ok "SIGINT: exit 130, $stored stored ($cancelled cancelled)"

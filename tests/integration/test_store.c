@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/timebase.h"
 #include "storage/store.h"
+#include <hiredis.h>
 
 static const char *redis_url(void)
 {
@@ -160,4 +162,116 @@ Test(store, campaign_ids_are_unique, .timeout = 30)
     cr_expect_eq(seen, 2);
     json_decref(list);
     store_close(s);
+}
+
+/* A batch whose transaction ran but whose reply was lost is spooled and
+ * replayed: its marker must make the replay a no-op (no result indexed
+ * twice), while a batch that never ran is applied. */
+Test(store, replay_skips_batches_already_applied, .timeout = 60)
+{
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_stats_t st;
+    char err[512];
+    char id[256];
+    char spool[] = "/tmp/dnsprop-spool-XXXXXX";
+    redisContext *c;
+    redisReply *r;
+    char marker[256] = "";
+    FILE *f;
+    int fd;
+    int i;
+
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(
+        store_campaign_begin(s, "replay", timebase_real_s(), NULL, id, sizeof(id)), 0);
+    for (i = 0; i < 10; i++) {
+        json_t *rec =
+            json_pack("{s:s, s:f, s:s, s:s}", "status", "COMPLETED", "start_time",
+                      timebase_real_s(), "ns_name", "knot", "op_kind", "probe");
+        cr_assert_eq(store_put_result(s, rec), 0);
+    }
+    cr_assert_eq(store_campaign_end(s, NULL, timebase_real_s(), 10, &st), 0);
+    store_close(s);
+    s = NULL;
+
+    /* Rebuild, as a spool would hold it, the batch that carried them. */
+    fd = mkstemp(spool);
+    cr_assert_geq(fd, 0);
+    f = fdopen(fd, "w");
+    {
+        /* the store's own connection parameters: host:port/db of the URL */
+        const char *url = redis_url();
+        char host[64];
+        int port = 0, db = 0;
+        cr_assert_eq(sscanf(url, "redis://%63[^:]:%d/%d", host, &port, &db), 3, "%s",
+                     url);
+        c = redisConnect(host, port);
+        cr_assert(c != NULL && c->err == 0);
+        r = redisCommand(c, "SELECT %d", db);
+        freeReplyObject(r);
+    }
+    r = redisCommand(c, "LRANGE dnsprop:campaign:%s:results 0 -1", id);
+    cr_assert_eq(r->elements, 10);
+    freeReplyObject(r);
+    r = redisCommand(c, "KEYS dnsprop:batch:*");
+    cr_assert_geq(r->elements, 1);
+    /* the batch holding seq 1: markers are per writer, numbered in order;
+     * the first result batch of this writer is the one we want */
+    for (i = 0; i < (int)r->elements; i++) {
+        redisReply *v = redisCommand(c, "TTL %s", r->element[i]->str);
+        cr_expect_gt(v->integer, 0, "markers expire");
+        freeReplyObject(v);
+    }
+    freeReplyObject(r);
+    {
+        /* Find the marker set by the transaction that carried our results:
+         * replaying every marker of ours must add nothing. */
+        redisReply *keys = redisCommand(c, "KEYS dnsprop:batch:*");
+        size_t k;
+        for (k = 0; k < keys->elements; k++) {
+            fprintf(f, "b%s\n", keys->element[k]->str);
+            for (i = 1; i <= 10; i++) {
+                redisReply *g = redisCommand(c, "GET dnsprop:result:%s:%d", id, i);
+                fprintf(f, "r%s\n", g->str);
+                freeReplyObject(g);
+            }
+        }
+        snprintf(marker, sizeof(marker), "%s",
+                 keys->elements > 0 ? keys->element[0]->str : "");
+        freeReplyObject(keys);
+    }
+    /* and one batch that never ran: result 11 */
+    fprintf(f, "bdnsprop:batch:never-ran-%s:1\n", id);
+    fprintf(f,
+            "r{\"campaign\":\"%s\",\"seq\":11,\"status\":\"TIMEOUT\",\"start_time\":1.0,"
+            "\"ns_name\":\"knot\",\"op_kind\":\"probe\"}\n",
+            id);
+    fclose(f);
+
+    so.spool_path = spool;
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_flush(s, 10), 0);
+    store_close(s);
+
+    r = redisCommand(c, "LLEN dnsprop:campaign:%s:results", id);
+    cr_expect_eq(r->integer, 11, "10 replayed as already there, 1 new: got %lld",
+                 (long long)r->integer);
+    freeReplyObject(r);
+    r = redisCommand(c, "LLEN dnsprop:campaign:%s:ns:knot", id);
+    cr_expect_eq(r->integer, 11);
+    freeReplyObject(r);
+    r = redisCommand(c, "EXISTS dnsprop:result:%s:11", id);
+    cr_expect_eq(r->integer, 1);
+    freeReplyObject(r);
+    {
+        FILE *g = fopen(spool, "r");
+        cr_assert_not_null(g);
+        cr_expect_eq(fgetc(g), EOF, "the spool is emptied after the replay");
+        fclose(g);
+    }
+    cr_expect_neq(marker[0], '\0');
+    unlink(spool);
+    redisFree(c);
 }
