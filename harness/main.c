@@ -3,6 +3,7 @@
  * this file and the subcommands decide the exit status.
  */
 #include <ares.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
         printf("dnsprop %s (c-ares %s)\n", DNSPROP_VERSION, ares_version(NULL));
         return DP_EXIT_OK;
     }
+    /* Peers (Redis, HTTP APIs) that go away must give EPIPE, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
     if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
         log_err("cannot initialise c-ares");
         return DP_EXIT_ERROR;

@@ -904,6 +904,14 @@ int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return -ENOMEM;
+    {
+        /* A write to a Redis that just died must fail with EPIPE (and spool
+         * the batch), not kill the process: ignore SIGPIPE unless the
+         * program handles it already. */
+        struct sigaction old;
+        if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            signal(SIGPIPE, SIG_IGN);
+    }
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cond, NULL);
     pthread_cond_init(&s->idle_cond, NULL);

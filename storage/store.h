@@ -14,6 +14,9 @@
  * appendfsync always) is started under embedded_dir and stopped by
  * store_close(), unless one is already serving there.
  *
+ * store_open() makes the process ignore SIGPIPE (unless it is handled):
+ * a write to a Redis that just died must fail and spool, not kill.
+ *
  * Thread-safety: store_put_result may be called from any thread (e.g. the
  * probe pool's result callback). Everything else from one thread.
  */
