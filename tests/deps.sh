@@ -6,7 +6,8 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
-      libcriterion-dev libhiredis-dev redis-server redis-tools chrony
+      libcriterion-dev libhiredis-dev libinih-dev libcurl4-openssl-dev redis-server
+      redis-tools chrony
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
       bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind
       clang-format clang libclang-rt-14-dev)
