@@ -32,11 +32,13 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 TSAN_FLAGS := -O1 -g -fsanitize=thread
 
 LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c \
-           harness/fsutil.c harness/clock.c harness/scenario.c \
+           harness/fsutil.c harness/clock.c harness/scenario.c harness/target.c \
+           harness/target_pdns.c \
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \
-           harness/storeopt.c harness/cmd_clock.c harness/cmdutil.c
+           harness/storeopt.c harness/cmd_clock.c harness/cmdutil.c harness/driver.c \
+           harness/cmd_run.c
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 

@@ -20,5 +20,7 @@ int cmd_export(int argc, char **argv);
 /* 0 fine, 1 the offset exceeds --max-offset-ms, 2 the SNTP exchange or
  * ntp_adjtime() failed, 64 usage error. */
 int cmd_clock(int argc, char **argv);
+/* 0 the SLOs hold, 1 they do not, 2 error, 130 interrupted. */
+int cmd_run(int argc, char **argv);
 
 #endif

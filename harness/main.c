@@ -3,6 +3,7 @@
  * this file and the subcommands decide the exit status.
  */
 #include <ares.h>
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@ static void usage(FILE *f)
                "Measure how long DNS changes take to reach nameservers.\n"
                "\n"
                "commands:\n"
+               "  run       run a scenario: drive changes, measure their propagation\n"
                "  probe     poll nameservers until a condition holds, print durations\n"
                "  campaigns list the campaigns in the results store\n"
                "  export    write a campaign's results as CSV\n"
@@ -50,7 +52,10 @@ int main(int argc, char **argv)
         log_err("cannot initialise c-ares");
         return DP_EXIT_ERROR;
     }
-    if (strcmp(cmd, "probe") == 0) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (strcmp(cmd, "run") == 0) {
+        ret = cmd_run(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "probe") == 0) {
         ret = cmd_probe(argc - 1, argv + 1);
     } else if (strcmp(cmd, "campaigns") == 0) {
         ret = cmd_campaigns(argc - 1, argv + 1);
@@ -63,6 +68,7 @@ int main(int argc, char **argv)
         usage(stderr);
         ret = DP_EXIT_USAGE;
     }
+    curl_global_cleanup();
     ares_library_cleanup();
     return ret;
 }

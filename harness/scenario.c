@@ -215,6 +215,8 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
         sc->api_inflight = (unsigned)u;
         return 0;
     }
+    if (strcmp(key, "cleanup") == 0)
+        return set_bool(c, sec, key, v, &sc->cleanup);
     if (strcmp(key, "include") == 0) {
         char *path = NULL;
         const char *saved_path = c->path;
@@ -236,7 +238,8 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
         free(path);
         return ret;
     }
-    return fail(c, sec, key, "unknown key (name, results, seed, api_inflight, include)");
+    return fail(c, sec, key,
+                "unknown key (name, results, seed, api_inflight, cleanup, include)");
 }
 
 static int on_target(ctx_t *c, const char *sec, const char *name, const char *key,
@@ -656,6 +659,7 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     sc->frequency = 0.1;
     sc->timeout = 30;
     sc->api_inflight = 8;
+    sc->cleanup = true;
     memset(&c, 0, sizeof(c));
     c.sc = sc;
     c.err = err;

@@ -97,6 +97,7 @@ typedef struct {
     /* [operations] */
     char *ops_file;
     unsigned api_inflight; /* [campaign] api_inflight: API calls at once */
+    bool cleanup;          /* [campaign] cleanup: delete the zones at the end */
     /* [slo] */
     bool has_p99;
     double slo_p99;

@@ -1,0 +1,954 @@
+/*
+ * driver: the workload driver (see driver.h).
+ *
+ * Threads: the caller's thread schedules operations (open loop: the i-th
+ * operation is due at a time fixed by the rate, whatever happened to the
+ * earlier ones) into a bounded queue; api_inflight workers, each with its
+ * own target connection, take them, call the API, and on the
+ * acknowledgement submit one poll per nameserver of that target, with
+ * start_time = the acknowledgement. The probe pool's threads hand results
+ * to the store and to the per-operation tallies the SLOs are judged on.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/clock.h"
+#include "harness/cmd.h"
+#include "harness/driver.h"
+#include "harness/errcode.h"
+#include "harness/fsutil.h"
+#include "harness/output.h"
+#include "harness/storeopt.h"
+#include "harness/target.h"
+#include "harness/timebase.h"
+#include "probes/pool.h"
+#include "probes/rdata.h"
+#include "storage/store.h"
+
+typedef struct {
+    char *name; /* canonical */
+    char *zone;
+    uint16_t type;
+    char *value; /* canonical */
+    bool busy;   /* an operation on it is in flight or still propagating */
+    bool alive;
+} rec_t;
+
+typedef struct {
+    char *name;
+    bool busy;
+    bool alive;
+    const scen_target_t *target;
+} zone_t;
+
+typedef struct op {
+    uint64_t id;
+    op_kind_t kind;
+    size_t zone; /* index in zones */
+    long rec;    /* index in recs, -1 for zone operations */
+    char *name;
+    uint16_t type;
+    char *value; /* canonical, NULL for deletes */
+    double due;  /* epoch s when scheduled */
+    target_ack_t ack;
+    bool failed;
+    uint32_t serial; /* zone operations: serial after the change */
+    /* polls (under the driver's lock) */
+    unsigned npolls, ndone, ncompleted, ntimeout, nerror;
+    double max_duration;
+    struct op *qnext;
+} op_t;
+
+typedef struct {
+    const scenario_t *sc;
+    const driver_opts_t *opts;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    /* state (under mu) */
+    zone_t *zones;
+    size_t nzones, zcap;
+    rec_t *recs;
+    size_t nrecs, rcap;
+    op_t **ops;
+    size_t nops, opcap;
+    op_t *qhead, *qtail;
+    size_t qlen;
+    bool closing;
+    uint64_t acked, failed, polls_submitted, polls_done;
+    uint64_t completed, timeouts, errors, cancelled;
+    /* pool and store */
+    probe_pool_t *pool;
+    store_t *store;
+    char host[128];
+    uint64_t rng;
+} drv_t;
+
+/* xorshift64*: reproducible names and values from the scenario's seed. */
+static uint64_t rnd(drv_t *d)
+{
+    d->rng ^= d->rng >> 12;
+    d->rng ^= d->rng << 25;
+    d->rng ^= d->rng >> 27;
+    return d->rng * UINT64_C(2685821657736338717);
+}
+
+/* ---- values ---------------------------------------------------------------- */
+
+static char *gen_value(drv_t *d, uint16_t type, uint64_t n)
+{
+    char buf[256];
+    char *canon = NULL;
+    uint64_t r = rnd(d);
+
+    switch (type) {
+    case RDATA_T_A:
+        snprintf(buf, sizeof(buf), "198.51.%u.%u", (unsigned)(100 + r % 2),
+                 (unsigned)(1 + (r >> 8) % 254));
+        break;
+    case RDATA_T_AAAA:
+        snprintf(buf, sizeof(buf), "2001:db8::%x:%x", (unsigned)(r & 0xffff),
+                 (unsigned)((r >> 16) & 0xffff));
+        break;
+    case RDATA_T_TXT:
+        snprintf(buf, sizeof(buf), "\"dnsprop %llu %llx\"", (unsigned long long)n,
+                 (unsigned long long)(r & 0xffffffffu));
+        break;
+    case RDATA_T_MX:
+        snprintf(buf, sizeof(buf), "%u mx%llu.example.", (unsigned)(r % 50) * 10,
+                 (unsigned long long)n);
+        break;
+    case RDATA_T_SRV:
+        snprintf(buf, sizeof(buf), "0 5 %u sip%llu.example.", (unsigned)(5000 + r % 1000),
+                 (unsigned long long)n);
+        break;
+    default: /* CNAME NS PTR */
+        snprintf(buf, sizeof(buf), "t%llu-%llx.example.", (unsigned long long)n,
+                 (unsigned long long)(r & 0xffff));
+        break;
+    }
+    if (rdata_from_text(type, buf, &canon) < 0)
+        return NULL;
+    return canon;
+}
+
+/* ---- operations -------------------------------------------------------------- */
+
+static op_t *op_new(drv_t *d, op_kind_t kind)
+{
+    op_t *op = calloc(1, sizeof(*op));
+
+    if (op == NULL)
+        return NULL;
+    if (d->nops == d->opcap) {
+        size_t ncap = d->opcap == 0 ? 256 : d->opcap * 2;
+        op_t **no = realloc(d->ops, ncap * sizeof(*no));
+        if (no == NULL) {
+            free(op);
+            return NULL;
+        }
+        d->ops = no;
+        d->opcap = ncap;
+    }
+    op->id = d->nops + 1;
+    op->kind = kind;
+    op->rec = -1;
+    d->ops[d->nops++] = op;
+    return op;
+}
+
+static size_t zone_add(drv_t *d, const char *name, const scen_target_t *t)
+{
+    if (d->nzones == d->zcap) {
+        size_t ncap = d->zcap == 0 ? 16 : d->zcap * 2;
+        zone_t *nz = realloc(d->zones, ncap * sizeof(*nz));
+        if (nz == NULL)
+            return SIZE_MAX;
+        d->zones = nz;
+        d->zcap = ncap;
+    }
+    memset(&d->zones[d->nzones], 0, sizeof(zone_t));
+    d->zones[d->nzones].name = strdup(name);
+    d->zones[d->nzones].target = t;
+    return d->nzones++;
+}
+
+static long rec_add(drv_t *d, size_t zone, const char *name, uint16_t type,
+                    const char *value)
+{
+    if (d->nrecs == d->rcap) {
+        size_t ncap = d->rcap == 0 ? 256 : d->rcap * 2;
+        rec_t *nr = realloc(d->recs, ncap * sizeof(*nr));
+        if (nr == NULL)
+            return -1;
+        d->recs = nr;
+        d->rcap = ncap;
+    }
+    memset(&d->recs[d->nrecs], 0, sizeof(rec_t));
+    d->recs[d->nrecs].name = strdup(name);
+    d->recs[d->nrecs].zone = d->zones[zone].name;
+    d->recs[d->nrecs].type = type;
+    d->recs[d->nrecs].value = value != NULL ? strdup(value) : NULL;
+    return (long)d->nrecs++;
+}
+
+/* A random idle, live record (or -1), for updates and deletes. */
+static long pick_rec(drv_t *d)
+{
+    size_t tries;
+
+    for (tries = 0; tries < 64 && d->nrecs > 0; tries++) {
+        size_t i = rnd(d) % d->nrecs;
+        if (d->recs[i].alive && !d->recs[i].busy && !d->zones[0].busy)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long pick_zone(drv_t *d, bool idle)
+{
+    size_t tries;
+
+    for (tries = 0; tries < 64 && d->nzones > 0; tries++) {
+        size_t i = rnd(d) % d->nzones;
+        if (d->zones[i].alive && (!idle || !d->zones[i].busy))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Build the next operation of kind k (under mu); NULL when none fits. */
+static op_t *make_op(drv_t *d, const scen_phase_t *ph, op_kind_t k)
+{
+    op_t *op;
+    long zi;
+    long ri;
+    char name[600];
+
+    switch (k) {
+    case OP_ZONE_CREATE:
+        op = op_new(d, k);
+        if (op == NULL)
+            return NULL;
+        snprintf(name, sizeof(name), "d%04llx-%s-%zu.%s",
+                 (unsigned long long)(d->sc->seed & 0xffff), ph->name, d->nzones + 1,
+                 ph->zone_suffix);
+        op->zone = zone_add(d, name, &d->sc->targets[0]);
+        d->zones[op->zone].busy = true;
+        op->name = strdup(name);
+        op->type = RDATA_T_SOA;
+        return op;
+    case OP_ZONE_UPDATE:
+    case OP_ZONE_DELETE:
+        zi = pick_zone(d, true);
+        if (zi < 0)
+            return NULL;
+        op = op_new(d, k);
+        if (op == NULL)
+            return NULL;
+        op->zone = (size_t)zi;
+        d->zones[zi].busy = true;
+        op->name = strdup(d->zones[zi].name);
+        op->type = k == OP_ZONE_UPDATE ? RDATA_T_TXT : RDATA_T_SOA;
+        if (k == OP_ZONE_UPDATE)
+            op->value = gen_value(d, RDATA_T_TXT, op->id);
+        return op;
+    case OP_RECORD_CREATE:
+        zi = pick_zone(d, false);
+        if (zi < 0)
+            return NULL;
+        op = op_new(d, k);
+        if (op == NULL)
+            return NULL;
+        op->zone = (size_t)zi;
+        op->type = ph->types[rnd(d) % ph->ntypes];
+        snprintf(name, sizeof(name), "r%llu.%s", (unsigned long long)op->id,
+                 d->zones[zi].name);
+        op->name = strdup(name);
+        op->value = gen_value(d, op->type, op->id);
+        op->rec = rec_add(d, op->zone, name, op->type, op->value);
+        if (op->rec >= 0)
+            d->recs[op->rec].busy = true;
+        return op;
+    case OP_RECORD_UPDATE:
+    case OP_RECORD_DELETE:
+        ri = pick_rec(d);
+        if (ri < 0)
+            return NULL;
+        op = op_new(d, k);
+        if (op == NULL)
+            return NULL;
+        op->rec = ri;
+        d->recs[ri].busy = true;
+        for (op->zone = 0; op->zone < d->nzones; op->zone++) {
+            if (d->zones[op->zone].name == d->recs[ri].zone)
+                break;
+        }
+        op->name = strdup(d->recs[ri].name);
+        op->type = d->recs[ri].type;
+        if (k == OP_RECORD_UPDATE)
+            op->value = gen_value(d, op->type, op->id);
+        return op;
+    default:
+        return NULL;
+    }
+}
+
+/* The record (or zone) of op may take its next change: one change at a
+ * time per name, until it has reached every nameserver, so that a later
+ * change cannot overtake an earlier one before it was seen (under mu). */
+static void op_release(drv_t *d, op_t *op)
+{
+    if (op->rec >= 0)
+        d->recs[op->rec].busy = false;
+    d->zones[op->zone].busy = false;
+}
+
+/* ---- results ------------------------------------------------------------------- */
+
+static void on_result(const probe_result_t *r, void *arg)
+{
+    drv_t *d = arg;
+    uint64_t opid = r->tag >> 16;
+    size_t nsi = (size_t)(r->tag & 0xffff);
+    op_t *op;
+    json_t *rec;
+
+    pthread_mutex_lock(&d->mu);
+    op = opid >= 1 && opid <= d->nops ? d->ops[opid - 1] : NULL;
+    if (op != NULL) {
+        op->ndone++;
+        if (op->ndone == op->npolls)
+            op_release(d, op);
+        if (r->status == PROBE_COMPLETED) {
+            op->ncompleted++;
+            if (r->duration > op->max_duration)
+                op->max_duration = r->duration;
+            d->completed++;
+        } else if (r->status == PROBE_TIMEOUT) {
+            op->ntimeout++;
+            d->timeouts++;
+        } else if (r->status == PROBE_ERROR) {
+            op->nerror++;
+            d->errors++;
+        } else {
+            d->cancelled++;
+        }
+    }
+    d->polls_done++;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+    if (d->store == NULL || op == NULL)
+        return;
+    rec = output_result_json(r);
+    if (rec == NULL)
+        return;
+    json_object_set_new(rec, "op_id", json_integer((json_int_t)op->id));
+    json_object_set_new(rec, "op_kind", json_string(op_kind_str(op->kind)));
+    json_object_set_new(rec, "zone", json_string(d->zones[op->zone].name));
+    json_object_set_new(rec, "ns_name",
+                        json_string(nsi < d->sc->nns ? d->sc->ns[nsi].name : r->ns));
+    json_object_set_new(rec, "vantage", json_string(d->host));
+    json_object_set_new(rec, "submit_time", json_real(op->ack.submit_time));
+    json_object_set_new(rec, "ack_time", json_real(op->ack.ack_time));
+    json_object_set_new(rec, "frequency", json_real(d->sc->frequency));
+    json_object_set_new(rec, "timeout", json_real(d->sc->timeout));
+    json_object_set_new(rec, "expected",
+                        op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE
+                            ? json_integer(op->serial)
+                        : op->value != NULL ? json_pack("[s]", op->value)
+                                            : json_array());
+    store_put_result(d->store, rec);
+}
+
+/* After the acknowledgement: one poll per nameserver of the target. */
+static void submit_polls(drv_t *d, op_t *op)
+{
+    size_t i;
+    unsigned n = 0;
+    unsigned failed = 0;
+    char err[1100];
+
+    for (i = 0; i < d->sc->nns; i++)
+        n += scenario_ns_target(d->sc, &d->sc->ns[i]) == d->zones[op->zone].target;
+    /* npolls is known before the first result can come back */
+    pthread_mutex_lock(&d->mu);
+    op->npolls = n;
+    d->polls_submitted += n;
+    if (n == 0)
+        op_release(d, op);
+    pthread_mutex_unlock(&d->mu);
+    for (i = 0; i < d->sc->nns; i++) {
+        const scen_ns_t *ns = &d->sc->ns[i];
+        probe_req_t req;
+
+        if (scenario_ns_target(d->sc, ns) != d->zones[op->zone].target)
+            continue;
+        probe_req_init(&req);
+        req.ns = ns->addr;
+        req.start_time = op->ack.ack_time;
+        req.frequency = d->sc->frequency;
+        req.timeout = d->sc->timeout;
+        req.tag = (op->id << 16) | i;
+        switch (op->kind) {
+        case OP_ZONE_CREATE:
+        case OP_ZONE_UPDATE:
+            probe_req_set_name(&req, d->zones[op->zone].name, true, err, sizeof(err));
+            req.cond = COND_SERIAL_NOT_LOWER;
+            req.serial = op->serial;
+            req.has_serial = true;
+            break;
+        case OP_ZONE_DELETE:
+            probe_req_set_name(&req, d->zones[op->zone].name, true, err, sizeof(err));
+            req.cond = COND_EMPTY_RESPONSE;
+            break;
+        case OP_RECORD_CREATE:
+        case OP_RECORD_UPDATE:
+            probe_req_set_name(&req, op->name, false, err, sizeof(err));
+            req.qtype = op->type;
+            req.cond = COND_VALUE_PRESENT;
+            req.exact = true; /* the RRset is exactly the new value */
+            probe_req_add_value(&req, op->value, err, sizeof(err));
+            break;
+        case OP_RECORD_DELETE:
+            probe_req_set_name(&req, op->name, false, err, sizeof(err));
+            req.qtype = op->type;
+            req.cond = COND_EMPTY_RESPONSE;
+            break;
+        default:
+            break;
+        }
+        if (probe_req_finish(&req, err, sizeof(err)) < 0 ||
+            probe_pool_submit(d->pool, &req) < 0)
+            failed++;
+        probe_req_clear(&req);
+    }
+    if (failed > 0) {
+        pthread_mutex_lock(&d->mu);
+        op->npolls -= failed;
+        d->polls_submitted -= failed;
+        if (op->ndone == op->npolls)
+            op_release(d, op);
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->mu);
+    }
+}
+
+/* ---- API workers ------------------------------------------------------------------ */
+
+typedef struct {
+    drv_t *d;
+    pthread_t thread;
+    target_t *target;
+} worker_t;
+
+static void apply_op(drv_t *d, target_t *t, op_t *op)
+{
+    target_op_t top;
+    char *vals[1];
+    int ret;
+
+    memset(&top, 0, sizeof(top));
+    top.kind = op->kind;
+    top.zone = d->zones[op->zone].name;
+    top.name = op->name;
+    top.type = op->type;
+    top.ttl = 60;
+    if (op->value != NULL) {
+        vals[0] = op->value;
+        top.values = vals;
+        top.nvalues = 1;
+    }
+    ret = target_apply(t, &top, &op->ack);
+    if (ret == 0 && (op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE)) {
+        /* the serial to wait for: what the primary has after the change */
+        ret = target_zone_serial(t, top.zone, &op->serial);
+        if (ret < 0)
+            snprintf(op->ack.error, sizeof(op->ack.error), "cannot read the serial of %s",
+                     top.zone);
+    }
+    pthread_mutex_lock(&d->mu);
+    op->failed = ret < 0;
+    if (ret < 0) {
+        d->failed++;
+    } else {
+        d->acked++;
+        if (op->kind == OP_ZONE_CREATE)
+            d->zones[op->zone].alive = true;
+        else if (op->kind == OP_ZONE_DELETE)
+            d->zones[op->zone].alive = false;
+        else if (op->kind == OP_RECORD_CREATE && op->rec >= 0)
+            d->recs[op->rec].alive = true;
+        else if (op->kind == OP_RECORD_DELETE)
+            d->recs[op->rec].alive = false;
+        else if (op->kind == OP_RECORD_UPDATE) {
+            free(d->recs[op->rec].value);
+            d->recs[op->rec].value = strdup(op->value);
+        }
+    }
+    if (ret < 0)
+        op_release(d, op); /* else when its polls are done */
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+    if (ret < 0) {
+        if (!d->opts->quiet)
+            fprintf(stderr, "dnsprop run: %s %s: %s%s\n", op_kind_str(op->kind), op->name,
+                    op->ack.error,
+                    op->kind == OP_ZONE_CREATE && op->ack.status == 409
+                        ? " (left by an earlier run with the same seed? delete it, or "
+                          "change [campaign] seed)"
+                        : "");
+        return;
+    }
+    submit_polls(d, op);
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    drv_t *d = w->d;
+
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        op_t *op;
+        while (d->qhead == NULL && !d->closing)
+            pthread_cond_wait(&d->cond, &d->mu);
+        if (d->qhead == NULL)
+            break;
+        op = d->qhead;
+        d->qhead = op->qnext;
+        if (d->qhead == NULL)
+            d->qtail = NULL;
+        d->qlen--;
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->mu);
+        apply_op(d, w->target, op);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* Queue an operation; waits while api_inflight calls are queued already
+ * (the offered rate then outruns the achieved one, which is recorded). */
+static void enqueue(drv_t *d, op_t *op)
+{
+    while (d->qlen >= d->sc->api_inflight && !*d->opts->stop)
+        timebase_cond_wait_ms(&d->cond, &d->mu, 100);
+    op->qnext = NULL;
+    if (d->qtail != NULL)
+        d->qtail->qnext = op;
+    else
+        d->qhead = op;
+    d->qtail = op;
+    d->qlen++;
+    pthread_cond_broadcast(&d->cond);
+}
+
+static void sleep_until_real(double t)
+{
+    double now = timebase_real_s();
+
+    if (t > now)
+        usleep((useconds_t)((t - now) * 1e6));
+}
+
+/* Wait until every queued and in-flight API call is done and its change
+ * has been seen everywhere (or its polls ended). */
+static void wait_api_idle(drv_t *d)
+{
+    size_t i;
+
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        bool busy = d->qhead != NULL;
+        for (i = 0; i < d->nzones && !busy; i++)
+            busy = d->zones[i].busy;
+        for (i = 0; i < d->nrecs && !busy; i++)
+            busy = d->recs[i].busy;
+        if (!busy || *d->opts->stop)
+            break;
+        timebase_cond_wait_ms(&d->cond, &d->mu, 100);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void progress(drv_t *d, double start, const char *phase)
+{
+    probe_stats_t ps;
+
+    if (d->opts->quiet)
+        return;
+    probe_pool_stats(d->pool, &ps);
+    pthread_mutex_lock(&d->mu);
+    fprintf(
+        stderr,
+        "[%7.1fs] %-8s ops %zu offered, %llu acked, %llu failed | polls %llu pending, "
+        "%llu completed, %llu timed out | %llu queries\n",
+        timebase_real_s() - start, phase, d->nops, (unsigned long long)d->acked,
+        (unsigned long long)d->failed,
+        (unsigned long long)(d->polls_submitted - d->polls_done),
+        (unsigned long long)d->completed, (unsigned long long)d->timeouts,
+        (unsigned long long)ps.queries);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* One phase: its zones, then operations at the scheduled rate. */
+static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
+{
+    unsigned k;
+    unsigned wsum = 0;
+    double t0;
+    double last_progress = 0;
+    uint64_t n = 0;
+    int i;
+
+    pthread_mutex_lock(&d->mu);
+    for (k = 0; k < ph->zones && !*d->opts->stop; k++) {
+        op_t *op = make_op(d, ph, OP_ZONE_CREATE);
+        if (op == NULL)
+            break;
+        op->due = timebase_real_s();
+        enqueue(d, op);
+    }
+    pthread_mutex_unlock(&d->mu);
+    wait_api_idle(d); /* records need their zones, on every nameserver */
+
+    for (i = 0; i < OP_KINDS; i++)
+        wsum += ph->mix[i];
+    if (wsum == 0)
+        return;
+    t0 = timebase_real_s();
+    double due = t0;
+    for (;;) {
+        double el = due - t0;
+        double frac =
+            ph->duration > 0 ? el / ph->duration : (double)n / (double)ph->count;
+        double rate;
+        unsigned pick;
+        op_kind_t kind = OP_RECORD_CREATE;
+        op_t *op;
+
+        if (*d->opts->stop || (ph->duration > 0 && el >= ph->duration) ||
+            (ph->count > 0 && n >= ph->count))
+            break;
+        sleep_until_real(due);
+        pthread_mutex_lock(&d->mu);
+        pick = (unsigned)(rnd(d) % wsum);
+        for (i = 0; i < OP_KINDS; i++) {
+            if (pick < ph->mix[i]) {
+                kind = (op_kind_t)i;
+                break;
+            }
+            pick -= ph->mix[i];
+        }
+        op = make_op(d, ph, kind);
+        if (op == NULL && kind != OP_RECORD_CREATE)
+            op = make_op(d, ph, OP_RECORD_CREATE); /* nothing to update or delete yet */
+        if (op != NULL) {
+            op->due = due;
+            enqueue(d, op);
+        }
+        pthread_mutex_unlock(&d->mu);
+        n++;
+        /* Open loop: the next one is due 1/rate after this one was due. */
+        rate = ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
+        due += 1.0 / rate;
+        if (timebase_real_s() - last_progress >= 1.0) {
+            last_progress = timebase_real_s();
+            progress(d, start, ph->name);
+        }
+    }
+}
+
+/* ---- the SLO verdict
+ * ------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static json_t *verdict(drv_t *d, bool *ok)
+{
+    const scenario_t *sc = d->sc;
+    double *prop = calloc(d->nops + 1, sizeof(double));
+    size_t np = 0;
+    size_t i;
+    double p50 = NAN, p99 = NAN;
+    bool converged = true;
+    json_t *v = json_object();
+    json_t *fails = json_array();
+
+    for (i = 0; i < d->nops; i++) {
+        op_t *op = d->ops[i];
+        if (op->failed || op->npolls == 0 || op->ncompleted != op->npolls) {
+            converged = false;
+            continue;
+        }
+        if (prop != NULL)
+            prop[np++] = op->max_duration;
+    }
+    if (np > 0 && prop != NULL) {
+        qsort(prop, np, sizeof(double), cmp_double);
+        p50 = prop[(size_t)ceil(0.50 * (double)np) - 1];
+        p99 = prop[(size_t)ceil(0.99 * (double)np) - 1];
+    }
+    free(prop);
+    *ok = true;
+    if (sc->has_p99 && np == 0) {
+        *ok = false;
+        json_array_append_new(fails,
+                              json_string("p99: no change reached every nameserver"));
+    } else if (sc->has_p99 && p99 > sc->slo_p99) {
+        *ok = false;
+        json_array_append_new(fails,
+                              json_sprintf("p99 %.3f s > %.3f s", p99, sc->slo_p99));
+    }
+    if (sc->has_max_timeouts && d->timeouts + d->errors > sc->slo_max_timeouts) {
+        *ok = false;
+        json_array_append_new(fails,
+                              json_sprintf("%llu timeouts/errors > %llu",
+                                           (unsigned long long)(d->timeouts + d->errors),
+                                           (unsigned long long)sc->slo_max_timeouts));
+    }
+    if (sc->slo_converged && !converged) {
+        *ok = false;
+        json_array_append_new(fails,
+                              json_string("not every change reached every nameserver"));
+    }
+    json_object_set_new(v, "operations", json_integer((json_int_t)d->nops));
+    json_object_set_new(v, "acked", json_integer((json_int_t)d->acked));
+    json_object_set_new(v, "failed", json_integer((json_int_t)d->failed));
+    json_object_set_new(v, "polls", json_integer((json_int_t)d->polls_submitted));
+    json_object_set_new(v, "completed", json_integer((json_int_t)d->completed));
+    json_object_set_new(v, "timeouts", json_integer((json_int_t)d->timeouts));
+    json_object_set_new(v, "errors", json_integer((json_int_t)d->errors));
+    json_object_set_new(v, "cancelled", json_integer((json_int_t)d->cancelled));
+    json_object_set_new(v, "propagation_p50", isnan(p50) ? json_null() : json_real(p50));
+    json_object_set_new(v, "propagation_p99", isnan(p99) ? json_null() : json_real(p99));
+    json_object_set_new(v, "converged", json_boolean(converged));
+    json_object_set_new(v, "slo_ok", json_boolean(*ok));
+    json_object_set_new(v, "slo_failures", fails);
+    return v;
+}
+
+/* ---- the run
+ * ------------------------------------------------------------------------------ */
+
+static void drv_free(drv_t *d)
+{
+    size_t i;
+
+    for (i = 0; i < d->nops; i++) {
+        free(d->ops[i]->name);
+        free(d->ops[i]->value);
+        free(d->ops[i]);
+    }
+    for (i = 0; i < d->nrecs; i++) {
+        free(d->recs[i].name);
+        free(d->recs[i].value);
+    }
+    for (i = 0; i < d->nzones; i++)
+        free(d->zones[i].name);
+    free(d->ops);
+    free(d->recs);
+    free(d->zones);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cond);
+}
+
+int driver_run(const scenario_t *sc, const driver_opts_t *opts)
+{
+    drv_t d;
+    worker_t *workers = NULL;
+    probe_pool_opts_t po;
+    storeopt_t so;
+    clock_status_t clk;
+    char err[1024];
+    char id[512] = "";
+    char dir[1100];
+    double start;
+    size_t i;
+    unsigned nw = 0;
+    int rc = DP_EXIT_OK;
+    json_t *summary = NULL;
+    bool ok = false;
+
+    memset(&d, 0, sizeof(d));
+    d.sc = sc;
+    d.opts = opts;
+    d.rng = sc->seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
+    pthread_mutex_init(&d.mu, NULL);
+    pthread_cond_init(&d.cond, NULL);
+    gethostname(d.host, sizeof(d.host) - 1);
+
+    clock_read(&clk, sc->ntp_server, 1000);
+    if (sc->ntp_server != NULL && !clk.sntp_ok) {
+        fprintf(stderr, "dnsprop run: [clock] ntp_server %s: %s\n", sc->ntp_server,
+                clk.sntp_error);
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    if (clock_check(&clk, sc->max_offset_ms, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop run: %s\n", err);
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    if (!opts->no_store) {
+        json_t *meta = json_object();
+        storeopt_init(&so);
+        so.redis = sc->redis;
+        so.password_file = sc->redis_password_file;
+        so.results = sc->results;
+        if (storeopt_open(&so, "dnsprop run", &d.store) < 0) {
+            json_decref(meta);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        clock_warn_if_unsynced(&clk);
+        json_object_set_new(meta, "scenario", json_string(sc->path));
+        json_object_set_new(meta, "host", json_string(d.host));
+        json_object_set_new(meta, "version", json_string(DNSPROP_VERSION));
+        json_object_set_new(meta, "seed", json_integer((json_int_t)sc->seed));
+        json_object_set_new(meta, "clock_start", clock_status_json(&clk));
+        store_campaign_begin(d.store, sc->name, timebase_real_s(), meta, id, sizeof(id));
+        json_decref(meta);
+        snprintf(dir, sizeof(dir), "%s/%s", sc->results, id);
+        if (fsutil_mkdirs(dir, 0755) == 0) {
+            char sp[1200];
+            snprintf(sp, sizeof(sp), "%s/spool.jsonl", dir);
+            store_set_spool(d.store, sp);
+        }
+    }
+
+    memset(&po, 0, sizeof(po));
+    po.threads = sc->threads;
+    po.query_timeout_ms =
+        sc->query_timeout > 0 ? (unsigned)(sc->query_timeout * 1000) : 0;
+    po.on_result = on_result;
+    po.cb_arg = &d;
+    if (probe_pool_create(&d.pool, &po) < 0) {
+        fprintf(stderr, "dnsprop run: cannot start the probe pool\n");
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    workers = calloc(sc->api_inflight, sizeof(*workers));
+    if (workers == NULL) {
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    for (nw = 0; nw < sc->api_inflight; nw++) {
+        workers[nw].d = &d;
+        if (target_create(&workers[nw].target, &sc->targets[0], err, sizeof(err)) < 0) {
+            fprintf(stderr, "dnsprop run: %s\n", err);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        if (pthread_create(&workers[nw].thread, NULL, worker_main, &workers[nw]) != 0) {
+            target_destroy(workers[nw].target);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+    }
+    if (!opts->quiet)
+        fprintf(stderr, "dnsprop run: campaign %s: %zu phase%s, %zu nameserver%s\n",
+                id[0] != '\0' ? id : sc->name, sc->nphases, sc->nphases == 1 ? "" : "s",
+                sc->nns, sc->nns == 1 ? "" : "s");
+    start = timebase_real_s();
+    for (i = 0; i < sc->nphases && !*opts->stop; i++)
+        run_phase(&d, &sc->phases[i], start);
+    wait_api_idle(&d);
+
+    /* Let every poll finish (each ends by its own timeout). */
+    {
+        double deadline = timebase_real_s() + sc->timeout + 5;
+        double last = 0;
+        pthread_mutex_lock(&d.mu);
+        while (d.polls_done < d.polls_submitted && !*opts->stop &&
+               timebase_real_s() < deadline) {
+            timebase_cond_wait_ms(&d.cond, &d.mu, 200);
+            if (timebase_real_s() - last >= 1.0) {
+                last = timebase_real_s();
+                pthread_mutex_unlock(&d.mu);
+                progress(&d, start, "draining");
+                pthread_mutex_lock(&d.mu);
+            }
+        }
+        pthread_mutex_unlock(&d.mu);
+    }
+    probe_pool_shutdown(d.pool); /* what is left is CANCELLED, and stored */
+    progress(&d, start, "done");
+    summary = verdict(&d, &ok);
+    if (sc->cleanup && nw > 0) {
+        /* Not measured: leave the target as it was, so that the same seed
+         * (the same names) can run again. */
+        size_t z;
+        unsigned removed = 0;
+        for (z = 0; z < d.nzones; z++) {
+            target_op_t top;
+            target_ack_t ack;
+            if (!d.zones[z].alive)
+                continue;
+            memset(&top, 0, sizeof(top));
+            top.kind = OP_ZONE_DELETE;
+            top.zone = d.zones[z].name;
+            removed += target_apply(workers[0].target, &top, &ack) == 0;
+        }
+        if (!opts->quiet && removed > 0)
+            fprintf(stderr, "dnsprop run: cleanup: %u zone%s deleted\n", removed,
+                    removed == 1 ? "" : "s");
+    }
+    rc = *opts->stop ? DP_EXIT_SIGNAL : ok ? DP_EXIT_OK : DP_EXIT_TIMEOUT;
+
+out:
+    pthread_mutex_lock(&d.mu);
+    d.closing = true;
+    pthread_cond_broadcast(&d.cond);
+    pthread_mutex_unlock(&d.mu);
+    for (i = 0; i < nw; i++) {
+        pthread_join(workers[i].thread, NULL);
+        target_destroy(workers[i].target);
+    }
+    free(workers);
+    probe_pool_destroy(d.pool);
+    if (d.store != NULL) {
+        store_stats_t st;
+        json_t *meta = json_object();
+        clock_status_t ce;
+        clock_read(&ce, sc->ntp_server, 1000);
+        json_object_set_new(meta, "clock_end", clock_status_json(&ce));
+        if (summary != NULL)
+            json_object_set_new(meta, "summary", json_incref(summary));
+        if (store_campaign_end(d.store, meta, timebase_real_s(), 30, &st) < 0 &&
+            rc == DP_EXIT_OK)
+            rc = DP_EXIT_ERROR;
+        json_decref(meta);
+        if (!opts->quiet)
+            fprintf(stderr, "dnsprop run: %llu results stored in %s\n",
+                    (unsigned long long)st.stored, store_where(d.store));
+        store_close(d.store);
+    }
+    if (summary != NULL) {
+        char *s = json_dumps(summary, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        char path[1200];
+        FILE *f;
+        printf("%s\n", s != NULL ? s : "{}");
+        snprintf(path, sizeof(path), "%s/%s/summary.json", sc->results, id);
+        if (id[0] != '\0' && (f = fopen(path, "w")) != NULL) {
+            fprintf(f, "%s\n", s != NULL ? s : "{}");
+            fclose(f);
+        }
+        free(s);
+        json_decref(summary);
+    }
+    drv_free(&d);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/*
+ * target: the kind-independent part (see target.h).
+ */
+#include <stdio.h>
+
+#include "harness/errcode.h"
+#include "harness/target.h"
+
+int target_create(target_t **out, const scen_target_t *cfg, char *err, size_t errlen)
+{
+    switch (cfg->kind) {
+    case TARGET_POWERDNS:
+        return target_pdns_create(out, cfg, err, errlen);
+    default:
+        snprintf(err, errlen, "[target %s]: this target type is not implemented yet",
+                 cfg->name);
+        return DP_EUSAGE;
+    }
+}
