@@ -724,6 +724,28 @@ static json_t *verdict(drv_t *d, bool *ok)
         json_array_append_new(fails,
                               json_string("not every change reached every nameserver"));
     }
+    {
+        /* Offered: when operations were due; achieved: when they were
+         * acknowledged (zone creations at phase starts left out). */
+        double f0 = INFINITY, f1 = -INFINITY, a0 = INFINITY, a1 = -INFINITY;
+        size_t n = 0;
+        for (i = 0; i < d->nops; i++) {
+            op_t *op = d->ops[i];
+            if (op->kind == OP_ZONE_CREATE || op->failed || op->ack.ack_time <= 0)
+                continue;
+            n++;
+            f0 = fmin(f0, op->due);
+            f1 = fmax(f1, op->due);
+            a0 = fmin(a0, op->ack.ack_time);
+            a1 = fmax(a1, op->ack.ack_time);
+        }
+        json_object_set_new(v, "offered_rate",
+                            n > 1 && f1 > f0 ? json_real((double)(n - 1) / (f1 - f0))
+                                             : json_null());
+        json_object_set_new(v, "achieved_rate",
+                            n > 1 && a1 > a0 ? json_real((double)(n - 1) / (a1 - a0))
+                                             : json_null());
+    }
     json_object_set_new(v, "operations", json_integer((json_int_t)d->nops));
     json_object_set_new(v, "acked", json_integer((json_int_t)d->acked));
     json_object_set_new(v, "failed", json_integer((json_int_t)d->failed));
@@ -781,6 +803,7 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     int rc = DP_EXIT_OK;
     json_t *summary = NULL;
     bool ok = false;
+    bool ran = false;
 
     memset(&d, 0, sizeof(d));
     d.sc = sc;
@@ -887,8 +910,18 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     probe_pool_shutdown(d.pool); /* what is left is CANCELLED, and stored */
     progress(&d, start, "done");
     summary = verdict(&d, &ok);
-    if (sc->cleanup && nw > 0) {
-        /* Not measured: leave the target as it was, so that the same seed
+    rc = *opts->stop ? DP_EXIT_SIGNAL : ok ? DP_EXIT_OK : DP_EXIT_TIMEOUT;
+    ran = true;
+out:
+    pthread_mutex_lock(&d.mu);
+    d.closing = true;
+    pthread_cond_broadcast(&d.cond);
+    pthread_mutex_unlock(&d.mu);
+    for (i = 0; i < nw; i++)
+        pthread_join(workers[i].thread, NULL);
+    if (ran && sc->cleanup && nw > 0) {
+        /* Not measured, and after the workers are done with their
+         * connections: leave the target as it was, so that the same seed
          * (the same names) can run again. */
         size_t z;
         unsigned removed = 0;
@@ -906,17 +939,8 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
             fprintf(stderr, "dnsprop run: cleanup: %u zone%s deleted\n", removed,
                     removed == 1 ? "" : "s");
     }
-    rc = *opts->stop ? DP_EXIT_SIGNAL : ok ? DP_EXIT_OK : DP_EXIT_TIMEOUT;
-
-out:
-    pthread_mutex_lock(&d.mu);
-    d.closing = true;
-    pthread_cond_broadcast(&d.cond);
-    pthread_mutex_unlock(&d.mu);
-    for (i = 0; i < nw; i++) {
-        pthread_join(workers[i].thread, NULL);
+    for (i = 0; i < nw; i++)
         target_destroy(workers[i].target);
-    }
     free(workers);
     probe_pool_destroy(d.pool);
     if (d.store != NULL) {

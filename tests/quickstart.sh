@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
 # make run: start the lab of real nameservers (PowerDNS primary; Knot, BIND
-# and NSD secondaries), make changes through the PowerDNS API and measure
-# with `dnsprop probe` how long each takes to reach every nameserver.
-# Results (text and JSON lines) go to results/quickstart-<UTC time>/.
-# KEEP_LAB=1 leaves the lab running afterwards (stop it with
-# `tests/lab/lab.sh down DIR`).
+# and NSD secondaries), run the quickstart campaign (workloads/quickstart.ini)
+# against it, and leave the results under results/<campaign>/ and in Redis.
+# KEEP_LAB=1 leaves the lab running (stop it with `tests/lab/lab.sh down DIR`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="results/quickstart-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
 LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-lab.XXXXXX")
 export LAB_DIR
 if [ "${KEEP_LAB:-0}" != 1 ]; then
@@ -17,65 +13,27 @@ if [ "${KEEP_LAB:-0}" != 1 ]; then
 fi
 echo "== starting the lab in $LAB_DIR"
 eval "$(tests/lab/lab.sh up)"
-
-api() { # METHOD PATH [BODY]
-    curl -sf -X "$1" -H "X-API-Key: $LAB_PDNS_API_KEY" \
-        ${3:+--data-binary "$3"} "$LAB_PDNS_API$2"
-}
-serial_of() { # ZONE -> SOA serial as PowerDNS reports it
-    api GET "/zones/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])'
-}
-now() { date +%s.%N; }
-
-servers=("primary=$LAB_PDNS_ADDR" "knot=$LAB_KNOT_ADDR" "bind=$LAB_BIND_ADDR"
-         "nsd=$LAB_NSD_ADDR")
-csv="$out/requests.csv"
-echo "id,nameserver,zone_name,name,type,condition,serial,value,start_time,frequency,timeout" > "$csv"
-add() { # ID-PREFIX ZONE NAME TYPE CONDITION SERIAL VALUE START
-    local s
-    for s in "${servers[@]}"; do
-        echo "$1@${s%%=*},${s#*=},$2,$3,$4,$5,$6,$7,$8,0.05,30" >> "$csv"
-    done
-}
-
-zone="quick-$(date +%s).test."
-echo "== changes through the PowerDNS API at $LAB_PDNS_API"
-t=$(now)
-api PATCH /zones/lab.test. '{"rrsets":[{"name":"quick.lab.test.","type":"A","ttl":60,"changetype":"REPLACE","records":[{"content":"192.0.2.200","disabled":false}]}]}'
-add record_create "" quick.lab.test. A value_present "" 192.0.2.200 "$t"
-echo "   record_create quick.lab.test. A 192.0.2.200 at $t"
-
-t=$(now)
-tests/lab/lab.sh zone-create "$zone" "$LAB_DIR" 2>/dev/null
-add zone_create "$zone" "" SOA serial_not_lower "$(serial_of "$zone")" "" "$t"
-echo "   zone_create $zone at $t"
-
-t=$(now)
-api PATCH /zones/lab.test. '{"rrsets":[{"name":"www.lab.test.","type":"A","changetype":"DELETE"}]}'
-add record_delete "" www.lab.test. A empty_response "" "" "$t"
-echo "   record_delete www.lab.test. A at $t"
-
-t=$(now)
-api PATCH /zones/lab.test. '{"rrsets":[{"name":"txt.lab.test.","type":"TXT","ttl":60,"changetype":"REPLACE","records":[{"content":"\"hello, again\"","disabled":false}]}]}'
-add record_update "" txt.lab.test. TXT value_present "" '"""hello, again"""' "$t"
-echo "   record_update txt.lab.test. TXT \"hello, again\" at $t"
-
-echo "== polling every nameserver until each change shows (dnsprop probe --file)"
+echo "== ./dnsprop run workloads/quickstart.ini"
 rc=0
-./dnsprop probe --file "$csv" --json --campaign quickstart > "$out/results.jsonl" || rc=$?
-python3 - "$out/results.jsonl" <<'PY' | tee "$out/summary.txt"
+./dnsprop run workloads/quickstart.ini > results/quickstart-summary.json || rc=$?
+cat results/quickstart-summary.json
+campaign=$(./dnsprop campaigns --json 2>/dev/null | python3 -c '
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-rows.sort(key=lambda r: (r["id"].split("@")[0], r["id"]))
-print(f'{"change@nameserver":<26} {"status":<10} {"lower":>7} {"duration":>9}  seen')
+print([c["campaign"] for c in json.load(sys.stdin) if c["campaign"].startswith("quickstart-")][-1])')
+./dnsprop export "$campaign" --out "results/$campaign/results.csv"
+mv results/quickstart-summary.json "results/$campaign/summary.json"
+python3 - "results/$campaign/results.csv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {}
 for r in rows:
-    d = "-" if r["duration"] is None else f'{r["duration"]:.3f}'
-    seen = r["empty"] or (f'serial {r["serial"]}' if r["serial"] is not None else
-                          " ".join(r["values"])) or r["reason"]
-    print(f'{r["id"]:<26} {r["status"]:<10} {r["lower_bound"]:>7.3f} {d:>9}  {seen}')
-done = sum(r["status"] == "COMPLETED" for r in rows)
-print(f"\n{done} of {len(rows)} polls completed; durations in seconds from the API ack,")
-print("the true moment lies in (lower, duration].")
+    by.setdefault((r["ns_name"]), []).append(r)
+print(f'\n{"nameserver":<10} {"polls":>6} {"done":>6} {"p50 s":>7} {"p99 s":>7} {"max s":>7}')
+for ns, rs in sorted(by.items()):
+    d = sorted(float(r["duration"]) for r in rs if r["status"] == "COMPLETED")
+    q = lambda p: d[max(0, int(round(p * len(d))) - 1)] if d else float("nan")
+    print(f'{ns:<10} {len(rs):>6} {len(d):>6} {q(.5):>7.3f} {q(.99):>7.3f} {q(1):>7.3f}')
 PY
-echo "== results in $out/ (requests.csv, results.jsonl, summary.txt)"
+echo "== results in results/$campaign/ (summary.json, results.csv) and in Redis"
+echo "   (./dnsprop campaigns; ./dnsprop export $campaign)"
 exit "$rc"

@@ -66,6 +66,7 @@ step "cli (asan)" tests/cli/test_cli.sh ./dnsprop-asan
 step "cli (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_cli.sh ./dnsprop-tsan
 step "store (asan)" tests/cli/test_store.sh ./dnsprop-asan
 step "clock vs chronyd (asan)" tests/cli/test_clock.sh ./dnsprop-asan
+step "run (asan)" tests/cli/test_run.sh ./dnsprop-asan
 step "valgrind" tests/cli/valgrind.sh ./dnsprop
 
 echo "$passed passed, $failed failed"

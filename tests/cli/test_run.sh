@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# `dnsprop run` against the lab: a short campaign completes with every poll
+# accounted for and stored; scenario errors name FILE:LINE; SIGINT keeps
+# what was measured. Usage: tests/cli/test_run.sh ./dnsprop (with LAB_*).
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+bin=${1:-./dnsprop}
+: "${LAB_DIR:?run through tests/run-tests.sh (needs the lab)}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bin=$(readlink -f "$bin")
+cd "$tmp" || exit 1
+
+scenario() { # NAME SEED EXTRA-PHASE-LINES
+    printf '%s\n' "[campaign]" "name = $1" "results = $tmp/results" "seed = $2" \
+        'include = ${LAB_DIR}/lab.ini' "[probe]" "frequency = 0.05" "timeout = 15" \
+        "[phase p]" "zones = 2" "zone_suffix = runtest.test." "$3" "[slo]" "p99 = 10" \
+        "max_timeouts = 0" "converged = yes"
+}
+
+# 1. a short campaign: every change reaches every nameserver
+scenario short 101 "count = 24
+rate = 8
+mix = record_create:5 record_update:3 record_delete:2 zone_update:1
+record_types = A AAAA TXT MX" > short.ini
+"$bin" run --quiet short.ini > short.json 2> short.err
+rc=$?
+nns=$(grep -c '^\[nameserver' "$LAB_DIR/lab.ini")
+if [ $rc = 0 ] && python3 - short.json "$nns" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+nns = int(sys.argv[2])
+assert s["operations"] == 26 and s["acked"] == 26 and s["failed"] == 0, s
+assert s["polls"] == s["operations"] * nns, s
+assert s["completed"] + s["timeouts"] + s["errors"] + s["cancelled"] == s["polls"], s
+assert s["completed"] == s["polls"] and s["converged"] and s["slo_ok"], s
+assert 0 < s["propagation_p99"] < 10, s
+PY
+then ok "short campaign: all polls completed, SLOs hold"; else ko "short campaign (exit $rc)" "$(cat short.json short.err | tail -20)"; fi
+
+# ... and stored: one result per poll, with the operation's fields
+out=$("$bin" campaigns --results "$tmp/results" --json)
+c=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("short-")][-1])' "$out")
+"$bin" export "$c" --results "$tmp/results" --out short.csv 2>/dev/null
+if python3 - short.csv short.json <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+s = json.load(open(sys.argv[2]))
+assert len(rows) == s["polls"], (len(rows), s["polls"])
+kinds = {r["op_kind"] for r in rows}
+assert {"zone_create", "record_create"} <= kinds, kinds
+assert all(r["status"] == "COMPLETED" for r in rows)
+assert all(float(r["duration"]) >= 0 for r in rows)
+PY
+then ok "every poll stored with its operation"; else ko "stored results" "$(head -3 short.csv)"; fi
+
+# 2. the achieved rate tracks the offered one: 40 operations at 20/s
+#    (after the zones) take about 2 s of scheduling
+scenario rate 102 "count = 40
+rate = 20
+mix = record_create:1" > rate.ini
+"$bin" run rate.ini > rate.json 2> rate.err
+if python3 - rate.json rate.err <<'PY'
+import json, re, sys
+s = json.load(open(sys.argv[1]))
+assert s["acked"] == 42 and s["slo_ok"], s
+assert abs(s["offered_rate"] - 20) < 1, s
+assert abs(s["achieved_rate"] / s["offered_rate"] - 1) < 0.2, s
+PY
+then ok "rate campaign: achieved rate tracks the offered 20/s"; else ko "rate campaign" "$(cat rate.json)"; fi
+
+# 3. scenario errors: FILE:LINE, section, key; exit 2, nothing starts
+scenario bad 103 "count = 5
+rate = fast
+mix = record_create:1" > bad.ini
+expect "bad rate names file:line" 2 "bad.ini:13: \[phase p\] rate: 'fast'" -- "$bin" run bad.ini
+printf '[campaign]\nname = x\n[target t]\ntype = powerdns\nurl = http://127.0.0.1:1\napi_key = k\n[nameserver n]\naddress = 127.0.0.1:1\n[phase p]\ncount = 1\nrate = 1\nmix = record_create:1\n[slo]\np99 = soon\n' > bad2.ini
+expect "bad slo names file:line" 2 "bad2.ini:14: \[slo\] p99" -- "$bin" run bad2.ini
+expect "missing file" 2 "cannot open" -- "$bin" run nope.ini
+
+# 4. SIGINT: stops offering, keeps and stores what it measured, exit 130
+scenario interrupted 104 "duration = 30
+rate = 5
+mix = record_create:1" > int.ini
+"$bin" run --quiet int.ini > int.json 2> int.err &
+pid=$!
+sleep 4
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ $rc = 130 ] && python3 - int.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert 5 <= s["operations"] < 100, s
+assert s["completed"] + s["timeouts"] + s["errors"] + s["cancelled"] == s["polls"], s
+assert s["completed"] > 0, s
+PY
+then ok "SIGINT: exit 130 with a summary of what was measured"; else ko "SIGINT (exit $rc)" "$(cat int.json int.err | tail)"; fi
+
+echo "run: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
