@@ -279,11 +279,24 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
     }
     if (strcmp(key, "catalog") == 0)
         return set_str(c, sec, key, v, &t->catalog);
+    if (strcmp(key, "server") == 0)
+        return set_str(c, sec, key, v, &t->server);
+    if (strcmp(key, "tsig_key") == 0)
+        return set_str(c, sec, key, v, &t->tsig);
+    if (strcmp(key, "tsig_key_file") == 0) {
+        char *path = NULL;
+        if (expand(c, sec, key, v, &path) < 0)
+            return 0;
+        free(t->tsig);
+        t->tsig = read_key_file(c, sec, key, path);
+        free(path);
+        return 0;
+    }
     if (strcmp(key, "zone_kind") == 0)
         return set_str(c, sec, key, v, &t->zone_kind);
     return fail(c, sec, key,
                 "unknown key (type, url, api_key, api_key_file, catalog, "
-                "zone_kind)");
+                "zone_kind, server, tsig_key, tsig_key_file)");
 }
 
 static int on_nameserver(ctx_t *c, const char *sec, const char *name, const char *key,
@@ -692,6 +705,8 @@ void scenario_free(scenario_t *sc)
         free(sc->targets[i].api_key);
         free(sc->targets[i].catalog);
         free(sc->targets[i].zone_kind);
+        free(sc->targets[i].server);
+        free(sc->targets[i].tsig);
     }
     for (i = 0; i < sc->nns; i++) {
         free(sc->ns[i].name);
