@@ -22,6 +22,7 @@
 #include "harness/driver.h"
 #include "harness/errcode.h"
 #include "harness/fsutil.h"
+#include "harness/optable.h"
 #include "harness/output.h"
 #include "harness/storeopt.h"
 #include "harness/target.h"
@@ -33,6 +34,7 @@
 typedef struct {
     char *name; /* canonical */
     char *zone;
+    size_t zidx; /* its zone's index */
     uint16_t type;
     char *value; /* canonical */
     bool busy;   /* an operation on it is in flight or still propagating */
@@ -191,6 +193,7 @@ static long rec_add(drv_t *d, size_t zone, const char *name, uint16_t type,
     memset(&d->recs[d->nrecs], 0, sizeof(rec_t));
     d->recs[d->nrecs].name = strdup(name);
     d->recs[d->nrecs].zone = d->zones[zone].name;
+    d->recs[d->nrecs].zidx = zone;
     d->recs[d->nrecs].type = type;
     d->recs[d->nrecs].value = value != NULL ? strdup(value) : NULL;
     return (long)d->nrecs++;
@@ -203,7 +206,8 @@ static long pick_rec(drv_t *d)
 
     for (tries = 0; tries < 64 && d->nrecs > 0; tries++) {
         size_t i = rnd(d) % d->nrecs;
-        if (d->recs[i].alive && !d->recs[i].busy && !d->zones[0].busy)
+        if (d->recs[i].alive && !d->recs[i].busy && d->zones[d->recs[i].zidx].alive &&
+            !d->zones[d->recs[i].zidx].busy)
             return (long)i;
     }
     return -1;
@@ -284,10 +288,7 @@ static op_t *make_op(drv_t *d, const scen_phase_t *ph, op_kind_t k)
             return NULL;
         op->rec = ri;
         d->recs[ri].busy = true;
-        for (op->zone = 0; op->zone < d->nzones; op->zone++) {
-            if (d->zones[op->zone].name == d->recs[ri].zone)
-                break;
-        }
+        op->zone = d->recs[ri].zidx;
         op->name = strdup(d->recs[ri].name);
         op->type = d->recs[ri].type;
         if (k == OP_RECORD_UPDATE)
@@ -305,7 +306,8 @@ static void op_release(drv_t *d, op_t *op)
 {
     if (op->rec >= 0)
         d->recs[op->rec].busy = false;
-    d->zones[op->zone].busy = false;
+    else
+        d->zones[op->zone].busy = false;
 }
 
 /* ---- results ------------------------------------------------------------------- */
@@ -665,6 +667,85 @@ static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
     }
 }
 
+/* ---- operation tables ------------------------------------------------------------- */
+
+static long find_zone(drv_t *d, const char *name)
+{
+    size_t i;
+
+    for (i = d->nzones; i-- > 0;) {
+        if (strcmp(d->zones[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long find_rec(drv_t *d, const char *name, uint16_t type)
+{
+    size_t i;
+
+    for (i = d->nrecs; i-- > 0;) {
+        if (d->recs[i].type == type && strcmp(d->recs[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* The table's operations, each at start + at, in order. A row waits
+ * while an earlier change to the same name is still propagating. */
+static void run_table(drv_t *d, const optable_row_t *rows, size_t n, double start)
+{
+    double t0 = timebase_real_s();
+    double last_progress = 0;
+    size_t i;
+
+    for (i = 0; i < n && !*d->opts->stop; i++) {
+        const optable_row_t *r = &rows[i];
+        long zi;
+        long ri = -1;
+        op_t *op;
+
+        sleep_until_real(t0 + r->at);
+        pthread_mutex_lock(&d->mu);
+        zi = find_zone(d, r->zone);
+        if (zi < 0 || (r->kind == OP_ZONE_CREATE && !d->zones[zi].alive)) {
+            /* a zone the table did not create is taken to exist */
+            zi = (long)zone_add(d, r->zone, &d->sc->targets[0]);
+            d->zones[zi].alive = r->kind != OP_ZONE_CREATE;
+        }
+        if (r->kind >= OP_RECORD_CREATE) {
+            ri = find_rec(d, r->name, r->type);
+            if (ri < 0)
+                ri = rec_add(d, (size_t)zi, r->name, r->type, NULL);
+        }
+        while (!*d->opts->stop && (d->zones[zi].busy || (ri >= 0 && d->recs[ri].busy)))
+            timebase_cond_wait_ms(&d->cond, &d->mu, 100);
+        op = op_new(d, r->kind);
+        if (op != NULL) {
+            op->zone = (size_t)zi;
+            op->rec = ri;
+            op->name = strdup(r->name);
+            op->type = r->kind >= OP_RECORD_CREATE ? r->type
+                       : r->kind == OP_ZONE_UPDATE ? RDATA_T_TXT
+                                                   : RDATA_T_SOA;
+            op->value = r->value != NULL            ? strdup(r->value)
+                        : r->kind == OP_ZONE_UPDATE ? gen_value(d, RDATA_T_TXT, op->id)
+                                                    : NULL;
+            op->due = t0 + r->at;
+            if (ri >= 0)
+                d->recs[ri].busy = true;
+            else
+                d->zones[zi].busy = true;
+            enqueue(d, op);
+        }
+        pthread_mutex_unlock(&d->mu);
+        if (timebase_real_s() - last_progress >= 1.0) {
+            last_progress = timebase_real_s();
+            progress(d, start, "table");
+        }
+    }
+}
+
 /* ---- the SLO verdict
  * ------------------------------------------------------------------- */
 
@@ -805,6 +886,16 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     bool ok = false;
     bool ran = false;
 
+    optable_row_t *rows = NULL;
+    size_t nrows = 0;
+
+    /* The table is read before anything starts: an error in it names its
+     * line, and nothing is changed anywhere. */
+    if (sc->ops_file != NULL &&
+        optable_load(sc->ops_file, &rows, &nrows, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop run: %s\n", err);
+        return DP_EXIT_ERROR;
+    }
     memset(&d, 0, sizeof(d));
     d.sc = sc;
     d.opts = opts;
@@ -888,6 +979,8 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     start = timebase_real_s();
     for (i = 0; i < sc->nphases && !*opts->stop; i++)
         run_phase(&d, &sc->phases[i], start);
+    if (nrows > 0)
+        run_table(&d, rows, nrows, start);
     wait_api_idle(&d);
 
     /* Let every poll finish (each ends by its own timeout). */
@@ -974,5 +1067,6 @@ out:
         json_decref(summary);
     }
     drv_free(&d);
+    optable_free(rows, nrows);
     return rc;
 }

@@ -610,13 +610,6 @@ static int check(scenario_t *sc, char *err, size_t errlen)
             return DP_EPARSE;
         }
     }
-    if (sc->ops_file != NULL) {
-        snprintf(err, errlen,
-                 "%s: [operations] file: operation tables are not implemented yet; use "
-                 "[phase NAME] sections",
-                 sc->path);
-        return DP_EPARSE;
-    }
     if (sc->nphases == 0 && sc->ops_file == NULL) {
         snprintf(err, errlen,
                  "%s: nothing to do: no [phase NAME] and no [operations] file", sc->path);

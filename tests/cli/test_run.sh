@@ -79,7 +79,27 @@ printf '[campaign]\nname = x\n[target t]\ntype = powerdns\nurl = http://127.0.0.
 expect "bad slo names file:line" 2 "bad2.ini:14: \[slo\] p99" -- "$bin" run bad2.ini
 expect "missing file" 2 "cannot open" -- "$bin" run nope.ini
 
-# 4. SIGINT: stops offering, keeps and stores what it measured, exit 130
+# 4. an operation table (the shipped example): every change seen everywhere
+repo=$(cd "$(dirname "$bin")" && pwd)
+printf '%s\n' "[campaign]" "name = table" "results = $tmp/results" \
+    'include = ${LAB_DIR}/lab.ini' "[probe]" "frequency = 0.05" "timeout = 15" \
+    "[operations]" "file = $repo/workloads/example-ops.csv" "[slo]" "converged = yes" \
+    > table.ini
+"$bin" run --quiet table.ini > table.json 2> table.err
+rc=$?
+if [ $rc = 0 ] && python3 - table.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["operations"] == 9 and s["acked"] == 9 and s["completed"] == s["polls"], s
+PY
+then ok "operation table: 9 operations, every poll completed"; else ko "operation table (exit $rc)" "$(cat table.json table.err | tail)"; fi
+printf 'at,op,zone,name,type,ttl,value\n0,zone_create,t.test.,,,,\n1,record_create,t.test.,www,A,60,192.0.2.300\n' > bad-ops.csv
+printf '%s\n' "[campaign]" "name = badtable" "results = $tmp/results" \
+    'include = ${LAB_DIR}/lab.ini' "[operations]" "file = $tmp/bad-ops.csv" > badtable.ini
+expect "bad table row names file:line and field" 2 "bad-ops.csv:3: field 'value': '192.0.2.300'" -- \
+    "$bin" run badtable.ini
+
+# 5. SIGINT: stops offering, keeps and stores what it measured, exit 130
 scenario interrupted 104 "duration = 30
 rate = 5
 mix = record_create:1" > int.ini
