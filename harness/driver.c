@@ -800,6 +800,13 @@ static json_t *verdict(drv_t *d, bool *ok)
                                            (unsigned long long)(d->timeouts + d->errors),
                                            (unsigned long long)sc->slo_max_timeouts));
     }
+    if (d->failed > 0) {
+        /* whatever the SLOs: changes the target refused are a failure */
+        *ok = false;
+        json_array_append_new(fails, json_sprintf("%llu operation%s failed at the target",
+                                                  (unsigned long long)d->failed,
+                                                  d->failed == 1 ? "" : "s"));
+    }
     if (sc->slo_converged && !converged) {
         *ok = false;
         json_array_append_new(fails,

@@ -68,9 +68,18 @@ fail(ctx_t *c, const char *section, const char *key, const char *fmt, ...)
     return 0; /* stop inih */
 }
 
-/* ${VAR} from the environment. */
-static int expand(ctx_t *c, const char *section, const char *key, const char *in,
-                  char **out)
+/* The placeholders an exec target fills per operation. */
+static bool is_placeholder(const char *var)
+{
+    return strcmp(var, "zone") == 0 || strcmp(var, "name") == 0 ||
+           strcmp(var, "type") == 0 || strcmp(var, "ttl") == 0 ||
+           strcmp(var, "value") == 0 || strcmp(var, "relname") == 0;
+}
+
+/* ${VAR} from the environment; with keep_placeholders, ${zone} ${name}
+ * ${type} ${ttl} ${value} stay as they are. */
+static int expand_ex(ctx_t *c, const char *section, const char *key, const char *in,
+                     bool keep_placeholders, char **out)
 {
     char buf[4096];
     size_t o = 0;
@@ -87,6 +96,11 @@ static int expand(ctx_t *c, const char *section, const char *key, const char *in
             }
             memcpy(var, p + 2, (size_t)(end - p - 2));
             var[end - p - 2] = '\0';
+            if (keep_placeholders && is_placeholder(var)) {
+                o += (size_t)snprintf(buf + o, sizeof(buf) - o, "${%s}", var);
+                p = end + 1;
+                continue;
+            }
             v = getenv(var);
             if (v == NULL) {
                 fail(c, section, key, "environment variable %s is not set", var);
@@ -101,6 +115,12 @@ static int expand(ctx_t *c, const char *section, const char *key, const char *in
     buf[o < sizeof(buf) ? o : sizeof(buf) - 1] = '\0';
     *out = strdup(buf);
     return *out == NULL ? -ENOMEM : 0;
+}
+
+static int expand(ctx_t *c, const char *section, const char *key, const char *in,
+                  char **out)
+{
+    return expand_ex(c, section, key, in, false, out);
 }
 
 static int set_str(ctx_t *c, const char *section, const char *key, const char *v,
@@ -281,6 +301,27 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
         return set_str(c, sec, key, v, &t->catalog);
     if (strcmp(key, "server") == 0)
         return set_str(c, sec, key, v, &t->server);
+    if (strcmp(key, "serial") == 0) {
+        char *x = NULL;
+        if (expand_ex(c, sec, key, v, true, &x) < 0)
+            return 0;
+        free(t->exec_serial);
+        t->exec_serial = x;
+        return 0;
+    }
+    {
+        op_kind_t k;
+        /* exec: "record_create = pdnsutil ..." (the ${zone} style
+         * placeholders are filled per operation, not from the environment) */
+        if (op_kind_from_str(key, &k) == 0) {
+            char *x = NULL;
+            if (expand_ex(c, sec, key, v, true, &x) < 0)
+                return 0;
+            free(t->exec[k]);
+            t->exec[k] = x;
+            return 0;
+        }
+    }
     if (strcmp(key, "tsig_key") == 0)
         return set_str(c, sec, key, v, &t->tsig);
     if (strcmp(key, "tsig_key_file") == 0) {
@@ -296,7 +337,8 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
         return set_str(c, sec, key, v, &t->zone_kind);
     return fail(c, sec, key,
                 "unknown key (type, url, api_key, api_key_file, catalog, "
-                "zone_kind, server, tsig_key, tsig_key_file)");
+                "zone_kind, server, tsig_key, tsig_key_file, serial, zone_create ... "
+                "record_delete)");
 }
 
 static int on_nameserver(ctx_t *c, const char *sec, const char *name, const char *key,
@@ -579,10 +621,26 @@ static int check(scenario_t *sc, char *err, size_t errlen)
                      sc->path, t->line, t->name);
             return DP_EPARSE;
         }
+        if (t->kind == TARGET_EXEC) {
+            int k;
+            bool any = false;
+            for (k = 0; k < OP_KINDS; k++)
+                any |= t->exec[k] != NULL;
+            if (!any) {
+                snprintf(
+                    err, errlen,
+                    "%s:%d: [target %s] record_create: an exec target needs a command "
+                    "for at least one operation kind",
+                    sc->path, t->line, t->name);
+                return DP_EPARSE;
+            }
+            continue;
+        }
         if (t->kind != TARGET_POWERDNS) {
             snprintf(
                 err, errlen,
-                "%s:%d: [target %s] type: only powerdns targets are implemented so far",
+                "%s:%d: [target %s] type: only powerdns and exec targets are implemented "
+                "so far",
                 sc->path, t->line, t->name);
             return DP_EPARSE;
         }
@@ -700,6 +758,9 @@ void scenario_free(scenario_t *sc)
         free(sc->targets[i].zone_kind);
         free(sc->targets[i].server);
         free(sc->targets[i].tsig);
+        free(sc->targets[i].exec_serial);
+        for (int k = 0; k < OP_KINDS; k++)
+            free(sc->targets[i].exec[k]);
     }
     for (i = 0; i < sc->nns; i++) {
         free(sc->ns[i].name);

@@ -41,13 +41,14 @@ typedef struct {
     char *name;
     target_kind_t kind;
     char *url;
-    char *api_key;   /* from api_key or api_key_file */
-    char *catalog;   /* powerdns: catalog zone for new zones (optional) */
-    char *zone_kind; /* powerdns: Native | Master (default Master) */
-    char *server;    /* rfc2136: the primary, ADDR[:PORT] */
-    char *tsig;      /* rfc2136: "ALGORITHM:NAME:BASE64SECRET" (tsig_key, or the
-                        first line of tsig_key_file) */
-    char **argv;     /* exec: argv template, NULL-ended (set by the exec target) */
+    char *api_key;        /* from api_key or api_key_file */
+    char *catalog;        /* powerdns: catalog zone for new zones (optional) */
+    char *zone_kind;      /* powerdns: Native | Master (default Master) */
+    char *server;         /* rfc2136: the primary, ADDR[:PORT] */
+    char *tsig;           /* rfc2136: "ALGORITHM:NAME:BASE64SECRET" (tsig_key, or the
+                             first line of tsig_key_file) */
+    char *exec[OP_KINDS]; /* exec: an argv template per operation kind */
+    char *exec_serial;    /* exec: argv template printing a zone's serial */
     int line;
 } scen_target_t;
 

@@ -11,6 +11,8 @@ int target_create(target_t **out, const scen_target_t *cfg, char *err, size_t er
     switch (cfg->kind) {
     case TARGET_POWERDNS:
         return target_pdns_create(out, cfg, err, errlen);
+    case TARGET_EXEC:
+        return target_exec_create(out, cfg, err, errlen);
     default:
         snprintf(err, errlen, "[target %s]: this target type is not implemented yet",
                  cfg->name);

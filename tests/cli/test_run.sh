@@ -99,7 +99,33 @@ printf '%s\n' "[campaign]" "name = badtable" "results = $tmp/results" \
 expect "bad table row names file:line and field" 2 "bad-ops.csv:3: field 'value': '192.0.2.300'" -- \
     "$bin" run badtable.ini
 
-# 5. SIGINT: stops offering, keeps and stores what it measured, exit 130
+# 5. an exec target: pdnsutil (a real command, run without a shell) changes
+#    the primary's database; the primary serves it at once
+printf '%s\n' "[campaign]" "name = exec" "results = $tmp/results" \
+    "[target db]" "type = exec" \
+    'record_create = pdnsutil --config-dir=${LAB_DIR}/pdns replace-rrset ${zone} ${relname} ${type} ${ttl} ${value}' \
+    'record_update = pdnsutil --config-dir=${LAB_DIR}/pdns replace-rrset ${zone} ${relname} ${type} ${ttl} ${value}' \
+    'record_delete = pdnsutil --config-dir=${LAB_DIR}/pdns delete-rrset ${zone} ${relname} ${type}' \
+    "[nameserver primary]" "address = $LAB_PDNS_ADDR" "role = primary" \
+    "[probe]" "frequency = 0.05" "timeout = 10" "[operations]" "file = $tmp/exec-ops.csv" \
+    "[slo]" "converged = yes" "max_timeouts = 0" > exec.ini
+printf '%s\n' "at,op,zone,name,type,ttl,value" "0,record_create,lab.test.,ex1,A,60,192.0.2.91" \
+    '0.2,record_create,lab.test.,ex2,TXT,60,"""via exec, no shell"""' \
+    "0.4,record_update,lab.test.,ex1,A,60,192.0.2.92" "0.6,record_delete,lab.test.,ex2,TXT,," \
+    > exec-ops.csv
+"$bin" run --quiet exec.ini > exec.json 2> exec.err
+rc=$?
+if [ $rc = 0 ] && python3 - exec.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["acked"] == 4 and s["completed"] == 4 and s["slo_ok"], s
+PY
+then ok "exec target (pdnsutil): 4 changes applied and seen"; else ko "exec target (exit $rc)" "$(cat exec.json exec.err | tail)"; fi
+sed -i 's/replace-rrset/no-such-subcommand/' exec.ini
+expect "exec failure is reported with the command's stderr" 1 "pdnsutil exited" -- \
+    "$bin" run exec.ini
+
+# 6. SIGINT: stops offering, keeps and stores what it measured, exit 130
 scenario interrupted 104 "duration = 30
 rate = 5
 mix = record_create:1" > int.ini
