@@ -10,7 +10,7 @@
 #   make format / format-check
 
 CC      ?= cc
-PKGS    := libcares jansson hiredis inih libcurl
+PKGS    := libcares jansson hiredis inih libcurl ldns
 TESTPKG := criterion
 # libcsv ships no pkg-config file on Debian 12; fall back to -lcsv.
 CSV_CFLAGS := $(shell pkg-config --cflags libcsv 2>/dev/null)
@@ -33,7 +33,8 @@ TSAN_FLAGS := -O1 -g -fsanitize=thread
 
 LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c \
            harness/fsutil.c harness/clock.c harness/scenario.c harness/target.c \
-           harness/target_pdns.c harness/target_exec.c harness/optable.c harness/reverse.c \
+           harness/target_pdns.c harness/target_exec.c harness/target_rfc2136.c \
+           harness/optable.c harness/reverse.c \
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \

@@ -9,6 +9,7 @@
  * start_time = the acknowledgement. The probe pool's threads hand results
  * to the store and to the per-operation tallies the SLOs are judged on.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -357,6 +358,7 @@ static void on_result(const probe_result_t *r, void *arg)
     json_object_set_new(rec, "vantage", json_string(d->host));
     json_object_set_new(rec, "submit_time", json_real(op->ack.submit_time));
     json_object_set_new(rec, "ack_time", json_real(op->ack.ack_time));
+    json_object_set_new(rec, "api_retries", json_integer(op->ack.retries));
     json_object_set_new(rec, "frequency", json_real(d->sc->frequency));
     json_object_set_new(rec, "timeout", json_real(d->sc->timeout));
     json_object_set_new(rec, "expected",
@@ -597,6 +599,110 @@ static void progress(drv_t *d, double start, const char *phase)
         (unsigned long long)d->completed, (unsigned long long)d->timeouts,
         (unsigned long long)ps.queries);
     pthread_mutex_unlock(&d->mu);
+}
+
+/* A record_create of (name, type, value) in zone zi (under mu). */
+static op_t *record_op(drv_t *d, size_t zi, const char *name, uint16_t type,
+                       const char *text)
+{
+    op_t *op = op_new(d, OP_RECORD_CREATE);
+
+    if (op == NULL)
+        return NULL;
+    op->zone = zi;
+    op->type = type;
+    op->name = strdup(name);
+    if (rdata_from_text(type, text, &op->value) < 0)
+        op->value = strdup(text);
+    op->rec = rec_add(d, zi, name, type, op->value);
+    if (op->rec >= 0)
+        d->recs[op->rec].busy = true;
+    return op;
+}
+
+/* A reverse phase: the forward zone and the prefix's reverse zone (RFC
+ * 1035 3.5 in-addr.arpa., RFC 3596 2.5 ip6.arpa.), then for the n-th
+ * address of the prefix an A or AAAA record h<n>.<forward zone> and its
+ * PTR, both due at the same moment, at the phase's rate. */
+static void run_ptr_phase(drv_t *d, const scen_phase_t *ph, double start)
+{
+    char rzone[RDATA_NAME_TEXT_MAX];
+    double t0;
+    double due;
+    double last_progress = 0;
+    uint64_t n = 0;
+    size_t fz;
+    size_t rz;
+    op_t *op;
+
+    if (reverse_zone(&ph->prefix, rzone, sizeof(rzone)) < 0)
+        return;
+    pthread_mutex_lock(&d->mu);
+    op = make_op(d, ph, OP_ZONE_CREATE); /* the forward zone */
+    if (op == NULL) {
+        pthread_mutex_unlock(&d->mu);
+        return;
+    }
+    fz = op->zone;
+    op->due = timebase_real_s();
+    enqueue(d, op);
+    op = op_new(d, OP_ZONE_CREATE);
+    if (op == NULL) {
+        pthread_mutex_unlock(&d->mu);
+        return;
+    }
+    op->zone = rz = zone_add(d, rzone, &d->sc->targets[0]);
+    d->zones[rz].busy = true;
+    op->name = strdup(rzone);
+    op->type = RDATA_T_SOA;
+    op->due = timebase_real_s();
+    enqueue(d, op);
+    pthread_mutex_unlock(&d->mu);
+    wait_api_idle(d);
+
+    t0 = timebase_real_s();
+    due = t0;
+    for (;;) {
+        double el = due - t0;
+        double frac =
+            ph->duration > 0 ? el / ph->duration : (double)n / (double)ph->count;
+        unsigned char addr[16];
+        char host[RDATA_NAME_TEXT_MAX + 32];
+        char text[64];
+        char ptr[RDATA_NAME_TEXT_MAX];
+        int fam = ph->prefix.family;
+
+        if (*d->opts->stop || (ph->duration > 0 && el >= ph->duration) ||
+            (ph->count > 0 && n >= ph->count) ||
+            reverse_nth_addr(&ph->prefix, n, addr) < 0)
+            break;
+        sleep_until_real(due);
+        reverse_addr_text(fam, addr, text, sizeof(text));
+        reverse_ptr_name(fam, addr, ptr, sizeof(ptr));
+        pthread_mutex_lock(&d->mu);
+        snprintf(host, sizeof(host), "h%llu.%s", (unsigned long long)n,
+                 d->zones[fz].name);
+        if (d->zones[fz].alive && d->zones[rz].alive) {
+            op = record_op(d, fz, host, fam == AF_INET ? RDATA_T_A : RDATA_T_AAAA, text);
+            if (op != NULL) {
+                op->due = due;
+                enqueue(d, op);
+            }
+            op = record_op(d, rz, ptr, RDATA_T_PTR, host);
+            if (op != NULL) {
+                op->due = due;
+                enqueue(d, op);
+            }
+        }
+        pthread_mutex_unlock(&d->mu);
+        n++;
+        due +=
+            1.0 / (ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1));
+        if (timebase_real_s() - last_progress >= 1.0) {
+            last_progress = timebase_real_s();
+            progress(d, start, ph->name);
+        }
+    }
 }
 
 /* One phase: its zones, then operations at the scheduled rate. */
@@ -984,8 +1090,12 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
                 id[0] != '\0' ? id : sc->name, sc->nphases, sc->nphases == 1 ? "" : "s",
                 sc->nns, sc->nns == 1 ? "" : "s");
     start = timebase_real_s();
-    for (i = 0; i < sc->nphases && !*opts->stop; i++)
-        run_phase(&d, &sc->phases[i], start);
+    for (i = 0; i < sc->nphases && !*opts->stop; i++) {
+        if (sc->phases[i].ptr)
+            run_ptr_phase(&d, &sc->phases[i], start);
+        else
+            run_phase(&d, &sc->phases[i], start);
+    }
     if (nrows > 0)
         run_table(&d, rows, nrows, start);
     wait_api_idle(&d);

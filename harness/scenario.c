@@ -452,6 +452,13 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
     }
     if (strcmp(key, "mix") == 0)
         return parse_mix(c, sec, key, v, p);
+    if (strcmp(key, "prefix") == 0) {
+        char sub[512];
+        if (reverse_prefix_parse(v, &p->prefix, sub, sizeof(sub)) < 0)
+            return fail(c, sec, key, "%s", sub);
+        p->ptr = true;
+        return 0;
+    }
     if (strcmp(key, "record_types") == 0) {
         char buf[256];
         char *save = NULL;
@@ -474,7 +481,7 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
     }
     return fail(c, sec, key,
                 "unknown key (zones, zone_suffix, duration, count, rate, mix, "
-                "record_types)");
+                "record_types, prefix)");
 }
 
 static int on_key(void *user, const char *section, const char *key, const char *v)
@@ -636,6 +643,18 @@ static int check(scenario_t *sc, char *err, size_t errlen)
             }
             continue;
         }
+        if (t->kind == TARGET_RFC2136) {
+            probe_ns_t tmp;
+            if (t->server == NULL || probe_ns_parse(t->server, &tmp) < 0) {
+                snprintf(
+                    err, errlen,
+                    "%s:%d: [target %s] server: missing or not ADDR[:PORT] (the primary "
+                    "that takes the UPDATEs)",
+                    sc->path, t->line, t->name);
+                return DP_EPARSE;
+            }
+            continue;
+        }
         if (t->kind != TARGET_POWERDNS) {
             snprintf(
                 err, errlen,
@@ -679,6 +698,10 @@ static int check(scenario_t *sc, char *err, size_t errlen)
         int k;
         for (k = 0; k < OP_KINDS; k++)
             w += p->mix[k];
+        if (p->ptr && w == 0) {
+            p->mix[OP_RECORD_CREATE] = 1; /* pairs: an address and its PTR */
+            w = 1;
+        }
         if ((p->duration > 0) == (p->count > 0) && !(w == 0 && p->zones > 0)) {
             snprintf(err, errlen, "%s:%d: [phase %s] duration: give duration or count",
                      sc->path, p->line, p->name);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness/reverse.h"
 #include "probes/request.h"
 
 typedef enum {
@@ -71,6 +72,8 @@ typedef struct {
     unsigned mix[OP_KINDS]; /* weights */
     uint16_t types[16];     /* record types to use */
     size_t ntypes;
+    bool ptr; /* prefix = ...: A/AAAA + PTR pairs */
+    reverse_prefix_t prefix;
     int line;
 } scen_phase_t;
 

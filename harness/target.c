@@ -5,6 +5,7 @@
 
 #include "harness/errcode.h"
 #include "harness/target.h"
+#include "harness/target_rfc2136.h"
 
 int target_create(target_t **out, const scen_target_t *cfg, char *err, size_t errlen)
 {
@@ -13,6 +14,8 @@ int target_create(target_t **out, const scen_target_t *cfg, char *err, size_t er
         return target_pdns_create(out, cfg, err, errlen);
     case TARGET_EXEC:
         return target_exec_create(out, cfg, err, errlen);
+    case TARGET_RFC2136:
+        return target_rfc2136_create(out, cfg, err, errlen);
     default:
         snprintf(err, errlen, "[target %s]: this target type is not implemented yet",
                  cfg->name);

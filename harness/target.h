@@ -27,7 +27,9 @@ typedef struct {
 typedef struct {
     double submit_time; /* epoch s, when the call started */
     double ack_time;    /* epoch s, when the API acknowledged */
-    long status;        /* HTTP status, 0 if none */
+    long status;        /* HTTP status (powerdns), DNS RCODE (rfc2136, -1: no answer),
+                           exit status (exec); 0 if none */
+    unsigned retries;   /* transient failures retried before the acknowledgement */
     char error[512];    /* the server's message when it failed */
 } target_ack_t;
 

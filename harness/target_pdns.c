@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/errcode.h"
 #include "harness/target.h"
@@ -162,8 +163,21 @@ static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
     default:
         return DP_EUSAGE;
     }
+    ack->retries = 0;
+    ack->status = 0;
+    ack->error[0] = '\0';
     ack->submit_time = timebase_real_s();
-    ret = call(t, method, path, body, &ack->status, ack->error, sizeof(ack->error));
+    for (;;) {
+        ret = call(t, method, path, body, &ack->status, ack->error, sizeof(ack->error));
+        /* A busy backend (e.g. sqlite's "database is locked", HTTP 500) or
+         * a throttle (429, 503) is transient: try again after a growing
+         * pause; the acknowledgement is the attempt that succeeds. */
+        if (ret == 0 || ack->retries >= 4 ||
+            !(ack->status == 500 || ack->status == 429 || ack->status == 503))
+            break;
+        usleep(50000u << ack->retries);
+        ack->retries++;
+    }
     ack->ack_time = timebase_real_s();
     json_decref(body);
     return ret;

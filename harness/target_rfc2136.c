@@ -47,8 +47,9 @@
 #define RFC2136_UPDATE_TIMEOUT_S 10
 #define RFC2136_QUERY_TIMEOUT_S  2
 #define RFC2136_QUERY_TRIES      3
-/* RFC 8945 10: 300 s of clock difference allowed between us and the
- * primary (what ldns_update_pkt_tsig_add uses). */
+/* TSIG fudge: the clock difference the primary allows between its time
+ * and our Time Signed; 300 s is the recommended value (RFC 2845 6.4,
+ * kept by RFC 8945). */
 #define RFC2136_TSIG_FUDGE  300
 #define RFC2136_DEFAULT_TTL 60
 
@@ -227,7 +228,7 @@ out:
 /* ---- one exchange --------------------------------------------------------------- */
 
 /* Send q to the primary and return its answer in *out. *tsig_ok is false
- * when q was signed and the answer's TSIG does not verify (RFC 8945 5.3).
+ * when q was signed and the answer's TSIG does not verify (RFC 8945 5.4).
  * err gets "what: why" when there is no usable answer. */
 static int exchange(rfc2136_t *t, ldns_pkt *q, bool tcp, const char *what, ldns_pkt **out,
                     bool *tsig_ok, char *err, size_t errlen)
@@ -265,8 +266,8 @@ static int exchange(rfc2136_t *t, ldns_pkt *q, bool tcp, const char *what, ldns_
                      what, t->server, sys_err != 0 ? dp_strerror(-sys_err) : "timed out");
         else
             snprintf(err, errlen,
-                     "rfc2136: %.200s at %s: no answer over %s within %d s (%s)", what,
-                     t->server, tcp ? "TCP" : "UDP", (int)tv.tv_sec, ldns_err(st));
+                     "rfc2136: %.200s at %s: no answer over %s (%s; timeout %d s)", what,
+                     t->server, tcp ? "TCP" : "UDP", ldns_err(st), (int)tv.tv_sec);
         return -EIO;
     }
     if (st != LDNS_STATUS_OK && st != LDNS_STATUS_CRYPTO_TSIG_BOGUS) {
@@ -274,8 +275,7 @@ static int exchange(rfc2136_t *t, ldns_pkt *q, bool tcp, const char *what, ldns_
         ldns_pkt_free(r);
         return -EPROTO;
     }
-    /* ldns does not match answers to requests (a connected socket only
-     * receives from the primary, but an old answer could still come). */
+    /* ldns does not check that the answer is one to this request. */
     if (!ldns_pkt_qr(r) || ldns_pkt_id(r) != ldns_pkt_id(q) ||
         ldns_pkt_get_opcode(r) != ldns_pkt_get_opcode(q)) {
         snprintf(
@@ -338,13 +338,14 @@ static void explain(const rfc2136_t *t, const char *what, const ldns_pkt *r, boo
         hint = "the primary does not know this key name with this algorithm";
         break;
     case 18:
-        hint = "our clock and the primary's differ by more than the TSIG fudge (300 s)";
+        hint = "our clock and the primary's differ by more than the TSIG fudge (300 s): "
+               "synchronise them (NTP)";
         break;
     default:
         switch (rcode) {
         case LDNS_RCODE_NOERROR:
             hint = tsig_ok ? ""
-                           : "the answer's TSIG does not verify (RFC 8945 5.3): the "
+                           : "the answer's TSIG does not verify (RFC 8945 5.4): the "
                              "change may or may not have been made";
             break;
         case LDNS_RCODE_REFUSED:
@@ -474,7 +475,7 @@ static int build_update(rfc2136_t *t, const target_op_t *op, bool replace, ldns_
     }
     /* Deleting then adding replaces the RRset, except where RFC 2136
      * 3.4.2 makes the primary ignore part of it: the SOA and the apex NS
-     * RRset are never deleted (3.4.2.3/4, so values are added to the apex
+     * RRset are never deleted (3.4.2.3, so values are added to the apex
      * NS set), and a CNAME and other data cannot share a name (3.4.2.2).
      * Those changes come back NOERROR; the probes see what really
      * changed. */
@@ -501,8 +502,12 @@ static int build_update(rfc2136_t *t, const target_op_t *op, bool replace, ldns_
     ldns_pkt_set_rd(p, false);
     ldns_pkt_set_random_id(p);
     if (t->keyed) {
-        /* RFC 8945: HMAC over the message, fudge 300 s, the resolver's key */
-        ldns_status st = ldns_update_pkt_tsig_add(p, t->res);
+        /* RFC 8945 5.1: the HMAC of the whole message, appended as the
+         * last additional RR. (ldns_update_pkt_tsig_add() does the same
+         * with the fudge hard-wired.) */
+        ldns_status st = ldns_pkt_tsig_sign(
+            p, ldns_resolver_tsig_keyname(t->res), ldns_resolver_tsig_keydata(t->res),
+            RFC2136_TSIG_FUDGE, ldns_resolver_tsig_algorithm(t->res), NULL);
         if (st != LDNS_STATUS_OK) {
             snprintf(err, errlen, "rfc2136: cannot sign with TSIG key %s: %s", t->keyname,
                      ldns_err(st));

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
-      libcriterion-dev libhiredis-dev libinih-dev libcurl4-openssl-dev redis-server
+      libcriterion-dev libhiredis-dev libinih-dev libcurl4-openssl-dev libldns-dev redis-server
       redis-tools chrony
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
       bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind

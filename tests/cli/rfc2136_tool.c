@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     }
     if (!serial_only) {
         memset(&op, 0, sizeof(op));
+        memset(&ack, 0, sizeof(ack));
         op.kind = (op_kind_t)kind;
         op.zone = zone;
         op.name = name;

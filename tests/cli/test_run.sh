@@ -125,7 +125,22 @@ sed -i 's/replace-rrset/no-such-subcommand/' exec.ini
 expect "exec failure is reported with the command's stderr" 1 "pdnsutil exited" -- \
     "$bin" run exec.ini
 
-# 6. SIGINT: stops offering, keeps and stores what it measured, exit 130
+# 6. reverse zones (the shipped workload): A/AAAA + PTR pairs, the
+#    in-addr.arpa./ip6.arpa. zones derived from the prefixes
+repo_ini=$(cd "$(dirname "$bin")" && pwd)/workloads/reverse.ini
+sed "s|^results = results|results = $tmp/results|" "$repo_ini" > reverse.ini
+"$bin" run --quiet reverse.ini > reverse.json 2> reverse.err
+rc=$?
+if [ $rc = 0 ] && python3 - reverse.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+# 2 phases: 2 zones each, 14 + 10 pairs
+assert s["operations"] == 4 + 2 * 14 + 2 * 10 and s["failed"] == 0, s
+assert s["completed"] == s["polls"] and s["slo_ok"], s
+PY
+then ok "reverse phases: A/AAAA + PTR pairs seen everywhere"; else ko "reverse (exit $rc)" "$(cat reverse.json reverse.err | tail)"; fi
+
+# 7. SIGINT: stops offering, keeps and stores what it measured, exit 130
 scenario interrupted 104 "duration = 30
 rate = 5
 mix = record_create:1" > int.ini
