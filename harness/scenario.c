@@ -76,10 +76,15 @@ static bool is_placeholder(const char *var)
            strcmp(var, "value") == 0 || strcmp(var, "relname") == 0;
 }
 
-/* ${VAR} from the environment; with keep_placeholders, ${zone} ${name}
- * ${type} ${ttl} ${value} stay as they are. */
+typedef enum {
+    EXPAND_ALL,          /* every ${VAR} from the environment */
+    EXPAND_KEEP_FILLED,  /* ${zone} ${name} ... stay: exec fills them */
+    EXPAND_KEEP_UNSET,   /* any ${VAR} not in the environment stays: http */
+} expand_mode_t;
+
+/* ${VAR} from the environment, as mode says. */
 static int expand_ex(ctx_t *c, const char *section, const char *key, const char *in,
-                     bool keep_placeholders, char **out)
+                     expand_mode_t mode, char **out)
 {
     char buf[4096];
     size_t o = 0;
@@ -96,7 +101,8 @@ static int expand_ex(ctx_t *c, const char *section, const char *key, const char 
             }
             memcpy(var, p + 2, (size_t)(end - p - 2));
             var[end - p - 2] = '\0';
-            if (keep_placeholders && is_placeholder(var)) {
+            if ((mode == EXPAND_KEEP_FILLED && is_placeholder(var)) ||
+                (mode == EXPAND_KEEP_UNSET && getenv(var) == NULL)) {
                 o += (size_t)snprintf(buf + o, sizeof(buf) - o, "${%s}", var);
                 p = end + 1;
                 continue;
@@ -120,7 +126,7 @@ static int expand_ex(ctx_t *c, const char *section, const char *key, const char 
 static int expand(ctx_t *c, const char *section, const char *key, const char *in,
                   char **out)
 {
-    return expand_ex(c, section, key, in, false, out);
+    return expand_ex(c, section, key, in, EXPAND_ALL, out);
 }
 
 static int set_str(ctx_t *c, const char *section, const char *key, const char *v,
@@ -303,7 +309,7 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
         return set_str(c, sec, key, v, &t->server);
     if (strcmp(key, "serial") == 0) {
         char *x = NULL;
-        if (expand_ex(c, sec, key, v, true, &x) < 0)
+        if (expand_ex(c, sec, key, v, EXPAND_KEEP_FILLED, &x) < 0)
             return 0;
         free(t->exec_serial);
         t->exec_serial = x;
@@ -315,7 +321,7 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
          * placeholders are filled per operation, not from the environment) */
         if (op_kind_from_str(key, &k) == 0) {
             char *x = NULL;
-            if (expand_ex(c, sec, key, v, true, &x) < 0)
+            if (expand_ex(c, sec, key, v, EXPAND_KEEP_FILLED, &x) < 0)
                 return 0;
             free(t->exec[k]);
             t->exec[k] = x;
@@ -335,6 +341,22 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
     }
     if (strcmp(key, "zone_kind") == 0)
         return set_str(c, sec, key, v, &t->zone_kind);
+    if (t->kind == TARGET_HTTP) {
+        /* templates ("record_create.url", "headers", ...): the http target
+         * checks them; ${VAR} from the environment, other ${...} kept */
+        char **nk = realloc(t->kv, (t->nkv * 2 + 3) * sizeof(*nk));
+        char *x = NULL;
+        if (nk == NULL)
+            return fail(c, sec, key, "out of memory");
+        t->kv = nk;
+        if (expand_ex(c, sec, key, v, EXPAND_KEEP_UNSET, &x) < 0)
+            return 0;
+        t->kv[t->nkv * 2] = strdup(key);
+        t->kv[t->nkv * 2 + 1] = x;
+        t->nkv++;
+        t->kv[t->nkv * 2] = NULL;
+        return 0;
+    }
     return fail(c, sec, key,
                 "unknown key (type, url, api_key, api_key_file, catalog, "
                 "zone_kind, server, tsig_key, tsig_key_file, serial, zone_create ... "
@@ -782,6 +804,9 @@ void scenario_free(scenario_t *sc)
         free(sc->targets[i].server);
         free(sc->targets[i].tsig);
         free(sc->targets[i].exec_serial);
+        for (size_t k = 0; k < sc->targets[i].nkv * 2; k++)
+            free(sc->targets[i].kv[k]);
+        free(sc->targets[i].kv);
         for (int k = 0; k < OP_KINDS; k++)
             free(sc->targets[i].exec[k]);
     }

@@ -50,6 +50,11 @@ typedef struct {
                              first line of tsig_key_file) */
     char *exec[OP_KINDS]; /* exec: an argv template per operation kind */
     char *exec_serial;    /* exec: argv template printing a zone's serial */
+    char **kv;            /* http: every other key and its value, in pairs
+                             (kv[2i] key, kv[2i+1] value), NULL-ended;
+                             ${VAR} set in the environment is expanded, any
+                             other ${...} is kept for the target to fill */
+    size_t nkv;
     int line;
 } scen_target_t;
 
