@@ -665,6 +665,8 @@ static int check(scenario_t *sc, char *err, size_t errlen)
             }
             continue;
         }
+        if (t->kind == TARGET_HTTP)
+            continue; /* its templates are checked when the target starts */
         if (t->kind == TARGET_RFC2136) {
             probe_ns_t tmp;
             if (t->server == NULL || probe_ns_parse(t->server, &tmp) < 0) {

@@ -16,6 +16,8 @@ int target_create(target_t **out, const scen_target_t *cfg, char *err, size_t er
         return target_exec_create(out, cfg, err, errlen);
     case TARGET_RFC2136:
         return target_rfc2136_create(out, cfg, err, errlen);
+    case TARGET_HTTP:
+        return target_http_create(out, cfg, err, errlen);
     default:
         snprintf(err, errlen, "[target %s]: this target type is not implemented yet",
                  cfg->name);

@@ -52,6 +52,8 @@ int target_pdns_create(target_t **out, const scen_target_t *cfg, char *err,
                        size_t errlen);
 int target_exec_create(target_t **out, const scen_target_t *cfg, char *err,
                        size_t errlen);
+int target_http_create(target_t **out, const scen_target_t *cfg, char *err,
+                       size_t errlen);
 
 static inline int target_apply(target_t *t, const target_op_t *op, target_ack_t *ack)
 {
