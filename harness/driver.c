@@ -583,22 +583,62 @@ static void wait_api_idle(drv_t *d)
 
 static void progress(drv_t *d, double start, const char *phase)
 {
+    /* One line a second: rewritten in place on a terminal, plain lines
+     * otherwise (logs, CI); the query rate is over the last interval. */
+    static uint64_t last_q;
+    static double last_t;
+    bool tty = isatty(2);
+    bool done = strcmp(phase, "done") == 0;
     probe_stats_t ps;
+    double now = timebase_real_s();
+    double qps;
 
     if (d->opts->quiet)
         return;
     probe_pool_stats(d->pool, &ps);
+    qps = last_t > 0 && now > last_t ? (double)(ps.queries - last_q) / (now - last_t) : 0;
+    last_q = ps.queries;
+    last_t = now;
     pthread_mutex_lock(&d->mu);
     fprintf(
         stderr,
-        "[%7.1fs] %-8s ops %zu offered, %llu acked, %llu failed | polls %llu pending, "
-        "%llu completed, %llu timed out | %llu queries\n",
-        timebase_real_s() - start, phase, d->nops, (unsigned long long)d->acked,
+        "%s[%7.1fs] %-8s ops %zu offered, %llu acked, %llu failed | polls %llu pending, "
+        "%llu completed, %llu timed out | %.0f q/s%s",
+        tty ? "\r\033[K" : "", now - start, phase, d->nops, (unsigned long long)d->acked,
         (unsigned long long)d->failed,
         (unsigned long long)(d->polls_submitted - d->polls_done),
-        (unsigned long long)d->completed, (unsigned long long)d->timeouts,
-        (unsigned long long)ps.queries);
+        (unsigned long long)d->completed, (unsigned long long)d->timeouts, qps,
+        tty && !done ? "" : "\n");
     pthread_mutex_unlock(&d->mu);
+}
+
+/* What the workload meant the target to hold at the end, for the
+ * convergence report: every zone and record it touched, PRESENT (with its
+ * values) or ABSENT. */
+static json_t *intended_state(drv_t *d)
+{
+    json_t *o = json_object();
+    json_t *zones = json_array();
+    json_t *recs = json_array();
+    size_t i;
+    char tb[16];
+
+    for (i = 0; i < d->nzones; i++)
+        json_array_append_new(zones, json_pack("{s:s, s:s}", "zone", d->zones[i].name,
+                                               "presence",
+                                               d->zones[i].alive ? "PRESENT" : "ABSENT"));
+    for (i = 0; i < d->nrecs; i++) {
+        const rec_t *r = &d->recs[i];
+        json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name", r->name, "zone", r->zone,
+                              "type", rdata_type_to_str(r->type, tb), "presence",
+                              r->alive && d->zones[r->zidx].alive ? "PRESENT" : "ABSENT");
+        if (r->alive && r->value != NULL)
+            json_object_set_new(e, "values", json_pack("[s]", r->value));
+        json_array_append_new(recs, e);
+    }
+    json_object_set_new(o, "zones", zones);
+    json_object_set_new(o, "records", recs);
+    return o;
 }
 
 /* A record_create of (name, type, value) in zone zi (under mu). */
@@ -1179,6 +1219,12 @@ out:
         if (id[0] != '\0' && (f = fopen(path, "w")) != NULL) {
             fprintf(f, "%s\n", s != NULL ? s : "{}");
             fclose(f);
+        }
+        snprintf(path, sizeof(path), "%s/%s/intended.json", sc->results, id);
+        if (id[0] != '\0') {
+            json_t *st = intended_state(&d);
+            json_dump_file(st, path, JSON_INDENT(1));
+            json_decref(st);
         }
         free(s);
         json_decref(summary);

@@ -257,12 +257,15 @@ int optable_load(const char *path, optable_row_t **rows, size_t *n, char *err,
     csv_free(&p);
     free(line);
     fclose(f);
-    on_row(0, &c); /* frees a half-read record's fields */
+    /* free the fields of a record the parser never ended */
+    for (size_t k = 0; k < c.nf && k < sizeof(c.field) / sizeof(c.field[0]); k++)
+        free(c.field[k]);
     if (c.ret < 0) {
         optable_free(c.rows, c.n);
         return c.ret;
     }
-    qsort(c.rows, c.n, sizeof(*c.rows), cmp_at);
+    if (c.n > 1)
+        qsort(c.rows, c.n, sizeof(*c.rows), cmp_at);
     *rows = c.rows;
     *n = c.n;
     return 0;

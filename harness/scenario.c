@@ -77,9 +77,9 @@ static bool is_placeholder(const char *var)
 }
 
 typedef enum {
-    EXPAND_ALL,          /* every ${VAR} from the environment */
-    EXPAND_KEEP_FILLED,  /* ${zone} ${name} ... stay: exec fills them */
-    EXPAND_KEEP_UNSET,   /* any ${VAR} not in the environment stays: http */
+    EXPAND_ALL,         /* every ${VAR} from the environment */
+    EXPAND_KEEP_FILLED, /* ${zone} ${name} ... stay: exec fills them */
+    EXPAND_KEEP_UNSET,  /* any ${VAR} not in the environment stays: http */
 } expand_mode_t;
 
 /* ${VAR} from the environment, as mode says. */
