@@ -53,6 +53,10 @@ typedef struct op {
     uint64_t id;
     op_kind_t kind;
     size_t zone; /* index in zones */
+    /* Copied from zones[zone] when queued (under the lock): other threads
+     * read these without it, while the zones array may be reallocated. */
+    const char *zname;
+    const scen_target_t *target;
     long rec;    /* index in recs, -1 for zone operations */
     char *name;
     uint16_t type;
@@ -352,7 +356,7 @@ static void on_result(const probe_result_t *r, void *arg)
         return;
     json_object_set_new(rec, "op_id", json_integer((json_int_t)op->id));
     json_object_set_new(rec, "op_kind", json_string(op_kind_str(op->kind)));
-    json_object_set_new(rec, "zone", json_string(d->zones[op->zone].name));
+    json_object_set_new(rec, "zone", json_string(op->zname));
     json_object_set_new(rec, "ns_name",
                         json_string(nsi < d->sc->nns ? d->sc->ns[nsi].name : r->ns));
     json_object_set_new(rec, "vantage", json_string(d->host));
@@ -378,7 +382,7 @@ static void submit_polls(drv_t *d, op_t *op)
     char err[1100];
 
     for (i = 0; i < d->sc->nns; i++)
-        n += scenario_ns_target(d->sc, &d->sc->ns[i]) == d->zones[op->zone].target;
+        n += scenario_ns_target(d->sc, &d->sc->ns[i]) == op->target;
     /* npolls is known before the first result can come back */
     pthread_mutex_lock(&d->mu);
     op->npolls = n;
@@ -390,7 +394,7 @@ static void submit_polls(drv_t *d, op_t *op)
         const scen_ns_t *ns = &d->sc->ns[i];
         probe_req_t req;
 
-        if (scenario_ns_target(d->sc, ns) != d->zones[op->zone].target)
+        if (scenario_ns_target(d->sc, ns) != op->target)
             continue;
         probe_req_init(&req);
         req.ns = ns->addr;
@@ -401,13 +405,13 @@ static void submit_polls(drv_t *d, op_t *op)
         switch (op->kind) {
         case OP_ZONE_CREATE:
         case OP_ZONE_UPDATE:
-            probe_req_set_name(&req, d->zones[op->zone].name, true, err, sizeof(err));
+            probe_req_set_name(&req, op->zname, true, err, sizeof(err));
             req.cond = COND_SERIAL_NOT_LOWER;
             req.serial = op->serial;
             req.has_serial = true;
             break;
         case OP_ZONE_DELETE:
-            probe_req_set_name(&req, d->zones[op->zone].name, true, err, sizeof(err));
+            probe_req_set_name(&req, op->zname, true, err, sizeof(err));
             req.cond = COND_EMPTY_RESPONSE;
             break;
         case OP_RECORD_CREATE:
@@ -458,7 +462,7 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
 
     memset(&top, 0, sizeof(top));
     top.kind = op->kind;
-    top.zone = d->zones[op->zone].name;
+    top.zone = op->zname;
     top.name = op->name;
     top.type = op->type;
     top.ttl = 60;
@@ -541,6 +545,8 @@ static void *worker_main(void *arg)
  * (the offered rate then outruns the achieved one, which is recorded). */
 static void enqueue(drv_t *d, op_t *op)
 {
+    op->zname = d->zones[op->zone].name;
+    op->target = d->zones[op->zone].target;
     while (d->qlen >= d->sc->api_inflight && !*d->opts->stop)
         timebase_cond_wait_ms(&d->cond, &d->mu, 100);
     op->qnext = NULL;
