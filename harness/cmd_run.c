@@ -20,26 +20,29 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(
-        f, "usage: dnsprop run [--quiet] [--no-store] SCENARIO.ini\n"
-           "\n"
-           "Drive the scenario's changes through its targets and measure how long each\n"
-           "takes to reach every nameserver. Prints a JSON summary; results go to Redis\n"
-           "and RESULTS/<campaign>/.\n"
-           "\n"
-           "  --quiet      no progress lines\n"
-           "  --no-store   do not store results in Redis\n"
-           "\n"
-           "exit status: 0 the SLOs hold, 1 they do not, 2 error (bad scenario: the\n"
-           "             message names FILE:LINE, section and key), 130 interrupted\n");
+        f,
+        "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] SCENARIO.ini\n"
+        "\n"
+        "Drive the scenario's changes through its targets and measure how long each\n"
+        "takes to reach every nameserver. Prints a JSON summary; results go to Redis\n"
+        "and RESULTS/<campaign>/.\n"
+        "\n"
+        "  --quiet      no progress lines\n"
+        "  --no-store   do not store results in Redis\n"
+        "  --dry-run    plan the zone syncs ([phase] zonefile = ...), print the plans\n"
+        "               (text on stderr, JSON on stdout) and change nothing\n"
+        "  --force      apply zone-sync plans over max_update_pct/max_delete_pct\n"
+        "\n"
+        "exit status: 0 the SLOs hold, 1 they do not, 2 error (bad scenario: the\n"
+        "             message names FILE:LINE, section and key), 130 interrupted\n");
 }
 
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'},
-        {"no-store", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'}, {"no-store", no_argument, NULL, 'n'},
+        {"force", no_argument, NULL, 'f'}, {"dry-run", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},  {NULL, 0, NULL, 0},
     };
     driver_opts_t dopts;
     scenario_t sc;
@@ -60,6 +63,12 @@ int cmd_run(int argc, char **argv)
             break;
         case 'n':
             dopts.no_store = true;
+            break;
+        case 'f':
+            dopts.force = true;
+            break;
+        case 'd':
+            dopts.dry_run = true;
             break;
         default:
             usage(stderr);

@@ -24,6 +24,7 @@
 #include "harness/errcode.h"
 #include "harness/fsutil.h"
 #include "harness/optable.h"
+#include "harness/zonesync.h"
 #include "harness/output.h"
 #include "harness/storeopt.h"
 #include "harness/target.h"
@@ -57,11 +58,14 @@ typedef struct op {
      * read these without it, while the zones array may be reallocated. */
     const char *zname;
     const scen_target_t *target;
-    long rec;    /* index in recs, -1 for zone operations */
+    long rec; /* index in recs, -1 for zone operations */
     char *name;
     uint16_t type;
-    char *value; /* canonical, NULL for deletes */
-    double due;  /* epoch s when scheduled */
+    char *value;  /* canonical, NULL for deletes */
+    char **vals;  /* several values (zone sync), else NULL */
+    uint32_t ttl; /* 0: 60 s */
+    size_t nvals;
+    double due; /* epoch s when scheduled */
     target_ack_t ack;
     bool failed;
     uint32_t serial; /* zone operations: serial after the change */
@@ -419,8 +423,13 @@ static void submit_polls(drv_t *d, op_t *op)
             probe_req_set_name(&req, op->name, false, err, sizeof(err));
             req.qtype = op->type;
             req.cond = COND_VALUE_PRESENT;
-            req.exact = true; /* the RRset is exactly the new value */
-            probe_req_add_value(&req, op->value, err, sizeof(err));
+            req.exact = true; /* the RRset is exactly the new value(s) */
+            if (op->vals != NULL) {
+                for (size_t v = 0; v < op->nvals; v++)
+                    probe_req_add_value(&req, op->vals[v], err, sizeof(err));
+            } else {
+                probe_req_add_value(&req, op->value, err, sizeof(err));
+            }
             break;
         case OP_RECORD_DELETE:
             probe_req_set_name(&req, op->name, false, err, sizeof(err));
@@ -465,8 +474,11 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
     top.zone = op->zname;
     top.name = op->name;
     top.type = op->type;
-    top.ttl = 60;
-    if (op->value != NULL) {
+    top.ttl = op->ttl > 0 ? op->ttl : 60;
+    if (op->vals != NULL) {
+        top.values = op->vals;
+        top.nvalues = op->nvals;
+    } else if (op->value != NULL) {
         vals[0] = op->value;
         top.values = vals;
         top.nvalues = 1;
@@ -884,6 +896,7 @@ static void run_table(drv_t *d, const optable_row_t *rows, size_t n, double star
                         : r->kind == OP_ZONE_UPDATE ? gen_value(d, RDATA_T_TXT, op->id)
                                                     : NULL;
             op->due = t0 + r->at;
+            op->ttl = r->ttl;
             if (ri >= 0)
                 d->recs[ri].busy = true;
             else
@@ -894,6 +907,67 @@ static void run_table(drv_t *d, const optable_row_t *rows, size_t n, double star
         if (timebase_real_s() - last_progress >= 1.0) {
             last_progress = timebase_real_s();
             progress(d, start, "table");
+        }
+    }
+}
+
+/* A zone-sync phase: apply a plan made before the campaign started, one
+ * change per RRset, at the phase's rate. */
+static void run_sync_phase(drv_t *d, const scen_phase_t *ph, const zs_plan_t *plan,
+                           const char *zone, double start)
+{
+    double t0 = timebase_real_s();
+    double due = t0;
+    double last_progress = 0;
+    size_t i;
+    long zi;
+
+    pthread_mutex_lock(&d->mu);
+    zi = find_zone(d, zone);
+    if (zi < 0) {
+        zi = (long)zone_add(d, zone, &d->sc->targets[0]);
+        d->zones[zi].alive = true; /* synced zones exist on the target */
+    }
+    pthread_mutex_unlock(&d->mu);
+    for (i = 0; i < plan->n && !*d->opts->stop; i++) {
+        const zs_change_t *ch = &plan->changes[i];
+        const zs_rrset_t *rs = ch->want != NULL ? ch->want : ch->have;
+        op_t *op;
+        long ri;
+
+        sleep_until_real(due);
+        pthread_mutex_lock(&d->mu);
+        ri = find_rec(d, rs->name, rs->type);
+        if (ri < 0)
+            ri = rec_add(d, (size_t)zi, rs->name, rs->type, NULL);
+        while (!*d->opts->stop && ri >= 0 && d->recs[ri].busy)
+            timebase_cond_wait_ms(&d->cond, &d->mu, 100);
+        op = op_new(d, ch->kind);
+        if (op != NULL) {
+            op->zone = (size_t)zi;
+            op->rec = ri;
+            op->name = strdup(rs->name);
+            op->type = rs->type;
+            op->ttl = rs->ttl;
+            if (ch->kind != OP_RECORD_DELETE && ch->want->nvalues > 0) {
+                op->vals = calloc(ch->want->nvalues, sizeof(char *));
+                for (size_t v = 0; op->vals != NULL && v < ch->want->nvalues; v++)
+                    op->vals[op->nvals++] = strdup(ch->want->values[v]);
+                op->value = strdup(ch->want->values[0]);
+            }
+            op->due = due;
+            if (ri >= 0) {
+                d->recs[ri].busy = true;
+                free(d->recs[ri].value);
+                d->recs[ri].value = op->value != NULL ? strdup(op->value) : NULL;
+            }
+            enqueue(d, op);
+        }
+        pthread_mutex_unlock(&d->mu);
+        due += 1.0 / ph->rate_from;
+        if (timebase_real_s() - last_progress >= 1.0) {
+            last_progress = timebase_real_s();
+            progress(d, start, ph->name);
         }
     }
 }
@@ -1012,6 +1086,9 @@ static void drv_free(drv_t *d)
     for (i = 0; i < d->nops; i++) {
         free(d->ops[i]->name);
         free(d->ops[i]->value);
+        for (size_t v = 0; v < d->ops[i]->nvals; v++)
+            free(d->ops[i]->vals[v]);
+        free(d->ops[i]->vals);
         free(d->ops[i]);
     }
     for (i = 0; i < d->nrecs; i++) {
@@ -1025,6 +1102,106 @@ static void drv_free(drv_t *d)
     free(d->zones);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);
+}
+
+/* ---- zone sync plans (made before anything starts) -------------------------------- */
+
+typedef struct {
+    zs_zone_t want;
+    zs_zone_t have;
+    zs_plan_t plan;
+    char zone[RDATA_NAME_TEXT_MAX];
+    bool made;
+} syncplan_t;
+
+static void syncplans_free(syncplan_t *sp, size_t n)
+{
+    size_t i;
+
+    for (i = 0; sp != NULL && i < n; i++) {
+        if (sp[i].made)
+            zs_plan_free(&sp[i].plan);
+        zs_zone_free(&sp[i].want);
+        zs_zone_free(&sp[i].have);
+    }
+    free(sp);
+}
+
+/* Read each sync phase's zone file, the zone from the primary by AXFR,
+ * plan, print the plan and check its safety. Returns 0, or an exit status
+ * after saying why. */
+static int plan_syncs(const scenario_t *sc, const driver_opts_t *opts, syncplan_t *sp)
+{
+    json_t *all = json_array();
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < sc->nphases && rc == 0; i++) {
+        const scen_phase_t *ph = &sc->phases[i];
+        const scen_ns_t *primary = NULL;
+        char err[1024];
+        char why[512];
+        size_t skipped = 0;
+        size_t k;
+
+        if (ph->zonefile == NULL)
+            continue;
+        for (k = 0; k < sc->nns && primary == NULL; k++) {
+            if (sc->ns[k].role == NS_PRIMARY &&
+                scenario_ns_target(sc, &sc->ns[k]) == &sc->targets[0])
+                primary = &sc->ns[k];
+        }
+        if (primary == NULL) {
+            fprintf(stderr,
+                    "dnsprop run: %s: [phase %s] zonefile: no [nameserver] with role = "
+                    "primary to read the zone from by AXFR\n",
+                    sc->path, ph->name);
+            rc = DP_EXIT_ERROR;
+            break;
+        }
+        if (zs_zone_load(ph->zonefile, ph->sync_zone, &sp[i].want, &skipped, err,
+                         sizeof(err)) < 0) {
+            fprintf(stderr, "dnsprop run: [phase %s] zonefile: %s\n", ph->name, err);
+            rc = DP_EXIT_ERROR;
+            break;
+        }
+        snprintf(sp[i].zone, sizeof(sp[i].zone), "%s",
+                 ph->sync_zone != NULL ? ph->sync_zone : sp[i].want.origin);
+        if (zs_zone_axfr(primary->addr.text, sp[i].zone, sc->targets[0].tsig, &sp[i].have,
+                         err, sizeof(err)) < 0) {
+            fprintf(stderr, "dnsprop run: [phase %s] AXFR of %s from %s: %s\n", ph->name,
+                    sp[i].zone, primary->addr.text, err);
+            rc = DP_EXIT_ERROR;
+            break;
+        }
+        zs_plan(&sp[i].want, &sp[i].have, &sp[i].plan);
+        sp[i].made = true;
+        if (!opts->quiet || opts->dry_run) {
+            fprintf(stderr, "== [phase %s] sync %s to %s%s\n", ph->name, sp[i].zone,
+                    ph->zonefile, skipped > 0 ? " (some types skipped)" : "");
+            zs_plan_print(stderr, &sp[i].plan);
+        }
+        {
+            json_t *pj = zs_plan_json(&sp[i].plan);
+            json_object_set_new(pj, "phase", json_string(ph->name));
+            json_object_set_new(pj, "zone", json_string(sp[i].zone));
+            json_array_append_new(all, pj);
+        }
+        if (zs_plan_check(&sp[i].plan, ph->max_update_pct, ph->max_delete_pct, why,
+                          sizeof(why)) < 0) {
+            fprintf(stderr, "dnsprop run: [phase %s] unsafe: %s%s\n", ph->name, why,
+                    opts->force ? " (applied: --force)" : "");
+            if (!opts->force && !opts->dry_run)
+                rc = DP_EXIT_ERROR;
+        }
+    }
+    if (opts->dry_run && rc == 0) {
+        char *t = json_dumps(all, JSON_INDENT(2));
+        printf("%s\n", t != NULL ? t : "[]");
+        free(t);
+    }
+    json_decref(all);
+    return rc;
 }
 
 int driver_run(const scenario_t *sc, const driver_opts_t *opts)
@@ -1047,6 +1224,7 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
 
     optable_row_t *rows = NULL;
     size_t nrows = 0;
+    syncplan_t *syncplans = NULL;
 
     /* The table is read before anything starts: an error in it names its
      * line, and nothing is changed anywhere. */
@@ -1054,6 +1232,17 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         optable_load(sc->ops_file, &rows, &nrows, err, sizeof(err)) < 0) {
         fprintf(stderr, "dnsprop run: %s\n", err);
         return DP_EXIT_ERROR;
+    }
+    syncplans = calloc(sc->nphases + 1, sizeof(*syncplans));
+    if (syncplans == NULL) {
+        optable_free(rows, nrows);
+        return DP_EXIT_ERROR;
+    }
+    rc = plan_syncs(sc, opts, syncplans);
+    if (rc != 0 || opts->dry_run) {
+        syncplans_free(syncplans, sc->nphases);
+        optable_free(rows, nrows);
+        return rc;
     }
     memset(&d, 0, sizeof(d));
     d.sc = sc;
@@ -1137,7 +1326,10 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
                 sc->nns, sc->nns == 1 ? "" : "s");
     start = timebase_real_s();
     for (i = 0; i < sc->nphases && !*opts->stop; i++) {
-        if (sc->phases[i].ptr)
+        if (sc->phases[i].zonefile != NULL)
+            run_sync_phase(&d, &sc->phases[i], &syncplans[i].plan, syncplans[i].zone,
+                           start);
+        else if (sc->phases[i].ptr)
             run_ptr_phase(&d, &sc->phases[i], start);
         else
             run_phase(&d, &sc->phases[i], start);
@@ -1237,5 +1429,6 @@ out:
     }
     drv_free(&d);
     optable_free(rows, nrows);
+    syncplans_free(syncplans, sc->nphases);
     return rc;
 }

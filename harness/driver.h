@@ -16,6 +16,8 @@
 typedef struct {
     bool quiet;
     bool no_store;
+    bool force;                  /* apply zone-sync plans over the thresholds */
+    bool dry_run;                /* plan zone syncs, print, change nothing */
     volatile sig_atomic_t *stop; /* set by a signal handler: stop cleanly */
 } driver_opts_t;
 

@@ -474,6 +474,20 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
     }
     if (strcmp(key, "mix") == 0)
         return parse_mix(c, sec, key, v, p);
+    if (strcmp(key, "zonefile") == 0)
+        return set_str(c, sec, key, v, &p->zonefile);
+    if (strcmp(key, "zone") == 0) {
+        char canon[RDATA_NAME_TEXT_MAX];
+        if (rdata_name_canon(v, canon, sizeof(canon)) < 0)
+            return fail(c, sec, key, "'%s' is not a domain name", v);
+        free(p->sync_zone);
+        p->sync_zone = strdup(canon);
+        return 0;
+    }
+    if (strcmp(key, "max_update_pct") == 0)
+        return set_double(c, sec, key, v, 0, 100, &p->max_update_pct);
+    if (strcmp(key, "max_delete_pct") == 0)
+        return set_double(c, sec, key, v, 0, 100, &p->max_delete_pct);
     if (strcmp(key, "prefix") == 0) {
         char sub[512];
         if (reverse_prefix_parse(v, &p->prefix, sub, sizeof(sub)) < 0)
@@ -503,7 +517,7 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
     }
     return fail(c, sec, key,
                 "unknown key (zones, zone_suffix, duration, count, rate, mix, "
-                "record_types, prefix)");
+                "record_types, prefix, zonefile, zone, max_update_pct, max_delete_pct)");
 }
 
 static int on_key(void *user, const char *section, const char *key, const char *v)
@@ -722,6 +736,17 @@ static int check(scenario_t *sc, char *err, size_t errlen)
         int k;
         for (k = 0; k < OP_KINDS; k++)
             w += p->mix[k];
+        if (p->zonefile != NULL) {
+            if (p->max_update_pct <= 0)
+                p->max_update_pct = 30;
+            if (p->max_delete_pct <= 0)
+                p->max_delete_pct = 30;
+            if (p->rate_from <= 0)
+                p->rate_from = p->rate_to = 10;
+            if (p->zone_suffix == NULL)
+                p->zone_suffix = strdup("example.test.");
+            continue; /* the plan decides the operations */
+        }
         if (p->ptr && w == 0) {
             p->mix[OP_RECORD_CREATE] = 1; /* pairs: an address and its PTR */
             w = 1;
@@ -819,6 +844,8 @@ void scenario_free(scenario_t *sc)
     for (i = 0; i < sc->nphases; i++) {
         free(sc->phases[i].name);
         free(sc->phases[i].zone_suffix);
+        free(sc->phases[i].zonefile);
+        free(sc->phases[i].sync_zone);
     }
     free(sc->targets);
     free(sc->ns);

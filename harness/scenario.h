@@ -77,7 +77,11 @@ typedef struct {
     unsigned mix[OP_KINDS]; /* weights */
     uint16_t types[16];     /* record types to use */
     size_t ntypes;
-    bool ptr; /* prefix = ...: A/AAAA + PTR pairs */
+    bool ptr;              /* prefix = ...: A/AAAA + PTR pairs */
+    char *zonefile;        /* zonefile = ...: sync the zone to this file */
+    char *sync_zone;       /* zone = ... (the file's origin) */
+    double max_update_pct; /* refuse a plan updating more (octoDNS) */
+    double max_delete_pct; /* ... or deleting more, unless --force */
     reverse_prefix_t prefix;
     int line;
 } scen_phase_t;

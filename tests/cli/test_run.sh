@@ -140,7 +140,56 @@ assert s["completed"] == s["polls"] and s["slo_ok"], s
 PY
 then ok "reverse phases: A/AAAA + PTR pairs seen everywhere"; else ko "reverse (exit $rc)" "$(cat reverse.json reverse.err | tail)"; fi
 
-# 7. SIGINT: stops offering, keeps and stores what it measured, exit 130
+# 7. zone sync: plan against what the primary serves (AXFR), dry run,
+#    apply, converge; an unsafe plan is refused unless --force
+repo=$(cd "$(dirname "$bin")" && pwd)
+szone="sync-$$.test."
+"$repo/tests/lab/lab.sh" zone-create "$szone" "$LAB_DIR" > /dev/null 2>&1
+{
+    printf '$ORIGIN %s\n$TTL 120\n@ SOA ns1 hostmaster 1 60 10 604800 60\n@ NS ns1.lab.test.\n' "$szone"
+    for i in $(seq 1 20); do printf 'h%d A 192.0.2.%d\n' "$i" "$i"; done
+    printf 'txt TXT "synced, with a comma"\n'
+} > want1.zone
+{
+    printf '$ORIGIN %s\n$TTL 120\n@ SOA ns1 hostmaster 1 60 10 604800 60\n@ NS ns1.lab.test.\n' "$szone"
+    for i in $(seq 1 5); do printf 'h%d A 192.0.2.%d\n' "$i" "$i"; done
+} > want2.zone
+sync_ini() { # ZONEFILE
+    printf '%s\n' "[campaign]" "name = sync" "results = $tmp/results" "cleanup = no" \
+        'include = ${LAB_DIR}/lab.ini' "[probe]" "frequency = 0.05" "timeout = 15" \
+        "[phase sync]" "zonefile = $1" "zone = $szone" "rate = 20" \
+        "[slo]" "converged = yes" "max_timeouts = 0"
+}
+sync_ini want1.zone > sync1.ini
+"$bin" run --dry-run --quiet sync1.ini > plan1.json 2> plan1.txt
+if [ $? = 0 ] && python3 - plan1.json <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))[0]
+assert p["creates"] == 21 and p["updates"] == 0 and p["deletes"] == 0, p
+PY
+then ok "sync dry run: 21 creates planned, nothing applied"; else ko "sync dry run" "$(cat plan1.json plan1.txt | tail)"; fi
+"$bin" run --quiet sync1.ini > sync1.json 2> sync1.err
+if [ $? = 0 ] && python3 - sync1.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["acked"] == 21 and s["completed"] == s["polls"] and s["slo_ok"], s
+PY
+then ok "sync applied: 21 changes seen on every nameserver"; else ko "sync apply" "$(cat sync1.json sync1.err | tail)"; fi
+"$bin" run --dry-run --quiet sync1.ini > plan1b.json 2>/dev/null
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))[0]; assert p["creates"]+p["updates"]+p["deletes"]==0, p' plan1b.json &&
+    ok "after the sync the plan is empty" || ko "after the sync the plan is empty" "$(cat plan1b.json)"
+sync_ini want2.zone > sync2.ini
+expect "unsafe plan refused (16 of 21 deletes)" 2 "unsafe: .*delete.*--force" -- "$bin" run --quiet sync2.ini
+"$bin" run --quiet --force sync2.ini > sync2.json 2> sync2.err
+if [ $? = 0 ] && python3 - sync2.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["acked"] == 16 and s["completed"] == s["polls"], s
+PY
+then ok "--force applies it: 16 deletes seen everywhere"; else ko "--force" "$(cat sync2.json sync2.err | tail)"; fi
+"$repo/tests/lab/lab.sh" zone-delete "$szone" "$LAB_DIR" > /dev/null 2>&1
+
+# 8. SIGINT: stops offering, keeps and stores what it measured, exit 130
 scenario interrupted 104 "duration = 30
 rate = 5
 mix = record_create:1" > int.ini
