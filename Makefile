@@ -35,7 +35,7 @@ LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c
            harness/fsutil.c harness/clock.c harness/scenario.c harness/target.c \
            harness/target_pdns.c harness/target_exec.c harness/target_rfc2136.c \
            harness/target_http.c \
-           harness/optable.c harness/reverse.c harness/zonesync.c \
+           harness/optable.c harness/reverse.c harness/zonesync.c harness/tsig.c \
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \

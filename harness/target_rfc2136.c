@@ -39,6 +39,7 @@
 #include "harness/log.h"
 #include "harness/target_rfc2136.h"
 #include "harness/timebase.h"
+#include "harness/tsig.h"
 #include "probes/rdata.h"
 #include "probes/request.h"
 
@@ -56,10 +57,6 @@
 #define RFC2136_NO_ZONES                                                                 \
     "rfc2136: zones cannot be created or deleted with dynamic UPDATE (RFC 2136); "       \
     "create them on the primary first"
-
-#define TSIG_FORMAT                                                                      \
-    "expected ALGORITHM:KEYNAME:BASE64SECRET (e.g. hmac-sha256:dnsprop-key:c2VjcmV0), "  \
-    "or KEYNAME:BASE64SECRET for hmac-sha256"
 
 typedef struct {
     target_t base;
@@ -79,149 +76,18 @@ static const char *ldns_err(ldns_status st)
 
 /* ---- TSIG key ------------------------------------------------------------------- */
 
-/* The algorithms ldns 1.8.3 computes (tsig.c, ldns_digest_function), under
- * the names it wants: RFC 8945 6 names hmac-md5 by its long legacy name. */
-static const struct {
-    const char *name;
-    const char *ldns_name;
-} tsig_algs[] = {
-    {"hmac-sha256", "hmac-sha256."},
-    {"hmac-sha512", "hmac-sha512."},
-    {"hmac-sha1", "hmac-sha1."},
-    {"hmac-md5", "hmac-md5.sig-alg.reg.int."},
-    {"hmac-md5.sig-alg.reg.int", "hmac-md5.sig-alg.reg.int."},
-};
-
-static const char *tsig_alg_lookup(const char *name)
-{
-    size_t n = strlen(name);
-    size_t i;
-
-    if (n > 0 && name[n - 1] == '.')
-        n--;
-    for (i = 0; i < sizeof(tsig_algs) / sizeof(tsig_algs[0]); i++) {
-        if (strlen(tsig_algs[i].name) == n &&
-            strncasecmp(tsig_algs[i].name, name, n) == 0)
-            return tsig_algs[i].ldns_name;
-    }
-    return NULL;
-}
-
-static bool b64_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
-}
-
-/* Strict base64 (RFC 4648 4) of at least one octet. Checked here because
- * ldns only finds out while signing, and its error path there leaks. */
-static bool b64_valid(const char *s)
-{
-    size_t n = strlen(s);
-    size_t pad = 0;
-    size_t i;
-
-    if (n == 0 || n % 4 != 0)
-        return false;
-    for (i = 0; i < n; i++) {
-        if (s[i] == '=') {
-            pad++;
-        } else if (pad > 0 || !b64_char(s[i])) {
-            return false;
-        }
-    }
-    return pad <= 2 && n / 4 * 3 - pad >= 1;
-}
-
-/* "ALG:NAME:SECRET" or "NAME:SECRET" into the resolver, which signs with
- * it and verifies the answers with it. The secret is never echoed. */
+/* The key into the resolver, which signs with it and verifies the answers
+ * with it (harness/tsig.c). */
 static int parse_tsig(rfc2136_t *t, const char *spec, char *err, size_t errlen)
 {
-    const char *target = t->base.cfg->name;
-    const char *alg_in = "hmac-sha256";
-    const char *alg;
-    const char *name;
-    const char *secret;
-    char *copy = strdup(spec);
-    char *start;
-    char *end;
-    char *colon;
-    ldns_rdf *dname = NULL;
-    int ret = DP_EPARSE;
+    char what[300];
+    int ret;
 
-    if (copy == NULL)
-        return -ENOMEM;
-    start = copy;
-    while (*start == ' ' || *start == '\t')
-        start++;
-    end = start + strlen(start);
-    while (end > start &&
-           (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-        *--end = '\0';
-    if (*start == '\0') {
-        snprintf(err, errlen,
-                 "[target %s] tsig_key: empty; %s (or remove tsig_key to send unsigned "
-                 "UPDATEs)",
-                 target, TSIG_FORMAT);
-        goto out;
-    }
-    /* The secret is base64, which has no ':'; a key name might. */
-    colon = strrchr(start, ':');
-    if (colon == NULL) {
-        snprintf(err, errlen, "[target %s] tsig_key: no ':' in it; %s", target,
-                 TSIG_FORMAT);
-        goto out;
-    }
-    *colon = '\0';
-    secret = colon + 1;
-    colon = strchr(start, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-        alg_in = start;
-        name = colon + 1;
-    } else {
-        name = start;
-    }
-    alg = tsig_alg_lookup(alg_in);
-    if (alg == NULL) {
-        snprintf(err, errlen,
-                 "[target %s] tsig_key: algorithm '%.40s' is not one ldns can sign with "
-                 "(hmac-sha256, hmac-sha512, hmac-sha1, hmac-md5); make a key with one "
-                 "of those on the primary",
-                 target, alg_in);
-        goto out;
-    }
-    if (*name == '\0' || strlen(name) >= sizeof(t->keyname)) {
-        snprintf(err, errlen, "[target %s] tsig_key: the key name is %s; %s", target,
-                 *name == '\0' ? "empty" : "too long", TSIG_FORMAT);
-        goto out;
-    }
-    dname = ldns_dname_new_frm_str(name);
-    if (dname == NULL) {
-        snprintf(err, errlen,
-                 "[target %s] tsig_key: key name '%.80s' is not a domain name", target,
-                 name);
-        goto out;
-    }
-    if (!b64_valid(secret)) {
-        snprintf(
-            err, errlen,
-            "[target %s] tsig_key: the secret of key '%.80s' is not base64 (RFC 4648); "
-            "copy it from the primary's key (tsig-keygen, keymgr -t)",
-            target, name);
-        goto out;
-    }
-    /* Copied into the resolver; ldns_update_pkt_tsig_add signs with these,
-     * and ldns_send verifies the answer's TSIG with them. */
-    ldns_resolver_set_tsig_algorithm(t->res, alg);
-    ldns_resolver_set_tsig_keyname(t->res, name);
-    ldns_resolver_set_tsig_keydata(t->res, secret);
-    snprintf(t->keyname, sizeof(t->keyname), "%s", name);
-    t->keyed = true;
-    ret = 0;
-out:
-    ldns_rdf_deep_free(dname);
-    free(copy);
+    snprintf(what, sizeof(what), "[target %.200s] tsig_key", t->base.cfg->name);
+    ret = tsig_resolver_set(t->res, spec, what, t->keyname, sizeof(t->keyname), err,
+                            errlen);
+    if (ret == 0)
+        t->keyed = true;
     return ret;
 }
 
@@ -294,41 +160,18 @@ static int exchange(rfc2136_t *t, ldns_pkt *q, bool tcp, const char *what, ldns_
 
 /* ---- UPDATE --------------------------------------------------------------------- */
 
-/* RFC 8945 5.2 / IANA TSIG error codes, in the answer's TSIG RR. */
-static unsigned tsig_error(const ldns_pkt *r)
-{
-    const ldns_rr *tsig = ldns_pkt_tsig(r);
-
-    if (tsig == NULL || ldns_rr_rd_count(tsig) < 6)
-        return 0;
-    return ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
-}
-
-static const char *tsig_error_str(unsigned e, char buf[16])
-{
-    static const char *const names[] = {"BADSIG",  "BADKEY", "BADTIME", "BADMODE",
-                                        "BADNAME", "BADALG", "BADTRUNC"};
-
-    if (e >= 16 && e < 16 + sizeof(names) / sizeof(names[0]))
-        return names[e - 16];
-    snprintf(buf, 16, "TSIG%u", e);
-    return buf;
-}
-
 /* "REFUSED: why and what to do" for an answer that is not a verified
  * NOERROR. */
 static void explain(const rfc2136_t *t, const char *what, const ldns_pkt *r, bool tsig_ok,
                     char *err, size_t errlen)
 {
     int rcode = (int)ldns_pkt_get_rcode(r);
-    unsigned te = tsig_error(r);
+    unsigned te = tsig_answer_error(r);
     char rb[16];
-    char tb[16];
-    char tsig[32] = "";
+    char tsig[32];
     const char *hint = "";
 
-    if (te != 0)
-        snprintf(tsig, sizeof(tsig), " (TSIG %s)", tsig_error_str(te, tb));
+    tsig_error_text(te, tsig);
     switch (te) {
     case 16:
         hint = "the primary computes another signature: the secret (or algorithm) of "

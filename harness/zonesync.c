@@ -44,6 +44,7 @@
 
 #include "harness/errcode.h"
 #include "harness/log.h"
+#include "harness/tsig.h"
 #include "harness/zonesync.h"
 #include "probes/rdata.h"
 #include "probes/request.h"
@@ -53,10 +54,6 @@
 #define ZS_NO_ORIGIN "zonesync-no-origin.invalid."
 /* How many skipped RRsets a warning names before "and N more". */
 #define ZS_WARN_NAMES 5
-
-#define TSIG_FORMAT                                                                      \
-    "expected ALGORITHM:KEYNAME:BASE64SECRET (e.g. hmac-sha256:xfr-key:c2VjcmV0), or "   \
-    "KEYNAME:BASE64SECRET for hmac-sha256"
 
 /* ---- names ---------------------------------------------------------------------- */
 
@@ -763,162 +760,17 @@ out:
 
 /* ---- AXFR ------------------------------------------------------------------------ */
 
-/* The algorithms ldns 1.8.3 computes, under the names it wants (RFC 8945
- * 6 names hmac-md5 by its long legacy name); the same set as the rfc2136
- * target's tsig_key. */
-static const struct {
-    const char *name;
-    const char *ldns_name;
-} tsig_algs[] = {
-    {"hmac-sha256", "hmac-sha256."},
-    {"hmac-sha512", "hmac-sha512."},
-    {"hmac-sha1", "hmac-sha1."},
-    {"hmac-md5", "hmac-md5.sig-alg.reg.int."},
-    {"hmac-md5.sig-alg.reg.int", "hmac-md5.sig-alg.reg.int."},
-};
-
-static const char *tsig_alg_lookup(const char *name)
-{
-    size_t n = strlen(name);
-    size_t i;
-
-    if (n > 0 && name[n - 1] == '.')
-        n--;
-    for (i = 0; i < sizeof(tsig_algs) / sizeof(tsig_algs[0]); i++) {
-        if (strlen(tsig_algs[i].name) == n &&
-            strncasecmp(tsig_algs[i].name, name, n) == 0)
-            return tsig_algs[i].ldns_name;
-    }
-    return NULL;
-}
-
-static bool b64_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
-}
-
-/* Strict base64 (RFC 4648 4) of at least one octet: ldns only finds out
- * while signing. */
-static bool b64_valid(const char *s)
-{
-    size_t n = strlen(s);
-    size_t pad = 0;
-    size_t i;
-
-    if (n == 0 || n % 4 != 0)
-        return false;
-    for (i = 0; i < n; i++) {
-        if (s[i] == '=') {
-            pad++;
-        } else if (pad > 0 || !b64_char(s[i])) {
-            return false;
-        }
-    }
-    return pad <= 2 && n / 4 * 3 - pad >= 1;
-}
-
-/* "ALG:NAME:SECRET" or "NAME:SECRET" into the resolver, which signs the
- * AXFR request with it. The secret is never echoed. */
-static int set_tsig(ldns_resolver *res, const char *spec, char *keyname, size_t keylen,
-                    char *err, size_t errlen)
-{
-    const char *alg_in = "hmac-sha256";
-    const char *alg;
-    const char *name;
-    const char *secret;
-    char *copy = strdup(spec);
-    char *start;
-    char *end;
-    char *colon;
-    ldns_rdf *dname = NULL;
-    int ret = DP_EPARSE;
-
-    if (copy == NULL)
-        return -ENOMEM;
-    start = copy;
-    while (*start == ' ' || *start == '\t')
-        start++;
-    end = start + strlen(start);
-    while (end > start &&
-           (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-        *--end = '\0';
-    colon = strrchr(start, ':'); /* base64 has no ':'; a key name might */
-    if (*start == '\0' || colon == NULL) {
-        snprintf(err, errlen, "zonesync: tsig key: %s; %s",
-                 *start == '\0' ? "empty" : "no ':' in it", TSIG_FORMAT);
-        goto out;
-    }
-    *colon = '\0';
-    secret = colon + 1;
-    colon = strchr(start, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-        alg_in = start;
-        name = colon + 1;
-    } else {
-        name = start;
-    }
-    alg = tsig_alg_lookup(alg_in);
-    if (alg == NULL) {
-        snprintf(err, errlen,
-                 "zonesync: tsig key: algorithm '%.40s' is not one ldns can sign with "
-                 "(hmac-sha256, hmac-sha512, hmac-sha1, hmac-md5)",
-                 alg_in);
-        goto out;
-    }
-    dname = *name != '\0' && strlen(name) < keylen ? ldns_dname_new_frm_str(name) : NULL;
-    if (dname == NULL) {
-        snprintf(err, errlen,
-                 "zonesync: tsig key: the key name '%.80s' is not a name; %s", name,
-                 TSIG_FORMAT);
-        goto out;
-    }
-    if (!b64_valid(secret)) {
-        snprintf(
-            err, errlen,
-            "zonesync: tsig key: the secret of key '%.80s' is not base64 (RFC 4648); "
-            "copy it from the primary's key",
-            name);
-        goto out;
-    }
-    ldns_resolver_set_tsig_algorithm(res, alg);
-    ldns_resolver_set_tsig_keyname(res, name);
-    ldns_resolver_set_tsig_keydata(res, secret);
-    snprintf(keyname, keylen, "%s", name);
-    ret = 0;
-out:
-    ldns_rdf_deep_free(dname);
-    free(copy);
-    return ret;
-}
-
-/* RFC 8945 5.2 TSIG error of an answer, 0 if none. */
-static unsigned tsig_error(const ldns_pkt *r)
-{
-    const ldns_rr *tsig = ldns_pkt_tsig(r);
-
-    if (tsig == NULL || ldns_rr_rd_count(tsig) < 6)
-        return 0;
-    return ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
-}
-
 /* Why the primary refused the transfer, and what to do. */
 static void explain_refusal(const ldns_pkt *r, const char *what, const char *keyname,
                             char *err, size_t errlen)
 {
-    static const char *const tsig_names[] = {"BADSIG",  "BADKEY", "BADTIME", "BADMODE",
-                                             "BADNAME", "BADALG", "BADTRUNC"};
     int rcode = (int)ldns_pkt_get_rcode(r);
-    unsigned te = tsig_error(r);
+    unsigned te = tsig_answer_error(r);
     char rb[16];
-    char tsig[48] = "";
+    char tsig[32];
     const char *hint;
 
-    if (te >= 16 && te < 16 + sizeof(tsig_names) / sizeof(tsig_names[0]))
-        snprintf(tsig, sizeof(tsig), " (TSIG %s)", tsig_names[te - 16]);
-    else if (te != 0)
-        snprintf(tsig, sizeof(tsig), " (TSIG error %u)", te);
+    tsig_error_text(te, tsig);
     if (te == 16)
         hint = "the key's secret (or algorithm) differs from the primary's";
     else if (te == 17)
@@ -1002,7 +854,8 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
     tv.tv_usec = 0;
     ldns_resolver_set_timeout(res, tv);
     if (tsig != NULL) {
-        ret = set_tsig(res, tsig, keyname, sizeof(keyname), err, errlen);
+        ret = tsig_resolver_set(res, tsig, "zonesync: tsig key", keyname, sizeof(keyname),
+                                err, errlen);
         if (ret < 0)
             goto out;
     }

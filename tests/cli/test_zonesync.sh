@@ -39,7 +39,7 @@ WARN="-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align -Wstrict-proto
       -Wno-missing-field-initializers"
 # shellcheck disable=SC2046,SC2086
 if ! gcc -std=c11 -D_GNU_SOURCE -O2 -g $WARN -I. tests/cli/zonesync_tool.c \
-    harness/zonesync.c harness/errcode.c harness/log.c harness/numparse.c \
+    harness/zonesync.c harness/tsig.c harness/errcode.c harness/log.c harness/numparse.c \
     harness/timebase.c probes/rdata.c probes/request.c probes/condition.c probes/dnsmsg.c \
     $(pkg-config --cflags --libs ldns jansson libcares) -lcsv -lm -lpthread \
     -o "$tmp/tool" 2>"$tmp/cc.log"; then
