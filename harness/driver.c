@@ -68,6 +68,7 @@ typedef struct op {
     double due; /* epoch s when scheduled */
     target_ack_t ack;
     bool failed;
+    bool applied;    /* the API call returned (ack is final), under mu */
     uint32_t serial; /* zone operations: serial after the change */
     /* polls (under the driver's lock) */
     unsigned npolls, ndone, ncompleted, ntimeout, nerror;
@@ -465,6 +466,7 @@ typedef struct {
 
 static void apply_op(drv_t *d, target_t *t, op_t *op)
 {
+    bool created;
     target_op_t top;
     char *vals[1];
     int ret;
@@ -484,6 +486,7 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
         top.nvalues = 1;
     }
     ret = target_apply(t, &top, &op->ack);
+    created = ret == 0 && op->kind == OP_ZONE_CREATE;
     if (ret == 0 && (op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE)) {
         /* the serial to wait for: what the primary has after the change */
         ret = target_zone_serial(t, top.zone, &op->serial);
@@ -492,7 +495,11 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
                      top.zone);
     }
     pthread_mutex_lock(&d->mu);
+    op->applied = true;
     op->failed = ret < 0;
+    if (created)
+        d->zones[op->zone].alive = true; /* exists, even if its serial could not be read:
+                                          * cleanup must delete it */
     if (ret < 0) {
         d->failed++;
     } else {
@@ -996,7 +1003,8 @@ static json_t *verdict(drv_t *d, bool *ok)
 
     for (i = 0; i < d->nops; i++) {
         op_t *op = d->ops[i];
-        if (op->failed || op->npolls == 0 || op->ncompleted != op->npolls) {
+        if (!op->applied || op->failed || op->npolls == 0 ||
+            op->ncompleted != op->npolls) {
             converged = false;
             continue;
         }
@@ -1045,7 +1053,7 @@ static json_t *verdict(drv_t *d, bool *ok)
         size_t n = 0;
         for (i = 0; i < d->nops; i++) {
             op_t *op = d->ops[i];
-            if (op->kind == OP_ZONE_CREATE || op->failed || op->ack.ack_time <= 0)
+            if (!op->applied || op->kind == OP_ZONE_CREATE || op->failed)
                 continue;
             n++;
             f0 = fmin(f0, op->due);
@@ -1357,7 +1365,10 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     }
     probe_pool_shutdown(d.pool); /* what is left is CANCELLED, and stored */
     progress(&d, start, "done");
+    /* API workers may still be finishing calls (after a signal): the lock */
+    pthread_mutex_lock(&d.mu);
     summary = verdict(&d, &ok);
+    pthread_mutex_unlock(&d.mu);
     rc = *opts->stop ? DP_EXIT_SIGNAL : ok ? DP_EXIT_OK : DP_EXIT_TIMEOUT;
     ran = true;
 out:

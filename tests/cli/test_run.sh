@@ -190,12 +190,12 @@ then ok "--force applies it: 16 deletes seen everywhere"; else ko "--force" "$(c
 "$repo/tests/lab/lab.sh" zone-delete "$szone" "$LAB_DIR" > /dev/null 2>&1
 
 # 8. SIGINT: stops offering, keeps and stores what it measured, exit 130
-scenario interrupted 104 "duration = 30
+scenario interrupted "$((1000 + $$ % 50000))" "duration = 30
 rate = 5
 mix = record_create:1" > int.ini
 "$bin" run --quiet int.ini > int.json 2> int.err &
 pid=$!
-sleep 4
+sleep 6 # the zones first (about 2 s), then record changes
 kill -INT "$pid"
 wait "$pid"
 rc=$?
