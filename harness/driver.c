@@ -685,6 +685,80 @@ static op_t *record_op(drv_t *d, size_t zi, const char *name, uint16_t type,
     return op;
 }
 
+static long find_zone(drv_t *d, const char *name)
+{
+    size_t i;
+
+    for (i = d->nzones; i-- > 0;) {
+        if (strcmp(d->zones[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long find_rec(drv_t *d, const char *name, uint16_t type)
+{
+    size_t i;
+
+    for (i = d->nrecs; i-- > 0;) {
+        if (d->recs[i].type == type && strcmp(d->recs[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* The reverse zone's parent, one label up (2.0.192.in-addr.arpa. ->
+ * 0.192.in-addr.arpa.; one nibble up in ip6.arpa.): when the target does
+ * not serve it yet, create it and delegate the zone to it (NS, RFC 1034
+ * 4.2.2), so that the reverse tree holds together below the apex. */
+static void ensure_parent(drv_t *d, const char *rzone, size_t rz)
+{
+    const char *dot = strchr(rzone, '.');
+    const char *parent = dot != NULL ? dot + 1 : "";
+    char err[512];
+    char ns[RDATA_NAME_TEXT_MAX + 8];
+    target_t *t = NULL;
+    uint32_t serial;
+    bool exists;
+    long pz;
+    op_t *op;
+
+    if (strcmp(parent, "in-addr.arpa.") == 0 || strcmp(parent, "ip6.arpa.") == 0 ||
+        parent[0] == '\0' || !d->zones[rz].alive)
+        return;
+    if (target_create(&t, &d->sc->targets[0], err, sizeof(err)) < 0)
+        return;
+    exists = target_zone_serial(t, parent, &serial) == 0;
+    target_destroy(t);
+    if (exists)
+        return; /* served already: its owner delegates */
+    pthread_mutex_lock(&d->mu);
+    op = op_new(d, OP_ZONE_CREATE);
+    if (op != NULL) {
+        pz = (long)zone_add(d, parent, &d->sc->targets[0]);
+        op->zone = (size_t)pz;
+        d->zones[pz].busy = true;
+        op->name = strdup(parent);
+        op->type = RDATA_T_SOA;
+        op->due = timebase_real_s();
+        enqueue(d, op);
+    }
+    pthread_mutex_unlock(&d->mu);
+    wait_api_idle(d);
+    pthread_mutex_lock(&d->mu);
+    pz = find_zone(d, parent);
+    if (pz >= 0 && d->zones[pz].alive) {
+        snprintf(ns, sizeof(ns), "ns1.%s", rzone); /* the zone's own NS */
+        op = record_op(d, (size_t)pz, rzone, RDATA_T_NS, ns);
+        if (op != NULL) {
+            op->due = timebase_real_s();
+            enqueue(d, op);
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+    wait_api_idle(d);
+}
+
 /* A reverse phase: the forward zone and the prefix's reverse zone (RFC
  * 1035 3.5 in-addr.arpa., RFC 3596 2.5 ip6.arpa.), then for the n-th
  * address of the prefix an A or AAAA record h<n>.<forward zone> and its
@@ -724,6 +798,7 @@ static void run_ptr_phase(drv_t *d, const scen_phase_t *ph, double start)
     enqueue(d, op);
     pthread_mutex_unlock(&d->mu);
     wait_api_idle(d);
+    ensure_parent(d, rzone, rz);
 
     t0 = timebase_real_s();
     due = t0;
@@ -839,28 +914,6 @@ static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
 }
 
 /* ---- operation tables ------------------------------------------------------------- */
-
-static long find_zone(drv_t *d, const char *name)
-{
-    size_t i;
-
-    for (i = d->nzones; i-- > 0;) {
-        if (strcmp(d->zones[i].name, name) == 0)
-            return (long)i;
-    }
-    return -1;
-}
-
-static long find_rec(drv_t *d, const char *name, uint16_t type)
-{
-    size_t i;
-
-    for (i = d->nrecs; i-- > 0;) {
-        if (d->recs[i].type == type && strcmp(d->recs[i].name, name) == 0)
-            return (long)i;
-    }
-    return -1;
-}
 
 /* The table's operations, each at start + at, in order. A row waits
  * while an earlier change to the same name is still propagating. */
