@@ -223,6 +223,20 @@ static long pick_rec(drv_t *d)
     return -1;
 }
 
+/* A record of zone zi still changing or propagating (under mu): a zone
+ * deleted then would make its polls time out (the servers answer REFUSED
+ * for the zone, which is not "gone" for a record). */
+static bool zone_recs_busy(drv_t *d, size_t zi)
+{
+    size_t i;
+
+    for (i = 0; i < d->nrecs; i++) {
+        if (d->recs[i].zidx == zi && d->recs[i].busy)
+            return true;
+    }
+    return false;
+}
+
 static long pick_zone(drv_t *d, bool idle)
 {
     size_t tries;
@@ -259,7 +273,7 @@ static op_t *make_op(drv_t *d, const scen_phase_t *ph, op_kind_t k)
     case OP_ZONE_UPDATE:
     case OP_ZONE_DELETE:
         zi = pick_zone(d, true);
-        if (zi < 0)
+        if (zi < 0 || (k == OP_ZONE_DELETE && zone_recs_busy(d, (size_t)zi)))
             return NULL;
         op = op_new(d, k);
         if (op == NULL)
@@ -942,7 +956,9 @@ static void run_table(drv_t *d, const optable_row_t *rows, size_t n, double star
             if (ri < 0)
                 ri = rec_add(d, (size_t)zi, r->name, r->type, NULL);
         }
-        while (!*d->opts->stop && (d->zones[zi].busy || (ri >= 0 && d->recs[ri].busy)))
+        while (!*d->opts->stop &&
+               (d->zones[zi].busy || (ri >= 0 && d->recs[ri].busy) ||
+                (r->kind == OP_ZONE_DELETE && zone_recs_busy(d, (size_t)zi))))
             timebase_cond_wait_ms(&d->cond, &d->mu, 100);
         op = op_new(d, r->kind);
         if (op != NULL) {
