@@ -77,6 +77,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "harness/buf.h"
 #include "harness/errcode.h"
 #include "harness/log.h"
 #include "harness/numparse.h"
@@ -100,40 +101,11 @@ static const char *const builtins[] = {"zone", "zone_nodot", "name",    "relname
 
 /* ---- growing strings ---------------------------------------------------------- */
 
-typedef struct {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool oom;
-} sbuf_t;
+typedef buf_t sbuf_t;
 
 static void sb_add(sbuf_t *b, const char *s, size_t n)
 {
-    size_t need;
-
-    if (b->oom)
-        return;
-    if (n > SIZE_MAX / 2 - b->len) {
-        b->oom = true;
-        return;
-    }
-    need = b->len + n + 1;
-    if (need > b->cap) {
-        size_t ncap = b->cap == 0 ? 64 : b->cap;
-        char *np;
-        while (ncap < need)
-            ncap *= 2;
-        np = realloc(b->p, ncap);
-        if (np == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    buf_add(b, s, n);
 }
 
 static void sb_puts(sbuf_t *b, const char *s)
@@ -1336,41 +1308,20 @@ typedef struct {
     conf_t *c;
     CURL *curl;
     struct curl_slist *hdrs;
-    char *body; /* response */
-    size_t len;
-    size_t cap;
+    buf_t resp; /* the response body */
 } http_t;
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    http_t *t = arg;
-    size_t add = size * n;
-
-    if (t->len + add + 1 > t->cap) {
-        size_t ncap = (t->len + add + 1) * 2;
-        char *nb = realloc(t->body, ncap);
-        if (nb == NULL)
-            return 0;
-        t->body = nb;
-        t->cap = ncap;
-    }
-    memcpy(t->body + t->len, p, add);
-    t->len += add;
-    t->body[t->len] = '\0';
-    return add;
-}
 
 /* The first SNIPPET bytes of the response on one line, or "no body". */
 static void body_snippet(const http_t *t, char *out, size_t outlen)
 {
     size_t i;
-    size_t n = t->len < SNIPPET ? t->len : SNIPPET;
+    size_t n = t->resp.len < SNIPPET ? t->resp.len : SNIPPET;
 
     if (n == 0) {
         snprintf(out, outlen, "no body");
         return;
     }
-    snprintf(out, outlen, "%.*s", (int)n, t->body);
+    snprintf(out, outlen, "%.*s", (int)n, t->resp.p);
     for (i = 0; out[i] != '\0'; i++)
         if ((unsigned char)out[i] < 0x20)
             out[i] = ' ';
@@ -1383,7 +1334,7 @@ static void server_message(const http_t *t, char *out, size_t outlen)
     static const char *const where[] = {"/error", "/message", "/description",
                                         "/error/message"};
     json_error_t je;
-    json_t *j = t->len > 0 ? json_loads(t->body, JSON_DECODE_ANY, &je) : NULL;
+    json_t *j = t->resp.len > 0 ? json_loads(t->resp.p, JSON_DECODE_ANY, &je) : NULL;
     size_t i;
 
     for (i = 0; j != NULL && i < sizeof(where) / sizeof(where[0]); i++) {
@@ -1407,9 +1358,7 @@ static int call(http_t *t, const char *method, const char *url, const char *body
     CURLcode rc;
     char msg[SNIPPET + 1];
 
-    t->len = 0;
-    if (t->body != NULL)
-        t->body[0] = '\0';
+    buf_clear(&t->resp);
     *status = 0;
     curl_easy_setopt(t->curl, CURLOPT_URL, url);
     if (body != NULL) {
@@ -1626,7 +1575,7 @@ static int keep_captures(http_t *t, const target_op_t *op, char *err, size_t err
         vals = calloc(tp->ncap, sizeof(*vals));
         if (vals == NULL)
             return -ENOMEM;
-        doc = t->len > 0 ? json_loads(t->body, JSON_DECODE_ANY, &je) : NULL;
+        doc = t->resp.len > 0 ? json_loads(t->resp.p, JSON_DECODE_ANY, &je) : NULL;
         if (doc == NULL) {
             body_snippet(t, snip, sizeof(snip));
             snprintf(err, errlen, "[target %s] %s.capture: the response is not JSON (%s)",
@@ -1763,7 +1712,7 @@ static int http_zone_serial(target_t *base, const char *zone, uint32_t *serial)
     if (ret == 0)
         ret = call_retry(t, tp->method, url, NULL, &status, &retries, err, sizeof(err));
     if (ret == 0) {
-        doc = json_loads(t->body != NULL ? t->body : "", JSON_DECODE_ANY, &je);
+        doc = json_loads(t->resp.p != NULL ? t->resp.p : "", JSON_DECODE_ANY, &je);
         ret = doc != NULL ? target_http_json_pointer(doc, tp->pointer, &v) : DP_EPARSE;
         if (ret == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
             json_integer_value(v) <= (json_int_t)UINT32_MAX)
@@ -1798,7 +1747,7 @@ static void http_destroy(target_t *base)
     curl_slist_free_all(t->hdrs);
     if (t->curl != NULL)
         curl_easy_cleanup(t->curl);
-    free(t->body);
+    buf_free(&t->resp);
     conf_put(t->c);
     free(t);
 }
@@ -1865,8 +1814,8 @@ int target_http_create(target_t **out, const scen_target_t *cfg, char *err, size
         return -ENOMEM;
     }
     curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->hdrs);
-    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, buf_curl_write);
+    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &t->resp);
     curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, t->c->timeout);
     curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(t->curl, CURLOPT_TCP_KEEPALIVE, 1L);

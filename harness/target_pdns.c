@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/buf.h"
 #include "harness/errcode.h"
 #include "harness/target.h"
 #include "harness/timebase.h"
@@ -25,29 +26,8 @@ typedef struct {
     target_t base;
     CURL *curl;
     struct curl_slist *hdrs;
-    char *body; /* response */
-    size_t len;
-    size_t cap;
+    buf_t resp; /* the response body */
 } pdns_t;
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    pdns_t *t = arg;
-    size_t add = size * n;
-
-    if (t->len + add + 1 > t->cap) {
-        size_t ncap = (t->len + add + 1) * 2;
-        char *nb = realloc(t->body, ncap);
-        if (nb == NULL)
-            return 0;
-        t->body = nb;
-        t->cap = ncap;
-    }
-    memcpy(t->body + t->len, p, add);
-    t->len += add;
-    t->body[t->len] = '\0';
-    return add;
-}
 
 /* One API call; *status gets the HTTP status. err holds the server's
  * message (or curl's) when the status is not 2xx. */
@@ -60,9 +40,7 @@ static int call(pdns_t *t, const char *method, const char *path, json_t *body,
     int ret = 0;
 
     snprintf(url, sizeof(url), "%s%s", t->base.cfg->url, path);
-    t->len = 0;
-    if (t->body != NULL)
-        t->body[0] = '\0';
+    buf_clear(&t->resp);
     curl_easy_setopt(t->curl, CURLOPT_URL, url);
     curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST, method);
     if (body != NULL) {
@@ -83,11 +61,10 @@ static int call(pdns_t *t, const char *method, const char *path, json_t *body,
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, status);
     if (*status < 200 || *status > 299) {
         json_error_t je;
-        json_t *e = t->body != NULL ? json_loads(t->body, 0, &je) : NULL;
+        json_t *e = t->resp.p != NULL ? json_loads(t->resp.p, 0, &je) : NULL;
         const char *msg = json_string_value(json_object_get(e, "error"));
         snprintf(err, errlen, "%s %.200s: HTTP %ld: %.200s", method, path, *status,
-                 msg != NULL ? msg
-                             : (t->body != NULL && t->len > 0 ? t->body : "no body"));
+                 msg != NULL ? msg : (t->resp.len > 0 ? t->resp.p : "no body"));
         json_decref(e);
         ret = DP_EEMPTY;
     }
@@ -197,7 +174,7 @@ static int pdns_zone_serial(target_t *base, const char *zone, uint32_t *serial)
     ret = call(t, "GET", path, NULL, &status, err, sizeof(err));
     if (ret < 0)
         return ret;
-    z = json_loads(t->body, 0, &je);
+    z = t->resp.p != NULL ? json_loads(t->resp.p, 0, &je) : NULL;
     if (!json_is_integer(json_object_get(z, "serial"))) {
         json_decref(z);
         return DP_EPARSE;
@@ -213,7 +190,7 @@ static void pdns_destroy(target_t *base)
 
     curl_slist_free_all(t->hdrs);
     curl_easy_cleanup(t->curl);
-    free(t->body);
+    buf_free(&t->resp);
     free(t);
 }
 
@@ -239,8 +216,8 @@ int target_pdns_create(target_t **out, const scen_target_t *cfg, char *err, size
     t->hdrs = curl_slist_append(t->hdrs, "Content-Type: application/json");
     t->hdrs = curl_slist_append(t->hdrs, "Accept: application/json");
     curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->hdrs);
-    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, buf_curl_write);
+    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &t->resp);
     curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(t->curl, CURLOPT_TCP_KEEPALIVE, 1L);

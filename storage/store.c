@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/buf.h"
 #include "harness/errcode.h"
 #include "harness/fsutil.h"
 #include "harness/log.h"
@@ -239,31 +240,11 @@ static void embedded_stop(store_t *s)
 /* A growing buffer of RESP (the Redis protocol): the whole batch is
  * formatted here and handed to hiredis in one redisAppendFormattedCommand
  * call, which only copies it to the output buffer. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} resp_t;
+typedef buf_t resp_t;
 
 static void resp_raw(resp_t *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n > b->cap) {
-        size_t ncap = b->cap == 0 ? 65536 : b->cap;
-        char *np;
-        while (ncap < b->len + n)
-            ncap *= 2;
-        np = realloc(b->p, ncap);
-        if (np == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
+    buf_add(b, s, n);
 }
 
 /* "$<len>\r\n<bytes>\r\n" */
