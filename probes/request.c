@@ -349,6 +349,7 @@ static int csv_cell(csv_ctx_t *ctx, probe_req_t *req, enum col col, const char *
     case COL_VALUE: /* after the type is known */
         return 0;
     case COL_ID:
+        free(req->id); /* a repeated id column: the last one wins */
         req->id = strdup(v);
         if (req->id == NULL)
             ret = -ENOMEM;

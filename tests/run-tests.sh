@@ -28,8 +28,8 @@ export CRITERION_NO_EARLY_EXIT=1
 
 step "format" make --no-print-directory format-check
 step "unit (asan)" ./build/test-unit-asan --jobs 2
-step "fuzz corpora + ${FUZZ_SECONDS:-10}s fuzzing each" \
-    make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
+step "fuzz: corpora + ${FUZZ_RUNS:-30000} runs each from a fixed seed" \
+    make --no-print-directory fuzz-test FUZZ_RUNS="${FUZZ_RUNS:-30000}"
 
 LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-lab.XXXXXX")
 export LAB_DIR
