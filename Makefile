@@ -36,11 +36,12 @@ LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c
            harness/target_pdns.c harness/target_exec.c harness/target_rfc2136.c \
            harness/target_http.c \
            harness/optable.c harness/reverse.c harness/zonesync.c harness/tsig.c \
+           plot/assess.c \
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \
            harness/storeopt.c harness/cmd_clock.c harness/cmdutil.c harness/driver.c \
-           harness/cmd_run.c
+           harness/cmd_run.c harness/cmd_assess.c
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 

@@ -102,6 +102,16 @@ expect "csv unknown column" 64 "badcol.csv:1: field 'colour': unknown column" --
     "$bin" probe --file "$tmp/badcol.csv"
 expect "csv missing file" 64 "cannot open" -- "$bin" probe --file "$tmp/nope.csv"
 
+# dnsprop assess: NetDNS-style convergence, exit 0 converged / 1 not
+printf 'source,presence,name,type,class,ttl,rdata\n,present,a.test.,A,IN,60,192.0.2.1\nknot,present,A.Test,A,,300,192.0.2.1\nbind,present,a.test.,A,IN,60,192.0.2.9\n' > "$tmp/recs.csv"
+expect "assess: not converged exits 1" 1 '"missing"' -- "$bin" assess --records "$tmp/recs.csv" --master '' --json
+expect "assess: names the lagging source" 1 "^missing +bind +a.test. IN A 192.0.2.1" -- \
+    "$bin" assess --records "$tmp/recs.csv" --master ''
+head -3 "$tmp/recs.csv" > "$tmp/recs-ok.csv" # without bind's stale value
+expect "assess: converged exits 0" 0 "^converged" -- "$bin" assess --records "$tmp/recs-ok.csv" --master knot
+expect "assess: unknown master" 2 "no record has the source 'x'" -- \
+    "$bin" assess --records "$tmp/recs.csv" --master x
+
 # SIGINT: pending polls are cancelled and reported, exit 130
 "$bin" probe --ns "$LAB_KNOT_ADDR" --name www.lab.test --condition value_present \
     --value 203.0.113.1 --timeout 60 --frequency 0.1 > "$tmp/sig.out" 2>&1 &
