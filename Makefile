@@ -32,7 +32,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 TSAN_FLAGS := -O1 -g -fsanitize=thread
 
 LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c \
-           harness/fsutil.c harness/buf.c harness/clock.c harness/scenario.c harness/target.c \
+           harness/fsutil.c harness/buf.c harness/csvtab.c harness/clock.c harness/scenario.c harness/target.c \
            harness/target_pdns.c harness/target_exec.c harness/target_rfc2136.c \
            harness/target_http.c \
            harness/optable.c harness/reverse.c harness/zonesync.c harness/tsig.c \

@@ -1,13 +1,13 @@
 /*
  * assess: multi-source convergence assessment (see assess.h).
  */
-#include <csv.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "harness/csvtab.h"
 #include "harness/errcode.h"
 #include "harness/numparse.h"
 #include "plot/assess.h"
@@ -18,117 +18,44 @@ static const char *const cols[C_N] = {"source", "presence", "name", "type",
                                       "class",  "ttl",      "rdata"};
 
 typedef struct {
-    const char *path;
-    unsigned long line;
-    unsigned long rec_line;
-    char *field[16];
-    size_t nf;
-    int map[16];
-    size_t ncols;
-    bool have_header;
     assess_set_t *set;
     size_t cap;
-    int ret;
-    char *err;
-    size_t errlen;
-} ctx_t;
+} rows_t;
 
-static int fail(ctx_t *c, const char *field, const char *msg, const char *v)
+/* One record into the set in arg. */
+static int row(csvtab_t *t, void *arg)
 {
-    if (c->ret < 0)
-        return c->ret;
-    snprintf(c->err, c->errlen, "%s:%lu: field '%s': %s%s%.200s%s", c->path, c->rec_line,
-             field, msg, v != NULL ? " ('" : "", v != NULL ? v : "",
-             v != NULL ? "')" : "");
-    c->ret = DP_EPARSE;
-    return c->ret;
-}
-
-static void on_field(void *s, size_t len, void *data)
-{
-    ctx_t *c = data;
-
-    if (c->nf < sizeof(c->field) / sizeof(c->field[0]))
-        c->field[c->nf] = strndup(s, len);
-    c->nf++;
-}
-
-static const char *get(ctx_t *c, int col)
-{
-    size_t i;
-
-    for (i = 0; i < c->ncols && i < c->nf; i++) {
-        if (c->map[i] == col && c->field[i] != NULL)
-            return c->field[i];
-    }
-    return "";
-}
-
-static int header(ctx_t *c)
-{
-    size_t i;
-    int k;
-    bool seen[C_N] = {false};
-
-    c->ncols = c->nf < 16 ? c->nf : 16;
-    for (i = 0; i < c->ncols; i++) {
-        c->map[i] = -1;
-        for (k = 0; k < C_N; k++) {
-            if (c->field[i] != NULL && strcmp(c->field[i], cols[k]) == 0) {
-                c->map[i] = k;
-                seen[k] = true;
-            }
-        }
-        if (c->map[i] < 0)
-            return fail(
-                c, c->field[i] != NULL ? c->field[i] : "?",
-                "unknown column (source, presence, name, type, class, ttl, rdata)", NULL);
-    }
-    for (k = 0; k < C_N; k++) {
-        if (!seen[k] && k != C_CLASS && k != C_TTL)
-            return fail(c, cols[k], "missing from the header", NULL);
-    }
-    c->have_header = true;
-    return 0;
-}
-
-static int row(ctx_t *c)
-{
+    rows_t *c = arg;
     assess_rec_t r;
     char name[RDATA_NAME_TEXT_MAX];
     const char *v;
-    size_t i;
-    bool blank = true;
     int ret;
 
-    for (i = 0; i < c->nf && i < 16; i++)
-        blank &= c->field[i] == NULL || c->field[i][0] == '\0';
-    if (blank)
-        return 0;
     memset(&r, 0, sizeof(r));
     r.ttl = 86400;
-    v = get(c, C_PRESENCE);
+    v = csvtab_get(t, C_PRESENCE);
     if (strcasecmp(v, "present") == 0)
         r.present = true;
     else if (strcasecmp(v, "absent") != 0)
-        return fail(c, "presence", "neither present nor absent", v);
-    if (rdata_name_canon(get(c, C_NAME), name, sizeof(name)) < 0)
-        return fail(c, "name", "not a domain name", get(c, C_NAME));
-    if (rdata_type_from_str(get(c, C_TYPE), &r.type) < 0)
-        return fail(c, "type", "unknown record type", get(c, C_TYPE));
-    v = get(c, C_TTL);
+        return csvtab_fail(t, "presence", "'%s': neither present nor absent", v);
+    if (rdata_name_canon(csvtab_get(t, C_NAME), name, sizeof(name)) < 0)
+        return csvtab_fail(t, "name", "'%s': not a domain name", csvtab_get(t, C_NAME));
+    if (rdata_type_from_str(csvtab_get(t, C_TYPE), &r.type) < 0)
+        return csvtab_fail(t, "type", "'%s': unknown record type", csvtab_get(t, C_TYPE));
+    v = csvtab_get(t, C_TTL);
     if (v[0] != '\0' && numparse_u32(v, &r.ttl) < 0)
-        return fail(c, "ttl", "not a TTL in seconds", v);
-    v = get(c, C_CLASS);
+        return csvtab_fail(t, "ttl", "'%s': not a TTL in seconds", v);
+    v = csvtab_get(t, C_CLASS);
     if (v[0] != '\0' && strcasecmp(v, "IN") != 0 && strcasecmp(v, "CH") != 0 &&
         strcasecmp(v, "HS") != 0)
-        return fail(c, "class", "not IN, CH or HS", v);
+        return csvtab_fail(t, "class", "'%s': not IN, CH or HS", v);
     ret = rdata_type_comparable(r.type)
-              ? rdata_from_text(r.type, get(c, C_RDATA), &r.rdata)
-              : ((r.rdata = strdup(get(c, C_RDATA))) ? 0 : -ENOMEM);
+              ? rdata_from_text(r.type, csvtab_get(t, C_RDATA), &r.rdata)
+              : ((r.rdata = strdup(csvtab_get(t, C_RDATA))) ? 0 : -ENOMEM);
     if (ret < 0)
-        return fail(c, "rdata", "not valid for its type", get(c, C_RDATA));
-    r.source = strdup(get(c, C_SOURCE));
+        return csvtab_fail(t, "rdata", "'%s': not valid for its type",
+                           csvtab_get(t, C_RDATA));
+    r.source = strdup(csvtab_get(t, C_SOURCE));
     r.name = strdup(name);
     r.klass = strdup(v[0] != '\0' ? v : "IN");
     for (char *p = r.klass; p != NULL && *p != '\0'; p++)
@@ -137,8 +64,11 @@ static int row(ctx_t *c)
         size_t ncap = c->cap == 0 ? 64 : c->cap * 2;
         assess_rec_t *nr = realloc(c->set->recs, ncap * sizeof(*nr));
         if (nr == NULL) {
-            c->ret = -ENOMEM;
-            return c->ret;
+            free(r.source);
+            free(r.name);
+            free(r.klass);
+            free(r.rdata);
+            return -ENOMEM;
         }
         c->set->recs = nr;
         c->cap = ncap;
@@ -147,72 +77,22 @@ static int row(ctx_t *c)
     return 0;
 }
 
-static void on_row(int term, void *data)
-{
-    ctx_t *c = data;
-    size_t i;
-
-    (void)term;
-    if (c->ret == 0) {
-        if (!c->have_header)
-            header(c);
-        else
-            row(c);
-    }
-    for (i = 0; i < c->nf && i < 16; i++) {
-        free(c->field[i]);
-        c->field[i] = NULL;
-    }
-    c->nf = 0;
-}
-
 int assess_load_csv(const char *path, assess_set_t *set, char *err, size_t errlen)
 {
-    struct csv_parser p;
-    ctx_t c;
-    FILE *f;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    size_t k;
+    rows_t c = {set, 0};
+    csvtab_spec_t spec = {cols,
+                          C_N,
+                          (1u << C_CLASS) | (1u << C_TTL),
+                          "source,presence,name,type,class,ttl,rdata",
+                          row,
+                          &c};
+    int ret;
 
     memset(set, 0, sizeof(*set));
-    memset(&c, 0, sizeof(c));
-    c.path = path;
-    c.set = set;
-    c.err = err;
-    c.errlen = errlen;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -errno;
-    }
-    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
-    while (c.ret == 0 && (len = getline(&line, &cap, f)) >= 0) {
-        c.line++;
-        if (c.nf == 0 && p.pstate == 0) {
-            if (line[0] == '#')
-                continue;
-            c.rec_line = c.line;
-        }
-        if (csv_parse(&p, line, (size_t)len, on_field, on_row, &c) != (size_t)len)
-            fail(&c, "-", csv_strerror(csv_error(&p)), NULL);
-    }
-    if (c.ret == 0 && csv_fini(&p, on_field, on_row, &c) != 0)
-        fail(&c, "-", "unterminated quoted field at the end of the file", NULL);
-    if (c.ret == 0 && !c.have_header) {
-        snprintf(err, errlen,
-                 "%s: empty (want source,presence,name,type,class,ttl,rdata)", path);
-        c.ret = DP_EPARSE;
-    }
-    for (k = 0; k < c.nf && k < 16; k++)
-        free(c.field[k]);
-    csv_free(&p);
-    free(line);
-    fclose(f);
-    if (c.ret < 0)
+    ret = csvtab_read(path, &spec, err, errlen);
+    if (ret < 0)
         assess_set_free(set);
-    return c.ret;
+    return ret;
 }
 
 void assess_set_free(assess_set_t *set)
