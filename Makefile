@@ -89,6 +89,9 @@ $(B)/probe-bench: $(call objs,rel,$(LIB_SRC) tests/bench/probe_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/store-bench: $(call objs,rel,$(LIB_SRC) tests/bench/store_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# Small drivers the CLI tests run against real servers.
+$(B)/%-tool: $(call objs,rel,$(LIB_SRC)) $(B)/rel/tests/cli/%_tool.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- dependencies --------------------------------------------------------
 deps:
@@ -97,7 +100,7 @@ deps:
 # --- tests ---------------------------------------------------------------
 test: deps
 	@$(MAKE) --no-print-directory all dnsprop-asan $(B)/test-unit-asan \
-	    $(B)/test-int-asan dnsprop-tsan
+	    $(B)/test-int-asan dnsprop-tsan $(B)/rfc2136-tool $(B)/zonesync-tool
 	@tests/run-tests.sh
 
 run: deps

@@ -19,3 +19,41 @@ expect() {
         ok "$name"
     fi
 }
+
+# A port free for both TCP and UDP on 127.0.0.1.
+free_port() {
+    python3 - <<'PY'
+import socket
+while True:
+    t = socket.socket()
+    t.bind(("127.0.0.1", 0))
+    p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+PY
+}
+
+# A random base64 secret of N octets (TSIG keys).
+secret() { head -c "$1" /dev/urandom | base64 -w0; }
+
+# need_tools NAME TOOL...: say which one is missing and stop.
+need_tools() {
+    local who=$1 t
+    shift
+    for t in "$@"; do
+        command -v "$t" >/dev/null || { echo "$who: $t is not installed"; exit 1; }
+    done
+}
+
+# A project helper binary (built by the Makefile with the project's flags
+# and sources): its path, building it first if need be.
+project_tool() {
+    local t=build/$1
+    [ -x "$t" ] || make -s --no-print-directory "$t" >&2 || return 1
+    printf '%s\n' "$PWD/$t"
+}

@@ -24,13 +24,6 @@ trap 'exit 130' INT TERM
 
 
 # A UDP port on 127.0.0.1 that was free a moment ago (the kernel picks it).
-free_port() {
-    python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 if ! command -v chronyd >/dev/null; then
     echo "chronyd not found (apt-get install chrony)" >&2
     echo "clock: 0 passed, 1 failed"

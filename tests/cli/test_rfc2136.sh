@@ -13,9 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
-for t in knotd kdig gcc pkg-config python3; do
-    command -v "$t" >/dev/null || { echo "rfc2136: $t is not installed"; exit 1; }
-done
+need_tools rfc2136 knotd kdig python3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-rfc2136.XXXXXX")
 pids=()
 cleanup() {
@@ -31,38 +29,8 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the tool ------------------------------------------------------------------------
-WARN="-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes
-      -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla -Wundef
-      -Wno-missing-field-initializers"
-# shellcheck disable=SC2046,SC2086
-if ! gcc -std=c11 -D_GNU_SOURCE -O2 -g $WARN -I. tests/cli/rfc2136_tool.c \
-    harness/target_rfc2136.c harness/tsig.c harness/timebase.c harness/errcode.c harness/log.c \
-    harness/numparse.c probes/rdata.c probes/request.c probes/condition.c probes/dnsmsg.c \
-    $(pkg-config --cflags --libs ldns jansson libcares) -lcsv -lm -lpthread \
-    -o "$tmp/tool" 2>"$tmp/cc.log"; then
-    echo "rfc2136: the tool does not build:"
-    cat "$tmp/cc.log"
-    exit 1
-fi
+tool_bin=$(project_tool rfc2136-tool) || { echo "rfc2136: the tool does not build"; exit 1; }
 
-# A port free for both TCP and UDP on 127.0.0.1.
-free_port() {
-    python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket()
-    t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-PY
-}
-secret() { head -c "$1" /dev/urandom | base64 -w0; }
 
 # Keys: the main one (hmac-sha256) and one per other algorithm ldns signs with.
 key_main=$(secret 32)
@@ -195,7 +163,7 @@ suite() {
     status() { kdig @127.0.0.1 -p "$port" +norec "$@" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
     serial() { kdig @127.0.0.1 -p "$port" +norec +short dyn.test. SOA | awk '{print $3}'; }
     run() {
-        out=$("$tmp/tool" "$@" 2>&1)
+        out=$("$tool_bin" "$@" 2>&1)
         rc=$?
     }
     # run_ok NAME ARGS...: exit 0, "ok serial=N" with N above the serial before
@@ -325,7 +293,7 @@ pids+=($!)
 for _ in $(seq 50); do [ -e "$tmp/listener.up" ] && break; sleep 0.1; done
 msg="rfc2136: zones cannot be created or deleted with dynamic UPDATE (RFC 2136); create them on the primary first"
 for op in zone_create zone_delete; do
-    out=$("$tmp/tool" "127.0.0.1:$lport" "$K" "$op" new.test new.test SOA 2>&1)
+    out=$("$tool_bin" "127.0.0.1:$lport" "$K" "$op" new.test new.test SOA 2>&1)
     rc=$?
     if [ $rc -ne 0 ] && [ "$out" = "error: $msg" ]; then
         ok "$op refused with the RFC 2136 message"
@@ -342,18 +310,18 @@ fi
 # Key and server errors name the key, never echo the secret.
 sec=$(secret 32)
 expect "empty tsig_key" 1 '^error: \[target tool\] tsig_key: empty' -- \
-    "$tmp/tool" 127.0.0.1:53 "" record_create dyn.test a.dyn.test A 192.0.2.1
+    "$tool_bin" 127.0.0.1:53 "" record_create dyn.test a.dyn.test A 192.0.2.1
 expect "tsig_key without ':'" 1 '\[target tool\] tsig_key: no .:. in it' -- \
-    "$tmp/tool" 127.0.0.1:53 "$sec" record_create dyn.test a.dyn.test A 192.0.2.1
+    "$tool_bin" 127.0.0.1:53 "$sec" record_create dyn.test a.dyn.test A 192.0.2.1
 expect "tsig_key with an unknown algorithm" 1 \
     "\[target tool\] tsig_key: algorithm 'hmac-sha384' is not one ldns can sign with" -- \
-    "$tmp/tool" 127.0.0.1:53 "hmac-sha384:k:$sec" record_create dyn.test a.dyn.test A \
+    "$tool_bin" 127.0.0.1:53 "hmac-sha384:k:$sec" record_create dyn.test a.dyn.test A \
     192.0.2.1
 expect "tsig_key with a secret that is not base64" 1 \
     "\[target tool\] tsig_key: the secret of key 'k' is not base64" -- \
-    "$tmp/tool" 127.0.0.1:53 "hmac-sha256:k:not*base64" record_create dyn.test a.dyn.test \
+    "$tool_bin" 127.0.0.1:53 "hmac-sha256:k:not*base64" record_create dyn.test a.dyn.test \
     A 192.0.2.1
-out=$("$tmp/tool" 127.0.0.1:53 "hmac-sha384:k:$sec" record_create dyn.test a.dyn.test A \
+out=$("$tool_bin" 127.0.0.1:53 "hmac-sha384:k:$sec" record_create dyn.test a.dyn.test A \
     192.0.2.1 2>&1)
 if grep -qF -- "$sec" <<<"$out"; then
     ko "errors do not show the secret" "$out"
@@ -361,13 +329,13 @@ else
     ok "errors do not show the secret"
 fi
 expect "KEYNAME:SECRET means hmac-sha256" 1 'cannot connect over TCP' -- \
-    "$tmp/tool" "127.0.0.1:$(free_port)" "dnsprop-key:$sec" record_create dyn.test \
+    "$tool_bin" "127.0.0.1:$(free_port)" "dnsprop-key:$sec" record_create dyn.test \
     a.dyn.test A 192.0.2.1
 expect "bad server" 1 "\[target tool\] server: 'nowhere' is not an IPv4/IPv6 address" -- \
-    "$tmp/tool" nowhere "$K" record_create dyn.test a.dyn.test A 192.0.2.1
+    "$tool_bin" nowhere "$K" record_create dyn.test a.dyn.test A 192.0.2.1
 expect "nothing listening: a transport error" 1 \
     'UPDATE dyn.test. \(a.dyn.test. A\) at 127.0.0.1:[0-9]+: cannot connect over TCP \(Connection refused\)' -- \
-    "$tmp/tool" "127.0.0.1:$(free_port)" "$K" record_create dyn.test a.dyn.test A 192.0.2.1
+    "$tool_bin" "127.0.0.1:$(free_port)" "$K" record_create dyn.test a.dyn.test A 192.0.2.1
 
 # ---- Knot DNS ------------------------------------------------------------------------
 if start_knot; then
@@ -404,7 +372,7 @@ if [ "${RFC2136_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null &&
     [ -n "${knot_port:-}" ]; then
     vg() {
         valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-            --error-exitcode=99 "$tmp/tool" "$@" >"$tmp/vg.out" 2>&1
+            --error-exitcode=99 "$tool_bin" "$@" >"$tmp/vg.out" 2>&1
     }
     # name WANT-EXIT ARGS...
     vgcheck() {

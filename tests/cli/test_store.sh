@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$tmp/redis"
 start_redis() {
     redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp/redis" --appendonly yes \

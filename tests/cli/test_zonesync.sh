@@ -16,9 +16,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
-for t in knotd kdig gcc pkg-config python3; do
-    command -v "$t" >/dev/null || { echo "zonesync: $t is not installed"; exit 1; }
-done
+need_tools zonesync knotd kdig python3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-zonesync.XXXXXX")
 pids=()
 cleanup() {
@@ -34,39 +32,9 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the tool ------------------------------------------------------------------------
-WARN="-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes
-      -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla -Wundef
-      -Wno-missing-field-initializers"
-# shellcheck disable=SC2046,SC2086
-if ! gcc -std=c11 -D_GNU_SOURCE -O2 -g $WARN -I. tests/cli/zonesync_tool.c \
-    harness/zonesync.c harness/tsig.c harness/errcode.c harness/log.c harness/numparse.c \
-    harness/timebase.c probes/rdata.c probes/request.c probes/condition.c probes/dnsmsg.c \
-    $(pkg-config --cflags --libs ldns jansson libcares) -lcsv -lm -lpthread \
-    -o "$tmp/tool" 2>"$tmp/cc.log"; then
-    echo "zonesync: the tool does not build:"
-    cat "$tmp/cc.log"
-    exit 1
-fi
-tool() { "$tmp/tool" "$@"; }
+tool_bin=$(project_tool zonesync-tool) || { echo "zonesync: the tool does not build"; exit 1; }
+tool() { "$tool_bin" "$@"; }
 
-# A port free for both TCP and UDP on 127.0.0.1.
-free_port() {
-    python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket()
-    t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-PY
-}
-secret() { head -c "$1" /dev/urandom | base64 -w0; }
 key_main=$(secret 32)
 key_512=$(secret 64)
 K="hmac-sha256:xfr-key:$key_main"
@@ -541,7 +509,7 @@ if [ "${ZONESYNC_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null &&
         local name=$1 want=$2 rc
         shift 2
         valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-            --error-exitcode=99 "$tmp/tool" "$@" >"$tmp/vg.out" 2>&1
+            --error-exitcode=99 "$tool_bin" "$@" >"$tmp/vg.out" 2>&1
         rc=$?
         if [ $rc -eq "$want" ]; then
             ok "valgrind: $name"
