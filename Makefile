@@ -36,12 +36,15 @@ LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c
            harness/target_pdns.c harness/target_exec.c harness/target_rfc2136.c \
            harness/target_http.c \
            harness/optable.c harness/reverse.c harness/zonesync.c harness/tsig.c \
-           plot/assess.c \
+           plot/assess.c plot/assess_live.c \
            probes/rdata.c probes/dnsmsg.c probes/condition.c probes/request.c \
            probes/heap.c probes/pool.c storage/url.c storage/store.c storage/export.c
+# results: statistics, plots, reports
+LIB_SRC += plot/dataset.c plot/stats.c plot/plots.c
+LIB_SRC += plot/report.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \
            harness/storeopt.c harness/cmd_clock.c harness/cmdutil.c harness/driver.c \
-           harness/cmd_run.c harness/cmd_assess.c
+           harness/cmd_run.c harness/cmd_assess.c harness/cmd_report.c
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 

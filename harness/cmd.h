@@ -24,5 +24,6 @@ int cmd_clock(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /* 0 converged, 1 not, 2 error, 64 usage. */
 int cmd_assess(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

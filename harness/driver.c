@@ -32,6 +32,10 @@
 #include "probes/pool.h"
 #include "probes/rdata.h"
 #include "storage/store.h"
+#include "plot/assess.h"
+#include "plot/assess_live.h"
+#include "plot/dataset.h"
+#include "plot/report.h"
 
 typedef struct {
     char *name; /* canonical */
@@ -68,8 +72,10 @@ typedef struct op {
     double due; /* epoch s when scheduled */
     target_ack_t ack;
     bool failed;
-    bool applied;    /* the API call returned (ack is final), under mu */
-    uint32_t serial; /* zone operations: serial after the change */
+    bool applied;      /* the API call returned (ack is final), under mu */
+    uint32_t serial;   /* zone operations: serial after the change */
+    const char *phase; /* the phase that made it ("" for tables) */
+    double rate;       /* the phase's scheduled rate when it was due; NAN */
     /* polls (under the driver's lock) */
     unsigned npolls, ndone, ncompleted, ntimeout, nerror;
     double max_duration;
@@ -93,6 +99,11 @@ typedef struct {
     bool closing;
     uint64_t acked, failed, polls_submitted, polls_done;
     uint64_t completed, timeouts, errors, cancelled;
+    const char *cur_phase; /* what op_new() stamps on new operations */
+    double cur_rate;
+    pthread_mutex_t ds_mu;
+    dataset_t ds;     /* every result, for the report (under ds_mu) */
+    json_t *timeline; /* rows of cumulative counters, one a second */
     /* pool and store */
     probe_pool_t *pool;
     store_t *store;
@@ -168,6 +179,8 @@ static op_t *op_new(drv_t *d, op_kind_t kind)
     }
     op->id = d->nops + 1;
     op->kind = kind;
+    op->phase = d->cur_phase != NULL ? d->cur_phase : "";
+    op->rate = d->cur_rate;
     op->rec = -1;
     d->ops[d->nops++] = op;
     return op;
@@ -368,7 +381,7 @@ static void on_result(const probe_result_t *r, void *arg)
     d->polls_done++;
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->mu);
-    if (d->store == NULL || op == NULL)
+    if (op == NULL)
         return;
     rec = output_result_json(r);
     if (rec == NULL)
@@ -382,6 +395,9 @@ static void on_result(const probe_result_t *r, void *arg)
     json_object_set_new(rec, "submit_time", json_real(op->ack.submit_time));
     json_object_set_new(rec, "ack_time", json_real(op->ack.ack_time));
     json_object_set_new(rec, "api_retries", json_integer(op->ack.retries));
+    json_object_set_new(rec, "phase", json_string(op->phase));
+    json_object_set_new(rec, "offered_rate",
+                        isnan(op->rate) ? json_null() : json_real(op->rate));
     json_object_set_new(rec, "frequency", json_real(d->sc->frequency));
     json_object_set_new(rec, "timeout", json_real(d->sc->timeout));
     json_object_set_new(rec, "expected",
@@ -389,7 +405,20 @@ static void on_result(const probe_result_t *r, void *arg)
                             ? json_integer(op->serial)
                         : op->value != NULL ? json_pack("[s]", op->value)
                                             : json_array());
-    store_put_result(d->store, rec);
+    {
+        /* the report's copy goes through the same JSON text as the
+         * store's, so that `dnsprop report` later finds the same numbers */
+        char *text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+        pthread_mutex_lock(&d->ds_mu);
+        if (text != NULL)
+            ds_add_text(&d->ds, text);
+        pthread_mutex_unlock(&d->ds_mu);
+        free(text);
+    }
+    if (d->store != NULL)
+        store_put_result(d->store, rec);
+    else
+        json_decref(rec);
 }
 
 /* After the acknowledgement: one poll per nameserver of the target. */
@@ -791,6 +820,8 @@ static void run_ptr_phase(drv_t *d, const scen_phase_t *ph, double start)
     if (reverse_zone(&ph->prefix, rzone, sizeof(rzone)) < 0)
         return;
     pthread_mutex_lock(&d->mu);
+    d->cur_phase = ph->name;
+    d->cur_rate = NAN;
     op = make_op(d, ph, OP_ZONE_CREATE); /* the forward zone */
     if (op == NULL) {
         pthread_mutex_unlock(&d->mu);
@@ -834,6 +865,8 @@ static void run_ptr_phase(drv_t *d, const scen_phase_t *ph, double start)
         reverse_addr_text(fam, addr, text, sizeof(text));
         reverse_ptr_name(fam, addr, ptr, sizeof(ptr));
         pthread_mutex_lock(&d->mu);
+        d->cur_rate =
+            ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
         snprintf(host, sizeof(host), "h%llu.%s", (unsigned long long)n,
                  d->zones[fz].name);
         if (d->zones[fz].alive && d->zones[rz].alive) {
@@ -850,8 +883,7 @@ static void run_ptr_phase(drv_t *d, const scen_phase_t *ph, double start)
         }
         pthread_mutex_unlock(&d->mu);
         n++;
-        due +=
-            1.0 / (ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1));
+        due += 1.0 / d->cur_rate; /* only this thread writes it */
         if (timebase_real_s() - last_progress >= 1.0) {
             last_progress = timebase_real_s();
             progress(d, start, ph->name);
@@ -870,6 +902,8 @@ static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
     int i;
 
     pthread_mutex_lock(&d->mu);
+    d->cur_phase = ph->name;
+    d->cur_rate = NAN; /* zones made at the start are not part of the rate */
     for (k = 0; k < ph->zones && !*d->opts->stop; k++) {
         op_t *op = make_op(d, ph, OP_ZONE_CREATE);
         if (op == NULL)
@@ -899,7 +933,9 @@ static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
             (ph->count > 0 && n >= ph->count))
             break;
         sleep_until_real(due);
+        rate = ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
         pthread_mutex_lock(&d->mu);
+        d->cur_rate = rate;
         pick = (unsigned)(rnd(d) % wsum);
         for (i = 0; i < OP_KINDS; i++) {
             if (pick < ph->mix[i]) {
@@ -918,7 +954,6 @@ static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
         pthread_mutex_unlock(&d->mu);
         n++;
         /* Open loop: the next one is due 1/rate after this one was due. */
-        rate = ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
         due += 1.0 / rate;
         if (timebase_real_s() - last_progress >= 1.0) {
             last_progress = timebase_real_s();
@@ -937,6 +972,10 @@ static void run_table(drv_t *d, const optable_row_t *rows, size_t n, double star
     double last_progress = 0;
     size_t i;
 
+    pthread_mutex_lock(&d->mu);
+    d->cur_phase = "table";
+    d->cur_rate = NAN;
+    pthread_mutex_unlock(&d->mu);
     for (i = 0; i < n && !*d->opts->stop; i++) {
         const optable_row_t *r = &rows[i];
         long zi;
@@ -1004,6 +1043,8 @@ static void run_sync_phase(drv_t *d, const scen_phase_t *ph, const zs_plan_t *pl
         zi = (long)zone_add(d, zone, &d->sc->targets[0]);
         d->zones[zi].alive = true; /* synced zones exist on the target */
     }
+    d->cur_phase = ph->name;
+    d->cur_rate = ph->rate_from;
     pthread_mutex_unlock(&d->mu);
     for (i = 0; i < plan->n && !*d->opts->stop; i++) {
         const zs_change_t *ch = &plan->changes[i];
@@ -1179,6 +1220,8 @@ static void drv_free(drv_t *d)
     free(d->zones);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->ds_mu);
+    ds_clear(&d->ds);
 }
 
 /* ---- zone sync plans (made before anything starts) -------------------------------- */
@@ -1281,6 +1324,185 @@ static int plan_syncs(const scenario_t *sc, const driver_opts_t *opts, syncplan_
     return rc;
 }
 
+/* ---- what the report needs, stored with the campaign ---------------------------- */
+
+static const char *role_str(ns_role_t r)
+{
+    return r == NS_PRIMARY ? "primary" : r == NS_SECONDARY ? "secondary" : "resolver";
+}
+
+/* The scenario file's text, for the report (at most 256 KiB). */
+static json_t *scenario_text(const char *path)
+{
+    char buf[256 * 1024];
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (f == NULL)
+        return json_null();
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    {
+        json_t *t = json_stringn(buf, n); /* NULL unless UTF-8 */
+        return t != NULL ? t : json_string("(the scenario file is not UTF-8 text)");
+    }
+}
+
+static json_t *campaign_meta(const scenario_t *sc, const clock_status_t *clk,
+                             const char *host)
+{
+    json_t *meta = json_object();
+    json_t *nss = json_array();
+    json_t *phases = json_array();
+    json_t *slo = json_object();
+    size_t i;
+
+    json_object_set_new(meta, "scenario", json_string(sc->path));
+    json_object_set_new(meta, "scenario_text", scenario_text(sc->path));
+    json_object_set_new(meta, "host", json_string(host));
+    json_object_set_new(meta, "version", json_string(DNSPROP_VERSION));
+    json_object_set_new(meta, "seed", json_integer((json_int_t)sc->seed));
+    json_object_set_new(meta, "clock_start", clock_status_json(clk));
+    for (i = 0; i < sc->nns; i++)
+        json_array_append_new(nss, json_pack("{s:s, s:s, s:s}", "name", sc->ns[i].name,
+                                             "addr", sc->ns[i].addr.text, "role",
+                                             role_str(sc->ns[i].role)));
+    json_object_set_new(meta, "nameservers", nss);
+    for (i = 0; i < sc->nphases; i++) {
+        const scen_phase_t *ph = &sc->phases[i];
+        json_array_append_new(
+            phases, json_pack("{s:s, s:f, s:f, s:f, s:I}", "name", ph->name, "rate_from",
+                              ph->rate_from, "rate_to", ph->rate_to, "duration",
+                              ph->duration, "count", (json_int_t)ph->count));
+    }
+    json_object_set_new(meta, "phases", phases);
+    if (sc->has_p99)
+        json_object_set_new(slo, "p99", json_real(sc->slo_p99));
+    if (sc->has_max_timeouts)
+        json_object_set_new(slo, "max_timeouts",
+                            json_integer((json_int_t)sc->slo_max_timeouts));
+    json_object_set_new(slo, "converged", json_boolean(sc->slo_converged));
+    json_object_set_new(meta, "slo", slo);
+    json_object_set_new(meta, "report",
+                        json_pack("{s:i, s:i, s:b}", "width", sc->plot_width, "height",
+                                  sc->plot_height, "plots", sc->plots));
+    return meta;
+}
+
+/* The rates-over-time plot's data: the driver's counters, cumulative,
+ * sampled once a second by their own thread (the scheduling thread sleeps
+ * until operations are due, and may wait on a full queue). */
+#define TIMELINE_COLUMNS                                                                 \
+    "t", "offered", "acked", "failed", "polls_submitted", "polls_done", "completed",     \
+        "timeouts", "errors", "queries"
+
+typedef struct {
+    drv_t *d;
+    double start; /* realtime epoch s of the campaign start */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool stop;
+} sampler_t;
+
+static void sample(drv_t *d, double start)
+{
+    probe_stats_t ps;
+    json_t *row;
+
+    probe_pool_stats(d->pool, &ps);
+    pthread_mutex_lock(&d->mu);
+    row = json_pack("[f, I, I, I, I, I, I, I, I, I]",
+                    round((timebase_real_s() - start) * 1e3) / 1e3, (json_int_t)d->nops,
+                    (json_int_t)d->acked, (json_int_t)d->failed,
+                    (json_int_t)d->polls_submitted, (json_int_t)d->polls_done,
+                    (json_int_t)d->completed, (json_int_t)d->timeouts,
+                    (json_int_t)d->errors, (json_int_t)ps.queries);
+    json_array_append_new(json_object_get(d->timeline, "rows"), row);
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void *sampler_main(void *arg)
+{
+    sampler_t *s = arg;
+    int64_t next = timebase_mono_ns();
+
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        int64_t now = timebase_mono_ns();
+        if (now >= next) {
+            pthread_mutex_unlock(&s->mu);
+            sample(s->d, s->start);
+            pthread_mutex_lock(&s->mu);
+            next += 1000000000;
+            if (next < now)
+                next = now + 1000000000; /* late (suspended): no burst of rows */
+            continue;
+        }
+        timebase_cond_wait_ms(&s->cond, &s->mu, (int)((next - now) / 1000000) + 1);
+    }
+    pthread_mutex_unlock(&s->mu);
+    sample(s->d, s->start); /* the end */
+    return NULL;
+}
+
+static void sampler_stop(sampler_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+}
+
+/* The convergence assessment at the end of the campaign (before any
+ * cleanup): what every nameserver serves now against the intended state,
+ * the master (NetDNS semantics, plot/assess.h). */
+static json_t *campaign_assess(const scenario_t *sc, const json_t *intended)
+{
+    assess_set_t set;
+    json_t *errors = json_object();
+    json_t *out = NULL;
+    char err[1024];
+
+    memset(&set, 0, sizeof(set));
+    if (assess_live_collect_errors(sc, intended, &set, errors, err, sizeof(err)) < 0 ||
+        assess_run(&set, "", &out, err, sizeof(err)) < 0) {
+        out = json_pack("{s:s, s:b}", "error", err, "converged", 0);
+    } else {
+        json_object_set_new(out, "master", json_string("the campaign's intended state"));
+        json_object_set(out, "errors", errors);
+    }
+    json_decref(errors);
+    assess_set_free(&set);
+    return out;
+}
+
+/* The report, from the results the driver saw (the same JSON texts it
+ * stored) and the metadata as Redis will give it back. */
+static void write_report(drv_t *d, json_t *begin, json_t *end, const char *dir)
+{
+    json_t *all = json_deep_copy(begin);
+    json_t *norm;
+    report_opts_t ro;
+    char err[1024];
+
+    json_object_update(all, end);
+    norm = store_meta_normalise(all);
+    json_decref(all);
+    ds_set_campaign(&d->ds, norm);
+    json_decref(norm);
+    memset(&ro, 0, sizeof(ro));
+    ro.plot.width = d->sc->plot_width;
+    ro.plot.height = d->sc->plot_height;
+    ro.plot.no_render = !d->sc->plots;
+    if (report_write(&d->ds, dir, &ro, NULL, err, sizeof(err)) < 0)
+        fprintf(stderr, "dnsprop run: report: %s\n", err);
+    else if (!d->opts->quiet)
+        fprintf(stderr, "dnsprop run: report in %s/report.html (and .md, .json)\n", dir);
+}
+
 int driver_run(const scenario_t *sc, const driver_opts_t *opts)
 {
     drv_t d;
@@ -1296,6 +1518,10 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     unsigned nw = 0;
     int rc = DP_EXIT_OK;
     json_t *summary = NULL;
+    json_t *begin_meta = NULL;
+    json_t *end_meta = NULL;
+    sampler_t smp;
+    bool sampling = false;
     bool ok = false;
     bool ran = false;
 
@@ -1327,6 +1553,17 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     d.rng = sc->seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
     pthread_mutex_init(&d.mu, NULL);
     pthread_cond_init(&d.cond, NULL);
+    pthread_mutex_init(&d.ds_mu, NULL);
+    ds_init(&d.ds);
+    d.cur_rate = NAN;
+    {
+        static const char *const cols[] = {TIMELINE_COLUMNS};
+        json_t *c = json_array();
+        for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+            json_array_append_new(c, json_string(cols[i]));
+        d.timeline = json_pack("{s:f, s:o, s:[]}", "interval", 1.0, "columns", c, "rows");
+    }
+    memset(&smp, 0, sizeof(smp));
     gethostname(d.host, sizeof(d.host) - 1);
 
     clock_read(&clk, sc->ntp_server, 1000);
@@ -1341,31 +1578,37 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         rc = DP_EXIT_ERROR;
         goto out;
     }
+    begin_meta = campaign_meta(sc, &clk, d.host);
+    start = timebase_real_s();
     if (!opts->no_store) {
-        json_t *meta = json_object();
         storeopt_init(&so);
         so.redis = sc->redis;
         so.password_file = sc->redis_password_file;
         so.results = sc->results;
         if (storeopt_open(&so, "dnsprop run", &d.store) < 0) {
-            json_decref(meta);
             rc = DP_EXIT_ERROR;
             goto out;
         }
         clock_warn_if_unsynced(&clk);
-        json_object_set_new(meta, "scenario", json_string(sc->path));
-        json_object_set_new(meta, "host", json_string(d.host));
-        json_object_set_new(meta, "version", json_string(DNSPROP_VERSION));
-        json_object_set_new(meta, "seed", json_integer((json_int_t)sc->seed));
-        json_object_set_new(meta, "clock_start", clock_status_json(&clk));
-        store_campaign_begin(d.store, sc->name, timebase_real_s(), meta, id, sizeof(id));
-        json_decref(meta);
-        snprintf(dir, sizeof(dir), "%s/%s", sc->results, id);
-        if (fsutil_mkdirs(dir, 0755) == 0) {
-            char sp[1200];
-            snprintf(sp, sizeof(sp), "%s/spool.jsonl", dir);
-            store_set_spool(d.store, sp);
-        }
+        store_campaign_begin(d.store, sc->name, start, begin_meta, id, sizeof(id));
+    } else {
+        /* not stored: the same kind of id, for the results folder */
+        time_t t = (time_t)start;
+        struct tm tm;
+        char stamp[32];
+        gmtime_r(&t, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+        snprintf(id, sizeof(id), "%s-%s", sc->name, stamp);
+    }
+    /* what store_campaign_begin adds to the hash, for the report's copy */
+    json_object_set_new(begin_meta, "campaign", json_string(id));
+    json_object_set_new(begin_meta, "name", json_string(sc->name));
+    json_object_set_new(begin_meta, "start", json_real(start));
+    snprintf(dir, sizeof(dir), "%s/%s", sc->results, id);
+    if (fsutil_mkdirs(dir, 0755) == 0 && d.store != NULL) {
+        char sp[1200];
+        snprintf(sp, sizeof(sp), "%s/spool.jsonl", dir);
+        store_set_spool(d.store, sp);
     }
 
     memset(&po, 0, sizeof(po));
@@ -1379,6 +1622,11 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         rc = DP_EXIT_ERROR;
         goto out;
     }
+    smp.d = &d;
+    smp.start = start;
+    pthread_mutex_init(&smp.mu, NULL);
+    pthread_cond_init(&smp.cond, NULL);
+    sampling = pthread_create(&smp.thread, NULL, sampler_main, &smp) == 0;
     workers = calloc(sc->api_inflight, sizeof(*workers));
     if (workers == NULL) {
         rc = DP_EXIT_ERROR;
@@ -1401,7 +1649,6 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         fprintf(stderr, "dnsprop run: campaign %s: %zu phase%s, %zu nameserver%s\n",
                 id[0] != '\0' ? id : sc->name, sc->nphases, sc->nphases == 1 ? "" : "s",
                 sc->nns, sc->nns == 1 ? "" : "s");
-    start = timebase_real_s();
     for (i = 0; i < sc->nphases && !*opts->stop; i++) {
         if (sc->phases[i].zonefile != NULL)
             run_sync_phase(&d, &sc->phases[i], &syncplans[i].plan, syncplans[i].zone,
@@ -1433,6 +1680,9 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         pthread_mutex_unlock(&d.mu);
     }
     probe_pool_shutdown(d.pool); /* what is left is CANCELLED, and stored */
+    if (sampling)
+        sampler_stop(&smp);
+    sampling = false;
     progress(&d, start, "done");
     /* API workers may still be finishing calls (after a signal): the lock */
     pthread_mutex_lock(&d.mu);
@@ -1447,6 +1697,26 @@ out:
     pthread_mutex_unlock(&d.mu);
     for (i = 0; i < nw; i++)
         pthread_join(workers[i].thread, NULL);
+    if (sampling)
+        sampler_stop(&smp);
+    if (smp.d != NULL) {
+        pthread_mutex_destroy(&smp.mu);
+        pthread_cond_destroy(&smp.cond);
+    }
+    end_meta = json_object();
+    if (ran) {
+        clock_status_t ce;
+        clock_read(&ce, sc->ntp_server, 1000);
+        json_object_set_new(end_meta, "clock_end", clock_status_json(&ce));
+        if (!*opts->stop) {
+            json_t *st = intended_state(&d);
+            json_object_set_new(end_meta, "assessment", campaign_assess(sc, st));
+            json_decref(st);
+        }
+        json_object_set_new(end_meta, "timeline", json_incref(d.timeline));
+        if (summary != NULL)
+            json_object_set_new(end_meta, "summary", json_incref(summary));
+    }
     if (ran && sc->cleanup && nw > 0) {
         /* Not measured, and after the workers are done with their
          * connections: leave the target as it was, so that the same seed
@@ -1461,28 +1731,29 @@ out:
             memset(&top, 0, sizeof(top));
             top.kind = OP_ZONE_DELETE;
             top.zone = d.zones[z].name;
-            removed += target_apply(workers[0].target, &top, &ack) == 0;
+            if (target_apply(workers[0].target, &top, &ack) == 0) {
+                removed++;
+                d.zones[z].alive = false; /* the intended state from now on */
+            }
         }
         if (!opts->quiet && removed > 0)
             fprintf(stderr, "dnsprop run: cleanup: %u zone%s deleted\n", removed,
                     removed == 1 ? "" : "s");
     }
+    if (ran)
+        json_object_set_new(end_meta, "intended", intended_state(&d));
     for (i = 0; i < nw; i++)
         target_destroy(workers[i].target);
     free(workers);
     probe_pool_destroy(d.pool);
+    json_object_set_new(end_meta, "end", json_real(timebase_real_s()));
     if (d.store != NULL) {
         store_stats_t st;
-        json_t *meta = json_object();
-        clock_status_t ce;
-        clock_read(&ce, sc->ntp_server, 1000);
-        json_object_set_new(meta, "clock_end", clock_status_json(&ce));
-        if (summary != NULL)
-            json_object_set_new(meta, "summary", json_incref(summary));
-        if (store_campaign_end(d.store, meta, timebase_real_s(), 30, &st) < 0 &&
+        if (store_campaign_end(d.store, end_meta,
+                               json_real_value(json_object_get(end_meta, "end")), 30,
+                               &st) < 0 &&
             rc == DP_EXIT_OK)
             rc = DP_EXIT_ERROR;
-        json_decref(meta);
         if (!opts->quiet)
             fprintf(stderr, "dnsprop run: %llu results stored in %s\n",
                     (unsigned long long)st.stored, store_where(d.store));
@@ -1499,14 +1770,16 @@ out:
             fclose(f);
         }
         snprintf(path, sizeof(path), "%s/%s/intended.json", sc->results, id);
-        if (id[0] != '\0') {
-            json_t *st = intended_state(&d);
-            json_dump_file(st, path, JSON_INDENT(1));
-            json_decref(st);
-        }
+        if (id[0] != '\0' && json_object_get(end_meta, "intended") != NULL)
+            json_dump_file(json_object_get(end_meta, "intended"), path, JSON_INDENT(1));
         free(s);
         json_decref(summary);
     }
+    if (ran)
+        write_report(&d, begin_meta, end_meta, dir);
+    json_decref(begin_meta);
+    json_decref(end_meta);
+    json_decref(d.timeline);
     drv_free(&d);
     optable_free(rows, nrows);
     syncplans_free(syncplans, sc->nphases);

@@ -602,10 +602,26 @@ static int on_key(void *user, const char *section, const char *key, const char *
         } else {
             fail(c, section, key, "unknown key (p99, max_timeouts, converged)");
         }
+    } else if (strcmp(section, "report") == 0) {
+        if (strcmp(key, "width") == 0) {
+            if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 200)
+                fail(c, section, key, "'%s' pixels is too narrow: at least 200", v);
+            else if (c->ret == 0)
+                sc->plot_width = (unsigned)u;
+        } else if (strcmp(key, "height") == 0) {
+            if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 150)
+                fail(c, section, key, "'%s' pixels is too low: at least 150", v);
+            else if (c->ret == 0)
+                sc->plot_height = (unsigned)u;
+        } else if (strcmp(key, "plots") == 0) {
+            set_bool(c, section, key, v, &sc->plots);
+        } else {
+            fail(c, section, key, "unknown key (width, height, plots)");
+        }
     } else {
         fail(c, section, key,
              "unknown section (campaign, storage, clock, target NAME, nameserver NAME, "
-             "probe, phase NAME, operations, slo)");
+             "probe, phase NAME, operations, slo, report)");
     }
     return c->ret == 0;
 }
@@ -803,6 +819,9 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     sc->timeout = 30;
     sc->api_inflight = 8;
     sc->cleanup = true;
+    sc->plot_width = 1280;
+    sc->plot_height = 720;
+    sc->plots = true;
     memset(&c, 0, sizeof(c));
     c.sc = sc;
     c.err = err;

@@ -121,6 +121,9 @@ typedef struct {
     bool has_max_timeouts;
     uint64_t slo_max_timeouts;
     bool slo_converged;
+    /* [report] */
+    unsigned plot_width, plot_height; /* PNG size in pixels */
+    bool plots;                       /* render PNGs (scripts are always written) */
 } scenario_t;
 
 const char *op_kind_str(op_kind_t kind);

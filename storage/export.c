@@ -52,14 +52,9 @@ int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
             goto out;
         }
         json_object_set_new(o, "campaign", json_string(ids->element[i]->str));
-        for (k = 0; h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2) {
-            json_error_t je;
-            /* Fields hold JSON text (numbers, objects) or plain strings. */
-            json_t *v = json_loads(h->element[k + 1]->str, JSON_DECODE_ANY, &je);
-            if (v == NULL)
-                v = json_string(h->element[k + 1]->str);
-            json_object_set_new(o, h->element[k]->str, v);
-        }
+        for (k = 0; h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2)
+            json_object_set_new(o, h->element[k]->str,
+                                store_field_parse(h->element[k + 1]->str));
         freeReplyObject(h);
         json_array_append_new(arr, o);
     }
@@ -142,20 +137,55 @@ static void write_row(FILE *f, json_t *rec)
     fputc('\n', f);
 }
 
-int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
-                     size_t errlen)
+/* The hash fields of a campaign hold JSON text (numbers, objects) or
+ * plain strings. */
+json_t *store_field_parse(const char *text)
+{
+    json_error_t je;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+
+    return v != NULL ? v : json_string(text);
+}
+
+static json_t *hash_to_json(redisReply *h)
+{
+    json_t *o = json_object();
+    size_t k;
+
+    for (k = 0; h != NULL && h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2)
+        json_object_set_new(o, h->element[k]->str,
+                            store_field_parse(h->element[k + 1]->str));
+    return o;
+}
+
+int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
+                        store_each_fn each, void *arg, char *err, size_t errlen)
 {
     redisContext *c = store_connect_reader(s, err, errlen);
     redisReply *seqs = NULL;
-    row_t *all = NULL;
-    size_t nall = 0;
+    redisReply *h = NULL;
     size_t i;
-    size_t k;
     int ret = 0;
 
-    *rows = 0;
+    if (meta != NULL)
+        *meta = NULL;
     if (c == NULL)
         return DP_EEMPTY;
+    h = redisCommand(c, "HGETALL " STORE_PREFIX "campaign:%s", campaign);
+    if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "%s: cannot read campaign %s: %s", store_where(s), campaign,
+                 h != NULL && h->type == REDIS_REPLY_ERROR ? h->str : c->errstr);
+        ret = DP_EEMPTY;
+        goto out;
+    }
+    if (h->elements == 0) {
+        snprintf(err, errlen, "no campaign '%s' in %s ('dnsprop campaigns' lists them)",
+                 campaign, store_where(s));
+        ret = DP_EEMPTY;
+        goto out;
+    }
+    if (meta != NULL)
+        *meta = hash_to_json(h);
     seqs = redisCommand(c, "LRANGE " STORE_PREFIX "campaign:%s:results 0 -1", campaign);
     if (seqs == NULL || seqs->type != REDIS_REPLY_ARRAY) {
         snprintf(err, errlen, "%s: cannot read campaign %s: %s", store_where(s), campaign,
@@ -163,26 +193,7 @@ int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, ch
         ret = DP_EEMPTY;
         goto out;
     }
-    if (seqs->elements == 0) {
-        redisReply *e = redisCommand(c, "EXISTS " STORE_PREFIX "campaign:%s", campaign);
-        bool exists = e != NULL && e->type == REDIS_REPLY_INTEGER && e->integer == 1;
-        freeReplyObject(e);
-        if (!exists) {
-            snprintf(err, errlen,
-                     "no campaign '%s' in %s ('dnsprop campaigns' lists them)", campaign,
-                     store_where(s));
-            ret = DP_EEMPTY;
-            goto out;
-        }
-    }
-    all = calloc(seqs->elements + 1, sizeof(*all));
-    if (all == NULL) {
-        snprintf(err, errlen, "out of memory");
-        ret = -ENOMEM;
-        goto out;
-    }
-    /* Pipelined reads, a thousand at a time; the index is in storing
-     * order, the export in start_time order. */
+    /* Pipelined reads, a thousand at a time, in storing order. */
     for (i = 0; i < seqs->elements; i += 1000) {
         size_t n = seqs->elements - i < 1000 ? seqs->elements - i : 1000;
         size_t j;
@@ -191,36 +202,89 @@ int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, ch
                                seqs->element[i + j]->str);
         for (j = 0; j < n; j++) {
             redisReply *r = NULL;
-            json_error_t je;
-            json_t *rec;
             if (redisGetReply(c, (void **)&r) != REDIS_OK) {
                 snprintf(err, errlen, "%s: %s", store_where(s), c->errstr);
                 ret = DP_EEMPTY;
                 goto out;
             }
-            rec = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, &je) : NULL;
-            if (rec != NULL) {
-                all[nall].json = strdup(r->str);
-                all[nall].start = json_number_value(json_object_get(rec, "start_time"));
-                all[nall].seq =
-                    (long long)json_integer_value(json_object_get(rec, "seq"));
-                if (all[nall].json != NULL)
-                    nall++;
-                json_decref(rec);
+            if (r->type == REDIS_REPLY_STRING && ret == 0 && each(r->str, arg) < 0) {
+                snprintf(err, errlen, "out of memory");
+                ret = -ENOMEM;
             }
             freeReplyObject(r);
         }
     }
-    qsort(all, nall, sizeof(*all), cmp_row);
+out:
+    if (ret < 0 && meta != NULL) {
+        json_decref(*meta);
+        *meta = NULL;
+    }
+    freeReplyObject(h);
+    freeReplyObject(seqs);
+    redisFree(c);
+    return ret;
+}
+
+typedef struct {
+    row_t *all;
+    size_t n, cap;
+} rows_t;
+
+static int collect_row(const char *text, void *arg)
+{
+    rows_t *rs = arg;
+    json_error_t je;
+    json_t *rec = json_loads(text, 0, &je);
+    int ret = 0;
+
+    if (rec == NULL)
+        return 0; /* not a result: skipped, as a CSV row could not hold it */
+    if (rs->n == rs->cap) {
+        size_t ncap = rs->cap > 0 ? rs->cap * 2 : 1024;
+        row_t *na = realloc(rs->all, ncap * sizeof(*na));
+        if (na == NULL) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        rs->all = na;
+        rs->cap = ncap;
+    }
+    rs->all[rs->n].json = strdup(text);
+    rs->all[rs->n].start = json_number_value(json_object_get(rec, "start_time"));
+    rs->all[rs->n].seq = (long long)json_integer_value(json_object_get(rec, "seq"));
+    if (rs->all[rs->n].json == NULL)
+        ret = -ENOMEM;
+    else
+        rs->n++;
+out:
+    json_decref(rec);
+    return ret;
+}
+
+int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
+                     size_t errlen)
+{
+    rows_t rs = {NULL, 0, 0};
+    size_t i;
+    size_t k;
+    int ret;
+
+    *rows = 0;
+    ret = store_read_campaign(s, campaign, NULL, collect_row, &rs, err, errlen);
+    if (ret < 0)
+        goto out;
+    /* the index is in storing order, the export in start_time order */
+    if (rs.n > 0)
+        qsort(rs.all, rs.n, sizeof(*rs.all), cmp_row);
     for (k = 0; store_csv_columns[k] != NULL; k++) {
         if (k > 0)
             fputc(',', f);
         csv_fwrite(f, store_csv_columns[k], strlen(store_csv_columns[k]));
     }
     fputc('\n', f);
-    for (i = 0; i < nall; i++) {
+    for (i = 0; i < rs.n; i++) {
         json_error_t je;
-        json_t *rec = json_loads(all[i].json, 0, &je);
+        json_t *rec = json_loads(rs.all[i].json, 0, &je);
         if (rec == NULL)
             continue;
         write_row(f, rec);
@@ -232,10 +296,8 @@ int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, ch
         ret = -EIO;
     }
 out:
-    for (i = 0; i < nall; i++)
-        free(all[i].json);
-    free(all);
-    freeReplyObject(seqs);
-    redisFree(c);
+    for (i = 0; i < rs.n; i++)
+        free(rs.all[i].json);
+    free(rs.all);
     return ret;
 }

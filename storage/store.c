@@ -309,6 +309,21 @@ static char *field_text(json_t *v)
     return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
 }
 
+json_t *store_meta_normalise(const json_t *meta)
+{
+    json_t *o = json_object();
+    const char *k;
+    json_t *v;
+
+    json_object_foreach((json_t *)meta, k, v)
+    {
+        char *t = field_text(v);
+        json_object_set_new(o, k, t != NULL ? store_field_parse(t) : json_null());
+        free(t);
+    }
+    return o;
+}
+
 static void meta_cmds(resp_t *b, json_t *meta, size_t *ncmds)
 {
     const char *camp = json_string_value(json_object_get(meta, "campaign"));

@@ -86,6 +86,20 @@ int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen);
 int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
                      size_t errlen);
 
+/* A campaign's metadata (its hash, fields parsed by store_field_parse)
+ * into *meta (caller owns), then each stored result's JSON text, in
+ * storing order, to each(); a negative return from each() stops with
+ * -ENOMEM. DP_EEMPTY when there is no such campaign or Redis fails (err
+ * says which). */
+typedef int (*store_each_fn)(const char *json_text, void *arg);
+int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
+                        store_each_fn each, void *arg, char *err, size_t errlen);
+/* A hash field's value: its JSON text parsed, else the plain string. */
+json_t *store_field_parse(const char *text);
+/* meta as the campaign's hash gives it back: every field through the
+ * text it is stored as (so "007" comes back as the number 7). */
+json_t *store_meta_normalise(const json_t *meta);
+
 /* The stable CSV columns, NULL-terminated (JSON field names). */
 extern const char *const store_csv_columns[];
 

@@ -68,6 +68,8 @@ step "store (asan)" tests/cli/test_store.sh ./dnsprop-asan
 step "clock vs chronyd (asan)" tests/cli/test_clock.sh ./dnsprop-asan
 step "run (asan)" tests/cli/test_run.sh ./dnsprop-asan
 step "run (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_run.sh ./dnsprop-tsan
+step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
+step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan
 step "http target (asan)" tests/cli/test_http.sh ./dnsprop-asan
 step "zone sync vs knot and bind" tests/cli/test_zonesync.sh
 step "rfc2136 target vs knot and bind" env DNSPROP_BIN=./dnsprop-asan tests/cli/test_rfc2136.sh

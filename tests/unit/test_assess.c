@@ -1,15 +1,21 @@
 /*
  * Multi-source convergence (NetDNS semantics): missing and overpresent
  * relative to a master, ABSENT records at the master, the source none,
- * records differing only in TTL or case, CSV errors.
+ * records differing only in TTL or case, CSV errors; the intended state
+ * of a campaign as records (assess_live.h): canonical values, zones as
+ * SOAs, ABSENT records, checks; finding the newest campaign's file.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/errcode.h"
 #include "plot/assess.h"
+#include "plot/assess_live.h"
 
 static char path[64];
 
@@ -127,4 +133,151 @@ Test(assess, csv_errors_name_line_and_field)
     cr_expect_lt(assess_load_csv(path, &set, err, sizeof(err)), 0);
     cr_expect(strstr(err, ":2: field 'rdata'") != NULL, "%s", err);
     unlink(path);
+}
+
+/* The driver's intended.json, as records of the source none. */
+Test(assess, intended_records)
+{
+    assess_set_t set;
+    json_t *in;
+    json_error_t je;
+    char err[256];
+    size_t i;
+    size_t present = 0;
+    bool soa = false;
+    bool txt = false;
+
+    in = json_loads("{\"zones\": [{\"zone\": \"Z1.Example\", \"presence\": \"PRESENT\"},"
+                    "  {\"zone\": \"z2.example.\", \"presence\": \"ABSENT\"}],"
+                    " \"records\": ["
+                    "  {\"name\": \"A.z1.example\", \"zone\": \"z1.example.\", \"type\": "
+                    "\"txt\", \"presence\": \"PRESENT\", \"values\": [\"hello, world\", "
+                    "\"\\\"hello, world\\\"\", \"\\\"b\\\"\"], \"ttl\": 60},"
+                    "  {\"name\": \"b.z1.example.\", \"type\": \"AAAA\", \"presence\": "
+                    "\"present\", \"values\": [\"2001:DB8:0::1\"]},"
+                    "  {\"name\": \"c.z2.example.\", \"type\": \"A\", \"presence\": "
+                    "\"ABSENT\"}]}",
+                    0, &je);
+    cr_assert_not_null(in, "%s", je.text);
+    memset(&set, 0, sizeof(set));
+    cr_assert_eq(assess_intended_records(in, "", &set, err, sizeof(err)), 0, "%s", err);
+    /* SOA z1 + SOA z2 (absent) + 2 TXT (one duplicate dropped) + AAAA + A (absent) */
+    cr_expect_eq(set.n, 6);
+    for (i = 0; i < set.n; i++) {
+        const assess_rec_t *r = &set.recs[i];
+        cr_expect_str_eq(r->source, "");
+        cr_expect_str_eq(r->klass, "IN");
+        present += r->present;
+        if (r->type == 6 && strcmp(r->name, "z1.example.") == 0)
+            soa = r->present && strcmp(r->rdata, ASSESS_ANY_RDATA) == 0;
+        if (r->type == 16 && strcmp(r->rdata, "\"hello, world\"") == 0)
+            txt = strcmp(r->name, "a.z1.example.") == 0 && r->ttl == 60;
+        if (r->type == 28)
+            cr_expect_str_eq(r->rdata, "2001:db8::1");
+        if (r->type == 1)
+            cr_expect(!r->present, "ABSENT as stated");
+    }
+    cr_expect_eq(present, 4);
+    cr_expect(soa, "a PRESENT zone is its SOA, contents not compared");
+    cr_expect(txt, "values canonical, names lower-cased, TTL kept");
+    /* and assess_run takes it as the master */
+    {
+        json_t *res = NULL;
+        cr_expect_eq(assess_run(&set, "", &res, err, sizeof(err)), 0, "%s", err);
+        json_decref(res);
+    }
+    assess_set_free(&set);
+    json_decref(in);
+}
+
+static void intended_bad(const char *text, const char *want)
+{
+    assess_set_t set;
+    json_t *in = json_loads(text, 0, NULL);
+    char err[256] = "";
+
+    cr_assert_not_null(in, "%s", text);
+    memset(&set, 0, sizeof(set));
+    cr_expect_eq(assess_intended_records(in, "", &set, err, sizeof(err)), DP_EPARSE, "%s",
+                 text);
+    cr_expect(strstr(err, want) != NULL, "'%s' lacks '%s'", err, want);
+    assess_set_free(&set);
+    json_decref(in);
+}
+
+Test(assess, intended_errors_name_the_entry)
+{
+    intended_bad("[]", "not a JSON object");
+    intended_bad("{\"zones\": {}}", "must be arrays");
+    intended_bad("{\"zones\": [{\"zone\": \"a..b\", \"presence\": \"PRESENT\"}]}",
+                 "zones[0]: zone");
+    intended_bad("{\"zones\": [{\"zone\": \"z.\", \"presence\": \"maybe\"}]}",
+                 "zones[0]: presence");
+    intended_bad("{\"records\": [{\"name\": \"a.z.\", \"type\": \"NOPE\", "
+                 "\"presence\": \"ABSENT\"}]}",
+                 "records[0] (a.z.): type");
+    intended_bad("{\"records\": [{\"name\": \"a.z.\", \"type\": \"A\", "
+                 "\"presence\": \"PRESENT\"}]}",
+                 "records[0] (a.z.): values");
+    intended_bad("{\"records\": [{\"name\": \"a.z.\", \"type\": \"A\", "
+                 "\"presence\": \"PRESENT\", \"values\": [\"192.0.2.300\"]}]}",
+                 "values[0]: '192.0.2.300' is not valid");
+    intended_bad("{\"records\": [{\"name\": \"a.z.\", \"type\": \"A\", "
+                 "\"presence\": \"ABSENT\", \"ttl\": -1}]}",
+                 "records[0] (a.z.): ttl");
+}
+
+static void touch_campaign(const char *dir, const char *id, bool with_file)
+{
+    char p[512];
+    FILE *f;
+
+    snprintf(p, sizeof(p), "%s/%s", dir, id);
+    cr_assert_eq(mkdir(p, 0755), 0, "%s", p);
+    if (!with_file)
+        return;
+    snprintf(p, sizeof(p), "%s/%s/intended.json", dir, id);
+    f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("{}\n", f);
+    fclose(f);
+}
+
+Test(assess, intended_find_newest_campaign)
+{
+    char dir[] = "/tmp/dnsprop-assess-find-XXXXXX";
+    char p[1024];
+    char err[512];
+
+    cr_assert_not_null(mkdtemp(dir));
+    cr_expect_eq(assess_intended_find(dir, "qs", NULL, p, sizeof(p), err, sizeof(err)),
+                 -ENOENT);
+    cr_expect(strstr(err, "no campaign of scenario qs under") != NULL, "%s", err);
+    cr_expect(strstr(err, "give --intended") != NULL, "%s", err);
+    touch_campaign(dir, "qs-20260101T000000Z", true);
+    touch_campaign(dir, "qs-20260102T000000Z", true);
+    touch_campaign(dir, "qs-20260102T000000Z-2", true);
+    touch_campaign(dir, "qs-20260102T000000Z-10", true);    /* 10 > 2, not as text */
+    touch_campaign(dir, "qs-20260103T000000Z", false);      /* no intended.json */
+    touch_campaign(dir, "qs-extra-20270101T000000Z", true); /* scenario qs-extra */
+    touch_campaign(dir, "qs-2027", true);
+    cr_assert_eq(assess_intended_find(dir, "qs", NULL, p, sizeof(p), err, sizeof(err)), 0,
+                 "%s", err);
+    cr_expect(strstr(p, "/qs-20260102T000000Z-10/intended.json") != NULL, "%s", p);
+    cr_assert_eq(assess_intended_find(dir, "qs", "qs-20260101T000000Z", p, sizeof(p), err,
+                                      sizeof(err)),
+                 0, "%s", err);
+    cr_expect(strstr(p, "/qs-20260101T000000Z/intended.json") != NULL, "%s", p);
+    cr_expect_eq(assess_intended_find(dir, "qs", "qs-20260103T000000Z", p, sizeof(p), err,
+                                      sizeof(err)),
+                 -ENOENT);
+    cr_expect(strstr(err, "campaign qs-20260103T000000Z has no intended state") != NULL,
+              "%s", err);
+    cr_expect_eq(assess_intended_find(dir, "qs", "../x", p, sizeof(p), err, sizeof(err)),
+                 -ENOENT);
+    cr_expect_eq(assess_intended_find("/nonexistent-dnsprop", "qs", NULL, p, sizeof(p),
+                                      err, sizeof(err)),
+                 -ENOENT);
+    snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+    cr_expect_eq(system(p), 0);
 }

@@ -1,0 +1,357 @@
+/*
+ * dataset: a campaign's results for statistics, plots and reports (see
+ * dataset.h). Results arrive as the JSON text the store writes, so that
+ * the driver's copy and the one read back from Redis are built alike.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/errcode.h"
+#include "plot/dataset.h"
+
+static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
+                                                      "CANCELLED"};
+
+const char *ds_status_str(ds_status_t st)
+{
+    return st < DS_STATUSES ? status_names[st] : "?";
+}
+
+void ds_init(dataset_t *ds)
+{
+    memset(ds, 0, sizeof(*ds));
+}
+
+static void names_clear(ds_names_t *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+void ds_clear(dataset_t *ds)
+{
+    size_t i;
+
+    for (i = 0; i < ds->nns; i++) {
+        free(ds->ns[i].name);
+        free(ds->ns[i].addr);
+        free(ds->ns[i].role);
+    }
+    for (i = 0; i < ds->nops; i++) {
+        free(ds->ops[i].zone);
+        free(ds->ops[i].name);
+        free(ds->ops[i].type);
+    }
+    free(ds->ns);
+    free(ds->ops);
+    free(ds->res);
+    names_clear(&ds->kinds);
+    names_clear(&ds->reasons);
+    names_clear(&ds->phases);
+    names_clear(&ds->vantages);
+    json_decref(ds->campaign);
+    memset(ds, 0, sizeof(*ds));
+}
+
+/* Grow an array of elements of size sz to hold one more; 0 or -ENOMEM. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+    size_t ncap;
+    void *p;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap > 0 ? *cap * 2 : 64;
+    if (ncap > SIZE_MAX / sz)
+        return -ENOMEM;
+    p = realloc(*arr, ncap * sz);
+    if (p == NULL)
+        return -ENOMEM;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* Index of s in t, added when new. Tables stay small (nameservers, kinds,
+ * reasons): a linear scan is cheaper than hashing them. */
+static long intern(ds_names_t *t, const char *s)
+{
+    size_t i;
+
+    if (s == NULL)
+        s = "";
+    for (i = 0; i < t->n; i++) {
+        if (strcmp(t->v[i], s) == 0)
+            return (long)i;
+    }
+    if (grow((void **)&t->v, &t->cap, t->n, sizeof(char *)) < 0)
+        return -ENOMEM;
+    t->v[t->n] = strdup(s);
+    if (t->v[t->n] == NULL)
+        return -ENOMEM;
+    return (long)t->n++;
+}
+
+static long find(const ds_names_t *t, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s != NULL && i < t->n; i++) {
+        if (strcmp(t->v[i], s) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+long ds_kind_index(const dataset_t *ds, const char *kind)
+{
+    return find(&ds->kinds, kind);
+}
+
+long ds_ns_index(const dataset_t *ds, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < ds->nns; i++) {
+        if (strcmp(ds->ns[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long ns_add(dataset_t *ds, const char *name, const char *addr, const char *role)
+{
+    long i = ds_ns_index(ds, name);
+    ds_ns_t *n;
+
+    if (i >= 0)
+        return i;
+    if (grow((void **)&ds->ns, &ds->nscap, ds->nns, sizeof(*ds->ns)) < 0)
+        return -ENOMEM;
+    n = &ds->ns[ds->nns];
+    n->name = strdup(name);
+    n->addr = strdup(addr != NULL ? addr : "");
+    n->role = strdup(role != NULL ? role : "");
+    if (n->name == NULL || n->addr == NULL || n->role == NULL) {
+        free(n->name);
+        free(n->addr);
+        free(n->role);
+        return -ENOMEM;
+    }
+    return (long)ds->nns++;
+}
+
+int ds_set_campaign(dataset_t *ds, json_t *campaign)
+{
+    json_t *arr;
+    json_t *e;
+    size_t i;
+
+    json_decref(ds->campaign);
+    ds->campaign = json_incref(campaign);
+    arr = json_object_get(campaign, "nameservers");
+    json_array_foreach(arr, i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (name != NULL &&
+            ns_add(ds, name, json_string_value(json_object_get(e, "addr")),
+                   json_string_value(json_object_get(e, "role"))) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static double num(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    return s != NULL ? s : "";
+}
+
+/* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
+ * so the last few are checked first and a scan is the fallback. */
+static long op_find(dataset_t *ds, uint64_t id)
+{
+    size_t i;
+
+    if (id >= 1 && id <= ds->nops && ds->ops[id - 1].id == id)
+        return (long)(id - 1);
+    for (i = ds->nops; i-- > 0;) {
+        if (ds->ops[i].id == id)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long op_add(dataset_t *ds, json_t *o, uint64_t id)
+{
+    ds_op_t *op;
+    long k;
+    long p;
+    const char *type = str(o, "type");
+
+    if (grow((void **)&ds->ops, &ds->opcap, ds->nops, sizeof(*ds->ops)) < 0)
+        return -ENOMEM;
+    k = intern(&ds->kinds, str(o, "op_kind"));
+    p = intern(&ds->phases, str(o, "phase"));
+    if (k < 0 || p < 0)
+        return -ENOMEM;
+    op = &ds->ops[ds->nops];
+    memset(op, 0, sizeof(*op));
+    op->id = id;
+    op->kind = (unsigned)k;
+    op->phase = (unsigned)p;
+    op->zone = strdup(str(o, "zone"));
+    op->name = strdup(str(o, "name"));
+    op->type = strdup(type);
+    op->submit_time = num(o, "submit_time");
+    op->ack_time = num(o, "ack_time");
+    op->offered_rate = num(o, "offered_rate");
+    if (op->zone == NULL || op->name == NULL || op->type == NULL) {
+        free(op->zone);
+        free(op->name);
+        free(op->type);
+        return -ENOMEM;
+    }
+    return (long)ds->nops++;
+}
+
+int ds_add_text(dataset_t *ds, const char *text)
+{
+    json_error_t je;
+    json_t *o = json_loads(text, 0, &je);
+    const char *status;
+    ds_result_t *r;
+    long ns, op, reason, vantage;
+    uint64_t opid;
+    int ret = 0;
+
+    if (!json_is_object(o)) {
+        ret = DP_EPARSE;
+        goto out;
+    }
+    if (grow((void **)&ds->res, &ds->cap, ds->n, sizeof(*ds->res)) < 0) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    /* dnsprop probe results have no op_id: each is its own change */
+    opid = json_is_integer(json_object_get(o, "op_id"))
+               ? (uint64_t)json_integer_value(json_object_get(o, "op_id"))
+               : (uint64_t)json_integer_value(json_object_get(o, "seq"));
+    op = op_find(ds, opid);
+    if (op < 0)
+        op = op_add(ds, o, opid);
+    ns = ns_add(ds,
+                json_object_get(o, "ns_name") != NULL ? str(o, "ns_name")
+                                                      : str(o, "nameserver"),
+                str(o, "nameserver"), NULL);
+    reason = intern(&ds->reasons, str(o, "reason"));
+    vantage = intern(&ds->vantages, str(o, "vantage"));
+    if (op < 0 || ns < 0 || reason < 0 || vantage < 0) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    r = &ds->res[ds->n];
+    memset(r, 0, sizeof(*r));
+    r->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
+    r->op = (size_t)op;
+    r->ns = (unsigned)ns;
+    r->reason = (unsigned)reason;
+    r->vantage = (unsigned)vantage;
+    status = str(o, "status");
+    for (r->status = DS_COMPLETED; r->status < DS_CANCELLED; r->status++) {
+        if (strcmp(status, status_names[r->status]) == 0)
+            break;
+    }
+    r->start_time = num(o, "start_time");
+    r->lower_bound = num(o, "lower_bound");
+    r->duration = r->status == DS_COMPLETED ? num(o, "duration") : NAN;
+    r->queries = (unsigned)json_integer_value(json_object_get(o, "queries"));
+    if (isnan(r->start_time)) {
+        ret = DP_EPARSE;
+        goto out;
+    }
+    ds->n++;
+    ds->sorted = false;
+out:
+    json_decref(o);
+    return ret;
+}
+
+static int cmp_res(const void *a, const void *b, void *arg)
+{
+    const ds_result_t *x = a;
+    const ds_result_t *y = b;
+    const dataset_t *ds = arg;
+    uint64_t ix = ds->ops[x->op].id;
+    uint64_t iy = ds->ops[y->op].id;
+
+    if (x->start_time != y->start_time)
+        return x->start_time < y->start_time ? -1 : 1;
+    if (ix != iy)
+        return ix < iy ? -1 : 1;
+    if (x->ns != y->ns)
+        return x->ns < y->ns ? -1 : 1;
+    return x->vantage < y->vantage ? -1 : x->vantage > y->vantage;
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+    const ds_op_t *x = a;
+    const ds_op_t *y = b;
+
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+void ds_sort(dataset_t *ds)
+{
+    size_t *where = NULL;
+    size_t i;
+
+    if (ds->sorted)
+        return;
+    /* changes by id, results remapped to them: the order they arrived in
+     * (completion order, which differs between runs of the same thing)
+     * must not show in anything computed from here on */
+    where = malloc((ds->nops + 1) * sizeof(size_t));
+    if (where == NULL)
+        return;
+    for (i = 0; i < ds->nops; i++)
+        ds->ops[i].orig = i;
+    if (ds->nops > 0)
+        qsort(ds->ops, ds->nops, sizeof(*ds->ops), cmp_op);
+    for (i = 0; i < ds->nops; i++)
+        where[ds->ops[i].orig] = i;
+    for (i = 0; i < ds->n; i++)
+        ds->res[i].op = where[ds->res[i].op];
+    free(where);
+    if (ds->n > 0)
+        qsort_r(ds->res, ds->n, sizeof(*ds->res), cmp_res, ds);
+    ds->sorted = true;
+}
+
+double ds_start(const dataset_t *ds)
+{
+    json_t *v = json_object_get(ds->campaign, "start");
+    double t = INFINITY;
+    size_t i;
+
+    if (json_is_number(v))
+        return json_number_value(v);
+    for (i = 0; i < ds->n; i++)
+        t = fmin(t, ds->res[i].start_time);
+    return isinf(t) ? 0 : t;
+}

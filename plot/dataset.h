@@ -1,0 +1,106 @@
+/*
+ * dataset: one campaign's results in a compact form, for statistics,
+ * plots and reports.
+ *
+ * Filled the same way whether the results come from the driver as they
+ * are produced (each result as the JSON text the store writes) or back
+ * from Redis (`dnsprop report`): ds_add_text() is the one way in, so a
+ * report rebuilt later equals the one written at the end of the campaign.
+ * Strings (nameservers, operation kinds, reasons, phases, vantages) are
+ * interned into small tables; results refer to them by index.
+ *
+ * Not thread-safe: the caller serialises ds_add_text().
+ */
+#ifndef DP_DATASET_H
+#define DP_DATASET_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    DS_COMPLETED = 0,
+    DS_TIMEOUT,
+    DS_ERROR,
+    DS_CANCELLED,
+    DS_STATUSES,
+} ds_status_t;
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} ds_names_t;
+
+/* A nameserver of the campaign, in scenario order. */
+typedef struct {
+    char *name;
+    char *addr; /* as probed, "127.0.0.1:5300" */
+    char *role; /* "primary", "secondary", "resolver", "" when unknown */
+} ds_ns_t;
+
+/* A change (one operation of the driver), from its results. */
+typedef struct {
+    uint64_t id;
+    unsigned kind;  /* index in kinds */
+    unsigned phase; /* index in phases ("" when none) */
+    char *zone;
+    char *name;                   /* queried name */
+    char *type;                   /* queried type */
+    double submit_time, ack_time; /* epoch s */
+    double offered_rate;          /* phase's scheduled rate when due; NAN unknown */
+    size_t orig;                  /* ds_sort()'s scratch */
+} ds_op_t;
+
+typedef struct {
+    uint64_t seq;     /* store sequence, 0 when not stored */
+    size_t op;        /* index in ops */
+    unsigned ns;      /* index in ns */
+    unsigned reason;  /* index in reasons ("" when none) */
+    unsigned vantage; /* index in vantages */
+    ds_status_t status;
+    double start_time;  /* epoch s: the acknowledgement */
+    double lower_bound; /* s: the change was not visible at this point */
+    double duration;    /* s: visible by then; NAN unless COMPLETED */
+    unsigned queries;
+} ds_result_t;
+
+typedef struct {
+    json_t *campaign; /* metadata (owned): name, start, end, scenario, clock_start,
+                         clock_end, slo, timeline, assessment, plot options... */
+    ds_ns_t *ns;
+    size_t nns, nscap;
+    ds_op_t *ops;
+    size_t nops, opcap;
+    ds_result_t *res;
+    size_t n, cap;
+    ds_names_t kinds, reasons, phases, vantages;
+    bool sorted;
+} dataset_t;
+
+void ds_init(dataset_t *ds);
+void ds_clear(dataset_t *ds);
+
+/* Campaign metadata (a reference is taken). Its "nameservers" array
+ * ([{name, addr, role}]) fixes the nameservers' order; others are added
+ * as results name them. */
+int ds_set_campaign(dataset_t *ds, json_t *campaign);
+
+/* One result as stored (a JSON object text). DP_EPARSE when it is not one. */
+int ds_add_text(dataset_t *ds, const char *json_text);
+
+/* Changes in id order and results in (start_time, op id, nameserver
+ * index) order, whatever order they arrived in. stats_json() and the
+ * plots call it; idempotent. */
+void ds_sort(dataset_t *ds);
+
+/* Index lookups; -1 when absent. */
+long ds_ns_index(const dataset_t *ds, const char *name);
+long ds_kind_index(const dataset_t *ds, const char *kind);
+const char *ds_status_str(ds_status_t st);
+
+/* Campaign start (epoch s): the "start" of the metadata, else the first
+ * result's start_time, else 0. */
+double ds_start(const dataset_t *ds);
+
+#endif

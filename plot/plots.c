@@ -1,0 +1,1575 @@
+/*
+ * plots: a campaign's gnuplot data files, scripts and PNGs (see plots.h).
+ *
+ * Every plot is a script NAME.gp and one data file NAME.dat whose blocks
+ * (separated by two blank lines, gnuplot's `index`) are the series. Data
+ * files hold numbers only, printed with a fixed format, so that the same
+ * dataset always gives byte-identical files; names reach the scripts only
+ * as plot_gp_string() literals, never in comments (a comment ending in a
+ * backslash would swallow the next line). Each script starts with `reset`
+ * and sets its own terminal, so `gnuplot *.gp` renders them all in one go.
+ *
+ * Plots that cannot be drawn (no results, no timeline, no ramp phase) are
+ * left out of the index and get no files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/errcode.h"
+#include "harness/fsutil.h"
+#include "plot/plots.h"
+#include "plot/stats.h"
+
+#define PLOT_W_DEFAULT 1280
+#define PLOT_H_DEFAULT 720
+/* per-change curves drawn on the convergence plot: more is only ink */
+#define CONV_SAMPLE 200
+/* rate bins of the ramp plot's percentile lines */
+#define RAMP_BINS 20
+/* names in keys and labels, in characters */
+#define NAME_CHARS 32
+
+/* Nameserver colours (matplotlib's tab10: distinct, and readable on
+ * white); they cycle beyond ten nameservers. */
+static const char *const palette[] = {"1f77b4", "ff7f0e", "2ca02c", "d62728", "9467bd",
+                                      "8c564b", "e377c2", "7f7f7f", "bcbd22", "17becf"};
+#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
+/* Operation kinds' point types: filled shapes first, then open ones;
+ * 2 (x) and 3 (*) are kept for timeouts and errors. */
+static const int kind_pt[] = {7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14};
+#define NKIND_PT   (sizeof(kind_pt) / sizeof(kind_pt[0]))
+#define PT_TIMEOUT 2
+#define PT_ERROR   3
+
+/* ---- gnuplot string literals ------------------------------------------------------ */
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629) and its code
+ * point, 0 when the byte does not start one. */
+static size_t utf8_len(const unsigned char *s, unsigned *cpp)
+{
+    unsigned cp;
+    size_t n, i;
+
+    *cpp = s[0];
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 2;
+        cp = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 3;
+        cp = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    *cpp = cp;
+    return n;
+}
+
+/*
+ * gnuplot 5.4 reads a single-quoted string without backslash escapes,
+ * and does neither backquote (command) nor @ (macro) substitution inside
+ * it (checked: tests/unit/test_plots.c runs gnuplot on such strings). So:
+ *  - a quote is written doubled, except where gnuplot's scanner cannot
+ *    read a doubled one: right after the opening quote or right after
+ *    another doubled quote ('''' and 'a''''b' are syntax errors in 5.4);
+ *    there it is shown as U+2019 (a typographic apostrophe);
+ *  - control characters (a newline would end the command; C1 ones too)
+ *    and malformed UTF-8 bytes are shown as '?';
+ *  - backquotes are shown as U+2018 anyway: they would run in a double-
+ *    quoted string, and a user restyling a script may well move a title
+ *    into one;
+ *  - @ stays: it is not expanded inside quotes.
+ */
+char *plot_gp_string(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    size_t len = strlen((const char *)p);
+    bool after_quote = true; /* the opening quote */
+    char *out;
+    size_t o = 0;
+
+    /* every byte becomes at most 3 (U+2018/U+2019), plus quotes and NUL */
+    if (len > (SIZE_MAX - 3) / 3)
+        return NULL;
+    out = malloc(3 * len + 3);
+    if (out == NULL)
+        return NULL;
+    out[o++] = '\'';
+    while (*p != '\0') {
+        unsigned cp;
+        size_t n = utf8_len(p, &cp);
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            /* a malformed byte, or a C0/C1 control character */
+            out[o++] = '?';
+            after_quote = false;
+            p += n > 0 ? n : 1;
+        } else if (*p == '\'' && !after_quote) {
+            out[o++] = '\'';
+            out[o++] = '\'';
+            after_quote = true;
+            p++;
+        } else if (*p == '\'' || *p == '`') {
+            out[o++] = '\xe2';
+            out[o++] = '\x80';
+            out[o++] = *p == '`' ? '\x98' : '\x99';
+            after_quote = false;
+            p++;
+        } else {
+            memcpy(out + o, p, n);
+            o += n;
+            p += n;
+            after_quote = false;
+        }
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
+    return out;
+}
+
+/* s cut to max characters (UTF-8 code points), the last one an
+ * ellipsis when cut: a title or key wider than the picture is clipped by
+ * gnuplot, and a long name would squeeze the plot. Malloc'd. */
+static char *clip(const char *s, size_t max)
+{
+    size_t chars = 0, cut = 0, i;
+    char *out;
+
+    if (s == NULL)
+        s = "";
+    if (max < 2)
+        max = 2;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (((unsigned char)s[i] & 0xc0) == 0x80)
+            continue;
+        if (chars == max - 1)
+            cut = i;
+        chars++;
+    }
+    if (chars <= max)
+        return strdup(s);
+    out = malloc(cut + 4);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, s, cut);
+    memcpy(out + cut, "\xe2\x80\xa6", 4); /* U+2026 and the NUL */
+    return out;
+}
+
+/* ---- output files ----------------------------------------------------------------- */
+
+typedef struct {
+    FILE *f;
+    char *path;
+    int err; /* first error: the rest of the writes are skipped */
+} out_t;
+
+static char *textf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *textf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return n < 0 ? NULL : s;
+}
+
+static int out_open(out_t *o, const char *dir, const char *name)
+{
+    memset(o, 0, sizeof(*o));
+    o->path = textf("%s/%s", dir, name);
+    if (o->path == NULL)
+        return o->err = -ENOMEM;
+    o->f = fopen(o->path, "w");
+    if (o->f == NULL)
+        o->err = errno != 0 ? -errno : -EIO;
+    return o->err;
+}
+
+/* Closes it; the first error of its writes, or 0. */
+static int out_close(out_t *o)
+{
+    if (o->f != NULL && fclose(o->f) != 0 && o->err == 0)
+        o->err = errno != 0 ? -errno : -EIO;
+    o->f = NULL;
+    return o->err;
+}
+
+static void out_free(out_t *o)
+{
+    out_close(o);
+    free(o->path);
+    o->path = NULL;
+}
+
+static void wr(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wr(out_t *o, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (o->err != 0)
+        return;
+    va_start(ap, fmt);
+    if (vfprintf(o->f, fmt, ap) < 0)
+        o->err = errno != 0 ? -errno : -EIO;
+    va_end(ap);
+}
+
+/* s as a gnuplot literal: the only way names get into a script. */
+static void wr_lit(out_t *o, const char *s)
+{
+    char *lit = plot_gp_string(s);
+
+    if (lit == NULL) {
+        if (o->err == 0)
+            o->err = -ENOMEM;
+        return;
+    }
+    wr(o, "%s", lit);
+    free(lit);
+}
+
+/* A formatted text (title, key entry) as a gnuplot literal. */
+static void wr_litf(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wr_litf(out_t *o, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    if (s == NULL) {
+        if (o->err == 0)
+            o->err = -ENOMEM;
+        return;
+    }
+    wr_lit(o, s);
+    free(s);
+}
+
+/* Numbers in data files: a fixed format (the files are compared byte for
+ * byte), NaN for gnuplot's missing value. */
+static void wr_num(out_t *o, double v)
+{
+    if (isnan(v) || isinf(v))
+        wr(o, " NaN");
+    else
+        wr(o, " %.6f", v);
+}
+
+static void wr_row2(out_t *o, double a, double b)
+{
+    wr_num(o, a);
+    wr_num(o, b);
+    wr(o, "\n");
+}
+
+/* ---- one plot --------------------------------------------------------------------- */
+
+typedef struct {
+    dataset_t *ds;
+    const json_t *stats;
+    const char *dir;
+    unsigned width, height;
+    double start;
+    char *label;     /* the campaign, for titles */
+    unsigned *kinds; /* kind indexes in name order (as stats_json) */
+    char **ns_name;  /* names as keys show them: clipped */
+    char **kind_name;
+    json_t *index;
+} plot_ctx_t;
+
+/* A plot being written: its script and data file, the next data block,
+ * and the elements of its plot command so far. */
+typedef struct {
+    const char *name;
+    out_t gp, dat;
+    unsigned blocks;
+    unsigned items;
+} plot_t;
+
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* "TITLE (DETAIL): CAMPAIGN", the detail and the campaign clipped to
+ * what the width leaves them (a 13 pt title: up to 10 pixels a
+ * character). */
+static void plot_title(plot_ctx_t *c, plot_t *p, const char *title, const char *detail)
+{
+    size_t room = c->width / 10;
+    size_t left = room > chars(title) + 4 ? room - chars(title) - 4 : 0;
+    char *d = NULL, *label = NULL;
+
+    if (detail != NULL) {
+        d = clip(detail, left / 2 > 12 ? left / 2 : 12);
+        if (d != NULL)
+            left = left > chars(d) + 3 ? left - chars(d) - 3 : 0;
+    }
+    label = clip(c->label, left > 12 ? left : 12);
+    wr(&p->gp, "set title ");
+    if (label == NULL || (detail != NULL && d == NULL)) {
+        p->gp.err = p->gp.err != 0 ? p->gp.err : -ENOMEM;
+    } else {
+        if (d != NULL)
+            wr_litf(&p->gp, "%s (%s): %s", title, d, label);
+        else
+            wr_litf(&p->gp, "%s: %s", title, label);
+        wr(&p->gp, " font ',13'\n");
+    }
+    free(d);
+    free(label);
+}
+
+/* Opens NAME.gp and NAME.dat and writes the script's preamble: terminal,
+ * title ("TITLE (DETAIL): CAMPAIGN"), colours. */
+static int plot_begin(plot_ctx_t *c, plot_t *p, const char *name, const char *title,
+                      const char *detail)
+{
+    char file[64];
+    int ret;
+
+    memset(p, 0, sizeof(*p));
+    p->name = name;
+    snprintf(file, sizeof(file), "%s.gp", name);
+    ret = out_open(&p->gp, c->dir, file);
+    if (ret < 0)
+        return ret;
+    snprintf(file, sizeof(file), "%s.dat", name);
+    ret = out_open(&p->dat, c->dir, file);
+    if (ret < 0)
+        return ret;
+    wr(&p->gp,
+       "# dnsprop: the %s plot of a campaign, from %s.dat in this folder.\n"
+       "# Restyle at will, then render %s.png with: gnuplot %s.gp\n"
+       "reset\n"
+       "set encoding utf8\n"
+       "# noenhanced: names are shown as they are (enhanced text would read ^ _ @ { })\n"
+       "set terminal pngcairo size %u,%u noenhanced font 'Sans,11'\n"
+       "set output '%s.png'\n",
+       name, name, name, name, c->width, c->height, name);
+    plot_title(c, p, title, detail);
+    for (size_t i = 0; i < NPALETTE; i++)
+        wr(&p->gp, "set linetype %zu lc rgb '#%s' lw 1.5\n", i + 1, palette[i]);
+    wr(&p->gp,
+       "set linetype cycle %zu\n"
+       "set grid lc rgb '#d0d0d0'\n"
+       "set border lc rgb '#404040'\n",
+       NPALETTE);
+    wr(&p->dat, "# dnsprop %s plot data, read by %s.gp (blocks: gnuplot index)\n", name,
+       name);
+    return 0;
+}
+
+/* Starts the next data block; its index. */
+static unsigned block(plot_t *p, const char *what)
+{
+    if (p->blocks > 0)
+        wr(&p->dat, "\n\n");
+    wr(&p->dat, "# index %u: %s\n", p->blocks, what);
+    return p->blocks++;
+}
+
+/* Starts the next element of the plot command. */
+static void item(plot_t *p)
+{
+    if (p->items == 0)
+        wr(&p->gp, "plot \\\n    ");
+    else
+        wr(&p->gp, ", \\\n    ");
+    p->items++;
+}
+
+/* A key entry alone (the series it names are drawn without titles). */
+static void key_entry(plot_t *p, const char *style, const char *title)
+{
+    item(p);
+    wr(&p->gp, "NaN with %s title ", style);
+    wr_lit(&p->gp, title);
+}
+
+static void ns_key_entries(plot_ctx_t *c, plot_t *p, const bool *shown)
+{
+    char style[64];
+
+    for (size_t j = 0; j < c->ds->nns; j++) {
+        if (!shown[j])
+            continue;
+        snprintf(style, sizeof(style), "lines lw 5 lc %zu", j + 1);
+        key_entry(p, style, c->ns_name[j]);
+    }
+}
+
+/* Finishes the plot: its index entry when something was drawn, else its
+ * files removed. */
+static int plot_end(plot_ctx_t *c, plot_t *p, const char *title, const char *description)
+{
+    char file[64];
+    int ret;
+
+    if (p->items > 0)
+        wr(&p->gp, "\n");
+    ret = out_close(&p->gp);
+    if (ret == 0)
+        ret = out_close(&p->dat);
+    if (ret < 0)
+        return ret;
+    if (p->items == 0) {
+        unlink(p->gp.path);
+        unlink(p->dat.path);
+        return 0;
+    }
+    json_t *e = json_object();
+    json_object_set_new(e, "name", json_string(p->name));
+    json_object_set_new(e, "title", json_string(title));
+    snprintf(file, sizeof(file), "%s.gp", p->name);
+    json_object_set_new(e, "script", json_string(file));
+    snprintf(file, sizeof(file), "%s.dat", p->name);
+    json_object_set_new(e, "data", json_pack("[s]", file));
+    json_object_set_new(e, "png", json_null());
+    json_object_set_new(e, "description", json_string(description));
+    if (json_array_append_new(c->index, e) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static void plot_free(plot_t *p)
+{
+    out_free(&p->gp);
+    out_free(&p->dat);
+}
+
+/* A poll that served the change, with its duration (a result without
+ * one would upset the sorts). */
+static bool served(const ds_result_t *r)
+{
+    return r->status == DS_COMPLETED && !isnan(r->duration);
+}
+
+static double stat_num(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const json_t *ns_stats(const plot_ctx_t *c, size_t j)
+{
+    return json_object_get(json_object_get(c->stats, "nameservers"), c->ds->ns[j].name);
+}
+
+/* ---- propagation time against the time of the change ---------------------------- */
+
+#define PROPAGATION_TITLE "Propagation time of each change"
+
+static int plot_propagation(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    plot_t p;
+    bool *shown = calloc(ds->nns + 1, sizeof(bool));
+    bool *kind_used = calloc(ds->kinds.n + 1, sizeof(bool));
+    bool timeouts = false, errors = false, means = false;
+    double xmin = INFINITY, xmax = -INFINITY;
+    int ret;
+
+    if (shown == NULL || kind_used == NULL) {
+        free(shown);
+        free(kind_used);
+        return -ENOMEM;
+    }
+    ret = plot_begin(c, &p, "propagation", PROPAGATION_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->res[i].status != DS_CANCELLED) {
+            xmin = fmin(xmin, ds->res[i].start_time - c->start);
+            xmax = fmax(xmax, ds->res[i].start_time - c->start);
+        }
+    }
+    wr(&p.gp, "set xlabel 'time of the change (s since the campaign start)'\n"
+              "set ylabel 'propagation time (s); bar: last miss to first hit'\n"
+              "set yrange [0:*]\n"
+              "set autoscale xfix\n"
+              "set offsets graph 0.01, graph 0.01, graph 0.02, 0\n"
+              "set bars small\n"
+              "set key outside below center horizontal Left reverse height 1\n");
+    /* the points: a block per nameserver and kind, then the failures */
+    for (size_t j = 0; j < ds->nns; j++) {
+        for (size_t kk = 0; kk < ds->kinds.n; kk++) {
+            unsigned k = c->kinds[kk];
+            unsigned b = 0;
+            bool any = false;
+            for (size_t i = 0; i < ds->n; i++) {
+                const ds_result_t *r = &ds->res[i];
+                if (r->ns != j || ds->ops[r->op].kind != k || r->status != DS_COMPLETED)
+                    continue;
+                if (!any)
+                    b = block(&p, "completed: change time, duration, lower bound");
+                any = true;
+                wr_num(&p.dat, r->start_time - c->start);
+                wr_num(&p.dat, r->duration);
+                wr_num(&p.dat, isnan(r->lower_bound) ? r->duration : r->lower_bound);
+                wr(&p.dat, "\n");
+            }
+            if (!any)
+                continue;
+            shown[j] = kind_used[kk] = true;
+            item(&p);
+            wr(&p.gp,
+               "'propagation.dat' index %u using 1:2:3:2 with yerrorbars lc %zu pt %d "
+               "ps 0.7 notitle",
+               b, j + 1, kind_pt[kk % NKIND_PT]);
+        }
+        for (int st = DS_TIMEOUT; st <= DS_ERROR; st++) {
+            unsigned b = 0;
+            bool any = false;
+            for (size_t i = 0; i < ds->n; i++) {
+                const ds_result_t *r = &ds->res[i];
+                if (r->ns != j || (int)r->status != st)
+                    continue;
+                if (!any)
+                    b = block(&p, st == DS_TIMEOUT ? "timeouts: change time, lower bound"
+                                                   : "errors: change time, lower bound");
+                any = true;
+                wr_row2(&p.dat, r->start_time - c->start,
+                        isnan(r->lower_bound) ? 0 : r->lower_bound);
+            }
+            if (!any)
+                continue;
+            shown[j] = true;
+            timeouts = timeouts || st == DS_TIMEOUT;
+            errors = errors || st == DS_ERROR;
+            item(&p);
+            wr(&p.gp,
+               "'propagation.dat' index %u using 1:2 with points lc %zu pt %d ps 1.4 "
+               "lw 1.5 notitle",
+               b, j + 1, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR);
+        }
+    }
+    /* the mean lines, over the points' time span */
+    for (size_t j = 0; j < ds->nns && p.items > 0; j++) {
+        double mean = stat_num(ns_stats(c, j), "mean");
+        if (isnan(mean) || !shown[j])
+            continue;
+        unsigned b = block(&p, "mean propagation time of a nameserver");
+        wr_row2(&p.dat, xmin, mean);
+        wr_row2(&p.dat, xmax, mean);
+        means = true;
+        item(&p);
+        wr(&p.gp,
+           "'propagation.dat' index %u using 1:2 with lines lc %zu lw 2 dt 2 notitle", b,
+           j + 1);
+    }
+    if (p.items > 0) {
+        char style[64];
+        ns_key_entries(c, &p, shown);
+        for (size_t kk = 0; kk < ds->kinds.n; kk++) {
+            if (!kind_used[kk])
+                continue;
+            snprintf(style, sizeof(style), "points lc rgb 'black' pt %d",
+                     kind_pt[kk % NKIND_PT]);
+            key_entry(&p, style, c->kind_name[c->kinds[kk]]);
+        }
+        if (timeouts)
+            key_entry(&p, "points lc rgb 'black' pt 2 ps 1.4",
+                      "timeout (at its lower bound)");
+        if (errors)
+            key_entry(&p, "points lc rgb 'black' pt 3 ps 1.4",
+                      "error (at its lower bound)");
+        if (means)
+            key_entry(&p, "lines lc rgb 'black' lw 2 dt 2", "mean of a nameserver");
+    }
+    ret = plot_end(c, &p, PROPAGATION_TITLE,
+                   "Each poll's propagation time (y, s) against the time of its change "
+                   "(x, s since the campaign start): colour = nameserver, point type = "
+                   "operation kind, bar = from the last query that missed to the first "
+                   "that hit; timeouts and errors at the time they were given up, "
+                   "dashed lines the nameservers' means.");
+out:
+    plot_free(&p);
+    free(shown);
+    free(kind_used);
+    return ret;
+}
+
+/* ---- CDF of propagation time ------------------------------------------------------ */
+
+#define CDF_TITLE "Propagation time distribution per nameserver"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static int plot_cdf(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    double *v = malloc((ds->n + 1) * sizeof(double));
+    double xmax = 0;
+    plot_t p;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    if (v == NULL)
+        return -ENOMEM;
+    ret = plot_begin(c, &p, "cdf", CDF_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    for (size_t i = 0; i < ds->n; i++) {
+        if (served(&ds->res[i]))
+            xmax = fmax(xmax, ds->res[i].duration);
+    }
+    wr(&p.gp, "set xlabel 'propagation time (s)'\n"
+              "set ylabel 'fraction of the nameserver''s polls served'\n"
+              "set yrange [0:1.02]\n"
+              "set ytics 0.1\n"
+              "set xrange [0:*]\n"
+              "set autoscale xfixmax\n"
+              "set key outside below center horizontal Left reverse height 1\n");
+    for (size_t j = 0; j < ds->nns; j++) {
+        size_t n = 0, total = 0;
+        for (size_t i = 0; i < ds->n; i++) {
+            const ds_result_t *r = &ds->res[i];
+            if (r->ns != j || r->status == DS_CANCELLED)
+                continue;
+            total++;
+            if (served(r))
+                v[n++] = r->duration;
+        }
+        if (n == 0)
+            continue;
+        qsort(v, n, sizeof(double), cmp_double);
+        unsigned b = block(&p, "propagation time, fraction of the polls served by then");
+        wr_row2(&p.dat, 0, 0);
+        for (size_t i = 0; i < n; i++)
+            wr_row2(&p.dat, v[i], (double)(i + 1) / (double)total);
+        /* flat to the slowest of all, so that every curve ends alike */
+        wr_row2(&p.dat, xmax, (double)n / (double)total);
+        item(&p);
+        wr(&p.gp, "'cdf.dat' index %u using 1:2 with steps lw 2 lc %zu title ", b, j + 1);
+        wr_litf(&p.gp, "%s (%zu of %zu polls served)", c->ns_name[j], n, total);
+    }
+    ret = plot_end(c, &p, CDF_TITLE,
+                   "Per nameserver, the fraction of its polls (y) served within a "
+                   "propagation time (x, s); a curve stays below 1 by the share of "
+                   "timeouts and errors.");
+out:
+    plot_free(&p);
+    free(v);
+    return ret;
+}
+
+/* ---- percentiles per nameserver and kind ------------------------------------------- */
+
+#define PERCENTILES_TITLE "Propagation time percentiles per nameserver and operation"
+
+static int plot_percentiles(plot_ctx_t *c)
+{
+    static const char *const pct[] = {"p50", "p90", "p99", "max"};
+    static const char *const colour[] = {"9ecae1", "4292c6", "08519c", "08306b"};
+    dataset_t *ds = c->ds;
+    const json_t *nk = json_object_get(c->stats, "ns_kind");
+    size_t *group = calloc(ds->nns + 1, sizeof(size_t)); /* first cluster of each */
+    size_t nclusters = 0, nkinds_used = 0;
+    double pad;
+    unsigned b = 0;
+    plot_t p;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    if (group == NULL)
+        return -ENOMEM;
+    ret = plot_begin(c, &p, "percentiles", PERCENTILES_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    for (size_t kk = 0; kk < ds->kinds.n; kk++) {
+        for (size_t j = 0; j < ds->nns; j++) {
+            const json_t *s = json_object_get(json_object_get(nk, ds->ns[j].name),
+                                              ds->kinds.v[c->kinds[kk]]);
+            if (json_integer_value(json_object_get(s, "completed")) > 0) {
+                nkinds_used++;
+                break;
+            }
+        }
+    }
+    /* clusters (x = 0, 1, ...): nameservers in campaign order, kinds in
+     * name order under each; with several kinds the kinds label the
+     * clusters and the nameservers their groups, on the top axis. The
+     * labels are in the script, the data is numbers. */
+    wr(&p.gp, "set xtics (");
+    for (size_t j = 0; j < ds->nns; j++) {
+        group[j] = nclusters;
+        for (size_t kk = 0; kk < ds->kinds.n; kk++) {
+            unsigned k = c->kinds[kk];
+            const json_t *s =
+                json_object_get(json_object_get(nk, ds->ns[j].name), ds->kinds.v[k]);
+            if (json_integer_value(json_object_get(s, "completed")) <= 0)
+                continue;
+            if (nclusters == 0)
+                b = block(&p, "cluster, p50, p90, p99, max (s)");
+            wr(&p.dat, "%zu", nclusters);
+            for (size_t q = 0; q < 4; q++)
+                wr_num(&p.dat, stat_num(s, pct[q]));
+            wr(&p.dat, "\n");
+            wr(&p.gp, "%s \\\n    ", nclusters > 0 ? "," : "");
+            wr_lit(&p.gp, nkinds_used > 1 ? c->kind_name[k] : c->ns_name[j]);
+            wr(&p.gp, " %zu", nclusters);
+            nclusters++;
+        }
+    }
+    group[ds->nns] = nclusters;
+    wr(&p.gp, ")\n");
+    if (nclusters == 0)
+        goto end;
+    pad = nclusters < 4 ? 0.6 + (double)(4 - nclusters) / 2 : 0.6;
+    wr(&p.gp,
+       "set xtics rotate by 30 right nomirror\n"
+       /* room for four clusters at least: one alone is not a wall */
+       "set xrange [%.1f:%.1f]\n"
+       "set yrange [0:*]\n"
+       "set offsets 0, 0, graph 0.05, 0\n"
+       "set ylabel 'propagation time (s)'\n"
+       "set style fill solid 0.9 border -1\n"
+       "set grid noxtics ytics\n"
+       "set key outside below center horizontal Left reverse height 1\n",
+       -pad, (double)nclusters - 1 + pad);
+    if (nkinds_used > 1) {
+        /* a group's name gets its share of the width (7 pixels a
+         * character at 11 pt) */
+        double px = (double)c->width * 0.85 / (double)nclusters;
+        bool first = true;
+        wr(&p.gp, "set link x2\nset x2tics scale 0 (");
+        for (size_t j = 0; j < ds->nns; j++) {
+            size_t n = group[j + 1] - group[j];
+            char *name;
+            if (n == 0)
+                continue;
+            name = clip(c->ns_name[j], (size_t)fmax(6, fmin(NAME_CHARS, px * n / 7)));
+            if (name == NULL) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            wr(&p.gp, "%s \\\n    ", first ? "" : ",");
+            wr_lit(&p.gp, name);
+            wr(&p.gp, " %.1f", (double)group[j] + (double)(n - 1) / 2);
+            free(name);
+            first = false;
+        }
+        wr(&p.gp, ")\n");
+        for (size_t j = 0; j < ds->nns; j++) {
+            if (group[j] > 0 && group[j + 1] > group[j])
+                wr(&p.gp,
+                   "set arrow from %zu.5, graph 0 to %zu.5, graph 1 nohead dt 3 "
+                   "lc rgb '#808080'\n",
+                   group[j] - 1, group[j] - 1);
+        }
+    }
+    for (size_t q = 0; q < 4; q++) {
+        item(&p);
+        wr(&p.gp,
+           "'percentiles.dat' index %u using ($1%+.2f):%zu:(0.2) with boxes "
+           "lc rgb '#%s' title '%s'",
+           b, -0.3 + 0.2 * (double)q, q + 2, colour[q], pct[q]);
+    }
+end:
+    ret =
+        plot_end(c, &p, PERCENTILES_TITLE,
+                 "For each nameserver (top) and operation kind (bottom), the p50, p90, "
+                 "p99 and maximum of the completed polls' propagation times (s; nearest "
+                 "rank, timeouts left out).");
+out:
+    plot_free(&p);
+    free(group);
+    return ret;
+}
+
+/* ---- rates over time ----------------------------------------------------------------
+ */
+
+#define RATES_TITLE "Rates over time"
+
+/* Index of a timeline column, -1 when the campaign did not record it. */
+static long tl_col(const json_t *cols, const char *name)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(cols, i, e)
+    {
+        if (json_is_string(e) && strcmp(json_string_value(e), name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static double tl_val(const json_t *row, long col)
+{
+    json_t *v = col >= 0 ? json_array_get(row, (size_t)col) : NULL;
+
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int plot_rates(plot_ctx_t *c)
+{
+    /* y1: the driver's rates; y2: the probe engine's */
+    static const struct {
+        const char *col, *title, *style;
+    } series[] = {
+        /* wide and light: acknowledged follows it closely, on top */
+        {"offered", "operations offered/s", "lines lw 5 lc rgb '#9ecae1'"},
+        {"acked", "operations acknowledged/s", "lines lw 2 lc rgb '#2ca02c'"},
+        {"failed", "operations failed/s", "lines lw 2 lc rgb '#d62728'"},
+        {"polls_done", "polls done/s (served, timed out or failed)",
+         "lines lw 2 lc rgb '#ff7f0e'"},
+        {"queries", "probe queries/s (right axis)",
+         "lines lw 1.5 dt 2 lc rgb '#7f7f7f' axes x1y2"},
+    };
+    enum { NSERIES = sizeof(series) / sizeof(series[0]) };
+    const json_t *tl = json_object_get(c->ds->campaign, "timeline");
+    const json_t *cols = json_object_get(tl, "columns");
+    const json_t *rows = json_object_get(tl, "rows");
+    long ct = tl_col(cols, "t");
+    long col[NSERIES];
+    bool any[NSERIES];
+    size_t nrows = json_array_size(rows);
+    unsigned b = 0;
+    plot_t p;
+    int ret;
+
+    ret = plot_begin(c, &p, "rates", RATES_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    if (ct < 0 || nrows < 2)
+        goto end;
+    for (size_t s = 0; s < NSERIES; s++) {
+        col[s] = tl_col(cols, series[s].col);
+        any[s] = false;
+    }
+    /* rates between consecutive samples of the cumulative counters, at
+     * the end of each interval */
+    for (size_t i = 1; i < nrows; i++) {
+        const json_t *r0 = json_array_get(rows, i - 1);
+        const json_t *r1 = json_array_get(rows, i);
+        double dt = tl_val(r1, ct) - tl_val(r0, ct);
+        if (!(dt > 0))
+            continue; /* a repeated or missing sample */
+        if (p.blocks == 0)
+            b = block(&p, "t (s), then per second: offered, acked, failed, polls done, "
+                          "probe queries");
+        wr_num(&p.dat, tl_val(r1, ct));
+        for (size_t s = 0; s < NSERIES; s++) {
+            double v = (tl_val(r1, col[s]) - tl_val(r0, col[s])) / dt;
+            wr_num(&p.dat, v);
+            /* failures drawn only when there were some */
+            if (!isnan(v) && (v != 0 || strcmp(series[s].col, "failed") != 0))
+                any[s] = true;
+        }
+        wr(&p.dat, "\n");
+    }
+    if (p.blocks == 0)
+        goto end;
+    wr(&p.gp, "set xlabel 'time (s since the campaign start)'\n"
+              "set ylabel 'operations/s, polls/s'\n"
+              "set y2label 'probe queries/s'\n"
+              "set yrange [0:*]\n"
+              "set y2range [0:*]\n"
+              "set ytics nomirror\n"
+              "set y2tics\n"
+              "set autoscale xfix\n"
+              "set key outside below center horizontal Left reverse height 1\n");
+    for (size_t s = 0; s < NSERIES; s++) {
+        if (!any[s])
+            continue;
+        item(&p);
+        wr(&p.gp, "'rates.dat' index %u using 1:%zu with %s title '%s'", b, s + 2,
+           series[s].style, series[s].title);
+    }
+end:
+    ret = plot_end(c, &p, RATES_TITLE,
+                   "From the campaign's timeline (counters sampled every interval): "
+                   "operations offered, acknowledged and failed per second and polls "
+                   "done per second (left axis), probe queries per second (right axis), "
+                   "against time (s since the campaign start).");
+out:
+    plot_free(&p);
+    return ret;
+}
+
+/* ---- propagation time against offered rate, in ramp phases ------------------------ */
+
+#define RAMP_TITLE "Propagation time against offered write rate"
+
+/* Which phases ramp: the campaign's "phases" say so (rate_from !=
+ * rate_to); without them (older campaigns), a phase whose changes were
+ * offered at different rates. */
+static size_t ramp_phases(const plot_ctx_t *c, bool *ramp)
+{
+    const dataset_t *ds = c->ds;
+    const json_t *phases = json_object_get(ds->campaign, "phases");
+    size_t n = 0;
+
+    for (size_t ph = 0; ph < ds->phases.n; ph++) {
+        ramp[ph] = false;
+        if (json_is_array(phases)) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(phases, i, e)
+            {
+                const char *name = json_string_value(json_object_get(e, "name"));
+                double from = stat_num(e, "rate_from");
+                double to = stat_num(e, "rate_to");
+                if (name != NULL && strcmp(name, ds->phases.v[ph]) == 0 && !isnan(from) &&
+                    !isnan(to) && from != to)
+                    ramp[ph] = true;
+            }
+        } else {
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t i = 0; i < ds->nops; i++) {
+                if (ds->ops[i].phase == ph && !isnan(ds->ops[i].offered_rate)) {
+                    lo = fmin(lo, ds->ops[i].offered_rate);
+                    hi = fmax(hi, ds->ops[i].offered_rate);
+                }
+            }
+            ramp[ph] = hi > lo;
+        }
+        n += ramp[ph];
+    }
+    return n;
+}
+
+static int plot_ramp(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    bool *ramp = calloc(ds->phases.n + 1, sizeof(bool));
+    bool *shown = calloc(ds->nns + 1, sizeof(bool));
+    double *v = malloc((ds->n + 1) * sizeof(double));
+    double lo = INFINITY, hi = -INFINITY, width;
+    bool timeouts = false, errors = false, lines = false;
+    char *phases = NULL, *detail = NULL;
+    plot_t p;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    if (ramp == NULL || shown == NULL || v == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    if (ramp_phases(c, ramp) == 0)
+        goto out; /* not drawn, no files */
+    for (size_t i = 0; i < ds->nops; i++) {
+        if (ramp[ds->ops[i].phase] && !isnan(ds->ops[i].offered_rate)) {
+            lo = fmin(lo, ds->ops[i].offered_rate);
+            hi = fmax(hi, ds->ops[i].offered_rate);
+        }
+    }
+    if (!(hi >= lo))
+        goto out;
+    /* the ramp phases' names, for the title */
+    for (size_t ph = 0; ph < ds->phases.n; ph++) {
+        char *s;
+        if (!ramp[ph])
+            continue;
+        s = phases == NULL ? textf("%s", ds->phases.v[ph])
+                           : textf("%s, %s", phases, ds->phases.v[ph]);
+        free(phases);
+        phases = s;
+        if (phases == NULL) {
+            ret = -ENOMEM;
+            goto out;
+        }
+    }
+    detail = textf("%s %s", strchr(phases, ',') != NULL ? "phases" : "phase", phases);
+    if (detail == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = plot_begin(c, &p, "ramp", RAMP_TITLE, detail);
+    if (ret < 0)
+        goto out;
+    wr(&p.gp, "set xlabel 'offered write rate when the change was due (operations/s)'\n"
+              "set ylabel 'propagation time (s)'\n"
+              "set yrange [0:*]\n"
+              "set autoscale xfix\n"
+              "set offsets graph 0.02, graph 0.02, graph 0.02, 0\n"
+              "set key outside below center horizontal Left reverse height 1\n");
+    width = hi > lo ? (hi - lo) / RAMP_BINS : 1;
+    for (size_t j = 0; j < ds->nns; j++) {
+        /* every poll, light, then failures, then p50 and p99 per rate bin */
+        for (int st = DS_COMPLETED; st <= DS_ERROR; st++) {
+            unsigned b = 0;
+            bool any = false;
+            for (size_t i = 0; i < ds->n; i++) {
+                const ds_result_t *r = &ds->res[i];
+                const ds_op_t *op = &ds->ops[r->op];
+                if (r->ns != j || (int)r->status != st || !ramp[op->phase] ||
+                    isnan(op->offered_rate))
+                    continue;
+                if (!any)
+                    b = block(&p, st == DS_COMPLETED
+                                      ? "completed: offered rate, duration"
+                                      : "failed: offered rate, lower bound");
+                any = true;
+                wr_row2(&p.dat, op->offered_rate,
+                        st == DS_COMPLETED
+                            ? r->duration
+                            : (isnan(r->lower_bound) ? 0 : r->lower_bound));
+            }
+            if (!any)
+                continue;
+            shown[j] = true;
+            item(&p);
+            if (st == DS_COMPLETED)
+                wr(&p.gp,
+                   "'ramp.dat' index %u using 1:2 with points pt 7 ps 0.5 "
+                   "lc rgb '#a0%s' notitle",
+                   b, palette[j % NPALETTE]);
+            else
+                wr(&p.gp,
+                   "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 lc %zu "
+                   "notitle",
+                   b, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR, j + 1);
+            timeouts = timeouts || st == DS_TIMEOUT;
+            errors = errors || st == DS_ERROR;
+        }
+        if (!shown[j])
+            continue;
+        unsigned b = block(&p, "rate bin centre, p50, p99 of the completed polls (s)");
+        bool anybin = false;
+        for (unsigned k = 0; k < RAMP_BINS; k++) {
+            double from = lo + width * k, to = lo + width * (k + 1);
+            size_t n = 0;
+            for (size_t i = 0; i < ds->n; i++) {
+                const ds_result_t *r = &ds->res[i];
+                const ds_op_t *op = &ds->ops[r->op];
+                double rate = op->offered_rate;
+                if (r->ns != j || !served(r) || !ramp[op->phase] || isnan(rate))
+                    continue;
+                /* [from, to), the last bin closed */
+                if (rate >= from && (rate < to || (k == RAMP_BINS - 1 && rate <= hi)))
+                    v[n++] = r->duration;
+            }
+            if (n == 0)
+                continue;
+            qsort(v, n, sizeof(double), cmp_double);
+            wr_num(&p.dat, hi > lo ? (from + to) / 2 : lo);
+            wr_num(&p.dat, stats_percentile(v, n, 50));
+            wr_num(&p.dat, stats_percentile(v, n, 99));
+            wr(&p.dat, "\n");
+            anybin = true;
+            if (!(hi > lo))
+                break;
+        }
+        if (!anybin)
+            continue; /* an empty block: gnuplot skips it */
+        lines = true;
+        item(&p);
+        wr(&p.gp,
+           "'ramp.dat' index %u using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc %zu "
+           "notitle, \\\n    '' index %u using 1:3 with lines lw 1.5 dt 2 lc %zu notitle",
+           b, j + 1, b, j + 1);
+    }
+    if (p.items > 0) {
+        ns_key_entries(c, &p, shown);
+        key_entry(&p, "points pt 7 ps 0.5 lc rgb '#a0000000'", "one poll");
+        if (lines) {
+            key_entry(&p, "linespoints lw 2 pt 7 ps 0.8 lc rgb 'black'",
+                      "p50 per rate bin");
+            key_entry(&p, "lines lw 1.5 dt 2 lc rgb 'black'", "p99 per rate bin");
+        }
+        if (timeouts)
+            key_entry(&p, "points lc rgb 'black' pt 2 ps 1.4",
+                      "timeout (at its lower bound)");
+        if (errors)
+            key_entry(&p, "points lc rgb 'black' pt 3 ps 1.4",
+                      "error (at its lower bound)");
+    }
+    ret = plot_end(c, &p, RAMP_TITLE,
+                   "For the changes of ramp phases: each poll's propagation time (y, s) "
+                   "against the write rate offered when its change was due (x, "
+                   "operations/s), per nameserver (colour), with the p50 (solid) and p99 "
+                   "(dashed) of rate bins; timeouts and errors at their lower bound.");
+out:
+    plot_free(&p);
+    free(ramp);
+    free(shown);
+    free(v);
+    free(phases);
+    free(detail);
+    return ret;
+}
+
+/* ---- convergence over time ----------------------------------------------------------
+ */
+
+#define CONVERGENCE_TITLE "Convergence after each change"
+
+/* Results by change, then duration (failures last). */
+static int cmp_by_op(const void *a, const void *b, void *arg)
+{
+    const dataset_t *ds = arg;
+    const ds_result_t *x = &ds->res[*(const size_t *)a];
+    const ds_result_t *y = &ds->res[*(const size_t *)b];
+    double dx = served(x) ? x->duration : INFINITY;
+    double dy = served(y) ? y->duration : INFINITY;
+
+    if (x->op != y->op)
+        return x->op < y->op ? -1 : 1;
+    if (dx != dy)
+        return dx < dy ? -1 : 1;
+    return x->ns < y->ns ? -1 : x->ns > y->ns;
+}
+
+typedef struct {
+    double t, w;
+} event_t;
+
+static int cmp_event(const void *a, const void *b)
+{
+    const event_t *x = a;
+    const event_t *y = b;
+
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static int plot_convergence(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    size_t *idx = malloc((ds->n + 1) * sizeof(size_t));
+    size_t *first = malloc((ds->nops + 1) * sizeof(size_t)); /* in idx, per change */
+    unsigned *polled = calloc(ds->nops + 1, sizeof(unsigned));
+    double *conv = malloc((ds->nops + 1) * sizeof(double));
+    event_t *ev = malloc((ds->n + 1) * sizeof(event_t));
+    size_t nchanges = 0, nev = 0, nconv = 0, shown = 0, ordinal = 0;
+    double xmax = 0, cum;
+    plot_t p;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    if (idx == NULL || first == NULL || polled == NULL || conv == NULL || ev == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    /* every poll of a change counts, as in stats_convergence(): one
+     * cancelled or timed out keeps the change from converging */
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        idx[i] = i;
+        polled[r->op]++;
+        xmax = fmax(xmax, served(r) ? r->duration
+                                    : (isnan(r->lower_bound) ? 0 : r->lower_bound));
+    }
+    for (size_t k = 0; k < ds->nops; k++)
+        nchanges += polled[k] > 0;
+    if (nchanges == 0)
+        goto out; /* not drawn, no files */
+    xmax = xmax > 0 ? xmax * 1.02 : 1;
+    qsort_r(idx, ds->n, sizeof(size_t), cmp_by_op, ds);
+    for (size_t k = 0; k < ds->nops; k++)
+        first[k] = SIZE_MAX;
+    for (size_t i = ds->n; i-- > 0;)
+        first[ds->res[idx[i]].op] = i;
+    stats_convergence(ds, conv);
+
+    ret = plot_begin(c, &p, "convergence", CONVERGENCE_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    /* a sample of the changes, one sub-block each (a single blank line
+     * breaks the curve without starting a new index) */
+    unsigned b_changes =
+        block(&p, "sampled changes: time since acknowledged (s), fraction "
+                  "of nameservers serving it");
+    for (size_t k = 0; k < ds->nops; k++) {
+        size_t nserved = 0;
+        if (polled[k] == 0)
+            continue;
+        /* CONV_SAMPLE of them, evenly spread over the campaign */
+        ordinal++;
+        if (nchanges > CONV_SAMPLE &&
+            (ordinal - 1) * CONV_SAMPLE / nchanges == ordinal * CONV_SAMPLE / nchanges)
+            continue;
+        if (shown++ > 0)
+            wr(&p.dat, "\n");
+        wr_row2(&p.dat, 0, 0);
+        for (size_t i = first[k]; i < ds->n && ds->res[idx[i]].op == k; i++) {
+            const ds_result_t *r = &ds->res[idx[i]];
+            if (!served(r))
+                break;
+            nserved++;
+            wr_row2(&p.dat, r->duration, (double)nserved / polled[k]);
+        }
+        wr_row2(&p.dat, xmax, (double)nserved / polled[k]);
+    }
+    /* the mean over all changes: each poll served adds 1/polled/nchanges */
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (served(r)) {
+            ev[nev].t = r->duration;
+            ev[nev].w = 1.0 / polled[r->op] / (double)nchanges;
+            nev++;
+        }
+    }
+    qsort(ev, nev, sizeof(event_t), cmp_event);
+    unsigned b_mean =
+        block(&p, "time since acknowledged (s), mean fraction of nameservers "
+                  "serving a change");
+    wr_row2(&p.dat, 0, 0);
+    cum = 0;
+    for (size_t i = 0; i < nev; i++) {
+        cum += ev[i].w;
+        /* one row per distinct time: the sum's order is fixed by the sort */
+        if (i + 1 < nev && ev[i + 1].t == ev[i].t)
+            continue;
+        wr_row2(&p.dat, ev[i].t, cum);
+    }
+    wr_row2(&p.dat, xmax, cum);
+    for (size_t k = 0; k < ds->nops; k++) {
+        if (polled[k] > 0 && !isnan(conv[k]))
+            conv[nconv++] = conv[k];
+    }
+    qsort(conv, nconv, sizeof(double), cmp_double);
+    unsigned b_all =
+        block(&p, "time since acknowledged (s), fraction of changes served by "
+                  "every nameserver");
+    wr_row2(&p.dat, 0, 0);
+    for (size_t i = 0; i < nconv; i++)
+        wr_row2(&p.dat, conv[i], (double)(i + 1) / (double)nchanges);
+    wr_row2(&p.dat, xmax, (double)nconv / (double)nchanges);
+
+    wr(&p.gp,
+       "set xlabel 'time since the change was acknowledged (s)'\n"
+       "set ylabel 'fraction (of nameservers, of changes)'\n"
+       "set xrange [0:%.6f]\n"
+       "set yrange [0:1.02]\n"
+       "set ytics 0.1\n"
+       "set key outside below center horizontal Left reverse height 1\n",
+       xmax);
+    item(&p);
+    wr(&p.gp,
+       "'convergence.dat' index %u using 1:2 with steps lw 1 lc rgb '#b0808080' title ",
+       b_changes);
+    if (shown < nchanges)
+        wr_litf(&p.gp,
+                "one change: fraction of nameservers serving it (%zu of %zu shown)",
+                shown, nchanges);
+    else
+        wr_lit(&p.gp, "one change: fraction of nameservers serving it");
+    item(&p);
+    wr(&p.gp,
+       "'convergence.dat' index %u using 1:2 with steps lw 5 lc rgb '#1f77b4' "
+       "title 'mean fraction of nameservers serving a change'",
+       b_mean);
+    item(&p);
+    wr(&p.gp,
+       "'convergence.dat' index %u using 1:2 with steps lw 2 lc rgb '#d62728' "
+       "title 'fraction of changes served by every nameserver'",
+       b_all);
+    ret =
+        plot_end(c, &p, CONVERGENCE_TITLE,
+                 "Against the time since a change was acknowledged (x, s): for a sample "
+                 "of changes, the fraction of nameservers serving it (grey steps); the "
+                 "mean of that fraction over all changes (blue), and the fraction of "
+                 "changes every nameserver served (red).");
+out:
+    plot_free(&p);
+    free(idx);
+    free(first);
+    free(polled);
+    free(conv);
+    free(ev);
+    return ret;
+}
+
+/* ---- rendering ------------------------------------------------------------------------
+ */
+
+/* Runs `prog script` in dir, its output appended to logfd. 0 with the
+ * exit status in *status, or the errno of chdir/exec in *exec_err (the
+ * child reports it through a close-on-exec pipe, so a missing program is
+ * told from a failing one). */
+static int run_gnuplot(const char *prog, const char *dir, const char *script, int logfd,
+                       int *status, int *exec_err)
+{
+    char *argv[] = {(char *)prog, (char *)script, NULL};
+    int pfd[2];
+    int devnull;
+    pid_t pid;
+    ssize_t n;
+    int e = 0;
+
+    *exec_err = 0;
+    *status = 0;
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return -errno;
+    devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pid = fork();
+    if (pid < 0) {
+        e = -errno;
+        close(pfd[0]);
+        close(pfd[1]);
+        if (devnull >= 0)
+            close(devnull);
+        return e;
+    }
+    if (pid == 0) {
+        /* the child: only async-signal-safe calls until exec (the caller
+         * may have threads) */
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        if (chdir(dir) == 0)
+            execvp(prog, argv);
+        e = errno;
+        n = write(pfd[1], &e, sizeof(e));
+        (void)n;
+        _exit(127);
+    }
+    close(pfd[1]);
+    if (devnull >= 0)
+        close(devnull);
+    do {
+        n = read(pfd[0], &e, sizeof(e));
+    } while (n < 0 && errno == EINTR);
+    close(pfd[0]);
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    if (n == (ssize_t)sizeof(e))
+        *exec_err = e;
+    return 0;
+}
+
+/* The last non-empty line of the log, for an error message. */
+static void log_tail(const char *path, char *line, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    char buf[512];
+
+    if (len > 0)
+        line[0] = '\0';
+    if (f == NULL)
+        return;
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        buf[strcspn(buf, "\r\n")] = '\0';
+        size_t n = strlen(buf);
+        if (n == 0 || len == 0)
+            continue;
+        if (n >= len)
+            n = len - 1; /* truncated: it only illustrates the log */
+        memcpy(line, buf, n);
+        line[n] = '\0';
+    }
+    fclose(f);
+}
+
+static void render(plot_ctx_t *c, const char *prog, bool *rendered, char *err,
+                   size_t errlen)
+{
+    char *log = textf("%s/gnuplot.log", c->dir);
+    int logfd = -1;
+    size_t i;
+    json_t *e;
+
+    *rendered = true;
+    if (log == NULL) {
+        *rendered = false;
+        snprintf(err, errlen, "out of memory");
+        return;
+    }
+    logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (logfd < 0) {
+        *rendered = false;
+        snprintf(err, errlen, "cannot write %s: %s", log, strerror(errno));
+        goto out;
+    }
+    json_array_foreach(c->index, i, e)
+    {
+        const char *script = json_string_value(json_object_get(e, "script"));
+        const char *name = json_string_value(json_object_get(e, "name"));
+        char png[64];
+        char *pngpath;
+        struct stat st;
+        int status, xerr;
+        int ret = run_gnuplot(prog, c->dir, script, logfd, &status, &xerr);
+
+        if (ret < 0 || xerr != 0) {
+            *rendered = false;
+            if (xerr == ENOENT)
+                snprintf(
+                    err, errlen,
+                    "gnuplot not found (%s): scripts and data are in %s; render them "
+                    "with: cd %s && gnuplot *.gp (apt-get install gnuplot-nox)",
+                    prog, c->dir, c->dir);
+            else
+                snprintf(err, errlen, "cannot run %s in %s: %s", prog, c->dir,
+                         strerror(xerr != 0 ? xerr : -ret));
+            goto out; /* the others would fail alike */
+        }
+        snprintf(png, sizeof(png), "%s.png", name);
+        pngpath = textf("%s/%s", c->dir, png);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && pngpath != NULL &&
+            stat(pngpath, &st) == 0 && st.st_size > 0) {
+            json_object_set_new(e, "png", json_string(png));
+        } else if (*rendered) {
+            /* the first failure is the one to tell */
+            char tail[256];
+            *rendered = false;
+            log_tail(log, tail, sizeof(tail));
+            if (WIFEXITED(status))
+                snprintf(err, errlen, "gnuplot failed on %s/%s (exit %d)%s%s (see %s)",
+                         c->dir, script, WEXITSTATUS(status), tail[0] != '\0' ? ": " : "",
+                         tail, log);
+            else
+                snprintf(err, errlen, "gnuplot killed by signal %d on %s/%s (see %s)",
+                         WIFSIGNALED(status) ? WTERMSIG(status) : 0, c->dir, script, log);
+        }
+        free(pngpath);
+    }
+out:
+    if (logfd >= 0)
+        close(logfd);
+    free(log);
+}
+
+/* ---- the campaign -------------------------------------------------------------------
+ */
+
+static int cmp_kind(const void *a, const void *b, void *arg)
+{
+    const dataset_t *ds = arg;
+
+    return strcmp(ds->kinds.v[*(const unsigned *)a], ds->kinds.v[*(const unsigned *)b]);
+}
+
+/* The campaign as titles show it: its id, which starts with its name
+ * (quickstart-20250101T000000Z), else whichever of the two there is. */
+static char *campaign_label(const dataset_t *ds)
+{
+    const char *name = json_string_value(json_object_get(ds->campaign, "name"));
+    const char *id = json_string_value(json_object_get(ds->campaign, "campaign"));
+
+    if (id != NULL && name != NULL && strncmp(id, name, strlen(name)) != 0)
+        return textf("%s (%s)", name, id);
+    if (id != NULL)
+        return textf("%s", id);
+    return textf("%s", name != NULL ? name : "unnamed campaign");
+}
+
+int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
+                  const plot_opts_t *opts, json_t **index, bool *rendered, char *err,
+                  size_t errlen)
+{
+    static int (*const plots[])(plot_ctx_t *) = {plot_propagation, plot_cdf,
+                                                 plot_percentiles, plot_rates,
+                                                 plot_ramp,        plot_convergence};
+    plot_ctx_t c;
+    const char *prog = opts != NULL && opts->gnuplot != NULL ? opts->gnuplot : "gnuplot";
+    int ret = 0;
+
+    memset(&c, 0, sizeof(c));
+    *index = NULL;
+    *rendered = false;
+    if (errlen > 0)
+        err[0] = '\0';
+    ds_sort(ds);
+    c.ds = ds;
+    c.stats = stats;
+    c.dir = dir;
+    c.width = opts != NULL && opts->width > 0 ? opts->width : PLOT_W_DEFAULT;
+    c.height = opts != NULL && opts->height > 0 ? opts->height : PLOT_H_DEFAULT;
+    c.start = ds_start(ds);
+    c.label = campaign_label(ds);
+    c.kinds = malloc((ds->kinds.n + 1) * sizeof(unsigned));
+    c.index = json_array();
+    if (c.label == NULL || c.kinds == NULL || c.index == NULL) {
+        ret = -ENOMEM;
+        snprintf(err, errlen, "out of memory writing the plots");
+        goto out;
+    }
+    c.ns_name = calloc(ds->nns + 1, sizeof(char *));
+    c.kind_name = calloc(ds->kinds.n + 1, sizeof(char *));
+    if (c.ns_name == NULL || c.kind_name == NULL) {
+        ret = -ENOMEM;
+        snprintf(err, errlen, "out of memory writing the plots");
+        goto out;
+    }
+    for (size_t j = 0; j < ds->nns; j++) {
+        c.ns_name[j] =
+            clip(ds->ns[j].name[0] != '\0' ? ds->ns[j].name : "(none)", NAME_CHARS);
+        if (c.ns_name[j] == NULL)
+            ret = -ENOMEM;
+    }
+    for (size_t k = 0; k < ds->kinds.n; k++) {
+        c.kinds[k] = (unsigned)k;
+        c.kind_name[k] =
+            clip(ds->kinds.v[k][0] != '\0' ? ds->kinds.v[k] : "(none)", NAME_CHARS);
+        if (c.kind_name[k] == NULL)
+            ret = -ENOMEM;
+    }
+    if (ret < 0) {
+        snprintf(err, errlen, "out of memory writing the plots");
+        goto out;
+    }
+    qsort_r(c.kinds, ds->kinds.n, sizeof(unsigned), cmp_kind, ds);
+    ret = fsutil_mkdirs(dir, 0755);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-ret));
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
+        ret = plots[i](&c);
+        if (ret < 0) {
+            snprintf(err, errlen, "cannot write the plots under %s: %s", dir,
+                     ret > DP_ERRBASE ? strerror(-ret) : dp_strerror(ret));
+            goto out;
+        }
+    }
+    render(&c, prog, rendered, err, errlen);
+    *index = c.index;
+    c.index = NULL;
+out:
+    json_decref(c.index);
+    free(c.label);
+    free(c.kinds);
+    for (size_t j = 0; c.ns_name != NULL && j < ds->nns; j++)
+        free(c.ns_name[j]);
+    for (size_t k = 0; c.kind_name != NULL && k < ds->kinds.n; k++)
+        free(c.kind_name[k]);
+    free(c.ns_name);
+    free(c.kind_name);
+    return ret;
+}

@@ -1,0 +1,40 @@
+/*
+ * plots: a campaign's gnuplot data files, scripts and PNGs.
+ *
+ * Under dir (results/<campaign>/plots/): for every plot a script NAME.gp
+ * that reads its data files NAME*.dat from the same folder and writes
+ * NAME.png with the pngcairo terminal, kept so that users can restyle and
+ * rerun them (`cd dir && gnuplot NAME.gp`). Names from scenarios
+ * (nameservers, kinds, campaign, phases) only ever reach a script through
+ * plot_gp_string(), so that no name can inject gnuplot commands; file
+ * names are made from indexes, never from names.
+ */
+#ifndef DP_PLOTS_H
+#define DP_PLOTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "plot/dataset.h"
+
+typedef struct {
+    unsigned width, height; /* pixels; 0: 1280 x 720 */
+    const char *gnuplot;    /* program; NULL: "gnuplot" from PATH */
+    bool no_render;         /* write data and scripts only ([report] plots = no) */
+} plot_opts_t;
+
+/* A gnuplot string literal (single-quoted) that shows s as text and
+ * cannot run anything, whatever s holds. Malloc'd; NULL on ENOMEM. */
+char *plot_gp_string(const char *s);
+
+/* Write every plot's data and script under dir (created), then render
+ * them. stats is stats_json(ds). *index gets [{"name", "title", "script",
+ * "png" (NULL when not rendered), "description"}] in a fixed order.
+ * 0, or a negative code (err says why) when the files cannot be written.
+ * When gnuplot is missing or fails, the scripts stay, *rendered is false
+ * and err says how to render them. */
+int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
+                  const plot_opts_t *opts, json_t **index, bool *rendered, char *err,
+                  size_t errlen);
+
+#endif

@@ -1,0 +1,957 @@
+/*
+ * report: report.json, report.md and report.html (see report.h).
+ *
+ * The JSON document is built first; the Markdown and HTML pages are both
+ * written from it through one small writer (doc_*) that emits each
+ * heading, paragraph, table and image in the two syntaxes at once, so the
+ * two pages cannot drift apart. Every text that comes from a scenario is
+ * escaped for the page it lands in (HTML entities; Markdown table pipes
+ * and line breaks).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/errcode.h"
+#include "harness/fsutil.h"
+#include "plot/report.h"
+#include "plot/stats.h"
+
+#define SLOWEST_N 10
+
+/* ---- the document ----------------------------------------------------------- */
+
+static double num_or(json_t *v, double dflt)
+{
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static json_t *copy_field(json_t *meta, const char *k)
+{
+    json_t *v = json_object_get(meta, k);
+
+    return v != NULL ? json_deep_copy(v) : json_null();
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a;
+    json_t *y = *(json_t *const *)b;
+    json_t *cx = json_object_get(x, "converged_after");
+    json_t *cy = json_object_get(y, "converged_after");
+    json_int_t ix = json_integer_value(json_object_get(x, "id"));
+    json_int_t iy = json_integer_value(json_object_get(y, "id"));
+
+    /* never converged first, then the slowest; ties by id */
+    if (json_is_null(cx) != json_is_null(cy))
+        return json_is_null(cx) ? -1 : 1;
+    if (!json_is_null(cx) && json_number_value(cx) != json_number_value(cy))
+        return json_number_value(cx) > json_number_value(cy) ? -1 : 1;
+    return (ix > iy) - (ix < iy);
+}
+
+static json_t *slowest_changes(json_t *changes)
+{
+    size_t n = json_array_size(changes);
+    json_t **v = malloc((n + 1) * sizeof(json_t *));
+    json_t *out = json_array();
+    size_t i;
+
+    if (v == NULL)
+        return out;
+    for (i = 0; i < n; i++)
+        v[i] = json_array_get(changes, i);
+    qsort(v, n, sizeof(json_t *), cmp_change);
+    for (i = 0; i < n && i < SLOWEST_N; i++)
+        json_array_append(out, v[i]);
+    free(v);
+    return out;
+}
+
+typedef struct {
+    unsigned ns;
+    double p99, mean;
+} nsrank_t;
+
+static int cmp_nsrank(const void *a, const void *b)
+{
+    const nsrank_t *x = a;
+    const nsrank_t *y = b;
+
+    if (isnan(x->p99) != isnan(y->p99))
+        return isnan(x->p99) ? 1 : -1;
+    if (x->p99 != y->p99)
+        return x->p99 > y->p99 ? -1 : 1;
+    if (x->mean != y->mean)
+        return x->mean > y->mean ? -1 : 1;
+    return (x->ns > y->ns) - (x->ns < y->ns);
+}
+
+static json_t *slowest_nameservers(const dataset_t *ds, json_t *byns)
+{
+    nsrank_t *r = calloc(ds->nns + 1, sizeof(*r));
+    json_t *out = json_array();
+    size_t i;
+
+    if (r == NULL)
+        return out;
+    for (i = 0; i < ds->nns; i++) {
+        json_t *s = json_object_get(byns, ds->ns[i].name);
+        r[i].ns = (unsigned)i;
+        r[i].p99 = num_or(json_object_get(s, "p99"), NAN);
+        r[i].mean = num_or(json_object_get(s, "mean"), NAN);
+    }
+    qsort(r, ds->nns, sizeof(*r), cmp_nsrank);
+    for (i = 0; i < ds->nns; i++) {
+        json_t *s = json_object_get(byns, ds->ns[r[i].ns].name);
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:O, s:O, s:O, s:O, s:O}", "nameserver",
+                           ds->ns[r[i].ns].name, "role", ds->ns[r[i].ns].role, "p50",
+                           json_object_get(s, "p50"), "p99", json_object_get(s, "p99"),
+                           "mean", json_object_get(s, "mean"), "timeouts",
+                           json_object_get(s, "timeouts"), "errors",
+                           json_object_get(s, "errors")));
+    }
+    free(r);
+    return out;
+}
+
+/* Results that did not complete, counted by (status, reason, nameserver),
+ * most frequent first, ties by name (never by arrival order). */
+typedef struct {
+    size_t count;
+    const char *status, *reason, *ns;
+} errcell_t;
+
+static int cmp_err(const void *a, const void *b)
+{
+    const errcell_t *x = a;
+    const errcell_t *y = b;
+    int c;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if ((c = strcmp(x->status, y->status)) != 0)
+        return c;
+    if ((c = strcmp(x->reason, y->reason)) != 0)
+        return c;
+    return strcmp(x->ns, y->ns);
+}
+
+static json_t *errors_by_reason(const dataset_t *ds)
+{
+    size_t nr = ds->reasons.n;
+    size_t cells = DS_STATUSES * (nr + 1) * (ds->nns + 1);
+    size_t *count = calloc(cells, sizeof(size_t));
+    errcell_t *e = NULL;
+    json_t *out = json_array();
+    size_t i, n = 0;
+
+    if (count == NULL)
+        return out;
+    for (i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (r->status == DS_COMPLETED)
+            continue;
+        count[((size_t)r->status * (nr + 1) + r->reason) * (ds->nns + 1) + r->ns]++;
+    }
+    e = calloc(cells + 1, sizeof(*e));
+    for (i = 0; e != NULL && i < cells; i++) {
+        if (count[i] == 0)
+            continue;
+        e[n].count = count[i];
+        e[n].ns = ds->ns[i % (ds->nns + 1)].name;
+        e[n].reason = ds->reasons.v[(i / (ds->nns + 1)) % (nr + 1)];
+        e[n].status = ds_status_str((ds_status_t)(i / (ds->nns + 1) / (nr + 1)));
+        n++;
+    }
+    if (n > 0)
+        qsort(e, n, sizeof(*e), cmp_err);
+    for (i = 0; i < n; i++)
+        json_array_append_new(out,
+                              json_pack("{s:s, s:s, s:s, s:I}", "status", e[i].status,
+                                        "reason", e[i].reason, "nameserver", e[i].ns,
+                                        "count", (json_int_t)e[i].count));
+    free(e);
+    free(count);
+    return out;
+}
+
+json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
+{
+    json_t *meta = ds->campaign;
+    json_t *stats = stats_in != NULL ? json_incref(stats_in) : stats_json(ds);
+    json_t *doc = json_object();
+    json_t *statistics = json_object();
+    double start = ds_start(ds);
+    double end = num_or(json_object_get(meta, "end"), NAN);
+    const char *k;
+    json_t *v;
+
+    json_object_set_new(doc, "campaign", copy_field(meta, "campaign"));
+    json_object_set_new(doc, "name", copy_field(meta, "name"));
+    json_object_set_new(doc, "scenario",
+                        json_pack("{s:O, s:O}", "path",
+                                  json_object_get(meta, "scenario") != NULL
+                                      ? json_object_get(meta, "scenario")
+                                      : json_null(),
+                                  "text",
+                                  json_object_get(meta, "scenario_text") != NULL
+                                      ? json_object_get(meta, "scenario_text")
+                                      : json_null()));
+    json_object_set_new(doc, "host", copy_field(meta, "host"));
+    json_object_set_new(doc, "version", copy_field(meta, "version"));
+    json_object_set_new(doc, "seed", copy_field(meta, "seed"));
+    json_object_set_new(doc, "start", json_real(start));
+    json_object_set_new(doc, "end", isnan(end) ? json_null() : json_real(end));
+    json_object_set_new(doc, "duration",
+                        isnan(end) ? json_null()
+                                   : json_real(round((end - start) * 1e3) / 1e3));
+    json_object_set_new(doc, "nameservers", copy_field(meta, "nameservers"));
+    json_object_set_new(doc, "phases", copy_field(meta, "phases"));
+    json_object_set_new(doc, "clock",
+                        json_pack("{s:o, s:o}", "start", copy_field(meta, "clock_start"),
+                                  "end", copy_field(meta, "clock_end")));
+    json_object_set_new(doc, "summary", copy_field(meta, "summary"));
+    json_object_set_new(doc, "results", json_integer((json_int_t)ds->n));
+    json_object_set_new(doc, "slo", stats_slo(ds, stats));
+    json_object_foreach(stats, k, v)
+    {
+        if (strcmp(k, "changes") != 0)
+            json_object_set(statistics, k, v);
+    }
+    json_object_set_new(doc, "statistics", statistics);
+    json_object_set_new(doc, "slowest_nameservers",
+                        slowest_nameservers(ds, json_object_get(stats, "nameservers")));
+    json_object_set_new(doc, "slowest_changes",
+                        slowest_changes(json_object_get(stats, "changes")));
+    json_object_set_new(doc, "errors_by_reason", errors_by_reason(ds));
+    json_object_set_new(doc, "assessment", copy_field(meta, "assessment"));
+    json_object_set_new(doc, "plots", plots != NULL ? json_incref(plots) : json_array());
+    json_object_set(doc, "changes", json_object_get(stats, "changes"));
+    json_decref(stats);
+    return doc;
+}
+
+/* ---- Markdown and HTML at once ---------------------------------------------- */
+
+typedef struct {
+    FILE *md;
+    FILE *html;
+} doc_t;
+
+static void html_esc(FILE *f, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+/* Markdown inline text: characters with a meaning are backslash-escaped,
+ * line breaks become spaces (a table row is one line). */
+static void md_esc(FILE *f, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            fputc(' ', f);
+        else if (strchr("\\`*_{}[]<>()#+!|~", *s) != NULL)
+            fprintf(f, "\\%c", *s);
+        else
+            fputc(*s, f);
+    }
+}
+
+static void doc_h(doc_t *d, int level, const char *text)
+{
+    fprintf(d->md, "\n%.*s ", level, "######");
+    md_esc(d->md, text);
+    fputs("\n\n", d->md);
+    fprintf(d->html, "<h%d>", level);
+    html_esc(d->html, text);
+    fprintf(d->html, "</h%d>\n", level);
+}
+
+static void doc_p(doc_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void doc_p(doc_t *d, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    md_esc(d->md, buf);
+    fputs("\n\n", d->md);
+    fputs("<p>", d->html);
+    html_esc(d->html, buf);
+    fputs("</p>\n", d->html);
+}
+
+static void doc_pre(doc_t *d, const char *text)
+{
+    /* a fence longer than any run of backquotes in the text */
+    size_t run = 0, longest = 0;
+    const char *s;
+
+    for (s = text; *s != '\0'; s++) {
+        run = *s == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    fprintf(d->md, "%.*s\n%s%s%.*s\n\n", (int)(longest < 3 ? 3 : longest + 1),
+            "``````````````````", text,
+            text[0] != '\0' && text[strlen(text) - 1] != '\n' ? "\n" : "",
+            (int)(longest < 3 ? 3 : longest + 1), "``````````````````");
+    fputs("<pre>", d->html);
+    html_esc(d->html, text);
+    fputs("</pre>\n", d->html);
+}
+
+static void doc_img(doc_t *d, const char *src, const char *alt)
+{
+    fputs("![", d->md);
+    md_esc(d->md, alt);
+    fprintf(d->md, "](%s)\n\n", src); /* src: our own file names */
+    fprintf(d->html, "<figure><img src=\"%s\" alt=\"", src);
+    html_esc(d->html, alt);
+    fputs("\"><figcaption>", d->html);
+    html_esc(d->html, alt);
+    fputs("</figcaption></figure>\n", d->html);
+}
+
+static void doc_table(doc_t *d, const char *const *cols, size_t ncols)
+{
+    size_t i;
+
+    fputs("|", d->md);
+    for (i = 0; i < ncols; i++) {
+        fputc(' ', d->md);
+        md_esc(d->md, cols[i]);
+        fputs(" |", d->md);
+    }
+    fputs("\n|", d->md);
+    for (i = 0; i < ncols; i++)
+        fputs(i == 0 ? " --- |" : " ---: |", d->md);
+    fputs("\n", d->md);
+    fputs("<table><thead><tr>", d->html);
+    for (i = 0; i < ncols; i++) {
+        fputs("<th>", d->html);
+        html_esc(d->html, cols[i]);
+        fputs("</th>", d->html);
+    }
+    fputs("</tr></thead><tbody>\n", d->html);
+}
+
+static void doc_row(doc_t *d, char **cells, size_t n)
+{
+    size_t i;
+
+    fputs("|", d->md);
+    fputs("<tr>", d->html);
+    for (i = 0; i < n; i++) {
+        fputc(' ', d->md);
+        md_esc(d->md, cells[i]);
+        fputs(" |", d->md);
+        fputs(i == 0 ? "<td>" : "<td class=\"n\">", d->html);
+        html_esc(d->html, cells[i]);
+        fputs("</td>", d->html);
+    }
+    fputs("\n", d->md);
+    fputs("</tr>\n", d->html);
+}
+
+static void doc_table_end(doc_t *d)
+{
+    fputs("\n", d->md);
+    fputs("</tbody></table>\n", d->html);
+}
+
+/* ---- cells -------------------------------------------------------------------- */
+
+typedef struct {
+    char *v[24];
+    size_t n;
+} row_t;
+
+static void cell(row_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cell(row_t *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->n >= sizeof(r->v) / sizeof(r->v[0]))
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(&r->v[r->n], fmt, ap) < 0)
+        r->v[r->n] = NULL;
+    va_end(ap);
+    if (r->v[r->n] != NULL)
+        r->n++;
+}
+
+static void cell_s(row_t *r, json_t *v)
+{
+    if (json_is_number(v))
+        cell(r, "%.3f", json_number_value(v));
+    else if (json_is_string(v))
+        cell(r, "%s", json_string_value(v));
+    else
+        cell(r, "-");
+}
+
+static void cell_n(row_t *r, json_t *v)
+{
+    cell(r, "%lld", (long long)json_integer_value(v));
+}
+
+static void row_out(doc_t *d, row_t *r)
+{
+    size_t i;
+
+    doc_row(d, r->v, r->n);
+    for (i = 0; i < r->n; i++)
+        free(r->v[i]);
+    r->n = 0;
+}
+
+static const char *const stat_cols[] = {"count", "completed", "timeouts", "errors", "min",
+                                        "mean",  "p50",       "p66",      "p75",    "p90",
+                                        "p95",   "p99",       "max"};
+#define NSTAT (sizeof(stat_cols) / sizeof(stat_cols[0]))
+
+static void stats_cells(row_t *r, json_t *s)
+{
+    size_t i;
+
+    for (i = 0; i < NSTAT; i++) {
+        json_t *v = json_object_get(s, stat_cols[i]);
+        if (i < 4)
+            cell_n(r, v);
+        else
+            cell_s(r, v);
+    }
+}
+
+/* A table of statistics groups: first column what, then the figures. */
+static void stats_table(doc_t *d, const char *what, json_t *groups,
+                        const char *const *keys, size_t nkeys, const char *const *labels)
+{
+    const char *cols[NSTAT + 1];
+    row_t r = {{NULL}, 0};
+    size_t i;
+
+    cols[0] = what;
+    for (i = 0; i < NSTAT; i++)
+        cols[i + 1] = i < 4 ? stat_cols[i] : NULL;
+    /* figures in seconds: say it once in the headers */
+    static const char *const sec_cols[] = {"min (s)", "mean (s)", "p50 (s)",
+                                           "p66 (s)", "p75 (s)",  "p90 (s)",
+                                           "p95 (s)", "p99 (s)",  "max (s)"};
+    for (i = 4; i < NSTAT; i++)
+        cols[i + 1] = sec_cols[i - 4];
+    doc_table(d, cols, NSTAT + 1);
+    for (i = 0; i < nkeys; i++) {
+        json_t *s = json_object_get(groups, keys[i]);
+        if (s == NULL)
+            continue;
+        cell(&r, "%s", labels != NULL ? labels[i] : keys[i]);
+        stats_cells(&r, s);
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+}
+
+static const char *str_of(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    return s != NULL ? s : dflt;
+}
+
+static void clock_par(doc_t *d, const char *when, json_t *c)
+{
+    if (!json_is_object(c)) {
+        doc_p(d, "Clock at %s: not recorded.", when);
+        return;
+    }
+    doc_p(d, "Clock at %s: kernel clock %s (%s); SNTP %s%s.", when,
+          json_is_true(json_object_get(c, "synchronised")) ? "synchronised"
+                                                           : "NOT synchronised",
+          str_of(c, "state_name", "state unknown"),
+          json_is_true(json_object_get(c, "sntp_used")) ? "checked against " : "not used",
+          json_is_true(json_object_get(c, "sntp_used")) ? str_of(c, "sntp_server", "?")
+                                                        : "");
+    if (json_is_number(json_object_get(c, "esterror_s")) ||
+        json_is_number(json_object_get(c, "sntp_offset_s"))) {
+        const char *cols[] = {"clock",          "kernel offset (s)", "est. error (s)",
+                              "max. error (s)", "SNTP offset (s)",   "SNTP delay (s)"};
+        row_t r = {{NULL}, 0};
+        doc_table(d, cols, 6);
+        cell(&r, "%s", when);
+        cell_s(&r, json_object_get(c, "kernel_offset_s"));
+        cell_s(&r, json_object_get(c, "esterror_s"));
+        cell_s(&r, json_object_get(c, "maxerror_s"));
+        cell_s(&r, json_object_get(c, "sntp_offset_s"));
+        cell_s(&r, json_object_get(c, "sntp_delay_s"));
+        row_out(d, &r);
+        doc_table_end(d);
+    }
+}
+
+static void assessment_part(doc_t *d, json_t *a)
+{
+    const char *src;
+    json_t *arr;
+    size_t shown = 0;
+    row_t r = {{NULL}, 0};
+    const char *cols[] = {"verdict", "source", "name", "type", "rdata"};
+
+    doc_h(d, 2, "Convergence assessment");
+    if (!json_is_object(a)) {
+        doc_p(d, "No assessment was stored with this campaign (it was stopped, or ran "
+                 "without a convergence check).");
+        return;
+    }
+    doc_p(d, "Master: %s. %s", str_of(a, "master", "the campaign's intended state"),
+          json_is_true(json_object_get(a, "converged"))
+              ? "Converged: every source serves what the master says, and nothing else."
+              : "NOT converged: the records below differ from the master.");
+    if (json_is_true(json_object_get(a, "converged")))
+        return;
+    doc_table(d, cols, 5);
+    for (int pass = 0; pass < 2; pass++) {
+        const char *what = pass == 0 ? "missing" : "overpresent";
+        json_object_foreach(json_object_get(a, what), src, arr)
+        {
+            size_t i;
+            json_t *rec;
+            json_array_foreach(arr, i, rec)
+            {
+                if (shown++ >= 50)
+                    break;
+                cell(&r, "%s", what);
+                cell(&r, "%s", src[0] != '\0' ? src : "(none)");
+                cell(&r, "%s", str_of(rec, "name", ""));
+                cell(&r, "%s", str_of(rec, "type", ""));
+                cell(&r, "%s", str_of(rec, "rdata", ""));
+                row_out(d, &r);
+            }
+        }
+    }
+    doc_table_end(d);
+    if (shown > 50)
+        doc_p(d, "%zu more in report.json.", shown - 50);
+}
+
+static const char *html_head =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>dnsprop report</title>\n<style>\n"
+    "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;"
+    "max-width:1400px;padding:0 1em;color:#222}\n"
+    "h1{border-bottom:2px solid #444}h2{margin-top:2em;border-bottom:1px solid #bbb}\n"
+    "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}\n"
+    "th,td{border:1px solid #ccc;padding:0.25em 0.6em}th{background:#eee}\n"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "tbody tr:nth-child(even){background:#f8f8f8}\n"
+    "pre{background:#f4f4f4;padding:1em;overflow:auto;font-size:0.85em}\n"
+    "figure{margin:1.5em 0}img{max-width:100%;border:1px solid #ddd}\n"
+    "figcaption{color:#555;font-size:0.9em}\n"
+    ".ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}\n"
+    "</style></head><body>\n";
+
+static void write_pages(doc_t *d, json_t *doc)
+{
+    json_t *st = json_object_get(doc, "statistics");
+    json_t *slo = json_object_get(doc, "slo");
+    json_t *sum = json_object_get(doc, "summary");
+    json_t *nss = json_object_get(doc, "nameservers");
+    json_t *e;
+    size_t i;
+    row_t r = {{NULL}, 0};
+    char title[600];
+    const char *name = str_of(doc, "campaign", str_of(doc, "name", "campaign"));
+
+    fputs(html_head, d->html);
+    snprintf(title, sizeof(title), "dnsprop report: %s", name);
+    doc_h(d, 1, title);
+    doc_p(d, "Scenario %s, run on %s by dnsprop %s; %lld results.",
+          str_of(json_object_get(doc, "scenario"), "path", "(none)"),
+          str_of(doc, "host", "?"), str_of(doc, "version", "?"),
+          (long long)json_integer_value(json_object_get(doc, "results")));
+    {
+        time_t t0 = (time_t)num_or(json_object_get(doc, "start"), 0);
+        struct tm tm;
+        char when[64];
+        gmtime_r(&t0, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        doc_p(d, "Started %s, lasted %.1f s.", when,
+              num_or(json_object_get(doc, "duration"), 0));
+    }
+
+    /* the verdict first: what a reader (or a CI job) wants to know */
+    doc_h(d, 2, "Verdict");
+    doc_p(d, "%s",
+          json_is_true(json_object_get(slo, "ok")) ? "PASS: every SLO holds."
+                                                   : "FAIL: an SLO does not hold.");
+    {
+        const char *cols[] = {"SLO", "limit", "measured", "verdict"};
+        doc_table(d, cols, 4);
+        json_array_foreach(json_object_get(slo, "checks"), i, e)
+        {
+            const char *what = str_of(e, "slo", "?");
+            cell(&r, "%s",
+                 strcmp(what, "p99") == 0            ? "p99 convergence time (s)"
+                 : strcmp(what, "max_timeouts") == 0 ? "timeouts + errors"
+                 : strcmp(what, "converged") == 0    ? "changes not served everywhere"
+                                                     : "operations failed at the target");
+            if (strcmp(what, "converged") == 0)
+                cell(&r, "0");
+            else if (json_is_integer(json_object_get(e, "limit")))
+                cell_n(&r, json_object_get(e, "limit"));
+            else
+                cell_s(&r, json_object_get(e, "limit"));
+            if (json_is_integer(json_object_get(e, "value")))
+                cell_n(&r, json_object_get(e, "value"));
+            else
+                cell_s(&r, json_object_get(e, "value"));
+            cell(&r, "%s", json_is_true(json_object_get(e, "ok")) ? "ok" : "FAILED");
+            row_out(d, &r);
+        }
+        doc_table_end(d);
+    }
+    if (json_is_object(sum)) {
+        doc_p(
+            d,
+            "%lld operations (%lld acknowledged, %lld failed); offered %.2f/s, achieved "
+            "%.2f/s; %lld polls: %lld completed, %lld timed out, %lld errors, %lld "
+            "cancelled.",
+            (long long)json_integer_value(json_object_get(sum, "operations")),
+            (long long)json_integer_value(json_object_get(sum, "acked")),
+            (long long)json_integer_value(json_object_get(sum, "failed")),
+            num_or(json_object_get(sum, "offered_rate"), 0),
+            num_or(json_object_get(sum, "achieved_rate"), 0),
+            (long long)json_integer_value(json_object_get(sum, "polls")),
+            (long long)json_integer_value(json_object_get(sum, "completed")),
+            (long long)json_integer_value(json_object_get(sum, "timeouts")),
+            (long long)json_integer_value(json_object_get(sum, "errors")),
+            (long long)json_integer_value(json_object_get(sum, "cancelled")));
+    }
+    {
+        json_t *sl = json_object_get(st, "slowest");
+        if (json_is_object(sl))
+            doc_p(d,
+                  "Slowest nameserver: %s, p99 %.3f s against %.3f s for the others "
+                  "(lags them by %.3f s at p99, %.3f s at p50).",
+                  str_of(sl, "nameserver", "?"), num_or(json_object_get(sl, "p99"), NAN),
+                  num_or(json_object_get(sl, "others_p99"), NAN),
+                  num_or(json_object_get(sl, "lag_p99"), NAN),
+                  num_or(json_object_get(sl, "lag_p50"), NAN));
+    }
+
+    /* statistics */
+    doc_h(d, 2, "Propagation time by nameserver");
+    doc_p(d, "From the acknowledgement of a change by the target to the first answer "
+             "showing it; percentiles are nearest-rank over completed polls.");
+    {
+        size_t n = json_array_size(nss);
+        const char **keys = calloc(n + 1, sizeof(char *));
+        const char **labels = calloc(n + 1, sizeof(char *));
+        char **lab = calloc(n + 1, sizeof(char *));
+        for (i = 0; keys != NULL && labels != NULL && lab != NULL && i < n; i++) {
+            json_t *ns = json_array_get(nss, i);
+            keys[i] = str_of(ns, "name", "?");
+            if (asprintf(&lab[i], "%s (%s)", keys[i], str_of(ns, "role", "?")) < 0)
+                lab[i] = NULL;
+            labels[i] = lab[i] != NULL ? lab[i] : keys[i];
+        }
+        if (n == 0) {
+            /* no scenario order (a probe campaign): the figures' own */
+            const char *k;
+            json_t *v;
+            free(keys);
+            keys = calloc(json_object_size(json_object_get(st, "nameservers")) + 1,
+                          sizeof(char *));
+            json_object_foreach(json_object_get(st, "nameservers"), k, v)
+            {
+                if (keys != NULL)
+                    keys[n++] = k;
+            }
+            free(labels);
+            labels = NULL;
+        }
+        if (keys != NULL)
+            stats_table(d, "nameserver", json_object_get(st, "nameservers"), keys, n,
+                        labels);
+        for (i = 0; lab != NULL && i < json_array_size(nss); i++)
+            free(lab[i]);
+        free(lab);
+        free(keys);
+        free(labels);
+    }
+    {
+        static const char *const stage_keys[] = {"api", "primary", "secondaries",
+                                                 "transfer", "all"};
+        static const char *const stage_labels[] = {
+            "API: submitted -> acknowledged", "acknowledged -> primary serves it",
+            "acknowledged -> every secondary serves it", "primary -> every secondary",
+            "acknowledged -> every nameserver (convergence)"};
+        doc_h(d, 2, "Stages of a change");
+        doc_p(d, "Per change; a change that did not reach a stage counts as a timeout "
+                 "there.");
+        stats_table(d, "stage", json_object_get(st, "stages"), stage_keys, 5,
+                    stage_labels);
+    }
+    {
+        const char *k;
+        json_t *v;
+        size_t n = 0;
+        const char **keys =
+            calloc(json_object_size(json_object_get(st, "kinds")) + 1, sizeof(char *));
+        json_object_foreach(json_object_get(st, "kinds"), k, v)
+        {
+            if (keys != NULL)
+                keys[n++] = k;
+        }
+        doc_h(d, 2, "Propagation time by operation kind");
+        if (keys != NULL)
+            stats_table(d, "operation", json_object_get(st, "kinds"), keys, n, NULL);
+        free(keys);
+    }
+    {
+        const char *cols[] = {"nameserver", "operation", "count",   "timeouts", "errors",
+                              "p50 (s)",    "p90 (s)",   "p99 (s)", "max (s)"};
+        const char *nsn;
+        json_t *per;
+        doc_h(d, 2, "By nameserver and operation kind");
+        doc_table(d, cols, 9);
+        json_object_foreach(json_object_get(st, "ns_kind"), nsn, per)
+        {
+            const char *k;
+            json_t *s;
+            json_object_foreach(per, k, s)
+            {
+                cell(&r, "%s", nsn);
+                cell(&r, "%s", k);
+                cell_n(&r, json_object_get(s, "count"));
+                cell_n(&r, json_object_get(s, "timeouts"));
+                cell_n(&r, json_object_get(s, "errors"));
+                cell_s(&r, json_object_get(s, "p50"));
+                cell_s(&r, json_object_get(s, "p90"));
+                cell_s(&r, json_object_get(s, "p99"));
+                cell_s(&r, json_object_get(s, "max"));
+                row_out(d, &r);
+            }
+        }
+        doc_table_end(d);
+    }
+    {
+        const char *cols[] = {"nameserver", "role",     "p50 (s)", "p99 (s)",
+                              "mean (s)",   "timeouts", "errors"};
+        doc_h(d, 2, "Slowest nameservers");
+        doc_table(d, cols, 7);
+        json_array_foreach(json_object_get(doc, "slowest_nameservers"), i, e)
+        {
+            cell(&r, "%s", str_of(e, "nameserver", "?"));
+            cell(&r, "%s", str_of(e, "role", ""));
+            cell_s(&r, json_object_get(e, "p50"));
+            cell_s(&r, json_object_get(e, "p99"));
+            cell_s(&r, json_object_get(e, "mean"));
+            cell_n(&r, json_object_get(e, "timeouts"));
+            cell_n(&r, json_object_get(e, "errors"));
+            row_out(d, &r);
+        }
+        doc_table_end(d);
+    }
+    {
+        const char *cols[] = {"change",        "operation",    "name",
+                              "type",          "acked at (s)", "converged after (s)",
+                              "per nameserver"};
+        doc_h(d, 2, "Slowest changes");
+        doc_p(d,
+              "Changes no nameserver set left behind come last; \"acked at\" is seconds "
+              "since the campaign started.");
+        doc_table(d, cols, 7);
+        json_array_foreach(json_object_get(doc, "slowest_changes"), i, e)
+        {
+            const char *k;
+            json_t *v;
+            char per[1024] = "";
+            size_t len = 0;
+            cell(&r, "%lld", (long long)json_integer_value(json_object_get(e, "id")));
+            cell(&r, "%s", str_of(e, "kind", "?"));
+            cell(&r, "%s", str_of(e, "name", "?"));
+            cell(&r, "%s", str_of(e, "type", "?"));
+            cell_s(&r, json_object_get(e, "ack_at"));
+            if (json_is_null(json_object_get(e, "converged_after")))
+                cell(&r, "not converged");
+            else
+                cell_s(&r, json_object_get(e, "converged_after"));
+            json_object_foreach(json_object_get(e, "nameservers"), k, v)
+            {
+                int w;
+                if (json_is_number(v))
+                    w = snprintf(per + len, sizeof(per) - len, "%s%s %.3f",
+                                 len > 0 ? ", " : "", k, json_number_value(v));
+                else
+                    w = snprintf(per + len, sizeof(per) - len, "%s%s %s",
+                                 len > 0 ? ", " : "", k, json_string_value(v));
+                if (w < 0 || (size_t)w >= sizeof(per) - len)
+                    break;
+                len += (size_t)w;
+            }
+            cell(&r, "%s", per);
+            row_out(d, &r);
+        }
+        doc_table_end(d);
+    }
+    {
+        const char *cols[] = {"status", "reason", "nameserver", "polls"};
+        json_t *errs = json_object_get(doc, "errors_by_reason");
+        doc_h(d, 2, "Timeouts and errors by reason");
+        if (json_array_size(errs) == 0) {
+            doc_p(d, "Every poll completed.");
+        } else {
+            doc_table(d, cols, 4);
+            json_array_foreach(errs, i, e)
+            {
+                cell(&r, "%s", str_of(e, "status", "?"));
+                cell(&r, "%s", str_of(e, "reason", ""));
+                cell(&r, "%s", str_of(e, "nameserver", "?"));
+                cell_n(&r, json_object_get(e, "count"));
+                row_out(d, &r);
+            }
+            doc_table_end(d);
+        }
+    }
+    assessment_part(d, json_object_get(doc, "assessment"));
+
+    doc_h(d, 2, "Plots");
+    if (json_array_size(json_object_get(doc, "plots")) == 0)
+        doc_p(d, "No plots.");
+    json_array_foreach(json_object_get(doc, "plots"), i, e)
+    {
+        const char *png = str_of(e, "png", NULL);
+        char src[512];
+        if (png == NULL) {
+            doc_p(d, "%s: not rendered; run gnuplot on plots/%s.",
+                  str_of(e, "title", "?"), str_of(e, "script", "?"));
+            continue;
+        }
+        snprintf(src, sizeof(src), "plots/%s", png);
+        doc_img(d, src, str_of(e, "title", png));
+    }
+
+    doc_h(d, 2, "Clock");
+    doc_p(d, "Durations are measured on this host's clock; timestamps are its realtime "
+             "clock, as disciplined by NTP.");
+    clock_par(d, "start", json_object_get(json_object_get(doc, "clock"), "start"));
+    clock_par(d, "end", json_object_get(json_object_get(doc, "clock"), "end"));
+
+    doc_h(d, 2, "Scenario");
+    {
+        const char *text = str_of(json_object_get(doc, "scenario"), "text", NULL);
+        if (text != NULL)
+            doc_pre(d, text);
+        else
+            doc_p(d, "Not recorded.");
+    }
+    fputs("</body></html>\n", d->html);
+}
+
+/* ---- files ----------------------------------------------------------------------- */
+
+static int write_json(const char *path, json_t *doc, char *err, size_t errlen)
+{
+    /* 16 digits: epoch seconds to the microsecond; the durations were
+     * rounded to the microsecond already, and print short */
+    if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_REAL_PRECISION(16)) < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -EIO;
+    }
+    return 0;
+}
+
+int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json_t **out,
+                 char *err, size_t errlen)
+{
+    char path[4096];
+    char perr[1024] = "";
+    json_t *plots = NULL;
+    json_t *stats = NULL;
+    json_t *doc = NULL;
+    doc_t d = {NULL, NULL};
+    bool rendered = false;
+    int ret;
+
+    if (out != NULL)
+        *out = NULL;
+    ds_sort(ds);
+    ret = fsutil_mkdirs(dir, 0755);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-ret));
+        goto out;
+    }
+    stats = stats_json(ds);
+    snprintf(path, sizeof(path), "%s/plots", dir);
+    ret = plot_campaign(ds, stats, path, &opts->plot, &plots, &rendered, perr,
+                        sizeof(perr));
+    if (ret < 0) {
+        snprintf(err, errlen, "%s", perr);
+        goto out;
+    }
+    if (!rendered && perr[0] != '\0')
+        fprintf(stderr, "dnsprop: %s\n", perr);
+    doc = report_build(ds, stats, plots);
+    snprintf(path, sizeof(path), "%s/report.json", dir);
+    ret = write_json(path, doc, err, errlen);
+    if (ret < 0)
+        goto out;
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    d.md = fopen(path, "w");
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    d.html = fopen(path, "w");
+    if (d.md == NULL || d.html == NULL) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        ret = -EIO;
+        goto out;
+    }
+    write_pages(&d, doc);
+    if (ferror(d.md) || ferror(d.html)) {
+        snprintf(err, errlen, "cannot write the report under %s", dir);
+        ret = -EIO;
+    }
+out:
+    if (d.md != NULL)
+        fclose(d.md);
+    if (d.html != NULL)
+        fclose(d.html);
+    json_decref(stats);
+    json_decref(plots);
+    if (out != NULL && ret == 0)
+        *out = doc;
+    else
+        json_decref(doc);
+    return ret;
+}

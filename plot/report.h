@@ -1,0 +1,39 @@
+/*
+ * report: a campaign's report, in three forms from one document:
+ * report.json (everything, for scripts), report.md and report.html (for
+ * people; the page shows the plots from plots/ next to it and needs no
+ * server). Built from a dataset alone, so that `dnsprop report` can
+ * rebuild it from Redis at any later time and get the same files.
+ *
+ * What it holds: the scenario (path and text), the clock status at start
+ * and end, the driver's summary, the statistics (plot/stats.h), the SLO
+ * checks, the convergence assessment the campaign stored, the slowest
+ * changes and nameservers, errors by reason and the plots.
+ */
+#ifndef DP_REPORT_H
+#define DP_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "plot/dataset.h"
+#include "plot/plots.h"
+
+typedef struct {
+    plot_opts_t plot;
+    bool quiet; /* say nothing on stderr (gnuplot missing is still said) */
+} report_opts_t;
+
+/* Write dir/plots/..., dir/report.json, dir/report.md and dir/report.html.
+ * *out (when not NULL) gets the report document. 0, or a negative code
+ * with err saying why; a plot that could not be rendered is not an
+ * error (the report says so and how to render it). */
+int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json_t **out,
+                 char *err, size_t errlen);
+
+/* The report document alone (no files): what report.json holds. stats
+ * is stats_json(ds) (NULL: computed), plots the plot index (may be
+ * NULL). */
+json_t *report_build(dataset_t *ds, json_t *stats, json_t *plots);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * stats: a campaign's figures (see stats.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot/stats.h"
+
+const double stats_pcts[STATS_NPCT] = {50, 66, 75, 90, 95, 99, 100};
+static const char *const pct_names[STATS_NPCT] = {"p50", "p66", "p75", "p90",
+                                                  "p95", "p99", "max"};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+double stats_percentile(const double *v, size_t n, double p)
+{
+    double rank;
+    size_t k;
+
+    if (n == 0)
+        return NAN;
+    /* nearest rank: the ceil(p/100 * n)-th smallest value (1-based); the
+     * small epsilon keeps 0.66 * 50 = 33.000000000000004 at rank 33 */
+    rank = ceil(p / 100.0 * (double)n - 1e-9);
+    k = rank < 1 ? 0 : (size_t)rank - 1;
+    return v[k < n ? k : n - 1];
+}
+
+void stats_from(stats_t *st, double *dur, size_t n)
+{
+    double sum = 0;
+    size_t i;
+
+    st->completed = n;
+    if (n == 0) {
+        st->min = st->mean = NAN;
+        for (i = 0; i < STATS_NPCT; i++)
+            st->pct[i] = NAN;
+        return;
+    }
+    qsort(dur, n, sizeof(double), cmp_double);
+    for (i = 0; i < n; i++)
+        sum += dur[i];
+    st->min = dur[0];
+    st->mean = sum / (double)n;
+    for (i = 0; i < STATS_NPCT; i++)
+        st->pct[i] = stats_percentile(dur, n, stats_pcts[i]);
+}
+
+/* Rounded to the microsecond: what the clocks can tell, and the same
+ * digits however the sums were ordered. */
+static json_t *usec(double v)
+{
+    if (isnan(v) || isinf(v))
+        return json_null();
+    return json_real(round(v * 1e6) / 1e6);
+}
+
+static json_t *stats_to_json(const stats_t *st)
+{
+    json_t *o = json_object();
+    size_t i;
+
+    json_object_set_new(o, "count", json_integer((json_int_t)st->count));
+    json_object_set_new(o, "completed", json_integer((json_int_t)st->completed));
+    json_object_set_new(o, "timeouts", json_integer((json_int_t)st->timeouts));
+    json_object_set_new(o, "errors", json_integer((json_int_t)st->errors));
+    json_object_set_new(o, "cancelled", json_integer((json_int_t)st->cancelled));
+    json_object_set_new(o, "min", usec(st->min));
+    json_object_set_new(o, "mean", usec(st->mean));
+    for (i = 0; i < STATS_NPCT; i++)
+        json_object_set_new(o, pct_names[i], usec(st->pct[i]));
+    return o;
+}
+
+/* A group of results: those for which keep(r) holds. */
+typedef bool (*keep_fn)(const dataset_t *ds, const ds_result_t *r, const void *arg);
+
+static json_t *group(const dataset_t *ds, keep_fn keep, const void *arg, double *buf)
+{
+    stats_t st;
+    size_t i;
+    size_t n = 0;
+
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (keep != NULL && !keep(ds, r, arg))
+            continue;
+        st.count++;
+        switch (r->status) {
+        case DS_COMPLETED:
+            buf[n++] = r->duration;
+            break;
+        case DS_TIMEOUT:
+            st.timeouts++;
+            break;
+        case DS_ERROR:
+            st.errors++;
+            break;
+        default:
+            st.cancelled++;
+            break;
+        }
+    }
+    stats_from(&st, buf, n);
+    return stats_to_json(&st);
+}
+
+static bool keep_ns(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    (void)ds;
+    return r->ns == *(const unsigned *)arg;
+}
+
+static bool keep_kind(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    return ds->ops[r->op].kind == *(const unsigned *)arg;
+}
+
+static bool keep_ns_kind(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    const unsigned *nk = arg;
+
+    return r->ns == nk[0] && ds->ops[r->op].kind == nk[1];
+}
+
+static bool keep_role(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    return strcmp(ds->ns[r->ns].role, (const char *)arg) == 0;
+}
+
+static bool keep_others(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    (void)ds;
+    return r->ns != *(const unsigned *)arg;
+}
+
+/* Per change, the worst status and slowest duration over a set of
+ * nameservers (role, or NULL for all): NAN unless every one of them that
+ * was polled served it. Returns how many changes had such polls. */
+typedef struct {
+    double slowest; /* NAN: not all served */
+    unsigned polled;
+} op_agg_t;
+
+static void aggregate(const dataset_t *ds, const char *role, op_agg_t *agg)
+{
+    size_t i;
+
+    for (i = 0; i < ds->nops; i++) {
+        agg[i].slowest = 0;
+        agg[i].polled = 0;
+    }
+    for (i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        op_agg_t *a = &agg[r->op];
+        if (role != NULL && strcmp(ds->ns[r->ns].role, role) != 0)
+            continue;
+        a->polled++;
+        if (r->status != DS_COMPLETED)
+            a->slowest = NAN;
+        else if (!isnan(a->slowest) && r->duration > a->slowest)
+            a->slowest = r->duration;
+    }
+}
+
+void stats_convergence(dataset_t *ds, double *conv)
+{
+    op_agg_t *agg = calloc(ds->nops + 1, sizeof(*agg));
+    size_t i;
+
+    for (i = 0; i < ds->nops; i++)
+        conv[i] = NAN;
+    if (agg == NULL)
+        return;
+    aggregate(ds, NULL, agg);
+    for (i = 0; i < ds->nops; i++)
+        conv[i] = agg[i].polled > 0 ? agg[i].slowest : NAN;
+    free(agg);
+}
+
+/* A stage's figures from per-change values (NAN: did not get there). */
+static json_t *stage(const double *v, const unsigned *polled, size_t n, double *buf)
+{
+    stats_t st;
+    size_t i;
+    size_t k = 0;
+
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < n; i++) {
+        if (polled != NULL && polled[i] == 0)
+            continue;
+        st.count++;
+        if (isnan(v[i]))
+            st.timeouts++; /* did not get there: a poll timed out or failed */
+        else
+            buf[k++] = v[i];
+    }
+    stats_from(&st, buf, k);
+    return stats_to_json(&st);
+}
+
+static json_t *stages(dataset_t *ds, double *buf)
+{
+    json_t *o = json_object();
+    op_agg_t *prim = calloc(ds->nops + 1, sizeof(*prim));
+    op_agg_t *sec = calloc(ds->nops + 1, sizeof(*sec));
+    op_agg_t *all = calloc(ds->nops + 1, sizeof(*all));
+    double *v = calloc(ds->nops + 1, sizeof(double));
+    double *w = calloc(ds->nops + 1, sizeof(double));
+    unsigned *pp = calloc(ds->nops + 1, sizeof(unsigned));
+    unsigned *ps = calloc(ds->nops + 1, sizeof(unsigned));
+    size_t i;
+
+    if (prim == NULL || sec == NULL || all == NULL || v == NULL || w == NULL ||
+        pp == NULL || ps == NULL)
+        goto out;
+    aggregate(ds, "primary", prim);
+    aggregate(ds, "secondary", sec);
+    aggregate(ds, NULL, all);
+    for (i = 0; i < ds->nops; i++) {
+        double api = ds->ops[i].ack_time - ds->ops[i].submit_time;
+        v[i] = isnan(api) || api < 0 ? NAN : api;
+    }
+    json_object_set_new(o, "api", stage(v, NULL, ds->nops, buf));
+    for (i = 0; i < ds->nops; i++) {
+        v[i] = prim[i].slowest;
+        pp[i] = prim[i].polled;
+    }
+    json_object_set_new(o, "primary", stage(v, pp, ds->nops, buf));
+    for (i = 0; i < ds->nops; i++) {
+        v[i] = sec[i].slowest;
+        ps[i] = sec[i].polled;
+    }
+    json_object_set_new(o, "secondaries", stage(v, ps, ds->nops, buf));
+    for (i = 0; i < ds->nops; i++) {
+        /* primary -> secondaries: only changes both were polled for */
+        w[i] = sec[i].slowest - prim[i].slowest;
+        pp[i] = prim[i].polled > 0 && sec[i].polled > 0;
+        if (!isnan(w[i]) && w[i] < 0)
+            w[i] = 0; /* a secondary answered first: the NOTIFY beat the poll */
+    }
+    json_object_set_new(o, "transfer", stage(w, pp, ds->nops, buf));
+    for (i = 0; i < ds->nops; i++) {
+        v[i] = all[i].slowest;
+        pp[i] = all[i].polled;
+    }
+    json_object_set_new(o, "all", stage(v, pp, ds->nops, buf));
+out:
+    free(prim);
+    free(sec);
+    free(all);
+    free(v);
+    free(w);
+    free(pp);
+    free(ps);
+    return o;
+}
+
+/* The slowest nameserver (by p99 of its completed polls, then by mean)
+ * and its lag: its p50/p99 minus those of all the other nameservers'
+ * results pooled. */
+static json_t *slowest(const dataset_t *ds, json_t *byns, double *buf)
+{
+    long best = -1;
+    double bp99 = -1, bmean = -1;
+    json_t *others;
+    json_t *o;
+    size_t i;
+
+    for (i = 0; i < ds->nns; i++) {
+        json_t *s = json_object_get(byns, ds->ns[i].name);
+        double p99 = json_number_value(json_object_get(s, "p99"));
+        double mean = json_number_value(json_object_get(s, "mean"));
+        if (!json_is_number(json_object_get(s, "p99")))
+            continue;
+        if (p99 > bp99 || (p99 == bp99 && mean > bmean)) {
+            best = (long)i;
+            bp99 = p99;
+            bmean = mean;
+        }
+    }
+    if (best < 0 || ds->nns < 2)
+        return json_null();
+    {
+        unsigned b = (unsigned)best;
+        json_t *s = json_object_get(byns, ds->ns[b].name);
+        others = group(ds, keep_others, &b, buf);
+        o = json_object();
+        json_object_set_new(o, "nameserver", json_string(ds->ns[b].name));
+        json_object_set_new(o, "p50", json_incref(json_object_get(s, "p50")));
+        json_object_set_new(o, "p99", json_incref(json_object_get(s, "p99")));
+        json_object_set_new(o, "mean", json_incref(json_object_get(s, "mean")));
+        json_object_set_new(o, "others_p50", json_incref(json_object_get(others, "p50")));
+        json_object_set_new(o, "others_p99", json_incref(json_object_get(others, "p99")));
+        json_object_set_new(o, "others_mean",
+                            json_incref(json_object_get(others, "mean")));
+        json_object_set_new(o, "lag_p50",
+                            usec(json_number_value(json_object_get(s, "p50")) -
+                                 json_number_value(json_object_get(others, "p50"))));
+        json_object_set_new(o, "lag_p99",
+                            usec(json_number_value(json_object_get(s, "p99")) -
+                                 json_number_value(json_object_get(others, "p99"))));
+        json_object_set_new(o, "lag_mean",
+                            usec(json_number_value(json_object_get(s, "mean")) -
+                                 json_number_value(json_object_get(others, "mean"))));
+        json_decref(others);
+    }
+    return o;
+}
+
+/* Every change: when each nameserver served it, and when all had. */
+static json_t *changes(dataset_t *ds, const double *conv)
+{
+    json_t *arr = json_array();
+    json_t **per = calloc(ds->nops + 1, sizeof(json_t *));
+    double start = ds_start(ds);
+    size_t i;
+
+    if (per == NULL)
+        return arr;
+    for (i = 0; i < ds->nops; i++) {
+        const ds_op_t *op = &ds->ops[i];
+        per[i] = json_object();
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
+                           (json_int_t)op->id, "kind", ds->kinds.v[op->kind], "phase",
+                           ds->phases.v[op->phase], "zone", op->zone, "name", op->name,
+                           "type", op->type, "ack_at", usec(op->ack_time - start), "api",
+                           usec(op->ack_time - op->submit_time), "converged_after",
+                           usec(conv[i]), "nameservers", per[i]));
+    }
+    for (i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        json_object_set_new(per[r->op], ds->ns[r->ns].name,
+                            r->status == DS_COMPLETED
+                                ? usec(r->duration)
+                                : json_string(ds_status_str(r->status)));
+    }
+    free(per);
+    return arr;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *stats_json(dataset_t *ds)
+{
+    json_t *o = json_object();
+    json_t *byns = json_object();
+    json_t *bykind = json_object();
+    json_t *nk = json_object();
+    double *buf = malloc((ds->n + ds->nops + 1) * sizeof(double));
+    double *conv = malloc((ds->nops + 1) * sizeof(double));
+    char **kinds = malloc((ds->kinds.n + 1) * sizeof(char *));
+    size_t i, k;
+
+    if (buf == NULL || conv == NULL || kinds == NULL)
+        goto out;
+    ds_sort(ds);
+    json_object_set_new(o, "overall", group(ds, NULL, NULL, buf));
+    /* kinds in name order: the same order whatever order results came in */
+    if (ds->kinds.n > 0) {
+        memcpy(kinds, ds->kinds.v, ds->kinds.n * sizeof(char *));
+        qsort(kinds, ds->kinds.n, sizeof(char *), cmp_str);
+    }
+    for (i = 0; i < ds->nns; i++) {
+        unsigned ni = (unsigned)i;
+        json_t *per = json_object();
+        json_object_set_new(byns, ds->ns[i].name, group(ds, keep_ns, &ni, buf));
+        for (k = 0; k < ds->kinds.n; k++) {
+            unsigned key[2] = {ni, (unsigned)ds_kind_index(ds, kinds[k])};
+            json_t *g = group(ds, keep_ns_kind, key, buf);
+            if (json_integer_value(json_object_get(g, "count")) > 0)
+                json_object_set_new(per, kinds[k], g);
+            else
+                json_decref(g);
+        }
+        json_object_set_new(nk, ds->ns[i].name, per);
+    }
+    for (k = 0; k < ds->kinds.n; k++) {
+        unsigned ki = (unsigned)ds_kind_index(ds, kinds[k]);
+        json_object_set_new(bykind, kinds[k], group(ds, keep_kind, &ki, buf));
+    }
+    {
+        json_t *roles = json_object();
+        static const char *const rn[] = {"primary", "secondary", "resolver"};
+        for (k = 0; k < 3; k++) {
+            json_t *g = group(ds, keep_role, rn[k], buf);
+            if (json_integer_value(json_object_get(g, "count")) > 0)
+                json_object_set_new(roles, rn[k], g);
+            else
+                json_decref(g);
+        }
+        json_object_set_new(o, "roles", roles);
+    }
+    json_object_set_new(o, "nameservers", byns);
+    json_object_set_new(o, "kinds", bykind);
+    json_object_set_new(o, "ns_kind", nk);
+    byns = bykind = nk = NULL;
+    json_object_set_new(o, "stages", stages(ds, buf));
+    json_object_set_new(o, "slowest",
+                        slowest(ds, json_object_get(o, "nameservers"), buf));
+    stats_convergence(ds, conv);
+    json_object_set_new(o, "changes", changes(ds, conv));
+out:
+    json_decref(byns);
+    json_decref(bykind);
+    json_decref(nk);
+    free(buf);
+    free(conv);
+    free(kinds);
+    return o;
+}
+
+static json_t *check(const char *slo, json_t *limit, json_t *value, bool ok)
+{
+    return json_pack("{s:s, s:o, s:o, s:b}", "slo", slo, "limit", limit, "value",
+                     value != NULL ? value : json_null(), "ok", ok);
+}
+
+json_t *stats_slo(const dataset_t *ds, const json_t *stats)
+{
+    json_t *slo = json_object_get(ds->campaign, "slo");
+    json_t *all = json_object_get(json_object_get(stats, "stages"), "all");
+    json_t *overall = json_object_get(stats, "overall");
+    json_t *checks = json_array();
+    json_t *v;
+    bool ok = true;
+    json_int_t failed = json_integer_value(
+        json_object_get(json_object_get(ds->campaign, "summary"), "failed"));
+
+    if ((v = json_object_get(slo, "p99")) != NULL && json_is_number(v)) {
+        /* on the changes' convergence times: served by every nameserver */
+        json_t *p = json_object_get(all, "p99");
+        bool good = json_is_number(p) && json_number_value(p) <= json_number_value(v);
+        ok = ok && good;
+        json_array_append_new(checks, check("p99", json_incref(v), json_incref(p), good));
+    }
+    if ((v = json_object_get(slo, "max_timeouts")) != NULL && json_is_integer(v)) {
+        json_int_t bad = json_integer_value(json_object_get(overall, "timeouts")) +
+                         json_integer_value(json_object_get(overall, "errors"));
+        bool good = bad <= json_integer_value(v);
+        ok = ok && good;
+        json_array_append_new(
+            checks, check("max_timeouts", json_incref(v), json_integer(bad), good));
+    }
+    if (json_is_true(json_object_get(slo, "converged"))) {
+        json_int_t notall = json_integer_value(json_object_get(all, "timeouts"));
+        bool good = notall == 0;
+        ok = ok && good;
+        json_array_append_new(
+            checks, check("converged", json_true(), json_integer(notall), good));
+    }
+    /* whatever the SLOs: changes the target refused are a failure */
+    {
+        bool good = failed == 0;
+        ok = ok && good;
+        json_array_append_new(checks, check("failed_operations", json_integer(0),
+                                            json_integer(failed), good));
+    }
+    return json_pack("{s:b, s:o}", "ok", ok, "checks", checks);
+}

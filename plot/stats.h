@@ -1,0 +1,64 @@
+/*
+ * stats: the numbers people quote about a campaign, from a dataset.
+ *
+ * A group (all results, one nameserver, one operation kind, one stage)
+ * gets count, completed, timeouts, errors, cancelled and, over the
+ * completed durations, min, mean and the percentiles p50 p66 p75 p90 p95
+ * p99 and max. Percentiles are nearest-rank (the smallest value with at
+ * least p% of the values at or below it): every figure is a duration
+ * that was measured, and hand-computable. Timeouts are not folded into
+ * the percentiles (their duration is only a lower bound); they are
+ * counted beside them.
+ *
+ * Stages follow one change through the system:
+ *   api          submit -> acknowledged by the target;
+ *   primary      acknowledged -> served by the primary nameserver(s);
+ *   secondaries  acknowledged -> served by every secondary (per change,
+ *                the slowest of them; only changes all of them served);
+ *   transfer     primary -> every secondary (secondaries - primary);
+ *   all          acknowledged -> served by every nameserver polled: the
+ *                change's convergence time (the SLO's p99 is on this).
+ */
+#ifndef DP_STATS_H
+#define DP_STATS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "plot/dataset.h"
+
+#define STATS_NPCT 7
+/* p50 p66 p75 p90 p95 p99 p100(max) */
+extern const double stats_pcts[STATS_NPCT];
+
+typedef struct {
+    size_t count, completed, timeouts, errors, cancelled;
+    double min, mean;
+    double pct[STATS_NPCT]; /* NAN when nothing completed */
+} stats_t;
+
+/* Fill st from n durations (completed ones; sorted in place) and the
+ * other counts given. */
+void stats_from(stats_t *st, double *dur, size_t n);
+/* Nearest-rank percentile p (0..100] of sorted v[n]; NAN when n == 0. */
+double stats_percentile(const double *sorted, size_t n, double p);
+
+/* Everything, as JSON: {"overall", "nameservers": {ns: stats}, "kinds":
+ * {kind: stats}, "ns_kind": {ns: {kind: stats}}, "stages": {stage: stats},
+ * "slowest": {"nameserver", "p50", "p99", "others_p50", "others_p99",
+ * "lag_p50", "lag_p99"}, "changes": [per change: id, kind, zone, name,
+ * ack_time, per nameserver duration or status, converged_after]}; numbers
+ * rounded to the microsecond so that a report is reproducible. */
+json_t *stats_json(dataset_t *ds);
+
+/* Per change: the time until every polled nameserver served it (NAN when
+ * one did not), into conv[ds->nops]. */
+void stats_convergence(dataset_t *ds, double *conv);
+
+/* The SLOs of campaign metadata "slo" ({"p99": s, "max_timeouts": n,
+ * "converged": bool}) judged on stats_json()'s figures and the campaign's
+ * failed operations: {"ok": bool, "checks": [{"slo", "limit", "value",
+ * "ok"}]}. */
+json_t *stats_slo(const dataset_t *ds, const json_t *stats);
+
+#endif
