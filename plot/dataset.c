@@ -147,22 +147,60 @@ static long ns_add(dataset_t *ds, const char *name, const char *addr, const char
     return (long)ds->nns++;
 }
 
+static void ns_set(ds_ns_t *n, const char *addr, const char *role)
+{
+    char *a = strdup(addr != NULL ? addr : "");
+    char *r = strdup(role != NULL ? role : "");
+
+    if (a == NULL || r == NULL) {
+        free(a);
+        free(r);
+        return; /* the old texts stay: still valid */
+    }
+    free(n->addr);
+    free(n->role);
+    n->addr = a;
+    n->role = r;
+}
+
 int ds_set_campaign(dataset_t *ds, json_t *campaign)
 {
     json_t *arr;
     json_t *e;
     size_t i;
+    size_t k = 0;
 
     json_decref(ds->campaign);
     ds->campaign = json_incref(campaign);
     arr = json_object_get(campaign, "nameservers");
+    /* The scenario's nameservers first, in its order (results may have
+     * named some already, in the order they completed): colours, tables
+     * and keys then follow the scenario, however the run went. */
     json_array_foreach(arr, i, e)
     {
         const char *name = json_string_value(json_object_get(e, "name"));
-        if (name != NULL &&
-            ns_add(ds, name, json_string_value(json_object_get(e, "addr")),
-                   json_string_value(json_object_get(e, "role"))) < 0)
+        long j;
+        ds_ns_t t;
+        if (name == NULL)
+            continue;
+        j = ns_add(ds, name, NULL, NULL);
+        if (j < 0)
             return -ENOMEM;
+        ns_set(&ds->ns[j], json_string_value(json_object_get(e, "addr")),
+               json_string_value(json_object_get(e, "role")));
+        if ((size_t)j < k)
+            continue; /* listed twice */
+        /* swap j into place k, and the results' indexes with it */
+        t = ds->ns[k];
+        ds->ns[k] = ds->ns[j];
+        ds->ns[j] = t;
+        for (size_t r = 0; r < ds->n; r++) {
+            if (ds->res[r].ns == (unsigned)j)
+                ds->res[r].ns = (unsigned)k;
+            else if (ds->res[r].ns == (unsigned)k)
+                ds->res[r].ns = (unsigned)j;
+        }
+        k++;
     }
     return 0;
 }

@@ -1558,7 +1558,8 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
             goto out;
         }
     }
-    render(&c, prog, rendered, err, errlen);
+    if (opts == NULL || !opts->no_render)
+        render(&c, prog, rendered, err, errlen);
     *index = c.index;
     c.index = NULL;
 out:

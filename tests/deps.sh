@@ -3,13 +3,14 @@
 # Build: c-ares, jansson, libcsv, Criterion, pkg-config; clang for the
 # libFuzzer targets, valgrind and clang-format for the checks.
 # Lab and tests: PowerDNS (sqlite3), Knot, BIND, NSD, dnsperf, dig/kdig, curl.
+# Run time: gnuplot (gnuplot-nox: the pngcairo terminal, no X) for the plots.
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
       libcriterion-dev libhiredis-dev libinih-dev libcurl4-openssl-dev libldns-dev redis-server
       redis-tools chrony
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
-      bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind
+      bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind gnuplot-nox
       clang-format clang libclang-rt-14-dev)
 
 missing=()

@@ -22,18 +22,20 @@ import json, sys
 print([c["campaign"] for c in json.load(sys.stdin) if c["campaign"].startswith("quickstart-")][-1])')
 ./dnsprop export "$campaign" --out "results/$campaign/results.csv"
 mv results/quickstart-summary.json "results/$campaign/summary.json"
-python3 - "results/$campaign/results.csv" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-by = {}
-for r in rows:
-    by.setdefault((r["ns_name"]), []).append(r)
-print(f'\n{"nameserver":<10} {"polls":>6} {"done":>6} {"p50 s":>7} {"p99 s":>7} {"max s":>7}')
-for ns, rs in sorted(by.items()):
-    d = sorted(float(r["duration"]) for r in rs if r["status"] == "COMPLETED")
-    q = lambda p: d[max(0, int(round(p * len(d))) - 1)] if d else float("nan")
-    print(f'{ns:<10} {len(rs):>6} {len(d):>6} {q(.5):>7.3f} {q(.99):>7.3f} {q(1):>7.3f}')
+python3 - "results/$campaign/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+st = r["statistics"]
+f = lambda v: "%7.3f" % v if v is not None else "      -"
+print(f'\n{"nameserver":<10} {"role":<9} {"polls":>6} {"done":>6} {"p50 s":>7} {"p99 s":>7} {"max s":>7}')
+for ns in r["nameservers"]:
+    s = st["nameservers"].get(ns["name"], {})
+    print(f'{ns["name"]:<10} {ns["role"]:<9} {s.get("count", 0):>6} {s.get("completed", 0):>6} '
+          f'{f(s.get("p50"))} {f(s.get("p99"))} {f(s.get("max"))}')
+a = r["assessment"] or {}
+print("\nSLOs:", "PASS" if r["slo"]["ok"] else "FAIL",
+      "| convergence assessment:", "converged" if a.get("converged") else "NOT converged")
 PY
-echo "== results in results/$campaign/ (summary.json, results.csv) and in Redis"
-echo "   (./dnsprop campaigns; ./dnsprop export $campaign)"
+echo "== report: results/$campaign/report.html (plots in results/$campaign/plots/,"
+echo "   report.md, report.json); results.csv; rebuild: ./dnsprop report $campaign"
 exit "$rc"

@@ -69,6 +69,7 @@ step "clock vs chronyd (asan)" tests/cli/test_clock.sh ./dnsprop-asan
 step "run (asan)" tests/cli/test_run.sh ./dnsprop-asan
 step "run (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_run.sh ./dnsprop-tsan
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
+step "plots: escaping, sizes, gnuplot missing" tests/cli/test_plots.sh
 step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan
 step "http target (asan)" tests/cli/test_http.sh ./dnsprop-asan
 step "zone sync vs knot and bind" tests/cli/test_zonesync.sh

@@ -177,6 +177,16 @@ else
     ko "rendering the kept scripts by hand" ""
 fi
 
+# ... or not rendered at all (--no-render, as [report] plots = no)
+"$bin" report "$id" --redis "$DNSPROP_TEST_REDIS" --out "$tmp/norender" --no-render \
+    > /dev/null 2>&1
+if ls "$tmp"/norender/plots/*.gp > /dev/null 2>&1 && ! ls "$tmp"/norender/plots/*.png > /dev/null 2>&1 &&
+    grep -q "not rendered" "$tmp/norender/report.md"; then
+    ok "--no-render: scripts and data only, the report says so"
+else
+    ko "--no-render" "$(ls "$tmp/norender/plots")"
+fi
+
 # 4. errors
 expect "unknown campaign" 2 "no campaign 'nope'" -- "$bin" report nope --redis "$DNSPROP_TEST_REDIS"
 expect "no campaign given" 64 "give exactly one campaign" -- "$bin" report

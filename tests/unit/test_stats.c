@@ -237,3 +237,29 @@ Test(stats, bad_results_refused)
     cr_assert_eq(ds.n, 0);
     ds_clear(&ds);
 }
+
+Test(stats, nameservers_in_scenario_order)
+{
+    dataset_t ds;
+
+    /* results first (completion order: s2, s1, p), the campaign after, as
+     * the driver and `dnsprop report` both do */
+    ds_init(&ds);
+    add(&ds, 1, "record_create", "s2", "COMPLETED", 0.9);
+    add(&ds, 1, "record_create", "s1", "COMPLETED", 0.5);
+    add(&ds, 1, "record_create", "p", "COMPLETED", 0.1);
+    campaign(&ds);
+    cr_assert_eq(ds.nns, 3);
+    cr_assert_str_eq(ds.ns[0].name, "p");
+    cr_assert_str_eq(ds.ns[1].name, "s1");
+    cr_assert_str_eq(ds.ns[2].name, "s2");
+    cr_assert_str_eq(ds.ns[0].role, "primary");
+    for (size_t i = 0; i < ds.n; i++) {
+        /* each result still points at its own nameserver */
+        double want = ds.ns[ds.res[i].ns].name[0] == 'p'   ? 0.1
+                      : ds.ns[ds.res[i].ns].name[1] == '1' ? 0.5
+                                                           : 0.9;
+        cr_assert_float_eq(ds.res[i].duration, want, 1e-9);
+    }
+    ds_clear(&ds);
+}
