@@ -14,6 +14,9 @@
 
 #define DNSPROP_VERSION "0.1.0"
 
+#include "plot/report.h"
+#include "storage/store.h"
+
 int cmd_probe(int argc, char **argv);
 int cmd_campaigns(int argc, char **argv);
 int cmd_export(int argc, char **argv);
@@ -24,6 +27,14 @@ int cmd_clock(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /* 0 converged, 1 not, 2 error, 64 usage. */
 int cmd_assess(int argc, char **argv);
+/* 0 written and the SLOs hold, 1 they do not, 2 error, 64 usage. */
 int cmd_report(int argc, char **argv);
+
+/* Read campaign back from the store and write its plots and reports under
+ * dir (opts: width 0 takes the campaign's [report] settings); *doc (may be
+ * NULL) gets report.json's document, *nresults the results read. */
+int cmd_report_from_store(store_t *s, const char *campaign, const char *dir,
+                          const report_opts_t *opts, json_t **doc, size_t *nresults,
+                          char *err, size_t errlen);
 
 #endif

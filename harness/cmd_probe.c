@@ -77,7 +77,7 @@ static void usage(FILE *f)
         "  --json               one JSON object per result\n"
         "\n"
         "Every result is stored in Redis as one campaign ('dnsprop campaigns',\n"
-        "'dnsprop export'):\n"
+        "'dnsprop export'); its plots and report go to RESULTS/CAMPAIGN-ID/:\n"
         "  --campaign NAME      campaign name (default: probe); the id adds the "
         "time\n" STOREOPT_HELP "  --no-store           do not store the results\n"
         "  --ntp-server HOST[:PORT]  measure the clock offset by SNTP at start and end\n"
@@ -574,6 +574,20 @@ out:
         if (campaign[0] != '\0' && campaign_close(store, campaign, &cli) != 0 &&
             rc == DP_EXIT_OK)
             rc = DP_EXIT_ERROR;
+        if (campaign[0] != '\0') {
+            /* every campaign leaves its plots and report, read back from
+             * the store like `dnsprop report` does */
+            char dir[1024];
+            char rerr[1024];
+            report_opts_t ro;
+            memset(&ro, 0, sizeof(ro));
+            snprintf(dir, sizeof(dir), "%s/%s", cli.store.results, campaign);
+            if (cmd_report_from_store(store, campaign, dir, &ro, NULL, NULL, rerr,
+                                      sizeof(rerr)) < 0)
+                fprintf(stderr, "dnsprop probe: report: %s\n", rerr);
+            else
+                fprintf(stderr, "dnsprop probe: report in %s/report.html\n", dir);
+        }
         store_close(store);
     }
     if (reqs != &single)

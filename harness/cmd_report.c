@@ -72,6 +72,41 @@ static int add_result(const char *text, void *arg)
     return ret == -ENOMEM ? ret : 0;
 }
 
+int cmd_report_from_store(store_t *s, const char *campaign, const char *dir,
+                          const report_opts_t *given, json_t **doc, size_t *nresults,
+                          char *err, size_t errlen)
+{
+    dataset_t ds;
+    report_opts_t ro = *given;
+    json_t *meta = NULL;
+    int ret;
+
+    ds_init(&ds);
+    ret = store_read_campaign(s, campaign, &meta, add_result, &ds, err, errlen);
+    if (ret < 0)
+        goto out;
+    ds_set_campaign(&ds, meta);
+    if (ro.plot.width == 0) {
+        /* the campaign's own [report] settings */
+        json_t *r = json_object_get(meta, "report");
+        json_int_t w = json_integer_value(json_object_get(r, "width"));
+        json_int_t h = json_integer_value(json_object_get(r, "height"));
+        if (w >= 200 && h >= 150 && w <= 16384 && h <= 16384) {
+            ro.plot.width = (unsigned)w;
+            ro.plot.height = (unsigned)h;
+        }
+        if (json_is_false(json_object_get(r, "plots")))
+            ro.plot.no_render = true;
+    }
+    ret = report_write(&ds, dir, &ro, doc, err, errlen);
+    if (nresults != NULL)
+        *nresults = ds.n;
+out:
+    json_decref(meta);
+    ds_clear(&ds);
+    return ret;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -87,21 +122,18 @@ int cmd_report(int argc, char **argv)
     };
     storeopt_t so;
     store_t *s = NULL;
-    dataset_t ds;
     report_opts_t ro;
-    json_t *meta = NULL;
     json_t *doc = NULL;
+    size_t n = 0;
     const char *out = NULL;
     char dir[4096];
     char err[1024];
     bool json = false;
-    bool sized = false;
     int rc = DP_EXIT_OK;
     int c;
 
     storeopt_init(&so);
     memset(&ro, 0, sizeof(ro));
-    ds_init(&ds);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -126,7 +158,6 @@ int cmd_report(int argc, char **argv)
                                "'%s': want WIDTHxHEIGHT in pixels, from 200x150 to "
                                "16384x16384",
                                optarg);
-            sized = true;
             break;
         case OPT_NOPLOTS:
             ro.plot.no_render = true;
@@ -144,29 +175,12 @@ int cmd_report(int argc, char **argv)
                        "give exactly one campaign ('dnsprop campaigns' lists them)");
     if (storeopt_open(&so, "dnsprop report", &s) < 0)
         return DP_EXIT_ERROR;
-    if (store_read_campaign(s, argv[optind], &meta, add_result, &ds, err, sizeof(err)) <
-        0) {
-        fprintf(stderr, "dnsprop report: %s\n", err);
-        rc = DP_EXIT_ERROR;
-        goto out;
-    }
-    ds_set_campaign(&ds, meta);
-    if (!sized) {
-        json_t *r = json_object_get(meta, "report");
-        json_int_t w = json_integer_value(json_object_get(r, "width"));
-        json_int_t h = json_integer_value(json_object_get(r, "height"));
-        if (w >= 200 && h >= 150 && w <= 16384 && h <= 16384) {
-            ro.plot.width = (unsigned)w;
-            ro.plot.height = (unsigned)h;
-        }
-        if (json_is_false(json_object_get(r, "plots")))
-            ro.plot.no_render = true;
-    }
     snprintf(dir, sizeof(dir), "%s/%s", so.results != NULL ? so.results : "results",
              argv[optind]);
     if (out != NULL)
         snprintf(dir, sizeof(dir), "%s", out);
-    if (report_write(&ds, dir, &ro, &doc, err, sizeof(err)) < 0) {
+    if (cmd_report_from_store(s, argv[optind], dir, &ro, &doc, &n, err, sizeof(err)) <
+        0) {
         fprintf(stderr, "dnsprop report: %s\n", err);
         rc = DP_EXIT_ERROR;
         goto out;
@@ -177,8 +191,8 @@ int cmd_report(int argc, char **argv)
         free(t);
     }
     fprintf(stderr,
-            "dnsprop report: %zu results of %s: %s/report.html (and .md, .json); %s\n",
-            ds.n, argv[optind], dir,
+            "dnsprop report: %zu results of %s: %s/report.html (and .md, .json); %s\n", n,
+            argv[optind], dir,
             json_is_true(json_object_get(json_object_get(doc, "slo"), "ok"))
                 ? "every SLO holds"
                 : "an SLO does not hold");
@@ -187,8 +201,6 @@ int cmd_report(int argc, char **argv)
              : DP_EXIT_TIMEOUT;
 out:
     json_decref(doc);
-    json_decref(meta);
-    ds_clear(&ds);
     store_close(s);
     return rc;
 }

@@ -269,14 +269,16 @@ static void html_esc(FILE *f, const char *s)
     }
 }
 
-/* Markdown inline text: characters with a meaning are backslash-escaped,
- * line breaks become spaces (a table row is one line). */
+/* Markdown inline text: the characters that start emphasis, code, links,
+ * raw HTML or a table cell are backslash-escaped, line breaks become
+ * spaces (a table row is one line). Our own texts never start a line with
+ * a block marker (#, >, -, digits). */
 static void md_esc(FILE *f, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++) {
         if (*s == '\n' || *s == '\r' || *s == '\t')
             fputc(' ', f);
-        else if (strchr("\\`*_{}[]<>()#+!|~", *s) != NULL)
+        else if (strchr("\\`*_[]<|", *s) != NULL)
             fprintf(f, "\\%c", *s);
         else
             fputc(*s, f);

@@ -227,10 +227,12 @@ static json_t *stages(dataset_t *ds, double *buf)
     aggregate(ds, "secondary", sec);
     aggregate(ds, NULL, all);
     for (i = 0; i < ds->nops; i++) {
+        /* changes made outside (dnsprop probe) have no API times */
         double api = ds->ops[i].ack_time - ds->ops[i].submit_time;
-        v[i] = isnan(api) || api < 0 ? NAN : api;
+        v[i] = api < 0 ? NAN : api;
+        pp[i] = !isnan(api);
     }
-    json_object_set_new(o, "api", stage(v, NULL, ds->nops, buf));
+    json_object_set_new(o, "api", stage(v, pp, ds->nops, buf));
     for (i = 0; i < ds->nops; i++) {
         v[i] = prim[i].slowest;
         pp[i] = prim[i].polled;

@@ -208,6 +208,16 @@ assert s["completed"] + s["timeouts"] + s["errors"] + s["cancelled"] == s["polls
 assert s["completed"] > 0, s
 PY
 then ok "SIGINT: exit 130 with a summary of what was measured"; else ko "SIGINT (exit $rc)" "$(cat int.json int.err | tail)"; fi
+if python3 - int.json "$tmp"/results/interrupted-*/report.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+r = json.load(open(sys.argv[2]))
+assert r["results"] == s["polls"], (r["results"], s["polls"])
+assert r["statistics"]["overall"]["count"] == s["polls"], r["statistics"]["overall"]
+assert r["statistics"]["overall"]["cancelled"] == s["cancelled"], r["statistics"]["overall"]
+assert r["assessment"] is None  # not assessed: stopped
+PY
+then ok "SIGINT: the report holds every poll, cancelled ones counted"; else ko "SIGINT report" ""; fi
 
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
