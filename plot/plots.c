@@ -852,8 +852,10 @@ static int plot_rates(plot_ctx_t *c)
         {"offered", "operations offered/s", "lines lw 5 lc rgb '#9ecae1'"},
         {"acked", "operations acknowledged/s", "lines lw 2 lc rgb '#2ca02c'"},
         {"failed", "operations failed/s", "lines lw 2 lc rgb '#d62728'"},
-        {"polls_done", "polls done/s (served, timed out or failed)",
+        {"completed", "polls completed/s (the change was served)",
          "lines lw 2 lc rgb '#ff7f0e'"},
+        {"timeouts", "polls timed out/s", "lines lw 2 dt 3 lc rgb '#9467bd'"},
+        {"errors", "polls failed/s", "lines lw 2 dt 4 lc rgb '#8c564b'"},
         {"queries", "probe queries/s (right axis)",
          "lines lw 1.5 dt 2 lc rgb '#7f7f7f' axes x1y2"},
     };
@@ -887,14 +889,16 @@ static int plot_rates(plot_ctx_t *c)
         if (!(dt > 0))
             continue; /* a repeated or missing sample */
         if (p.blocks == 0)
-            b = block(&p, "t (s), then per second: offered, acked, failed, polls done, "
-                          "probe queries");
+            b = block(&p, "t (s), then per second: offered, acked, failed, polls "
+                          "completed, timed out, failed, probe queries");
         wr_num(&p.dat, tl_val(r1, ct));
         for (size_t s = 0; s < NSERIES; s++) {
             double v = (tl_val(r1, col[s]) - tl_val(r0, col[s])) / dt;
             wr_num(&p.dat, v);
             /* failures drawn only when there were some */
-            if (!isnan(v) && (v != 0 || strcmp(series[s].col, "failed") != 0))
+            if (!isnan(v) && (v != 0 || (strcmp(series[s].col, "failed") != 0 &&
+                                         strcmp(series[s].col, "timeouts") != 0 &&
+                                         strcmp(series[s].col, "errors") != 0)))
                 any[s] = true;
         }
         wr(&p.dat, "\n");
@@ -921,7 +925,8 @@ end:
     ret = plot_end(c, &p, RATES_TITLE,
                    "From the campaign's timeline (counters sampled every interval): "
                    "operations offered, acknowledged and failed per second and polls "
-                   "done per second (left axis), probe queries per second (right axis), "
+                   "completed (and timed out or failed, when any) per second (left "
+                   "axis), probe queries per second (right axis), "
                    "against time (s since the campaign start).");
 out:
     plot_free(&p);

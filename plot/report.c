@@ -290,7 +290,28 @@ static void doc_h(doc_t *d, int level, const char *text)
     fprintf(d->md, "\n%.*s ", level, "######");
     md_esc(d->md, text);
     fputs("\n\n", d->md);
-    fprintf(d->html, "<h%d>", level);
+    /* an id from the words (letters and digits, '-' between): links to
+     * a part of the page, #verdict or #convergence-assessment */
+    fprintf(d->html, "<h%d id=\"", level);
+    {
+        bool dash = false;
+        bool any = false;
+        for (const char *p = text; *p != '\0' && level > 1; p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                (*p >= 'A' && *p <= 'Z')) {
+                if (dash && any)
+                    fputc('-', d->html);
+                fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, d->html);
+                dash = false;
+                any = true;
+            } else {
+                dash = true;
+            }
+        }
+        if (level == 1)
+            fputs("top", d->html);
+    }
+    fputs("\">", d->html);
     html_esc(d->html, text);
     fprintf(d->html, "</h%d>\n", level);
 }
