@@ -10,7 +10,7 @@
 #   make format / format-check
 
 CC      ?= cc
-PKGS    := libcares jansson hiredis inih libcurl ldns
+PKGS    := libcares jansson hiredis inih libcurl ldns libmicrohttpd
 TESTPKG := criterion
 # libcsv ships no pkg-config file on Debian 12; fall back to -lcsv.
 CSV_CFLAGS := $(shell pkg-config --cflags libcsv 2>/dev/null)

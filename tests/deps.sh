@@ -4,13 +4,16 @@
 # libFuzzer targets, valgrind and clang-format for the checks.
 # Lab and tests: PowerDNS (sqlite3), Knot, BIND, NSD, dnsperf, dig/kdig, curl.
 # Run time: gnuplot (gnuplot-nox: the pngcairo terminal, no X) for the plots.
+# Service tests and bench: python3-requests (a Digaas-style client), wrk.
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
-      libcriterion-dev libhiredis-dev libinih-dev libcurl4-openssl-dev libldns-dev redis-server
+      libcriterion-dev libhiredis-dev libinih-dev libcurl4-openssl-dev libldns-dev
+      libmicrohttpd-dev redis-server
       redis-tools chrony
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
       bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind gnuplot-nox
+      python3-requests wrk
       clang-format clang libclang-rt-14-dev)
 
 missing=()
