@@ -27,6 +27,8 @@ int cmd_clock(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /* 0 converged, 1 not, 2 error, 64 usage. */
 int cmd_assess(int argc, char **argv);
+/* 0 stopped by a signal, 2 error, 64 usage. */
+int cmd_agent(int argc, char **argv);
 /* 0 written and the SLOs hold, 1 they do not, 2 error, 64 usage. */
 int cmd_report(int argc, char **argv);
 

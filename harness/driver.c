@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@
 #include "probes/pool.h"
 #include "probes/rdata.h"
 #include "storage/store.h"
+#include "storage/streams.h"
+#include "harness/metrics.h"
+#include "harness/log.h"
 #include "plot/assess.h"
 #include "plot/assess_live.h"
 #include "plot/dataset.h"
@@ -102,8 +106,19 @@ typedef struct {
     const char *cur_phase; /* what op_new() stamps on new operations */
     double cur_rate;
     pthread_mutex_t ds_mu;
-    dataset_t ds;     /* every result, for the report (under ds_mu) */
-    json_t *timeline; /* rows of cumulative counters, one a second */
+    char id[512];       /* the campaign */
+    metrics_t *metrics; /* [metrics] statsd, or NULL */
+    /* [probe] mode = agents */
+    streams_t *pub; /* poll requests out (under pub_mu) */
+    pthread_mutex_t pub_mu;
+    streams_t *feed; /* results back (the feed thread's) */
+    pthread_t feed_thread;
+    _Atomic bool feed_stop;
+    uint64_t feed_results;
+    uint64_t queries_seen; /* for the metrics (under mu) */
+    bool feeding;          /* the feed thread runs */
+    dataset_t ds;          /* every result, for the report (under ds_mu) */
+    json_t *timeline;      /* rows of cumulative counters, one a second */
     /* pool and store */
     probe_pool_t *pool;
     store_t *store;
@@ -349,13 +364,11 @@ static void op_release(drv_t *d, op_t *op)
 
 /* ---- results ------------------------------------------------------------------- */
 
-static void on_result(const probe_result_t *r, void *arg)
+/* One finished poll in the tallies (the SLOs, the progress line, the
+ * release of its name for the next change). Returns its operation. */
+static op_t *tally(drv_t *d, uint64_t opid, probe_status_t status, double duration)
 {
-    drv_t *d = arg;
-    uint64_t opid = r->tag >> 16;
-    size_t nsi = (size_t)(r->tag & 0xffff);
     op_t *op;
-    json_t *rec;
 
     pthread_mutex_lock(&d->mu);
     op = opid >= 1 && opid <= d->nops ? d->ops[opid - 1] : NULL;
@@ -363,15 +376,15 @@ static void on_result(const probe_result_t *r, void *arg)
         op->ndone++;
         if (op->ndone == op->npolls)
             op_release(d, op);
-        if (r->status == PROBE_COMPLETED) {
+        if (status == PROBE_COMPLETED) {
             op->ncompleted++;
-            if (r->duration > op->max_duration)
-                op->max_duration = r->duration;
+            if (duration > op->max_duration)
+                op->max_duration = duration;
             d->completed++;
-        } else if (r->status == PROBE_TIMEOUT) {
+        } else if (status == PROBE_TIMEOUT) {
             op->ntimeout++;
             d->timeouts++;
-        } else if (r->status == PROBE_ERROR) {
+        } else if (status == PROBE_ERROR) {
             op->nerror++;
             d->errors++;
         } else {
@@ -381,16 +394,28 @@ static void on_result(const probe_result_t *r, void *arg)
     d->polls_done++;
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->mu);
-    if (op == NULL)
-        return;
-    rec = output_result_json(r);
-    if (rec == NULL)
-        return;
+    if (op != NULL) {
+        metrics_count(d->metrics,
+                      status == PROBE_COMPLETED ? "polls.completed"
+                      : status == PROBE_TIMEOUT ? "polls.timeouts"
+                      : status == PROBE_ERROR   ? "polls.errors"
+                                                : "polls.cancelled",
+                      1);
+    }
+    return op;
+}
+
+/* What a stored result says about its operation, beside the probe's own
+ * fields (also what probe agents are given to store with theirs). */
+static json_t *op_fields(drv_t *d, const op_t *op, size_t nsi)
+{
+    json_t *rec = json_object();
+
     json_object_set_new(rec, "op_id", json_integer((json_int_t)op->id));
     json_object_set_new(rec, "op_kind", json_string(op_kind_str(op->kind)));
     json_object_set_new(rec, "zone", json_string(op->zname));
     json_object_set_new(rec, "ns_name",
-                        json_string(nsi < d->sc->nns ? d->sc->ns[nsi].name : r->ns));
+                        json_string(nsi < d->sc->nns ? d->sc->ns[nsi].name : "?"));
     json_object_set_new(rec, "vantage", json_string(d->host));
     json_object_set_new(rec, "submit_time", json_real(op->ack.submit_time));
     json_object_set_new(rec, "ack_time", json_real(op->ack.ack_time));
@@ -405,20 +430,129 @@ static void on_result(const probe_result_t *r, void *arg)
                             ? json_integer(op->serial)
                         : op->value != NULL ? json_pack("[s]", op->value)
                                             : json_array());
-    {
-        /* the report's copy goes through the same JSON text as the
-         * store's, so that `dnsprop report` later finds the same numbers */
-        char *text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-        pthread_mutex_lock(&d->ds_mu);
-        if (text != NULL)
-            ds_add_text(&d->ds, text);
-        pthread_mutex_unlock(&d->ds_mu);
-        free(text);
+    return rec;
+}
+
+/* The report's copy goes through the same JSON text as the store's, so
+ * that `dnsprop report` later finds the same numbers. */
+static void keep_for_report(drv_t *d, const char *text)
+{
+    pthread_mutex_lock(&d->ds_mu);
+    ds_add_text(&d->ds, text);
+    pthread_mutex_unlock(&d->ds_mu);
+}
+
+static void on_result(const probe_result_t *r, void *arg)
+{
+    drv_t *d = arg;
+    size_t nsi = (size_t)(r->tag & 0xffff);
+    op_t *op = tally(d, r->tag >> 16, r->status, r->duration);
+    json_t *rec;
+    char *text;
+
+    if (op == NULL)
+        return;
+    if (r->status == PROBE_COMPLETED && nsi < d->sc->nns) {
+        char name[300];
+        snprintf(name, sizeof(name), "ns.%s.propagation_ms", d->sc->ns[nsi].name);
+        metrics_timing_ms(d->metrics, name, r->duration * 1e3);
     }
+    rec = output_result_json(r);
+    if (rec == NULL)
+        return;
+    {
+        json_t *f = op_fields(d, op, nsi);
+        json_object_update(rec, f);
+        json_decref(f);
+    }
+    text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    if (text != NULL)
+        keep_for_report(d, text);
+    free(text);
     if (d->store != NULL)
         store_put_result(d->store, rec);
     else
         json_decref(rec);
+}
+
+/* [probe] mode = agents: results come back through the campaign's feed,
+ * stored already by the agents; tallied and kept for the report here. */
+static void *feed_main(void *arg)
+{
+    drv_t *d = arg;
+    char last[64] = "0";
+    char err[512];
+
+    while (!d->feed_stop) {
+        streams_entry_t *e = NULL;
+        size_t n = 0;
+        if (streams_feed_read(d->feed, d->id, last, 200, &e, &n, err, sizeof(err)) < 0) {
+            log_warn("campaign %s: reading results from the agents: %s", d->id, err);
+            usleep(500000);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_error_t je;
+            json_t *rec = json_loads(e[i].payload, 0, &je);
+            const char *st = json_string_value(json_object_get(rec, "status"));
+            probe_status_t status = PROBE_CANCELLED;
+            json_int_t tag = json_integer_value(json_object_get(rec, "tag"));
+            size_t nsi = (size_t)(tag & 0xffff);
+            double dur = json_number_value(json_object_get(rec, "duration"));
+            if (rec == NULL)
+                continue;
+            if (st != NULL && strcmp(st, "COMPLETED") == 0)
+                status = PROBE_COMPLETED;
+            else if (st != NULL && strcmp(st, "TIMEOUT") == 0)
+                status = PROBE_TIMEOUT;
+            else if (st != NULL && strcmp(st, "ERROR") == 0)
+                status = PROBE_ERROR;
+            if (tally(d, (uint64_t)tag >> 16, status, dur) != NULL) {
+                d->feed_results++;
+                keep_for_report(d, e[i].payload);
+                if (status == PROBE_COMPLETED && nsi < d->sc->nns) {
+                    char name[300];
+                    snprintf(name, sizeof(name), "ns.%s.propagation_ms",
+                             d->sc->ns[nsi].name);
+                    metrics_timing_ms(d->metrics, name, dur * 1e3);
+                }
+            }
+            json_decref(rec);
+        }
+        streams_entries_free(e, n);
+    }
+    return NULL;
+}
+
+/* [probe] mode = agents: the poll request, once per vantage. */
+static int publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_req_t *req)
+{
+    json_t *rec = op_fields(d, op, nsi);
+    json_t *p;
+    char poll[64];
+    char err[512];
+    char *text;
+    int failed = 0;
+
+    json_object_del(rec, "vantage"); /* the agent's */
+    json_object_set_new(rec, "tag", json_integer((json_int_t)req->tag));
+    snprintf(poll, sizeof(poll), "%llu.%zu", (unsigned long long)op->id, nsi);
+    p = json_pack("{s:s, s:s, s:o, s:o}", "campaign", d->id, "poll", poll, "req",
+                  probe_req_to_json(req), "rec", rec);
+    text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_REAL_PRECISION(16)) : NULL;
+    json_decref(p);
+    pthread_mutex_lock(&d->pub_mu);
+    for (size_t v = 0; v < d->sc->nvantages; v++) {
+        if (text == NULL ||
+            streams_publish(d->pub, d->sc->vantages[v], text, err, sizeof(err)) < 0) {
+            log_warn("campaign %s: publishing a poll for vantage %s: %s", d->id,
+                     d->sc->vantages[v], text != NULL ? err : "out of memory");
+            failed++;
+        }
+    }
+    pthread_mutex_unlock(&d->pub_mu);
+    free(text);
+    return failed;
 }
 
 /* After the acknowledgement: one poll per nameserver of the target. */
@@ -431,6 +565,8 @@ static void submit_polls(drv_t *d, op_t *op)
 
     for (i = 0; i < d->sc->nns; i++)
         n += scenario_ns_target(d->sc, &d->sc->ns[i]) == op->target;
+    if (d->sc->agents)
+        n *= (unsigned)d->sc->nvantages; /* one result per vantage */
     /* npolls is known before the first result can come back */
     pthread_mutex_lock(&d->mu);
     op->npolls = n;
@@ -483,8 +619,11 @@ static void submit_polls(drv_t *d, op_t *op)
         default:
             break;
         }
-        if (probe_req_finish(&req, err, sizeof(err)) < 0 ||
-            probe_pool_submit(d->pool, &req) < 0)
+        if (probe_req_finish(&req, err, sizeof(err)) < 0)
+            failed += d->sc->agents ? (unsigned)d->sc->nvantages : 1;
+        else if (d->sc->agents)
+            failed += (unsigned)publish_poll(d, op, i, &req);
+        else if (probe_pool_submit(d->pool, &req) < 0)
             failed++;
         probe_req_clear(&req);
     }
@@ -543,6 +682,11 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
     if (created)
         d->zones[op->zone].alive = true; /* exists, even if its serial could not be read:
                                           * cleanup must delete it */
+    /* (the metrics client only appends to its buffer: fine under the lock) */
+    metrics_count(d->metrics, ret < 0 ? "ops.failed" : "ops.acknowledged", 1);
+    if (ret == 0)
+        metrics_timing_ms(d->metrics, "ops.api_ms",
+                          (op->ack.ack_time - op->ack.submit_time) * 1e3);
     if (ret < 0) {
         d->failed++;
     } else {
@@ -607,6 +751,7 @@ static void *worker_main(void *arg)
  * (the offered rate then outruns the achieved one, which is recorded). */
 static void enqueue(drv_t *d, op_t *op)
 {
+    metrics_count(d->metrics, "ops.offered", 1);
     op->zname = d->zones[op->zone].name;
     op->target = d->zones[op->zone].target;
     while (d->qlen >= d->sc->api_inflight && !*d->opts->stop)
@@ -1221,6 +1366,8 @@ static void drv_free(drv_t *d)
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->ds_mu);
+    pthread_mutex_destroy(&d->pub_mu);
+    metrics_destroy(d->metrics);
     ds_clear(&d->ds);
 }
 
@@ -1420,6 +1567,11 @@ static void sample(drv_t *d, double start)
                     (json_int_t)d->completed, (json_int_t)d->timeouts,
                     (json_int_t)d->errors, (json_int_t)ps.queries);
     json_array_append_new(json_object_get(d->timeline, "rows"), row);
+    /* probe queries sent, as a counter: the difference since last time */
+    metrics_count(d->metrics, "probe.queries", (int64_t)(ps.queries - d->queries_seen));
+    metrics_gauge(d->metrics, "polls.pending",
+                  (double)(d->polls_submitted - d->polls_done));
+    d->queries_seen = ps.queries;
     pthread_mutex_unlock(&d->mu);
 }
 
@@ -1554,6 +1706,7 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     pthread_mutex_init(&d.mu, NULL);
     pthread_cond_init(&d.cond, NULL);
     pthread_mutex_init(&d.ds_mu, NULL);
+    pthread_mutex_init(&d.pub_mu, NULL);
     ds_init(&d.ds);
     d.cur_rate = NAN;
     {
@@ -1599,6 +1752,45 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         gmtime_r(&t, &tm);
         strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
         snprintf(id, sizeof(id), "%s-%s", sc->name, stamp);
+    }
+    snprintf(d.id, sizeof(d.id), "%s", id);
+    if (sc->statsd != NULL) {
+        char prefix[600];
+        snprintf(prefix, sizeof(prefix), "%s",
+                 sc->statsd_prefix != NULL ? sc->statsd_prefix : "dnsprop");
+        if (metrics_create(&d.metrics, sc->statsd, prefix, err, sizeof(err)) < 0) {
+            fprintf(stderr, "dnsprop run: [metrics] statsd: %s\n", err);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+    }
+    if (sc->agents) {
+        /* polls go out as requests on each vantage's stream; results come
+         * back on the campaign's feed */
+        if (d.store == NULL) {
+            fprintf(stderr, "dnsprop run: [probe] mode = agents needs the results store "
+                            "(not --no-store): the agents store the results\n");
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        if (streams_open(d.store, &d.pub, err, sizeof(err)) < 0 ||
+            streams_open(d.store, &d.feed, err, sizeof(err)) < 0) {
+            fprintf(stderr, "dnsprop run: %s\n", err);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        for (i = 0; i < sc->nvantages; i++) {
+            if (streams_group_ensure(d.pub, sc->vantages[i], err, sizeof(err)) < 0) {
+                fprintf(stderr, "dnsprop run: vantage %s: %s\n", sc->vantages[i], err);
+                rc = DP_EXIT_ERROR;
+                goto out;
+            }
+        }
+        if (pthread_create(&d.feed_thread, NULL, feed_main, &d) != 0) {
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        d.feeding = true;
     }
     /* what store_campaign_begin adds to the hash, for the report's copy */
     json_object_set_new(begin_meta, "campaign", json_string(id));
@@ -1664,7 +1856,9 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
 
     /* Let every poll finish (each ends by its own timeout). */
     {
-        double deadline = timebase_real_s() + sc->timeout + 5;
+        /* in agents mode, a poll an agent left may be taken over late */
+        double deadline = timebase_real_s() + sc->timeout + 5 +
+                          (sc->agents ? sc->reclaim_after * 2 : 0);
         double last = 0;
         pthread_mutex_lock(&d.mu);
         while (d.polls_done < d.polls_submitted && !*opts->stop &&
@@ -1683,6 +1877,11 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
     if (sampling)
         sampler_stop(&smp);
     sampling = false;
+    if (d.feeding) {
+        atomic_store(&d.feed_stop, true);
+        pthread_join(d.feed_thread, NULL);
+        d.feeding = false;
+    }
     progress(&d, start, "done");
     /* API workers may still be finishing calls (after a signal): the lock */
     pthread_mutex_lock(&d.mu);
@@ -1699,6 +1898,17 @@ out:
         pthread_join(workers[i].thread, NULL);
     if (sampling)
         sampler_stop(&smp);
+    if (d.feeding) {
+        atomic_store(&d.feed_stop, true);
+        pthread_join(d.feed_thread, NULL);
+    }
+    if (d.pub != NULL) {
+        streams_feed_drop(d.pub, d.id);
+        if (d.store != NULL)
+            store_add_produced(d.store, d.feed_results);
+    }
+    streams_close(d.pub);
+    streams_close(d.feed);
     if (smp.d != NULL) {
         pthread_mutex_destroy(&smp.mu);
         pthread_cond_destroy(&smp.cond);

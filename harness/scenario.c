@@ -520,6 +520,71 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
                 "record_types, prefix, zonefile, zone, max_update_pct, max_delete_pct)");
 }
 
+/* A vantage name goes into Redis keys and metric names: letters, digits,
+ * '-', '_' and '.', at most 64. */
+static bool vantage_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0 || n > 64)
+        return false;
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* [probe] mode, vantages, reclaim_after: where the polls run. */
+static void on_probe_mode(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    scenario_t *sc = c->sc;
+
+    if (strcmp(key, "mode") == 0) {
+        if (strcmp(v, "local") == 0)
+            sc->agents = false;
+        else if (strcmp(v, "agents") == 0)
+            sc->agents = true;
+        else
+            fail(c, section, key, "'%s' is neither local nor agents", v);
+    } else if (strcmp(key, "vantages") == 0) {
+        const char *p = v;
+        while (*p != '\0' && c->ret == 0) {
+            size_t n;
+            char **nv;
+            while (*p == ' ' || *p == '\t' || *p == ',')
+                p++;
+            n = strcspn(p, " \t,");
+            if (n == 0)
+                break;
+            if (!vantage_ok(p, n)) {
+                fail(c, section, key,
+                     "'%.*s': a vantage name is 1 to 64 letters, digits, '-', '_' or '.'",
+                     (int)n, p);
+                break;
+            }
+            nv = realloc(sc->vantages, (sc->nvantages + 1) * sizeof(char *));
+            if (nv == NULL || (nv[sc->nvantages] = strndup(p, n)) == NULL) {
+                if (nv != NULL)
+                    sc->vantages = nv;
+                fail(c, section, key, "out of memory");
+                break;
+            }
+            sc->vantages = nv;
+            sc->nvantages++;
+            p += n;
+        }
+    } else if (strcmp(key, "reclaim_after") == 0) {
+        set_double(c, section, key, v, 0.5, 3600, &sc->reclaim_after);
+    } else {
+        fail(c, section, key,
+             "unknown key (frequency, timeout, query_timeout, threads, mode, vantages, "
+             "reclaim_after)");
+    }
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *v)
 {
     ctx_t *c = user;
@@ -583,8 +648,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
             if (set_u64(c, section, key, v, 1024, &u) == 0)
                 sc->threads = (unsigned)u;
         } else {
-            fail(c, section, key,
-                 "unknown key (frequency, timeout, query_timeout, threads)");
+            on_probe_mode(c, section, key, v);
         }
     } else if (strcmp(section, "operations") == 0) {
         if (strcmp(key, "file") == 0)
@@ -602,6 +666,13 @@ static int on_key(void *user, const char *section, const char *key, const char *
         } else {
             fail(c, section, key, "unknown key (p99, max_timeouts, converged)");
         }
+    } else if (strcmp(section, "metrics") == 0) {
+        if (strcmp(key, "statsd") == 0)
+            set_str(c, section, key, v, &sc->statsd);
+        else if (strcmp(key, "prefix") == 0)
+            set_str(c, section, key, v, &sc->statsd_prefix);
+        else
+            fail(c, section, key, "unknown key (statsd, prefix)");
     } else if (strcmp(section, "report") == 0) {
         if (strcmp(key, "width") == 0) {
             if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 200)
@@ -621,7 +692,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     } else {
         fail(c, section, key,
              "unknown section (campaign, storage, clock, target NAME, nameserver NAME, "
-             "probe, phase NAME, operations, slo, report)");
+             "probe, phase NAME, operations, slo, report, metrics)");
     }
     return c->ret == 0;
 }
@@ -666,6 +737,13 @@ static int check(scenario_t *sc, char *err, size_t errlen)
 
     if (sc->ntargets == 0) {
         snprintf(err, errlen, "%s: no [target NAME] section", sc->path);
+        return DP_EPARSE;
+    }
+    if (sc->agents && sc->nvantages == 0) {
+        snprintf(err, errlen,
+                 "%s: [probe] mode = agents needs vantages = NAME... (the vantage points "
+                 "whose agents poll)",
+                 sc->path);
         return DP_EPARSE;
     }
     for (i = 0; i < sc->ntargets; i++) {
@@ -822,6 +900,7 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     sc->plot_width = 1280;
     sc->plot_height = 720;
     sc->plots = true;
+    sc->reclaim_after = 10;
     memset(&c, 0, sizeof(c));
     c.sc = sc;
     c.err = err;
@@ -876,5 +955,10 @@ void scenario_free(scenario_t *sc)
     free(sc->redis_password_file);
     free(sc->ntp_server);
     free(sc->ops_file);
+    for (i = 0; i < sc->nvantages; i++)
+        free(sc->vantages[i]);
+    free(sc->vantages);
+    free(sc->statsd);
+    free(sc->statsd_prefix);
     memset(sc, 0, sizeof(*sc));
 }

@@ -124,6 +124,16 @@ typedef struct {
     /* [report] */
     unsigned plot_width, plot_height; /* PNG size in pixels */
     bool plots;                       /* render PNGs (scripts are always written) */
+    /* [probe] mode = agents: polls go to probe agents over Redis Streams,
+     * one request per vantage; an agent's unacknowledged polls are taken
+     * over by the others after reclaim_after seconds */
+    bool agents;
+    char **vantages;
+    size_t nvantages;
+    double reclaim_after;
+    /* [metrics] */
+    char *statsd; /* HOST:PORT, or NULL */
+    char *statsd_prefix;
 } scenario_t;
 
 const char *op_kind_str(op_kind_t kind);

@@ -760,52 +760,81 @@ out:
 
 /* ---- AXFR ------------------------------------------------------------------------ */
 
-/* Why the primary refused the transfer, and what to do. */
-static void explain_refusal(const ldns_pkt *r, const char *what, const char *keyname,
-                            char *err, size_t errlen)
+/* Why the server refused the transfer, and what to do: "RCODE (TSIG X): hint",
+ * the server called peer in the hint. */
+static void explain_refusal(const ldns_pkt *r, const char *peer, bool keyed, char *out,
+                            size_t outlen)
 {
     int rcode = (int)ldns_pkt_get_rcode(r);
     unsigned te = tsig_answer_error(r);
     char rb[16];
     char tsig[32];
-    const char *hint;
+    const char *pre = "see the ";
+    const char *post = "'s log";
 
     tsig_error_text(te, tsig);
-    if (te == 16)
-        hint = "the key's secret (or algorithm) differs from the primary's";
-    else if (te == 17)
-        hint = "the primary does not know this key name with this algorithm";
-    else if (te == 18)
-        hint = "our clock and the primary's differ by more than 300 s: synchronise them";
-    else if (rcode == LDNS_RCODE_NOTAUTH || rcode == LDNS_RCODE_REFUSED)
-        hint = keyname[0] != '\0'
-                   ? "the primary does not serve the zone, or its ACL does not allow a "
-                     "transfer with this key"
-                   : "the primary does not serve the zone, or its ACL does not allow "
-                     "transfers from this address without a key (give a TSIG key)";
-    else
-        hint = "see the primary's log";
-    snprintf(err, errlen, "zonesync: %s: %s%s: %s", what, rdata_rcode_str(rcode, rb),
-             tsig, hint);
+    if (te == 16) {
+        pre = "the key's secret (or algorithm) differs from the ";
+        post = "'s";
+    } else if (te == 17) {
+        pre = "the ";
+        post = " does not know this key name with this algorithm";
+    } else if (te == 18) {
+        pre = "our clock and the ";
+        post = "'s differ by more than 300 s: synchronise them";
+    } else if (rcode == LDNS_RCODE_NOTAUTH || rcode == LDNS_RCODE_REFUSED) {
+        pre = "the ";
+        post = keyed ? " does not serve the zone, or its ACL does not allow a transfer "
+                       "with this key"
+                     : " does not serve the zone, or its ACL does not allow transfers to "
+                       "this address without a key (give a TSIG key, or allow the "
+                       "address: Knot acl action transfer, BIND allow-transfer, NSD "
+                       "provide-xfr, PowerDNS allow-axfr-ips)";
+    }
+    snprintf(out, outlen, "%s%s: %s%s%s", rdata_rcode_str(rcode, rb), tsig, pre, peer,
+             post);
 }
 
 static bool soa_serial(const ldns_rr *rr, uint32_t *serial)
 {
-    if (ldns_rr_rd_count(rr) < 3)
+    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 3)
         return false;
     *serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
     return true;
 }
 
-int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone_t *out,
+/* server and zone checked: *ns, the canonical zone and its wire form. */
+static int axfr_args(const char *server, const char *zone, probe_ns_t *ns,
+                     char canon[RDATA_NAME_TEXT_MAX], unsigned char apex[256], char *err,
+                     size_t errlen)
+{
+    if (server == NULL || probe_ns_parse(server, ns) < 0) {
+        snprintf(err, errlen,
+                 "server '%.100s' is not an IPv4/IPv6 address with optional port (ADDR, "
+                 "ADDR:PORT, [ADDR6]:PORT)",
+                 server != NULL ? server : "");
+        return DP_EBADADDR;
+    }
+    if (zone == NULL || rdata_name_canon(zone, canon, RDATA_NAME_TEXT_MAX) < 0 ||
+        rdata_name_to_wire(canon, apex, 256) < 0) {
+        snprintf(err, errlen, "zone '%.300s' is not a domain name",
+                 zone != NULL ? zone : "");
+        return DP_EBADNAME;
+    }
+    return 0;
+}
+
+int zs_axfr_each(const char *server, const char *zone, const char *tsig,
+                 const char *where, const char *peer, zs_axfr_rr_fn each, void *arg,
                  char *err, size_t errlen)
 {
+    /* where, if given, and ": " in front of the transfer's own messages */
+    const char *w = where != NULL ? where : "";
+    const char *ws = where != NULL ? ": " : "";
     char canon[RDATA_NAME_TEXT_MAX];
     unsigned char apex[256];
-    char what[RDATA_NAME_TEXT_MAX + PROBE_NS_TEXT_MAX + 32];
     char keyname[256] = "";
     probe_ns_t ns;
-    builder_t b;
     ldns_resolver *res = NULL;
     ldns_rdf *addr = NULL;
     ldns_rdf *zrdf = NULL;
@@ -817,27 +846,11 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
     size_t nrr = 0;
     int ret;
 
-    memset(out, 0, sizeof(*out));
-    memset(&b, 0, sizeof(b));
-    if (server == NULL || probe_ns_parse(server, &ns) < 0) {
-        snprintf(err, errlen,
-                 "zonesync: server '%.100s' is not an IPv4/IPv6 address with optional "
-                 "port (ADDR, ADDR:PORT, [ADDR6]:PORT)",
-                 server != NULL ? server : "");
-        return DP_EBADADDR;
-    }
-    if (zone == NULL || rdata_name_canon(zone, canon, sizeof(canon)) < 0 ||
-        rdata_name_to_wire(canon, apex, sizeof(apex)) < 0) {
-        snprintf(err, errlen, "zonesync: zone '%.300s' is not a domain name",
-                 zone != NULL ? zone : "");
-        return DP_EBADNAME;
-    }
-    snprintf(what, sizeof(what), "AXFR %s from %s", canon, ns.text);
-    ret = builder_init(&b, what, false);
-    if (ret == 0)
-        ret = builder_set_apex(&b, apex);
+    if (peer == NULL)
+        peer = "server";
+    ret = axfr_args(server, zone, &ns, canon, apex, err, errlen);
     if (ret < 0)
-        goto out;
+        return ret;
     res = ldns_resolver_new();
     addr = ldns_sockaddr_storage2rdf(&ns.sa, &port);
     zrdf = ldns_dname_new_frm_str(canon);
@@ -854,8 +867,8 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
     tv.tv_usec = 0;
     ldns_resolver_set_timeout(res, tv);
     if (tsig != NULL) {
-        ret = tsig_resolver_set(res, tsig, "zonesync: tsig key", keyname, sizeof(keyname),
-                                err, errlen);
+        ret = tsig_resolver_set(res, tsig, "tsig key", keyname, sizeof(keyname), err,
+                                errlen);
         if (ret < 0)
             goto out;
     }
@@ -869,13 +882,11 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
          * ldns_resolver_deep_free would close it. */
         res->_socket = -1;
         if (st == LDNS_STATUS_CRYPTO_TSIG_ERR) {
-            snprintf(err, errlen,
-                     "zonesync: %s: cannot sign the request with TSIG key %s", what,
+            snprintf(err, errlen, "%s%scannot sign the request with TSIG key %s", w, ws,
                      keyname);
             ret = DP_EPARSE;
         } else {
-            snprintf(err, errlen,
-                     "zonesync: %s: cannot connect over TCP or send (%s%s%s)", what,
+            snprintf(err, errlen, "%s%scannot connect over TCP or send (%s%s%s)", w, ws,
                      ldns_err(st), e != 0 ? ": " : "", e != 0 ? dp_strerror(-e) : "");
             ret = st == LDNS_STATUS_MEM_ERR ? -ENOMEM : -EIO;
         }
@@ -884,33 +895,32 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
     /* RFC 5936 2.2: the zone's SOA, the other RRs, the same SOA again;
      * ldns_axfr_next stops after the second SOA. */
     while ((rr = ldns_axfr_next(res)) != NULL) {
-        uint16_t type = (uint16_t)ldns_rr_get_type(rr);
         uint32_t serial;
 
         if (nrr == 0) {
-            if (type != RDATA_T_SOA || !soa_serial(rr, &first_serial) ||
+            if (!soa_serial(rr, &first_serial) ||
                 ldns_rdf_get_type(ldns_rr_owner(rr)) != LDNS_RDF_TYPE_DNAME ||
-                !rdata_name_wire_equal(ldns_rdf_data(ldns_rr_owner(rr)), b.apex)) {
+                !rdata_name_wire_equal(ldns_rdf_data(ldns_rr_owner(rr)), apex)) {
                 snprintf(err, errlen,
-                         "zonesync: %s: the transfer does not start with the zone's SOA "
-                         "(RFC 5936 2.2)",
-                         what);
+                         "%s%sthe transfer does not start with the zone's SOA (RFC 5936 "
+                         "2.2)",
+                         w, ws);
                 ret = -EPROTO;
                 goto out;
             }
-        } else if (type == RDATA_T_SOA && ldns_axfr_complete(res) &&
-                   (!soa_serial(rr, &serial) || serial != first_serial)) {
-            snprintf(err, errlen,
-                     "zonesync: %s: the closing SOA's serial differs from the opening "
-                     "one's (%u): the zone changed during the transfer; try again",
-                     what, (unsigned)first_serial);
-            ret = -EPROTO;
-            goto out;
+        } else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_axfr_complete(res)) {
+            if (!soa_serial(rr, &serial) || serial != first_serial) {
+                snprintf(err, errlen,
+                         "%s%sthe closing SOA's serial differs from the opening one's "
+                         "(%u): the zone changed during the transfer; try again",
+                         w, ws, (unsigned)first_serial);
+                ret = -EPROTO;
+                goto out;
+            }
+            break; /* the closing copy of the first record: not given to each */
         }
         nrr++;
-        ret = builder_add(&b, rr, err, errlen);
-        if (ret == DP_EPARSE)
-            ret = -EPROTO;
+        ret = each(rr, arg, err, errlen);
         if (ret < 0)
             goto out;
         ldns_rr_free(rr);
@@ -918,35 +928,91 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
     }
     if (!ldns_axfr_complete(res)) {
         const ldns_pkt *last = ldns_axfr_last_pkt(res);
+        char why[1024];
+
         if (last != NULL && ldns_pkt_get_rcode(last) != LDNS_RCODE_NOERROR) {
-            explain_refusal(last, what, keyname, err, errlen);
-            ret = -EPROTO;
+            explain_refusal(last, peer, keyname[0] != '\0', why, sizeof(why));
+            snprintf(err, errlen, "%s%s%s", w, ws, why);
+            ret = -EACCES;
         } else {
             snprintf(err, errlen,
-                     "zonesync: %s: the transfer ended after %zu records without the "
-                     "closing SOA (connection closed, malformed message, or no message "
-                     "for %d s)",
-                     what, nrr, ZS_AXFR_TIMEOUT_S);
+                     "%s%sthe transfer ended after %zu records without the closing SOA "
+                     "(connection closed, malformed message, or no message for %d s)",
+                     w, ws, nrr, ZS_AXFR_TIMEOUT_S);
             ret = -EIO;
         }
-        goto out;
     }
-    out->has_soa = true;
-    out->serial = first_serial;
-    ret = builder_finish(&b, out, err, errlen);
-    if (ret == DP_EPARSE)
-        ret = -EPROTO;
 out:
     if (ret == -ENOMEM)
-        snprintf(err, errlen, "zonesync: %s: out of memory", what);
-    if (ret < 0)
-        zs_zone_free(out);
+        snprintf(err, errlen, "%s%sout of memory", w, ws);
     ldns_rr_free(rr);
     /* Closes the connection of an unfinished transfer too. */
     ldns_resolver_deep_free(res);
     ldns_rdf_deep_free(addr);
     ldns_rdf_deep_free(zrdf);
-    builder_clear(&b);
+    return ret;
+}
+
+/* zs_zone_axfr's each: the builder, and the serial of the opening SOA
+ * (the only SOA each is given). */
+typedef struct {
+    builder_t b;
+    uint32_t serial;
+} axfr_zone_t;
+
+static int axfr_zone_rr(const ldns_rr *rr, void *arg, char *err, size_t errlen)
+{
+    axfr_zone_t *z = arg;
+    int ret;
+
+    soa_serial(rr, &z->serial);
+    ret = builder_add(&z->b, rr, err, errlen);
+    /* A record that cannot be in the zone: the primary's data, not ours. */
+    return ret == DP_EPARSE ? -EPROTO : ret;
+}
+
+int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone_t *out,
+                 char *err, size_t errlen)
+{
+    char canon[RDATA_NAME_TEXT_MAX];
+    unsigned char apex[256];
+    char what[RDATA_NAME_TEXT_MAX + PROBE_NS_TEXT_MAX + 32];
+    char sub[2048] = "";
+    probe_ns_t ns;
+    axfr_zone_t z;
+    int ret;
+
+    memset(out, 0, sizeof(*out));
+    memset(&z, 0, sizeof(z));
+    ret = axfr_args(server, zone, &ns, canon, apex, sub, sizeof(sub));
+    if (ret < 0) {
+        snprintf(err, errlen, "zonesync: %s", sub);
+        return ret;
+    }
+    snprintf(what, sizeof(what), "AXFR %s from %s", canon, ns.text);
+    ret = builder_init(&z.b, what, false);
+    if (ret == 0)
+        ret = builder_set_apex(&z.b, apex);
+    if (ret == 0)
+        ret = zs_axfr_each(server, canon, tsig, what, "primary", axfr_zone_rr, &z, sub,
+                           sizeof(sub));
+    if (ret == 0) {
+        out->has_soa = true;
+        out->serial = z.serial;
+        ret = builder_finish(&z.b, out, sub, sizeof(sub));
+        if (ret == DP_EPARSE)
+            ret = -EPROTO;
+    }
+    /* zonesync.h: a refusal is -EPROTO here, as malformed data is. */
+    if (ret == -EACCES)
+        ret = -EPROTO;
+    if (ret == -ENOMEM)
+        snprintf(err, errlen, "zonesync: %s: out of memory", what);
+    else if (ret < 0)
+        snprintf(err, errlen, "zonesync: %s", sub);
+    if (ret < 0)
+        zs_zone_free(out);
+    builder_clear(&z.b);
     return ret;
 }
 

@@ -6,6 +6,8 @@
  *
  *   zs_zone_load    the desired zone, from a zone file (ldns)
  *   zs_zone_axfr    the zone as the primary serves it, by AXFR (RFC 5936)
+ *   zs_axfr_each    one AXFR, every record to a callback (zs_zone_axfr's
+ *                   transfer, and plot/assess_live.c's)
  *   zs_plan         desired vs existing: creates, updates, deletes
  *   zs_plan_check   the safety thresholds (octoDNS's MAX_SAFE_*_PCENT)
  *   zs_plan_print / zs_plan_json   the plan for people and for programs
@@ -102,6 +104,38 @@ int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *s
  * -EPROTO (the primary refused: REFUSED, NOTAUTH + TSIG error, ...;
  * malformed data) or -ENOMEM; err says which, the secret is never shown. */
 int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone_t *out,
+                 char *err, size_t errlen);
+
+/* ldns's record (ldns/rr.h), declared here to keep ldns out of this header. */
+struct ldns_struct_rr;
+
+/* zs_axfr_each's callback: called for each record of the transfer, in the
+ * order received, the opening SOA included, its closing copy not; rr is
+ * the caller's for the call only. A negative return ends the transfer and
+ * is what zs_axfr_each returns; err is for saying why (it is returned as
+ * written). */
+typedef int (*zs_axfr_rr_fn)(const struct ldns_struct_rr *rr, void *arg, char *err,
+                             size_t errlen);
+
+/* One AXFR (RFC 5936) of zone from server over TCP with ldns, the
+ * transfer zs_zone_axfr makes (server, tsig, the timeout and what is
+ * checked: as there), each called on every record (see zs_axfr_rr_fn).
+ * It checks that the transfer starts with the zone's SOA and ends with
+ * the same SOA again (same serial: RFC 5936 2.2), and says why a server
+ * refused it (RCODE, TSIG error, what to change). where (may be NULL) goes
+ * in front of the transfer's messages ("AXFR example.test. from
+ * 127.0.0.1:53: the transfer ended after ..."), not of the argument
+ * errors (server, zone, "tsig key: ...") nor of each's; peer (NULL:
+ * "server") is what they call the server ("the primary does not serve the
+ * zone, ..."). Returns 0 (every record given to each), DP_EBADADDR,
+ * DP_EBADNAME, DP_EPARSE (bad tsig), -EIO (no connection, timeout,
+ * connection closed before the transfer ended), -EACCES (the server
+ * refused: an error RCODE, REFUSED, NOTAUTH + TSIG error, ...), -EPROTO
+ * (not the zone's SOA first, the closing SOA differs), -ENOMEM or what
+ * each returned. Keeps no state: transfers in several threads at once are
+ * safe (one resolver each). */
+int zs_axfr_each(const char *server, const char *zone, const char *tsig,
+                 const char *where, const char *peer, zs_axfr_rr_fn each, void *arg,
                  char *err, size_t errlen);
 
 /* Free what a zone owns and empty it; safe on an empty or freed zone. */

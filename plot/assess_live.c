@@ -16,16 +16,14 @@
  * record's canonical form (RFC 4034 6.2: names in RDATA lower-cased), the
  * same text for the same record from any server.
  *
- * ldns 1.8.3 behaviour relied upon or worked around (as in zonesync.c):
- *   - ldns_resolver_send with flags 0 and a non-recursive resolver sends
- *     RD=0; with fallback on, a truncated UDP answer is asked again over
- *     TCP (the query already has EDNS, so there is no EDNS retry first);
- *   - ldns_axfr_next returns NULL for the end, an error RCODE (the answer
- *     stays in ldns_axfr_last_pkt), a timeout or a closed connection
- *     alike: ldns_axfr_complete() tells which;
- *   - when ldns_axfr_start cannot sign the request it leaves the
- *     resolver's socket as 0 (stdin), which ldns_resolver_deep_free would
- *     close.
+ * ldns 1.8.3 behaviour relied upon: ldns_resolver_send with flags 0 and
+ * a non-recursive resolver sends RD=0; with fallback on, a truncated UDP
+ * answer is asked again over TCP (the query already has EDNS, so there is
+ * no EDNS retry first).
+ *
+ * Transfers are zone sync's (zs_axfr_each, harness/zonesync.h: the RFC
+ * 5936 checks, why a server refused, ldns's AXFR worked around); its
+ * callback here keeps every record, where zone sync's filters them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -42,12 +40,11 @@
 #include "harness/errcode.h"
 #include "harness/numparse.h"
 #include "harness/tsig.h"
+#include "harness/zonesync.h"
 #include "plot/assess_live.h"
 #include "probes/rdata.h"
 #include "probes/request.h"
 
-/* AXFR: seconds to connect and to wait for each message (as zonesync). */
-#define ASSESS_AXFR_TIMEOUT_S 10
 /* EDNS buffer size of live queries: the DNS Flag Day 2020 value, which
  * avoids IP fragmentation; larger answers come over TCP (RFC 7766). */
 #define ASSESS_EDNS_SIZE 1232
@@ -914,156 +911,62 @@ static void *live_worker(void *arg)
     return NULL;
 }
 
-static bool soa_serial(const ldns_rr *rr, uint32_t *serial)
-{
-    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 3)
-        return false;
-    *serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
-    return true;
-}
+/* axfr_worker's each: every record as it is, SOA and apex NS included. */
+typedef struct {
+    job_t *j;
+    ldns_buffer *buf;
+} axfr_keep_t;
 
-/* Why the last message of a transfer failed: RCODE, TSIG error, a hint. */
-static void axfr_refusal(const ldns_pkt *r, bool keyed, char *out, size_t outlen)
+static int axfr_keep(const ldns_rr *rr, void *arg, char *err, size_t errlen)
 {
-    int rcode = (int)ldns_pkt_get_rcode(r);
-    unsigned te = tsig_answer_error(r);
-    char rb[16];
-    char tb[32];
-    const char *hint;
+    axfr_keep_t *k = arg;
+    char owner[RDATA_NAME_TEXT_MAX];
+    uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+    char cb[16];
+    char *v = NULL;
+    int ret;
 
-    tsig_error_text(te, tb);
-    if (te == 16)
-        hint = "the key's secret (or algorithm) differs from the server's";
-    else if (te == 17)
-        hint = "the server does not know this key name with this algorithm";
-    else if (te == 18)
-        hint = "our clock and the server's differ by more than 300 s";
-    else if (rcode == LDNS_RCODE_NOTAUTH || rcode == LDNS_RCODE_REFUSED)
-        hint = keyed ? "the server does not serve the zone, or its ACL does not allow a "
-                       "transfer with this key"
-                     : "the server does not serve the zone, or does not allow transfers "
-                       "to this address (Knot: acl action transfer; BIND: "
-                       "allow-transfer; NSD: provide-xfr; PowerDNS: allow-axfr-ips)";
-    else
-        hint = "see the server's log";
-    snprintf(out, outlen, "AXFR refused: %s%s: %s", rdata_rcode_str(rcode, rb), tb, hint);
+    if (rr_owner(rr, owner, sizeof(owner)) < 0) {
+        snprintf(err, errlen, "a record with a malformed owner name");
+        return DP_EMALFORMED;
+    }
+    ret = rr_value(k->buf, rr, &v);
+    if (ret == -ENOMEM)
+        return ret;
+    if (ret < 0) {
+        snprintf(err, errlen, "%.300s %s: malformed RDATA", owner,
+                 rdata_type_to_str(type, cb));
+        return DP_EMALFORMED;
+    }
+    return recs_push_own(&k->j->recs, k->j->source, true, owner, type,
+                         class_str(ldns_rr_get_class(rr), cb), ldns_rr_ttl(rr), v);
 }
 
 static void *axfr_worker(void *arg)
 {
     job_t *j = arg;
-    char msg[1024] = "";
-    char owner[RDATA_NAME_TEXT_MAX];
-    char keyname[256] = "";
-    char kerr[256];
-    unsigned char apex[256];
-    probe_ns_t ns;
-    ldns_resolver *res = NULL;
-    ldns_buffer *buf = ldns_buffer_new(LDNS_MAX_PACKETLEN);
-    ldns_rdf *zrdf = ldns_dname_new_frm_str(j->zone);
-    ldns_rr *rr = NULL;
-    ldns_status st;
-    uint32_t first_serial = 0;
-    size_t nrr = 0;
-    int ret = 0;
+    axfr_keep_t k = {j, ldns_buffer_new(LDNS_MAX_PACKETLEN)};
+    char msg[1024];
+    char what[1100];
+    int ret = -ENOMEM;
 
-    if (buf == NULL || zrdf == NULL || probe_ns_parse(j->server, &ns) < 0 ||
-        rdata_name_to_wire(j->zone, apex, sizeof(apex)) < 0) {
-        ret = -ENOMEM; /* the arguments were checked before: only memory */
-        goto out;
-    }
-    ret = resolver_for(&ns, ASSESS_AXFR_TIMEOUT_S, &res);
-    if (ret == 0 && j->tsig != NULL &&
-        tsig_resolver_set(res, j->tsig, "tsig", keyname, sizeof(keyname), kerr,
-                          sizeof(kerr)) < 0)
-        snprintf(msg, sizeof(msg), "%s", kerr);
-    if (ret < 0 || msg[0] != '\0')
-        goto out;
-    errno = 0;
-    st = ldns_axfr_start(res, zrdf, LDNS_RR_CLASS_IN);
-    if (st != LDNS_STATUS_OK) {
-        int e = errno;
-        /* See the top of the file: never let deep_free close stdin. */
-        res->_socket = -1;
-        snprintf(msg, sizeof(msg), "AXFR: cannot connect over TCP or send (%s%s%s)",
-                 ldns_get_errorstr_by_id(st), e != 0 ? ": " : "",
-                 e != 0 ? dp_strerror(-e) : "");
-        goto out;
-    }
-    /* RFC 5936 2.2: the zone's SOA, the other RRs, the same SOA again;
-     * ldns_axfr_next stops after the second SOA. */
-    while ((rr = ldns_axfr_next(res)) != NULL) {
-        uint16_t type = (uint16_t)ldns_rr_get_type(rr);
-        char cb[16];
-        char *v = NULL;
-        uint32_t serial;
-
-        if (rr_owner(rr, owner, sizeof(owner)) < 0) {
-            snprintf(msg, sizeof(msg), "AXFR: a record with a malformed owner name");
-            goto out;
-        }
-        if (nrr == 0) {
-            if (!soa_serial(rr, &first_serial) ||
-                !rdata_name_wire_equal(ldns_rdf_data(ldns_rr_owner(rr)), apex)) {
-                snprintf(msg, sizeof(msg),
-                         "AXFR: the transfer does not start with the zone's SOA "
-                         "(RFC 5936 2.2)");
-                goto out;
-            }
-        } else if (type == RDATA_T_SOA && ldns_axfr_complete(res)) {
-            if (!soa_serial(rr, &serial) || serial != first_serial) {
-                snprintf(msg, sizeof(msg),
-                         "AXFR: the closing SOA's serial differs from the opening one's "
-                         "(%u): the zone changed during the transfer; try again",
-                         (unsigned)first_serial);
-                goto out;
-            }
-            ldns_rr_free(rr);
-            rr = NULL;
-            continue; /* the closing copy of the first record */
-        }
-        nrr++;
-        if (rr_value(buf, rr, &v) < 0) {
-            snprintf(msg, sizeof(msg), "AXFR: %.300s %s: malformed RDATA", owner,
-                     rdata_type_to_str(type, cb));
-            goto out;
-        }
-        ret = recs_push_own(&j->recs, j->source, true, owner, type,
-                            class_str(ldns_rr_get_class(rr), cb), ldns_rr_ttl(rr), v);
-        if (ret < 0)
-            goto out;
-        ldns_rr_free(rr);
-        rr = NULL;
-    }
-    if (!ldns_axfr_complete(res)) {
-        const ldns_pkt *last = ldns_axfr_last_pkt(res);
-        if (last != NULL && ldns_pkt_get_rcode(last) != LDNS_RCODE_NOERROR)
-            axfr_refusal(last, keyname[0] != '\0', msg, sizeof(msg));
-        else
-            snprintf(msg, sizeof(msg),
-                     "AXFR: the transfer ended after %zu records without the closing SOA "
-                     "(connection closed, malformed message, or no message for %d s)",
-                     nrr, ASSESS_AXFR_TIMEOUT_S);
-    }
-out:
-    if (msg[0] != '\0') {
+    if (k.buf != NULL)
+        ret = zs_axfr_each(j->server, j->zone, j->tsig, NULL, "server", axfr_keep, &k,
+                           msg, sizeof(msg));
+    if (ret < 0 && ret != -ENOMEM) {
         /* A failed or partial transfer: the source has no records, but
          * the ABSENT marker of the zone's SOA makes it a source of the
          * assessment (every record of the master missing there). */
+        snprintf(what, sizeof(what), "AXFR%s: %s", ret == -EACCES ? " refused" : "", msg);
         recs_free(&j->recs);
-        errs_add(&j->errs, msg, NULL, 0);
-        if (ret == 0)
-            ret = recs_marker(&j->recs, j->source, j->zone, RDATA_T_SOA);
+        errs_add(&j->errs, what, NULL, 0);
+        ret = recs_marker(&j->recs, j->source, j->zone, RDATA_T_SOA);
     }
     if (ret == 0 && j->errs.nomem)
         ret = -ENOMEM;
     j->ret = ret;
-    ldns_rr_free(rr);
-    /* Closes the connection of an unfinished transfer too. */
-    ldns_resolver_deep_free(res);
-    ldns_rdf_deep_free(zrdf);
-    if (buf != NULL)
-        ldns_buffer_free(buf);
+    if (k.buf != NULL)
+        ldns_buffer_free(k.buf);
     return NULL;
 }
 

@@ -585,3 +585,97 @@ out:
     *nreqs = ctx.nreqs;
     return 0;
 }
+
+/* ---- JSON, for requests that travel (probe agents over Redis Streams) ------- */
+
+json_t *probe_req_to_json(const probe_req_t *req)
+{
+    json_t *o = json_object();
+    json_t *vals = json_array();
+    char tb[16];
+    size_t i;
+
+    for (i = 0; i < req->nvalues; i++)
+        json_array_append_new(vals, json_string(req->values[i]));
+    json_object_set_new(o, "nameserver", json_string(req->ns.text));
+    json_object_set_new(o, "name", json_string(req->qname));
+    json_object_set_new(o, "is_zone", json_boolean(req->is_zone));
+    json_object_set_new(o, "type", json_string(rdata_type_to_str(req->qtype, tb)));
+    json_object_set_new(o, "condition", json_string(cond_kind_str(req->cond)));
+    json_object_set_new(o, "serial",
+                        req->has_serial ? json_integer(req->serial) : json_null());
+    json_object_set_new(o, "values", vals);
+    json_object_set_new(o, "exact", json_boolean(req->exact));
+    json_object_set_new(o, "start_time", json_real(req->start_time));
+    json_object_set_new(o, "frequency", json_real(req->frequency));
+    json_object_set_new(o, "timeout", json_real(req->timeout));
+    json_object_set_new(o, "tag", json_integer((json_int_t)req->tag));
+    if (req->id != NULL)
+        json_object_set_new(o, "id", json_string(req->id));
+    return o;
+}
+
+int probe_req_from_json(const json_t *o, probe_req_t *req, char *err, size_t errlen)
+{
+    const char *ns = json_string_value(json_object_get(o, "nameserver"));
+    const char *name = json_string_value(json_object_get(o, "name"));
+    const char *type = json_string_value(json_object_get(o, "type"));
+    const char *cond = json_string_value(json_object_get(o, "condition"));
+    const char *id = json_string_value(json_object_get(o, "id"));
+    json_t *serial = json_object_get(o, "serial");
+    json_t *v;
+    size_t i;
+    int ret;
+
+    probe_req_init(req);
+    if (!json_is_object(o)) {
+        snprintf(err, errlen, "not a JSON object");
+        return DP_EPARSE;
+    }
+    if (ns == NULL || probe_ns_parse(ns, &req->ns) < 0) {
+        snprintf(err, errlen, "field 'nameserver': missing or not ADDR[:PORT]");
+        return DP_EBADADDR;
+    }
+    if (name == NULL) {
+        snprintf(err, errlen, "field 'name': missing");
+        return DP_EPARSE;
+    }
+    ret = probe_req_set_name(req, name, json_is_true(json_object_get(o, "is_zone")), err,
+                             errlen);
+    if (ret < 0)
+        return ret;
+    if (type != NULL && rdata_type_from_str(type, &req->qtype) < 0) {
+        snprintf(err, errlen, "field 'type': unknown type '%.32s'", type);
+        return DP_EBADTYPE;
+    }
+    if (cond == NULL || cond_kind_from_str(cond, &req->cond) < 0) {
+        snprintf(err, errlen, "field 'condition': missing or unknown");
+        return DP_EPARSE;
+    }
+    if (json_is_integer(serial)) {
+        req->has_serial = true;
+        req->serial = (uint32_t)json_integer_value(serial);
+    }
+    req->exact = json_is_true(json_object_get(o, "exact"));
+    req->start_time = json_is_number(json_object_get(o, "start_time"))
+                          ? json_number_value(json_object_get(o, "start_time"))
+                          : -1;
+    if (json_is_number(json_object_get(o, "frequency")))
+        req->frequency = json_number_value(json_object_get(o, "frequency"));
+    if (json_is_number(json_object_get(o, "timeout")))
+        req->timeout = json_number_value(json_object_get(o, "timeout"));
+    req->tag = (uint64_t)json_integer_value(json_object_get(o, "tag"));
+    if (id != NULL && (req->id = strdup(id)) == NULL)
+        return -ENOMEM;
+    json_array_foreach(json_object_get(o, "values"), i, v)
+    {
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "field 'values': not a list of strings");
+            return DP_EPARSE;
+        }
+        ret = probe_req_add_value(req, json_string_value(v), err, errlen);
+        if (ret < 0)
+            return ret;
+    }
+    return probe_req_finish(req, err, errlen);
+}

@@ -13,6 +13,7 @@
 #ifndef DP_REQUEST_H
 #define DP_REQUEST_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,5 +73,13 @@ int probe_req_finish(probe_req_t *req, char *err, size_t errlen);
 int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char *err,
                        size_t errlen);
 void probe_req_free_array(probe_req_t *reqs, size_t n);
+
+/* A request as JSON and back (probe agents receive theirs over Redis
+ * Streams): {"nameserver","name","is_zone","type","condition","serial",
+ * "values","exact","start_time","frequency","timeout","tag","id"}. The
+ * reader checks as probe_req_finish does; on error req is cleared by the
+ * caller (probe_req_clear) and err names the field. */
+json_t *probe_req_to_json(const probe_req_t *req);
+int probe_req_from_json(const json_t *o, probe_req_t *req, char *err, size_t errlen);
 
 #endif

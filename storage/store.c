@@ -1113,6 +1113,13 @@ int store_flush(store_t *s, double timeout_s)
     return left ? -ETIMEDOUT : 0;
 }
 
+void store_add_produced(store_t *s, uint64_t n)
+{
+    pthread_mutex_lock(&s->mu);
+    s->st.produced += n;
+    pthread_mutex_unlock(&s->mu);
+}
+
 int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
                        store_stats_t *st)
 {

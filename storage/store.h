@@ -68,6 +68,9 @@ void store_pause(store_t *s, bool paused);
  * adds campaign and seq to it. The index fields it reads: start_time,
  * ns_name (or nameserver), op_kind. */
 int store_put_result(store_t *s, json_t *rec);
+/* Results of the current campaign stored by others (probe agents): counted
+ * as produced, for the count check at the end. */
+void store_add_produced(store_t *s, uint64_t n);
 /* Write everything (waiting up to timeout_s for an absent Redis), store
  * meta (borrowed: end time, clock, ...) and the counts, and compare the
  * results produced with those stored. */
