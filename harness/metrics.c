@@ -347,7 +347,7 @@ static void send_dgram(metrics_t *m)
             m->logged_failure = true;
             log_warn("statsd %s: %s; metrics are dropped (and counted) until it "
                      "accepts them; this is logged once",
-                     m->where, strerror(e));
+                     m->where, dp_strerror(-e));
         }
     }
     m->dlen = 0;
@@ -359,7 +359,7 @@ static void send_dgram(metrics_t *m)
  * statsd parses each datagram on its own. */
 static void pack(metrics_t *m, const char *text, size_t len, size_t nlines)
 {
-    if (len > METRICS_DGRAM_MAX) {
+    if (len == 0 || len > METRICS_DGRAM_MAX) {
         /* Cannot happen with names cut to METRICS_NAME_MAX. */
         atomic_fetch_add_explicit(&m->dropped_lines, nlines, memory_order_relaxed);
         return;
@@ -371,14 +371,15 @@ static void pack(metrics_t *m, const char *text, size_t len, size_t nlines)
     m->dlines += nlines;
 }
 
-/* One line "prefix.name:value|type\n" into line; returns its length. */
+/* One line "prefix.name:value|type\n" into line; returns its length, 0 if
+ * it does not fit. */
 static size_t format_line(const metrics_t *m, char *line, size_t linelen,
                           const entry_t *e, const char *value)
 {
     int n = snprintf(line, linelen, "%s%s:%s|%s\n", m->prefix, e->name, value,
                      type_suffix[e->type]);
 
-    return n < 0 || (size_t)n >= linelen ? linelen : (size_t)n;
+    return n < 0 || (size_t)n >= linelen ? 0 : (size_t)n;
 }
 
 static void flush_locked(metrics_t *m)
@@ -430,7 +431,10 @@ static void flush_locked(metrics_t *m)
                 len = format_line(m, text, sizeof(text), s->e, "0");
                 nlines = 2;
             }
-            len += format_line(m, text + len, sizeof(text) - len, s->e, value);
+            {
+                size_t l2 = format_line(m, text + len, sizeof(text) - len, s->e, value);
+                len = l2 == 0 || (nlines == 2 && len == 0) ? 0 : len + l2;
+            }
             pack(m, text, len, nlines);
         }
     }
@@ -597,7 +601,8 @@ static int open_socket(metrics_t *m, const char *hostport, char *err, size_t err
     gai = getaddrinfo(host, port, &hints, &res);
     if (gai != 0) {
         snprintf(err, errlen, "statsd address '%.200s': cannot resolve '%s': %s",
-                 hostport, host, gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+                 hostport, host,
+                 gai == EAI_SYSTEM ? dp_strerror(-errno) : gai_strerror(gai));
         ret = DP_EBADADDR;
         goto out;
     }
@@ -624,7 +629,7 @@ static int open_socket(metrics_t *m, const char *hostport, char *err, size_t err
         ret = last_errno != 0 ? -last_errno : DP_EBADADDR;
         snprintf(err, errlen,
                  "statsd address '%.200s': cannot open a UDP socket to it: %s", hostport,
-                 last_errno != 0 ? strerror(last_errno) : "no address");
+                 last_errno != 0 ? dp_strerror(-last_errno) : "no address");
         goto out;
     }
     ret = 0;
@@ -750,7 +755,7 @@ int metrics_create_opts(metrics_t **out, const char *hostport, const char *prefi
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (ret < 0) {
         snprintf(err, errlen, "statsd: cannot start the flush thread: %s",
-                 strerror(-ret));
+                 dp_strerror(ret));
         goto out;
     }
     m->started = true;

@@ -32,7 +32,8 @@
 #include <stdint.h>
 
 /* Largest datagram payload. 1500 (Ethernet MTU) - 60 (largest IPv4 header,
- * with options) - 8 (UDP header) = 1432, the size statsd recommends: such
+ * with options) - 8 (UDP header) = 1432, the size statsd's documentation
+ * gives for Ethernet networks: such
  * a datagram is never IP-fragmented on a 1500-byte path, and a fragmented
  * one is lost whole when any fragment is lost or a firewall drops
  * fragments. IPv6 (40-byte header) leaves even more room. */

@@ -132,6 +132,20 @@ static bool keep_ns_kind(const dataset_t *ds, const ds_result_t *r, const void *
     return r->ns == nk[0] && ds->ops[r->op].kind == nk[1];
 }
 
+static bool keep_vantage(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    (void)ds;
+    return r->vantage == *(const unsigned *)arg;
+}
+
+static bool keep_ns_vantage(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    const unsigned *nv = arg;
+
+    (void)ds;
+    return r->ns == nv[0] && r->vantage == nv[1];
+}
+
 static bool keep_role(const dataset_t *ds, const ds_result_t *r, const void *arg)
 {
     return strcmp(ds->ns[r->ns].role, (const char *)arg) == 0;
@@ -356,6 +370,17 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static long find_name(const ds_names_t *t, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        if (strcmp(t->v[i], s) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 json_t *stats_json(dataset_t *ds)
 {
     json_t *o = json_object();
@@ -410,6 +435,34 @@ json_t *stats_json(dataset_t *ds)
     json_object_set_new(o, "kinds", bykind);
     json_object_set_new(o, "ns_kind", nk);
     byns = bykind = nk = NULL;
+    if (ds->vantages.n > 1) {
+        /* probe agents on several hosts: the same figures per vantage */
+        json_t *byv = json_object();
+        json_t *nsv = json_object();
+        char **names = malloc(ds->vantages.n * sizeof(char *));
+        if (names != NULL) {
+            /* by name: not in the order results happened to arrive */
+            memcpy(names, ds->vantages.v, ds->vantages.n * sizeof(char *));
+            qsort(names, ds->vantages.n, sizeof(char *), cmp_str);
+            for (k = 0; k < ds->vantages.n; k++) {
+                unsigned vi = (unsigned)find_name(&ds->vantages, names[k]);
+                json_object_set_new(byv, names[k], group(ds, keep_vantage, &vi, buf));
+            }
+            for (i = 0; i < ds->nns; i++) {
+                json_t *per = json_object();
+                for (k = 0; k < ds->vantages.n; k++) {
+                    unsigned key[2] = {(unsigned)i,
+                                       (unsigned)find_name(&ds->vantages, names[k])};
+                    json_object_set_new(per, names[k],
+                                        group(ds, keep_ns_vantage, key, buf));
+                }
+                json_object_set_new(nsv, ds->ns[i].name, per);
+            }
+            free(names);
+        }
+        json_object_set_new(o, "vantages", byv);
+        json_object_set_new(o, "ns_vantage", nsv);
+    }
     json_object_set_new(o, "stages", stages(ds, buf));
     json_object_set_new(o, "slowest",
                         slowest(ds, json_object_get(o, "nameservers"), buf));

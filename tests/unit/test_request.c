@@ -582,3 +582,48 @@ Test(request, csv_error_line_of_multiline_record, .fini = cleanup_tmp)
                "line\",127.0.0.1,b.example,empty_response,BOGUS\n",
                3, "type");
 }
+
+/* A request that travels to a probe agent comes back the same. */
+Test(request, json_round_trip)
+{
+    probe_req_t a, b;
+    char err[256];
+    json_t *j;
+
+    probe_req_init(&a);
+    cr_assert_eq(probe_ns_parse("[::1]:5300", &a.ns), 0);
+    cr_assert_eq(probe_req_set_name(&a, "WWW.Example.TEST", false, err, sizeof(err)), 0);
+    a.qtype = 16; /* TXT */
+    a.cond = COND_VALUE_PRESENT;
+    a.exact = true;
+    cr_assert_eq(probe_req_add_value(&a, "\"hello, world\"", err, sizeof(err)), 0, "%s",
+                 err);
+    cr_assert_eq(probe_req_add_value(&a, "second", err, sizeof(err)), 0, "%s", err);
+    a.start_time = 1795318000.25;
+    a.frequency = 0.05;
+    a.timeout = 12;
+    a.tag = (UINT64_C(77) << 16) | 3;
+    cr_assert_eq(probe_req_finish(&a, err, sizeof(err)), 0, "%s", err);
+    j = probe_req_to_json(&a);
+    cr_assert_eq(probe_req_from_json(j, &b, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(b.ns.text, a.ns.text);
+    cr_assert_str_eq(b.qname, "www.example.test.");
+    cr_assert_eq(b.qtype, 16);
+    cr_assert_eq(b.cond, COND_VALUE_PRESENT);
+    cr_assert(b.exact);
+    cr_assert_eq(b.nvalues, 2);
+    cr_assert_str_eq(b.values[0], a.values[0]);
+    cr_assert_str_eq(b.values[1], a.values[1]);
+    cr_assert_float_eq(b.start_time, a.start_time, 1e-6);
+    cr_assert_eq(b.tag, a.tag);
+    json_decref(j);
+    probe_req_clear(&b);
+    /* a broken one names the field */
+    j = json_pack("{s:s, s:s, s:s}", "nameserver", "not an address", "name", "x.test.",
+                  "condition", "value_present");
+    cr_assert_lt(probe_req_from_json(j, &b, err, sizeof(err)), 0);
+    cr_assert(strstr(err, "nameserver") != NULL, "%s", err);
+    probe_req_clear(&b);
+    json_decref(j);
+    probe_req_clear(&a);
+}
