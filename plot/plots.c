@@ -692,6 +692,97 @@ out:
     return ret;
 }
 
+/* ---- the same per vantage (probe agents on several hosts) ---------------------------
+ */
+
+#define VANTAGES_TITLE "Propagation time per nameserver and vantage"
+
+static int cmp_vname(const void *a, const void *b, void *arg)
+{
+    const dataset_t *ds = arg;
+
+    return strcmp(ds->vantages.v[*(const size_t *)a], ds->vantages.v[*(const size_t *)b]);
+}
+
+/* The CDF again, one curve per (nameserver, vantage): the nameserver's
+ * colour, a dash pattern per vantage. Only for campaigns probed from
+ * more than one vantage point. */
+static int plot_vantages(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    size_t nv = ds->vantages.n;
+    double *v = NULL;
+    size_t *order = NULL;
+    double xmax = 0;
+    plot_t p;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    if (nv < 2)
+        return 0;
+    v = malloc((ds->n + 1) * sizeof(double));
+    order = malloc(nv * sizeof(size_t));
+    if (v == NULL || order == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < nv; k++)
+        order[k] = k;
+    qsort_r(order, nv, sizeof(size_t), cmp_vname, ds);
+    ret = plot_begin(c, &p, "vantages", VANTAGES_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    for (size_t i = 0; i < ds->n; i++) {
+        if (served(&ds->res[i]))
+            xmax = fmax(xmax, ds->res[i].duration);
+    }
+    wr(&p.gp, "set xlabel 'propagation time (s)'\n"
+              "set ylabel 'fraction of the polls served'\n"
+              "set yrange [0:1.02]\n"
+              "set ytics 0.1\n"
+              "set xrange [0:*]\n"
+              "set autoscale xfixmax\n"
+              "set key outside below center horizontal Left reverse height 1\n");
+    for (size_t j = 0; j < ds->nns; j++) {
+        for (size_t k = 0; k < nv; k++) {
+            size_t vi = order[k];
+            size_t n = 0, total = 0;
+            for (size_t i = 0; i < ds->n; i++) {
+                const ds_result_t *r = &ds->res[i];
+                if (r->ns != j || r->vantage != vi || r->status == DS_CANCELLED)
+                    continue;
+                total++;
+                if (served(r))
+                    v[n++] = r->duration;
+            }
+            if (n == 0)
+                continue;
+            qsort(v, n, sizeof(double), cmp_double);
+            unsigned b =
+                block(&p, "propagation time, fraction of the polls served by then");
+            wr_row2(&p.dat, 0, 0);
+            for (size_t i = 0; i < n; i++)
+                wr_row2(&p.dat, v[i], (double)(i + 1) / (double)total);
+            wr_row2(&p.dat, xmax, (double)n / (double)total);
+            item(&p);
+            wr(&p.gp,
+               "'vantages.dat' index %u using 1:2 with steps lw 2 lc %zu dt %zu title ",
+               b, j + 1, k % 5 + 1);
+            wr_litf(&p.gp, "%s from %s (%zu of %zu)", c->ns_name[j], ds->vantages.v[vi],
+                    n, total);
+        }
+    }
+    ret =
+        plot_end(c, &p, VANTAGES_TITLE,
+                 "Per nameserver (colour) and vantage point (dash pattern), the fraction "
+                 "of the polls (y) served within a propagation time (x, s).");
+out:
+    plot_free(&p);
+    free(v);
+    free(order);
+    return ret;
+}
+
 /* ---- percentiles per nameserver and kind ------------------------------------------- */
 
 #define PERCENTILES_TITLE "Propagation time percentiles per nameserver and operation"
@@ -1498,9 +1589,9 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
                   const plot_opts_t *opts, json_t **index, bool *rendered, char *err,
                   size_t errlen)
 {
-    static int (*const plots[])(plot_ctx_t *) = {plot_propagation, plot_cdf,
-                                                 plot_percentiles, plot_rates,
-                                                 plot_ramp,        plot_convergence};
+    static int (*const plots[])(plot_ctx_t *) = {
+        plot_propagation, plot_cdf,  plot_vantages,   plot_percentiles,
+        plot_rates,       plot_ramp, plot_convergence};
     plot_ctx_t c;
     const char *prog = opts != NULL && opts->gnuplot != NULL ? opts->gnuplot : "gnuplot";
     int ret = 0;

@@ -128,8 +128,10 @@ assert set(v) == {"east", "west"}, v
 assert v["east"]["completed"] == v["west"]["completed"] > 0, v
 nv = r["statistics"]["ns_vantage"]
 assert set(nv["primary"]) == {"east", "west"}, nv
+plots = {p["name"]: p for p in r["plots"]}
+assert "vantages" in plots and plots["vantages"]["png"], plots.keys()
 PY
-then ok "the report breaks results down by vantage"; else ko "report by vantage" ""; fi
+then ok "the report and plots break results down by vantage"; else ko "report by vantage" ""; fi
 
 # the agents' heartbeat and clock status
 if python3 - "$(redis-cli -u "$redis" --raw HGET dnsprop:agent:east:e2 clock)" \
