@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/cmd.h"
@@ -21,7 +22,9 @@ static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] SCENARIO.ini\n"
+        "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] [--statsd "
+        "HOST:PORT]\n"
+        "                   SCENARIO.ini\n"
         "\n"
         "Drive the scenario's changes through its targets and measure how long each\n"
         "takes to reach every nameserver. Prints a JSON summary; results go to Redis\n"
@@ -32,6 +35,7 @@ static void usage(FILE *f)
         "  --dry-run    plan the zone syncs ([phase] zonefile = ...), print the plans\n"
         "               (text on stderr, JSON on stdout) and change nothing\n"
         "  --force      apply zone-sync plans over max_update_pct/max_delete_pct\n"
+        "  --statsd HOST:PORT  send live metrics there (over [metrics] statsd)\n"
         "\n"
         "exit status: 0 the SLOs hold, 1 they do not, 2 error (bad scenario: the\n"
         "             message names FILE:LINE, section and key), 130 interrupted\n");
@@ -40,10 +44,15 @@ static void usage(FILE *f)
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'}, {"no-store", no_argument, NULL, 'n'},
-        {"force", no_argument, NULL, 'f'}, {"dry-run", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},  {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},
+        {"no-store", no_argument, NULL, 'n'},
+        {"force", no_argument, NULL, 'f'},
+        {"dry-run", no_argument, NULL, 'd'},
+        {"statsd", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    const char *statsd = NULL;
     driver_opts_t dopts;
     scenario_t sc;
     struct sigaction sa;
@@ -70,6 +79,9 @@ int cmd_run(int argc, char **argv)
         case 'd':
             dopts.dry_run = true;
             break;
+        case 's':
+            statsd = optarg;
+            break;
         default:
             usage(stderr);
             return DP_EXIT_USAGE;
@@ -80,6 +92,11 @@ int cmd_run(int argc, char **argv)
     if (scenario_load(argv[optind], &sc, err, sizeof(err)) < 0) {
         fprintf(stderr, "dnsprop run: %s\n", err);
         return DP_EXIT_ERROR;
+    }
+    if (statsd != NULL) {
+        /* the command line wins over [metrics] statsd */
+        free(sc.statsd);
+        sc.statsd = strdup(statsd);
     }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;

@@ -219,5 +219,50 @@ assert r["assessment"] is None  # not assessed: stopped
 PY
 then ok "SIGINT: the report holds every poll, cancelled ones counted"; else ko "SIGINT report" ""; fi
 
+# 9. --statsd: live metrics of a local campaign, to a UDP listener
+port=$(free_port)
+python3 - "$port" > statsd.log <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(20)
+try:
+    while True:
+        d, _ = s.recvfrom(65536)
+        sys.stdout.write(d.decode() + "\n")
+        sys.stdout.flush()
+except socket.timeout:
+    pass
+PY
+listener=$!
+scenario metrics 109 "count = 10
+rate = 10
+mix = record_create:1" > metrics.ini
+"$bin" run --quiet --statsd "127.0.0.1:$port" metrics.ini > metrics.json 2> metrics.err
+sleep 0.5
+kill "$listener" 2>/dev/null
+if python3 - statsd.log metrics.json <<'PY'
+import collections, json, sys
+s = json.load(open(sys.argv[2]))
+c = collections.Counter()
+t = collections.Counter()
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    name, rest = line.split(":", 1)
+    val, kind = rest.split("|")
+    if kind == "c":
+        c[name] += int(float(val))
+    elif kind == "ms":
+        t[name] += 1
+assert c["dnsprop.ops.offered"] == s["operations"] == c["dnsprop.ops.acknowledged"], c
+assert c["dnsprop.polls.completed"] == s["completed"], c
+assert c["dnsprop.probe.queries"] > 0, c
+assert t["dnsprop.ns.knot.propagation_ms"] == s["operations"], t
+assert t["dnsprop.ops.api_ms"] == s["operations"], t
+PY
+then ok "--statsd: counters and timers of a local campaign arrive"; else ko "--statsd" "$(head -5 statsd.log; cat metrics.err)"; fi
+
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
