@@ -42,12 +42,13 @@ LIB_SRC := harness/errcode.c harness/log.c harness/timebase.c harness/numparse.c
 # results: statistics, plots, reports
 LIB_SRC += plot/dataset.c plot/stats.c plot/plots.c
 LIB_SRC += plot/report.c
+LIB_SRC += harness/serve.c
 LIB_SRC += storage/streams.c
 LIB_SRC += harness/metrics.c
 CLI_SRC := harness/main.c harness/cmd_probe.c harness/output.c harness/cmd_store.c \
            harness/storeopt.c harness/cmd_clock.c harness/cmdutil.c harness/driver.c \
            harness/cmd_run.c harness/cmd_assess.c harness/cmd_report.c \
-           harness/agent.c harness/cmd_agent.c
+           harness/agent.c harness/cmd_agent.c harness/cmd_serve.c
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 

@@ -41,8 +41,13 @@ typedef struct {
     slot_t *slots;
     size_t nslots, inflight;
     size_t free_hint;
-    uint64_t taken, stored, duplicates, reclaimed, bad;
+    uint64_t taken, stored, duplicates, reclaimed, bad, expired;
 } agent_t;
+
+static double reclaim_s(const agent_t *a)
+{
+    return a->o->reclaim_after > 0 ? a->o->reclaim_after : 10;
+}
 
 static void slot_clear(slot_t *s)
 {
@@ -99,6 +104,13 @@ static void take(agent_t *a, const streams_entry_t *e)
             fprintf(stderr, "dnsprop agent: request %s refused: %s\n", e->id,
                     campaign == NULL || poll == NULL ? "no campaign or poll" : err);
         a->bad++;
+        streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
+        goto out;
+    }
+    if (timebase_real_s() > req.start_time + req.timeout + 2 * reclaim_s(a)) {
+        /* its campaign has given up on it long ago (no agent was there in
+         * time): probing now would measure nothing */
+        a->expired++;
         streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
         goto out;
     }
@@ -323,10 +335,10 @@ int agent_run(store_t *s, const agent_opts_t *o)
     if (!o->quiet)
         fprintf(stderr,
                 "dnsprop agent: stopped: %llu taken, %llu stored, %llu already stored, "
-                "%llu taken over, %zu left pending\n",
+                "%llu taken over, %llu expired, %zu left pending\n",
                 (unsigned long long)a.taken, (unsigned long long)a.stored,
                 (unsigned long long)a.duplicates, (unsigned long long)a.reclaimed,
-                a.inflight);
+                (unsigned long long)a.expired, a.inflight);
     if (a.st != NULL)
         beat(&a, &clk, started);
 out:

@@ -31,6 +31,8 @@ int cmd_assess(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 /* 0 written and the SLOs hold, 1 they do not, 2 error, 64 usage. */
 int cmd_report(int argc, char **argv);
+/* Runs until SIGINT/SIGTERM: 0 stopped cleanly, 2 cannot start, 64 usage. */
+int cmd_serve(int argc, char **argv);
 
 /* Read campaign back from the store and write its plots and reports under
  * dir (opts: width 0 takes the campaign's [report] settings); *doc (may be

@@ -78,6 +78,7 @@ typedef struct op {
     bool failed;
     bool applied;      /* the API call returned (ack is final), under mu */
     uint32_t serial;   /* zone operations: serial after the change */
+    bool reaped;       /* agents mode: given up on (no result in time) */
     const char *phase; /* the phase that made it ("" for tables) */
     double rate;       /* the phase's scheduled rate when it was due; NAN */
     /* polls (under the driver's lock) */
@@ -117,6 +118,7 @@ typedef struct {
     uint64_t feed_results;
     uint64_t queries_seen; /* for the metrics (under mu) */
     bool feeding;          /* the feed thread runs */
+    uint64_t unanswered;   /* agents mode: polls given up on (under mu) */
     dataset_t ds;          /* every result, for the report (under ds_mu) */
     json_t *timeline;      /* rows of cumulative counters, one a second */
     /* pool and store */
@@ -372,6 +374,10 @@ static op_t *tally(drv_t *d, uint64_t opid, probe_status_t status, double durati
 
     pthread_mutex_lock(&d->mu);
     op = opid >= 1 && opid <= d->nops ? d->ops[opid - 1] : NULL;
+    if (op != NULL && op->reaped) {
+        pthread_mutex_unlock(&d->mu);
+        return NULL; /* too late: counted as unanswered already */
+    }
     if (op != NULL) {
         op->ndone++;
         if (op->ndone == op->npolls)
@@ -1289,6 +1295,16 @@ static json_t *verdict(drv_t *d, bool *ok)
                                            (unsigned long long)(d->timeouts + d->errors),
                                            (unsigned long long)sc->slo_max_timeouts));
     }
+    if (d->unanswered + (d->polls_submitted - d->polls_done) > 0 && !*d->opts->stop) {
+        /* agents mode: requests nobody answered (no agent for a vantage?) */
+        *ok = false;
+        json_array_append_new(
+            fails,
+            json_sprintf(
+                "%llu polls got no result%s",
+                (unsigned long long)(d->unanswered + d->polls_submitted - d->polls_done),
+                d->sc->agents ? ": is an agent running for every vantage?" : ""));
+    }
     if (d->failed > 0) {
         /* whatever the SLOs: changes the target refused are a failure */
         *ok = false;
@@ -1331,6 +1347,9 @@ static json_t *verdict(drv_t *d, bool *ok)
     json_object_set_new(v, "timeouts", json_integer((json_int_t)d->timeouts));
     json_object_set_new(v, "errors", json_integer((json_int_t)d->errors));
     json_object_set_new(v, "cancelled", json_integer((json_int_t)d->cancelled));
+    json_object_set_new(
+        v, "unanswered",
+        json_integer((json_int_t)(d->unanswered + d->polls_submitted - d->polls_done)));
     json_object_set_new(v, "propagation_p50", isnan(p50) ? json_null() : json_real(p50));
     json_object_set_new(v, "propagation_p99", isnan(p99) ? json_null() : json_real(p99));
     json_object_set_new(v, "converged", json_boolean(converged));
@@ -1553,6 +1572,32 @@ typedef struct {
     bool stop;
 } sampler_t;
 
+/* Agents mode: a poll no agent answers (no agent for its vantage, or all
+ * of them gone) would hold its name, and the campaign, forever; once an
+ * agent could no longer take it (agent.c drops requests this old), its
+ * operation's missing polls are counted as unanswered (under mu). */
+static void reap(drv_t *d)
+{
+    double now = timebase_real_s();
+    double late = d->sc->timeout + 2 * d->sc->reclaim_after + 5;
+    size_t i;
+
+    for (i = 0; i < d->nops; i++) {
+        op_t *op = d->ops[i];
+        unsigned left;
+        if (!op->applied || op->failed || op->reaped || op->ndone >= op->npolls ||
+            now < op->ack.ack_time + late)
+            continue;
+        left = op->npolls - op->ndone;
+        op->reaped = true;
+        op->ndone = op->npolls;
+        d->unanswered += left;
+        d->polls_done += left;
+        op_release(d, op);
+        pthread_cond_broadcast(&d->cond);
+    }
+}
+
 static void sample(drv_t *d, double start)
 {
     probe_stats_t ps;
@@ -1560,6 +1605,8 @@ static void sample(drv_t *d, double start)
 
     probe_pool_stats(d->pool, &ps);
     pthread_mutex_lock(&d->mu);
+    if (d->sc->agents)
+        reap(d);
     row = json_pack("[f, I, I, I, I, I, I, I, I, I]",
                     round((timebase_real_s() - start) * 1e3) / 1e3, (json_int_t)d->nops,
                     (json_int_t)d->acked, (json_int_t)d->failed,

@@ -24,6 +24,7 @@ static void usage(FILE *f)
                "  export    write a campaign's results as CSV\n"
                "  assess    multi-source convergence: missing and overpresent records\n"
                "  report    rebuild a campaign's plots and report from the store\n"
+               "  serve     poll requests over HTTP (Digaas-compatible), until stopped\n"
                "  agent     probe for campaigns on other hosts (Redis Streams)\n"
                "  clock     how far this host's clock can be trusted (NTP state, SNTP)\n"
                "  version   print the version\n"
@@ -70,6 +71,8 @@ int main(int argc, char **argv)
         ret = cmd_report(argc - 1, argv + 1);
     } else if (strcmp(cmd, "agent") == 0) {
         ret = cmd_agent(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "serve") == 0) {
+        ret = cmd_serve(argc - 1, argv + 1);
     } else if (strcmp(cmd, "clock") == 0) {
         ret = cmd_clock(argc - 1, argv + 1);
     } else {

@@ -968,6 +968,11 @@ const char *store_where(const store_t *s)
     return s->where;
 }
 
+redisContext *store_connect(store_t *s, char *err, size_t errlen)
+{
+    return connect_url(&s->url, err, errlen);
+}
+
 redisContext *store_connect_reader(store_t *s, char *err, size_t errlen)
 {
     return connect_url(&s->url, err, errlen);

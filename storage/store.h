@@ -82,6 +82,12 @@ int store_flush(store_t *s, double timeout_s);
 /* Stop the writer (after a final flush) and the embedded server. */
 void store_close(store_t *s);
 
+/* A new connection to the store's Redis for the calling thread (a
+ * hiredis context belongs to one thread; the caller redisFree()s it), or
+ * NULL with err saying why. For modules with their own keys (the service,
+ * probe agents). */
+struct redisContext *store_connect(store_t *s, char *err, size_t errlen);
+
 /* Readers (use their own connection). */
 int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen);
 /* Every result of campaign as CSV (header row, stable columns), in

@@ -71,6 +71,7 @@ step "run (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_run.sh ./dnspr
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
 step "plots: escaping, sizes, gnuplot missing" tests/cli/test_plots.sh
 step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan
+step "serve (asan)" tests/cli/test_serve.sh ./dnsprop-asan
 step "agents over Redis Streams, one killed (asan)" tests/cli/test_agents.sh ./dnsprop-asan
 step "agents over Redis Streams (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_agents.sh ./dnsprop-tsan
 step "http target (asan)" tests/cli/test_http.sh ./dnsprop-asan

@@ -3,6 +3,8 @@
 # server, same machine, same run. Prints the figures side by side and ends
 # with one line:
 #   dnsperf_qps=N dnsprop_qps=N ratio=R rss_kib_per_poll=K sched_lag_p99_ms=L
+# then the store's line and the service's:
+#   serve_accepted_per_s=N serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
 # BENCH_SECONDS (default 10) sets the length of each measurement,
 # BENCH_POLLS (default 100000) the concurrent polls of the scale run.
 # The ratio compares like with like: dnsperf's defaults are one thread,
@@ -21,7 +23,9 @@ bin=build/probe-bench
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-bench.XXXXXX")
 knot_pid=
 redis_pid=
+serve_pid=
 cleanup() {
+    [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
     [ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
     [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
     rm -rf "$dir"
@@ -110,5 +114,35 @@ echo "redis-benchmark: $(cat "$dir/rb.out")"
 set_rps=$(awk '{printf "%.0f", $2}' "$dir/rb.out")
 sratio=$(python3 -c "print(f'{$store_rps / $set_rps:.2f}')")
 
+# 5. the service: `dnsprop serve` against the same redis-server (its own
+#    database), POST /requests driven by wrk for BENCH_SERVE_SECONDS (5)
+#    with polls of a serial knotd already serves, then the round trip
+#    POST -> GET until COMPLETED, one request at a time.
+sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+./dnsprop serve --listen "127.0.0.1:$sport" --redis "redis://127.0.0.1:$rport/2" \
+    --results "$dir/results" > "$dir/serve.log" 2>&1 &
+serve_pid=$!
+for ((i = 0; i < 100; i++)); do
+    curl -s -o /dev/null "http://127.0.0.1:$sport/" && break
+    sleep 0.05
+done
+ssecs=${BENCH_SERVE_SECONDS:-5}
+SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c32 -d"${ssecs}s" \
+    -s tests/bench/serve_post.lua "http://127.0.0.1:$sport/requests" > "$dir/wrk.out" 2>&1
+sed 's/^/serve wrk: /' "$dir/wrk.out" | grep -E 'Requests/sec|Latency|requests in|Non-2xx|errors'
+if grep -q 'Non-2xx' "$dir/wrk.out"; then
+    echo "bench: dnsprop serve refused some POSTs; see $dir/serve.log" >&2
+    exit 1
+fi
+serve_rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")
+sleep 1 # let the polls wrk caused finish
+python3 tests/bench/serve_roundtrip.py "127.0.0.1:$sport" "127.0.0.1:$port" bench.test. \
+    "${BENCH_SERVE_ROUNDTRIPS:-300}" > "$dir/rt.out"
+sed 's/^/serve round trip: /' "$dir/rt.out"
+rt=$(grep -o 'serve_roundtrip_ms_p50=[0-9.]* serve_roundtrip_ms_p99=[0-9.]*' "$dir/rt.out")
+kill "$serve_pid" && wait "$serve_pid"
+serve_pid=
+
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
+echo "serve_accepted_per_s=$serve_rps $rt"

@@ -175,6 +175,29 @@ PY
 then ok "statsd: campaign counters match the summary, a timer per poll and nameserver, agents' counters"
 else ko "statsd metrics" "$(head -5 statsd.log)"; fi
 
+# a vantage no agent serves: its polls get no result, the run says so
+python3 - ag.ini > orphan.ini <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+t = re.sub(r"(?m)^vantages = .*", "vantages = nobody", t)
+t = re.sub(r"(?m)^timeout = .*", "timeout = 3", t)
+t = re.sub(r"(?m)^reclaim_after = .*", "reclaim_after = 1", t)
+t = re.sub(r"(?m)^count = .*", "count = 2", t)
+t = re.sub(r"(?m)^name = .*", "name = orphan", t)
+t = re.sub(r"(?ms)^\[metrics\].*?^prefix = [^\n]*\n", "", t)
+print(t)
+PY
+"$bin" run --quiet orphan.ini > orphan.json 2> orphan.err
+rc=$?
+if [ $rc = 1 ] && python3 - orphan.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["unanswered"] == s["polls"] > 0 and s["completed"] == 0, s
+assert any("no result" in f and "vantage" in f for f in s["slo_failures"]), s
+PY
+then ok "a vantage without agents: exit 1, its polls counted as unanswered, no hang"
+else ko "vantage without agents (exit $rc)" "$(cat orphan.json orphan.err | tail)"; fi
+
 # errors
 expect "agent without --redis" 64 "--redis" -- "$bin" agent --vantage east
 expect "agent with a bad vantage" 64 "--vantage" -- "$bin" agent --redis "$redis" --vantage 'a b'

@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# dnsprop serve for real, against the lab: every condition through curl,
+# the shapes Digaas's clients send through a python3-requests client,
+# 400s that name the field (and no 5xx for anything a client sends), 404s,
+# 413, the bearer token, a restart that resumes unfinished requests (with
+# the embedded Redis), and /stats with its PNGs and summary.
+# Usage: tests/cli/test_serve.sh ./dnsprop (with LAB_* and DNSPROP_TEST_REDIS).
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+bin=${1:-./dnsprop}
+: "${LAB_KNOT_ADDR:?run through tests/run-tests.sh (needs the lab)}"
+: "${DNSPROP_TEST_REDIS:?run through tests/run-tests.sh (needs a redis-server)}"
+need_tools test_serve curl python3 redis-cli gnuplot
+python3 -c 'import requests' 2>/dev/null ||
+    { echo "test_serve: python3-requests is not installed ('make deps')"; exit 1; }
+client=$(readlink -f "$(dirname "$0")/digaas_client.py")
+bin=$(readlink -f "$bin")
+tmp=$(mktemp -d)
+srv_pid=
+last_id=
+cleanup() {
+    [ -n "$srv_pid" ] && kill -TERM "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+t_start=$(date +%s.%N)
+
+# Our own Redis database (the other tests use 1 and 3), emptied first.
+redis_url="${DNSPROP_TEST_REDIS%/*}/6"
+rcli() { redis-cli -u "$redis_url" "$@"; }
+rcli flushdb > /dev/null || { ko "redis-cli flushdb $redis_url"; exit 1; }
+
+port=$(free_port)
+base=http://127.0.0.1:$port
+auth=()
+
+# start_serve ARGS...: start it and wait until it answers (ASan is slow).
+start_serve() {
+    "$bin" serve --listen "127.0.0.1:$port" "$@" >> "$tmp/serve.log" 2>&1 &
+    srv_pid=$!
+    for _ in $(seq 300); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/")" != 000 ] && return 0
+        kill -0 "$srv_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+# stop_serve: SIGTERM, its exit status (0: clean, no sanitizer report).
+stop_serve() {
+    local rc
+    kill -TERM "$srv_pid"
+    wait "$srv_pid"
+    rc=$?
+    srv_pid=
+    return $rc
+}
+# post PATH BODY / get PATH: $code, and the body in $tmp/resp.
+post() {
+    code=$(curl -s -o "$tmp/resp" -w '%{http_code}' "${auth[@]}" -X POST "$base$1" \
+        --data-binary "$2")
+}
+get() {
+    code=$(curl -s -o "$tmp/resp" -w '%{http_code}' "${auth[@]}" "$base$1")
+}
+# jf EXPR: a Python expression over the last response's JSON (d).
+jf() { python3 -c "import json; d=json.load(open('$tmp/resp')); print($1)" 2>/dev/null; }
+# final ID [SECONDS]: GET /requests/ID until its status is not ACCEPTED.
+final() {
+    local i
+    for ((i = 0; i < ${2:-15} * 10; i++)); do
+        get "/requests/$1"
+        [ "$code" = 200 ] && [ "$(jf 'd["status"]')" != ACCEPTED ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# poll NAME BODY WANT_STATUS WANT_RESULT: POST, check the 202 echo, GET
+# until final, check the statuses.
+poll() {
+    local name=$1 body=$2 want=$3 result=$4 id
+    post /requests "$body"
+    if [ "$code" != 202 ] || [ "$(jf 'd["status"], d["duration"], len(d["id"])')" != "ACCEPTED None 36" ]; then
+        ko "$name: POST (HTTP $code)" "$(cat "$tmp/resp")"
+        return
+    fi
+    id=$(jf 'd["id"]')
+    last_id=$id
+    if ! final "$id" 20; then
+        ko "$name: GET /requests/$id never left ACCEPTED" "$(cat "$tmp/resp")"
+        return
+    fi
+    if [ "$(jf 'd["status"], d["result"], d["id"]')" = "$want $result $id" ] &&
+        [ "$(jf '(d["duration"] is None) == (d["status"] != "COMPLETED") and d["queries"] >= 1 and d["lower_bound"] >= 0')" = True ]; then
+        ok "$name: $want ($result)"
+    else
+        ko "$name: want $want/$result" "$(cat "$tmp/resp")"
+    fi
+}
+
+start_serve --redis "$redis_url" --results "$tmp/results" ||
+    { ko "serve did not start" "$(cat "$tmp/serve.log")"; exit 1; }
+get /
+[ "$code" = 200 ] && [ "$(jf 'd["service"]')" = dnsprop ] && ok "GET / names the service" ||
+    ko "GET /" "$(cat "$tmp/resp")"
+
+# 1. every condition, our shape, through curl
+post /requests "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"serial\": 1,
+    \"start_time\": 1421867419, \"timeout\": 7.3, \"frequency\": 1.2, \"condition\": \"serial_not_lower\"}"
+if [ "$code" = 202 ] &&
+    [ "$(jf 'd["nameserver"], d["zone_name"], d["serial"], d["start_time"], d["timeout"], d["frequency"], d["condition"], d["status"], d["duration"]')" = \
+        "$LAB_KNOT_ADDR lab.test. 1 1421867419.0 7.3 1.2 serial_not_lower ACCEPTED None" ]; then
+    ok "POST /requests: 202 echoing the request, ACCEPTED, duration null"
+else
+    ko "POST /requests echo (HTTP $code)" "$(cat "$tmp/resp")"
+fi
+poll "serial_not_lower on knot" "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test\",
+    \"serial\": 1, \"timeout\": 5, \"frequency\": 0.1, \"condition\": \"serial_not_lower\"}" COMPLETED COMPLETED
+poll "value_present on bind" "{\"nameserver\": \"$LAB_BIND_ADDR\", \"zone_name\": \"lab.test.\",
+    \"name\": \"multi.lab.test.\", \"rdatatype\": \"A\", \"value\": [\"192.0.2.10\", \"192.0.2.11\"],
+    \"timeout\": 5, \"frequency\": 0.1, \"condition\": \"value_present\"}" COMPLETED COMPLETED
+poll "value_present TXT on nsd" "{\"nameserver\": \"$LAB_NSD_ADDR\", \"zone_name\": \"lab.test.\",
+    \"name\": \"txt.lab.test\", \"rdatatype\": \"TXT\", \"value\": \"\\\"hello, world\\\"\",
+    \"timeout\": 5, \"frequency\": 0.1, \"condition\": \"value_present\"}" COMPLETED COMPLETED
+poll "empty_response of a record, knot over IPv6" "{\"nameserver\": \"$LAB_KNOT_ADDR6\",
+    \"zone_name\": \"lab.test.\", \"name\": \"gone.lab.test\", \"timeout\": 5, \"frequency\": 0.1,
+    \"condition\": \"empty_response\"}" COMPLETED COMPLETED
+poll "empty_response of a zone the server lacks" "{\"nameserver\": \"$LAB_PDNS_ADDR\",
+    \"zone_name\": \"absent.test.\", \"timeout\": 5, \"frequency\": 0.1,
+    \"condition\": \"empty_response\"}" COMPLETED COMPLETED
+poll "a value that never shows times out" "{\"nameserver\": \"$LAB_KNOT_ADDR\",
+    \"zone_name\": \"lab.test.\", \"name\": \"www.lab.test\", \"value\": \"203.0.113.1\",
+    \"timeout\": 1, \"frequency\": 0.2, \"condition\": \"value_present\"}" ERROR TIMEOUT
+poll "an unreachable nameserver fails" "{\"nameserver\": \"127.0.0.1:9\",
+    \"zone_name\": \"lab.test.\", \"serial\": 1, \"timeout\": 1, \"frequency\": 0.2,
+    \"condition\": \"serial_not_lower\"}" ERROR ERROR
+get "/requests/$(jf 'd["id"]')"
+[ "$(jf 'd["reason"]')" != "" ] && ok "an error says why ($(jf 'd["reason"]'))" ||
+    ko "error reason" "$(cat "$tmp/resp")"
+
+# 2. the shapes Digaas's clients send, through python3-requests
+digaas() { python3 "$client" "$base" "$@" > "$tmp/py" 2> "$tmp/pyerr"; }
+if digaas poll --nameserver "$LAB_KNOT_ADDR" --query-name lab.test. --condition serial_not_lower \
+    --serial 1 --timeout 5 --frequency 0.1 --expect COMPLETED; then
+    ok "digaas client: /poll_requests query_name serial_not_lower COMPLETED"
+else
+    ko "digaas client serial_not_lower" "$(cat "$tmp/pyerr")"
+fi
+if digaas poll --nameserver "$LAB_BIND_ADDR" --query-name multi.lab.test. --rdatatype A \
+    --condition data=192.0.2.11 --timeout 5 --frequency 0.1 --expect COMPLETED; then
+    ok "digaas client: data=<value> with rdatatype COMPLETED"
+else
+    ko "digaas client data=" "$(cat "$tmp/pyerr")"
+fi
+if digaas poll --nameserver "$LAB_KNOT_ADDR" --query-name absent.test. --condition zone_removed \
+    --timeout 5 --frequency 0.1 --expect COMPLETED; then
+    ok "digaas client: zone_removed of a zone knot does not serve COMPLETED"
+else
+    ko "digaas client zone_removed" "$(cat "$tmp/pyerr")"
+fi
+if digaas poll --nameserver "$LAB_NSD_ADDR" --query-name lab.test. --condition zone_removed \
+    --timeout 1 --frequency 0.2 --expect ERROR &&
+    python3 -c "import json; d=json.load(open('$tmp/py')); assert d['rdatatype'] is None and d['result'] == 'TIMEOUT', d"; then
+    ok "digaas client: zone_removed of a served zone ends ERROR (result TIMEOUT)"
+else
+    ko "digaas client zone_removed timeout" "$(cat "$tmp/pyerr" "$tmp/py")"
+fi
+now=$(date +%s)
+if digaas poll --nameserver "$LAB_KNOT_ADDR" --query-name lab.test. --condition serial_not_lower \
+    --serial 1 --start-time null --timeout 5 --frequency 0.1 --expect COMPLETED &&
+    python3 -c "import json; d=json.load(open('$tmp/py')); assert abs(d['start_time'] - $now) < 30 and d['duration'] < 5, d"; then
+    ok "start_time null means now"
+else
+    ko "start_time null" "$(cat "$tmp/pyerr" "$tmp/py")"
+fi
+if digaas poll --endpoint requests --nameserver "$LAB_KNOT_ADDR" --query-name lab.test. \
+    --condition serial_not_lower --serial 1 --timeout 5 --frequency 0.1 --expect COMPLETED; then
+    ok "digaas client against /requests with zone_name"
+else
+    ko "digaas client /requests" "$(cat "$tmp/pyerr")"
+fi
+
+# 3. bad input: 400 naming the field; never a 5xx
+good="\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"condition\": \"serial_not_lower\", \"serial\": 1"
+# with KEY JSON: the good body with KEY set to JSON
+with() {
+    python3 -c 'import json, sys; d = json.loads("{" + sys.argv[1] + "}"); d[sys.argv[2]] = json.loads(sys.argv[3]); print(json.dumps(d))' "$good" "$1" "$2"
+}
+bad400() {
+    local name=$1 field=$2 body=$3
+    post "${4:-/requests}" "$body"
+    if [ "$code" = 400 ] && [ "$(jf 'd["field"]')" = "$field" ] &&
+        grep -q "\"message\":\"$field: " "$tmp/resp"; then
+        ok "400 $name: $(jf 'd["message"]' | cut -c1-90)"
+    else
+        ko "400 $name (HTTP $code, want field $field)" "$(cat "$tmp/resp")"
+    fi
+}
+bad400 "bad JSON" body '{"nameserver": '
+bad400 "not an object" body '[1, 2]'
+bad400 "empty body" body ''
+bad400 "bad nameserver" nameserver "$(with nameserver '"300.1.1.1:53"')"
+bad400 "nameserver a number" nameserver '{"nameserver": 53, "zone_name": "lab.test."}'
+bad400 "missing nameserver" nameserver '{"zone_name": "lab.test.", "condition": "serial_not_lower"}'
+bad400 "missing zone_name" zone_name "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"condition\": \"serial_not_lower\", \"serial\": 1}"
+bad400 "zone_name a list" zone_name "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": [\"a\"], \"condition\": \"serial_not_lower\"}"
+bad400 "bad domain name" zone_name "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"a..b\", \"condition\": \"serial_not_lower\", \"serial\": 1}"
+bad400 "bad condition" condition "$(with condition '"soon"')"
+bad400 "condition a number" condition "$(with condition '3')"
+bad400 "negative timeout" timeout "$(with timeout '-1')"
+bad400 "timeout a string" timeout "$(with timeout '"5"')"
+bad400 "frequency 0" frequency "$(with frequency '0')"
+bad400 "start_time a string" start_time "$(with start_time '"yesterday"')"
+bad400 "negative start_time" start_time "$(with start_time '-5')"
+bad400 "serial a string" serial "$(with serial '"1"')"
+bad400 "serial too big" serial "$(with serial '4294967296')"
+bad400 "serial_not_lower without serial" serial "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"condition\": \"serial_not_lower\"}"
+bad400 "value_present without value" value "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"condition\": \"value_present\"}"
+bad400 "bad value" value "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"name\": \"www.lab.test\", \"condition\": \"value_present\", \"value\": \"192.0.2.300\"}"
+bad400 "value a number" value "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"condition\": \"value_present\", \"value\": 7}"
+bad400 "unknown rdatatype" rdatatype "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"condition\": \"empty_response\", \"rdatatype\": \"AAAAX\"}"
+bad400 "data= without a value" condition "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"query_name\": \"lab.test.\", \"condition\": \"data=\"}" /poll_requests
+bad400 "stats without end_time" end_time '{"start_time": 1}' /stats
+bad400 "stats ending before start" end_time '{"start_time": 10, "end_time": 5}' /stats
+bad400 "stats start_time a string" start_time '{"start_time": "x", "end_time": 5}' /stats
+# mutations of a valid body: every answer is 202 or 400
+python3 - "$base" "$LAB_KNOT_ADDR" > "$tmp/fuzz" 2>&1 <<'PY'
+import json, random, sys, requests
+base, ns = sys.argv[1], sys.argv[2]
+random.seed(7)
+good = {"nameserver": ns, "zone_name": "lab.test.", "serial": 1, "start_time": None,
+        "timeout": 0.5, "frequency": 0.1, "condition": "serial_not_lower"}
+junk = [None, True, -1, 0, 1e308, "", "x" * 300, [], {}, [1], "data=", "\u00e9\udcff",
+        "192.0.2.1", "[::1]:0", 2 ** 64, -0.0, "zone_removed", "value_present"]
+bad = []
+for i in range(150):
+    body = dict(good)
+    for _ in range(random.randint(1, 3)):
+        k = random.choice(list(good) + ["name", "value", "rdatatype", "query_name", "match"])
+        if random.random() < 0.2:
+            body.pop(k, None)
+        else:
+            body[k] = random.choice(junk)
+    raw = json.dumps(body)
+    if random.random() < 0.2:
+        cut = random.randint(0, len(raw))
+        raw = raw[:cut] + random.choice(["", "\x00", "}", "\xff", "{{"]) + raw[cut:]
+    r = requests.post(base + "/requests", data=raw.encode("utf-8", "surrogateescape"))
+    if r.status_code not in (202, 400) or "message" not in r.json() and r.status_code == 400:
+        bad.append((r.status_code, raw, r.text))
+print("%d bodies, %d unexpected" % (150, len(bad)))
+for b in bad[:5]:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+[ $? = 0 ] && ok "150 mutated bodies: every answer 202 or 400 with a message" ||
+    ko "mutated bodies" "$(cat "$tmp/fuzz")"
+
+# 4. unknown ids 404, wrong methods 405, big bodies 413
+for path in /requests/0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f /poll_requests/not-an-id \
+    /stats/0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f /stats/0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f/summary \
+    /images/0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f-propagation "/images/..%2F..%2Fetc%2Fpasswd" /nowhere; do
+    get "$path"
+    [ "$code" = 404 ] && ok "404 $path" || ko "404 $path (HTTP $code)" "$(cat "$tmp/resp")"
+done
+get /stats
+[ "$code" = 405 ] && ok "405 GET /stats" || ko "405 GET /stats (HTTP $code)"
+head -c 70000 /dev/zero | tr '\0' 'x' > "$tmp/big"
+code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -X POST "$base/requests" --data-binary @"$tmp/big")
+[ "$code" = 413 ] && ok "413 for a 70 KB body" || ko "413 (HTTP $code)" "$(cat "$tmp/resp")"
+code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -X POST "$base/requests" \
+    -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/big")
+[ "$code" = 413 ] && ok "413 for a 70 KB chunked body" || ko "413 chunked (HTTP $code)" "$(cat "$tmp/resp")"
+
+# 5. Redis holds every request: the index, nothing left pending
+sleep 1
+n=$(rcli zcard dnsprop:requests)
+p=$(rcli scard dnsprop:requests:pending)
+if [ "$n" -ge 15 ] && [ "$p" = 0 ] &&
+    rcli get "dnsprop:request:$last_id" | grep -q '"status":"ERROR","duration":null,"result":"ERROR"'; then
+    ok "Redis: $n requests indexed by start_time, none pending"
+else
+    ko "Redis: $n requests, $p pending" "$(rcli keys '*' | head)"
+fi
+
+# 6. /stats: images and summary, through the python client and curl
+if digaas stats --start "$t_start" --end "$(date +%s.%N)" --min-requests 10 &&
+    python3 -c "
+import json; d = json.load(open('$tmp/py'))
+s = d['summary']
+assert '$LAB_KNOT_ADDR' in s['nameservers'] and '127.0.0.1:9' in s['nameservers'], s['nameservers'].keys()
+assert set(s['conditions']) == {'serial_not_lower', 'value_present', 'empty_response'}, s['conditions'].keys()
+assert s['conditions']['serial_not_lower']['completed'] >= 3, s
+" 2> "$tmp/pyerr2"; then
+    ok "digaas client: /stats COMPLETED, every image a PNG, summary by nameserver and condition"
+else
+    ko "stats" "$(cat "$tmp/pyerr" "$tmp/pyerr2" "$tmp/py" | head -c 3000)"
+fi
+img=$(python3 -c "import json; print(json.load(open('$tmp/py'))['stats']['image_id'])" 2>/dev/null)
+code=$(curl -s -o "$tmp/img.png" -w '%{http_code} %{content_type}' "$base/images/$img")
+if [ "$code" = "200 image/png" ] && [ "$(head -c 8 "$tmp/img.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+    ok "curl GET /images/$img: a PNG"
+else
+    ko "GET /images/$img ($code)"
+fi
+stop_serve && ok "SIGTERM: clean stop (exit 0)" || ko "SIGTERM exit $?" "$(tail -20 "$tmp/serve.log")"
+
+# 7. bearer token
+printf 's3cret-%s\n' "$RANDOM" > "$tmp/token"
+start_serve --redis "$redis_url" --results "$tmp/results" --token-file "$tmp/token" ||
+    { ko "serve with a token did not start" "$(tail "$tmp/serve.log")"; exit 1; }
+body="{$good, \"timeout\": 5, \"frequency\": 0.1}"
+code=$(curl -s -o "$tmp/resp" -D "$tmp/hdr" -w '%{http_code}' -X POST "$base/requests" --data-binary "$body")
+[ "$code" = 401 ] && grep -qi '^WWW-Authenticate: Bearer' "$tmp/hdr" &&
+    ok "401 without a token, with WWW-Authenticate" || ko "401 (HTTP $code)" "$(cat "$tmp/hdr")"
+auth=(-H "Authorization: Bearer wrong")
+get /requests/0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f
+[ "$code" = 401 ] && ok "401 with a wrong token (before the 404)" || ko "wrong token (HTTP $code)"
+auth=(-H "Authorization: Bearer $(head -1 "$tmp/token")")
+post /requests "$body"
+[ "$code" = 202 ] && ok "202 with the token" || ko "token (HTTP $code)" "$(cat "$tmp/resp")"
+if python3 "$client" "$base" --token "$(head -1 "$tmp/token")" poll --nameserver "$LAB_KNOT_ADDR" \
+    --query-name lab.test. --condition serial_not_lower --serial 1 --timeout 5 \
+    --frequency 0.1 --expect COMPLETED > /dev/null 2> "$tmp/pyerr"; then
+    ok "digaas client with the token"
+else
+    ko "digaas client with the token" "$(cat "$tmp/pyerr")"
+fi
+stop_serve || ko "stop with a token: exit $?" "$(tail "$tmp/serve.log")"
+auth=()
+
+# 8. restart: unfinished requests resume (the embedded Redis, the default)
+emb="$tmp/emb"
+start_serve --results "$emb" || { ko "serve (embedded redis) did not start" "$(tail "$tmp/serve.log")"; exit 1; }
+post /requests "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"name\": \"www.lab.test\",
+    \"value\": \"203.0.113.77\", \"timeout\": 8, \"frequency\": 0.2, \"condition\": \"value_present\"}"
+long=$(jf 'd["id"]')
+post /requests "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"name\": \"www.lab.test\",
+    \"value\": \"203.0.113.78\", \"timeout\": 1.5, \"frequency\": 0.2, \"condition\": \"value_present\"}"
+short=$(jf 'd["id"]')
+sleep 0.5
+t_kill=$(date +%s.%N)
+stop_serve || ko "stop with pending requests: exit $?" "$(tail "$tmp/serve.log")"
+sleep 1.5 # the short one's timeout passes while the service is down
+: > "$tmp/serve.log"
+start_serve --results "$emb" || { ko "restart did not start" "$(tail "$tmp/serve.log")"; exit 1; }
+grep -q "1 unfinished request resumed, 1 ended" "$tmp/serve.log" &&
+    ok "restart: 1 request resumed, 1 ended as timed out while down" ||
+    ko "restart message" "$(cat "$tmp/serve.log")"
+if final "$short" 5 && [ "$(jf 'd["status"], d["result"]')" = "ERROR TIMEOUT" ] &&
+    jf 'd["reason"]' | grep -q "service was down"; then
+    ok "the request whose timeout passed while down: ERROR, TIMEOUT, $(jf 'd["reason"]' | cut -c1-50)..."
+else
+    ko "expired while down" "$(cat "$tmp/resp")"
+fi
+get "/requests/$long"
+[ "$(jf 'd["status"]')" = ACCEPTED ] && ok "the other one is polled again (ACCEPTED)" ||
+    ko "resumed request" "$(cat "$tmp/resp")"
+if final "$long" 15 && [ "$(jf 'd["status"], d["result"]')" = "ERROR TIMEOUT" ] &&
+    [ "$(jf 'd["queries"] >= 1 and d["resumed_at"] > '"$t_kill"' and d["duration"] is None')" = True ]; then
+    ok "the resumed request ends with a final status within its original timeout"
+else
+    ko "resumed request final" "$(cat "$tmp/resp")"
+fi
+stop_serve || ko "stop after resume: exit $?" "$(tail "$tmp/serve.log")"
+# and a third start has nothing left to resume
+: > "$tmp/serve.log"
+start_serve --results "$emb" && grep -q "0 unfinished requests resumed, 0 ended" "$tmp/serve.log" &&
+    get "/requests/$long" && [ "$(jf 'd["status"]')" = ERROR ] &&
+    ok "after a clean finish nothing is pending, and the result persists" ||
+    ko "third start" "$(cat "$tmp/serve.log" "$tmp/resp")"
+stop_serve || ko "final stop: exit $?" "$(tail "$tmp/serve.log")"
+
+# 8b. --statsd: the service's metrics reach a UDP listener
+sport=$(free_port)
+python3 - "$sport" > "$tmp/statsd.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+try:
+    while True:
+        d, _ = s.recvfrom(65536)
+        sys.stdout.write(d.decode() + "\n")
+        sys.stdout.flush()
+except socket.timeout:
+    pass
+PY
+lpid=$!
+if start_serve --redis "$redis_url" --results "$tmp/results" --statsd "127.0.0.1:$sport"; then
+    post /requests '{"nameserver":"'"$LAB_KNOT_ADDR"'","zone_name":"lab.test.","serial":1,"start_time":null,"timeout":5,"frequency":0.1,"condition":"serial_not_lower"}'
+    final "$(jf 'd["id"]')" 10
+    stop_serve
+    sleep 0.3
+fi
+kill "$lpid" 2>/dev/null
+if grep -q '^dnsprop.serve.requests.accepted:1|c' "$tmp/statsd.log" &&
+    grep -q '^dnsprop.serve.polls.completed:1|c' "$tmp/statsd.log" &&
+    grep -q '^dnsprop.serve.ns.127.0.0.1_[0-9]*.propagation_ms:[0-9.]*|ms' "$tmp/statsd.log"; then
+    ok "serve --statsd: requests accepted, polls completed, propagation per nameserver"
+else
+    ko "serve --statsd" "$(cat "$tmp/statsd.log")"
+fi
+
+# 9. usage errors
+expect "serve: bad --listen" 64 "--listen" -- "$bin" serve --listen 127.0.0.1
+expect "serve: empty --token-file" 64 "--token-file" -- "$bin" serve --token-file /dev/null
+expect "serve: address in use" 2 "cannot listen" -- "$bin" serve --listen "$LAB_KNOT_ADDR" \
+    --redis "$redis_url" --results "$tmp/results"
+
+echo "test_serve: $pass passed, $fail failed ($(python3 -c "import time; print(f'{time.time() - $t_start:.0f}')") s)"
+[ "$fail" -eq 0 ]

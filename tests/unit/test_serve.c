@@ -1,0 +1,237 @@
+/*
+ * serve: the request bodies `dnsprop serve` accepts (our shape and
+ * Digaas's), the field every rejection names, and --listen addresses.
+ * The HTTP side runs against the lab in tests/cli/test_serve.sh.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "harness/errcode.h"
+#include "harness/serve.h"
+#include "probes/rdata.h"
+
+#define NOW 1700000000.0
+
+typedef struct {
+    probe_req_t req;
+    json_t *rec;
+    char field[64];
+    char msg[1200];
+    int ret;
+} parsed_t;
+
+static void parse(parsed_t *p, const char *text)
+{
+    json_error_t je;
+    json_t *body = json_loads(text, 0, &je);
+
+    cr_assert_not_null(body, "test body does not parse: %s", je.text);
+    memset(p, 0, sizeof(*p));
+    probe_req_init(&p->req);
+    p->ret = serve_request_parse(body, NOW, &p->req, &p->rec, p->field, sizeof(p->field),
+                                 p->msg, sizeof(p->msg));
+    json_decref(body);
+}
+
+static void done(parsed_t *p)
+{
+    probe_req_clear(&p->req);
+    json_decref(p->rec);
+}
+
+static void rejects(const char *text, const char *field)
+{
+    parsed_t p;
+
+    parse(&p, text);
+    cr_expect_eq(p.ret, DP_EPARSE, "accepted: %s", text);
+    cr_expect_str_eq(p.field, field, "%s: field %s (%s)", text, p.field, p.msg);
+    cr_expect_null(p.rec);
+    done(&p);
+}
+
+Test(serve, digaas_readme_example)
+{
+    parsed_t p;
+
+    parse(&p,
+          "{\"nameserver\": \"192.0.2.20\", \"zone_name\": \"hello.com.\", \"serial\": "
+          "1418336470, \"start_time\": 1421867419, \"timeout\": 7.3, \"frequency\": "
+          "1.2, \"condition\": \"serial_not_lower\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect_eq(p.req.cond, COND_SERIAL_NOT_LOWER);
+    cr_expect(p.req.is_zone);
+    cr_expect_eq(p.req.qtype, RDATA_T_SOA);
+    cr_expect_str_eq(p.req.qname, "hello.com.");
+    cr_expect_str_eq(p.req.ns.text, "192.0.2.20:53");
+    cr_expect_eq(p.req.serial, 1418336470u);
+    cr_expect_eq(p.req.start_time, 1421867419.0);
+    cr_expect_eq(p.req.timeout, 7.3);
+    cr_expect_eq(p.req.frequency, 1.2);
+    /* the echo keeps what was sent, numbers as sent */
+    cr_expect_eq(json_integer_value(json_object_get(p.rec, "serial")), 1418336470);
+    cr_expect_eq(json_real_value(json_object_get(p.rec, "timeout")), 7.3);
+    cr_expect_str_eq(json_string_value(json_object_get(p.rec, "zone_name")),
+                     "hello.com.");
+    cr_expect(json_is_null(json_object_get(p.rec, "rdatatype")));
+    done(&p);
+}
+
+Test(serve, start_time_null_is_now)
+{
+    parsed_t p;
+
+    parse(&p, "{\"nameserver\": \"::1\", \"zone_name\": \"a.test\", \"serial\": 5, "
+              "\"start_time\": null, \"condition\": \"serial_not_lower\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect_eq(p.req.start_time, NOW);
+    cr_expect_eq(json_real_value(json_object_get(p.rec, "start_time")), NOW);
+    cr_expect_eq(p.req.timeout, PROBE_DEFAULT_TIMEOUT);
+    done(&p);
+}
+
+Test(serve, digaas_data_condition)
+{
+    parsed_t p;
+
+    parse(&p,
+          "{\"nameserver\": \"[2001:db8::1]:5353\", \"query_name\": \"www.a.test.\", "
+          "\"serial\": 0, \"rdatatype\": \"AAAA\", \"condition\": "
+          "\"data=2001:DB8:0::5\", \"start_time\": 1, \"timeout\": 4, \"frequency\": 1}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect_eq(p.req.cond, COND_VALUE_PRESENT);
+    cr_expect(!p.req.is_zone);
+    cr_expect_eq(p.req.qtype, RDATA_T_AAAA);
+    cr_assert_eq(p.req.nvalues, 1);
+    cr_expect_str_eq(p.req.values[0], "2001:db8::5");
+    cr_expect_str_eq(json_string_value(json_object_get(p.rec, "query_name")),
+                     "www.a.test.");
+    cr_expect_str_eq(json_string_value(json_object_get(p.rec, "condition")),
+                     "data=2001:DB8:0::5");
+    done(&p);
+}
+
+Test(serve, zone_removed_and_empty_response)
+{
+    parsed_t p;
+
+    parse(&p, "{\"nameserver\": \"192.0.2.1\", \"query_name\": \"gone.test\", "
+              "\"condition\": \"zone_removed\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect_eq(p.req.cond, COND_EMPTY_RESPONSE);
+    cr_expect(p.req.is_zone);
+    done(&p);
+    parse(&p,
+          "{\"nameserver\": \"192.0.2.1\", \"zone_name\": \"a.test\", \"name\": "
+          "\"old.a.test\", \"rdatatype\": \"TXT\", \"condition\": \"empty_response\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect(!p.req.is_zone);
+    cr_expect_str_eq(p.req.qname, "old.a.test.");
+    cr_expect_eq(p.req.qtype, RDATA_T_TXT);
+    done(&p);
+}
+
+Test(serve, value_present_values)
+{
+    parsed_t p;
+
+    parse(&p,
+          "{\"nameserver\": \"192.0.2.1\", \"zone_name\": \"a.test\", \"name\": "
+          "\"mx.a.test\", \"rdatatype\": \"MX\", \"value\": [\"10 Mail.a.test\", "
+          "\"20 b.a.test.\"], \"match\": \"exact\", \"condition\": \"value_present\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect(p.req.exact);
+    cr_assert_eq(p.req.nvalues, 2);
+    cr_expect_str_eq(p.req.values[0], "10 mail.a.test.");
+    done(&p);
+}
+
+Test(serve, rejections_name_the_field)
+{
+    const char *ok = "\"nameserver\": \"192.0.2.1\", \"zone_name\": \"a.test\"";
+    char b[512];
+
+    rejects("[1]", "body");
+    rejects("{\"zone_name\": \"a.test\", \"condition\": \"serial_not_lower\"}",
+            "nameserver");
+    rejects("{\"nameserver\": \"300.0.0.1\", \"zone_name\": \"a.test\"}", "nameserver");
+    rejects("{\"nameserver\": \"host.example\", \"zone_name\": \"a.test\"}",
+            "nameserver");
+    rejects("{\"nameserver\": \"192.0.2.1\", \"condition\": \"serial_not_lower\"}",
+            "zone_name");
+    rejects("{\"nameserver\": \"192.0.2.1\", \"zone_name\": 5}", "zone_name");
+    snprintf(b, sizeof(b), "{%s}", ok);
+    rejects(b, "condition");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"soon\"}", ok);
+    rejects(b, "condition");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"serial_not_lower\"}", ok);
+    rejects(b, "serial");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"serial_not_lower\", \"serial\": -1}",
+             ok);
+    rejects(b, "serial");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"serial_not_lower\", \"serial\": 1.5}",
+             ok);
+    rejects(b, "serial");
+    snprintf(b, sizeof(b),
+             "{%s, \"condition\": \"serial_not_lower\", \"serial\": 1, \"timeout\": 0}",
+             ok);
+    rejects(b, "timeout");
+    snprintf(
+        b, sizeof(b),
+        "{%s, \"condition\": \"serial_not_lower\", \"serial\": 1, \"timeout\": true}",
+        ok);
+    rejects(b, "timeout");
+    snprintf(b, sizeof(b),
+             "{%s, \"condition\": \"serial_not_lower\", \"serial\": 1, \"frequency\": "
+             "0.0001}",
+             ok);
+    rejects(b, "frequency");
+    snprintf(b, sizeof(b),
+             "{%s, \"condition\": \"serial_not_lower\", \"serial\": 1, \"start_time\": "
+             "\"now\"}",
+             ok);
+    rejects(b, "start_time");
+    snprintf(
+        b, sizeof(b),
+        "{%s, \"condition\": \"serial_not_lower\", \"serial\": 1, \"rdatatype\": \"A\"}",
+        ok);
+    rejects(b, "rdatatype");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"value_present\"}", ok);
+    rejects(b, "value");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"value_present\", \"value\": []}", ok);
+    rejects(b, "value");
+    snprintf(b, sizeof(b),
+             "{%s, \"condition\": \"value_present\", \"rdatatype\": \"SOA\", \"value\": "
+             "\"x\"}",
+             ok);
+    rejects(b, "value");
+    snprintf(b, sizeof(b),
+             "{%s, \"condition\": \"data=1.2.3.4\", \"value\": \"1.2.3.4\"}", ok);
+    rejects(b, "value");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"data=not-an-ip\"}", ok);
+    rejects(b, "condition");
+    snprintf(b, sizeof(b), "{%s, \"condition\": \"empty_response\", \"match\": \"all\"}",
+             ok);
+    rejects(b, "match");
+}
+
+Test(serve, listen_addresses)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+
+    cr_assert_eq(serve_parse_listen("127.0.0.1:9090", &ss, &len), 0);
+    cr_expect_eq(ss.ss_family, AF_INET);
+    cr_expect_eq(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9090);
+    cr_assert_eq(serve_parse_listen("[::1]:0", &ss, &len), 0);
+    cr_expect_eq(ss.ss_family, AF_INET6);
+    cr_expect_eq(len, sizeof(struct sockaddr_in6));
+    cr_expect_lt(serve_parse_listen("127.0.0.1", &ss, &len), 0);
+    cr_expect_lt(serve_parse_listen("::1:9090", &ss, &len), 0);
+    cr_expect_lt(serve_parse_listen("[::1]9090", &ss, &len), 0);
+    cr_expect_lt(serve_parse_listen("localhost:9090", &ss, &len), 0);
+    cr_expect_lt(serve_parse_listen("127.0.0.1:65536", &ss, &len), 0);
+    cr_expect_lt(serve_parse_listen(NULL, &ss, &len), 0);
+}
