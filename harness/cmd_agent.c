@@ -22,9 +22,7 @@ static void on_signal(int sig)
 }
 
 enum {
-    OPT_REDIS = 256,
-    OPT_PWFILE,
-    OPT_VANTAGE,
+    OPT_VANTAGE = 256,
     OPT_THREADS,
     OPT_RECLAIM,
     OPT_CONSUMER,
@@ -67,8 +65,7 @@ static void usage(FILE *f)
 int cmd_agent(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"redis", required_argument, NULL, OPT_REDIS},
-        {"redis-password-file", required_argument, NULL, OPT_PWFILE},
+        STOREOPT_LONGOPTS_REDIS,
         {"vantage", required_argument, NULL, OPT_VANTAGE},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"reclaim-after", required_argument, NULL, OPT_RECLAIM},
@@ -94,16 +91,12 @@ int cmd_agent(int argc, char **argv)
     memset(&ao, 0, sizeof(ao));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (storeopt_getopt(&so, c, optarg))
+            continue;
         switch (c) {
         case 'h':
             usage(stdout);
             return DP_EXIT_OK;
-        case OPT_REDIS:
-            so.redis = optarg;
-            break;
-        case OPT_PWFILE:
-            so.password_file = optarg;
-            break;
         case OPT_VANTAGE:
             if (optarg[0] == '\0' || strlen(optarg) > 64 ||
                 strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -105,9 +105,6 @@ enum {
     OPT_FILE,
     OPT_JSON,
     OPT_ID,
-    OPT_REDIS,
-    OPT_PWFILE,
-    OPT_RESULTS,
     OPT_CAMPAIGN,
     OPT_NO_STORE,
     OPT_NTP,
@@ -131,9 +128,7 @@ static const struct option long_opts[] = {
     {"file", required_argument, NULL, OPT_FILE},
     {"json", no_argument, NULL, OPT_JSON},
     {"id", required_argument, NULL, OPT_ID},
-    {"redis", required_argument, NULL, OPT_REDIS},
-    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-    {"results", required_argument, NULL, OPT_RESULTS},
+    STOREOPT_LONGOPTS,
     {"campaign", required_argument, NULL, OPT_CAMPAIGN},
     {"no-store", no_argument, NULL, OPT_NO_STORE},
     {"ntp-server", required_argument, NULL, OPT_NTP},
@@ -161,6 +156,8 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
         return DP_EXIT_ERROR;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        if (storeopt_getopt(&cli->store, c, optarg))
+            continue;
         switch (c) {
         case 'h':
             usage(stdout);
@@ -269,15 +266,6 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
             break;
         case OPT_JSON:
             cli->json = true;
-            break;
-        case OPT_REDIS:
-            cli->store.redis = optarg;
-            break;
-        case OPT_PWFILE:
-            cli->store.password_file = optarg;
-            break;
-        case OPT_RESULTS:
-            cli->store.results = optarg;
             break;
         case OPT_CAMPAIGN:
             if (optarg[0] == '\0' || strpbrk(optarg, "/: \t") != NULL) {

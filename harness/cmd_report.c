@@ -17,15 +17,7 @@
 #include "plot/dataset.h"
 #include "plot/report.h"
 
-enum {
-    OPT_REDIS = 256,
-    OPT_PWFILE,
-    OPT_RESULTS,
-    OPT_OUT,
-    OPT_SIZE,
-    OPT_NOPLOTS,
-    OPT_JSON
-};
+enum { OPT_OUT = 256, OPT_SIZE, OPT_NOPLOTS, OPT_JSON };
 
 static void usage(FILE *f)
 {
@@ -110,9 +102,7 @@ out:
 int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"redis", required_argument, NULL, OPT_REDIS},
-        {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-        {"results", required_argument, NULL, OPT_RESULTS},
+        STOREOPT_LONGOPTS,
         {"out", required_argument, NULL, OPT_OUT},
         {"size", required_argument, NULL, OPT_SIZE},
         {"no-render", no_argument, NULL, OPT_NOPLOTS},
@@ -136,19 +126,12 @@ int cmd_report(int argc, char **argv)
     memset(&ro, 0, sizeof(ro));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (storeopt_getopt(&so, c, optarg))
+            continue;
         switch (c) {
         case 'h':
             usage(stdout);
             return DP_EXIT_OK;
-        case OPT_REDIS:
-            so.redis = optarg;
-            break;
-        case OPT_PWFILE:
-            so.password_file = optarg;
-            break;
-        case OPT_RESULTS:
-            so.results = optarg;
-            break;
         case OPT_OUT:
             out = optarg;
             break;

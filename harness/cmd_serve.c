@@ -82,9 +82,6 @@ enum {
     OPT_THREADS,
     OPT_HTTP_THREADS,
     OPT_QTIMEOUT,
-    OPT_REDIS,
-    OPT_PWFILE,
-    OPT_RESULTS,
     OPT_STATSD,
 };
 
@@ -96,9 +93,7 @@ int cmd_serve(int argc, char **argv)
         {"threads", required_argument, NULL, OPT_THREADS},
         {"http-threads", required_argument, NULL, OPT_HTTP_THREADS},
         {"query-timeout", required_argument, NULL, OPT_QTIMEOUT},
-        {"redis", required_argument, NULL, OPT_REDIS},
-        {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-        {"results", required_argument, NULL, OPT_RESULTS},
+        STOREOPT_LONGOPTS,
         {"statsd", required_argument, NULL, OPT_STATSD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -124,6 +119,8 @@ int cmd_serve(int argc, char **argv)
     storeopt_init(&sto);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (storeopt_getopt(&sto, c, optarg))
+            continue;
         switch (c) {
         case 'h':
             usage(stdout);
@@ -156,15 +153,6 @@ int cmd_serve(int argc, char **argv)
                 return cmd_bad("serve", "--query-timeout",
                                "'%s' is not seconds in (0, 60]", optarg);
             so.query_timeout_ms = (unsigned)(d * 1000 + 0.5);
-            break;
-        case OPT_REDIS:
-            sto.redis = optarg;
-            break;
-        case OPT_PWFILE:
-            sto.password_file = optarg;
-            break;
-        case OPT_RESULTS:
-            sto.results = optarg;
             break;
         case OPT_STATSD:
             statsd = optarg;

@@ -12,12 +12,10 @@
 #include "harness/cmd.h"
 #include "harness/storeopt.h"
 
-enum { OPT_REDIS = 256, OPT_PWFILE, OPT_RESULTS, OPT_JSON, OPT_OUT };
+enum { OPT_JSON = 256, OPT_OUT };
 
 static const struct option long_opts[] = {
-    {"redis", required_argument, NULL, OPT_REDIS},
-    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-    {"results", required_argument, NULL, OPT_RESULTS},
+    STOREOPT_LONGOPTS,
     {"json", no_argument, NULL, OPT_JSON},
     {"out", required_argument, NULL, OPT_OUT},
     {"help", no_argument, NULL, 'h'},
@@ -33,19 +31,12 @@ static int parse(int argc, char **argv, storeopt_t *so, bool *json, const char *
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", long_opts, NULL)) != -1) {
+        if (storeopt_getopt(so, c, optarg))
+            continue;
         switch (c) {
         case 'h':
             usage(stdout);
             return -1;
-        case OPT_REDIS:
-            so->redis = optarg;
-            break;
-        case OPT_PWFILE:
-            so->password_file = optarg;
-            break;
-        case OPT_RESULTS:
-            so->results = optarg;
-            break;
         case OPT_JSON:
             if (json == NULL)
                 goto bad;

@@ -218,27 +218,32 @@ static void kick_flusher(metrics_t *m)
     pthread_mutex_unlock(&m->ctl_mu);
 }
 
-void metrics_count(metrics_t *m, const char *name, int64_t n)
+/* Counters and gauges: add n to the counter, or set the gauge to v. Sharing
+ * it costs a tail call and one compare on type; the key is still made and
+ * hashed before mu. */
+static void record(metrics_t *m, const char *name, enum mtype type, int64_t n, double v)
 {
     char key[METRICS_NAME_MAX + 1];
     size_t len;
     uint64_t h;
     entry_t *e;
 
-    if (m == NULL)
-        return;
     if (!make_key(m, name, key, &len)) {
         drop_value(m);
         return;
     }
-    h = name_hash(key, len, MT_COUNTER);
+    h = name_hash(key, len, type);
     pthread_mutex_lock(&m->mu);
-    e = intern(m, key, len, h, MT_COUNTER);
+    e = intern(m, key, len, h, type);
     if (e != NULL) {
-        /* Saturate rather than wrap: a wrapped sum would be a wrong value,
-         * a saturated one is at least an obvious one. */
-        if (__builtin_add_overflow(e->sum, n, &e->sum))
-            e->sum = n > 0 ? INT64_MAX : INT64_MIN;
+        if (type == MT_COUNTER) {
+            /* Saturate rather than wrap: a wrapped sum would be a wrong
+             * value, a saturated one is at least an obvious one. */
+            if (__builtin_add_overflow(e->sum, n, &e->sum))
+                e->sum = n > 0 ? INT64_MAX : INT64_MIN;
+        } else {
+            e->gauge = v;
+        }
         if (!e->dirty) {
             e->dirty = true;
             m->touched[m->ntouched++] = (uint32_t)(e - m->entries);
@@ -249,32 +254,22 @@ void metrics_count(metrics_t *m, const char *name, int64_t n)
         drop_value(m);
 }
 
-void metrics_gauge(metrics_t *m, const char *name, double v)
+void metrics_count(metrics_t *m, const char *name, int64_t n)
 {
-    char key[METRICS_NAME_MAX + 1];
-    size_t len;
-    uint64_t h;
-    entry_t *e;
-
     if (m == NULL)
         return;
-    if (!isfinite(v) || fabs(v) >= VALUE_ABS_MAX || !make_key(m, name, key, &len)) {
+    record(m, name, MT_COUNTER, n, 0);
+}
+
+void metrics_gauge(metrics_t *m, const char *name, double v)
+{
+    if (m == NULL)
+        return;
+    if (!isfinite(v) || fabs(v) >= VALUE_ABS_MAX) {
         drop_value(m);
         return;
     }
-    h = name_hash(key, len, MT_GAUGE);
-    pthread_mutex_lock(&m->mu);
-    e = intern(m, key, len, h, MT_GAUGE);
-    if (e != NULL) {
-        e->gauge = v;
-        if (!e->dirty) {
-            e->dirty = true;
-            m->touched[m->ntouched++] = (uint32_t)(e - m->entries);
-        }
-    }
-    pthread_mutex_unlock(&m->mu);
-    if (e == NULL)
-        drop_value(m);
+    record(m, name, MT_GAUGE, 0, v);
 }
 
 void metrics_timing_ms(metrics_t *m, const char *name, double ms)

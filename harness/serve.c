@@ -1021,9 +1021,21 @@ static void reply_error(reply_t *rp, unsigned status, const char *field, const c
 /* ---- handlers ------------------------------------------------------------------------
  */
 
-static void post_request(serve_t *s, const char *body, size_t len, reply_t *rp)
+/* The body as JSON; NULL after a 400 that says where it is not. */
+static json_t *body_json(const char *body, size_t len, reply_t *rp)
 {
     json_error_t je;
+    json_t *in = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+
+    if (in == NULL)
+        reply_error(rp, MHD_HTTP_BAD_REQUEST, "body",
+                    "not valid JSON: %s (line %d, column %d)", je.text, je.line,
+                    je.column);
+    return in;
+}
+
+static void post_request(serve_t *s, const char *body, size_t len, reply_t *rp)
+{
     json_t *in = NULL;
     json_t *rec = NULL;
     probe_req_t req;
@@ -1038,13 +1050,9 @@ static void post_request(serve_t *s, const char *body, size_t len, reply_t *rp)
     int ret;
 
     probe_req_init(&req);
-    in = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, &je);
-    if (in == NULL) {
-        reply_error(rp, MHD_HTTP_BAD_REQUEST, "body",
-                    "not valid JSON: %s (line %d, column %d)", je.text, je.line,
-                    je.column);
+    in = body_json(body, len, rp);
+    if (in == NULL)
         goto out;
-    }
     if (serve_request_parse(in, now, &req, &rec, field, sizeof(field), msg, sizeof(msg)) <
         0) {
         if (field[0] == '\0')
@@ -1159,7 +1167,6 @@ static void post_stats(serve_t *s, const char *body, size_t len, reply_t *rp)
     char fbuf[64];
     char mbuf[512];
     perr_t pe = {fbuf, sizeof(fbuf), mbuf, sizeof(mbuf)};
-    json_error_t je;
     json_t *in = NULL;
     json_t *rec = NULL;
     redisContext *c;
@@ -1170,13 +1177,9 @@ static void post_stats(serve_t *s, const char *body, size_t len, reply_t *rp)
     double start = NAN;
     double end = NAN;
 
-    in = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, &je);
-    if (in == NULL) {
-        reply_error(rp, MHD_HTTP_BAD_REQUEST, "body",
-                    "not valid JSON: %s (line %d, column %d)", je.text, je.line,
-                    je.column);
+    in = body_json(body, len, rp);
+    if (in == NULL)
         goto out;
-    }
     if (!json_is_object(in)) {
         reply_error(rp, MHD_HTTP_BAD_REQUEST, "body", "must be a JSON object");
         goto out;
@@ -1344,6 +1347,17 @@ static bool path_under(const char *url, size_t n, const char *p, const char **re
     return true;
 }
 
+/* The id that is all of rest[0..rn), into id as a string; false when rest
+ * is not an id (a 404). */
+static bool url_id(const char *rest, size_t rn, char id[SERVE_ID_LEN + 1])
+{
+    if (!valid_id(rest, rn))
+        return false;
+    memcpy(id, rest, SERVE_ID_LEN);
+    id[SERVE_ID_LEN] = '\0';
+    return true;
+}
+
 static void route(serve_t *s, const char *method, const char *url, const char *body,
                   size_t len, reply_t *rp)
 {
@@ -1386,29 +1400,22 @@ static void route(serve_t *s, const char *method, const char *url, const char *b
         path_under(url, n, "/poll_requests/", &rest, &rn)) {
         if (!is_get(method))
             goto not_allowed_get;
-        if (!valid_id(rest, rn))
+        if (!url_id(rest, rn, id))
             goto notfound;
-        memcpy(id, rest, SERVE_ID_LEN);
-        id[SERVE_ID_LEN] = '\0';
         get_stored(s, KEY_REQ, id, "request", rp);
         return;
     }
     if (path_under(url, n, "/stats/", &rest, &rn)) {
+        bool summary = rn == SERVE_ID_LEN + strlen("/summary") &&
+                       strncmp(rest + SERVE_ID_LEN, "/summary", strlen("/summary")) == 0;
         if (!is_get(method))
             goto not_allowed_get;
-        if (rn == SERVE_ID_LEN + strlen("/summary") &&
-            strncmp(rest + SERVE_ID_LEN, "/summary", strlen("/summary")) == 0 &&
-            valid_id(rest, SERVE_ID_LEN)) {
-            memcpy(id, rest, SERVE_ID_LEN);
-            id[SERVE_ID_LEN] = '\0';
-            get_summary(s, id, rp);
-            return;
-        }
-        if (!valid_id(rest, rn))
+        if (!url_id(rest, summary ? SERVE_ID_LEN : rn, id))
             goto notfound;
-        memcpy(id, rest, SERVE_ID_LEN);
-        id[SERVE_ID_LEN] = '\0';
-        get_stored(s, KEY_STATS, id, "stats request", rp);
+        if (summary)
+            get_summary(s, id, rp);
+        else
+            get_stored(s, KEY_STATS, id, "stats request", rp);
         return;
     }
     if (path_under(url, n, "/images/", &rest, &rn)) {

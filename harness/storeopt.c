@@ -12,6 +12,23 @@ void storeopt_init(storeopt_t *o)
     o->results = "results";
 }
 
+int storeopt_getopt(storeopt_t *o, int c, const char *arg)
+{
+    switch (c) {
+    case STOREOPT_REDIS:
+        o->redis = arg;
+        return 1;
+    case STOREOPT_PWFILE:
+        o->password_file = arg;
+        return 1;
+    case STOREOPT_RESULTS:
+        o->results = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int storeopt_open(const storeopt_t *o, const char *prog, store_t **out)
 {
     store_opts_t so = {0};

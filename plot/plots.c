@@ -634,6 +634,38 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* One CDF curve's data block: the polls of nameserver ns (and of vantage
+ * vantage, unless -1), served ones at their duration, over all of them
+ * but the cancelled (so that a curve stays below 1 by the share of
+ * timeouts and errors). v is scratch for ds->n values. false when none
+ * was served (nothing to draw). */
+static bool cdf_curve(const dataset_t *ds, plot_t *p, size_t ns, long vantage,
+                      double xmax, double *v, unsigned *b, size_t *n, size_t *total)
+{
+    *n = 0;
+    *total = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (r->ns != ns || (vantage >= 0 && r->vantage != (unsigned)vantage) ||
+            r->status == DS_CANCELLED)
+            continue;
+        (*total)++;
+        if (served(r))
+            v[(*n)++] = r->duration;
+    }
+    if (*n == 0)
+        return false;
+    qsort(v, *n, sizeof(double), cmp_double);
+    *b = block(p, "propagation time, fraction of the polls served by then");
+    wr_row2(&p->dat, 0, 0);
+    for (size_t i = 0; i < *n; i++)
+        wr_row2(&p->dat, v[i], (double)(i + 1) / (double)*total);
+    /* flat to the slowest of all, so that every curve ends alike */
+    wr_row2(&p->dat, xmax, (double)*n / (double)*total);
+    item(p);
+    return true;
+}
+
 static int plot_cdf(plot_ctx_t *c)
 {
     dataset_t *ds = c->ds;
@@ -660,25 +692,10 @@ static int plot_cdf(plot_ctx_t *c)
               "set autoscale xfixmax\n"
               "set key outside below center horizontal Left reverse height 1\n");
     for (size_t j = 0; j < ds->nns; j++) {
-        size_t n = 0, total = 0;
-        for (size_t i = 0; i < ds->n; i++) {
-            const ds_result_t *r = &ds->res[i];
-            if (r->ns != j || r->status == DS_CANCELLED)
-                continue;
-            total++;
-            if (served(r))
-                v[n++] = r->duration;
-        }
-        if (n == 0)
+        size_t n, total;
+        unsigned b;
+        if (!cdf_curve(ds, &p, j, -1, xmax, v, &b, &n, &total))
             continue;
-        qsort(v, n, sizeof(double), cmp_double);
-        unsigned b = block(&p, "propagation time, fraction of the polls served by then");
-        wr_row2(&p.dat, 0, 0);
-        for (size_t i = 0; i < n; i++)
-            wr_row2(&p.dat, v[i], (double)(i + 1) / (double)total);
-        /* flat to the slowest of all, so that every curve ends alike */
-        wr_row2(&p.dat, xmax, (double)n / (double)total);
-        item(&p);
         wr(&p.gp, "'cdf.dat' index %u using 1:2 with steps lw 2 lc %zu title ", b, j + 1);
         wr_litf(&p.gp, "%s (%zu of %zu polls served)", c->ns_name[j], n, total);
     }
@@ -746,25 +763,10 @@ static int plot_vantages(plot_ctx_t *c)
     for (size_t j = 0; j < ds->nns; j++) {
         for (size_t k = 0; k < nv; k++) {
             size_t vi = order[k];
-            size_t n = 0, total = 0;
-            for (size_t i = 0; i < ds->n; i++) {
-                const ds_result_t *r = &ds->res[i];
-                if (r->ns != j || r->vantage != vi || r->status == DS_CANCELLED)
-                    continue;
-                total++;
-                if (served(r))
-                    v[n++] = r->duration;
-            }
-            if (n == 0)
+            size_t n, total;
+            unsigned b;
+            if (!cdf_curve(ds, &p, j, (long)vi, xmax, v, &b, &n, &total))
                 continue;
-            qsort(v, n, sizeof(double), cmp_double);
-            unsigned b =
-                block(&p, "propagation time, fraction of the polls served by then");
-            wr_row2(&p.dat, 0, 0);
-            for (size_t i = 0; i < n; i++)
-                wr_row2(&p.dat, v[i], (double)(i + 1) / (double)total);
-            wr_row2(&p.dat, xmax, (double)n / (double)total);
-            item(&p);
             wr(&p.gp,
                "'vantages.dat' index %u using 1:2 with steps lw 2 lc %zu dt %zu title ",
                b, j + 1, k % 5 + 1);

@@ -57,3 +57,31 @@ project_tool() {
     [ -x "$t" ] || make -s --no-print-directory "$t" >&2 || return 1
     printf '%s\n' "$PWD/$t"
 }
+
+# statsd_listen PORT FILE: a statsd stand-in on 127.0.0.1:PORT writing every
+# datagram it receives to FILE (one metric per line) until killed, or 30 s
+# without one. In the background, then statsd_wait FILE until it listens:
+#   statsd_listen P F & pid=$!; statsd_wait F
+statsd_listen() {
+    python3 - "$1" "$2.ready" > "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").close()
+s.settimeout(30)
+try:
+    while True:
+        d, _ = s.recvfrom(65536)
+        sys.stdout.write(d.decode() + ("" if d.endswith(b"\n") else "\n"))
+        sys.stdout.flush()
+except socket.timeout:
+    pass
+PY
+}
+statsd_wait() {
+    for _ in $(seq 100); do
+        [ -e "$1.ready" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}

@@ -27,16 +27,9 @@ redis-cli -u "$redis" FLUSHDB > /dev/null
 
 # a statsd listener: every datagram, one per line, into statsd.log
 statsd_port=$(free_port)
-python3 - "$statsd_port" > statsd.log <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-while True:
-    data, _ = s.recvfrom(65536)
-    sys.stdout.write(data.decode() + ("" if data.endswith(b"\n") else "\n"))
-    sys.stdout.flush()
-PY
+statsd_listen "$statsd_port" statsd.log &
 pids+=($!)
+statsd_wait statsd.log
 disown
 
 cat > ag.ini <<EOF

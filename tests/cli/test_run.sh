@@ -221,20 +221,9 @@ then ok "SIGINT: the report holds every poll, cancelled ones counted"; else ko "
 
 # 9. --statsd: live metrics of a local campaign, to a UDP listener
 port=$(free_port)
-python3 - "$port" > statsd.log <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(20)
-try:
-    while True:
-        d, _ = s.recvfrom(65536)
-        sys.stdout.write(d.decode() + "\n")
-        sys.stdout.flush()
-except socket.timeout:
-    pass
-PY
+statsd_listen "$port" statsd.log &
 listener=$!
+statsd_wait statsd.log
 scenario metrics 109 "count = 10
 rate = 10
 mix = record_create:1" > metrics.ini

@@ -373,20 +373,9 @@ stop_serve || ko "final stop: exit $?" "$(tail "$tmp/serve.log")"
 
 # 8b. --statsd: the service's metrics reach a UDP listener
 sport=$(free_port)
-python3 - "$sport" > "$tmp/statsd.log" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(30)
-try:
-    while True:
-        d, _ = s.recvfrom(65536)
-        sys.stdout.write(d.decode() + "\n")
-        sys.stdout.flush()
-except socket.timeout:
-    pass
-PY
+statsd_listen "$sport" "$tmp/statsd.log" &
 lpid=$!
+statsd_wait "$tmp/statsd.log"
 if start_serve --redis "$redis_url" --results "$tmp/results" --statsd "127.0.0.1:$sport"; then
     post /requests '{"nameserver":"'"$LAB_KNOT_ADDR"'","zone_name":"lab.test.","serial":1,"start_time":null,"timeout":5,"frequency":0.1,"condition":"serial_not_lower"}'
     final "$(jf 'd["id"]')" 10
