@@ -109,6 +109,27 @@ static long find(const ds_names_t *t, const char *s)
     return -1;
 }
 
+static int cmp_name(const void *a, const void *b, void *arg)
+{
+    const ds_names_t *t = arg;
+
+    return strcmp(t->v[*(const unsigned *)a], t->v[*(const unsigned *)b]);
+}
+
+unsigned *ds_names_order(const ds_names_t *t)
+{
+    unsigned *order = malloc((t->n + 1) * sizeof(unsigned));
+    size_t i;
+
+    if (order == NULL)
+        return NULL;
+    for (i = 0; i < t->n; i++)
+        order[i] = (unsigned)i;
+    if (t->n > 0)
+        qsort_r(order, t->n, sizeof(unsigned), cmp_name, (void *)t);
+    return order;
+}
+
 long ds_kind_index(const dataset_t *ds, const char *kind)
 {
     return find(&ds->kinds, kind);

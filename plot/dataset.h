@@ -94,6 +94,11 @@ int ds_add_text(dataset_t *ds, const char *json_text);
  * plots call it; idempotent. */
 void ds_sort(dataset_t *ds);
 
+/* The indexes of t's names in name order (strcmp), malloc'd (the caller
+ * frees it; NULL on ENOMEM): tables, keys and plots list kinds and
+ * vantages in that order, never in the order results happened to arrive. */
+unsigned *ds_names_order(const ds_names_t *t);
+
 /* Index lookups; -1 when absent. */
 long ds_ns_index(const dataset_t *ds, const char *name);
 long ds_kind_index(const dataset_t *ds, const char *kind);

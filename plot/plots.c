@@ -634,6 +634,28 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A CDF plot's axes (ylabel: a gnuplot string's contents, ours); returns
+ * the slowest served poll, where every curve is drawn flat to. */
+static double cdf_axes(const dataset_t *ds, plot_t *p, const char *ylabel)
+{
+    double xmax = 0;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        if (served(&ds->res[i]))
+            xmax = fmax(xmax, ds->res[i].duration);
+    }
+    wr(&p->gp,
+       "set xlabel 'propagation time (s)'\n"
+       "set ylabel '%s'\n"
+       "set yrange [0:1.02]\n"
+       "set ytics 0.1\n"
+       "set xrange [0:*]\n"
+       "set autoscale xfixmax\n"
+       "set key outside below center horizontal Left reverse height 1\n",
+       ylabel);
+    return xmax;
+}
+
 /* One CDF curve's data block: the polls of nameserver ns (and of vantage
  * vantage, unless -1), served ones at their duration, over all of them
  * but the cancelled (so that a curve stays below 1 by the share of
@@ -680,17 +702,7 @@ static int plot_cdf(plot_ctx_t *c)
     ret = plot_begin(c, &p, "cdf", CDF_TITLE, NULL);
     if (ret < 0)
         goto out;
-    for (size_t i = 0; i < ds->n; i++) {
-        if (served(&ds->res[i]))
-            xmax = fmax(xmax, ds->res[i].duration);
-    }
-    wr(&p.gp, "set xlabel 'propagation time (s)'\n"
-              "set ylabel 'fraction of the nameserver''s polls served'\n"
-              "set yrange [0:1.02]\n"
-              "set ytics 0.1\n"
-              "set xrange [0:*]\n"
-              "set autoscale xfixmax\n"
-              "set key outside below center horizontal Left reverse height 1\n");
+    xmax = cdf_axes(ds, &p, "fraction of the nameserver''s polls served");
     for (size_t j = 0; j < ds->nns; j++) {
         size_t n, total;
         unsigned b;
@@ -714,13 +726,6 @@ out:
 
 #define VANTAGES_TITLE "Propagation time per nameserver and vantage"
 
-static int cmp_vname(const void *a, const void *b, void *arg)
-{
-    const dataset_t *ds = arg;
-
-    return strcmp(ds->vantages.v[*(const size_t *)a], ds->vantages.v[*(const size_t *)b]);
-}
-
 /* The CDF again, one curve per (nameserver, vantage): the nameserver's
  * colour, a dash pattern per vantage. Only for campaigns probed from
  * more than one vantage point. */
@@ -729,7 +734,7 @@ static int plot_vantages(plot_ctx_t *c)
     dataset_t *ds = c->ds;
     size_t nv = ds->vantages.n;
     double *v = NULL;
-    size_t *order = NULL;
+    unsigned *order = NULL;
     double xmax = 0;
     plot_t p;
     int ret = 0;
@@ -738,31 +743,18 @@ static int plot_vantages(plot_ctx_t *c)
     if (nv < 2)
         return 0;
     v = malloc((ds->n + 1) * sizeof(double));
-    order = malloc(nv * sizeof(size_t));
+    order = ds_names_order(&ds->vantages);
     if (v == NULL || order == NULL) {
         ret = -ENOMEM;
         goto out;
     }
-    for (size_t k = 0; k < nv; k++)
-        order[k] = k;
-    qsort_r(order, nv, sizeof(size_t), cmp_vname, ds);
     ret = plot_begin(c, &p, "vantages", VANTAGES_TITLE, NULL);
     if (ret < 0)
         goto out;
-    for (size_t i = 0; i < ds->n; i++) {
-        if (served(&ds->res[i]))
-            xmax = fmax(xmax, ds->res[i].duration);
-    }
-    wr(&p.gp, "set xlabel 'propagation time (s)'\n"
-              "set ylabel 'fraction of the polls served'\n"
-              "set yrange [0:1.02]\n"
-              "set ytics 0.1\n"
-              "set xrange [0:*]\n"
-              "set autoscale xfixmax\n"
-              "set key outside below center horizontal Left reverse height 1\n");
+    xmax = cdf_axes(ds, &p, "fraction of the polls served");
     for (size_t j = 0; j < ds->nns; j++) {
         for (size_t k = 0; k < nv; k++) {
-            size_t vi = order[k];
+            unsigned vi = order[k];
             size_t n, total;
             unsigned b;
             if (!cdf_curve(ds, &p, j, (long)vi, xmax, v, &b, &n, &total))
@@ -1566,13 +1558,6 @@ out:
 /* ---- the campaign -------------------------------------------------------------------
  */
 
-static int cmp_kind(const void *a, const void *b, void *arg)
-{
-    const dataset_t *ds = arg;
-
-    return strcmp(ds->kinds.v[*(const unsigned *)a], ds->kinds.v[*(const unsigned *)b]);
-}
-
 /* The campaign as titles show it: its id, which starts with its name
  * (quickstart-20250101T000000Z), else whichever of the two there is. */
 static char *campaign_label(const dataset_t *ds)
@@ -1611,7 +1596,7 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
     c.height = opts != NULL && opts->height > 0 ? opts->height : PLOT_H_DEFAULT;
     c.start = ds_start(ds);
     c.label = campaign_label(ds);
-    c.kinds = malloc((ds->kinds.n + 1) * sizeof(unsigned));
+    c.kinds = ds_names_order(&ds->kinds);
     c.index = json_array();
     if (c.label == NULL || c.kinds == NULL || c.index == NULL) {
         ret = -ENOMEM;
@@ -1632,7 +1617,6 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
             ret = -ENOMEM;
     }
     for (size_t k = 0; k < ds->kinds.n; k++) {
-        c.kinds[k] = (unsigned)k;
         c.kind_name[k] =
             clip(ds->kinds.v[k][0] != '\0' ? ds->kinds.v[k] : "(none)", NAME_CHARS);
         if (c.kind_name[k] == NULL)
@@ -1642,7 +1626,6 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
         snprintf(err, errlen, "out of memory writing the plots");
         goto out;
     }
-    qsort_r(c.kinds, ds->kinds.n, sizeof(unsigned), cmp_kind, ds);
     ret = fsutil_mkdirs(dir, 0755);
     if (ret < 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-ret));

@@ -365,22 +365,6 @@ static json_t *changes(dataset_t *ds, const double *conv)
     return arr;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static long find_name(const ds_names_t *t, const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < t->n; i++) {
-        if (strcmp(t->v[i], s) == 0)
-            return (long)i;
-    }
-    return -1;
-}
-
 json_t *stats_json(dataset_t *ds)
 {
     json_t *o = json_object();
@@ -389,36 +373,30 @@ json_t *stats_json(dataset_t *ds)
     json_t *nk = json_object();
     double *buf = malloc((ds->n + ds->nops + 1) * sizeof(double));
     double *conv = malloc((ds->nops + 1) * sizeof(double));
-    char **kinds = malloc((ds->kinds.n + 1) * sizeof(char *));
+    unsigned *kinds = ds_names_order(&ds->kinds);
     size_t i, k;
 
     if (buf == NULL || conv == NULL || kinds == NULL)
         goto out;
     ds_sort(ds);
     json_object_set_new(o, "overall", group(ds, NULL, NULL, buf));
-    /* kinds in name order: the same order whatever order results came in */
-    if (ds->kinds.n > 0) {
-        memcpy(kinds, ds->kinds.v, ds->kinds.n * sizeof(char *));
-        qsort(kinds, ds->kinds.n, sizeof(char *), cmp_str);
-    }
     for (i = 0; i < ds->nns; i++) {
         unsigned ni = (unsigned)i;
         json_t *per = json_object();
         json_object_set_new(byns, ds->ns[i].name, group(ds, keep_ns, &ni, buf));
         for (k = 0; k < ds->kinds.n; k++) {
-            unsigned key[2] = {ni, (unsigned)ds_kind_index(ds, kinds[k])};
+            unsigned key[2] = {ni, kinds[k]};
             json_t *g = group(ds, keep_ns_kind, key, buf);
             if (json_integer_value(json_object_get(g, "count")) > 0)
-                json_object_set_new(per, kinds[k], g);
+                json_object_set_new(per, ds->kinds.v[kinds[k]], g);
             else
                 json_decref(g);
         }
         json_object_set_new(nk, ds->ns[i].name, per);
     }
-    for (k = 0; k < ds->kinds.n; k++) {
-        unsigned ki = (unsigned)ds_kind_index(ds, kinds[k]);
-        json_object_set_new(bykind, kinds[k], group(ds, keep_kind, &ki, buf));
-    }
+    for (k = 0; k < ds->kinds.n; k++)
+        json_object_set_new(bykind, ds->kinds.v[kinds[k]],
+                            group(ds, keep_kind, &kinds[k], buf));
     {
         json_t *roles = json_object();
         static const char *const rn[] = {"primary", "secondary", "resolver"};
@@ -439,27 +417,20 @@ json_t *stats_json(dataset_t *ds)
         /* probe agents on several hosts: the same figures per vantage */
         json_t *byv = json_object();
         json_t *nsv = json_object();
-        char **names = malloc(ds->vantages.n * sizeof(char *));
-        if (names != NULL) {
-            /* by name: not in the order results happened to arrive */
-            memcpy(names, ds->vantages.v, ds->vantages.n * sizeof(char *));
-            qsort(names, ds->vantages.n, sizeof(char *), cmp_str);
+        unsigned *vs = ds_names_order(&ds->vantages);
+        for (k = 0; vs != NULL && k < ds->vantages.n; k++)
+            json_object_set_new(byv, ds->vantages.v[vs[k]],
+                                group(ds, keep_vantage, &vs[k], buf));
+        for (i = 0; vs != NULL && i < ds->nns; i++) {
+            json_t *per = json_object();
             for (k = 0; k < ds->vantages.n; k++) {
-                unsigned vi = (unsigned)find_name(&ds->vantages, names[k]);
-                json_object_set_new(byv, names[k], group(ds, keep_vantage, &vi, buf));
+                unsigned key[2] = {(unsigned)i, vs[k]};
+                json_object_set_new(per, ds->vantages.v[vs[k]],
+                                    group(ds, keep_ns_vantage, key, buf));
             }
-            for (i = 0; i < ds->nns; i++) {
-                json_t *per = json_object();
-                for (k = 0; k < ds->vantages.n; k++) {
-                    unsigned key[2] = {(unsigned)i,
-                                       (unsigned)find_name(&ds->vantages, names[k])};
-                    json_object_set_new(per, names[k],
-                                        group(ds, keep_ns_vantage, key, buf));
-                }
-                json_object_set_new(nsv, ds->ns[i].name, per);
-            }
-            free(names);
+            json_object_set_new(nsv, ds->ns[i].name, per);
         }
+        free(vs);
         json_object_set_new(o, "vantages", byv);
         json_object_set_new(o, "ns_vantage", nsv);
     }
