@@ -145,6 +145,8 @@ static void finish(agent_t *a, const probe_result_t *r)
 {
     slot_t *s = r->tag < a->nslots ? &a->slots[r->tag] : NULL;
     json_t *rec;
+    const char *ns_name;
+    const char *op_kind;
     char *text = NULL;
     char err[512];
     uint64_t seq = 0;
@@ -160,34 +162,23 @@ static void finish(agent_t *a, const probe_result_t *r)
     json_object_set_new(rec, "vantage", json_string(a->o->vantage));
     json_object_set_new(rec, "agent", json_string(a->consumer));
     json_object_del(rec, "seq");
+    /* the campaign's names, else what a bare request has */
+    ns_name = json_string_value(json_object_get(rec, "ns_name"));
+    op_kind = json_string_value(json_object_get(rec, "op_kind"));
+    if (ns_name == NULL)
+        ns_name = r->ns;
+    if (op_kind == NULL)
+        op_kind = "probe";
     text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
     if (text != NULL &&
-        streams_store_result(a->st, s->campaign, s->poll, a->o->vantage,
-                             json_string_value(json_object_get(rec, "ns_name")) != NULL
-                                 ? json_string_value(json_object_get(rec, "ns_name"))
-                                 : r->ns,
-                             json_string_value(json_object_get(rec, "op_kind")) != NULL
-                                 ? json_string_value(json_object_get(rec, "op_kind"))
-                                 : "probe",
+        streams_store_result(a->st, s->campaign, s->poll, a->o->vantage, ns_name, op_kind,
                              text, &seq, err, sizeof(err)) == 0) {
         if (seq == 0)
             a->duplicates++;
         else
             a->stored++;
         streams_ack(a->st, a->o->vantage, s->id, err, sizeof(err));
-        metrics_count(a->o->metrics,
-                      r->status == PROBE_COMPLETED ? "polls.completed"
-                      : r->status == PROBE_TIMEOUT ? "polls.timeouts"
-                                                   : "polls.errors",
-                      1);
-        if (r->status == PROBE_COMPLETED) {
-            char name[300];
-            snprintf(name, sizeof(name), "ns.%s.propagation_ms",
-                     json_string_value(json_object_get(rec, "ns_name")) != NULL
-                         ? json_string_value(json_object_get(rec, "ns_name"))
-                         : r->ns);
-            metrics_timing_ms(a->o->metrics, name, r->duration * 1e3);
-        }
+        metrics_poll(a->o->metrics, r->status, ns_name, r->duration);
     } else if (!a->o->quiet) {
         fprintf(stderr, "dnsprop agent: %s: not stored (%s); it will be probed again\n",
                 s->id, text != NULL ? err : "out of memory");

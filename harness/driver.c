@@ -366,9 +366,11 @@ static void op_release(drv_t *d, op_t *op)
 
 /* ---- results ------------------------------------------------------------------- */
 
-/* One finished poll in the tallies (the SLOs, the progress line, the
- * release of its name for the next change). Returns its operation. */
-static op_t *tally(drv_t *d, uint64_t opid, probe_status_t status, double duration)
+/* One finished poll (of nameserver nsi) in the tallies and the metrics
+ * (the SLOs, the progress line, the release of its name for the next
+ * change). Returns its operation. */
+static op_t *tally(drv_t *d, uint64_t opid, size_t nsi, probe_status_t status,
+                   double duration)
 {
     op_t *op;
 
@@ -400,14 +402,9 @@ static op_t *tally(drv_t *d, uint64_t opid, probe_status_t status, double durati
     d->polls_done++;
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->mu);
-    if (op != NULL) {
-        metrics_count(d->metrics,
-                      status == PROBE_COMPLETED ? "polls.completed"
-                      : status == PROBE_TIMEOUT ? "polls.timeouts"
-                      : status == PROBE_ERROR   ? "polls.errors"
-                                                : "polls.cancelled",
-                      1);
-    }
+    if (op != NULL)
+        metrics_poll(d->metrics, status, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
+                     duration);
     return op;
 }
 
@@ -452,17 +449,12 @@ static void on_result(const probe_result_t *r, void *arg)
 {
     drv_t *d = arg;
     size_t nsi = (size_t)(r->tag & 0xffff);
-    op_t *op = tally(d, r->tag >> 16, r->status, r->duration);
+    op_t *op = tally(d, r->tag >> 16, nsi, r->status, r->duration);
     json_t *rec;
     char *text;
 
     if (op == NULL)
         return;
-    if (r->status == PROBE_COMPLETED && nsi < d->sc->nns) {
-        char name[300];
-        snprintf(name, sizeof(name), "ns.%s.propagation_ms", d->sc->ns[nsi].name);
-        metrics_timing_ms(d->metrics, name, r->duration * 1e3);
-    }
     rec = output_result_json(r);
     if (rec == NULL)
         return;
@@ -513,15 +505,9 @@ static void *feed_main(void *arg)
                 status = PROBE_TIMEOUT;
             else if (st != NULL && strcmp(st, "ERROR") == 0)
                 status = PROBE_ERROR;
-            if (tally(d, (uint64_t)tag >> 16, status, dur) != NULL) {
+            if (tally(d, (uint64_t)tag >> 16, nsi, status, dur) != NULL) {
                 d->feed_results++;
                 keep_for_report(d, e[i].payload);
-                if (status == PROBE_COMPLETED && nsi < d->sc->nns) {
-                    char name[300];
-                    snprintf(name, sizeof(name), "ns.%s.propagation_ms",
-                             d->sc->ns[nsi].name);
-                    metrics_timing_ms(d->metrics, name, dur * 1e3);
-                }
             }
             json_decref(rec);
         }
@@ -953,6 +939,13 @@ static void ensure_parent(drv_t *d, const char *rzone, size_t rz)
     wait_api_idle(d);
 }
 
+/* The phase's scheduled rate at fraction frac of it: rate_from, or along
+ * the ramp rate_from..rate_to, held at rate_to past the end. */
+static double phase_rate(const scen_phase_t *ph, double frac)
+{
+    return ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
+}
+
 /* A reverse phase: the forward zone and the prefix's reverse zone (RFC
  * 1035 3.5 in-addr.arpa., RFC 3596 2.5 ip6.arpa.), then for the n-th
  * address of the prefix an A or AAAA record h<n>.<forward zone> and its
@@ -1016,8 +1009,7 @@ static void run_ptr_phase(drv_t *d, const scen_phase_t *ph, double start)
         reverse_addr_text(fam, addr, text, sizeof(text));
         reverse_ptr_name(fam, addr, ptr, sizeof(ptr));
         pthread_mutex_lock(&d->mu);
-        d->cur_rate =
-            ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
+        d->cur_rate = phase_rate(ph, frac);
         snprintf(host, sizeof(host), "h%llu.%s", (unsigned long long)n,
                  d->zones[fz].name);
         if (d->zones[fz].alive && d->zones[rz].alive) {
@@ -1084,7 +1076,7 @@ static void run_phase(drv_t *d, const scen_phase_t *ph, double start)
             (ph->count > 0 && n >= ph->count))
             break;
         sleep_until_real(due);
-        rate = ph->rate_from + (ph->rate_to - ph->rate_from) * (frac < 1 ? frac : 1);
+        rate = phase_rate(ph, frac);
         pthread_mutex_lock(&d->mu);
         d->cur_rate = rate;
         pick = (unsigned)(rnd(d) % wsum);
@@ -1492,11 +1484,6 @@ static int plan_syncs(const scenario_t *sc, const driver_opts_t *opts, syncplan_
 
 /* ---- what the report needs, stored with the campaign ---------------------------- */
 
-static const char *role_str(ns_role_t r)
-{
-    return r == NS_PRIMARY ? "primary" : r == NS_SECONDARY ? "secondary" : "resolver";
-}
-
 /* The scenario file's text, for the report (at most 256 KiB). */
 static json_t *scenario_text(const char *path)
 {
@@ -1533,7 +1520,7 @@ static json_t *campaign_meta(const scenario_t *sc, const clock_status_t *clk,
     for (i = 0; i < sc->nns; i++)
         json_array_append_new(nss, json_pack("{s:s, s:s, s:s}", "name", sc->ns[i].name,
                                              "addr", sc->ns[i].addr.text, "role",
-                                             role_str(sc->ns[i].role)));
+                                             ns_role_str(sc->ns[i].role)));
     json_object_set_new(meta, "nameservers", nss);
     for (i = 0; i < sc->nphases; i++) {
         const scen_phase_t *ph = &sc->phases[i];
@@ -1653,6 +1640,20 @@ static void sampler_stop(sampler_t *s)
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
+}
+
+/* No more results: the sampler's last row, then the agents' feed (the
+ * summary is computed after this; out: calls it again for early exits). */
+static void stop_counting(drv_t *d, sampler_t *smp, bool *sampling)
+{
+    if (*sampling)
+        sampler_stop(smp);
+    *sampling = false;
+    if (d->feeding) {
+        atomic_store(&d->feed_stop, true);
+        pthread_join(d->feed_thread, NULL);
+        d->feeding = false;
+    }
 }
 
 /* The convergence assessment at the end of the campaign (before any
@@ -1793,12 +1794,7 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         store_campaign_begin(d.store, sc->name, start, begin_meta, id, sizeof(id));
     } else {
         /* not stored: the same kind of id, for the results folder */
-        time_t t = (time_t)start;
-        struct tm tm;
-        char stamp[32];
-        gmtime_r(&t, &tm);
-        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(id, sizeof(id), "%s-%s", sc->name, stamp);
+        store_campaign_id(sc->name, start, id, sizeof(id));
     }
     snprintf(d.id, sizeof(d.id), "%s", id);
     if (sc->statsd != NULL) {
@@ -1921,14 +1917,7 @@ int driver_run(const scenario_t *sc, const driver_opts_t *opts)
         pthread_mutex_unlock(&d.mu);
     }
     probe_pool_shutdown(d.pool); /* what is left is CANCELLED, and stored */
-    if (sampling)
-        sampler_stop(&smp);
-    sampling = false;
-    if (d.feeding) {
-        atomic_store(&d.feed_stop, true);
-        pthread_join(d.feed_thread, NULL);
-        d.feeding = false;
-    }
+    stop_counting(&d, &smp, &sampling);
     progress(&d, start, "done");
     /* API workers may still be finishing calls (after a signal): the lock */
     pthread_mutex_lock(&d.mu);
@@ -1943,12 +1932,7 @@ out:
     pthread_mutex_unlock(&d.mu);
     for (i = 0; i < nw; i++)
         pthread_join(workers[i].thread, NULL);
-    if (sampling)
-        sampler_stop(&smp);
-    if (d.feeding) {
-        atomic_store(&d.feed_stop, true);
-        pthread_join(d.feed_thread, NULL);
-    }
+    stop_counting(&d, &smp, &sampling); /* (done already unless out early) */
     if (d.pub != NULL) {
         streams_feed_drop(d.pub, d.id);
         if (d.store != NULL)

@@ -784,3 +784,21 @@ void metrics_destroy(metrics_t *m)
     metrics_flush(m);
     free_all(m);
 }
+
+void metrics_poll(metrics_t *m, probe_status_t status, const char *ns, double duration_s)
+{
+    char name[METRICS_NAME_MAX + 32];
+
+    if (m == NULL)
+        return;
+    metrics_count(m,
+                  status == PROBE_COMPLETED ? "polls.completed"
+                  : status == PROBE_TIMEOUT ? "polls.timeouts"
+                  : status == PROBE_ERROR   ? "polls.errors"
+                                            : "polls.cancelled",
+                  1);
+    if (status == PROBE_COMPLETED) {
+        snprintf(name, sizeof(name), "ns.%s.propagation_ms", ns);
+        metrics_timing_ms(m, name, duration_s * 1e3);
+    }
+}

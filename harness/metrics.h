@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probes/pool.h"
+
 /* Largest datagram payload. 1500 (Ethernet MTU) - 60 (largest IPv4 header,
  * with options) - 8 (UDP header) = 1432, the size statsd's documentation
  * gives for Ethernet networks: such
@@ -103,6 +105,11 @@ void metrics_stats_get(metrics_t *m, metrics_stats_t *out);
 
 /* Stop the background thread, flush, close, free. NULL is fine. */
 void metrics_destroy(metrics_t *m);
+
+/* One finished poll, as the campaign, the service and the agents all
+ * count it: polls.completed|timeouts|errors|cancelled, and for a completed
+ * one the timer ns.<ns>.propagation_ms (ns sanitised like any name). */
+void metrics_poll(metrics_t *m, probe_status_t status, const char *ns, double duration_s);
 
 /* Copy name into out (size outlen > 0), every byte outside [A-Za-z0-9_.-]
  * replaced by '_', cut to outlen - 1 bytes. Returns the length written.

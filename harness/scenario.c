@@ -20,6 +20,13 @@ static const char *const op_names[OP_KINDS] = {"zone_create",   "zone_update",
                                                "zone_delete",   "record_create",
                                                "record_update", "record_delete"};
 
+const char *ns_role_str(ns_role_t role)
+{
+    return role == NS_PRIMARY     ? "primary"
+           : role == NS_SECONDARY ? "secondary"
+                                  : "resolver";
+}
+
 const char *op_kind_str(op_kind_t kind)
 {
     return (unsigned)kind < OP_KINDS ? op_names[kind] : "unknown";

@@ -137,6 +137,8 @@ typedef struct {
 } scenario_t;
 
 const char *op_kind_str(op_kind_t kind);
+/* "primary", "secondary" or "resolver": the [nameserver] role key's words. */
+const char *ns_role_str(ns_role_t role);
 int op_kind_from_str(const char *s, op_kind_t *out);
 
 int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen);

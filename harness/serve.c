@@ -930,17 +930,7 @@ static void on_result(const probe_result_t *r, void *arg)
     if (text != NULL) {
         atomic_fetch_add(&s->finished, 1);
         writer_push(s, r->id, text);
-        metrics_count(s->metrics,
-                      r->status == PROBE_COMPLETED ? "polls.completed"
-                      : r->status == PROBE_TIMEOUT ? "polls.timeouts"
-                      : r->status == PROBE_ERROR   ? "polls.errors"
-                                                   : "polls.cancelled",
-                      1);
-        if (r->status == PROBE_COMPLETED) {
-            char name[PROBE_NS_TEXT_MAX + 32];
-            snprintf(name, sizeof(name), "ns.%s.propagation_ms", r->ns);
-            metrics_timing_ms(s->metrics, name, r->duration * 1e3);
-        }
+        metrics_poll(s->metrics, r->status, r->ns, r->duration);
     }
 }
 

@@ -78,26 +78,6 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
-/* Index of s in t, added when new. Tables stay small (nameservers, kinds,
- * reasons): a linear scan is cheaper than hashing them. */
-static long intern(ds_names_t *t, const char *s)
-{
-    size_t i;
-
-    if (s == NULL)
-        s = "";
-    for (i = 0; i < t->n; i++) {
-        if (strcmp(t->v[i], s) == 0)
-            return (long)i;
-    }
-    if (grow((void **)&t->v, &t->cap, t->n, sizeof(char *)) < 0)
-        return -ENOMEM;
-    t->v[t->n] = strdup(s);
-    if (t->v[t->n] == NULL)
-        return -ENOMEM;
-    return (long)t->n++;
-}
-
 static long find(const ds_names_t *t, const char *s)
 {
     size_t i;
@@ -107,6 +87,24 @@ static long find(const ds_names_t *t, const char *s)
             return (long)i;
     }
     return -1;
+}
+
+/* Index of s in t, added when new. Tables stay small (nameservers, kinds,
+ * reasons): a linear scan is cheaper than hashing them. */
+static long intern(ds_names_t *t, const char *s)
+{
+    long i = find(t, s != NULL ? s : "");
+
+    if (i >= 0)
+        return i;
+    if (s == NULL)
+        s = "";
+    if (grow((void **)&t->v, &t->cap, t->n, sizeof(char *)) < 0)
+        return -ENOMEM;
+    t->v[t->n] = strdup(s);
+    if (t->v[t->n] == NULL)
+        return -ENOMEM;
+    return (long)t->n++;
 }
 
 static int cmp_name(const void *a, const void *b, void *arg)
@@ -128,11 +126,6 @@ unsigned *ds_names_order(const ds_names_t *t)
     if (t->n > 0)
         qsort_r(order, t->n, sizeof(unsigned), cmp_name, (void *)t);
     return order;
-}
-
-long ds_kind_index(const dataset_t *ds, const char *kind)
-{
-    return find(&ds->kinds, kind);
 }
 
 long ds_ns_index(const dataset_t *ds, const char *name)

@@ -99,9 +99,8 @@ void ds_sort(dataset_t *ds);
  * vantages in that order, never in the order results happened to arrive. */
 unsigned *ds_names_order(const ds_names_t *t);
 
-/* Index lookups; -1 when absent. */
+/* The nameserver's index; -1 when absent. */
 long ds_ns_index(const dataset_t *ds, const char *name);
-long ds_kind_index(const dataset_t *ds, const char *kind);
 const char *ds_status_str(ds_status_t st);
 
 /* Campaign start (epoch s): the "start" of the metadata, else the first

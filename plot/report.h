@@ -21,7 +21,6 @@
 
 typedef struct {
     plot_opts_t plot;
-    bool quiet; /* say nothing on stderr (gnuplot missing is still said) */
 } report_opts_t;
 
 /* Write dir/plots/..., dir/report.json, dir/report.md and dir/report.html.

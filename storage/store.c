@@ -1011,20 +1011,28 @@ static int enqueue_meta(store_t *s, json_t *meta)
     return enqueue(s, it);
 }
 
-int store_campaign_begin(store_t *s, const char *name, double start, json_t *meta,
-                         char *id, size_t idlen)
+void store_campaign_id(const char *name, double start, char *id, size_t idlen)
 {
-    char stamp[32];
-    char err[256];
     time_t t = (time_t)start;
     struct tm tm;
-    redisContext *c;
-    json_t *rec;
-    int i;
+    char stamp[32];
 
     gmtime_r(&t, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     snprintf(id, idlen, "%s-%s", name, stamp);
+}
+
+int store_campaign_begin(store_t *s, const char *name, double start, json_t *meta,
+                         char *id, size_t idlen)
+{
+    char base[512];
+    char err[256];
+    redisContext *c;
+    json_t *rec;
+    int i;
+
+    store_campaign_id(name, start, base, sizeof(base));
+    snprintf(id, idlen, "%s", base);
     /* Unique among stored campaigns: name-time, then name-time-2, ... */
     c = connect_url(&s->url, err, sizeof(err));
     for (i = 2; c != NULL && i < 1000; i++) {
@@ -1035,10 +1043,10 @@ int store_campaign_begin(store_t *s, const char *name, double start, json_t *met
         freeReplyObject(r);
         if (!taken || failed)
             break;
-        snprintf(id, idlen, "%s-%s-%d", name, stamp, i);
+        snprintf(id, idlen, "%s-%d", base, i);
     }
     if (c == NULL)
-        snprintf(id, idlen, "%s-%s-%ld", name, stamp, (long)getpid());
+        snprintf(id, idlen, "%s-%ld", base, (long)getpid());
     redisFree(c);
     snprintf(s->campaign, sizeof(s->campaign), "%s", id);
     s->seq = 0;

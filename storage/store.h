@@ -54,6 +54,9 @@ int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen
 /* The URL shown to users (password redacted), or "embedded (PATH)". */
 const char *store_where(const store_t *s);
 
+/* A campaign's id: name-YYYYmmddTHHMMSSZ of start (UTC); campaigns that are
+ * not stored take it as it is, store_campaign_begin makes it unique. */
+void store_campaign_id(const char *name, double start, char *id, size_t idlen);
 /* Start a campaign named name: its id is name-YYYYmmddTHHMMSSZ (made
  * unique in Redis). meta (borrowed) is stored in its hash, with start. */
 int store_campaign_begin(store_t *s, const char *name, double start, json_t *meta,
