@@ -40,6 +40,7 @@
 #include "plot/assess_live.h"
 #include "plot/dataset.h"
 #include "plot/report.h"
+#include "plot/stats.h"
 
 typedef struct {
     char *name; /* canonical */
@@ -1265,9 +1266,10 @@ static json_t *verdict(drv_t *d, bool *ok)
             prop[np++] = op->max_duration;
     }
     if (np > 0 && prop != NULL) {
+        /* nearest rank, as the report's figures (plot/stats.h) */
         qsort(prop, np, sizeof(double), cmp_double);
-        p50 = prop[(size_t)ceil(0.50 * (double)np) - 1];
-        p99 = prop[(size_t)ceil(0.99 * (double)np) - 1];
+        p50 = stats_percentile(prop, np, 50);
+        p99 = stats_percentile(prop, np, 99);
     }
     free(prop);
     *ok = true;
