@@ -20,6 +20,27 @@ const char *const store_csv_columns[] = {
     "frequency", "timeout",    NULL,
 };
 
+/* The hash fields of a campaign hold JSON text (numbers, objects) or
+ * plain strings. */
+json_t *store_field_parse(const char *text)
+{
+    json_error_t je;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+
+    return v != NULL ? v : json_string(text);
+}
+
+static json_t *hash_to_json(redisReply *h)
+{
+    json_t *o = json_object();
+    size_t k;
+
+    for (k = 0; h != NULL && h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2)
+        json_object_set_new(o, h->element[k]->str,
+                            store_field_parse(h->element[k + 1]->str));
+    return o;
+}
+
 int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
 {
     redisContext *c = store_connect_reader(s, err, errlen);
@@ -43,18 +64,14 @@ int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
                            ids->element[i]->str);
     for (i = 0; i < ids->elements; i++) {
         redisReply *h = NULL;
-        json_t *o = json_object();
-        size_t k;
+        json_t *o;
         if (redisGetReply(c, (void **)&h) != REDIS_OK) {
             snprintf(err, errlen, "%s: %s", store_where(s), c->errstr);
-            json_decref(o);
             ret = DP_EEMPTY;
             goto out;
         }
+        o = hash_to_json(h);
         json_object_set_new(o, "campaign", json_string(ids->element[i]->str));
-        for (k = 0; h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2)
-            json_object_set_new(o, h->element[k]->str,
-                                store_field_parse(h->element[k + 1]->str));
         freeReplyObject(h);
         json_array_append_new(arr, o);
     }
@@ -135,27 +152,6 @@ static void write_row(FILE *f, json_t *rec)
         free(t);
     }
     fputc('\n', f);
-}
-
-/* The hash fields of a campaign hold JSON text (numbers, objects) or
- * plain strings. */
-json_t *store_field_parse(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-
-    return v != NULL ? v : json_string(text);
-}
-
-static json_t *hash_to_json(redisReply *h)
-{
-    json_t *o = json_object();
-    size_t k;
-
-    for (k = 0; h != NULL && h->type == REDIS_REPLY_ARRAY && k + 1 < h->elements; k += 2)
-        json_object_set_new(o, h->element[k]->str,
-                            store_field_parse(h->element[k + 1]->str));
-    return o;
 }
 
 int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
