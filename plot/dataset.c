@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
+#include "harness/common/errcode.h"
 #include "plot/dataset.h"
 
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",

@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
-#include "harness/fsutil.h"
+#include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
 #include "plot/plots.h"
 #include "plot/stats.h"
 

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/errcode.h"
-#include "harness/fsutil.h"
+#include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
 #include "plot/report.h"
 #include "plot/stats.h"
 

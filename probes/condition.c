@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "harness/errcode.h"
+#include "harness/common/errcode.h"
 #include "probes/condition.h"
 
 #define RCODE_NOERROR  0

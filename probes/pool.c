@@ -24,9 +24,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
-#include "harness/log.h"
-#include "harness/timebase.h"
+#include "harness/common/errcode.h"
+#include "harness/common/log.h"
+#include "harness/common/timebase.h"
 #include "probes/dnsmsg.h"
 #include "probes/heap.h"
 #include "probes/pool.h"
@@ -170,21 +170,6 @@ static inline void st_inc(_Atomic uint64_t *c, uint64_t n)
                           memory_order_relaxed);
 }
 
-const char *probe_status_str(probe_status_t status)
-{
-    switch (status) {
-    case PROBE_COMPLETED:
-        return "COMPLETED";
-    case PROBE_TIMEOUT:
-        return "TIMEOUT";
-    case PROBE_ERROR:
-        return "ERROR";
-    case PROBE_CANCELLED:
-        return "CANCELLED";
-    }
-    return "UNKNOWN";
-}
-
 static void free_strv(char **v, size_t n)
 {
     size_t i;
@@ -192,17 +177,6 @@ static void free_strv(char **v, size_t n)
     for (i = 0; v != NULL && i < n; i++)
         free(v[i]);
     free(v);
-}
-
-void probe_result_clear(probe_result_t *res)
-{
-    free(res->id);
-    free(res->qname);
-    free_strv(res->values, res->nvalues);
-    res->id = NULL;
-    res->qname = NULL;
-    res->values = NULL;
-    res->nvalues = 0;
 }
 
 static void poll_free(poll_t *p)

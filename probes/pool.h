@@ -12,7 +12,7 @@
  * server and one try, so nothing is retried elsewhere; truncated UDP
  * answers are retried over TCP by c-ares.
  *
- * Timing (see harness/timebase.h): start_time is wall-clock; it is mapped
+ * Timing (see harness/common/timebase.h): start_time is wall-clock; it is mapped
  * to the monotonic clock at submission, and
  *   duration    = arrival of the first satisfying answer - start_time
  *   lower_bound = sending of the last query whose answer did not satisfy
@@ -31,41 +31,7 @@
 #include <stdint.h>
 
 #include "probes/request.h"
-
-typedef enum {
-    PROBE_COMPLETED = 0,
-    PROBE_TIMEOUT,
-    PROBE_ERROR,
-    PROBE_CANCELLED,
-} probe_status_t;
-
-typedef struct {
-    char *id;     /* the request's id (may be NULL) */
-    uint64_t tag; /* the request's tag */
-    char ns[PROBE_NS_TEXT_MAX];
-    char *qname;
-    uint16_t qtype;
-    bool is_zone;
-    cond_kind_t cond;
-    probe_status_t status;
-    char reason[256];   /* why not COMPLETED, or what was seen */
-    double start_time;  /* epoch seconds */
-    double observed_at; /* epoch s of the satisfying answer, or 0 */
-    double duration;    /* seconds; NAN unless COMPLETED */
-    double lower_bound; /* seconds */
-    uint32_t queries;   /* queries sent */
-    uint32_t answers;   /* answers received */
-    int rcode;          /* rcode of the last answer, -1 if none */
-    bool have_serial;
-    uint32_t serial; /* observed SOA serial */
-    char **values;   /* observed RRset (canonical) */
-    size_t nvalues;
-    cond_empty_t empty; /* empty_response: what was seen */
-} probe_result_t;
-
-const char *probe_status_str(probe_status_t status);
-/* Free what a result from probe_pool_next() owns. */
-void probe_result_clear(probe_result_t *res);
+#include "probes/result.h"
 
 typedef void (*probe_result_cb)(const probe_result_t *res, void *arg);
 

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
 #include "probes/rdata.h"
 
 static const struct {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
 #include "probes/request.h"
 
 int probe_ns_parse(const char *s, probe_ns_t *out)

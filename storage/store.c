@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/buf.h"
-#include "harness/errcode.h"
-#include "harness/fsutil.h"
-#include "harness/log.h"
-#include "harness/timebase.h"
+#include "harness/common/buf.h"
+#include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
+#include "harness/common/log.h"
+#include "harness/common/timebase.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 #include "storage/url.h"

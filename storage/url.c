@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
 #include "storage/url.h"
 
 static void redact(const char *url, char *out, size_t outlen)

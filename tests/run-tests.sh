@@ -27,6 +27,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export CRITERION_NO_EARLY_EXIT=1
 
 step "format" make --no-print-directory format-check
+step "layout: includes one way, no DNS code in plot/storage, no stderr in the library, functions <= 120 lines" \
+    tests/check-layout.sh
 step "unit (asan)" ./build/test-unit-asan --jobs 2
 step "fuzz: corpora + ${FUZZ_RUNS:-30000} runs each from a fixed seed" \
     make --no-print-directory fuzz-test FUZZ_RUNS="${FUZZ_RUNS:-30000}"

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
-#include "harness/timebase.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
+#include "harness/common/timebase.h"
 #include "probes/pool.h"
 
 static long rss_kib(void)

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "harness/numparse.h"
-#include "harness/timebase.h"
+#include "harness/common/numparse.h"
+#include "harness/common/timebase.h"
 #include "storage/store.h"
 
 int main(int argc, char **argv)

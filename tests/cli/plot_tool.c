@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
 #include "plot/dataset.h"
 #include "plot/plots.h"
 #include "plot/stats.h"

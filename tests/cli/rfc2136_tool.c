@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
-#include "harness/target_rfc2136.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
+#include "harness/targets/target_rfc2136.h"
 #include "probes/rdata.h"
 
 static const char *const op_names[OP_KINDS] = {"zone_create",   "zone_update",

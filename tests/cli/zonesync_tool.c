@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
-#include "harness/zonesync.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
+#include "harness/scenario/zonesync.h"
 #include "probes/rdata.h"
 
 static int usage(void)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/optable.h"
+#include "harness/scenario/optable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

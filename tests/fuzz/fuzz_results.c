@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plot/assess.h"
-#include "plot/assess_live.h"
+#include "plot/assess/assess.h"
+#include "plot/assess/assess_live.h"
 #include "plot/dataset.h"
 #include "plot/report.h"
 #include "plot/stats.h"

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
-#include "harness/timebase.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
+#include "harness/common/timebase.h"
 #include "tests/integration/labenv.h"
 
 const char *lab_get(const char *var)

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/timebase.h"
+#include "harness/common/timebase.h"
 #include "tests/integration/labenv.h"
 
 #define NSEC 3 /* knot, bind, nsd */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/timebase.h"
+#include "harness/common/timebase.h"
 #include "storage/store.h"
 #include <hiredis.h>
 

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
-#include "plot/assess.h"
-#include "plot/assess_live.h"
+#include "harness/common/errcode.h"
+#include "plot/assess/assess.h"
+#include "plot/assess/assess_live.h"
 
 static char path[64];
 

@@ -16,9 +16,9 @@
 #include <sys/timex.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
-#include "harness/errcode.h"
-#include "harness/timebase.h"
+#include "harness/common/clock.h"
+#include "harness/common/errcode.h"
+#include "harness/common/timebase.h"
 
 /* seconds.fraction as a 32.32 NTP value */
 #define NTP(sec, frac) (((uint64_t)(sec) << 32) | (uint64_t)(frac))

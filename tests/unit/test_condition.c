@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "harness/errcode.h"
+#include "harness/common/errcode.h"
 #include "probes/condition.h"
 
 /* A writable string (the API takes char *const *; -Wwrite-strings). */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
+#include "harness/common/errcode.h"
 #include "probes/dnsmsg.h"
 #include "probes/rdata.h"
 

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
-#include "harness/metrics.h"
-#include "harness/timebase.h"
+#include "harness/common/errcode.h"
+#include "harness/serve/metrics.h"
+#include "harness/common/timebase.h"
 
 /* ---- the listener -------------------------------------------------------- */
 

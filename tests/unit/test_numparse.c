@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "harness/errcode.h"
-#include "harness/numparse.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
 
 #define SENT64 UINT64_C(0xdeadbeefcafef00d)
 

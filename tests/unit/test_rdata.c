@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/errcode.h"
+#include "harness/common/errcode.h"
 #include "probes/rdata.h"
 
 /* ---- helpers ------------------------------------------------------------ */

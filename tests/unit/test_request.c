@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
+#include "harness/common/errcode.h"
 #include "probes/request.h"
 
 /* ---- helpers ------------------------------------------------------------ */

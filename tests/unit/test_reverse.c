@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "harness/errcode.h"
-#include "harness/reverse.h"
+#include "harness/common/errcode.h"
+#include "harness/scenario/reverse.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

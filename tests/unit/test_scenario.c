@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/scenario.h"
+#include "harness/scenario/scenario.h"
 
 static char path[64];
 

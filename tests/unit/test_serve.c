@@ -8,8 +8,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "harness/errcode.h"
-#include "harness/serve.h"
+#include "harness/common/errcode.h"
+#include "harness/serve/serve.h"
 #include "probes/rdata.h"
 
 #define NOW 1700000000.0

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/errcode.h"
-#include "harness/log.h"
-#include "harness/zonesync.h"
+#include "harness/common/errcode.h"
+#include "harness/common/log.h"
+#include "harness/scenario/zonesync.h"
 #include "probes/rdata.h"
 
 static void quiet(void)

@@ -1,0 +1,585 @@
+/*
+ * cmd_probe: `dnsprop probe`, one poll request from the command line or
+ * many from a CSV file, run on the probe pool, one result line each.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/cmd/cmd.h"
+#include "harness/cmd/cmdutil.h"
+#include "harness/common/clock.h"
+#include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
+#include "harness/common/numparse.h"
+#include "probes/result.h"
+#include "harness/cmd/storeopt.h"
+#include "harness/common/timebase.h"
+#include "probes/pool.h"
+
+/* What the command line asks for beyond the request itself. */
+typedef struct {
+    const char *file;
+    bool json;
+    unsigned threads;
+    unsigned qtimeout_ms;
+    storeopt_t store;
+    const char *campaign;
+    bool no_store;
+    const char *ntp_server;
+    double max_offset_ms;
+} probe_cli_t;
+
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
+{
+    g_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: dnsprop probe --ns ADDR[:PORT] (--zone ZONE | --name NAME)\n"
+        "                     --condition COND [--serial N] [--type TYPE]\n"
+        "                     [--value V]... [--match subset|exact]\n"
+        "                     [--frequency S] [--timeout S] [--start-time EPOCH]\n"
+        "                     [--json]\n"
+        "       dnsprop probe --file REQUESTS.csv [--json]\n"
+        "\n"
+        "Poll a nameserver until a condition holds and print how long it took.\n"
+        "\n"
+        "  --ns ADDR[:PORT]     nameserver, IPv4 or IPv6 literal ([::1]:5353), port 53\n"
+        "  --zone ZONE          poll a zone (SOA); empty_response then also accepts\n"
+        "                       REFUSED/NOTAUTH from a server that dropped the zone\n"
+        "  --name NAME          poll a record name\n"
+        "  --condition COND     serial_not_lower | value_present | empty_response\n"
+        "  --serial N           serial_not_lower: wait for SOA serial >= N (RFC 1982)\n"
+        "  --type TYPE          query type (default SOA for zones, A for names)\n"
+        "  --value V            value_present: an expected value in zone-file form,\n"
+        "                       repeatable ('192.0.2.1', '10 mail.example.', '\"txt\"')\n"
+        "  --match MODE         subset (default): the RRset holds every value;\n"
+        "                       exact: the RRset is exactly the values\n"
+        "  --frequency S        seconds between queries (default %g)\n"
+        "  --timeout S          give up after S seconds (default %g)\n"
+        "  --query-timeout S    per-query timeout (default 1)\n"
+        "  --start-time EPOCH   when the change was made (default: now)\n"
+        "  --threads N          probe threads (default: number of CPUs)\n"
+        "  --file FILE          CSV of requests with a header row; columns:\n"
+        "                       id nameserver zone_name name type condition serial\n"
+        "                       value (repeatable) start_time frequency timeout match\n"
+        "  --json               one JSON object per result\n"
+        "\n"
+        "Every result is stored in Redis as one campaign ('dnsprop campaigns',\n"
+        "'dnsprop export'); its plots and report go to RESULTS/CAMPAIGN-ID/:\n"
+        "  --campaign NAME      campaign name (default: probe); the id adds the "
+        "time\n" STOREOPT_HELP "  --no-store           do not store the results\n"
+        "  --ntp-server HOST[:PORT]  measure the clock offset by SNTP at start and end\n"
+        "  --max-offset-ms MS   refuse to start when the clock is off by more\n"
+        "\n"
+        "exit status: 0 all completed, 1 some timed out, 2 some failed (ERROR),\n"
+        "             64 usage error, 130 interrupted\n",
+        PROBE_DEFAULT_FREQUENCY, PROBE_DEFAULT_TIMEOUT);
+}
+
+enum {
+    OPT_NS = 256,
+    OPT_ZONE,
+    OPT_NAME,
+    OPT_COND,
+    OPT_SERIAL,
+    OPT_TYPE,
+    OPT_VALUE,
+    OPT_MATCH,
+    OPT_FREQ,
+    OPT_TIMEOUT,
+    OPT_QTIMEOUT,
+    OPT_START,
+    OPT_THREADS,
+    OPT_FILE,
+    OPT_JSON,
+    OPT_ID,
+    OPT_CAMPAIGN,
+    OPT_NO_STORE,
+    OPT_NTP,
+    OPT_MAXOFF,
+};
+
+static const struct option long_opts[] = {
+    {"ns", required_argument, NULL, OPT_NS},
+    {"zone", required_argument, NULL, OPT_ZONE},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"condition", required_argument, NULL, OPT_COND},
+    {"serial", required_argument, NULL, OPT_SERIAL},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"value", required_argument, NULL, OPT_VALUE},
+    {"match", required_argument, NULL, OPT_MATCH},
+    {"frequency", required_argument, NULL, OPT_FREQ},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"query-timeout", required_argument, NULL, OPT_QTIMEOUT},
+    {"start-time", required_argument, NULL, OPT_START},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"id", required_argument, NULL, OPT_ID},
+    STOREOPT_LONGOPTS,
+    {"campaign", required_argument, NULL, OPT_CAMPAIGN},
+    {"no-store", no_argument, NULL, OPT_NO_STORE},
+    {"ntp-server", required_argument, NULL, OPT_NTP},
+    {"max-offset-ms", required_argument, NULL, OPT_MAXOFF},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Build the single request from options; values are added last because
+ * their syntax depends on the type. */
+static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cli)
+{
+    const char **vals = NULL;
+    size_t nvals = 0;
+    bool have_name = false;
+    bool have_cond = false;
+    char err[1100];
+    double d;
+    size_t i;
+    int c;
+    int rc = DP_EXIT_OK;
+
+    vals = calloc((size_t)argc + 1, sizeof(*vals));
+    if (vals == NULL)
+        return DP_EXIT_ERROR;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        if (storeopt_getopt(&cli->store, c, optarg))
+            continue;
+        switch (c) {
+        case 'h':
+            usage(stdout);
+            rc = -1;
+            goto out;
+        case OPT_NS:
+            if (probe_ns_parse(optarg, &req->ns) < 0) {
+                rc = cmd_bad("probe", "--ns",
+                             "'%s' is not an IPv4 or IPv6 address with optional port "
+                             "(e.g. 127.0.0.1:5300 or [::1]:5300)",
+                             optarg);
+                goto out;
+            }
+            break;
+        case OPT_ZONE:
+        case OPT_NAME:
+            if (have_name) {
+                rc = cmd_bad("probe", c == OPT_ZONE ? "--zone" : "--name", "%s",
+                             "give exactly one of --zone and --name");
+                goto out;
+            }
+            have_name = true;
+            if (probe_req_set_name(req, optarg, c == OPT_ZONE, err, sizeof(err)) < 0) {
+                rc = cmd_bad("probe", c == OPT_ZONE ? "--zone" : "--name", "%s", err);
+                goto out;
+            }
+            break;
+        case OPT_COND:
+            have_cond = true;
+            if (cond_kind_from_str(optarg, &req->cond) < 0) {
+                rc = cmd_bad("probe", "--condition",
+                             "unknown condition '%s' (serial_not_lower, value_present, "
+                             "empty_response)",
+                             optarg);
+                goto out;
+            }
+            break;
+        case OPT_SERIAL:
+            if (numparse_u32(optarg, &req->serial) < 0) {
+                rc = cmd_bad("probe", "--serial",
+                             "'%s' is not a serial number (0..4294967295)", optarg);
+                goto out;
+            }
+            req->has_serial = true;
+            break;
+        case OPT_TYPE:
+            if (rdata_type_from_str(optarg, &req->qtype) < 0) {
+                rc = cmd_bad("probe", "--type", "unknown record type '%s'", optarg);
+                goto out;
+            }
+            break;
+        case OPT_VALUE:
+            vals[nvals++] = optarg;
+            break;
+        case OPT_MATCH:
+            if (strcmp(optarg, "exact") == 0) {
+                req->exact = true;
+            } else if (strcmp(optarg, "subset") != 0) {
+                rc = cmd_bad("probe", "--match", "'%s' is neither subset nor exact",
+                             optarg);
+                goto out;
+            }
+            break;
+        case OPT_FREQ:
+            if (numparse_double(optarg, PROBE_MIN_FREQUENCY, 86400, &req->frequency) <
+                0) {
+                rc = cmd_bad("probe", "--frequency",
+                             "'%s' is not seconds in [0.001, 86400]", optarg);
+                goto out;
+            }
+            break;
+        case OPT_TIMEOUT:
+            if (numparse_double(optarg, 0.001, 604800, &req->timeout) < 0) {
+                rc = cmd_bad("probe", "--timeout", "'%s' is not seconds in (0, 604800]",
+                             optarg);
+                goto out;
+            }
+            break;
+        case OPT_QTIMEOUT:
+            if (numparse_double(optarg, 0.001, 60, &d) < 0) {
+                rc = cmd_bad("probe", "--query-timeout", "'%s' is not seconds in (0, 60]",
+                             optarg);
+                goto out;
+            }
+            cli->qtimeout_ms = (unsigned)(d * 1000 + 0.5);
+            break;
+        case OPT_START:
+            if (numparse_double(optarg, 0, 1e11, &req->start_time) < 0) {
+                rc =
+                    cmd_bad("probe", "--start-time", "'%s' is not epoch seconds", optarg);
+                goto out;
+            }
+            break;
+        case OPT_THREADS: {
+            uint32_t t;
+            if (numparse_u32(optarg, &t) < 0 || t == 0 || t > 1024) {
+                rc = cmd_bad("probe", "--threads",
+                             "'%s' is not a thread count in [1, 1024]", optarg);
+                goto out;
+            }
+            cli->threads = t;
+            break;
+        }
+        case OPT_FILE:
+            cli->file = optarg;
+            break;
+        case OPT_JSON:
+            cli->json = true;
+            break;
+        case OPT_CAMPAIGN:
+            if (optarg[0] == '\0' || strpbrk(optarg, "/: \t") != NULL) {
+                rc = cmd_bad("probe", "--campaign",
+                             "'%s': use letters, digits, '-', '_' and '.'", optarg);
+                goto out;
+            }
+            cli->campaign = optarg;
+            break;
+        case OPT_NO_STORE:
+            cli->no_store = true;
+            break;
+        case OPT_NTP:
+            cli->ntp_server = optarg;
+            break;
+        case OPT_MAXOFF:
+            if (numparse_double(optarg, 0, 3.6e6, &cli->max_offset_ms) < 0) {
+                rc = cmd_bad("probe", "--max-offset-ms", "'%s' is not milliseconds",
+                             optarg);
+                goto out;
+            }
+            break;
+        case OPT_ID:
+            free(req->id);
+            req->id = strdup(optarg);
+            break;
+        default:
+            rc = cmd_bad("probe", "options", "%s", "unknown option or missing argument");
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rc = cmd_bad("probe", "arguments", "unexpected '%s'", argv[optind]);
+        goto out;
+    }
+    if (cli->file != NULL) {
+        if (have_name || have_cond || req->ns.len != 0 || nvals > 0) {
+            rc = cmd_bad("probe", "--file", "%s",
+                         "give either --file or a single request, not both");
+            goto out;
+        }
+        goto out;
+    }
+    if (req->ns.len == 0) {
+        rc = cmd_bad("probe", "--ns", "%s", "missing (the nameserver to poll)");
+        goto out;
+    }
+    if (!have_name) {
+        rc = cmd_bad("probe", "--zone/--name", "%s", "missing (what to poll)");
+        goto out;
+    }
+    if (!have_cond) {
+        rc = cmd_bad("probe", "--condition", "%s",
+                     "missing (serial_not_lower, value_present, empty_response)");
+        goto out;
+    }
+    for (i = 0; i < nvals; i++) {
+        if (probe_req_add_value(req, vals[i], err, sizeof(err)) < 0) {
+            rc = cmd_bad("probe", "--value", "%s", err);
+            goto out;
+        }
+    }
+    if (probe_req_finish(req, err, sizeof(err)) < 0) {
+        rc = cmd_bad("probe", "request", "%s", err);
+        goto out;
+    }
+out:
+    free(vals);
+    return rc;
+}
+
+/* The stored form of a result: the JSON output plus what the store and
+ * reports index by, and the request's expectations. */
+static json_t *result_record(const probe_result_t *r, const probe_req_t *req,
+                             const char *vantage)
+{
+    json_t *rec = probe_result_json(r);
+    json_t *exp;
+    size_t i;
+
+    if (rec == NULL)
+        return NULL;
+    json_object_set_new(rec, "op_kind", json_string("probe"));
+    json_object_set_new(rec, "op_id", r->id != NULL ? json_string(r->id) : json_null());
+    json_object_set_new(rec, "ns_name", json_string(r->ns));
+    json_object_set_new(rec, "vantage", json_string(vantage));
+    json_object_set_new(rec, "frequency", json_real(req->frequency));
+    json_object_set_new(rec, "timeout", json_real(req->timeout));
+    if (req->cond == COND_SERIAL_NOT_LOWER) {
+        exp = json_integer(req->serial);
+    } else {
+        exp = json_array();
+        for (i = 0; i < req->nvalues; i++)
+            json_array_append_new(exp, json_string(req->values[i]));
+    }
+    json_object_set_new(rec, "expected", exp);
+    return rec;
+}
+
+/* Open the store and the campaign; on failure say why. */
+static int campaign_open(probe_cli_t *cli, int argc, char **argv, size_t nreqs,
+                         const char *host, const clock_status_t *clk, store_t **sp,
+                         char *id, size_t idlen)
+{
+    json_t *meta = json_object();
+    char dir[1300];
+    char cmdline[2048] = "";
+    size_t o = 0;
+    int i;
+    int ret;
+
+    ret = storeopt_open(&cli->store, "dnsprop probe", sp);
+    if (ret < 0) {
+        json_decref(meta);
+        return ret;
+    }
+    for (i = 0; i < argc && o + 2 < sizeof(cmdline); i++)
+        o += (size_t)snprintf(cmdline + o, sizeof(cmdline) - o, "%s%s", i > 0 ? " " : "",
+                              argv[i]);
+    json_object_set_new(meta, "scenario",
+                        json_string(cli->file != NULL ? cli->file : "probe"));
+    json_object_set_new(meta, "command", json_string(cmdline));
+    json_object_set_new(meta, "host", json_string(host));
+    json_object_set_new(meta, "version", json_string(DNSPROP_VERSION));
+    json_object_set_new(meta, "requests", json_integer((json_int_t)nreqs));
+    json_object_set_new(meta, "clock_start", clock_status_json(clk));
+    ret = store_campaign_begin(*sp, cli->campaign, timebase_real_s(), meta, id, idlen);
+    json_decref(meta);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: cannot start a campaign: %s\n", dp_strerror(ret));
+        return ret;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s", cli->store.results, id);
+    ret = fsutil_mkdirs(dir, 0755);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: cannot create %s: %s\n", dir, strerror(-ret));
+        return ret;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s/spool.jsonl", cli->store.results, id);
+    return store_set_spool(*sp, dir);
+}
+
+/* Flush the campaign; 0, or DP_EXIT_ERROR when results were lost. */
+static int campaign_close(store_t *s, const char *id, const probe_cli_t *cli)
+{
+    store_stats_t st;
+    json_t *meta = json_object();
+    clock_status_t clk;
+    int ret;
+
+    /* The clock again at the end: a campaign records both. */
+    clock_read(&clk, cli->ntp_server, 1000);
+    json_object_set_new(meta, "clock_end", clock_status_json(&clk));
+
+    ret = store_campaign_end(s, meta, timebase_real_s(), 30.0, &st);
+    json_decref(meta);
+    fprintf(stderr, "dnsprop probe: campaign %s: %llu results, %llu stored in %s", id,
+            (unsigned long long)st.produced, (unsigned long long)st.stored,
+            store_where(s));
+    if (st.outages > 0)
+        fprintf(stderr, " (%llu outage%s, %llu results spooled and replayed)",
+                (unsigned long long)st.outages, st.outages == 1 ? "" : "s",
+                (unsigned long long)st.spooled);
+    fputc('\n', stderr);
+    if (ret < 0 && st.in_spool > 0) {
+        fprintf(stderr,
+                "dnsprop probe: %llu results wait in the spool file under the "
+                "campaign's folder; rerun with the same --results and Redis to "
+                "replay them\n",
+                (unsigned long long)st.in_spool);
+        return DP_EXIT_ERROR;
+    }
+    return ret < 0 ? DP_EXIT_ERROR : 0;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    probe_pool_opts_t opts;
+    probe_pool_t *pool = NULL;
+    probe_req_t single;
+    probe_req_t *reqs = NULL;
+    probe_cli_t cli;
+    store_t *store = NULL;
+    char campaign[512] = "";
+    char host[256] = "localhost";
+    size_t nreqs = 0;
+    size_t got = 0;
+    size_t i;
+    int worst = DP_EXIT_OK;
+    char err[1200];
+    struct sigaction sa;
+    int ret;
+    int rc;
+
+    memset(&cli, 0, sizeof(cli));
+    storeopt_init(&cli.store);
+    cli.campaign = "probe";
+    probe_req_init(&single);
+    rc = parse_single(argc, argv, &single, &cli);
+    if (rc != DP_EXIT_OK) {
+        probe_req_clear(&single);
+        return rc < 0 ? DP_EXIT_OK : rc;
+    }
+    if (cli.file != NULL) {
+        ret = probe_req_load_csv(cli.file, &reqs, &nreqs, err, sizeof(err));
+        if (ret < 0) {
+            fprintf(stderr, "dnsprop probe: %s\n", err);
+            probe_req_clear(&single);
+            return DP_EXIT_USAGE;
+        }
+    } else {
+        reqs = &single;
+        nreqs = 1;
+    }
+    gethostname(host, sizeof(host) - 1);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (!cli.no_store || cli.ntp_server != NULL || cli.max_offset_ms > 0) {
+        clock_status_t clk;
+        char msg[512];
+        ret = clock_read(&clk, cli.ntp_server, 1000);
+        if (cli.ntp_server != NULL && ret < 0) {
+            fprintf(stderr, "dnsprop probe: --ntp-server %s: %s\n", cli.ntp_server,
+                    clk.sntp_error);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        if (clock_check(&clk, cli.max_offset_ms, msg, sizeof(msg)) < 0) {
+            fprintf(stderr, "dnsprop probe: %s\n", msg);
+            rc = DP_EXIT_ERROR;
+            goto out;
+        }
+        if (!cli.no_store) {
+            clock_warn_if_unsynced(&clk);
+            if (campaign_open(&cli, argc, argv, nreqs, host, &clk, &store, campaign,
+                              sizeof(campaign)) < 0) {
+                rc = DP_EXIT_ERROR;
+                goto out;
+            }
+        }
+    }
+
+    memset(&opts, 0, sizeof(opts));
+    opts.threads = cli.threads;
+    opts.query_timeout_ms = cli.qtimeout_ms;
+    ret = probe_pool_create(&pool, &opts);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: cannot start the probe pool: %s\n",
+                dp_strerror(ret));
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < nreqs; i++) {
+        reqs[i].tag = i;
+        ret = probe_pool_submit(pool, &reqs[i]);
+        if (ret < 0) {
+            fprintf(stderr, "dnsprop probe: request %s: %s\n",
+                    reqs[i].id != NULL ? reqs[i].id : "1", dp_strerror(ret));
+            worst = DP_EXIT_ERROR;
+            got++; /* it will not come back */
+        }
+    }
+    while (got < nreqs) {
+        probe_result_t r;
+        if (g_signal != 0)
+            probe_pool_shutdown(pool);
+        ret = probe_pool_next(pool, &r, 200);
+        if (ret == -ETIMEDOUT)
+            continue;
+        if (ret < 0)
+            break;
+        got++;
+        probe_result_print(stdout, &r, cli.json);
+        fflush(stdout);
+        if (store != NULL && r.tag < nreqs) {
+            json_t *rec = result_record(&r, &reqs[r.tag], host);
+            if (rec == NULL || store_put_result(store, rec) < 0)
+                fprintf(stderr, "dnsprop probe: out of memory storing a result\n");
+        }
+        if (r.status == PROBE_ERROR)
+            worst = DP_EXIT_ERROR;
+        else if (r.status == PROBE_TIMEOUT && worst == DP_EXIT_OK)
+            worst = DP_EXIT_TIMEOUT;
+        probe_result_clear(&r);
+    }
+    rc = g_signal != 0 ? DP_EXIT_SIGNAL : worst;
+out:
+    probe_pool_destroy(pool);
+    if (store != NULL) {
+        if (campaign[0] != '\0' && campaign_close(store, campaign, &cli) != 0 &&
+            rc == DP_EXIT_OK)
+            rc = DP_EXIT_ERROR;
+        if (campaign[0] != '\0') {
+            /* every campaign leaves its plots and report, read back from
+             * the store like `dnsprop report` does */
+            char dir[1024];
+            char rerr[1024];
+            report_opts_t ro;
+            memset(&ro, 0, sizeof(ro));
+            snprintf(dir, sizeof(dir), "%s/%s", cli.store.results, campaign);
+            if (cmd_report_from_store(store, campaign, dir, &ro, NULL, NULL, rerr,
+                                      sizeof(rerr)) < 0)
+                fprintf(stderr, "dnsprop probe: report: %s\n", rerr);
+            else
+                fprintf(stderr, "dnsprop probe: report in %s/report.html\n", dir);
+        }
+        store_close(store);
+    }
+    if (reqs != &single)
+        probe_req_free_array(reqs, nreqs);
+    probe_req_clear(&single);
+    return rc;
+}

@@ -1,0 +1,218 @@
+/*
+ * cmd_serve: `dnsprop serve`, the Digaas-compatible poll service (see
+ * harness/serve/serve.h) until SIGINT or SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/cmd/cmd.h"
+#include "harness/cmd/cmdutil.h"
+#include "harness/serve/metrics.h"
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
+#include "harness/serve/serve.h"
+#include "harness/cmd/storeopt.h"
+
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
+{
+    g_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: dnsprop serve [--listen ADDR:PORT] [--token-file FILE]\n"
+        "                     [--threads N] [--http-threads N] [--query-timeout S]\n"
+        "                     [--redis URL] [--redis-password-file FILE] [--results "
+        "DIR]\n"
+        "\n"
+        "Serve poll requests over HTTP, as Digaas does: POST /requests (or\n"
+        "/poll_requests), GET /requests/{id}, POST /stats, GET /stats/{id},\n"
+        "GET /stats/{id}/summary, GET /images/{id}. See README, 'dnsprop serve'.\n"
+        "\n"
+        "  --listen ADDR:PORT   where to listen (default %s; [::1]:9090 for IPv6)\n"
+        "  --token-file FILE    require \"Authorization: Bearer TOKEN\" on every call,\n"
+        "                       TOKEN being the file's first line\n"
+        "  --threads N          probe threads (default: number of CPUs)\n"
+        "  --http-threads N     HTTP threads (default 2)\n"
+        "  --query-timeout S    per-query timeout (default 1)\n"
+        "  --statsd HOST:PORT   send metrics (requests accepted, polls, propagation\n"
+        "                       per nameserver) to statsd\n"
+        "\n"
+        "Requests are kept in Redis as they arrive; unfinished ones are polled\n"
+        "again at the next start. Stats plots go to RESULTS/serve/.\n" STOREOPT_HELP "\n"
+        "SIGINT or SIGTERM stop it (exit 0); exit 2 when it cannot start, 64 usage.\n",
+        SERVE_DEFAULT_LISTEN);
+}
+
+/* The token: the file's first line, without its line end and blanks. */
+static int read_token(const char *path, char *tok, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (f == NULL)
+        return cmd_bad("serve", "--token-file", "cannot read %s: %s", path,
+                       strerror(errno));
+    if (fgets(tok, (int)len, f) == NULL)
+        tok[0] = '\0';
+    fclose(f);
+    n = strcspn(tok, "\r\n");
+    tok[n] = '\0';
+    while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+        tok[--n] = '\0';
+    if (n == 0 || n >= len - 1)
+        return cmd_bad("serve", "--token-file",
+                       "%s: the first line must hold the token (1 to %zu characters)",
+                       path, len - 2);
+    return DP_EXIT_OK;
+}
+
+enum {
+    OPT_LISTEN = 256,
+    OPT_TOKEN,
+    OPT_THREADS,
+    OPT_HTTP_THREADS,
+    OPT_QTIMEOUT,
+    OPT_STATSD,
+};
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"token-file", required_argument, NULL, OPT_TOKEN},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"http-threads", required_argument, NULL, OPT_HTTP_THREADS},
+        {"query-timeout", required_argument, NULL, OPT_QTIMEOUT},
+        STOREOPT_LONGOPTS,
+        {"statsd", required_argument, NULL, OPT_STATSD},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    serve_opts_t so;
+    const char *statsd = NULL;
+    storeopt_t sto;
+    store_t *store = NULL;
+    serve_t *srv = NULL;
+    serve_info_t info;
+    struct sigaction sa;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    char token[4096];
+    char err[1024];
+    uint32_t u;
+    double d;
+    int rc = DP_EXIT_OK;
+    int ret;
+    int c;
+
+    memset(&so, 0, sizeof(so));
+    storeopt_init(&sto);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (storeopt_getopt(&sto, c, optarg))
+            continue;
+        switch (c) {
+        case 'h':
+            usage(stdout);
+            return DP_EXIT_OK;
+        case OPT_LISTEN:
+            if (serve_parse_listen(optarg, &ss, &sl) < 0)
+                return cmd_bad("serve", "--listen",
+                               "'%s' is not ADDR:PORT or [V6]:PORT (e.g. 127.0.0.1:9090)",
+                               optarg);
+            so.listen = optarg;
+            break;
+        case OPT_TOKEN:
+            rc = read_token(optarg, token, sizeof(token));
+            if (rc != DP_EXIT_OK)
+                return rc;
+            so.token = token;
+            break;
+        case OPT_THREADS:
+        case OPT_HTTP_THREADS:
+            if (numparse_u32(optarg, &u) < 0 || u == 0 || u > 256)
+                return cmd_bad("serve", c == OPT_THREADS ? "--threads" : "--http-threads",
+                               "'%s' is not a thread count in [1, 256]", optarg);
+            if (c == OPT_THREADS)
+                so.probe_threads = u;
+            else
+                so.http_threads = u;
+            break;
+        case OPT_QTIMEOUT:
+            if (numparse_double(optarg, 0.001, 60, &d) < 0)
+                return cmd_bad("serve", "--query-timeout",
+                               "'%s' is not seconds in (0, 60]", optarg);
+            so.query_timeout_ms = (unsigned)(d * 1000 + 0.5);
+            break;
+        case OPT_STATSD:
+            statsd = optarg;
+            break;
+        default:
+            return cmd_bad("serve", "options", "%s",
+                           "unknown option or missing argument");
+        }
+    }
+    if (optind < argc)
+        return cmd_bad("serve", "arguments", "unexpected '%s'", argv[optind]);
+    if (statsd != NULL &&
+        metrics_create(&so.metrics, statsd, "dnsprop.serve", err, sizeof(err)) < 0)
+        return cmd_bad("serve", "--statsd", "%s", err);
+
+    /* SA_RESTART: the libraries' threads should not see EINTR for a stop
+     * that this thread handles. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (storeopt_open(&sto, "dnsprop serve", &store) < 0) {
+        metrics_destroy(so.metrics);
+        return DP_EXIT_ERROR;
+    }
+    so.store = store;
+    so.results = sto.results;
+    ret = serve_create(&srv, &so, err, sizeof(err));
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop serve: %s\n", err);
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    serve_info(srv, &info);
+    fprintf(stderr,
+            "dnsprop serve: listening on http://%s%s; requests in %s; %llu unfinished "
+            "request%s resumed, %llu ended (timed out while the service was down), %llu "
+            "stats resumed\n",
+            serve_where(srv), so.token != NULL ? " (bearer token required)" : "",
+            store_where(store), (unsigned long long)info.resumed,
+            info.resumed == 1 ? "" : "s", (unsigned long long)info.expired,
+            (unsigned long long)info.stats_resumed);
+    while (g_signal == 0) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "dnsprop serve: %s: stopping\n",
+            g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    serve_info(srv, &info);
+    serve_destroy(srv);
+    srv = NULL;
+    fprintf(stderr,
+            "dnsprop serve: %llu requests accepted, %llu polls finished; unfinished ones "
+            "stay in Redis for the next start\n",
+            (unsigned long long)info.accepted, (unsigned long long)info.finished);
+out:
+    serve_destroy(srv);
+    store_close(store);
+    metrics_destroy(so.metrics);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * numparse: strict number parsing (see numparse.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "harness/common/errcode.h"
+#include "harness/common/numparse.h"
+
+int numparse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return DP_EPARSE;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0')
+        return DP_EPARSE;
+    if (errno == ERANGE || v > max)
+        return DP_ERANGE;
+    *out = v;
+    return 0;
+}
+
+int numparse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    int ret = numparse_u64(s, UINT32_MAX, &v);
+
+    if (ret == 0)
+        *out = (uint32_t)v;
+    return ret;
+}
+
+int numparse_u16(const char *s, uint16_t *out)
+{
+    uint64_t v;
+    int ret = numparse_u64(s, UINT16_MAX, &v);
+
+    if (ret == 0)
+        *out = (uint16_t)v;
+    return ret;
+}
+
+int numparse_double(const char *s, double min, double max, double *out)
+{
+    char *end = NULL;
+    double v;
+
+    /* strtod would skip leading white space: the whole string must be
+     * the number. */
+    if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+        return DP_EPARSE;
+    errno = 0;
+    v = strtod(s, &end);
+    if (*end != '\0' || end == s)
+        return DP_EPARSE;
+    if (errno == ERANGE || !isfinite(v) || v < min || v > max)
+        return DP_ERANGE;
+    *out = v;
+    return 0;
+}

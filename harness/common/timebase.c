@@ -1,0 +1,59 @@
+/*
+ * timebase: monotonic and realtime clocks (see timebase.h).
+ */
+#include <time.h>
+
+#include "harness/common/timebase.h"
+
+static int64_t read_clock(clockid_t id)
+{
+    struct timespec ts;
+
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * TB_NS_PER_S + ts.tv_nsec;
+}
+
+int64_t timebase_mono_ns(void)
+{
+    return read_clock(CLOCK_MONOTONIC);
+}
+
+int64_t timebase_real_ns(void)
+{
+    return read_clock(CLOCK_REALTIME);
+}
+
+double timebase_real_s(void)
+{
+    return (double)timebase_real_ns() / 1e9;
+}
+
+int64_t timebase_real_to_mono(double epoch_s)
+{
+    int64_t mono = timebase_mono_ns();
+    int64_t real = timebase_real_ns();
+
+    return mono - (real - (int64_t)(epoch_s * 1e9));
+}
+
+double timebase_mono_to_real(int64_t mono_ns)
+{
+    int64_t mono = timebase_mono_ns();
+    int64_t real = timebase_real_ns();
+
+    return (double)(real - (mono - mono_ns)) / 1e9;
+}
+
+int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(cond, mu, &ts);
+}

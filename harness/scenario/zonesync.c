@@ -1,0 +1,1425 @@
+/*
+ * zonesync: desired zone (zone file) vs existing zone (AXFR) -> a plan of
+ * RRset changes, with octoDNS's safety thresholds (see zonesync.h).
+ *
+ * Both loaders feed ldns RRs to one builder, which keeps the records
+ * dnsprop can write, turns each into (canonical owner, type, TTL,
+ * canonical value) and groups them into RRsets. Values are made canonical
+ * from the RDATA's wire form (ldns_rr_rdata2buffer_wire, uncompressed)
+ * with rdata_from_wire, the function the probes use on answers: a record
+ * read from a file and the same record read off the wire give the same
+ * string, whatever ldns's text form would be.
+ *
+ * Sorting is by canonical DNS name order (RFC 4034 6.1: labels compared
+ * from the root down, as octet strings case-folded), then type: the order
+ * of an AXFR-ed zone in `ldns-read-zone -z`, and what makes the plan read
+ * like a zone file.
+ *
+ * ldns 1.8.3 behaviour this module works around or depends on:
+ *   - ldns_zone_new_frm_fp_l with no origin makes relative names relative
+ *     to the root ("www" -> "www."), silently; we give it a sentinel origin
+ *     under .invalid (RFC 6761 6.4) and refuse names that end up under it;
+ *   - on a syntax error it leaks every record read before it: a first
+ *     pass with ldns_rr_new_frm_fp_l finds the error (see syntax_pass);
+ *   - it keeps the first SOA apart (ldns_zone_soa) and drops later SOAs
+ *     silently; $INCLUDE is "not implemented" (an error);
+ *   - the line number it reports is where it stopped reading: for a record
+ *     spread over lines in parentheses, its last line;
+ *   - ldns_axfr_start sends the query with ID 0, and ldns_axfr_next checks
+ *     neither the ID nor the question of the answers, nor their TSIG; it
+ *     returns NULL for the end, an error RCODE (the answer stays in
+ *     ldns_axfr_last_pkt), a timeout or a closed connection alike:
+ *     ldns_axfr_complete() tells which;
+ *   - when ldns_axfr_start cannot sign the request it leaves the resolver's
+ *     socket as 0 (stdin), which ldns_resolver_deep_free would close.
+ */
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "harness/common/errcode.h"
+#include "harness/common/log.h"
+#include "probes/tsig.h"
+#include "harness/scenario/zonesync.h"
+#include "probes/rdata.h"
+#include "probes/request.h"
+
+/* The origin given to ldns when the caller gives none: any name that ends
+ * up under it was relative with no $ORIGIN before it. */
+#define ZS_NO_ORIGIN "zonesync-no-origin.invalid."
+/* How many skipped RRsets a warning names before "and N more". */
+#define ZS_WARN_NAMES 5
+
+/* ---- names ---------------------------------------------------------------------- */
+
+/* Offsets of the labels of an uncompressed wire name; returns how many
+ * (at most 127 in 255 octets). */
+static size_t wire_labels(const unsigned char *w, size_t off[128])
+{
+    size_t n = 0;
+    size_t i = 0;
+
+    while (w[i] != 0 && n < 128) {
+        off[n++] = i;
+        i += (size_t)w[i] + 1;
+    }
+    return n;
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* RFC 4034 6.1 canonical order of two uncompressed wire names. */
+static int wire_cmp(const unsigned char *a, const unsigned char *b)
+{
+    size_t oa[128];
+    size_t ob[128];
+    size_t na = wire_labels(a, oa);
+    size_t nb = wire_labels(b, ob);
+
+    while (na > 0 && nb > 0) {
+        const unsigned char *x = a + oa[--na];
+        const unsigned char *y = b + ob[--nb];
+        size_t lx = x[0];
+        size_t ly = y[0];
+        size_t m = lx < ly ? lx : ly;
+        size_t k;
+
+        for (k = 1; k <= m; k++) {
+            unsigned char cx = ascii_lower(x[k]);
+            unsigned char cy = ascii_lower(y[k]);
+            if (cx != cy)
+                return cx < cy ? -1 : 1;
+        }
+        if (lx != ly)
+            return lx < ly ? -1 : 1;
+    }
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    return 0;
+}
+
+/* name is apex or below it (both uncompressed wire). */
+static bool wire_under(const unsigned char *name, const unsigned char *apex)
+{
+    size_t on[128];
+    size_t oa[128];
+    size_t nn = wire_labels(name, on);
+    size_t na = wire_labels(apex, oa);
+
+    if (na > nn)
+        return false;
+    if (nn == na)
+        return rdata_name_wire_equal(name, apex);
+    return rdata_name_wire_equal(name + on[nn - na], apex);
+}
+
+static const char *ldns_err(ldns_status st)
+{
+    const char *msg = ldns_get_errorstr_by_id(st);
+
+    return msg != NULL ? msg : "unknown ldns error";
+}
+
+/* Types a DNSSEC signer maintains: the target's, like the SOA. */
+static bool signer_type(uint16_t t)
+{
+    switch (t) {
+    case 46: /* RRSIG */
+    case 47: /* NSEC */
+    case 48: /* DNSKEY */
+    case 50: /* NSEC3 */
+    case 51: /* NSEC3PARAM */
+    case 59: /* CDS */
+    case 60: /* CDNSKEY */
+    case 63: /* ZONEMD */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool name_type(uint16_t t)
+{
+    return t == RDATA_T_NS || t == RDATA_T_CNAME || t == RDATA_T_PTR || t == RDATA_T_MX ||
+           t == RDATA_T_SRV;
+}
+
+static const char *type_str(uint16_t t, char buf[16])
+{
+    /* ldns knows more mnemonics (CAA, DS, HINFO, ...) than rdata.c does. */
+    const ldns_rr_descriptor *d = ldns_rr_descript(t);
+
+    if (d != NULL && d->_name != NULL)
+        return d->_name;
+    return rdata_type_to_str(t, buf);
+}
+
+/* ---- the builder: ldns RRs -> RRsets ---------------------------------------- */
+
+typedef struct {
+    size_t woff; /* owner's wire form in the arena */
+    const unsigned char *wire;
+    char *name;
+    char *value; /* NULL: a record of a type left out */
+    uint16_t type;
+    uint32_t ttl;
+} zs_ent_t;
+
+typedef struct {
+    const char *src; /* "FILE" or "AXFR ZONE from SERVER", for messages */
+    unsigned char apex[256];
+    char apex_text[RDATA_NAME_TEXT_MAX];
+    unsigned char no_origin[256]; /* wire of ZS_NO_ORIGIN; [0] == 0: not used */
+    zs_ent_t *ents;
+    size_t n;
+    size_t cap;
+    unsigned char *arena;
+    size_t aused;
+    size_t acap;
+    ldns_buffer *buf;
+} builder_t;
+
+static int builder_init(builder_t *b, const char *src, bool sentinel)
+{
+    memset(b, 0, sizeof(*b));
+    b->src = src;
+    if (sentinel &&
+        rdata_name_to_wire(ZS_NO_ORIGIN, b->no_origin, sizeof(b->no_origin)) < 0)
+        return DP_EBADNAME;
+    b->buf = ldns_buffer_new(LDNS_MAX_PACKETLEN);
+    return b->buf == NULL ? -ENOMEM : 0;
+}
+
+static int builder_set_apex(builder_t *b, const unsigned char *wire)
+{
+    int len = 0;
+
+    while (wire[len] != 0)
+        len += wire[len] + 1;
+    memcpy(b->apex, wire, (size_t)len + 1);
+    return rdata_wire_to_canon(b->apex, b->apex_text, sizeof(b->apex_text)) < 0
+               ? DP_EBADNAME
+               : 0;
+}
+
+static void builder_clear(builder_t *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++) {
+        free(b->ents[i].name);
+        free(b->ents[i].value);
+    }
+    free(b->ents);
+    free(b->arena);
+    if (b->buf != NULL)
+        ldns_buffer_free(b->buf);
+    memset(b, 0, sizeof(*b));
+}
+
+static bool under_sentinel(const builder_t *b, const unsigned char *wire)
+{
+    return b->no_origin[0] != 0 && wire_under(wire, b->no_origin);
+}
+
+/* The owner of rr as wire (checked) and canonical text. */
+static int rr_owner(const ldns_rr *rr, const unsigned char **wire, char *text,
+                    size_t textlen)
+{
+    const ldns_rdf *o = ldns_rr_owner(rr);
+
+    if (o == NULL || ldns_rdf_get_type(o) != LDNS_RDF_TYPE_DNAME ||
+        ldns_rdf_size(o) < 1 || ldns_rdf_size(o) > 255)
+        return DP_EBADNAME;
+    *wire = ldns_rdf_data(o);
+    return rdata_wire_to_canon(*wire, text, textlen) < 0 ? DP_EBADNAME : 0;
+}
+
+/* Canonical text of rr's RDATA (type comparable). */
+static int rr_value(builder_t *b, const ldns_rr *rr, char **out)
+{
+    const unsigned char *data;
+    size_t len;
+
+    ldns_buffer_clear(b->buf);
+    if (ldns_rr_rdata2buffer_wire(b->buf, rr) != LDNS_STATUS_OK)
+        return DP_EMALFORMED;
+    data = ldns_buffer_begin(b->buf);
+    len = ldns_buffer_position(b->buf);
+    /* Uncompressed: the RDATA is its own message for rdata_from_wire. */
+    return rdata_from_wire((uint16_t)ldns_rr_get_type(rr), data, len, data, len, out);
+}
+
+static int builder_push(builder_t *b, const unsigned char *wire, const char *name,
+                        uint16_t type, uint32_t ttl, char *value)
+{
+    size_t wlen = 0;
+    zs_ent_t *e;
+
+    while (wire[wlen] != 0)
+        wlen += (size_t)wire[wlen] + 1;
+    wlen++;
+    if (b->n == b->cap) {
+        size_t ncap = b->cap == 0 ? 64 : b->cap * 2;
+        zs_ent_t *ne;
+        if (ncap > SIZE_MAX / sizeof(*ne))
+            return -ENOMEM;
+        ne = realloc(b->ents, ncap * sizeof(*ne));
+        if (ne == NULL)
+            return -ENOMEM;
+        b->ents = ne;
+        b->cap = ncap;
+    }
+    if (b->aused + wlen > b->acap) {
+        size_t ncap = b->acap == 0 ? 4096 : b->acap * 2;
+        unsigned char *na;
+        while (ncap < b->aused + wlen)
+            ncap *= 2;
+        na = realloc(b->arena, ncap);
+        if (na == NULL)
+            return -ENOMEM;
+        b->arena = na;
+        b->acap = ncap;
+    }
+    e = &b->ents[b->n];
+    memset(e, 0, sizeof(*e));
+    e->name = strdup(name);
+    if (e->name == NULL)
+        return -ENOMEM;
+    memcpy(b->arena + b->aused, wire, wlen);
+    e->woff = b->aused;
+    b->aused += wlen;
+    e->type = type;
+    e->ttl = ttl;
+    e->value = value;
+    b->n++;
+    return 0;
+}
+
+/* Keep, drop or count one RR. DP_EPARSE with err set when it cannot be in
+ * the zone. */
+static int builder_add(builder_t *b, const ldns_rr *rr, char *err, size_t errlen)
+{
+    const unsigned char *wire;
+    char name[RDATA_NAME_TEXT_MAX];
+    char tb[16];
+    uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+    char *value = NULL;
+    int ret;
+
+    if (rr_owner(rr, &wire, name, sizeof(name)) < 0) {
+        snprintf(err, errlen, "%s: a record with a malformed owner name", b->src);
+        return DP_EPARSE;
+    }
+    if (under_sentinel(b, wire)) {
+        /* "www.zonesync-no-origin.invalid." -> "www", as written */
+        size_t rel = strlen(name) - strlen(ZS_NO_ORIGIN);
+        snprintf(err, errlen,
+                 "%s: %.*s %s: a relative name with no $ORIGIN before it: add $ORIGIN "
+                 "or give the zone's origin",
+                 b->src, rel > 0 ? (int)rel - 1 : 1, rel > 0 ? name : "@",
+                 type_str(type, tb));
+        return DP_EPARSE;
+    }
+    if (!wire_under(wire, b->apex)) {
+        snprintf(err, errlen, "%s: %.300s %s is not inside the zone %.300s", b->src, name,
+                 type_str(type, tb), b->apex_text);
+        return DP_EPARSE;
+    }
+    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+        snprintf(err, errlen, "%s: %.300s %s: class %u; only IN is supported", b->src,
+                 name, type_str(type, tb), (unsigned)ldns_rr_get_class(rr));
+        return DP_EPARSE;
+    }
+    /* The target owns the SOA, the apex NS RRset and the signer's types. */
+    if (type == RDATA_T_SOA || signer_type(type) ||
+        (type == RDATA_T_NS && rdata_name_wire_equal(wire, b->apex)))
+        return 0;
+    if (rdata_type_comparable(type)) {
+        ret = rr_value(b, rr, &value);
+        if (ret == -ENOMEM)
+            return ret;
+        if (ret < 0) {
+            snprintf(err, errlen, "%s: %.300s %s: malformed RDATA", b->src, name,
+                     type_str(type, tb));
+            return DP_EPARSE;
+        }
+        if (b->no_origin[0] != 0 && name_type(type)) {
+            size_t vl = strlen(value);
+            size_t sl = strlen(ZS_NO_ORIGIN);
+            if (vl >= sl && strcmp(value + vl - sl, ZS_NO_ORIGIN) == 0 &&
+                (vl == sl || value[vl - sl - 1] == '.' || value[vl - sl - 1] == ' ')) {
+                snprintf(err, errlen,
+                         "%s: %.300s %s: a relative name in the value with no $ORIGIN "
+                         "before it: add $ORIGIN or give the zone's origin",
+                         b->src, name, type_str(type, tb));
+                free(value);
+                return DP_EPARSE;
+            }
+        }
+    }
+    ret = builder_push(b, wire, name, type, ldns_rr_ttl(rr), value);
+    if (ret < 0)
+        free(value);
+    return ret;
+}
+
+static int ent_cmp(const void *pa, const void *pb)
+{
+    const zs_ent_t *a = pa;
+    const zs_ent_t *b = pb;
+    int c = wire_cmp(a->wire, b->wire);
+
+    if (c != 0)
+        return c;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    if (a->value == NULL || b->value == NULL)
+        return (a->value != NULL) - (b->value != NULL);
+    return strcmp(a->value, b->value);
+}
+
+static bool same_set(const zs_ent_t *a, const zs_ent_t *b)
+{
+    return a->type == b->type && strcmp(a->name, b->name) == 0;
+}
+
+static void rrset_free(zs_rrset_t *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->nvalues; i++)
+        free(s->values[i]);
+    free(s->values);
+    free(s->name);
+    memset(s, 0, sizeof(*s));
+}
+
+void zs_zone_free(zs_zone_t *z)
+{
+    size_t i;
+
+    if (z == NULL)
+        return;
+    for (i = 0; i < z->n; i++)
+        rrset_free(&z->sets[i]);
+    free(z->sets);
+    for (i = 0; i < z->nskipped; i++)
+        free(z->skipped[i]);
+    free(z->skipped);
+    free(z->origin);
+    memset(z, 0, sizeof(*z));
+}
+
+/* RFC 1034 3.6.2 / RFC 2181 10.1: a CNAME is the only data at its name,
+ * and there is one. [from, to) are the entries of one name. */
+static int check_cname(const builder_t *b, size_t from, size_t to, char *err,
+                       size_t errlen)
+{
+    char tb[16];
+    size_t ncname = 0;
+    size_t i;
+    const zs_ent_t *other = NULL;
+
+    for (i = from; i < to; i++) {
+        if (b->ents[i].type == RDATA_T_CNAME)
+            ncname++;
+        else if (other == NULL)
+            other = &b->ents[i];
+    }
+    if (ncname == 0)
+        return 0;
+    if (rdata_name_wire_equal(b->ents[from].wire, b->apex)) {
+        snprintf(err, errlen,
+                 "%s: %.300s CNAME: a CNAME at the zone apex, beside its SOA and NS "
+                 "(RFC 1034 3.6.2)",
+                 b->src, b->ents[from].name);
+        return DP_EPARSE;
+    }
+    if (other != NULL) {
+        snprintf(err, errlen,
+                 "%s: %.300s: a CNAME and other data (%s) at the same name (RFC 1034 "
+                 "3.6.2): keep one of them",
+                 b->src, b->ents[from].name, type_str(other->type, tb));
+        return DP_EPARSE;
+    }
+    if (ncname > 1) {
+        snprintf(err, errlen,
+                 "%s: %.300s CNAME: %zu values; a name has one CNAME (RFC 2181 10.1)",
+                 b->src, b->ents[from].name, ncname);
+        return DP_EPARSE;
+    }
+    return 0;
+}
+
+static void warn_skipped(const builder_t *b, const zs_zone_t *z)
+{
+    char list[ZS_WARN_NAMES * (RDATA_NAME_TEXT_MAX + 20)];
+    size_t o = 0;
+    size_t i;
+
+    if (z->nskipped == 0)
+        return;
+    list[0] = '\0';
+    for (i = 0; i < z->nskipped && i < ZS_WARN_NAMES; i++)
+        o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i > 0 ? ", " : "",
+                              z->skipped[i]);
+    log_warn("zonesync: %s: %zu RRset%s of types dnsprop cannot write left out (the plan "
+             "neither creates nor deletes %s): %s%s",
+             b->src, z->nskipped, z->nskipped == 1 ? "" : "s",
+             z->nskipped == 1 ? "it" : "them", list,
+             z->nskipped > ZS_WARN_NAMES ? ", ..." : "");
+}
+
+/* Sort, group and check the entries into *out (empty on error). */
+static int builder_finish(builder_t *b, zs_zone_t *out, char *err, size_t errlen)
+{
+    zs_rrset_t *sets = NULL;
+    char **skipped = NULL;
+    size_t nsets = 0;
+    size_t nskipped = 0;
+    size_t i;
+    size_t j;
+    size_t name_from = 0;
+    int ret = 0;
+
+    for (i = 0; i < b->n; i++)
+        b->ents[i].wire = b->arena + b->ents[i].woff;
+    if (b->n > 0)
+        qsort(b->ents, b->n, sizeof(*b->ents), ent_cmp);
+    /* Upper bounds: one RRset / one skipped RRset per entry. */
+    if (b->n > 0) {
+        sets = calloc(b->n, sizeof(*sets));
+        skipped = calloc(b->n, sizeof(*skipped));
+        if (sets == NULL || skipped == NULL) {
+            ret = -ENOMEM;
+            goto out;
+        }
+    }
+    for (i = 0; i < b->n; i = j) {
+        zs_ent_t *e = &b->ents[i];
+        char tb[16];
+
+        if (i == 0 || strcmp(e->name, b->ents[name_from].name) != 0) {
+            size_t k = i;
+            name_from = i;
+            while (k < b->n && strcmp(b->ents[k].name, e->name) == 0)
+                k++;
+            ret = check_cname(b, i, k, err, errlen);
+            if (ret < 0)
+                goto out;
+        }
+        for (j = i + 1; j < b->n && same_set(&b->ents[j], e); j++)
+            ;
+        if (e->value == NULL) {
+            size_t len = strlen(e->name) + 20;
+            skipped[nskipped] = malloc(len);
+            if (skipped[nskipped] == NULL) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            snprintf(skipped[nskipped], len, "%s %s", e->name, type_str(e->type, tb));
+            nskipped++;
+            continue;
+        }
+        {
+            zs_rrset_t *s = &sets[nsets];
+            uint32_t lo = e->ttl;
+            uint32_t hi = e->ttl;
+            size_t k;
+
+            s->values = calloc(j - i, sizeof(*s->values));
+            if (s->values == NULL) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            nsets++;
+            s->name = strdup(e->name);
+            if (s->name == NULL) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            s->type = e->type;
+            for (k = i; k < j; k++) {
+                zs_ent_t *f = &b->ents[k];
+                if (f->ttl < lo)
+                    lo = f->ttl;
+                if (f->ttl > hi)
+                    hi = f->ttl;
+                /* Sorted: a duplicate follows its twin. */
+                if (s->nvalues > 0 && strcmp(s->values[s->nvalues - 1], f->value) == 0)
+                    continue;
+                s->values[s->nvalues++] = f->value;
+                f->value = NULL;
+            }
+            if (lo != hi)
+                log_warn("zonesync: %s: %s %s has records with TTLs %u to %u; using %u "
+                         "for the RRset (RFC 2181 5.2)",
+                         b->src, s->name, type_str(s->type, tb), (unsigned)lo,
+                         (unsigned)hi, (unsigned)lo);
+            s->ttl = lo;
+        }
+    }
+    out->origin = strdup(b->apex_text);
+    if (out->origin == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    out->sets = sets;
+    out->n = nsets;
+    out->skipped = skipped;
+    out->nskipped = nskipped;
+    sets = NULL;
+    skipped = NULL;
+    warn_skipped(b, out);
+out:
+    for (i = 0; sets != NULL && i < nsets; i++)
+        rrset_free(&sets[i]);
+    free(sets);
+    for (i = 0; skipped != NULL && i < nskipped; i++)
+        free(skipped[i]);
+    free(skipped);
+    return ret;
+}
+
+/* ---- zone file ------------------------------------------------------------------ */
+
+/* A syntax pass over the file, record by record, freeing each: on a
+ * syntax error ldns_zone_new_frm_fp_l (1.8.3) frees its zone shallowly
+ * and leaks every record read before the error. Both share ldns's record
+ * parser, so they agree on the errors and on the line numbers; the file
+ * is parsed twice, once without keeping anything. */
+static ldns_status syntax_pass(FILE *fp, const ldns_rdf *origin, int *line)
+{
+    ldns_rdf *orig = ldns_rdf_clone(origin);
+    ldns_rdf *prev = ldns_rdf_clone(origin);
+    ldns_status st = LDNS_STATUS_OK;
+    uint32_t ttl = 0;
+
+    if (orig == NULL || prev == NULL) {
+        st = LDNS_STATUS_MEM_ERR;
+        goto out;
+    }
+    while (!feof(fp)) {
+        ldns_rr *rr = NULL;
+
+        st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &orig, &prev, line);
+        ldns_rr_free(rr);
+        if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
+            st = LDNS_STATUS_SYNTAX_INCLUDE_ERR_NOTIMPL; /* as the zone parser says */
+            break;
+        }
+        if (st != LDNS_STATUS_OK && st != LDNS_STATUS_SYNTAX_EMPTY &&
+            st != LDNS_STATUS_SYNTAX_TTL && st != LDNS_STATUS_SYNTAX_ORIGIN)
+            break;
+        st = LDNS_STATUS_OK;
+    }
+out:
+    ldns_rdf_deep_free(orig);
+    ldns_rdf_deep_free(prev);
+    return st;
+}
+
+int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
+                 char *err, size_t errlen)
+{
+    char canon[RDATA_NAME_TEXT_MAX];
+    unsigned char apex[256];
+    builder_t b;
+    FILE *fp = NULL;
+    ldns_zone *z = NULL;
+    ldns_rdf *orig = NULL;
+    ldns_status st;
+    const ldns_rr *soa;
+    ldns_rr_list *rrs;
+    int line = 0;
+    size_t i;
+    int ret;
+
+    memset(out, 0, sizeof(*out));
+    if (skipped != NULL)
+        *skipped = 0;
+    ret = builder_init(&b, path, origin == NULL);
+    if (ret < 0)
+        goto out;
+    if (origin != NULL) {
+        if (rdata_name_canon(origin, canon, sizeof(canon)) < 0 ||
+            rdata_name_to_wire(canon, apex, sizeof(apex)) < 0) {
+            snprintf(err, errlen, "%s: origin '%.300s' is not a domain name", path,
+                     origin);
+            ret = DP_EBADNAME;
+            goto out;
+        }
+        ret = builder_set_apex(&b, apex);
+        if (ret < 0)
+            goto out;
+    }
+    orig = ldns_dname_new_frm_str(origin != NULL ? canon : ZS_NO_ORIGIN);
+    if (orig == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    fp = fopen(path, "r");
+    if (fp == NULL) {
+        ret = -errno;
+        snprintf(err, errlen, "%s: cannot open the zone file: %s", path,
+                 dp_strerror(ret));
+        goto out;
+    }
+    st = syntax_pass(fp, orig, &line);
+    if (st == LDNS_STATUS_OK) {
+        rewind(fp);
+        line = 0;
+        /* ttl 0: records with no TTL and no $TTL before them get ldns's
+         * default (3600), or the last TTL stated (RFC 1035 5.1). */
+        st = ldns_zone_new_frm_fp_l(&z, fp, orig, 0, LDNS_RR_CLASS_IN, &line);
+    }
+    if (st != LDNS_STATUS_OK) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, ldns_err(st));
+        ret = st == LDNS_STATUS_MEM_ERR ? -ENOMEM : DP_EPARSE;
+        z = NULL;
+        goto out;
+    }
+    if (ferror(fp)) {
+        snprintf(err, errlen, "%s: read error", path);
+        ret = -EIO;
+        goto out;
+    }
+    soa = ldns_zone_soa(z);
+    if (soa != NULL) {
+        const unsigned char *w;
+        char name[RDATA_NAME_TEXT_MAX];
+
+        if (rr_owner(soa, &w, name, sizeof(name)) < 0) {
+            snprintf(err, errlen, "%s: the SOA's owner is malformed", path);
+            ret = DP_EPARSE;
+            goto out;
+        }
+        if (under_sentinel(&b, w)) {
+            snprintf(err, errlen,
+                     "%s: the SOA's owner is relative with no $ORIGIN before it: add "
+                     "$ORIGIN or give the zone's origin",
+                     path);
+            ret = DP_EPARSE;
+            goto out;
+        }
+        if (origin == NULL) {
+            ret = builder_set_apex(&b, w);
+            if (ret < 0)
+                goto out;
+        } else if (!rdata_name_wire_equal(w, b.apex)) {
+            snprintf(err, errlen,
+                     "%s: the SOA is for %.300s, not for the zone %.300s: is it the "
+                     "right file?",
+                     path, name, b.apex_text);
+            ret = DP_EPARSE;
+            goto out;
+        }
+        if (ldns_rr_rd_count(soa) >= 3)
+            out->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+        out->has_soa = true;
+    } else if (origin == NULL) {
+        snprintf(err, errlen,
+                 "%s: no SOA and no origin given: give the zone's origin (the SOA is "
+                 "not needed: the target keeps its own)",
+                 path);
+        ret = DP_EPARSE;
+        goto out;
+    }
+    rrs = ldns_zone_rrs(z);
+    for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+        ret = builder_add(&b, ldns_rr_list_rr(rrs, i), err, errlen);
+        if (ret < 0)
+            goto out;
+    }
+    ret = builder_finish(&b, out, err, errlen);
+    if (ret == 0 && skipped != NULL)
+        *skipped = out->nskipped;
+out:
+    if (ret < 0) {
+        if (ret == -ENOMEM)
+            snprintf(err, errlen, "%s: out of memory", path);
+        zs_zone_free(out);
+    }
+    if (z != NULL)
+        ldns_zone_deep_free(z);
+    ldns_rdf_deep_free(orig);
+    if (fp != NULL)
+        fclose(fp);
+    builder_clear(&b);
+    return ret;
+}
+
+/* ---- AXFR ------------------------------------------------------------------------ */
+
+/* Why the server refused the transfer, and what to do: "RCODE (TSIG X): hint",
+ * the server called peer in the hint. */
+static void explain_refusal(const ldns_pkt *r, const char *peer, bool keyed, char *out,
+                            size_t outlen)
+{
+    int rcode = (int)ldns_pkt_get_rcode(r);
+    unsigned te = tsig_answer_error(r);
+    char rb[16];
+    char tsig[32];
+    const char *pre = "see the ";
+    const char *post = "'s log";
+
+    tsig_error_text(te, tsig);
+    if (te == 16) {
+        pre = "the key's secret (or algorithm) differs from the ";
+        post = "'s";
+    } else if (te == 17) {
+        pre = "the ";
+        post = " does not know this key name with this algorithm";
+    } else if (te == 18) {
+        pre = "our clock and the ";
+        post = "'s differ by more than 300 s: synchronise them";
+    } else if (rcode == LDNS_RCODE_NOTAUTH || rcode == LDNS_RCODE_REFUSED) {
+        pre = "the ";
+        post = keyed ? " does not serve the zone, or its ACL does not allow a transfer "
+                       "with this key"
+                     : " does not serve the zone, or its ACL does not allow transfers to "
+                       "this address without a key (give a TSIG key, or allow the "
+                       "address: Knot acl action transfer, BIND allow-transfer, NSD "
+                       "provide-xfr, PowerDNS allow-axfr-ips)";
+    }
+    snprintf(out, outlen, "%s%s: %s%s%s", rdata_rcode_str(rcode, rb), tsig, pre, peer,
+             post);
+}
+
+static bool soa_serial(const ldns_rr *rr, uint32_t *serial)
+{
+    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 3)
+        return false;
+    *serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+    return true;
+}
+
+/* server and zone checked: *ns, the canonical zone and its wire form. */
+static int axfr_args(const char *server, const char *zone, probe_ns_t *ns,
+                     char canon[RDATA_NAME_TEXT_MAX], unsigned char apex[256], char *err,
+                     size_t errlen)
+{
+    if (server == NULL || probe_ns_parse(server, ns) < 0) {
+        snprintf(err, errlen,
+                 "server '%.100s' is not an IPv4/IPv6 address with optional port (ADDR, "
+                 "ADDR:PORT, [ADDR6]:PORT)",
+                 server != NULL ? server : "");
+        return DP_EBADADDR;
+    }
+    if (zone == NULL || rdata_name_canon(zone, canon, RDATA_NAME_TEXT_MAX) < 0 ||
+        rdata_name_to_wire(canon, apex, 256) < 0) {
+        snprintf(err, errlen, "zone '%.300s' is not a domain name",
+                 zone != NULL ? zone : "");
+        return DP_EBADNAME;
+    }
+    return 0;
+}
+
+int zs_axfr_each(const char *server, const char *zone, const char *tsig,
+                 const char *where, const char *peer, zs_axfr_rr_fn each, void *arg,
+                 char *err, size_t errlen)
+{
+    /* where, if given, and ": " in front of the transfer's own messages */
+    const char *w = where != NULL ? where : "";
+    const char *ws = where != NULL ? ": " : "";
+    char canon[RDATA_NAME_TEXT_MAX];
+    unsigned char apex[256];
+    char keyname[256] = "";
+    probe_ns_t ns;
+    ldns_resolver *res = NULL;
+    ldns_rdf *addr = NULL;
+    ldns_rdf *zrdf = NULL;
+    ldns_rr *rr = NULL;
+    ldns_status st;
+    struct timeval tv;
+    uint16_t port = 53;
+    uint32_t first_serial = 0;
+    size_t nrr = 0;
+    int ret;
+
+    if (peer == NULL)
+        peer = "server";
+    ret = axfr_args(server, zone, &ns, canon, apex, err, errlen);
+    if (ret < 0)
+        return ret;
+    res = ldns_resolver_new();
+    addr = ldns_sockaddr_storage2rdf(&ns.sa, &port);
+    zrdf = ldns_dname_new_frm_str(canon);
+    if (res == NULL || addr == NULL || zrdf == NULL ||
+        ldns_resolver_push_nameserver(res, addr) != LDNS_STATUS_OK) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ldns_resolver_set_port(res, port);
+    ldns_resolver_set_recursive(res, false);
+    ldns_resolver_set_random(res, false);
+    ldns_resolver_set_dnsrch(res, false);
+    tv.tv_sec = ZS_AXFR_TIMEOUT_S;
+    tv.tv_usec = 0;
+    ldns_resolver_set_timeout(res, tv);
+    if (tsig != NULL) {
+        ret = tsig_resolver_set(res, tsig, "tsig key", keyname, sizeof(keyname), err,
+                                errlen);
+        if (ret < 0)
+            goto out;
+    }
+    errno = 0;
+    st = ldns_axfr_start(res, zrdf, LDNS_RR_CLASS_IN);
+    if (st != LDNS_STATUS_OK) {
+        int e = errno;
+        /* Every failure path of ldns_axfr_start has closed the socket, but
+         * after a TSIG signing failure it leaves _socket = 0 instead of
+         * -1: ldns_axfr_next would then read stdin and
+         * ldns_resolver_deep_free would close it. */
+        res->_socket = -1;
+        if (st == LDNS_STATUS_CRYPTO_TSIG_ERR) {
+            snprintf(err, errlen, "%s%scannot sign the request with TSIG key %s", w, ws,
+                     keyname);
+            ret = DP_EPARSE;
+        } else {
+            snprintf(err, errlen, "%s%scannot connect over TCP or send (%s%s%s)", w, ws,
+                     ldns_err(st), e != 0 ? ": " : "", e != 0 ? dp_strerror(-e) : "");
+            ret = st == LDNS_STATUS_MEM_ERR ? -ENOMEM : -EIO;
+        }
+        goto out;
+    }
+    /* RFC 5936 2.2: the zone's SOA, the other RRs, the same SOA again;
+     * ldns_axfr_next stops after the second SOA. */
+    while ((rr = ldns_axfr_next(res)) != NULL) {
+        uint32_t serial;
+
+        if (nrr == 0) {
+            if (!soa_serial(rr, &first_serial) ||
+                ldns_rdf_get_type(ldns_rr_owner(rr)) != LDNS_RDF_TYPE_DNAME ||
+                !rdata_name_wire_equal(ldns_rdf_data(ldns_rr_owner(rr)), apex)) {
+                snprintf(err, errlen,
+                         "%s%sthe transfer does not start with the zone's SOA (RFC 5936 "
+                         "2.2)",
+                         w, ws);
+                ret = -EPROTO;
+                goto out;
+            }
+        } else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_axfr_complete(res)) {
+            if (!soa_serial(rr, &serial) || serial != first_serial) {
+                snprintf(err, errlen,
+                         "%s%sthe closing SOA's serial differs from the opening one's "
+                         "(%u): the zone changed during the transfer; try again",
+                         w, ws, (unsigned)first_serial);
+                ret = -EPROTO;
+                goto out;
+            }
+            break; /* the closing copy of the first record: not given to each */
+        }
+        nrr++;
+        ret = each(rr, arg, err, errlen);
+        if (ret < 0)
+            goto out;
+        ldns_rr_free(rr);
+        rr = NULL;
+    }
+    if (!ldns_axfr_complete(res)) {
+        const ldns_pkt *last = ldns_axfr_last_pkt(res);
+        char why[1024];
+
+        if (last != NULL && ldns_pkt_get_rcode(last) != LDNS_RCODE_NOERROR) {
+            explain_refusal(last, peer, keyname[0] != '\0', why, sizeof(why));
+            snprintf(err, errlen, "%s%s%s", w, ws, why);
+            ret = -EACCES;
+        } else {
+            snprintf(err, errlen,
+                     "%s%sthe transfer ended after %zu records without the closing SOA "
+                     "(connection closed, malformed message, or no message for %d s)",
+                     w, ws, nrr, ZS_AXFR_TIMEOUT_S);
+            ret = -EIO;
+        }
+    }
+out:
+    if (ret == -ENOMEM)
+        snprintf(err, errlen, "%s%sout of memory", w, ws);
+    ldns_rr_free(rr);
+    /* Closes the connection of an unfinished transfer too. */
+    ldns_resolver_deep_free(res);
+    ldns_rdf_deep_free(addr);
+    ldns_rdf_deep_free(zrdf);
+    return ret;
+}
+
+/* zs_zone_axfr's each: the builder, and the serial of the opening SOA
+ * (the only SOA each is given). */
+typedef struct {
+    builder_t b;
+    uint32_t serial;
+} axfr_zone_t;
+
+static int axfr_zone_rr(const ldns_rr *rr, void *arg, char *err, size_t errlen)
+{
+    axfr_zone_t *z = arg;
+    int ret;
+
+    soa_serial(rr, &z->serial);
+    ret = builder_add(&z->b, rr, err, errlen);
+    /* A record that cannot be in the zone: the primary's data, not ours. */
+    return ret == DP_EPARSE ? -EPROTO : ret;
+}
+
+int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone_t *out,
+                 char *err, size_t errlen)
+{
+    char canon[RDATA_NAME_TEXT_MAX];
+    unsigned char apex[256];
+    char what[RDATA_NAME_TEXT_MAX + PROBE_NS_TEXT_MAX + 32];
+    char sub[2048] = "";
+    probe_ns_t ns;
+    axfr_zone_t z;
+    int ret;
+
+    memset(out, 0, sizeof(*out));
+    memset(&z, 0, sizeof(z));
+    ret = axfr_args(server, zone, &ns, canon, apex, sub, sizeof(sub));
+    if (ret < 0) {
+        snprintf(err, errlen, "zonesync: %s", sub);
+        return ret;
+    }
+    snprintf(what, sizeof(what), "AXFR %s from %s", canon, ns.text);
+    ret = builder_init(&z.b, what, false);
+    if (ret == 0)
+        ret = builder_set_apex(&z.b, apex);
+    if (ret == 0)
+        ret = zs_axfr_each(server, canon, tsig, what, "primary", axfr_zone_rr, &z, sub,
+                           sizeof(sub));
+    if (ret == 0) {
+        out->has_soa = true;
+        out->serial = z.serial;
+        ret = builder_finish(&z.b, out, sub, sizeof(sub));
+        if (ret == DP_EPARSE)
+            ret = -EPROTO;
+    }
+    /* zonesync.h: a refusal is -EPROTO here, as malformed data is. */
+    if (ret == -EACCES)
+        ret = -EPROTO;
+    if (ret == -ENOMEM)
+        snprintf(err, errlen, "zonesync: %s: out of memory", what);
+    else if (ret < 0)
+        snprintf(err, errlen, "zonesync: %s", sub);
+    if (ret < 0)
+        zs_zone_free(out);
+    builder_clear(&z.b);
+    return ret;
+}
+
+/* ---- the plan --------------------------------------------------------------------- */
+
+typedef struct {
+    const zs_rrset_t *set;
+    size_t woff;
+    const unsigned char *wire;
+} pkey_t;
+
+static int pkey_cmp(const void *pa, const void *pb)
+{
+    const pkey_t *a = pa;
+    const pkey_t *b = pb;
+    int c = wire_cmp(a->wire, b->wire);
+
+    if (c != 0)
+        return c;
+    return a->set->type < b->set->type ? -1 : a->set->type > b->set->type;
+}
+
+/* The RRsets of z, sorted by (name, type), into *keys (wire forms in
+ * *arena). DP_EUSAGE for a bad name or a repeated (name, type). */
+static int keyed(const zs_zone_t *z, pkey_t **keys, unsigned char **arena)
+{
+    pkey_t *k = NULL;
+    unsigned char *a = NULL;
+    size_t total = 0;
+    size_t used = 0;
+    size_t i;
+    int ret = -ENOMEM;
+
+    *keys = NULL;
+    *arena = NULL;
+    if (z->n == 0)
+        return 0;
+    /* A wire name takes at most two octets more than its text ("a" ->
+     * 01 61 00). */
+    for (i = 0; i < z->n; i++) {
+        size_t len = z->sets[i].name != NULL ? strlen(z->sets[i].name) + 2 : 0;
+        if (len == 0 || total > SIZE_MAX - len) {
+            ret = len == 0 ? DP_EUSAGE : -ENOMEM;
+            goto out;
+        }
+        total += len;
+    }
+    k = calloc(z->n, sizeof(*k));
+    a = malloc(total);
+    if (k == NULL || a == NULL)
+        goto out;
+    for (i = 0; i < z->n; i++) {
+        int len = rdata_name_to_wire(z->sets[i].name, a + used, total - used);
+        if (len < 0) {
+            ret = DP_EUSAGE;
+            goto out;
+        }
+        k[i].set = &z->sets[i];
+        k[i].woff = used;
+        used += (size_t)len;
+    }
+    for (i = 0; i < z->n; i++)
+        k[i].wire = a + k[i].woff;
+    qsort(k, z->n, sizeof(*k), pkey_cmp);
+    for (i = 1; i < z->n; i++) {
+        if (pkey_cmp(&k[i - 1], &k[i]) == 0) {
+            ret = DP_EUSAGE;
+            goto out;
+        }
+    }
+    *keys = k;
+    *arena = a;
+    return 0;
+out:
+    free(k);
+    free(a);
+    return ret;
+}
+
+static bool value_in(const zs_rrset_t *s, const char *v)
+{
+    size_t i;
+
+    for (i = 0; i < s->nvalues; i++) {
+        if (strcmp(s->values[i], v) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Same TTL and the same set of values. */
+static bool rrset_equal(const zs_rrset_t *a, const zs_rrset_t *b)
+{
+    size_t i;
+
+    if (a->ttl != b->ttl)
+        return false;
+    for (i = 0; i < a->nvalues; i++) {
+        if (!value_in(b, a->values[i]))
+            return false;
+    }
+    for (i = 0; i < b->nvalues; i++) {
+        if (!value_in(a, b->values[i]))
+            return false;
+    }
+    return true;
+}
+
+/* A create at a name and a delete there that cannot both be in the zone:
+ * one of them is a CNAME (RFC 1034 3.6.2). */
+static bool conflicts(const zs_rrset_t *create, const zs_rrset_t *del)
+{
+    return (create->type == RDATA_T_CNAME) != (del->type == RDATA_T_CNAME);
+}
+
+int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
+{
+    pkey_t *wk = NULL;
+    pkey_t *hk = NULL;
+    unsigned char *wa = NULL;
+    unsigned char *ha = NULL;
+    zs_change_t *cu = NULL; /* creates and updates */
+    const unsigned char **cuw = NULL;
+    size_t ncu = 0;
+    pkey_t **del = NULL; /* deletes, by their key */
+    bool *done = NULL;
+    size_t ndel = 0;
+    size_t i = 0;
+    size_t j = 0;
+    size_t k;
+    int ret;
+
+    memset(plan, 0, sizeof(*plan));
+    if ((want->origin == NULL) != (have->origin == NULL) ||
+        (want->origin != NULL && strcmp(want->origin, have->origin) != 0))
+        return DP_EUSAGE;
+    ret = keyed(want, &wk, &wa);
+    if (ret == 0)
+        ret = keyed(have, &hk, &ha);
+    if (ret < 0)
+        goto out;
+    ret = -ENOMEM;
+    if (want->n + have->n > 0) {
+        cu = calloc(want->n + 1, sizeof(*cu));
+        cuw = calloc(want->n + 1, sizeof(*cuw));
+        del = calloc(have->n + 1, sizeof(*del));
+        done = calloc(have->n + 1, sizeof(*done));
+        plan->changes = calloc(want->n + have->n, sizeof(*plan->changes));
+        if (cu == NULL || cuw == NULL || del == NULL || done == NULL ||
+            plan->changes == NULL)
+            goto out;
+    }
+    /* Merge the two sorted lists. */
+    while (i < want->n || j < have->n) {
+        int c = i == want->n ? 1 : j == have->n ? -1 : pkey_cmp(&wk[i], &hk[j]);
+
+        if (c < 0) {
+            cu[ncu].kind = OP_RECORD_CREATE;
+            cu[ncu].want = wk[i].set;
+            cuw[ncu++] = wk[i].wire;
+            plan->creates++;
+            i++;
+        } else if (c > 0) {
+            del[ndel++] = &hk[j];
+            plan->deletes++;
+            j++;
+        } else {
+            if (rrset_equal(wk[i].set, hk[j].set)) {
+                plan->unchanged++;
+            } else {
+                cu[ncu].kind = OP_RECORD_UPDATE;
+                cu[ncu].want = wk[i].set;
+                cu[ncu].have = hk[j].set;
+                cuw[ncu++] = wk[i].wire;
+                plan->updates++;
+            }
+            i++;
+            j++;
+        }
+    }
+    /* Creates and updates in order; a conflicting delete just before its
+     * create; then the other deletes. */
+    for (i = 0; i < ncu; i++) {
+        if (cu[i].kind == OP_RECORD_CREATE && ndel > 0) {
+            size_t lo = 0;
+            size_t hi = ndel;
+            /* first delete at or after this name */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (wire_cmp(del[mid]->wire, cuw[i]) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (k = lo; k < ndel && wire_cmp(del[k]->wire, cuw[i]) == 0; k++) {
+                if (!done[k] && conflicts(cu[i].want, del[k]->set)) {
+                    plan->changes[plan->n].kind = OP_RECORD_DELETE;
+                    plan->changes[plan->n++].have = del[k]->set;
+                    done[k] = true;
+                }
+            }
+        }
+        plan->changes[plan->n++] = cu[i];
+    }
+    for (k = 0; k < ndel; k++) {
+        if (!done[k]) {
+            plan->changes[plan->n].kind = OP_RECORD_DELETE;
+            plan->changes[plan->n++].have = del[k]->set;
+        }
+    }
+    plan->existing = have->n;
+    ret = 0;
+out:
+    if (ret < 0)
+        zs_plan_free(plan);
+    free(wk);
+    free(hk);
+    free(wa);
+    free(ha);
+    free(cu);
+    free(cuw);
+    free(del);
+    free(done);
+    return ret;
+}
+
+void zs_plan_free(zs_plan_t *plan)
+{
+    if (plan == NULL)
+        return;
+    free(plan->changes);
+    memset(plan, 0, sizeof(*plan));
+}
+
+/* "updates 3 of 20 existing RRsets (15%) > max_update_pct 10" when n is
+ * too many; nothing otherwise. */
+static bool over(char *why, size_t whylen, size_t *o, const char *verb, size_t n,
+                 size_t existing, double max_pct, const char *key)
+{
+    /* n / existing > max / 100, without dividing */
+    if ((double)n * 100.0 <= max_pct * (double)existing)
+        return false;
+    if (*o < whylen)
+        *o += (size_t)snprintf(why + *o, whylen - *o,
+                               "%s%s %zu of %zu existing RRsets (%.3g%%) > %s %g",
+                               *o == 0 ? "plan " : "; ", verb, n, existing,
+                               (double)n * 100.0 / (double)existing, key, max_pct);
+    return true;
+}
+
+int zs_plan_check(const zs_plan_t *plan, double max_update_pct, double max_delete_pct,
+                  char *why, size_t whylen)
+{
+    size_t o = 0;
+    bool unsafe = false;
+
+    if (whylen > 0)
+        why[0] = '\0';
+    if (isnan(max_update_pct) || isnan(max_delete_pct) || max_update_pct < 0 ||
+        max_delete_pct < 0) {
+        snprintf(why, whylen, "max_update_pct and max_delete_pct must be >= 0");
+        return -EINVAL;
+    }
+    /* octoDNS's MIN_EXISTING_RECORDS: small zones are exempt. */
+    if (plan->existing < ZS_MIN_EXISTING)
+        return 0;
+    unsafe |= over(why, whylen, &o, "updates", plan->updates, plan->existing,
+                   max_update_pct, "max_update_pct");
+    unsafe |= over(why, whylen, &o, "deletes", plan->deletes, plan->existing,
+                   max_delete_pct, "max_delete_pct");
+    if (!unsafe)
+        return 0;
+    if (o < whylen)
+        snprintf(why + o, whylen - o, ": use --force to apply it");
+    return DP_EUSAGE;
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+static void print_set(FILE *f, const zs_rrset_t *s)
+{
+    size_t i;
+
+    fprintf(f, "%u ", (unsigned)s->ttl);
+    for (i = 0; i < s->nvalues; i++)
+        fprintf(f, "%s%s", i > 0 ? ", " : "", s->values[i]);
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+void zs_plan_print(FILE *f, const zs_plan_t *plan)
+{
+    char tb[16];
+    size_t i;
+
+    for (i = 0; i < plan->n; i++) {
+        const zs_change_t *c = &plan->changes[i];
+        const zs_rrset_t *s = c->want != NULL ? c->want : c->have;
+
+        switch (c->kind) {
+        case OP_RECORD_CREATE:
+            fprintf(f, "+ create %s %s ", s->name, type_str(s->type, tb));
+            print_set(f, c->want);
+            break;
+        case OP_RECORD_UPDATE:
+            fprintf(f, "~ update %s %s (", s->name, type_str(s->type, tb));
+            print_set(f, c->have);
+            fputs(" -> ", f);
+            print_set(f, c->want);
+            fputc(')', f);
+            break;
+        default:
+            fprintf(f, "- delete %s %s ", s->name, type_str(s->type, tb));
+            print_set(f, c->have);
+            break;
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "plan: %zu %s, %zu %s, %zu %s, %zu unchanged (%zu %s on the target)\n",
+            plan->creates, plural(plan->creates, "create", "creates"), plan->updates,
+            plural(plan->updates, "update", "updates"), plan->deletes,
+            plural(plan->deletes, "delete", "deletes"), plan->unchanged, plan->existing,
+            plural(plan->existing, "RRset", "RRsets"));
+}
+
+static json_t *values_json(const zs_rrset_t *s)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < s->nvalues; i++) {
+        if (json_array_append_new(a, json_string(s->values[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* As scenario.c's op_kind_str(), without linking the scenario parser. */
+static const char *op_name(op_kind_t k)
+{
+    switch (k) {
+    case OP_RECORD_CREATE:
+        return "record_create";
+    case OP_RECORD_UPDATE:
+        return "record_update";
+    case OP_RECORD_DELETE:
+        return "record_delete";
+    default:
+        return "unknown";
+    }
+}
+
+static json_t *change_json(const zs_change_t *c)
+{
+    const zs_rrset_t *s = c->want != NULL ? c->want : c->have;
+    char tb[16];
+    json_t *o = json_object();
+    int bad = o == NULL;
+
+    bad = bad || json_object_set_new(o, "op", json_string(op_name(c->kind))) < 0;
+    bad = bad || json_object_set_new(o, "name", json_string(s->name)) < 0;
+    bad = bad || json_object_set_new(o, "type", json_string(type_str(s->type, tb))) < 0;
+    bad = bad || json_object_set_new(o, "ttl", json_integer(s->ttl)) < 0;
+    bad = bad || json_object_set_new(o, "values", values_json(s)) < 0;
+    if (c->kind == OP_RECORD_UPDATE) {
+        bad = bad || json_object_set_new(o, "old_ttl", json_integer(c->have->ttl)) < 0;
+        bad = bad || json_object_set_new(o, "old_values", values_json(c->have)) < 0;
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *zs_plan_json(const zs_plan_t *plan)
+{
+    json_t *root = json_object();
+    json_t *changes = json_array();
+    size_t i;
+    int bad = root == NULL || changes == NULL;
+
+    bad = bad ||
+          json_object_set_new(root, "creates", json_integer((json_int_t)plan->creates));
+    bad = bad ||
+          json_object_set_new(root, "updates", json_integer((json_int_t)plan->updates));
+    bad = bad ||
+          json_object_set_new(root, "deletes", json_integer((json_int_t)plan->deletes));
+    bad = bad || json_object_set_new(root, "unchanged",
+                                     json_integer((json_int_t)plan->unchanged));
+    bad = bad ||
+          json_object_set_new(root, "existing", json_integer((json_int_t)plan->existing));
+    for (i = 0; !bad && i < plan->n; i++)
+        bad = json_array_append_new(changes, change_json(&plan->changes[i])) < 0;
+    if (!bad) {
+        bad = json_object_set_new(root, "changes", changes) < 0;
+        changes = NULL;
+    }
+    json_decref(changes);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}

@@ -1,0 +1,342 @@
+/*
+ * agent: a probe agent (see agent.h).
+ *
+ * One thread talks to Redis (a hiredis context belongs to one thread): it
+ * takes requests (XREADGROUP, waiting at most 50 ms so that finished polls
+ * are stored promptly), hands them to the probe pool, collects finished
+ * polls from the pool's queue, stores each result and acknowledges its
+ * request. The pool's threads do the probing. An in-flight table maps the
+ * pool's tags to stream entries.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/serve/agent.h"
+#include "harness/common/clock.h"
+#include "harness/common/errcode.h"
+#include "harness/serve/metrics.h"
+#include "probes/result.h"
+#include "harness/common/timebase.h"
+#include "probes/pool.h"
+#include "probes/request.h"
+#include "storage/streams.h"
+
+typedef struct {
+    bool used;
+    char id[64];
+    char *campaign;
+    char *poll;
+    json_t *rec; /* the campaign's fields for the stored result */
+} slot_t;
+
+typedef struct {
+    const agent_opts_t *o;
+    char consumer[200];
+    streams_t *st;
+    probe_pool_t *pool;
+    slot_t *slots;
+    size_t nslots, inflight;
+    size_t free_hint;
+    uint64_t taken, stored, duplicates, reclaimed, bad, expired;
+} agent_t;
+
+static double reclaim_s(const agent_t *a)
+{
+    return a->o->reclaim_after > 0 ? a->o->reclaim_after : 10;
+}
+
+static void slot_clear(slot_t *s)
+{
+    free(s->campaign);
+    free(s->poll);
+    json_decref(s->rec);
+    memset(s, 0, sizeof(*s));
+}
+
+static bool in_flight(const agent_t *a, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < a->nslots; i++) {
+        if (a->slots[i].used && strcmp(a->slots[i].id, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static long slot_take(agent_t *a)
+{
+    size_t i;
+
+    for (i = 0; i < a->nslots; i++) {
+        size_t k = (a->free_hint + i) % a->nslots;
+        if (!a->slots[k].used) {
+            a->free_hint = k + 1;
+            return (long)k;
+        }
+    }
+    return -1;
+}
+
+/* A request off the stream: probe it, or acknowledge it at once when it
+ * cannot be (a malformed request would otherwise come back forever). */
+static void take(agent_t *a, const streams_entry_t *e)
+{
+    json_error_t je;
+    json_t *p = json_loads(e->payload, 0, &je);
+    const char *campaign = json_string_value(json_object_get(p, "campaign"));
+    const char *poll = json_string_value(json_object_get(p, "poll"));
+    probe_req_t req;
+    char err[512];
+    long k;
+    double left;
+
+    probe_req_init(&req);
+    if (in_flight(a, e->id))
+        goto out; /* reclaimed from ourselves: already probing it */
+    if (campaign == NULL || poll == NULL ||
+        probe_req_from_json(json_object_get(p, "req"), &req, err, sizeof(err)) < 0) {
+        if (!a->o->quiet)
+            fprintf(stderr, "dnsprop agent: request %s refused: %s\n", e->id,
+                    campaign == NULL || poll == NULL ? "no campaign or poll" : err);
+        a->bad++;
+        streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
+        goto out;
+    }
+    if (timebase_real_s() > req.start_time + req.timeout + 2 * reclaim_s(a)) {
+        /* its campaign has given up on it long ago (no agent was there in
+         * time): probing now would measure nothing */
+        a->expired++;
+        streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
+        goto out;
+    }
+    k = slot_take(a);
+    if (k < 0)
+        goto out; /* full: it stays pending and comes back by reclaim */
+    /* The poll ends when the campaign meant it to (start + timeout), also
+     * when it was taken over late from an agent that died; at least one
+     * round of queries even then. */
+    left = req.start_time + req.timeout - timebase_real_s();
+    req.timeout = left > req.frequency ? left : req.frequency;
+    req.tag = (uint64_t)k;
+    if (probe_pool_submit(a->pool, &req) < 0)
+        goto out;
+    a->slots[k].used = true;
+    snprintf(a->slots[k].id, sizeof(a->slots[k].id), "%s", e->id);
+    a->slots[k].campaign = strdup(campaign);
+    a->slots[k].poll = strdup(poll);
+    a->slots[k].rec = json_incref(json_object_get(p, "rec"));
+    a->inflight++;
+    a->taken++;
+    metrics_count(a->o->metrics, "polls.taken", 1);
+out:
+    probe_req_clear(&req);
+    json_decref(p);
+}
+
+/* A finished poll: store it (once) and acknowledge its request. A result
+ * that cannot be stored is not acknowledged: the request goes idle and is
+ * probed again by whichever agent reclaims it. */
+static void finish(agent_t *a, const probe_result_t *r)
+{
+    slot_t *s = r->tag < a->nslots ? &a->slots[r->tag] : NULL;
+    json_t *rec;
+    const char *ns_name;
+    const char *op_kind;
+    char *text = NULL;
+    char err[512];
+    uint64_t seq = 0;
+
+    if (s == NULL || !s->used)
+        return;
+    rec = probe_result_json(r);
+    if (rec == NULL)
+        goto out;
+    if (json_is_object(s->rec))
+        json_object_update_missing(rec, s->rec);
+    json_object_set_new(rec, "campaign", json_string(s->campaign));
+    json_object_set_new(rec, "vantage", json_string(a->o->vantage));
+    json_object_set_new(rec, "agent", json_string(a->consumer));
+    json_object_del(rec, "seq");
+    /* the campaign's names, else what a bare request has */
+    ns_name = json_string_value(json_object_get(rec, "ns_name"));
+    op_kind = json_string_value(json_object_get(rec, "op_kind"));
+    if (ns_name == NULL)
+        ns_name = r->ns;
+    if (op_kind == NULL)
+        op_kind = "probe";
+    text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    if (text != NULL &&
+        streams_store_result(a->st, s->campaign, s->poll, a->o->vantage, ns_name, op_kind,
+                             text, &seq, err, sizeof(err)) == 0) {
+        if (seq == 0)
+            a->duplicates++;
+        else
+            a->stored++;
+        streams_ack(a->st, a->o->vantage, s->id, err, sizeof(err));
+        metrics_poll(a->o->metrics, r->status, ns_name, r->duration);
+    } else if (!a->o->quiet) {
+        fprintf(stderr, "dnsprop agent: %s: not stored (%s); it will be probed again\n",
+                s->id, text != NULL ? err : "out of memory");
+    }
+out:
+    free(text);
+    json_decref(rec);
+    slot_clear(s);
+    a->inflight--;
+}
+
+static void beat(agent_t *a, const clock_status_t *clk, double started)
+{
+    char host[256] = "";
+    char err[256];
+    probe_stats_t ps;
+    json_t *f;
+
+    gethostname(host, sizeof(host) - 1);
+    probe_pool_stats(a->pool, &ps);
+    f = json_pack("{s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:o}", "host", host,
+                  "pid", (int)getpid(), "started", started, "seen", timebase_real_s(),
+                  "inflight", (json_int_t)a->inflight, "taken", (json_int_t)a->taken,
+                  "stored", (json_int_t)a->stored, "reclaimed", (json_int_t)a->reclaimed,
+                  "queries", (json_int_t)ps.queries, "clock", clock_status_json(clk));
+    streams_agent_beat(a->st, a->o->vantage, a->consumer, f, err, sizeof(err));
+    json_decref(f);
+}
+
+int agent_run(store_t *s, const agent_opts_t *o)
+{
+    agent_t a;
+    probe_pool_opts_t po;
+    clock_status_t clk;
+    char err[1024];
+    char host[128] = "";
+    double reclaim = o->reclaim_after > 0 ? o->reclaim_after : 10;
+    int64_t next_beat = 0, next_touch = 0, next_reclaim = 0;
+    double started = timebase_real_s();
+    int ret = 0;
+
+    memset(&a, 0, sizeof(a));
+    a.o = o;
+    gethostname(host, sizeof(host) - 1);
+    if (o->consumer != NULL)
+        snprintf(a.consumer, sizeof(a.consumer), "%s", o->consumer);
+    else
+        snprintf(a.consumer, sizeof(a.consumer), "%s-%d", host, (int)getpid());
+    a.nslots = o->max_inflight > 0 ? o->max_inflight : 4096;
+    a.slots = calloc(a.nslots, sizeof(*a.slots));
+    if (a.slots == NULL)
+        return -ENOMEM;
+    clock_read(&clk, o->ntp_server, 1000);
+    clock_warn_if_unsynced(&clk);
+    ret = streams_open(s, &a.st, err, sizeof(err));
+    if (ret == 0)
+        ret = streams_group_ensure(a.st, o->vantage, err, sizeof(err));
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop agent: %s\n", err);
+        goto out;
+    }
+    memset(&po, 0, sizeof(po));
+    po.threads = o->threads;
+    ret = probe_pool_create(&a.pool, &po);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop agent: cannot start the probe pool\n");
+        goto out;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "dnsprop agent: %s polls for vantage %s (reclaim after %.1f s)\n",
+                a.consumer, o->vantage, reclaim);
+    while (!*o->stop) {
+        streams_entry_t *e = NULL;
+        size_t n = 0;
+        probe_result_t r;
+        int64_t now = timebase_mono_ns();
+
+        while (probe_pool_next(a.pool, &r, 0) == 0) {
+            finish(&a, &r);
+            probe_result_clear(&r);
+        }
+        if (now >= next_beat) {
+            beat(&a, &clk, started);
+            next_beat = now + TB_NS_PER_S;
+        }
+        if (now >= next_touch && a.inflight > 0) {
+            /* our own requests must not look abandoned while we probe */
+            const char **ids = calloc(a.inflight, sizeof(char *));
+            size_t k = 0;
+            for (size_t i = 0; ids != NULL && i < a.nslots; i++) {
+                if (a.slots[i].used)
+                    ids[k++] = a.slots[i].id;
+            }
+            if (ids != NULL)
+                streams_touch(a.st, o->vantage, a.consumer, ids, k, err, sizeof(err));
+            free(ids);
+            next_touch = now + (int64_t)(reclaim / 3 * 1e9);
+        }
+        if (now >= next_reclaim && a.inflight < a.nslots) {
+            if (streams_reclaim(a.st, o->vantage, a.consumer, (int64_t)(reclaim * 1e3),
+                                64, &e, &n, err, sizeof(err)) == 0) {
+                for (size_t i = 0; i < n; i++) {
+                    if (!in_flight(&a, e[i].id)) {
+                        a.reclaimed++;
+                        if (!o->quiet)
+                            fprintf(stderr, "dnsprop agent: took over %s\n", e[i].id);
+                    }
+                    take(&a, &e[i]);
+                }
+            }
+            streams_entries_free(e, n);
+            e = NULL;
+            n = 0;
+            next_reclaim = now + (int64_t)(reclaim / 2 * 1e9);
+        }
+        if (a.inflight >= a.nslots) {
+            usleep(10000);
+            continue;
+        }
+        if (streams_read(
+                a.st, o->vantage, a.consumer,
+                (unsigned)(a.nslots - a.inflight < 256 ? a.nslots - a.inflight : 256), 50,
+                &e, &n, err, sizeof(err)) < 0) {
+            fprintf(stderr, "dnsprop agent: %s; retrying\n", err);
+            /* the connection may be gone: a new one */
+            streams_close(a.st);
+            a.st = NULL;
+            usleep(500000);
+            if (streams_open(s, &a.st, err, sizeof(err)) < 0) {
+                usleep(500000);
+                if (streams_open(s, &a.st, err, sizeof(err)) < 0) {
+                    fprintf(stderr, "dnsprop agent: %s\n", err);
+                    ret = DP_EEMPTY;
+                    goto out;
+                }
+            }
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            take(&a, &e[i]);
+        streams_entries_free(e, n);
+    }
+    /* Stopped: what is still being probed stays pending (not acknowledged)
+     * for another agent to take over. */
+    if (!o->quiet)
+        fprintf(stderr,
+                "dnsprop agent: stopped: %llu taken, %llu stored, %llu already stored, "
+                "%llu taken over, %llu expired, %zu left pending\n",
+                (unsigned long long)a.taken, (unsigned long long)a.stored,
+                (unsigned long long)a.duplicates, (unsigned long long)a.reclaimed,
+                (unsigned long long)a.expired, a.inflight);
+    if (a.st != NULL)
+        beat(&a, &clk, started);
+out:
+    probe_pool_destroy(a.pool);
+    for (size_t i = 0; i < a.nslots; i++)
+        slot_clear(&a.slots[i]);
+    free(a.slots);
+    streams_close(a.st);
+    return ret;
+}

@@ -1,0 +1,226 @@
+/*
+ * target_pdns: the PowerDNS Authoritative HTTP API (v1) as a target.
+ *
+ *   zone_create    POST   /zones  {name, kind, nameservers, catalog, soa_edit_api}
+ *   zone_update    PATCH  /zones/Z  (REPLACE a TXT at the apex: the serial moves)
+ *   zone_delete    DELETE /zones/Z
+ *   record_*       PATCH  /zones/Z  rrsets REPLACE / DELETE
+ *
+ * One CURL easy handle per target_t keeps the connection alive between
+ * calls. API errors carry the server's own message ({"error": ...}).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/common/buf.h"
+#include "harness/common/errcode.h"
+#include "harness/targets/target.h"
+#include "harness/common/timebase.h"
+#include "probes/rdata.h"
+
+typedef struct {
+    target_t base;
+    CURL *curl;
+    struct curl_slist *hdrs;
+    buf_t resp; /* the response body */
+} pdns_t;
+
+/* One API call; *status gets the HTTP status. err holds the server's
+ * message (or curl's) when the status is not 2xx. */
+static int call(pdns_t *t, const char *method, const char *path, json_t *body,
+                long *status, char *err, size_t errlen)
+{
+    char url[2048];
+    char *js = NULL;
+    CURLcode rc;
+    int ret = 0;
+
+    snprintf(url, sizeof(url), "%s%s", t->base.cfg->url, path);
+    buf_clear(&t->resp);
+    curl_easy_setopt(t->curl, CURLOPT_URL, url);
+    curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST, method);
+    if (body != NULL) {
+        js = json_dumps(body, JSON_COMPACT);
+        curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, js != NULL ? js : "");
+    } else {
+        curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, NULL);
+        curl_easy_setopt(t->curl, CURLOPT_HTTPGET, strcmp(method, "GET") == 0 ? 1L : 0L);
+        curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST, method);
+    }
+    rc = curl_easy_perform(t->curl);
+    *status = 0;
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "%s %.300s: %s", method, url, curl_easy_strerror(rc));
+        ret = DP_EEMPTY;
+        goto out;
+    }
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, status);
+    if (*status < 200 || *status > 299) {
+        json_error_t je;
+        json_t *e = t->resp.p != NULL ? json_loads(t->resp.p, 0, &je) : NULL;
+        const char *msg = json_string_value(json_object_get(e, "error"));
+        snprintf(err, errlen, "%s %.200s: HTTP %ld: %.200s", method, path, *status,
+                 msg != NULL ? msg : (t->resp.len > 0 ? t->resp.p : "no body"));
+        json_decref(e);
+        ret = DP_EEMPTY;
+    }
+out:
+    free(js);
+    return ret;
+}
+
+static json_t *rrset(const target_op_t *op, const char *changetype)
+{
+    char tb[16];
+    json_t *rs = json_object();
+    json_t *recs = json_array();
+    size_t i;
+
+    json_object_set_new(rs, "name", json_string(op->name));
+    json_object_set_new(rs, "type", json_string(rdata_type_to_str(op->type, tb)));
+    json_object_set_new(rs, "changetype", json_string(changetype));
+    if (strcmp(changetype, "REPLACE") == 0) {
+        json_object_set_new(rs, "ttl", json_integer(op->ttl > 0 ? op->ttl : 60));
+        for (i = 0; i < op->nvalues; i++)
+            json_array_append_new(
+                recs, json_pack("{s:s, s:b}", "content", op->values[i], "disabled", 0));
+        json_object_set_new(rs, "records", recs);
+    } else {
+        json_decref(recs);
+    }
+    return json_pack("{s:[o]}", "rrsets", rs);
+}
+
+static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
+{
+    pdns_t *t = (pdns_t *)(void *)base;
+    char path[1200];
+    json_t *body = NULL;
+    const char *method = "PATCH";
+    int ret;
+
+    snprintf(path, sizeof(path), "/zones/%s", op->zone);
+    switch (op->kind) {
+    case OP_ZONE_CREATE: {
+        char ns[600];
+        char soa[1400];
+        method = "POST";
+        snprintf(path, sizeof(path), "/zones");
+        snprintf(ns, sizeof(ns), "ns1.%s", op->zone);
+        /* The first serial is the time: a zone deleted and created again
+         * under the same name must not start below what secondaries that
+         * still hold the old one have, or they would never refresh. */
+        snprintf(soa, sizeof(soa), "%s hostmaster.%s %lld 10800 3600 604800 60", ns,
+                 op->zone, (long long)timebase_real_s());
+        body = json_pack("{s:s, s:s, s:[s], s:s, s:[{s:s, s:s, s:i, s:[{s:s, s:b}]}]}",
+                         "name", op->zone, "kind",
+                         base->cfg->zone_kind != NULL ? base->cfg->zone_kind : "Master",
+                         "nameservers", ns, "soa_edit_api", "INCREASE", "rrsets", "name",
+                         op->zone, "type", "SOA", "ttl", 60, "records", "content", soa,
+                         "disabled", 0);
+        if (base->cfg->catalog != NULL)
+            json_object_set_new(body, "catalog", json_string(base->cfg->catalog));
+        break;
+    }
+    case OP_ZONE_DELETE:
+        method = "DELETE";
+        break;
+    case OP_ZONE_UPDATE:
+    case OP_RECORD_CREATE:
+    case OP_RECORD_UPDATE:
+        body = rrset(op, "REPLACE");
+        break;
+    case OP_RECORD_DELETE:
+        body = rrset(op, "DELETE");
+        break;
+    default:
+        return DP_EUSAGE;
+    }
+    ack->retries = 0;
+    ack->status = 0;
+    ack->error[0] = '\0';
+    ack->submit_time = timebase_real_s();
+    for (;;) {
+        ret = call(t, method, path, body, &ack->status, ack->error, sizeof(ack->error));
+        /* A busy backend (e.g. sqlite's "database is locked", HTTP 500) or
+         * a throttle (429, 503) is transient: try again after a growing
+         * pause; the acknowledgement is the attempt that succeeds. */
+        if (ret == 0 || ack->retries >= 4 ||
+            !(ack->status == 500 || ack->status == 429 || ack->status == 503))
+            break;
+        usleep(50000u << ack->retries);
+        ack->retries++;
+    }
+    ack->ack_time = timebase_real_s();
+    json_decref(body);
+    return ret;
+}
+
+static int pdns_zone_serial(target_t *base, const char *zone, uint32_t *serial)
+{
+    pdns_t *t = (pdns_t *)(void *)base;
+    char path[1200];
+    char err[512];
+    long status;
+    json_error_t je;
+    json_t *z;
+    int ret;
+
+    snprintf(path, sizeof(path), "/zones/%s?rrsets=false", zone);
+    ret = call(t, "GET", path, NULL, &status, err, sizeof(err));
+    if (ret < 0)
+        return ret;
+    z = t->resp.p != NULL ? json_loads(t->resp.p, 0, &je) : NULL;
+    if (!json_is_integer(json_object_get(z, "serial"))) {
+        json_decref(z);
+        return DP_EPARSE;
+    }
+    *serial = (uint32_t)json_integer_value(json_object_get(z, "serial"));
+    json_decref(z);
+    return 0;
+}
+
+static void pdns_destroy(target_t *base)
+{
+    pdns_t *t = (pdns_t *)(void *)base;
+
+    curl_slist_free_all(t->hdrs);
+    curl_easy_cleanup(t->curl);
+    buf_free(&t->resp);
+    free(t);
+}
+
+static const target_ops_t pdns_ops = {pdns_apply, pdns_zone_serial, pdns_destroy};
+
+int target_pdns_create(target_t **out, const scen_target_t *cfg, char *err, size_t errlen)
+{
+    pdns_t *t = calloc(1, sizeof(*t));
+    char hdr[600];
+
+    if (t == NULL)
+        return -ENOMEM;
+    t->base.ops = &pdns_ops;
+    t->base.cfg = cfg;
+    t->curl = curl_easy_init();
+    if (t->curl == NULL) {
+        free(t);
+        snprintf(err, errlen, "[target %s]: cannot initialise libcurl", cfg->name);
+        return -ENOMEM;
+    }
+    snprintf(hdr, sizeof(hdr), "X-API-Key: %s", cfg->api_key != NULL ? cfg->api_key : "");
+    t->hdrs = curl_slist_append(NULL, hdr);
+    t->hdrs = curl_slist_append(t->hdrs, "Content-Type: application/json");
+    t->hdrs = curl_slist_append(t->hdrs, "Accept: application/json");
+    curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->hdrs);
+    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, buf_curl_write);
+    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &t->resp);
+    curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(t->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    *out = &t->base;
+    return 0;
+}
