@@ -10,6 +10,7 @@
 #include "harness/common/csvtab.h"
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
+#include "harness/common/vec.h"
 #include "harness/scenario/optable.h"
 #include "probes/rdata.h"
 
@@ -26,6 +27,7 @@ static int row(csvtab_t *t, void *arg)
 {
     rows_t *c = arg;
     optable_row_t r;
+    optable_row_t *slot;
     char zone[RDATA_NAME_TEXT_MAX];
     char name[RDATA_NAME_TEXT_MAX];
     const char *v;
@@ -80,19 +82,14 @@ static int row(csvtab_t *t, void *arg)
     }
     r.zone = strdup(zone);
     r.name = strdup(name);
-    if (c->n == c->cap) {
-        size_t ncap = c->cap == 0 ? 64 : c->cap * 2;
-        optable_row_t *nr = realloc(c->rows, ncap * sizeof(*nr));
-        if (nr == NULL) {
-            free(r.zone);
-            free(r.name);
-            free(r.value);
-            return -ENOMEM;
-        }
-        c->rows = nr;
-        c->cap = ncap;
+    slot = VEC_PUSH(c->rows, c->n, c->cap);
+    if (slot == NULL) {
+        free(r.zone);
+        free(r.name);
+        free(r.value);
+        return -ENOMEM;
     }
-    c->rows[c->n++] = r;
+    *slot = r;
     return 0;
 }
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/scenario/scenario.h"
+#include "harness/targets/target.h"
 
 typedef struct {
     double at;

@@ -1,5 +1,8 @@
 /*
- * scenario: scenario file parsing (see scenario.h).
+ * scenario: scenario file parsing (see scenario.h). The keys of a
+ * [target NAME] section are its kind's (harness/targets): this file finds
+ * the section, expands ${VAR} as the kind says, hands each key over and
+ * adds FILE:LINE: [target NAME] key: to what the kind answers.
  */
 #include <errno.h>
 #include <ini.h>
@@ -11,14 +14,11 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
+#include "harness/common/vec.h"
 #include "harness/scenario/scenario.h"
 #include "probes/rdata.h"
 
 #define MAX_INCLUDE_DEPTH 4
-
-static const char *const op_names[OP_KINDS] = {"zone_create",   "zone_update",
-                                               "zone_delete",   "record_create",
-                                               "record_update", "record_delete"};
 
 const char *ns_role_str(ns_role_t role)
 {
@@ -27,23 +27,16 @@ const char *ns_role_str(ns_role_t role)
                                   : "resolver";
 }
 
-const char *op_kind_str(op_kind_t kind)
-{
-    return (unsigned)kind < OP_KINDS ? op_names[kind] : "unknown";
-}
-
-int op_kind_from_str(const char *s, op_kind_t *out)
-{
-    int i;
-
-    for (i = 0; i < OP_KINDS; i++) {
-        if (strcmp(s, op_names[i]) == 0) {
-            *out = (op_kind_t)i;
-            return 0;
-        }
-    }
-    return DP_EPARSE;
-}
+/* A key of a [target NAME] section given before its type = line: kept
+ * until the kind, which reads it, is known. */
+typedef struct {
+    size_t target; /* index in sc->targets */
+    char *section;
+    char *key; /* NULL once handed over */
+    char *value;
+    char *path;
+    int line;
+} pending_t;
 
 typedef struct {
     scenario_t *sc;
@@ -54,6 +47,8 @@ typedef struct {
     char *err;
     size_t errlen;
     int ret;
+    pending_t *pending;
+    size_t npending, cappending;
 } ctx_t;
 
 __attribute__((format(printf, 4, 5))) static int
@@ -75,23 +70,10 @@ fail(ctx_t *c, const char *section, const char *key, const char *fmt, ...)
     return 0; /* stop inih */
 }
 
-/* The placeholders an exec target fills per operation. */
-static bool is_placeholder(const char *var)
-{
-    return strcmp(var, "zone") == 0 || strcmp(var, "name") == 0 ||
-           strcmp(var, "type") == 0 || strcmp(var, "ttl") == 0 ||
-           strcmp(var, "value") == 0 || strcmp(var, "relname") == 0;
-}
-
-typedef enum {
-    EXPAND_ALL,         /* every ${VAR} from the environment */
-    EXPAND_KEEP_FILLED, /* ${zone} ${name} ... stay: exec fills them */
-    EXPAND_KEEP_UNSET,  /* any ${VAR} not in the environment stays: http */
-} expand_mode_t;
-
-/* ${VAR} from the environment, as mode says. */
-static int expand_ex(ctx_t *c, const char *section, const char *key, const char *in,
-                     expand_mode_t mode, char **out)
+/* ${VAR} from the environment; in a [target NAME] section (tc), those
+ * its kind keeps (target_conf_keeps) stay as written. */
+static int expand(ctx_t *c, const char *section, const char *key, const char *in,
+                  const target_conf_t *tc, char **out)
 {
     char buf[4096];
     size_t o = 0;
@@ -108,8 +90,7 @@ static int expand_ex(ctx_t *c, const char *section, const char *key, const char 
             }
             memcpy(var, p + 2, (size_t)(end - p - 2));
             var[end - p - 2] = '\0';
-            if ((mode == EXPAND_KEEP_FILLED && is_placeholder(var)) ||
-                (mode == EXPAND_KEEP_UNSET && getenv(var) == NULL)) {
+            if (tc != NULL && target_conf_keeps(tc, key, var)) {
                 o += (size_t)snprintf(buf + o, sizeof(buf) - o, "${%s}", var);
                 p = end + 1;
                 continue;
@@ -130,17 +111,11 @@ static int expand_ex(ctx_t *c, const char *section, const char *key, const char 
     return *out == NULL ? -ENOMEM : 0;
 }
 
-static int expand(ctx_t *c, const char *section, const char *key, const char *in,
-                  char **out)
-{
-    return expand_ex(c, section, key, in, EXPAND_ALL, out);
-}
-
 static int set_str(ctx_t *c, const char *section, const char *key, const char *v,
                    char **dst)
 {
     char *s = NULL;
-    int ret = expand(c, section, key, v, &s);
+    int ret = expand(c, section, key, v, NULL, &s);
 
     if (ret < 0)
         return ret;
@@ -185,48 +160,34 @@ static int set_bool(ctx_t *c, const char *section, const char *key, const char *
     return 0;
 }
 
-/* Find or add the element named name in a growing array. */
-static void *named(ctx_t *c, void **arr, size_t *n, size_t size, const char *name)
+/* Find or add the element named name (its first member) in a growing
+ * array of elements of size bytes. */
+static void *named(ctx_t *c, void *arr, size_t *n, size_t *cap, size_t size,
+                   const char *name)
 {
-    char *base = *arr;
+    char *base;
+    char *el;
     size_t i;
-    char *grown;
 
+    memcpy(&base, arr, sizeof(base));
     for (i = 0; i < *n; i++) {
-        char **nm = (char **)(void *)(base + i * size);
-        if (strcmp(*nm, name) == 0)
+        char *nm;
+        memcpy(&nm, base + i * size, sizeof(nm));
+        if (strcmp(nm, name) == 0)
             return base + i * size;
     }
-    grown = realloc(base, (*n + 1) * size);
-    if (grown == NULL) {
+    if (vec_reserve(arr, cap, *n + 1, size) < 0 || (el = strdup(name)) == NULL) {
+        snprintf(c->err, c->errlen, "%s:%d: out of memory", c->path, c->line);
         c->ret = -ENOMEM;
         return NULL;
     }
-    memset(grown + *n * size, 0, size);
-    *arr = grown;
-    *(char **)(void *)(grown + *n * size) = strdup(name);
-    (*n)++;
-    return grown + (*n - 1) * size;
+    memcpy(&base, arr, sizeof(base));
+    memset(base + *n * size, 0, size);
+    memcpy(base + *n * size, &el, sizeof(el));
+    return base + (*n)++ * size;
 }
 
 static int parse_file(ctx_t *c, const char *path);
-
-static char *read_key_file(ctx_t *c, const char *section, const char *key,
-                           const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char buf[1024];
-
-    if (f == NULL) {
-        fail(c, section, key, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (fgets(buf, sizeof(buf), f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return strdup(buf);
-}
 
 static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v)
 {
@@ -256,7 +217,7 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
         FILE *saved_f = c->f;
         int saved_line = c->line;
         int ret;
-        if (expand(c, sec, key, v, &path) < 0)
+        if (expand(c, sec, key, v, NULL, &path) < 0)
             return 0;
         if (c->depth >= MAX_INCLUDE_DEPTH) {
             free(path);
@@ -275,105 +236,127 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
                 "unknown key (name, results, seed, api_inflight, cleanup, include)");
 }
 
+/* key = v of target t, to its kind. */
+static int target_key(ctx_t *c, scen_target_t *t, const char *sec, const char *key,
+                      const char *v)
+{
+    char msg[512];
+    char *x = NULL;
+    int ret;
+
+    if (expand(c, sec, key, v, t, &x) < 0)
+        return 0;
+    ret = target_conf_key(t, key, x, msg, sizeof(msg));
+    free(x);
+    if (ret < 0)
+        fail(c, sec, key, "%s", ret == -ENOMEM ? "out of memory" : msg);
+    if (ret == -ENOMEM)
+        c->ret = ret;
+    return 0;
+}
+
+static void pending_clear(pending_t *p)
+{
+    free(p->section);
+    free(p->key);
+    free(p->value);
+    free(p->path);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Keep key = v of target i until its type is known. */
+static int defer(ctx_t *c, size_t i, const char *sec, const char *key, const char *v)
+{
+    pending_t *p = VEC_PUSH(c->pending, c->npending, c->cappending);
+
+    if (p == NULL)
+        return fail(c, sec, key, "out of memory");
+    p->target = i;
+    p->line = c->line;
+    p->section = strdup(sec);
+    p->key = strdup(key);
+    p->value = strdup(v);
+    p->path = strdup(c->path);
+    if (p->section == NULL || p->key == NULL || p->value == NULL || p->path == NULL)
+        return fail(c, sec, key, "out of memory");
+    return 0;
+}
+
+/* The keys of target i given before its type, to its kind now; an error
+ * names each one's own file and line. */
+static void replay(ctx_t *c, size_t i)
+{
+    const char *path = c->path;
+    int line = c->line;
+    size_t k;
+
+    for (k = 0; k < c->npending; k++) {
+        pending_t *p = &c->pending[k];
+        if (p->target != i || p->key == NULL)
+            continue;
+        c->path = p->path;
+        c->line = p->line;
+        target_key(c, &c->sc->targets[i], p->section, p->key, p->value);
+        c->path = path;
+        c->line = line;
+        pending_clear(p);
+    }
+}
+
 static int on_target(ctx_t *c, const char *sec, const char *name, const char *key,
                      const char *v)
 {
+    scenario_t *sc = c->sc;
     scen_target_t *t =
-        named(c, (void **)&c->sc->targets, &c->sc->ntargets, sizeof(*t), name);
+        named(c, &sc->targets, &sc->ntargets, &sc->captargets, sizeof(*t), name);
+    char msg[256];
+    int ret;
 
     if (t == NULL)
         return 0;
     if (t->line == 0)
         t->line = c->line;
     if (strcmp(key, "type") == 0) {
-        static const char *const kinds[] = {"powerdns", "rfc2136", "http", "exec"};
-        size_t i;
-        for (i = 0; i < 4; i++) {
-            if (strcmp(v, kinds[i]) == 0) {
-                t->kind = (target_kind_t)i;
-                return 0;
-            }
+        ret = target_conf_set_kind(t, v, msg, sizeof(msg));
+        if (ret < 0)
+            return fail(c, sec, key, "%s", ret == -ENOMEM ? "out of memory" : msg);
+        replay(c, (size_t)(t - sc->targets));
+        return 0;
+    }
+    if (t->kind == NULL)
+        return defer(c, (size_t)(t - sc->targets), sec, key, v);
+    return target_key(c, t, sec, key, v);
+}
+
+/* Once the files are read: a target without type = is a powerdns one
+ * (target_conf_set_kind's default), as it always was. */
+static void finish_targets(ctx_t *c)
+{
+    scenario_t *sc = c->sc;
+    char msg[256];
+    size_t i;
+
+    for (i = 0; i < sc->ntargets && c->ret == 0; i++) {
+        if (sc->targets[i].kind != NULL)
+            continue;
+        if (target_conf_set_kind(&sc->targets[i], NULL, msg, sizeof(msg)) < 0) {
+            snprintf(c->err, c->errlen, "%s: out of memory", sc->path);
+            c->ret = -ENOMEM;
+            break;
         }
-        return fail(c, sec, key,
-                    "unknown target type '%s' (powerdns, rfc2136, http, exec)", v);
+        replay(c, i);
     }
-    if (strcmp(key, "url") == 0)
-        return set_str(c, sec, key, v, &t->url);
-    if (strcmp(key, "api_key") == 0)
-        return set_str(c, sec, key, v, &t->api_key);
-    if (strcmp(key, "api_key_file") == 0) {
-        char *path = NULL;
-        if (expand(c, sec, key, v, &path) < 0)
-            return 0;
-        free(t->api_key);
-        t->api_key = read_key_file(c, sec, key, path);
-        free(path);
-        return 0;
-    }
-    if (strcmp(key, "catalog") == 0)
-        return set_str(c, sec, key, v, &t->catalog);
-    if (strcmp(key, "server") == 0)
-        return set_str(c, sec, key, v, &t->server);
-    if (strcmp(key, "serial") == 0) {
-        char *x = NULL;
-        if (expand_ex(c, sec, key, v, EXPAND_KEEP_FILLED, &x) < 0)
-            return 0;
-        free(t->exec_serial);
-        t->exec_serial = x;
-        return 0;
-    }
-    {
-        op_kind_t k;
-        /* exec: "record_create = pdnsutil ..." (the ${zone} style
-         * placeholders are filled per operation, not from the environment) */
-        if (op_kind_from_str(key, &k) == 0) {
-            char *x = NULL;
-            if (expand_ex(c, sec, key, v, EXPAND_KEEP_FILLED, &x) < 0)
-                return 0;
-            free(t->exec[k]);
-            t->exec[k] = x;
-            return 0;
-        }
-    }
-    if (strcmp(key, "tsig_key") == 0)
-        return set_str(c, sec, key, v, &t->tsig);
-    if (strcmp(key, "tsig_key_file") == 0) {
-        char *path = NULL;
-        if (expand(c, sec, key, v, &path) < 0)
-            return 0;
-        free(t->tsig);
-        t->tsig = read_key_file(c, sec, key, path);
-        free(path);
-        return 0;
-    }
-    if (strcmp(key, "zone_kind") == 0)
-        return set_str(c, sec, key, v, &t->zone_kind);
-    if (t->kind == TARGET_HTTP) {
-        /* templates ("record_create.url", "headers", ...): the http target
-         * checks them; ${VAR} from the environment, other ${...} kept */
-        char **nk = realloc(t->kv, (t->nkv * 2 + 3) * sizeof(*nk));
-        char *x = NULL;
-        if (nk == NULL)
-            return fail(c, sec, key, "out of memory");
-        t->kv = nk;
-        if (expand_ex(c, sec, key, v, EXPAND_KEEP_UNSET, &x) < 0)
-            return 0;
-        t->kv[t->nkv * 2] = strdup(key);
-        t->kv[t->nkv * 2 + 1] = x;
-        t->nkv++;
-        t->kv[t->nkv * 2] = NULL;
-        return 0;
-    }
-    return fail(c, sec, key,
-                "unknown key (type, url, api_key, api_key_file, catalog, "
-                "zone_kind, server, tsig_key, tsig_key_file, serial, zone_create ... "
-                "record_delete)");
+    for (i = 0; i < c->npending; i++)
+        pending_clear(&c->pending[i]);
+    free(c->pending);
+    c->pending = NULL;
+    c->npending = c->cappending = 0;
 }
 
 static int on_nameserver(ctx_t *c, const char *sec, const char *name, const char *key,
                          const char *v)
 {
-    scen_ns_t *n = named(c, (void **)&c->sc->ns, &c->sc->nns, sizeof(*n), name);
+    scen_ns_t *n = named(c, &c->sc->ns, &c->sc->nns, &c->sc->capns, sizeof(*n), name);
 
     if (n == NULL)
         return 0;
@@ -438,7 +421,7 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
                     const char *v)
 {
     scen_phase_t *p =
-        named(c, (void **)&c->sc->phases, &c->sc->nphases, sizeof(*p), name);
+        named(c, &c->sc->phases, &c->sc->nphases, &c->sc->capphases, sizeof(*p), name);
     uint64_t u;
 
     if (p == NULL)
@@ -572,15 +555,11 @@ static void on_probe_mode(ctx_t *c, const char *section, const char *key, const 
                      (int)n, p);
                 break;
             }
-            nv = realloc(sc->vantages, (sc->nvantages + 1) * sizeof(char *));
-            if (nv == NULL || (nv[sc->nvantages] = strndup(p, n)) == NULL) {
-                if (nv != NULL)
-                    sc->vantages = nv;
+            nv = VEC_PUSH(sc->vantages, sc->nvantages, sc->capvantages);
+            if (nv == NULL || (*nv = strndup(p, n)) == NULL) {
                 fail(c, section, key, "out of memory");
                 break;
             }
-            sc->vantages = nv;
-            sc->nvantages++;
             p += n;
         }
     } else if (strcmp(key, "reclaim_after") == 0) {
@@ -592,14 +571,123 @@ static void on_probe_mode(ctx_t *c, const char *section, const char *key, const 
     }
 }
 
+static void on_storage(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    if (strcmp(key, "redis") == 0)
+        set_str(c, section, key, v, &c->sc->redis);
+    else if (strcmp(key, "redis_password_file") == 0)
+        set_str(c, section, key, v, &c->sc->redis_password_file);
+    else
+        fail(c, section, key, "unknown key (redis, redis_password_file)");
+}
+
+static void on_clock(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    if (strcmp(key, "ntp_server") == 0)
+        set_str(c, section, key, v, &c->sc->ntp_server);
+    else if (strcmp(key, "max_offset_ms") == 0)
+        set_double(c, section, key, v, 0, 3.6e6, &c->sc->max_offset_ms);
+    else
+        fail(c, section, key, "unknown key (ntp_server, max_offset_ms)");
+}
+
+static void on_probe(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    scenario_t *sc = c->sc;
+    uint64_t u;
+
+    if (strcmp(key, "frequency") == 0) {
+        set_double(c, section, key, v, PROBE_MIN_FREQUENCY, 3600, &sc->frequency);
+    } else if (strcmp(key, "timeout") == 0) {
+        set_double(c, section, key, v, 0.01, 86400, &sc->timeout);
+    } else if (strcmp(key, "query_timeout") == 0) {
+        set_double(c, section, key, v, 0.001, 60, &sc->query_timeout);
+    } else if (strcmp(key, "threads") == 0) {
+        if (set_u64(c, section, key, v, 1024, &u) == 0)
+            sc->threads = (unsigned)u;
+    } else {
+        on_probe_mode(c, section, key, v);
+    }
+}
+
+static void on_operations(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    if (strcmp(key, "file") == 0)
+        set_str(c, section, key, v, &c->sc->ops_file);
+    else
+        fail(c, section, key, "unknown key (file)");
+}
+
+static void on_slo(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    scenario_t *sc = c->sc;
+
+    if (strcmp(key, "p99") == 0) {
+        sc->has_p99 = set_double(c, section, key, v, 0, 86400, &sc->slo_p99) == 0;
+    } else if (strcmp(key, "max_timeouts") == 0) {
+        sc->has_max_timeouts =
+            set_u64(c, section, key, v, UINT64_MAX, &sc->slo_max_timeouts) == 0;
+    } else if (strcmp(key, "converged") == 0) {
+        set_bool(c, section, key, v, &sc->slo_converged);
+    } else {
+        fail(c, section, key, "unknown key (p99, max_timeouts, converged)");
+    }
+}
+
+static void on_metrics(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    if (strcmp(key, "statsd") == 0)
+        set_str(c, section, key, v, &c->sc->statsd);
+    else if (strcmp(key, "prefix") == 0)
+        set_str(c, section, key, v, &c->sc->statsd_prefix);
+    else
+        fail(c, section, key, "unknown key (statsd, prefix)");
+}
+
+static void on_report(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    scenario_t *sc = c->sc;
+    uint64_t u;
+
+    if (strcmp(key, "width") == 0) {
+        if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 200)
+            fail(c, section, key, "'%s' pixels is too narrow: at least 200", v);
+        else if (c->ret == 0)
+            sc->plot_width = (unsigned)u;
+    } else if (strcmp(key, "height") == 0) {
+        if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 150)
+            fail(c, section, key, "'%s' pixels is too low: at least 150", v);
+        else if (c->ret == 0)
+            sc->plot_height = (unsigned)u;
+    } else if (strcmp(key, "plots") == 0) {
+        set_bool(c, section, key, v, &sc->plots);
+    } else {
+        fail(c, section, key, "unknown key (width, height, plots)");
+    }
+}
+
+static void on_campaign_key(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    on_campaign(c, section, key, v);
+}
+
+/* The sections without a name. */
+static const struct {
+    const char *name;
+    void (*on)(ctx_t *c, const char *section, const char *key, const char *v);
+} plain_sections[] = {
+    {"campaign", on_campaign_key}, {"storage", on_storage},       {"clock", on_clock},
+    {"probe", on_probe},           {"operations", on_operations}, {"slo", on_slo},
+    {"metrics", on_metrics},       {"report", on_report},
+};
+
 static int on_key(void *user, const char *section, const char *key, const char *v)
 {
     ctx_t *c = user;
-    scenario_t *sc = c->sc;
     const char *space = strchr(section, ' ');
     char kind[64];
     const char *name = NULL;
-    uint64_t u;
+    size_t i;
 
     if (c->ret < 0)
         return 0;
@@ -611,96 +699,26 @@ static int on_key(void *user, const char *section, const char *key, const char *
     } else {
         snprintf(kind, sizeof(kind), "%s", section);
     }
-    if (name != NULL && strcmp(kind, "target") == 0) {
+    if (name != NULL && strcmp(kind, "target") == 0)
         on_target(c, section, name, key, v);
-        return c->ret == 0;
-    }
-    if (name != NULL && strcmp(kind, "nameserver") == 0) {
+    else if (name != NULL && strcmp(kind, "nameserver") == 0)
         on_nameserver(c, section, name, key, v);
-        return c->ret == 0;
-    }
-    if (name != NULL && strcmp(kind, "phase") == 0) {
+    else if (name != NULL && strcmp(kind, "phase") == 0)
         on_phase(c, section, name, key, v);
-        return c->ret == 0;
-    }
-    if (name != NULL) {
+    else if (name != NULL)
         fail(c, section, key, "unknown section [%s NAME] (target, nameserver, phase)",
              kind);
-        return 0;
+    if (name != NULL)
+        return c->ret == 0;
+    for (i = 0; i < sizeof(plain_sections) / sizeof(plain_sections[0]); i++) {
+        if (strcmp(section, plain_sections[i].name) == 0) {
+            plain_sections[i].on(c, section, key, v);
+            return c->ret == 0;
+        }
     }
-    if (strcmp(section, "campaign") == 0) {
-        on_campaign(c, section, key, v);
-    } else if (strcmp(section, "storage") == 0) {
-        if (strcmp(key, "redis") == 0)
-            set_str(c, section, key, v, &sc->redis);
-        else if (strcmp(key, "redis_password_file") == 0)
-            set_str(c, section, key, v, &sc->redis_password_file);
-        else
-            fail(c, section, key, "unknown key (redis, redis_password_file)");
-    } else if (strcmp(section, "clock") == 0) {
-        if (strcmp(key, "ntp_server") == 0)
-            set_str(c, section, key, v, &sc->ntp_server);
-        else if (strcmp(key, "max_offset_ms") == 0)
-            set_double(c, section, key, v, 0, 3.6e6, &sc->max_offset_ms);
-        else
-            fail(c, section, key, "unknown key (ntp_server, max_offset_ms)");
-    } else if (strcmp(section, "probe") == 0) {
-        if (strcmp(key, "frequency") == 0) {
-            set_double(c, section, key, v, PROBE_MIN_FREQUENCY, 3600, &sc->frequency);
-        } else if (strcmp(key, "timeout") == 0) {
-            set_double(c, section, key, v, 0.01, 86400, &sc->timeout);
-        } else if (strcmp(key, "query_timeout") == 0) {
-            set_double(c, section, key, v, 0.001, 60, &sc->query_timeout);
-        } else if (strcmp(key, "threads") == 0) {
-            if (set_u64(c, section, key, v, 1024, &u) == 0)
-                sc->threads = (unsigned)u;
-        } else {
-            on_probe_mode(c, section, key, v);
-        }
-    } else if (strcmp(section, "operations") == 0) {
-        if (strcmp(key, "file") == 0)
-            set_str(c, section, key, v, &sc->ops_file);
-        else
-            fail(c, section, key, "unknown key (file)");
-    } else if (strcmp(section, "slo") == 0) {
-        if (strcmp(key, "p99") == 0) {
-            sc->has_p99 = set_double(c, section, key, v, 0, 86400, &sc->slo_p99) == 0;
-        } else if (strcmp(key, "max_timeouts") == 0) {
-            sc->has_max_timeouts =
-                set_u64(c, section, key, v, UINT64_MAX, &sc->slo_max_timeouts) == 0;
-        } else if (strcmp(key, "converged") == 0) {
-            set_bool(c, section, key, v, &sc->slo_converged);
-        } else {
-            fail(c, section, key, "unknown key (p99, max_timeouts, converged)");
-        }
-    } else if (strcmp(section, "metrics") == 0) {
-        if (strcmp(key, "statsd") == 0)
-            set_str(c, section, key, v, &sc->statsd);
-        else if (strcmp(key, "prefix") == 0)
-            set_str(c, section, key, v, &sc->statsd_prefix);
-        else
-            fail(c, section, key, "unknown key (statsd, prefix)");
-    } else if (strcmp(section, "report") == 0) {
-        if (strcmp(key, "width") == 0) {
-            if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 200)
-                fail(c, section, key, "'%s' pixels is too narrow: at least 200", v);
-            else if (c->ret == 0)
-                sc->plot_width = (unsigned)u;
-        } else if (strcmp(key, "height") == 0) {
-            if (set_u64(c, section, key, v, 16384, &u) == 0 && u < 150)
-                fail(c, section, key, "'%s' pixels is too low: at least 150", v);
-            else if (c->ret == 0)
-                sc->plot_height = (unsigned)u;
-        } else if (strcmp(key, "plots") == 0) {
-            set_bool(c, section, key, v, &sc->plots);
-        } else {
-            fail(c, section, key, "unknown key (width, height, plots)");
-        }
-    } else {
-        fail(c, section, key,
-             "unknown section (campaign, storage, clock, target NAME, nameserver NAME, "
-             "probe, phase NAME, operations, slo, report, metrics)");
-    }
+    fail(c, section, key,
+         "unknown section (campaign, storage, clock, target NAME, nameserver NAME, "
+         "probe, phase NAME, operations, slo, report, metrics)");
     return c->ret == 0;
 }
 
@@ -738,77 +756,34 @@ static int parse_file(ctx_t *c, const char *path)
     return c->ret == 0;
 }
 
-static int check(scenario_t *sc, char *err, size_t errlen)
+/* Each target's section, as its kind sees it. */
+static int check_targets(const scenario_t *sc, char *err, size_t errlen)
 {
     size_t i;
 
-    if (sc->ntargets == 0) {
-        snprintf(err, errlen, "%s: no [target NAME] section", sc->path);
-        return DP_EPARSE;
-    }
-    if (sc->agents && sc->nvantages == 0) {
-        snprintf(err, errlen,
-                 "%s: [probe] mode = agents needs vantages = NAME... (the vantage points "
-                 "whose agents poll)",
-                 sc->path);
-        return DP_EPARSE;
-    }
     for (i = 0; i < sc->ntargets; i++) {
-        scen_target_t *t = &sc->targets[i];
-        if (t->url == NULL && (t->kind == TARGET_POWERDNS || t->kind == TARGET_HTTP)) {
-            snprintf(err, errlen, "%s:%d: [target %s] url: missing", sc->path, t->line,
-                     t->name);
-            return DP_EPARSE;
-        }
-        if (t->kind == TARGET_POWERDNS && t->api_key == NULL) {
-            snprintf(err, errlen, "%s:%d: [target %s] api_key: missing (or api_key_file)",
-                     sc->path, t->line, t->name);
-            return DP_EPARSE;
-        }
-        if (t->kind == TARGET_EXEC) {
-            int k;
-            bool any = false;
-            for (k = 0; k < OP_KINDS; k++)
-                any |= t->exec[k] != NULL;
-            if (!any) {
-                snprintf(
-                    err, errlen,
-                    "%s:%d: [target %s] record_create: an exec target needs a command "
-                    "for at least one operation kind",
-                    sc->path, t->line, t->name);
-                return DP_EPARSE;
-            }
-            continue;
-        }
-        if (t->kind == TARGET_HTTP)
-            continue; /* its templates are checked when the target starts */
-        if (t->kind == TARGET_RFC2136) {
-            probe_ns_t tmp;
-            if (t->server == NULL || probe_ns_parse(t->server, &tmp) < 0) {
-                snprintf(
-                    err, errlen,
-                    "%s:%d: [target %s] server: missing or not ADDR[:PORT] (the primary "
-                    "that takes the UPDATEs)",
-                    sc->path, t->line, t->name);
-                return DP_EPARSE;
-            }
-            continue;
-        }
-        if (t->kind != TARGET_POWERDNS) {
-            snprintf(
-                err, errlen,
-                "%s:%d: [target %s] type: only powerdns and exec targets are implemented "
-                "so far",
-                sc->path, t->line, t->name);
+        const scen_target_t *t = &sc->targets[i];
+        const char *key = "type";
+        char msg[256];
+        if (target_conf_check(t, &key, msg, sizeof(msg)) < 0) {
+            snprintf(err, errlen, "%s:%d: [target %s] %s: %s", sc->path, t->line, t->name,
+                     key, msg);
             return DP_EPARSE;
         }
     }
+    return 0;
+}
+
+static int check_nameservers(const scenario_t *sc, char *err, size_t errlen)
+{
+    size_t i;
+
     if (sc->nns == 0) {
         snprintf(err, errlen, "%s: no [nameserver NAME] section", sc->path);
         return DP_EPARSE;
     }
     for (i = 0; i < sc->nns; i++) {
-        scen_ns_t *n = &sc->ns[i];
+        const scen_ns_t *n = &sc->ns[i];
         if (n->addr.len == 0) {
             snprintf(err, errlen, "%s:%d: [nameserver %s] address: missing", sc->path,
                      n->line, n->name);
@@ -826,55 +801,85 @@ static int check(scenario_t *sc, char *err, size_t errlen)
             return DP_EPARSE;
         }
     }
+    return 0;
+}
+
+/* A phase's defaults, and what it lacks. */
+static int check_phase(const scenario_t *sc, scen_phase_t *p, char *err, size_t errlen)
+{
+    unsigned w = 0;
+    int k;
+
+    for (k = 0; k < OP_KINDS; k++)
+        w += p->mix[k];
+    if (p->zonefile != NULL) {
+        if (p->max_update_pct <= 0)
+            p->max_update_pct = 30;
+        if (p->max_delete_pct <= 0)
+            p->max_delete_pct = 30;
+        if (p->rate_from <= 0)
+            p->rate_from = p->rate_to = 10;
+        if (p->zone_suffix == NULL)
+            p->zone_suffix = strdup("example.test.");
+        return 0; /* the plan decides the operations */
+    }
+    if (p->ptr && w == 0) {
+        p->mix[OP_RECORD_CREATE] = 1; /* pairs: an address and its PTR */
+        w = 1;
+    }
+    if ((p->duration > 0) == (p->count > 0) && !(w == 0 && p->zones > 0)) {
+        snprintf(err, errlen, "%s:%d: [phase %s] duration: give duration or count",
+                 sc->path, p->line, p->name);
+        return DP_EPARSE;
+    }
+    if (w > 0 && p->rate_from <= 0) {
+        snprintf(err, errlen, "%s:%d: [phase %s] rate: missing", sc->path, p->line,
+                 p->name);
+        return DP_EPARSE;
+    }
+    if (p->zone_suffix == NULL)
+        p->zone_suffix = strdup("example.test.");
+    if (p->ntypes == 0) {
+        p->types[0] = RDATA_T_A;
+        p->ntypes = 1;
+    }
+    if (w == 0 && p->zones == 0) {
+        snprintf(err, errlen, "%s:%d: [phase %s] mix: no operations and no zones",
+                 sc->path, p->line, p->name);
+        return DP_EPARSE;
+    }
+    return 0;
+}
+
+static int check(scenario_t *sc, char *err, size_t errlen)
+{
+    size_t i;
+    int ret;
+
+    if (sc->ntargets == 0) {
+        snprintf(err, errlen, "%s: no [target NAME] section", sc->path);
+        return DP_EPARSE;
+    }
+    if (sc->agents && sc->nvantages == 0) {
+        snprintf(err, errlen,
+                 "%s: [probe] mode = agents needs vantages = NAME... (the vantage points "
+                 "whose agents poll)",
+                 sc->path);
+        return DP_EPARSE;
+    }
+    ret = check_targets(sc, err, errlen);
+    if (ret == 0)
+        ret = check_nameservers(sc, err, errlen);
+    if (ret < 0)
+        return ret;
     if (sc->nphases == 0 && sc->ops_file == NULL) {
         snprintf(err, errlen,
                  "%s: nothing to do: no [phase NAME] and no [operations] file", sc->path);
         return DP_EPARSE;
     }
-    for (i = 0; i < sc->nphases; i++) {
-        scen_phase_t *p = &sc->phases[i];
-        unsigned w = 0;
-        int k;
-        for (k = 0; k < OP_KINDS; k++)
-            w += p->mix[k];
-        if (p->zonefile != NULL) {
-            if (p->max_update_pct <= 0)
-                p->max_update_pct = 30;
-            if (p->max_delete_pct <= 0)
-                p->max_delete_pct = 30;
-            if (p->rate_from <= 0)
-                p->rate_from = p->rate_to = 10;
-            if (p->zone_suffix == NULL)
-                p->zone_suffix = strdup("example.test.");
-            continue; /* the plan decides the operations */
-        }
-        if (p->ptr && w == 0) {
-            p->mix[OP_RECORD_CREATE] = 1; /* pairs: an address and its PTR */
-            w = 1;
-        }
-        if ((p->duration > 0) == (p->count > 0) && !(w == 0 && p->zones > 0)) {
-            snprintf(err, errlen, "%s:%d: [phase %s] duration: give duration or count",
-                     sc->path, p->line, p->name);
-            return DP_EPARSE;
-        }
-        if (w > 0 && p->rate_from <= 0) {
-            snprintf(err, errlen, "%s:%d: [phase %s] rate: missing", sc->path, p->line,
-                     p->name);
-            return DP_EPARSE;
-        }
-        if (p->zone_suffix == NULL)
-            p->zone_suffix = strdup("example.test.");
-        if (p->ntypes == 0) {
-            p->types[0] = RDATA_T_A;
-            p->ntypes = 1;
-        }
-        if (w == 0 && p->zones == 0) {
-            snprintf(err, errlen, "%s:%d: [phase %s] mix: no operations and no zones",
-                     sc->path, p->line, p->name);
-            return DP_EPARSE;
-        }
-    }
-    return 0;
+    for (i = 0; i < sc->nphases && ret == 0; i++)
+        ret = check_phase(sc, &sc->phases[i], err, errlen);
+    return ret;
 }
 
 const scen_target_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns)
@@ -915,6 +920,7 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     /* One line, one key: continuation lines would blur error positions. */
     ini_allow_multiline = false;
     parse_file(&c, path);
+    finish_targets(&c);
     ret = c.ret;
     if (ret == 0)
         ret = check(sc, err, errlen);
@@ -927,21 +933,8 @@ void scenario_free(scenario_t *sc)
 {
     size_t i;
 
-    for (i = 0; i < sc->ntargets; i++) {
-        free(sc->targets[i].name);
-        free(sc->targets[i].url);
-        free(sc->targets[i].api_key);
-        free(sc->targets[i].catalog);
-        free(sc->targets[i].zone_kind);
-        free(sc->targets[i].server);
-        free(sc->targets[i].tsig);
-        free(sc->targets[i].exec_serial);
-        for (size_t k = 0; k < sc->targets[i].nkv * 2; k++)
-            free(sc->targets[i].kv[k]);
-        free(sc->targets[i].kv);
-        for (int k = 0; k < OP_KINDS; k++)
-            free(sc->targets[i].exec[k]);
-    }
+    for (i = 0; i < sc->ntargets; i++)
+        target_conf_clear(&sc->targets[i]);
     for (i = 0; i < sc->nns; i++) {
         free(sc->ns[i].name);
         free(sc->ns[i].target);

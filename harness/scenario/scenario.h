@@ -4,7 +4,9 @@
  * Sections: [campaign] [storage] [clock] [target NAME]... [nameserver
  * NAME]... [probe] [phase NAME]... [operations] [slo]. Every key is
  * checked; an error names FILE:LINE, the section and the key, and nothing
- * is returned (see README, "Scenario files", for the keys). Values may use
+ * is returned (see README, "Scenario files", for the keys). The keys of a
+ * [target NAME] section go to its kind (harness/targets/target.h), which
+ * checks them; `type =` may come after them. Values may use
  * ${VAR} for environment variables; `include = FILE` in [campaign] reads
  * another scenario file's sections in place (e.g. the lab's lab.ini).
  * Not thread-safe; a scenario_t is read-only once loaded.
@@ -17,46 +19,14 @@
 #include <stdint.h>
 
 #include "harness/scenario/reverse.h"
+#include "harness/targets/target.h"
 #include "probes/request.h"
-
-typedef enum {
-    TARGET_POWERDNS = 0,
-    TARGET_RFC2136,
-    TARGET_HTTP,
-    TARGET_EXEC,
-} target_kind_t;
 
 typedef enum { NS_PRIMARY = 0, NS_SECONDARY, NS_RESOLVER } ns_role_t;
 
-typedef enum {
-    OP_ZONE_CREATE = 0,
-    OP_ZONE_UPDATE,
-    OP_ZONE_DELETE,
-    OP_RECORD_CREATE,
-    OP_RECORD_UPDATE,
-    OP_RECORD_DELETE,
-    OP_KINDS,
-} op_kind_t;
-
-typedef struct {
-    char *name;
-    target_kind_t kind;
-    char *url;
-    char *api_key;        /* from api_key or api_key_file */
-    char *catalog;        /* powerdns: catalog zone for new zones (optional) */
-    char *zone_kind;      /* powerdns: Native | Master (default Master) */
-    char *server;         /* rfc2136: the primary, ADDR[:PORT] */
-    char *tsig;           /* rfc2136: "ALGORITHM:NAME:BASE64SECRET" (tsig_key, or the
-                             first line of tsig_key_file) */
-    char *exec[OP_KINDS]; /* exec: an argv template per operation kind */
-    char *exec_serial;    /* exec: argv template printing a zone's serial */
-    char **kv;            /* http: every other key and its value, in pairs
-                             (kv[2i] key, kv[2i+1] value), NULL-ended;
-                             ${VAR} set in the environment is expanded, any
-                             other ${...} is kept for the target to fill */
-    size_t nkv;
-    int line;
-} scen_target_t;
+/* A [target NAME] section: the name, the kind (type =), the TSIG key and
+ * the kind's own keys, which only the kind reads (harness/targets). */
+typedef target_conf_t scen_target_t;
 
 typedef struct {
     char *name;
@@ -100,9 +70,9 @@ typedef struct {
     double max_offset_ms;
     /* [target NAME] [nameserver NAME] */
     scen_target_t *targets;
-    size_t ntargets;
+    size_t ntargets, captargets;
     scen_ns_t *ns;
-    size_t nns;
+    size_t nns, capns;
     /* [probe] */
     double frequency;
     double timeout;
@@ -110,7 +80,7 @@ typedef struct {
     double query_timeout;
     /* [phase NAME] */
     scen_phase_t *phases;
-    size_t nphases;
+    size_t nphases, capphases;
     /* [operations] */
     char *ops_file;
     unsigned api_inflight; /* [campaign] api_inflight: API calls at once */
@@ -129,17 +99,15 @@ typedef struct {
      * over by the others after reclaim_after seconds */
     bool agents;
     char **vantages;
-    size_t nvantages;
+    size_t nvantages, capvantages;
     double reclaim_after;
     /* [metrics] */
     char *statsd; /* HOST:PORT, or NULL */
     char *statsd_prefix;
 } scenario_t;
 
-const char *op_kind_str(op_kind_t kind);
 /* "primary", "secondary" or "resolver": the [nameserver] role key's words. */
 const char *ns_role_str(ns_role_t role);
-int op_kind_from_str(const char *s, op_kind_t *out);
 
 int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen);
 void scenario_free(scenario_t *sc);

@@ -4,10 +4,16 @@
  *
  *   [target cmd]
  *   type = exec
- *   record_create = pdnsutil --config-dir=/etc/pdns replace-rrset ${zone} ${name} ${type}
- * ${ttl} ${value} record_delete = pdnsutil --config-dir=/etc/pdns delete-rrset ${zone}
- * ${name} ${type} serial = dig +short @127.0.0.1 ${zone} SOA     ; stdout: the SOA
- * (serial = 3rd word) or a number
+ *   record_create = pdnsutil --config-dir=/etc/pdns replace-rrset ${zone} ${name}
+ *                   ${type} ${ttl} ${value}          (one line)
+ *   record_delete = pdnsutil --config-dir=/etc/pdns delete-rrset ${zone} ${name} ${type}
+ *   serial = dig +short @127.0.0.1 ${zone} SOA   ; stdout: the SOA (serial = 3rd
+ *                                                ; word) or a number
+ *
+ * Keys: one per operation kind (zone_create ... record_delete; at least
+ * one), serial, and the generic tsig_key (zone sync's AXFR). ${VAR} in a
+ * template comes from the environment when the scenario is read, except
+ * the placeholders filled here per operation.
  *
  * The template is split into words once (double and single quotes group,
  * as in a shell, but nothing else is interpreted); ${zone} ${name}
@@ -31,6 +37,11 @@
 #include "probes/rdata.h"
 
 #define MAX_WORDS 64
+#define SERIAL    OP_KINDS /* cmd[SERIAL], words[SERIAL]: serial = */
+
+typedef struct {
+    char *cmd[OP_KINDS + 1]; /* an argv template per operation kind, and serial */
+} exec_conf_t;
 
 typedef struct {
     target_t base;
@@ -167,7 +178,9 @@ static int run(char *const *argv, char *out, size_t outlen, char *err, size_t er
         close(opipe[0]);
         close(epipe[0]);
         execvp(argv[0], argv);
-        fprintf(stderr, "cannot run %s: %s", argv[0], strerror(errno));
+        /* into the pipe the parent reads the error from; no stdio (its
+         * locks may be held by another thread of the parent) */
+        dprintf(STDERR_FILENO, "cannot run %s: %s", argv[0], strerror(errno));
         _exit(127);
     }
     close(opipe[1]);
@@ -276,20 +289,18 @@ static void exec_destroy(target_t *base)
     free(t);
 }
 
-static const target_ops_t exec_ops = {exec_apply, exec_zone_serial, exec_destroy};
-
-int target_exec_create(target_t **out, const scen_target_t *cfg, char *err, size_t errlen)
+static int exec_create(target_t **out, const target_conf_t *cfg, char *err, size_t errlen)
 {
     exec_t *t = calloc(1, sizeof(*t));
+    const exec_conf_t *ec = cfg->conf;
     char sub[512];
     int k;
 
     if (t == NULL)
         return -ENOMEM;
-    t->base.ops = &exec_ops;
     t->base.cfg = cfg;
     for (k = 0; k <= OP_KINDS; k++) {
-        const char *tmpl = k < OP_KINDS ? cfg->exec[k] : cfg->exec_serial;
+        const char *tmpl = ec->cmd[k];
         if (tmpl == NULL)
             continue;
         if (split(tmpl, t->words[k], sub, sizeof(sub)) < 0) {
@@ -302,3 +313,85 @@ int target_exec_create(target_t **out, const scen_target_t *cfg, char *err, size
     *out = &t->base;
     return 0;
 }
+
+/* ---- configuration ----------------------------------------------------------- */
+
+/* The slot of key: an operation kind, or SERIAL; -1 for none. */
+static int cmd_slot(const char *key)
+{
+    op_kind_t k;
+
+    if (strcmp(key, "serial") == 0)
+        return SERIAL;
+    return op_kind_from_str(key, &k) == 0 ? (int)k : -1;
+}
+
+/* The placeholders fill() replaces stay in the templates. */
+static bool exec_keeps(const char *key, const char *var)
+{
+    return cmd_slot(key) >= 0 &&
+           (strcmp(var, "zone") == 0 || strcmp(var, "name") == 0 ||
+            strcmp(var, "type") == 0 || strcmp(var, "ttl") == 0 ||
+            strcmp(var, "value") == 0 || strcmp(var, "relname") == 0);
+}
+
+static int exec_conf_key(void *conf, const char *key, const char *value, char *err,
+                         size_t errlen)
+{
+    exec_conf_t *ec = conf;
+    int k = cmd_slot(key);
+
+    (void)err;
+    (void)errlen;
+    if (k < 0)
+        return DP_EEMPTY;
+    return target_set_str(&ec->cmd[k], value);
+}
+
+static int exec_conf_check(const void *conf, const char **key, char *err, size_t errlen)
+{
+    const exec_conf_t *ec = conf;
+    int k;
+
+    for (k = 0; k < OP_KINDS; k++)
+        if (ec->cmd[k] != NULL)
+            return 0;
+    *key = "record_create";
+    snprintf(err, errlen,
+             "an exec target needs a command for at least one operation kind");
+    return DP_EPARSE;
+}
+
+static const char *exec_conf_get(const void *conf, const char *key)
+{
+    const exec_conf_t *ec = conf;
+    int k = cmd_slot(key);
+
+    return k >= 0 ? ec->cmd[k] : NULL;
+}
+
+static void exec_conf_clear(void *conf)
+{
+    exec_conf_t *ec = conf;
+    int k;
+
+    for (k = 0; k <= OP_KINDS; k++)
+        free(ec->cmd[k]);
+}
+
+const target_kind_t target_kind_exec = {
+    .name = "exec",
+    .keys = "zone_create, zone_update, zone_delete, record_create, record_update, "
+            "record_delete, serial",
+    .tsig = true,
+    .conf_size = sizeof(exec_conf_t),
+    .keeps = exec_keeps,
+    .conf_key = exec_conf_key,
+    .conf_check = exec_conf_check,
+    .conf_get = exec_conf_get,
+    .conf_clear = exec_conf_clear,
+    .create = exec_create,
+    .apply = exec_apply,
+    .zone_serial = exec_zone_serial,
+    .destroy = exec_destroy,
+};

@@ -47,7 +47,7 @@
  * and its records' values, record_delete drops the record's. So a
  * Designate recordset id captured on record_create is there for the
  * update and delete of the same name and type. The values are shared by
- * every target_t made from one scen_target_t (the driver's API workers),
+ * every target_t made from one target_conf_t (the driver's API workers),
  * under a mutex; they live as long as the last of them.
  *
  * Scenario lines are at most ~200 characters (inih): `KEY+ = more`
@@ -55,6 +55,11 @@
  * (joined with a newline: break a body between JSON tokens); a plain
  * `KEY =` given again, e.g. in a later section of the same name, replaces
  * the value.
+ *
+ * Reading the scenario (http_conf_key) takes url, api_key, api_key_file
+ * and catalog, refuses the keys of other kinds, and keeps every other key
+ * in order for http_create(); ${VAR} set in the environment is
+ * expanded then, any other ${...} is left for the templates.
  *
  * Everything is checked when the target is created (bodies are filled
  * with example values and parsed), so a template mistake stops the run
@@ -84,6 +89,7 @@
 #include "harness/targets/target.h"
 #include "harness/targets/target_http.h"
 #include "harness/common/timebase.h"
+#include "harness/common/vec.h"
 #include "probes/rdata.h"
 
 #define SERIAL_SLOT OP_KINDS /* tmpl[SERIAL_SLOT]: serial.* */
@@ -475,7 +481,20 @@ int target_http_fill(const char *tmpl, target_http_fill_t mode, const char *cons
     return *out != NULL ? 0 : -ENOMEM;
 }
 
-/* ---- configuration, shared by the target_t of one scen_target_t -------------- */
+/* ---- the [target NAME] keys, as the scenario reader hands them over --------- */
+
+typedef struct {
+    char *key;
+    char *value;
+} kv_t;
+
+typedef struct {
+    target_api_conf_t api; /* url, api_key, catalog */
+    kv_t *kv;              /* every other key, in file order */
+    size_t nkv, capkv;
+} http_conf_t;
+
+/* ---- configuration, shared by the target_t of one target_conf_t -------------- */
 
 typedef struct {
     char *method;
@@ -485,6 +504,7 @@ typedef struct {
     char *pointer; /* serial only */
     char **cap;    /* capture: name, pointer pairs */
     size_t ncap;
+    size_t capcap; /* cap's capacity (pointers) */
 } tmpl_t;
 
 /* Captured values of one zone (key "zone") or one record (key "zone name
@@ -495,15 +515,17 @@ typedef struct scope {
     size_t zlen; /* length of the zone part of key */
     char **vars; /* name, value pairs */
     size_t nvars;
+    size_t capvars; /* vars' capacity (pointers) */
 } scope_t;
 
 typedef struct conf {
     struct conf *next; /* the registry */
-    const scen_target_t *cfg;
+    const target_conf_t *cfg;
+    const http_conf_t *hc; /* cfg->conf */
     unsigned refs;
     tmpl_t tmpl[OP_KINDS + 1];
     char **headers; /* filled header lines */
-    size_t nheaders;
+    size_t nheaders, capheaders;
     long timeout;
     pthread_mutex_t mu; /* the scopes */
     scope_t **buckets;
@@ -603,7 +625,6 @@ static scope_t *scope_get(conf_t *c, const char *key, size_t zlen)
 static int scope_set(scope_t *s, const char *name, char *value)
 {
     size_t i;
-    char **nv;
 
     for (i = 0; i < s->nvars; i++) {
         if (strcmp(s->vars[2 * i], name) == 0) {
@@ -612,10 +633,8 @@ static int scope_set(scope_t *s, const char *name, char *value)
             return 0;
         }
     }
-    nv = realloc(s->vars, (s->nvars + 1) * 2 * sizeof(*nv));
-    if (nv == NULL)
+    if (VEC_RESERVE(s->vars, s->capvars, (s->nvars + 1) * 2) < 0)
         return -ENOMEM;
-    s->vars = nv;
     s->vars[2 * s->nvars] = strdup(name);
     if (s->vars[2 * s->nvars] == NULL)
         return -ENOMEM;
@@ -790,7 +809,6 @@ static int parse_capture(conf_t *c, int k, const char *raw, char *err, size_t er
         const char *start;
         const char *eq;
         size_t len;
-        char **nc;
         while (*p == ' ' || *p == '\t' || *p == '\n')
             p++;
         if (*p == '\0')
@@ -812,10 +830,8 @@ static int parse_capture(conf_t *c, int k, const char *raw, char *err, size_t er
                      name, slot_name(k), (int)(eq - start), start);
             return DP_EPARSE;
         }
-        nc = realloc(t->cap, (t->ncap + 1) * 2 * sizeof(*nc));
-        if (nc == NULL)
+        if (VEC_RESERVE(t->cap, t->capcap, (t->ncap + 1) * 2) < 0)
             return -ENOMEM;
-        t->cap = nc;
         t->cap[2 * t->ncap] = strndup(start, (size_t)(eq - start));
         t->cap[2 * t->ncap + 1] = strndup(eq + 1, (size_t)(p - eq - 1));
         t->ncap++;
@@ -1024,7 +1040,7 @@ static int check_slot(conf_t *c, int k, char *err, size_t errlen)
                  name, s, t->method);
         return DP_EPARSE;
     }
-    if (c->cfg->url == NULL && !is_absolute(t->url) && strncmp(t->url, "${", 2) != 0) {
+    if (c->hc->api.url == NULL && !is_absolute(t->url) && strncmp(t->url, "${", 2) != 0) {
         snprintf(err, errlen,
                  "[target %s] url: missing: %s.url '%.100s' is relative to it (or give "
                  "an http:// or https:// URL)",
@@ -1060,9 +1076,9 @@ static int check_slot(conf_t *c, int k, char *err, size_t errlen)
 /* Header lines from "Name: value | Name: value" (| or newline between). */
 static int parse_headers(conf_t *c, const char *raw, char *err, size_t errlen)
 {
-    const char *vars[] = {"api_key", c->cfg->api_key != NULL ? c->cfg->api_key : "",
-                          "catalog", c->cfg->catalog != NULL ? c->cfg->catalog : "",
-                          NULL};
+    const target_api_conf_t *a = &c->hc->api;
+    const char *vars[] = {"api_key", a->api_key != NULL ? a->api_key : "", "catalog",
+                          a->catalog != NULL ? a->catalog : "", NULL};
     const char *p = raw;
 
     while (*p != '\0') {
@@ -1100,20 +1116,116 @@ static int parse_headers(conf_t *c, const char *raw, char *err, size_t errlen)
                          c->cfg->name, sub);
             if (ret < 0)
                 return ret;
-            nh = realloc(c->headers, (c->nheaders + 1) * sizeof(*nh));
+            nh = VEC_PUSH(c->headers, c->nheaders, c->capheaders);
             if (nh == NULL) {
                 free(filled);
                 return -ENOMEM;
             }
-            c->headers = nh;
-            c->headers[c->nheaders++] = filled;
+            *nh = filled;
         }
         p = *end != '\0' ? end + 1 : end;
     }
     return 0;
 }
 
-static int conf_load(const scen_target_t *cfg, conf_t **out, char *err, size_t errlen)
+/* *slot, a newline, then v: KEY+ = v continues KEY. */
+static int append_line(char **slot, const char *v)
+{
+    size_t ol = strlen(*slot);
+    size_t vl = strlen(v);
+    char *n = malloc(ol + vl + 2);
+
+    if (n == NULL)
+        return -ENOMEM;
+    memcpy(n, *slot, ol);
+    n[ol] = '\n';
+    memcpy(n + ol + 1, v, vl + 1);
+    free(*slot);
+    *slot = n;
+    return 0;
+}
+
+/* One KEY = value (or KEY+ = more) into its template. */
+static int conf_kv(conf_t *c, raw_t *r, const char *key, const char *v, char *err,
+                   size_t errlen)
+{
+    const char *name = c->cfg->name;
+    char base[64];
+    size_t kl = strlen(key);
+    size_t bl = kl > 0 && key[kl - 1] == '+' ? kl - 1 : kl;
+    bool append = bl < kl;
+    bool multi = false;
+    char **slot = NULL;
+
+    if (bl < sizeof(base)) {
+        memcpy(base, key, bl);
+        base[bl] = '\0';
+        slot = key_slot(c, r, base, &multi);
+    }
+    if (slot == NULL) {
+        snprintf(err, errlen, "[target %s] %s: unknown key (%s; KEY+ continues a key)",
+                 name, key, KEYS_HELP);
+        return DP_EPARSE;
+    }
+    if (append && !multi) {
+        snprintf(err, errlen,
+                 "[target %s] %s: only headers, K.body, K.values and K.capture may be "
+                 "continued with KEY+",
+                 name, key);
+        return DP_EPARSE;
+    }
+    if (append && *slot == NULL) {
+        snprintf(err, errlen, "[target %s] %s: continues %s, which is not set above it",
+                 name, key, base);
+        return DP_EPARSE;
+    }
+    return append ? append_line(slot, v) : target_set_str(slot, v);
+}
+
+/* The templates as read into c and r, checked. */
+static int conf_compile(conf_t *c, const raw_t *r, char *err, size_t errlen)
+{
+    const char *name = c->cfg->name;
+    int ret = 0;
+    int k;
+
+    if (r->timeout != NULL) {
+        uint32_t s;
+        if (numparse_u32(r->timeout, &s) < 0 || s == 0 || s > 3600) {
+            snprintf(err, errlen,
+                     "[target %s] timeout: '%s' is not a number of seconds (1 to 3600)",
+                     name, r->timeout);
+            return DP_EPARSE;
+        }
+        c->timeout = (long)s;
+    }
+    for (k = 0; k < OP_KINDS && ret == 0; k++)
+        if (r->capture[k] != NULL)
+            ret = parse_capture(c, k, r->capture[k], err, errlen);
+    if (ret == 0 && r->headers != NULL)
+        ret = parse_headers(c, r->headers, err, errlen);
+    for (k = 0; k <= OP_KINDS && ret == 0; k++)
+        ret = check_slot(c, k, err, errlen);
+    if (ret == 0 && c->tmpl[SERIAL_SLOT].url == NULL &&
+        (c->tmpl[OP_ZONE_CREATE].url != NULL || c->tmpl[OP_ZONE_UPDATE].url != NULL)) {
+        snprintf(
+            err, errlen,
+            "[target %s] serial.url: missing: after %s the zone's serial is read, to "
+            "wait for it on the nameservers (serial.method, serial.url, "
+            "serial.pointer)",
+            name, c->tmpl[OP_ZONE_CREATE].url != NULL ? "zone_create" : "zone_update");
+        ret = DP_EPARSE;
+    }
+    if (ret == 0 && c->hc->nkv == 0) {
+        snprintf(err, errlen,
+                 "[target %s]: no templates (%s; see workloads/http/README.md)", name,
+                 KEYS_HELP);
+        ret = DP_EPARSE;
+    }
+    return ret;
+}
+
+static int conf_load(const target_conf_t *cfg, conf_t **out, char *err, size_t errlen)
 {
     conf_t *c = calloc(1, sizeof(*c));
     raw_t r;
@@ -1125,129 +1237,13 @@ static int conf_load(const scen_target_t *cfg, conf_t **out, char *err, size_t e
     if (c == NULL)
         return -ENOMEM;
     c->cfg = cfg;
+    c->hc = cfg->conf;
     c->timeout = 30;
     pthread_mutex_init(&c->mu, NULL);
-    /* Keys the scenario reader keeps for other target types: here they
-     * are mistakes, caught before anything starts. */
-    for (k = 0; k < OP_KINDS; k++) {
-        if (cfg->exec[k] != NULL) {
-            snprintf(
-                err, errlen,
-                "[target %s] %s: an http target takes %s.method, %s.url, %s.body and "
-                "%s.capture, not a command",
-                cfg->name, slot_name(k), slot_name(k), slot_name(k), slot_name(k),
-                slot_name(k));
-            ret = DP_EPARSE;
-            goto out;
-        }
-    }
-    if (cfg->exec_serial != NULL || cfg->server != NULL || cfg->tsig != NULL ||
-        cfg->zone_kind != NULL) {
-        snprintf(err, errlen, "[target %s] %s: not used by http targets%s", cfg->name,
-                 cfg->exec_serial != NULL ? "serial"
-                 : cfg->server != NULL    ? "server"
-                 : cfg->tsig != NULL      ? "tsig_key"
-                                          : "zone_kind",
-                 cfg->exec_serial != NULL ? " (serial.method, serial.url, serial.pointer)"
-                                          : "");
-        ret = DP_EPARSE;
-        goto out;
-    }
-    for (i = 0; i < cfg->nkv; i++) {
-        const char *key = cfg->kv[2 * i];
-        const char *v = cfg->kv[2 * i + 1];
-        char base[64];
-        size_t kl = strlen(key);
-        size_t bl = kl > 0 && key[kl - 1] == '+' ? kl - 1 : kl;
-        bool append = bl < kl;
-        bool multi = false;
-        char **slot = NULL;
-
-        if (bl < sizeof(base)) {
-            memcpy(base, key, bl);
-            base[bl] = '\0';
-            slot = key_slot(c, &r, base, &multi);
-        }
-        if (slot == NULL) {
-            snprintf(err, errlen,
-                     "[target %s] %s: unknown key (%s; KEY+ continues a key)", cfg->name,
-                     key, KEYS_HELP);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        if (append && !multi) {
-            snprintf(
-                err, errlen,
-                "[target %s] %s: only headers, K.body, K.values and K.capture may be "
-                "continued with KEY+",
-                cfg->name, key);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        if (append && *slot == NULL) {
-            snprintf(err, errlen,
-                     "[target %s] %s: continues %s, which is not set above it", cfg->name,
-                     key, base);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        if (append) {
-            size_t ol = strlen(*slot);
-            size_t vl = strlen(v);
-            char *n = realloc(*slot, ol + vl + 2);
-            if (n == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            n[ol] = '\n';
-            memcpy(n + ol + 1, v, vl + 1);
-            *slot = n;
-        } else {
-            char *n = strdup(v);
-            if (n == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            free(*slot);
-            *slot = n;
-        }
-    }
-    if (r.timeout != NULL) {
-        uint32_t s;
-        if (numparse_u32(r.timeout, &s) < 0 || s == 0 || s > 3600) {
-            snprintf(err, errlen,
-                     "[target %s] timeout: '%s' is not a number of seconds (1 to 3600)",
-                     cfg->name, r.timeout);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        c->timeout = (long)s;
-    }
-    for (k = 0; k < OP_KINDS && ret == 0; k++)
-        if (r.capture[k] != NULL)
-            ret = parse_capture(c, k, r.capture[k], err, errlen);
-    if (ret == 0 && r.headers != NULL)
-        ret = parse_headers(c, r.headers, err, errlen);
-    for (k = 0; k <= OP_KINDS && ret == 0; k++)
-        ret = check_slot(c, k, err, errlen);
-    if (ret == 0 && c->tmpl[SERIAL_SLOT].url == NULL &&
-        (c->tmpl[OP_ZONE_CREATE].url != NULL || c->tmpl[OP_ZONE_UPDATE].url != NULL)) {
-        snprintf(
-            err, errlen,
-            "[target %s] serial.url: missing: after %s the zone's serial is read, to "
-            "wait for it on the nameservers (serial.method, serial.url, "
-            "serial.pointer)",
-            cfg->name,
-            c->tmpl[OP_ZONE_CREATE].url != NULL ? "zone_create" : "zone_update");
-        ret = DP_EPARSE;
-    }
-    if (ret == 0 && cfg->nkv == 0) {
-        snprintf(err, errlen,
-                 "[target %s]: no templates (%s; see workloads/http/README.md)",
-                 cfg->name, KEYS_HELP);
-        ret = DP_EPARSE;
-    }
-out:
+    for (i = 0; i < c->hc->nkv && ret == 0; i++)
+        ret = conf_kv(c, &r, c->hc->kv[i].key, c->hc->kv[i].value, err, errlen);
+    if (ret == 0)
+        ret = conf_compile(c, &r, err, errlen);
     free(r.headers);
     free(r.timeout);
     for (k = 0; k < OP_KINDS; k++)
@@ -1263,7 +1259,7 @@ out:
 }
 
 /* The configuration of cfg, shared with the other targets made from it. */
-static int conf_get(const scen_target_t *cfg, conf_t **out, char *err, size_t errlen)
+static int conf_get(const target_conf_t *cfg, conf_t **out, char *err, size_t errlen)
 {
     conf_t *c;
     int ret = 0;
@@ -1417,80 +1413,92 @@ static char *record_key(const target_op_t *op)
     return k;
 }
 
-/* Fill the URL and body of template k for op (under the scopes' lock:
- * captured values are read in place). with_record: op's record scope
- * counts. err names the key when a placeholder is not set. */
-static int render(http_t *t, const target_op_t *op, int k, bool with_record, char **url,
-                  char **body, char *err, size_t errlen)
-{
-    conf_t *c = t->c;
-    const tmpl_t *tp = &c->tmpl[k];
-    const scen_target_t *cfg = c->cfg;
-    const char **vars = NULL;
+/* The placeholders of op, except ${values} and the captured ones. */
+typedef struct {
     char tb[16];
     char ttl[16];
     char now[24];
     char rel[RDATA_NAME_TEXT_MAX];
     char nodot[RDATA_NAME_TEXT_MAX];
-    char sub[256];
-    char *rkey = NULL;
-    char *rel_url = NULL;
+    const char *vars[2 * NBUILTIN]; /* name, value pairs (pointing into the above) */
+} builtins_t;
+
+static void builtins_fill(builtins_t *bt, const target_op_t *op,
+                          const target_api_conf_t *api)
+{
     const char *name = op->name != NULL ? op->name : op->zone;
-    scope_t *rs = NULL;
-    scope_t *zs;
-    size_t nv = 0;
+    size_t nl = strlen(name);
+    size_t zl = strlen(op->zone);
     size_t n;
     size_t i;
-    int ret;
 
-    *url = NULL;
-    *body = NULL;
-    snprintf(ttl, sizeof(ttl), "%u", op->ttl > 0 ? op->ttl : 60);
-    snprintf(now, sizeof(now), "%lld", (long long)timebase_real_s());
-    snprintf(nodot, sizeof(nodot), "%s", op->zone);
-    n = strlen(nodot);
-    if (n > 1 && nodot[n - 1] == '.')
-        nodot[n - 1] = '\0';
-    {
-        /* the name less ".zone." */
-        size_t nl = strlen(name);
-        size_t zl = strlen(op->zone);
-        if (nl > zl && strcmp(name + nl - zl, op->zone) == 0 && name[nl - zl - 1] == '.')
-            snprintf(rel, sizeof(rel), "%.*s", (int)(nl - zl - 1), name);
-        else
-            snprintf(rel, sizeof(rel), "@");
-    }
-    if (with_record) {
-        rkey = record_key(op);
-        if (rkey == NULL)
-            return -ENOMEM;
-    }
-    pthread_mutex_lock(&c->mu);
-    zs = scope_find(c, op->zone);
-    if (rkey != NULL)
-        rs = scope_find(c, rkey);
-    n = 2 * NBUILTIN + 2 * ((rs != NULL ? rs->nvars : 0) + (zs != NULL ? zs->nvars : 0)) +
-        1;
-    vars = calloc(n, sizeof(*vars));
-    if (vars == NULL) {
-        ret = -ENOMEM;
-        goto unlock;
-    }
+    snprintf(bt->ttl, sizeof(bt->ttl), "%u", op->ttl > 0 ? op->ttl : 60);
+    snprintf(bt->now, sizeof(bt->now), "%lld", (long long)timebase_real_s());
+    snprintf(bt->nodot, sizeof(bt->nodot), "%s", op->zone);
+    n = strlen(bt->nodot);
+    if (n > 1 && bt->nodot[n - 1] == '.')
+        bt->nodot[n - 1] = '\0';
+    /* the name less ".zone." */
+    if (nl > zl && strcmp(name + nl - zl, op->zone) == 0 && name[nl - zl - 1] == '.')
+        snprintf(bt->rel, sizeof(bt->rel), "%.*s", (int)(nl - zl - 1), name);
+    else
+        snprintf(bt->rel, sizeof(bt->rel), "@");
     {
         const char *b[2 * NBUILTIN] = {
             "zone",       op->zone,
-            "zone_nodot", nodot,
+            "zone_nodot", bt->nodot,
             "name",       name,
-            "relname",    rel,
-            "type",       op->type != 0 ? rdata_type_to_str(op->type, tb) : "SOA",
-            "ttl",        ttl,
+            "relname",    bt->rel,
+            "type",       op->type != 0 ? rdata_type_to_str(op->type, bt->tb) : "SOA",
+            "ttl",        bt->ttl,
             "value",      op->nvalues > 0 ? op->values[0] : "",
-            "now",        now,
-            "api_key",    cfg->api_key != NULL ? cfg->api_key : "",
-            "catalog",    cfg->catalog != NULL ? cfg->catalog : ""};
+            "now",        bt->now,
+            "api_key",    api->api_key != NULL ? api->api_key : "",
+            "catalog",    api->catalog != NULL ? api->catalog : ""};
         for (i = 0; i < 2 * NBUILTIN; i++)
-            vars[nv++] = b[i];
+            bt->vars[i] = b[i];
     }
+}
+
+/* base + "/" + rel, one slash between (none before "?"); NULL when out of
+ * memory. */
+static char *join_url(const char *base, const char *rel)
+{
+    size_t bl = strlen(base);
+    sbuf_t b = {0};
+
+    while (bl > 0 && base[bl - 1] == '/' && (rel[0] == '/' || rel[0] == '?'))
+        bl--;
+    sb_add(&b, base, bl);
+    if (rel[0] != '/' && rel[0] != '?' && rel[0] != '\0' &&
+        (bl == 0 || base[bl - 1] != '/'))
+        sb_putc(&b, '/');
+    sb_puts(&b, rel);
+    return sb_take(&b);
+}
+
+/* Fill the URL (relative as written) and body of template k for op from
+ * the builtins and the captured values of zs and rs (read in place: the
+ * caller holds the scopes' lock). */
+static int render_fill(const conf_t *c, const target_op_t *op, int k, const char *where,
+                       const builtins_t *bt, const scope_t *rs, const scope_t *zs,
+                       char **rel_url, char **body, char *err, size_t errlen)
+{
+    const tmpl_t *tp = &c->tmpl[k];
+    const char **vars;
+    char sub[256];
+    size_t nv = 0;
+    size_t i;
+    int ret;
+
+    vars =
+        calloc(2 * NBUILTIN +
+                   2 * ((rs != NULL ? rs->nvars : 0) + (zs != NULL ? zs->nvars : 0)) + 1,
+               sizeof(*vars));
+    if (vars == NULL)
+        return -ENOMEM;
+    for (i = 0; i < 2 * NBUILTIN; i++)
+        vars[nv++] = bt->vars[i];
     /* a record's own values first, then its zone's */
     for (i = 0; rs != NULL && i < rs->nvars * 2; i++)
         vars[nv++] = rs->vars[i];
@@ -1498,56 +1506,72 @@ static int render(http_t *t, const target_op_t *op, int k, bool with_record, cha
         vars[nv++] = zs->vars[i];
     vars[nv] = NULL;
     ret = target_http_fill(tp->url, TARGET_HTTP_FILL_URL, vars, op->values, op->nvalues,
-                           NULL, &rel_url, sub, sizeof(sub));
+                           NULL, rel_url, sub, sizeof(sub));
     if (ret == DP_EPARSE)
         snprintf(err, errlen,
                  "[target %s] %s.url: %s for %s (captured values are kept per zone, and "
                  "per zone, name and type)",
-                 cfg->name, slot_name(k), sub, with_record ? rkey : op->zone);
+                 c->cfg->name, slot_name(k), sub, where);
     if (ret == 0 && tp->body != NULL) {
         ret = target_http_fill(tp->body, TARGET_HTTP_FILL_JSON, vars, op->values,
                                op->nvalues, tp->values, body, sub, sizeof(sub));
         if (ret == DP_EPARSE)
-            snprintf(err, errlen, "[target %s] %s.body: %s for %s", cfg->name,
-                     slot_name(k), sub, with_record ? rkey : op->zone);
+            snprintf(err, errlen, "[target %s] %s.body: %s for %s", c->cfg->name,
+                     slot_name(k), sub, where);
     }
-unlock:
-    pthread_mutex_unlock(&c->mu);
     free(vars);
+    return ret;
+}
+
+/* Fill the URL and body of template k for op (under the scopes' lock:
+ * captured values are read in place). with_record: op's record scope
+ * counts. err names the key when a placeholder is not set. */
+static int render(http_t *t, const target_op_t *op, int k, bool with_record, char **url,
+                  char **body, char *err, size_t errlen)
+{
+    conf_t *c = t->c;
+    const char *name = c->cfg->name;
+    const char *base = c->hc->api.url;
+    builtins_t bt;
+    char *rkey = NULL;
+    char *rel_url = NULL;
+    int ret;
+
+    *url = NULL;
+    *body = NULL;
+    builtins_fill(&bt, op, &c->hc->api);
+    if (with_record) {
+        rkey = record_key(op);
+        if (rkey == NULL)
+            return -ENOMEM;
+    }
+    pthread_mutex_lock(&c->mu);
+    ret = render_fill(c, op, k, with_record ? rkey : op->zone, &bt,
+                      rkey != NULL ? scope_find(c, rkey) : NULL, scope_find(c, op->zone),
+                      &rel_url, body, err, errlen);
+    pthread_mutex_unlock(&c->mu);
     free(rkey);
     if (ret == 0 && *body != NULL) {
         char what[128];
-        snprintf(what, sizeof(what), "[target %s] %s.body", cfg->name, slot_name(k));
+        snprintf(what, sizeof(what), "[target %s] %s.body", name, slot_name(k));
         ret = check_json(what, *body, err, errlen);
     }
     if (ret == 0 && is_absolute(rel_url)) {
         *url = rel_url;
         rel_url = NULL;
-    } else if (ret == 0 && cfg->url == NULL) {
+    } else if (ret == 0 && base == NULL) {
         snprintf(err, errlen, "[target %s] url: missing: %s.url '%.100s' is relative",
-                 cfg->name, slot_name(k), rel_url);
+                 name, slot_name(k), rel_url);
         ret = DP_EUSAGE;
     } else if (ret == 0) {
-        /* base + "/" + relative, one slash between (none before "?") */
-        size_t bl = strlen(cfg->url);
-        const char *r = rel_url;
-        sbuf_t b = {0};
-        while (bl > 0 && cfg->url[bl - 1] == '/' && (r[0] == '/' || r[0] == '?'))
-            bl--;
-        sb_add(&b, cfg->url, bl);
-        if (r[0] != '/' && r[0] != '?' && r[0] != '\0' &&
-            (bl == 0 || cfg->url[bl - 1] != '/'))
-            sb_putc(&b, '/');
-        sb_puts(&b, r);
-        *url = sb_take(&b);
+        *url = join_url(base, rel_url);
         if (*url == NULL)
             ret = -ENOMEM;
     }
     free(rel_url);
     if (ret < 0) {
         if (ret == -ENOMEM)
-            snprintf(err, errlen, "[target %s] %s: out of memory", cfg->name,
-                     slot_name(k));
+            snprintf(err, errlen, "[target %s] %s: out of memory", name, slot_name(k));
         free(*url);
         free(*body);
         *url = NULL;
@@ -1752,8 +1776,6 @@ static void http_destroy(target_t *base)
     free(t);
 }
 
-static const target_ops_t http_ops = {http_apply, http_zone_serial, http_destroy};
-
 /* Does a user header name this header ("Name:" case-insensitive)? */
 static bool has_header(const conf_t *c, const char *name)
 {
@@ -1777,7 +1799,7 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *h, bool *
     return n != NULL ? n : l;
 }
 
-int target_http_create(target_t **out, const scen_target_t *cfg, char *err, size_t errlen)
+static int http_create(target_t **out, const target_conf_t *cfg, char *err, size_t errlen)
 {
     http_t *t = calloc(1, sizeof(*t));
     bool oom = false;
@@ -1786,7 +1808,6 @@ int target_http_create(target_t **out, const scen_target_t *cfg, char *err, size
 
     if (t == NULL)
         return -ENOMEM;
-    t->base.ops = &http_ops;
     t->base.cfg = cfg;
     ret = conf_get(cfg, &t->c, err, errlen);
     if (ret < 0) {
@@ -1822,3 +1843,115 @@ int target_http_create(target_t **out, const scen_target_t *cfg, char *err, size
     *out = &t->base;
     return 0;
 }
+
+/* ---- reading the scenario ------------------------------------------------------ */
+
+static bool is_api_key(const char *key)
+{
+    return strcmp(key, "url") == 0 || strcmp(key, "api_key") == 0 ||
+           strcmp(key, "api_key_file") == 0 || strcmp(key, "catalog") == 0;
+}
+
+/* In the templates, a ${VAR} not set in the environment is a placeholder
+ * (checked when the target is created). */
+static bool http_keeps(const char *key, const char *var)
+{
+    return !is_api_key(key) && getenv(var) == NULL;
+}
+
+/* The keys of other kinds are mistakes here. */
+static int other_kind_key(const char *key, char *err, size_t errlen)
+{
+    op_kind_t k;
+
+    if (op_kind_from_str(key, &k) == 0) {
+        snprintf(err, errlen,
+                 "an http target takes %s.method, %s.url, %s.body and %s.capture, not a "
+                 "command",
+                 key, key, key, key);
+        return DP_EPARSE;
+    }
+    if (strcmp(key, "serial") == 0 || strcmp(key, "server") == 0 ||
+        strcmp(key, "zone_kind") == 0) {
+        snprintf(err, errlen, "not used by http targets%s",
+                 strcmp(key, "serial") == 0
+                     ? " (serial.method, serial.url, serial.pointer)"
+                     : "");
+        return DP_EPARSE;
+    }
+    return 0;
+}
+
+static int http_conf_key(void *conf, const char *key, const char *value, char *err,
+                         size_t errlen)
+{
+    http_conf_t *hc = conf;
+    kv_t *kv;
+    int ret;
+
+    if (is_api_key(key))
+        return target_api_conf_key(&hc->api, key, value, err, errlen);
+    ret = other_kind_key(key, err, errlen);
+    if (ret < 0)
+        return ret;
+    kv = VEC_PUSH(hc->kv, hc->nkv, hc->capkv);
+    if (kv == NULL)
+        return -ENOMEM;
+    kv->key = strdup(key);
+    kv->value = strdup(value);
+    return kv->key != NULL && kv->value != NULL ? 0 : -ENOMEM;
+}
+
+static int http_conf_check(const void *conf, const char **key, char *err, size_t errlen)
+{
+    const http_conf_t *hc = conf;
+
+    if (hc->api.url != NULL)
+        return 0; /* the templates are checked when the target is created */
+    *key = "url";
+    snprintf(err, errlen, "missing");
+    return DP_EPARSE;
+}
+
+/* The last value given for key. */
+static const char *http_conf_get(const void *conf, const char *key)
+{
+    const http_conf_t *hc = conf;
+    size_t i;
+
+    if (is_api_key(key))
+        return target_api_conf_get(&hc->api, key);
+    for (i = hc->nkv; i > 0; i--)
+        if (strcmp(hc->kv[i - 1].key, key) == 0)
+            return hc->kv[i - 1].value;
+    return NULL;
+}
+
+static void http_conf_clear(void *conf)
+{
+    http_conf_t *hc = conf;
+    size_t i;
+
+    target_api_conf_clear(&hc->api);
+    for (i = 0; i < hc->nkv; i++) {
+        free(hc->kv[i].key);
+        free(hc->kv[i].value);
+    }
+    free(hc->kv);
+}
+
+const target_kind_t target_kind_http = {
+    .name = "http",
+    .keys = TARGET_API_KEYS ", " KEYS_HELP,
+    .tsig = false,
+    .conf_size = sizeof(http_conf_t),
+    .keeps = http_keeps,
+    .conf_key = http_conf_key,
+    .conf_check = http_conf_check,
+    .conf_get = http_conf_get,
+    .conf_clear = http_conf_clear,
+    .create = http_create,
+    .apply = http_apply,
+    .zone_serial = http_zone_serial,
+    .destroy = http_destroy,
+};

@@ -2,7 +2,7 @@
  * target_http: the pure parts of the templated REST target (target_http.c),
  * exported for unit tests: RFC 6901 JSON pointers over jansson, and the
  * placeholder filling of URL, header and JSON body templates. The target
- * itself is created with target_http_create() (target.h).
+ * itself is the kind target_kind_http (target.h), made by target_create().
  *
  * All functions here are pure and thread-safe; returned strings belong to
  * the caller (free()), returned json_t pointers are borrowed from doc.

@@ -6,6 +6,10 @@
  *   zone_delete    DELETE /zones/Z
  *   record_*       PATCH  /zones/Z  rrsets REPLACE / DELETE
  *
+ * Keys: url, api_key (or api_key_file), catalog (optional: new zones
+ * join it), zone_kind (Native | Master, default Master), and the
+ * generic tsig_key (zone sync reads the primary by AXFR with it).
+ *
  * One CURL easy handle per target_t keeps the connection alive between
  * calls. API errors carry the server's own message ({"error": ...}).
  */
@@ -23,7 +27,13 @@
 #include "probes/rdata.h"
 
 typedef struct {
+    target_api_conf_t api;
+    char *zone_kind; /* Native | Master (NULL: Master) */
+} pdns_conf_t;
+
+typedef struct {
     target_t base;
+    const pdns_conf_t *conf;
     CURL *curl;
     struct curl_slist *hdrs;
     buf_t resp; /* the response body */
@@ -39,7 +49,7 @@ static int call(pdns_t *t, const char *method, const char *path, json_t *body,
     CURLcode rc;
     int ret = 0;
 
-    snprintf(url, sizeof(url), "%s%s", t->base.cfg->url, path);
+    snprintf(url, sizeof(url), "%s%s", t->conf->api.url, path);
     buf_clear(&t->resp);
     curl_easy_setopt(t->curl, CURLOPT_URL, url);
     curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST, method);
@@ -116,14 +126,13 @@ static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
          * still hold the old one have, or they would never refresh. */
         snprintf(soa, sizeof(soa), "%s hostmaster.%s %lld 10800 3600 604800 60", ns,
                  op->zone, (long long)timebase_real_s());
-        body = json_pack("{s:s, s:s, s:[s], s:s, s:[{s:s, s:s, s:i, s:[{s:s, s:b}]}]}",
-                         "name", op->zone, "kind",
-                         base->cfg->zone_kind != NULL ? base->cfg->zone_kind : "Master",
-                         "nameservers", ns, "soa_edit_api", "INCREASE", "rrsets", "name",
-                         op->zone, "type", "SOA", "ttl", 60, "records", "content", soa,
-                         "disabled", 0);
-        if (base->cfg->catalog != NULL)
-            json_object_set_new(body, "catalog", json_string(base->cfg->catalog));
+        body = json_pack(
+            "{s:s, s:s, s:[s], s:s, s:[{s:s, s:s, s:i, s:[{s:s, s:b}]}]}", "name",
+            op->zone, "kind", t->conf->zone_kind != NULL ? t->conf->zone_kind : "Master",
+            "nameservers", ns, "soa_edit_api", "INCREASE", "rrsets", "name", op->zone,
+            "type", "SOA", "ttl", 60, "records", "content", soa, "disabled", 0);
+        if (t->conf->api.catalog != NULL)
+            json_object_set_new(body, "catalog", json_string(t->conf->api.catalog));
         break;
     }
     case OP_ZONE_DELETE:
@@ -194,24 +203,24 @@ static void pdns_destroy(target_t *base)
     free(t);
 }
 
-static const target_ops_t pdns_ops = {pdns_apply, pdns_zone_serial, pdns_destroy};
-
-int target_pdns_create(target_t **out, const scen_target_t *cfg, char *err, size_t errlen)
+static int pdns_create(target_t **out, const target_conf_t *cfg, char *err, size_t errlen)
 {
     pdns_t *t = calloc(1, sizeof(*t));
+    const pdns_conf_t *pc = cfg->conf;
     char hdr[600];
 
     if (t == NULL)
         return -ENOMEM;
-    t->base.ops = &pdns_ops;
     t->base.cfg = cfg;
+    t->conf = pc;
     t->curl = curl_easy_init();
     if (t->curl == NULL) {
         free(t);
         snprintf(err, errlen, "[target %s]: cannot initialise libcurl", cfg->name);
         return -ENOMEM;
     }
-    snprintf(hdr, sizeof(hdr), "X-API-Key: %s", cfg->api_key != NULL ? cfg->api_key : "");
+    snprintf(hdr, sizeof(hdr), "X-API-Key: %s",
+             pc->api.api_key != NULL ? pc->api.api_key : "");
     t->hdrs = curl_slist_append(NULL, hdr);
     t->hdrs = curl_slist_append(t->hdrs, "Content-Type: application/json");
     t->hdrs = curl_slist_append(t->hdrs, "Accept: application/json");
@@ -224,3 +233,64 @@ int target_pdns_create(target_t **out, const scen_target_t *cfg, char *err, size
     *out = &t->base;
     return 0;
 }
+
+/* ---- configuration ----------------------------------------------------------- */
+
+static int pdns_conf_key(void *conf, const char *key, const char *value, char *err,
+                         size_t errlen)
+{
+    pdns_conf_t *pc = conf;
+
+    if (strcmp(key, "zone_kind") == 0)
+        return target_set_str(&pc->zone_kind, value);
+    return target_api_conf_key(&pc->api, key, value, err, errlen);
+}
+
+static int pdns_conf_check(const void *conf, const char **key, char *err, size_t errlen)
+{
+    const pdns_conf_t *pc = conf;
+
+    if (pc->api.url == NULL) {
+        *key = "url";
+        snprintf(err, errlen, "missing");
+        return DP_EPARSE;
+    }
+    if (pc->api.api_key == NULL) {
+        *key = "api_key";
+        snprintf(err, errlen, "missing (or api_key_file)");
+        return DP_EPARSE;
+    }
+    return 0;
+}
+
+static const char *pdns_conf_get(const void *conf, const char *key)
+{
+    const pdns_conf_t *pc = conf;
+
+    if (strcmp(key, "zone_kind") == 0)
+        return pc->zone_kind;
+    return target_api_conf_get(&pc->api, key);
+}
+
+static void pdns_conf_clear(void *conf)
+{
+    pdns_conf_t *pc = conf;
+
+    target_api_conf_clear(&pc->api);
+    free(pc->zone_kind);
+}
+
+const target_kind_t target_kind_powerdns = {
+    .name = "powerdns",
+    .keys = TARGET_API_KEYS ", zone_kind",
+    .tsig = true,
+    .conf_size = sizeof(pdns_conf_t),
+    .conf_key = pdns_conf_key,
+    .conf_check = pdns_conf_check,
+    .conf_get = pdns_conf_get,
+    .conf_clear = pdns_conf_clear,
+    .create = pdns_create,
+    .apply = pdns_apply,
+    .zone_serial = pdns_zone_serial,
+    .destroy = pdns_destroy,
+};

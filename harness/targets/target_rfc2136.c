@@ -59,6 +59,10 @@
     "create them on the primary first"
 
 typedef struct {
+    char *server; /* the primary, ADDR[:PORT] */
+} rfc2136_conf_t;
+
+typedef struct {
     target_t base;
     ldns_resolver *res; /* the primary as its only nameserver, and the key */
     bool keyed;
@@ -504,13 +508,11 @@ static void rfc2136_destroy(target_t *base)
     free(t);
 }
 
-static const target_ops_t rfc2136_ops = {rfc2136_apply, rfc2136_zone_serial,
-                                         rfc2136_destroy};
-
-int target_rfc2136_create(target_t **out, const scen_target_t *cfg, char *err,
+static int rfc2136_create(target_t **out, const target_conf_t *cfg, char *err,
                           size_t errlen)
 {
     static atomic_flag warned = ATOMIC_FLAG_INIT;
+    const char *server = ((const rfc2136_conf_t *)cfg->conf)->server;
     rfc2136_t *t = NULL;
     probe_ns_t ns;
     ldns_rdf *addr = NULL;
@@ -518,24 +520,23 @@ int target_rfc2136_create(target_t **out, const scen_target_t *cfg, char *err,
     int ret;
 
     *out = NULL;
-    if (cfg->server == NULL || cfg->server[0] == '\0') {
+    if (server == NULL || server[0] == '\0') {
         snprintf(err, errlen,
                  "[target %s] server: missing; set it to the primary's ADDR[:PORT] (e.g. "
                  "192.0.2.1 or [2001:db8::1]:5353)",
                  cfg->name);
         return DP_EBADADDR;
     }
-    if (probe_ns_parse(cfg->server, &ns) < 0) {
+    if (probe_ns_parse(server, &ns) < 0) {
         snprintf(err, errlen,
                  "[target %s] server: '%.100s' is not an IPv4/IPv6 address with optional "
                  "port (ADDR, ADDR:PORT, [ADDR6]:PORT)",
-                 cfg->name, cfg->server);
+                 cfg->name, server);
         return DP_EBADADDR;
     }
     t = calloc(1, sizeof(*t));
     if (t == NULL)
         return -ENOMEM;
-    t->base.ops = &rfc2136_ops;
     t->base.cfg = cfg;
     snprintf(t->server, sizeof(t->server), "%s", ns.text);
     t->res = ldns_resolver_new();
@@ -576,3 +577,60 @@ out:
     }
     return ret;
 }
+
+/* ---- configuration ----------------------------------------------------------- */
+
+static int rfc2136_conf_key(void *conf, const char *key, const char *value, char *err,
+                            size_t errlen)
+{
+    rfc2136_conf_t *rc = conf;
+
+    (void)err;
+    (void)errlen;
+    if (strcmp(key, "server") == 0)
+        return target_set_str(&rc->server, value);
+    return DP_EEMPTY;
+}
+
+static int rfc2136_conf_check(const void *conf, const char **key, char *err,
+                              size_t errlen)
+{
+    const rfc2136_conf_t *rc = conf;
+    probe_ns_t tmp;
+
+    if (rc->server != NULL && probe_ns_parse(rc->server, &tmp) == 0)
+        return 0;
+    *key = "server";
+    snprintf(err, errlen,
+             "missing or not ADDR[:PORT] (the primary that takes the UPDATEs)");
+    return DP_EPARSE;
+}
+
+static const char *rfc2136_conf_get(const void *conf, const char *key)
+{
+    const rfc2136_conf_t *rc = conf;
+
+    return strcmp(key, "server") == 0 ? rc->server : NULL;
+}
+
+static void rfc2136_conf_clear(void *conf)
+{
+    rfc2136_conf_t *rc = conf;
+
+    free(rc->server);
+}
+
+const target_kind_t target_kind_rfc2136 = {
+    .name = "rfc2136",
+    .keys = "server",
+    .tsig = true,
+    .conf_size = sizeof(rfc2136_conf_t),
+    .conf_key = rfc2136_conf_key,
+    .conf_check = rfc2136_conf_check,
+    .conf_get = rfc2136_conf_get,
+    .conf_clear = rfc2136_conf_clear,
+    .create = rfc2136_create,
+    .apply = rfc2136_apply,
+    .zone_serial = rfc2136_zone_serial,
+    .destroy = rfc2136_destroy,
+};

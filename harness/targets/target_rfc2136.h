@@ -13,9 +13,10 @@
  *   zone_serial    SOA query (RD clear) to the primary, UDP then TCP if
  *                  truncated
  *
- * Configuration ([target NAME], scenario.h): `server` = ADDR[:PORT] of
- * the primary (port 53 by default); `tsig_key` (or the first line of
- * `tsig_key_file`) = "ALGORITHM:KEYNAME:BASE64SECRET" or
+ * Configuration ([target NAME], read by this kind): `server` = ADDR[:PORT]
+ * of the primary (port 53 by default); the generic `tsig_key` (or the
+ * first line of `tsig_key_file`: target_conf_t.tsig) =
+ * "ALGORITHM:KEYNAME:BASE64SECRET" or
  * "KEYNAME:BASE64SECRET" (hmac-sha256), as nsupdate -y takes it.
  * ALGORITHM is hmac-sha256, hmac-sha512, hmac-sha1 or hmac-md5 (what
  * ldns 1.8.3 can compute). No tsig_key: the UPDATEs go unsigned.
@@ -41,7 +42,6 @@
 
 #include "harness/targets/target.h"
 
-int target_rfc2136_create(target_t **out, const scen_target_t *cfg, char *err,
-                          size_t errlen);
+/* The kind is target_kind_rfc2136 (target.h): target_create() makes one. */
 
 #endif

@@ -20,12 +20,8 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
-#include "harness/targets/target_rfc2136.h"
+#include "harness/targets/target.h"
 #include "probes/rdata.h"
-
-static const char *const op_names[OP_KINDS] = {"zone_create",   "zone_update",
-                                               "zone_delete",   "record_create",
-                                               "record_update", "record_delete"};
 
 static int usage(void)
 {
@@ -36,7 +32,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    scen_target_t cfg;
+    target_conf_t cfg;
     target_t *t = NULL;
     target_op_t op;
     target_ack_t ack;
@@ -49,7 +45,7 @@ int main(int argc, char **argv)
     uint32_t serial;
     uint16_t type;
     bool serial_only = false;
-    int kind = -1;
+    op_kind_t kind = OP_KINDS;
     int argi = 1;
     int rc = 1;
     int i;
@@ -57,6 +53,7 @@ int main(int argc, char **argv)
     /* A primary that closes the connection must give an error, not kill
      * us (dnsprop ignores SIGPIPE too). */
     signal(SIGPIPE, SIG_IGN);
+    memset(&cfg, 0, sizeof(cfg));
     if (argc > 2 && strcmp(argv[1], "--ttl") == 0) {
         if (numparse_u32(argv[2], &ttl) < 0)
             return usage();
@@ -66,13 +63,8 @@ int main(int argc, char **argv)
         return usage();
     if (strcmp(argv[argi + 2], "serial") == 0) {
         serial_only = true;
-    } else {
-        for (i = 0; i < OP_KINDS; i++) {
-            if (strcmp(argv[argi + 2], op_names[i]) == 0)
-                kind = i;
-        }
-        if (kind < 0)
-            return usage();
+    } else if (op_kind_from_str(argv[argi + 2], &kind) < 0) {
+        return usage();
     }
     if (rdata_name_canon(argv[argi + 3], zone, sizeof(zone)) < 0 ||
         rdata_name_canon(argv[argi + 4], name, sizeof(name)) < 0 ||
@@ -80,14 +72,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: bad zone, name or type\n");
         return 2;
     }
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.name = (char *)"tool";
-    cfg.kind = TARGET_RFC2136;
-    cfg.server = argv[argi];
-    cfg.tsig = strcmp(argv[argi + 1], "-") == 0 ? NULL : argv[argi + 1];
-    if (target_rfc2136_create(&t, &cfg, err, sizeof(err)) < 0) {
+    /* the section [target tool] type = rfc2136, server = SERVER, tsig_key
+     * = TSIG would make; the server and key are checked by the target */
+    if (target_conf_init(&cfg, "tool") < 0 ||
+        target_conf_set_kind(&cfg, "rfc2136", err, sizeof(err)) < 0 ||
+        target_conf_key(&cfg, "server", argv[argi], err, sizeof(err)) < 0 ||
+        (strcmp(argv[argi + 1], "-") != 0 &&
+         target_conf_key(&cfg, "tsig_key", argv[argi + 1], err, sizeof(err)) < 0)) {
+        fprintf(stderr, "error: cannot configure the target\n");
+        goto out;
+    }
+    if (target_create(&t, &cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "error: %s\n", err);
-        return 1;
+        goto out;
     }
     if (argc - argi > 6) {
         values = calloc((size_t)(argc - argi - 6), sizeof(*values));
@@ -105,7 +102,7 @@ int main(int argc, char **argv)
     if (!serial_only) {
         memset(&op, 0, sizeof(op));
         memset(&ack, 0, sizeof(ack));
-        op.kind = (op_kind_t)kind;
+        op.kind = kind;
         op.zone = zone;
         op.name = name;
         op.type = type;
@@ -133,5 +130,6 @@ out:
         free(values[i]);
     free(values);
     target_destroy(t);
+    target_conf_clear(&cfg);
     return rc;
 }

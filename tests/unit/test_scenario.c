@@ -1,6 +1,7 @@
 /*
  * Scenario files: the documented keys load; every error names the file,
- * the line, the section and the key.
+ * the line, the section and the key. [target NAME] keys go to the kind
+ * named by type = (harness/targets' table), which checks them.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -64,7 +65,8 @@ Test(scenario, documented_keys_load)
     cr_expect_str_eq(sc.name, "quick");
     cr_expect_eq(sc.seed, 42);
     cr_expect_eq(sc.ntargets, 1);
-    cr_expect_str_eq(sc.targets[0].api_key, "secret");
+    cr_expect_str_eq(target_conf_get(&sc.targets[0], "api_key"), "secret");
+    cr_expect_eq(sc.targets[0].kind, &target_kind_powerdns);
     cr_expect_eq(sc.nns, 2);
     cr_expect_eq(sc.ns[0].role, NS_PRIMARY);
     cr_expect_eq(sc.ns[1].role, NS_SECONDARY, "secondary by default");
@@ -108,7 +110,9 @@ static void expect_error(const char *what, const char *with, int line, const cha
 
 Test(scenario, errors_name_file_line_section_key)
 {
-    expect_error("type = powerdns", "type = bind9", 6, "[target pdns] type");
+    expect_error("type = powerdns", "type = bind9", 6,
+                 "[target pdns] type: unknown target type 'bind9' (powerdns, rfc2136, "
+                 "http, exec)");
     expect_error("address = 127.0.0.1:5301", "address = 127.0.0.300", 10,
                  "[nameserver primary] address");
     expect_error("role = primary", "role = master", 11, "role");
@@ -173,7 +177,7 @@ Test(scenario, include_and_environment)
              "mix = record_create\n");
     write_file(text);
     cr_assert_eq(scenario_load(path, &sc, err, sizeof(err)), 0, "%s", err);
-    cr_expect_str_eq(sc.targets[0].api_key, "k3y");
+    cr_expect_str_eq(target_conf_get(&sc.targets[0], "api_key"), "k3y");
     cr_expect_eq(sc.nns, 1);
     scenario_free(&sc);
     unsetenv("DP_KEY");
@@ -183,4 +187,207 @@ Test(scenario, include_and_environment)
               "the error names the included file and its line: %s", err);
     unlink(path);
     unlink(inc);
+}
+
+/* The nameserver, phase and campaign every target test below shares. */
+#define REST                                                                             \
+    "[nameserver a]\naddress = 127.0.0.1\n[phase p]\ncount = 1\nrate = 1\nmix = "        \
+    "record_create\n"
+
+/* Load text; on failure expect ":line: " and needle in the error. */
+static int load(const char *text, scenario_t *sc, int line, const char *needle)
+{
+    char err[512];
+    char where[32];
+    int ret;
+
+    write_file(text);
+    ret = scenario_load(path, sc, err, sizeof(err));
+    unlink(path);
+    if (needle == NULL) {
+        cr_expect_eq(ret, 0, "%s", err);
+        return ret;
+    }
+    cr_expect_lt(ret, 0, "loaded, want '%s'", needle);
+    snprintf(where, sizeof(where), ":%d: ", line);
+    cr_expect(ret >= 0 || (strstr(err, path) != NULL && strstr(err, where) != NULL),
+              "want %s in: %s", where, err);
+    cr_expect(ret >= 0 || strstr(err, needle) != NULL, "want '%s' in: %s", needle, err);
+    return ret;
+}
+
+Test(scenario, target_kinds_table)
+{
+    cr_expect_eq(target_kind_find("powerdns"), &target_kind_powerdns);
+    cr_expect_eq(target_kind_find("rfc2136"), &target_kind_rfc2136);
+    cr_expect_eq(target_kind_find("http"), &target_kind_http);
+    cr_expect_eq(target_kind_find("exec"), &target_kind_exec);
+    cr_expect_null(target_kind_find("bind9"));
+    cr_expect_null(target_kind_find(""));
+}
+
+Test(scenario, target_key_of_another_kind)
+{
+    scenario_t sc;
+
+    load("[target t]\ntype = powerdns\nurl = http://x\napi_key = k\nserver = "
+         "127.0.0.1\n" REST,
+         &sc, 5,
+         "[target t] server: unknown key (type, url, api_key, api_key_file, catalog, "
+         "zone_kind, tsig_key, tsig_key_file)");
+    load("[target t]\ntype = rfc2136\nserver = 127.0.0.1\nurl = http://x\n" REST, &sc, 4,
+         "[target t] url: unknown key (type, server, tsig_key, tsig_key_file)");
+    load("[target t]\ntype = exec\nrecord_create = true\ncatalog = c.\n" REST, &sc, 4,
+         "[target t] catalog: unknown key (type, zone_create, ");
+    load("[target t]\ntype = http\nurl = http://x\ntsig_key = a:b:c\n" REST, &sc, 4,
+         "[target t] tsig_key: not used by http targets");
+    load("[target t]\ntype = http\nurl = http://x\nrecord_create = true\n" REST, &sc, 4,
+         "[target t] record_create: an http target takes record_create.method");
+    load("[target t]\ntype = http\nurl = http://x\nserial = true\n" REST, &sc, 4,
+         "[target t] serial: not used by http targets (serial.method");
+    load("[target t]\ntype = http\nurl = http://x\nzone_kind = Native\n" REST, &sc, 4,
+         "[target t] zone_kind: not used by http targets");
+}
+
+Test(scenario, target_required_keys)
+{
+    scenario_t sc;
+
+    load("[campaign]\nname = x\n[target t]\ntype = powerdns\napi_key = k\n" REST, &sc, 4,
+         "[target t] url: missing");
+    load("[target t]\ntype = powerdns\nurl = http://x\n" REST, &sc, 2,
+         "[target t] api_key: missing (or api_key_file)");
+    load("[target t]\ntype = rfc2136\ntsig_key = a:b\n" REST, &sc, 2,
+         "[target t] server: missing or not ADDR[:PORT]");
+    load("[target t]\ntype = rfc2136\nserver = nowhere\n" REST, &sc, 2,
+         "[target t] server: missing or not ADDR[:PORT] (the primary that takes the "
+         "UPDATEs)");
+    load("[target t]\ntype = exec\nserial = true\n" REST, &sc, 2,
+         "[target t] record_create: an exec target needs a command for at least one "
+         "operation kind");
+    load("[target t]\ntype = http\nrecord_create.url = /x\n" REST, &sc, 2,
+         "[target t] url: missing");
+    if (load("[target t]\ntype = rfc2136\nserver = 127.0.0.1:5300\n" REST, &sc, 0,
+             NULL) == 0) {
+        cr_expect_str_eq(target_conf_get(&sc.targets[0], "server"), "127.0.0.1:5300");
+        cr_expect_null(sc.targets[0].tsig, "no key: unsigned");
+        scenario_free(&sc);
+    }
+}
+
+Test(scenario, target_type_after_keys_and_default)
+{
+    scenario_t sc;
+
+    /* keys before type = wait for it; an error in one names its own line */
+    if (load("[target t]\nurl = http://x\nheaders = A: b\ntype = http\n" REST, &sc, 0,
+             NULL) == 0) {
+        cr_expect_eq(sc.targets[0].kind, &target_kind_http);
+        cr_expect_str_eq(target_conf_get(&sc.targets[0], "headers"), "A: b");
+        scenario_free(&sc);
+    }
+    load("[target t]\nurl = http://x\nserver = 1.2.3.4\ntype = powerdns\napi_key = "
+         "k\n" REST,
+         &sc, 3, "[target t] server: unknown key");
+    /* no type: powerdns, as before the table */
+    if (load("[target t]\nurl = http://x\napi_key = k\n" REST, &sc, 0, NULL) == 0) {
+        cr_expect_eq(sc.targets[0].kind, &target_kind_powerdns);
+        cr_expect_str_eq(target_conf_get(&sc.targets[0], "type"), "powerdns");
+        scenario_free(&sc);
+    }
+    load("[target t]\nurl = http://x\nzone_create = true\n" REST, &sc, 3,
+         "[target t] zone_create: unknown key");
+    load("[target t]\ntype = http\nurl = http://x\n[target t]\ntype = exec\n" REST, &sc,
+         5, "[target t] type: 'exec': [target t] is of type http already");
+}
+
+Test(scenario, target_variables_each_kind_keeps)
+{
+    scenario_t sc;
+
+    setenv("DP_CMD", "/bin/true", 1);
+    setenv("DP_TOKEN", "tok", 1);
+    unsetenv("DP_UNSET");
+    /* exec: its placeholders stay, the rest comes from the environment */
+    if (load("[target t]\ntype = exec\nrecord_create = ${DP_CMD} ${zone} "
+             "${relname}\n" REST,
+             &sc, 0, NULL) == 0) {
+        cr_expect_str_eq(target_conf_get(&sc.targets[0], "record_create"),
+                         "/bin/true ${zone} ${relname}");
+        scenario_free(&sc);
+    }
+    load("[target t]\ntype = exec\nrecord_create = ${DP_UNSET} ${zone}\n" REST, &sc, 3,
+         "[target t] record_create: environment variable DP_UNSET is not set");
+    /* http: a ${...} not in the environment is left for the templates */
+    if (load("[target t]\ntype = http\nurl = http://x\nheaders = T: ${DP_TOKEN} "
+             "${zone_id}\n" REST,
+             &sc, 0, NULL) == 0) {
+        cr_expect_str_eq(target_conf_get(&sc.targets[0], "headers"), "T: tok ${zone_id}");
+        scenario_free(&sc);
+    }
+    load("[target t]\ntype = http\nurl = http://x/${DP_UNSET}\n" REST, &sc, 3,
+         "[target t] url: environment variable DP_UNSET is not set");
+    unsetenv("DP_CMD");
+    unsetenv("DP_TOKEN");
+}
+
+Test(scenario, target_key_files)
+{
+    char key[64];
+    char text[512];
+    scenario_t sc;
+    int fd;
+
+    snprintf(key, sizeof(key), "/tmp/dnsprop-key-XXXXXX");
+    fd = mkstemp(key);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "hmac-sha256:k:c2VjcmV0\nsecond line\n", 35), 35);
+    close(fd);
+    snprintf(text, sizeof(text),
+             "[target t]\ntype = rfc2136\nserver = 127.0.0.1\ntsig_key_file = %s\n" REST,
+             key);
+    if (load(text, &sc, 0, NULL) == 0) {
+        cr_expect_str_eq(sc.targets[0].tsig, "hmac-sha256:k:c2VjcmV0", "the first line");
+        scenario_free(&sc);
+    }
+    snprintf(text, sizeof(text),
+             "[target t]\ntype = powerdns\nurl = http://x\napi_key_file = %s\n" REST,
+             key);
+    if (load(text, &sc, 0, NULL) == 0) {
+        cr_expect_str_eq(target_conf_get(&sc.targets[0], "api_key"),
+                         "hmac-sha256:k:c2VjcmV0");
+        scenario_free(&sc);
+    }
+    unlink(key);
+    load(text, &sc, 4, "[target t] api_key_file: cannot read ");
+}
+
+/* The kinds' own checks when a target is made (not when the file is read,
+ * as before the table): exec splits its templates, http compiles its. */
+Test(scenario, target_create_checks_templates)
+{
+    scenario_t sc;
+    target_t *t = NULL;
+    char err[512];
+
+    if (load("[target t]\ntype = exec\nrecord_create = 'unterminated\n" REST, &sc, 0,
+             NULL) == 0) {
+        cr_expect_lt(target_create(&t, &sc.targets[0], err, sizeof(err)), 0);
+        cr_expect(strstr(err, "[target t] record_create: unterminated ' in") != NULL,
+                  "%s", err);
+        scenario_free(&sc);
+    }
+    if (load("[target t]\ntype = http\nurl = http://x\nrecord_crate.url = /zones\n" REST,
+             &sc, 0, NULL) == 0) {
+        cr_expect_lt(target_create(&t, &sc.targets[0], err, sizeof(err)), 0);
+        cr_expect(strstr(err, "[target t] record_crate.url: unknown key") != NULL, "%s",
+                  err);
+        scenario_free(&sc);
+    }
+    if (load("[target t]\ntype = exec\nrecord_create = /bin/true ${zone}\n" REST, &sc, 0,
+             NULL) == 0) {
+        cr_expect_eq(target_create(&t, &sc.targets[0], err, sizeof(err)), 0, "%s", err);
+        target_destroy(t);
+        scenario_free(&sc);
+    }
 }
