@@ -107,6 +107,11 @@ static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double
     return op;
 }
 
+/* Agents mode: a poll no agent answers (no agent for its vantage, or all
+ * of them gone) would hold its name, and the campaign, forever; once an
+ * agent could no longer take it (agent.c drops requests this old, by the
+ * stored realtime ack_time, hence the realtime clock here too), its
+ * operation's missing polls are counted as unanswered. */
 void polls_reap(drv_t *d)
 {
     double now = timebase_real_s();
