@@ -34,9 +34,9 @@ TSAN_FLAGS := -O1 -g -fsanitize=thread
 # Every .c of a stage folder is part of the library; the commands are the
 # CLI. Adding a file to a folder needs no edit here.
 LIB_DIRS := harness/common probes storage plot plot/assess harness/scenario \
-            harness/targets harness/serve
+            harness/targets harness/serve harness/driver
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
-CLI_SRC := $(wildcard harness/cmd/*.c harness/driver/*.c)
+CLI_SRC := $(wildcard harness/cmd/*.c)
 TEST_UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 

@@ -1,11 +1,15 @@
 /*
- * cmd_run: `dnsprop run SCENARIO.ini`.
+ * cmd_run: `dnsprop run SCENARIO.ini`: loads the scenario, opens nothing
+ * itself but tells the driver how to open the results store, shows what
+ * the driver says (progress and messages on stderr, JSON on stdout) and
+ * turns its outcome into the exit status.
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cmd/cmd.h"
 #include "harness/cmd/cmdutil.h"
@@ -16,6 +20,48 @@ static volatile sig_atomic_t g_stop;
 static void on_signal(int sig)
 {
     g_stop = sig;
+}
+
+/* The driver's messages: lines on stderr after "dnsprop run: ", the
+ * progress line rewritten in place on a terminal (plain lines otherwise:
+ * logs, CI), documents on stdout. One stdio call each (thread-safe). */
+static void say(void *arg, driver_msg_t kind, const char *text)
+{
+    bool tty = isatty(2);
+
+    (void)arg;
+    switch (kind) {
+    case DRIVER_MSG_PROGRESS:
+        fprintf(stderr, "%s%s%s", tty ? "\r\033[K" : "", text, tty ? "" : "\n");
+        break;
+    case DRIVER_MSG_PROGRESS_END:
+        fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", text);
+        break;
+    case DRIVER_MSG_TEXT:
+        fputs(text, stderr);
+        break;
+    case DRIVER_MSG_JSON:
+        printf("%s\n", text);
+        break;
+    default:
+        fprintf(stderr, "dnsprop run: %s\n", text);
+        break;
+    }
+}
+
+/* driver_run's outcome as the exit status. */
+static int exit_status(int ret)
+{
+    switch (ret) {
+    case DRIVER_SLO_OK:
+        return DP_EXIT_OK;
+    case DRIVER_SLO_FAIL:
+        return DP_EXIT_TIMEOUT;
+    case DRIVER_STOPPED:
+        return DP_EXIT_SIGNAL;
+    default:
+        return DP_EXIT_ERROR;
+    }
 }
 
 static void usage(FILE *f)
@@ -54,6 +100,8 @@ int cmd_run(int argc, char **argv)
     };
     const char *statsd = NULL;
     driver_opts_t dopts;
+    store_opts_t so;
+    char redis_dir[1100];
     scenario_t sc;
     struct sigaction sa;
     char err[1200];
@@ -102,8 +150,17 @@ int cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* the store as storeopt_open opens it: the embedded one under RESULTS/ */
+    memset(&so, 0, sizeof(so));
+    snprintf(redis_dir, sizeof(redis_dir), "%s/.redis", sc.results);
+    so.url = sc.redis;
+    so.password_file = sc.redis_password_file;
+    so.embedded_dir = redis_dir;
+    dopts.store = &so;
+    dopts.version = DNSPROP_VERSION;
+    dopts.say = say;
     dopts.stop = &g_stop;
-    rc = driver_run(&sc, &dopts);
+    rc = exit_status(driver_run(&sc, &dopts));
     scenario_free(&sc);
     return rc;
 }

@@ -44,11 +44,11 @@ double timebase_mono_to_real(int64_t mono_ns)
     return (double)(real - (mono - mono_ns)) / 1e9;
 }
 
-int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
+static int cond_wait_on(clockid_t id, pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     ts.tv_sec += ms / 1000;
     ts.tv_nsec += (long)(ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
@@ -56,4 +56,26 @@ int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
         ts.tv_nsec -= 1000000000L;
     }
     return pthread_cond_timedwait(cond, mu, &ts);
+}
+
+int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
+{
+    return cond_wait_on(CLOCK_REALTIME, cond, mu, ms);
+}
+
+int timebase_cond_init_mono(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    int ret;
+
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    ret = pthread_cond_init(cond, &attr);
+    pthread_condattr_destroy(&attr);
+    return ret;
+}
+
+int timebase_cond_wait_mono_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
+{
+    return cond_wait_on(CLOCK_MONOTONIC, cond, mu, ms);
 }

@@ -28,6 +28,11 @@ double timebase_mono_to_real(int64_t mono_ns);
 /* pthread_cond_timedwait for at most ms milliseconds (the condition's
  * clock is the default, realtime one); returns its result. */
 int timebase_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms);
+/* A condition variable on the monotonic clock (pthread_cond_init's
+ * result), and a wait of at most ms milliseconds on it: a step of the
+ * wall clock neither stretches nor cuts the wait. */
+int timebase_cond_init_mono(pthread_cond_t *cond);
+int timebase_cond_wait_mono_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int ms);
 
 #define TB_NS_PER_S  INT64_C(1000000000)
 #define TB_NS_PER_MS INT64_C(1000000)

@@ -1,0 +1,264 @@
+/*
+ * campaign: begin and end of a campaign (see campaign.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
+#include "harness/common/timebase.h"
+#include "harness/driver/campaign.h"
+#include "harness/driver/drv_int.h"
+#include "harness/driver/schedule.h"
+
+/* The host's clock, read and checked against [clock]. */
+static int check_clock(drv_t *d, clock_status_t *clk)
+{
+    const scenario_t *sc = d->sc;
+    char err[1024];
+
+    clock_read(clk, sc->ntp_server, 1000);
+    if (sc->ntp_server != NULL && !clk->sntp_ok) {
+        drv_say(d, DRIVER_MSG_ERROR, "[clock] ntp_server %s: %s", sc->ntp_server,
+                clk->sntp_error);
+        return DP_EUSAGE;
+    }
+    if (clock_check(clk, sc->max_offset_ms, err, sizeof(err)) < 0) {
+        drv_say(d, DRIVER_MSG_ERROR, "%s", err);
+        return DP_ERANGE;
+    }
+    return 0;
+}
+
+/* The campaign's id: begun in the store, or (--no-store) the same kind of
+ * id for the results folder. */
+static int open_store(drv_t *d, const clock_status_t *clk)
+{
+    store_opts_t so = {0};
+    char err[1024];
+    int ret;
+
+    if (d->opts->no_store) {
+        store_campaign_id(d->sc->name, d->start, d->id, sizeof(d->id));
+        return 0;
+    }
+    if (d->opts->store != NULL)
+        so = *d->opts->store;
+    ret = store_open(&d->store, &so, err, sizeof(err));
+    if (ret < 0) {
+        d->store = NULL;
+        drv_say(d, DRIVER_MSG_ERROR, "results store: %s", err);
+        return ret;
+    }
+    clock_warn_if_unsynced(clk);
+    store_campaign_begin(d->store, d->sc->name, d->start, d->begin_meta, d->id,
+                         sizeof(d->id));
+    return 0;
+}
+
+static int open_metrics(drv_t *d)
+{
+    const scenario_t *sc = d->sc;
+    char prefix[600];
+    char err[1024];
+    int ret;
+
+    if (sc->statsd == NULL)
+        return 0;
+    snprintf(prefix, sizeof(prefix), "%s",
+             sc->statsd_prefix != NULL ? sc->statsd_prefix : "dnsprop");
+    ret = metrics_create(&d->metrics, sc->statsd, prefix, err, sizeof(err));
+    if (ret < 0)
+        drv_say(d, DRIVER_MSG_ERROR, "[metrics] statsd: %s", err);
+    return ret;
+}
+
+/* [probe] mode = agents: polls go out as requests on each vantage's
+ * stream; results come back on the campaign's feed. */
+static int open_agents(drv_t *d)
+{
+    const scenario_t *sc = d->sc;
+    char err[1024];
+
+    if (!sc->agents)
+        return 0;
+    if (d->store == NULL) {
+        drv_say(d, DRIVER_MSG_ERROR,
+                "[probe] mode = agents needs the results store "
+                "(not --no-store): the agents store the results");
+        return DP_EUSAGE;
+    }
+    if (streams_open(d->store, &d->pub, err, sizeof(err)) < 0 ||
+        streams_open(d->store, &d->feed, err, sizeof(err)) < 0) {
+        drv_say(d, DRIVER_MSG_ERROR, "%s", err);
+        return -EIO;
+    }
+    for (size_t i = 0; i < sc->nvantages; i++) {
+        if (streams_group_ensure(d->pub, sc->vantages[i], err, sizeof(err)) < 0) {
+            drv_say(d, DRIVER_MSG_ERROR, "vantage %s: %s", sc->vantages[i], err);
+            return -EIO;
+        }
+    }
+    return polls_feed_start(d);
+}
+
+/* RESULTS/<campaign>/, where the store spools what Redis did not take. */
+static void results_dir(drv_t *d)
+{
+    char sp[1200];
+
+    /* what store_campaign_begin adds to the hash, for the report's copy */
+    json_object_set_new(d->begin_meta, "campaign", json_string(d->id));
+    json_object_set_new(d->begin_meta, "name", json_string(d->sc->name));
+    json_object_set_new(d->begin_meta, "start", json_real(d->start));
+    snprintf(d->dir, sizeof(d->dir), "%s/%s", d->sc->results, d->id);
+    if (fsutil_mkdirs(d->dir, 0755) == 0 && d->store != NULL) {
+        snprintf(sp, sizeof(sp), "%s/spool.jsonl", d->dir);
+        store_set_spool(d->store, sp);
+    }
+}
+
+static int start_pool(drv_t *d)
+{
+    probe_pool_opts_t po;
+
+    memset(&po, 0, sizeof(po));
+    po.threads = d->sc->threads;
+    po.query_timeout_ms =
+        d->sc->query_timeout > 0 ? (unsigned)(d->sc->query_timeout * 1000) : 0;
+    po.on_result = polls_on_result;
+    po.cb_arg = d;
+    if (probe_pool_create(&d->pool, &po) < 0) {
+        drv_say(d, DRIVER_MSG_ERROR, "cannot start the probe pool");
+        return -EAGAIN;
+    }
+    return 0;
+}
+
+int campaign_begin(drv_t *d)
+{
+    clock_status_t clk;
+    int ret;
+
+    ret = check_clock(d, &clk);
+    if (ret < 0)
+        return ret;
+    d->begin_meta = campaign_meta(d, &clk);
+    d->start = timebase_real_s();
+    d->start_mono = sched_now();
+    ret = open_store(d, &clk);
+    if (ret == 0)
+        ret = open_metrics(d);
+    if (ret == 0)
+        ret = open_agents(d);
+    if (ret < 0)
+        return ret;
+    results_dir(d);
+    return start_pool(d);
+}
+
+void campaign_stop_counting(drv_t *d)
+{
+    sampler_stop(d);
+    polls_feed_stop(d);
+}
+
+/* The threads stopped, the agents' feed dropped. */
+static void stop_threads(drv_t *d)
+{
+    workers_close(d);
+    campaign_stop_counting(d); /* (done already unless out early) */
+    if (d->pub != NULL) {
+        streams_feed_drop(d->pub, d->id);
+        if (d->store != NULL)
+            store_add_produced(d->store, d->feed_results);
+    }
+    streams_close(d->pub);
+    streams_close(d->feed);
+    d->pub = d->feed = NULL;
+    sampler_destroy(d);
+}
+
+/* Not measured, and after the workers are done with their connections:
+ * leave the target as it was, so that the same seed (the same names) can
+ * run again. */
+static void cleanup(drv_t *d)
+{
+    unsigned removed = 0;
+
+    for (size_t z = 0; z < d->m.nzones; z++) {
+        target_op_t top;
+        target_ack_t ack;
+        if (!d->m.zones[z].alive)
+            continue;
+        memset(&top, 0, sizeof(top));
+        top.kind = OP_ZONE_DELETE;
+        top.zone = d->m.zones[z].name;
+        if (target_apply(d->workers[0].target, &top, &ack) == 0) {
+            removed++;
+            d->m.zones[z].alive = false; /* the intended state from now on */
+        }
+    }
+    if (!d->opts->quiet && removed > 0)
+        drv_say(d, DRIVER_MSG_NOTE, "cleanup: %u zone%s deleted", removed,
+                removed == 1 ? "" : "s");
+}
+
+/* What the end adds to the campaign's metadata before the cleanup. */
+static void end_meta(drv_t *d)
+{
+    clock_status_t ce;
+
+    clock_read(&ce, d->sc->ntp_server, 1000);
+    json_object_set_new(d->end_meta, "clock_end", clock_status_json(&ce));
+    if (!drv_stopping(d)) {
+        json_t *st = model_intended_state(&d->m);
+        json_object_set_new(d->end_meta, "assessment", campaign_assess(d, st));
+        json_decref(st);
+    }
+    json_object_set_new(d->end_meta, "timeline", json_incref(d->timeline));
+    if (d->summary != NULL)
+        json_object_set_new(d->end_meta, "summary", json_incref(d->summary));
+}
+
+/* The campaign closed in the store: -EIO when that failed. */
+static int close_store(drv_t *d)
+{
+    store_stats_t st;
+    int ret = 0;
+
+    if (d->store == NULL)
+        return 0;
+    memset(&st, 0, sizeof(st));
+    if (store_campaign_end(d->store, d->end_meta,
+                           json_real_value(json_object_get(d->end_meta, "end")), 30,
+                           &st) < 0)
+        ret = -EIO;
+    if (!d->opts->quiet)
+        drv_say(d, DRIVER_MSG_NOTE, "%llu results stored in %s",
+                (unsigned long long)st.stored, store_where(d->store));
+    store_close(d->store);
+    d->store = NULL;
+    return ret;
+}
+
+int campaign_end(drv_t *d, int ret)
+{
+    stop_threads(d);
+    d->end_meta = json_object();
+    if (d->ran)
+        end_meta(d);
+    if (d->ran && d->sc->cleanup && d->nworkers > 0)
+        cleanup(d);
+    if (d->ran)
+        json_object_set_new(d->end_meta, "intended", model_intended_state(&d->m));
+    workers_destroy(d);
+    probe_pool_destroy(d->pool);
+    d->pool = NULL;
+    json_object_set_new(d->end_meta, "end", json_real(timebase_real_s()));
+    if (close_store(d) < 0 && ret == DRIVER_SLO_OK)
+        ret = -EIO;
+    campaign_outputs(d);
+    return ret;
+}

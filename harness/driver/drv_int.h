@@ -1,0 +1,102 @@
+/*
+ * drv_int: the state one campaign's pieces share (private to
+ * harness/driver).
+ *
+ * Threads: the caller's (scheduling) thread runs the phases and the
+ * campaign's begin and end; api_inflight API workers (workers.c); the
+ * probe pool's threads (polls.c, on_result); in agents mode the feed
+ * thread (polls.c); the sampler thread (sampler.c).
+ *
+ * Locking: mu guards the model, the API queue and the counters marked
+ * (mu); cond (on the monotonic clock) is broadcast after every change
+ * under mu that someone may wait for (queue room, a name released, an
+ * API call done). Poll results are counted without mu (acct, per-thread
+ * counters; each operation's own counts are atomics); only the last
+ * result of an operation takes mu, to release its name. Fields without a
+ * mark are set by the scheduling thread before the other threads start
+ * and read-only while they run.
+ */
+#ifndef DP_DRIVER_DRV_INT_H
+#define DP_DRIVER_DRV_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "harness/driver/driver.h"
+#include "harness/driver/model.h"
+#include "harness/driver/phases.h"
+#include "harness/driver/polls.h"
+#include "harness/driver/sampler.h"
+#include "harness/driver/workers.h"
+#include "harness/serve/metrics.h"
+#include "plot/dataset.h"
+#include "probes/pool.h"
+#include "storage/store.h"
+#include "storage/streams.h"
+
+struct drv {
+    const scenario_t *sc;
+    const driver_opts_t *opts;
+    optable_row_t *rows; /* [operations] file */
+    size_t nrows;
+    syncplan_t *plans; /* one per phase (zone-sync phases' made) */
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    model_t m; /* (mu) */
+    /* the API queue (mu), see workers.h */
+    op_t *qhead, *qtail;
+    size_t qlen;
+    bool closing;
+    worker_t *workers;
+    unsigned nworkers;
+    /* counters (mu) */
+    uint64_t acked, failed, polls_submitted;
+    uint64_t unanswered;   /* agents mode: polls given up on */
+    uint64_t queries_seen; /* for the metrics */
+    acct_t acct;           /* poll results (no lock), see polls.h */
+    /* the campaign */
+    char id[512];
+    char host[128];
+    double start;       /* realtime epoch s: stored */
+    double start_mono;  /* the same instant, monotonic s: elapsed times */
+    metrics_t *metrics; /* [metrics] statsd, or NULL */
+    store_t *store;     /* NULL with --no-store */
+    probe_pool_t *pool;
+    /* [probe] mode = agents */
+    streams_t *pub; /* poll requests out (under pub_mu) */
+    pthread_mutex_t pub_mu;
+    streams_t *feed; /* results back (the feed thread's) */
+    pthread_t feed_thread;
+    _Atomic bool feed_stop;
+    bool feeding;          /* the feed thread runs */
+    uint64_t feed_results; /* the feed thread's, read after it is joined */
+    /* the report's data */
+    pthread_mutex_t ds_mu;
+    dataset_t ds;     /* every result (ds_mu) */
+    json_t *timeline; /* rows of cumulative counters (the sampler's) */
+    sampler_t smp;
+    /* the progress line (the scheduling thread's) */
+    uint64_t prog_queries;
+    double prog_t;
+    /* the end */
+    json_t *begin_meta, *end_meta, *summary;
+    bool ran; /* the phases ran: there is something to report */
+    char dir[1100];
+};
+
+/* Tell the user (opts->say); printf-like. */
+void drv_say(drv_t *d, driver_msg_t kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The progress line for phase (nothing with --quiet); "done" ends it. */
+void drv_progress(drv_t *d, const char *phase);
+/* Stop was asked for (a signal). */
+static inline bool drv_stopping(const drv_t *d)
+{
+    return *d->opts->stop != 0;
+}
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * model: operations, zones, records and their values (see model.h).
+ *
+ * Zones and records grow through harness/common/vec.h (their indexes are
+ * what other structures keep, never pointers into them). Operations live
+ * in pages that never move, so that the probe pool's threads can find one
+ * by its id without taking the driver's lock on every result.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/common/vec.h"
+#include "harness/driver/model.h"
+#include "probes/rdata.h"
+
+int model_init(model_t *m, const scenario_t *sc)
+{
+    memset(m, 0, sizeof(*m));
+    m->sc = sc;
+    m->rng = sc->seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
+    m->cur_rate = NAN;
+    m->pages = calloc(MODEL_OP_PAGES, sizeof(*m->pages));
+    return m->pages != NULL ? 0 : -ENOMEM;
+}
+
+static void op_free(op_t *op)
+{
+    free(op->name);
+    free(op->value);
+    for (size_t v = 0; v < op->nvals; v++)
+        free(op->vals[v]);
+    free(op->vals);
+    free(op);
+}
+
+void model_clear(model_t *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->nops; i++)
+        op_free(model_op_at(m, i + 1));
+    for (i = 0; m->pages != NULL && i < MODEL_OP_PAGES && m->pages[i] != NULL; i++)
+        free(m->pages[i]);
+    for (i = 0; i < m->nrecs; i++) {
+        free(m->recs[i].name);
+        free(m->recs[i].value);
+    }
+    for (i = 0; i < m->nzones; i++)
+        free(m->zones[i].name);
+    free(m->pages);
+    free(m->recs);
+    free(m->zones);
+    memset(m, 0, sizeof(*m));
+}
+
+/* xorshift64*: reproducible names and values from the scenario's seed. */
+uint64_t model_rand(model_t *m)
+{
+    m->rng ^= m->rng >> 12;
+    m->rng ^= m->rng << 25;
+    m->rng ^= m->rng >> 27;
+    return m->rng * UINT64_C(2685821657736338717);
+}
+
+char *model_gen_value(model_t *m, uint16_t type, uint64_t n)
+{
+    char buf[256];
+    char *canon = NULL;
+    uint64_t r = model_rand(m);
+
+    switch (type) {
+    case RDATA_T_A:
+        snprintf(buf, sizeof(buf), "198.51.%u.%u", (unsigned)(100 + r % 2),
+                 (unsigned)(1 + (r >> 8) % 254));
+        break;
+    case RDATA_T_AAAA:
+        snprintf(buf, sizeof(buf), "2001:db8::%x:%x", (unsigned)(r & 0xffff),
+                 (unsigned)((r >> 16) & 0xffff));
+        break;
+    case RDATA_T_TXT:
+        snprintf(buf, sizeof(buf), "\"dnsprop %llu %llx\"", (unsigned long long)n,
+                 (unsigned long long)(r & 0xffffffffu));
+        break;
+    case RDATA_T_MX:
+        snprintf(buf, sizeof(buf), "%u mx%llu.example.", (unsigned)(r % 50) * 10,
+                 (unsigned long long)n);
+        break;
+    case RDATA_T_SRV:
+        snprintf(buf, sizeof(buf), "0 5 %u sip%llu.example.", (unsigned)(5000 + r % 1000),
+                 (unsigned long long)n);
+        break;
+    default: /* CNAME NS PTR */
+        snprintf(buf, sizeof(buf), "t%llu-%llx.example.", (unsigned long long)n,
+                 (unsigned long long)(r & 0xffff));
+        break;
+    }
+    if (rdata_from_text(type, buf, &canon) < 0)
+        return NULL;
+    return canon;
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+op_t *model_op_at(const model_t *m, uint64_t id)
+{
+    return m->pages[(id - 1) / MODEL_OP_PAGE][(id - 1) % MODEL_OP_PAGE];
+}
+
+op_t *model_op_new(model_t *m, op_kind_t kind)
+{
+    size_t page = m->nops / MODEL_OP_PAGE;
+    op_t *op;
+
+    if (page >= MODEL_OP_PAGES)
+        return NULL;
+    if (m->pages[page] == NULL) {
+        m->pages[page] = calloc(MODEL_OP_PAGE, sizeof(op_t *));
+        if (m->pages[page] == NULL)
+            return NULL;
+    }
+    op = calloc(1, sizeof(*op));
+    if (op == NULL)
+        return NULL;
+    op->id = m->nops + 1;
+    op->kind = kind;
+    op->phase = m->cur_phase != NULL ? m->cur_phase : "";
+    op->rate = m->cur_rate;
+    op->rec = -1;
+    m->pages[page][m->nops % MODEL_OP_PAGE] = op;
+    m->nops++;
+    return op;
+}
+
+/* ---- zones and records ------------------------------------------------------- */
+
+size_t model_zone_add(model_t *m, const char *name, const scen_target_t *t)
+{
+    zone_t *z = VEC_PUSH(m->zones, m->nzones, m->capzones);
+
+    if (z == NULL)
+        return SIZE_MAX;
+    z->name = strdup(name);
+    z->target = t;
+    return m->nzones - 1;
+}
+
+long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
+                   const char *value)
+{
+    rec_t *r = VEC_PUSH(m->recs, m->nrecs, m->caprecs);
+
+    if (r == NULL)
+        return -1;
+    r->name = strdup(name);
+    r->zone = m->zones[zone].name;
+    r->zidx = zone;
+    r->type = type;
+    r->value = value != NULL ? strdup(value) : NULL;
+    return (long)(m->nrecs - 1);
+}
+
+long model_find_zone(const model_t *m, const char *name)
+{
+    size_t i;
+
+    for (i = m->nzones; i-- > 0;) {
+        if (strcmp(m->zones[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+long model_find_rec(const model_t *m, const char *name, uint16_t type)
+{
+    size_t i;
+
+    for (i = m->nrecs; i-- > 0;) {
+        if (m->recs[i].type == type && strcmp(m->recs[i].name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+bool model_zone_recs_busy(const model_t *m, size_t zi)
+{
+    size_t i;
+
+    for (i = 0; i < m->nrecs; i++) {
+        if (m->recs[i].zidx == zi && m->recs[i].busy)
+            return true;
+    }
+    return false;
+}
+
+bool model_busy(const model_t *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->nzones; i++) {
+        if (m->zones[i].busy)
+            return true;
+    }
+    for (i = 0; i < m->nrecs; i++) {
+        if (m->recs[i].busy)
+            return true;
+    }
+    return false;
+}
+
+/* A random idle, live record (or -1), for updates and deletes. */
+static long pick_rec(model_t *m)
+{
+    size_t tries;
+
+    for (tries = 0; tries < 64 && m->nrecs > 0; tries++) {
+        size_t i = model_rand(m) % m->nrecs;
+        const rec_t *r = &m->recs[i];
+        if (r->alive && !r->busy && m->zones[r->zidx].alive && !m->zones[r->zidx].busy)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long pick_zone(model_t *m, bool idle)
+{
+    size_t tries;
+
+    for (tries = 0; tries < 64 && m->nzones > 0; tries++) {
+        size_t i = model_rand(m) % m->nzones;
+        if (m->zones[i].alive && (!idle || !m->zones[i].busy))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* ---- the operations of a phase's mix ------------------------------------------- */
+
+op_t *model_zone_create_op(model_t *m, const char *name)
+{
+    op_t *op = model_op_new(m, OP_ZONE_CREATE);
+
+    if (op == NULL)
+        return NULL;
+    op->zone = model_zone_add(m, name, &m->sc->targets[0]);
+    if (op->zone == SIZE_MAX)
+        return NULL; /* (the operation stays, never queued: not applied) */
+    m->zones[op->zone].busy = true;
+    op->name = strdup(name);
+    op->type = RDATA_T_SOA;
+    return op;
+}
+
+static op_t *zone_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
+{
+    char name[600];
+    op_t *op;
+    long zi;
+
+    if (k == OP_ZONE_CREATE) {
+        snprintf(name, sizeof(name), "d%04llx-%s-%zu.%s",
+                 (unsigned long long)(m->sc->seed & 0xffff), ph->name, m->nzones + 1,
+                 ph->zone_suffix);
+        return model_zone_create_op(m, name);
+    }
+    zi = pick_zone(m, true);
+    if (zi < 0 || (k == OP_ZONE_DELETE && model_zone_recs_busy(m, (size_t)zi)))
+        return NULL;
+    op = model_op_new(m, k);
+    if (op == NULL)
+        return NULL;
+    op->zone = (size_t)zi;
+    m->zones[zi].busy = true;
+    op->name = strdup(m->zones[zi].name);
+    op->type = k == OP_ZONE_UPDATE ? RDATA_T_TXT : RDATA_T_SOA;
+    if (k == OP_ZONE_UPDATE)
+        op->value = model_gen_value(m, RDATA_T_TXT, op->id);
+    return op;
+}
+
+static op_t *record_create(model_t *m, const scen_phase_t *ph)
+{
+    char name[600];
+    long zi = pick_zone(m, false);
+    op_t *op;
+
+    if (zi < 0)
+        return NULL;
+    op = model_op_new(m, OP_RECORD_CREATE);
+    if (op == NULL)
+        return NULL;
+    op->zone = (size_t)zi;
+    op->type = ph->types[model_rand(m) % ph->ntypes];
+    snprintf(name, sizeof(name), "r%llu.%s", (unsigned long long)op->id,
+             m->zones[zi].name);
+    op->name = strdup(name);
+    op->value = model_gen_value(m, op->type, op->id);
+    op->rec = model_rec_add(m, op->zone, name, op->type, op->value);
+    if (op->rec >= 0)
+        m->recs[op->rec].busy = true;
+    return op;
+}
+
+op_t *model_make_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
+{
+    op_t *op;
+    long ri;
+
+    switch (k) {
+    case OP_ZONE_CREATE:
+    case OP_ZONE_UPDATE:
+    case OP_ZONE_DELETE:
+        return zone_op(m, ph, k);
+    case OP_RECORD_CREATE:
+        return record_create(m, ph);
+    case OP_RECORD_UPDATE:
+    case OP_RECORD_DELETE:
+        ri = pick_rec(m);
+        if (ri < 0)
+            return NULL;
+        op = model_op_new(m, k);
+        if (op == NULL)
+            return NULL;
+        op->rec = ri;
+        m->recs[ri].busy = true;
+        op->zone = m->recs[ri].zidx;
+        op->name = strdup(m->recs[ri].name);
+        op->type = m->recs[ri].type;
+        if (k == OP_RECORD_UPDATE)
+            op->value = model_gen_value(m, op->type, op->id);
+        return op;
+    default:
+        return NULL;
+    }
+}
+
+op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
+                      const char *text)
+{
+    op_t *op = model_op_new(m, OP_RECORD_CREATE);
+
+    if (op == NULL)
+        return NULL;
+    op->zone = zi;
+    op->type = type;
+    op->name = strdup(name);
+    if (rdata_from_text(type, text, &op->value) < 0)
+        op->value = strdup(text);
+    op->rec = model_rec_add(m, zi, name, type, op->value);
+    if (op->rec >= 0)
+        m->recs[op->rec].busy = true;
+    return op;
+}
+
+/* ---- what the changes did ------------------------------------------------------ */
+
+void model_op_release(model_t *m, op_t *op)
+{
+    if (op->rec >= 0)
+        m->recs[op->rec].busy = false;
+    else
+        m->zones[op->zone].busy = false;
+}
+
+void model_op_applied(model_t *m, op_t *op, int ret, bool created)
+{
+    op->applied = true;
+    op->failed = ret < 0;
+    if (created)
+        m->zones[op->zone].alive = true; /* exists, even if its serial could not be read:
+                                          * cleanup must delete it */
+    if (ret < 0) {
+        model_op_release(m, op); /* else when its polls are done */
+        return;
+    }
+    if (op->kind == OP_ZONE_CREATE) {
+        m->zones[op->zone].alive = true;
+    } else if (op->kind == OP_ZONE_DELETE) {
+        m->zones[op->zone].alive = false;
+    } else if (op->kind == OP_RECORD_CREATE && op->rec >= 0) {
+        m->recs[op->rec].alive = true;
+    } else if (op->kind == OP_RECORD_DELETE) {
+        m->recs[op->rec].alive = false;
+    } else if (op->kind == OP_RECORD_UPDATE) {
+        free(m->recs[op->rec].value);
+        m->recs[op->rec].value = strdup(op->value);
+    }
+}
+
+json_t *model_intended_state(const model_t *m)
+{
+    json_t *o = json_object();
+    json_t *zones = json_array();
+    json_t *recs = json_array();
+    size_t i;
+    char tb[16];
+
+    for (i = 0; i < m->nzones; i++)
+        json_array_append_new(zones, json_pack("{s:s, s:s}", "zone", m->zones[i].name,
+                                               "presence",
+                                               m->zones[i].alive ? "PRESENT" : "ABSENT"));
+    for (i = 0; i < m->nrecs; i++) {
+        const rec_t *r = &m->recs[i];
+        json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name", r->name, "zone", r->zone,
+                              "type", rdata_type_to_str(r->type, tb), "presence",
+                              r->alive && m->zones[r->zidx].alive ? "PRESENT" : "ABSENT");
+        if (r->alive && r->value != NULL)
+            json_object_set_new(e, "values", json_pack("[s]", r->value));
+        json_array_append_new(recs, e);
+    }
+    json_object_set_new(o, "zones", zones);
+    json_object_set_new(o, "records", recs);
+    return o;
+}

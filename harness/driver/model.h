@@ -1,0 +1,152 @@
+/*
+ * model: what a campaign changes, the operations and the zones and records
+ * they act on, with the values they set (reproducible from the scenario's
+ * seed).
+ *
+ * An operation (op_t) is made by the scheduling thread, handed to an API
+ * worker through the queue (harness/driver/workers.h), then polled for
+ * (harness/driver/polls.h) until its change has been seen everywhere. A
+ * record or zone takes one change at a time: it is busy from the moment
+ * an operation on it is made until that operation's polls are all done
+ * (model_op_release), so that a later change cannot overtake an earlier
+ * one before it was seen.
+ *
+ * Ownership and thread-safety: the model owns its zones, records and
+ * operations (and every string in them), freed by model_clear. It is not
+ * locked itself: every call here, and every read of zones[] and recs[],
+ * is made under the driver's lock (drv_t.mu), except
+ *   - model_op_at: operations never move once made (pages of pointers),
+ *     so a thread that got an id after the operation was made (a probe
+ *     pool thread, from a poll submitted for it) may look it up unlocked;
+ *   - the fields of an op_t that are set before it is queued (kind, zname,
+ *     target, name, type, value, vals, ttl, due, phase, rate): read-only
+ *     afterwards, read by any thread.
+ */
+#ifndef DP_DRIVER_MODEL_H
+#define DP_DRIVER_MODEL_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/scenario/scenario.h"
+#include "harness/targets/target.h"
+
+typedef struct {
+    char *name; /* canonical */
+    char *zone; /* its zone's name (the zone's string) */
+    size_t zidx;
+    uint16_t type;
+    char *value; /* canonical, what it holds */
+    bool busy;   /* an operation on it is in flight or still propagating */
+    bool alive;
+} rec_t;
+
+typedef struct {
+    char *name;
+    bool busy;
+    bool alive;
+    const scen_target_t *target;
+} zone_t;
+
+typedef struct op {
+    uint64_t id; /* 1, 2, ... in the order they were made */
+    op_kind_t kind;
+    size_t zone; /* index in zones */
+    /* Copied from zones[zone] when queued (under the lock): other threads
+     * read these without it, while the zones array may be reallocated. */
+    const char *zname;
+    const scen_target_t *target;
+    long rec; /* index in recs, -1 for zone operations */
+    char *name;
+    uint16_t type;
+    char *value; /* canonical, NULL for deletes */
+    char **vals; /* several values (zone sync), else NULL */
+    size_t nvals;
+    uint32_t ttl;      /* 0: 60 s */
+    double due;        /* monotonic s (timebase_mono_ns) when scheduled */
+    const char *phase; /* the phase that made it ("" for tables) */
+    double rate;       /* the phase's scheduled rate when it was due; NAN */
+    /* Written by its API worker, then read under the lock. */
+    target_ack_t ack;
+    bool failed;
+    bool applied;    /* the API call returned (ack is final), under the lock */
+    uint32_t serial; /* zone operations: serial after the change */
+    /* Its polls (harness/driver/polls.c): atomics, updated by the pool
+     * threads without the lock. */
+    _Atomic uint64_t polls; /* expected << 32 | done, and a "reaped" bit */
+    _Atomic unsigned ncompleted, ntimeout, nerror;
+    _Atomic double max_duration;
+    struct op *qnext; /* the API queue's link (under the lock) */
+} op_t;
+
+/* Operations per page of the operation table. */
+#define MODEL_OP_PAGE  4096u
+#define MODEL_OP_PAGES 16384u /* 64 M operations at most */
+
+typedef struct {
+    const scenario_t *sc;
+    zone_t *zones;
+    size_t nzones, capzones;
+    rec_t *recs;
+    size_t nrecs, caprecs;
+    op_t ***pages; /* MODEL_OP_PAGES pages of MODEL_OP_PAGE operations */
+    size_t nops;
+    const char *cur_phase; /* what model_op_new stamps on new operations */
+    double cur_rate;
+    uint64_t rng; /* xorshift64* state, from the seed */
+} model_t;
+
+int model_init(model_t *m, const scenario_t *sc);
+void model_clear(model_t *m);
+
+/* The next pseudo-random number (xorshift64*). */
+uint64_t model_rand(model_t *m);
+/* A random canonical value of type for operation n (malloc'd), NULL on
+ * error. */
+char *model_gen_value(model_t *m, uint16_t type, uint64_t n);
+
+/* A new operation of kind (id nops + 1), stamped with the current phase
+ * and rate; NULL on ENOMEM. */
+op_t *model_op_new(model_t *m, op_kind_t kind);
+/* Operation id (1 <= id <= nops; see the header's note on threads). */
+op_t *model_op_at(const model_t *m, uint64_t id);
+
+/* Add a zone (not alive, not busy) on target t: its index, or SIZE_MAX on
+ * ENOMEM. */
+size_t model_zone_add(model_t *m, const char *name, const scen_target_t *t);
+/* Add a record of zone (value may be NULL): its index, or -1 on ENOMEM. */
+long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
+                   const char *value);
+/* The last zone / record so named, or -1. */
+long model_find_zone(const model_t *m, const char *name);
+long model_find_rec(const model_t *m, const char *name, uint16_t type);
+/* A record of zone zi still changing or propagating: a zone deleted then
+ * would make its polls time out (the servers answer REFUSED for the zone,
+ * which is not "gone" for a record). */
+bool model_zone_recs_busy(const model_t *m, size_t zi);
+/* Something is busy (an operation in flight or propagating). */
+bool model_busy(const model_t *m);
+
+/* The next operation of kind k for a phase's mix (its zone or record
+ * marked busy); NULL when none fits. */
+op_t *model_make_op(model_t *m, const scen_phase_t *ph, op_kind_t k);
+/* A zone_create of name (a new zone, busy), NULL on ENOMEM. */
+op_t *model_zone_create_op(model_t *m, const char *name);
+/* A record_create of (name, type, text) in zone zi (a new record, busy). */
+op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
+                      const char *text);
+/* The record (or zone) of op may take its next change. */
+void model_op_release(model_t *m, op_t *op);
+/* The API call of op returned (ret 0: acknowledged; created: a zone was
+ * made, even if its serial could not be read then): the zones' and
+ * records' state from now on. A failed operation is released. */
+void model_op_applied(model_t *m, op_t *op, int ret, bool created);
+
+/* What the workload meant the target to hold: every zone and record it
+ * touched, PRESENT (with its values) or ABSENT (a new object). */
+json_t *model_intended_state(const model_t *m);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * polls: submission and accounting of the polls (see polls.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/common/log.h"
+#include "harness/common/timebase.h"
+#include "harness/driver/drv_int.h"
+#include "probes/request.h"
+
+/* ---- per-thread counters ------------------------------------------------------ */
+
+/* A thread's stripe, the same for every campaign: threads get stripes in
+ * turn, so up to ACCT_STRIPES threads never share one (beyond, two may:
+ * the counters are atomics, the sums stay exact). */
+static atomic_uint g_next_stripe;
+static _Thread_local unsigned tl_stripe; /* index + 1; 0: none yet */
+
+static void acct_add(drv_t *d, acct_counter_t k, uint64_t n)
+{
+    if (tl_stripe == 0)
+        tl_stripe = atomic_fetch_add(&g_next_stripe, 1) % ACCT_STRIPES + 1;
+    atomic_fetch_add_explicit(&d->acct.s[tl_stripe - 1].c[k], n, memory_order_relaxed);
+}
+
+uint64_t polls_count(drv_t *d, acct_counter_t k)
+{
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < ACCT_STRIPES; i++)
+        sum += atomic_load_explicit(&d->acct.s[i].c[k], memory_order_relaxed);
+    return sum;
+}
+
+/* ---- an operation's polls: expected << 32 | done, one word -------------------- */
+
+#define PS_REAPED     (UINT64_C(1) << 63)
+#define PS_DONE(w)    ((unsigned)((w)&0xffffffffu))
+#define PS_EXP(w)     ((unsigned)(((w) >> 32) & 0x7fffffffu))
+#define PS(exp, done) ((uint64_t)(exp) << 32 | (uint64_t)(done))
+
+unsigned polls_expected(const op_t *op)
+{
+    return PS_EXP(atomic_load(&op->polls));
+}
+
+/* op's name is free for its next change (its last poll is done). */
+static void release(drv_t *d, op_t *op)
+{
+    pthread_mutex_lock(&d->mu);
+    model_op_release(&d->m, op);
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void max_duration(op_t *op, double duration)
+{
+    double cur = atomic_load(&op->max_duration);
+
+    while (duration > cur &&
+           !atomic_compare_exchange_weak(&op->max_duration, &cur, duration))
+        ;
+}
+
+/* One finished poll (of nameserver nsi) in the tallies and the metrics
+ * (the SLOs, the progress line, the release of its name for the next
+ * change). Returns op, or NULL when it was given up on already (counted
+ * as unanswered) or is unknown. */
+static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double duration)
+{
+    uint64_t w;
+    uint64_t nw;
+
+    if (op == NULL) {
+        acct_add(d, ACCT_DONE, 1);
+        return NULL;
+    }
+    w = atomic_load(&op->polls);
+    do {
+        if (w & PS_REAPED)
+            return NULL; /* too late: counted as unanswered already */
+        nw = w + 1;
+    } while (!atomic_compare_exchange_weak(&op->polls, &w, nw));
+    if (status == PROBE_COMPLETED) {
+        atomic_fetch_add(&op->ncompleted, 1);
+        max_duration(op, duration);
+        acct_add(d, ACCT_COMPLETED, 1);
+    } else if (status == PROBE_TIMEOUT) {
+        atomic_fetch_add(&op->ntimeout, 1);
+        acct_add(d, ACCT_TIMEOUTS, 1);
+    } else if (status == PROBE_ERROR) {
+        atomic_fetch_add(&op->nerror, 1);
+        acct_add(d, ACCT_ERRORS, 1);
+    } else {
+        acct_add(d, ACCT_CANCELLED, 1);
+    }
+    acct_add(d, ACCT_DONE, 1);
+    if (PS_DONE(nw) == PS_EXP(nw))
+        release(d, op);
+    metrics_poll(d->metrics, status, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
+                 duration);
+    return op;
+}
+
+/* Agents mode: a poll no agent answers (no agent for its vantage, or all
+ * of them gone) would hold its name, and the campaign, forever; once an
+ * agent could no longer take it (agent.c drops requests this old, by the
+ * stored realtime ack_time, hence the realtime clock here too), its
+ * operation's missing polls are counted as unanswered. */
+void polls_reap(drv_t *d)
+{
+    double now = timebase_real_s();
+    double late = d->sc->timeout + 2 * d->sc->reclaim_after + 5;
+    size_t i;
+
+    for (i = 0; i < d->m.nops; i++) {
+        op_t *op = model_op_at(&d->m, i + 1);
+        uint64_t w;
+        unsigned left;
+        if (!op->applied || op->failed || now < op->ack.ack_time + late)
+            continue;
+        w = atomic_load(&op->polls);
+        do {
+            if ((w & PS_REAPED) || PS_DONE(w) >= PS_EXP(w))
+                break;
+        } while (!atomic_compare_exchange_weak(&op->polls, &w,
+                                               PS(PS_EXP(w), PS_EXP(w)) | PS_REAPED));
+        if ((w & PS_REAPED) || PS_DONE(w) >= PS_EXP(w))
+            continue;
+        left = PS_EXP(w) - PS_DONE(w);
+        d->unanswered += left;
+        acct_add(d, ACCT_DONE, left);
+        model_op_release(&d->m, op);
+        pthread_cond_broadcast(&d->cond);
+    }
+}
+
+/* ---- results --------------------------------------------------------------------- */
+
+/* What a stored result says about its operation, beside the probe's own
+ * fields (also what probe agents are given to store with theirs). */
+static json_t *op_fields(drv_t *d, const op_t *op, size_t nsi)
+{
+    json_t *rec = json_object();
+
+    json_object_set_new(rec, "op_id", json_integer((json_int_t)op->id));
+    json_object_set_new(rec, "op_kind", json_string(op_kind_str(op->kind)));
+    json_object_set_new(rec, "zone", json_string(op->zname));
+    json_object_set_new(rec, "ns_name",
+                        json_string(nsi < d->sc->nns ? d->sc->ns[nsi].name : "?"));
+    json_object_set_new(rec, "vantage", json_string(d->host));
+    json_object_set_new(rec, "submit_time", json_real(op->ack.submit_time));
+    json_object_set_new(rec, "ack_time", json_real(op->ack.ack_time));
+    json_object_set_new(rec, "api_retries", json_integer(op->ack.retries));
+    json_object_set_new(rec, "phase", json_string(op->phase));
+    json_object_set_new(rec, "offered_rate",
+                        isnan(op->rate) ? json_null() : json_real(op->rate));
+    json_object_set_new(rec, "frequency", json_real(d->sc->frequency));
+    json_object_set_new(rec, "timeout", json_real(d->sc->timeout));
+    json_object_set_new(rec, "expected",
+                        op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE
+                            ? json_integer(op->serial)
+                        : op->value != NULL ? json_pack("[s]", op->value)
+                                            : json_array());
+    return rec;
+}
+
+/* The report's copy goes through the same JSON text as the store's, so
+ * that `dnsprop report` later finds the same numbers. */
+static void keep_for_report(drv_t *d, const char *text)
+{
+    pthread_mutex_lock(&d->ds_mu);
+    ds_add_text(&d->ds, text);
+    pthread_mutex_unlock(&d->ds_mu);
+}
+
+void polls_on_result(const probe_result_t *r, void *arg)
+{
+    drv_t *d = arg;
+    size_t nsi = (size_t)(r->tag & 0xffff);
+    /* the poll was submitted after its operation was made: no lock */
+    op_t *op = tally(d, model_op_at(&d->m, r->tag >> 16), nsi, r->status, r->duration);
+    json_t *rec;
+    json_t *f;
+    char *text;
+
+    if (op == NULL)
+        return;
+    rec = probe_result_json(r);
+    if (rec == NULL)
+        return;
+    f = op_fields(d, op, nsi);
+    json_object_update(rec, f);
+    json_decref(f);
+    text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    if (text != NULL)
+        keep_for_report(d, text);
+    free(text);
+    if (d->store != NULL)
+        store_put_result(d->store, rec);
+    else
+        json_decref(rec);
+}
+
+/* ---- agents mode: the campaign's feed ------------------------------------------ */
+
+static probe_status_t status_of(const char *st)
+{
+    if (st != NULL && strcmp(st, "COMPLETED") == 0)
+        return PROBE_COMPLETED;
+    if (st != NULL && strcmp(st, "TIMEOUT") == 0)
+        return PROBE_TIMEOUT;
+    if (st != NULL && strcmp(st, "ERROR") == 0)
+        return PROBE_ERROR;
+    return PROBE_CANCELLED;
+}
+
+/* One result an agent stored: tallied and kept for the report. */
+static void feed_one(drv_t *d, const char *payload)
+{
+    json_error_t je;
+    json_t *rec = json_loads(payload, 0, &je);
+    json_int_t tag;
+    uint64_t id;
+    op_t *op;
+
+    if (rec == NULL)
+        return;
+    tag = json_integer_value(json_object_get(rec, "tag"));
+    id = (uint64_t)tag >> 16;
+    /* an id from the network: looked up under the lock */
+    pthread_mutex_lock(&d->mu);
+    op = id >= 1 && id <= d->m.nops ? model_op_at(&d->m, id) : NULL;
+    pthread_mutex_unlock(&d->mu);
+    if (tally(d, op, (size_t)(tag & 0xffff),
+              status_of(json_string_value(json_object_get(rec, "status"))),
+              json_number_value(json_object_get(rec, "duration"))) != NULL) {
+        d->feed_results++;
+        keep_for_report(d, payload);
+    }
+    json_decref(rec);
+}
+
+static void *feed_main(void *arg)
+{
+    drv_t *d = arg;
+    char last[64] = "0";
+    char err[512];
+
+    while (!atomic_load(&d->feed_stop)) {
+        streams_entry_t *e = NULL;
+        size_t n = 0;
+        if (streams_feed_read(d->feed, d->id, last, 200, &e, &n, err, sizeof(err)) < 0) {
+            log_warn("campaign %s: reading results from the agents: %s", d->id, err);
+            usleep(500000);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            feed_one(d, e[i].payload);
+        streams_entries_free(e, n);
+    }
+    return NULL;
+}
+
+int polls_feed_start(drv_t *d)
+{
+    if (pthread_create(&d->feed_thread, NULL, feed_main, d) != 0)
+        return -EAGAIN;
+    d->feeding = true;
+    return 0;
+}
+
+void polls_feed_stop(drv_t *d)
+{
+    if (!d->feeding)
+        return;
+    atomic_store(&d->feed_stop, true);
+    pthread_join(d->feed_thread, NULL);
+    d->feeding = false;
+}
+
+/* ---- submission ---------------------------------------------------------------------
+ */
+
+/* [probe] mode = agents: the poll request, once per vantage; returns the
+ * publications that failed. */
+static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_req_t *req)
+{
+    json_t *rec = op_fields(d, op, nsi);
+    json_t *p;
+    char poll[64];
+    char err[512];
+    char *text;
+    unsigned failed = 0;
+
+    json_object_del(rec, "vantage"); /* the agent's */
+    json_object_set_new(rec, "tag", json_integer((json_int_t)req->tag));
+    snprintf(poll, sizeof(poll), "%llu.%zu", (unsigned long long)op->id, nsi);
+    p = json_pack("{s:s, s:s, s:o, s:o}", "campaign", d->id, "poll", poll, "req",
+                  probe_req_to_json(req), "rec", rec);
+    text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_REAL_PRECISION(16)) : NULL;
+    json_decref(p);
+    pthread_mutex_lock(&d->pub_mu);
+    for (size_t v = 0; v < d->sc->nvantages; v++) {
+        if (text == NULL ||
+            streams_publish(d->pub, d->sc->vantages[v], text, err, sizeof(err)) < 0) {
+            log_warn("campaign %s: publishing a poll for vantage %s: %s", d->id,
+                     d->sc->vantages[v], text != NULL ? err : "out of memory");
+            failed++;
+        }
+    }
+    pthread_mutex_unlock(&d->pub_mu);
+    free(text);
+    return failed;
+}
+
+/* The poll of op on nameserver nsi: start_time = the acknowledgement. */
+static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
+{
+    char err[1100];
+
+    req->ns = d->sc->ns[nsi].addr;
+    req->start_time = op->ack.ack_time;
+    req->frequency = d->sc->frequency;
+    req->timeout = d->sc->timeout;
+    req->tag = (op->id << 16) | nsi;
+    switch (op->kind) {
+    case OP_ZONE_CREATE:
+    case OP_ZONE_UPDATE:
+        probe_req_set_name(req, op->zname, true, err, sizeof(err));
+        req->cond = COND_SERIAL_NOT_LOWER;
+        req->serial = op->serial;
+        req->has_serial = true;
+        break;
+    case OP_ZONE_DELETE:
+        probe_req_set_name(req, op->zname, true, err, sizeof(err));
+        req->cond = COND_EMPTY_RESPONSE;
+        break;
+    case OP_RECORD_CREATE:
+    case OP_RECORD_UPDATE:
+        probe_req_set_name(req, op->name, false, err, sizeof(err));
+        req->qtype = op->type;
+        req->cond = COND_VALUE_PRESENT;
+        req->exact = true; /* the RRset is exactly the new value(s) */
+        if (op->vals != NULL) {
+            for (size_t v = 0; v < op->nvals; v++)
+                probe_req_add_value(req, op->vals[v], err, sizeof(err));
+        } else {
+            probe_req_add_value(req, op->value, err, sizeof(err));
+        }
+        break;
+    case OP_RECORD_DELETE:
+        probe_req_set_name(req, op->name, false, err, sizeof(err));
+        req->qtype = op->type;
+        req->cond = COND_EMPTY_RESPONSE;
+        break;
+    default:
+        break;
+    }
+    return probe_req_finish(req, err, sizeof(err));
+}
+
+/* Polls expected from one submission: one result per vantage in agents
+ * mode. */
+static unsigned per_poll(const drv_t *d)
+{
+    return d->sc->agents ? (unsigned)d->sc->nvantages : 1;
+}
+
+/* Take the polls that could not be submitted off what op expects. */
+static void unsubmit(drv_t *d, op_t *op, unsigned failed)
+{
+    uint64_t w;
+    uint64_t nw;
+
+    pthread_mutex_lock(&d->mu);
+    w = atomic_load(&op->polls);
+    do
+        nw = w - ((uint64_t)failed << 32);
+    while (!atomic_compare_exchange_weak(&op->polls, &w, nw));
+    d->polls_submitted -= failed;
+    if (PS_DONE(nw) == PS_EXP(nw))
+        model_op_release(&d->m, op);
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void polls_submit(drv_t *d, op_t *op)
+{
+    const scenario_t *sc = d->sc;
+    unsigned n = 0;
+    unsigned failed = 0;
+    size_t i;
+
+    for (i = 0; i < sc->nns; i++)
+        n += scenario_ns_target(sc, &sc->ns[i]) == op->target;
+    n *= per_poll(d);
+    /* what op expects is known before the first result can come back */
+    pthread_mutex_lock(&d->mu);
+    atomic_store(&op->polls, PS(n, 0));
+    d->polls_submitted += n;
+    if (n == 0)
+        model_op_release(&d->m, op);
+    pthread_mutex_unlock(&d->mu);
+    for (i = 0; i < sc->nns; i++) {
+        probe_req_t req;
+
+        if (scenario_ns_target(sc, &sc->ns[i]) != op->target)
+            continue;
+        probe_req_init(&req);
+        if (poll_req(d, op, i, &req) < 0)
+            failed += per_poll(d);
+        else if (sc->agents)
+            failed += publish_poll(d, op, i, &req);
+        else if (probe_pool_submit(d->pool, &req) < 0)
+            failed++;
+        probe_req_clear(&req);
+    }
+    if (failed > 0)
+        unsubmit(d, op, failed);
+}

@@ -1,0 +1,71 @@
+/*
+ * polls: after an acknowledged change, one poll per nameserver serving its
+ * target (to the local probe pool, or in agents mode to every vantage's
+ * stream), and the accounting of their results: the tallies the SLOs are
+ * judged on, the metrics, the stored results and the report's copy.
+ *
+ * Accounting without a shared lock: the campaign's poll counters are
+ * per-thread (stripes of atomics, each written by the threads that got it,
+ * summed on read as the probe pool's statistics are); an operation's own
+ * counts are atomics, and its done/expected pair one word changed by
+ * compare-and-swap, so exactly one result (or the reaper, or the
+ * submission's own correction) sees its last poll done and takes the
+ * driver's lock to release its name. The figures are those a lock taken
+ * for every result would give.
+ *
+ * Thread-safety: polls_submit runs on API workers; polls_on_result on
+ * probe pool threads (and on the thread that shuts the pool down);
+ * polls_count on any thread (a sum of counters that may be moving: exact
+ * once the pool is shut down and the feed stopped); polls_reap under the
+ * driver's lock; polls_feed_start/stop on the scheduling thread.
+ */
+#ifndef DP_DRIVER_POLLS_H
+#define DP_DRIVER_POLLS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "harness/driver/model.h"
+#include "probes/result.h"
+
+typedef struct drv drv_t;
+
+typedef enum {
+    ACCT_DONE = 0, /* results counted (and polls given up on) */
+    ACCT_COMPLETED,
+    ACCT_TIMEOUTS,
+    ACCT_ERRORS,
+    ACCT_CANCELLED,
+    ACCT_N,
+} acct_counter_t;
+
+/* One cache line of counters; a thread keeps to its own stripe. */
+#define ACCT_STRIPES 64
+typedef struct {
+    _Alignas(64) _Atomic uint64_t c[ACCT_N];
+} acct_stripe_t;
+
+typedef struct {
+    acct_stripe_t s[ACCT_STRIPES];
+} acct_t;
+
+/* Counter k, summed over the threads. */
+uint64_t polls_count(drv_t *d, acct_counter_t k);
+
+/* The polls of op, whose API call was acknowledged. */
+void polls_submit(drv_t *d, op_t *op);
+/* The probe pool's result callback (arg: the drv_t). */
+void polls_on_result(const probe_result_t *r, void *arg);
+
+/* Polls op expects (after failed submissions are taken off). */
+unsigned polls_expected(const op_t *op);
+
+/* Agents mode: results come back through the campaign's feed, read by a
+ * thread of its own. */
+int polls_feed_start(drv_t *d);
+void polls_feed_stop(drv_t *d); /* idempotent */
+/* Agents mode: count as unanswered the polls no agent can take any more
+ * (under the driver's lock). */
+void polls_reap(drv_t *d);
+
+#endif

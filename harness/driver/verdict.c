@@ -1,0 +1,151 @@
+/*
+ * verdict: the summary and the SLOs (see verdict.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "harness/driver/drv_int.h"
+#include "harness/driver/verdict.h"
+#include "plot/stats.h"
+
+/* The counts the summary is made of. */
+typedef struct {
+    uint64_t completed, timeouts, errors, cancelled, unanswered;
+    double p50, p99;
+    size_t np; /* changes that reached every nameserver */
+    bool converged;
+} tally_t;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Propagation: per change, the time until it showed on its slowest
+ * nameserver; p50 and p99 by nearest rank, as the report's figures
+ * (plot/stats.h). */
+static void propagation(drv_t *d, tally_t *t)
+{
+    double *prop = calloc(d->m.nops + 1, sizeof(double));
+    size_t i;
+
+    t->p50 = t->p99 = NAN;
+    t->np = 0;
+    t->converged = true;
+    for (i = 0; i < d->m.nops; i++) {
+        op_t *op = model_op_at(&d->m, i + 1);
+        unsigned expected = polls_expected(op);
+        if (!op->applied || op->failed || expected == 0 ||
+            atomic_load(&op->ncompleted) != expected) {
+            t->converged = false;
+            continue;
+        }
+        if (prop != NULL)
+            prop[t->np++] = atomic_load(&op->max_duration);
+    }
+    if (t->np > 0 && prop != NULL) {
+        qsort(prop, t->np, sizeof(double), cmp_double);
+        t->p50 = stats_percentile(prop, t->np, 50);
+        t->p99 = stats_percentile(prop, t->np, 99);
+    }
+    free(prop);
+}
+
+/* What fails the campaign, one sentence each; *ok false if any. */
+static json_t *failures(drv_t *d, const tally_t *t, bool *ok)
+{
+    const scenario_t *sc = d->sc;
+    json_t *fails = json_array();
+
+    if (sc->has_p99 && t->np == 0)
+        json_array_append_new(fails,
+                              json_string("p99: no change reached every nameserver"));
+    else if (sc->has_p99 && t->p99 > sc->slo_p99)
+        json_array_append_new(fails,
+                              json_sprintf("p99 %.3f s > %.3f s", t->p99, sc->slo_p99));
+    if (sc->has_max_timeouts && t->timeouts + t->errors > sc->slo_max_timeouts)
+        json_array_append_new(fails,
+                              json_sprintf("%llu timeouts/errors > %llu",
+                                           (unsigned long long)(t->timeouts + t->errors),
+                                           (unsigned long long)sc->slo_max_timeouts));
+    if (t->unanswered > 0 && !drv_stopping(d))
+        /* agents mode: requests nobody answered (no agent for a vantage?) */
+        json_array_append_new(
+            fails,
+            json_sprintf("%llu polls got no result%s", (unsigned long long)t->unanswered,
+                         sc->agents ? ": is an agent running for every vantage?" : ""));
+    if (d->failed > 0)
+        /* whatever the SLOs: changes the target refused are a failure */
+        json_array_append_new(fails, json_sprintf("%llu operation%s failed at the target",
+                                                  (unsigned long long)d->failed,
+                                                  d->failed == 1 ? "" : "s"));
+    if (sc->slo_converged && !t->converged)
+        json_array_append_new(fails,
+                              json_string("not every change reached every nameserver"));
+    *ok = json_array_size(fails) == 0;
+    return fails;
+}
+
+/* Offered: when operations were due; achieved: when they were
+ * acknowledged (zone creations at phase starts left out). */
+static void rates(drv_t *d, json_t *v)
+{
+    double f0 = INFINITY, f1 = -INFINITY, a0 = INFINITY, a1 = -INFINITY;
+    size_t n = 0;
+
+    for (size_t i = 0; i < d->m.nops; i++) {
+        op_t *op = model_op_at(&d->m, i + 1);
+        if (!op->applied || op->kind == OP_ZONE_CREATE || op->failed)
+            continue;
+        n++;
+        f0 = fmin(f0, op->due);
+        f1 = fmax(f1, op->due);
+        a0 = fmin(a0, op->ack.ack_time);
+        a1 = fmax(a1, op->ack.ack_time);
+    }
+    json_object_set_new(v, "offered_rate",
+                        n > 1 && f1 > f0 ? json_real((double)(n - 1) / (f1 - f0))
+                                         : json_null());
+    json_object_set_new(v, "achieved_rate",
+                        n > 1 && a1 > a0 ? json_real((double)(n - 1) / (a1 - a0))
+                                         : json_null());
+}
+
+static json_t *jreal_or_null(double x)
+{
+    return isnan(x) ? json_null() : json_real(x);
+}
+
+json_t *verdict(drv_t *d, bool *ok)
+{
+    json_t *v = json_object();
+    json_t *fails;
+    tally_t t;
+
+    propagation(d, &t);
+    t.completed = polls_count(d, ACCT_COMPLETED);
+    t.timeouts = polls_count(d, ACCT_TIMEOUTS);
+    t.errors = polls_count(d, ACCT_ERRORS);
+    t.cancelled = polls_count(d, ACCT_CANCELLED);
+    t.unanswered = d->unanswered + (d->polls_submitted - polls_count(d, ACCT_DONE));
+    fails = failures(d, &t, ok);
+    rates(d, v);
+    json_object_set_new(v, "operations", json_integer((json_int_t)d->m.nops));
+    json_object_set_new(v, "acked", json_integer((json_int_t)d->acked));
+    json_object_set_new(v, "failed", json_integer((json_int_t)d->failed));
+    json_object_set_new(v, "polls", json_integer((json_int_t)d->polls_submitted));
+    json_object_set_new(v, "completed", json_integer((json_int_t)t.completed));
+    json_object_set_new(v, "timeouts", json_integer((json_int_t)t.timeouts));
+    json_object_set_new(v, "errors", json_integer((json_int_t)t.errors));
+    json_object_set_new(v, "cancelled", json_integer((json_int_t)t.cancelled));
+    json_object_set_new(v, "unanswered", json_integer((json_int_t)t.unanswered));
+    json_object_set_new(v, "propagation_p50", jreal_or_null(t.p50));
+    json_object_set_new(v, "propagation_p99", jreal_or_null(t.p99));
+    json_object_set_new(v, "converged", json_boolean(t.converged));
+    json_object_set_new(v, "slo_ok", json_boolean(*ok));
+    json_object_set_new(v, "slo_failures", fails);
+    return v;
+}

@@ -1,0 +1,180 @@
+/*
+ * workers: the API queue and the threads that call the target (see
+ * workers.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/common/errcode.h"
+#include "harness/common/timebase.h"
+#include "harness/driver/drv_int.h"
+
+/* What the target is asked to do for op. */
+static void target_op_of(const op_t *op, target_op_t *top, char **one)
+{
+    memset(top, 0, sizeof(*top));
+    top->kind = op->kind;
+    top->zone = op->zname;
+    top->name = op->name;
+    top->type = op->type;
+    top->ttl = op->ttl > 0 ? op->ttl : 60;
+    if (op->vals != NULL) {
+        top->values = op->vals;
+        top->nvalues = op->nvals;
+    } else if (op->value != NULL) {
+        one[0] = op->value;
+        top->values = one;
+        top->nvalues = 1;
+    }
+}
+
+/* The API call returned (ret): the model, the counters and the metrics. */
+static void applied(drv_t *d, op_t *op, int ret, bool created)
+{
+    pthread_mutex_lock(&d->mu);
+    model_op_applied(&d->m, op, ret, created);
+    /* (the metrics client only appends to its buffer: fine under the lock) */
+    metrics_count(d->metrics, ret < 0 ? "ops.failed" : "ops.acknowledged", 1);
+    if (ret == 0)
+        metrics_timing_ms(d->metrics, "ops.api_ms",
+                          (op->ack.ack_time - op->ack.submit_time) * 1e3);
+    if (ret < 0)
+        d->failed++;
+    else
+        d->acked++;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void apply_op(drv_t *d, target_t *t, op_t *op)
+{
+    target_op_t top;
+    char *one[1];
+    bool created;
+    int ret;
+
+    target_op_of(op, &top, one);
+    ret = target_apply(t, &top, &op->ack);
+    created = ret == 0 && op->kind == OP_ZONE_CREATE;
+    if (ret == 0 && (op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE)) {
+        /* the serial to wait for: what the primary has after the change */
+        ret = target_zone_serial(t, top.zone, &op->serial);
+        if (ret < 0)
+            snprintf(op->ack.error, sizeof(op->ack.error), "cannot read the serial of %s",
+                     top.zone);
+    }
+    applied(d, op, ret, created);
+    if (ret == 0) {
+        polls_submit(d, op);
+        return;
+    }
+    if (!d->opts->quiet)
+        drv_say(d, DRIVER_MSG_ERROR, "%s %s: %s%s", op_kind_str(op->kind), op->name,
+                op->ack.error,
+                op->kind == OP_ZONE_CREATE && op->ack.status == 409
+                    ? " (left by an earlier run with the same seed? delete it, or "
+                      "change [campaign] seed)"
+                    : "");
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    drv_t *d = w->d;
+
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        op_t *op;
+        while (d->qhead == NULL && !d->closing)
+            pthread_cond_wait(&d->cond, &d->mu);
+        if (d->qhead == NULL)
+            break;
+        op = d->qhead;
+        d->qhead = op->qnext;
+        if (d->qhead == NULL)
+            d->qtail = NULL;
+        d->qlen--;
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->mu);
+        apply_op(d, w->target, op);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+int workers_start(drv_t *d)
+{
+    const scenario_t *sc = d->sc;
+    char err[1024];
+
+    d->workers = calloc(sc->api_inflight, sizeof(*d->workers));
+    if (d->workers == NULL)
+        return -ENOMEM;
+    for (d->nworkers = 0; d->nworkers < sc->api_inflight; d->nworkers++) {
+        worker_t *w = &d->workers[d->nworkers];
+        int ret;
+        w->d = d;
+        ret = target_create(&w->target, &sc->targets[0], err, sizeof(err));
+        if (ret < 0) {
+            drv_say(d, DRIVER_MSG_ERROR, "%s", err);
+            return ret;
+        }
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            target_destroy(w->target);
+            w->target = NULL;
+            return -EAGAIN;
+        }
+    }
+    return 0;
+}
+
+void workers_enqueue(drv_t *d, op_t *op)
+{
+    metrics_count(d->metrics, "ops.offered", 1);
+    op->zname = d->m.zones[op->zone].name;
+    op->target = d->m.zones[op->zone].target;
+    while (d->qlen >= d->sc->api_inflight && !drv_stopping(d))
+        timebase_cond_wait_mono_ms(&d->cond, &d->mu, 100);
+    op->qnext = NULL;
+    if (d->qtail != NULL)
+        d->qtail->qnext = op;
+    else
+        d->qhead = op;
+    d->qtail = op;
+    d->qlen++;
+    pthread_cond_broadcast(&d->cond);
+}
+
+void workers_wait_idle(drv_t *d)
+{
+    pthread_mutex_lock(&d->mu);
+    while ((d->qhead != NULL || model_busy(&d->m)) && !drv_stopping(d))
+        timebase_cond_wait_mono_ms(&d->cond, &d->mu, 100);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void workers_close(drv_t *d)
+{
+    unsigned i;
+
+    bool closed;
+
+    pthread_mutex_lock(&d->mu);
+    closed = d->closing;
+    d->closing = true;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+    for (i = 0; !closed && i < d->nworkers; i++)
+        pthread_join(d->workers[i].thread, NULL);
+}
+
+void workers_destroy(drv_t *d)
+{
+    for (unsigned i = 0; i < d->nworkers; i++)
+        target_destroy(d->workers[i].target);
+    d->nworkers = 0;
+    free(d->workers);
+    d->workers = NULL;
+}

@@ -1,0 +1,163 @@
+/*
+ * Unit tests for the driver's pieces that need no threads or servers: the
+ * operation and zone model (harness/driver/model.h: reproducible values,
+ * one change at a time per name, operations by id across pages, the
+ * intended state) and the open-loop schedule (harness/driver/schedule.h:
+ * rates, ramps, the end of a phase, monotonic sleeping).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "harness/driver/model.h"
+#include "harness/driver/schedule.h"
+#include "probes/rdata.h"
+
+static scen_target_t g_target;
+static scen_phase_t g_phase;
+static char g_pname[] = "p";
+static char g_suffix[] = "example.test.";
+static scenario_t g_sc;
+
+static void setup(void)
+{
+    memset(&g_sc, 0, sizeof(g_sc));
+    memset(&g_phase, 0, sizeof(g_phase));
+    g_sc.seed = 42;
+    g_sc.targets = &g_target;
+    g_sc.ntargets = 1;
+    g_phase.name = g_pname;
+    g_phase.zone_suffix = g_suffix;
+    g_phase.types[0] = RDATA_T_A;
+    g_phase.ntypes = 1;
+}
+
+TestSuite(driver_model, .init = setup);
+
+Test(driver_model, values_are_reproducible_from_the_seed)
+{
+    model_t a;
+    model_t b;
+
+    cr_assert_eq(model_init(&a, &g_sc), 0);
+    cr_assert_eq(model_init(&b, &g_sc), 0);
+    for (uint64_t n = 1; n < 50; n++) {
+        char *x = model_gen_value(&a, RDATA_T_TXT, n);
+        char *y = model_gen_value(&b, RDATA_T_TXT, n);
+        cr_assert_not_null(x);
+        cr_assert_str_eq(x, y);
+        free(x);
+        free(y);
+    }
+    model_clear(&a);
+    model_clear(&b);
+}
+
+Test(driver_model, a_zone_takes_one_change_at_a_time)
+{
+    model_t m;
+    op_t *create;
+    op_t *upd;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    create = model_make_op(&m, &g_phase, OP_ZONE_CREATE);
+    cr_assert_not_null(create);
+    cr_assert_str_eq(create->name, "d002a-p-1.example.test.");
+    cr_assert_eq(create->id, 1);
+    cr_assert(m.zones[create->zone].busy);
+    /* not alive yet: nothing to update or to put records in */
+    cr_assert_null(model_make_op(&m, &g_phase, OP_ZONE_UPDATE));
+    cr_assert_null(model_make_op(&m, &g_phase, OP_RECORD_CREATE));
+    model_op_applied(&m, create, 0, true);
+    cr_assert(m.zones[create->zone].alive);
+    /* alive but still propagating: busy */
+    cr_assert_null(model_make_op(&m, &g_phase, OP_ZONE_UPDATE));
+    model_op_release(&m, create);
+    upd = model_make_op(&m, &g_phase, OP_ZONE_UPDATE);
+    cr_assert_not_null(upd);
+    cr_assert_eq(upd->type, RDATA_T_TXT);
+    cr_assert_not_null(upd->value);
+    cr_assert(model_busy(&m));
+    model_op_applied(&m, upd, -1, false); /* failed: released at once */
+    cr_assert_not(model_busy(&m));
+    model_clear(&m);
+}
+
+Test(driver_model, records_and_the_intended_state)
+{
+    model_t m;
+    op_t *z;
+    op_t *r;
+    json_t *st;
+    json_t *rec;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    z = model_zone_create_op(&m, "z.test.");
+    model_op_applied(&m, z, 0, true);
+    model_op_release(&m, z);
+    r = model_record_op(&m, z->zone, "www.z.test.", RDATA_T_A, "192.0.2.1");
+    cr_assert_not_null(r);
+    cr_assert(model_zone_recs_busy(&m, z->zone));
+    model_op_applied(&m, r, 0, false);
+    model_op_release(&m, r);
+    cr_assert_not(model_zone_recs_busy(&m, z->zone));
+    cr_assert_eq(model_find_rec(&m, "www.z.test.", RDATA_T_A), r->rec);
+    cr_assert_eq(model_find_zone(&m, "z.test."), (long)z->zone);
+    st = model_intended_state(&m);
+    cr_assert_eq(json_array_size(json_object_get(st, "zones")), 1);
+    rec = json_array_get(json_object_get(st, "records"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(rec, "presence")), "PRESENT");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(rec, "values"), 0)),
+                     "192.0.2.1");
+    json_decref(st);
+    model_clear(&m);
+}
+
+Test(driver_model, operations_are_found_by_id_across_pages)
+{
+    model_t m;
+    size_t n = MODEL_OP_PAGE * 2 + 3;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_not_null(model_op_new(&m, OP_RECORD_UPDATE));
+    cr_assert_eq(m.nops, n);
+    for (uint64_t id = 1; id <= n; id += 997)
+        cr_assert_eq(model_op_at(&m, id)->id, id);
+    cr_assert_eq(model_op_at(&m, n)->id, n);
+    cr_assert(isnan(model_op_at(&m, 1)->rate));
+    model_clear(&m);
+}
+
+Test(driver_schedule, ramps_and_the_end_of_a_phase)
+{
+    scen_phase_t ph;
+    sched_t s;
+
+    memset(&ph, 0, sizeof(ph));
+    ph.rate_from = 10;
+    ph.rate_to = 30;
+    ph.count = 4;
+    cr_assert_float_eq(sched_phase_rate(&ph, 0), 10, 1e-9);
+    cr_assert_float_eq(sched_phase_rate(&ph, 0.5), 20, 1e-9);
+    cr_assert_float_eq(sched_phase_rate(&ph, 2), 30, 1e-9); /* held past the end */
+    sched_start(&s);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_not(sched_over(&s, &ph));
+        cr_assert_float_eq(sched_frac(&s, &ph), i / 4.0, 1e-9);
+        sched_next(&s, 10);
+    }
+    cr_assert(sched_over(&s, &ph));
+    /* open loop: due times are fixed by the rate, not by when we got there */
+    cr_assert_float_eq(s.due - s.t0, 0.4, 1e-9);
+}
+
+Test(driver_schedule, sleeps_on_the_monotonic_clock)
+{
+    double t0 = sched_now();
+
+    sched_sleep_until(t0 + 0.05);
+    cr_assert_geq(sched_now() - t0, 0.05);
+    sched_sleep_until(t0 - 10); /* past: at once */
+    cr_assert_lt(sched_now() - t0, 1.0);
+}
