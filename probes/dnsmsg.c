@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/vec.h"
 #include "probes/dnsmsg.h"
 #include "probes/rdata.h"
 
@@ -61,15 +62,9 @@ static int cmp_str(const void *a, const void *b)
 
 static int add_value(dnsmsg_answer_t *out, size_t *cap, char *v)
 {
-    if (out->nvalues == *cap) {
-        size_t ncap = *cap == 0 ? 4 : *cap * 2;
-        char **nv = realloc(out->values, ncap * sizeof(*nv));
-        if (nv == NULL) {
-            free(v);
-            return -ENOMEM;
-        }
-        out->values = nv;
-        *cap = ncap;
+    if (VEC_RESERVE(out->values, *cap, out->nvalues + 1) < 0) {
+        free(v);
+        return -ENOMEM;
     }
     out->values[out->nvalues++] = v;
     return 0;
