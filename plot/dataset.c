@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/vec.h"
 #include "plot/dataset.h"
 
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
@@ -59,25 +60,6 @@ void ds_clear(dataset_t *ds)
     memset(ds, 0, sizeof(*ds));
 }
 
-/* Grow an array of elements of size sz to hold one more; 0 or -ENOMEM. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-    size_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return 0;
-    ncap = *cap > 0 ? *cap * 2 : 64;
-    if (ncap > SIZE_MAX / sz)
-        return -ENOMEM;
-    p = realloc(*arr, ncap * sz);
-    if (p == NULL)
-        return -ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 static long find(const ds_names_t *t, const char *s)
 {
     size_t i;
@@ -99,7 +81,7 @@ static long intern(ds_names_t *t, const char *s)
         return i;
     if (s == NULL)
         s = "";
-    if (grow((void **)&t->v, &t->cap, t->n, sizeof(char *)) < 0)
+    if (VEC_RESERVE(t->v, t->cap, t->n + 1) < 0)
         return -ENOMEM;
     t->v[t->n] = strdup(s);
     if (t->v[t->n] == NULL)
@@ -146,7 +128,7 @@ static long ns_add(dataset_t *ds, const char *name, const char *addr, const char
 
     if (i >= 0)
         return i;
-    if (grow((void **)&ds->ns, &ds->nscap, ds->nns, sizeof(*ds->ns)) < 0)
+    if (VEC_RESERVE(ds->ns, ds->nscap, ds->nns + 1) < 0)
         return -ENOMEM;
     n = &ds->ns[ds->nns];
     n->name = strdup(name);
@@ -255,7 +237,7 @@ static long op_add(dataset_t *ds, json_t *o, uint64_t id)
     long p;
     const char *type = str(o, "type");
 
-    if (grow((void **)&ds->ops, &ds->opcap, ds->nops, sizeof(*ds->ops)) < 0)
+    if (VEC_RESERVE(ds->ops, ds->opcap, ds->nops + 1) < 0)
         return -ENOMEM;
     k = intern(&ds->kinds, str(o, "op_kind"));
     p = intern(&ds->phases, str(o, "phase"));
@@ -295,7 +277,7 @@ int ds_add_text(dataset_t *ds, const char *text)
         ret = DP_EPARSE;
         goto out;
     }
-    if (grow((void **)&ds->res, &ds->cap, ds->n, sizeof(*ds->res)) < 0) {
+    if (VEC_RESERVE(ds->res, ds->cap, ds->n + 1) < 0) {
         ret = -ENOMEM;
         goto out;
     }

@@ -9,7 +9,15 @@
  * Strings (nameservers, operation kinds, reasons, phases, vantages) are
  * interned into small tables; results refer to them by index.
  *
- * Not thread-safe: the caller serialises ds_add_text().
+ * Ownership: the dataset owns copies of every string it is given and a
+ * reference to the campaign metadata; ds_clear() frees them all. Tables
+ * and arrays grow through harness/common/vec.h, so a pointer into them
+ * (ds->res, ds->ops, ds->ns) is valid only until the next ds_add_text.
+ *
+ * Thread-safety: none, no lock: a dataset belongs to one thread at a
+ * time. ds_sort() reorders it, and stats_json(), the plots and the report
+ * call ds_sort(), so even they must not run on one dataset at once.
+ * Different datasets are independent.
  */
 #ifndef DP_DATASET_H
 #define DP_DATASET_H

@@ -492,30 +492,143 @@ static const json_t *ns_stats(const plot_ctx_t *c, size_t j)
 
 #define PROPAGATION_TITLE "Propagation time of each change"
 
-static int plot_propagation(plot_ctx_t *c)
-{
-    dataset_t *ds = c->ds;
-    plot_t p;
-    bool *shown = calloc(ds->nns + 1, sizeof(bool));
-    bool *kind_used = calloc(ds->kinds.n + 1, sizeof(bool));
-    bool timeouts = false, errors = false, means = false;
-    double xmin = INFINITY, xmax = -INFINITY;
-    int ret;
+/* What the propagation plot drew, for its key. */
+typedef struct {
+    bool *shown;     /* per nameserver: a point drawn */
+    bool *kind_used; /* per kind, in name order: a point drawn */
+    bool timeouts, errors, means;
+} prop_marks_t;
 
-    if (shown == NULL || kind_used == NULL) {
-        free(shown);
-        free(kind_used);
-        return -ENOMEM;
+/* The completed polls of nameserver j and the kk-th kind (name order): a
+ * block of points, each with a bar from its lower bound. */
+static void prop_completed(plot_ctx_t *c, plot_t *p, size_t j, size_t kk, prop_marks_t *m)
+{
+    const dataset_t *ds = c->ds;
+    unsigned k = c->kinds[kk];
+    unsigned b = 0;
+    bool any = false;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (r->ns != j || ds->ops[r->op].kind != k || r->status != DS_COMPLETED)
+            continue;
+        if (!any)
+            b = block(p, "completed: change time, duration, lower bound");
+        any = true;
+        wr_num(&p->dat, r->start_time - c->start);
+        wr_num(&p->dat, r->duration);
+        wr_num(&p->dat, isnan(r->lower_bound) ? r->duration : r->lower_bound);
+        wr(&p->dat, "\n");
     }
-    ret = plot_begin(c, &p, "propagation", PROPAGATION_TITLE, NULL);
-    if (ret < 0)
-        goto out;
+    if (!any)
+        return;
+    m->shown[j] = m->kind_used[kk] = true;
+    item(p);
+    wr(&p->gp,
+       "'propagation.dat' index %u using 1:2:3:2 with yerrorbars lc %zu pt %d "
+       "ps 0.7 notitle",
+       b, j + 1, kind_pt[kk % NKIND_PT]);
+}
+
+/* The polls of nameserver j that ended with status st (DS_TIMEOUT or
+ * DS_ERROR): a block of points at their lower bound. */
+static void prop_failed(plot_ctx_t *c, plot_t *p, size_t j, int st, prop_marks_t *m)
+{
+    const dataset_t *ds = c->ds;
+    unsigned b = 0;
+    bool any = false;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (r->ns != j || (int)r->status != st)
+            continue;
+        if (!any)
+            b = block(p, st == DS_TIMEOUT ? "timeouts: change time, lower bound"
+                                          : "errors: change time, lower bound");
+        any = true;
+        wr_row2(&p->dat, r->start_time - c->start,
+                isnan(r->lower_bound) ? 0 : r->lower_bound);
+    }
+    if (!any)
+        return;
+    m->shown[j] = true;
+    m->timeouts = m->timeouts || st == DS_TIMEOUT;
+    m->errors = m->errors || st == DS_ERROR;
+    item(p);
+    wr(&p->gp,
+       "'propagation.dat' index %u using 1:2 with points lc %zu pt %d ps 1.4 "
+       "lw 1.5 notitle",
+       b, j + 1, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR);
+}
+
+/* A dashed line at each drawn nameserver's mean, over the time span of
+ * the changes (cancelled polls left out). */
+static void prop_means(plot_ctx_t *c, plot_t *p, prop_marks_t *m)
+{
+    const dataset_t *ds = c->ds;
+    double xmin = INFINITY, xmax = -INFINITY;
+
     for (size_t i = 0; i < ds->n; i++) {
         if (ds->res[i].status != DS_CANCELLED) {
             xmin = fmin(xmin, ds->res[i].start_time - c->start);
             xmax = fmax(xmax, ds->res[i].start_time - c->start);
         }
     }
+    for (size_t j = 0; j < ds->nns && p->items > 0; j++) {
+        double mean = stat_num(ns_stats(c, j), "mean");
+        if (isnan(mean) || !m->shown[j])
+            continue;
+        unsigned b = block(p, "mean propagation time of a nameserver");
+        wr_row2(&p->dat, xmin, mean);
+        wr_row2(&p->dat, xmax, mean);
+        m->means = true;
+        item(p);
+        wr(&p->gp,
+           "'propagation.dat' index %u using 1:2 with lines lc %zu lw 2 dt 2 notitle", b,
+           j + 1);
+    }
+}
+
+/* The key: nameservers by colour, kinds by point type, then the failures
+ * and the means when drawn. */
+static void prop_key(plot_ctx_t *c, plot_t *p, const prop_marks_t *m)
+{
+    char style[64];
+
+    if (p->items == 0)
+        return;
+    ns_key_entries(c, p, m->shown);
+    for (size_t kk = 0; kk < c->ds->kinds.n; kk++) {
+        if (!m->kind_used[kk])
+            continue;
+        snprintf(style, sizeof(style), "points lc rgb 'black' pt %d",
+                 kind_pt[kk % NKIND_PT]);
+        key_entry(p, style, c->kind_name[c->kinds[kk]]);
+    }
+    if (m->timeouts)
+        key_entry(p, "points lc rgb 'black' pt 2 ps 1.4", "timeout (at its lower bound)");
+    if (m->errors)
+        key_entry(p, "points lc rgb 'black' pt 3 ps 1.4", "error (at its lower bound)");
+    if (m->means)
+        key_entry(p, "lines lc rgb 'black' lw 2 dt 2", "mean of a nameserver");
+}
+
+static int plot_propagation(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    prop_marks_t m = {calloc(ds->nns + 1, sizeof(bool)),
+                      calloc(ds->kinds.n + 1, sizeof(bool)), false, false, false};
+    plot_t p;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    if (m.shown == NULL || m.kind_used == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = plot_begin(c, &p, "propagation", PROPAGATION_TITLE, NULL);
+    if (ret < 0)
+        goto out;
     wr(&p.gp, "set xlabel 'time of the change (s since the campaign start)'\n"
               "set ylabel 'propagation time (s); bar: last miss to first hit'\n"
               "set yrange [0:*]\n"
@@ -525,90 +638,13 @@ static int plot_propagation(plot_ctx_t *c)
               "set key outside below center horizontal Left reverse height 1\n");
     /* the points: a block per nameserver and kind, then the failures */
     for (size_t j = 0; j < ds->nns; j++) {
-        for (size_t kk = 0; kk < ds->kinds.n; kk++) {
-            unsigned k = c->kinds[kk];
-            unsigned b = 0;
-            bool any = false;
-            for (size_t i = 0; i < ds->n; i++) {
-                const ds_result_t *r = &ds->res[i];
-                if (r->ns != j || ds->ops[r->op].kind != k || r->status != DS_COMPLETED)
-                    continue;
-                if (!any)
-                    b = block(&p, "completed: change time, duration, lower bound");
-                any = true;
-                wr_num(&p.dat, r->start_time - c->start);
-                wr_num(&p.dat, r->duration);
-                wr_num(&p.dat, isnan(r->lower_bound) ? r->duration : r->lower_bound);
-                wr(&p.dat, "\n");
-            }
-            if (!any)
-                continue;
-            shown[j] = kind_used[kk] = true;
-            item(&p);
-            wr(&p.gp,
-               "'propagation.dat' index %u using 1:2:3:2 with yerrorbars lc %zu pt %d "
-               "ps 0.7 notitle",
-               b, j + 1, kind_pt[kk % NKIND_PT]);
-        }
-        for (int st = DS_TIMEOUT; st <= DS_ERROR; st++) {
-            unsigned b = 0;
-            bool any = false;
-            for (size_t i = 0; i < ds->n; i++) {
-                const ds_result_t *r = &ds->res[i];
-                if (r->ns != j || (int)r->status != st)
-                    continue;
-                if (!any)
-                    b = block(&p, st == DS_TIMEOUT ? "timeouts: change time, lower bound"
-                                                   : "errors: change time, lower bound");
-                any = true;
-                wr_row2(&p.dat, r->start_time - c->start,
-                        isnan(r->lower_bound) ? 0 : r->lower_bound);
-            }
-            if (!any)
-                continue;
-            shown[j] = true;
-            timeouts = timeouts || st == DS_TIMEOUT;
-            errors = errors || st == DS_ERROR;
-            item(&p);
-            wr(&p.gp,
-               "'propagation.dat' index %u using 1:2 with points lc %zu pt %d ps 1.4 "
-               "lw 1.5 notitle",
-               b, j + 1, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR);
-        }
+        for (size_t kk = 0; kk < ds->kinds.n; kk++)
+            prop_completed(c, &p, j, kk, &m);
+        for (int st = DS_TIMEOUT; st <= DS_ERROR; st++)
+            prop_failed(c, &p, j, st, &m);
     }
-    /* the mean lines, over the points' time span */
-    for (size_t j = 0; j < ds->nns && p.items > 0; j++) {
-        double mean = stat_num(ns_stats(c, j), "mean");
-        if (isnan(mean) || !shown[j])
-            continue;
-        unsigned b = block(&p, "mean propagation time of a nameserver");
-        wr_row2(&p.dat, xmin, mean);
-        wr_row2(&p.dat, xmax, mean);
-        means = true;
-        item(&p);
-        wr(&p.gp,
-           "'propagation.dat' index %u using 1:2 with lines lc %zu lw 2 dt 2 notitle", b,
-           j + 1);
-    }
-    if (p.items > 0) {
-        char style[64];
-        ns_key_entries(c, &p, shown);
-        for (size_t kk = 0; kk < ds->kinds.n; kk++) {
-            if (!kind_used[kk])
-                continue;
-            snprintf(style, sizeof(style), "points lc rgb 'black' pt %d",
-                     kind_pt[kk % NKIND_PT]);
-            key_entry(&p, style, c->kind_name[c->kinds[kk]]);
-        }
-        if (timeouts)
-            key_entry(&p, "points lc rgb 'black' pt 2 ps 1.4",
-                      "timeout (at its lower bound)");
-        if (errors)
-            key_entry(&p, "points lc rgb 'black' pt 3 ps 1.4",
-                      "error (at its lower bound)");
-        if (means)
-            key_entry(&p, "lines lc rgb 'black' lw 2 dt 2", "mean of a nameserver");
-    }
+    prop_means(c, &p, &m);
+    prop_key(c, &p, &m);
     ret = plot_end(c, &p, PROPAGATION_TITLE,
                    "Each poll's propagation time (y, s) against the time of its change "
                    "(x, s since the campaign start): colour = nameserver, point type = "
@@ -617,8 +653,8 @@ static int plot_propagation(plot_ctx_t *c)
                    "dashed lines the nameservers' means.");
 out:
     plot_free(&p);
-    free(shown);
-    free(kind_used);
+    free(m.shown);
+    free(m.kind_used);
     return ret;
 }
 
@@ -781,6 +817,42 @@ out:
 
 #define PERCENTILES_TITLE "Propagation time percentiles per nameserver and operation"
 
+/* With several kinds: the nameservers' names over their groups of
+ * clusters (top axis), dotted lines between the groups. */
+static int pct_groups(plot_ctx_t *c, plot_t *p, const size_t *group, size_t nclusters)
+{
+    const dataset_t *ds = c->ds;
+    /* a group's name gets its share of the width (7 pixels a character at
+     * 11 pt) */
+    double px = (double)c->width * 0.85 / (double)nclusters;
+    bool first = true;
+
+    wr(&p->gp, "set link x2\nset x2tics scale 0 (");
+    for (size_t j = 0; j < ds->nns; j++) {
+        size_t n = group[j + 1] - group[j];
+        char *name;
+        if (n == 0)
+            continue;
+        name = clip(c->ns_name[j], (size_t)fmax(6, fmin(NAME_CHARS, px * n / 7)));
+        if (name == NULL)
+            return -ENOMEM;
+        wr(&p->gp, "%s \\\n    ", first ? "" : ",");
+        wr_lit(&p->gp, name);
+        wr(&p->gp, " %.1f", (double)group[j] + (double)(n - 1) / 2);
+        free(name);
+        first = false;
+    }
+    wr(&p->gp, ")\n");
+    for (size_t j = 0; j < ds->nns; j++) {
+        if (group[j] > 0 && group[j + 1] > group[j])
+            wr(&p->gp,
+               "set arrow from %zu.5, graph 0 to %zu.5, graph 1 nohead dt 3 "
+               "lc rgb '#808080'\n",
+               group[j] - 1, group[j] - 1);
+    }
+    return 0;
+}
+
 static int plot_percentiles(plot_ctx_t *c)
 {
     static const char *const pct[] = {"p50", "p90", "p99", "max"};
@@ -852,35 +924,9 @@ static int plot_percentiles(plot_ctx_t *c)
        "set key outside below center horizontal Left reverse height 1\n",
        -pad, (double)nclusters - 1 + pad);
     if (nkinds_used > 1) {
-        /* a group's name gets its share of the width (7 pixels a
-         * character at 11 pt) */
-        double px = (double)c->width * 0.85 / (double)nclusters;
-        bool first = true;
-        wr(&p.gp, "set link x2\nset x2tics scale 0 (");
-        for (size_t j = 0; j < ds->nns; j++) {
-            size_t n = group[j + 1] - group[j];
-            char *name;
-            if (n == 0)
-                continue;
-            name = clip(c->ns_name[j], (size_t)fmax(6, fmin(NAME_CHARS, px * n / 7)));
-            if (name == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            wr(&p.gp, "%s \\\n    ", first ? "" : ",");
-            wr_lit(&p.gp, name);
-            wr(&p.gp, " %.1f", (double)group[j] + (double)(n - 1) / 2);
-            free(name);
-            first = false;
-        }
-        wr(&p.gp, ")\n");
-        for (size_t j = 0; j < ds->nns; j++) {
-            if (group[j] > 0 && group[j + 1] > group[j])
-                wr(&p.gp,
-                   "set arrow from %zu.5, graph 0 to %zu.5, graph 1 nohead dt 3 "
-                   "lc rgb '#808080'\n",
-                   group[j] - 1, group[j] - 1);
-        }
+        ret = pct_groups(c, &p, group, nclusters);
+        if (ret < 0)
+            goto out;
     }
     for (size_t q = 0; q < 4; q++) {
         item(&p);
@@ -1060,34 +1106,27 @@ static size_t ramp_phases(const plot_ctx_t *c, bool *ramp)
     return n;
 }
 
-static int plot_ramp(plot_ctx_t *c)
+/* The span of the offered rates of the ramp phases' changes: lo > hi
+ * when none has one. */
+static void ramp_span(const dataset_t *ds, const bool *ramp, double *lo, double *hi)
 {
-    dataset_t *ds = c->ds;
-    bool *ramp = calloc(ds->phases.n + 1, sizeof(bool));
-    bool *shown = calloc(ds->nns + 1, sizeof(bool));
-    double *v = malloc((ds->n + 1) * sizeof(double));
-    double lo = INFINITY, hi = -INFINITY, width;
-    bool timeouts = false, errors = false, lines = false;
-    char *phases = NULL, *detail = NULL;
-    plot_t p;
-    int ret = 0;
-
-    memset(&p, 0, sizeof(p));
-    if (ramp == NULL || shown == NULL || v == NULL) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    if (ramp_phases(c, ramp) == 0)
-        goto out; /* not drawn, no files */
+    *lo = INFINITY;
+    *hi = -INFINITY;
     for (size_t i = 0; i < ds->nops; i++) {
         if (ramp[ds->ops[i].phase] && !isnan(ds->ops[i].offered_rate)) {
-            lo = fmin(lo, ds->ops[i].offered_rate);
-            hi = fmax(hi, ds->ops[i].offered_rate);
+            *lo = fmin(*lo, ds->ops[i].offered_rate);
+            *hi = fmax(*hi, ds->ops[i].offered_rate);
         }
     }
-    if (!(hi >= lo))
-        goto out;
-    /* the ramp phases' names, for the title */
+}
+
+/* "phase NAME" or "phases NAME, NAME", the ramp phases for the title;
+ * NULL when out of memory. */
+static char *ramp_detail(const dataset_t *ds, const bool *ramp)
+{
+    char *phases = NULL;
+    char *detail;
+
     for (size_t ph = 0; ph < ds->phases.n; ph++) {
         char *s;
         if (!ramp[ph])
@@ -1096,12 +1135,154 @@ static int plot_ramp(plot_ctx_t *c)
                            : textf("%s, %s", phases, ds->phases.v[ph]);
         free(phases);
         phases = s;
-        if (phases == NULL) {
-            ret = -ENOMEM;
-            goto out;
-        }
+        if (phases == NULL)
+            return NULL;
     }
+    if (phases == NULL)
+        return NULL;
     detail = textf("%s %s", strchr(phases, ',') != NULL ? "phases" : "phase", phases);
+    free(phases);
+    return detail;
+}
+
+/* What the ramp plot drew, for its key. */
+typedef struct {
+    const bool *ramp; /* per phase: a ramp */
+    bool *shown;      /* per nameserver: a point drawn */
+    double lo, hi;    /* the offered rates' span */
+    bool timeouts, errors, lines;
+} ramp_marks_t;
+
+/* The ramp phases' polls of nameserver j that ended with status st: a
+ * block of points (completed ones light, at their duration; failures at
+ * their lower bound). */
+static void ramp_points(plot_ctx_t *c, plot_t *p, size_t j, int st, ramp_marks_t *m)
+{
+    const dataset_t *ds = c->ds;
+    unsigned b = 0;
+    bool any = false;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        const ds_op_t *op = &ds->ops[r->op];
+        if (r->ns != j || (int)r->status != st || !m->ramp[op->phase] ||
+            isnan(op->offered_rate))
+            continue;
+        if (!any)
+            b = block(p, st == DS_COMPLETED ? "completed: offered rate, duration"
+                                            : "failed: offered rate, lower bound");
+        any = true;
+        wr_row2(&p->dat, op->offered_rate,
+                st == DS_COMPLETED ? r->duration
+                                   : (isnan(r->lower_bound) ? 0 : r->lower_bound));
+    }
+    if (!any)
+        return;
+    m->shown[j] = true;
+    item(p);
+    if (st == DS_COMPLETED)
+        wr(&p->gp,
+           "'ramp.dat' index %u using 1:2 with points pt 7 ps 0.5 "
+           "lc rgb '#a0%s' notitle",
+           b, palette[j % NPALETTE]);
+    else
+        wr(&p->gp,
+           "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 lc %zu "
+           "notitle",
+           b, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR, j + 1);
+    m->timeouts = m->timeouts || st == DS_TIMEOUT;
+    m->errors = m->errors || st == DS_ERROR;
+}
+
+/* The durations of nameserver j's completed ramp polls offered at a rate
+ * in bin k ([from, to), the last bin closed) into v; their count. */
+static size_t ramp_bin(const dataset_t *ds, const ramp_marks_t *m, size_t j, unsigned k,
+                       double from, double to, double *v)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        const ds_op_t *op = &ds->ops[r->op];
+        double rate = op->offered_rate;
+        if (r->ns != j || !served(r) || !m->ramp[op->phase] || isnan(rate))
+            continue;
+        if (rate >= from && (rate < to || (k == RAMP_BINS - 1 && rate <= m->hi)))
+            v[n++] = r->duration;
+    }
+    return n;
+}
+
+/* Nameserver j's p50 (a solid line) and p99 (dashed) per rate bin, v a
+ * scratch array of ds->n doubles. */
+static void ramp_lines(plot_ctx_t *c, plot_t *p, size_t j, ramp_marks_t *m, double *v)
+{
+    double lo = m->lo, hi = m->hi;
+    double width = hi > lo ? (hi - lo) / RAMP_BINS : 1;
+    unsigned b = block(p, "rate bin centre, p50, p99 of the completed polls (s)");
+    bool anybin = false;
+
+    for (unsigned k = 0; k < RAMP_BINS; k++) {
+        double from = lo + width * k, to = lo + width * (k + 1);
+        size_t n = ramp_bin(c->ds, m, j, k, from, to, v);
+        if (n == 0)
+            continue;
+        qsort(v, n, sizeof(double), cmp_double);
+        wr_num(&p->dat, hi > lo ? (from + to) / 2 : lo);
+        wr_num(&p->dat, stats_percentile(v, n, 50));
+        wr_num(&p->dat, stats_percentile(v, n, 99));
+        wr(&p->dat, "\n");
+        anybin = true;
+        if (!(hi > lo))
+            break;
+    }
+    if (!anybin)
+        return; /* an empty block: gnuplot skips it */
+    m->lines = true;
+    item(p);
+    wr(&p->gp,
+       "'ramp.dat' index %u using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc %zu "
+       "notitle, \\\n    '' index %u using 1:3 with lines lw 1.5 dt 2 lc %zu notitle",
+       b, j + 1, b, j + 1);
+}
+
+static void ramp_key(plot_ctx_t *c, plot_t *p, const ramp_marks_t *m)
+{
+    if (p->items == 0)
+        return;
+    ns_key_entries(c, p, m->shown);
+    key_entry(p, "points pt 7 ps 0.5 lc rgb '#a0000000'", "one poll");
+    if (m->lines) {
+        key_entry(p, "linespoints lw 2 pt 7 ps 0.8 lc rgb 'black'", "p50 per rate bin");
+        key_entry(p, "lines lw 1.5 dt 2 lc rgb 'black'", "p99 per rate bin");
+    }
+    if (m->timeouts)
+        key_entry(p, "points lc rgb 'black' pt 2 ps 1.4", "timeout (at its lower bound)");
+    if (m->errors)
+        key_entry(p, "points lc rgb 'black' pt 3 ps 1.4", "error (at its lower bound)");
+}
+
+static int plot_ramp(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    bool *ramp = calloc(ds->phases.n + 1, sizeof(bool));
+    double *v = malloc((ds->n + 1) * sizeof(double));
+    ramp_marks_t m = {ramp, calloc(ds->nns + 1, sizeof(bool)), 0, 0, false, false, false};
+    char *detail = NULL;
+    plot_t p;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    if (ramp == NULL || m.shown == NULL || v == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    if (ramp_phases(c, ramp) == 0)
+        goto out; /* not drawn, no files */
+    ramp_span(ds, ramp, &m.lo, &m.hi);
+    if (!(m.hi >= m.lo))
+        goto out;
+    detail = ramp_detail(ds, ramp);
     if (detail == NULL) {
         ret = -ENOMEM;
         goto out;
@@ -1115,97 +1296,14 @@ static int plot_ramp(plot_ctx_t *c)
               "set autoscale xfix\n"
               "set offsets graph 0.02, graph 0.02, graph 0.02, 0\n"
               "set key outside below center horizontal Left reverse height 1\n");
-    width = hi > lo ? (hi - lo) / RAMP_BINS : 1;
     for (size_t j = 0; j < ds->nns; j++) {
         /* every poll, light, then failures, then p50 and p99 per rate bin */
-        for (int st = DS_COMPLETED; st <= DS_ERROR; st++) {
-            unsigned b = 0;
-            bool any = false;
-            for (size_t i = 0; i < ds->n; i++) {
-                const ds_result_t *r = &ds->res[i];
-                const ds_op_t *op = &ds->ops[r->op];
-                if (r->ns != j || (int)r->status != st || !ramp[op->phase] ||
-                    isnan(op->offered_rate))
-                    continue;
-                if (!any)
-                    b = block(&p, st == DS_COMPLETED
-                                      ? "completed: offered rate, duration"
-                                      : "failed: offered rate, lower bound");
-                any = true;
-                wr_row2(&p.dat, op->offered_rate,
-                        st == DS_COMPLETED
-                            ? r->duration
-                            : (isnan(r->lower_bound) ? 0 : r->lower_bound));
-            }
-            if (!any)
-                continue;
-            shown[j] = true;
-            item(&p);
-            if (st == DS_COMPLETED)
-                wr(&p.gp,
-                   "'ramp.dat' index %u using 1:2 with points pt 7 ps 0.5 "
-                   "lc rgb '#a0%s' notitle",
-                   b, palette[j % NPALETTE]);
-            else
-                wr(&p.gp,
-                   "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 lc %zu "
-                   "notitle",
-                   b, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR, j + 1);
-            timeouts = timeouts || st == DS_TIMEOUT;
-            errors = errors || st == DS_ERROR;
-        }
-        if (!shown[j])
-            continue;
-        unsigned b = block(&p, "rate bin centre, p50, p99 of the completed polls (s)");
-        bool anybin = false;
-        for (unsigned k = 0; k < RAMP_BINS; k++) {
-            double from = lo + width * k, to = lo + width * (k + 1);
-            size_t n = 0;
-            for (size_t i = 0; i < ds->n; i++) {
-                const ds_result_t *r = &ds->res[i];
-                const ds_op_t *op = &ds->ops[r->op];
-                double rate = op->offered_rate;
-                if (r->ns != j || !served(r) || !ramp[op->phase] || isnan(rate))
-                    continue;
-                /* [from, to), the last bin closed */
-                if (rate >= from && (rate < to || (k == RAMP_BINS - 1 && rate <= hi)))
-                    v[n++] = r->duration;
-            }
-            if (n == 0)
-                continue;
-            qsort(v, n, sizeof(double), cmp_double);
-            wr_num(&p.dat, hi > lo ? (from + to) / 2 : lo);
-            wr_num(&p.dat, stats_percentile(v, n, 50));
-            wr_num(&p.dat, stats_percentile(v, n, 99));
-            wr(&p.dat, "\n");
-            anybin = true;
-            if (!(hi > lo))
-                break;
-        }
-        if (!anybin)
-            continue; /* an empty block: gnuplot skips it */
-        lines = true;
-        item(&p);
-        wr(&p.gp,
-           "'ramp.dat' index %u using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc %zu "
-           "notitle, \\\n    '' index %u using 1:3 with lines lw 1.5 dt 2 lc %zu notitle",
-           b, j + 1, b, j + 1);
+        for (int st = DS_COMPLETED; st <= DS_ERROR; st++)
+            ramp_points(c, &p, j, st, &m);
+        if (m.shown[j])
+            ramp_lines(c, &p, j, &m, v);
     }
-    if (p.items > 0) {
-        ns_key_entries(c, &p, shown);
-        key_entry(&p, "points pt 7 ps 0.5 lc rgb '#a0000000'", "one poll");
-        if (lines) {
-            key_entry(&p, "linespoints lw 2 pt 7 ps 0.8 lc rgb 'black'",
-                      "p50 per rate bin");
-            key_entry(&p, "lines lw 1.5 dt 2 lc rgb 'black'", "p99 per rate bin");
-        }
-        if (timeouts)
-            key_entry(&p, "points lc rgb 'black' pt 2 ps 1.4",
-                      "timeout (at its lower bound)");
-        if (errors)
-            key_entry(&p, "points lc rgb 'black' pt 3 ps 1.4",
-                      "error (at its lower bound)");
-    }
+    ramp_key(c, &p, &m);
     ret = plot_end(c, &p, RAMP_TITLE,
                    "For the changes of ramp phases: each poll's propagation time (y, s) "
                    "against the write rate offered when its change was due (x, "
@@ -1214,9 +1312,8 @@ static int plot_ramp(plot_ctx_t *c)
 out:
     plot_free(&p);
     free(ramp);
-    free(shown);
+    free(m.shown);
     free(v);
-    free(phases);
     free(detail);
     return ret;
 }
@@ -1254,138 +1351,216 @@ static int cmp_event(const void *a, const void *b)
     return x->t < y->t ? -1 : x->t > y->t;
 }
 
-static int plot_convergence(plot_ctx_t *c)
-{
-    dataset_t *ds = c->ds;
-    size_t *idx = malloc((ds->n + 1) * sizeof(size_t));
-    size_t *first = malloc((ds->nops + 1) * sizeof(size_t)); /* in idx, per change */
-    unsigned *polled = calloc(ds->nops + 1, sizeof(unsigned));
-    double *conv = malloc((ds->nops + 1) * sizeof(double));
-    event_t *ev = malloc((ds->n + 1) * sizeof(event_t));
-    size_t nchanges = 0, nev = 0, nconv = 0, shown = 0, ordinal = 0;
-    double xmax = 0, cum;
-    plot_t p;
-    int ret = 0;
+/* The changes' polls, ordered for the convergence plot. */
+typedef struct {
+    size_t *idx;      /* results by change, then duration (failures last) */
+    size_t *first;    /* per change: its first position in idx */
+    unsigned *polled; /* per change: its polls */
+    double *conv;     /* per change: when every nameserver served it */
+    event_t *ev;      /* scratch: one per result */
+    size_t nchanges;  /* changes polled */
+    double xmax;      /* the x axis' end */
+} conv_data_t;
 
-    memset(&p, 0, sizeof(p));
-    if (idx == NULL || first == NULL || polled == NULL || conv == NULL || ev == NULL) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    /* every poll of a change counts, as in stats_convergence(): one
-     * cancelled or timed out keeps the change from converging */
+static int conv_alloc(const dataset_t *ds, conv_data_t *cd)
+{
+    memset(cd, 0, sizeof(*cd));
+    cd->idx = malloc((ds->n + 1) * sizeof(size_t));
+    cd->first = malloc((ds->nops + 1) * sizeof(size_t));
+    cd->polled = calloc(ds->nops + 1, sizeof(unsigned));
+    cd->conv = malloc((ds->nops + 1) * sizeof(double));
+    cd->ev = malloc((ds->n + 1) * sizeof(event_t));
+    if (cd->idx == NULL || cd->first == NULL || cd->polled == NULL || cd->conv == NULL ||
+        cd->ev == NULL)
+        return -ENOMEM;
+    return 0;
+}
+
+static void conv_free(conv_data_t *cd)
+{
+    free(cd->idx);
+    free(cd->first);
+    free(cd->polled);
+    free(cd->conv);
+    free(cd->ev);
+}
+
+/* Counts each change's polls, sorts the results by change and orders the
+ * changes' convergence times. Every poll of a change counts, as in
+ * stats_convergence(): one cancelled or timed out keeps the change from
+ * converging. */
+static void conv_prepare(dataset_t *ds, conv_data_t *cd)
+{
+    double xmax = 0;
+
     for (size_t i = 0; i < ds->n; i++) {
         const ds_result_t *r = &ds->res[i];
-        idx[i] = i;
-        polled[r->op]++;
+        cd->idx[i] = i;
+        cd->polled[r->op]++;
         xmax = fmax(xmax, served(r) ? r->duration
                                     : (isnan(r->lower_bound) ? 0 : r->lower_bound));
     }
+    cd->nchanges = 0;
     for (size_t k = 0; k < ds->nops; k++)
-        nchanges += polled[k] > 0;
-    if (nchanges == 0)
-        goto out; /* not drawn, no files */
-    xmax = xmax > 0 ? xmax * 1.02 : 1;
-    qsort_r(idx, ds->n, sizeof(size_t), cmp_by_op, ds);
+        cd->nchanges += cd->polled[k] > 0;
+    cd->xmax = xmax > 0 ? xmax * 1.02 : 1;
+    if (cd->nchanges == 0)
+        return;
+    qsort_r(cd->idx, ds->n, sizeof(size_t), cmp_by_op, ds);
     for (size_t k = 0; k < ds->nops; k++)
-        first[k] = SIZE_MAX;
+        cd->first[k] = SIZE_MAX;
     for (size_t i = ds->n; i-- > 0;)
-        first[ds->res[idx[i]].op] = i;
-    stats_convergence(ds, conv);
+        cd->first[ds->res[cd->idx[i]].op] = i;
+    stats_convergence(ds, cd->conv);
+}
 
-    ret = plot_begin(c, &p, "convergence", CONVERGENCE_TITLE, NULL);
-    if (ret < 0)
-        goto out;
-    /* a sample of the changes, one sub-block each (a single blank line
-     * breaks the curve without starting a new index) */
-    unsigned b_changes =
-        block(&p, "sampled changes: time since acknowledged (s), fraction "
-                  "of nameservers serving it");
+/* A sample of the changes (CONV_SAMPLE of them, evenly spread over the
+ * campaign), one sub-block each: a single blank line breaks the curve
+ * without starting a new index. Its block index; *shown the changes
+ * drawn. */
+static unsigned conv_changes(const dataset_t *ds, plot_t *p, const conv_data_t *cd,
+                             size_t *shown)
+{
+    unsigned b = block(p, "sampled changes: time since acknowledged (s), fraction "
+                          "of nameservers serving it");
+    size_t ordinal = 0;
+
+    *shown = 0;
     for (size_t k = 0; k < ds->nops; k++) {
         size_t nserved = 0;
-        if (polled[k] == 0)
+        if (cd->polled[k] == 0)
             continue;
-        /* CONV_SAMPLE of them, evenly spread over the campaign */
         ordinal++;
-        if (nchanges > CONV_SAMPLE &&
-            (ordinal - 1) * CONV_SAMPLE / nchanges == ordinal * CONV_SAMPLE / nchanges)
+        if (cd->nchanges > CONV_SAMPLE && (ordinal - 1) * CONV_SAMPLE / cd->nchanges ==
+                                              ordinal * CONV_SAMPLE / cd->nchanges)
             continue;
-        if (shown++ > 0)
-            wr(&p.dat, "\n");
-        wr_row2(&p.dat, 0, 0);
-        for (size_t i = first[k]; i < ds->n && ds->res[idx[i]].op == k; i++) {
-            const ds_result_t *r = &ds->res[idx[i]];
+        if ((*shown)++ > 0)
+            wr(&p->dat, "\n");
+        wr_row2(&p->dat, 0, 0);
+        for (size_t i = cd->first[k]; i < ds->n && ds->res[cd->idx[i]].op == k; i++) {
+            const ds_result_t *r = &ds->res[cd->idx[i]];
             if (!served(r))
                 break;
             nserved++;
-            wr_row2(&p.dat, r->duration, (double)nserved / polled[k]);
+            wr_row2(&p->dat, r->duration, (double)nserved / cd->polled[k]);
         }
-        wr_row2(&p.dat, xmax, (double)nserved / polled[k]);
+        wr_row2(&p->dat, cd->xmax, (double)nserved / cd->polled[k]);
     }
-    /* the mean over all changes: each poll served adds 1/polled/nchanges */
+    return b;
+}
+
+/* The mean over all changes of the fraction of nameservers serving it:
+ * each poll served adds 1/polled/nchanges. Its block index. */
+static unsigned conv_mean(const dataset_t *ds, plot_t *p, conv_data_t *cd)
+{
+    event_t *ev = cd->ev;
+    size_t nev = 0;
+    double cum = 0;
+    unsigned b;
+
     for (size_t i = 0; i < ds->n; i++) {
         const ds_result_t *r = &ds->res[i];
         if (served(r)) {
             ev[nev].t = r->duration;
-            ev[nev].w = 1.0 / polled[r->op] / (double)nchanges;
+            ev[nev].w = 1.0 / cd->polled[r->op] / (double)cd->nchanges;
             nev++;
         }
     }
     qsort(ev, nev, sizeof(event_t), cmp_event);
-    unsigned b_mean =
-        block(&p, "time since acknowledged (s), mean fraction of nameservers "
-                  "serving a change");
-    wr_row2(&p.dat, 0, 0);
-    cum = 0;
+    b = block(p, "time since acknowledged (s), mean fraction of nameservers "
+                 "serving a change");
+    wr_row2(&p->dat, 0, 0);
     for (size_t i = 0; i < nev; i++) {
         cum += ev[i].w;
         /* one row per distinct time: the sum's order is fixed by the sort */
         if (i + 1 < nev && ev[i + 1].t == ev[i].t)
             continue;
-        wr_row2(&p.dat, ev[i].t, cum);
+        wr_row2(&p->dat, ev[i].t, cum);
     }
-    wr_row2(&p.dat, xmax, cum);
+    wr_row2(&p->dat, cd->xmax, cum);
+    return b;
+}
+
+/* The fraction of changes every nameserver served, against time. Its
+ * block index. */
+static unsigned conv_all(const dataset_t *ds, plot_t *p, conv_data_t *cd)
+{
+    double *conv = cd->conv;
+    size_t nconv = 0;
+    unsigned b;
+
     for (size_t k = 0; k < ds->nops; k++) {
-        if (polled[k] > 0 && !isnan(conv[k]))
+        if (cd->polled[k] > 0 && !isnan(conv[k]))
             conv[nconv++] = conv[k];
     }
     qsort(conv, nconv, sizeof(double), cmp_double);
-    unsigned b_all =
-        block(&p, "time since acknowledged (s), fraction of changes served by "
-                  "every nameserver");
-    wr_row2(&p.dat, 0, 0);
+    b = block(p, "time since acknowledged (s), fraction of changes served by "
+                 "every nameserver");
+    wr_row2(&p->dat, 0, 0);
     for (size_t i = 0; i < nconv; i++)
-        wr_row2(&p.dat, conv[i], (double)(i + 1) / (double)nchanges);
-    wr_row2(&p.dat, xmax, (double)nconv / (double)nchanges);
+        wr_row2(&p->dat, conv[i], (double)(i + 1) / (double)cd->nchanges);
+    wr_row2(&p->dat, cd->xmax, (double)nconv / (double)cd->nchanges);
+    return b;
+}
 
-    wr(&p.gp,
+/* The convergence script: the three kinds of curves, from blocks
+ * b_changes, b_mean and b_all. */
+static void conv_script(plot_t *p, const conv_data_t *cd, size_t shown,
+                        unsigned b_changes, unsigned b_mean, unsigned b_all)
+{
+    wr(&p->gp,
        "set xlabel 'time since the change was acknowledged (s)'\n"
        "set ylabel 'fraction (of nameservers, of changes)'\n"
        "set xrange [0:%.6f]\n"
        "set yrange [0:1.02]\n"
        "set ytics 0.1\n"
        "set key outside below center horizontal Left reverse height 1\n",
-       xmax);
-    item(&p);
-    wr(&p.gp,
+       cd->xmax);
+    item(p);
+    wr(&p->gp,
        "'convergence.dat' index %u using 1:2 with steps lw 1 lc rgb '#b0808080' title ",
        b_changes);
-    if (shown < nchanges)
-        wr_litf(&p.gp,
+    if (shown < cd->nchanges)
+        wr_litf(&p->gp,
                 "one change: fraction of nameservers serving it (%zu of %zu shown)",
-                shown, nchanges);
+                shown, cd->nchanges);
     else
-        wr_lit(&p.gp, "one change: fraction of nameservers serving it");
-    item(&p);
-    wr(&p.gp,
+        wr_lit(&p->gp, "one change: fraction of nameservers serving it");
+    item(p);
+    wr(&p->gp,
        "'convergence.dat' index %u using 1:2 with steps lw 5 lc rgb '#1f77b4' "
        "title 'mean fraction of nameservers serving a change'",
        b_mean);
-    item(&p);
-    wr(&p.gp,
+    item(p);
+    wr(&p->gp,
        "'convergence.dat' index %u using 1:2 with steps lw 2 lc rgb '#d62728' "
        "title 'fraction of changes served by every nameserver'",
        b_all);
+}
+
+static int plot_convergence(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    conv_data_t cd;
+    size_t shown = 0;
+    unsigned b_changes, b_mean, b_all;
+    plot_t p;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    ret = conv_alloc(ds, &cd);
+    if (ret < 0)
+        goto out;
+    conv_prepare(ds, &cd);
+    if (cd.nchanges == 0)
+        goto out; /* not drawn, no files */
+    ret = plot_begin(c, &p, "convergence", CONVERGENCE_TITLE, NULL);
+    if (ret < 0)
+        goto out;
+    b_changes = conv_changes(ds, &p, &cd, &shown);
+    b_mean = conv_mean(ds, &p, &cd);
+    b_all = conv_all(ds, &p, &cd);
+    conv_script(&p, &cd, shown, b_changes, b_mean, b_all);
     ret =
         plot_end(c, &p, CONVERGENCE_TITLE,
                  "Against the time since a change was acknowledged (x, s): for a sample "
@@ -1394,11 +1569,7 @@ static int plot_convergence(plot_ctx_t *c)
                  "changes every nameserver served (red).");
 out:
     plot_free(&p);
-    free(idx);
-    free(first);
-    free(polled);
-    free(conv);
-    free(ev);
+    conv_free(&cd);
     return ret;
 }
 

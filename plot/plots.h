@@ -8,6 +8,13 @@
  * (nameservers, kinds, campaign, phases) only ever reach a script through
  * plot_gp_string(), so that no name can inject gnuplot commands; file
  * names are made from indexes, never from names.
+ *
+ * Ownership: plot_gp_string's string and plot_campaign's *index are the
+ * caller's (free, json_decref); the files under dir are left for the
+ * user. Thread-safety: no global state (gnuplot runs in a child process
+ * that changes into dir itself), so plot_campaign may run in several
+ * threads on different datasets and folders; the dataset belongs to the
+ * calling thread (see dataset.h). plot_gp_string is pure.
  */
 #ifndef DP_PLOTS_H
 #define DP_PLOTS_H

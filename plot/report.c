@@ -18,6 +18,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/fsutil.h"
+#include "harness/common/log.h"
 #include "plot/report.h"
 #include "plot/stats.h"
 
@@ -604,276 +605,330 @@ static const char *html_head =
     ".ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}\n"
     "</style></head><body>\n";
 
-static void write_pages(doc_t *d, json_t *doc)
+/* The title, where and when the campaign ran. */
+static void title_part(doc_t *d, json_t *doc)
 {
-    json_t *st = json_object_get(doc, "statistics");
-    json_t *slo = json_object_get(doc, "slo");
-    json_t *sum = json_object_get(doc, "summary");
-    json_t *nss = json_object_get(doc, "nameservers");
-    json_t *e;
-    size_t i;
-    row_t r = {{NULL}, 0};
     char title[600];
     const char *name = str_of(doc, "campaign", str_of(doc, "name", "campaign"));
+    time_t t0 = (time_t)num_or(json_object_get(doc, "start"), 0);
+    struct tm tm;
+    char when[64];
 
-    fputs(html_head, d->html);
     snprintf(title, sizeof(title), "dnsprop report: %s", name);
     doc_h(d, 1, title);
     doc_p(d, "Scenario %s, run on %s by dnsprop %s; %lld results.",
           str_of(json_object_get(doc, "scenario"), "path", "(none)"),
           str_of(doc, "host", "?"), str_of(doc, "version", "?"),
           (long long)json_integer_value(json_object_get(doc, "results")));
-    {
-        time_t t0 = (time_t)num_or(json_object_get(doc, "start"), 0);
-        struct tm tm;
-        char when[64];
-        gmtime_r(&t0, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-        doc_p(d, "Started %s, lasted %.1f s.", when,
-              num_or(json_object_get(doc, "duration"), 0));
-    }
+    gmtime_r(&t0, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    doc_p(d, "Started %s, lasted %.1f s.", when,
+          num_or(json_object_get(doc, "duration"), 0));
+}
 
-    /* the verdict first: what a reader (or a CI job) wants to know */
+/* What an SLO check measures, for a reader. */
+static const char *slo_label(const char *what)
+{
+    if (strcmp(what, "p99") == 0)
+        return "p99 convergence time (s)";
+    if (strcmp(what, "max_timeouts") == 0)
+        return "timeouts + errors";
+    if (strcmp(what, "converged") == 0)
+        return "changes not served everywhere";
+    return "operations failed at the target";
+}
+
+/* An integer as a count, anything else as seconds. */
+static void cell_limit(row_t *r, json_t *v)
+{
+    if (json_is_integer(v))
+        cell_n(r, v);
+    else
+        cell_s(r, v);
+}
+
+/* The verdict first: what a reader (or a CI job) wants to know. */
+static void verdict_part(doc_t *d, json_t *slo)
+{
+    const char *cols[] = {"SLO", "limit", "measured", "verdict"};
+    row_t r = {{NULL}, 0};
+    json_t *e;
+    size_t i;
+
     doc_h(d, 2, "Verdict");
     doc_p(d, "%s",
           json_is_true(json_object_get(slo, "ok")) ? "PASS: every SLO holds."
                                                    : "FAIL: an SLO does not hold.");
+    doc_table(d, cols, 4);
+    json_array_foreach(json_object_get(slo, "checks"), i, e)
     {
-        const char *cols[] = {"SLO", "limit", "measured", "verdict"};
-        doc_table(d, cols, 4);
-        json_array_foreach(json_object_get(slo, "checks"), i, e)
-        {
-            const char *what = str_of(e, "slo", "?");
-            cell(&r, "%s",
-                 strcmp(what, "p99") == 0            ? "p99 convergence time (s)"
-                 : strcmp(what, "max_timeouts") == 0 ? "timeouts + errors"
-                 : strcmp(what, "converged") == 0    ? "changes not served everywhere"
-                                                     : "operations failed at the target");
-            if (strcmp(what, "converged") == 0)
-                cell(&r, "0");
-            else if (json_is_integer(json_object_get(e, "limit")))
-                cell_n(&r, json_object_get(e, "limit"));
-            else
-                cell_s(&r, json_object_get(e, "limit"));
-            if (json_is_integer(json_object_get(e, "value")))
-                cell_n(&r, json_object_get(e, "value"));
-            else
-                cell_s(&r, json_object_get(e, "value"));
-            cell(&r, "%s", json_is_true(json_object_get(e, "ok")) ? "ok" : "FAILED");
-            row_out(d, &r);
-        }
-        doc_table_end(d);
+        const char *what = str_of(e, "slo", "?");
+        cell(&r, "%s", slo_label(what));
+        if (strcmp(what, "converged") == 0)
+            cell(&r, "0");
+        else
+            cell_limit(&r, json_object_get(e, "limit"));
+        cell_limit(&r, json_object_get(e, "value"));
+        cell(&r, "%s", json_is_true(json_object_get(e, "ok")) ? "ok" : "FAILED");
+        row_out(d, &r);
     }
-    if (json_is_object(sum)) {
+    doc_table_end(d);
+}
+
+static long long int_of(json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The campaign's counts in one paragraph, then its slowest nameserver. */
+static void summary_part(doc_t *d, json_t *sum, json_t *st)
+{
+    json_t *sl = json_object_get(st, "slowest");
+
+    if (json_is_object(sum))
         doc_p(
             d,
             "%lld operations (%lld acknowledged, %lld failed); offered %.2f/s, achieved "
             "%.2f/s; %lld polls: %lld completed, %lld timed out, %lld errors, %lld "
             "cancelled.",
-            (long long)json_integer_value(json_object_get(sum, "operations")),
-            (long long)json_integer_value(json_object_get(sum, "acked")),
-            (long long)json_integer_value(json_object_get(sum, "failed")),
+            int_of(sum, "operations"), int_of(sum, "acked"), int_of(sum, "failed"),
             num_or(json_object_get(sum, "offered_rate"), 0),
-            num_or(json_object_get(sum, "achieved_rate"), 0),
-            (long long)json_integer_value(json_object_get(sum, "polls")),
-            (long long)json_integer_value(json_object_get(sum, "completed")),
-            (long long)json_integer_value(json_object_get(sum, "timeouts")),
-            (long long)json_integer_value(json_object_get(sum, "errors")),
-            (long long)json_integer_value(json_object_get(sum, "cancelled")));
-    }
-    {
-        json_t *sl = json_object_get(st, "slowest");
-        if (json_is_object(sl))
-            doc_p(d,
-                  "Slowest nameserver: %s, p99 %.3f s against %.3f s for the others "
-                  "(lags them by %.3f s at p99, %.3f s at p50).",
-                  str_of(sl, "nameserver", "?"), num_or(json_object_get(sl, "p99"), NAN),
-                  num_or(json_object_get(sl, "others_p99"), NAN),
-                  num_or(json_object_get(sl, "lag_p99"), NAN),
-                  num_or(json_object_get(sl, "lag_p50"), NAN));
-    }
+            num_or(json_object_get(sum, "achieved_rate"), 0), int_of(sum, "polls"),
+            int_of(sum, "completed"), int_of(sum, "timeouts"), int_of(sum, "errors"),
+            int_of(sum, "cancelled"));
+    if (json_is_object(sl))
+        doc_p(d,
+              "Slowest nameserver: %s, p99 %.3f s against %.3f s for the others "
+              "(lags them by %.3f s at p99, %.3f s at p50).",
+              str_of(sl, "nameserver", "?"), num_or(json_object_get(sl, "p99"), NAN),
+              num_or(json_object_get(sl, "others_p99"), NAN),
+              num_or(json_object_get(sl, "lag_p99"), NAN),
+              num_or(json_object_get(sl, "lag_p50"), NAN));
+}
 
-    /* statistics */
+/* The keys of a JSON object in its order, in a calloc'ed array (the
+ * strings belong to obj); *n set to their count. NULL when out of memory. */
+static const char **object_keys(json_t *obj, size_t *n)
+{
+    const char **keys = calloc(json_object_size(obj) + 1, sizeof(char *));
+    const char *k;
+    json_t *v;
+
+    *n = 0;
+    json_object_foreach(obj, k, v)
+    {
+        if (keys != NULL)
+            keys[(*n)++] = k;
+    }
+    return keys;
+}
+
+/* Propagation time by nameserver, in the scenario's order with each role;
+ * without one (a probe campaign), in the figures' own order. */
+static void nameservers_part(doc_t *d, json_t *doc, json_t *st)
+{
+    json_t *nss = json_object_get(doc, "nameservers");
+    json_t *byns = json_object_get(st, "nameservers");
+    size_t n = json_array_size(nss);
+    const char **keys = calloc(n + 1, sizeof(char *));
+    const char **labels = calloc(n + 1, sizeof(char *));
+    char **lab = calloc(n + 1, sizeof(char *));
+    size_t i;
+
     doc_h(d, 2, "Propagation time by nameserver");
     doc_p(d, "From the acknowledgement of a change by the target to the first answer "
              "showing it; percentiles are nearest-rank over completed polls.");
-    {
-        size_t n = json_array_size(nss);
-        const char **keys = calloc(n + 1, sizeof(char *));
-        const char **labels = calloc(n + 1, sizeof(char *));
-        char **lab = calloc(n + 1, sizeof(char *));
-        for (i = 0; keys != NULL && labels != NULL && lab != NULL && i < n; i++) {
-            json_t *ns = json_array_get(nss, i);
-            keys[i] = str_of(ns, "name", "?");
-            if (asprintf(&lab[i], "%s (%s)", keys[i], str_of(ns, "role", "?")) < 0)
-                lab[i] = NULL;
-            labels[i] = lab[i] != NULL ? lab[i] : keys[i];
-        }
-        if (n == 0) {
-            /* no scenario order (a probe campaign): the figures' own */
-            const char *k;
-            json_t *v;
-            free(keys);
-            keys = calloc(json_object_size(json_object_get(st, "nameservers")) + 1,
-                          sizeof(char *));
-            json_object_foreach(json_object_get(st, "nameservers"), k, v)
-            {
-                if (keys != NULL)
-                    keys[n++] = k;
-            }
-            free(labels);
-            labels = NULL;
-        }
-        if (keys != NULL)
-            stats_table(d, "nameserver", json_object_get(st, "nameservers"), keys, n,
-                        labels);
-        for (i = 0; lab != NULL && i < json_array_size(nss); i++)
-            free(lab[i]);
-        free(lab);
+    for (i = 0; keys != NULL && labels != NULL && lab != NULL && i < n; i++) {
+        json_t *ns = json_array_get(nss, i);
+        keys[i] = str_of(ns, "name", "?");
+        if (asprintf(&lab[i], "%s (%s)", keys[i], str_of(ns, "role", "?")) < 0)
+            lab[i] = NULL;
+        labels[i] = lab[i] != NULL ? lab[i] : keys[i];
+    }
+    if (n == 0) {
         free(keys);
+        keys = object_keys(byns, &n);
         free(labels);
+        labels = NULL;
     }
-    {
-        static const char *const stage_keys[] = {"api", "primary", "secondaries",
-                                                 "transfer", "all"};
-        static const char *const stage_labels[] = {
-            "API: submitted -> acknowledged", "acknowledged -> primary serves it",
-            "acknowledged -> every secondary serves it", "primary -> every secondary",
-            "acknowledged -> every nameserver (convergence)"};
-        doc_h(d, 2, "Stages of a change");
-        doc_p(d, "Per change; a change that did not reach a stage counts as a timeout "
-                 "there.");
-        stats_table(d, "stage", json_object_get(st, "stages"), stage_keys, 5,
-                    stage_labels);
-    }
+    if (keys != NULL)
+        stats_table(d, "nameserver", byns, keys, n, labels);
+    for (i = 0; lab != NULL && i < json_array_size(nss); i++)
+        free(lab[i]);
+    free(lab);
+    free(keys);
+    free(labels);
+}
+
+/* The stages of a change, then the operation kinds. */
+static void stages_kinds_part(doc_t *d, json_t *st)
+{
+    static const char *const stage_keys[] = {"api", "primary", "secondaries", "transfer",
+                                             "all"};
+    static const char *const stage_labels[] = {
+        "API: submitted -> acknowledged", "acknowledged -> primary serves it",
+        "acknowledged -> every secondary serves it", "primary -> every secondary",
+        "acknowledged -> every nameserver (convergence)"};
+    size_t n;
+    const char **keys;
+
+    doc_h(d, 2, "Stages of a change");
+    doc_p(d, "Per change; a change that did not reach a stage counts as a timeout "
+             "there.");
+    stats_table(d, "stage", json_object_get(st, "stages"), stage_keys, 5, stage_labels);
+    keys = object_keys(json_object_get(st, "kinds"), &n);
+    doc_h(d, 2, "Propagation time by operation kind");
+    if (keys != NULL)
+        stats_table(d, "operation", json_object_get(st, "kinds"), keys, n, NULL);
+    free(keys);
+}
+
+static void ns_kind_part(doc_t *d, json_t *st)
+{
+    const char *cols[] = {"nameserver", "operation", "count",   "timeouts", "errors",
+                          "p50 (s)",    "p90 (s)",   "p99 (s)", "max (s)"};
+    row_t r = {{NULL}, 0};
+    const char *nsn;
+    json_t *per;
+
+    doc_h(d, 2, "By nameserver and operation kind");
+    doc_table(d, cols, 9);
+    json_object_foreach(json_object_get(st, "ns_kind"), nsn, per)
     {
         const char *k;
-        json_t *v;
-        size_t n = 0;
-        const char **keys =
-            calloc(json_object_size(json_object_get(st, "kinds")) + 1, sizeof(char *));
-        json_object_foreach(json_object_get(st, "kinds"), k, v)
+        json_t *s;
+        json_object_foreach(per, k, s)
         {
-            if (keys != NULL)
-                keys[n++] = k;
-        }
-        doc_h(d, 2, "Propagation time by operation kind");
-        if (keys != NULL)
-            stats_table(d, "operation", json_object_get(st, "kinds"), keys, n, NULL);
-        free(keys);
-    }
-    {
-        const char *cols[] = {"nameserver", "operation", "count",   "timeouts", "errors",
-                              "p50 (s)",    "p90 (s)",   "p99 (s)", "max (s)"};
-        const char *nsn;
-        json_t *per;
-        doc_h(d, 2, "By nameserver and operation kind");
-        doc_table(d, cols, 9);
-        json_object_foreach(json_object_get(st, "ns_kind"), nsn, per)
-        {
-            const char *k;
-            json_t *s;
-            json_object_foreach(per, k, s)
-            {
-                cell(&r, "%s", nsn);
-                cell(&r, "%s", k);
-                cell_n(&r, json_object_get(s, "count"));
-                cell_n(&r, json_object_get(s, "timeouts"));
-                cell_n(&r, json_object_get(s, "errors"));
-                cell_s(&r, json_object_get(s, "p50"));
-                cell_s(&r, json_object_get(s, "p90"));
-                cell_s(&r, json_object_get(s, "p99"));
-                cell_s(&r, json_object_get(s, "max"));
-                row_out(d, &r);
-            }
-        }
-        doc_table_end(d);
-    }
-    {
-        const char *cols[] = {"nameserver", "role",     "p50 (s)", "p99 (s)",
-                              "mean (s)",   "timeouts", "errors"};
-        doc_h(d, 2, "Slowest nameservers");
-        doc_table(d, cols, 7);
-        json_array_foreach(json_object_get(doc, "slowest_nameservers"), i, e)
-        {
-            cell(&r, "%s", str_of(e, "nameserver", "?"));
-            cell(&r, "%s", str_of(e, "role", ""));
-            cell_s(&r, json_object_get(e, "p50"));
-            cell_s(&r, json_object_get(e, "p99"));
-            cell_s(&r, json_object_get(e, "mean"));
-            cell_n(&r, json_object_get(e, "timeouts"));
-            cell_n(&r, json_object_get(e, "errors"));
+            cell(&r, "%s", nsn);
+            cell(&r, "%s", k);
+            cell_n(&r, json_object_get(s, "count"));
+            cell_n(&r, json_object_get(s, "timeouts"));
+            cell_n(&r, json_object_get(s, "errors"));
+            cell_s(&r, json_object_get(s, "p50"));
+            cell_s(&r, json_object_get(s, "p90"));
+            cell_s(&r, json_object_get(s, "p99"));
+            cell_s(&r, json_object_get(s, "max"));
             row_out(d, &r);
         }
-        doc_table_end(d);
     }
+    doc_table_end(d);
+}
+
+static void slowest_ns_part(doc_t *d, json_t *doc)
+{
+    const char *cols[] = {"nameserver", "role",     "p50 (s)", "p99 (s)",
+                          "mean (s)",   "timeouts", "errors"};
+    row_t r = {{NULL}, 0};
+    json_t *e;
+    size_t i;
+
+    doc_h(d, 2, "Slowest nameservers");
+    doc_table(d, cols, 7);
+    json_array_foreach(json_object_get(doc, "slowest_nameservers"), i, e)
     {
-        const char *cols[] = {"change",        "operation",    "name",
-                              "type",          "acked at (s)", "converged after (s)",
-                              "per nameserver"};
-        doc_h(d, 2, "Slowest changes");
-        doc_p(d,
-              "Changes no nameserver set left behind come last; \"acked at\" is seconds "
-              "since the campaign started.");
-        doc_table(d, cols, 7);
-        json_array_foreach(json_object_get(doc, "slowest_changes"), i, e)
-        {
-            const char *k;
-            json_t *v;
-            char per[1024] = "";
-            size_t len = 0;
-            cell(&r, "%lld", (long long)json_integer_value(json_object_get(e, "id")));
-            cell(&r, "%s", str_of(e, "kind", "?"));
-            cell(&r, "%s", str_of(e, "name", "?"));
-            cell(&r, "%s", str_of(e, "type", "?"));
-            cell_s(&r, json_object_get(e, "ack_at"));
-            if (json_is_null(json_object_get(e, "converged_after")))
-                cell(&r, "not converged");
-            else
-                cell_s(&r, json_object_get(e, "converged_after"));
-            json_object_foreach(json_object_get(e, "nameservers"), k, v)
-            {
-                int w;
-                if (json_is_number(v))
-                    w = snprintf(per + len, sizeof(per) - len, "%s%s %.3f",
-                                 len > 0 ? ", " : "", k, json_number_value(v));
-                else
-                    w = snprintf(per + len, sizeof(per) - len, "%s%s %s",
-                                 len > 0 ? ", " : "", k, json_string_value(v));
-                if (w < 0 || (size_t)w >= sizeof(per) - len)
-                    break;
-                len += (size_t)w;
-            }
-            cell(&r, "%s", per);
-            row_out(d, &r);
-        }
-        doc_table_end(d);
+        cell(&r, "%s", str_of(e, "nameserver", "?"));
+        cell(&r, "%s", str_of(e, "role", ""));
+        cell_s(&r, json_object_get(e, "p50"));
+        cell_s(&r, json_object_get(e, "p99"));
+        cell_s(&r, json_object_get(e, "mean"));
+        cell_n(&r, json_object_get(e, "timeouts"));
+        cell_n(&r, json_object_get(e, "errors"));
+        row_out(d, &r);
     }
+    doc_table_end(d);
+}
+
+/* "ns1 0.123, ns2 TIMEOUT, ...": a change's time (or status) at each
+ * nameserver, cut at the last entry that fits in per. */
+static void per_ns_text(json_t *byns, char *per, size_t size)
+{
+    const char *k;
+    json_t *v;
+    size_t len = 0;
+
+    per[0] = '\0';
+    json_object_foreach(byns, k, v)
     {
-        const char *cols[] = {"status", "reason", "nameserver", "polls"};
-        json_t *errs = json_object_get(doc, "errors_by_reason");
-        doc_h(d, 2, "Timeouts and errors by reason");
-        if (json_array_size(errs) == 0) {
-            doc_p(d, "Every poll completed.");
-        } else {
-            doc_table(d, cols, 4);
-            json_array_foreach(errs, i, e)
-            {
-                cell(&r, "%s", str_of(e, "status", "?"));
-                cell(&r, "%s", str_of(e, "reason", ""));
-                cell(&r, "%s", str_of(e, "nameserver", "?"));
-                cell_n(&r, json_object_get(e, "count"));
-                row_out(d, &r);
-            }
-            doc_table_end(d);
-        }
+        int w;
+        if (json_is_number(v))
+            w = snprintf(per + len, size - len, "%s%s %.3f", len > 0 ? ", " : "", k,
+                         json_number_value(v));
+        else
+            w = snprintf(per + len, size - len, "%s%s %s", len > 0 ? ", " : "", k,
+                         json_string_value(v));
+        if (w < 0 || (size_t)w >= size - len)
+            break;
+        len += (size_t)w;
     }
-    assessment_part(d, json_object_get(doc, "assessment"));
+}
+
+static void slowest_changes_part(doc_t *d, json_t *doc)
+{
+    const char *cols[] = {"change",       "operation",           "name",          "type",
+                          "acked at (s)", "converged after (s)", "per nameserver"};
+    row_t r = {{NULL}, 0};
+    json_t *e;
+    size_t i;
+
+    doc_h(d, 2, "Slowest changes");
+    doc_p(d, "Changes no nameserver set left behind come last; \"acked at\" is seconds "
+             "since the campaign started.");
+    doc_table(d, cols, 7);
+    json_array_foreach(json_object_get(doc, "slowest_changes"), i, e)
+    {
+        char per[1024];
+        cell(&r, "%lld", int_of(e, "id"));
+        cell(&r, "%s", str_of(e, "kind", "?"));
+        cell(&r, "%s", str_of(e, "name", "?"));
+        cell(&r, "%s", str_of(e, "type", "?"));
+        cell_s(&r, json_object_get(e, "ack_at"));
+        if (json_is_null(json_object_get(e, "converged_after")))
+            cell(&r, "not converged");
+        else
+            cell_s(&r, json_object_get(e, "converged_after"));
+        per_ns_text(json_object_get(e, "nameservers"), per, sizeof(per));
+        cell(&r, "%s", per);
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+}
+
+static void errors_part(doc_t *d, json_t *doc)
+{
+    const char *cols[] = {"status", "reason", "nameserver", "polls"};
+    json_t *errs = json_object_get(doc, "errors_by_reason");
+    row_t r = {{NULL}, 0};
+    json_t *e;
+    size_t i;
+
+    doc_h(d, 2, "Timeouts and errors by reason");
+    if (json_array_size(errs) == 0) {
+        doc_p(d, "Every poll completed.");
+        return;
+    }
+    doc_table(d, cols, 4);
+    json_array_foreach(errs, i, e)
+    {
+        cell(&r, "%s", str_of(e, "status", "?"));
+        cell(&r, "%s", str_of(e, "reason", ""));
+        cell(&r, "%s", str_of(e, "nameserver", "?"));
+        cell_n(&r, json_object_get(e, "count"));
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+}
+
+/* Each plot's PNG, or how to render it when it was not. */
+static void plots_part(doc_t *d, json_t *doc)
+{
+    json_t *plots = json_object_get(doc, "plots");
+    json_t *e;
+    size_t i;
 
     doc_h(d, 2, "Plots");
-    if (json_array_size(json_object_get(doc, "plots")) == 0)
+    if (json_array_size(plots) == 0)
         doc_p(d, "No plots.");
-    json_array_foreach(json_object_get(doc, "plots"), i, e)
+    json_array_foreach(plots, i, e)
     {
         const char *png = str_of(e, "png", NULL);
         char src[512];
@@ -885,21 +940,44 @@ static void write_pages(doc_t *d, json_t *doc)
         snprintf(src, sizeof(src), "plots/%s", png);
         doc_img(d, src, str_of(e, "title", png));
     }
+}
+
+/* The clock the times were taken on, and the scenario as it was run. */
+static void clock_scenario_part(doc_t *d, json_t *doc)
+{
+    const char *text = str_of(json_object_get(doc, "scenario"), "text", NULL);
 
     doc_h(d, 2, "Clock");
     doc_p(d, "Durations are measured on this host's clock; timestamps are its realtime "
              "clock, as disciplined by NTP.");
     clock_par(d, "start", json_object_get(json_object_get(doc, "clock"), "start"));
     clock_par(d, "end", json_object_get(json_object_get(doc, "clock"), "end"));
-
     doc_h(d, 2, "Scenario");
-    {
-        const char *text = str_of(json_object_get(doc, "scenario"), "text", NULL);
-        if (text != NULL)
-            doc_pre(d, text);
-        else
-            doc_p(d, "Not recorded.");
-    }
+    if (text != NULL)
+        doc_pre(d, text);
+    else
+        doc_p(d, "Not recorded.");
+}
+
+/* report.md and report.html from report.json's document, in reading
+ * order: the verdict, the statistics, the plots, then how it was run. */
+static void write_pages(doc_t *d, json_t *doc)
+{
+    json_t *st = json_object_get(doc, "statistics");
+
+    fputs(html_head, d->html);
+    title_part(d, doc);
+    verdict_part(d, json_object_get(doc, "slo"));
+    summary_part(d, json_object_get(doc, "summary"), st);
+    nameservers_part(d, doc, st);
+    stages_kinds_part(d, st);
+    ns_kind_part(d, st);
+    slowest_ns_part(d, doc);
+    slowest_changes_part(d, doc);
+    errors_part(d, doc);
+    assessment_part(d, json_object_get(doc, "assessment"));
+    plots_part(d, doc);
+    clock_scenario_part(d, doc);
     fputs("</body></html>\n", d->html);
 }
 
@@ -945,7 +1023,7 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
         goto out;
     }
     if (!rendered && perr[0] != '\0')
-        fprintf(stderr, "dnsprop: %s\n", perr);
+        log_warn("%s", perr);
     doc = report_build(ds, stats, plots);
     snprintf(path, sizeof(path), "%s/report.json", dir);
     ret = write_json(path, doc, err, errlen);

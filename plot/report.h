@@ -9,6 +9,14 @@
  * and end, the driver's summary, the statistics (plot/stats.h), the SLO
  * checks, the convergence assessment the campaign stored, the slowest
  * changes and nameservers, errors by reason and the plots.
+ *
+ * Ownership: the documents returned (*out, report_build's result) are new
+ * references for the caller (json_decref); stats and plots passed to
+ * report_build are borrowed. Thread-safety: no global state; the dataset
+ * belongs to the calling thread (report_write sorts it, see dataset.h),
+ * so different campaigns may be reported from different threads. When
+ * gnuplot is missing, report_write says how to render the scripts with
+ * log_warn (harness/common/log.h).
  */
 #ifndef DP_REPORT_H
 #define DP_REPORT_H

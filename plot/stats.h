@@ -18,6 +18,13 @@
  *   transfer     primary -> every secondary (secondaries - primary);
  *   all          acknowledged -> served by every nameserver polled: the
  *                change's convergence time (the SLO's p99 is on this).
+ *
+ * Ownership: the JSON objects returned are new references for the caller
+ * (json_decref). stats_from() sorts the caller's array in place;
+ * stats_convergence() fills the caller's. Thread-safety: stats_from and
+ * stats_percentile are pure; stats_json (which calls ds_sort) and
+ * stats_convergence work on the dataset, which belongs to the calling
+ * thread (see dataset.h); no lock or global state.
  */
 #ifndef DP_STATS_H
 #define DP_STATS_H

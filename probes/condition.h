@@ -10,7 +10,9 @@
  *                     no RR of the type, RFC 2308 section 2.2); for a zone
  *                     also REFUSED or NOTAUTH from a server that dropped
  *                     it. Which one was seen is reported.
- * Pure functions, thread-safe.
+ * Ownership: a cond_spec_t borrows its values (the request owns them, and
+ * outlives the spec). Thread-safety: pure functions, no state; any thread
+ * may call them.
  */
 #ifndef DP_CONDITION_H
 #define DP_CONDITION_H

@@ -59,17 +59,27 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_value(dnsmsg_answer_t *out, size_t *cap, char *v)
+/* Smallest answer RR: a root or compressed owner (1 octet at least) and
+ * TYPE, CLASS, TTL, RDLENGTH (RFC 1035 4.1.3). */
+#define RR_MIN_LEN 11
+
+/* The values go into one array, sized when the first one comes to the RRs
+ * that can still follow: at most the rest of ANCOUNT, and no more than
+ * the rest of the message can hold (so a forged ANCOUNT cannot make it
+ * large). It never grows: the poll keeps it until the next answer, so it
+ * holds what it needs and no doubling slack. */
+static int add_value(dnsmsg_answer_t *out, size_t *room, size_t rrs_left,
+                     size_t bytes_left, char *v)
 {
-    if (out->nvalues == *cap) {
-        size_t ncap = *cap == 0 ? 4 : *cap * 2;
-        char **nv = realloc(out->values, ncap * sizeof(*nv));
-        if (nv == NULL) {
-            free(v);
-            return -ENOMEM;
-        }
-        out->values = nv;
-        *cap = ncap;
+    if (out->values == NULL) {
+        *room = bytes_left / RR_MIN_LEN < rrs_left ? bytes_left / RR_MIN_LEN : rrs_left;
+        if (*room == 0)
+            *room = 1;
+        out->values = calloc(*room, sizeof(*out->values));
+    }
+    if (out->values == NULL || out->nvalues >= *room) {
+        free(v);
+        return out->values == NULL ? -ENOMEM : DP_EMALFORMED;
     }
     out->values[out->nvalues++] = v;
     return 0;
@@ -100,7 +110,8 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
     unsigned char qwire[256];
     unsigned char name[256];
     size_t off = DNSMSG_HDR_LEN;
-    size_t cap = 0;
+    size_t rr_start;
+    size_t room = 0;
     unsigned qd;
     unsigned i;
     int ret = 0;
@@ -135,6 +146,7 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
         uint16_t type, klass, rdlen;
         bool owner_match;
 
+        rr_start = off;
         ret = read_name(msg, len, &off, name);
         if (ret < 0 || off + 10 > len)
             goto bad;
@@ -162,7 +174,7 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
                 char *v = NULL;
                 ret = rdata_from_wire(type, msg, len, msg + off, rdlen, &v);
                 if (ret == 0)
-                    ret = add_value(out, &cap, v);
+                    ret = add_value(out, &room, out->ancount - i, len - rr_start, v);
                 if (ret == DP_EMALFORMED)
                     goto bad;
                 if (ret < 0)

@@ -6,7 +6,11 @@
  * over TCP (RFC 7766 section 5) by c-ares. The parser reads the header,
  * checks the question, and collects from the answer section the RRset of
  * exactly (qname, qtype) and, for SOA queries, the serial. Name
- * decompression is c-ares's (ares_expand_name). Thread-safe, no state.
+ * decompression is c-ares's (ares_expand_name).
+ *
+ * Ownership: a parsed answer owns its values (dnsmsg_answer_clear frees
+ * them). Thread-safety: no state; any thread may call any function on
+ * its own buffers (each pool thread parses its own answers).
  */
 #ifndef DP_DNSMSG_H
 #define DP_DNSMSG_H

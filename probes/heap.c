@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "harness/common/vec.h"
 #include "probes/heap.h"
 
 void heap_init(heap_t *h)
@@ -64,17 +65,9 @@ static void sift_down(heap_t *h, size_t i)
 
 int heap_insert(heap_t *h, heap_node_t *node)
 {
-    if (h->n == h->cap) {
-        size_t ncap = h->cap == 0 ? 64 : h->cap * 2;
-        heap_node_t **nv;
-        if (ncap > SIZE_MAX / sizeof(*nv))
-            return -ENOMEM;
-        nv = realloc(h->v, ncap * sizeof(*nv));
-        if (nv == NULL)
-            return -ENOMEM;
-        h->v = nv;
-        h->cap = ncap;
-    }
+    /* the test inline: vec_reserve is called only when the array is full */
+    if (h->n == h->cap && VEC_RESERVE(h->v, h->cap, h->n + 1) < 0)
+        return -ENOMEM;
     h->v[h->n] = node;
     node->idx = h->n;
     h->n++;

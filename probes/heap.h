@@ -3,7 +3,12 @@
  *
  * Nodes are embedded in their owners (intrusive), keyed by a monotonic
  * time in nanoseconds, and remember their index so that a poll can be
- * rescheduled or removed in O(log n). A heap belongs to one thread.
+ * rescheduled or removed in O(log n).
+ *
+ * Ownership: the heap owns its array of pointers (grown through
+ * harness/common/vec.h, freed by heap_clear), never the nodes, which stay
+ * their owners'. Thread-safety: not locked; a heap belongs to one thread
+ * (each pool thread has its own).
  */
 #ifndef DP_HEAP_H
 #define DP_HEAP_H

@@ -27,6 +27,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
+#include "harness/common/vec.h"
 #include "probes/dnsmsg.h"
 #include "probes/heap.h"
 #include "probes/pool.h"
@@ -104,13 +105,16 @@ typedef struct chan {
 typedef struct group {
     probe_ns_t ns;
     chan_t **chans;
-    size_t nchans;
+    size_t nchans, capchans;
     unsigned inflight;
     struct poll *whead; /* polls waiting for room, oldest first */
     struct poll *wtail;
 } group_t;
 
 #define CHAN_MAX_INFLIGHT 128
+
+/* Slots of a worker's inbox when it is first used after being taken. */
+#define INBOX_MIN 64
 
 /* Counters written by the owning worker only. */
 typedef struct {
@@ -134,8 +138,8 @@ typedef struct worker {
     bool stop;
     heap_t heap;
     group_t **groups;
-    size_t ngroups;
-    chan_t **fdtab; /* socket fd -> channel */
+    size_t ngroups, capgroups;
+    chan_t **fdtab; /* socket fd -> channel, fdtab_len slots (NULL: none) */
     size_t fdtab_len;
     qctx_t *free_q; /* recycled query contexts */
     wstats_t st;
@@ -345,16 +349,11 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
 static int fdtab_set(worker_t *w, int fd, chan_t *ch)
 {
     if ((size_t)fd >= w->fdtab_len) {
-        size_t n = w->fdtab_len == 0 ? 64 : w->fdtab_len;
-        chan_t **nt;
-        while (n <= (size_t)fd)
-            n *= 2;
-        nt = realloc(w->fdtab, n * sizeof(*nt));
-        if (nt == NULL)
+        /* every slot of the table is valid: the new ones say "no channel" */
+        size_t old = w->fdtab_len;
+        if (VEC_RESERVE(w->fdtab, w->fdtab_len, (size_t)fd + 1) < 0)
             return -ENOMEM;
-        memset(nt + w->fdtab_len, 0, (n - w->fdtab_len) * sizeof(*nt));
-        w->fdtab = nt;
-        w->fdtab_len = n;
+        memset(w->fdtab + old, 0, (w->fdtab_len - old) * sizeof(*w->fdtab));
     }
     w->fdtab[fd] = ch;
     return 0;
@@ -450,7 +449,6 @@ static bool ns_equal(const probe_ns_t *a, const probe_ns_t *b)
 
 static int group_get(worker_t *w, const probe_ns_t *ns, group_t **out)
 {
-    group_t **ng;
     group_t *g;
     size_t i;
 
@@ -460,10 +458,8 @@ static int group_get(worker_t *w, const probe_ns_t *ns, group_t **out)
             return 0;
         }
     }
-    ng = realloc(w->groups, (w->ngroups + 1) * sizeof(*ng));
-    if (ng == NULL)
+    if (VEC_RESERVE(w->groups, w->capgroups, w->ngroups + 1) < 0)
         return -ENOMEM;
-    w->groups = ng;
     g = calloc(1, sizeof(*g));
     if (g == NULL)
         return -ENOMEM;
@@ -477,7 +473,6 @@ static int group_get(worker_t *w, const probe_ns_t *ns, group_t **out)
  * NULL when the group is at max_inflight. */
 static chan_t *group_pick(worker_t *w, group_t *g)
 {
-    chan_t **nc;
     size_t i;
 
     if (g->inflight >= w->pool->max_inflight)
@@ -486,10 +481,8 @@ static chan_t *group_pick(worker_t *w, group_t *g)
         if (g->chans[i]->inflight < CHAN_MAX_INFLIGHT)
             return g->chans[i];
     }
-    nc = realloc(g->chans, (g->nchans + 1) * sizeof(*nc));
-    if (nc == NULL)
+    if (VEC_RESERVE(g->chans, g->capchans, g->nchans + 1) < 0)
         return NULL;
-    g->chans = nc;
     if (chan_create(w, &g->ns, &g->chans[g->nchans]) < 0)
         return NULL;
     return g->chans[g->nchans++];
@@ -830,6 +823,7 @@ static void cancel_all(worker_t *w)
     free(w->groups);
     w->groups = NULL;
     w->ngroups = 0;
+    w->capgroups = 0;
 }
 
 static void *worker_main(void *arg)
@@ -1072,16 +1066,14 @@ int probe_pool_submit(probe_pool_t *pool, const probe_req_t *req)
         poll_free(p);
         return DP_ESHUTDOWN;
     }
-    if (w->ninbox == w->inbox_cap) {
-        size_t ncap = w->inbox_cap == 0 ? 64 : w->inbox_cap * 2;
-        poll_t **ni = realloc(w->inbox, ncap * sizeof(*ni));
-        if (ni == NULL) {
-            pthread_mutex_unlock(&w->mu);
-            poll_free(p);
-            return -ENOMEM;
-        }
-        w->inbox = ni;
-        w->inbox_cap = ncap;
+    /* the worker takes the whole inbox at once (take_inbox): it starts
+     * again from INBOX_MIN slots, enough for a burst without regrowing */
+    if (w->ninbox == w->inbox_cap &&
+        VEC_RESERVE(w->inbox, w->inbox_cap,
+                    w->ninbox < INBOX_MIN ? INBOX_MIN : w->ninbox + 1) < 0) {
+        pthread_mutex_unlock(&w->mu);
+        poll_free(p);
+        return -ENOMEM;
     }
     w->inbox[w->ninbox++] = p;
     wake = w->ninbox == 1;

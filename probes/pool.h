@@ -19,9 +19,18 @@
  *                 the condition - start_time (0 when none did)
  * so the moment the change became visible lies in (lower_bound, duration].
  *
+ * Ownership: the pool (an opaque handle from probe_pool_create) owns its
+ * threads, sockets and every poll; probe_pool_submit copies the request,
+ * so the caller keeps its own. A result taken with probe_pool_next is
+ * the caller's (probe_result_clear frees it).
+ *
  * Thread-safety: probe_pool_submit, probe_pool_next and probe_pool_stats
- * may be called from any thread. The result callback runs on a pool
- * thread; the result it gets is valid only during the call.
+ * may be called from any thread, at once. probe_pool_shutdown and
+ * probe_pool_destroy belong to the pool's owner: one thread, not two of
+ * them at once, destroy last (submit and next then fail cleanly with
+ * DP_ESHUTDOWN / DP_EEMPTY until destroy). The result callback runs on the
+ * pool threads, several at once when there are several threads; the
+ * result it gets is valid only during the call.
  */
 #ifndef DP_POOL_H
 #define DP_POOL_H

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
+#include "harness/common/vec.h"
 #include "probes/rdata.h"
 
 static const struct {
@@ -232,17 +234,13 @@ int rdata_name_canon(const char *in, char *out, size_t outlen)
 static int txt_append(char **buf, size_t *len, size_t *cap, const unsigned char *s,
                       size_t slen)
 {
-    size_t need = *len + slen * 4 + 4;
     size_t i;
 
-    if (need > *cap) {
-        size_t ncap = need * 2;
-        char *nb = realloc(*buf, ncap);
-        if (nb == NULL)
-            return -ENOMEM;
-        *buf = nb;
-        *cap = ncap;
-    }
+    /* room for the worst case: a separator, two quotes, every byte as
+     * \DDD and the NUL */
+    if (slen > (SIZE_MAX - *len - 4) / 4 ||
+        vec_reserve(buf, cap, *len + slen * 4 + 4, 1) < 0)
+        return -ENOMEM;
     if (*len > 0)
         (*buf)[(*len)++] = ' ';
     (*buf)[(*len)++] = '"';

@@ -11,7 +11,10 @@
  *     case-insensitive) and escaped one way only (\DDD for bytes outside
  *     printable ASCII, \X for the zone-file specials);
  *   - TXT is a sequence of quoted character-strings (RFC 1035 3.3.14).
- * All functions are pure and thread-safe.
+ * Ownership: the *out strings of rdata_from_text and rdata_from_wire are
+ * malloc'd for the caller, who frees them; everything else writes into
+ * the caller's buffers. Thread-safety: all functions are pure (no state),
+ * so any thread may call them.
  */
 #ifndef DP_RDATA_H
 #define DP_RDATA_H

@@ -1,6 +1,13 @@
 /*
  * cmd: the dnsprop subcommands. Each takes argc/argv after the subcommand
  * name (argv[0] is the subcommand) and returns the process exit status.
+ * Only this folder turns the library's error codes into exit statuses and
+ * prints to stderr directly.
+ *
+ * Ownership: argv belongs to main; a command owns whatever it opens (the
+ * store, pools, handles) and closes it before returning. Thread-safety:
+ * main calls one command per process, on the main thread; the commands
+ * that run until interrupted install their own SIGINT/SIGTERM handlers.
  */
 #ifndef DP_CMD_H
 #define DP_CMD_H

@@ -11,6 +11,7 @@
 #include "harness/cmd/cmd.h"
 #include "harness/cmd/cmdutil.h"
 #include "harness/serve/metrics.h"
+#include "harness/common/log.h"
 #include "harness/common/numparse.h"
 #include "harness/cmd/storeopt.h"
 
@@ -62,7 +63,10 @@ static void usage(FILE *f)
         "exit status: 0 stopped by a signal, 2 error, 64 usage error\n");
 }
 
-int cmd_agent(int argc, char **argv)
+/* The options into so, ao and *statsd. -1 when the agent should start,
+ * else the exit status to end with (DP_EXIT_OK after --help). */
+static int parse_args(int argc, char **argv, storeopt_t *so, agent_opts_t *ao,
+                      const char **statsd)
 {
     static const struct option opts[] = {
         STOREOPT_LONGOPTS_REDIS,
@@ -77,21 +81,12 @@ int cmd_agent(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    storeopt_t so;
-    store_t *s = NULL;
-    agent_opts_t ao;
-    struct sigaction sa;
-    const char *statsd = NULL;
-    char err[512];
     uint64_t u;
-    int rc = DP_EXIT_OK;
     int c;
 
-    storeopt_init(&so);
-    memset(&ao, 0, sizeof(ao));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (storeopt_getopt(&so, c, optarg))
+        if (storeopt_getopt(so, c, optarg))
             continue;
         switch (c) {
         case 'h':
@@ -103,35 +98,35 @@ int cmd_agent(int argc, char **argv)
                                "0123456789-_.") != strlen(optarg))
                 return cmd_bad("agent", "--vantage",
                                "'%s': 1 to 64 letters, digits, '-', '_' or '.'", optarg);
-            ao.vantage = optarg;
+            ao->vantage = optarg;
             break;
         case OPT_THREADS:
             if (numparse_u64(optarg, 1024, &u) < 0 || u == 0)
                 return cmd_bad("agent", "--threads", "'%s': want 1 to 1024", optarg);
-            ao.threads = (unsigned)u;
+            ao->threads = (unsigned)u;
             break;
         case OPT_INFLIGHT:
             if (numparse_u64(optarg, 1000000, &u) < 0 || u == 0)
                 return cmd_bad("agent", "--max-inflight", "'%s': want 1 to 1000000",
                                optarg);
-            ao.max_inflight = (unsigned)u;
+            ao->max_inflight = (unsigned)u;
             break;
         case OPT_RECLAIM:
-            if (numparse_double(optarg, 0.5, 3600, &ao.reclaim_after) < 0)
+            if (numparse_double(optarg, 0.5, 3600, &ao->reclaim_after) < 0)
                 return cmd_bad("agent", "--reclaim-after",
                                "'%s': want seconds, 0.5 to 3600", optarg);
             break;
         case OPT_CONSUMER:
-            ao.consumer = optarg;
+            ao->consumer = optarg;
             break;
         case OPT_STATSD:
-            statsd = optarg;
+            *statsd = optarg;
             break;
         case OPT_NTP:
-            ao.ntp_server = optarg;
+            ao->ntp_server = optarg;
             break;
         case OPT_QUIET:
-            ao.quiet = true;
+            ao->quiet = true;
             break;
         default:
             usage(stderr);
@@ -140,12 +135,30 @@ int cmd_agent(int argc, char **argv)
     }
     if (optind != argc)
         return cmd_bad("agent", argv[optind], "unexpected argument");
-    if (so.redis == NULL)
+    if (so->redis == NULL)
         return cmd_bad("agent", "--redis",
                        "missing: the agent works for campaigns in that Redis");
-    if (ao.vantage == NULL)
+    if (ao->vantage == NULL)
         return cmd_bad("agent", "--vantage",
                        "missing: which vantage point this agent is");
+    return -1;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+    storeopt_t so;
+    store_t *s = NULL;
+    agent_opts_t ao;
+    struct sigaction sa;
+    const char *statsd = NULL;
+    char err[1024];
+    int rc;
+
+    storeopt_init(&so);
+    memset(&ao, 0, sizeof(ao));
+    rc = parse_args(argc, argv, &so, &ao, &statsd);
+    if (rc >= 0)
+        return rc;
     if (statsd != NULL) {
         char prefix[200];
         snprintf(prefix, sizeof(prefix), "dnsprop.agent.%s", ao.vantage);
@@ -156,13 +169,19 @@ int cmd_agent(int argc, char **argv)
         metrics_destroy(ao.metrics);
         return DP_EXIT_ERROR;
     }
+    /* the agent's progress lines are log_info: shown unless --quiet */
+    if (!ao.quiet)
+        log_set_level(DP_LOG_INFO);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     ao.stop = &g_stop;
-    if (agent_run(s, &ao) < 0)
+    rc = DP_EXIT_OK;
+    if (agent_run(s, &ao, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop agent: %s\n", err);
         rc = DP_EXIT_ERROR;
+    }
     store_close(s);
     metrics_destroy(ao.metrics);
     return rc;

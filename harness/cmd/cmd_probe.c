@@ -137,203 +137,213 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What parse_single has seen of the single request so far. */
+typedef struct {
+    const char **vals; /* --value arguments, added once the type is known */
+    size_t nvals;
+    bool have_name;
+    bool have_cond;
+} seen_t;
+
+/* Returned by the option handlers for an option that is not theirs. */
+#define NOT_MINE (-2)
+
+/* An option of the request itself into req (values into seen): 0, the
+ * exit status of a usage error (said on stderr), or NOT_MINE. */
+static int req_option(int c, const char *arg, probe_req_t *req, seen_t *seen)
+{
+    const char *opt = c == OPT_ZONE ? "--zone" : "--name";
+    char err[1100];
+
+    switch (c) {
+    case OPT_NS:
+        if (probe_ns_parse(arg, &req->ns) < 0)
+            return cmd_bad("probe", "--ns",
+                           "'%s' is not an IPv4 or IPv6 address with optional port "
+                           "(e.g. 127.0.0.1:5300 or [::1]:5300)",
+                           arg);
+        return 0;
+    case OPT_ZONE:
+    case OPT_NAME:
+        if (seen->have_name)
+            return cmd_bad("probe", opt, "%s", "give exactly one of --zone and --name");
+        seen->have_name = true;
+        if (probe_req_set_name(req, arg, c == OPT_ZONE, err, sizeof(err)) < 0)
+            return cmd_bad("probe", opt, "%s", err);
+        return 0;
+    case OPT_COND:
+        seen->have_cond = true;
+        if (cond_kind_from_str(arg, &req->cond) < 0)
+            return cmd_bad("probe", "--condition",
+                           "unknown condition '%s' (serial_not_lower, value_present, "
+                           "empty_response)",
+                           arg);
+        return 0;
+    case OPT_SERIAL:
+        if (numparse_u32(arg, &req->serial) < 0)
+            return cmd_bad("probe", "--serial",
+                           "'%s' is not a serial number (0..4294967295)", arg);
+        req->has_serial = true;
+        return 0;
+    case OPT_TYPE:
+        if (rdata_type_from_str(arg, &req->qtype) < 0)
+            return cmd_bad("probe", "--type", "unknown record type '%s'", arg);
+        return 0;
+    case OPT_VALUE:
+        seen->vals[seen->nvals++] = arg;
+        return 0;
+    case OPT_MATCH:
+        if (strcmp(arg, "exact") == 0)
+            req->exact = true;
+        else if (strcmp(arg, "subset") != 0)
+            return cmd_bad("probe", "--match", "'%s' is neither subset nor exact", arg);
+        return 0;
+    case OPT_ID:
+        free(req->id);
+        req->id = strdup(arg);
+        return 0;
+    default:
+        return NOT_MINE;
+    }
+}
+
+/* An option of the request's timing into req: 0, the exit status of a
+ * usage error, or NOT_MINE. */
+static int timing_option(int c, const char *arg, probe_req_t *req)
+{
+    switch (c) {
+    case OPT_FREQ:
+        if (numparse_double(arg, PROBE_MIN_FREQUENCY, 86400, &req->frequency) < 0)
+            return cmd_bad("probe", "--frequency",
+                           "'%s' is not seconds in [0.001, 86400]", arg);
+        return 0;
+    case OPT_TIMEOUT:
+        if (numparse_double(arg, 0.001, 604800, &req->timeout) < 0)
+            return cmd_bad("probe", "--timeout", "'%s' is not seconds in (0, 604800]",
+                           arg);
+        return 0;
+    case OPT_START:
+        if (numparse_double(arg, 0, 1e11, &req->start_time) < 0)
+            return cmd_bad("probe", "--start-time", "'%s' is not epoch seconds", arg);
+        return 0;
+    default:
+        return NOT_MINE;
+    }
+}
+
+/* An option of the command (not of a request) into cli: 0, the exit
+ * status of a usage error, or NOT_MINE. */
+static int cli_option(int c, const char *arg, probe_cli_t *cli)
+{
+    uint32_t t;
+    double d;
+
+    switch (c) {
+    case OPT_QTIMEOUT:
+        if (numparse_double(arg, 0.001, 60, &d) < 0)
+            return cmd_bad("probe", "--query-timeout", "'%s' is not seconds in (0, 60]",
+                           arg);
+        cli->qtimeout_ms = (unsigned)(d * 1000 + 0.5);
+        return 0;
+    case OPT_THREADS:
+        if (numparse_u32(arg, &t) < 0 || t == 0 || t > 1024)
+            return cmd_bad("probe", "--threads",
+                           "'%s' is not a thread count in [1, 1024]", arg);
+        cli->threads = t;
+        return 0;
+    case OPT_FILE:
+        cli->file = arg;
+        return 0;
+    case OPT_JSON:
+        cli->json = true;
+        return 0;
+    case OPT_CAMPAIGN:
+        if (arg[0] == '\0' || strpbrk(arg, "/: \t") != NULL)
+            return cmd_bad("probe", "--campaign",
+                           "'%s': use letters, digits, '-', '_' and '.'", arg);
+        cli->campaign = arg;
+        return 0;
+    case OPT_NO_STORE:
+        cli->no_store = true;
+        return 0;
+    case OPT_NTP:
+        cli->ntp_server = arg;
+        return 0;
+    case OPT_MAXOFF:
+        if (numparse_double(arg, 0, 3.6e6, &cli->max_offset_ms) < 0)
+            return cmd_bad("probe", "--max-offset-ms", "'%s' is not milliseconds", arg);
+        return 0;
+    default:
+        return NOT_MINE;
+    }
+}
+
+/* After the options: either --file alone, or a whole single request (its
+ * values added now that its type is known). 0 or the exit status of a
+ * usage error. */
+static int check_single(int argc, char **argv, probe_req_t *req, const probe_cli_t *cli,
+                        const seen_t *seen)
+{
+    char err[1100];
+
+    if (optind < argc)
+        return cmd_bad("probe", "arguments", "unexpected '%s'", argv[optind]);
+    if (cli->file != NULL) {
+        if (seen->have_name || seen->have_cond || req->ns.len != 0 || seen->nvals > 0)
+            return cmd_bad("probe", "--file", "%s",
+                           "give either --file or a single request, not both");
+        return 0;
+    }
+    if (req->ns.len == 0)
+        return cmd_bad("probe", "--ns", "%s", "missing (the nameserver to poll)");
+    if (!seen->have_name)
+        return cmd_bad("probe", "--zone/--name", "%s", "missing (what to poll)");
+    if (!seen->have_cond)
+        return cmd_bad("probe", "--condition", "%s",
+                       "missing (serial_not_lower, value_present, empty_response)");
+    for (size_t i = 0; i < seen->nvals; i++) {
+        if (probe_req_add_value(req, seen->vals[i], err, sizeof(err)) < 0)
+            return cmd_bad("probe", "--value", "%s", err);
+    }
+    if (probe_req_finish(req, err, sizeof(err)) < 0)
+        return cmd_bad("probe", "request", "%s", err);
+    return 0;
+}
+
 /* Build the single request from options; values are added last because
- * their syntax depends on the type. */
+ * their syntax depends on the type. DP_EXIT_OK, -1 after --help, or the
+ * exit status of an error. */
 static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cli)
 {
-    const char **vals = NULL;
-    size_t nvals = 0;
-    bool have_name = false;
-    bool have_cond = false;
-    char err[1100];
-    double d;
-    size_t i;
+    seen_t seen = {NULL, 0, false, false};
     int c;
     int rc = DP_EXIT_OK;
 
-    vals = calloc((size_t)argc + 1, sizeof(*vals));
-    if (vals == NULL)
+    seen.vals = calloc((size_t)argc + 1, sizeof(*seen.vals));
+    if (seen.vals == NULL)
         return DP_EXIT_ERROR;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         if (storeopt_getopt(&cli->store, c, optarg))
             continue;
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             usage(stdout);
             rc = -1;
             goto out;
-        case OPT_NS:
-            if (probe_ns_parse(optarg, &req->ns) < 0) {
-                rc = cmd_bad("probe", "--ns",
-                             "'%s' is not an IPv4 or IPv6 address with optional port "
-                             "(e.g. 127.0.0.1:5300 or [::1]:5300)",
-                             optarg);
-                goto out;
-            }
-            break;
-        case OPT_ZONE:
-        case OPT_NAME:
-            if (have_name) {
-                rc = cmd_bad("probe", c == OPT_ZONE ? "--zone" : "--name", "%s",
-                             "give exactly one of --zone and --name");
-                goto out;
-            }
-            have_name = true;
-            if (probe_req_set_name(req, optarg, c == OPT_ZONE, err, sizeof(err)) < 0) {
-                rc = cmd_bad("probe", c == OPT_ZONE ? "--zone" : "--name", "%s", err);
-                goto out;
-            }
-            break;
-        case OPT_COND:
-            have_cond = true;
-            if (cond_kind_from_str(optarg, &req->cond) < 0) {
-                rc = cmd_bad("probe", "--condition",
-                             "unknown condition '%s' (serial_not_lower, value_present, "
-                             "empty_response)",
-                             optarg);
-                goto out;
-            }
-            break;
-        case OPT_SERIAL:
-            if (numparse_u32(optarg, &req->serial) < 0) {
-                rc = cmd_bad("probe", "--serial",
-                             "'%s' is not a serial number (0..4294967295)", optarg);
-                goto out;
-            }
-            req->has_serial = true;
-            break;
-        case OPT_TYPE:
-            if (rdata_type_from_str(optarg, &req->qtype) < 0) {
-                rc = cmd_bad("probe", "--type", "unknown record type '%s'", optarg);
-                goto out;
-            }
-            break;
-        case OPT_VALUE:
-            vals[nvals++] = optarg;
-            break;
-        case OPT_MATCH:
-            if (strcmp(optarg, "exact") == 0) {
-                req->exact = true;
-            } else if (strcmp(optarg, "subset") != 0) {
-                rc = cmd_bad("probe", "--match", "'%s' is neither subset nor exact",
-                             optarg);
-                goto out;
-            }
-            break;
-        case OPT_FREQ:
-            if (numparse_double(optarg, PROBE_MIN_FREQUENCY, 86400, &req->frequency) <
-                0) {
-                rc = cmd_bad("probe", "--frequency",
-                             "'%s' is not seconds in [0.001, 86400]", optarg);
-                goto out;
-            }
-            break;
-        case OPT_TIMEOUT:
-            if (numparse_double(optarg, 0.001, 604800, &req->timeout) < 0) {
-                rc = cmd_bad("probe", "--timeout", "'%s' is not seconds in (0, 604800]",
-                             optarg);
-                goto out;
-            }
-            break;
-        case OPT_QTIMEOUT:
-            if (numparse_double(optarg, 0.001, 60, &d) < 0) {
-                rc = cmd_bad("probe", "--query-timeout", "'%s' is not seconds in (0, 60]",
-                             optarg);
-                goto out;
-            }
-            cli->qtimeout_ms = (unsigned)(d * 1000 + 0.5);
-            break;
-        case OPT_START:
-            if (numparse_double(optarg, 0, 1e11, &req->start_time) < 0) {
-                rc =
-                    cmd_bad("probe", "--start-time", "'%s' is not epoch seconds", optarg);
-                goto out;
-            }
-            break;
-        case OPT_THREADS: {
-            uint32_t t;
-            if (numparse_u32(optarg, &t) < 0 || t == 0 || t > 1024) {
-                rc = cmd_bad("probe", "--threads",
-                             "'%s' is not a thread count in [1, 1024]", optarg);
-                goto out;
-            }
-            cli->threads = t;
-            break;
         }
-        case OPT_FILE:
-            cli->file = optarg;
-            break;
-        case OPT_JSON:
-            cli->json = true;
-            break;
-        case OPT_CAMPAIGN:
-            if (optarg[0] == '\0' || strpbrk(optarg, "/: \t") != NULL) {
-                rc = cmd_bad("probe", "--campaign",
-                             "'%s': use letters, digits, '-', '_' and '.'", optarg);
-                goto out;
-            }
-            cli->campaign = optarg;
-            break;
-        case OPT_NO_STORE:
-            cli->no_store = true;
-            break;
-        case OPT_NTP:
-            cli->ntp_server = optarg;
-            break;
-        case OPT_MAXOFF:
-            if (numparse_double(optarg, 0, 3.6e6, &cli->max_offset_ms) < 0) {
-                rc = cmd_bad("probe", "--max-offset-ms", "'%s' is not milliseconds",
-                             optarg);
-                goto out;
-            }
-            break;
-        case OPT_ID:
-            free(req->id);
-            req->id = strdup(optarg);
-            break;
-        default:
+        rc = req_option(c, optarg, req, &seen);
+        if (rc == NOT_MINE)
+            rc = timing_option(c, optarg, req);
+        if (rc == NOT_MINE)
+            rc = cli_option(c, optarg, cli);
+        if (rc == NOT_MINE)
             rc = cmd_bad("probe", "options", "%s", "unknown option or missing argument");
+        if (rc != DP_EXIT_OK)
             goto out;
-        }
     }
-    if (optind < argc) {
-        rc = cmd_bad("probe", "arguments", "unexpected '%s'", argv[optind]);
-        goto out;
-    }
-    if (cli->file != NULL) {
-        if (have_name || have_cond || req->ns.len != 0 || nvals > 0) {
-            rc = cmd_bad("probe", "--file", "%s",
-                         "give either --file or a single request, not both");
-            goto out;
-        }
-        goto out;
-    }
-    if (req->ns.len == 0) {
-        rc = cmd_bad("probe", "--ns", "%s", "missing (the nameserver to poll)");
-        goto out;
-    }
-    if (!have_name) {
-        rc = cmd_bad("probe", "--zone/--name", "%s", "missing (what to poll)");
-        goto out;
-    }
-    if (!have_cond) {
-        rc = cmd_bad("probe", "--condition", "%s",
-                     "missing (serial_not_lower, value_present, empty_response)");
-        goto out;
-    }
-    for (i = 0; i < nvals; i++) {
-        if (probe_req_add_value(req, vals[i], err, sizeof(err)) < 0) {
-            rc = cmd_bad("probe", "--value", "%s", err);
-            goto out;
-        }
-    }
-    if (probe_req_finish(req, err, sizeof(err)) < 0) {
-        rc = cmd_bad("probe", "request", "%s", err);
-        goto out;
-    }
+    rc = check_single(argc, argv, req, cli, &seen);
 out:
-    free(vals);
+    free(seen.vals);
     return rc;
 }
 
@@ -441,88 +451,49 @@ static int campaign_close(store_t *s, const char *id, const probe_cli_t *cli)
     return ret < 0 ? DP_EXIT_ERROR : 0;
 }
 
-int cmd_probe(int argc, char **argv)
+/* The clock read (and checked against --ntp-server, --max-offset-ms),
+ * then the campaign opened in the store unless --no-store. DP_EXIT_OK or
+ * DP_EXIT_ERROR (said on stderr). */
+static int clock_and_campaign(probe_cli_t *cli, int argc, char **argv, size_t nreqs,
+                              const char *host, store_t **store, char *campaign,
+                              size_t campaignlen)
 {
-    probe_pool_opts_t opts;
-    probe_pool_t *pool = NULL;
-    probe_req_t single;
-    probe_req_t *reqs = NULL;
-    probe_cli_t cli;
-    store_t *store = NULL;
-    char campaign[512] = "";
-    char host[256] = "localhost";
-    size_t nreqs = 0;
-    size_t got = 0;
-    size_t i;
-    int worst = DP_EXIT_OK;
-    char err[1200];
-    struct sigaction sa;
+    clock_status_t clk;
+    char msg[512];
     int ret;
-    int rc;
 
-    memset(&cli, 0, sizeof(cli));
-    storeopt_init(&cli.store);
-    cli.campaign = "probe";
-    probe_req_init(&single);
-    rc = parse_single(argc, argv, &single, &cli);
-    if (rc != DP_EXIT_OK) {
-        probe_req_clear(&single);
-        return rc < 0 ? DP_EXIT_OK : rc;
+    if (cli->no_store && cli->ntp_server == NULL && cli->max_offset_ms <= 0)
+        return DP_EXIT_OK;
+    ret = clock_read(&clk, cli->ntp_server, 1000);
+    if (cli->ntp_server != NULL && ret < 0) {
+        fprintf(stderr, "dnsprop probe: --ntp-server %s: %s\n", cli->ntp_server,
+                clk.sntp_error);
+        return DP_EXIT_ERROR;
     }
-    if (cli.file != NULL) {
-        ret = probe_req_load_csv(cli.file, &reqs, &nreqs, err, sizeof(err));
-        if (ret < 0) {
-            fprintf(stderr, "dnsprop probe: %s\n", err);
-            probe_req_clear(&single);
-            return DP_EXIT_USAGE;
-        }
-    } else {
-        reqs = &single;
-        nreqs = 1;
+    if (clock_check(&clk, cli->max_offset_ms, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "dnsprop probe: %s\n", msg);
+        return DP_EXIT_ERROR;
     }
-    gethostname(host, sizeof(host) - 1);
+    if (cli->no_store)
+        return DP_EXIT_OK;
+    clock_warn_if_unsynced(&clk);
+    if (campaign_open(cli, argc, argv, nreqs, host, &clk, store, campaign, campaignlen) <
+        0)
+        return DP_EXIT_ERROR;
+    return DP_EXIT_OK;
+}
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+/* Submit every request to the pool, then print (and store) each result
+ * as it comes; a signal cancels what is left. The worst exit status of
+ * the results. */
+static int run_requests(probe_pool_t *pool, probe_req_t *reqs, size_t nreqs,
+                        store_t *store, const char *host, bool json)
+{
+    int worst = DP_EXIT_OK;
+    size_t got = 0;
+    int ret;
 
-    if (!cli.no_store || cli.ntp_server != NULL || cli.max_offset_ms > 0) {
-        clock_status_t clk;
-        char msg[512];
-        ret = clock_read(&clk, cli.ntp_server, 1000);
-        if (cli.ntp_server != NULL && ret < 0) {
-            fprintf(stderr, "dnsprop probe: --ntp-server %s: %s\n", cli.ntp_server,
-                    clk.sntp_error);
-            rc = DP_EXIT_ERROR;
-            goto out;
-        }
-        if (clock_check(&clk, cli.max_offset_ms, msg, sizeof(msg)) < 0) {
-            fprintf(stderr, "dnsprop probe: %s\n", msg);
-            rc = DP_EXIT_ERROR;
-            goto out;
-        }
-        if (!cli.no_store) {
-            clock_warn_if_unsynced(&clk);
-            if (campaign_open(&cli, argc, argv, nreqs, host, &clk, &store, campaign,
-                              sizeof(campaign)) < 0) {
-                rc = DP_EXIT_ERROR;
-                goto out;
-            }
-        }
-    }
-
-    memset(&opts, 0, sizeof(opts));
-    opts.threads = cli.threads;
-    opts.query_timeout_ms = cli.qtimeout_ms;
-    ret = probe_pool_create(&pool, &opts);
-    if (ret < 0) {
-        fprintf(stderr, "dnsprop probe: cannot start the probe pool: %s\n",
-                dp_strerror(ret));
-        rc = DP_EXIT_ERROR;
-        goto out;
-    }
-    for (i = 0; i < nreqs; i++) {
+    for (size_t i = 0; i < nreqs; i++) {
         reqs[i].tag = i;
         ret = probe_pool_submit(pool, &reqs[i]);
         if (ret < 0) {
@@ -542,7 +513,7 @@ int cmd_probe(int argc, char **argv)
         if (ret < 0)
             break;
         got++;
-        probe_result_print(stdout, &r, cli.json);
+        probe_result_print(stdout, &r, json);
         fflush(stdout);
         if (store != NULL && r.tag < nreqs) {
             json_t *rec = result_record(&r, &reqs[r.tag], host);
@@ -555,27 +526,90 @@ int cmd_probe(int argc, char **argv)
             worst = DP_EXIT_TIMEOUT;
         probe_result_clear(&r);
     }
-    rc = g_signal != 0 ? DP_EXIT_SIGNAL : worst;
+    return worst;
+}
+
+/* Close the campaign and leave its plots and report, read back from the
+ * store like `dnsprop report` does. rc, or DP_EXIT_ERROR when results
+ * were lost and rc was DP_EXIT_OK. */
+static int campaign_finish(store_t *store, const char *campaign, const probe_cli_t *cli,
+                           int rc)
+{
+    char dir[1024];
+    char rerr[1024];
+    report_opts_t ro;
+
+    if (campaign_close(store, campaign, cli) != 0 && rc == DP_EXIT_OK)
+        rc = DP_EXIT_ERROR;
+    memset(&ro, 0, sizeof(ro));
+    snprintf(dir, sizeof(dir), "%s/%s", cli->store.results, campaign);
+    if (cmd_report_from_store(store, campaign, dir, &ro, NULL, NULL, rerr, sizeof(rerr)) <
+        0)
+        fprintf(stderr, "dnsprop probe: report: %s\n", rerr);
+    else
+        fprintf(stderr, "dnsprop probe: report in %s/report.html\n", dir);
+    return rc;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    probe_pool_opts_t opts;
+    probe_pool_t *pool = NULL;
+    probe_req_t single;
+    probe_req_t *reqs = &single;
+    probe_cli_t cli;
+    store_t *store = NULL;
+    char campaign[512] = "";
+    char host[256] = "localhost";
+    size_t nreqs = 1;
+    char err[1200];
+    struct sigaction sa;
+    int ret;
+    int rc;
+
+    memset(&cli, 0, sizeof(cli));
+    storeopt_init(&cli.store);
+    cli.campaign = "probe";
+    probe_req_init(&single);
+    rc = parse_single(argc, argv, &single, &cli);
+    if (rc != DP_EXIT_OK) {
+        probe_req_clear(&single);
+        return rc < 0 ? DP_EXIT_OK : rc;
+    }
+    if (cli.file != NULL &&
+        probe_req_load_csv(cli.file, &reqs, &nreqs, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop probe: %s\n", err);
+        probe_req_clear(&single);
+        return DP_EXIT_USAGE;
+    }
+    gethostname(host, sizeof(host) - 1);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    rc = clock_and_campaign(&cli, argc, argv, nreqs, host, &store, campaign,
+                            sizeof(campaign));
+    if (rc != DP_EXIT_OK)
+        goto out;
+    memset(&opts, 0, sizeof(opts));
+    opts.threads = cli.threads;
+    opts.query_timeout_ms = cli.qtimeout_ms;
+    ret = probe_pool_create(&pool, &opts);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: cannot start the probe pool: %s\n",
+                dp_strerror(ret));
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    rc = run_requests(pool, reqs, nreqs, store, host, cli.json);
+    if (g_signal != 0)
+        rc = DP_EXIT_SIGNAL;
 out:
     probe_pool_destroy(pool);
     if (store != NULL) {
-        if (campaign[0] != '\0' && campaign_close(store, campaign, &cli) != 0 &&
-            rc == DP_EXIT_OK)
-            rc = DP_EXIT_ERROR;
-        if (campaign[0] != '\0') {
-            /* every campaign leaves its plots and report, read back from
-             * the store like `dnsprop report` does */
-            char dir[1024];
-            char rerr[1024];
-            report_opts_t ro;
-            memset(&ro, 0, sizeof(ro));
-            snprintf(dir, sizeof(dir), "%s/%s", cli.store.results, campaign);
-            if (cmd_report_from_store(store, campaign, dir, &ro, NULL, NULL, rerr,
-                                      sizeof(rerr)) < 0)
-                fprintf(stderr, "dnsprop probe: report: %s\n", rerr);
-            else
-                fprintf(stderr, "dnsprop probe: report in %s/report.html\n", dir);
-        }
+        if (campaign[0] != '\0')
+            rc = campaign_finish(store, campaign, &cli, rc);
         store_close(store);
     }
     if (reqs != &single)

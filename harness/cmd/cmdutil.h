@@ -1,5 +1,6 @@
 /*
  * cmdutil: what the subcommands share on the command line.
+ * Thread-safety: stateless; writes to stderr (commands only).
  */
 #ifndef DP_CMDUTIL_H
 #define DP_CMDUTIL_H

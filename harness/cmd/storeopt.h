@@ -2,6 +2,10 @@
  * storeopt: the command-line options every subcommand that touches the
  * results store shares (--redis, --redis-password-file, --results), and
  * opening the store from them.
+ *
+ * Ownership: a storeopt_t points into argv (it copies nothing); the store
+ * storeopt_open gives is the caller's (store_close). Thread-safety: for
+ * the command's main thread, which parses its options.
  */
 #ifndef DP_STOREOPT_H
 #define DP_STOREOPT_H

@@ -3,6 +3,9 @@
  * allocation failure instead of failing every caller (check oom once at
  * the end). Shared by the HTTP targets (response bodies, templates) and
  * the store (RESP batches).
+ *
+ * Ownership: a buf_t owns p (buf_free frees it; a zeroed buf_t is an empty
+ * buffer). Thread-safety: not locked; a buffer belongs to one thread.
  */
 #ifndef DP_BUF_H
 #define DP_BUF_H

@@ -5,6 +5,11 @@
  * (plot/assess/assess.c). Lines starting with '#' outside a quoted field are
  * comments; blank records are skipped; errors say "FILE:LINE: field 'X':
  * ...", LINE being where the record starts.
+ *
+ * Ownership: csvtab_read owns the table and its cells; the row callback
+ * borrows them, and a cell (csvtab_get) is valid only until the callback
+ * returns. Thread-safety: no global state; each csvtab_read call has its
+ * own table, so several threads may read files at once.
  */
 #ifndef DP_CSVTAB_H
 #define DP_CSVTAB_H

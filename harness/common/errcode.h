@@ -6,6 +6,9 @@
  * DP_ERRBASE for everything else, as Knot DNS does. Library errors (c-ares,
  * jansson, libcsv) are translated at the module boundary. dp_strerror()
  * names any of them.
+ *
+ * Thread-safety: dp_strerror returns constant strings (never free them)
+ * and keeps no state; any thread may call it.
  */
 #ifndef DP_ERRCODE_H
 #define DP_ERRCODE_H

@@ -1,5 +1,7 @@
 /*
  * fsutil: small file-system helpers shared by the store and the commands.
+ * Thread-safety: no state; two threads creating the same folder at once
+ * both succeed (EEXIST is not an error).
  */
 #ifndef DP_FSUTIL_H
 #define DP_FSUTIL_H

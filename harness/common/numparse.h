@@ -2,6 +2,8 @@
  * numparse: strict number parsing for user input (no atoi: the whole
  * string must be a number, in range, or the call fails with DP_EPARSE or
  * DP_ERANGE and leaves *out untouched).
+ * Thread-safety: no state of its own (strtod reads the locale, which
+ * dnsprop never changes from "C"); any thread may call them.
  */
 #ifndef DP_NUMPARSE_H
 #define DP_NUMPARSE_H

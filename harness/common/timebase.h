@@ -6,6 +6,9 @@
  * (start_time, observed_at) are wall-clock (CLOCK_REALTIME, NTP
  * disciplined); a realtime instant is mapped to the monotonic clock once,
  * when a request is submitted, and back once per result.
+ *
+ * Thread-safety: no state (each call reads the clocks afresh); any thread
+ * may call any function.
  */
 #ifndef DP_TIMEBASE_H
 #define DP_TIMEBASE_H

@@ -97,90 +97,82 @@ static int build_name(int family, const unsigned char *addr, size_t labels, char
 /* Text for the error message: the user's input, bounded. */
 #define IN_FMT "\"%.100s\""
 
-int reverse_prefix_parse(const char *s, reverse_prefix_t *out, char *err, size_t errlen)
+/* The address before the '/' of s into p (family and bytes). */
+static int prefix_addr(const char *s, const char *slash, reverse_prefix_t *p, char *err,
+                       size_t errlen)
 {
     char abuf[INET6_ADDRSTRLEN];
-    char host_text[INET6_ADDRSTRLEN];
-    char net_text[INET6_ADDRSTRLEN];
-    reverse_prefix_t p;
-    unsigned char host[16];
-    const char *slash;
-    const char *lenstr;
-    size_t alen;
-    size_t b;
-    unsigned maxbits;
-    unsigned nset = 0;
-    unsigned first_set = 0;
-    uint32_t plen = 0;
-    int ret = 0;
+    size_t alen = (size_t)(slash - s);
 
-    memset(&p, 0, sizeof(p));
-    if (errlen > 0)
-        err[0] = '\0';
-    if (s == NULL) {
-        snprintf(err, errlen, "no prefix given");
-        ret = DP_EPARSE;
-        goto out;
-    }
-    slash = strchr(s, '/');
-    if (slash == NULL) {
-        snprintf(err, errlen,
-                 IN_FMT ": missing prefix length (write ADDRESS/LENGTH, e.g. "
-                        "192.0.2.0/24 or 2001:db8::/48)",
-                 s);
-        ret = DP_EPARSE;
-        goto out;
-    }
-    alen = (size_t)(slash - s);
     if (alen == 0 || alen >= sizeof(abuf)) {
         snprintf(err, errlen, IN_FMT ": no IPv4 or IPv6 address before '/'", s);
-        ret = DP_EPARSE;
-        goto out;
+        return DP_EPARSE;
     }
     memcpy(abuf, s, alen);
     abuf[alen] = '\0';
     /* Any ':' makes it IPv6; inet_pton then accepts every RFC 4291 2.2
      * spelling (compressed, leading zeros, embedded IPv4). */
-    p.family = memchr(abuf, ':', alen) != NULL ? AF_INET6 : AF_INET;
-    if (inet_pton(p.family, abuf, p.addr) != 1) {
+    p->family = memchr(abuf, ':', alen) != NULL ? AF_INET6 : AF_INET;
+    if (inet_pton(p->family, abuf, p->addr) != 1) {
         snprintf(err, errlen, IN_FMT ": \"%s\" is not an %s address", s, abuf,
-                 p.family == AF_INET ? "IPv4 (dotted quad)" : "IPv6");
-        ret = DP_EPARSE;
-        goto out;
+                 p->family == AF_INET ? "IPv4 (dotted quad)" : "IPv6");
+        return DP_EPARSE;
     }
-    maxbits = p.family == AF_INET ? 32 : 128;
+    return 0;
+}
 
-    lenstr = slash + 1;
+/* The length after the '/' of s into p->plen, within the family's bits. */
+static int prefix_len(const char *s, const char *lenstr, reverse_prefix_t *p, char *err,
+                      size_t errlen)
+{
+    unsigned maxbits = p->family == AF_INET ? 32 : 128;
+    uint32_t plen = 0;
+    int ret;
+
     if (*lenstr == '\0') {
         snprintf(err, errlen, IN_FMT ": missing prefix length after '/' (0..%u)", s,
                  maxbits);
-        ret = DP_EPARSE;
-        goto out;
+        return DP_EPARSE;
     }
     ret = numparse_u32(lenstr, &plen);
     if (ret == DP_EPARSE) {
         snprintf(err, errlen,
                  IN_FMT ": prefix length \"%.20s\" is not a decimal number (0..%u)", s,
                  lenstr, maxbits);
-        goto out;
+        return ret;
     }
     if (ret == DP_ERANGE || (ret == 0 && plen > maxbits)) {
         snprintf(err, errlen,
                  IN_FMT ": prefix length %.20s is out of range for %s (0..%u)", s, lenstr,
-                 p.family == AF_INET ? "IPv4" : "IPv6", maxbits);
-        ret = DP_ERANGE;
-        goto out;
+                 p->family == AF_INET ? "IPv4" : "IPv6", maxbits);
+        return DP_ERANGE;
     }
     if (ret < 0)
-        goto out;
-    p.plen = plen;
+        return ret;
+    p->plen = plen;
+    return 0;
+}
 
-    /* Host bits must be zero: "192.0.2.1/24" is almost always a typo for
-     * an address or for the network, and guessing either would put
-     * records where the user did not ask. */
+/* Host bits must be zero: "192.0.2.1/24" is almost always a typo for an
+ * address or for the network, and guessing either would put records
+ * where the user did not ask. DP_EBADVALUE naming the bits and the
+ * network meant. */
+static int prefix_host_bits(const char *s, const reverse_prefix_t *p, char *err,
+                            size_t errlen)
+{
+    char host_text[INET6_ADDRSTRLEN];
+    char net_text[INET6_ADDRSTRLEN];
+    unsigned char host[16];
+    unsigned char net[16];
+    unsigned maxbits = p->family == AF_INET ? 32 : 128;
+    unsigned nset = 0;
+    unsigned first_set = 0;
+    size_t b;
+
     memset(host, 0, sizeof(host));
+    memcpy(net, p->addr, sizeof(net));
     for (b = 0; b < maxbits / 8; b++) {
-        unsigned char hb = p.addr[b] & (unsigned char)~net_mask_byte(p.plen, b);
+        unsigned char hb = p->addr[b] & (unsigned char)~net_mask_byte(p->plen, b);
         unsigned bit;
 
         host[b] = hb;
@@ -192,26 +184,50 @@ int reverse_prefix_parse(const char *s, reverse_prefix_t *out, char *err, size_t
             }
         }
     }
-    if (nset > 0) {
-        for (b = 0; b < maxbits / 8; b++)
-            p.addr[b] &= net_mask_byte(p.plen, b);
-        if (inet_ntop(p.family, host, host_text, sizeof(host_text)) == NULL ||
-            inet_ntop(p.family, p.addr, net_text, sizeof(net_text)) == NULL) {
-            ret = -errno;
-            goto out;
-        }
-        snprintf(err, errlen,
-                 IN_FMT ": host bits set beyond /%u: %s (%u bit%s set, first at bit %u, "
-                        "counting from 0 at the left; bits %u..%u must be 0); the "
-                        "network is %s/%u",
-                 s, p.plen, host_text, nset, nset == 1 ? "" : "s", first_set, p.plen,
-                 maxbits - 1, net_text, p.plen);
-        ret = DP_EBADVALUE;
-        goto out;
+    if (nset == 0)
+        return 0;
+    for (b = 0; b < maxbits / 8; b++)
+        net[b] &= net_mask_byte(p->plen, b);
+    if (inet_ntop(p->family, host, host_text, sizeof(host_text)) == NULL ||
+        inet_ntop(p->family, net, net_text, sizeof(net_text)) == NULL)
+        return -errno;
+    snprintf(err, errlen,
+             IN_FMT ": host bits set beyond /%u: %s (%u bit%s set, first at bit %u, "
+                    "counting from 0 at the left; bits %u..%u must be 0); the "
+                    "network is %s/%u",
+             s, p->plen, host_text, nset, nset == 1 ? "" : "s", first_set, p->plen,
+             maxbits - 1, net_text, p->plen);
+    return DP_EBADVALUE;
+}
+
+int reverse_prefix_parse(const char *s, reverse_prefix_t *out, char *err, size_t errlen)
+{
+    reverse_prefix_t p;
+    const char *slash;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    if (errlen > 0)
+        err[0] = '\0';
+    if (s == NULL) {
+        snprintf(err, errlen, "no prefix given");
+        return DP_EPARSE;
     }
-    *out = p;
-    ret = 0;
-out:
+    slash = strchr(s, '/');
+    if (slash == NULL) {
+        snprintf(err, errlen,
+                 IN_FMT ": missing prefix length (write ADDRESS/LENGTH, e.g. "
+                        "192.0.2.0/24 or 2001:db8::/48)",
+                 s);
+        return DP_EPARSE;
+    }
+    ret = prefix_addr(s, slash, &p, err, errlen);
+    if (ret == 0)
+        ret = prefix_len(s, slash + 1, &p, err, errlen);
+    if (ret == 0)
+        ret = prefix_host_bits(s, &p, err, errlen);
+    if (ret == 0)
+        *out = p;
     return ret;
 }
 

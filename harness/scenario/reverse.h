@@ -24,7 +24,9 @@
  * -EAFNOSUPPORT (family other than AF_INET/AF_INET6), -ENOSPC (output
  * buffer too small; nothing useful is left in it).
  *
- * All functions are pure and thread-safe; no function allocates.
+ * Ownership: every result goes into the caller's buffers or structs; no
+ * function allocates. Thread-safety: all functions are pure (no state),
+ * so any thread may call them.
  */
 #ifndef DP_REVERSE_H
 #define DP_REVERSE_H

@@ -18,6 +18,7 @@
 #include "harness/serve/agent.h"
 #include "harness/common/clock.h"
 #include "harness/common/errcode.h"
+#include "harness/common/log.h"
 #include "harness/serve/metrics.h"
 #include "probes/result.h"
 #include "harness/common/timebase.h"
@@ -101,8 +102,8 @@ static void take(agent_t *a, const streams_entry_t *e)
     if (campaign == NULL || poll == NULL ||
         probe_req_from_json(json_object_get(p, "req"), &req, err, sizeof(err)) < 0) {
         if (!a->o->quiet)
-            fprintf(stderr, "dnsprop agent: request %s refused: %s\n", e->id,
-                    campaign == NULL || poll == NULL ? "no campaign or poll" : err);
+            log_warn("agent: request %s refused: %s", e->id,
+                     campaign == NULL || poll == NULL ? "no campaign or poll" : err);
         a->bad++;
         streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
         goto out;
@@ -180,8 +181,8 @@ static void finish(agent_t *a, const probe_result_t *r)
         streams_ack(a->st, a->o->vantage, s->id, err, sizeof(err));
         metrics_poll(a->o->metrics, r->status, ns_name, r->duration);
     } else if (!a->o->quiet) {
-        fprintf(stderr, "dnsprop agent: %s: not stored (%s); it will be probed again\n",
-                s->id, text != NULL ? err : "out of memory");
+        log_warn("agent: %s: not stored (%s); it will be probed again", s->id,
+                 text != NULL ? err : "out of memory");
     }
 out:
     free(text);
@@ -208,135 +209,189 @@ static void beat(agent_t *a, const clock_status_t *clk, double started)
     json_decref(f);
 }
 
-int agent_run(store_t *s, const agent_opts_t *o)
+/* Finished polls waiting in the pool's queue: store and acknowledge them. */
+static void collect(agent_t *a)
 {
-    agent_t a;
-    probe_pool_opts_t po;
-    clock_status_t clk;
-    char err[1024];
-    char host[128] = "";
-    double reclaim = o->reclaim_after > 0 ? o->reclaim_after : 10;
-    int64_t next_beat = 0, next_touch = 0, next_reclaim = 0;
-    double started = timebase_real_s();
-    int ret = 0;
+    probe_result_t r;
 
-    memset(&a, 0, sizeof(a));
-    a.o = o;
+    while (probe_pool_next(a->pool, &r, 0) == 0) {
+        finish(a, &r);
+        probe_result_clear(&r);
+    }
+}
+
+/* Our own requests must not look abandoned while we probe them: reset
+ * their idle time in the group. */
+static void touch_own(agent_t *a)
+{
+    const char **ids = calloc(a->inflight, sizeof(char *));
+    char err[512];
+    size_t k = 0;
+
+    if (ids == NULL)
+        return;
+    for (size_t i = 0; i < a->nslots; i++) {
+        if (a->slots[i].used)
+            ids[k++] = a->slots[i].id;
+    }
+    streams_touch(a->st, a->o->vantage, a->consumer, ids, k, err, sizeof(err));
+    free(ids);
+}
+
+/* Requests another agent left pending longer than reclaim_after (it
+ * died): take them over. */
+static void reclaim_abandoned(agent_t *a)
+{
+    streams_entry_t *e = NULL;
+    size_t n = 0;
+    char err[512];
+
+    if (streams_reclaim(a->st, a->o->vantage, a->consumer, (int64_t)(reclaim_s(a) * 1e3),
+                        64, &e, &n, err, sizeof(err)) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (!in_flight(a, e[i].id)) {
+                a->reclaimed++;
+                if (!a->o->quiet)
+                    log_info("agent: took over %s", e[i].id);
+            }
+            take(a, &e[i]);
+        }
+    }
+    streams_entries_free(e, n);
+}
+
+/* After a failed read the connection may be gone: a new one, tried twice
+ * half a second apart. 0, or a negative code with the reason in err. */
+static int reconnect(agent_t *a, store_t *s, char *err, size_t errlen)
+{
+    streams_close(a->st);
+    a->st = NULL;
+    usleep(500000);
+    if (streams_open(s, &a->st, err, errlen) == 0)
+        return 0;
+    usleep(500000);
+    if (streams_open(s, &a->st, err, errlen) == 0)
+        return 0;
+    return DP_EEMPTY;
+}
+
+/* New requests for our vantage, as many as there are free slots (at most
+ * 256 a read, waiting at most 50 ms). 0, or a negative code with the
+ * reason in err when Redis is gone for good. */
+static int read_requests(agent_t *a, store_t *s, char *err, size_t errlen)
+{
+    streams_entry_t *e = NULL;
+    size_t n = 0;
+    size_t room = a->nslots - a->inflight;
+
+    if (streams_read(a->st, a->o->vantage, a->consumer,
+                     (unsigned)(room < 256 ? room : 256), 50, &e, &n, err, errlen) < 0) {
+        log_warn("agent: %s; retrying", err);
+        return reconnect(a, s, err, errlen);
+    }
+    for (size_t i = 0; i < n; i++)
+        take(a, &e[i]);
+    streams_entries_free(e, n);
+    return 0;
+}
+
+/* The agent's name, slots, clock status, stream group and probe pool. 0,
+ * or a negative code with the reason in err. */
+static int agent_start(agent_t *a, store_t *s, const agent_opts_t *o, clock_status_t *clk,
+                       char *err, size_t errlen)
+{
+    probe_pool_opts_t po;
+    char host[128] = "";
+    int ret;
+
+    memset(a, 0, sizeof(*a));
+    a->o = o;
     gethostname(host, sizeof(host) - 1);
     if (o->consumer != NULL)
-        snprintf(a.consumer, sizeof(a.consumer), "%s", o->consumer);
+        snprintf(a->consumer, sizeof(a->consumer), "%s", o->consumer);
     else
-        snprintf(a.consumer, sizeof(a.consumer), "%s-%d", host, (int)getpid());
-    a.nslots = o->max_inflight > 0 ? o->max_inflight : 4096;
-    a.slots = calloc(a.nslots, sizeof(*a.slots));
-    if (a.slots == NULL)
+        snprintf(a->consumer, sizeof(a->consumer), "%s-%d", host, (int)getpid());
+    a->nslots = o->max_inflight > 0 ? o->max_inflight : 4096;
+    a->slots = calloc(a->nslots, sizeof(*a->slots));
+    if (a->slots == NULL) {
+        snprintf(err, errlen, "%s", dp_strerror(-ENOMEM));
         return -ENOMEM;
-    clock_read(&clk, o->ntp_server, 1000);
-    clock_warn_if_unsynced(&clk);
-    ret = streams_open(s, &a.st, err, sizeof(err));
-    if (ret == 0)
-        ret = streams_group_ensure(a.st, o->vantage, err, sizeof(err));
-    if (ret < 0) {
-        fprintf(stderr, "dnsprop agent: %s\n", err);
-        goto out;
     }
+    clock_read(clk, o->ntp_server, 1000);
+    clock_warn_if_unsynced(clk);
+    ret = streams_open(s, &a->st, err, errlen);
+    if (ret == 0)
+        ret = streams_group_ensure(a->st, o->vantage, err, errlen);
+    if (ret < 0)
+        return ret;
     memset(&po, 0, sizeof(po));
     po.threads = o->threads;
-    ret = probe_pool_create(&a.pool, &po);
+    ret = probe_pool_create(&a->pool, &po);
     if (ret < 0) {
-        fprintf(stderr, "dnsprop agent: cannot start the probe pool\n");
-        goto out;
+        snprintf(err, errlen, "cannot start the probe pool");
+        return ret;
     }
+    return 0;
+}
+
+static void agent_free(agent_t *a)
+{
+    probe_pool_destroy(a->pool);
+    for (size_t i = 0; a->slots != NULL && i < a->nslots; i++)
+        slot_clear(&a->slots[i]);
+    free(a->slots);
+    streams_close(a->st);
+}
+
+int agent_run(store_t *s, const agent_opts_t *o, char *err, size_t errlen)
+{
+    agent_t a;
+    clock_status_t clk;
+    int64_t next_beat = 0, next_touch = 0, next_reclaim = 0;
+    double started = timebase_real_s();
+    int ret;
+
+    ret = agent_start(&a, s, o, &clk, err, errlen);
+    if (ret < 0)
+        goto out;
     if (!o->quiet)
-        fprintf(stderr, "dnsprop agent: %s polls for vantage %s (reclaim after %.1f s)\n",
-                a.consumer, o->vantage, reclaim);
+        log_info("agent: %s polls for vantage %s (reclaim after %.1f s)", a.consumer,
+                 o->vantage, reclaim_s(&a));
     while (!*o->stop) {
-        streams_entry_t *e = NULL;
-        size_t n = 0;
-        probe_result_t r;
         int64_t now = timebase_mono_ns();
 
-        while (probe_pool_next(a.pool, &r, 0) == 0) {
-            finish(&a, &r);
-            probe_result_clear(&r);
-        }
+        collect(&a);
         if (now >= next_beat) {
             beat(&a, &clk, started);
             next_beat = now + TB_NS_PER_S;
         }
         if (now >= next_touch && a.inflight > 0) {
-            /* our own requests must not look abandoned while we probe */
-            const char **ids = calloc(a.inflight, sizeof(char *));
-            size_t k = 0;
-            for (size_t i = 0; ids != NULL && i < a.nslots; i++) {
-                if (a.slots[i].used)
-                    ids[k++] = a.slots[i].id;
-            }
-            if (ids != NULL)
-                streams_touch(a.st, o->vantage, a.consumer, ids, k, err, sizeof(err));
-            free(ids);
-            next_touch = now + (int64_t)(reclaim / 3 * 1e9);
+            touch_own(&a);
+            next_touch = now + (int64_t)(reclaim_s(&a) / 3 * 1e9);
         }
         if (now >= next_reclaim && a.inflight < a.nslots) {
-            if (streams_reclaim(a.st, o->vantage, a.consumer, (int64_t)(reclaim * 1e3),
-                                64, &e, &n, err, sizeof(err)) == 0) {
-                for (size_t i = 0; i < n; i++) {
-                    if (!in_flight(&a, e[i].id)) {
-                        a.reclaimed++;
-                        if (!o->quiet)
-                            fprintf(stderr, "dnsprop agent: took over %s\n", e[i].id);
-                    }
-                    take(&a, &e[i]);
-                }
-            }
-            streams_entries_free(e, n);
-            e = NULL;
-            n = 0;
-            next_reclaim = now + (int64_t)(reclaim / 2 * 1e9);
+            reclaim_abandoned(&a);
+            next_reclaim = now + (int64_t)(reclaim_s(&a) / 2 * 1e9);
         }
         if (a.inflight >= a.nslots) {
             usleep(10000);
             continue;
         }
-        if (streams_read(
-                a.st, o->vantage, a.consumer,
-                (unsigned)(a.nslots - a.inflight < 256 ? a.nslots - a.inflight : 256), 50,
-                &e, &n, err, sizeof(err)) < 0) {
-            fprintf(stderr, "dnsprop agent: %s; retrying\n", err);
-            /* the connection may be gone: a new one */
-            streams_close(a.st);
-            a.st = NULL;
-            usleep(500000);
-            if (streams_open(s, &a.st, err, sizeof(err)) < 0) {
-                usleep(500000);
-                if (streams_open(s, &a.st, err, sizeof(err)) < 0) {
-                    fprintf(stderr, "dnsprop agent: %s\n", err);
-                    ret = DP_EEMPTY;
-                    goto out;
-                }
-            }
-            continue;
-        }
-        for (size_t i = 0; i < n; i++)
-            take(&a, &e[i]);
-        streams_entries_free(e, n);
+        ret = read_requests(&a, s, err, errlen);
+        if (ret < 0)
+            goto out;
     }
     /* Stopped: what is still being probed stays pending (not acknowledged)
      * for another agent to take over. */
     if (!o->quiet)
-        fprintf(stderr,
-                "dnsprop agent: stopped: %llu taken, %llu stored, %llu already stored, "
-                "%llu taken over, %llu expired, %zu left pending\n",
-                (unsigned long long)a.taken, (unsigned long long)a.stored,
-                (unsigned long long)a.duplicates, (unsigned long long)a.reclaimed,
-                (unsigned long long)a.expired, a.inflight);
+        log_info("agent: stopped: %llu taken, %llu stored, %llu already stored, "
+                 "%llu taken over, %llu expired, %zu left pending",
+                 (unsigned long long)a.taken, (unsigned long long)a.stored,
+                 (unsigned long long)a.duplicates, (unsigned long long)a.reclaimed,
+                 (unsigned long long)a.expired, a.inflight);
     if (a.st != NULL)
         beat(&a, &clk, started);
 out:
-    probe_pool_destroy(a.pool);
-    for (size_t i = 0; i < a.nslots; i++)
-        slot_clear(&a.slots[i]);
-    free(a.slots);
-    streams_close(a.st);
+    agent_free(&a);
     return ret;
 }

@@ -6,12 +6,20 @@
  * request only then. Requests another agent left pending (it died) are
  * taken over after reclaim_after seconds. Its clock status and a
  * heartbeat go to its agent hash.
+ *
+ * Ownership: the caller owns s and everything opts points to, and keeps
+ * them until agent_run returns; the agent opens its own streams
+ * connection on s and its own probe pool, and frees both. One agent_run
+ * per thread: it blocks that thread until *opts->stop is set (from a
+ * signal handler). opts->metrics may be shared with other threads (see
+ * metrics.h).
  */
 #ifndef DP_AGENT_H
 #define DP_AGENT_H
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "storage/store.h"
 
@@ -29,7 +37,11 @@ typedef struct {
     volatile sig_atomic_t *stop;
 } agent_opts_t;
 
-/* Run until *stop; 0, or a negative code after saying why on stderr. */
-int agent_run(store_t *s, const agent_opts_t *opts);
+/* Run until *stop; 0, or a negative code with the reason in err (the
+ * caller shows it). Progress (start, requests taken over, the counts at
+ * the end) goes to log_info and problems it works around (a refused
+ * request, a result not stored, a lost connection) to log_warn, unless
+ * opts->quiet. */
+int agent_run(store_t *s, const agent_opts_t *opts, char *err, size_t errlen);
 
 #endif

@@ -44,6 +44,7 @@
 #include "harness/serve/metrics.h"
 #include "harness/common/numparse.h"
 #include "harness/common/timebase.h"
+#include "harness/common/vec.h"
 
 /* Values whose "%.3f" would not fit a short field are not worth sending:
  * 1e15 ms is 31,000 years, and no gauge of ours comes near it. */
@@ -292,19 +293,14 @@ void metrics_timing_ms(metrics_t *m, const char *name, double ms)
     e = intern(m, key, len, h, MT_TIMER);
     if (e == NULL || m->ntimers >= m->max_timers)
         goto out;
-    if (m->ntimers == m->timers_cap) {
-        /* Doubling under mu: at most log2(max_timers / TIMERS_INITIAL)
-         * times per array, and the two arrays swap, so it stops soon. */
-        size_t ncap = m->timers_cap == 0 ? TIMERS_INITIAL : m->timers_cap * 2;
-        tval_t *nt;
-        if (ncap > m->max_timers)
-            ncap = m->max_timers;
-        nt = realloc(m->timers, ncap * sizeof(*nt));
-        if (nt == NULL)
-            goto out;
-        m->timers = nt;
-        m->timers_cap = ncap;
-    }
+    /* Doubling under mu: at most log2(max_timers / TIMERS_INITIAL) times
+     * per array, and the two arrays swap, so it stops soon. The last
+     * doubling may pass max_timers (by less than twice); the count above
+     * is what bounds the values kept. */
+    if (m->ntimers == m->timers_cap &&
+        VEC_RESERVE(m->timers, m->timers_cap,
+                    m->ntimers < TIMERS_INITIAL ? TIMERS_INITIAL : m->ntimers + 1) < 0)
+        goto out;
     m->timers[m->ntimers].e = e;
     m->timers[m->ntimers].v = ms;
     m->ntimers++;
