@@ -95,8 +95,10 @@ int dnsq_create_ns(dnsq_t **out, const probe_ns_t *ns, const dnsq_opts_t *opts, 
     int ret;
 
     *out = NULL;
-    if (q == NULL)
+    if (q == NULL) {
+        snprintf(err, errlen, "cannot set up an ldns resolver for %s", ns->text);
         return -ENOMEM;
+    }
     q->o = *opts;
     q->o.tsig = NULL;
     q->o.tsig_what = NULL;

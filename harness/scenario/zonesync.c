@@ -398,6 +398,44 @@ static void warn_skipped(const builder_t *b, const zs_zone_t *z)
              z->nskipped > ZS_WARN_NAMES ? ", ..." : "");
 }
 
+/* The entries [i, j) of one RRset into *s (the values moved; s->values is
+ * set first, so that s is to be freed once it is not NULL). */
+static int build_set(builder_t *b, size_t i, size_t j, zs_rrset_t *s)
+{
+    const zs_ent_t *e = &b->ents[i];
+    uint32_t lo = e->ttl;
+    uint32_t hi = e->ttl;
+    char tb[16];
+    size_t k;
+
+    s->values = calloc(j - i, sizeof(*s->values));
+    if (s->values == NULL)
+        return -ENOMEM;
+    s->name = strdup(e->name);
+    if (s->name == NULL)
+        return -ENOMEM;
+    s->type = e->type;
+    for (k = i; k < j; k++) {
+        zs_ent_t *f = &b->ents[k];
+        if (f->ttl < lo)
+            lo = f->ttl;
+        if (f->ttl > hi)
+            hi = f->ttl;
+        /* Sorted: a duplicate follows its twin. */
+        if (s->nvalues > 0 && strcmp(s->values[s->nvalues - 1], f->value) == 0)
+            continue;
+        s->values[s->nvalues++] = f->value;
+        f->value = NULL;
+    }
+    if (lo != hi)
+        log_warn("zonesync: %s: %s %s has records with TTLs %u to %u; using %u for the "
+                 "RRset (RFC 2181 5.2)",
+                 b->src, s->name, type_str(s->type, tb), (unsigned)lo, (unsigned)hi,
+                 (unsigned)lo);
+    s->ttl = lo;
+    return 0;
+}
+
 /* Sort, group and check the entries into *out (empty on error). */
 static int builder_finish(builder_t *b, zs_zone_t *out, char *err, size_t errlen)
 {
@@ -449,43 +487,11 @@ static int builder_finish(builder_t *b, zs_zone_t *out, char *err, size_t errlen
             nskipped++;
             continue;
         }
-        {
-            zs_rrset_t *s = &sets[nsets];
-            uint32_t lo = e->ttl;
-            uint32_t hi = e->ttl;
-            size_t k;
-
-            s->values = calloc(j - i, sizeof(*s->values));
-            if (s->values == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
+        ret = build_set(b, i, j, &sets[nsets]);
+        if (sets[nsets].values != NULL)
             nsets++;
-            s->name = strdup(e->name);
-            if (s->name == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            s->type = e->type;
-            for (k = i; k < j; k++) {
-                zs_ent_t *f = &b->ents[k];
-                if (f->ttl < lo)
-                    lo = f->ttl;
-                if (f->ttl > hi)
-                    hi = f->ttl;
-                /* Sorted: a duplicate follows its twin. */
-                if (s->nvalues > 0 && strcmp(s->values[s->nvalues - 1], f->value) == 0)
-                    continue;
-                s->values[s->nvalues++] = f->value;
-                f->value = NULL;
-            }
-            if (lo != hi)
-                log_warn("zonesync: %s: %s %s has records with TTLs %u to %u; using %u "
-                         "for the RRset (RFC 2181 5.2)",
-                         b->src, s->name, type_str(s->type, tb), (unsigned)lo,
-                         (unsigned)hi, (unsigned)lo);
-            s->ttl = lo;
-        }
+        if (ret < 0)
+            goto out;
     }
     out->origin = strdup(b->apex_text);
     if (out->origin == NULL) {
@@ -876,24 +882,100 @@ static bool conflicts(const zs_rrset_t *create, const zs_rrset_t *del)
     return (create->type == RDATA_T_CNAME) != (del->type == RDATA_T_CNAME);
 }
 
+/* zs_plan's lists between the merge and the ordering. */
+typedef struct {
+    zs_change_t *cu; /* creates and updates */
+    const unsigned char **cuw;
+    size_t ncu;
+    pkey_t **del; /* deletes, by their key */
+    bool *done;
+    size_t ndel;
+} plan_work_t;
+
+/* Merge the two sorted lists into creates, updates and deletes. */
+static void plan_merge(const zs_zone_t *want, const zs_zone_t *have, const pkey_t *wk,
+                       pkey_t *hk, plan_work_t *w, zs_plan_t *plan)
+{
+    size_t i = 0;
+    size_t j = 0;
+
+    while (i < want->n || j < have->n) {
+        int c = i == want->n ? 1 : j == have->n ? -1 : pkey_cmp(&wk[i], &hk[j]);
+
+        if (c < 0) {
+            w->cu[w->ncu].kind = OP_RECORD_CREATE;
+            w->cu[w->ncu].want = wk[i].set;
+            w->cuw[w->ncu++] = wk[i].wire;
+            plan->creates++;
+            i++;
+        } else if (c > 0) {
+            w->del[w->ndel++] = &hk[j];
+            plan->deletes++;
+            j++;
+        } else {
+            if (rrset_equal(wk[i].set, hk[j].set)) {
+                plan->unchanged++;
+            } else {
+                w->cu[w->ncu].kind = OP_RECORD_UPDATE;
+                w->cu[w->ncu].want = wk[i].set;
+                w->cu[w->ncu].have = hk[j].set;
+                w->cuw[w->ncu++] = wk[i].wire;
+                plan->updates++;
+            }
+            i++;
+            j++;
+        }
+    }
+}
+
+/* Creates and updates in order; a conflicting delete just before its
+ * create; then the other deletes. */
+static void plan_order(plan_work_t *w, zs_plan_t *plan)
+{
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < w->ncu; i++) {
+        if (w->cu[i].kind == OP_RECORD_CREATE && w->ndel > 0) {
+            size_t lo = 0;
+            size_t hi = w->ndel;
+            /* first delete at or after this name */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (wire_cmp(w->del[mid]->wire, w->cuw[i]) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (k = lo; k < w->ndel && wire_cmp(w->del[k]->wire, w->cuw[i]) == 0; k++) {
+                if (!w->done[k] && conflicts(w->cu[i].want, w->del[k]->set)) {
+                    plan->changes[plan->n].kind = OP_RECORD_DELETE;
+                    plan->changes[plan->n++].have = w->del[k]->set;
+                    w->done[k] = true;
+                }
+            }
+        }
+        plan->changes[plan->n++] = w->cu[i];
+    }
+    for (k = 0; k < w->ndel; k++) {
+        if (!w->done[k]) {
+            plan->changes[plan->n].kind = OP_RECORD_DELETE;
+            plan->changes[plan->n++].have = w->del[k]->set;
+        }
+    }
+}
+
 int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
 {
     pkey_t *wk = NULL;
     pkey_t *hk = NULL;
     unsigned char *wa = NULL;
     unsigned char *ha = NULL;
-    zs_change_t *cu = NULL; /* creates and updates */
-    const unsigned char **cuw = NULL;
-    size_t ncu = 0;
-    pkey_t **del = NULL; /* deletes, by their key */
-    bool *done = NULL;
-    size_t ndel = 0;
-    size_t i = 0;
-    size_t j = 0;
-    size_t k;
+    plan_work_t w;
     int ret;
 
     memset(plan, 0, sizeof(*plan));
+    memset(&w, 0, sizeof(w));
     if ((want->origin == NULL) != (have->origin == NULL) ||
         (want->origin != NULL && strcmp(want->origin, have->origin) != 0))
         return DP_EUSAGE;
@@ -904,73 +986,17 @@ int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
         goto out;
     ret = -ENOMEM;
     if (want->n + have->n > 0) {
-        cu = calloc(want->n + 1, sizeof(*cu));
-        cuw = calloc(want->n + 1, sizeof(*cuw));
-        del = calloc(have->n + 1, sizeof(*del));
-        done = calloc(have->n + 1, sizeof(*done));
+        w.cu = calloc(want->n + 1, sizeof(*w.cu));
+        w.cuw = calloc(want->n + 1, sizeof(*w.cuw));
+        w.del = calloc(have->n + 1, sizeof(*w.del));
+        w.done = calloc(have->n + 1, sizeof(*w.done));
         plan->changes = calloc(want->n + have->n, sizeof(*plan->changes));
-        if (cu == NULL || cuw == NULL || del == NULL || done == NULL ||
+        if (w.cu == NULL || w.cuw == NULL || w.del == NULL || w.done == NULL ||
             plan->changes == NULL)
             goto out;
     }
-    /* Merge the two sorted lists. */
-    while (i < want->n || j < have->n) {
-        int c = i == want->n ? 1 : j == have->n ? -1 : pkey_cmp(&wk[i], &hk[j]);
-
-        if (c < 0) {
-            cu[ncu].kind = OP_RECORD_CREATE;
-            cu[ncu].want = wk[i].set;
-            cuw[ncu++] = wk[i].wire;
-            plan->creates++;
-            i++;
-        } else if (c > 0) {
-            del[ndel++] = &hk[j];
-            plan->deletes++;
-            j++;
-        } else {
-            if (rrset_equal(wk[i].set, hk[j].set)) {
-                plan->unchanged++;
-            } else {
-                cu[ncu].kind = OP_RECORD_UPDATE;
-                cu[ncu].want = wk[i].set;
-                cu[ncu].have = hk[j].set;
-                cuw[ncu++] = wk[i].wire;
-                plan->updates++;
-            }
-            i++;
-            j++;
-        }
-    }
-    /* Creates and updates in order; a conflicting delete just before its
-     * create; then the other deletes. */
-    for (i = 0; i < ncu; i++) {
-        if (cu[i].kind == OP_RECORD_CREATE && ndel > 0) {
-            size_t lo = 0;
-            size_t hi = ndel;
-            /* first delete at or after this name */
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (wire_cmp(del[mid]->wire, cuw[i]) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (k = lo; k < ndel && wire_cmp(del[k]->wire, cuw[i]) == 0; k++) {
-                if (!done[k] && conflicts(cu[i].want, del[k]->set)) {
-                    plan->changes[plan->n].kind = OP_RECORD_DELETE;
-                    plan->changes[plan->n++].have = del[k]->set;
-                    done[k] = true;
-                }
-            }
-        }
-        plan->changes[plan->n++] = cu[i];
-    }
-    for (k = 0; k < ndel; k++) {
-        if (!done[k]) {
-            plan->changes[plan->n].kind = OP_RECORD_DELETE;
-            plan->changes[plan->n++].have = del[k]->set;
-        }
-    }
+    plan_merge(want, have, wk, hk, &w, plan);
+    plan_order(&w, plan);
     plan->existing = have->n;
     ret = 0;
 out:
@@ -980,10 +1006,10 @@ out:
     free(hk);
     free(wa);
     free(ha);
-    free(cu);
-    free(cuw);
-    free(del);
-    free(done);
+    free(w.cu);
+    free(w.cuw);
+    free(w.del);
+    free(w.done);
     return ret;
 }
 
