@@ -1,16 +1,18 @@
 /*
- * request: poll request parsing (see request.h). CSV through libcsv.
+ * request: poll request parsing (see request.h). CSV through
+ * harness/common/csvtab.h, in the words the requests' errors always had.
  */
 #include <arpa/inet.h>
-#include <csv.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/csvtab.h"
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
+#include "harness/common/vec.h"
 #include "probes/request.h"
 
 int probe_ns_parse(const char *s, probe_ns_t *out)
@@ -92,6 +94,7 @@ void probe_req_clear(probe_req_t *req)
     free(req->id);
     req->values = NULL;
     req->nvalues = 0;
+    req->capvalues = 0;
     req->id = NULL;
 }
 
@@ -111,7 +114,7 @@ int probe_req_add_value(probe_req_t *req, const char *text, char *err, size_t er
     char type_buf[16];
     uint16_t type = req->qtype;
     char *v = NULL;
-    char **nv;
+    char **slot;
     int ret;
 
     if (type == 0)
@@ -132,14 +135,13 @@ int probe_req_add_value(probe_req_t *req, const char *text, char *err, size_t er
                                        : "");
         return ret;
     }
-    nv = realloc(req->values, (req->nvalues + 1) * sizeof(*nv));
-    if (nv == NULL) {
+    slot = VEC_PUSH(req->values, req->nvalues, req->capvalues);
+    if (slot == NULL) {
         free(v);
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    req->values = nv;
-    req->values[req->nvalues++] = v;
+    *slot = v;
     return 0;
 }
 
@@ -211,11 +213,14 @@ int probe_req_finish(probe_req_t *req, char *err, size_t errlen)
 
 /* ---- CSV ---------------------------------------------------------------- */
 
+/* The columns, in csvtab's order; aliases are columns of their own that
+ * mean the same (nameserver and ns, zone_name and zone). */
 enum col {
-    COL_IGNORE = 0,
     COL_ID,
     COL_NS,
+    COL_NS_ALIAS,
     COL_ZONE,
+    COL_ZONE_ALIAS,
     COL_NAME,
     COL_TYPE,
     COL_COND,
@@ -225,129 +230,114 @@ enum col {
     COL_FREQ,
     COL_TIMEOUT,
     COL_MATCH,
+    COL_N
 };
 
-static const struct {
-    const char *name;
-    enum col col;
-} col_names[] = {
-    {"id", COL_ID},           {"nameserver", COL_NS},    {"ns", COL_NS},
-    {"zone_name", COL_ZONE},  {"zone", COL_ZONE},        {"name", COL_NAME},
-    {"type", COL_TYPE},       {"condition", COL_COND},   {"serial", COL_SERIAL},
-    {"value", COL_VALUE},     {"start_time", COL_START}, {"frequency", COL_FREQ},
-    {"timeout", COL_TIMEOUT}, {"match", COL_MATCH},
+static const char *const col_names[COL_N] = {
+    "id",        "nameserver", "ns",    "zone_name",  "zone",      "name",    "type",
+    "condition", "serial",     "value", "start_time", "frequency", "timeout", "match",
+};
+
+/* The errors as they were worded before csvtab read these files. */
+static const csvtab_style_t csv_style = {
+    NULL,
+    "unterminated quoted field at end of file",
+    "empty file (want a header row, e.g. nameserver,zone_name,condition,serial)",
+    true,
 };
 
 typedef struct {
-    const char *path;
-    char **fields; /* current record */
-    size_t nfields;
-    size_t cap;
-    enum col *cols; /* header */
-    char **col_text;
-    size_t ncols;
-    bool have_header;
-    unsigned long line;     /* line being fed */
-    unsigned long rec_line; /* line the current record started on */
     probe_req_t *reqs;
     size_t nreqs;
-    size_t reqcap;
-    int ret;
-    char *err;
-    size_t errlen;
+    size_t cap;
 } csv_ctx_t;
 
-static void csv_field_cb(void *data, size_t len, void *ctxp)
+/* csvtab_fail with field (NULL: none) and msg, returning code. */
+static int csv_fail(csvtab_t *t, int code, const char *field, const char *msg)
 {
-    csv_ctx_t *ctx = ctxp;
-    char *s;
-
-    if (ctx->ret < 0)
-        return;
-    if (ctx->nfields == ctx->cap) {
-        size_t ncap = ctx->cap == 0 ? 16 : ctx->cap * 2;
-        char **nf = realloc(ctx->fields, ncap * sizeof(*nf));
-        if (nf == NULL) {
-            ctx->ret = -ENOMEM;
-            return;
-        }
-        ctx->fields = nf;
-        ctx->cap = ncap;
-    }
-    s = malloc(len + 1);
-    if (s == NULL) {
-        ctx->ret = -ENOMEM;
-        return;
-    }
-    if (len > 0)
-        memcpy(s, data, len);
-    s[len] = '\0';
-    ctx->fields[ctx->nfields++] = s;
+    csvtab_fail(t, field, "%s", msg);
+    return code;
 }
 
-static void csv_fail(csv_ctx_t *ctx, int ret, const char *field, const char *msg)
+static enum col col_of(int c)
 {
-    if (field != NULL)
-        snprintf(ctx->err, ctx->errlen, "%s:%lu: field '%s': %s", ctx->path,
-                 ctx->rec_line, field, msg);
-    else
-        snprintf(ctx->err, ctx->errlen, "%s:%lu: %s", ctx->path, ctx->rec_line, msg);
-    ctx->ret = ret;
+    return c == COL_NS_ALIAS ? COL_NS : c == COL_ZONE_ALIAS ? COL_ZONE : (enum col)c;
 }
 
-static void csv_header(csv_ctx_t *ctx)
+/* The header names a nameserver and a name. */
+static int csv_head(csvtab_t *t, void *arg)
 {
-    size_t i;
-    size_t k;
     bool has_ns = false;
     bool has_name = false;
+    size_t i;
+    int c;
 
-    ctx->cols = calloc(ctx->nfields, sizeof(*ctx->cols));
-    if (ctx->cols == NULL) {
-        ctx->ret = -ENOMEM;
-        return;
-    }
-    ctx->ncols = ctx->nfields;
-    ctx->col_text = ctx->fields; /* keep the header text for messages */
-    ctx->fields = NULL;
-    ctx->cap = 0;
-    for (i = 0; i < ctx->ncols; i++) {
-        bool known = false;
-        for (k = 0; k < sizeof(col_names) / sizeof(col_names[0]); k++) {
-            if (strcmp(ctx->col_text[i], col_names[k].name) == 0) {
-                ctx->cols[i] = col_names[k].col;
-                known = true;
-            }
-        }
-        if (!known) {
-            char msg[256];
-            snprintf(msg, sizeof(msg),
-                     "unknown column (known: id nameserver zone_name name type condition "
-                     "serial value start_time frequency timeout match)");
-            csv_fail(ctx, DP_EPARSE, ctx->col_text[i], msg);
-            return;
-        }
-        has_ns |= ctx->cols[i] == COL_NS;
-        has_name |= ctx->cols[i] == COL_ZONE || ctx->cols[i] == COL_NAME;
+    (void)arg;
+    for (i = 0; i < csvtab_nfields(t); i++) {
+        csvtab_field(t, i, &c);
+        has_ns |= col_of(c) == COL_NS;
+        has_name |= col_of(c) == COL_ZONE || col_of(c) == COL_NAME;
     }
     if (!has_ns)
-        csv_fail(ctx, DP_EPARSE, "nameserver", "header has no nameserver column");
-    else if (!has_name)
-        csv_fail(ctx, DP_EPARSE, "zone_name", "header has neither zone_name nor name");
-    ctx->have_header = true;
+        return csv_fail(t, DP_EPARSE, "nameserver", "header has no nameserver column");
+    if (!has_name)
+        return csv_fail(t, DP_EPARSE, "zone_name",
+                        "header has neither zone_name nor name");
+    return 0;
 }
 
-static int csv_cell(csv_ctx_t *ctx, probe_req_t *req, enum col col, const char *name,
-                    const char *v)
+/* The numeric and match cells of csv_cell. */
+static int csv_cell_timing(probe_req_t *req, enum col col, const char *v, char *msg,
+                           size_t msglen)
 {
-    char msg[1200];
+    int ret = 0;
+
+    switch (col) {
+    case COL_SERIAL:
+        ret = numparse_u32(v, &req->serial);
+        req->has_serial = ret == 0;
+        if (ret < 0)
+            snprintf(msg, msglen, "'%s' is not a serial (0..4294967295)", v);
+        break;
+    case COL_START:
+        ret = numparse_double(v, 0, 1e11, &req->start_time);
+        if (ret < 0)
+            snprintf(msg, msglen, "'%s' is not epoch seconds", v);
+        break;
+    case COL_FREQ:
+        ret = numparse_double(v, PROBE_MIN_FREQUENCY, 86400, &req->frequency);
+        if (ret < 0)
+            snprintf(msg, msglen, "'%s' is not seconds in [%g, 86400]", v,
+                     PROBE_MIN_FREQUENCY);
+        break;
+    case COL_TIMEOUT:
+        ret = numparse_double(v, 0.001, 86400 * 7, &req->timeout);
+        if (ret < 0)
+            snprintf(msg, msglen, "'%s' is not seconds in (0, 604800]", v);
+        break;
+    case COL_MATCH:
+        if (strcmp(v, "exact") == 0) {
+            req->exact = true;
+        } else if (strcmp(v, "subset") != 0) {
+            snprintf(msg, msglen, "'%s' is neither subset nor exact", v);
+            ret = DP_EPARSE;
+        }
+        break;
+    default:
+        break;
+    }
+    return ret;
+}
+
+/* One cell (not a value: those come after the type is known) into req;
+ * msg gets why when it is bad. */
+static int csv_cell(probe_req_t *req, enum col col, const char *v, char *msg,
+                    size_t msglen)
+{
     char sub[1024];
     int ret = 0;
 
     switch (col) {
-    case COL_IGNORE:
-    case COL_VALUE: /* after the type is known */
-        return 0;
     case COL_ID:
         free(req->id); /* a repeated id column: the last one wins */
         req->id = strdup(v);
@@ -357,148 +347,104 @@ static int csv_cell(csv_ctx_t *ctx, probe_req_t *req, enum col col, const char *
     case COL_NS:
         ret = probe_ns_parse(v, &req->ns);
         if (ret < 0)
-            snprintf(msg, sizeof(msg),
-                     "'%s' is not an IPv4/IPv6 address with optional port", v);
+            snprintf(msg, msglen, "'%s' is not an IPv4/IPv6 address with optional port",
+                     v);
         break;
     case COL_ZONE:
     case COL_NAME:
         if (req->qname[0] != '\0') {
-            snprintf(msg, sizeof(msg), "both zone_name and name are set");
+            snprintf(msg, msglen, "both zone_name and name are set");
             ret = DP_EPARSE;
             break;
         }
         ret = probe_req_set_name(req, v, col == COL_ZONE, sub, sizeof(sub));
         if (ret < 0)
-            snprintf(msg, sizeof(msg), "%s", sub);
+            snprintf(msg, msglen, "%s", sub);
         break;
     case COL_TYPE:
         ret = rdata_type_from_str(v, &req->qtype);
         if (ret < 0)
-            snprintf(msg, sizeof(msg), "unknown record type '%s'", v);
+            snprintf(msg, msglen, "unknown record type '%s'", v);
         break;
     case COL_COND:
         ret = cond_kind_from_str(v, &req->cond);
         if (ret < 0)
-            snprintf(msg, sizeof(msg),
+            snprintf(msg, msglen,
                      "unknown condition '%s' (serial_not_lower, value_present, "
                      "empty_response)",
                      v);
         break;
-    case COL_SERIAL:
-        ret = numparse_u32(v, &req->serial);
-        req->has_serial = ret == 0;
-        if (ret < 0)
-            snprintf(msg, sizeof(msg), "'%s' is not a serial (0..4294967295)", v);
-        break;
-    case COL_START:
-        ret = numparse_double(v, 0, 1e11, &req->start_time);
-        if (ret < 0)
-            snprintf(msg, sizeof(msg), "'%s' is not epoch seconds", v);
-        break;
-    case COL_FREQ:
-        ret = numparse_double(v, PROBE_MIN_FREQUENCY, 86400, &req->frequency);
-        if (ret < 0)
-            snprintf(msg, sizeof(msg), "'%s' is not seconds in [%g, 86400]", v,
-                     PROBE_MIN_FREQUENCY);
-        break;
-    case COL_TIMEOUT:
-        ret = numparse_double(v, 0.001, 86400 * 7, &req->timeout);
-        if (ret < 0)
-            snprintf(msg, sizeof(msg), "'%s' is not seconds in (0, 604800]", v);
-        break;
-    case COL_MATCH:
-        if (strcmp(v, "exact") == 0) {
-            req->exact = true;
-        } else if (strcmp(v, "subset") != 0) {
-            snprintf(msg, sizeof(msg), "'%s' is neither subset nor exact", v);
-            ret = DP_EPARSE;
-        }
-        break;
+    default:
+        return csv_cell_timing(req, col, v, msg, msglen);
     }
-    if (ret == -ENOMEM)
-        snprintf(msg, sizeof(msg), "out of memory");
-    if (ret < 0)
-        csv_fail(ctx, ret, name, msg);
     return ret;
 }
 
-static void csv_record(csv_ctx_t *ctx)
+/* The cells of the current record into req, the values last. */
+static int csv_fill(csvtab_t *t, probe_req_t *req)
 {
+    char msg[1200];
+    char sub[1024];
+    const char *v;
+    size_t i;
+    int c;
+    int ret;
+
+    for (i = 0; i < csvtab_nfields(t); i++) {
+        v = csvtab_field(t, i, &c);
+        if (v[0] == '\0' || col_of(c) == COL_VALUE)
+            continue;
+        ret = csv_cell(req, col_of(c), v, msg, sizeof(msg));
+        if (ret == -ENOMEM)
+            snprintf(msg, sizeof(msg), "out of memory");
+        if (ret < 0)
+            return csv_fail(t, ret, col_names[c], msg);
+    }
+    for (i = 0; i < csvtab_nfields(t); i++) {
+        v = csvtab_field(t, i, &c);
+        if (col_of(c) != COL_VALUE || v[0] == '\0')
+            continue;
+        if (probe_req_add_value(req, v, sub, sizeof(sub)) < 0)
+            return csv_fail(t, DP_EBADVALUE, "value", sub);
+    }
+    return 0;
+}
+
+/* One record: a request appended to the context's. */
+static int csv_row(csvtab_t *t, void *arg)
+{
+    csv_ctx_t *ctx = arg;
     probe_req_t req;
+    probe_req_t *slot;
     char sub[1024];
     size_t i;
-    bool blank = true;
+    int c;
+    int ret;
 
-    for (i = 0; i < ctx->nfields; i++)
-        blank &= ctx->fields[i][0] == '\0';
-    if (blank)
-        return; /* empty line */
-    if (ctx->nfields > ctx->ncols) {
-        csv_fail(ctx, DP_EPARSE, NULL, "more fields than the header has columns");
-        return;
+    for (i = 0; i < csvtab_nfields(t); i++) {
+        csvtab_field(t, i, &c);
+        if (c < 0)
+            return csv_fail(t, DP_EPARSE, NULL,
+                            "more fields than the header has columns");
     }
     probe_req_init(&req);
-    for (i = 0; i < ctx->nfields; i++) {
-        if (ctx->fields[i][0] == '\0')
-            continue;
-        if (csv_cell(ctx, &req, ctx->cols[i], ctx->col_text[i], ctx->fields[i]) < 0)
-            goto fail;
-    }
-    for (i = 0; i < ctx->nfields; i++) {
-        if (ctx->cols[i] != COL_VALUE || ctx->fields[i][0] == '\0')
-            continue;
-        if (probe_req_add_value(&req, ctx->fields[i], sub, sizeof(sub)) < 0) {
-            csv_fail(ctx, DP_EBADVALUE, "value", sub);
-            goto fail;
-        }
-    }
-    if (probe_req_finish(&req, sub, sizeof(sub)) < 0) {
-        csv_fail(ctx, DP_EPARSE, NULL, sub);
-        goto fail;
-    }
-    if (req.id == NULL) {
+    ret = csv_fill(t, &req);
+    if (ret == 0 && probe_req_finish(&req, sub, sizeof(sub)) < 0)
+        ret = csv_fail(t, DP_EPARSE, NULL, sub);
+    if (ret == 0 && req.id == NULL) {
         char idbuf[32];
-        snprintf(idbuf, sizeof(idbuf), "%lu", ctx->rec_line);
+        snprintf(idbuf, sizeof(idbuf), "%lu", csvtab_line(t));
         req.id = strdup(idbuf);
     }
-    if (ctx->nreqs == ctx->reqcap) {
-        size_t ncap = ctx->reqcap == 0 ? 64 : ctx->reqcap * 2;
-        probe_req_t *nr = realloc(ctx->reqs, ncap * sizeof(*nr));
-        if (nr == NULL) {
-            csv_fail(ctx, -ENOMEM, NULL, "out of memory");
-            goto fail;
-        }
-        ctx->reqs = nr;
-        ctx->reqcap = ncap;
+    slot = ret == 0 ? VEC_PUSH(ctx->reqs, ctx->nreqs, ctx->cap) : NULL;
+    if (ret == 0 && slot == NULL)
+        ret = csv_fail(t, -ENOMEM, NULL, "out of memory");
+    if (ret < 0) {
+        probe_req_clear(&req);
+        return ret;
     }
-    ctx->reqs[ctx->nreqs++] = req;
-    return;
-fail:
-    probe_req_clear(&req);
-}
-
-static void free_fields(char **f, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(f[i]);
-}
-
-static void csv_record_cb(int term, void *ctxp)
-{
-    csv_ctx_t *ctx = ctxp;
-
-    (void)term;
-    if (ctx->ret == 0) {
-        if (!ctx->have_header)
-            csv_header(ctx);
-        else
-            csv_record(ctx);
-    }
-    if (ctx->fields != NULL)
-        free_fields(ctx->fields, ctx->nfields);
-    ctx->nfields = 0;
+    *slot = req;
+    return 0;
 }
 
 void probe_req_free_array(probe_req_t *reqs, size_t n)
@@ -513,70 +459,23 @@ void probe_req_free_array(probe_req_t *reqs, size_t n)
 int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char *err,
                        size_t errlen)
 {
-    struct csv_parser p;
-    csv_ctx_t ctx;
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t linecap = 0;
-    ssize_t n;
-    int ret = 0;
+    csv_ctx_t ctx = {NULL, 0, 0};
+    csvtab_spec_t spec = {
+        col_names,
+        COL_N,
+        (1u << COL_N) - 1, /* any column may be missing: csv_head checks */
+        "known: id nameserver zone_name name type condition serial value start_time "
+        "frequency timeout match",
+        csv_row,
+        &ctx,
+        csv_head,
+        &csv_style,
+    };
+    int ret;
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.path = path;
-    ctx.err = err;
-    ctx.errlen = errlen;
     *reqs = NULL;
     *nreqs = 0;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -ENOMEM;
-    }
-    f = fopen(path, "r");
-    if (f == NULL) {
-        ret = -errno;
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        goto out;
-    }
-    /* Feed line by line so errors can name the line. A '#' line outside a
-     * quoted field is a comment. */
-    while (ctx.ret == 0 && (n = getline(&line, &linecap, f)) >= 0) {
-        ctx.line++;
-        if (ctx.nfields == 0 && p.pstate == 0 && line[0] == '#')
-            continue;
-        if (ctx.nfields == 0 && p.pstate == 0)
-            ctx.rec_line = ctx.line;
-        if (csv_parse(&p, line, (size_t)n, csv_field_cb, csv_record_cb, &ctx) !=
-                (size_t)n &&
-            ctx.ret == 0) {
-            ctx.rec_line = ctx.line;
-            csv_fail(&ctx, DP_EPARSE, NULL, csv_strerror(csv_error(&p)));
-        }
-    }
-    if (ctx.ret == 0 && csv_fini(&p, csv_field_cb, csv_record_cb, &ctx) != 0 &&
-        ctx.ret == 0)
-        csv_fail(&ctx, DP_EPARSE, NULL, "unterminated quoted field at end of file");
-    if (ctx.ret == 0 && !ctx.have_header) {
-        snprintf(err, errlen,
-                 "%s: empty file (want a header row, e.g. "
-                 "nameserver,zone_name,condition,serial)",
-                 path);
-        ctx.ret = DP_EPARSE;
-    }
-    ret = ctx.ret;
-out:
-    if (f != NULL)
-        fclose(f);
-    free(line);
-    csv_free(&p);
-    if (ctx.fields != NULL) {
-        free_fields(ctx.fields, ctx.nfields);
-        free(ctx.fields);
-    }
-    if (ctx.col_text != NULL) {
-        free_fields(ctx.col_text, ctx.ncols);
-        free(ctx.col_text);
-    }
-    free(ctx.cols);
+    ret = csvtab_read(path, &spec, err, errlen);
     if (ret < 0) {
         probe_req_free_array(ctx.reqs, ctx.nreqs);
         return ret;

@@ -41,6 +41,7 @@ typedef struct {
     uint32_t serial;
     char **values; /* canonical, sorted, unique */
     size_t nvalues;
+    size_t capvalues; /* room in values (harness/common/vec.h) */
     bool exact;
     double start_time; /* epoch seconds; < 0 = now */
     double frequency;  /* seconds between queries */

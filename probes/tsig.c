@@ -2,6 +2,7 @@
  * tsig: TSIG key parsing for ldns (see tsig.h).
  */
 #include <errno.h>
+#include <ldns/ldns.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,23 +67,30 @@ static bool b64_valid(const char *s)
     return pad <= 2 && n / 4 * 3 - pad >= 1;
 }
 
-int tsig_resolver_set(ldns_resolver *res, const char *spec, const char *what,
-                      char *keyname, size_t keylen, char *err, size_t errlen)
-{
-    const char *alg_in = "hmac-sha256";
-    const char *alg;
+/* A key's parts, in a copy of the spec. */
+typedef struct {
+    char *copy;
+    const char *alg; /* ldns's name */
     const char *name;
     const char *secret;
-    char *copy = strdup(spec);
+} key_parts_t;
+
+/* Split and check spec into *k (k->copy to free, also on error). */
+static int key_parse(const char *spec, const char *what, size_t keylen, key_parts_t *k,
+                     char *err, size_t errlen)
+{
+    const char *alg_in = "hmac-sha256";
     char *start;
     char *end;
     char *colon;
     ldns_rdf *dname = NULL;
     int ret = DP_EPARSE;
 
-    if (copy == NULL)
+    memset(k, 0, sizeof(*k));
+    k->copy = strdup(spec);
+    if (k->copy == NULL)
         return -ENOMEM;
-    start = copy;
+    start = k->copy;
     while (*start == ' ' || *start == '\t')
         start++;
     end = start + strlen(start);
@@ -96,45 +104,66 @@ int tsig_resolver_set(ldns_resolver *res, const char *spec, const char *what,
         goto out;
     }
     *colon = '\0';
-    secret = colon + 1;
+    k->secret = colon + 1;
     colon = strchr(start, ':');
     if (colon != NULL) {
         *colon = '\0';
         alg_in = start;
-        name = colon + 1;
+        k->name = colon + 1;
     } else {
-        name = start;
+        k->name = start;
     }
-    alg = alg_lookup(alg_in);
-    if (alg == NULL) {
+    k->alg = alg_lookup(alg_in);
+    if (k->alg == NULL) {
         snprintf(err, errlen,
                  "%s: algorithm '%.40s' is not one ldns can sign with (hmac-sha256, "
                  "hmac-sha512, hmac-sha1, hmac-md5)",
                  what, alg_in);
         goto out;
     }
-    dname = *name != '\0' && strlen(name) < keylen ? ldns_dname_new_frm_str(name) : NULL;
+    dname = *k->name != '\0' && strlen(k->name) < keylen ? ldns_dname_new_frm_str(k->name)
+                                                         : NULL;
     if (dname == NULL) {
         snprintf(err, errlen, "%s: the key name '%.80s' is not a domain name; %s", what,
-                 name, TSIG_FORMAT);
+                 k->name, TSIG_FORMAT);
         goto out;
     }
-    if (!b64_valid(secret)) {
+    if (!b64_valid(k->secret)) {
         snprintf(
             err, errlen,
             "%s: the secret of key '%.80s' is not base64 (RFC 4648); copy it from the "
             "primary's key",
-            what, name);
+            what, k->name);
         goto out;
     }
-    ldns_resolver_set_tsig_algorithm(res, alg);
-    ldns_resolver_set_tsig_keyname(res, name);
-    ldns_resolver_set_tsig_keydata(res, secret);
-    snprintf(keyname, keylen, "%s", name);
     ret = 0;
 out:
     ldns_rdf_deep_free(dname);
-    free(copy);
+    return ret;
+}
+
+int tsig_resolver_set(ldns_resolver *res, const char *spec, const char *what,
+                      char *keyname, size_t keylen, char *err, size_t errlen)
+{
+    key_parts_t k;
+    int ret = key_parse(spec, what, keylen, &k, err, errlen);
+
+    if (ret == 0) {
+        ldns_resolver_set_tsig_algorithm(res, k.alg);
+        ldns_resolver_set_tsig_keyname(res, k.name);
+        ldns_resolver_set_tsig_keydata(res, k.secret);
+        snprintf(keyname, keylen, "%s", k.name);
+    }
+    free(k.copy);
+    return ret;
+}
+
+int tsig_check(const char *spec, const char *what, char *err, size_t errlen)
+{
+    key_parts_t k;
+    int ret = key_parse(spec, what, 256, &k, err, errlen);
+
+    free(k.copy);
     return ret;
 }
 

@@ -7,8 +7,8 @@
  *   --axfr               live: whole zones transferred from each server.
  * Exit 0 converged, 1 not, 2 error, 64 usage (harness/cmd/cmd.h).
  */
+#include <errno.h>
 #include <getopt.h>
-#include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +17,10 @@
 #include "harness/cmd/cmdutil.h"
 #include "harness/common/errcode.h"
 #include "harness/scenario/scenario.h"
-#include "probes/tsig.h"
 #include "plot/assess/assess.h"
 #include "plot/assess/assess_live.h"
 #include "probes/request.h"
+#include "probes/tsig.h"
 
 static void usage(FILE *f)
 {
@@ -326,15 +326,11 @@ static int run_axfr(const axfr_opts_t *o)
                        "to --ns)",
                        master);
     if (o->tsig != NULL) {
-        ldns_resolver *r = ldns_resolver_new();
-        char keyname[256];
-        if (r == NULL) {
+        ret = tsig_check(o->tsig, "bad key", err, sizeof(err));
+        if (ret == -ENOMEM) {
             fprintf(stderr, "dnsprop assess: out of memory\n");
             return DP_EXIT_ERROR;
         }
-        ret = tsig_resolver_set(r, o->tsig, "bad key", keyname, sizeof(keyname), err,
-                                sizeof(err));
-        ldns_resolver_deep_free(r);
         if (ret < 0)
             return cmd_bad("assess", "--tsig", "%s", err);
     }
@@ -364,7 +360,24 @@ out:
     return rc;
 }
 
-int cmd_assess(int argc, char **argv)
+/* The command line: what getopt gives, and the mode's checks. */
+typedef struct {
+    const char *records;
+    const char *master;
+    const char *scenario;
+    const char *intended;
+    const char *campaign;
+    const char *zone;
+    const char *tsig;
+    const char **ns;
+    size_t nns;
+    bool axfr;
+    bool json;
+} cli_t;
+
+/* Parse argv into *c (c->ns has room for every argument). Returns -1 to
+ * go on, else the exit status (--help, a usage error). */
+static int parse_args(int argc, char **argv, cli_t *c)
 {
     static const struct option opts[] = {
         {"records", required_argument, NULL, 'r'},
@@ -380,110 +393,108 @@ int cmd_assess(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *records = NULL;
-    const char *master = NULL;
-    const char *scenario = NULL;
-    const char *intended = NULL;
-    const char *campaign = NULL;
-    const char *zone = NULL;
-    const char *tsig = NULL;
-    const char **ns = NULL;
-    size_t nns = 0;
-    bool axfr = false;
-    bool json = false;
-    int c;
-    int rc;
+    int o;
 
-    /* Every --ns fits: at most one per argument. */
-    ns = calloc((size_t)argc + 1, sizeof(*ns));
-    if (ns == NULL) {
-        fprintf(stderr, "dnsprop assess: out of memory\n");
-        return DP_EXIT_ERROR;
-    }
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
         case 'h':
             usage(stdout);
-            rc = DP_EXIT_OK;
-            goto out;
+            return DP_EXIT_OK;
         case 'r':
-            records = optarg;
+            c->records = optarg;
             break;
         case 'm':
-            master = optarg;
+            c->master = optarg;
             break;
         case 'j':
-            json = true;
+            c->json = true;
             break;
         case 's':
-            scenario = optarg;
+            c->scenario = optarg;
             break;
         case 'i':
-            intended = optarg;
+            c->intended = optarg;
             break;
         case 'c':
-            campaign = optarg;
+            c->campaign = optarg;
             break;
         case 'a':
-            axfr = true;
+            c->axfr = true;
             break;
         case 'z':
-            zone = optarg;
+            c->zone = optarg;
             break;
         case 'n':
-            ns[nns++] = optarg;
+            c->ns[c->nns++] = optarg;
             break;
         case 't':
-            tsig = optarg;
+            c->tsig = optarg;
             break;
         default:
             usage(stderr);
-            rc = DP_EXIT_USAGE;
-            goto out;
+            return DP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        rc = cmd_bad("assess", "arguments", "unexpected '%s'", argv[optind]);
-        goto out;
-    }
-    if ((records != NULL) + (scenario != NULL) + axfr != 1) {
-        rc = cmd_bad(
+    if (optind < argc)
+        return cmd_bad("assess", "arguments", "unexpected '%s'", argv[optind]);
+    return -1;
+}
+
+/* The options that belong to one mode only. -1 when they fit. */
+static int check_mode(const cli_t *c)
+{
+    if ((c->records != NULL) + (c->scenario != NULL) + c->axfr != 1)
+        return cmd_bad(
             "assess", "mode", "%s",
             "give exactly one of --records FILE.csv, --scenario FILE.ini, --axfr");
-        goto out;
+    if (!c->axfr && (c->zone != NULL || c->nns > 0 || c->tsig != NULL))
+        return cmd_bad("assess",
+                       c->zone != NULL ? "--zone"
+                       : c->nns > 0    ? "--ns"
+                                       : "--tsig",
+                       "%s", "only with --axfr");
+    if (c->scenario == NULL && (c->intended != NULL || c->campaign != NULL))
+        return cmd_bad("assess", c->intended != NULL ? "--intended" : "--campaign", "%s",
+                       "only with --scenario");
+    return -1;
+}
+
+int cmd_assess(int argc, char **argv)
+{
+    cli_t c;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    /* Every --ns fits: at most one per argument. */
+    c.ns = calloc((size_t)argc + 1, sizeof(*c.ns));
+    if (c.ns == NULL) {
+        fprintf(stderr, "dnsprop assess: out of memory\n");
+        return DP_EXIT_ERROR;
     }
-    if (!axfr && (zone != NULL || nns > 0 || tsig != NULL)) {
-        rc = cmd_bad("assess",
-                     zone != NULL ? "--zone"
-                     : nns > 0    ? "--ns"
-                                  : "--tsig",
-                     "%s", "only with --axfr");
+    rc = parse_args(argc, argv, &c);
+    if (rc < 0)
+        rc = check_mode(&c);
+    if (rc >= 0)
         goto out;
-    }
-    if (scenario == NULL && (intended != NULL || campaign != NULL)) {
-        rc = cmd_bad("assess", intended != NULL ? "--intended" : "--campaign", "%s",
-                     "only with --scenario");
-        goto out;
-    }
-    if (records != NULL) {
-        if (master == NULL)
+    if (c.records != NULL) {
+        if (c.master == NULL)
             rc = cmd_bad("assess", "--master", "%s",
                          "missing (the source the others are compared with)");
         else
-            rc = run_records(records, master, json);
-    } else if (scenario != NULL) {
-        scen_opts_t so = {scenario, intended, campaign, master, json};
-        if (intended != NULL && campaign != NULL)
+            rc = run_records(c.records, c.master, c.json);
+    } else if (c.scenario != NULL) {
+        scen_opts_t so = {c.scenario, c.intended, c.campaign, c.master, c.json};
+        if (c.intended != NULL && c.campaign != NULL)
             rc = cmd_bad("assess", "--campaign", "%s",
                          "give --intended FILE or --campaign ID, not both");
         else
             rc = run_scenario(&so);
     } else {
-        axfr_opts_t ao = {zone, ns, nns, master, tsig, json};
+        axfr_opts_t ao = {c.zone, c.ns, c.nns, c.master, c.tsig, c.json};
         rc = run_axfr(&ao);
     }
 out:
-    free(ns);
+    free(c.ns);
     return rc;
 }

@@ -11,18 +11,24 @@
 
 #include "harness/common/csvtab.h"
 #include "harness/common/errcode.h"
+#include "harness/common/vec.h"
 
-#define MAX_FIELDS 32
+/* csvtab's own wording (csvtab_spec_t.style NULL). */
+static const csvtab_style_t own_style = {
+    "-", "unterminated quoted field at the end of the file", NULL, false};
 
 struct csvtab {
     const csvtab_spec_t *spec;
+    const csvtab_style_t *style;
     const char *path;
     unsigned long line;
     unsigned long rec_line;
-    char *field[MAX_FIELDS];
+    char **field; /* the current record's cells */
     size_t nf;
-    int map[MAX_FIELDS]; /* header position -> column */
+    size_t capf;
+    int *map; /* header position -> column */
     size_t nmap;
+    size_t capmap;
     bool have_header;
     int ret;
     char *err;
@@ -36,8 +42,11 @@ int csvtab_fail(csvtab_t *t, const char *field, const char *fmt, ...)
 
     if (t->ret < 0)
         return t->ret;
-    o = (size_t)snprintf(t->err, t->errlen, "%s:%lu: field '%s': ", t->path, t->rec_line,
-                         field);
+    if (field != NULL)
+        o = (size_t)snprintf(t->err, t->errlen, "%s:%lu: field '%s': ", t->path,
+                             t->rec_line, field);
+    else
+        o = (size_t)snprintf(t->err, t->errlen, "%s:%lu: ", t->path, t->rec_line);
     if (o < t->errlen) {
         va_start(ap, fmt);
         vsnprintf(t->err + o, t->errlen - o, fmt, ap);
@@ -58,6 +67,17 @@ const char *csvtab_get(const csvtab_t *t, int col)
     return "";
 }
 
+size_t csvtab_nfields(const csvtab_t *t)
+{
+    return t->nf;
+}
+
+const char *csvtab_field(const csvtab_t *t, size_t i, int *col)
+{
+    *col = i < t->nmap ? t->map[i] : -1;
+    return i < t->nf && t->field[i] != NULL ? t->field[i] : "";
+}
+
 unsigned long csvtab_line(const csvtab_t *t)
 {
     return t->rec_line;
@@ -66,10 +86,15 @@ unsigned long csvtab_line(const csvtab_t *t)
 static void on_field(void *s, size_t len, void *data)
 {
     csvtab_t *t = data;
+    char **f;
 
-    if (t->nf < MAX_FIELDS)
-        t->field[t->nf] = strndup(s, len);
-    t->nf++;
+    if (t->ret < 0)
+        return;
+    f = VEC_PUSH(t->field, t->nf, t->capf);
+    if (f == NULL || (*f = strndup(s != NULL ? s : "", len)) == NULL) {
+        snprintf(t->err, t->errlen, "%s: out of memory", t->path);
+        t->ret = -ENOMEM;
+    }
 }
 
 static void header(csvtab_t *t)
@@ -79,7 +104,12 @@ static void header(csvtab_t *t)
     size_t i;
     int k;
 
-    t->nmap = t->nf < MAX_FIELDS ? t->nf : MAX_FIELDS;
+    if (VEC_RESERVE(t->map, t->capmap, t->nf) < 0) {
+        snprintf(t->err, t->errlen, "%s: out of memory", t->path);
+        t->ret = -ENOMEM;
+        return;
+    }
+    t->nmap = t->nf;
     for (i = 0; i < t->nmap; i++) {
         t->map[i] = -1;
         for (k = 0; k < sp->ncols; k++) {
@@ -101,13 +131,18 @@ static void header(csvtab_t *t)
         }
     }
     t->have_header = true;
+    if (sp->head != NULL) {
+        int ret = sp->head(t, sp->arg);
+        if (ret < 0)
+            t->ret = ret;
+    }
 }
 
 static void free_fields(csvtab_t *t)
 {
     size_t i;
 
-    for (i = 0; i < t->nf && i < MAX_FIELDS; i++) {
+    for (i = 0; i < t->nf; i++) {
         free(t->field[i]);
         t->field[i] = NULL;
     }
@@ -122,14 +157,17 @@ static void on_record(int term, void *data)
     int ret;
 
     (void)term;
-    for (i = 0; i < t->nf && i < MAX_FIELDS; i++)
+    for (i = 0; i < t->nf; i++)
         blank &= t->field[i] == NULL || t->field[i][0] == '\0';
+    if (!t->have_header && t->style->blank_header)
+        blank = false;
     if (t->ret == 0 && !blank) {
         if (!t->have_header) {
             header(t);
         } else {
+            /* The row's code wins over csvtab_fail's DP_EPARSE. */
             ret = t->spec->row(t, t->spec->arg);
-            if (ret < 0 && t->ret == 0)
+            if (ret < 0)
                 t->ret = ret;
         }
     }
@@ -147,6 +185,7 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
 
     memset(&t, 0, sizeof(t));
     t.spec = spec;
+    t.style = spec->style != NULL ? spec->style : &own_style;
     t.path = path;
     t.err = err;
     t.errlen = errlen;
@@ -167,16 +206,21 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
         if (csv_parse(&p, line, (size_t)len, on_field, on_record, &t) != (size_t)len &&
             t.ret == 0) {
             t.rec_line = t.line;
-            csvtab_fail(&t, "-", "%s", csv_strerror(csv_error(&p)));
+            csvtab_fail(&t, t.style->syntax_field, "%s", csv_strerror(csv_error(&p)));
         }
     }
     if (t.ret == 0 && csv_fini(&p, on_field, on_record, &t) != 0)
-        csvtab_fail(&t, "-", "unterminated quoted field at the end of the file");
+        csvtab_fail(&t, t.style->syntax_field, "%s", t.style->unterminated);
     if (t.ret == 0 && !t.have_header) {
-        snprintf(err, errlen, "%s: empty (want the header %s)", path, spec->want);
+        if (t.style->empty != NULL)
+            snprintf(err, errlen, "%s: %s", path, t.style->empty);
+        else
+            snprintf(err, errlen, "%s: empty (want the header %s)", path, spec->want);
         t.ret = DP_EPARSE;
     }
     free_fields(&t); /* a record the parser never ended */
+    free(t.field);
+    free(t.map);
     csv_free(&p);
     free(line);
     fclose(f);

@@ -24,14 +24,9 @@
  *   - it keeps the first SOA apart (ldns_zone_soa) and drops later SOAs
  *     silently; $INCLUDE is "not implemented" (an error);
  *   - the line number it reports is where it stopped reading: for a record
- *     spread over lines in parentheses, its last line;
- *   - ldns_axfr_start sends the query with ID 0, and ldns_axfr_next checks
- *     neither the ID nor the question of the answers, nor their TSIG; it
- *     returns NULL for the end, an error RCODE (the answer stays in
- *     ldns_axfr_last_pkt), a timeout or a closed connection alike:
- *     ldns_axfr_complete() tells which;
- *   - when ldns_axfr_start cannot sign the request it leaves the resolver's
- *     socket as 0 (stdin), which ldns_resolver_deep_free would close.
+ *     spread over lines in parentheses, its last line.
+ * The transfer itself is probes/dnsq.c's (dnsq_axfr_each), which works
+ * around ldns's AXFR; records reach the builder as dnsq_rr_t views.
  */
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -40,12 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
-#include "probes/tsig.h"
+#include "harness/common/vec.h"
 #include "harness/scenario/zonesync.h"
+#include "probes/dnsq.h"
 #include "probes/rdata.h"
 #include "probes/request.h"
 
@@ -106,28 +101,6 @@ static int wire_cmp(const unsigned char *a, const unsigned char *b)
     return 0;
 }
 
-/* name is apex or below it (both uncompressed wire). */
-static bool wire_under(const unsigned char *name, const unsigned char *apex)
-{
-    size_t on[128];
-    size_t oa[128];
-    size_t nn = wire_labels(name, on);
-    size_t na = wire_labels(apex, oa);
-
-    if (na > nn)
-        return false;
-    if (nn == na)
-        return rdata_name_wire_equal(name, apex);
-    return rdata_name_wire_equal(name + on[nn - na], apex);
-}
-
-static const char *ldns_err(ldns_status st)
-{
-    const char *msg = ldns_get_errorstr_by_id(st);
-
-    return msg != NULL ? msg : "unknown ldns error";
-}
-
 /* Types a DNSSEC signer maintains: the target's, like the SOA. */
 static bool signer_type(uint16_t t)
 {
@@ -155,11 +128,7 @@ static bool name_type(uint16_t t)
 static const char *type_str(uint16_t t, char buf[16])
 {
     /* ldns knows more mnemonics (CAA, DS, HINFO, ...) than rdata.c does. */
-    const ldns_rr_descriptor *d = ldns_rr_descript(t);
-
-    if (d != NULL && d->_name != NULL)
-        return d->_name;
-    return rdata_type_to_str(t, buf);
+    return dnsq_type_str(t, buf);
 }
 
 /* ---- the builder: ldns RRs -> RRsets ---------------------------------------- */
@@ -184,7 +153,6 @@ typedef struct {
     unsigned char *arena;
     size_t aused;
     size_t acap;
-    ldns_buffer *buf;
 } builder_t;
 
 static int builder_init(builder_t *b, const char *src, bool sentinel)
@@ -194,8 +162,7 @@ static int builder_init(builder_t *b, const char *src, bool sentinel)
     if (sentinel &&
         rdata_name_to_wire(ZS_NO_ORIGIN, b->no_origin, sizeof(b->no_origin)) < 0)
         return DP_EBADNAME;
-    b->buf = ldns_buffer_new(LDNS_MAX_PACKETLEN);
-    return b->buf == NULL ? -ENOMEM : 0;
+    return 0;
 }
 
 static int builder_set_apex(builder_t *b, const unsigned char *wire)
@@ -220,42 +187,12 @@ static void builder_clear(builder_t *b)
     }
     free(b->ents);
     free(b->arena);
-    if (b->buf != NULL)
-        ldns_buffer_free(b->buf);
     memset(b, 0, sizeof(*b));
 }
 
 static bool under_sentinel(const builder_t *b, const unsigned char *wire)
 {
-    return b->no_origin[0] != 0 && wire_under(wire, b->no_origin);
-}
-
-/* The owner of rr as wire (checked) and canonical text. */
-static int rr_owner(const ldns_rr *rr, const unsigned char **wire, char *text,
-                    size_t textlen)
-{
-    const ldns_rdf *o = ldns_rr_owner(rr);
-
-    if (o == NULL || ldns_rdf_get_type(o) != LDNS_RDF_TYPE_DNAME ||
-        ldns_rdf_size(o) < 1 || ldns_rdf_size(o) > 255)
-        return DP_EBADNAME;
-    *wire = ldns_rdf_data(o);
-    return rdata_wire_to_canon(*wire, text, textlen) < 0 ? DP_EBADNAME : 0;
-}
-
-/* Canonical text of rr's RDATA (type comparable). */
-static int rr_value(builder_t *b, const ldns_rr *rr, char **out)
-{
-    const unsigned char *data;
-    size_t len;
-
-    ldns_buffer_clear(b->buf);
-    if (ldns_rr_rdata2buffer_wire(b->buf, rr) != LDNS_STATUS_OK)
-        return DP_EMALFORMED;
-    data = ldns_buffer_begin(b->buf);
-    len = ldns_buffer_position(b->buf);
-    /* Uncompressed: the RDATA is its own message for rdata_from_wire. */
-    return rdata_from_wire((uint16_t)ldns_rr_get_type(rr), data, len, data, len, out);
+    return b->no_origin[0] != 0 && dnsq_wire_under(wire, b->no_origin);
 }
 
 static int builder_push(builder_t *b, const unsigned char *wire, const char *name,
@@ -267,55 +204,37 @@ static int builder_push(builder_t *b, const unsigned char *wire, const char *nam
     while (wire[wlen] != 0)
         wlen += (size_t)wire[wlen] + 1;
     wlen++;
-    if (b->n == b->cap) {
-        size_t ncap = b->cap == 0 ? 64 : b->cap * 2;
-        zs_ent_t *ne;
-        if (ncap > SIZE_MAX / sizeof(*ne))
-            return -ENOMEM;
-        ne = realloc(b->ents, ncap * sizeof(*ne));
-        if (ne == NULL)
-            return -ENOMEM;
-        b->ents = ne;
-        b->cap = ncap;
-    }
-    if (b->aused + wlen > b->acap) {
-        size_t ncap = b->acap == 0 ? 4096 : b->acap * 2;
-        unsigned char *na;
-        while (ncap < b->aused + wlen)
-            ncap *= 2;
-        na = realloc(b->arena, ncap);
-        if (na == NULL)
-            return -ENOMEM;
-        b->arena = na;
-        b->acap = ncap;
-    }
-    e = &b->ents[b->n];
-    memset(e, 0, sizeof(*e));
-    e->name = strdup(name);
-    if (e->name == NULL)
+    if (VEC_RESERVE(b->arena, b->acap, b->aused + wlen) < 0)
         return -ENOMEM;
+    e = VEC_PUSH(b->ents, b->n, b->cap);
+    if (e == NULL)
+        return -ENOMEM;
+    e->name = strdup(name);
+    if (e->name == NULL) {
+        b->n--;
+        return -ENOMEM;
+    }
     memcpy(b->arena + b->aused, wire, wlen);
     e->woff = b->aused;
     b->aused += wlen;
     e->type = type;
     e->ttl = ttl;
     e->value = value;
-    b->n++;
     return 0;
 }
 
 /* Keep, drop or count one RR. DP_EPARSE with err set when it cannot be in
  * the zone. */
-static int builder_add(builder_t *b, const ldns_rr *rr, char *err, size_t errlen)
+static int builder_add(builder_t *b, const dnsq_rr_t *rr, char *err, size_t errlen)
 {
-    const unsigned char *wire;
+    const unsigned char *wire = rr->owner;
     char name[RDATA_NAME_TEXT_MAX];
     char tb[16];
-    uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+    uint16_t type = rr->type;
     char *value = NULL;
     int ret;
 
-    if (rr_owner(rr, &wire, name, sizeof(name)) < 0) {
+    if (dnsq_rr_owner(rr, name, sizeof(name)) < 0) {
         snprintf(err, errlen, "%s: a record with a malformed owner name", b->src);
         return DP_EPARSE;
     }
@@ -329,14 +248,14 @@ static int builder_add(builder_t *b, const ldns_rr *rr, char *err, size_t errlen
                  type_str(type, tb));
         return DP_EPARSE;
     }
-    if (!wire_under(wire, b->apex)) {
+    if (!dnsq_wire_under(wire, b->apex)) {
         snprintf(err, errlen, "%s: %.300s %s is not inside the zone %.300s", b->src, name,
                  type_str(type, tb), b->apex_text);
         return DP_EPARSE;
     }
-    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+    if (rr->klass != LDNS_RR_CLASS_IN) {
         snprintf(err, errlen, "%s: %.300s %s: class %u; only IN is supported", b->src,
-                 name, type_str(type, tb), (unsigned)ldns_rr_get_class(rr));
+                 name, type_str(type, tb), (unsigned)rr->klass);
         return DP_EPARSE;
     }
     /* The target owns the SOA, the apex NS RRset and the signer's types. */
@@ -344,7 +263,7 @@ static int builder_add(builder_t *b, const ldns_rr *rr, char *err, size_t errlen
         (type == RDATA_T_NS && rdata_name_wire_equal(wire, b->apex)))
         return 0;
     if (rdata_type_comparable(type)) {
-        ret = rr_value(b, rr, &value);
+        ret = dnsq_rr_value(rr, &value);
         if (ret == -ENOMEM)
             return ret;
         if (ret < 0) {
@@ -366,7 +285,7 @@ static int builder_add(builder_t *b, const ldns_rr *rr, char *err, size_t errlen
             }
         }
     }
-    ret = builder_push(b, wire, name, type, ldns_rr_ttl(rr), value);
+    ret = builder_push(b, wire, name, type, rr->ttl, value);
     if (ret < 0)
         free(value);
     return ret;
@@ -479,6 +398,44 @@ static void warn_skipped(const builder_t *b, const zs_zone_t *z)
              z->nskipped > ZS_WARN_NAMES ? ", ..." : "");
 }
 
+/* The entries [i, j) of one RRset into *s (the values moved; s->values is
+ * set first, so that s is to be freed once it is not NULL). */
+static int build_set(builder_t *b, size_t i, size_t j, zs_rrset_t *s)
+{
+    const zs_ent_t *e = &b->ents[i];
+    uint32_t lo = e->ttl;
+    uint32_t hi = e->ttl;
+    char tb[16];
+    size_t k;
+
+    s->values = calloc(j - i, sizeof(*s->values));
+    if (s->values == NULL)
+        return -ENOMEM;
+    s->name = strdup(e->name);
+    if (s->name == NULL)
+        return -ENOMEM;
+    s->type = e->type;
+    for (k = i; k < j; k++) {
+        zs_ent_t *f = &b->ents[k];
+        if (f->ttl < lo)
+            lo = f->ttl;
+        if (f->ttl > hi)
+            hi = f->ttl;
+        /* Sorted: a duplicate follows its twin. */
+        if (s->nvalues > 0 && strcmp(s->values[s->nvalues - 1], f->value) == 0)
+            continue;
+        s->values[s->nvalues++] = f->value;
+        f->value = NULL;
+    }
+    if (lo != hi)
+        log_warn("zonesync: %s: %s %s has records with TTLs %u to %u; using %u for the "
+                 "RRset (RFC 2181 5.2)",
+                 b->src, s->name, type_str(s->type, tb), (unsigned)lo, (unsigned)hi,
+                 (unsigned)lo);
+    s->ttl = lo;
+    return 0;
+}
+
 /* Sort, group and check the entries into *out (empty on error). */
 static int builder_finish(builder_t *b, zs_zone_t *out, char *err, size_t errlen)
 {
@@ -530,43 +487,11 @@ static int builder_finish(builder_t *b, zs_zone_t *out, char *err, size_t errlen
             nskipped++;
             continue;
         }
-        {
-            zs_rrset_t *s = &sets[nsets];
-            uint32_t lo = e->ttl;
-            uint32_t hi = e->ttl;
-            size_t k;
-
-            s->values = calloc(j - i, sizeof(*s->values));
-            if (s->values == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
+        ret = build_set(b, i, j, &sets[nsets]);
+        if (sets[nsets].values != NULL)
             nsets++;
-            s->name = strdup(e->name);
-            if (s->name == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            s->type = e->type;
-            for (k = i; k < j; k++) {
-                zs_ent_t *f = &b->ents[k];
-                if (f->ttl < lo)
-                    lo = f->ttl;
-                if (f->ttl > hi)
-                    hi = f->ttl;
-                /* Sorted: a duplicate follows its twin. */
-                if (s->nvalues > 0 && strcmp(s->values[s->nvalues - 1], f->value) == 0)
-                    continue;
-                s->values[s->nvalues++] = f->value;
-                f->value = NULL;
-            }
-            if (lo != hi)
-                log_warn("zonesync: %s: %s %s has records with TTLs %u to %u; using %u "
-                         "for the RRset (RFC 2181 5.2)",
-                         b->src, s->name, type_str(s->type, tb), (unsigned)lo,
-                         (unsigned)hi, (unsigned)lo);
-            s->ttl = lo;
-        }
+        if (ret < 0)
+            goto out;
     }
     out->origin = strdup(b->apex_text);
     if (out->origin == NULL) {
@@ -628,19 +553,119 @@ out:
     return st;
 }
 
-int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
-                 char *err, size_t errlen)
+/* The zone file at path parsed by ldns into *z, origin its origin (err:
+ * "FILE:LINE: ..."). */
+static int parse_file(const char *path, const ldns_rdf *origin, ldns_zone **z, char *err,
+                      size_t errlen)
+{
+    FILE *fp = fopen(path, "r");
+    ldns_status st;
+    int line = 0;
+    int ret = 0;
+
+    *z = NULL;
+    if (fp == NULL) {
+        ret = -errno;
+        snprintf(err, errlen, "%s: cannot open the zone file: %s", path,
+                 dp_strerror(ret));
+        return ret;
+    }
+    st = syntax_pass(fp, origin, &line);
+    if (st == LDNS_STATUS_OK) {
+        rewind(fp);
+        line = 0;
+        /* ttl 0: records with no TTL and no $TTL before them get ldns's
+         * default (3600), or the last TTL stated (RFC 1035 5.1). */
+        st = ldns_zone_new_frm_fp_l(z, fp, origin, 0, LDNS_RR_CLASS_IN, &line);
+    }
+    if (st != LDNS_STATUS_OK) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, dnsq_status_str(st));
+        ret = dnsq_status_code(st) == -ENOMEM ? -ENOMEM : DP_EPARSE;
+        *z = NULL;
+    } else if (ferror(fp)) {
+        snprintf(err, errlen, "%s: read error", path);
+        ret = -EIO;
+    }
+    fclose(fp);
+    return ret;
+}
+
+/* The file's SOA (may be NULL) against the apex: it sets the apex when no
+ * origin was given, else it must be the apex's. */
+static int check_soa(builder_t *b, const ldns_rr *soa, bool have_origin, zs_zone_t *out,
+                     char *err, size_t errlen)
+{
+    const char *path = b->src;
+    char name[RDATA_NAME_TEXT_MAX];
+    dnsq_rr_t v;
+
+    if (soa == NULL) {
+        if (have_origin)
+            return 0;
+        snprintf(err, errlen,
+                 "%s: no SOA and no origin given: give the zone's origin (the SOA is "
+                 "not needed: the target keeps its own)",
+                 path);
+        return DP_EPARSE;
+    }
+    dnsq_rr_view(soa, &v);
+    if (dnsq_rr_owner(&v, name, sizeof(name)) < 0) {
+        snprintf(err, errlen, "%s: the SOA's owner is malformed", path);
+        return DP_EPARSE;
+    }
+    if (under_sentinel(b, v.owner)) {
+        snprintf(err, errlen,
+                 "%s: the SOA's owner is relative with no $ORIGIN before it: add "
+                 "$ORIGIN or give the zone's origin",
+                 path);
+        return DP_EPARSE;
+    }
+    if (!have_origin) {
+        int ret = builder_set_apex(b, v.owner);
+        if (ret < 0)
+            return ret;
+    } else if (!rdata_name_wire_equal(v.owner, b->apex)) {
+        snprintf(err, errlen,
+                 "%s: the SOA is for %.300s, not for the zone %.300s: is it the "
+                 "right file?",
+                 path, name, b->apex_text);
+        return DP_EPARSE;
+    }
+    dnsq_rr_soa_serial(&v, &out->serial);
+    out->has_soa = true;
+    return 0;
+}
+
+/* origin (canonical) as the builder's apex, and as ldns's origin. */
+static int set_origin(builder_t *b, const char *path, const char *origin, ldns_rdf **orig,
+                      char *err, size_t errlen)
 {
     char canon[RDATA_NAME_TEXT_MAX];
     unsigned char apex[256];
+    int ret;
+
+    if (origin != NULL) {
+        if (rdata_name_canon(origin, canon, sizeof(canon)) < 0 ||
+            rdata_name_to_wire(canon, apex, sizeof(apex)) < 0) {
+            snprintf(err, errlen, "%s: origin '%.300s' is not a domain name", path,
+                     origin);
+            return DP_EBADNAME;
+        }
+        ret = builder_set_apex(b, apex);
+        if (ret < 0)
+            return ret;
+    }
+    *orig = ldns_dname_new_frm_str(origin != NULL ? canon : ZS_NO_ORIGIN);
+    return *orig == NULL ? -ENOMEM : 0;
+}
+
+int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
+                 char *err, size_t errlen)
+{
     builder_t b;
-    FILE *fp = NULL;
     ldns_zone *z = NULL;
     ldns_rdf *orig = NULL;
-    ldns_status st;
-    const ldns_rr *soa;
     ldns_rr_list *rrs;
-    int line = 0;
     size_t i;
     int ret;
 
@@ -648,95 +673,19 @@ int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *s
     if (skipped != NULL)
         *skipped = 0;
     ret = builder_init(&b, path, origin == NULL);
+    if (ret == 0)
+        ret = set_origin(&b, path, origin, &orig, err, errlen);
+    if (ret == 0)
+        ret = parse_file(path, orig, &z, err, errlen);
+    if (ret == 0)
+        ret = check_soa(&b, ldns_zone_soa(z), origin != NULL, out, err, errlen);
     if (ret < 0)
         goto out;
-    if (origin != NULL) {
-        if (rdata_name_canon(origin, canon, sizeof(canon)) < 0 ||
-            rdata_name_to_wire(canon, apex, sizeof(apex)) < 0) {
-            snprintf(err, errlen, "%s: origin '%.300s' is not a domain name", path,
-                     origin);
-            ret = DP_EBADNAME;
-            goto out;
-        }
-        ret = builder_set_apex(&b, apex);
-        if (ret < 0)
-            goto out;
-    }
-    orig = ldns_dname_new_frm_str(origin != NULL ? canon : ZS_NO_ORIGIN);
-    if (orig == NULL) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    fp = fopen(path, "r");
-    if (fp == NULL) {
-        ret = -errno;
-        snprintf(err, errlen, "%s: cannot open the zone file: %s", path,
-                 dp_strerror(ret));
-        goto out;
-    }
-    st = syntax_pass(fp, orig, &line);
-    if (st == LDNS_STATUS_OK) {
-        rewind(fp);
-        line = 0;
-        /* ttl 0: records with no TTL and no $TTL before them get ldns's
-         * default (3600), or the last TTL stated (RFC 1035 5.1). */
-        st = ldns_zone_new_frm_fp_l(&z, fp, orig, 0, LDNS_RR_CLASS_IN, &line);
-    }
-    if (st != LDNS_STATUS_OK) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, ldns_err(st));
-        ret = st == LDNS_STATUS_MEM_ERR ? -ENOMEM : DP_EPARSE;
-        z = NULL;
-        goto out;
-    }
-    if (ferror(fp)) {
-        snprintf(err, errlen, "%s: read error", path);
-        ret = -EIO;
-        goto out;
-    }
-    soa = ldns_zone_soa(z);
-    if (soa != NULL) {
-        const unsigned char *w;
-        char name[RDATA_NAME_TEXT_MAX];
-
-        if (rr_owner(soa, &w, name, sizeof(name)) < 0) {
-            snprintf(err, errlen, "%s: the SOA's owner is malformed", path);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        if (under_sentinel(&b, w)) {
-            snprintf(err, errlen,
-                     "%s: the SOA's owner is relative with no $ORIGIN before it: add "
-                     "$ORIGIN or give the zone's origin",
-                     path);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        if (origin == NULL) {
-            ret = builder_set_apex(&b, w);
-            if (ret < 0)
-                goto out;
-        } else if (!rdata_name_wire_equal(w, b.apex)) {
-            snprintf(err, errlen,
-                     "%s: the SOA is for %.300s, not for the zone %.300s: is it the "
-                     "right file?",
-                     path, name, b.apex_text);
-            ret = DP_EPARSE;
-            goto out;
-        }
-        if (ldns_rr_rd_count(soa) >= 3)
-            out->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
-        out->has_soa = true;
-    } else if (origin == NULL) {
-        snprintf(err, errlen,
-                 "%s: no SOA and no origin given: give the zone's origin (the SOA is "
-                 "not needed: the target keeps its own)",
-                 path);
-        ret = DP_EPARSE;
-        goto out;
-    }
     rrs = ldns_zone_rrs(z);
     for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-        ret = builder_add(&b, ldns_rr_list_rr(rrs, i), err, errlen);
+        dnsq_rr_t v;
+        dnsq_rr_view(ldns_rr_list_rr(rrs, i), &v);
+        ret = builder_add(&b, &v, err, errlen);
         if (ret < 0)
             goto out;
     }
@@ -752,206 +701,11 @@ out:
     if (z != NULL)
         ldns_zone_deep_free(z);
     ldns_rdf_deep_free(orig);
-    if (fp != NULL)
-        fclose(fp);
     builder_clear(&b);
     return ret;
 }
 
 /* ---- AXFR ------------------------------------------------------------------------ */
-
-/* Why the server refused the transfer, and what to do: "RCODE (TSIG X): hint",
- * the server called peer in the hint. */
-static void explain_refusal(const ldns_pkt *r, const char *peer, bool keyed, char *out,
-                            size_t outlen)
-{
-    int rcode = (int)ldns_pkt_get_rcode(r);
-    unsigned te = tsig_answer_error(r);
-    char rb[16];
-    char tsig[32];
-    const char *pre = "see the ";
-    const char *post = "'s log";
-
-    tsig_error_text(te, tsig);
-    if (te == 16) {
-        pre = "the key's secret (or algorithm) differs from the ";
-        post = "'s";
-    } else if (te == 17) {
-        pre = "the ";
-        post = " does not know this key name with this algorithm";
-    } else if (te == 18) {
-        pre = "our clock and the ";
-        post = "'s differ by more than 300 s: synchronise them";
-    } else if (rcode == LDNS_RCODE_NOTAUTH || rcode == LDNS_RCODE_REFUSED) {
-        pre = "the ";
-        post = keyed ? " does not serve the zone, or its ACL does not allow a transfer "
-                       "with this key"
-                     : " does not serve the zone, or its ACL does not allow transfers to "
-                       "this address without a key (give a TSIG key, or allow the "
-                       "address: Knot acl action transfer, BIND allow-transfer, NSD "
-                       "provide-xfr, PowerDNS allow-axfr-ips)";
-    }
-    snprintf(out, outlen, "%s%s: %s%s%s", rdata_rcode_str(rcode, rb), tsig, pre, peer,
-             post);
-}
-
-static bool soa_serial(const ldns_rr *rr, uint32_t *serial)
-{
-    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 3)
-        return false;
-    *serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
-    return true;
-}
-
-/* server and zone checked: *ns, the canonical zone and its wire form. */
-static int axfr_args(const char *server, const char *zone, probe_ns_t *ns,
-                     char canon[RDATA_NAME_TEXT_MAX], unsigned char apex[256], char *err,
-                     size_t errlen)
-{
-    if (server == NULL || probe_ns_parse(server, ns) < 0) {
-        snprintf(err, errlen,
-                 "server '%.100s' is not an IPv4/IPv6 address with optional port (ADDR, "
-                 "ADDR:PORT, [ADDR6]:PORT)",
-                 server != NULL ? server : "");
-        return DP_EBADADDR;
-    }
-    if (zone == NULL || rdata_name_canon(zone, canon, RDATA_NAME_TEXT_MAX) < 0 ||
-        rdata_name_to_wire(canon, apex, 256) < 0) {
-        snprintf(err, errlen, "zone '%.300s' is not a domain name",
-                 zone != NULL ? zone : "");
-        return DP_EBADNAME;
-    }
-    return 0;
-}
-
-int zs_axfr_each(const char *server, const char *zone, const char *tsig,
-                 const char *where, const char *peer, zs_axfr_rr_fn each, void *arg,
-                 char *err, size_t errlen)
-{
-    /* where, if given, and ": " in front of the transfer's own messages */
-    const char *w = where != NULL ? where : "";
-    const char *ws = where != NULL ? ": " : "";
-    char canon[RDATA_NAME_TEXT_MAX];
-    unsigned char apex[256];
-    char keyname[256] = "";
-    probe_ns_t ns;
-    ldns_resolver *res = NULL;
-    ldns_rdf *addr = NULL;
-    ldns_rdf *zrdf = NULL;
-    ldns_rr *rr = NULL;
-    ldns_status st;
-    struct timeval tv;
-    uint16_t port = 53;
-    uint32_t first_serial = 0;
-    size_t nrr = 0;
-    int ret;
-
-    if (peer == NULL)
-        peer = "server";
-    ret = axfr_args(server, zone, &ns, canon, apex, err, errlen);
-    if (ret < 0)
-        return ret;
-    res = ldns_resolver_new();
-    addr = ldns_sockaddr_storage2rdf(&ns.sa, &port);
-    zrdf = ldns_dname_new_frm_str(canon);
-    if (res == NULL || addr == NULL || zrdf == NULL ||
-        ldns_resolver_push_nameserver(res, addr) != LDNS_STATUS_OK) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    ldns_resolver_set_port(res, port);
-    ldns_resolver_set_recursive(res, false);
-    ldns_resolver_set_random(res, false);
-    ldns_resolver_set_dnsrch(res, false);
-    tv.tv_sec = ZS_AXFR_TIMEOUT_S;
-    tv.tv_usec = 0;
-    ldns_resolver_set_timeout(res, tv);
-    if (tsig != NULL) {
-        ret = tsig_resolver_set(res, tsig, "tsig key", keyname, sizeof(keyname), err,
-                                errlen);
-        if (ret < 0)
-            goto out;
-    }
-    errno = 0;
-    st = ldns_axfr_start(res, zrdf, LDNS_RR_CLASS_IN);
-    if (st != LDNS_STATUS_OK) {
-        int e = errno;
-        /* Every failure path of ldns_axfr_start has closed the socket, but
-         * after a TSIG signing failure it leaves _socket = 0 instead of
-         * -1: ldns_axfr_next would then read stdin and
-         * ldns_resolver_deep_free would close it. */
-        res->_socket = -1;
-        if (st == LDNS_STATUS_CRYPTO_TSIG_ERR) {
-            snprintf(err, errlen, "%s%scannot sign the request with TSIG key %s", w, ws,
-                     keyname);
-            ret = DP_EPARSE;
-        } else {
-            snprintf(err, errlen, "%s%scannot connect over TCP or send (%s%s%s)", w, ws,
-                     ldns_err(st), e != 0 ? ": " : "", e != 0 ? dp_strerror(-e) : "");
-            ret = st == LDNS_STATUS_MEM_ERR ? -ENOMEM : -EIO;
-        }
-        goto out;
-    }
-    /* RFC 5936 2.2: the zone's SOA, the other RRs, the same SOA again;
-     * ldns_axfr_next stops after the second SOA. */
-    while ((rr = ldns_axfr_next(res)) != NULL) {
-        uint32_t serial;
-
-        if (nrr == 0) {
-            if (!soa_serial(rr, &first_serial) ||
-                ldns_rdf_get_type(ldns_rr_owner(rr)) != LDNS_RDF_TYPE_DNAME ||
-                !rdata_name_wire_equal(ldns_rdf_data(ldns_rr_owner(rr)), apex)) {
-                snprintf(err, errlen,
-                         "%s%sthe transfer does not start with the zone's SOA (RFC 5936 "
-                         "2.2)",
-                         w, ws);
-                ret = -EPROTO;
-                goto out;
-            }
-        } else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_axfr_complete(res)) {
-            if (!soa_serial(rr, &serial) || serial != first_serial) {
-                snprintf(err, errlen,
-                         "%s%sthe closing SOA's serial differs from the opening one's "
-                         "(%u): the zone changed during the transfer; try again",
-                         w, ws, (unsigned)first_serial);
-                ret = -EPROTO;
-                goto out;
-            }
-            break; /* the closing copy of the first record: not given to each */
-        }
-        nrr++;
-        ret = each(rr, arg, err, errlen);
-        if (ret < 0)
-            goto out;
-        ldns_rr_free(rr);
-        rr = NULL;
-    }
-    if (!ldns_axfr_complete(res)) {
-        const ldns_pkt *last = ldns_axfr_last_pkt(res);
-        char why[1024];
-
-        if (last != NULL && ldns_pkt_get_rcode(last) != LDNS_RCODE_NOERROR) {
-            explain_refusal(last, peer, keyname[0] != '\0', why, sizeof(why));
-            snprintf(err, errlen, "%s%s%s", w, ws, why);
-            ret = -EACCES;
-        } else {
-            snprintf(err, errlen,
-                     "%s%sthe transfer ended after %zu records without the closing SOA "
-                     "(connection closed, malformed message, or no message for %d s)",
-                     w, ws, nrr, ZS_AXFR_TIMEOUT_S);
-            ret = -EIO;
-        }
-    }
-out:
-    if (ret == -ENOMEM)
-        snprintf(err, errlen, "%s%sout of memory", w, ws);
-    ldns_rr_free(rr);
-    /* Closes the connection of an unfinished transfer too. */
-    ldns_resolver_deep_free(res);
-    ldns_rdf_deep_free(addr);
-    ldns_rdf_deep_free(zrdf);
-    return ret;
-}
 
 /* zs_zone_axfr's each: the builder, and the serial of the opening SOA
  * (the only SOA each is given). */
@@ -960,12 +714,12 @@ typedef struct {
     uint32_t serial;
 } axfr_zone_t;
 
-static int axfr_zone_rr(const ldns_rr *rr, void *arg, char *err, size_t errlen)
+static int axfr_zone_rr(const dnsq_rr_t *rr, void *arg, char *err, size_t errlen)
 {
     axfr_zone_t *z = arg;
     int ret;
 
-    soa_serial(rr, &z->serial);
+    dnsq_rr_soa_serial(rr, &z->serial);
     ret = builder_add(&z->b, rr, err, errlen);
     /* A record that cannot be in the zone: the primary's data, not ours. */
     return ret == DP_EPARSE ? -EPROTO : ret;
@@ -984,7 +738,7 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
 
     memset(out, 0, sizeof(*out));
     memset(&z, 0, sizeof(z));
-    ret = axfr_args(server, zone, &ns, canon, apex, sub, sizeof(sub));
+    ret = dnsq_axfr_check(server, zone, &ns, canon, apex, sub, sizeof(sub));
     if (ret < 0) {
         snprintf(err, errlen, "zonesync: %s", sub);
         return ret;
@@ -994,8 +748,8 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
     if (ret == 0)
         ret = builder_set_apex(&z.b, apex);
     if (ret == 0)
-        ret = zs_axfr_each(server, canon, tsig, what, "primary", axfr_zone_rr, &z, sub,
-                           sizeof(sub));
+        ret = dnsq_axfr_each(server, canon, tsig, what, "primary", axfr_zone_rr, &z, sub,
+                             sizeof(sub));
     if (ret == 0) {
         out->has_soa = true;
         out->serial = z.serial;
@@ -1128,24 +882,100 @@ static bool conflicts(const zs_rrset_t *create, const zs_rrset_t *del)
     return (create->type == RDATA_T_CNAME) != (del->type == RDATA_T_CNAME);
 }
 
+/* zs_plan's lists between the merge and the ordering. */
+typedef struct {
+    zs_change_t *cu; /* creates and updates */
+    const unsigned char **cuw;
+    size_t ncu;
+    pkey_t **del; /* deletes, by their key */
+    bool *done;
+    size_t ndel;
+} plan_work_t;
+
+/* Merge the two sorted lists into creates, updates and deletes. */
+static void plan_merge(const zs_zone_t *want, const zs_zone_t *have, const pkey_t *wk,
+                       pkey_t *hk, plan_work_t *w, zs_plan_t *plan)
+{
+    size_t i = 0;
+    size_t j = 0;
+
+    while (i < want->n || j < have->n) {
+        int c = i == want->n ? 1 : j == have->n ? -1 : pkey_cmp(&wk[i], &hk[j]);
+
+        if (c < 0) {
+            w->cu[w->ncu].kind = OP_RECORD_CREATE;
+            w->cu[w->ncu].want = wk[i].set;
+            w->cuw[w->ncu++] = wk[i].wire;
+            plan->creates++;
+            i++;
+        } else if (c > 0) {
+            w->del[w->ndel++] = &hk[j];
+            plan->deletes++;
+            j++;
+        } else {
+            if (rrset_equal(wk[i].set, hk[j].set)) {
+                plan->unchanged++;
+            } else {
+                w->cu[w->ncu].kind = OP_RECORD_UPDATE;
+                w->cu[w->ncu].want = wk[i].set;
+                w->cu[w->ncu].have = hk[j].set;
+                w->cuw[w->ncu++] = wk[i].wire;
+                plan->updates++;
+            }
+            i++;
+            j++;
+        }
+    }
+}
+
+/* Creates and updates in order; a conflicting delete just before its
+ * create; then the other deletes. */
+static void plan_order(plan_work_t *w, zs_plan_t *plan)
+{
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < w->ncu; i++) {
+        if (w->cu[i].kind == OP_RECORD_CREATE && w->ndel > 0) {
+            size_t lo = 0;
+            size_t hi = w->ndel;
+            /* first delete at or after this name */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (wire_cmp(w->del[mid]->wire, w->cuw[i]) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (k = lo; k < w->ndel && wire_cmp(w->del[k]->wire, w->cuw[i]) == 0; k++) {
+                if (!w->done[k] && conflicts(w->cu[i].want, w->del[k]->set)) {
+                    plan->changes[plan->n].kind = OP_RECORD_DELETE;
+                    plan->changes[plan->n++].have = w->del[k]->set;
+                    w->done[k] = true;
+                }
+            }
+        }
+        plan->changes[plan->n++] = w->cu[i];
+    }
+    for (k = 0; k < w->ndel; k++) {
+        if (!w->done[k]) {
+            plan->changes[plan->n].kind = OP_RECORD_DELETE;
+            plan->changes[plan->n++].have = w->del[k]->set;
+        }
+    }
+}
+
 int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
 {
     pkey_t *wk = NULL;
     pkey_t *hk = NULL;
     unsigned char *wa = NULL;
     unsigned char *ha = NULL;
-    zs_change_t *cu = NULL; /* creates and updates */
-    const unsigned char **cuw = NULL;
-    size_t ncu = 0;
-    pkey_t **del = NULL; /* deletes, by their key */
-    bool *done = NULL;
-    size_t ndel = 0;
-    size_t i = 0;
-    size_t j = 0;
-    size_t k;
+    plan_work_t w;
     int ret;
 
     memset(plan, 0, sizeof(*plan));
+    memset(&w, 0, sizeof(w));
     if ((want->origin == NULL) != (have->origin == NULL) ||
         (want->origin != NULL && strcmp(want->origin, have->origin) != 0))
         return DP_EUSAGE;
@@ -1156,73 +986,17 @@ int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
         goto out;
     ret = -ENOMEM;
     if (want->n + have->n > 0) {
-        cu = calloc(want->n + 1, sizeof(*cu));
-        cuw = calloc(want->n + 1, sizeof(*cuw));
-        del = calloc(have->n + 1, sizeof(*del));
-        done = calloc(have->n + 1, sizeof(*done));
+        w.cu = calloc(want->n + 1, sizeof(*w.cu));
+        w.cuw = calloc(want->n + 1, sizeof(*w.cuw));
+        w.del = calloc(have->n + 1, sizeof(*w.del));
+        w.done = calloc(have->n + 1, sizeof(*w.done));
         plan->changes = calloc(want->n + have->n, sizeof(*plan->changes));
-        if (cu == NULL || cuw == NULL || del == NULL || done == NULL ||
+        if (w.cu == NULL || w.cuw == NULL || w.del == NULL || w.done == NULL ||
             plan->changes == NULL)
             goto out;
     }
-    /* Merge the two sorted lists. */
-    while (i < want->n || j < have->n) {
-        int c = i == want->n ? 1 : j == have->n ? -1 : pkey_cmp(&wk[i], &hk[j]);
-
-        if (c < 0) {
-            cu[ncu].kind = OP_RECORD_CREATE;
-            cu[ncu].want = wk[i].set;
-            cuw[ncu++] = wk[i].wire;
-            plan->creates++;
-            i++;
-        } else if (c > 0) {
-            del[ndel++] = &hk[j];
-            plan->deletes++;
-            j++;
-        } else {
-            if (rrset_equal(wk[i].set, hk[j].set)) {
-                plan->unchanged++;
-            } else {
-                cu[ncu].kind = OP_RECORD_UPDATE;
-                cu[ncu].want = wk[i].set;
-                cu[ncu].have = hk[j].set;
-                cuw[ncu++] = wk[i].wire;
-                plan->updates++;
-            }
-            i++;
-            j++;
-        }
-    }
-    /* Creates and updates in order; a conflicting delete just before its
-     * create; then the other deletes. */
-    for (i = 0; i < ncu; i++) {
-        if (cu[i].kind == OP_RECORD_CREATE && ndel > 0) {
-            size_t lo = 0;
-            size_t hi = ndel;
-            /* first delete at or after this name */
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (wire_cmp(del[mid]->wire, cuw[i]) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (k = lo; k < ndel && wire_cmp(del[k]->wire, cuw[i]) == 0; k++) {
-                if (!done[k] && conflicts(cu[i].want, del[k]->set)) {
-                    plan->changes[plan->n].kind = OP_RECORD_DELETE;
-                    plan->changes[plan->n++].have = del[k]->set;
-                    done[k] = true;
-                }
-            }
-        }
-        plan->changes[plan->n++] = cu[i];
-    }
-    for (k = 0; k < ndel; k++) {
-        if (!done[k]) {
-            plan->changes[plan->n].kind = OP_RECORD_DELETE;
-            plan->changes[plan->n++].have = del[k]->set;
-        }
-    }
+    plan_merge(want, have, wk, hk, &w, plan);
+    plan_order(&w, plan);
     plan->existing = have->n;
     ret = 0;
 out:
@@ -1232,10 +1006,10 @@ out:
     free(hk);
     free(wa);
     free(ha);
-    free(cu);
-    free(cuw);
-    free(del);
-    free(done);
+    free(w.cu);
+    free(w.cuw);
+    free(w.del);
+    free(w.done);
     return ret;
 }
 

@@ -5,9 +5,8 @@
  * job (one record_create / record_update / record_delete per change).
  *
  *   zs_zone_load    the desired zone, from a zone file (ldns)
- *   zs_zone_axfr    the zone as the primary serves it, by AXFR (RFC 5936)
- *   zs_axfr_each    one AXFR, every record to a callback (zs_zone_axfr's
- *                   transfer, and plot/assess/assess_live.c's)
+ *   zs_zone_axfr    the zone as the primary serves it, by AXFR (RFC 5936,
+ *                   probes/dnsq.h's dnsq_axfr_each)
  *   zs_plan         desired vs existing: creates, updates, deletes
  *   zs_plan_check   the safety thresholds (octoDNS's MAX_SAFE_*_PCENT)
  *   zs_plan_print / zs_plan_json   the plan for people and for programs
@@ -55,8 +54,6 @@
 /* octoDNS's defaults (MAX_SAFE_UPDATE_PCENT, MAX_SAFE_DELETE_PCENT). */
 #define ZS_DEFAULT_MAX_UPDATE_PCT 30.0
 #define ZS_DEFAULT_MAX_DELETE_PCT 30.0
-/* AXFR: seconds to connect and to wait for each message. */
-#define ZS_AXFR_TIMEOUT_S 10
 
 typedef struct {
     char *name; /* canonical owner: lower case, fully qualified */
@@ -90,8 +87,10 @@ typedef struct {
 int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
                  char *err, size_t errlen);
 
-/* The zone as the primary serves it, by AXFR (RFC 5936) over TCP with
- * ldns (ldns_axfr_start/ldns_axfr_next), same filtering as zs_zone_load.
+/* The zone as the primary serves it, by AXFR (RFC 5936) over TCP
+ * (dnsq_axfr_each, probes/dnsq.h: DNSQ_AXFR_TIMEOUT_S to connect and for
+ * each message, the opening and closing SOA checked), same filtering as
+ * zs_zone_load.
  * server: ADDR[:PORT] (probe_ns_parse: "192.0.2.1", "[2001:db8::1]:5353").
  * tsig (may be NULL): "ALGORITHM:KEYNAME:BASE64SECRET" or
  * "KEYNAME:BASE64SECRET" (hmac-sha256) as the rfc2136 target's tsig_key;
@@ -104,38 +103,6 @@ int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *s
  * -EPROTO (the primary refused: REFUSED, NOTAUTH + TSIG error, ...;
  * malformed data) or -ENOMEM; err says which, the secret is never shown. */
 int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone_t *out,
-                 char *err, size_t errlen);
-
-/* ldns's record (ldns/rr.h), declared here to keep ldns out of this header. */
-struct ldns_struct_rr;
-
-/* zs_axfr_each's callback: called for each record of the transfer, in the
- * order received, the opening SOA included, its closing copy not; rr is
- * the caller's for the call only. A negative return ends the transfer and
- * is what zs_axfr_each returns; err is for saying why (it is returned as
- * written). */
-typedef int (*zs_axfr_rr_fn)(const struct ldns_struct_rr *rr, void *arg, char *err,
-                             size_t errlen);
-
-/* One AXFR (RFC 5936) of zone from server over TCP with ldns, the
- * transfer zs_zone_axfr makes (server, tsig, the timeout and what is
- * checked: as there), each called on every record (see zs_axfr_rr_fn).
- * It checks that the transfer starts with the zone's SOA and ends with
- * the same SOA again (same serial: RFC 5936 2.2), and says why a server
- * refused it (RCODE, TSIG error, what to change). where (may be NULL) goes
- * in front of the transfer's messages ("AXFR example.test. from
- * 127.0.0.1:53: the transfer ended after ..."), not of the argument
- * errors (server, zone, "tsig key: ...") nor of each's; peer (NULL:
- * "server") is what they call the server ("the primary does not serve the
- * zone, ..."). Returns 0 (every record given to each), DP_EBADADDR,
- * DP_EBADNAME, DP_EPARSE (bad tsig), -EIO (no connection, timeout,
- * connection closed before the transfer ended), -EACCES (the server
- * refused: an error RCODE, REFUSED, NOTAUTH + TSIG error, ...), -EPROTO
- * (not the zone's SOA first, the closing SOA differs), -ENOMEM or what
- * each returned. Keeps no state: transfers in several threads at once are
- * safe (one resolver each). */
-int zs_axfr_each(const char *server, const char *zone, const char *tsig,
-                 const char *where, const char *peer, zs_axfr_rr_fn each, void *arg,
                  char *err, size_t errlen);
 
 /* Free what a zone owns and empty it; safe on an empty or freed zone. */

@@ -10,6 +10,7 @@
 #include "harness/common/csvtab.h"
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
+#include "harness/common/vec.h"
 #include "plot/assess/assess.h"
 #include "probes/rdata.h"
 
@@ -27,6 +28,7 @@ static int row(csvtab_t *t, void *arg)
 {
     rows_t *c = arg;
     assess_rec_t r;
+    assess_rec_t *slot;
     char name[RDATA_NAME_TEXT_MAX];
     const char *v;
     int ret;
@@ -60,20 +62,15 @@ static int row(csvtab_t *t, void *arg)
     r.klass = strdup(v[0] != '\0' ? v : "IN");
     for (char *p = r.klass; p != NULL && *p != '\0'; p++)
         *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-    if (c->set->n == c->cap) {
-        size_t ncap = c->cap == 0 ? 64 : c->cap * 2;
-        assess_rec_t *nr = realloc(c->set->recs, ncap * sizeof(*nr));
-        if (nr == NULL) {
-            free(r.source);
-            free(r.name);
-            free(r.klass);
-            free(r.rdata);
-            return -ENOMEM;
-        }
-        c->set->recs = nr;
-        c->cap = ncap;
+    slot = VEC_PUSH(c->set->recs, c->set->n, c->cap);
+    if (slot == NULL) {
+        free(r.source);
+        free(r.name);
+        free(r.klass);
+        free(r.rdata);
+        return -ENOMEM;
     }
-    c->set->recs[c->set->n++] = r;
+    *slot = r;
     return 0;
 }
 

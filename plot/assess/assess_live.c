@@ -2,48 +2,40 @@
  * assess_live: records for the assessment from live nameservers (see
  * assess_live.h).
  *
- * Each source is worked by one thread with its own ldns resolver and its
- * own record and error lists, merged into the caller's set once every
- * thread is joined: no shared state while the queries run. A set built
- * here is sorted and deduplicated before it is appended (assess_run lists
- * a master's record once per copy of it).
+ * The questions and the transfers are probes/survey.h's: one thread and
+ * one resolver per source. This file keeps what they mean for the
+ * assessment: the intended state, the records of each source (its own
+ * record and error lists, filled on its thread by the survey's callbacks
+ * and merged into the caller's set once every thread is joined), and
+ * which failures are errors. A set built here is sorted and deduplicated
+ * before it is appended (assess_run lists a master's record once per copy
+ * of it).
  *
- * Values are made canonical the way zone sync and the probes do it: from
- * the RDATA's uncompressed wire form (ldns_rr_rdata2buffer_wire) with
- * rdata_from_wire, so that an intended value written with rdata_from_text
- * and the same value read off the wire are one string. Types probes/rdata.h
- * cannot compare (SOA, CAA, DNSKEY, ...) come out as ldns's text of the
- * record's canonical form (RFC 4034 6.2: names in RDATA lower-cased), the
- * same text for the same record from any server.
- *
- * ldns 1.8.3 behaviour relied upon: ldns_resolver_send with flags 0 and
- * a non-recursive resolver sends RD=0; with fallback on, a truncated UDP
- * answer is asked again over TCP (the query already has EDNS, so there is
- * no EDNS retry first).
- *
- * Transfers are zone sync's (zs_axfr_each, harness/scenario/zonesync.h: the RFC
- * 5936 checks, why a server refused, ldns's AXFR worked around); its
- * callback here keeps every record, where zone sync's filters them.
+ * Values are canonical the way zone sync and the probes make them
+ * (dnsq_rr_value, probes/dnsq.h): an intended value written with
+ * rdata_from_text and the same value read off the wire are one string.
+ * Types probes/rdata.h cannot compare (SOA, CAA, DNSKEY, ...) come out as
+ * ldns's text of the record's canonical form (RFC 4034 6.2), the same text
+ * for the same record from any server.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <ldns/ldns.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
-#include "probes/tsig.h"
-#include "harness/scenario/zonesync.h"
+#include "harness/common/vec.h"
 #include "plot/assess/assess_live.h"
+#include "probes/dnsq.h"
 #include "probes/rdata.h"
 #include "probes/request.h"
+#include "probes/survey.h"
+#include "probes/tsig.h"
 
 /* EDNS buffer size of live queries: the DNS Flag Day 2020 value, which
  * avoids IP fragmentation; larger answers come over TCP (RFC 7766). */
@@ -83,23 +75,11 @@ static int recs_push_own(recs_t *l, const char *source, bool present, const char
 
     if (rdata == NULL)
         return -ENOMEM;
-    if (l->n == l->cap) {
-        size_t ncap = l->cap == 0 ? 64 : l->cap * 2;
-        assess_rec_t *nv;
-        if (ncap > SIZE_MAX / sizeof(*nv)) {
-            free(rdata);
-            return -ENOMEM;
-        }
-        nv = realloc(l->v, ncap * sizeof(*nv));
-        if (nv == NULL) {
-            free(rdata);
-            return -ENOMEM;
-        }
-        l->v = nv;
-        l->cap = ncap;
+    r = VEC_PUSH(l->v, l->n, l->cap);
+    if (r == NULL) {
+        free(rdata);
+        return -ENOMEM;
     }
-    r = &l->v[l->n];
-    memset(r, 0, sizeof(*r));
     r->present = present;
     r->type = type;
     r->ttl = ttl;
@@ -109,9 +89,9 @@ static int recs_push_own(recs_t *l, const char *source, bool present, const char
     r->klass = strdup(klass);
     if (r->source == NULL || r->name == NULL || r->klass == NULL) {
         rec_clear(r);
+        l->n--;
         return -ENOMEM;
     }
-    l->n++;
     return 0;
 }
 
@@ -124,20 +104,11 @@ static int recs_marker(recs_t *l, const char *source, const char *name, uint16_t
 /* Move every record of from to the end of to (from is left empty). */
 static int recs_move(recs_t *to, recs_t *from)
 {
-    size_t need = to->n + from->n;
-
-    if (need < to->n || need > SIZE_MAX / sizeof(*to->v))
+    if (to->n + from->n < to->n || VEC_RESERVE(to->v, to->cap, to->n + from->n) < 0)
         return -ENOMEM;
-    if (need > to->cap) {
-        assess_rec_t *nv = realloc(to->v, need * sizeof(*nv));
-        if (nv == NULL)
-            return -ENOMEM;
-        to->v = nv;
-        to->cap = need;
-    }
     if (from->n > 0)
         memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
-    to->n = need;
+    to->n += from->n;
     free(from->v);
     memset(from, 0, sizeof(*from));
     return 0;
@@ -165,7 +136,7 @@ static int rec_cmp(const void *pa, const void *pb)
 /* Sort l, drop duplicates, append to set; l is left empty. */
 static int recs_to_set(recs_t *l, assess_set_t *set)
 {
-    assess_rec_t *nv;
+    size_t cap = set->n; /* an assess_set_t keeps no capacity: assume it full */
     size_t i;
     size_t k = 0;
 
@@ -180,13 +151,9 @@ static int recs_to_set(recs_t *l, assess_set_t *set)
         l->v[k++] = l->v[i];
     }
     l->n = k;
-    if (set->n + k < set->n || set->n + k > SIZE_MAX / sizeof(*nv))
+    if (set->n + k < set->n || VEC_RESERVE(set->recs, cap, set->n + k) < 0)
         return -ENOMEM;
-    nv = realloc(set->recs, (set->n + k) * sizeof(*nv));
-    if (nv == NULL)
-        return -ENOMEM;
-    memcpy(nv + set->n, l->v, k * sizeof(*nv));
-    set->recs = nv;
+    memcpy(set->recs + set->n, l->v, k * sizeof(*l->v));
     set->n += k;
     free(l->v);
     memset(l, 0, sizeof(*l));
@@ -205,13 +172,14 @@ typedef struct {
 typedef struct {
     err_ent_t *v;
     size_t n;
+    size_t cap;
     bool nomem;
 } errs_t;
 
 static void errs_add(errs_t *e, const char *what, const char *name, uint16_t type)
 {
     char tb[16];
-    err_ent_t *nv;
+    err_ent_t *ent;
     size_t i;
 
     for (i = 0; i < e->n; i++) {
@@ -220,23 +188,17 @@ static void errs_add(errs_t *e, const char *what, const char *name, uint16_t typ
             return;
         }
     }
-    nv = realloc(e->v, (e->n + 1) * sizeof(*nv));
-    if (nv == NULL) {
+    ent = VEC_PUSH(e->v, e->n, e->cap);
+    if (ent == NULL || (ent->what = strdup(what)) == NULL) {
+        if (ent != NULL)
+            e->n--;
         e->nomem = true;
         return;
     }
-    e->v = nv;
-    memset(&e->v[e->n], 0, sizeof(e->v[e->n]));
-    e->v[e->n].what = strdup(what);
-    if (e->v[e->n].what == NULL) {
-        e->nomem = true;
-        return;
-    }
-    e->v[e->n].count = 1;
+    ent->count = 1;
     if (name != NULL)
-        snprintf(e->v[e->n].first, sizeof(e->v[e->n].first), "%s %s", name,
+        snprintf(ent->first, sizeof(ent->first), "%s %s", name,
                  rdata_type_to_str(type, tb));
-    e->n++;
 }
 
 static void errs_free(errs_t *e)
@@ -276,155 +238,6 @@ static int errs_to_json(const errs_t *e, const char *source, json_t *errors)
     return 0;
 }
 
-/* ---- names and values off the wire --------------------------------------------------
- */
-
-/* name is apex or below it (both uncompressed wire). */
-static bool wire_under(const unsigned char *name, const unsigned char *apex)
-{
-    size_t nl = 0;
-    size_t al = 0;
-    size_t i = 0;
-
-    while (name[nl] != 0)
-        nl += (size_t)name[nl] + 1;
-    while (apex[al] != 0)
-        al += (size_t)apex[al] + 1;
-    /* Walk name's labels until what is left is as long as apex. */
-    while (nl - i > al && name[i] != 0)
-        i += (size_t)name[i] + 1;
-    return nl - i == al && rdata_name_wire_equal(name + i, apex);
-}
-
-static const char *class_str(ldns_rr_class c, char buf[16])
-{
-    if (c == LDNS_RR_CLASS_IN)
-        return "IN";
-    if (c == LDNS_RR_CLASS_CH)
-        return "CH";
-    if (c == LDNS_RR_CLASS_HS)
-        return "HS";
-    snprintf(buf, 16, "CLASS%u", (unsigned)c);
-    return buf;
-}
-
-/* ldns's text of the canonical form of rr's RDATA (RFC 4034 6.2), fields
- * joined by a space. */
-static int rr_text_value(const ldns_rr *rr, char **out)
-{
-    ldns_rr *c = ldns_rr_clone(rr);
-    char *s = NULL;
-    size_t len = 0;
-    size_t i;
-    int ret = 0;
-
-    *out = NULL;
-    if (c == NULL)
-        return -ENOMEM;
-    ldns_rr2canonical(c);
-    for (i = 0; i < ldns_rr_rd_count(c); i++) {
-        char *f = ldns_rdf2str(ldns_rr_rdf(c, i));
-        size_t fl;
-        char *ns;
-        if (f == NULL) {
-            ret = -ENOMEM;
-            goto out;
-        }
-        fl = strlen(f);
-        ns = realloc(s, len + fl + 2);
-        if (ns == NULL) {
-            free(f);
-            ret = -ENOMEM;
-            goto out;
-        }
-        s = ns;
-        if (len > 0)
-            s[len++] = ' ';
-        memcpy(s + len, f, fl + 1);
-        len += fl;
-        free(f);
-    }
-    if (s == NULL)
-        s = strdup("");
-    if (s == NULL)
-        ret = -ENOMEM;
-out:
-    ldns_rr_free(c);
-    if (ret < 0)
-        free(s);
-    else
-        *out = s;
-    return ret;
-}
-
-/* Canonical text of rr's RDATA into *out (malloc'd). */
-static int rr_value(ldns_buffer *buf, const ldns_rr *rr, char **out)
-{
-    uint16_t type = (uint16_t)ldns_rr_get_type(rr);
-    const unsigned char *data;
-    size_t len;
-
-    if (!rdata_type_comparable(type))
-        return rr_text_value(rr, out);
-    ldns_buffer_clear(buf);
-    if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK)
-        return DP_EMALFORMED;
-    data = ldns_buffer_begin(buf);
-    len = ldns_buffer_position(buf);
-    /* Uncompressed: the RDATA is its own message for rdata_from_wire. */
-    return rdata_from_wire(type, data, len, data, len, out);
-}
-
-/* Canonical owner of rr; DP_EBADNAME if it is not a name. */
-static int rr_owner(const ldns_rr *rr, char *text, size_t textlen)
-{
-    const ldns_rdf *o = ldns_rr_owner(rr);
-
-    if (o == NULL || ldns_rdf_get_type(o) != LDNS_RDF_TYPE_DNAME ||
-        ldns_rdf_size(o) < 1 || ldns_rdf_size(o) > 255)
-        return DP_EBADNAME;
-    return rdata_wire_to_canon(ldns_rdf_data(o), text, textlen) < 0 ? DP_EBADNAME : 0;
-}
-
-/* A resolver for one server: no recursion, no search list, no EDNS
- * retries but TCP on truncation. */
-static int resolver_for(const probe_ns_t *ns, unsigned timeout_s, ldns_resolver **out)
-{
-    ldns_resolver *res = ldns_resolver_new();
-    struct sockaddr_storage sa;
-    uint16_t port = 53;
-    ldns_rdf *addr;
-    struct timeval tv;
-
-    *out = NULL;
-    if (res == NULL)
-        return -ENOMEM;
-    memcpy(&sa, &ns->sa, sizeof(sa));
-    addr = ldns_sockaddr_storage2rdf(&sa, &port);
-    if (addr == NULL || ldns_resolver_push_nameserver(res, addr) != LDNS_STATUS_OK) {
-        ldns_rdf_deep_free(addr);
-        ldns_resolver_deep_free(res);
-        return -ENOMEM;
-    }
-    ldns_rdf_deep_free(addr);
-    ldns_resolver_set_port(res, port);
-    ldns_resolver_set_recursive(res, false);
-    ldns_resolver_set_random(res, false);
-    ldns_resolver_set_dnsrch(res, false);
-    ldns_resolver_set_defnames(res, false);
-    ldns_resolver_set_dnssec(res, false);
-    ldns_resolver_set_fallback(res, true);
-    ldns_resolver_set_usevc(res, false);
-    ldns_resolver_set_edns_udp_size(res, ASSESS_EDNS_SIZE);
-    ldns_resolver_set_retry(res, ASSESS_QUERY_RETRIES + 1);
-    ldns_resolver_set_retrans(res, ASSESS_QUERY_TIMEOUT_S);
-    tv.tv_sec = timeout_s;
-    tv.tv_usec = 0;
-    ldns_resolver_set_timeout(res, tv);
-    *out = res;
-    return 0;
-}
-
 /* ---- the intended state --------------------------------------------------------- */
 
 typedef struct {
@@ -451,6 +264,7 @@ static void queries_free(queries_t *q)
 
 static int queries_push(queries_t *q, const char *name, uint16_t type, bool zone_absent)
 {
+    query_t *e;
     size_t i;
 
     /* Linear: one query per (name, type); intended states list each once
@@ -459,23 +273,16 @@ static int queries_push(queries_t *q, const char *name, uint16_t type, bool zone
         if (q->v[i].type == type && strcmp(q->v[i].name, name) == 0)
             return 0;
     }
-    if (q->n == q->cap) {
-        size_t ncap = q->cap == 0 ? 64 : q->cap * 2;
-        query_t *nv;
-        if (ncap > SIZE_MAX / sizeof(*nv))
-            return -ENOMEM;
-        nv = realloc(q->v, ncap * sizeof(*nv));
-        if (nv == NULL)
-            return -ENOMEM;
-        q->v = nv;
-        q->cap = ncap;
-    }
-    q->v[q->n].name = strdup(name);
-    if (q->v[q->n].name == NULL)
+    e = VEC_PUSH(q->v, q->n, q->cap);
+    if (e == NULL)
         return -ENOMEM;
-    q->v[q->n].type = type;
-    q->v[q->n].zone_absent = zone_absent;
-    q->n++;
+    e->name = strdup(name);
+    if (e->name == NULL) {
+        q->n--;
+        return -ENOMEM;
+    }
+    e->type = type;
+    e->zone_absent = zone_absent;
     return 0;
 }
 
@@ -512,7 +319,7 @@ static bool in_absent_zone(const json_t *zones, const char *name)
         int zl;
         if (zn == NULL || (zl = rdata_name_to_wire(zn, zw, sizeof(zw))) < 0)
             continue;
-        if ((size_t)zl > best && wire_under(nw, zw)) {
+        if ((size_t)zl > best && dnsq_wire_under(nw, zw)) {
             best = (size_t)zl;
             absent = presence_of(z) == 0;
         }
@@ -520,27 +327,16 @@ static bool in_absent_zone(const json_t *zones, const char *name)
     return absent;
 }
 
-/* The intended state into records of source and (q may be NULL) the
- * queries it implies. */
-static int intended_parse(const json_t *in, const char *source, recs_t *recs,
+/* The zones of the intended state: each its SOA, and (q may be NULL) its
+ * SOA query. */
+static int intended_zones(const json_t *zones, const char *source, recs_t *recs,
                           queries_t *q, char *err, size_t errlen)
 {
-    const json_t *zones = json_object_get(in, "zones");
-    const json_t *records = json_object_get(in, "records");
     char name[RDATA_NAME_TEXT_MAX];
     size_t i;
     json_t *e;
     int ret;
 
-    if (!json_is_object(in)) {
-        snprintf(err, errlen, "not a JSON object with \"zones\" and \"records\"");
-        return DP_EPARSE;
-    }
-    if ((zones != NULL && !json_is_array(zones)) ||
-        (records != NULL && !json_is_array(records))) {
-        snprintf(err, errlen, "\"zones\" and \"records\" must be arrays");
-        return DP_EPARSE;
-    }
     json_array_foreach(zones, i, e)
     {
         const char *zn = json_string_value(json_object_get(e, "zone"));
@@ -563,89 +359,132 @@ static int intended_parse(const json_t *in, const char *source, recs_t *recs,
         if (ret < 0)
             return ret;
     }
-    json_array_foreach(records, i, e)
-    {
-        const char *rn = json_string_value(json_object_get(e, "name"));
-        const char *tn = json_string_value(json_object_get(e, "type"));
-        const json_t *values = json_object_get(e, "values");
-        const json_t *jttl = json_object_get(e, "ttl");
-        uint32_t ttl = 0;
-        uint16_t type;
-        int p = presence_of(e);
-        size_t k;
-        json_t *v;
+    return 0;
+}
 
-        if (rn == NULL || rdata_name_canon(rn, name, sizeof(name)) < 0) {
-            snprintf(err, errlen, "records[%zu]: name: missing or not a domain name", i);
+/* The values of records[i], a PRESENT record of name and type, as records
+ * of source. */
+static int intended_values(const json_t *values, size_t i, const char *name,
+                           uint16_t type, uint32_t ttl, const char *source, recs_t *recs,
+                           char *err, size_t errlen)
+{
+    size_t k;
+    json_t *v;
+    int ret;
+
+    if (!json_is_array(values) || json_array_size(values) == 0) {
+        snprintf(err, errlen,
+                 "records[%zu] (%s): values: a PRESENT record needs a non-empty "
+                 "array of values",
+                 i, name);
+        return DP_EPARSE;
+    }
+    json_array_foreach(values, k, v)
+    {
+        const char *t = json_string_value(v);
+        char *canon = NULL;
+        if (t == NULL) {
+            snprintf(err, errlen, "records[%zu] (%s): values[%zu]: not a string", i, name,
+                     k);
             return DP_EPARSE;
         }
-        if (tn == NULL || rdata_type_from_str(tn, &type) < 0) {
-            snprintf(err, errlen, "records[%zu] (%s): type: missing or not a record type",
-                     i, name);
-            return DP_EPARSE;
+        if (type == RDATA_T_SOA) {
+            canon = strdup(ASSESS_ANY_RDATA);
+        } else if (rdata_type_comparable(type)) {
+            if (rdata_from_text(type, t, &canon) < 0) {
+                snprintf(err, errlen,
+                         "records[%zu] (%s): values[%zu]: '%.200s' is not valid "
+                         "for its type",
+                         i, name, k, t);
+                return DP_EPARSE;
+            }
+        } else {
+            /* As the driver keeps it: the text it was given. */
+            canon = strdup(t);
         }
-        if (p < 0) {
-            snprintf(err, errlen, "records[%zu] (%s): presence: not PRESENT or ABSENT", i,
+        ret = recs_push_own(recs, source, true, name, type, "IN", ttl, canon);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* records[i] (e) as records of source, and (q may be NULL) its query. */
+static int intended_record(const json_t *zones, const json_t *e, size_t i,
+                           const char *source, recs_t *recs, queries_t *q, char *err,
+                           size_t errlen)
+{
+    const char *rn = json_string_value(json_object_get(e, "name"));
+    const char *tn = json_string_value(json_object_get(e, "type"));
+    const json_t *jttl = json_object_get(e, "ttl");
+    char name[RDATA_NAME_TEXT_MAX];
+    uint32_t ttl = 0;
+    uint16_t type;
+    int p = presence_of(e);
+    int ret;
+
+    if (rn == NULL || rdata_name_canon(rn, name, sizeof(name)) < 0) {
+        snprintf(err, errlen, "records[%zu]: name: missing or not a domain name", i);
+        return DP_EPARSE;
+    }
+    if (tn == NULL || rdata_type_from_str(tn, &type) < 0) {
+        snprintf(err, errlen, "records[%zu] (%s): type: missing or not a record type", i,
+                 name);
+        return DP_EPARSE;
+    }
+    if (p < 0) {
+        snprintf(err, errlen, "records[%zu] (%s): presence: not PRESENT or ABSENT", i,
+                 name);
+        return DP_EPARSE;
+    }
+    if (jttl != NULL) {
+        if (!json_is_integer(jttl) || json_integer_value(jttl) < 0 ||
+            json_integer_value(jttl) > (json_int_t)UINT32_MAX) {
+            snprintf(err, errlen, "records[%zu] (%s): ttl: not a TTL in seconds", i,
                      name);
             return DP_EPARSE;
         }
-        if (jttl != NULL) {
-            if (!json_is_integer(jttl) || json_integer_value(jttl) < 0 ||
-                json_integer_value(jttl) > (json_int_t)UINT32_MAX) {
-                snprintf(err, errlen, "records[%zu] (%s): ttl: not a TTL in seconds", i,
-                         name);
-                return DP_EPARSE;
-            }
-            ttl = (uint32_t)json_integer_value(jttl);
-        }
-        if (q != NULL) {
-            ret = queries_push(q, name, type, in_absent_zone(zones, name));
-            if (ret < 0)
-                return ret;
-        }
-        if (p == 0) {
-            ret = recs_push_own(recs, source, false, name, type, "IN", ttl,
-                                strdup(ASSESS_ANY_RDATA));
-            if (ret < 0)
-                return ret;
-            continue;
-        }
-        if (!json_is_array(values) || json_array_size(values) == 0) {
-            snprintf(err, errlen,
-                     "records[%zu] (%s): values: a PRESENT record needs a non-empty "
-                     "array of values",
-                     i, name);
-            return DP_EPARSE;
-        }
-        json_array_foreach(values, k, v)
-        {
-            const char *t = json_string_value(v);
-            char *canon = NULL;
-            if (t == NULL) {
-                snprintf(err, errlen, "records[%zu] (%s): values[%zu]: not a string", i,
-                         name, k);
-                return DP_EPARSE;
-            }
-            if (type == RDATA_T_SOA) {
-                canon = strdup(ASSESS_ANY_RDATA);
-            } else if (rdata_type_comparable(type)) {
-                if (rdata_from_text(type, t, &canon) < 0) {
-                    snprintf(err, errlen,
-                             "records[%zu] (%s): values[%zu]: '%.200s' is not valid "
-                             "for its type",
-                             i, name, k, t);
-                    return DP_EPARSE;
-                }
-            } else {
-                /* As the driver keeps it: the text it was given. */
-                canon = strdup(t);
-            }
-            ret = recs_push_own(recs, source, true, name, type, "IN", ttl, canon);
-            if (ret < 0)
-                return ret;
-        }
+        ttl = (uint32_t)json_integer_value(jttl);
     }
-    return 0;
+    if (q != NULL) {
+        ret = queries_push(q, name, type, in_absent_zone(zones, name));
+        if (ret < 0)
+            return ret;
+    }
+    if (p == 0)
+        return recs_push_own(recs, source, false, name, type, "IN", ttl,
+                             strdup(ASSESS_ANY_RDATA));
+    return intended_values(json_object_get(e, "values"), i, name, type, ttl, source, recs,
+                           err, errlen);
+}
+
+/* The intended state into records of source and (q may be NULL) the
+ * queries it implies. */
+static int intended_parse(const json_t *in, const char *source, recs_t *recs,
+                          queries_t *q, char *err, size_t errlen)
+{
+    const json_t *zones = json_object_get(in, "zones");
+    const json_t *records = json_object_get(in, "records");
+    size_t i;
+    json_t *e;
+    int ret;
+
+    if (!json_is_object(in)) {
+        snprintf(err, errlen, "not a JSON object with \"zones\" and \"records\"");
+        return DP_EPARSE;
+    }
+    if ((zones != NULL && !json_is_array(zones)) ||
+        (records != NULL && !json_is_array(records))) {
+        snprintf(err, errlen, "\"zones\" and \"records\" must be arrays");
+        return DP_EPARSE;
+    }
+    ret = intended_zones(zones, source, recs, q, err, errlen);
+    json_array_foreach(records, i, e)
+    {
+        if (ret == 0)
+            ret = intended_record(zones, e, i, source, recs, q, err, errlen);
+    }
+    return ret;
 }
 
 int assess_intended_records(const json_t *intended, const char *source, assess_set_t *set,
@@ -804,199 +643,172 @@ int assess_intended_find(const char *results, const char *name, const char *camp
     return 0;
 }
 
-/* ---- workers -------------------------------------------------------------------- */
+/* ---- sources -------------------------------------------------------------------- */
 
+/* One source's records and errors, filled on its survey thread. */
 typedef struct {
     const char *source;
-    /* live */
-    const probe_ns_t *ns;
-    const queries_t *q;
-    /* axfr */
-    const char *server;
-    const char *zone; /* canonical */
-    const char *tsig;
+    const queries_t *q; /* live */
     recs_t recs;
     errs_t errs;
-    int ret; /* -ENOMEM, else 0: errors of the source are in errs */
-    pthread_t tid;
-    bool started;
-} job_t;
+} src_t;
 
-static void *live_worker(void *arg)
+/* The records an answered question gives: the RRset, or nothing. */
+static int live_answer(src_t *s, const query_t *q, const survey_reply_t *r, bool *any)
 {
-    job_t *j = arg;
-    ldns_resolver *res = NULL;
-    ldns_buffer *buf = ldns_buffer_new(LDNS_MAX_PACKETLEN);
-    char dead[256] = "";
-    size_t i;
-    int ret;
+    char rb[16];
+    size_t k;
+    int ret = 0;
 
-    ret = buf == NULL ? -ENOMEM : resolver_for(j->ns, ASSESS_QUERY_TIMEOUT_S, &res);
-    for (i = 0; ret == 0 && i < j->q->n; i++) {
-        const query_t *q = &j->q->v[i];
-        unsigned char qw[256];
-        ldns_rdf *qname = NULL;
-        ldns_pkt *pkt = NULL;
-        ldns_status st;
-        bool any = false;
-        int rcode;
-        char rb[16];
-
-        if (dead[0] != '\0') {
-            errs_add(&j->errs, "not asked: an earlier query got no answer", q->name,
-                     q->type);
-            ret = recs_marker(&j->recs, j->source, q->name, q->type);
-            continue;
-        }
-        qname = ldns_dname_new_frm_str(q->name);
-        if (qname == NULL || rdata_name_to_wire(q->name, qw, sizeof(qw)) < 0) {
-            ldns_rdf_deep_free(qname);
-            errs_add(&j->errs, "not asked: a name ldns cannot parse", q->name, q->type);
-            ret = recs_marker(&j->recs, j->source, q->name, q->type);
-            continue;
-        }
-        st = ldns_resolver_send(&pkt, res, qname, (ldns_rr_type)q->type, LDNS_RR_CLASS_IN,
-                                0);
-        ldns_rdf_deep_free(qname);
-        if (st != LDNS_STATUS_OK || pkt == NULL) {
-            snprintf(dead, sizeof(dead), "no answer (%s, %d tries of %d s)",
-                     ldns_get_errorstr_by_id(st), ASSESS_QUERY_RETRIES + 1,
-                     ASSESS_QUERY_TIMEOUT_S);
-            errs_add(&j->errs, dead, q->name, q->type);
-            ldns_pkt_free(pkt);
-            ret = recs_marker(&j->recs, j->source, q->name, q->type);
-            continue;
-        }
-        rcode = (int)ldns_pkt_get_rcode(pkt);
-        if (rcode == LDNS_RCODE_NOERROR) {
-            /* RFC 1034 4.3.2: the RRset of qname and qtype in the answer
-             * section (a CNAME chain's other owners are not it). */
-            ldns_rr_list *an = ldns_pkt_answer(pkt);
-            size_t k;
-            for (k = 0; ret == 0 && k < ldns_rr_list_rr_count(an); k++) {
-                const ldns_rr *rr = ldns_rr_list_rr(an, k);
-                const ldns_rdf *o = ldns_rr_owner(rr);
-                char *v = NULL;
-                if ((uint16_t)ldns_rr_get_type(rr) != q->type ||
-                    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || o == NULL ||
-                    ldns_rdf_get_type(o) != LDNS_RDF_TYPE_DNAME ||
-                    !rdata_name_wire_equal(ldns_rdf_data(o), qw))
-                    continue;
-                if (q->type == RDATA_T_SOA) {
-                    v = strdup(ASSESS_ANY_RDATA);
-                } else if (rr_value(buf, rr, &v) < 0) {
-                    errs_add(&j->errs, "malformed record in the answer", q->name,
-                             q->type);
-                    continue;
-                }
-                ret = recs_push_own(&j->recs, j->source, true, q->name, q->type, "IN",
-                                    ldns_rr_ttl(rr), v);
-                any = true;
+    if (r->rcode == DNSQ_RCODE_NOERROR) {
+        /* RFC 1034 4.3.2: the RRset of qname and qtype in the answer
+         * section (survey leaves a CNAME chain's other owners out). */
+        for (k = 0; ret == 0 && k < r->nrrs; k++) {
+            char *v = NULL;
+            if (q->type == RDATA_T_SOA) {
+                v = strdup(ASSESS_ANY_RDATA);
+            } else if (dnsq_rr_value(&r->rrs[k], &v) < 0) {
+                errs_add(&s->errs, "malformed record in the answer", q->name, q->type);
+                continue;
             }
-        } else if (rcode != LDNS_RCODE_NXDOMAIN &&
-                   !(q->zone_absent &&
-                     (rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH))) {
-            errs_add(&j->errs, rdata_rcode_str(rcode, rb), q->name, q->type);
+            ret = recs_push_own(&s->recs, s->source, true, q->name, q->type, "IN",
+                                r->rrs[k].ttl, v);
+            *any = true;
         }
-        ldns_pkt_free(pkt);
-        if (ret == 0 && !any)
-            ret = recs_marker(&j->recs, j->source, q->name, q->type);
+    } else if (r->rcode != DNSQ_RCODE_NXDOMAIN &&
+               !(q->zone_absent &&
+                 (r->rcode == DNSQ_RCODE_REFUSED || r->rcode == DNSQ_RCODE_NOTAUTH))) {
+        errs_add(&s->errs, rdata_rcode_str(r->rcode, rb), q->name, q->type);
     }
-    if (ret == 0 && j->errs.nomem)
-        ret = -ENOMEM;
-    j->ret = ret;
-    if (buf != NULL)
-        ldns_buffer_free(buf);
-    ldns_resolver_deep_free(res);
-    return NULL;
+    return ret;
 }
 
-/* axfr_worker's each: every record as it is, SOA and apex NS included. */
-typedef struct {
-    job_t *j;
-    ldns_buffer *buf;
-} axfr_keep_t;
-
-static int axfr_keep(const ldns_rr *rr, void *arg, char *err, size_t errlen)
+/* survey_ask's callback: the reply to question qi, into the source's
+ * records (an ABSENT marker when nothing) and errors. */
+static int live_reply(void *arg, size_t qi, const survey_reply_t *r)
 {
-    axfr_keep_t *k = arg;
+    src_t *s = arg;
+    const query_t *q = &s->q->v[qi];
+    char dead[256];
+    bool any = false;
+    int ret = 0;
+
+    switch (r->outcome) {
+    case SURVEY_SKIPPED:
+        errs_add(&s->errs, "not asked: an earlier query got no answer", q->name, q->type);
+        break;
+    case SURVEY_BAD_NAME:
+        errs_add(&s->errs, "not asked: a name ldns cannot parse", q->name, q->type);
+        break;
+    case SURVEY_NO_ANSWER:
+        snprintf(dead, sizeof(dead), "no answer (%s, %d tries of %d s)", r->why,
+                 ASSESS_QUERY_RETRIES + 1, ASSESS_QUERY_TIMEOUT_S);
+        errs_add(&s->errs, dead, q->name, q->type);
+        break;
+    case SURVEY_ANSWERED:
+        ret = live_answer(s, q, r, &any);
+        break;
+    }
+    if (ret == 0 && !any)
+        ret = recs_marker(&s->recs, s->source, q->name, q->type);
+    return ret;
+}
+
+/* survey_axfr's callback: every record as it is, SOA and apex NS included. */
+static int axfr_keep(const dnsq_rr_t *rr, void *arg, char *err, size_t errlen)
+{
+    src_t *s = arg;
     char owner[RDATA_NAME_TEXT_MAX];
-    uint16_t type = (uint16_t)ldns_rr_get_type(rr);
     char cb[16];
     char *v = NULL;
     int ret;
 
-    if (rr_owner(rr, owner, sizeof(owner)) < 0) {
+    if (dnsq_rr_owner(rr, owner, sizeof(owner)) < 0) {
         snprintf(err, errlen, "a record with a malformed owner name");
         return DP_EMALFORMED;
     }
-    ret = rr_value(k->buf, rr, &v);
+    ret = dnsq_rr_value(rr, &v);
     if (ret == -ENOMEM)
         return ret;
     if (ret < 0) {
         snprintf(err, errlen, "%.300s %s: malformed RDATA", owner,
-                 rdata_type_to_str(type, cb));
+                 rdata_type_to_str(rr->type, cb));
         return DP_EMALFORMED;
     }
-    return recs_push_own(&k->j->recs, k->j->source, true, owner, type,
-                         class_str(ldns_rr_get_class(rr), cb), ldns_rr_ttl(rr), v);
+    return recs_push_own(&s->recs, s->source, true, owner, rr->type,
+                         dnsq_class_str(rr->klass, cb), rr->ttl, v);
 }
 
-static void *axfr_worker(void *arg)
-{
-    job_t *j = arg;
-    axfr_keep_t k = {j, ldns_buffer_new(LDNS_MAX_PACKETLEN)};
-    char msg[1024];
-    char what[1100];
-    int ret = -ENOMEM;
-
-    if (k.buf != NULL)
-        ret = zs_axfr_each(j->server, j->zone, j->tsig, NULL, "server", axfr_keep, &k,
-                           msg, sizeof(msg));
-    if (ret < 0 && ret != -ENOMEM) {
-        /* A failed or partial transfer: the source has no records, but
-         * the ABSENT marker of the zone's SOA makes it a source of the
-         * assessment (every record of the master missing there). */
-        snprintf(what, sizeof(what), "AXFR%s: %s", ret == -EACCES ? " refused" : "", msg);
-        recs_free(&j->recs);
-        errs_add(&j->errs, what, NULL, 0);
-        ret = recs_marker(&j->recs, j->source, j->zone, RDATA_T_SOA);
-    }
-    if (ret == 0 && j->errs.nomem)
-        ret = -ENOMEM;
-    j->ret = ret;
-    if (k.buf != NULL)
-        ldns_buffer_free(k.buf);
-    return NULL;
-}
-
-/* Run fn on every job, one thread each (in this thread when no thread can
- * be started), then merge: records into all (moved), errors into errors. */
-static int run_jobs(job_t *jobs, size_t n, void *(*fn)(void *), recs_t *all,
-                    json_t *errors)
+/* Merge every source (its ret the survey's): records into all (moved),
+ * errors into errors; frees the sources' lists. */
+static int merge(src_t *srcs, const int *rets, size_t n, recs_t *all, json_t *errors)
 {
     size_t i;
     int ret = 0;
 
-    for (i = 0; i < n; i++)
-        jobs[i].started = pthread_create(&jobs[i].tid, NULL, fn, &jobs[i]) == 0;
     for (i = 0; i < n; i++) {
-        if (jobs[i].started)
-            pthread_join(jobs[i].tid, NULL);
-        else
-            fn(&jobs[i]);
-    }
-    for (i = 0; i < n; i++) {
-        int r = jobs[i].ret;
+        int r = rets[i];
+        if (r == 0 && srcs[i].errs.nomem)
+            r = -ENOMEM;
         if (r == 0)
-            r = recs_move(all, &jobs[i].recs);
+            r = recs_move(all, &srcs[i].recs);
         if (r == 0)
-            r = errs_to_json(&jobs[i].errs, jobs[i].source, errors);
+            r = errs_to_json(&srcs[i].errs, srcs[i].source, errors);
         if (ret == 0)
             ret = r;
-        recs_free(&jobs[i].recs);
-        errs_free(&jobs[i].errs);
+        recs_free(&srcs[i].recs);
+        errs_free(&srcs[i].errs);
     }
+    return ret;
+}
+
+/* The live questions to the nameservers of sc serving the first target. */
+static int live_sources(const scenario_t *sc, const queries_t *q, recs_t *all,
+                        json_t *errors)
+{
+    const scen_target_t *target = sc->ntargets > 0 ? &sc->targets[0] : NULL;
+    const dnsq_opts_t opts = {
+        .timeout_s = ASSESS_QUERY_TIMEOUT_S,
+        .tries = ASSESS_QUERY_RETRIES + 1,
+        .retrans_s = ASSESS_QUERY_TIMEOUT_S,
+        .edns_size = ASSESS_EDNS_SIZE,
+    };
+    size_t cap = sc->nns > 0 ? sc->nns : 1;
+    survey_question_t *qs = calloc(q->n > 0 ? q->n : 1, sizeof(*qs));
+    survey_server_t *sv = calloc(cap, sizeof(*sv));
+    src_t *srcs = calloc(cap, sizeof(*srcs));
+    int *rets = calloc(cap, sizeof(*rets));
+    size_t n = 0;
+    size_t i;
+    int ret = -ENOMEM;
+
+    if (qs == NULL || sv == NULL || srcs == NULL || rets == NULL)
+        goto out;
+    for (i = 0; i < q->n; i++) {
+        qs[i].name = q->v[i].name;
+        qs[i].type = q->v[i].type;
+    }
+    /* The driver sends every change to the first target (intended.json
+     * does not name one): its nameservers are the sources. */
+    for (i = 0; i < sc->nns; i++) {
+        if (scenario_ns_target(sc, &sc->ns[i]) != target)
+            continue;
+        srcs[n].source = sc->ns[i].name;
+        srcs[n].q = q;
+        sv[n].ns = &sc->ns[i].addr;
+        sv[n].on_reply = live_reply;
+        sv[n].arg = &srcs[n];
+        n++;
+    }
+    survey_ask(sv, n, qs, q->n, &opts);
+    for (i = 0; i < n; i++)
+        rets[i] = sv[i].ret;
+    ret = merge(srcs, rets, n, all, errors);
+out:
+    free(qs);
+    free(sv);
+    free(srcs);
+    free(rets);
     return ret;
 }
 
@@ -1004,41 +816,19 @@ int assess_live_collect_errors(const scenario_t *sc, const json_t *intended,
                                assess_set_t *set, json_t *errors, char *err,
                                size_t errlen)
 {
-    const scen_target_t *target = sc->ntargets > 0 ? &sc->targets[0] : NULL;
     recs_t all = {0};
     queries_t q = {0};
-    job_t *jobs = NULL;
-    size_t njobs = 0;
-    size_t i;
     int ret;
 
     ret = intended_parse(intended, "", &all, &q, err, errlen);
-    if (ret < 0)
-        goto out;
-    jobs = calloc(sc->nns > 0 ? sc->nns : 1, sizeof(*jobs));
-    if (jobs == NULL) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    /* The driver sends every change to the first target (intended.json
-     * does not name one): its nameservers are the sources. */
-    for (i = 0; i < sc->nns; i++) {
-        if (scenario_ns_target(sc, &sc->ns[i]) != target)
-            continue;
-        jobs[njobs].source = sc->ns[i].name;
-        jobs[njobs].ns = &sc->ns[i].addr;
-        jobs[njobs].q = &q;
-        njobs++;
-    }
-    ret = run_jobs(jobs, njobs, live_worker, &all, errors);
+    if (ret == 0)
+        ret = live_sources(sc, &q, &all, errors);
     if (ret == 0)
         ret = recs_to_set(&all, set);
-out:
     if (ret == -ENOMEM)
         snprintf(err, errlen, "out of memory");
     recs_free(&all);
     queries_free(&q);
-    free(jobs);
     return ret;
 }
 
@@ -1048,19 +838,29 @@ int assess_live_collect(const scenario_t *sc, const json_t *intended, assess_set
     return assess_live_collect_errors(sc, intended, set, NULL, err, errlen);
 }
 
-int assess_axfr_collect_errors(const char *zone, const char *const *ns, size_t nns,
-                               const char *tsig, assess_set_t *set, json_t *errors,
-                               char *err, size_t errlen)
+/* A failed or partial transfer: the source has no records, but the
+ * ABSENT marker of the zone's SOA makes it a source of the assessment
+ * (every record of the master missing there). */
+static int axfr_failed(src_t *s, const survey_axfr_t *a, const char *zone)
 {
-    char canon[RDATA_NAME_TEXT_MAX];
-    char keyname[256];
-    recs_t all = {0};
-    job_t *jobs = NULL;
+    char what[1100];
+
+    snprintf(what, sizeof(what), "AXFR%s: %s", a->ret == -EACCES ? " refused" : "",
+             a->err);
+    recs_free(&s->recs);
+    errs_add(&s->errs, what, NULL, 0);
+    return recs_marker(&s->recs, s->source, zone, RDATA_T_SOA);
+}
+
+/* Arguments checked before anything is sent: zone into canon. */
+static int axfr_args(const char *zone, const char *const *ns, size_t nns,
+                     const char *tsig, char canon[RDATA_NAME_TEXT_MAX], char *err,
+                     size_t errlen)
+{
     probe_ns_t pn;
     size_t i;
-    int ret;
 
-    if (zone == NULL || rdata_name_canon(zone, canon, sizeof(canon)) < 0) {
+    if (zone == NULL || rdata_name_canon(zone, canon, RDATA_NAME_TEXT_MAX) < 0) {
         snprintf(err, errlen, "zone '%.300s' is not a domain name", zone ? zone : "");
         return DP_EBADNAME;
     }
@@ -1073,30 +873,44 @@ int assess_axfr_collect_errors(const char *zone, const char *const *ns, size_t n
             return DP_EBADADDR;
         }
     }
-    if (tsig != NULL) {
-        /* The key is checked once here rather than once per thread. */
-        ldns_resolver *r = ldns_resolver_new();
-        if (r == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -ENOMEM;
-        }
-        ret = tsig_resolver_set(r, tsig, "tsig", keyname, sizeof(keyname), err, errlen);
-        ldns_resolver_deep_free(r);
-        if (ret < 0)
-            return ret;
-    }
+    /* The key is checked once here rather than once per thread. */
+    return tsig != NULL ? tsig_check(tsig, "tsig", err, errlen) : 0;
+}
+
+int assess_axfr_collect_errors(const char *zone, const char *const *ns, size_t nns,
+                               const char *tsig, assess_set_t *set, json_t *errors,
+                               char *err, size_t errlen)
+{
+    char canon[RDATA_NAME_TEXT_MAX];
+    recs_t all = {0};
+    survey_axfr_t *jobs = NULL;
+    src_t *srcs = NULL;
+    int *rets = NULL;
+    size_t i;
+    int ret;
+
+    ret = axfr_args(zone, ns, nns, tsig, canon, err, errlen);
+    if (ret < 0)
+        return ret;
     jobs = calloc(nns > 0 ? nns : 1, sizeof(*jobs));
-    if (jobs == NULL) {
-        ret = -ENOMEM;
+    srcs = calloc(nns > 0 ? nns : 1, sizeof(*srcs));
+    rets = calloc(nns > 0 ? nns : 1, sizeof(*rets));
+    ret = -ENOMEM;
+    if (jobs == NULL || srcs == NULL || rets == NULL)
         goto out;
-    }
     for (i = 0; i < nns; i++) {
-        jobs[i].source = ns[i];
+        srcs[i].source = ns[i];
         jobs[i].server = ns[i];
-        jobs[i].zone = canon;
-        jobs[i].tsig = tsig;
+        jobs[i].each = axfr_keep;
+        jobs[i].arg = &srcs[i];
     }
-    ret = run_jobs(jobs, nns, axfr_worker, &all, errors);
+    survey_axfr(jobs, nns, canon, tsig);
+    for (i = 0; i < nns; i++) {
+        rets[i] = jobs[i].ret;
+        if (rets[i] < 0 && rets[i] != -ENOMEM)
+            rets[i] = axfr_failed(&srcs[i], &jobs[i], canon);
+    }
+    ret = merge(srcs, rets, nns, &all, errors);
     if (ret == 0)
         ret = recs_to_set(&all, set);
 out:
@@ -1104,6 +918,8 @@ out:
         snprintf(err, errlen, "out of memory");
     recs_free(&all);
     free(jobs);
+    free(srcs);
+    free(rets);
     return ret;
 }
 

@@ -11,8 +11,10 @@
  *   assess_axfr_collect  one zone transferred whole from each server
  *
  * Live queries (RFC 1034 4.3.2 answers) are non-recursive (RD=0) over UDP
- * with EDNS and fall back to TCP when truncated, one ldns resolver per
- * nameserver, nameservers in parallel (one thread each, merged after).
+ * with EDNS and fall back to TCP when truncated, one resolver per
+ * nameserver, nameservers in parallel (one thread each, merged after):
+ * the queries and transfers are probes/survey.h's (probes/dnsq.h below
+ * it), this module gives them their meaning.
  * NOERROR with the RRset in the answer section: present records (canonical
  * rdata, probes/rdata.h; the answer's TTL). NXDOMAIN or NODATA: nothing.
  * REFUSED, NOTAUTH, SERVFAIL, no answer: nothing either (the source does
