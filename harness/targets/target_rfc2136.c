@@ -33,14 +33,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
 #include "harness/targets/target_rfc2136.h"
 #include "harness/common/timebase.h"
-#include "probes/tsig.h"
+#include "probes/dnsq.h"
 #include "probes/rdata.h"
+#include "probes/tsig.h"
 #include "probes/request.h"
 
 /* One attempt for an UPDATE (see above); a primary that takes longer than
@@ -64,36 +64,8 @@ typedef struct {
 
 typedef struct {
     target_t base;
-    ldns_resolver *res; /* the primary as its only nameserver, and the key */
-    bool keyed;
-    char keyname[256];
-    char server[PROBE_NS_TEXT_MAX]; /* "127.0.0.1:53", for messages */
+    dnsq_t *q; /* the primary, and the key (probes/dnsq.h) */
 } rfc2136_t;
-
-/* ldns_get_errorstr_by_id() is NULL for a status it does not know. */
-static const char *ldns_err(ldns_status st)
-{
-    const char *msg = ldns_get_errorstr_by_id(st);
-
-    return msg != NULL ? msg : "unknown ldns error";
-}
-
-/* ---- TSIG key ------------------------------------------------------------------- */
-
-/* The key into the resolver, which signs with it and verifies the answers
- * with it (probes/tsig.c). */
-static int parse_tsig(rfc2136_t *t, const char *spec, char *err, size_t errlen)
-{
-    char what[300];
-    int ret;
-
-    snprintf(what, sizeof(what), "[target %.200s] tsig_key", t->base.cfg->name);
-    ret = tsig_resolver_set(t->res, spec, what, t->keyname, sizeof(t->keyname), err,
-                            errlen);
-    if (ret == 0)
-        t->keyed = true;
-    return ret;
-}
 
 /* ---- one exchange --------------------------------------------------------------- */
 
@@ -103,63 +75,13 @@ static int parse_tsig(rfc2136_t *t, const char *spec, char *err, size_t errlen)
 static int exchange(rfc2136_t *t, ldns_pkt *q, bool tcp, const char *what, ldns_pkt **out,
                     bool *tsig_ok, char *err, size_t errlen)
 {
-    struct timeval tv;
-    ldns_pkt *r = NULL;
-    ldns_status st;
-    int sys_err;
+    char why[256];
+    int ret = dnsq_send(t->q, q, tcp, out, tsig_ok, why, sizeof(why));
 
-    *out = NULL;
-    *tsig_ok = true;
-    tv.tv_sec = tcp ? RFC2136_UPDATE_TIMEOUT_S : RFC2136_QUERY_TIMEOUT_S;
-    tv.tv_usec = 0;
-    ldns_resolver_set_usevc(t->res, tcp);
-    ldns_resolver_set_retry(t->res, tcp ? 1 : RFC2136_QUERY_TRIES);
-    ldns_resolver_set_timeout(t->res, tv);
-    /* ldns marks a nameserver that failed once as unreachable (RTT_INF)
-     * and never sends to it again (LDNS_STATUS_RES_NO_NS): one timeout
-     * would end the whole campaign. Each exchange starts afresh. */
-    ldns_resolver_set_nameserver_rtt(t->res, 0, LDNS_RESOLV_RTT_MIN);
-    /* ldns_send, not ldns_resolver_send_pkt: the latter frees the answer
-     * when its TSIG does not verify (LDNS_STATUS_CRYPTO_TSIG_BOGUS), and
-     * an answer to a request signed with a wrong secret or an unknown key
-     * is exactly that: NOTAUTH with TSIG error BADSIG/BADKEY, unsigned
-     * (RFC 8945 5.2). Its RCODE is what the user needs to see. */
-    errno = 0;
-    st = ldns_send(&r, t->res, q);
-    sys_err = errno;
-    if (r == NULL) {
-        /* ldns says LDNS_STATUS_ERR when the TCP connection failed (errno
-         * tells why, or nothing when it timed out), NETWORK_ERR when no
-         * answer came in time. */
-        if (tcp && st == LDNS_STATUS_ERR)
-            snprintf(err, errlen, "rfc2136: %.200s at %s: cannot connect over TCP (%s)",
-                     what, t->server, sys_err != 0 ? dp_strerror(-sys_err) : "timed out");
-        else
-            snprintf(err, errlen,
-                     "rfc2136: %.200s at %s: no answer over %s (%s; timeout %d s)", what,
-                     t->server, tcp ? "TCP" : "UDP", ldns_err(st), (int)tv.tv_sec);
-        return -EIO;
-    }
-    if (st != LDNS_STATUS_OK && st != LDNS_STATUS_CRYPTO_TSIG_BOGUS) {
-        snprintf(err, errlen, "rfc2136: %.200s at %s: %s", what, t->server, ldns_err(st));
-        ldns_pkt_free(r);
-        return -EPROTO;
-    }
-    /* ldns does not check that the answer is one to this request. */
-    if (!ldns_pkt_qr(r) || ldns_pkt_id(r) != ldns_pkt_id(q) ||
-        ldns_pkt_get_opcode(r) != ldns_pkt_get_opcode(q)) {
-        snprintf(
-            err, errlen,
-            "rfc2136: %.200s at %s: the answer does not match the request (id %u/%u, "
-            "opcode %d/%d)",
-            what, t->server, (unsigned)ldns_pkt_id(r), (unsigned)ldns_pkt_id(q),
-            (int)ldns_pkt_get_opcode(r), (int)ldns_pkt_get_opcode(q));
-        ldns_pkt_free(r);
-        return -EPROTO;
-    }
-    *tsig_ok = st == LDNS_STATUS_OK;
-    *out = r;
-    return 0;
+    if (ret < 0)
+        snprintf(err, errlen, "rfc2136: %.200s at %s: %.200s", what, dnsq_server(t->q),
+                 why);
+    return ret;
 }
 
 /* ---- UPDATE --------------------------------------------------------------------- */
@@ -170,7 +92,7 @@ static void explain(const rfc2136_t *t, const char *what, const ldns_pkt *r, boo
                     char *err, size_t errlen)
 {
     int rcode = (int)ldns_pkt_get_rcode(r);
-    unsigned te = tsig_answer_error(r);
+    unsigned te = dnsq_pkt_tsig_error(r);
     char rb[16];
     char tsig[32];
     const char *hint = "";
@@ -198,18 +120,20 @@ static void explain(const rfc2136_t *t, const char *what, const ldns_pkt *r, boo
         case LDNS_RCODE_REFUSED:
             /* BIND also refuses, by its check-integrity, an MX or SRV whose
              * target inside the zone has no address */
-            hint = t->keyed ? "the primary's policy does not allow it (its ACL / "
-                              "allow-update for this key, or a zone check such as BIND's "
-                              "check-integrity; see its log)"
-                            : "the primary's policy does not allow unsigned updates: set "
-                              "tsig_key";
+            hint = dnsq_keyed(t->q)
+                       ? "the primary's policy does not allow it (its ACL / "
+                         "allow-update for this key, or a zone check such as BIND's "
+                         "check-integrity; see its log)"
+                       : "the primary's policy does not allow unsigned updates: set "
+                         "tsig_key";
             break;
         case LDNS_RCODE_NOTAUTH:
             /* Knot answers NOTAUTH, BIND REFUSED, to an update no ACL allows */
-            hint = t->keyed ? "the primary is not authoritative for the zone, or its ACL "
-                              "does not allow this update with this key"
-                            : "the primary's ACL does not allow unsigned updates (set "
-                              "tsig_key), or it is not authoritative for the zone";
+            hint = dnsq_keyed(t->q)
+                       ? "the primary is not authoritative for the zone, or its ACL "
+                         "does not allow this update with this key"
+                       : "the primary's ACL does not allow unsigned updates (set "
+                         "tsig_key), or it is not authoritative for the zone";
             break;
         case LDNS_RCODE_NOTZONE:
             hint = "the name is not inside the zone (RFC 2136 3.4.1.3)";
@@ -228,7 +152,7 @@ static void explain(const rfc2136_t *t, const char *what, const ldns_pkt *r, boo
         }
         break;
     }
-    snprintf(err, errlen, "rfc2136: %.200s at %s: %s%s%s%s", what, t->server,
+    snprintf(err, errlen, "rfc2136: %.200s at %s: %s%s%s%s", what, dnsq_server(t->q),
              rdata_rcode_str(rcode, rb), tsig, hint[0] != '\0' ? ": " : "", hint);
 }
 
@@ -278,7 +202,7 @@ static int rr_add(const target_op_t *op, const ldns_rdf *zone, ldns_rr **out,
     free(line);
     if (st != LDNS_STATUS_OK || rr == NULL) {
         snprintf(err, errlen, "rfc2136: %s %s value '%.200s' does not parse as an RR: %s",
-                 op->name, tname, value, ldns_err(st));
+                 op->name, tname, value, dnsq_status_str(st));
         ldns_rr_free(rr);
         return DP_EBADVALUE;
     }
@@ -301,6 +225,7 @@ static int build_update(rfc2136_t *t, const target_op_t *op, bool replace, ldns_
     ldns_rr_list *up = NULL;
     ldns_rr *rr = NULL;
     ldns_pkt *p = NULL;
+    char why[400];
     size_t i;
     int ret = 0;
 
@@ -348,19 +273,12 @@ static int build_update(rfc2136_t *t, const target_op_t *op, bool replace, ldns_
      * 2.2). */
     ldns_pkt_set_rd(p, false);
     ldns_pkt_set_random_id(p);
-    if (t->keyed) {
-        /* RFC 8945 5.1: the HMAC of the whole message, appended as the
-         * last additional RR. (ldns_update_pkt_tsig_add() does the same
-         * with the fudge hard-wired.) */
-        ldns_status st = ldns_pkt_tsig_sign(
-            p, ldns_resolver_tsig_keyname(t->res), ldns_resolver_tsig_keydata(t->res),
-            RFC2136_TSIG_FUDGE, ldns_resolver_tsig_algorithm(t->res), NULL);
-        if (st != LDNS_STATUS_OK) {
-            snprintf(err, errlen, "rfc2136: cannot sign with TSIG key %s: %s", t->keyname,
-                     ldns_err(st));
-            ret = DP_EPARSE;
-            goto out;
-        }
+    /* RFC 8945 5.1: the HMAC of the whole message, appended as the last
+     * additional RR (nothing without a key). */
+    ret = dnsq_tsig_sign(t->q, p, RFC2136_TSIG_FUDGE, why, sizeof(why));
+    if (ret < 0) {
+        snprintf(err, errlen, "rfc2136: %s", why);
+        goto out;
     }
     *out = p;
     p = NULL;
@@ -473,7 +391,7 @@ static int rfc2136_zone_serial(target_t *base, const char *zone, uint32_t *seria
         goto out;
     }
     if (ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r)) {
-        log_warn("rfc2136: %s at %s: %s%s", what, t->server,
+        log_warn("rfc2136: %s at %s: %s%s", what, dnsq_server(t->q),
                  rdata_rcode_str((int)ldns_pkt_get_rcode(r), rb),
                  ldns_pkt_aa(r) ? "" : ", not authoritative (no AA): is it the primary?");
         ret = -EPROTO;
@@ -492,7 +410,7 @@ static int rfc2136_zone_serial(target_t *base, const char *zone, uint32_t *seria
         }
     }
     if (ret < 0)
-        log_warn("rfc2136: %s at %s: no SOA in the answer", what, t->server);
+        log_warn("rfc2136: %s at %s: no SOA in the answer", what, dnsq_server(t->q));
 out:
     ldns_pkt_free(r);
     ldns_pkt_free(q);
@@ -504,7 +422,7 @@ static void rfc2136_destroy(target_t *base)
 {
     rfc2136_t *t = (rfc2136_t *)(void *)base;
 
-    ldns_resolver_deep_free(t->res);
+    dnsq_destroy(t->q);
     free(t);
 }
 
@@ -513,10 +431,18 @@ static int rfc2136_create(target_t **out, const target_conf_t *cfg, char *err,
 {
     static atomic_flag warned = ATOMIC_FLAG_INIT;
     const char *server = ((const rfc2136_conf_t *)cfg->conf)->server;
+    char what[300];
+    char sub[512] = "";
+    dnsq_opts_t o = {
+        .timeout_s = RFC2136_QUERY_TIMEOUT_S, /* the SOA query: UDP, retried */
+        .tries = RFC2136_QUERY_TRIES,
+        .tcp_timeout_s = RFC2136_UPDATE_TIMEOUT_S, /* UPDATE: TCP, one attempt */
+        .no_fallback = true, /* zone_serial asks again over TCP itself */
+        .tsig = cfg->tsig,
+        .tsig_what = what,
+    };
     rfc2136_t *t = NULL;
     probe_ns_t ns;
-    ldns_rdf *addr = NULL;
-    uint16_t port = 53;
     int ret;
 
     *out = NULL;
@@ -538,43 +464,26 @@ static int rfc2136_create(target_t **out, const target_conf_t *cfg, char *err,
     if (t == NULL)
         return -ENOMEM;
     t->base.cfg = cfg;
-    snprintf(t->server, sizeof(t->server), "%s", ns.text);
-    t->res = ldns_resolver_new();
-    addr = ldns_sockaddr_storage2rdf(&ns.sa, &port);
-    if (t->res == NULL || addr == NULL ||
-        ldns_resolver_push_nameserver(t->res, addr) != LDNS_STATUS_OK) {
-        snprintf(err, errlen, "[target %s]: cannot set up an ldns resolver for %s",
-                 cfg->name, t->server);
-        ret = -ENOMEM;
+    snprintf(what, sizeof(what), "[target %.200s] tsig_key", cfg->name);
+    ret = dnsq_create_ns(&t->q, &ns, &o, sub, sizeof(sub));
+    if (ret == -ENOMEM)
+        snprintf(err, errlen, "[target %s]: %s", cfg->name, sub);
+    else if (ret < 0)
+        snprintf(err, errlen, "%s", sub);
+    if (ret < 0)
         goto out;
-    }
-    ldns_resolver_set_port(t->res, port);
-    ldns_resolver_set_recursive(t->res, false);
-    ldns_resolver_set_random(t->res, false);
-    ldns_resolver_set_defnames(t->res, false);
-    ldns_resolver_set_dnsrch(t->res, false);
-    ldns_resolver_set_fallback(t->res, false);
-    if (cfg->tsig != NULL) {
-        ret = parse_tsig(t, cfg->tsig, err, errlen);
-        if (ret < 0)
-            goto out;
-    } else if (!atomic_flag_test_and_set(&warned)) {
+    if (cfg->tsig == NULL && !atomic_flag_test_and_set(&warned)) {
         /* Some labs allow unsigned UPDATE (by address). A production
          * primary should require TSIG: anyone who can reach it, or spoof
          * its allowed addresses over UDP, could otherwise rewrite zones. */
         log_warn("[target %s]: no tsig_key: UPDATEs to %s go unsigned (production "
                  "primaries should require TSIG, RFC 8945)",
-                 cfg->name, t->server);
+                 cfg->name, dnsq_server(t->q));
     }
     *out = &t->base;
     t = NULL;
-    ret = 0;
 out:
-    ldns_rdf_deep_free(addr);
-    if (t != NULL) {
-        ldns_resolver_deep_free(t->res);
-        free(t);
-    }
+    free(t);
     return ret;
 }
 
