@@ -136,7 +136,7 @@ op_t *model_op_new(model_t *m, op_kind_t kind)
 
 /* ---- zones and records ------------------------------------------------------- */
 
-size_t model_zone_add(model_t *m, const char *name, const scen_target_t *t)
+size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t)
 {
     zone_t *z = VEC_PUSH(m->zones, m->nzones, m->capzones);
 

@@ -48,7 +48,7 @@ typedef struct {
     char *name;
     bool busy;
     bool alive;
-    const scen_target_t *target;
+    const target_conf_t *target;
 } zone_t;
 
 typedef struct op {
@@ -58,7 +58,7 @@ typedef struct op {
     /* Copied from zones[zone] when queued (under the lock): other threads
      * read these without it, while the zones array may be reallocated. */
     const char *zname;
-    const scen_target_t *target;
+    const target_conf_t *target;
     long rec; /* index in recs, -1 for zone operations */
     char *name;
     uint16_t type;
@@ -116,7 +116,7 @@ op_t *model_op_at(const model_t *m, uint64_t id);
 
 /* Add a zone (not alive, not busy) on target t: its index, or SIZE_MAX on
  * ENOMEM. */
-size_t model_zone_add(model_t *m, const char *name, const scen_target_t *t);
+size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t);
 /* Add a record of zone (value may be NULL): its index, or -1 on ENOMEM. */
 long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
                    const char *value);

@@ -237,7 +237,7 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
 }
 
 /* key = v of target t, to its kind. */
-static int target_key(ctx_t *c, scen_target_t *t, const char *sec, const char *key,
+static int target_key(ctx_t *c, target_conf_t *t, const char *sec, const char *key,
                       const char *v)
 {
     char msg[512];
@@ -307,7 +307,7 @@ static int on_target(ctx_t *c, const char *sec, const char *name, const char *ke
                      const char *v)
 {
     scenario_t *sc = c->sc;
-    scen_target_t *t =
+    target_conf_t *t =
         named(c, &sc->targets, &sc->ntargets, &sc->captargets, sizeof(*t), name);
     char msg[256];
     int ret;
@@ -762,7 +762,7 @@ static int check_targets(const scenario_t *sc, char *err, size_t errlen)
     size_t i;
 
     for (i = 0; i < sc->ntargets; i++) {
-        const scen_target_t *t = &sc->targets[i];
+        const target_conf_t *t = &sc->targets[i];
         const char *key = "type";
         char msg[256];
         if (target_conf_check(t, &key, msg, sizeof(msg)) < 0) {
@@ -882,7 +882,7 @@ static int check(scenario_t *sc, char *err, size_t errlen)
     return ret;
 }
 
-const scen_target_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns)
+const target_conf_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns)
 {
     size_t i;
 

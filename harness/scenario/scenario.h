@@ -24,10 +24,6 @@
 
 typedef enum { NS_PRIMARY = 0, NS_SECONDARY, NS_RESOLVER } ns_role_t;
 
-/* A [target NAME] section: the name, the kind (type =), the TSIG key and
- * the kind's own keys, which only the kind reads (harness/targets). */
-typedef target_conf_t scen_target_t;
-
 typedef struct {
     char *name;
     probe_ns_t addr;
@@ -69,7 +65,7 @@ typedef struct {
     char *ntp_server;
     double max_offset_ms;
     /* [target NAME] [nameserver NAME] */
-    scen_target_t *targets;
+    target_conf_t *targets;
     size_t ntargets, captargets;
     scen_ns_t *ns;
     size_t nns, capns;
@@ -112,6 +108,6 @@ const char *ns_role_str(ns_role_t role);
 int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen);
 void scenario_free(scenario_t *sc);
 /* The target a nameserver serves. */
-const scen_target_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns);
+const target_conf_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns);
 
 #endif

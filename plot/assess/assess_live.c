@@ -766,7 +766,7 @@ static int merge(src_t *srcs, const int *rets, size_t n, recs_t *all, json_t *er
 static int live_sources(const scenario_t *sc, const queries_t *q, recs_t *all,
                         json_t *errors)
 {
-    const scen_target_t *target = sc->ntargets > 0 ? &sc->targets[0] : NULL;
+    const target_conf_t *target = sc->ntargets > 0 ? &sc->targets[0] : NULL;
     const dnsq_opts_t opts = {
         .timeout_s = ASSESS_QUERY_TIMEOUT_S,
         .tries = ASSESS_QUERY_RETRIES + 1,

@@ -13,7 +13,7 @@
 #include "harness/driver/schedule.h"
 #include "probes/rdata.h"
 
-static scen_target_t g_target;
+static target_conf_t g_target;
 static scen_phase_t g_phase;
 static char g_pname[] = "p";
 static char g_suffix[] = "example.test.";
