@@ -26,7 +26,8 @@
  * to store_put_result are taken; meta given to the campaign calls is
  * borrowed; JSON handed out (*meta, *out) belongs to the caller.
  *
- * Thread-safety: store_put_result, store_add_produced, store_pause,
+ * Thread-safety: store_campaign_id, store_field_parse and
+ * store_meta_normalise are pure; store_put_result, store_add_produced, store_pause,
  * store_set_spool, store_flush and the readers (store_list_campaigns,
  * store_export_csv, store_read_campaign) may be called from any thread
  * (e.g. the probe pool's result callback); store_open, store_close and
