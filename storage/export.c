@@ -2,13 +2,19 @@
  * export: read campaigns back from Redis: the list of campaigns and every
  * result of one as CSV (libcsv quoting: names with commas or quotes stay
  * one field). Columns are a stable contract (store_csv_columns).
+ *
+ * A reader of what store.c writes: it uses store.c (its connection through
+ * store_int.h, store_field_parse to decode hash fields); store.c uses
+ * nothing of it. Each call opens and closes its own connection.
  */
 #include <csv.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/buf.h"
 #include "harness/common/errcode.h"
+#include "harness/common/vec.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 
@@ -19,16 +25,6 @@ const char *const store_csv_columns[] = {
     "queries",   "answers",    "rcode",      "serial",      "values",    "empty",
     "frequency", "timeout",    NULL,
 };
-
-/* The hash fields of a campaign hold JSON text (numbers, objects) or
- * plain strings. */
-json_t *store_field_parse(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-
-    return v != NULL ? v : json_string(text);
-}
 
 static json_t *hash_to_json(redisReply *h)
 {
@@ -43,7 +39,7 @@ static json_t *hash_to_json(redisReply *h)
 
 int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
 {
-    redisContext *c = store_connect_reader(s, err, errlen);
+    redisContext *c = store_redis_connect(s, err, errlen);
     redisReply *ids = NULL;
     json_t *arr = NULL;
     size_t i;
@@ -98,27 +94,21 @@ static char *cell(json_t *rec, const char *col)
     if (json_is_array(v)) {
         /* values: one field, members separated by '|' (which no canonical
          * value contains unescaped outside TXT, and TXT values are quoted) */
+        buf_t b = {0};
         size_t i;
-        size_t len = 0;
-        char *buf = NULL;
         json_t *m;
         json_array_foreach(v, i, m)
         {
             const char *t = json_is_string(m) ? json_string_value(m) : "";
-            size_t tl = strlen(t);
-            char *nb = realloc(buf, len + tl + 2);
-            if (nb == NULL) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
             if (i > 0)
-                buf[len++] = '|';
-            memcpy(buf + len, t, tl);
-            len += tl;
-            buf[len] = '\0';
+                buf_add(&b, "|", 1);
+            buf_add(&b, t, strlen(t));
         }
-        return buf != NULL ? buf : strdup("");
+        if (b.oom) {
+            buf_free(&b);
+            return NULL;
+        }
+        return b.p != NULL ? b.p : strdup("");
     }
     return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
 }
@@ -157,7 +147,7 @@ static void write_row(FILE *f, json_t *rec)
 int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
                         store_each_fn each, void *arg, char *err, size_t errlen)
 {
-    redisContext *c = store_connect_reader(s, err, errlen);
+    redisContext *c = store_redis_connect(s, err, errlen);
     redisReply *seqs = NULL;
     redisReply *h = NULL;
     size_t i;
@@ -231,27 +221,23 @@ static int collect_row(const char *text, void *arg)
     rows_t *rs = arg;
     json_error_t je;
     json_t *rec = json_loads(text, 0, &je);
+    row_t *row;
     int ret = 0;
 
     if (rec == NULL)
         return 0; /* not a result: skipped, as a CSV row could not hold it */
-    if (rs->n == rs->cap) {
-        size_t ncap = rs->cap > 0 ? rs->cap * 2 : 1024;
-        row_t *na = realloc(rs->all, ncap * sizeof(*na));
-        if (na == NULL) {
-            ret = -ENOMEM;
-            goto out;
-        }
-        rs->all = na;
-        rs->cap = ncap;
-    }
-    rs->all[rs->n].json = strdup(text);
-    rs->all[rs->n].start = json_number_value(json_object_get(rec, "start_time"));
-    rs->all[rs->n].seq = (long long)json_integer_value(json_object_get(rec, "seq"));
-    if (rs->all[rs->n].json == NULL)
+    row = VEC_PUSH(rs->all, rs->n, rs->cap);
+    if (row == NULL) {
         ret = -ENOMEM;
-    else
-        rs->n++;
+        goto out;
+    }
+    row->json = strdup(text);
+    row->start = json_number_value(json_object_get(rec, "start_time"));
+    row->seq = (long long)json_integer_value(json_object_get(rec, "seq"));
+    if (row->json == NULL) {
+        rs->n--; /* the row is not kept */
+        ret = -ENOMEM;
+    }
 out:
     json_decref(rec);
     return ret;

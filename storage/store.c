@@ -22,6 +22,7 @@
 #include "harness/common/fsutil.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
+#include "harness/common/vec.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 #include "storage/url.h"
@@ -280,23 +281,17 @@ typedef struct {
 
 static zindex_t *zindex_for(zindex_t **idx, size_t *n, size_t *cap, const char *key)
 {
+    zindex_t *z;
     size_t i;
 
     for (i = 0; i < *n; i++) {
         if (strcmp((*idx)[i].key, key) == 0)
             return &(*idx)[i];
     }
-    if (*n == *cap) {
-        size_t ncap = *cap == 0 ? 8 : *cap * 2;
-        zindex_t *ni = realloc(*idx, ncap * sizeof(*ni));
-        if (ni == NULL)
-            return NULL;
-        *idx = ni;
-        *cap = ncap;
-    }
-    memset(&(*idx)[*n], 0, sizeof(zindex_t));
-    snprintf((*idx)[*n].key, sizeof((*idx)[*n].key), "%s", key);
-    return &(*idx)[(*n)++];
+    z = VEC_PUSH(*idx, *n, *cap);
+    if (z != NULL)
+        snprintf(z->key, sizeof(z->key), "%s", key);
+    return z;
 }
 
 /* Text of a JSON value for a hash field. */
@@ -307,6 +302,16 @@ static char *field_text(json_t *v)
     if (json_is_null(v))
         return strdup("");
     return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
+}
+
+/* The hash fields of a campaign hold JSON text (numbers, objects) or
+ * plain strings: field_text's inverse. */
+json_t *store_field_parse(const char *text)
+{
+    json_error_t je;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+
+    return v != NULL ? v : json_string(text);
 }
 
 json_t *store_meta_normalise(const json_t *meta)
@@ -968,12 +973,7 @@ const char *store_where(const store_t *s)
     return s->where;
 }
 
-redisContext *store_connect(store_t *s, char *err, size_t errlen)
-{
-    return connect_url(&s->url, err, errlen);
-}
-
-redisContext *store_connect_reader(store_t *s, char *err, size_t errlen)
+redisContext *store_redis_connect(store_t *s, char *err, size_t errlen)
 {
     return connect_url(&s->url, err, errlen);
 }

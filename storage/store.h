@@ -17,8 +17,22 @@
  * store_open() makes the process ignore SIGPIPE (unless it is handled):
  * a write to a Redis that just died must fail and spool, not kill.
  *
- * Thread-safety: store_put_result may be called from any thread (e.g. the
- * probe pool's result callback). Everything else from one thread.
+ * Other modules of storage/ use the same server: requests.h (the poll
+ * service's requests) and streams.h (probe agents); export.c holds the
+ * readers below. Only storage/ talks to Redis.
+ *
+ * Ownership: a store_t belongs to the thread that opened it, which closes
+ * it; the writer thread and the embedded server are its own. Records given
+ * to store_put_result are taken; meta given to the campaign calls is
+ * borrowed; JSON handed out (*meta, *out) belongs to the caller.
+ *
+ * Thread-safety: store_campaign_id, store_field_parse and
+ * store_meta_normalise are pure; store_put_result, store_add_produced, store_pause,
+ * store_set_spool, store_flush and the readers (store_list_campaigns,
+ * store_export_csv, store_read_campaign) may be called from any thread
+ * (e.g. the probe pool's result callback); store_open, store_close and
+ * store_campaign_begin/end from the owning thread only, the campaign calls
+ * while no result is being put.
  */
 #ifndef DP_STORE_H
 #define DP_STORE_H
@@ -85,13 +99,7 @@ int store_flush(store_t *s, double timeout_s);
 /* Stop the writer (after a final flush) and the embedded server. */
 void store_close(store_t *s);
 
-/* A new connection to the store's Redis for the calling thread (a
- * hiredis context belongs to one thread; the caller redisFree()s it), or
- * NULL with err saying why. For modules with their own keys (the service,
- * probe agents). */
-struct redisContext *store_connect(store_t *s, char *err, size_t errlen);
-
-/* Readers (use their own connection). */
+/* Readers: each call opens its own connection and closes it. */
 int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen);
 /* Every result of campaign as CSV (header row, stable columns), in
  * start_time order; *rows gets the count. */

@@ -3,15 +3,17 @@
  */
 #include <errno.h>
 #include <hiredis.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/vec.h"
 #include "storage/store_int.h"
 #include "storage/streams.h"
 
-#define PFX "dnsprop:"
+#define PFX STORE_PREFIX
 
 struct streams {
     redisContext *c;
@@ -40,7 +42,7 @@ int streams_open(store_t *s, streams_t **out, char *err, size_t errlen)
     *out = NULL;
     if (st == NULL)
         return -ENOMEM;
-    st->c = store_connect_reader(s, err, errlen);
+    st->c = store_redis_connect(s, err, errlen);
     if (st->c == NULL) {
         free(st);
         return DP_EEMPTY;
@@ -109,14 +111,14 @@ static int take_entries(redisReply *arr, const char *want, streams_entry_t **out
                         size_t *n)
 {
     streams_entry_t *e;
+    size_t cap = *n; /* *out holds at least *n entries */
     size_t i, k;
 
     if (arr == NULL || arr->type != REDIS_REPLY_ARRAY || arr->elements == 0)
         return 0;
-    e = realloc(*out, (*n + arr->elements) * sizeof(*e));
-    if (e == NULL)
+    if (arr->elements > SIZE_MAX - *n || VEC_RESERVE(*out, cap, *n + arr->elements) < 0)
         return -ENOMEM;
-    *out = e;
+    e = *out;
     for (i = 0; i < arr->elements; i++) {
         redisReply *ent = arr->element[i];
         redisReply *fv;

@@ -6,6 +6,10 @@
  *
  * The password may also come from REDISCLI_AUTH or a file. Text shown to
  * users never carries the password (store_url_t.redacted).
+ *
+ * A store_url_t is a plain value filled by the caller's call (no hidden
+ * allocation, nothing to free). Both calls are reentrant; the password
+ * lookup reads the environment and a file, nothing else.
  */
 #ifndef DP_STORE_URL_H
 #define DP_STORE_URL_H

@@ -85,7 +85,62 @@ enum {
     OPT_STATSD,
 };
 
-int cmd_serve(int argc, char **argv)
+/* What the command line gives: the service's options, the store's, the
+ * statsd address. */
+typedef struct {
+    serve_opts_t so;
+    storeopt_t sto;
+    const char *statsd;
+    char token[4096];
+} args_t;
+
+/* One option of ours (not the store's): DP_EXIT_OK, or the exit status of
+ * a usage error. */
+static int parse_opt(args_t *a, int c, const char *arg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    uint32_t u;
+    double d;
+
+    switch (c) {
+    case OPT_LISTEN:
+        if (serve_parse_listen(arg, &ss, &sl) < 0)
+            return cmd_bad("serve", "--listen",
+                           "'%s' is not ADDR:PORT or [V6]:PORT (e.g. 127.0.0.1:9090)",
+                           arg);
+        a->so.listen = arg;
+        return DP_EXIT_OK;
+    case OPT_TOKEN:
+        a->so.token = a->token;
+        return read_token(arg, a->token, sizeof(a->token));
+    case OPT_THREADS:
+    case OPT_HTTP_THREADS:
+        if (numparse_u32(arg, &u) < 0 || u == 0 || u > 256)
+            return cmd_bad("serve", c == OPT_THREADS ? "--threads" : "--http-threads",
+                           "'%s' is not a thread count in [1, 256]", arg);
+        if (c == OPT_THREADS)
+            a->so.probe_threads = u;
+        else
+            a->so.http_threads = u;
+        return DP_EXIT_OK;
+    case OPT_QTIMEOUT:
+        if (numparse_double(arg, 0.001, 60, &d) < 0)
+            return cmd_bad("serve", "--query-timeout", "'%s' is not seconds in (0, 60]",
+                           arg);
+        a->so.query_timeout_ms = (unsigned)(d * 1000 + 0.5);
+        return DP_EXIT_OK;
+    case OPT_STATSD:
+        a->statsd = arg;
+        return DP_EXIT_OK;
+    default:
+        return cmd_bad("serve", "options", "%s", "unknown option or missing argument");
+    }
+}
+
+/* The command line into *a: -1 to go on, else the exit status (--help,
+ * usage errors). */
+static int parse_args(args_t *a, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"listen", required_argument, NULL, OPT_LISTEN},
@@ -98,102 +153,43 @@ int cmd_serve(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    serve_opts_t so;
-    const char *statsd = NULL;
-    storeopt_t sto;
-    store_t *store = NULL;
-    serve_t *srv = NULL;
-    serve_info_t info;
-    struct sigaction sa;
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    char token[4096];
-    char err[1024];
-    uint32_t u;
-    double d;
-    int rc = DP_EXIT_OK;
-    int ret;
+    int rc;
     int c;
 
-    memset(&so, 0, sizeof(so));
-    storeopt_init(&sto);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (storeopt_getopt(&sto, c, optarg))
+        if (storeopt_getopt(&a->sto, c, optarg))
             continue;
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             usage(stdout);
             return DP_EXIT_OK;
-        case OPT_LISTEN:
-            if (serve_parse_listen(optarg, &ss, &sl) < 0)
-                return cmd_bad("serve", "--listen",
-                               "'%s' is not ADDR:PORT or [V6]:PORT (e.g. 127.0.0.1:9090)",
-                               optarg);
-            so.listen = optarg;
-            break;
-        case OPT_TOKEN:
-            rc = read_token(optarg, token, sizeof(token));
-            if (rc != DP_EXIT_OK)
-                return rc;
-            so.token = token;
-            break;
-        case OPT_THREADS:
-        case OPT_HTTP_THREADS:
-            if (numparse_u32(optarg, &u) < 0 || u == 0 || u > 256)
-                return cmd_bad("serve", c == OPT_THREADS ? "--threads" : "--http-threads",
-                               "'%s' is not a thread count in [1, 256]", optarg);
-            if (c == OPT_THREADS)
-                so.probe_threads = u;
-            else
-                so.http_threads = u;
-            break;
-        case OPT_QTIMEOUT:
-            if (numparse_double(optarg, 0.001, 60, &d) < 0)
-                return cmd_bad("serve", "--query-timeout",
-                               "'%s' is not seconds in (0, 60]", optarg);
-            so.query_timeout_ms = (unsigned)(d * 1000 + 0.5);
-            break;
-        case OPT_STATSD:
-            statsd = optarg;
-            break;
-        default:
-            return cmd_bad("serve", "options", "%s",
-                           "unknown option or missing argument");
         }
+        rc = parse_opt(a, c, optarg);
+        if (rc != DP_EXIT_OK)
+            return rc;
     }
     if (optind < argc)
         return cmd_bad("serve", "arguments", "unexpected '%s'", argv[optind]);
-    if (statsd != NULL &&
-        metrics_create(&so.metrics, statsd, "dnsprop.serve", err, sizeof(err)) < 0)
-        return cmd_bad("serve", "--statsd", "%s", err);
+    return -1;
+}
 
-    /* SA_RESTART: the libraries' threads should not see EINTR for a stop
-     * that this thread handles. */
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+/* Serve until SIGINT or SIGTERM. */
+static int run(serve_opts_t *so, store_t *store)
+{
+    serve_t *srv = NULL;
+    serve_info_t info;
+    char err[1024];
 
-    if (storeopt_open(&sto, "dnsprop serve", &store) < 0) {
-        metrics_destroy(so.metrics);
-        return DP_EXIT_ERROR;
-    }
-    so.store = store;
-    so.results = sto.results;
-    ret = serve_create(&srv, &so, err, sizeof(err));
-    if (ret < 0) {
+    if (serve_create(&srv, so, err, sizeof(err)) < 0) {
         fprintf(stderr, "dnsprop serve: %s\n", err);
-        rc = DP_EXIT_ERROR;
-        goto out;
+        return DP_EXIT_ERROR;
     }
     serve_info(srv, &info);
     fprintf(stderr,
             "dnsprop serve: listening on http://%s%s; requests in %s; %llu unfinished "
             "request%s resumed, %llu ended (timed out while the service was down), %llu "
             "stats resumed\n",
-            serve_where(srv), so.token != NULL ? " (bearer token required)" : "",
+            serve_where(srv), so->token != NULL ? " (bearer token required)" : "",
             store_where(store), (unsigned long long)info.resumed,
             info.resumed == 1 ? "" : "s", (unsigned long long)info.expired,
             (unsigned long long)info.stats_resumed);
@@ -205,14 +201,46 @@ int cmd_serve(int argc, char **argv)
             g_signal == SIGINT ? "SIGINT" : "SIGTERM");
     serve_info(srv, &info);
     serve_destroy(srv);
-    srv = NULL;
     fprintf(stderr,
             "dnsprop serve: %llu requests accepted, %llu polls finished; unfinished ones "
             "stay in Redis for the next start\n",
             (unsigned long long)info.accepted, (unsigned long long)info.finished);
-out:
-    serve_destroy(srv);
+    return DP_EXIT_OK;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    args_t a;
+    store_t *store = NULL;
+    struct sigaction sa;
+    char err[1024];
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    storeopt_init(&a.sto);
+    rc = parse_args(&a, argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (a.statsd != NULL &&
+        metrics_create(&a.so.metrics, a.statsd, "dnsprop.serve", err, sizeof(err)) < 0)
+        return cmd_bad("serve", "--statsd", "%s", err);
+
+    /* SA_RESTART: the libraries' threads should not see EINTR for a stop
+     * that this thread handles. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (storeopt_open(&a.sto, "dnsprop serve", &store) < 0) {
+        metrics_destroy(a.so.metrics);
+        return DP_EXIT_ERROR;
+    }
+    a.so.store = store;
+    a.so.results = a.sto.results;
+    rc = run(&a.so, store);
     store_close(store);
-    metrics_destroy(so.metrics);
+    metrics_destroy(a.so.metrics);
     return rc;
 }

@@ -10,27 +10,27 @@
  * The HTTP contract (endpoints, fields, statuses, errors) is in README,
  * "dnsprop serve".
  *
- * Requests live in Redis under "dnsprop:" (the results store's server):
- *   dnsprop:request:<id>       string  the request as GET shows it (JSON)
- *   dnsprop:requests           zset    ids scored by start_time
- *   dnsprop:requests:pending   set     ids not finished yet
- *   dnsprop:stats:<id>         string  a stats request (JSON)
- *   dnsprop:stats:<id>:summary string  its statistics (JSON)
- *   dnsprop:stats:pending      set     stats ids not computed yet
- * A request is in Redis before its 202 goes out; its final state is
- * written by one writer thread (batched, MULTI/EXEC) after the poll ends.
- * At start every pending request is polled again with its original
+ * Requests live in Redis, the results store's server, under keys that
+ * storage/requests.h owns (README, "dnsprop serve", lists them): a request
+ * is stored before its 202 goes out, and its final state is written by
+ * storage's writer thread (batched, MULTI/EXEC) after the poll ends. At
+ * start every pending request is polled again with its original
  * start_time and what is left of its timeout (or ended as ERROR when its
  * timeout passed while the service was down), and pending stats are
- * computed.
+ * computed. The service itself holds no Redis connection.
  *
- * Threads: MHD's own (a pool of http_threads, each with its own hiredis
- * context, created on first use), the probe pool's (whose result
- * callback only updates memory and queues the write: it never waits for
- * Redis), the writer and the stats worker (each with its own context).
+ * Threads: MHD's own (a pool of http_threads), the probe pool's (whose
+ * result callback only updates memory and queues the write: it never
+ * waits for Redis), storage's requests writer and the stats worker; each
+ * thread that reaches Redis does so on its own connection (requests.h).
+ * serve_int.h says which thread touches what.
  *
- * serve_create and serve_destroy are called from one thread; serve_where
- * and serve_info from any.
+ * Ownership: a serve_t is its creator's, who destroys it; opts->store and
+ * opts->metrics are borrowed and must outlive it.
+ *
+ * Thread-safety: serve_create and serve_destroy are called from one
+ * thread; serve_where and serve_info from any. The parsers (parse.h) are
+ * pure functions.
  */
 #ifndef DP_SERVE_H
 #define DP_SERVE_H
@@ -41,6 +41,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "harness/serve/parse.h"
 #include "probes/request.h"
 #include "storage/store.h"
 
@@ -83,16 +84,5 @@ void serve_info(serve_t *s, serve_info_t *out);
  * for the next start), write what finished (waiting up to 5 s for Redis)
  * and free everything. */
 void serve_destroy(serve_t *s);
-
-/* "127.0.0.1:9090", "[::1]:9090" into a socket address. */
-int serve_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len);
-
-/* A poll request body (either shape: ours with zone_name, Digaas's
- * /poll_requests with query_name) into *req (initialised by the caller,
- * finished here) and *rec, the fields to echo (caller owns). start_time
- * null or absent means now. On failure DP_EPARSE, field names the
- * offending field and msg says what is wrong. */
-int serve_request_parse(const json_t *body, double now, probe_req_t *req, json_t **rec,
-                        char *field, size_t fieldlen, char *msg, size_t msglen);
 
 #endif

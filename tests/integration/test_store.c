@@ -1,7 +1,8 @@
 /*
  * The store against a real redis-server (DNSPROP_TEST_REDIS, started by
  * tests/run-tests.sh): results in, counts checked, CSV export read back
- * with libcsv field by field, names with commas and quotes included.
+ * with libcsv field by field, names with commas and quotes included; the
+ * poll service's requests (storage/requests.h) under their README keys.
  */
 #include <criterion/criterion.h>
 #include <csv.h>
@@ -10,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "harness/common/timebase.h"
+#include "storage/requests.h"
 #include "storage/store.h"
 #include <hiredis.h>
 
@@ -273,5 +277,239 @@ Test(store, replay_skips_batches_already_applied, .timeout = 60)
     }
     cr_expect_neq(marker[0], '\0');
     unlink(spool);
+    redisFree(c);
+}
+
+/* ---- the service's requests (storage/requests.h) ---- */
+
+/* A connection of the test's own, to look at the keys directly. */
+static redisContext *raw_connect(void)
+{
+    const char *url = redis_url();
+    char host[64];
+    int port = 0, db = 0;
+    redisContext *c;
+    redisReply *r;
+
+    cr_assert_eq(sscanf(url, "redis://%63[^:]:%d/%d", host, &port, &db), 3, "%s", url);
+    c = redisConnect(host, port);
+    cr_assert(c != NULL && c->err == 0);
+    r = redisCommand(c, "SELECT %d", db);
+    freeReplyObject(r);
+    return c;
+}
+
+static void raw_drop(redisContext *c, const char *id)
+{
+    freeReplyObject(redisCommand(c, "DEL dnsprop:request:%s", id));
+    freeReplyObject(redisCommand(c, "ZREM dnsprop:requests %s", id));
+    freeReplyObject(redisCommand(c, "SREM dnsprop:requests:pending %s", id));
+    freeReplyObject(
+        redisCommand(c, "DEL dnsprop:stats:%s dnsprop:stats:%s:summary", id, id));
+    freeReplyObject(redisCommand(c, "SREM dnsprop:stats:pending %s", id));
+}
+
+static char *raw_get(redisContext *c, const char *fmt, const char *id)
+{
+    redisReply *r = redisCommand(c, fmt, id);
+    char *t = r != NULL && r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+
+    freeReplyObject(r);
+    return t;
+}
+
+static long long raw_int(redisContext *c, const char *fmt, const char *id)
+{
+    redisReply *r = redisCommand(c, fmt, id);
+    long long v = r != NULL && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+    freeReplyObject(r);
+    return v;
+}
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    char last[64];
+    int written;
+} written_t;
+
+static void on_written(const char *id, void *arg)
+{
+    written_t *w = arg;
+
+    pthread_mutex_lock(&w->mu);
+    snprintf(w->last, sizeof(w->last), "%s", id);
+    w->written++;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+}
+
+typedef struct {
+    const char *want;
+    int seen;
+    char text[256];
+} seen_t;
+
+static void on_pending(const char *id, const char *text, void *arg)
+{
+    seen_t *sn = arg;
+
+    if (strcmp(id, sn->want) == 0) {
+        sn->seen++;
+        snprintf(sn->text, sizeof(sn->text), "%s", text);
+    }
+}
+
+static void on_stats_pending(const char *id, void *arg)
+{
+    (void)id;
+    (void)arg;
+}
+
+static int on_range(const char *text, size_t len, void *arg)
+{
+    seen_t *sn = arg;
+
+    if (strlen(text) == len && strstr(text, sn->want) != NULL)
+        sn->seen++;
+    return 0;
+}
+
+static void test_id(char *id, size_t len, const char *what)
+{
+    snprintf(id, len, "test-%s-%ld-%lld", what, (long)getpid(),
+             (long long)timebase_mono_ns());
+}
+
+Test(store, requests_new_final_and_read_back, .timeout = 60)
+{
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_req_t *rq = NULL;
+    written_t w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "", 0};
+    redisContext *c = raw_connect();
+    char err[512];
+    char id[64];
+    char text[256];
+    char *got = NULL;
+    double start = 1700000000.125;
+    seen_t sn = {id, 0, ""};
+
+    test_id(id, sizeof(id), "req");
+    snprintf(text, sizeof(text), "{\"id\":\"%s\",\"status\":\"ACCEPTED\"}", id);
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, on_written, &w, &rq, err, sizeof(err)), 0, "%s", err);
+
+    /* new: the three keys of README's schema, at once */
+    cr_assert_eq(store_req_put_new(rq, id, text, start, err, sizeof(err)), 0, "%s", err);
+    got = raw_get(c, "GET dnsprop:request:%s", id);
+    cr_expect_str_eq(got, text);
+    free(got);
+    got = raw_get(c, "ZSCORE dnsprop:requests %s", id);
+    cr_expect_not_null(got);
+    cr_expect_eq(got != NULL ? strtod(got, NULL) : 0, start);
+    free(got);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", id), 1);
+    cr_expect_eq(store_req_get(rq, id, &got, err, sizeof(err)), 1, "%s", err);
+    cr_expect_str_eq(got, text);
+    free(got);
+
+    /* what a restart finds, and what /stats reads */
+    cr_assert_eq(
+        store_req_pending(rq, on_pending, on_stats_pending, &sn, err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_eq(sn.seen, 1);
+    cr_expect_str_eq(sn.text, text);
+    sn.seen = 0;
+    cr_assert_eq(
+        store_req_range(rq, start - 1, start + 1, on_range, &sn, err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_eq(sn.seen, 1);
+
+    /* final: written by the writer, then on_written */
+    snprintf(text, sizeof(text), "{\"id\":\"%s\",\"status\":\"COMPLETED\"}", id);
+    store_req_finish(rq, id, strdup(text));
+    pthread_mutex_lock(&w.mu);
+    while (w.written == 0)
+        pthread_cond_wait(&w.cond, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    cr_expect_str_eq(w.last, id);
+    cr_expect_eq(store_req_unwritten(rq), 0);
+    got = raw_get(c, "GET dnsprop:request:%s", id);
+    cr_expect_str_eq(got, text);
+    free(got);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", id), 0);
+
+    /* undone: nothing left */
+    store_req_unput(rq, id);
+    cr_expect_eq(raw_int(c, "EXISTS dnsprop:request:%s", id), 0);
+    cr_expect_eq(raw_int(c, "ZRANK dnsprop:requests %s", id), -1);
+    cr_expect_eq(store_req_get(rq, id, &got, err, sizeof(err)), 0);
+    store_req_close(rq, 5);
+    store_close(s);
+    raw_drop(c, id);
+    redisFree(c);
+}
+
+Test(store, requests_pending_without_a_record_are_dropped, .timeout = 30)
+{
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_req_t *rq = NULL;
+    redisContext *c = raw_connect();
+    char err[512];
+    char id[64];
+    seen_t sn = {id, 0, ""};
+
+    test_id(id, sizeof(id), "gone");
+    freeReplyObject(redisCommand(c, "SADD dnsprop:requests:pending %s", id));
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, &rq, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(
+        store_req_pending(rq, on_pending, on_stats_pending, &sn, err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_eq(sn.seen, 0);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", id), 0);
+    store_req_close(rq, 5);
+    store_close(s);
+    raw_drop(c, id);
+    redisFree(c);
+}
+
+Test(store, stats_requests_and_summaries, .timeout = 30)
+{
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_req_t *rq = NULL;
+    redisContext *c = raw_connect();
+    char err[512];
+    char id[64];
+    char *got = NULL;
+
+    test_id(id, sizeof(id), "stats");
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, &rq, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(
+        store_req_stats_new(rq, id, "{\"status\":\"ACCEPTED\"}", err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:stats:pending %s", id), 1);
+    cr_expect_eq(store_req_stats_get(rq, id, true, &got, err, sizeof(err)), 0);
+    cr_assert_eq(store_req_stats_done(rq, id, "{\"status\":\"COMPLETED\"}",
+                                      "{\"requests\":0}", err, sizeof(err)),
+                 0, "%s", err);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:stats:pending %s", id), 0);
+    cr_expect_eq(store_req_stats_get(rq, id, false, &got, err, sizeof(err)), 1);
+    cr_expect_str_eq(got, "{\"status\":\"COMPLETED\"}");
+    free(got);
+    got = raw_get(c, "GET dnsprop:stats:%s:summary", id);
+    cr_expect_str_eq(got, "{\"requests\":0}");
+    free(got);
+    store_req_close(rq, 5);
+    store_close(s);
+    raw_drop(c, id);
     redisFree(c);
 }

@@ -235,3 +235,58 @@ Test(serve, listen_addresses)
     cr_expect_lt(serve_parse_listen("127.0.0.1:65536", &ss, &len), 0);
     cr_expect_lt(serve_parse_listen(NULL, &ss, &len), 0);
 }
+
+Test(serve, stats_bodies)
+{
+    char field[64];
+    char msg[512];
+    double start, end;
+    json_t *b;
+
+    b = json_loads("{\"start_time\": 10, \"end_time\": 20.5}", 0, NULL);
+    cr_assert_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)), 0,
+        "%s: %s", field, msg);
+    cr_expect_eq(start, 10.0);
+    cr_expect_eq(end, 20.5);
+    json_decref(b);
+    b = json_loads("[1]", 0, NULL);
+    cr_expect_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "body");
+    json_decref(b);
+    b = json_loads("{\"start_time\": 1}", 0, NULL);
+    cr_expect_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "end_time");
+    json_decref(b);
+    b = json_loads("{\"start_time\": null, \"end_time\": 1}", 0, NULL);
+    cr_expect_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "start_time");
+    json_decref(b);
+    b = json_loads("{\"start_time\": \"x\", \"end_time\": 5}", 0, NULL);
+    cr_expect_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "start_time");
+    json_decref(b);
+    b = json_loads("{\"start_time\": 10, \"end_time\": 5}", 0, NULL);
+    cr_expect_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "end_time");
+    cr_expect_str_eq(msg, "is before start_time");
+    json_decref(b);
+}
+
+Test(serve, condition_kinds_of_the_statistics)
+{
+    cr_expect_str_eq(serve_cond_kind("zone_removed"), "empty_response");
+    cr_expect_str_eq(serve_cond_kind("data=192.0.2.1"), "value_present");
+    cr_expect_str_eq(serve_cond_kind("serial_not_lower"), "serial_not_lower");
+    cr_expect_str_eq(serve_cond_kind(NULL), "unknown");
+}

@@ -1,0 +1,309 @@
+/*
+ * handlers: one function per endpoint of the service (see serve_int.h and
+ * README, "dnsprop serve"), run on MHD's threads. Redis is reached through
+ * storage/requests.h only.
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/common/errcode.h"
+#include "harness/common/log.h"
+#include "harness/common/timebase.h"
+#include "harness/serve/metrics.h"
+#include "harness/serve/parse.h"
+#include "harness/serve/serve_int.h"
+
+#define IMAGE_MAX (32 * 1024 * 1024)
+
+static void store_unavailable(serve_reply_t *rp, const char *err)
+{
+    serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                      "the results store is unavailable (%s); try again", err);
+}
+
+/* The body as JSON; NULL after a 400 that says where it is not. */
+static json_t *body_json(const char *body, size_t len, serve_reply_t *rp)
+{
+    json_error_t je;
+    json_t *in = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+
+    if (in == NULL)
+        serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, "body",
+                          "not valid JSON: %s (line %d, column %d)", je.text, je.line,
+                          je.column);
+    return in;
+}
+
+/* The record of an accepted request: the echo, its id, what is not known
+ * yet. */
+static void accepted_fields(json_t *rec, const char *id, double now)
+{
+    json_object_set_new(rec, "id", json_string(id));
+    json_object_set_new(rec, "status", json_string("ACCEPTED"));
+    json_object_set_new(rec, "duration", json_null());
+    json_object_set_new(rec, "result", json_null());
+    json_object_set_new(rec, "reason", json_null());
+    json_object_set_new(rec, "lower_bound", json_null());
+    json_object_set_new(rec, "queries", json_null());
+    json_object_set_new(rec, "observed_at", json_null());
+    json_object_set_new(rec, "accepted_at", json_real(now));
+}
+
+/* An accepted request, stored: into memory and onto the probe pool (takes
+ * rec and text). On failure it leaves Redis again. */
+static int start_poll(serve_t *s, const char *id, json_t *rec, char *text,
+                      probe_req_t *req)
+{
+    int ret = serve_table_insert(&s->table, id, rec, text);
+
+    metrics_count(s->metrics, "requests.accepted", 1);
+    if (ret == 0) {
+        req->id = strdup(id);
+        ret = req->id != NULL ? probe_pool_submit(s->pool, req) : -ENOMEM;
+        if (ret < 0)
+            serve_table_remove(&s->table, id, false);
+    }
+    if (ret < 0)
+        store_req_unput(s->rq, id);
+    return ret;
+}
+
+void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t *rp)
+{
+    json_t *in = NULL;
+    json_t *rec = NULL;
+    probe_req_t req;
+    char field[64] = "";
+    char msg[1200] = "";
+    char err[512];
+    char id[SERVE_ID_LEN + 1];
+    char *text = NULL;
+    char *answer = NULL;
+    double now = timebase_real_s();
+    int ret;
+
+    probe_req_init(&req);
+    in = body_json(body, len, rp);
+    if (in == NULL)
+        goto out;
+    if (serve_request_parse(in, now, &req, &rec, field, sizeof(field), msg, sizeof(msg)) <
+        0) {
+        if (field[0] == '\0')
+            serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+        else
+            serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, field, "%s", msg);
+        goto out;
+    }
+    serve_new_id(id);
+    accepted_fields(rec, id, now);
+    text = json_dumps(rec, SERVE_JSON_FLAGS);
+    answer = text != NULL ? strdup(text) : NULL;
+    if (answer == NULL) {
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+        goto out;
+    }
+    /* In Redis before the 202: an accepted request survives a crash. */
+    ret = store_req_put_new(s->rq, id, text, req.start_time, err, sizeof(err));
+    if (ret < 0) {
+        log_warn("serve: cannot store a request: %s", err);
+        store_unavailable(rp, err);
+        goto out;
+    }
+    ret = start_poll(s, id, rec, text, &req);
+    rec = NULL;
+    text = NULL;
+    if (ret < 0) {
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "cannot poll now: %s",
+                          dp_strerror(ret));
+        goto out;
+    }
+    atomic_fetch_add(&s->accepted, 1);
+    serve_reply_text(rp, MHD_HTTP_ACCEPTED, answer);
+    answer = NULL;
+out:
+    free(answer);
+    free(text);
+    json_decref(rec);
+    json_decref(in);
+    probe_req_clear(&req);
+}
+
+/* GET /requests/<id>: memory first, then Redis. */
+void serve_get_request(serve_t *s, const char *id, serve_reply_t *rp)
+{
+    char err[512];
+    char *text = serve_table_text(&s->table, id);
+    int ret;
+
+    if (text != NULL) {
+        serve_reply_text(rp, MHD_HTTP_OK, text);
+        return;
+    }
+    ret = store_req_get(s->rq, id, &text, err, sizeof(err));
+    if (ret < 0)
+        store_unavailable(rp, err);
+    else if (ret == 0)
+        serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no request with id %s", id);
+    else
+        serve_reply_text(rp, MHD_HTTP_OK, text);
+}
+
+void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *rp)
+{
+    char field[64] = "";
+    char msg[512] = "";
+    json_t *in = NULL;
+    json_t *rec = NULL;
+    char id[SERVE_ID_LEN + 1];
+    char err[512];
+    char *text = NULL;
+    double start;
+    double end;
+
+    in = body_json(body, len, rp);
+    if (in == NULL)
+        goto out;
+    if (serve_stats_parse(in, &start, &end, field, sizeof(field), msg, sizeof(msg)) < 0) {
+        serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, field, "%s", msg);
+        goto out;
+    }
+    serve_new_id(id);
+    rec = json_pack("{s:s, s:s, s:f, s:f, s:n, s:[], s:n, s:n, s:n, s:f}", "id", id,
+                    "status", "ACCEPTED", "start_time", start, "end_time", end,
+                    "image_id", "image_ids", "requests", "pending", "reason",
+                    "created_at", timebase_real_s());
+    text = rec != NULL ? json_dumps(rec, SERVE_JSON_FLAGS) : NULL;
+    if (text == NULL) {
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+        goto out;
+    }
+    if (store_req_stats_new(s->rq, id, text, err, sizeof(err)) < 0) {
+        store_unavailable(rp, err);
+        goto out;
+    }
+    serve_stats_push(s, id);
+    serve_reply_text(rp, MHD_HTTP_ACCEPTED, text);
+    text = NULL;
+out:
+    free(text);
+    json_decref(rec);
+    json_decref(in);
+}
+
+/* The summary of stats that are computed (409 while they are not). */
+static void get_summary(serve_t *s, const char *id, serve_reply_t *rp)
+{
+    json_t *rec = NULL;
+    char err[512];
+    char *text = NULL;
+    const char *st;
+    int ret = store_req_stats_get(s->rq, id, false, &text, err, sizeof(err));
+
+    if (ret == 1) {
+        rec = json_loads(text, 0, NULL);
+        free(text);
+        text = NULL;
+        st = json_string_value(json_object_get(rec, "status"));
+        if (st != NULL && strcmp(st, "ACCEPTED") == 0) {
+            serve_reply_error(rp, MHD_HTTP_CONFLICT, NULL,
+                              "stats %s are not computed yet (status ACCEPTED): GET "
+                              "/stats/%s until COMPLETED",
+                              id, id);
+            goto out;
+        }
+        ret = store_req_stats_get(s->rq, id, true, &text, err, sizeof(err));
+    }
+    if (ret < 0) {
+        store_unavailable(rp, err);
+    } else if (ret == 0) {
+        serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no stats summary with id %s",
+                          id);
+    } else {
+        serve_reply_text(rp, MHD_HTTP_OK, text);
+        text = NULL;
+    }
+out:
+    free(text);
+    json_decref(rec);
+}
+
+void serve_get_stats(serve_t *s, const char *id, bool summary, serve_reply_t *rp)
+{
+    char err[512];
+    char *text = NULL;
+    int ret;
+
+    if (summary) {
+        get_summary(s, id, rp);
+        return;
+    }
+    ret = store_req_stats_get(s->rq, id, false, &text, err, sizeof(err));
+    if (ret < 0)
+        store_unavailable(rp, err);
+    else if (ret == 0)
+        serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no stats request with id %s",
+                          id);
+    else
+        serve_reply_text(rp, MHD_HTTP_OK, text);
+}
+
+/* <stats id>-<plot>, plot in [a-z0-9_]: the path of its PNG, or false. */
+static bool image_path(const serve_t *s, const char *id, size_t n, char *path,
+                       size_t pathlen)
+{
+    char plot[64];
+    size_t i;
+
+    if (n <= SERVE_ID_LEN + 1 || n - SERVE_ID_LEN - 1 >= sizeof(plot) ||
+        !serve_valid_id(id, SERVE_ID_LEN) || id[SERVE_ID_LEN] != '-')
+        return false;
+    memcpy(plot, id + SERVE_ID_LEN + 1, n - SERVE_ID_LEN - 1);
+    plot[n - SERVE_ID_LEN - 1] = '\0';
+    for (i = 0; plot[i] != '\0'; i++) {
+        if (!((plot[i] >= 'a' && plot[i] <= 'z') || (plot[i] >= '0' && plot[i] <= '9') ||
+              plot[i] == '_'))
+            return false;
+    }
+    snprintf(path, pathlen, "%s/serve/stats-%.*s/%s.png", s->results, SERVE_ID_LEN, id,
+             plot);
+    return true;
+}
+
+void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp)
+{
+    char path[4096];
+    struct stat sb;
+    FILE *f = NULL;
+    char *data = NULL;
+
+    if (!image_path(s, id, n, path, sizeof(path)))
+        goto notfound;
+    f = fopen(path, "rb");
+    if (f == NULL || fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode) ||
+        sb.st_size > IMAGE_MAX)
+        goto notfound;
+    data = malloc((size_t)sb.st_size + 1);
+    if (data == NULL || fread(data, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
+        free(data);
+        fclose(f);
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                          "cannot read image %.*s", (int)n, id);
+        return;
+    }
+    fclose(f);
+    free(rp->body);
+    rp->status = MHD_HTTP_OK;
+    rp->ctype = "image/png";
+    rp->body = data;
+    rp->len = (size_t)sb.st_size;
+    return;
+notfound:
+    if (f != NULL)
+        fclose(f);
+    serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no image with id %.*s",
+                      (int)(n > 200 ? 200 : n), id);
+}

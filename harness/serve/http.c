@@ -1,0 +1,425 @@
+/*
+ * http: the service's HTTP side on libmicrohttpd (see serve_int.h): bodies
+ * as they arrive (with the size limit), the bearer token, the routes and
+ * the replies. The endpoints themselves are in handlers.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/common/buf.h"
+#include "harness/common/log.h"
+#include "harness/common/numparse.h"
+#include "harness/common/vec.h"
+#include "harness/serve/serve_int.h"
+
+#define DISCARD_FACTOR 16 /* bytes of an oversized chunked body read before closing */
+
+/* ---- replies ------------------------------------------------------------------ */
+
+void serve_reply_text(serve_reply_t *rp, unsigned status, char *text)
+{
+    size_t n;
+    size_t cap;
+
+    free(rp->body);
+    rp->status = status;
+    rp->ctype = "application/json";
+    if (text == NULL) {
+        rp->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        text = strdup("{\"message\":\"out of memory\"}");
+    }
+    n = text != NULL ? strlen(text) : 0;
+    cap = n + 1;
+    /* a final newline, for people reading curl's output */
+    if (text != NULL && VEC_RESERVE(text, cap, n + 2) == 0) {
+        text[n++] = '\n';
+        text[n] = '\0';
+    }
+    rp->body = text;
+    rp->len = n;
+}
+
+void serve_reply_json(serve_reply_t *rp, unsigned status, json_t *o)
+{
+    serve_reply_text(rp, status, o != NULL ? json_dumps(o, SERVE_JSON_FLAGS) : NULL);
+    json_decref(o);
+}
+
+void serve_reply_error(serve_reply_t *rp, unsigned status, const char *field,
+                       const char *fmt, ...)
+{
+    char msg[1400];
+    char full[1500];
+    va_list ap;
+    json_t *o;
+    size_t i;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof(full), "%s%s%s", field != NULL ? field : "",
+             field != NULL ? ": " : "", msg);
+    /* Messages quote what clients sent, and snprintf may have cut a UTF-8
+     * sequence: keep ASCII, so that the JSON is always valid. */
+    for (i = 0; full[i] != '\0'; i++) {
+        unsigned char ch = (unsigned char)full[i];
+        if (ch < 0x20 || ch >= 0x7f)
+            full[i] = '?';
+    }
+    o = json_object();
+    json_object_set_new(o, "message", json_string(full));
+    if (field != NULL)
+        json_object_set_new(o, "field", json_string(field));
+    serve_reply_json(rp, status, o);
+}
+
+/* ---- routes ---------------------------------------------------------------------- */
+
+static bool is_get(const char *m)
+{
+    return strcmp(m, MHD_HTTP_METHOD_GET) == 0 || strcmp(m, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+static bool is_post(const char *m)
+{
+    return strcmp(m, MHD_HTTP_METHOD_POST) == 0;
+}
+
+/* Is url[0..n) exactly p? */
+static bool path_is(const char *url, size_t n, const char *p)
+{
+    return n == strlen(p) && strncmp(url, p, n) == 0;
+}
+
+/* Is url[0..n) p followed by something? *rest, *rn: that something. */
+static bool path_under(const char *url, size_t n, const char *p, const char **rest,
+                       size_t *rn)
+{
+    size_t pl = strlen(p);
+
+    if (n <= pl || strncmp(url, p, pl) != 0)
+        return false;
+    *rest = url + pl;
+    *rn = n - pl;
+    return true;
+}
+
+/* The id that is all of rest[0..rn), into id as a string; false when rest
+ * is not an id (a 404). */
+static bool url_id(const char *rest, size_t rn, char id[SERVE_ID_LEN + 1])
+{
+    if (!serve_valid_id(rest, rn))
+        return false;
+    memcpy(id, rest, SERVE_ID_LEN);
+    id[SERVE_ID_LEN] = '\0';
+    return true;
+}
+
+static void not_allowed_get(serve_reply_t *rp, const char *method)
+{
+    rp->allow = "GET, HEAD";
+    serve_reply_error(rp, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+                      "%s is not allowed here; use GET", method);
+}
+
+static void not_found(serve_reply_t *rp, const char *url, size_t n)
+{
+    serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "nothing at %.*s",
+                      (int)(n > 200 ? 200 : n), url);
+}
+
+/* The endpoints a POST reaches: /requests (or /poll_requests), /stats. */
+static bool route_post(serve_t *s, const char *method, const char *url, size_t n,
+                       const char *body, size_t len, serve_reply_t *rp)
+{
+    bool reqs = path_is(url, n, "/requests") || path_is(url, n, "/poll_requests");
+
+    if (!reqs && !path_is(url, n, "/stats"))
+        return false;
+    if (!is_post(method)) {
+        rp->allow = "POST";
+        if (reqs)
+            serve_reply_error(rp, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+                              "POST a poll request here; GET %.*s/{id} reads one", (int)n,
+                              url);
+        else
+            serve_reply_error(rp, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+                              "POST {start_time, end_time} here; GET /stats/{id} reads "
+                              "one");
+    } else if (reqs) {
+        serve_post_request(s, body, len, rp);
+    } else {
+        serve_post_stats(s, body, len, rp);
+    }
+    return true;
+}
+
+/* The endpoints a GET reaches under /requests/, /poll_requests/, /stats/
+ * and /images/. */
+static bool route_get(serve_t *s, const char *method, const char *url, size_t n,
+                      serve_reply_t *rp)
+{
+    const char *rest = NULL;
+    size_t rn = 0;
+    char id[SERVE_ID_LEN + 1];
+    bool req = path_under(url, n, "/requests/", &rest, &rn) ||
+               path_under(url, n, "/poll_requests/", &rest, &rn);
+    bool stats = !req && path_under(url, n, "/stats/", &rest, &rn);
+    bool image = !req && !stats && path_under(url, n, "/images/", &rest, &rn);
+    bool summary = stats && rn == SERVE_ID_LEN + strlen("/summary") &&
+                   strncmp(rest + SERVE_ID_LEN, "/summary", strlen("/summary")) == 0;
+
+    if (!req && !stats && !image)
+        return false;
+    if (!is_get(method)) {
+        not_allowed_get(rp, method);
+    } else if (image) {
+        serve_get_image(s, rest, rn, rp);
+    } else if (!url_id(rest, summary ? SERVE_ID_LEN : rn, id)) {
+        not_found(rp, url, n);
+    } else if (req) {
+        serve_get_request(s, id, rp);
+    } else {
+        serve_get_stats(s, id, summary, rp);
+    }
+    return true;
+}
+
+static void route(serve_t *s, const char *method, const char *url, const char *body,
+                  size_t len, serve_reply_t *rp)
+{
+    size_t n = strlen(url);
+
+    while (n > 1 && url[n - 1] == '/')
+        n--; /* "/requests/" is "/requests" */
+    if (n <= 1) {
+        if (!is_get(method))
+            not_allowed_get(rp, method);
+        else
+            serve_reply_json(rp, MHD_HTTP_OK,
+                             json_pack("{s:s, s:s, s:s}", "service", "dnsprop", "version",
+                                       "0.1.0", "api",
+                                       "digaas-compatible poll requests"));
+        return;
+    }
+    if (!route_post(s, method, url, n, body, len, rp) &&
+        !route_get(s, method, url, n, rp))
+        not_found(rp, url, n);
+}
+
+/* ---- libmicrohttpd glue ------------------------------------------------------------ */
+
+/* Per HTTP request: the body, as it arrives. */
+typedef struct {
+    buf_t body;
+    size_t seen;
+    bool too_big;
+} conn_t;
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, serve_reply_t *rp)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    resp = MHD_create_response_from_buffer(rp->len, rp->body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(rp->body);
+        return MHD_NO;
+    }
+    rp->body = NULL;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            rp->ctype != NULL ? rp->ctype : "application/json");
+    if (rp->allow != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
+    if (rp->challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"dnsprop\"");
+    ret = MHD_queue_response(conn, rp->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* RFC 6750 section 2.1: "Authorization: Bearer <token>". The comparison
+ * takes the same time whatever the first differing byte. */
+static bool authorised(const serve_t *s, struct MHD_Connection *conn)
+{
+    const char *h;
+    size_t n;
+    size_t i;
+    unsigned char diff = 0;
+
+    if (s->token == NULL)
+        return true;
+    h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    n = strlen(h);
+    while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    if (n != s->token_len)
+        return false;
+    for (i = 0; i < n; i++)
+        diff |= (unsigned char)(h[i] ^ s->token[i]);
+    return diff == 0;
+}
+
+/* A request's first call (headers only): answered before any body is read
+ * when it is not authorised or announces too large a body (MHD then
+ * discards the rest and closes the connection). */
+static enum MHD_Result on_headers(serve_t *s, struct MHD_Connection *conn, void **con_cls)
+{
+    serve_reply_t rp;
+    const char *cl;
+    uint64_t clen;
+    conn_t *cs = calloc(1, sizeof(*cs));
+
+    if (cs == NULL)
+        return MHD_NO;
+    *con_cls = cs;
+    memset(&rp, 0, sizeof(rp));
+    if (!authorised(s, conn)) {
+        rp.challenge = true;
+        serve_reply_error(&rp, MHD_HTTP_UNAUTHORIZED, NULL,
+                          "this service needs \"Authorization: Bearer <token>\" (the "
+                          "token of its --token-file)");
+        return send_reply(conn, &rp);
+    }
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL && numparse_u64(cl, UINT64_MAX, &clen) == 0 && clen > s->max_body) {
+        serve_reply_error(&rp, MHD_HTTP_CONTENT_TOO_LARGE, "body",
+                          "%llu bytes; at most %zu are accepted",
+                          (unsigned long long)clen, s->max_body);
+        return send_reply(conn, &rp);
+    }
+    return MHD_YES;
+}
+
+/* A piece of the body. A chunked body has no length to check first: read
+ * on, keep nothing once over the limit, answer 413 at its end (MHD cannot
+ * answer in the middle of an upload); close on a flood. */
+static enum MHD_Result on_upload(serve_t *s, conn_t *cs, const char *data, size_t n)
+{
+    cs->seen += n;
+    if (!cs->too_big && cs->body.len + n > s->max_body) {
+        cs->too_big = true;
+        buf_free(&cs->body);
+    }
+    if (!cs->too_big)
+        buf_add(&cs->body, data, n);
+    if (cs->too_big && cs->seen > DISCARD_FACTOR * s->max_body)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    serve_t *s = cls;
+    conn_t *cs = *con_cls;
+    serve_reply_t rp;
+
+    (void)version;
+    if (cs == NULL)
+        return on_headers(s, conn, con_cls);
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        return on_upload(s, cs, upload_data, n);
+    }
+    memset(&rp, 0, sizeof(rp));
+    if (cs->too_big) {
+        serve_reply_error(&rp, MHD_HTTP_CONTENT_TOO_LARGE, "body",
+                          "at most %zu bytes are accepted", s->max_body);
+    } else if (cs->body.oom) {
+        serve_reply_error(&rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+    } else {
+        route(s, method, url, cs->body.p, cs->body.len, &rp);
+    }
+    return send_reply(conn, &rp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    conn_t *cs = *con_cls;
+
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (cs == NULL)
+        return;
+    buf_free(&cs->body);
+    free(cs);
+    *con_cls = NULL;
+}
+
+/* MHD's own messages (printf format from MHD) through our logger. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    log_warn("serve: http: %s", msg);
+}
+
+/* "127.0.0.1:9090" or "[::1]:9090" with the port MHD bound. */
+static void set_where(serve_t *s, const struct sockaddr_storage *ss)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = info != NULL ? info->port : 0;
+    char host[INET6_ADDRSTRLEN];
+
+    if (ss->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
+                  sizeof(host));
+        snprintf(s->where, sizeof(s->where), "[%s]:%u", host, port);
+    } else {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host,
+                  sizeof(host));
+        snprintf(s->where, sizeof(s->where), "%s:%u", host, port);
+    }
+}
+
+int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *listen,
+                     unsigned http_threads, char *err, size_t errlen)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* the logger first: MHD logs its own way until it has seen it */
+    s->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)(http_threads > 0 ? http_threads : 2), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_END);
+    if (s->mhd == NULL) {
+        snprintf(err, errlen,
+                 "cannot listen on %s (in use? not an address of this host?)", listen);
+        return -EADDRINUSE;
+    }
+    set_where(s, ss);
+    return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * parse: what the service reads from the network, as pure functions of
+ * their input (no service, no Redis, no clock: `now` is a parameter), so
+ * that unit tests and the fuzz target (tests/fuzz/fuzz_serve.c) call them
+ * alone.
+ *
+ * Ownership: bodies are borrowed; *rec is the caller's (NULL on failure);
+ * req is initialised by the caller (probe_req_init) and cleared by it
+ * (probe_req_clear) whatever the outcome.
+ *
+ * Thread-safety: every function is reentrant (no shared state).
+ */
+#ifndef DP_SERVE_PARSE_H
+#define DP_SERVE_PARSE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "probes/request.h"
+
+#define SERVE_MAX_TIMEOUT_S 604800.0
+#define SERVE_MAX_EPOCH_S   1e11
+
+/* "127.0.0.1:9090", "[::1]:9090" into a socket address. */
+int serve_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len);
+
+/* A poll request body (either shape: ours with zone_name, Digaas's
+ * /poll_requests with query_name) into *req (initialised by the caller,
+ * finished here) and *rec, the fields to echo (caller owns). start_time
+ * null or absent means now. On failure DP_EPARSE, field names the
+ * offending field and msg says what is wrong; -ENOMEM leaves field empty. */
+int serve_request_parse(const json_t *body, double now, probe_req_t *req, json_t **rec,
+                        char *field, size_t fieldlen, char *msg, size_t msglen);
+
+/* A POST /stats body: {start_time, end_time}, epoch seconds with
+ * start_time <= end_time, into *start and *end. On failure DP_EPARSE with
+ * field and msg as serve_request_parse gives them. */
+int serve_stats_parse(const json_t *body, double *start, double *end, char *field,
+                      size_t fieldlen, char *msg, size_t msglen);
+
+/* Condition names of the statistics: Digaas's spellings fold into ours
+ * (zone_removed is empty_response, data=<value> is value_present). */
+const char *serve_cond_kind(const char *cond);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * serve_int: what the files of the service share (not for other callers):
+ *   serve.c     life cycle (create, destroy, info), poll results
+ *   parse.c     listen address and request bodies (parse.h, public)
+ *   table.c     the requests this process polls, in memory
+ *   http.c      libmicrohttpd glue, authorisation, routes, replies
+ *   handlers.c  one function per endpoint
+ *   resume.c    what a previous run left pending
+ *   statsjob.c  the stats worker (statistics and plots of a time range)
+ * Redis is storage/requests.h's: no file here holds a connection.
+ *
+ * Threads and what each may touch:
+ *  - MHD's threads run http.c and handlers.c: they read the serve_t's
+ *    settings (set before MHD starts, never changed), the table (locked),
+ *    the atomics, and call store_req_* (each on its own connection).
+ *  - The probe pool's threads run on_result (serve.c): table and atomics,
+ *    then store_req_finish, which only queues.
+ *  - The stats worker runs statsjob.c on its own queue (locked).
+ *  - The requests' writer (storage) calls back serve_table_remove.
+ *  - create/destroy run on one thread, with none of the above running yet
+ *    or any more.
+ */
+#ifndef DP_SERVE_INT_H
+#define DP_SERVE_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/serve/serve.h"
+#include "probes/pool.h"
+#include "probes/result.h"
+#include "storage/requests.h"
+
+#define SERVE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
+
+/* ---- table.c: requests in memory, by id --------------------------------------- */
+
+typedef struct serve_entry serve_entry_t;
+
+/* A chained hash table under its own lock; every call is thread-safe. */
+typedef struct {
+    pthread_mutex_t mu;
+    serve_entry_t **buckets;
+    size_t nbuckets; /* a power of two */
+    size_t nentries;
+} serve_table_t;
+
+int serve_table_init(serve_table_t *t);
+void serve_table_clear(serve_table_t *t);
+/* Takes rec (what GET shows) and text (rec as JSON), also on failure. */
+int serve_table_insert(serve_table_t *t, const char *id, json_t *rec, char *text);
+/* Drop id (only once its poll ended, when only_done). */
+void serve_table_remove(serve_table_t *t, const char *id, bool only_done);
+/* A copy of the request's text (caller frees), or NULL when not in memory. */
+char *serve_table_text(serve_table_t *t, const char *id);
+/* A poll's end into its request (status, duration, ...), once: the new
+ * text (a copy, for the writer; caller frees), or NULL when the request is
+ * not in memory, had ended already, or memory ran out. */
+char *serve_table_finish(serve_table_t *t, const probe_result_t *r);
+
+/* ---- statsjob.c: the stats worker ------------------------------------------------ */
+
+typedef struct serve_sjob serve_sjob_t;
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    serve_sjob_t *head;
+    serve_sjob_t *tail;
+    bool stop;
+    pthread_t thread;
+    bool started;
+} serve_statsq_t;
+
+/* ---- the service ------------------------------------------------------------------ */
+
+struct serve {
+    /* settings: set by serve_create before any thread starts */
+    store_t *store;
+    struct metrics *metrics;
+    char *token;
+    size_t token_len;
+    char *results;
+    size_t max_body;
+    char where[80];
+    /* parts */
+    store_req_t *rq;
+    struct MHD_Daemon *mhd;
+    probe_pool_t *pool;
+    serve_table_t table;
+    bool table_ok;
+    serve_statsq_t stats;
+    bool stats_ok;
+    _Atomic bool stopping;
+    _Atomic uint64_t accepted, finished, resumed, expired, stats_resumed;
+};
+
+/* A random (version 4) UUID, as Digaas's ids are (RFC 9562 section 5.4). */
+void serve_new_id(char out[SERVE_ID_LEN + 1]);
+/* Ids in URLs are checked before they reach a Redis key or a path. */
+bool serve_valid_id(const char *s, size_t n);
+
+/* ---- http.c: replies --------------------------------------------------------- */
+
+/* One HTTP answer, built by a handler and sent by http.c. */
+typedef struct {
+    unsigned status;
+    char *body; /* malloc'd, owned by the reply */
+    size_t len;
+    const char *ctype; /* NULL: application/json */
+    const char *allow; /* 405 */
+    bool challenge;    /* 401 */
+} serve_reply_t;
+
+/* A JSON text as the body (taken; NULL gives a 503 "out of memory"). */
+void serve_reply_text(serve_reply_t *rp, unsigned status, char *text);
+/* o as the body (taken). */
+void serve_reply_json(serve_reply_t *rp, unsigned status, json_t *o);
+/* {"message": "FIELD: MSG", "field": FIELD}; field may be NULL. */
+void serve_reply_error(serve_reply_t *rp, unsigned status, const char *field,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- handlers.c: one per endpoint (MHD threads); ids already checked --------------- */
+
+void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t *rp);
+void serve_get_request(serve_t *s, const char *id, serve_reply_t *rp);
+void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *rp);
+void serve_get_stats(serve_t *s, const char *id, bool summary, serve_reply_t *rp);
+/* GET /images/<stats id>-<plot>: id[0..n) is that text, unchecked. */
+void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp);
+
+/* http.c: start MHD on ss (listen: the text, for messages) and fill
+ * s->where. */
+int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *listen,
+                     unsigned http_threads, char *err, size_t errlen);
+
+/* statsjob.c: start/stop the worker (what is queued at the stop stays
+ * pending in Redis), and queue a stats id (any thread). */
+int serve_stats_start(serve_t *s, char *err, size_t errlen);
+void serve_stats_stop(serve_t *s);
+void serve_stats_push(serve_t *s, const char *id);
+
+/* resume.c: poll again (or end) what Redis holds pending; queue pending
+ * stats. On the creating thread, before MHD starts. */
+int serve_resume(serve_t *s, char *err, size_t errlen);
+
+#endif

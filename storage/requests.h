@@ -1,0 +1,107 @@
+/*
+ * requests: the poll service's requests (`dnsprop serve`) in Redis, the
+ * store's server. Every key and write of the service is here; the service
+ * (harness/serve) holds ids and JSON texts, never a connection.
+ *
+ * Keys (under STORE_PREFIX, "dnsprop:"; schema in README, "dnsprop serve"):
+ *   request:<id>        string  a request as GET shows it (JSON)
+ *   requests            zset    request ids scored by start_time
+ *   requests:pending    set     ids not finished yet
+ *   stats:<id>          string  a stats request (JSON)
+ *   stats:<id>:summary  string  its statistics (JSON)
+ *   stats:pending       set     stats ids not computed yet
+ * Each change of more than one key is one MULTI/EXEC transaction, so a
+ * request is never half stored: a new request (SET, ZADD, SADD) before
+ * the service answers 202, a final state (SET, SREM) later, by the writer.
+ *
+ * The writer: one thread, its own connection. Final states are queued by
+ * store_req_finish (which never waits for Redis: the probe pool's result
+ * callback calls it) and sent in batches of up to 256 as one MULTI/EXEC;
+ * after a batch is acknowledged, on_written(id) is called for each of its
+ * requests (from the writer thread), and only then are they dropped. While
+ * Redis is away the batch is retried every 500 ms.
+ *
+ * Connections: every other call runs on the calling thread's own
+ * connection (a hiredis context belongs to one thread), made on first use,
+ * made again after an I/O error, and freed when the thread ends (or, for
+ * the thread calling store_req_close, by that call).
+ *
+ * Ownership: ids and texts passed in are borrowed (copied when kept),
+ * except store_req_finish's text, which it takes. Texts handed out (the
+ * char ** of the getters) belong to the caller, who free()s them.
+ *
+ * Thread-safety: store_req_open and store_req_close from one thread, the
+ * latter after every other caller has stopped; everything else from any
+ * thread. Return values: 0 (or 1 for a getter that found the key), or a
+ * negative code: -EIO when Redis failed (err says why), -ENOMEM.
+ */
+#ifndef DP_STORE_REQUESTS_H
+#define DP_STORE_REQUESTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "storage/store.h"
+
+typedef struct store_req store_req_t;
+
+/* Called by the writer thread once a request's final state is in Redis. */
+typedef void (*store_req_written_fn)(const char *id, void *arg);
+
+/* Start the writer on s's server (s is borrowed and must outlive the
+ * handle). on_written may be NULL. */
+int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
+                   store_req_t **out, char *err, size_t errlen);
+/* Stop the writer after sending what is queued (trying Redis for up to
+ * flush_s seconds; what is left stays pending in Redis and is logged),
+ * and free everything. NULL is a no-op. */
+void store_req_close(store_req_t *rq, double flush_s);
+
+/* ---- requests ---- */
+
+/* A new request: request:<id> = text, its id in requests (score start)
+ * and in requests:pending, in one transaction. One retry on a fresh
+ * connection covers a Redis that restarted. */
+int store_req_put_new(store_req_t *rq, const char *id, const char *text, double start,
+                      char *err, size_t errlen);
+/* Undo store_req_put_new (the request could not be polled after all);
+ * best effort, only on a connection that is still good. */
+void store_req_unput(store_req_t *rq, const char *id);
+/* Queue a request's final state for the writer (takes text; on out of
+ * memory it is dropped and the request stays pending, polled again at the
+ * next start). */
+void store_req_finish(store_req_t *rq, const char *id, char *text);
+/* Final states queued that Redis has not taken yet. */
+size_t store_req_unwritten(store_req_t *rq);
+/* request:<id> into *text: 1, 0 when absent, or < 0. */
+int store_req_get(store_req_t *rq, const char *id, char **text, char *err, size_t errlen);
+
+/* What a previous run left: each pending request (id, its stored text) to
+ * req_fn and each pending stats id to stats_fn, both on the calling
+ * thread. A pending id without a request key is dropped from the set. */
+typedef void (*store_req_each_fn)(const char *id, const char *text, void *arg);
+typedef void (*store_req_id_fn)(const char *id, void *arg);
+int store_req_pending(store_req_t *rq, store_req_each_fn req_fn, store_req_id_fn stats_fn,
+                      void *arg, char *err, size_t errlen);
+/* Every stored request whose start_time is in [start, end] (the zset's
+ * order), its text to each(); a negative return from each() stops and is
+ * returned. */
+typedef int (*store_req_text_fn)(const char *text, size_t len, void *arg);
+int store_req_range(store_req_t *rq, double start, double end, store_req_text_fn each,
+                    void *arg, char *err, size_t errlen);
+
+/* ---- stats requests ---- */
+
+/* A new stats request: stats:<id> = text, id in stats:pending. */
+int store_req_stats_new(store_req_t *rq, const char *id, const char *text, char *err,
+                        size_t errlen);
+/* Its result: stats:<id>:summary = summary, stats:<id> = text, id out of
+ * stats:pending, in one transaction. */
+int store_req_stats_done(store_req_t *rq, const char *id, const char *text,
+                         const char *summary, char *err, size_t errlen);
+/* stats:<id> (summary false) or stats:<id>:summary into *text: 1, 0 when
+ * absent, or < 0. */
+int store_req_stats_get(store_req_t *rq, const char *id, bool summary, char **text,
+                        char *err, size_t errlen);
+
+#endif
