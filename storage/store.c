@@ -30,6 +30,9 @@
 #define BATCH_MAX    2048
 #define RECONNECT_NS (500 * TB_NS_PER_MS)
 #define IO_TIMEOUT_S 2
+/* How long a restarted server may take to read its data back (a large
+ * append-only file: about a second per few hundred thousand results). */
+#define STORE_LOAD_WAIT_S 300
 
 /* A queued result is already serialised (by the caller's thread, so the
  * writer only formats and sends); campaign metadata stays JSON. */
@@ -120,15 +123,63 @@ static redisContext *connect_url(const store_url_t *u, char *err, size_t errlen)
 
 /* ---- embedded server ----------------------------------------------------------- */
 
-static bool server_answers(const store_url_t *u)
+/* What a server is doing: not there, loading its data set, or ready. */
+enum { SERVER_DOWN = 0, SERVER_LOADING, SERVER_READY };
+
+static int server_state(const store_url_t *u)
 {
     char err[256];
     redisContext *c = connect_url(u, err, sizeof(err));
+    redisReply *r;
+    int state = SERVER_READY;
 
     if (c == NULL)
-        return false;
+        return SERVER_DOWN;
+    /* A restarted server accepts connections (and SELECT) while it reads
+     * its append-only file back, but answers every write "-LOADING": a
+     * campaign started then would only fill its spool. PING is refused
+     * the same way, so it tells loading from ready. */
+    r = redisCommand(c, "PING");
+    if (r == NULL)
+        state = SERVER_DOWN;
+    else if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "LOADING", 7) == 0)
+        state = SERVER_LOADING;
+    freeReplyObject(r);
     redisFree(c);
-    return true;
+    return state;
+}
+
+static bool server_answers(const store_url_t *u)
+{
+    return server_state(u) != SERVER_DOWN;
+}
+
+/* Wait until a server that answers has its data loaded: at most
+ * STORE_LOAD_WAIT_S, polled every 100 ms on the monotonic clock. */
+static int server_wait_loaded(const store_url_t *u, const char *where, char *err,
+                              size_t errlen)
+{
+    int64_t until = timebase_mono_ns() + (int64_t)STORE_LOAD_WAIT_S * 1000000000;
+    bool said = false;
+    int state;
+
+    while ((state = server_state(u)) == SERVER_LOADING) {
+        if (!said)
+            log_info("%s is loading its data; waiting (at most %d s)", where,
+                     STORE_LOAD_WAIT_S);
+        said = true;
+        if (timebase_mono_ns() >= until) {
+            snprintf(err, errlen, "%s: still loading its data after %d s", where,
+                     STORE_LOAD_WAIT_S);
+            return -ETIMEDOUT;
+        }
+        usleep(100 * 1000);
+    }
+    if (state == SERVER_DOWN) {
+        snprintf(err, errlen, "%s: stopped answering while loading its data", where);
+        return DP_EEMPTY;
+    }
+    return 0;
 }
 
 static int embedded_start(store_t *s, const char *given, char *err, size_t errlen)
@@ -166,8 +217,8 @@ static int embedded_start(store_t *s, const char *given, char *err, size_t errle
     snprintf(s->url.redacted, sizeof(s->url.redacted), "unix://%.200s", sock);
     snprintf(s->where, sizeof(s->where), "embedded redis-server (%.200s)", sock);
     s->embedded = true;
-    if (server_answers(&s->url))
-        return 0; /* another dnsprop's server: use it, leave it running */
+    if (server_answers(&s->url)) /* another dnsprop's server: use it, leave it running */
+        return server_wait_loaded(&s->url, s->where, err, errlen);
     unlink(sock);
     snprintf(logf, sizeof(logf), "%s/redis.log", dir);
     snprintf(pidf, sizeof(pidf), "%s/redis.pid", dir);
@@ -199,7 +250,7 @@ static int embedded_start(store_t *s, const char *given, char *err, size_t errle
         if (server_answers(&s->url)) {
             s->owner = true;
             s->server_pid = pid;
-            return 0;
+            return server_wait_loaded(&s->url, s->where, err, errlen);
         }
         usleep(50 * 1000);
     }
@@ -945,6 +996,9 @@ int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen
             ret = DP_EEMPTY;
             goto out;
         }
+        ret = server_wait_loaded(&s->url, s->where, err, errlen);
+        if (ret < 0)
+            goto out;
     } else {
         ret = embedded_start(s,
                              opts->embedded_dir != NULL ? opts->embedded_dir

@@ -141,6 +141,36 @@ else
     ko "embedded redis" "$(cat "$tmp/emb.out")"
 fi
 
+# ... and a restarted embedded server that is still reading a large
+# append-only file back: dnsprop waits until it is loaded instead of
+# writing into "-LOADING" answers (found running `make run` twice)
+emb=$tmp/emb/.redis
+redis-server --port 0 --unixsocket "$emb/redis.sock" --unixsocketperm 700 --dir "$emb" \
+    --appendonly yes --save '' --daemonize no --logfile "$emb/fill.log" \
+    --enable-debug-command local > /dev/null 2>&1 &
+fill_pid=$!
+for _ in $(seq 100); do
+    redis-cli -s "$emb/redis.sock" ping 2> /dev/null | grep -q PONG && break
+    sleep 0.05
+done
+redis-cli -s "$emb/redis.sock" DEBUG POPULATE 3000000 filler 20 > /dev/null
+redis-cli -s "$emb/redis.sock" BGREWRITEAOF > /dev/null
+for _ in $(seq 300); do
+    redis-cli -s "$emb/redis.sock" info persistence | grep -q 'aof_rewrite_in_progress:0' &&
+        ! redis-cli -s "$emb/redis.sock" info persistence | grep -q 'aof_rewrite_scheduled:1' &&
+        break
+    sleep 0.1
+done
+redis-cli -s "$emb/redis.sock" shutdown > /dev/null 2>&1
+wait "$fill_pid" 2> /dev/null
+"$bin" campaigns --results "$tmp/emb" --json > "$tmp/emb-load.out" 2> "$tmp/emb-load.err"
+if [ $? = 0 ] && grep -q '"probe-' "$tmp/emb-load.out" &&
+    ! grep -q LOADING "$tmp/emb-load.err"; then
+    ok "a restarted embedded redis is waited for until its data is loaded"
+else
+    ko "embedded redis loading" "$(cat "$tmp/emb-load.out" "$tmp/emb-load.err" | tail -5)"
+fi
+
 # ... and with the default, relative, results folder (redis-server changes
 # directory before it binds its socket)
 binabs=$(readlink -f "$bin")
