@@ -101,8 +101,11 @@ bool cond_eval(const cond_spec_t *spec, const dnsmsg_answer_t *ans, cond_empty_t
     *empty = COND_EMPTY_NONE;
     switch (spec->kind) {
     case COND_SERIAL_NOT_LOWER:
+        /* any_serial: Digaas's clients send serial 0 for "the zone is
+         * served" (README, "dnsprop serve"); RFC 1982 would call 0 newer
+         * than half of all serials */
         return ans->rcode == RCODE_NOERROR && ans->have_soa &&
-               cond_serial_not_lower(ans->soa_serial, spec->serial);
+               (spec->any_serial || cond_serial_not_lower(ans->soa_serial, spec->serial));
     case COND_VALUE_PRESENT:
         return ans->rcode == RCODE_NOERROR &&
                cond_values_match(spec->values, spec->nvalues, ans->values, ans->nvalues,

@@ -41,6 +41,7 @@ typedef struct {
     cond_kind_t kind;
     bool is_zone;        /* the request names a zone, not a record */
     uint32_t serial;     /* serial_not_lower */
+    bool any_serial;     /* serial_not_lower: any SOA holds (serial ignored) */
     char *const *values; /* value_present: canonical, sorted, unique */
     size_t nvalues;
     bool exact; /* value_present: RRset must equal values */

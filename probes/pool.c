@@ -1025,6 +1025,7 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     p->spec.kind = req->cond;
     p->spec.is_zone = req->is_zone;
     p->spec.serial = req->serial;
+    p->spec.any_serial = req->any_serial;
     p->spec.values = p->want;
     p->spec.exact = req->exact;
     p->tag = req->tag;

@@ -39,7 +39,8 @@ typedef struct {
     cond_kind_t cond;
     bool has_serial;
     uint32_t serial;
-    char **values; /* canonical, sorted, unique */
+    bool any_serial; /* serial_not_lower: any SOA answer holds (Digaas's serial 0) */
+    char **values;   /* canonical, sorted, unique */
     size_t nvalues;
     size_t capvalues; /* room in values (harness/common/vec.h) */
     bool exact;

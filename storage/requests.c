@@ -33,6 +33,8 @@
 #define KEY_PENDING       STORE_PREFIX "requests:pending"
 #define KEY_STATS         STORE_PREFIX "stats:"
 #define KEY_STATS_PENDING STORE_PREFIX "stats:pending"
+#define KEY_OBSERVERS     STORE_PREFIX "observers"
+#define KEY_LAST_ID       ":last_id"
 
 #define WRITER_BATCH 256
 #define REDIS_CHUNK  500
@@ -157,28 +159,65 @@ static int redis_get(redisContext *c, const char *prefix, const char *id,
 
 /* ---- requests --------------------------------------------------------------------- */
 
-static int put_new(redisContext *c, const char *id, const char *text, double start,
-                   char *err, size_t errlen)
+static int put_new(redisContext *c, const char *zset, const char *id, const char *text,
+                   double start, char *err, size_t errlen)
 {
     char score[64];
 
     snprintf(score, sizeof(score), "%.17g", start);
     redisAppendCommand(c, "MULTI");
     redisAppendCommand(c, "SET " KEY_REQ "%s %s", id, text);
-    redisAppendCommand(c, "ZADD " KEY_REQS " %s %s", score, id);
+    redisAppendCommand(c, "ZADD %s %s %s", zset, score, id);
     redisAppendCommand(c, "SADD " KEY_PENDING " %s", id);
     redisAppendCommand(c, "EXEC");
     return collect(c, 5, err, errlen);
 }
 
+/* Observers (Digaas's /observers) have an index of their own: each API
+ * generation's /stats reads its own requests, as Digaas's did. */
+static const char *index_key(store_req_kind_t kind)
+{
+    return kind == STORE_REQ_OBSERVER ? KEY_OBSERVERS : KEY_REQS;
+}
+
+int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
+                  const char *text, double start, char *err, size_t errlen)
+{
+    redisContext *c = thread_ctx(rq, err, errlen);
+    const char *zset = index_key(kind);
+    int ret = c != NULL ? put_new(c, zset, id, text, start, err, errlen) : -EIO;
+
+    if (ret < 0 && (c = thread_ctx(rq, err, errlen)) != NULL)
+        ret = put_new(c, zset, id, text, start, err, errlen);
+    return ret;
+}
+
 int store_req_put_new(store_req_t *rq, const char *id, const char *text, double start,
                       char *err, size_t errlen)
 {
-    redisContext *c = thread_ctx(rq, err, errlen);
-    int ret = c != NULL ? put_new(c, id, text, start, err, errlen) : -EIO;
+    return store_req_put(rq, STORE_REQ_POLL, id, text, start, err, errlen);
+}
 
-    if (ret < 0 && (c = thread_ctx(rq, err, errlen)) != NULL)
-        ret = put_new(c, id, text, start, err, errlen);
+int store_req_next_id(store_req_t *rq, const char *counter, unsigned long long *id,
+                      char *err, size_t errlen)
+{
+    redisContext *c = thread_ctx(rq, err, errlen);
+    redisReply *r;
+    int ret = -EIO;
+
+    if (c == NULL)
+        return -EIO;
+    r = redisCommand(c, "INCR " STORE_PREFIX "%s" KEY_LAST_ID, counter);
+    if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+        *id = (unsigned long long)r->integer;
+        ret = 0;
+    } else {
+        snprintf(err, errlen, "redis: %s",
+                 r == NULL                      ? c->errstr
+                 : r->type == REDIS_REPLY_ERROR ? r->str
+                                                : "INCR gave no id");
+    }
+    freeReplyObject(r);
     return ret;
 }
 
@@ -192,6 +231,8 @@ void store_req_unput(store_req_t *rq, const char *id)
     r = redisCommand(c, "DEL " KEY_REQ "%s", id);
     freeReplyObject(r);
     r = redisCommand(c, "ZREM " KEY_REQS " %s", id);
+    freeReplyObject(r);
+    r = redisCommand(c, "ZREM " KEY_OBSERVERS " %s", id);
     freeReplyObject(r);
     r = redisCommand(c, "SREM " KEY_PENDING " %s", id);
     freeReplyObject(r);
@@ -317,6 +358,12 @@ out:
 int store_req_range(store_req_t *rq, double start, double end, store_req_text_fn each,
                     void *arg, char *err, size_t errlen)
 {
+    return store_req_range_of(rq, STORE_REQ_POLL, start, end, each, arg, err, errlen);
+}
+
+int store_req_range_of(store_req_t *rq, store_req_kind_t kind, double start, double end,
+                       store_req_text_fn each, void *arg, char *err, size_t errlen)
+{
     redisContext *c = thread_ctx(rq, err, errlen);
     redisReply *ids = NULL;
     char lo[64];
@@ -328,7 +375,7 @@ int store_req_range(store_req_t *rq, double start, double end, store_req_text_fn
         return -EIO;
     snprintf(lo, sizeof(lo), "%.17g", start);
     snprintf(hi, sizeof(hi), "%.17g", end);
-    ids = redisCommand(c, "ZRANGEBYSCORE " KEY_REQS " %s %s", lo, hi);
+    ids = redisCommand(c, "ZRANGEBYSCORE %s %s %s", index_key(kind), lo, hi);
     if (ids == NULL || ids->type != REDIS_REPLY_ARRAY) {
         snprintf(err, errlen, "redis: %s",
                  ids == NULL                      ? c->errstr

@@ -10,6 +10,9 @@
  *   stats:<id>          string  a stats request (JSON)
  *   stats:<id>:summary  string  its statistics (JSON)
  *   stats:pending       set     stats ids not computed yet
+ *   observers           zset    Digaas's observers (request:<id> too), by start_time
+ *   observers:last_id   string  the last integer id given to an observer (INCR)
+ *   stats:last_id       string  the same for Digaas's /stats {start, end}
  * Each change of more than one key is one MULTI/EXEC transaction, so a
  * request is never half stored: a new request (SET, ZADD, SADD) before
  * the service answers 202, a final state (SET, SREM) later, by the writer.
@@ -59,6 +62,21 @@ void store_req_close(store_req_t *rq, double flush_s);
 
 /* ---- requests ---- */
 
+/* Which index a request joins: poll requests (/requests, /poll_requests)
+ * or Digaas's observers. */
+typedef enum {
+    STORE_REQ_POLL = 0,
+    STORE_REQ_OBSERVER,
+} store_req_kind_t;
+
+/* A new integer id from the counter <counter>:last_id (INCR: ids survive
+ * restarts and are never given twice). */
+int store_req_next_id(store_req_t *rq, const char *counter, unsigned long long *id,
+                      char *err, size_t errlen);
+/* store_req_put_new for either index. */
+int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
+                  const char *text, double start, char *err, size_t errlen);
+
 /* A new request: request:<id> = text, its id in requests (score start)
  * and in requests:pending, in one transaction. One retry on a fresh
  * connection covers a Redis that restarted. */
@@ -89,6 +107,9 @@ int store_req_pending(store_req_t *rq, store_req_each_fn req_fn, store_req_id_fn
 typedef int (*store_req_text_fn)(const char *text, size_t len, void *arg);
 int store_req_range(store_req_t *rq, double start, double end, store_req_text_fn each,
                     void *arg, char *err, size_t errlen);
+/* The same over either index. */
+int store_req_range_of(store_req_t *rq, store_req_kind_t kind, double start, double end,
+                       store_req_text_fn each, void *arg, char *err, size_t errlen);
 
 /* ---- stats requests ---- */
 

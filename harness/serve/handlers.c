@@ -19,14 +19,14 @@
 
 #define IMAGE_MAX (32 * 1024 * 1024)
 
-static void store_unavailable(serve_reply_t *rp, const char *err)
+void serve_store_unavailable(serve_reply_t *rp, const char *err)
 {
     serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
                       "the results store is unavailable (%s); try again", err);
 }
 
 /* The body as JSON; NULL after a 400 that says where it is not. */
-static json_t *body_json(const char *body, size_t len, serve_reply_t *rp)
+json_t *serve_body_json(const char *body, size_t len, serve_reply_t *rp)
 {
     json_error_t je;
     json_t *in = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, &je);
@@ -40,9 +40,12 @@ static json_t *body_json(const char *body, size_t len, serve_reply_t *rp)
 
 /* The record of an accepted request: the echo, its id, what is not known
  * yet. */
-static void accepted_fields(json_t *rec, const char *id, double now)
+void serve_accepted_fields(json_t *rec, const char *id, double now)
 {
-    json_object_set_new(rec, "id", json_string(id));
+    /* Digaas master's ids are integers (its clients check the type) */
+    json_object_set_new(rec, "id",
+                        serve_id_is_num(id) ? json_integer(strtoll(id, NULL, 10))
+                                            : json_string(id));
     json_object_set_new(rec, "status", json_string("ACCEPTED"));
     json_object_set_new(rec, "duration", json_null());
     json_object_set_new(rec, "result", json_null());
@@ -55,8 +58,8 @@ static void accepted_fields(json_t *rec, const char *id, double now)
 
 /* An accepted request, stored: into memory and onto the probe pool (takes
  * rec and text). On failure it leaves Redis again. */
-static int start_poll(serve_t *s, const char *id, json_t *rec, char *text,
-                      probe_req_t *req)
+int serve_start_poll(serve_t *s, const char *id, json_t *rec, char *text,
+                     probe_req_t *req)
 {
     int ret = serve_table_insert(&s->table, id, rec, text);
 
@@ -87,7 +90,7 @@ void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t 
     int ret;
 
     probe_req_init(&req);
-    in = body_json(body, len, rp);
+    in = serve_body_json(body, len, rp);
     if (in == NULL)
         goto out;
     if (serve_request_parse(in, now, &req, &rec, field, sizeof(field), msg, sizeof(msg)) <
@@ -99,7 +102,7 @@ void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t 
         goto out;
     }
     serve_new_id(id);
-    accepted_fields(rec, id, now);
+    serve_accepted_fields(rec, id, now);
     text = json_dumps(rec, SERVE_JSON_FLAGS);
     answer = text != NULL ? strdup(text) : NULL;
     if (answer == NULL) {
@@ -110,10 +113,10 @@ void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t 
     ret = store_req_put_new(s->rq, id, text, req.start_time, err, sizeof(err));
     if (ret < 0) {
         log_warn("serve: cannot store a request: %s", err);
-        store_unavailable(rp, err);
+        serve_store_unavailable(rp, err);
         goto out;
     }
-    ret = start_poll(s, id, rec, text, &req);
+    ret = serve_start_poll(s, id, rec, text, &req);
     rec = NULL;
     text = NULL;
     if (ret < 0) {
@@ -145,7 +148,7 @@ void serve_get_request(serve_t *s, const char *id, serve_reply_t *rp)
     }
     ret = store_req_get(s->rq, id, &text, err, sizeof(err));
     if (ret < 0)
-        store_unavailable(rp, err);
+        serve_store_unavailable(rp, err);
     else if (ret == 0)
         serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no request with id %s", id);
     else
@@ -164,9 +167,17 @@ void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *r
     double start;
     double end;
 
-    in = body_json(body, len, rp);
+    in = serve_body_json(body, len, rp);
     if (in == NULL)
         goto out;
+    /* Digaas master's clients send {start, end}; /poll_requests's
+     * {start_time, end_time} */
+    if (json_is_object(in) && json_object_get(in, "start_time") == NULL &&
+        json_object_get(in, "end_time") == NULL &&
+        (json_object_get(in, "start") != NULL || json_object_get(in, "end") != NULL)) {
+        serve_post_dstats(s, in, rp);
+        goto out;
+    }
     if (serve_stats_parse(in, &start, &end, field, sizeof(field), msg, sizeof(msg)) < 0) {
         serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, field, "%s", msg);
         goto out;
@@ -182,7 +193,7 @@ void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *r
         goto out;
     }
     if (store_req_stats_new(s->rq, id, text, err, sizeof(err)) < 0) {
-        store_unavailable(rp, err);
+        serve_store_unavailable(rp, err);
         goto out;
     }
     serve_stats_push(s, id);
@@ -218,7 +229,7 @@ static void get_summary(serve_t *s, const char *id, serve_reply_t *rp)
         ret = store_req_stats_get(s->rq, id, true, &text, err, sizeof(err));
     }
     if (ret < 0) {
-        store_unavailable(rp, err);
+        serve_store_unavailable(rp, err);
     } else if (ret == 0) {
         serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no stats summary with id %s",
                           id);
@@ -243,7 +254,7 @@ void serve_get_stats(serve_t *s, const char *id, bool summary, serve_reply_t *rp
     }
     ret = store_req_stats_get(s->rq, id, false, &text, err, sizeof(err));
     if (ret < 0)
-        store_unavailable(rp, err);
+        serve_store_unavailable(rp, err);
     else if (ret == 0)
         serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no stats request with id %s",
                           id);
@@ -273,26 +284,24 @@ static bool image_path(const serve_t *s, const char *id, size_t n, char *path,
     return true;
 }
 
-void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp)
+bool serve_reply_png(serve_reply_t *rp, const char *path)
 {
-    char path[4096];
     struct stat sb;
-    FILE *f = NULL;
+    FILE *f = fopen(path, "rb");
     char *data = NULL;
 
-    if (!image_path(s, id, n, path, sizeof(path)))
-        goto notfound;
-    f = fopen(path, "rb");
-    if (f == NULL || fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode) ||
-        sb.st_size > IMAGE_MAX)
-        goto notfound;
+    if (f == NULL)
+        return false;
+    if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > IMAGE_MAX) {
+        fclose(f);
+        return false;
+    }
     data = malloc((size_t)sb.st_size + 1);
     if (data == NULL || fread(data, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
         free(data);
         fclose(f);
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
-                          "cannot read image %.*s", (int)n, id);
-        return;
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "cannot read an image");
+        return true;
     }
     fclose(f);
     free(rp->body);
@@ -300,10 +309,15 @@ void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp)
     rp->ctype = "image/png";
     rp->body = data;
     rp->len = (size_t)sb.st_size;
-    return;
-notfound:
-    if (f != NULL)
-        fclose(f);
+    return true;
+}
+
+void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp)
+{
+    char path[4096];
+
+    if (image_path(s, id, n, path, sizeof(path)) && serve_reply_png(rp, path))
+        return;
     serve_reply_error(rp, MHD_HTTP_NOT_FOUND, NULL, "no image with id %.*s",
                       (int)(n > 200 ? 200 : n), id);
 }

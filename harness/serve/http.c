@@ -134,65 +134,117 @@ static void not_found(serve_reply_t *rp, const char *url, size_t n)
                       (int)(n > 200 ? 200 : n), url);
 }
 
-/* The endpoints a POST reaches: /requests (or /poll_requests), /stats. */
+/* The endpoints a POST reaches: /requests (or /poll_requests),
+ * /observers, /stats. */
 static bool route_post(serve_t *s, const char *method, const char *url, size_t n,
                        const char *body, size_t len, serve_reply_t *rp)
 {
     bool reqs = path_is(url, n, "/requests") || path_is(url, n, "/poll_requests");
+    bool obs = !reqs && path_is(url, n, "/observers");
 
-    if (!reqs && !path_is(url, n, "/stats"))
+    if (!reqs && !obs && !path_is(url, n, "/stats"))
         return false;
     if (!is_post(method)) {
         rp->allow = "POST";
-        if (reqs)
+        if (reqs || obs)
             serve_reply_error(rp, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
                               "POST a poll request here; GET %.*s/{id} reads one", (int)n,
                               url);
         else
             serve_reply_error(rp, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
-                              "POST {start_time, end_time} here; GET /stats/{id} reads "
-                              "one");
+                              "POST {start_time, end_time} (or Digaas's {start, end}) "
+                              "here; GET /stats/{id} reads one");
     } else if (reqs) {
         serve_post_request(s, body, len, rp);
+    } else if (obs) {
+        serve_post_observer(s, body, len, rp);
     } else {
         serve_post_stats(s, body, len, rp);
     }
     return true;
 }
 
-/* The endpoints a GET reaches under /requests/, /poll_requests/, /stats/
- * and /images/. */
-static bool route_get(serve_t *s, const char *method, const char *url, size_t n,
-                      serve_reply_t *rp)
+/* GET /stats/<id>[/summary | /plots/<plot>]: rest is what follows
+ * "/stats/"; a UUID (/poll_requests's stats) or an integer (Digaas
+ * master's). */
+static void route_stats(serve_t *s, const char *url, size_t n, const char *rest,
+                        size_t rn, serve_reply_t *rp)
+{
+    const char *slash = memchr(rest, '/', rn);
+    size_t idn = slash != NULL ? (size_t)(slash - rest) : rn;
+    const char *tail = rest + idn;
+    size_t tn = rn - idn;
+    bool num = serve_valid_num_id(rest, idn);
+    char id[SERVE_ID_LEN + 1];
+
+    if (!num && !serve_valid_id(rest, idn)) {
+        not_found(rp, url, n);
+        return;
+    }
+    memcpy(id, rest, idn);
+    id[idn] = '\0';
+    if (tn == 0)
+        serve_get_stats(s, id, false, rp);
+    else if (tn == strlen("/summary") && strncmp(tail, "/summary", tn) == 0)
+        serve_get_stats(s, id, true, rp);
+    else if (num && tn > strlen("/plots/") && strncmp(tail, "/plots/", 7) == 0)
+        serve_get_dstats_plot(s, id, tail + 7, tn - 7, rp);
+    else
+        not_found(rp, url, n);
+}
+
+/* The endpoints a GET reaches under /requests/, /poll_requests/,
+ * /observers/, /stats/ and /images/, and /stats-file. */
+static bool route_get(serve_t *s, struct MHD_Connection *conn, const char *method,
+                      const char *url, size_t n, serve_reply_t *rp)
 {
     const char *rest = NULL;
     size_t rn = 0;
     char id[SERVE_ID_LEN + 1];
     bool req = path_under(url, n, "/requests/", &rest, &rn) ||
                path_under(url, n, "/poll_requests/", &rest, &rn);
-    bool stats = !req && path_under(url, n, "/stats/", &rest, &rn);
-    bool image = !req && !stats && path_under(url, n, "/images/", &rest, &rn);
-    bool summary = stats && rn == SERVE_ID_LEN + strlen("/summary") &&
-                   strncmp(rest + SERVE_ID_LEN, "/summary", strlen("/summary")) == 0;
+    bool obs = !req && path_under(url, n, "/observers/", &rest, &rn);
+    bool stats = !req && !obs && path_under(url, n, "/stats/", &rest, &rn);
+    bool image = !req && !obs && !stats && path_under(url, n, "/images/", &rest, &rn);
+    bool sfile = path_is(url, n, "/stats-file");
 
-    if (!req && !stats && !image)
+    if (!req && !obs && !stats && !image && !sfile)
         return false;
     if (!is_get(method)) {
         not_allowed_get(rp, method);
+    } else if (sfile) {
+        serve_get_stats_file(
+            s, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "start_time"),
+            MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "end_time"), rp);
     } else if (image) {
         serve_get_image(s, rest, rn, rp);
-    } else if (!url_id(rest, summary ? SERVE_ID_LEN : rn, id)) {
-        not_found(rp, url, n);
-    } else if (req) {
+    } else if (stats) {
+        route_stats(s, url, n, rest, rn, rp);
+    } else if (obs && serve_valid_num_id(rest, rn)) {
+        memcpy(id, rest, rn);
+        id[rn] = '\0';
+        serve_get_request(s, id, rp);
+    } else if (!obs && url_id(rest, rn, id)) {
         serve_get_request(s, id, rp);
     } else {
-        serve_get_stats(s, id, summary, rp);
+        not_found(rp, url, n);
     }
     return true;
 }
 
-static void route(serve_t *s, const char *method, const char *url, const char *body,
-                  size_t len, serve_reply_t *rp)
+/* GET /: Digaas's version document, which both generations' clients read
+ * ("service" must be "digaas": old-master's tests and designate-locust's
+ * ping check; master's spec also wants "version" 0.0.2), and ours beside
+ * it. */
+static json_t *version_doc(void)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:[s, s, s]}", "service", "digaas", "version",
+                     "0.0.2", "implementation", "dnsprop", "dnsprop_version", "0.1.0",
+                     "apis", "/requests", "/poll_requests", "/observers");
+}
+
+static void route(serve_t *s, struct MHD_Connection *conn, const char *method,
+                  const char *url, const char *body, size_t len, serve_reply_t *rp)
 {
     size_t n = strlen(url);
 
@@ -202,14 +254,11 @@ static void route(serve_t *s, const char *method, const char *url, const char *b
         if (!is_get(method))
             not_allowed_get(rp, method);
         else
-            serve_reply_json(rp, MHD_HTTP_OK,
-                             json_pack("{s:s, s:s, s:s}", "service", "dnsprop", "version",
-                                       "0.1.0", "api",
-                                       "digaas-compatible poll requests"));
+            serve_reply_json(rp, MHD_HTTP_OK, version_doc());
         return;
     }
     if (!route_post(s, method, url, n, body, len, rp) &&
-        !route_get(s, method, url, n, rp))
+        !route_get(s, conn, method, url, n, rp))
         not_found(rp, url, n);
 }
 
@@ -345,7 +394,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     } else if (cs->body.oom) {
         serve_reply_error(&rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
     } else {
-        route(s, method, url, cs->body.p, cs->body.len, &rp);
+        route(s, conn, method, url, cs->body.p, cs->body.len, &rp);
     }
     return send_reply(conn, &rp);
 }

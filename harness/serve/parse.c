@@ -205,6 +205,9 @@ static int parse_cond_type_serial(rparse_t *p)
             return bad(&p->pe, "serial", "must be an integer in [0, 4294967295]");
         p->req->serial = (uint32_t)s;
         p->req->has_serial = true;
+        /* Digaas's clients send 0 for "any serial" (designate-locust's zone
+         * import does); RFC 1982 would make 0 newer than 3000000000 */
+        p->req->any_serial = s == 0;
     }
     return 0;
 }
@@ -427,8 +430,10 @@ int serve_stats_parse(const json_t *body, double *start, double *end, char *fiel
         opt_number(body, "end_time", 0, SERVE_MAX_EPOCH_S, false, end, &pe,
                    "epoch seconds") < 0)
         return DP_EPARSE;
-    if (*end < *start)
-        return bad(&pe, "end_time", "is before start_time");
+    /* Digaas's /poll_requests generation refused an empty range
+     * (old-master's StatsRequest.validate: end_time <= start_time) */
+    if (*end <= *start)
+        return bad(&pe, "end_time", "must come after start_time");
     return 0;
 }
 
@@ -441,4 +446,213 @@ const char *serve_cond_kind(const char *cond)
     if (strncmp(cond, "data=", 5) == 0)
         return "value_present";
     return cond;
+}
+
+/* ---- Digaas's /observers ------------------------------------------------------------
+ */
+
+/* Digaas's observer types and what each waits for (Digaas master's
+ * observe.py: a zone is created when its SOA answers, updated when its
+ * serial is not lower, deleted when it no longer answers; a record is
+ * created or updated when its RRset holds rdata, deleted when the name
+ * has no RR of rdatatype). */
+static const struct {
+    const char *type;
+    cond_kind_t cond;
+    bool record;
+} obs_types[] = {
+    {"ZONE_CREATE", COND_SERIAL_NOT_LOWER, false},
+    {"ZONE_UPDATE", COND_SERIAL_NOT_LOWER, false},
+    {"ZONE_DELETE", COND_EMPTY_RESPONSE, false},
+    {"RECORD_CREATE", COND_VALUE_PRESENT, true},
+    {"RECORD_UPDATE", COND_VALUE_PRESENT, true},
+    {"RECORD_DELETE", COND_EMPTY_RESPONSE, true},
+};
+
+static const char *obs_help = "ZONE_CREATE, ZONE_UPDATE, ZONE_DELETE, RECORD_CREATE, "
+                              "RECORD_UPDATE, RECORD_DELETE";
+
+/* An observer body on its way through the parser. */
+typedef struct {
+    perr_t pe;
+    const json_t *body;
+    probe_req_t *req;
+    const char *ns_s;
+    const char *name_s;
+    const char *type_s;  /* the observer's type */
+    const char *rtype_s; /* rdatatype */
+    const char *rdata_s;
+    int kind; /* index in obs_types */
+} oparse_t;
+
+static int obs_strings(oparse_t *p)
+{
+    json_t *v = given(p->body, "type");
+    size_t i;
+
+    if (v == NULL || (p->type_s = json_string_value(v)) == NULL)
+        return bad(&p->pe, "type", "missing or not a string (%s)", obs_help);
+    p->kind = -1;
+    for (i = 0; i < sizeof(obs_types) / sizeof(obs_types[0]); i++) {
+        if (strcmp(p->type_s, obs_types[i].type) == 0)
+            p->kind = (int)i;
+    }
+    if (p->kind < 0)
+        return bad(&p->pe, "type", "unknown type '%.100s' (%s)", p->type_s, obs_help);
+    v = given(p->body, "name");
+    if (v == NULL || (p->name_s = json_string_value(v)) == NULL || p->name_s[0] == '\0')
+        return bad(&p->pe, "name",
+                   "missing or not a non-empty string (the name to query)");
+    if ((v = given(p->body, "rdatatype")) != NULL &&
+        (p->rtype_s = json_string_value(v)) == NULL)
+        return bad(&p->pe, "rdatatype", "must be a string (A, AAAA, TXT, ...)");
+    if ((v = given(p->body, "rdata")) != NULL &&
+        (p->rdata_s = json_string_value(v)) == NULL)
+        return bad(&p->pe, "rdata", "must be a string (zone-file form: 192.0.2.1)");
+    return 0;
+}
+
+/* serial, start_time (null: now), interval (Digaas's frequency), timeout. */
+static int obs_numbers(oparse_t *p, double now)
+{
+    json_t *v = given(p->body, "serial");
+    probe_req_t *req = p->req;
+    int ret;
+
+    if (v != NULL) {
+        json_int_t s = json_is_integer(v) ? json_integer_value(v) : -1;
+        if (s < 0 || s > (json_int_t)UINT32_MAX)
+            return bad(&p->pe, "serial", "must be an integer in [0, 4294967295]");
+        req->serial = (uint32_t)s;
+    }
+    req->has_serial = true;
+    /* serial 0 or none: any SOA answer (Digaas's ZONE_CREATE ignores it) */
+    req->any_serial = v == NULL || req->serial == 0;
+    req->start_time = now;
+    req->frequency = 1.0; /* Digaas's README examples */
+    if ((ret = opt_number(p->body, "start_time", 0, SERVE_MAX_EPOCH_S, false,
+                          &req->start_time, &p->pe, "epoch seconds, or null for now")) <
+            0 ||
+        (ret = opt_number(p->body, "timeout", 0, SERVE_MAX_TIMEOUT_S, true, &req->timeout,
+                          &p->pe, "seconds in (0, 604800]")) < 0 ||
+        (ret = opt_number(p->body, "interval", PROBE_MIN_FREQUENCY, 86400, false,
+                          &req->frequency, &p->pe, "seconds in [0.001, 86400]")) < 0)
+        return ret;
+    if (strcmp(p->type_s, "ZONE_UPDATE") == 0 && v == NULL)
+        return bad(&p->pe, "serial",
+                   "missing (ZONE_UPDATE waits for a serial >= serial)");
+    return 0;
+}
+
+/* The probe request an observer stands for. */
+static int obs_query(oparse_t *p)
+{
+    probe_req_t *req = p->req;
+    bool record = obs_types[p->kind].record;
+    char err[1100];
+
+    req->cond = obs_types[p->kind].cond;
+    if (record) {
+        if (p->rtype_s == NULL)
+            return bad(&p->pe, "rdatatype", "missing (%s needs the record's type)",
+                       p->type_s);
+        if (rdata_type_from_str(p->rtype_s, &req->qtype) < 0)
+            return bad(&p->pe, "rdatatype", "unknown record type '%.100s'", p->rtype_s);
+        if (req->cond == COND_VALUE_PRESENT && p->rdata_s == NULL)
+            return bad(&p->pe, "rdata", "missing (%s waits for rdata in the RRset)",
+                       p->type_s);
+    } else {
+        req->qtype = RDATA_T_SOA;
+    }
+    if (req->cond != COND_SERIAL_NOT_LOWER)
+        req->has_serial = false;
+    if (probe_req_set_name(req, p->name_s, !record, err, sizeof(err)) < 0)
+        return bad(&p->pe, "name", "%s", err);
+    if (req->cond == COND_VALUE_PRESENT &&
+        probe_req_add_value(req, p->rdata_s, err, sizeof(err)) < 0)
+        return bad(&p->pe, "rdata", "%s", err);
+    if (probe_req_finish(req, err, sizeof(err)) < 0)
+        return bad(&p->pe, "body", "%s", err);
+    return 0;
+}
+
+/* Digaas's echo: every field of its model, numbers as sent, and the
+ * condition it became (ours). */
+static json_t *obs_echo(const oparse_t *p)
+{
+    json_t *out = json_object();
+    json_t *v;
+
+    if (out == NULL)
+        return NULL;
+    json_object_set_new(out, "name", json_string(p->name_s));
+    json_object_set_new(out, "nameserver", json_string(p->ns_s));
+    v = given(p->body, "start_time");
+    json_object_set_new(out, "start_time",
+                        v != NULL ? json_deep_copy(v) : json_real(p->req->start_time));
+    json_object_set_new(out, "interval",
+                        echo_of(p->body, "interval", json_real(p->req->frequency)));
+    json_object_set_new(out, "timeout",
+                        echo_of(p->body, "timeout", json_real(p->req->timeout)));
+    json_object_set_new(out, "type", json_string(p->type_s));
+    json_object_set_new(out, "serial", echo_of(p->body, "serial", json_null()));
+    json_object_set_new(out, "rdata",
+                        p->rdata_s != NULL ? json_string(p->rdata_s) : json_null());
+    json_object_set_new(out, "rdatatype",
+                        p->rtype_s != NULL ? json_string(p->rtype_s) : json_null());
+    json_object_set_new(out, "condition", json_string(cond_kind_str(p->req->cond)));
+    return out;
+}
+
+int serve_observer_parse(const json_t *body, double now, probe_req_t *req, json_t **rec,
+                         char *field, size_t fieldlen, char *msg, size_t msglen)
+{
+    oparse_t p;
+    rparse_t rp;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    memset(&rp, 0, sizeof(rp));
+    p.pe = (perr_t){field, fieldlen, msg, msglen};
+    p.body = body;
+    p.req = req;
+    *rec = NULL;
+    if (fieldlen > 0)
+        field[0] = '\0';
+    if (!json_is_object(body))
+        return bad(&p.pe, "body", "must be a JSON object");
+    rp.pe = p.pe;
+    rp.body = body;
+    rp.req = req;
+    if ((ret = parse_nameserver(&rp)) < 0 || (ret = obs_strings(&p)) < 0 ||
+        (ret = obs_numbers(&p, now)) < 0 || (ret = obs_query(&p)) < 0)
+        return ret;
+    p.ns_s = rp.ns_s;
+    *rec = obs_echo(&p);
+    return *rec != NULL ? 0 : -ENOMEM;
+}
+
+int serve_dstats_parse(const json_t *body, double *start, double *end, char *field,
+                       size_t fieldlen, char *msg, size_t msglen)
+{
+    perr_t pe = {field, fieldlen, msg, msglen};
+
+    *start = NAN;
+    *end = NAN;
+    if (!json_is_object(body))
+        return bad(&pe, "body", "must be a JSON object");
+    if (given(body, "start") == NULL || given(body, "end") == NULL)
+        return bad(&pe, given(body, "start") == NULL ? "start" : "end",
+                   "missing (epoch seconds: the observers whose start_time is in "
+                   "[start, end])");
+    if (opt_number(body, "start", 0, SERVE_MAX_EPOCH_S, false, start, &pe,
+                   "epoch seconds") < 0 ||
+        opt_number(body, "end", 0, SERVE_MAX_EPOCH_S, false, end, &pe, "epoch seconds") <
+            0)
+        return DP_EPARSE;
+    /* Digaas master's spec posts start == end and wants 201; only an end
+     * before the start is refused (its ObserverStats.validate) */
+    if (*end < *start)
+        return bad(&pe, "end", "is before start");
+    return 0;
 }

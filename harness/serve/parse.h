@@ -34,10 +34,21 @@ int serve_request_parse(const json_t *body, double now, probe_req_t *req, json_t
                         char *field, size_t fieldlen, char *msg, size_t msglen);
 
 /* A POST /stats body: {start_time, end_time}, epoch seconds with
- * start_time <= end_time, into *start and *end. On failure DP_EPARSE with
+ * start_time < end_time, into *start and *end. On failure DP_EPARSE with
  * field and msg as serve_request_parse gives them. */
 int serve_stats_parse(const json_t *body, double *start, double *end, char *field,
                       size_t fieldlen, char *msg, size_t msglen);
+
+/* A Digaas /observers body (type ZONE_CREATE ... RECORD_DELETE, name,
+ * nameserver, serial, rdata, rdatatype, start_time, interval, timeout)
+ * into *req and *rec (Digaas's echo of it, plus "condition"), as
+ * serve_request_parse does. serial 0 or absent means any SOA answers. */
+int serve_observer_parse(const json_t *body, double now, probe_req_t *req, json_t **rec,
+                         char *field, size_t fieldlen, char *msg, size_t msglen);
+
+/* Digaas's POST /stats body: {start, end}, epoch seconds, start <= end. */
+int serve_dstats_parse(const json_t *body, double *start, double *end, char *field,
+                       size_t fieldlen, char *msg, size_t msglen);
 
 /* Condition names of the statistics: Digaas's spellings fold into ours
  * (zone_removed is empty_response, data=<value> is value_present). */

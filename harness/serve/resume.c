@@ -79,15 +79,18 @@ static void resume_one(const char *id, const char *text, void *arg)
     double left;
     int ret;
 
-    if (!serve_valid_id(id, strlen(id)))
+    if (!serve_valid_id(id, strlen(id)) && !serve_id_is_num(id))
         goto out;
     probe_req_init(&req);
     if (rec == NULL) {
         log_warn("serve: request %s in Redis is not JSON; left as it is", id);
         goto clear;
     }
-    ret = serve_request_parse(rec, rs->now, &req, &echo, field, sizeof(field), msg,
-                              sizeof(msg));
+    /* integer ids are Digaas's observers */
+    ret = serve_id_is_num(id) ? serve_observer_parse(rec, rs->now, &req, &echo, field,
+                                                     sizeof(field), msg, sizeof(msg))
+                              : serve_request_parse(rec, rs->now, &req, &echo, field,
+                                                    sizeof(field), msg, sizeof(msg));
     accepted = json_number_value(json_object_get(rec, "accepted_at"));
     if (accepted <= 0)
         accepted = req.start_time;
@@ -116,7 +119,7 @@ static void resume_stats(const char *id, void *arg)
 {
     resume_t *rs = arg;
 
-    if (!serve_valid_id(id, strlen(id)))
+    if (!serve_valid_id(id, strlen(id)) && !serve_id_is_num(id))
         return;
     serve_stats_push(rs->s, id);
     atomic_fetch_add(&rs->s->stats_resumed, 1);

@@ -67,6 +67,24 @@ bool serve_valid_id(const char *s, size_t n)
     return true;
 }
 
+bool serve_valid_num_id(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0 || n > SERVE_NUM_ID_MAX || s[0] == '0')
+        return false;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+bool serve_id_is_num(const char *id)
+{
+    return serve_valid_num_id(id, strlen(id));
+}
+
 /* ---- the end of a poll ------------------------------------------------------------- */
 
 /* The probe pool's result callback: memory only, then a queued write; it

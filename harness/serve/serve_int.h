@@ -7,6 +7,9 @@
  *   handlers.c  one function per endpoint
  *   resume.c    what a previous run left pending
  *   statsjob.c  the stats worker (statistics and plots of a time range)
+ *   observers.c Digaas master's /observers and /stats {start, end}, /stats-file
+ *   dstats.c    Digaas master's summary and plots of a time range
+ *   scatter.c   Digaas's scatter plots through gnuplot
  * Redis is storage/requests.h's: no file here holds a connection.
  *
  * Threads and what each may touch:
@@ -103,6 +106,12 @@ struct serve {
 void serve_new_id(char out[SERVE_ID_LEN + 1]);
 /* Ids in URLs are checked before they reach a Redis key or a path. */
 bool serve_valid_id(const char *s, size_t n);
+/* Digaas master's ids (observers, its /stats): decimal integers from
+ * Redis counters, 1 to SERVE_NUM_ID_MAX digits, no leading zero. */
+#define SERVE_NUM_ID_MAX 18
+bool serve_valid_num_id(const char *s, size_t n);
+/* Is this stored id one of those (an observer or Digaas master's stats)? */
+bool serve_id_is_num(const char *id);
 
 /* ---- http.c: replies --------------------------------------------------------- */
 
@@ -132,6 +141,48 @@ void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *r
 void serve_get_stats(serve_t *s, const char *id, bool summary, serve_reply_t *rp);
 /* GET /images/<stats id>-<plot>: id[0..n) is that text, unchecked. */
 void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp);
+
+/* observers.c: Digaas master's API and old-master's /stats-file. */
+void serve_post_observer(serve_t *s, const char *body, size_t len, serve_reply_t *rp);
+/* POST /stats with {start, end} (Digaas master): 201, an integer id. */
+void serve_post_dstats(serve_t *s, const json_t *in, serve_reply_t *rp);
+/* GET /stats/<int id>/plots/<plot>: plot[0..n) unchecked. */
+void serve_get_dstats_plot(serve_t *s, const char *id, const char *plot, size_t n,
+                           serve_reply_t *rp);
+/* GET /stats-file?start_time=&end_time= (values unchecked, NULL: absent). */
+void serve_get_stats_file(serve_t *s, const char *start, const char *end,
+                          serve_reply_t *rp);
+/* handlers.c: what an accepted request (or observer) shows until its poll
+ * ends, and its start: into memory and onto the probe pool (takes rec and
+ * text; on failure it leaves Redis again). */
+void serve_accepted_fields(json_t *rec, const char *id, double now);
+int serve_start_poll(serve_t *s, const char *id, json_t *rec, char *text,
+                     probe_req_t *req);
+/* handlers.c: a PNG file as the reply (false: none there). */
+bool serve_reply_png(serve_reply_t *rp, const char *path);
+/* handlers.c: the body as JSON, or NULL after a 400 saying why. */
+json_t *serve_body_json(const char *body, size_t len, serve_reply_t *rp);
+/* handlers.c: a 503 "try again" for a store error. */
+void serve_store_unavailable(serve_reply_t *rp, const char *err);
+
+/* dstats.c: Digaas master's statistics of a stats request (rec, its
+ * stored JSON, is completed and stored with its summary). */
+int serve_dstats_compute(serve_t *s, const char *id, json_t *rec, char *err,
+                         size_t errlen);
+
+/* scatter.c: one scatter plot as Digaas drew them (points (x, y) per
+ * series, a colour each) into dir/name.png, through gnuplot; with no
+ * point at all, a plot that says so. 0 or a negative code (err). */
+typedef struct {
+    const char *label;
+    double *xy; /* x0 y0 x1 y1 ... */
+    size_t n;   /* points */
+    size_t cap; /* doubles allocated (vec.h) */
+} serve_series_t;
+int serve_scatter_png(const char *dir, const char *name, const char *title,
+                      const char *xlabel, const char *ylabel,
+                      const serve_series_t *series, size_t nseries, char *err,
+                      size_t errlen);
 
 /* http.c: start MHD on ss (listen: the text, for messages) and fill
  * s->where. */

@@ -117,6 +117,18 @@ static void draw(serve_t *s, const char *id, dataset_t *ds, const json_t *st,
 
     snprintf(dir, sizeof(dir), "%s/serve/stats-%s", s->results, id);
     memset(&po, 0, sizeof(po));
+    if (ds->n == 0) {
+        /* nothing finished in the range: Digaas still drew its plot, and
+         * its clients fetch image_id whatever it is */
+        if (serve_scatter_png(dir, "propagation", "API-to-nameserver propagation times",
+                              "Timestamp of API request", "Propagation time (seconds)",
+                              NULL, 0, perr, perrlen) == 0) {
+            char img[SERVE_ID_LEN + 80];
+            snprintf(img, sizeof(img), "%s-propagation", id);
+            json_array_append_new(images, json_string(img));
+        }
+        return;
+    }
     if (plot_campaign(ds, st, dir, &po, &index, &rendered, perr, perrlen) == 0) {
         json_array_foreach(index, i, e)
         {
@@ -213,8 +225,12 @@ static int stats_run(serve_t *s, const char *id)
     if (ret <= 0)
         goto out; /* gone (0): nothing to do */
     rec = json_loads(text, 0, NULL);
-    ret = rec != NULL ? compute(s, id, rec, err, sizeof(err))
-                      : 0; /* not ours to fix: left as it is */
+    if (rec == NULL)
+        ret = 0; /* not ours to fix: left as it is */
+    else if (serve_id_is_num(id))
+        ret = serve_dstats_compute(s, id, rec, err, sizeof(err));
+    else
+        ret = compute(s, id, rec, err, sizeof(err));
 out:
     if (ret < 0)
         log_warn("serve: stats %s: %s", id, err[0] != '\0' ? err : dp_strerror(ret));

@@ -166,9 +166,12 @@ static json_t *num_or_null(double v)
 
 /* Digaas clients know ACCEPTED, COMPLETED and ERROR; our precise outcome
  * (TIMEOUT is not ERROR to us) goes to "result". */
-static const char *digaas_status(probe_status_t st)
+static const char *digaas_status(probe_status_t st, const char *id)
 {
-    return st == PROBE_COMPLETED ? "COMPLETED" : "ERROR";
+    /* Digaas master's observers (integer ids) say COMPLETE */
+    if (st == PROBE_COMPLETED)
+        return serve_id_is_num(id) ? "COMPLETE" : "COMPLETED";
+    return "ERROR";
 }
 
 char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
@@ -181,12 +184,13 @@ char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
     if (e != NULL && !e->done) {
         json_t *o = e->rec;
         char *text;
-        json_object_set_new(o, "status", json_string(digaas_status(r->status)));
+        json_object_set_new(o, "status", json_string(digaas_status(r->status, r->id)));
         json_object_set_new(o, "duration", num_or_null(r->duration));
         json_object_set_new(o, "result", json_string(probe_status_str(r->status)));
         json_object_set_new(o, "reason", json_string(r->reason));
         json_object_set_new(o, "lower_bound", json_real(r->lower_bound));
         json_object_set_new(o, "queries", json_integer(r->queries));
+        json_object_set_new(o, "answers", json_integer(r->answers));
         json_object_set_new(o, "observed_at",
                             r->status == PROBE_COMPLETED ? json_real(r->observed_at)
                                                          : json_null());
