@@ -149,7 +149,8 @@ static json_t *summary_of(double *v, size_t n, size_t success, size_t errors)
 
     if (o == NULL)
         return NULL;
-    qsort(v, n, sizeof(*v), cmp_double);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_double);
     for (i = 0; i < n; i++)
         sum += v[i];
     json_object_set_new(o, "average", num_or_null(n > 0 ? sum / (double)n : NAN));

@@ -9,12 +9,18 @@ Content-Type; POST, then GET until the status is no longer ACCEPTED).
         [--endpoint poll_requests|requests]
   digaas_client.py URL [--token T] stats --start EPOCH --end EPOCH
         [--min-requests N]
+  digaas_client.py URL version        (GET /: old-master's tests check "service")
+  digaas_client.py URL stats-file --start EPOCH --end EPOCH
+  digaas_client.py URL fetch-plot --start EPOCH --end EPOCH --out FILE
+        (designate-locust's fetch_plot: POST /stats, read image_id, save
+        GET /images/<image_id> as it comes)
 
 Prints the final JSON document on stdout; exit 0 when it is what was
 expected, 1 otherwise (the reason on stderr).
 """
 import argparse
 import json
+import shutil
 import sys
 import time
 
@@ -120,6 +126,46 @@ def stats(client, a):
     print(json.dumps({"stats": doc, "summary": summary}))
 
 
+def version(client, a):
+    r = client.get("")
+    # old-master's tests/test_polling.py test_get_version
+    if r.status_code != 200 or r.json()["service"] != "digaas":
+        fail("GET /: %d %s" % (r.status_code, r.text))
+    print(r.text)
+
+
+def stats_file(client, a):
+    r = client.session.get(client.endpoint + "/stats-file",
+                           params={"start_time": a.start, "end_time": a.end})
+    if r.status_code != 200:
+        fail("GET /stats-file: %d %s" % (r.status_code, r.text))
+    # old-master's plot_data: "<operation> <start_time> <duration or None>"
+    for line in r.text.split("\n") if r.text else []:
+        op, start, duration = line.split()
+        if op not in ("update", "remove"):
+            fail("stats-file: bad operation in %r" % line)
+        float(start)
+        if duration != "None":
+            float(duration)
+    print(r.text)
+
+
+def fetch_plot(client, a):
+    r = client.session.post(client.endpoint + "/stats",
+                            data=json.dumps(dict(start_time=a.start, end_time=a.end)))
+    if r.status_code != 202:
+        fail("POST /stats: %d %s" % (r.status_code, r.text))
+    doc = client.wait("/stats/" + r.json()["id"], 60)
+    image_id = doc["image_id"]
+    resp = client.session.get("%s/images/%s" % (client.endpoint, image_id), stream=True)
+    resp.raw.decode_content = True
+    with open(a.out, "wb") as f:
+        shutil.copyfileobj(resp.raw, f)
+    if resp.status_code != 200 or image_id is None:
+        fail("GET /images/%s: %d" % (image_id, resp.status_code))
+    print(json.dumps(doc))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("url")
@@ -141,10 +187,18 @@ def main():
     s.add_argument("--start", type=float, required=True)
     s.add_argument("--end", type=float, required=True)
     s.add_argument("--min-requests", type=int, default=1)
+    sub.add_parser("version")
+    for name in ("stats-file", "fetch-plot"):
+        f = sub.add_parser(name)
+        f.add_argument("--start", type=float, required=True)
+        f.add_argument("--end", type=float, required=True)
+        f.add_argument("--out")
     a = p.parse_args()
     client = DigaasClient(a.url, a.token)
+    fn = {"poll": poll, "stats": stats, "version": version, "stats-file": stats_file,
+          "fetch-plot": fetch_plot}[a.cmd]
     try:
-        (poll if a.cmd == "poll" else stats)(client, a)
+        fn(client, a)
     except (requests.RequestException, RuntimeError, ValueError, KeyError) as e:
         fail(str(e))
 

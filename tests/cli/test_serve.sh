@@ -75,6 +75,16 @@ final() {
     done
     return 1
 }
+# final_obs ID: GET /observers/ID until its status is not ACCEPTED.
+final_obs() {
+    local i
+    for ((i = 0; i < 150; i++)); do
+        get "/observers/$1"
+        [ "$code" = 200 ] && [ "$(jf 'd["status"]')" != ACCEPTED ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 # poll NAME BODY WANT_STATUS WANT_RESULT: POST, check the 202 echo, GET
 # until final, check the statuses.
 poll() {
@@ -101,7 +111,8 @@ poll() {
 start_serve --redis "$redis_url" --results "$tmp/results" ||
     { ko "serve did not start" "$(cat "$tmp/serve.log")"; exit 1; }
 get /
-[ "$code" = 200 ] && [ "$(jf 'd["service"]')" = dnsprop ] && ok "GET / names the service" ||
+[ "$code" = 200 ] && [ "$(jf 'd["service"], d["version"], d["implementation"]')" = "digaas 0.0.2 dnsprop" ] &&
+    ok "GET /: Digaas's version document (service digaas, version 0.0.2), implementation dnsprop" ||
     ko "GET /" "$(cat "$tmp/resp")"
 
 # 1. every condition, our shape, through curl
@@ -303,6 +314,106 @@ if [ "$code" = "200 image/png" ] && [ "$(head -c 8 "$tmp/img.png" | od -An -tx1 
 else
     ko "GET /images/$img ($code)"
 fi
+
+# 6b. Digaas's /poll_requests generation (pglass/digaas old-master): GET /,
+# GET /stats-file, and a /stats range where nothing finished still gives a
+# PNG (designate-locust saved /images/<image_id> whatever came)
+if digaas version; then ok "digaas client: GET / service digaas"; else ko "digaas version" "$(cat "$tmp/pyerr")"; fi
+if digaas stats-file --start "$t_start" --end "$(date +%s.%N)" && grep -q '^update ' "$tmp/py" &&
+    grep -q '^remove [0-9.]* None$' "$tmp/py" && grep -q '^remove [0-9.]* [0-9.]*$' "$tmp/py"; then
+    ok "digaas client: GET /stats-file, $(wc -l < "$tmp/py") lines of <update|remove> <start_time> <duration|None>"
+else
+    ko "stats-file" "$(cat "$tmp/pyerr" "$tmp/py" | head -20)"
+fi
+get "/stats-file?start_time=1"
+[ "$code" = 400 ] && [ "$(jf 'd["field"]')" = end_time ] && ok "400 /stats-file without end_time" ||
+    ko "stats-file 400 (HTTP $code)" "$(cat "$tmp/resp")"
+if digaas fetch-plot --start 1 --end 2 --out "$tmp/empty.png" &&
+    file "$tmp/empty.png" | grep -q 'PNG image data' &&
+    python3 -c "import sys; sys.exit(open('$tmp/empty.png','rb').read(8) != b'\x89PNG\r\n\x1a\n')"; then
+    ok "a /stats range where nothing finished: image_id $(python3 -c "import json; print(json.load(open('$tmp/py'))['image_id'][-11:])"), a real PNG (file, python)"
+else
+    ko "empty /stats range" "$(cat "$tmp/pyerr" "$tmp/py"; file "$tmp/empty.png")"
+fi
+bad400 "poll_requests stats with end_time == start_time (old-master refused it)" end_time '{"start_time": 5, "end_time": 5}' /stats
+
+# 6c. Digaas master's /observers and /stats {start, end}, through a client
+# written as designate-locust's and Digaas's spec clients are
+ocl=$(readlink -f "$(dirname "$0")/digaas_observers_client.py")
+obs() { python3 "$ocl" "$base" "$@" > "$tmp/py" 2> "$tmp/pyerr"; }
+observe() {
+    local what=$1
+    shift
+    if obs observe "$@"; then
+        ok "observer $what: $(jf_py 'd["status"], d["type"], "id", d["id"]')"
+    else
+        ko "observer $what" "$(cat "$tmp/pyerr")"
+    fi
+}
+jf_py() { python3 -c "import json; d=json.load(open('$tmp/py')); print(*($1))" 2>/dev/null; }
+if obs version; then ok "observers client: GET / (ping_check, service digaas, version 0.0.2)"; else ko "observers version" "$(cat "$tmp/pyerr")"; fi
+t_obs=$(date +%s)
+observe "ZONE_CREATE on knot" --type ZONE_CREATE --name lab.test. --nameserver "$LAB_KNOT_ADDR" --expect COMPLETE
+observe "ZONE_CREATE of an absent zone times out" --type ZONE_CREATE --name absent.test. --nameserver "$LAB_KNOT_ADDR" --timeout 1 --expect ERROR
+observe "ZONE_UPDATE serial 1 on bind" --type ZONE_UPDATE --name lab.test. --serial 1 --nameserver "$LAB_BIND_ADDR" --expect COMPLETE
+observe "ZONE_DELETE of a zone knot lacks" --type ZONE_DELETE --name absent.test. --nameserver "$LAB_KNOT_ADDR" --expect COMPLETE
+observe "ZONE_DELETE of a served zone times out" --type ZONE_DELETE --name lab.test. --nameserver "$LAB_NSD_ADDR" --timeout 1 --expect ERROR
+observe "RECORD_CREATE A on bind" --type RECORD_CREATE --name multi.lab.test. --rdata 192.0.2.11 --rdatatype A --nameserver "$LAB_BIND_ADDR" --expect COMPLETE
+observe "RECORD_UPDATE TXT on nsd" --type RECORD_UPDATE --name txt.lab.test. --rdata '"hello, world"' --rdatatype TXT --nameserver "$LAB_NSD_ADDR" --expect COMPLETE
+observe "RECORD_UPDATE to a value never served times out" --type RECORD_UPDATE --name www.lab.test. --rdata 203.0.113.9 --rdatatype A --nameserver "$LAB_KNOT_ADDR" --timeout 1 --expect ERROR
+observe "RECORD_DELETE of a name knot lacks" --type RECORD_DELETE --name gone.lab.test. --rdata 192.0.2.1 --rdatatype A --nameserver "$LAB_KNOT_ADDR" --expect COMPLETE
+observe "RECORD_DELETE of a served record times out" --type RECORD_DELETE --name multi.lab.test. --rdata 192.0.2.11 --rdatatype A --nameserver "$LAB_BIND_ADDR" --timeout 1 --expect ERROR
+# serial 0 means any SOA (designate-locust's zone import sends it): a zone
+# whose serial is 3000000000 (RFC 1982 calls 0 newer than it)
+big=big$RANDOM.digaas.test.
+curl -s -o "$tmp/big" -w '%{http_code}' -X POST -H "X-API-Key: $LAB_PDNS_API_KEY" "$LAB_PDNS_API/zones" \
+    -d '{"name":"'$big'","kind":"Master","catalog":"'"$LAB_CATALOG"'","soa_edit_api":"","nameservers":[],"rrsets":[{"name":"'$big'","type":"SOA","ttl":60,"records":[{"content":"ns1.lab.test. hostmaster.'$big' 3000000000 60 10 604800 60","disabled":false}]},{"name":"'$big'","type":"NS","ttl":300,"records":[{"content":"ns1.lab.test.","disabled":false}]}]}' > "$tmp/bigcode"
+[ "$(cat "$tmp/bigcode")" = 201 ] || ko "creating $big in PowerDNS" "$(cat "$tmp/big")"
+for ns in "$LAB_KNOT_ADDR" "$LAB_BIND_ADDR"; do
+    "$bin" probe --ns "$ns" --zone "$big" --condition serial_not_lower --serial 2999999999 \
+        --timeout 20 --frequency 0.2 --no-store > /dev/null 2>&1 || ko "$big never reached $ns"
+done
+observe "ZONE_UPDATE serial 0 on a zone at serial 3000000000 (bind)" --type ZONE_UPDATE --name "$big" --serial 0 --nameserver "$LAB_BIND_ADDR" --expect COMPLETE
+observe "ZONE_CREATE serial 0 on it (knot)" --type ZONE_CREATE --name "$big" --serial 0 --nameserver "$LAB_KNOT_ADDR" --expect COMPLETE
+if digaas poll --nameserver "$LAB_KNOT_ADDR" --query-name "$big" --condition serial_not_lower \
+    --serial 0 --timeout 5 --frequency 0.2 --expect COMPLETED; then
+    ok "/poll_requests serial_not_lower serial 0 on the zone at 3000000000: COMPLETED"
+else
+    ko "/poll_requests serial 0" "$(cat "$tmp/pyerr" "$tmp/py")"
+fi
+"$bin" probe --ns "$LAB_KNOT_ADDR" --zone "$big" --condition serial_not_lower --serial 0 \
+    --timeout 1 --frequency 0.2 --no-store > "$tmp/probe0" 2>&1
+[ $? = 1 ] && grep -q 'still lower than 0' "$tmp/probe0" &&
+    ok "dnsprop probe keeps RFC 1982: serial 0 is newer than 3000000000 (TIMEOUT)" ||
+    ko "probe serial 0" "$(cat "$tmp/probe0")"
+# bad observers: 400 naming the field
+bad400 "observer of an unknown type" type "{\"name\": \"lab.test.\", \"nameserver\": \"$LAB_KNOT_ADDR\", \"type\": \"ZONE_MOVE\", \"timeout\": 1, \"interval\": 1, \"start_time\": 1}" /observers
+bad400 "RECORD_CREATE without rdata" rdata "{\"name\": \"lab.test.\", \"nameserver\": \"$LAB_KNOT_ADDR\", \"type\": \"RECORD_CREATE\", \"rdatatype\": \"A\", \"timeout\": 1, \"interval\": 1}" /observers
+bad400 "ZONE_UPDATE without serial" serial "{\"name\": \"lab.test.\", \"nameserver\": \"$LAB_KNOT_ADDR\", \"type\": \"ZONE_UPDATE\", \"timeout\": 1, \"interval\": 1}" /observers
+get /observers/0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f
+[ "$code" = 404 ] && ok "404 /observers/<a poll request's kind of id>" || ko "404 observers uuid (HTTP $code)"
+get /observers/999999999
+[ "$code" = 404 ] && ok "404 /observers/999999999" || ko "404 observers 999999999 (HTTP $code)"
+mkdir -p "$tmp/plots"
+if obs stats --start "$t_obs" --end "$(date +%s)" --plots "$tmp/plots" \
+    --want-type ZONE_CREATE --want-type ZONE_UPDATE --want-type ZONE_DELETE \
+    --want-type RECORD_CREATE --want-type RECORD_UPDATE --want-type RECORD_DELETE \
+    --want-nameserver "$LAB_KNOT_ADDR" --want-nameserver "$LAB_BIND_ADDR" --want-nameserver "$LAB_NSD_ADDR" &&
+    python3 -c "
+import json; s = json.load(open('$tmp/py'))['summary']['observers_by_type']
+assert s['ZONE_CREATE']['success_count'] >= 2 and s['ZONE_CREATE']['error_count'] == 1, s['ZONE_CREATE']
+assert s['RECORD_DELETE']['success_count'] == 1 and s['RECORD_DELETE']['error_count'] == 1, s['RECORD_DELETE']
+" 2> "$tmp/pyerr2" && [ "$(file "$tmp"/plots/*.png | grep -c 'PNG image data')" = 3 ]; then
+    ok "observers client: POST /stats {start, end} 201, COMPLETE, summary by type and nameserver (counts right), 3 plots image/png"
+else
+    ko "observer stats" "$(cat "$tmp/pyerr" "$tmp/pyerr2"; file "$tmp"/plots/*)"
+fi
+if obs stats-refused --start 20 --end 10; then ok "POST /stats {start: 20, end: 10}: 400"; else ko "stats refused" "$(cat "$tmp/pyerr")"; fi
+post /stats '{"start": 5, "end": 5}'
+[ "$code" = 201 ] && [ "$(jf 'type(d["id"]).__name__')" = int ] &&
+    ok "POST /stats {start: 5, end: 5}: 201 (Digaas's spec posts start == end)" || ko "stats start == end (HTTP $code)" "$(cat "$tmp/resp")"
+get /stats/999999999/plots/query
+[ "$code" = 404 ] && ok "404 plots of unknown stats" || ko "404 plots (HTTP $code)"
 stop_serve && ok "SIGTERM: clean stop (exit 0)" || ko "SIGTERM exit $?" "$(tail -20 "$tmp/serve.log")"
 
 # 7. bearer token
@@ -332,6 +443,9 @@ auth=()
 # 8. restart: unfinished requests resume (the embedded Redis, the default)
 emb="$tmp/emb"
 start_serve --results "$emb" || { ko "serve (embedded redis) did not start" "$(tail "$tmp/serve.log")"; exit 1; }
+post /observers "{\"name\": \"www.lab.test.\", \"nameserver\": \"$LAB_KNOT_ADDR\", \"type\": \"RECORD_UPDATE\",
+    \"rdata\": \"203.0.113.79\", \"rdatatype\": \"A\", \"start_time\": $(date +%s), \"timeout\": 8, \"interval\": 0.2}"
+obs_long=$(jf 'd["id"]')
 post /requests "{\"nameserver\": \"$LAB_KNOT_ADDR\", \"zone_name\": \"lab.test.\", \"name\": \"www.lab.test\",
     \"value\": \"203.0.113.77\", \"timeout\": 8, \"frequency\": 0.2, \"condition\": \"value_present\"}"
 long=$(jf 'd["id"]')
@@ -344,8 +458,8 @@ stop_serve || ko "stop with pending requests: exit $?" "$(tail "$tmp/serve.log")
 sleep 1.5 # the short one's timeout passes while the service is down
 : > "$tmp/serve.log"
 start_serve --results "$emb" || { ko "restart did not start" "$(tail "$tmp/serve.log")"; exit 1; }
-grep -q "1 unfinished request resumed, 1 ended" "$tmp/serve.log" &&
-    ok "restart: 1 request resumed, 1 ended as timed out while down" ||
+grep -q "2 unfinished requests resumed, 1 ended" "$tmp/serve.log" &&
+    ok "restart: 1 request and 1 observer resumed, 1 ended as timed out while down" ||
     ko "restart message" "$(cat "$tmp/serve.log")"
 if final "$short" 5 && [ "$(jf 'd["status"], d["result"]')" = "ERROR TIMEOUT" ] &&
     jf 'd["reason"]' | grep -q "service was down"; then
@@ -362,6 +476,15 @@ if final "$long" 15 && [ "$(jf 'd["status"], d["result"]')" = "ERROR TIMEOUT" ] 
 else
     ko "resumed request final" "$(cat "$tmp/resp")"
 fi
+if final_obs "$obs_long" && [ "$(jf 'd["id"]')" = "$obs_long" ] && [ "$(jf 'd["status"], d["result"], d["resumed_at"] > '"$t_kill")" = "ERROR TIMEOUT True" ]; then
+    ok "the resumed observer $obs_long ends ERROR (result TIMEOUT) within its original timeout"
+else
+    ko "resumed observer" "$(cat "$tmp/resp")"
+fi
+post /observers "{\"name\": \"lab.test.\", \"nameserver\": \"$LAB_KNOT_ADDR\", \"type\": \"ZONE_CREATE\", \"timeout\": 2, \"interval\": 0.2, \"start_time\": null}"
+[ "$code" = 201 ] && [ "$(jf 'd["id"]')" = $((obs_long + 1)) ] &&
+    ok "observer ids survive the restart (Redis INCR): the next one is $((obs_long + 1))" ||
+    ko "observer id after restart (HTTP $code)" "$(cat "$tmp/resp")"
 stop_serve || ko "stop after resume: exit $?" "$(tail "$tmp/serve.log")"
 # and a third start has nothing left to resume
 : > "$tmp/serve.log"

@@ -2,7 +2,8 @@
  * libFuzzer target: the bodies `dnsprop serve` reads from the network,
  * loaded as the service loads them (json_loadb, duplicate keys refused):
  * POST /requests and /poll_requests (serve_request_parse, both Digaas
- * shapes) and POST /stats (serve_stats_parse). Any input must be accepted
+ * shapes), POST /observers (serve_observer_parse, Digaas master) and POST
+ * /stats (serve_stats_parse, serve_dstats_parse). Any input must be accepted
  * or refused with a field and a message, never crash or leak.
  *
  * Beyond "no crash", what the service relies on is checked (abort() is a
@@ -24,8 +25,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+typedef int (*parse_fn)(const json_t *, double, probe_req_t *, json_t **, char *, size_t,
+                        char *, size_t);
+
 /* Parse body into req and *rec; checks what a refusal must give. */
-static int parse(const json_t *body, probe_req_t *req, json_t **rec)
+static int parse_with(parse_fn fn, const json_t *body, probe_req_t *req, json_t **rec)
 {
     char field[64];
     char msg[1200];
@@ -34,8 +38,7 @@ static int parse(const json_t *body, probe_req_t *req, json_t **rec)
     memset(field, 'x', sizeof(field)); /* a refusal must set it */
     msg[0] = '\0';
     probe_req_init(req);
-    ret =
-        serve_request_parse(body, NOW, req, rec, field, sizeof(field), msg, sizeof(msg));
+    ret = fn(body, NOW, req, rec, field, sizeof(field), msg, sizeof(msg));
     if (ret == 0 && *rec == NULL)
         abort();
     if (ret < 0 && *rec != NULL)
@@ -61,9 +64,9 @@ static bool same_poll(const probe_req_t *a, const probe_req_t *b)
     if (strcmp(a->qname, b->qname) != 0 || a->qtype != b->qtype || a->cond != b->cond ||
         a->is_zone != b->is_zone || a->nvalues != b->nvalues ||
         a->has_serial != b->has_serial || a->serial != b->serial ||
-        a->exact != b->exact || strcmp(a->ns.text, b->ns.text) != 0 ||
-        !near(a->start_time, b->start_time) || !near(a->timeout, b->timeout) ||
-        !near(a->frequency, b->frequency))
+        a->any_serial != b->any_serial || a->exact != b->exact ||
+        strcmp(a->ns.text, b->ns.text) != 0 || !near(a->start_time, b->start_time) ||
+        !near(a->timeout, b->timeout) || !near(a->frequency, b->frequency))
         return false;
     for (i = 0; i < a->nvalues; i++) {
         if (strcmp(a->values[i], b->values[i]) != 0)
@@ -72,7 +75,9 @@ static bool same_poll(const probe_req_t *a, const probe_req_t *b)
     return true;
 }
 
-static void request(const json_t *body)
+/* An accepted body, stored as the service stores it (its own fields
+ * added) and parsed again as a restart resumes it, is the same poll. */
+static void request_with(parse_fn fn, const json_t *body, json_t *id)
 {
     probe_req_t req;
     probe_req_t again;
@@ -82,10 +87,12 @@ static void request(const json_t *body)
     char *text = NULL;
     int ret;
 
-    if (parse(body, &req, &rec) < 0)
+    if (parse_with(fn, body, &req, &rec) < 0)
         goto out;
     (void)serve_cond_kind(json_string_value(json_object_get(rec, "condition")));
     /* as the service stores it (its own fields added), then resumes it */
+    json_object_set_new(rec, "id", id);
+    id = NULL;
     json_object_set_new(rec, "status", json_string("ACCEPTED"));
     json_object_set_new(rec, "accepted_at", json_real(NOW));
     text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
@@ -94,17 +101,33 @@ static void request(const json_t *body)
     stored = json_loads(text, 0, NULL);
     if (stored == NULL)
         abort(); /* what the service writes it cannot read back */
-    ret = parse(stored, &again, &rec2);
+    ret = parse_with(fn, stored, &again, &rec2);
     /* refused: a stored request would be ended as unreadable at restart */
     if ((ret < 0 && ret != -ENOMEM) || (ret == 0 && !same_poll(&req, &again)))
         abort();
     probe_req_clear(&again);
 out:
+    json_decref(id);
     free(text);
     json_decref(rec);
     json_decref(rec2);
     json_decref(stored);
     probe_req_clear(&req);
+}
+
+static void dstats(const json_t *body)
+{
+    char field[64];
+    char msg[512];
+    double start;
+    double end;
+    int ret =
+        serve_dstats_parse(body, &start, &end, field, sizeof(field), msg, sizeof(msg));
+
+    if (ret == 0 && !(isfinite(start) && isfinite(end) && start <= end))
+        abort();
+    if (ret < 0 && (ret != DP_EPARSE || field[0] == '\0'))
+        abort();
 }
 
 static void stats(const json_t *body)
@@ -116,7 +139,7 @@ static void stats(const json_t *body)
     int ret =
         serve_stats_parse(body, &start, &end, field, sizeof(field), msg, sizeof(msg));
 
-    if (ret == 0 && !(isfinite(start) && isfinite(end) && start <= end))
+    if (ret == 0 && !(isfinite(start) && isfinite(end) && start < end))
         abort();
     if (ret < 0 && (ret != DP_EPARSE || field[0] == '\0'))
         abort();
@@ -129,8 +152,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (body == NULL)
         return 0;
-    request(body);
+    request_with(serve_request_parse, body,
+                 json_string("0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f"));
+    request_with(serve_observer_parse, body, json_integer(7));
     stats(body);
+    dstats(body);
     json_decref(body);
     return 0;
 }

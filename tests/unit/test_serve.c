@@ -279,7 +279,7 @@ Test(serve, stats_bodies)
         serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
         DP_EPARSE);
     cr_expect_str_eq(field, "end_time");
-    cr_expect_str_eq(msg, "is before start_time");
+    cr_expect_str_eq(msg, "must come after start_time");
     json_decref(b);
 }
 
@@ -289,4 +289,153 @@ Test(serve, condition_kinds_of_the_statistics)
     cr_expect_str_eq(serve_cond_kind("data=192.0.2.1"), "value_present");
     cr_expect_str_eq(serve_cond_kind("serial_not_lower"), "serial_not_lower");
     cr_expect_str_eq(serve_cond_kind(NULL), "unknown");
+}
+
+/* ---- Digaas master's /observers (serve_observer_parse) ---------------------------- */
+
+static void oparse(parsed_t *p, const char *text)
+{
+    json_error_t je;
+    json_t *body = json_loads(text, 0, &je);
+
+    cr_assert_not_null(body, "test body does not parse: %s", je.text);
+    memset(p, 0, sizeof(*p));
+    probe_req_init(&p->req);
+    p->ret = serve_observer_parse(body, NOW, &p->req, &p->rec, p->field, sizeof(p->field),
+                                  p->msg, sizeof(p->msg));
+    json_decref(body);
+}
+
+#define OBS(type, extra)                                                                 \
+    "{\"name\": \"example.com.\", \"nameserver\": \"8.8.8.8\", \"start_time\": "         \
+    "1469118683, \"type\": \"" type "\", \"timeout\": 10, \"interval\": 1" extra "}"
+
+Test(serve, observer_types_map_to_conditions)
+{
+    static const struct {
+        const char *body;
+        cond_kind_t cond;
+        bool is_zone;
+        uint16_t qtype;
+        bool any_serial;
+    } cases[] = {
+        {OBS("ZONE_CREATE", ""), COND_SERIAL_NOT_LOWER, true, RDATA_T_SOA, true},
+        {OBS("ZONE_UPDATE", ", \"serial\": 1469110000"), COND_SERIAL_NOT_LOWER, true,
+         RDATA_T_SOA, false},
+        {OBS("ZONE_UPDATE", ", \"serial\": 0"), COND_SERIAL_NOT_LOWER, true, RDATA_T_SOA,
+         true},
+        {OBS("ZONE_DELETE", ""), COND_EMPTY_RESPONSE, true, RDATA_T_SOA, false},
+        {OBS("RECORD_CREATE", ", \"rdata\": \"10.1.2.3\", \"rdatatype\": \"A\""),
+         COND_VALUE_PRESENT, false, RDATA_T_A, false},
+        {OBS("RECORD_UPDATE",
+             ", \"rdata\": \"10 Mail.Example.com.\", \"rdatatype\": \"MX\""),
+         COND_VALUE_PRESENT, false, RDATA_T_MX, false},
+        {OBS("RECORD_DELETE", ", \"rdata\": \"10.1.2.3\", \"rdatatype\": \"A\""),
+         COND_EMPTY_RESPONSE, false, RDATA_T_A, false},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        parsed_t p;
+        oparse(&p, cases[i].body);
+        cr_assert_eq(p.ret, 0, "%s: %s: %s", cases[i].body, p.field, p.msg);
+        cr_expect_eq(p.req.cond, cases[i].cond, "%s", cases[i].body);
+        cr_expect_eq(p.req.is_zone, cases[i].is_zone, "%s", cases[i].body);
+        cr_expect_eq(p.req.qtype, cases[i].qtype, "%s", cases[i].body);
+        cr_expect_eq(p.req.cond == COND_SERIAL_NOT_LOWER && p.req.any_serial,
+                     cases[i].any_serial, "%s", cases[i].body);
+        cr_expect_eq(p.req.start_time, 1469118683.0);
+        cr_expect_eq(p.req.frequency, 1.0);
+        /* Digaas's echo: numbers as sent, null for what was not sent */
+        cr_expect(json_is_integer(json_object_get(p.rec, "start_time")));
+        cr_expect(json_is_integer(json_object_get(p.rec, "interval")));
+        cr_expect_str_eq(json_string_value(json_object_get(p.rec, "name")),
+                         "example.com.");
+        done(&p);
+    }
+}
+
+Test(serve, observer_rejections_name_the_field)
+{
+    static const struct {
+        const char *body;
+        const char *field;
+    } cases[] = {
+        {OBS("ZONE_MOVE", ""), "type"},
+        {OBS("ZONE_UPDATE", ""), "serial"},
+        {OBS("ZONE_UPDATE", ", \"serial\": -1"), "serial"},
+        {OBS("RECORD_CREATE", ", \"rdatatype\": \"A\""), "rdata"},
+        {OBS("RECORD_CREATE", ", \"rdata\": \"10.1.2.3\""), "rdatatype"},
+        {OBS("RECORD_CREATE", ", \"rdata\": \"10.1.2.300\", \"rdatatype\": \"A\""),
+         "rdata"},
+        {"{\"name\": \"example.com.\", \"type\": \"ZONE_CREATE\"}", "nameserver"},
+        {"{\"nameserver\": \"8.8.8.8\", \"type\": \"ZONE_CREATE\"}", "name"},
+        {"{\"name\": \"a\", \"nameserver\": \"8.8.8.8\", \"type\": \"ZONE_CREATE\", "
+         "\"interval\": 0}",
+         "interval"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        parsed_t p;
+        oparse(&p, cases[i].body);
+        cr_expect_eq(p.ret, DP_EPARSE, "accepted: %s", cases[i].body);
+        cr_expect_str_eq(p.field, cases[i].field, "%s: %s (%s)", cases[i].body, p.field,
+                         p.msg);
+        cr_expect_null(p.rec);
+        done(&p);
+    }
+}
+
+/* serial 0 on the service's endpoints is "any serial"; RFC 1982 stays for
+ * every other serial */
+Test(serve, serial_zero_is_any_serial)
+{
+    parsed_t p;
+
+    parse(&p,
+          "{\"nameserver\": \"192.0.2.1\", \"query_name\": \"a.test.\", \"serial\": 0, "
+          "\"condition\": \"serial_not_lower\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect(p.req.any_serial);
+    done(&p);
+    parse(&p,
+          "{\"nameserver\": \"192.0.2.1\", \"query_name\": \"a.test.\", \"serial\": 1, "
+          "\"condition\": \"serial_not_lower\"}");
+    cr_assert_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    cr_expect_not(p.req.any_serial);
+    done(&p);
+}
+
+Test(serve, digaas_stats_bodies)
+{
+    double start;
+    double end;
+    char field[64];
+    char msg[512];
+    json_t *b;
+
+    b = json_loads("{\"start\": 1469100000, \"end\": 1469120000}", 0, NULL);
+    cr_expect_eq(
+        serve_dstats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)), 0);
+    cr_expect_eq(end, 1469120000.0);
+    json_decref(b);
+    /* Digaas master's spec posts start == end (201) and refuses end < start */
+    b = json_loads("{\"start\": 5, \"end\": 5}", 0, NULL);
+    cr_expect_eq(
+        serve_dstats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)), 0);
+    json_decref(b);
+    b = json_loads("{\"start\": 6, \"end\": 5}", 0, NULL);
+    cr_expect_eq(
+        serve_dstats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "end");
+    json_decref(b);
+    /* old-master refused end_time <= start_time */
+    b = json_loads("{\"start_time\": 5, \"end_time\": 5}", 0, NULL);
+    cr_expect_eq(
+        serve_stats_parse(b, &start, &end, field, sizeof(field), msg, sizeof(msg)),
+        DP_EPARSE);
+    cr_expect_str_eq(field, "end_time");
+    json_decref(b);
 }
