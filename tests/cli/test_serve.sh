@@ -259,12 +259,32 @@ for i in range(150):
     r = requests.post(base + "/requests", data=raw.encode("utf-8", "surrogateescape"))
     if r.status_code not in (202, 400) or "message" not in r.json() and r.status_code == 400:
         bad.append((r.status_code, raw, r.text))
-print("%d bodies, %d unexpected" % (150, len(bad)))
+# Digaas master's observers: every answer 201 or 400
+good = {"name": "lab.test.", "nameserver": ns, "type": "RECORD_CREATE", "rdata": "192.0.2.1",
+        "rdatatype": "A", "serial": 0, "start_time": None, "timeout": 0.5, "interval": 0.1}
+junk += ["ZONE_CREATE", "ZONE_UPDATE", "RECORD_DELETE", "AAAA", "TXT", "10 mx.lab.test."]
+for i in range(150):
+    body = dict(good)
+    for _ in range(random.randint(1, 3)):
+        k = random.choice(list(good))
+        if random.random() < 0.2:
+            body.pop(k, None)
+        else:
+            body[k] = random.choice(junk)
+    if body.get("timeout") is None:
+        body["timeout"] = 0.5  # not the default 30 s: section 5 waits for none pending
+    raw = json.dumps(body)
+    r = requests.post(base + "/observers", data=raw.encode("utf-8", "surrogateescape"),
+                      headers={"Content-Type": "application/json"})
+    if r.status_code not in (201, 400) or r.status_code == 400 and "message" not in r.json() \
+            or r.status_code == 201 and not isinstance(r.json()["id"], int):
+        bad.append((r.status_code, raw, r.text))
+print("%d bodies, %d unexpected" % (300, len(bad)))
 for b in bad[:5]:
     print(b)
 sys.exit(1 if bad else 0)
 PY
-[ $? = 0 ] && ok "150 mutated bodies: every answer 202 or 400 with a message" ||
+[ $? = 0 ] && ok "150 mutated requests and 150 mutated observers: every answer 202/201 or 400 with a message" ||
     ko "mutated bodies" "$(cat "$tmp/fuzz")"
 
 # 4. unknown ids 404, wrong methods 405, big bodies 413
@@ -284,9 +304,12 @@ code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -X POST "$base/requests" \
 [ "$code" = 413 ] && ok "413 for a 70 KB chunked body" || ko "413 chunked (HTTP $code)" "$(cat "$tmp/resp")"
 
 # 5. Redis holds every request: the index, nothing left pending
-sleep 1
+for _ in $(seq 50); do # the mutated observers poll for up to a second
+    p=$(rcli scard dnsprop:requests:pending)
+    [ "$p" = 0 ] && break
+    sleep 0.1
+done
 n=$(rcli zcard dnsprop:requests)
-p=$(rcli scard dnsprop:requests:pending)
 if [ "$n" -ge 15 ] && [ "$p" = 0 ] &&
     rcli get "dnsprop:request:$last_id" | grep -q '"status":"ERROR","duration":null,"result":"ERROR"'; then
     ok "Redis: $n requests indexed by start_time, none pending"
