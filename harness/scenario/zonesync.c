@@ -39,6 +39,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
 #include "harness/common/vec.h"
+#include "harness/scenario/zonefile.h"
 #include "harness/scenario/zonesync.h"
 #include "probes/dnsq.h"
 #include "probes/rdata.h"
@@ -553,22 +554,51 @@ out:
     return st;
 }
 
-/* The zone file at path parsed by ldns into *z, origin its origin (err:
- * "FILE:LINE: ..."). */
+/* ldns's complaint, said for people: ldns 1.8.3 says "could not parse
+ * the RR's rdata" (or "Invalid string") for a character-string over 255
+ * octets (RFC 1035 3.3), a TXT one most often. */
+static const char *status_msg(ldns_status st, const zf_text_t *t, int line)
+{
+    if (st == LDNS_STATUS_INVALID_STR ||
+        (st == LDNS_STATUS_SYNTAX_RDATA_ERR && zf_text_long_string(t, line)))
+        return "a character-string (a TXT string, ...) is over 255 octets or malformed "
+               "(RFC 1035 3.3): split a long TXT value into several quoted strings of at "
+               "most 255 octets each";
+    return dnsq_status_str(st);
+}
+
+/* The zone file at path, its $INCLUDE and $GENERATE expanded
+ * (zonefile.h), parsed by ldns into *z, origin its origin (err:
+ * "FILE:LINE: ...", the line as written, also in an included file). */
 static int parse_file(const char *path, const ldns_rdf *origin, ldns_zone **z, char *err,
                       size_t errlen)
 {
-    FILE *fp = fopen(path, "r");
+    zf_text_t *t = NULL;
+    char *otext = ldns_rdf2str(origin);
+    const char *data;
+    const char *file = path;
+    long fline = 0;
+    FILE *fp = NULL;
+    size_t len = 0;
     ldns_status st;
     int line = 0;
-    int ret = 0;
+    int ret;
 
     *z = NULL;
-    if (fp == NULL) {
-        ret = -errno;
-        snprintf(err, errlen, "%s: cannot open the zone file: %s", path,
-                 dp_strerror(ret));
+    ret = otext == NULL ? -ENOMEM : zf_expand(path, otext, NULL, &t, err, errlen);
+    free(otext);
+    if (ret < 0)
         return ret;
+    data = zf_text_data(t, &len);
+    /* glibc's fmemopen refuses a size of 0; an empty file is one newline */
+    if (len == 0) {
+        data = "\n";
+        len = 1;
+    }
+    fp = fmemopen((void *)(uintptr_t)data, len, "r");
+    if (fp == NULL) {
+        ret = -ENOMEM;
+        goto out;
     }
     st = syntax_pass(fp, origin, &line);
     if (st == LDNS_STATUS_OK) {
@@ -579,14 +609,15 @@ static int parse_file(const char *path, const ldns_rdf *origin, ldns_zone **z, c
         st = ldns_zone_new_frm_fp_l(z, fp, origin, 0, LDNS_RR_CLASS_IN, &line);
     }
     if (st != LDNS_STATUS_OK) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, dnsq_status_str(st));
+        zf_text_where(t, line, &file, &fline);
+        snprintf(err, errlen, "%s:%ld: %s", file, fline, status_msg(st, t, line));
         ret = dnsq_status_code(st) == -ENOMEM ? -ENOMEM : DP_EPARSE;
         *z = NULL;
-    } else if (ferror(fp)) {
-        snprintf(err, errlen, "%s: read error", path);
-        ret = -EIO;
     }
-    fclose(fp);
+out:
+    if (fp != NULL)
+        fclose(fp);
+    zf_text_destroy(t);
     return ret;
 }
 
