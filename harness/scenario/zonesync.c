@@ -335,6 +335,9 @@ void zs_zone_free(zs_zone_t *z)
     for (i = 0; i < z->nskipped; i++)
         free(z->skipped[i]);
     free(z->skipped);
+    for (i = 0; i < z->nowned; i++)
+        free(z->owned[i]);
+    free(z->owned);
     free(z->origin);
     memset(z, 0, sizeof(*z));
 }
@@ -690,6 +693,57 @@ static int set_origin(builder_t *b, const char *path, const char *origin, ldns_r
     return *orig == NULL ? -ENOMEM : 0;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The RRsets of the file that the target owns (as builder_add drops
+ * them: the SOA, the apex NS, the signer's types) into out->owned, as
+ * "NAME TYPE", sorted and unique. */
+static int list_owned(const builder_t *b, const ldns_zone *z, zs_zone_t *out)
+{
+    const ldns_rr_list *rrs = ldns_zone_rrs(z);
+    size_t n = ldns_rr_list_rr_count(rrs);
+    size_t cap = 0;
+    size_t i;
+
+    for (i = 0; i <= n; i++) {
+        const ldns_rr *rr = i < n ? ldns_rr_list_rr(rrs, i) : ldns_zone_soa(z);
+        char name[RDATA_NAME_TEXT_MAX];
+        char tb[16];
+        char **e;
+        dnsq_rr_t v;
+
+        if (rr == NULL)
+            continue;
+        dnsq_rr_view(rr, &v);
+        if (!(v.type == RDATA_T_SOA || signer_type(v.type) ||
+              (v.type == RDATA_T_NS && rdata_name_wire_equal(v.owner, b->apex))))
+            continue;
+        if (dnsq_rr_owner(&v, name, sizeof(name)) < 0)
+            continue; /* builder_add reports it */
+        e = VEC_PUSH(out->owned, out->nowned, cap);
+        if (e == NULL)
+            return -ENOMEM;
+        if (asprintf(e, "%s %s", name, type_str(v.type, tb)) < 0) {
+            *e = NULL;
+            out->nowned--;
+            return -ENOMEM;
+        }
+    }
+    if (out->nowned > 1)
+        qsort(out->owned, out->nowned, sizeof(*out->owned), str_cmp);
+    for (i = 1, n = out->nowned > 0 ? 1 : 0; i < out->nowned; i++) {
+        if (strcmp(out->owned[i], out->owned[n - 1]) == 0)
+            free(out->owned[i]);
+        else
+            out->owned[n++] = out->owned[i];
+    }
+    out->nowned = n;
+    return 0;
+}
+
 int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
                  char *err, size_t errlen)
 {
@@ -721,6 +775,8 @@ int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *s
             goto out;
     }
     ret = builder_finish(&b, out, err, errlen);
+    if (ret == 0)
+        ret = list_owned(&b, z, out);
     if (ret == 0 && skipped != NULL)
         *skipped = out->nskipped;
 out:
@@ -1029,6 +1085,8 @@ int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
     plan_merge(want, have, wk, hk, &w, plan);
     plan_order(&w, plan);
     plan->existing = have->n;
+    plan->want = want;
+    plan->have = have;
     ret = 0;
 out:
     if (ret < 0)
@@ -1111,8 +1169,78 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* The RRsets a plan leaves out: a list of "NAME TYPE" strings. */
+typedef struct {
+    const char *key;     /* JSON key */
+    const char *heading; /* text heading */
+    char *const *list;
+    size_t n;
+} left_out_t;
+
+/* The three lists of a plan (some may be empty; zones may be NULL). */
+static size_t left_out(const zs_plan_t *plan, left_out_t out[3])
+{
+    const zs_zone_t *w = plan->want;
+    const zs_zone_t *h = plan->have;
+
+    out[0] = (left_out_t){"owned", "left to the target (it owns them; not synced)",
+                          w != NULL ? w->owned : NULL, w != NULL ? w->nowned : 0};
+    out[1] = (left_out_t){
+        "skipped", "SKIPPED in the zone file (types dnsprop cannot write; NOT synced)",
+        w != NULL ? w->skipped : NULL, w != NULL ? w->nskipped : 0};
+    out[2] = (left_out_t){"skipped_on_target",
+                          "skipped on the target (types dnsprop cannot write; left as "
+                          "they are)",
+                          h != NULL ? h->skipped : NULL, h != NULL ? h->nskipped : 0};
+    return 3;
+}
+
+/* Count per type of a list of "NAME TYPE", in order of first appearance:
+ * types[k] (pointing into the list) and counts[k]; returns how many. */
+static size_t by_type(const left_out_t *l, const char **types, size_t *counts, size_t cap)
+{
+    size_t nt = 0;
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < l->n; i++) {
+        const char *sp = strrchr(l->list[i], ' ');
+        const char *t = sp != NULL ? sp + 1 : l->list[i];
+        for (k = 0; k < nt && strcmp(types[k], t) != 0; k++)
+            ;
+        if (k == nt && nt == cap)
+            continue;
+        if (k == nt) {
+            types[nt] = t;
+            counts[nt++] = 0;
+        }
+        counts[k]++;
+    }
+    return nt;
+}
+
+static void print_left_out(FILE *f, const left_out_t *l)
+{
+    const char *types[64];
+    size_t counts[64];
+    size_t nt;
+    size_t i;
+
+    if (l->n == 0)
+        return;
+    nt = by_type(l, types, counts, 64);
+    fprintf(f, "%s: %zu %s (", l->heading, l->n, l->n == 1 ? "RRset" : "RRsets");
+    for (i = 0; i < nt; i++)
+        fprintf(f, "%s%s %zu", i > 0 ? ", " : "", types[i], counts[i]);
+    fputs(")\n", f);
+    for (i = 0; i < l->n; i++)
+        fprintf(f, "    %s\n", l->list[i]);
+}
+
 void zs_plan_print(FILE *f, const zs_plan_t *plan)
 {
+    left_out_t lo[3];
+    size_t nlo = left_out(plan, lo);
     char tb[16];
     size_t i;
 
@@ -1139,6 +1267,13 @@ void zs_plan_print(FILE *f, const zs_plan_t *plan)
         }
         fputc('\n', f);
     }
+    for (i = 0; i < nlo; i++)
+        print_left_out(f, &lo[i]);
+    if (lo[1].n > 0)
+        fprintf(f,
+                "WARNING: %zu %s of the zone file %s not synced (types dnsprop cannot "
+                "write): the target will not match the file\n",
+                lo[1].n, plural(lo[1].n, "RRset", "RRsets"), lo[1].n == 1 ? "is" : "are");
     fprintf(f, "plan: %zu %s, %zu %s, %zu %s, %zu unchanged (%zu %s on the target)\n",
             plan->creates, plural(plan->creates, "create", "creates"), plan->updates,
             plural(plan->updates, "update", "updates"), plan->deletes,
@@ -1198,6 +1333,55 @@ static json_t *change_json(const zs_change_t *c)
     return o;
 }
 
+/* {"count":N,"by_type":{...},"rrsets":[...]} */
+static json_t *left_out_json(const left_out_t *l)
+{
+    const char *types[64];
+    size_t counts[64];
+    size_t nt = by_type(l, types, counts, 64);
+    json_t *o = json_object();
+    json_t *bt = json_object();
+    json_t *a = json_array();
+    size_t i;
+    int bad = o == NULL || bt == NULL || a == NULL;
+
+    for (i = 0; !bad && i < nt; i++)
+        bad = json_object_set_new(bt, types[i], json_integer((json_int_t)counts[i])) < 0;
+    for (i = 0; !bad && i < l->n; i++)
+        bad = json_array_append_new(a, json_string(l->list[i])) < 0;
+    bad = bad || json_object_set_new(o, "count", json_integer((json_int_t)l->n)) < 0;
+    if (!bad) {
+        bad = json_object_set_new(o, "by_type", bt) < 0;
+        bt = NULL;
+    }
+    if (!bad) {
+        bad = json_object_set_new(o, "rrsets", a) < 0;
+        a = NULL;
+    }
+    json_decref(bt);
+    json_decref(a);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The lists of what the plan leaves out, and "complete", into root. */
+static int left_out_into(json_t *root, const zs_plan_t *plan)
+{
+    left_out_t lo[3];
+    size_t nlo = left_out(plan, lo);
+    size_t i;
+
+    for (i = 0; i < nlo; i++) {
+        if (json_object_set_new(root, lo[i].key, left_out_json(&lo[i])) < 0)
+            return -ENOMEM;
+    }
+    return json_object_set_new(root, "complete", json_boolean(lo[1].n == 0)) < 0 ? -ENOMEM
+                                                                                 : 0;
+}
+
 json_t *zs_plan_json(const zs_plan_t *plan)
 {
     json_t *root = json_object();
@@ -1215,6 +1399,7 @@ json_t *zs_plan_json(const zs_plan_t *plan)
                                      json_integer((json_int_t)plan->unchanged));
     bad = bad ||
           json_object_set_new(root, "existing", json_integer((json_int_t)plan->existing));
+    bad = bad || left_out_into(root, plan) < 0;
     for (i = 0; !bad && i < plan->n; i++)
         bad = json_array_append_new(changes, change_json(&plan->changes[i])) < 0;
     if (!bad) {
