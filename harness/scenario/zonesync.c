@@ -22,7 +22,8 @@
  *   - on a syntax error it leaks every record read before it: a first
  *     pass with ldns_rr_new_frm_fp_l finds the error (see syntax_pass);
  *   - it keeps the first SOA apart (ldns_zone_soa) and drops later SOAs
- *     silently; $INCLUDE is "not implemented" (an error);
+ *     silently; $INCLUDE is "not implemented" and $GENERATE unknown:
+ *     zonefile.h expands both first, and maps ldns's line numbers back;
  *   - the line number it reports is where it stopped reading: for a record
  *     spread over lines in parentheses, its last line.
  * The transfer itself is probes/dnsq.c's (dnsq_axfr_each), which works

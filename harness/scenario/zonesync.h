@@ -78,16 +78,19 @@ typedef struct {
     size_t nowned;
 } zs_zone_t;
 
-/* Parse the zone file at path into *out (ldns_zone_new_frm_fp; $ORIGIN and
- * $TTL are honoured; $INCLUDE is not: ldns 1.8.3 does not implement it).
+/* Parse the zone file at path into *out: $INCLUDE and $GENERATE expanded
+ * first (harness/scenario/zonefile.h), then ldns_zone_new_frm_fp; $ORIGIN
+ * and $TTL are honoured (a relative $ORIGIN relative to the current one).
  * origin (may be NULL) is the zone's apex, also the origin of relative
  * names before any $ORIGIN; without it the apex is the SOA's owner, and a
  * file with relative names but no $ORIGIN before them is an error. A
  * record outside the zone, a CNAME beside other data or a CNAME RRset of
  * several values (RFC 1034 3.6.2, RFC 2181 10.1) are errors. *skipped
  * (may be NULL) gets out->nskipped. On error *out is empty and err says
- * FILE:LINE (the line ldns stopped at: for a record in parentheses, its
- * last line) or FILE: NAME TYPE. Returns 0, -errno (cannot read the file),
+ * FILE:LINE (the line as written, in the file it is in, also an included
+ * one; for a record in parentheses, its last line; a character-string over
+ * 255 octets is named as such) or FILE: NAME TYPE. out->owned lists the
+ * file's RRsets the target owns. Returns 0, -errno (cannot read the file),
  * DP_EPARSE, DP_EBADNAME or -ENOMEM. */
 int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
                  char *err, size_t errlen);
