@@ -938,43 +938,47 @@ static bool line_long_string(const char *s, size_t n, bool *txt)
     return false;
 }
 
+/* Offset of the start of line `line` (1-based) of t: a linear scan, as
+ * this runs once, on an error. */
+static size_t line_start(const zf_text_t *t, long line)
+{
+    size_t cur = 1;
+    size_t i = 0;
+
+    while (cur < (size_t)line && i < t->len) {
+        if (t->buf[i++] == '\n')
+            cur++;
+    }
+    return i;
+}
+
 bool zf_text_long_string(const zf_text_t *t, long line)
 {
     const char *ls[64];
     size_t lens[64];
     size_t nl = 0;
     size_t k;
-    size_t end;
     bool txt = false;
 
     if (line < 1 || (size_t)line > t->lines)
         return false;
-    /* The start of line `line`, and the lines before it up to the one
-     * that starts the record (a continuation line starts with a blank). */
-    end = t->len;
-    k = 0;
-    {
-        size_t cur = 1;
-        size_t i = 0;
-        while (cur < (size_t)line && i < t->len) {
-            if (t->buf[i++] == '\n')
-                cur++;
-        }
-        k = i;
-    }
+    /* Line `line`, and the lines before it up to the one that starts the
+     * record (a continuation line starts with a blank), last first. */
+    k = line_start(t, line);
     for (;;) {
         const char *nlp = memchr(t->buf + k, '\n', t->len - k);
-        end = nlp != NULL ? (size_t)(nlp - t->buf) : t->len;
+        size_t end = nlp != NULL ? (size_t)(nlp - t->buf) : t->len;
+
         ls[nl] = t->buf + k;
         lens[nl++] = end - k;
         if (k == 0 || nl == 64 || !is_space(t->buf[k]))
             break;
-        /* the line before */
-        end = k - 1;
-        while (end > 0 && t->buf[end - 1] != '\n')
-            end--;
-        k = end;
+        k--; /* the newline ending the line before */
+        while (k > 0 && t->buf[k - 1] != '\n')
+            k--;
     }
+    /* Read in file order: a TXT on the first line makes the words after
+     * it strings. */
     while (nl > 0) {
         nl--;
         if (line_long_string(ls[nl], lens[nl], &txt))
