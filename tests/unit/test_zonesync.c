@@ -323,6 +323,45 @@ Test(zonesync, syntax_error_names_the_line)
              ":2: $INCLUDE /tmp/dnsprop-no-such.zone: No such file or directory");
 }
 
+/* Issue 11: errors in text that $GENERATE made, or in an included file,
+ * name the line as written; a TXT string over 255 octets says so. */
+Test(zonesync, errors_in_expanded_text_name_the_line_written)
+{
+    char inc[64];
+    char top[160];
+    char path[64];
+    char err[512] = "";
+    char want[600];
+    char text[400];
+    zs_zone_t z;
+
+    /* 192.0.2.256, the 7th record of the $GENERATE: ldns's error, line 3 */
+    load_bad("$TTL 60\nok A 192.0.2.1\n$GENERATE 250-260 h$ A 192.0.2.$\nz A 192.0.2.2\n",
+             "example.test", DP_EPARSE,
+             ":3: Syntax error, could not parse the RR's rdata");
+    snprintf(text, sizeof(text), "ok TXT \"x\"\nlong TXT \"%0256d\"\n", 0);
+    load_bad(
+        text, "example.test", DP_EPARSE,
+        ":2: a character-string (a TXT string, ...) is over 255 octets or malformed "
+        "(RFC 1035 3.3): split a long TXT value into several quoted strings of at most "
+        "255 octets each");
+    /* 255 octets is fine */
+    snprintf(text, sizeof(text), "ok TXT \"%0255d\"\n", 0);
+    load_ok(text, "example.test", &z, NULL);
+    zs_zone_free(&z);
+    /* an error on line 2 of an included file names that file */
+    write_zone(inc, "a A 192.0.2.1\nb A 192.0.2.300\n");
+    snprintf(top, sizeof(top), "$TTL 60\n$INCLUDE %s sub\n", inc);
+    write_zone(path, top);
+    cr_expect_eq(zs_zone_load(path, "example.test", &z, NULL, err, sizeof(err)),
+                 DP_EPARSE);
+    snprintf(want, sizeof(want), "%s:2: Syntax error, could not parse the RR's rdata",
+             inc);
+    cr_expect_str_eq(err, want);
+    unlink(inc);
+    unlink(path);
+}
+
 Test(zonesync, semantic_errors)
 {
     load_bad("www A 192.0.2.1\nwww.other.test. A 192.0.2.2\n", "example.test", DP_EPARSE,
