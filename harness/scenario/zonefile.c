@@ -258,21 +258,29 @@ typedef struct {
     unsigned long start, stop, step;
 } zf_range_t;
 
+/* Digits at s[*i..n) into *v (at most max); false when there are none or
+ * the number is too big. */
+static bool take_num(const char *s, size_t n, size_t *i, unsigned long max,
+                     unsigned long *v)
+{
+    size_t b = *i;
+
+    *v = 0;
+    while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
+        unsigned d = (unsigned)(s[*i] - '0');
+        if (*v > (max - d) / 10)
+            return false;
+        *v = *v * 10 + d;
+        (*i)++;
+    }
+    return *i > b;
+}
+
+/* An unsigned 32-bit decimal number at the start of s[0..n): *used bytes. */
 static int parse_ulong(const char *s, size_t n, unsigned long *v, size_t *used)
 {
-    size_t i = 0;
-    unsigned long x = 0;
-
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (x > (UINT32_MAX - d) / 10)
-            return -1;
-        x = x * 10 + d;
-        i++;
-    }
-    *used = i;
-    *v = x;
-    return i > 0 ? 0 : -1;
+    *used = 0;
+    return take_num(s, n, used, UINT32_MAX, v) ? 0 : -1;
 }
 
 /* "start-stop[/step]", each an unsigned 32-bit decimal number. */
@@ -334,24 +342,6 @@ static int put_nibbles(char *o, size_t cap, unsigned long v, unsigned width, boo
     } while (v != 0 || width > 0);
     o[k] = '\0';
     return (int)k;
-}
-
-/* Digits at s[*i..n) into *v (at most max); false when there are none or
- * the number is too big. */
-static bool take_num(const char *s, size_t n, size_t *i, unsigned long max,
-                     unsigned long *v)
-{
-    size_t b = *i;
-
-    *v = 0;
-    while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
-        unsigned d = (unsigned)(s[*i] - '0');
-        if (*v > (max - d) / 10)
-            return false;
-        *v = *v * 10 + d;
-        (*i)++;
-    }
-    return *i > b;
 }
 
 typedef struct {
