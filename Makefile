@@ -107,7 +107,7 @@ bench: deps
 	@tests/bench/bench.sh
 
 # --- fuzzing (clang, libFuzzer) ----------------------------------------
-FUZZ_TARGETS := dnsmsg rdata csv scenario optable results serve
+FUZZ_TARGETS := dnsmsg rdata csv scenario optable results serve zonefile
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
               -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)

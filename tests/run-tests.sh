@@ -78,6 +78,8 @@ step "agents over Redis Streams, one killed (asan)" tests/cli/test_agents.sh ./d
 step "agents over Redis Streams (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_agents.sh ./dnsprop-tsan
 step "http target (asan)" tests/cli/test_http.sh ./dnsprop-asan
 step "zone sync vs knot and bind" tests/cli/test_zonesync.sh
+step "real zone files (PowerDNS, dnspython, octoDNS, gdnsd) synced to the lab (asan)" \
+    tests/cli/test_realzones.sh ./dnsprop-asan
 step "rfc2136 target vs knot and bind" env DNSPROP_BIN=./dnsprop-asan tests/cli/test_rfc2136.sh
 step "valgrind" tests/cli/valgrind.sh ./dnsprop
 

@@ -51,7 +51,10 @@ static const scen_ns_t *primary_of(const scenario_t *sc)
     return NULL;
 }
 
-/* The plan for people: a heading and one line per change. */
+/* The plan for people: a heading (saying how many RRsets of the file the
+ * plan skips), one line per change, then what the plan leaves out
+ * (zs_plan_print). Shown also with --quiet on a dry run: a dry run never
+ * hides a skipped RRset. */
 static void show_plan(drv_t *d, const scen_phase_t *ph, const syncplan_t *sp,
                       size_t skipped)
 {
@@ -61,8 +64,11 @@ static void show_plan(drv_t *d, const scen_phase_t *ph, const syncplan_t *sp,
 
     if (f == NULL)
         return;
-    fprintf(f, "== [phase %s] sync %s to %s%s\n", ph->name, sp->zone, ph->zonefile,
-            skipped > 0 ? " (some types skipped)" : "");
+    fprintf(f, "== [phase %s] sync %s to %s", ph->name, sp->zone, ph->zonefile);
+    if (skipped > 0)
+        fprintf(f, " (%zu RRset%s of the file NOT synced: see SKIPPED below)", skipped,
+                skipped == 1 ? "" : "s");
+    fputc('\n', f);
     zs_plan_print(f, &sp->plan);
     if (fclose(f) == 0)
         drv_say(d, DRIVER_MSG_TEXT, "%s", text);

@@ -22,7 +22,8 @@
  *   - on a syntax error it leaks every record read before it: a first
  *     pass with ldns_rr_new_frm_fp_l finds the error (see syntax_pass);
  *   - it keeps the first SOA apart (ldns_zone_soa) and drops later SOAs
- *     silently; $INCLUDE is "not implemented" (an error);
+ *     silently; $INCLUDE is "not implemented" and $GENERATE unknown:
+ *     zonefile.h expands both first, and maps ldns's line numbers back;
  *   - the line number it reports is where it stopped reading: for a record
  *     spread over lines in parentheses, its last line.
  * The transfer itself is probes/dnsq.c's (dnsq_axfr_each), which works
@@ -39,6 +40,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
 #include "harness/common/vec.h"
+#include "harness/scenario/zonefile.h"
 #include "harness/scenario/zonesync.h"
 #include "probes/dnsq.h"
 #include "probes/rdata.h"
@@ -334,6 +336,9 @@ void zs_zone_free(zs_zone_t *z)
     for (i = 0; i < z->nskipped; i++)
         free(z->skipped[i]);
     free(z->skipped);
+    for (i = 0; i < z->nowned; i++)
+        free(z->owned[i]);
+    free(z->owned);
     free(z->origin);
     memset(z, 0, sizeof(*z));
 }
@@ -553,22 +558,51 @@ out:
     return st;
 }
 
-/* The zone file at path parsed by ldns into *z, origin its origin (err:
- * "FILE:LINE: ..."). */
+/* ldns's complaint, said for people: ldns 1.8.3 says "could not parse
+ * the RR's rdata" (or "Invalid string") for a character-string over 255
+ * octets (RFC 1035 3.3), a TXT one most often. */
+static const char *status_msg(ldns_status st, const zf_text_t *t, int line)
+{
+    if (st == LDNS_STATUS_INVALID_STR ||
+        (st == LDNS_STATUS_SYNTAX_RDATA_ERR && zf_text_long_string(t, line)))
+        return "a character-string (a TXT string, ...) is over 255 octets or malformed "
+               "(RFC 1035 3.3): split a long TXT value into several quoted strings of at "
+               "most 255 octets each";
+    return dnsq_status_str(st);
+}
+
+/* The zone file at path, its $INCLUDE and $GENERATE expanded
+ * (zonefile.h), parsed by ldns into *z, origin its origin (err:
+ * "FILE:LINE: ...", the line as written, also in an included file). */
 static int parse_file(const char *path, const ldns_rdf *origin, ldns_zone **z, char *err,
                       size_t errlen)
 {
-    FILE *fp = fopen(path, "r");
+    zf_text_t *t = NULL;
+    char *otext = ldns_rdf2str(origin);
+    const char *data;
+    const char *file = path;
+    long fline = 0;
+    FILE *fp = NULL;
+    size_t len = 0;
     ldns_status st;
     int line = 0;
-    int ret = 0;
+    int ret;
 
     *z = NULL;
-    if (fp == NULL) {
-        ret = -errno;
-        snprintf(err, errlen, "%s: cannot open the zone file: %s", path,
-                 dp_strerror(ret));
+    ret = otext == NULL ? -ENOMEM : zf_expand(path, otext, NULL, &t, err, errlen);
+    free(otext);
+    if (ret < 0)
         return ret;
+    data = zf_text_data(t, &len);
+    /* glibc's fmemopen refuses a size of 0; an empty file is one newline */
+    if (len == 0) {
+        data = "\n";
+        len = 1;
+    }
+    fp = fmemopen((void *)(uintptr_t)data, len, "r");
+    if (fp == NULL) {
+        ret = -ENOMEM;
+        goto out;
     }
     st = syntax_pass(fp, origin, &line);
     if (st == LDNS_STATUS_OK) {
@@ -579,14 +613,15 @@ static int parse_file(const char *path, const ldns_rdf *origin, ldns_zone **z, c
         st = ldns_zone_new_frm_fp_l(z, fp, origin, 0, LDNS_RR_CLASS_IN, &line);
     }
     if (st != LDNS_STATUS_OK) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, dnsq_status_str(st));
+        zf_text_where(t, line, &file, &fline);
+        snprintf(err, errlen, "%s:%ld: %s", file, fline, status_msg(st, t, line));
         ret = dnsq_status_code(st) == -ENOMEM ? -ENOMEM : DP_EPARSE;
         *z = NULL;
-    } else if (ferror(fp)) {
-        snprintf(err, errlen, "%s: read error", path);
-        ret = -EIO;
     }
-    fclose(fp);
+out:
+    if (fp != NULL)
+        fclose(fp);
+    zf_text_destroy(t);
     return ret;
 }
 
@@ -659,6 +694,57 @@ static int set_origin(builder_t *b, const char *path, const char *origin, ldns_r
     return *orig == NULL ? -ENOMEM : 0;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The RRsets of the file that the target owns (as builder_add drops
+ * them: the SOA, the apex NS, the signer's types) into out->owned, as
+ * "NAME TYPE", sorted and unique. */
+static int list_owned(const builder_t *b, const ldns_zone *z, zs_zone_t *out)
+{
+    const ldns_rr_list *rrs = ldns_zone_rrs(z);
+    size_t n = ldns_rr_list_rr_count(rrs);
+    size_t cap = 0;
+    size_t i;
+
+    for (i = 0; i <= n; i++) {
+        const ldns_rr *rr = i < n ? ldns_rr_list_rr(rrs, i) : ldns_zone_soa(z);
+        char name[RDATA_NAME_TEXT_MAX];
+        char tb[16];
+        char **e;
+        dnsq_rr_t v;
+
+        if (rr == NULL)
+            continue;
+        dnsq_rr_view(rr, &v);
+        if (!(v.type == RDATA_T_SOA || signer_type(v.type) ||
+              (v.type == RDATA_T_NS && rdata_name_wire_equal(v.owner, b->apex))))
+            continue;
+        if (dnsq_rr_owner(&v, name, sizeof(name)) < 0)
+            continue; /* builder_add reports it */
+        e = VEC_PUSH(out->owned, out->nowned, cap);
+        if (e == NULL)
+            return -ENOMEM;
+        if (asprintf(e, "%s %s", name, type_str(v.type, tb)) < 0) {
+            *e = NULL;
+            out->nowned--;
+            return -ENOMEM;
+        }
+    }
+    if (out->nowned > 1)
+        qsort(out->owned, out->nowned, sizeof(*out->owned), str_cmp);
+    for (i = 1, n = out->nowned > 0 ? 1 : 0; i < out->nowned; i++) {
+        if (strcmp(out->owned[i], out->owned[n - 1]) == 0)
+            free(out->owned[i]);
+        else
+            out->owned[n++] = out->owned[i];
+    }
+    out->nowned = n;
+    return 0;
+}
+
 int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
                  char *err, size_t errlen)
 {
@@ -690,6 +776,8 @@ int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *s
             goto out;
     }
     ret = builder_finish(&b, out, err, errlen);
+    if (ret == 0)
+        ret = list_owned(&b, z, out);
     if (ret == 0 && skipped != NULL)
         *skipped = out->nskipped;
 out:
@@ -998,6 +1086,8 @@ int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
     plan_merge(want, have, wk, hk, &w, plan);
     plan_order(&w, plan);
     plan->existing = have->n;
+    plan->want = want;
+    plan->have = have;
     ret = 0;
 out:
     if (ret < 0)
@@ -1080,8 +1170,78 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* The RRsets a plan leaves out: a list of "NAME TYPE" strings. */
+typedef struct {
+    const char *key;     /* JSON key */
+    const char *heading; /* text heading */
+    char *const *list;
+    size_t n;
+} left_out_t;
+
+/* The three lists of a plan (some may be empty; zones may be NULL). */
+static size_t left_out(const zs_plan_t *plan, left_out_t out[3])
+{
+    const zs_zone_t *w = plan->want;
+    const zs_zone_t *h = plan->have;
+
+    out[0] = (left_out_t){"owned", "left to the target (it owns them; not synced)",
+                          w != NULL ? w->owned : NULL, w != NULL ? w->nowned : 0};
+    out[1] = (left_out_t){
+        "skipped", "SKIPPED in the zone file (types dnsprop cannot write; NOT synced)",
+        w != NULL ? w->skipped : NULL, w != NULL ? w->nskipped : 0};
+    out[2] = (left_out_t){"skipped_on_target",
+                          "skipped on the target (types dnsprop cannot write; left as "
+                          "they are)",
+                          h != NULL ? h->skipped : NULL, h != NULL ? h->nskipped : 0};
+    return 3;
+}
+
+/* Count per type of a list of "NAME TYPE", in order of first appearance:
+ * types[k] (pointing into the list) and counts[k]; returns how many. */
+static size_t by_type(const left_out_t *l, const char **types, size_t *counts, size_t cap)
+{
+    size_t nt = 0;
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < l->n; i++) {
+        const char *sp = strrchr(l->list[i], ' ');
+        const char *t = sp != NULL ? sp + 1 : l->list[i];
+        for (k = 0; k < nt && strcmp(types[k], t) != 0; k++)
+            ;
+        if (k == nt && nt == cap)
+            continue;
+        if (k == nt) {
+            types[nt] = t;
+            counts[nt++] = 0;
+        }
+        counts[k]++;
+    }
+    return nt;
+}
+
+static void print_left_out(FILE *f, const left_out_t *l)
+{
+    const char *types[64];
+    size_t counts[64];
+    size_t nt;
+    size_t i;
+
+    if (l->n == 0)
+        return;
+    nt = by_type(l, types, counts, 64);
+    fprintf(f, "%s: %zu %s (", l->heading, l->n, l->n == 1 ? "RRset" : "RRsets");
+    for (i = 0; i < nt; i++)
+        fprintf(f, "%s%s %zu", i > 0 ? ", " : "", types[i], counts[i]);
+    fputs(")\n", f);
+    for (i = 0; i < l->n; i++)
+        fprintf(f, "    %s\n", l->list[i]);
+}
+
 void zs_plan_print(FILE *f, const zs_plan_t *plan)
 {
+    left_out_t lo[3];
+    size_t nlo = left_out(plan, lo);
     char tb[16];
     size_t i;
 
@@ -1108,6 +1268,13 @@ void zs_plan_print(FILE *f, const zs_plan_t *plan)
         }
         fputc('\n', f);
     }
+    for (i = 0; i < nlo; i++)
+        print_left_out(f, &lo[i]);
+    if (lo[1].n > 0)
+        fprintf(f,
+                "WARNING: %zu %s of the zone file %s not synced (types dnsprop cannot "
+                "write): the target will not match the file\n",
+                lo[1].n, plural(lo[1].n, "RRset", "RRsets"), lo[1].n == 1 ? "is" : "are");
     fprintf(f, "plan: %zu %s, %zu %s, %zu %s, %zu unchanged (%zu %s on the target)\n",
             plan->creates, plural(plan->creates, "create", "creates"), plan->updates,
             plural(plan->updates, "update", "updates"), plan->deletes,
@@ -1167,6 +1334,55 @@ static json_t *change_json(const zs_change_t *c)
     return o;
 }
 
+/* {"count":N,"by_type":{...},"rrsets":[...]} */
+static json_t *left_out_json(const left_out_t *l)
+{
+    const char *types[64];
+    size_t counts[64];
+    size_t nt = by_type(l, types, counts, 64);
+    json_t *o = json_object();
+    json_t *bt = json_object();
+    json_t *a = json_array();
+    size_t i;
+    int bad = o == NULL || bt == NULL || a == NULL;
+
+    for (i = 0; !bad && i < nt; i++)
+        bad = json_object_set_new(bt, types[i], json_integer((json_int_t)counts[i])) < 0;
+    for (i = 0; !bad && i < l->n; i++)
+        bad = json_array_append_new(a, json_string(l->list[i])) < 0;
+    bad = bad || json_object_set_new(o, "count", json_integer((json_int_t)l->n)) < 0;
+    if (!bad) {
+        bad = json_object_set_new(o, "by_type", bt) < 0;
+        bt = NULL;
+    }
+    if (!bad) {
+        bad = json_object_set_new(o, "rrsets", a) < 0;
+        a = NULL;
+    }
+    json_decref(bt);
+    json_decref(a);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The lists of what the plan leaves out, and "complete", into root. */
+static int left_out_into(json_t *root, const zs_plan_t *plan)
+{
+    left_out_t lo[3];
+    size_t nlo = left_out(plan, lo);
+    size_t i;
+
+    for (i = 0; i < nlo; i++) {
+        if (json_object_set_new(root, lo[i].key, left_out_json(&lo[i])) < 0)
+            return -ENOMEM;
+    }
+    return json_object_set_new(root, "complete", json_boolean(lo[1].n == 0)) < 0 ? -ENOMEM
+                                                                                 : 0;
+}
+
 json_t *zs_plan_json(const zs_plan_t *plan)
 {
     json_t *root = json_object();
@@ -1184,6 +1400,7 @@ json_t *zs_plan_json(const zs_plan_t *plan)
                                      json_integer((json_int_t)plan->unchanged));
     bad = bad ||
           json_object_set_new(root, "existing", json_integer((json_int_t)plan->existing));
+    bad = bad || left_out_into(root, plan) < 0;
     for (i = 0; !bad && i < plan->n; i++)
         bad = json_array_append_new(changes, change_json(&plan->changes[i])) < 0;
     if (!bad) {

@@ -71,18 +71,26 @@ typedef struct {
     uint32_t serial; /* its serial (RFC 1982) when has_soa */
     char **skipped;  /* "NAME TYPE" of each RRset left out for its type */
     size_t nskipped;
+    /* zs_zone_load only: "NAME TYPE" of each RRset of the file left to the
+     * target (its SOA, apex NS, signer's types), sorted; the plan lists
+     * them (zs_plan_print, zs_plan_json). */
+    char **owned;
+    size_t nowned;
 } zs_zone_t;
 
-/* Parse the zone file at path into *out (ldns_zone_new_frm_fp; $ORIGIN and
- * $TTL are honoured; $INCLUDE is not: ldns 1.8.3 does not implement it).
+/* Parse the zone file at path into *out: $INCLUDE and $GENERATE expanded
+ * first (harness/scenario/zonefile.h), then ldns_zone_new_frm_fp; $ORIGIN
+ * and $TTL are honoured (a relative $ORIGIN relative to the current one).
  * origin (may be NULL) is the zone's apex, also the origin of relative
  * names before any $ORIGIN; without it the apex is the SOA's owner, and a
  * file with relative names but no $ORIGIN before them is an error. A
  * record outside the zone, a CNAME beside other data or a CNAME RRset of
  * several values (RFC 1034 3.6.2, RFC 2181 10.1) are errors. *skipped
  * (may be NULL) gets out->nskipped. On error *out is empty and err says
- * FILE:LINE (the line ldns stopped at: for a record in parentheses, its
- * last line) or FILE: NAME TYPE. Returns 0, -errno (cannot read the file),
+ * FILE:LINE (the line as written, in the file it is in, also an included
+ * one; for a record in parentheses, its last line; a character-string over
+ * 255 octets is named as such) or FILE: NAME TYPE. out->owned lists the
+ * file's RRsets the target owns. Returns 0, -errno (cannot read the file),
  * DP_EPARSE, DP_EBADNAME or -ENOMEM. */
 int zs_zone_load(const char *path, const char *origin, zs_zone_t *out, size_t *skipped,
                  char *err, size_t errlen);
@@ -118,7 +126,9 @@ typedef struct {
     zs_change_t *changes;
     size_t n;
     size_t creates, updates, deletes, unchanged;
-    size_t existing; /* RRsets on the target (have->n) */
+    size_t existing;       /* RRsets on the target (have->n) */
+    const zs_zone_t *want; /* the zones given to zs_plan: what each leaves */
+    const zs_zone_t *have; /* out is listed with the plan */
 } zs_plan_t;
 
 /* want vs have, RRset by RRset: values compared as sets of canonical
@@ -144,16 +154,29 @@ int zs_plan_check(const zs_plan_t *plan, double max_update_pct, double max_delet
  *   + create www.example.test. A 60 192.0.2.1
  *   ~ update www.example.test. A (60 192.0.2.1 -> 300 192.0.2.1, 192.0.2.2)
  *   - delete old.example.test. TXT 60 "gone"
- * then "plan: 1 create, 1 update, 1 delete, 7 unchanged (9 RRsets on the
- * target)". */
+ * then what the plan leaves out, each RRset on its own indented line
+ * under a heading with the count and the count per type:
+ *   left to the target (it owns them; not synced): 2 RRsets (NS 1, SOA 1)
+ *   SKIPPED in the zone file (types dnsprop cannot write; NOT synced): ...
+ *   skipped on the target (types dnsprop cannot write; left as they are): ...
+ * and, when the zone file has skipped RRsets, a line starting "WARNING:"
+ * that says the target will not match the file; last
+ * "plan: 1 create, 1 update, 1 delete, 7 unchanged (9 RRsets on the
+ * target)". Empty sections are not printed. */
 void zs_plan_print(FILE *f, const zs_plan_t *plan);
 
 /* {"creates":1,"updates":1,"deletes":1,"unchanged":7,"existing":9,
  *  "changes":[{"op":"record_create","name":...,"type":"A","ttl":60,
  *  "values":[...]}, {"op":"record_update",...,"old_ttl":60,
  *  "old_values":[...]}, {"op":"record_delete",... the values deleted}]}
- * op is the operation's name in ops tables (op_kind_str). New reference,
- * or NULL when out of memory. */
+ * op is the operation's name in ops tables (op_kind_str). Also
+ * "owned" (the file's RRsets left to the target), "skipped" (the file's
+ * RRsets of types dnsprop cannot write: not synced) and
+ * "skipped_on_target" (the target's, left as they are), each
+ * {"count":N,"by_type":{"TYPE":N,...},"rrsets":["NAME TYPE",...]}, and
+ * "complete": false when "skipped" is not empty (the target will not
+ * match the file after this plan). New reference, or NULL when out of
+ * memory. */
 json_t *zs_plan_json(const zs_plan_t *plan);
 
 void zs_plan_free(zs_plan_t *plan);

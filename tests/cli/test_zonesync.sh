@@ -9,7 +9,9 @@
 # the served file itself, respelt, plans nothing; a changed file plans the
 # exact creates/updates/deletes; a gutted file is refused by the safety
 # thresholds unless forced, a small zone is exempt; TSIG keys are checked
-# (right, wrong secret, unknown key, none). Loopback traffic only.
+# (right, wrong secret, unknown key, none); the zone split over $INCLUDEs and
+# $GENERATEs plans nothing, and errors name the included file and line.
+# Loopback traffic only.
 # Usage: tests/cli/test_zonesync.sh   (ZONESYNC_VALGRIND=0 skips valgrind)
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
@@ -104,6 +106,50 @@ ns.sub              A     192.0.2.53
 h1                  A     192.0.2.101
 h2                  A     192.0.2.102
 EOF
+
+# The sync.test. records split as people split zones: $INCLUDE with an origin
+# (relative to the current one), a path relative to the including file, a
+# nested $INCLUDE, $GENERATE for old1, old2, h1 and h2; the top file's origin
+# is restored after each $INCLUDE (RFC 1035 5.1).
+mkdir -p "$tmp/split/parts"
+cat >"$tmp/split/top.zone" <<'EOF'
+$ORIGIN sync.test.
+$TTL 300
+@         SOA   ns1 hostmaster 2024010101 3600 600 86400 60
+@         NS    ns1
+$INCLUDE parts/mail.zone
+$INCLUDE parts/sub.zone sub
+api       A     192.0.2.2
+api       A     192.0.2.3
+txt       TXT   "hello world" "second string"
+plain     TXT   "plain"
+_sip._tcp SRV   10 5 5060 sip
+sip       A     192.0.2.5
+alias     CNAME www
+ptr       PTR   host.example.
+$GENERATE 1-2 old$ A 192.0.2.9$
+$GENERATE 101-102/1 h${-100} A 192.0.2.$
+EOF
+cat >"$tmp/split/parts/mail.zone" <<'EOF'
+@         MX    10 mail
+@         TXT   "v=spf1 mx -all"
+mail      A     192.0.2.4
+$INCLUDE hosts.zone
+EOF
+cat >"$tmp/split/parts/hosts.zone" <<'EOF'
+$ORIGIN sync.test.
+ns1       A     127.0.0.1
+ns2       A     127.0.0.2
+www       A     192.0.2.1
+www       AAAA  2001:db8::1
+EOF
+cat >"$tmp/split/parts/sub.zone" <<'EOF'
+@         NS    ns
+ns        A     192.0.2.53
+EOF
+# A bad $GENERATE two files down: the error names that file and line.
+printf '$ORIGIN sync.test.\n$INCLUDE parts/bad.zone\n' >"$tmp/split/bad-top.zone"
+printf 'ok A 192.0.2.1\n$GENERATE 1-3 b${0,3,z} A 192.0.2.$\n' >"$tmp/split/parts/bad.zone"
 
 # Changed: 2 creates (new A, new AAAA), 3 updates (www A value, mail TTL,
 # api gains a value), 2 deletes (old1, old2).
@@ -282,7 +328,14 @@ suite() {
     run plan "$S" sync.test "$tmp/respelt.zone"
     check "$srv: respelt file (case, dots, IPv6, TXT quoting) vs AXFR: empty plan" 0 \
         "^plan: 0 creates, 0 updates, 0 deletes, $SYNC_SETS unchanged"
-    [ "$rc" -eq 0 ] && [ "$(wc -l <<<"$out")" -ne 1 ] && ko "$srv: respelt: no change lines" "$out"
+    [ "$rc" -eq 0 ] && grep -qE '^[-+~] ' <<<"$out" && ko "$srv: respelt: no change lines" "$out"
+    check "$srv: the plan lists the SOA and apex NS it leaves to the target" 0 \
+        '^left to the target \(it owns them; not synced\): 2 RRsets \(NS 1, SOA 1\)$'
+    # The same zone as people split it: $INCLUDE (with an origin, paths relative
+    # to the including file) and $GENERATE (h1, h2), planned against the primary.
+    run plan "$S" sync.test "$tmp/split/top.zone"
+    check "$srv: \$INCLUDE + \$GENERATE file vs AXFR: empty plan" 0 \
+        "^plan: 0 creates, 0 updates, 0 deletes, $SYNC_SETS unchanged"
 
     run plan "$S" sync.test "$tmp/changed.zone"
     check "$srv: changed file: 2 creates, 3 updates, 2 deletes" 0 \
@@ -299,12 +352,18 @@ suite() {
 - delete old2.sync.test. A 300 192.0.2.92
 EOF
     )
-    if [ "$(grep -v '^plan:' <<<"$out")" = "$want_lines" ]; then
+    if [ "$(grep -E '^[-+~] ' <<<"$out")" = "$want_lines" ]; then
         ok "$srv: changed file: the exact changes, in order"
     else
         ko "$srv: changed file: the exact changes, in order" "$(diff <(echo "$want_lines") \
-            <(grep -v '^plan:' <<<"$out"))"
+            <(grep -E '^[-+~] ' <<<"$out"))"
     fi
+    # [types] CAA is skipped until every type is compared (issue 11 section 2):
+    # then these two lines go, and nothing is skipped.
+    check "$srv: [types] the skipped CAA is listed, and a WARNING says so" 0 \
+        '^SKIPPED in the zone file .*: 1 RRset \(CAA 1\)$'
+    grep -q '^WARNING: 1 RRset of the zone file is not synced' <<<"$out" ||
+        ko "$srv: [types] WARNING line" "$out"
     run plan --json "$S" sync.test "$tmp/changed.zone"
     if [ "$rc" -eq 0 ] && python3 - "$tmp/out" "$SYNC_SETS" <<'PY'; then
 import json, sys
@@ -376,6 +435,17 @@ check "zone file syntax error names FILE:LINE" 1 "" \
 run diff "$tmp/changed.zone" "$z/sync.test.zone" sync.test
 check "two files: the same plan as against the AXFR" 0 \
     "^plan: 2 creates, 3 updates, 2 deletes, 15 unchanged \($SYNC_SETS RRsets on the target\)$"
+
+# ---- zone files as people write them (no server) -------------------------------------
+run load "$tmp/split/top.zone"
+check "\$INCLUDE/\$GENERATE: the split file loads as the one file does" 0 \
+    "^origin=sync.test. serial=2024010101 sets=$SYNC_SETS skipped=0$"
+check "\$INCLUDE with an origin: sub's NS and glue under sub.sync.test." 0 \
+    '^ns.sub.sync.test. A 300 192.0.2.53$'
+check "\$GENERATE \${-100}: h1 from 101" 0 '^h1.sync.test. A 300 192.0.2.101$'
+run load "$tmp/split/bad-top.zone"
+check "a bad \$GENERATE in an included file: that file's FILE:LINE" 1 "" \
+    "^error: $tmp/split/parts/bad.zone:2: [$]GENERATE: bad modifier '[$][{]0,3,z[}]'"
 
 # ---- a broken primary ----------------------------------------------------------------
 # A fake primary on loopback answering AXFR with crafted messages, by zone:
@@ -524,6 +594,8 @@ if [ "${ZONESYNC_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null &&
     vgcheck "unsafe plan" 3 plan "$S" sync.test "$tmp/gutted.zone"
     vgcheck "BADSIG" 1 axfr --tsig "hmac-sha256:xfr-key:$(secret 32)" "$S" keyed.test
     vgcheck "no server" 1 axfr "127.0.0.1:$(free_port)" sync.test
+    vgcheck "\$INCLUDE + \$GENERATE file" 0 load "$tmp/split/top.zone"
+    vgcheck "a bad \$GENERATE in an included file" 1 load "$tmp/split/bad-top.zone"
     vgcheck "zone file syntax error" 1 load "$tmp/bad.zone"
 fi
 

@@ -104,17 +104,30 @@ static void has_set(const zs_zone_t *z, const char *name, uint16_t type, uint32_
         cr_expect_str_eq(s->values[i], values[i], "%s value %zu", name, i);
 }
 
-/* The text zs_plan_print writes. */
-static char *plan_text(const zs_plan_t *p)
+/* The text zs_plan_print writes; with all = false, only the changes and
+ * the summary (what the plan leaves out is tested apart, in
+ * plan_lists_what_it_leaves_out: which types are skipped changes as
+ * dnsprop learns types). */
+static char *plan_text_of(const zs_plan_t *p, bool all)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
+    zs_plan_t q = *p;
 
+    if (!all) {
+        q.want = NULL;
+        q.have = NULL;
+    }
     cr_assert_not_null(f);
-    zs_plan_print(f, p);
+    zs_plan_print(f, &q);
     fclose(f);
     return buf;
+}
+
+static char *plan_text(const zs_plan_t *p)
+{
+    return plan_text_of(p, false);
 }
 
 /* ---- loading -------------------------------------------------------------------- */
@@ -305,8 +318,48 @@ Test(zonesync, syntax_error_names_the_line)
              ":5: Syntax error, could not parse the RR's rdata");
     load_bad("bad AAAA zz\n", "example.test", DP_EPARSE,
              ":1: Syntax error, could not parse the RR's rdata");
-    load_bad("$TTL 60\n$INCLUDE other.zone\n", "example.test", DP_EPARSE,
-             ":2: Syntax error, $INCLUDE not implemented");
+    /* $INCLUDE is expanded (zonefile.h): a missing file is named */
+    load_bad("$TTL 60\n$INCLUDE dnsprop-no-such.zone\n", "example.test", -ENOENT,
+             ":2: $INCLUDE /tmp/dnsprop-no-such.zone: No such file or directory");
+}
+
+/* Issue 11: errors in text that $GENERATE made, or in an included file,
+ * name the line as written; a TXT string over 255 octets says so. */
+Test(zonesync, errors_in_expanded_text_name_the_line_written)
+{
+    char inc[64];
+    char top[160];
+    char path[64];
+    char err[512] = "";
+    char want[600];
+    char text[400];
+    zs_zone_t z;
+
+    /* 192.0.2.256, the 7th record of the $GENERATE: ldns's error, line 3 */
+    load_bad("$TTL 60\nok A 192.0.2.1\n$GENERATE 250-260 h$ A 192.0.2.$\nz A 192.0.2.2\n",
+             "example.test", DP_EPARSE,
+             ":3: Syntax error, could not parse the RR's rdata");
+    snprintf(text, sizeof(text), "ok TXT \"x\"\nlong TXT \"%0256d\"\n", 0);
+    load_bad(
+        text, "example.test", DP_EPARSE,
+        ":2: a character-string (a TXT string, ...) is over 255 octets or malformed "
+        "(RFC 1035 3.3): split a long TXT value into several quoted strings of at most "
+        "255 octets each");
+    /* 255 octets is fine */
+    snprintf(text, sizeof(text), "ok TXT \"%0255d\"\n", 0);
+    load_ok(text, "example.test", &z, NULL);
+    zs_zone_free(&z);
+    /* an error on line 2 of an included file names that file */
+    write_zone(inc, "a A 192.0.2.1\nb A 192.0.2.300\n");
+    snprintf(top, sizeof(top), "$TTL 60\n$INCLUDE %s sub\n", inc);
+    write_zone(path, top);
+    cr_expect_eq(zs_zone_load(path, "example.test", &z, NULL, err, sizeof(err)),
+                 DP_EPARSE);
+    snprintf(want, sizeof(want), "%s:2: Syntax error, could not parse the RR's rdata",
+             inc);
+    cr_expect_str_eq(err, want);
+    unlink(inc);
+    unlink(path);
 }
 
 Test(zonesync, semantic_errors)
@@ -440,6 +493,15 @@ Test(zonesync, plan_text_and_json)
 
     j = zs_plan_json(&p);
     cr_assert_not_null(j);
+    /* what the plan leaves out: plan_lists_what_it_leaves_out */
+    cr_expect_not_null(json_object_get(j, "owned"));
+    cr_expect_not_null(json_object_get(j, "skipped"));
+    cr_expect_not_null(json_object_get(j, "skipped_on_target"));
+    cr_expect_not_null(json_object_get(j, "complete"));
+    json_object_del(j, "owned");
+    json_object_del(j, "skipped");
+    json_object_del(j, "skipped_on_target");
+    json_object_del(j, "complete");
     js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     cr_assert_not_null(js);
     cr_expect_str_eq(
@@ -465,6 +527,111 @@ Test(zonesync, plan_text_and_json)
     free(js);
     json_decref(j);
     zs_plan_free(&p);
+    zs_zone_free(&want);
+    zs_zone_free(&have);
+}
+
+/* The plan lists what it leaves out (issue 11: a dry run never hides a
+ * skipped RRset): the file's RRsets the target owns, loaded from a file;
+ * skipped RRsets on either side, set by hand (which types are skipped
+ * depends on the types dnsprop can write). */
+Test(zonesync, plan_lists_what_it_leaves_out)
+{
+    zs_zone_t want;
+    zs_zone_t have;
+    zs_plan_t p;
+    char f1[] = "a.example.test. LOC";
+    char f2[] = "b.example.test. LOC";
+    char f3[] = "c.example.test. URI";
+    char t1[] = "t.example.test. LOC";
+    char *fskip[] = {f1, f2, f3};
+    char *tskip[] = {t1};
+    char **saved_w;
+    char **saved_h;
+    size_t nw;
+    size_t nh;
+    char *text;
+    char *js;
+    json_t *j;
+
+    load_ok("$ORIGIN example.test.\n$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n@ NS ns2\n"
+            "ns1 A 192.0.2.1\nsub NS ns1\n"
+            "@ DNSKEY 256 3 8 AwEAAc3K8Lz+ElJr5MpgIWbE4H8XVkFsd9SAJqS3RnlV9vKq7xpgZ+1n "
+            "PMSQZyGM1MUjwxuUptTYnrVjj7JY7OVIAXM=\n"
+            "@ RRSIG SOA 8 2 300 20300101000000 20200101000000 1 example.test. AAAA\n"
+            "@ RRSIG NS 8 2 300 20300101000000 20200101000000 1 example.test. AAAA\n",
+            NULL, &want, NULL);
+    load_ok("$ORIGIN example.test.\n$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n", NULL,
+            &have, NULL);
+    /* owned: one RRset per (name, type), sub's NS is a delegation, kept */
+    cr_assert_eq(want.nowned, 4);
+    cr_expect_str_eq(want.owned[0], "example.test. DNSKEY");
+    cr_expect_str_eq(want.owned[1], "example.test. NS");
+    cr_expect_str_eq(want.owned[2], "example.test. RRSIG");
+    cr_expect_str_eq(want.owned[3], "example.test. SOA");
+    saved_w = want.skipped;
+    saved_h = have.skipped;
+    nw = want.nskipped;
+    nh = have.nskipped;
+    want.skipped = fskip;
+    want.nskipped = 3;
+    have.skipped = tskip;
+    have.nskipped = 1;
+    cr_assert_eq(zs_plan(&want, &have, &p), 0);
+    text = plan_text_of(&p, true);
+    cr_expect_str_eq(
+        text,
+        "+ create ns1.example.test. A 300 192.0.2.1\n"
+        "+ create sub.example.test. NS 300 ns1.example.test.\n"
+        "left to the target (it owns them; not synced): 4 RRsets (DNSKEY 1, NS 1, "
+        "RRSIG 1, SOA 1)\n"
+        "    example.test. DNSKEY\n    example.test. NS\n    example.test. RRSIG\n"
+        "    example.test. SOA\n"
+        "SKIPPED in the zone file (types dnsprop cannot write; NOT synced): 3 RRsets "
+        "(LOC 2, URI 1)\n"
+        "    a.example.test. LOC\n    b.example.test. LOC\n    c.example.test. URI\n"
+        "skipped on the target (types dnsprop cannot write; left as they are): 1 "
+        "RRset (LOC 1)\n"
+        "    t.example.test. LOC\n"
+        "WARNING: 3 RRsets of the zone file are not synced (types dnsprop cannot "
+        "write): the target will not match the file\n"
+        "plan: 2 creates, 0 updates, 0 deletes, 0 unchanged (0 RRsets on the "
+        "target)\n");
+    free(text);
+    j = zs_plan_json(&p);
+    cr_assert_not_null(j);
+    json_object_del(j, "changes");
+    js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    cr_expect_str_eq(
+        js, "{\"creates\":2,\"updates\":0,\"deletes\":0,\"unchanged\":0,\"existing\":0,"
+            "\"owned\":{\"count\":4,\"by_type\":{\"DNSKEY\":1,\"NS\":1,\"RRSIG\":1,"
+            "\"SOA\":1},\"rrsets\":[\"example.test. DNSKEY\",\"example.test. NS\","
+            "\"example.test. RRSIG\",\"example.test. SOA\"]},"
+            "\"skipped\":{\"count\":3,\"by_type\":{\"LOC\":2,\"URI\":1},\"rrsets\":"
+            "[\"a.example.test. LOC\",\"b.example.test. LOC\",\"c.example.test. URI\"]},"
+            "\"skipped_on_target\":{\"count\":1,\"by_type\":{\"LOC\":1},\"rrsets\":"
+            "[\"t.example.test. LOC\"]},\"complete\":false}");
+    free(js);
+    json_decref(j);
+    zs_plan_free(&p);
+    /* nothing skipped: complete, and no WARNING */
+    want.nskipped = 0;
+    have.nskipped = 0;
+    cr_assert_eq(zs_plan(&want, &have, &p), 0);
+    text = plan_text_of(&p, true);
+    cr_expect_null(strstr(text, "WARNING"), "%s", text);
+    cr_expect_null(strstr(text, "SKIPPED"), "%s", text);
+    free(text);
+    j = zs_plan_json(&p);
+    cr_expect(json_is_false(json_object_get(j, "complete")) == 0);
+    cr_expect_eq(
+        json_integer_value(json_object_get(json_object_get(j, "skipped"), "count")), 0);
+    json_decref(j);
+    zs_plan_free(&p);
+    want.skipped = saved_w;
+    want.nskipped = nw;
+    have.skipped = saved_h;
+    have.nskipped = nh;
     zs_zone_free(&want);
     zs_zone_free(&have);
 }
