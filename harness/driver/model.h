@@ -65,7 +65,8 @@ typedef struct op {
     char *value; /* canonical, NULL for deletes */
     char **vals; /* several values (zone sync), else NULL */
     size_t nvals;
-    uint32_t ttl;      /* 0: 60 s */
+    uint32_t ttl;      /* when ttl_set (0 is a TTL: RFC 2181 section 8) */
+    bool ttl_set;      /* else the target gets 60 s */
     double due;        /* monotonic s (timebase_mono_ns) when scheduled */
     const char *phase; /* the phase that made it ("" for tables) */
     double rate;       /* the phase's scheduled rate when it was due; NAN */

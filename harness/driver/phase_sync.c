@@ -170,6 +170,7 @@ static void queue_change(drv_t *d, const zs_change_t *ch, long zi, long ri, doub
     op->name = strdup(rs->name);
     op->type = rs->type;
     op->ttl = rs->ttl;
+    op->ttl_set = true;
     if (ch->kind != OP_RECORD_DELETE && ch->want->nvalues > 0) {
         op->vals = calloc(ch->want->nvalues, sizeof(char *));
         for (size_t v = 0; op->vals != NULL && v < ch->want->nvalues; v++)

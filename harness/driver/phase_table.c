@@ -63,6 +63,7 @@ static void queue_row(drv_t *d, const optable_row_t *r, long zi, long ri, double
                                             : NULL;
     op->due = due;
     op->ttl = r->ttl;
+    op->ttl_set = true;
     if (ri >= 0)
         d->m.recs[ri].busy = true;
     else

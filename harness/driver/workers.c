@@ -18,7 +18,7 @@ static void target_op_of(const op_t *op, target_op_t *top, char **one)
     top->zone = op->zname;
     top->name = op->name;
     top->type = op->type;
-    top->ttl = op->ttl > 0 ? op->ttl : 60;
+    top->ttl = op->ttl_set ? op->ttl : 60;
     if (op->vals != NULL) {
         top->values = op->vals;
         top->nvalues = op->nvals;

@@ -53,7 +53,7 @@ typedef struct {
     const char *zone; /* canonical, trailing dot */
     const char *name; /* canonical owner (records) */
     uint16_t type;
-    uint32_t ttl;
+    uint32_t ttl;        /* as given: 0 is a TTL (RFC 2181 section 8) */
     char *const *values; /* zone-file form (canonical), REPLACE */
     size_t nvalues;
 } target_op_t;

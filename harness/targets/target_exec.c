@@ -109,7 +109,7 @@ static char *fill(const char *w, const target_op_t *op, const char *value)
     size_t o = 0;
     int k;
 
-    snprintf(ttl, sizeof(ttl), "%u", op->ttl > 0 ? op->ttl : 60);
+    snprintf(ttl, sizeof(ttl), "%u", op->ttl);
     vals[0] = op->zone;
     vals[1] = op->name != NULL ? op->name : op->zone;
     vals[2] = op->type != 0 ? rdata_type_to_str(op->type, tb) : "SOA";

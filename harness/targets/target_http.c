@@ -1432,7 +1432,7 @@ static void builtins_fill(builtins_t *bt, const target_op_t *op,
     size_t n;
     size_t i;
 
-    snprintf(bt->ttl, sizeof(bt->ttl), "%u", op->ttl > 0 ? op->ttl : 60);
+    snprintf(bt->ttl, sizeof(bt->ttl), "%u", op->ttl);
     snprintf(bt->now, sizeof(bt->now), "%lld", (long long)timebase_real_s());
     snprintf(bt->nodot, sizeof(bt->nodot), "%s", op->zone);
     n = strlen(bt->nodot);

@@ -94,7 +94,7 @@ static json_t *rrset(const target_op_t *op, const char *changetype)
     json_object_set_new(rs, "type", json_string(rdata_type_to_str(op->type, tb)));
     json_object_set_new(rs, "changetype", json_string(changetype));
     if (strcmp(changetype, "REPLACE") == 0) {
-        json_object_set_new(rs, "ttl", json_integer(op->ttl > 0 ? op->ttl : 60));
+        json_object_set_new(rs, "ttl", json_integer(op->ttl));
         for (i = 0; i < op->nvalues; i++)
             json_array_append_new(
                 recs, json_pack("{s:s, s:b}", "content", op->values[i], "disabled", 0));

@@ -51,8 +51,7 @@
 /* TSIG fudge: the clock difference the primary allows between its time
  * and our Time Signed; 300 s is the recommended value (RFC 2845 6.4,
  * kept by RFC 8945). */
-#define RFC2136_TSIG_FUDGE  300
-#define RFC2136_DEFAULT_TTL 60
+#define RFC2136_TSIG_FUDGE 300
 
 #define RFC2136_NO_ZONES                                                                 \
     "rfc2136: zones cannot be created or deleted with dynamic UPDATE (RFC 2136); "       \
@@ -183,7 +182,7 @@ static int rr_add(const target_op_t *op, const ldns_rdf *zone, ldns_rr **out,
 {
     char tb[16];
     const char *tname = rdata_type_to_str(op->type, tb);
-    uint32_t ttl = op->ttl > 0 ? op->ttl : RFC2136_DEFAULT_TTL;
+    uint32_t ttl = op->ttl;
     ldns_rr *rr = NULL;
     ldns_status st;
     char *line;

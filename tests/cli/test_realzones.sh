@@ -17,10 +17,9 @@
 #            poll of an RRset at or below a zone cut cannot complete: CUT_SETS
 #            lists them, and those polls (and only those) may time out. When
 #            that lands, set CUTS_MEASURED=1: then every poll must complete.
-#   [ttl0]   the powerdns target writes a TTL of 0 as 60 (target_pdns.c: an
-#            operation's ttl 0 means "none given"), though RFC 2181 8 allows
-#            0: gdnsd's TTL-0 record is planned as an update again at every
-#            sync. TTL0_SETS lists it; set TTL0_FIXED=1 once that is fixed.
+#   [ttl0]   a TTL of 0 (RFC 2181 8) is written as 0 (it used to become 60, so
+#            gdnsd's TTL-0 record was planned again at every sync): fixed, so
+#            TTL0_FIXED defaults to 1; TTL0_FIXED=0 tolerates that one RRset.
 # Usage: tests/cli/test_realzones.sh ./dnsprop   (with the lab's LAB_*, as
 # tests/run-tests.sh sets them). Loopback only; about 15 s. IDN owner names are
 # covered by an excerpt of NSD's root zone, read but not synced (origin ".").
@@ -38,7 +37,7 @@ fail=0
 FULL_TYPES=${FULL_TYPES:-0}
 CUTS_MEASURED=${CUTS_MEASURED:-0}
 TTL0_SETS="_acme-challenge.defttl.example.com./TXT"
-[ "${TTL0_FIXED:-0}" = 1 ] && TTL0_SETS=""
+[ "${TTL0_FIXED:-1}" = 1 ] && TTL0_SETS=""
 
 # zone, file, and [types] the types its plan skips today.
 ZONES=(test.com. example. unit.tests. example.com.)
