@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ldns/ldns.h>
+
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
 #include "harness/common/vec.h"
@@ -46,6 +48,7 @@ static const struct {
 
 int rdata_type_from_str(const char *s, uint16_t *out)
 {
+    ldns_rr_type t;
     size_t i;
 
     if (s == NULL)
@@ -63,23 +66,44 @@ int rdata_type_from_str(const char *s, uint16_t *out)
             *out = v;
             return 0;
         }
+        return DP_EBADTYPE;
     }
-    return DP_EBADTYPE;
+    /* Every other mnemonic ldns knows (CAA, SSHFP, LOC, URI, ...). */
+    t = ldns_get_rr_type_by_name(s);
+    if (t == 0)
+        return DP_EBADTYPE;
+    *out = (uint16_t)t;
+    return 0;
 }
 
 const char *rdata_type_to_str(uint16_t type, char buf[16])
 {
+    const ldns_rr_descriptor *d;
     size_t i;
 
     for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
         if (type_names[i].type == type)
             return type_names[i].name;
     }
-    snprintf(buf, 16, "TYPE%u", (unsigned)type);
+    d = ldns_rr_descript(type);
+    if (d != NULL && d->_type == type && d->_name != NULL && type != 0 &&
+        strncmp(d->_name, "TYPE", 4) != 0)
+        snprintf(buf, 16, "%s", d->_name);
+    else
+        snprintf(buf, 16, "TYPE%u", (unsigned)type);
     return buf;
 }
 
 bool rdata_type_comparable(uint16_t type)
+{
+    /* Every data type: known to ldns or not (RFC 3597 generic form). Not
+     * comparable: type 0, OPT (a pseudo-RR, RFC 6891) and the QTYPE/meta
+     * range 128-255 (RFC 6895 section 3.1: TKEY, TSIG, IXFR, AXFR, ANY...),
+     * which never form an RRset in an answer. */
+    return type != 0 && type != LDNS_RR_TYPE_OPT && (type < 128 || type > 255);
+}
+
+bool rdata_type_basic(uint16_t type)
 {
     switch (type) {
     case RDATA_T_A:
@@ -327,6 +351,157 @@ out:
     return buf == NULL ? -ENOMEM : 0;
 }
 
+static uint16_t get16(const unsigned char *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* ---- every other type, through ldns --------------------------------------- */
+
+/* RFC 3597 section 5: "\# LEN HEX" is a value of any type. */
+static bool generic_form(const char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    return text[0] == '\\' && text[1] == '#' &&
+           (text[2] == '\0' || text[2] == ' ' || text[2] == '\t');
+}
+
+/* A value in zone-file form (typed, or RFC 3597 generic) to its
+ * uncompressed wire RDATA, preceded by its RDLENGTH, in *buf. Names in
+ * the value are absolute whether or not they end in a dot (as
+ * rdata_name_canon takes them): ldns completes them with the root. */
+static int text_to_wire(uint16_t type, const char *text, ldns_buffer **buf)
+{
+    size_t need = strlen(text) + 32;
+    char *line = malloc(need);
+    ldns_rdf *origin = ldns_dname_new_frm_str(".");
+    ldns_rr *rr = NULL;
+    ldns_buffer *b = NULL;
+    ldns_status st;
+    int ret = DP_EBADVALUE;
+
+    if (line == NULL || origin == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    /* TYPEnnn (RFC 3597 section 5) reaches ldns's typed parser for a type it
+     * knows, and the generic one for a type it does not. */
+    snprintf(line, need, ". 0 IN TYPE%u %s", (unsigned)type, text);
+    st = ldns_rr_new_frm_str(&rr, line, 0, origin, NULL);
+    if (st != LDNS_STATUS_OK || rr == NULL || ldns_rr_get_type(rr) != type)
+        goto out;
+    b = ldns_buffer_new(256);
+    if (b == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    /* RDLENGTH first, so that the bytes read like an RR's tail on the wire. */
+    ldns_buffer_write_u16(b, 0);
+    if (ldns_rr_rdata2buffer_wire(b, rr) != LDNS_STATUS_OK ||
+        ldns_buffer_position(b) - 2 > 65535)
+        goto out;
+    ldns_buffer_write_u16_at(b, 0, (uint16_t)(ldns_buffer_position(b) - 2));
+    *buf = b;
+    b = NULL;
+    ret = 0;
+out:
+    ldns_buffer_free(b);
+    ldns_rr_free(rr);
+    ldns_rdf_deep_free(origin);
+    free(line);
+    return ret;
+}
+
+static int ldns_from_text(uint16_t type, const char *text, char **out)
+{
+    ldns_buffer *b = NULL;
+    int ret = text_to_wire(type, text, &b);
+    const unsigned char *w;
+    size_t len;
+
+    if (ret < 0)
+        return ret;
+    w = ldns_buffer_begin(b);
+    len = ldns_buffer_position(b);
+    /* The same function as an answer's RDATA: one canonical form. */
+    ret = rdata_from_wire(type, w, len, w + 2, len - 2, out);
+    ldns_buffer_free(b);
+    return ret == DP_EMALFORMED ? DP_EBADVALUE : ret;
+}
+
+/* ASCII lower case of a <character-string> rdf (length octet first). */
+static void lower_str_rdf(ldns_rdf *rdf)
+{
+    uint8_t *d = ldns_rdf_data(rdf);
+    size_t i;
+
+    for (i = 1; i < ldns_rdf_size(rdf); i++)
+        d[i] = (uint8_t)tolower(d[i]);
+}
+
+/* Canonical RDATA (RFC 4034 section 6.2). ldns_rr2canonical lower-cases
+ * the names of the types RFC 4034 6.2 lists (NS MD MF CNAME SOA MB MG MR
+ * PTR MINFO MX RP AFSDB RT SIG PX NXT NAPTR KX SRV DNAME A6 RRSIG; not
+ * NSEC, per RFC 6840 section 5.1), and no others: a name in SVCB or HTTPS
+ * keeps its case. Beyond that, fields whose own RFC says they compare
+ * without regard to case are folded:
+ *   - CAA tag: RFC 8659 section 4.1, "Matching of tags is case insensitive";
+ *   - NAPTR flags: RFC 3403 section 4.1, "the case of the alphabetic
+ *     characters is not significant". */
+static void canonicalise(ldns_rr *rr)
+{
+    ldns_rr2canonical(rr);
+    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CAA && ldns_rr_rd_count(rr) == 3)
+        lower_str_rdf(ldns_rr_rdf(rr, 1));
+    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NAPTR && ldns_rr_rd_count(rr) == 6)
+        lower_str_rdf(ldns_rr_rdf(rr, 2));
+}
+
+/* The RDATA whose RDLENGTH is at msg[pos] through ldns (names
+ * decompressed), canonical, printed in zone-file presentation form.
+ * DP_EMALFORMED when ldns cannot read it as its type. */
+static int ldns_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
+                          size_t pos, char **out)
+{
+    static const uint8_t root = 0;
+    size_t end = pos + 2 + get16(msg + pos);
+    ldns_rr *rr = ldns_rr_new();
+    ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, 1, &root);
+    ldns_buffer *b = ldns_buffer_new(256);
+    int ret = DP_EMALFORMED;
+    size_t i;
+
+    if (rr == NULL || owner == NULL || b == NULL) {
+        ldns_rdf_deep_free(owner);
+        ret = -ENOMEM;
+        goto out;
+    }
+    ldns_rr_set_owner(rr, owner); /* ldns_rr2canonical lower-cases it */
+    ldns_rr_set_type(rr, (ldns_rr_type)type);
+    if (ldns_wire2rdf(rr, msg, msglen, &pos) != LDNS_STATUS_OK || pos != end)
+        goto out;
+    canonicalise(rr);
+    for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+        if (i > 0)
+            ldns_buffer_write_u8(b, ' ');
+        if (ldns_rdf2buffer_str(b, ldns_rr_rdf(rr, i)) != LDNS_STATUS_OK)
+            goto out;
+    }
+    if (i == 0)
+        ldns_buffer_printf(b, "\\# 0");
+    /* ldns ends some fields (APL, the type bitmaps) with a blank */
+    while (ldns_buffer_position(b) > 0 &&
+           ldns_buffer_read_u8_at(b, ldns_buffer_position(b) - 1) == ' ')
+        ldns_buffer_skip(b, -1);
+    *out = ldns_buffer_export2str(b);
+    ret = *out == NULL ? -ENOMEM : 0;
+out:
+    ldns_buffer_free(b);
+    ldns_rr_free(rr);
+    return ret;
+}
+
 /* ---- values from text -------------------------------------------------- */
 
 /* Split "10 mail.example." style values into at most max words. */
@@ -379,6 +554,10 @@ int rdata_from_text(uint16_t type, const char *text, char **out)
 
     if (text == NULL)
         return DP_EBADVALUE;
+    if (!rdata_type_comparable(type))
+        return DP_EBADTYPE;
+    if (!rdata_type_basic(type) || generic_form(text))
+        return ldns_from_text(type, text, out);
     switch (type) {
     case RDATA_T_A:
     case RDATA_T_AAAA: {
@@ -504,9 +683,44 @@ static int wire_name(const unsigned char *p, const unsigned char *msg, size_t ms
     return 0;
 }
 
-static uint16_t get16(const unsigned char *p)
+/* RFC 3597 generic form: \# len hex. */
+static int generic_text(const unsigned char *rdata, size_t rdlen, char **out)
 {
-    return (uint16_t)((p[0] << 8) | p[1]);
+    size_t i;
+    size_t need = 16 + rdlen * 2;
+    char *g = malloc(need);
+    int o;
+
+    if (g == NULL)
+        return -ENOMEM;
+    o = snprintf(g, need, "\\# %zu%s", rdlen, rdlen > 0 ? " " : "");
+    for (i = 0; i < rdlen; i++)
+        o += snprintf(g + o, need - (size_t)o, "%02x", rdata[i]);
+    *out = g;
+    return 0;
+}
+
+/* ldns reads an RR's RDATA from its RDLENGTH on. In a message (the probes'
+ * case) it is right before rdata; a bare RDATA gets a copy with one. */
+static int rdata_other_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
+                                 const unsigned char *rdata, size_t rdlen, char **out)
+{
+    unsigned char *copy;
+    int ret;
+
+    if (rdlen > 65535 || rdata < msg || rdata + rdlen > msg + msglen)
+        return DP_EMALFORMED;
+    if (rdata - msg >= 2 && get16(rdata - 2) == rdlen)
+        return ldns_from_wire(type, msg, msglen, (size_t)(rdata - msg - 2), out);
+    copy = malloc(rdlen + 2);
+    if (copy == NULL)
+        return -ENOMEM;
+    copy[0] = (unsigned char)(rdlen >> 8);
+    copy[1] = (unsigned char)(rdlen & 0xff);
+    memcpy(copy + 2, rdata, rdlen);
+    ret = ldns_from_wire(type, copy, rdlen + 2, 0, out);
+    free(copy);
+    return ret;
 }
 
 int rdata_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
@@ -575,21 +789,13 @@ int rdata_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
         *out = tb;
         return 0;
     }
-    default: {
-        /* RFC 3597 generic form: \# len hex. */
-        size_t i;
-        size_t need = 16 + rdlen * 2;
-        char *g = malloc(need);
-        int o;
-
-        if (g == NULL)
-            return -ENOMEM;
-        o = snprintf(g, need, "\\# %zu%s", rdlen, rdlen > 0 ? " " : "");
-        for (i = 0; i < rdlen; i++)
-            o += snprintf(g + o, need - (size_t)o, "%02x", rdata[i]);
-        *out = g;
-        return 0;
-    }
+    default:
+        ret = rdata_other_from_wire(type, msg, msglen, rdata, rdlen, out);
+        if (ret != DP_EMALFORMED)
+            return ret;
+        /* ldns cannot read it as its type: the RFC 3597 generic form still
+         * tells one value from another, and equals no well-formed value. */
+        return generic_text(rdata, rdlen, out);
     }
     *out = strdup(buf);
     return *out == NULL ? -ENOMEM : 0;

@@ -393,8 +393,10 @@ Test(dnsmsg, soa_answer_serial)
     cr_assert_eq(parse(&m, "example.com.", T_SOA, true, &a), 0);
     cr_assert(a.have_soa);
     cr_assert_eq(a.soa_serial, 0xfffffff0u);
-    cr_assert_eq(a.nvalues, 1, "SOA value in generic form");
-    cr_assert_eq(strncmp(a.values[0], "\\# ", 3), 0, "'%s'", a.values[0]);
+    cr_assert_eq(a.nvalues, 1, "SOA value");
+    cr_assert_str_eq(
+        a.values[0],
+        "ns1.example.com. hostmaster.example.com. 4294967280 7200 3600 1209600 300");
     dnsmsg_answer_clear(&a);
 
     /* not an SOA query: no serial even with an SOA at qname */
