@@ -371,6 +371,49 @@ static bool generic_form(const char *text)
  * uncompressed wire RDATA, preceded by its RDLENGTH, in *buf. Names in
  * the value are absolute whether or not they end in a dot (as
  * rdata_name_canon takes them): ldns completes them with the root. */
+/* "\# LEN HEX" (RFC 3597 section 5; the hex may be split by blanks or
+ * parentheses) into b after a 2-octet RDLENGTH. Read here rather than by
+ * ldns, which refuses a generic RDATA its typed parser would not read:
+ * such RDATA is still a value (it is what rdata_from_wire prints). */
+static int generic_to_wire(const char *text, ldns_buffer *b)
+{
+    const char *p = text;
+    unsigned long len = 0;
+    size_t n = 0;
+    int hi = -1;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    p += 2; /* \# */
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return DP_EBADVALUE;
+    while (isdigit((unsigned char)*p) && len <= 65535)
+        len = len * 10 + (unsigned long)(*p++ - '0');
+    if (len > 65535)
+        return DP_EBADVALUE;
+    ldns_buffer_write_u16(b, (uint16_t)len);
+    for (; *p != '\0'; p++) {
+        int v;
+        if (strchr(" \t\n()", *p) != NULL && hi < 0)
+            continue;
+        if (!isxdigit((unsigned char)*p) || n == len)
+            return DP_EBADVALUE;
+        v = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
+        if (hi < 0) {
+            hi = v;
+            continue;
+        }
+        ldns_buffer_write_u8(b, (uint8_t)(hi << 4 | v));
+        hi = -1;
+        n++;
+    }
+    if (n != len || hi >= 0 || ldns_buffer_status(b) != LDNS_STATUS_OK)
+        return DP_EBADVALUE;
+    return 0;
+}
+
 static int text_to_wire(uint16_t type, const char *text, ldns_buffer **buf)
 {
     size_t need = strlen(text) + 32;
@@ -383,6 +426,19 @@ static int text_to_wire(uint16_t type, const char *text, ldns_buffer **buf)
 
     if (line == NULL || origin == NULL) {
         ret = -ENOMEM;
+        goto out;
+    }
+    if (generic_form(text)) {
+        b = ldns_buffer_new(256);
+        if (b == NULL) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        ret = generic_to_wire(text, b);
+        if (ret == 0) {
+            *buf = b;
+            b = NULL;
+        }
         goto out;
     }
     /* TYPEnnn (RFC 3597 section 5) reaches ldns's typed parser for a type it
@@ -458,6 +514,86 @@ static void canonicalise(ldns_rr *rr)
         lower_str_rdf(ldns_rr_rdf(rr, 2));
 }
 
+/* SvcParams (RFC 9460 section 2.2): key, length, value, keys strictly
+ * increasing, filling the field exactly. ldns prints a broken list as
+ * nothing at all. */
+static bool svcparams_ok(const ldns_rdf *f)
+{
+    const uint8_t *d = ldns_rdf_data(f);
+    size_t n = ldns_rdf_size(f);
+    size_t i = 0;
+    long last = -1;
+
+    while (i < n) {
+        if (n - i < 4 || (long)get16(d + i) <= last || n - i - 4 < get16(d + i + 2))
+            return false;
+        last = get16(d + i);
+        i += 4 + get16(d + i + 2);
+    }
+    return true;
+}
+
+/* Field kinds ldns 1.8.3 prints, for any octets of the right size, as
+ * text its parser reads back as the same octets. Others (APL, WKS, NSAP,
+ * ATMA, IPSECKEY, HIP, AMTRELAY, NSEC3 salt, ...) print some inputs as
+ * prose ("Unknown address family: 0 data: ..."). */
+static bool rdf_prints_back(const ldns_rdf *f)
+{
+    switch (ldns_rdf_get_type(f)) {
+    case LDNS_RDF_TYPE_DNAME:
+    case LDNS_RDF_TYPE_INT8:
+    case LDNS_RDF_TYPE_INT16:
+    case LDNS_RDF_TYPE_INT32:
+    case LDNS_RDF_TYPE_A:
+    case LDNS_RDF_TYPE_AAAA:
+    case LDNS_RDF_TYPE_STR:
+    case LDNS_RDF_TYPE_B64:
+    case LDNS_RDF_TYPE_HEX:
+    case LDNS_RDF_TYPE_ALG:
+    case LDNS_RDF_TYPE_CERT_ALG:
+    case LDNS_RDF_TYPE_TYPE:
+    case LDNS_RDF_TYPE_CLASS:
+    case LDNS_RDF_TYPE_TIME:
+    case LDNS_RDF_TYPE_PERIOD:
+    case LDNS_RDF_TYPE_TAG:
+    case LDNS_RDF_TYPE_LONG_STR:
+    case LDNS_RDF_TYPE_CERTIFICATE_USAGE:
+    case LDNS_RDF_TYPE_SELECTOR:
+    case LDNS_RDF_TYPE_MATCHING_TYPE:
+    case LDNS_RDF_TYPE_EUI48:
+    case LDNS_RDF_TYPE_EUI64:
+    case LDNS_RDF_TYPE_ILNP64:
+    case LDNS_RDF_TYPE_NSEC:
+        return true;
+    case LDNS_RDF_TYPE_LOC:
+        /* RFC 1876 section 2: version 0; ldns prints others as bare hex */
+        return ldns_rdf_size(f) == 16 && ldns_rdf_data(f)[0] == 0;
+    case LDNS_RDF_TYPE_SVCPARAMS:
+        return svcparams_ok(f);
+    default:
+        return false;
+    }
+}
+
+/* Does what ldns read print as text that ldns reads back as the same
+ * RDATA? ldns 1.8.3 stops at the end of the RDATA without complaint when
+ * fields are missing (a DS without a digest); some field kinds do not
+ * print back (rdf_prints_back). Such RDATA gets the RFC 3597 form. */
+static bool ldns_reads_back(const ldns_rr *rr)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(ldns_rr_get_type(rr));
+    size_t n = ldns_rr_rd_count(rr);
+    size_t i;
+
+    if (n < ldns_rr_descriptor_minimum(d) || n > ldns_rr_descriptor_maximum(d))
+        return false;
+    for (i = 0; i < n; i++) {
+        if (!rdf_prints_back(ldns_rr_rdf(rr, i)))
+            return false;
+    }
+    return true;
+}
+
 /* The RDATA whose RDLENGTH is at msg[pos] through ldns (names
  * decompressed), canonical, printed in zone-file presentation form.
  * DP_EMALFORMED when ldns cannot read it as its type. */
@@ -479,7 +615,8 @@ static int ldns_from_wire(uint16_t type, const unsigned char *msg, size_t msglen
     }
     ldns_rr_set_owner(rr, owner); /* ldns_rr2canonical lower-cases it */
     ldns_rr_set_type(rr, (ldns_rr_type)type);
-    if (ldns_wire2rdf(rr, msg, msglen, &pos) != LDNS_STATUS_OK || pos != end)
+    if (ldns_wire2rdf(rr, msg, msglen, &pos) != LDNS_STATUS_OK || pos != end ||
+        !ldns_reads_back(rr))
         goto out;
     canonicalise(rr);
     for (i = 0; i < ldns_rr_rd_count(rr); i++) {
@@ -700,6 +837,16 @@ static int generic_text(const unsigned char *rdata, size_t rdlen, char **out)
     return 0;
 }
 
+/* Has ldns a field layout for type (a descriptor of its own, not the
+ * placeholder of an unassigned code)? */
+static bool ldns_knows(uint16_t type)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(type);
+
+    return d != NULL && d->_type == type && d->_name != NULL &&
+           strncmp(d->_name, "TYPE", 4) != 0;
+}
+
 /* ldns reads an RR's RDATA from its RDLENGTH on. In a message (the probes'
  * case) it is right before rdata; a bare RDATA gets a copy with one. */
 static int rdata_other_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
@@ -710,6 +857,8 @@ static int rdata_other_from_wire(uint16_t type, const unsigned char *msg, size_t
 
     if (rdlen > 65535 || rdata < msg || rdata + rdlen > msg + msglen)
         return DP_EMALFORMED;
+    if (!ldns_knows(type))
+        return generic_text(rdata, rdlen, out); /* RFC 3597 section 5 */
     if (rdata - msg >= 2 && get16(rdata - 2) == rdlen)
         return ldns_from_wire(type, msg, msglen, (size_t)(rdata - msg - 2), out);
     copy = malloc(rdlen + 2);

@@ -1048,3 +1048,11 @@ Test(rdata, wire_every_type_malformed_is_generic)
     n = msg_rr(m, dname, sizeof(dname));
     wire_ok(39, m, n, 23, sizeof(dname), "\\# 2 c028");
 }
+
+/* Field kinds ldns does not print back for every input (APL, HIP, ...)
+ * are shown in RFC 3597 form, which still equals the typed form. */
+Test(rdata, text_unprintable_kinds_are_generic)
+{
+    text_ok(42, "1:192.168.32.0/21", "\\# 7 00011503c0a820");
+    text_same(42, "1:192.168.32.0/21", "\\# 7 0001 1503 c0a820");
+}
