@@ -533,6 +533,30 @@ static bool svcparams_ok(const ldns_rdf *f)
     return true;
 }
 
+/* A LOC ldns prints as it reads (RFC 1876 section 2): version 0 (ldns
+ * prints others as bare hex), SIZE/HORIZ PRE/VERT PRE mantissa and
+ * exponent 0-9 each, latitude within 90 and longitude within 180 degrees
+ * of 2^31 thousandths of an arcsecond. */
+static bool loc_ok(const ldns_rdf *f)
+{
+    const uint8_t *d = ldns_rdf_data(f);
+    const uint32_t mid = UINT32_C(1) << 31;
+    uint32_t lat;
+    uint32_t lon;
+    int i;
+
+    if (ldns_rdf_size(f) != 16 || d[0] != 0)
+        return false;
+    for (i = 1; i <= 3; i++) {
+        if ((d[i] >> 4) > 9 || (d[i] & 0x0f) > 9)
+            return false;
+    }
+    lat = ldns_read_uint32(d + 4);
+    lon = ldns_read_uint32(d + 8);
+    return (lat >= mid ? lat - mid : mid - lat) <= UINT32_C(90) * 3600000 &&
+           (lon >= mid ? lon - mid : mid - lon) <= UINT32_C(180) * 3600000;
+}
+
 /* Field kinds ldns 1.8.3 prints, for any octets of the right size, as
  * text its parser reads back as the same octets. Others (APL, WKS, NSAP,
  * ATMA, IPSECKEY, HIP, AMTRELAY, NSEC3 salt, ...) print some inputs as
@@ -566,8 +590,7 @@ static bool rdf_prints_back(const ldns_rdf *f)
     case LDNS_RDF_TYPE_NSEC:
         return true;
     case LDNS_RDF_TYPE_LOC:
-        /* RFC 1876 section 2: version 0; ldns prints others as bare hex */
-        return ldns_rdf_size(f) == 16 && ldns_rdf_data(f)[0] == 0;
+        return loc_ok(f);
     case LDNS_RDF_TYPE_SVCPARAMS:
         return svcparams_ok(f);
     default:

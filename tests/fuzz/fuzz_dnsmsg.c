@@ -33,6 +33,19 @@ static const struct {
     {"1.2.0.192.in-addr.arpa.", RDATA_T_PTR},
     {".", RDATA_T_NS},
     {"example.com.", 65},
+    /* the corpus's lab_* answers: real PowerDNS 4.7, Knot 3.2, BIND 9.18 and
+     * NSD 4.6 answers (and referrals) for these names, from test_cli.sh's
+     * records */
+    {"caa.rrtypes-17081.test.", 257},
+    {"naptr.rrtypes-17081.test.", 35},
+    {"svcb.rrtypes-17081.test.", 64},
+    {"https.rrtypes-17081.test.", 65},
+    {"rp.rrtypes-17081.test.", 17},
+    {"loc.rrtypes-17081.test.", 29},
+    {"unk.rrtypes-17081.test.", 65534},
+    {"dname.rrtypes-17081.test.", 39},
+    {"deleg.rrtypes-17081.test.", 43},
+    {"_443._tcp.rrtypes-17081.test.", 52},
 };
 
 static void fail(const char *what, const char *detail)
