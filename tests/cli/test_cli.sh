@@ -148,9 +148,16 @@ recs = [
     ("mx", "MX", "10 mail.example.", "10 Mail.Example."),
     ("v6", "AAAA", "2001:db8::1", "2001:DB8:0::1"),
 ]
-# the DS sits at a delegation (RFC 4035 2.4), answered by the parent
+# the DS sits at a delegation (RFC 4035 2.4), answered by the parent; sub
+# is a delegation with in-zone glue: every server answers below it with a
+# referral, measured in its authority (NS) and additional (glue) sections
 sets = [{"name": "deleg." + z, "type": "NS", "ttl": 60, "changetype": "REPLACE",
-         "records": [{"content": "ns.example.", "disabled": False}]}]
+         "records": [{"content": "ns.example.", "disabled": False}]},
+        {"name": "sub." + z, "type": "NS", "ttl": 60, "changetype": "REPLACE",
+         "records": [{"content": "ns1.sub." + z, "disabled": False},
+                     {"content": "ns2.example.", "disabled": False}]},
+        {"name": "ns1.sub." + z, "type": "A", "ttl": 60, "changetype": "REPLACE",
+         "records": [{"content": "192.0.2.53", "disabled": False}]}]
 for owner, t, content, _ in recs:
     sets.append({"name": owner + "." + z, "type": t, "ttl": 60, "changetype": "REPLACE",
                  "records": [{"content": content, "disabled": False}]})
@@ -159,19 +166,31 @@ req = urllib.request.Request(api + "/zones/" + z, method="PATCH",
                              headers={"X-API-Key": key, "Content-Type": "application/json"})
 urllib.request.urlopen(req).read()
 w = csv.writer(sys.stdout)
+neg = csv.writer(open("types-never.csv", "w"))
 w.writerow(["id", "nameserver", "name", "type", "condition", "value", "timeout", "frequency"])
+neg.writerow(["id", "nameserver", "name", "type", "condition", "value", "timeout", "frequency"])
 for i, ns in enumerate(servers):
     for owner, t, _, probed in recs:
         w.writerow([f"{i} {owner} {t}", ns, owner + "." + z, t, "value_present", probed, 20, 0.1])
     # a value that differs (CAA value case is significant) never shows
-    w.writerow([f"{i} never", ns, "caa." + z, "CAA", "value_present", '0 issue "CA.example"', 1, 0.2])
+    neg.writerow([f"{i} never", ns, "caa." + z, "CAA", "value_present", '0 issue "CA.example"', 1, 0.2])
+    # the delegation by its referral, exactly; its glue; the cut is no NODATA
+    w.writerow([f"{i} sub NS", ns, "SUB." + z, "NS", "value_present", "NS2.example.", 20, 0.1])
+    w.writerow([f"{i} glue A", ns, "ns1.sub." + z, "A", "value_present", "192.0.2.53", 20, 0.1])
+    neg.writerow([f"{i} cut never", ns, "sub." + z, "NS", "empty_response", "", 1, 0.2])
 PY
+    # what must show (waits for the secondaries), then, once it has, what
+    # must not (never, and a delegation is no NODATA)
     out=$("$bin" probe --file "$tmp/types.csv" --json 2>&1)
     rc=$?
+    [ $rc -eq 0 ] && out+=$'\n'$("$bin" probe --file "$tmp/types-never.csv" --json 2>&1)
+    rc=$((rc + $?))
     if [ $rc -eq 1 ] && python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
-assert len(rows) == 4 * 19, len(rows)
+assert len(rows) == 4 * 22, len(rows)
+subs = [r for r in rows if r["id"].endswith(" sub NS")]
+assert all(sorted(r["values"]) == ["ns1.sub." + r["name"][4:], "ns2.example."] for r in subs), subs
 bad = [r for r in rows if (r["status"] == "TIMEOUT") != r["id"].endswith("never")]
 assert not bad, "\n".join(f'{r["id"]} {r["nameserver"]}: {r["status"]} {r["values"]}' for r in bad)
 caa = [r for r in rows if r["id"].endswith(" caa2 CAA")]
