@@ -113,9 +113,11 @@ bool cond_eval(const cond_spec_t *spec, const dnsmsg_answer_t *ans, cond_empty_t
     case COND_EMPTY_RESPONSE:
         if (ans->rcode == RCODE_NXDOMAIN) {
             *empty = COND_EMPTY_NXDOMAIN;
-        } else if (ans->rcode == RCODE_NOERROR && ans->nmatch == 0 && !ans->have_cname) {
-            /* RFC 2308 2.2: NODATA. A referral (NS in authority, AA clear)
-             * looks the same from here and also means "not served". */
+        } else if (ans->rcode == RCODE_NOERROR && ans->nmatch == 0 && !ans->have_cname &&
+                   !ans->referral_at_qname) {
+            /* RFC 2308 2.2: NODATA. A referral from a cut above qname means
+             * qname is not served here (occluded, or its glue gone); a
+             * referral AT qname is the delegation itself, still there. */
             *empty = COND_EMPTY_NODATA;
         } else if (spec->is_zone && ans->rcode == RCODE_REFUSED) {
             *empty = COND_EMPTY_REFUSED;

@@ -104,6 +104,79 @@ static void uniq_values(dnsmsg_answer_t *out)
     out->nvalues = w;
 }
 
+/* One RR at *off: owner into name, type/class/rdlength out, *off moved to
+ * its RDATA. */
+static int rr_head(const unsigned char *msg, size_t len, size_t *off,
+                   unsigned char name[256], uint16_t *type, uint16_t *klass,
+                   uint16_t *rdlen)
+{
+    if (read_name(msg, len, off, name) < 0 || *off + 10 > len)
+        return DP_EMALFORMED;
+    *type = get16(msg + *off);
+    *klass = get16(msg + *off + 2);
+    *rdlen = get16(msg + *off + 8);
+    *off += 10;
+    return *off + *rdlen > len ? DP_EMALFORMED : 0;
+}
+
+/* A referral (RFC 1034 4.3.2 step 3b; RFC 8499 "referral"): NOERROR, AA
+ * clear, nothing of (qname, qtype) in the answer, an NS RRset in the
+ * authority section. What it says about qname is measured there:
+ *   - qtype NS and the NS owner is qname: the delegation itself, its NS
+ *     set read from the authority section (the parent's copy, which is
+ *     what the zone being changed holds);
+ *   - qtype A/AAAA: glue for qname, read from the additional section.
+ * off is the start of the authority section. */
+static int read_referral(const unsigned char *msg, size_t len, size_t off,
+                         const unsigned char *qwire, uint16_t qtype, bool want_values,
+                         dnsmsg_answer_t *out)
+{
+    unsigned ns = get16(msg + 8);
+    unsigned ar = get16(msg + 10);
+    unsigned char name[256];
+    size_t room = 0;
+    unsigned i;
+
+    for (i = 0; i < ns + ar; i++) {
+        uint16_t type, klass, rdlen;
+        size_t rr_start = off;
+        bool take;
+
+        if (rr_head(msg, len, &off, name, &type, &klass, &rdlen) < 0)
+            return DP_EMALFORMED;
+        if (i < ns && type == RDATA_T_SOA) {
+            out->referral = false; /* a negative answer (RFC 2308 2.2) */
+            break;
+        }
+        if (i < ns && type == RDATA_T_NS) {
+            out->referral = true;
+            if (rdata_name_wire_equal(name, qwire))
+                out->referral_at_qname = true;
+        }
+        take = klass == 1 && type == qtype && rdata_name_wire_equal(name, qwire) &&
+               (i < ns ? qtype == RDATA_T_NS : qtype != RDATA_T_NS);
+        if (take && out->referral) {
+            out->nmatch++;
+            if (want_values) {
+                char *v = NULL;
+                int ret = rdata_from_wire(type, msg, len, msg + off, rdlen, &v);
+                if (ret == 0)
+                    ret = add_value(out, &room, ns + ar - i, len - rr_start, v);
+                if (ret < 0)
+                    return ret;
+            }
+        }
+        off += rdlen;
+    }
+    if (!out->referral) {
+        /* RRs of qname outside the answer of a non-referral count for nothing */
+        out->referral_at_qname = false;
+        out->nmatch = 0;
+        dnsmsg_answer_clear(out);
+    }
+    return 0;
+}
+
 int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
                  uint16_t qtype, bool want_values, dnsmsg_answer_t *out)
 {
@@ -184,6 +257,14 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
             out->have_cname = true;
         }
         off += rdlen;
+    }
+    if (out->nmatch == 0 && !out->aa && out->rcode == 0 && out->qmatch &&
+        (qtype == RDATA_T_NS || qtype == RDATA_T_A || qtype == RDATA_T_AAAA)) {
+        ret = read_referral(msg, len, off, qwire, qtype, want_values, out);
+        if (ret == DP_EMALFORMED)
+            goto bad;
+        if (ret < 0)
+            goto fail;
     }
     uniq_values(out);
     return 0;

@@ -5,7 +5,9 @@
  * and no EDNS, so that large RRsets come back truncated and are retried
  * over TCP (RFC 7766 section 5) by c-ares. The parser reads the header,
  * checks the question, and collects from the answer section the RRset of
- * exactly (qname, qtype) and, for SOA queries, the serial. Name
+ * exactly (qname, qtype) and, for SOA queries, the serial; from a referral
+ * (a delegation below the zone's apex, RFC 1034 4.3.2) the NS set at a
+ * cut from the authority section, or glue from the additional section. Name
  * decompression is c-ares's (ares_expand_name).
  *
  * Ownership: a parsed answer owns its values (dnsmsg_answer_clear frees
@@ -31,8 +33,14 @@ typedef struct {
     uint32_t soa_serial;
     bool have_cname;  /* CNAME at qname while qtype is not CNAME */
     unsigned ancount; /* RRs in the answer section */
-    unsigned nmatch;  /* RRs of (qname, qtype) in the answer section */
-    char **values;    /* their canonical values (rdata.h), sorted, unique */
+    /* A referral (AA clear, NS in the authority section, no SOA): for an
+     * NS query at the cut itself (referral_at_qname) nmatch and values
+     * are the authority section's NS set; for an A/AAAA query they are
+     * the glue for qname in the additional section. */
+    bool referral;
+    bool referral_at_qname;
+    unsigned nmatch; /* RRs of (qname, qtype) in the answer section */
+    char **values;   /* their canonical values (rdata.h), sorted, unique */
     size_t nvalues;
 } dnsmsg_answer_t;
 

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ldns/ldns.h>
+
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
 #include "harness/common/vec.h"
@@ -46,6 +48,7 @@ static const struct {
 
 int rdata_type_from_str(const char *s, uint16_t *out)
 {
+    ldns_rr_type t;
     size_t i;
 
     if (s == NULL)
@@ -63,23 +66,44 @@ int rdata_type_from_str(const char *s, uint16_t *out)
             *out = v;
             return 0;
         }
+        return DP_EBADTYPE;
     }
-    return DP_EBADTYPE;
+    /* Every other mnemonic ldns knows (CAA, SSHFP, LOC, URI, ...). */
+    t = ldns_get_rr_type_by_name(s);
+    if (t == 0)
+        return DP_EBADTYPE;
+    *out = (uint16_t)t;
+    return 0;
 }
 
 const char *rdata_type_to_str(uint16_t type, char buf[16])
 {
+    const ldns_rr_descriptor *d;
     size_t i;
 
     for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
         if (type_names[i].type == type)
             return type_names[i].name;
     }
-    snprintf(buf, 16, "TYPE%u", (unsigned)type);
+    d = ldns_rr_descript(type);
+    if (d != NULL && d->_type == type && d->_name != NULL && type != 0 &&
+        strncmp(d->_name, "TYPE", 4) != 0)
+        snprintf(buf, 16, "%s", d->_name);
+    else
+        snprintf(buf, 16, "TYPE%u", (unsigned)type);
     return buf;
 }
 
 bool rdata_type_comparable(uint16_t type)
+{
+    /* Every data type: known to ldns or not (RFC 3597 generic form). Not
+     * comparable: type 0, OPT (a pseudo-RR, RFC 6891) and the QTYPE/meta
+     * range 128-255 (RFC 6895 section 3.1: TKEY, TSIG, IXFR, AXFR, ANY...),
+     * which never form an RRset in an answer. */
+    return type != 0 && type != LDNS_RR_TYPE_OPT && (type < 128 || type > 255);
+}
+
+bool rdata_type_basic(uint16_t type)
 {
     switch (type) {
     case RDATA_T_A:
@@ -327,6 +351,317 @@ out:
     return buf == NULL ? -ENOMEM : 0;
 }
 
+static uint16_t get16(const unsigned char *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* ---- every other type, through ldns --------------------------------------- */
+
+/* RFC 3597 section 5: "\# LEN HEX" is a value of any type. */
+static bool generic_form(const char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    return text[0] == '\\' && text[1] == '#' &&
+           (text[2] == '\0' || text[2] == ' ' || text[2] == '\t');
+}
+
+/* A value in zone-file form (typed, or RFC 3597 generic) to its
+ * uncompressed wire RDATA, preceded by its RDLENGTH, in *buf. Names in
+ * the value are absolute whether or not they end in a dot (as
+ * rdata_name_canon takes them): ldns completes them with the root. */
+/* "\# LEN HEX" (RFC 3597 section 5; the hex may be split by blanks or
+ * parentheses) into b after a 2-octet RDLENGTH. Read here rather than by
+ * ldns, which refuses a generic RDATA its typed parser would not read:
+ * such RDATA is still a value (it is what rdata_from_wire prints). */
+static int generic_to_wire(const char *text, ldns_buffer *b)
+{
+    const char *p = text;
+    unsigned long len = 0;
+    size_t n = 0;
+    int hi = -1;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    p += 2; /* \# */
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return DP_EBADVALUE;
+    while (isdigit((unsigned char)*p) && len <= 65535)
+        len = len * 10 + (unsigned long)(*p++ - '0');
+    if (len > 65535)
+        return DP_EBADVALUE;
+    ldns_buffer_write_u16(b, (uint16_t)len);
+    for (; *p != '\0'; p++) {
+        int v;
+        if (strchr(" \t\n()", *p) != NULL && hi < 0)
+            continue;
+        if (!isxdigit((unsigned char)*p) || n == len)
+            return DP_EBADVALUE;
+        v = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
+        if (hi < 0) {
+            hi = v;
+            continue;
+        }
+        ldns_buffer_write_u8(b, (uint8_t)(hi << 4 | v));
+        hi = -1;
+        n++;
+    }
+    if (n != len || hi >= 0 || ldns_buffer_status(b) != LDNS_STATUS_OK)
+        return DP_EBADVALUE;
+    return 0;
+}
+
+static int text_to_wire(uint16_t type, const char *text, ldns_buffer **buf)
+{
+    size_t need = strlen(text) + 32;
+    char *line = malloc(need);
+    ldns_rdf *origin = ldns_dname_new_frm_str(".");
+    ldns_rr *rr = NULL;
+    ldns_buffer *b = NULL;
+    ldns_status st;
+    int ret = DP_EBADVALUE;
+
+    if (line == NULL || origin == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    if (generic_form(text)) {
+        b = ldns_buffer_new(256);
+        if (b == NULL) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        ret = generic_to_wire(text, b);
+        if (ret == 0) {
+            *buf = b;
+            b = NULL;
+        }
+        goto out;
+    }
+    /* TYPEnnn (RFC 3597 section 5) reaches ldns's typed parser for a type it
+     * knows, and the generic one for a type it does not. */
+    snprintf(line, need, ". 0 IN TYPE%u %s", (unsigned)type, text);
+    st = ldns_rr_new_frm_str(&rr, line, 0, origin, NULL);
+    if (st != LDNS_STATUS_OK || rr == NULL || ldns_rr_get_type(rr) != type)
+        goto out;
+    b = ldns_buffer_new(256);
+    if (b == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    /* RDLENGTH first, so that the bytes read like an RR's tail on the wire. */
+    ldns_buffer_write_u16(b, 0);
+    if (ldns_rr_rdata2buffer_wire(b, rr) != LDNS_STATUS_OK ||
+        ldns_buffer_position(b) - 2 > 65535)
+        goto out;
+    ldns_buffer_write_u16_at(b, 0, (uint16_t)(ldns_buffer_position(b) - 2));
+    *buf = b;
+    b = NULL;
+    ret = 0;
+out:
+    ldns_buffer_free(b);
+    ldns_rr_free(rr);
+    ldns_rdf_deep_free(origin);
+    free(line);
+    return ret;
+}
+
+static int ldns_from_text(uint16_t type, const char *text, char **out)
+{
+    ldns_buffer *b = NULL;
+    int ret = text_to_wire(type, text, &b);
+    const unsigned char *w;
+    size_t len;
+
+    if (ret < 0)
+        return ret;
+    w = ldns_buffer_begin(b);
+    len = ldns_buffer_position(b);
+    /* The same function as an answer's RDATA: one canonical form. */
+    ret = rdata_from_wire(type, w, len, w + 2, len - 2, out);
+    ldns_buffer_free(b);
+    return ret == DP_EMALFORMED ? DP_EBADVALUE : ret;
+}
+
+/* ASCII lower case of a <character-string> rdf (length octet first). */
+static void lower_str_rdf(ldns_rdf *rdf)
+{
+    uint8_t *d = ldns_rdf_data(rdf);
+    size_t i;
+
+    for (i = 1; i < ldns_rdf_size(rdf); i++)
+        d[i] = (uint8_t)tolower(d[i]);
+}
+
+/* Canonical RDATA (RFC 4034 section 6.2). ldns_rr2canonical lower-cases
+ * the names of the types RFC 4034 6.2 lists (NS MD MF CNAME SOA MB MG MR
+ * PTR MINFO MX RP AFSDB RT SIG PX NXT NAPTR KX SRV DNAME A6 RRSIG; not
+ * NSEC, per RFC 6840 section 5.1), and no others: a name in SVCB or HTTPS
+ * keeps its case. Beyond that, fields whose own RFC says they compare
+ * without regard to case are folded:
+ *   - CAA tag: RFC 8659 section 4.1, "Matching of tags is case insensitive";
+ *   - NAPTR flags: RFC 3403 section 4.1, "the case of the alphabetic
+ *     characters is not significant". */
+static void canonicalise(ldns_rr *rr)
+{
+    ldns_rr2canonical(rr);
+    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CAA && ldns_rr_rd_count(rr) == 3)
+        lower_str_rdf(ldns_rr_rdf(rr, 1));
+    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NAPTR && ldns_rr_rd_count(rr) == 6)
+        lower_str_rdf(ldns_rr_rdf(rr, 2));
+}
+
+/* SvcParams (RFC 9460 section 2.2): key, length, value, keys strictly
+ * increasing, filling the field exactly. ldns prints a broken list as
+ * nothing at all. */
+static bool svcparams_ok(const ldns_rdf *f)
+{
+    const uint8_t *d = ldns_rdf_data(f);
+    size_t n = ldns_rdf_size(f);
+    size_t i = 0;
+    long last = -1;
+
+    while (i < n) {
+        if (n - i < 4 || (long)get16(d + i) <= last || n - i - 4 < get16(d + i + 2))
+            return false;
+        last = get16(d + i);
+        i += 4 + get16(d + i + 2);
+    }
+    return true;
+}
+
+/* A LOC ldns prints as it reads (RFC 1876 section 2): version 0 (ldns
+ * prints others as bare hex), SIZE/HORIZ PRE/VERT PRE mantissa and
+ * exponent 0-9 each, latitude within 90 and longitude within 180 degrees
+ * of 2^31 thousandths of an arcsecond. */
+static bool loc_ok(const ldns_rdf *f)
+{
+    const uint8_t *d = ldns_rdf_data(f);
+    const uint32_t mid = UINT32_C(1) << 31;
+    uint32_t lat;
+    uint32_t lon;
+    int i;
+
+    if (ldns_rdf_size(f) != 16 || d[0] != 0)
+        return false;
+    for (i = 1; i <= 3; i++) {
+        if ((d[i] >> 4) > 9 || (d[i] & 0x0f) > 9)
+            return false;
+    }
+    lat = ldns_read_uint32(d + 4);
+    lon = ldns_read_uint32(d + 8);
+    return (lat >= mid ? lat - mid : mid - lat) <= UINT32_C(90) * 3600000 &&
+           (lon >= mid ? lon - mid : mid - lon) <= UINT32_C(180) * 3600000;
+}
+
+/* Field kinds ldns 1.8.3 prints, for any octets of the right size, as
+ * text its parser reads back as the same octets. Others (APL, WKS, NSAP,
+ * ATMA, IPSECKEY, HIP, AMTRELAY, NSEC3 salt, ...) print some inputs as
+ * prose ("Unknown address family: 0 data: ..."). */
+static bool rdf_prints_back(const ldns_rdf *f)
+{
+    switch (ldns_rdf_get_type(f)) {
+    case LDNS_RDF_TYPE_DNAME:
+    case LDNS_RDF_TYPE_INT8:
+    case LDNS_RDF_TYPE_INT16:
+    case LDNS_RDF_TYPE_INT32:
+    case LDNS_RDF_TYPE_A:
+    case LDNS_RDF_TYPE_AAAA:
+    case LDNS_RDF_TYPE_STR:
+    case LDNS_RDF_TYPE_B64:
+    case LDNS_RDF_TYPE_HEX:
+    case LDNS_RDF_TYPE_ALG:
+    case LDNS_RDF_TYPE_CERT_ALG:
+    case LDNS_RDF_TYPE_TYPE:
+    case LDNS_RDF_TYPE_CLASS:
+    case LDNS_RDF_TYPE_TIME:
+    case LDNS_RDF_TYPE_PERIOD:
+    case LDNS_RDF_TYPE_TAG:
+    case LDNS_RDF_TYPE_LONG_STR:
+    case LDNS_RDF_TYPE_CERTIFICATE_USAGE:
+    case LDNS_RDF_TYPE_SELECTOR:
+    case LDNS_RDF_TYPE_MATCHING_TYPE:
+    case LDNS_RDF_TYPE_EUI48:
+    case LDNS_RDF_TYPE_EUI64:
+    case LDNS_RDF_TYPE_ILNP64:
+    case LDNS_RDF_TYPE_NSEC:
+        return true;
+    case LDNS_RDF_TYPE_LOC:
+        return loc_ok(f);
+    case LDNS_RDF_TYPE_SVCPARAMS:
+        return svcparams_ok(f);
+    default:
+        return false;
+    }
+}
+
+/* Does what ldns read print as text that ldns reads back as the same
+ * RDATA? ldns 1.8.3 stops at the end of the RDATA without complaint when
+ * fields are missing (a DS without a digest); some field kinds do not
+ * print back (rdf_prints_back). Such RDATA gets the RFC 3597 form. */
+static bool ldns_reads_back(const ldns_rr *rr)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(ldns_rr_get_type(rr));
+    size_t n = ldns_rr_rd_count(rr);
+    size_t i;
+
+    if (n < ldns_rr_descriptor_minimum(d) || n > ldns_rr_descriptor_maximum(d))
+        return false;
+    for (i = 0; i < n; i++) {
+        if (!rdf_prints_back(ldns_rr_rdf(rr, i)))
+            return false;
+    }
+    return true;
+}
+
+/* The RDATA whose RDLENGTH is at msg[pos] through ldns (names
+ * decompressed), canonical, printed in zone-file presentation form.
+ * DP_EMALFORMED when ldns cannot read it as its type. */
+static int ldns_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
+                          size_t pos, char **out)
+{
+    static const uint8_t root = 0;
+    size_t end = pos + 2 + get16(msg + pos);
+    ldns_rr *rr = ldns_rr_new();
+    ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, 1, &root);
+    ldns_buffer *b = ldns_buffer_new(256);
+    int ret = DP_EMALFORMED;
+    size_t i;
+
+    if (rr == NULL || owner == NULL || b == NULL) {
+        ldns_rdf_deep_free(owner);
+        ret = -ENOMEM;
+        goto out;
+    }
+    ldns_rr_set_owner(rr, owner); /* ldns_rr2canonical lower-cases it */
+    ldns_rr_set_type(rr, (ldns_rr_type)type);
+    if (ldns_wire2rdf(rr, msg, msglen, &pos) != LDNS_STATUS_OK || pos != end ||
+        !ldns_reads_back(rr))
+        goto out;
+    canonicalise(rr);
+    for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+        if (i > 0)
+            ldns_buffer_write_u8(b, ' ');
+        if (ldns_rdf2buffer_str(b, ldns_rr_rdf(rr, i)) != LDNS_STATUS_OK)
+            goto out;
+    }
+    if (i == 0)
+        ldns_buffer_printf(b, "\\# 0");
+    /* ldns ends some fields (APL, the type bitmaps) with a blank */
+    while (ldns_buffer_position(b) > 0 &&
+           ldns_buffer_read_u8_at(b, ldns_buffer_position(b) - 1) == ' ')
+        ldns_buffer_skip(b, -1);
+    *out = ldns_buffer_export2str(b);
+    ret = *out == NULL ? -ENOMEM : 0;
+out:
+    ldns_buffer_free(b);
+    ldns_rr_free(rr);
+    return ret;
+}
+
 /* ---- values from text -------------------------------------------------- */
 
 /* Split "10 mail.example." style values into at most max words. */
@@ -379,6 +714,10 @@ int rdata_from_text(uint16_t type, const char *text, char **out)
 
     if (text == NULL)
         return DP_EBADVALUE;
+    if (!rdata_type_comparable(type))
+        return DP_EBADTYPE;
+    if (!rdata_type_basic(type) || generic_form(text))
+        return ldns_from_text(type, text, out);
     switch (type) {
     case RDATA_T_A:
     case RDATA_T_AAAA: {
@@ -504,9 +843,56 @@ static int wire_name(const unsigned char *p, const unsigned char *msg, size_t ms
     return 0;
 }
 
-static uint16_t get16(const unsigned char *p)
+/* RFC 3597 generic form: \# len hex. */
+static int generic_text(const unsigned char *rdata, size_t rdlen, char **out)
 {
-    return (uint16_t)((p[0] << 8) | p[1]);
+    size_t i;
+    size_t need = 16 + rdlen * 2;
+    char *g = malloc(need);
+    int o;
+
+    if (g == NULL)
+        return -ENOMEM;
+    o = snprintf(g, need, "\\# %zu%s", rdlen, rdlen > 0 ? " " : "");
+    for (i = 0; i < rdlen; i++)
+        o += snprintf(g + o, need - (size_t)o, "%02x", rdata[i]);
+    *out = g;
+    return 0;
+}
+
+/* Has ldns a field layout for type (a descriptor of its own, not the
+ * placeholder of an unassigned code)? */
+static bool ldns_knows(uint16_t type)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(type);
+
+    return d != NULL && d->_type == type && d->_name != NULL &&
+           strncmp(d->_name, "TYPE", 4) != 0;
+}
+
+/* ldns reads an RR's RDATA from its RDLENGTH on. In a message (the probes'
+ * case) it is right before rdata; a bare RDATA gets a copy with one. */
+static int rdata_other_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
+                                 const unsigned char *rdata, size_t rdlen, char **out)
+{
+    unsigned char *copy;
+    int ret;
+
+    if (rdlen > 65535 || rdata < msg || rdata + rdlen > msg + msglen)
+        return DP_EMALFORMED;
+    if (!ldns_knows(type))
+        return generic_text(rdata, rdlen, out); /* RFC 3597 section 5 */
+    if (rdata - msg >= 2 && get16(rdata - 2) == rdlen)
+        return ldns_from_wire(type, msg, msglen, (size_t)(rdata - msg - 2), out);
+    copy = malloc(rdlen + 2);
+    if (copy == NULL)
+        return -ENOMEM;
+    copy[0] = (unsigned char)(rdlen >> 8);
+    copy[1] = (unsigned char)(rdlen & 0xff);
+    memcpy(copy + 2, rdata, rdlen);
+    ret = ldns_from_wire(type, copy, rdlen + 2, 0, out);
+    free(copy);
+    return ret;
 }
 
 int rdata_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
@@ -575,21 +961,13 @@ int rdata_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
         *out = tb;
         return 0;
     }
-    default: {
-        /* RFC 3597 generic form: \# len hex. */
-        size_t i;
-        size_t need = 16 + rdlen * 2;
-        char *g = malloc(need);
-        int o;
-
-        if (g == NULL)
-            return -ENOMEM;
-        o = snprintf(g, need, "\\# %zu%s", rdlen, rdlen > 0 ? " " : "");
-        for (i = 0; i < rdlen; i++)
-            o += snprintf(g + o, need - (size_t)o, "%02x", rdata[i]);
-        *out = g;
-        return 0;
-    }
+    default:
+        ret = rdata_other_from_wire(type, msg, msglen, rdata, rdlen, out);
+        if (ret != DP_EMALFORMED)
+            return ret;
+        /* ldns cannot read it as its type: the RFC 3597 generic form still
+         * tells one value from another, and equals no well-formed value. */
+        return generic_text(rdata, rdlen, out);
     }
     *out = strdup(buf);
     return *out == NULL ? -ENOMEM : 0;

@@ -121,8 +121,8 @@ int probe_req_add_value(probe_req_t *req, const char *text, char *err, size_t er
         type = req->is_zone ? RDATA_T_SOA : RDATA_T_A;
     if (!rdata_type_comparable(type)) {
         snprintf(err, errlen,
-                 "values of type %s cannot be compared (supported: A AAAA NS CNAME PTR "
-                 "MX TXT SRV)",
+                 "values of type %s cannot be compared (every data type can, typed or "
+                 "as \\# LEN HEX; not OPT or meta types such as ANY, AXFR, IXFR)",
                  rdata_type_to_str(type, type_buf));
         return DP_EBADTYPE;
     }

@@ -68,8 +68,8 @@ static int row(csvtab_t *t, void *arg)
             !rdata_type_comparable(r.type))
             return csvtab_fail(
                 t, "type",
-                "'%s' is not a type dnsprop can write and check (A AAAA TXT MX CNAME "
-                "NS PTR SRV)",
+                "'%s' is not a record type dnsprop can write and check (a mnemonic "
+                "such as CAA, or TYPEnnn; not a meta type such as ANY)",
                 csvtab_get(t, C_TYPE));
         if (r.kind != OP_RECORD_DELETE) {
             int ret = rdata_from_text(r.type, csvtab_get(t, C_VALUE), &r.value);

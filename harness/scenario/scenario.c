@@ -494,7 +494,7 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
         for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
              tok = strtok_r(NULL, " \t,", &save)) {
             uint16_t t;
-            if (rdata_type_from_str(tok, &t) < 0 || !rdata_type_comparable(t))
+            if (rdata_type_from_str(tok, &t) < 0 || !rdata_type_basic(t))
                 return fail(
                     c, sec, key,
                     "'%s' is not a record type dnsprop can write and check (A AAAA "

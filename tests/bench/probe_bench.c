@@ -94,9 +94,17 @@ int main(int argc, char **argv)
     }
     req.cond = COND_VALUE_PRESENT;
     req.qtype = RDATA_T_A;
+    /* BENCH_TYPE / BENCH_VALUE: poll another type (the answers' values of
+     * types beyond the basic eight are read through ldns, probes/rdata.h) */
+    if (getenv("BENCH_TYPE") != NULL &&
+        rdata_type_from_str(getenv("BENCH_TYPE"), &req.qtype) < 0)
+        return 64;
     req.frequency = freq;
     req.timeout = secs + 3600; /* never times out during the run */
-    if (probe_req_add_value(&req, "198.51.100.254", err, sizeof(err)) < 0)
+    if (probe_req_add_value(&req,
+                            getenv("BENCH_VALUE") != NULL ? getenv("BENCH_VALUE")
+                                                          : "198.51.100.254",
+                            err, sizeof(err)) < 0)
         return 2;
 
     rss0 = rss_kib();

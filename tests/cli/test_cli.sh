@@ -11,6 +11,7 @@ tmp=$(mktemp -d)
 # Work in the temp dir: results (and the embedded redis) go there, not
 # into the repository's results/.
 bin=$(readlink -f "$bin")
+lab=$(readlink -f "$(dirname "$0")/../lab/lab.sh")
 cd "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -111,6 +112,95 @@ head -3 "$tmp/recs.csv" > "$tmp/recs-ok.csv" # without bind's stale value
 expect "assess: converged exits 0" 0 "^converged" -- "$bin" assess --records "$tmp/recs-ok.csv" --master knot
 expect "assess: unknown master" 2 "no record has the source 'x'" -- \
     "$bin" assess --records "$tmp/recs.csv" --master x
+
+# Every record type (probes/rdata.h): records of types beyond the eight
+# basic ones go to the primary through the PowerDNS API, and one `probe
+# --file` run polls each, spelt differently from what was stored (case,
+# hex case, SvcParam order, RFC 3597 \# form), on the primary and the Knot,
+# BIND and NSD secondaries until it has propagated.
+rz=rrtypes-$$.test.
+if "$lab" zone-create "$rz" > "$tmp/zc.out" 2>&1; then
+    python3 - "$rz" "$LAB_PDNS_API" "$LAB_PDNS_API_KEY" > "$tmp/types.csv" \
+        "$LAB_PDNS_ADDR" "$LAB_KNOT_ADDR" "$LAB_BIND_ADDR" "$LAB_NSD_ADDR" <<'PY'
+import csv, json, sys, urllib.request
+z, api, key, servers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+# (owner, type, content stored, value probed)
+recs = [
+    ("caa", "CAA", '0 issue "ca.example"', '0 issue "ca.example"'),
+    ("caa2", "CAA", '0 issue "ca.example"', '0 ISSUE "ca.example"'),  # RFC 8659 4.1
+    ("sshfp", "SSHFP", "1 1 abcdef0123456789abcdef0123456789abcdef01",
+     "1 1 ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
+    ("_443._tcp", "TLSA", "3 1 1 " + "0123456789abcdef" * 4, "3 1 1 ( " + "0123456789ABCDEF " * 4 + ")"),
+    ("svcb", "SVCB", "1 svc.example. alpn=h2,h3 port=8443", "1 svc.example. port=8443 alpn=h2,h3"),
+    ("https", "HTTPS", "1 . alpn=h2 ipv4hint=192.0.2.1", r"\# 18 0001 00 0001 0003 026832 0004 0004 c0000201"),
+    ("naptr", "NAPTR", '100 10 "U" "E2U+sip" "!^.*$!sip:info@example.com!" .',
+     '100 10 "u" "E2U+sip" "!^.*$!sip:info@example.com!" .'),
+    ("loc", "LOC", "52 22 23.000 N 4 53 32.000 E -2.00m 1.00m 10000.00m 10.00m", "52 22 23 N 4 53 32 E -2m"),
+    ("deleg", "DS", "60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118",
+     "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"),
+    ("_http._tcp", "URI", '10 1 "https://example.com/"', '10 1 "https://example.com/"'),
+    ("unk", "TYPE65534", r"\# 4 0a000001", r"\# 4 0A 00 00 01"),
+    ("dname", "DNAME", "target.example.", "Target.EXAMPLE."),
+    ("rp", "RP", "mbox.example. txt.example.", "MBox.example. TXT.example."),
+    ("cert", "CERT", "1 0 0 Zm9v", "PKIX 0 0 Zm9v"),
+    ("pgp", "OPENPGPKEY", "Zm9vYmFy", "Zm9v YmFy"),
+    ("spf", "SPF", '"v=spf1 -all"', r"\# 12 0b763d73706631202d616c6c"),
+    ("mx", "MX", "10 mail.example.", "10 Mail.Example."),
+    ("v6", "AAAA", "2001:db8::1", "2001:DB8:0::1"),
+]
+# the DS sits at a delegation (RFC 4035 2.4), answered by the parent; sub
+# is a delegation with in-zone glue: every server answers below it with a
+# referral, measured in its authority (NS) and additional (glue) sections
+sets = [{"name": "deleg." + z, "type": "NS", "ttl": 60, "changetype": "REPLACE",
+         "records": [{"content": "ns.example.", "disabled": False}]},
+        {"name": "sub." + z, "type": "NS", "ttl": 60, "changetype": "REPLACE",
+         "records": [{"content": "ns1.sub." + z, "disabled": False},
+                     {"content": "ns2.example.", "disabled": False}]},
+        {"name": "ns1.sub." + z, "type": "A", "ttl": 60, "changetype": "REPLACE",
+         "records": [{"content": "192.0.2.53", "disabled": False}]}]
+for owner, t, content, _ in recs:
+    sets.append({"name": owner + "." + z, "type": t, "ttl": 60, "changetype": "REPLACE",
+                 "records": [{"content": content, "disabled": False}]})
+req = urllib.request.Request(api + "/zones/" + z, method="PATCH",
+                             data=json.dumps({"rrsets": sets}).encode(),
+                             headers={"X-API-Key": key, "Content-Type": "application/json"})
+urllib.request.urlopen(req).read()
+w = csv.writer(sys.stdout)
+neg = csv.writer(open("types-never.csv", "w"))
+w.writerow(["id", "nameserver", "name", "type", "condition", "value", "timeout", "frequency"])
+neg.writerow(["id", "nameserver", "name", "type", "condition", "value", "timeout", "frequency"])
+for i, ns in enumerate(servers):
+    for owner, t, _, probed in recs:
+        w.writerow([f"{i} {owner} {t}", ns, owner + "." + z, t, "value_present", probed, 20, 0.1])
+    # a value that differs (CAA value case is significant) never shows
+    neg.writerow([f"{i} never", ns, "caa." + z, "CAA", "value_present", '0 issue "CA.example"', 1, 0.2])
+    # the delegation by its referral, exactly; its glue; the cut is no NODATA
+    w.writerow([f"{i} sub NS", ns, "SUB." + z, "NS", "value_present", "NS2.example.", 20, 0.1])
+    w.writerow([f"{i} glue A", ns, "ns1.sub." + z, "A", "value_present", "192.0.2.53", 20, 0.1])
+    neg.writerow([f"{i} cut never", ns, "sub." + z, "NS", "empty_response", "", 1, 0.2])
+PY
+    # what must show (waits for the secondaries), then, once it has, what
+    # must not (never, and a delegation is no NODATA)
+    out=$("$bin" probe --file "$tmp/types.csv" --json 2>&1)
+    rc=$?
+    [ $rc -eq 0 ] && out+=$'\n'$("$bin" probe --file "$tmp/types-never.csv" --json 2>&1)
+    rc=$((rc + $?))
+    if [ $rc -eq 1 ] && python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+assert len(rows) == 4 * 22, len(rows)
+subs = [r for r in rows if r["id"].endswith(" sub NS")]
+assert all(sorted(r["values"]) == ["ns1.sub." + r["name"][4:], "ns2.example."] for r in subs), subs
+bad = [r for r in rows if (r["status"] == "TIMEOUT") != r["id"].endswith("never")]
+assert not bad, "\n".join(f'{r["id"]} {r["nameserver"]}: {r["status"]} {r["values"]}' for r in bad)
+caa = [r for r in rows if r["id"].endswith(" caa2 CAA")]
+assert all(r["values"] == ['0 issue "ca.example"'] for r in caa), caa
+PY
+    then ok "every record type on primary, knot, bind, nsd"; else ko "every record type (exit $rc)" "$out"; fi
+    "$lab" zone-delete "$rz" > /dev/null 2>&1
+else
+    ko "every record type: zone-create" "$(cat "$tmp/zc.out")"
+fi
 
 # SIGINT: pending polls are cancelled and reported, exit 130
 "$bin" probe --ns "$LAB_KNOT_ADDR" --name www.lab.test --condition value_present \

@@ -44,8 +44,8 @@ K="hmac-sha256:xfr-key:$key_main"
 # ---- zones ---------------------------------------------------------------------------
 z=$tmp/zones
 mkdir -p "$z"
-# sync.test: 20 RRsets dnsprop keeps, a CAA it leaves out, the SOA and apex NS
-# it leaves to the target.
+# sync.test: 21 RRsets dnsprop keeps (a CAA among them: every type is
+# compared, probes/rdata.h), the SOA and apex NS it leaves to the target.
 cat >"$z/sync.test.zone" <<'EOF'
 $ORIGIN sync.test.
 $TTL 300
@@ -75,7 +75,7 @@ h1        A     192.0.2.101
 h2        A     192.0.2.102
 caa       CAA   0 issue "ca.example"
 EOF
-SYNC_SETS=20
+SYNC_SETS=21
 
 # The same records, spelt otherwise: case, absolute names, IPv6 and TXT forms,
 # another SOA and apex NS (the target's own).
@@ -105,6 +105,7 @@ sub                 NS    NS.SUB
 ns.sub              A     192.0.2.53
 h1                  A     192.0.2.101
 h2                  A     192.0.2.102
+caa                 CAA   0 ISSUE "ca.example"
 EOF
 
 # The sync.test. records split as people split zones: $INCLUDE with an origin
@@ -159,7 +160,7 @@ sed -e 's/^www       A     192.0.2.1$/www       A     192.0.2.10/' \
     -e '$a new       A     192.0.2.77\nnew       AAAA  2001:db8::77\napi       A     192.0.2.4' \
     "$z/sync.test.zone" >"$tmp/changed.zone"
 
-# Gutted: only 6 of the 20 RRsets left: 14 deletes (70%).
+# Gutted: only 6 of the 21 RRsets left: 15 deletes (71.4%).
 head -11 "$z/sync.test.zone" >"$tmp/gutted.zone"
 
 cat >"$z/small.test.zone" <<'EOF'
@@ -308,9 +309,9 @@ suite() {
     local S=127.0.0.1:$port
 
     run axfr "$S" sync.test
-    check "$srv: AXFR sync.test: $SYNC_SETS RRsets, serial, CAA left out" 0 \
-        "^origin=sync.test. serial=2024010101 sets=$SYNC_SETS skipped=1$" \
-        "1 RRset of types dnsprop cannot write left out .*: caa.sync.test. CAA"
+    check "$srv: AXFR sync.test: $SYNC_SETS RRsets, serial, the CAA kept" 0 \
+        "^origin=sync.test. serial=2024010101 sets=$SYNC_SETS skipped=0$"
+    check "$srv: AXFR CAA in canonical form" 0 '^caa.sync.test. CAA 300 0 issue "ca.example"$'
     if grep -qE '^sync.test. (SOA|NS) ' <<<"$out"; then
         ko "$srv: AXFR leaves out the SOA and the apex NS" "$out"
     else
@@ -326,7 +327,7 @@ suite() {
     check "$srv: served file vs its AXFR: empty plan" 0 \
         "^plan: 0 creates, 0 updates, 0 deletes, $SYNC_SETS unchanged \($SYNC_SETS RRsets on the target\)$"
     run plan "$S" sync.test "$tmp/respelt.zone"
-    check "$srv: respelt file (case, dots, IPv6, TXT quoting) vs AXFR: empty plan" 0 \
+    check "$srv: respelt file (case, dots, IPv6, TXT quoting, CAA tag) vs AXFR: empty plan" 0 \
         "^plan: 0 creates, 0 updates, 0 deletes, $SYNC_SETS unchanged"
     [ "$rc" -eq 0 ] && grep -qE '^[-+~] ' <<<"$out" && ko "$srv: respelt: no change lines" "$out"
     check "$srv: the plan lists the SOA and apex NS it leaves to the target" 0 \
@@ -339,7 +340,7 @@ suite() {
 
     run plan "$S" sync.test "$tmp/changed.zone"
     check "$srv: changed file: 2 creates, 3 updates, 2 deletes" 0 \
-        "^plan: 2 creates, 3 updates, 2 deletes, 15 unchanged \($SYNC_SETS RRsets on the target\)$"
+        "^plan: 2 creates, 3 updates, 2 deletes, 16 unchanged \($SYNC_SETS RRsets on the target\)$"
     local want_lines
     want_lines=$(
         cat <<'EOF'
@@ -370,7 +371,7 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 n = int(sys.argv[2])
 assert (p["creates"], p["updates"], p["deletes"], p["unchanged"], p["existing"]) == \
-    (2, 3, 2, 15, n), p
+    (2, 3, 2, 16, n), p
 ops = [(c["op"], c["name"], c["type"]) for c in p["changes"]]
 assert ops[0] == ("record_update", "api.sync.test.", "A"), ops
 assert ops[-1] == ("record_delete", "old2.sync.test.", "A"), ops
@@ -382,17 +383,17 @@ PY
         ko "$srv: changed file: JSON plan (exit $rc)" "$out$errout"
     fi
 
-    # Safety: 14 deletes of 20 (70%) is refused, unless forced or allowed.
+    # Safety: 15 deletes of 21 (71.4%) is refused, unless forced or allowed.
     run plan "$S" sync.test "$tmp/gutted.zone"
-    check "$srv: gutted file refused" 3 "^plan: 0 creates, 0 updates, 14 deletes" \
-        "^unsafe: plan deletes 14 of $SYNC_SETS existing RRsets \(70%\) > max_delete_pct 30: use --force to apply it$"
+    check "$srv: gutted file refused" 3 "^plan: 0 creates, 0 updates, 15 deletes" \
+        "^unsafe: plan deletes 15 of $SYNC_SETS existing RRsets \(71.4%\) > max_delete_pct 30: use --force to apply it$"
     run plan --force "$S" sync.test "$tmp/gutted.zone"
-    check "$srv: gutted file with --force" 0 "14 deletes"
+    check "$srv: gutted file with --force" 0 "15 deletes"
     run plan --max-delete 80 "$S" sync.test "$tmp/gutted.zone"
-    check "$srv: gutted file with max_delete_pct 80" 0 "14 deletes"
+    check "$srv: gutted file with max_delete_pct 80" 0 "15 deletes"
     run plan --max-update 10 "$S" sync.test "$tmp/changed.zone"
-    check "$srv: 3 updates of 20 (15%) > max_update_pct 10" 3 "3 updates" \
-        "^unsafe: plan updates 3 of $SYNC_SETS existing RRsets \(15%\) > max_update_pct 10: use --force to apply it$"
+    check "$srv: 3 updates of 21 (14.3%) > max_update_pct 10" 3 "3 updates" \
+        "^unsafe: plan updates 3 of $SYNC_SETS existing RRsets \(14.3%\) > max_update_pct 10: use --force to apply it$"
 
     # TSIG: the keyed zone, 3000 RRsets in several messages.
     run axfr --tsig "$K" "$S" keyed.test
@@ -434,7 +435,7 @@ check "zone file syntax error names FILE:LINE" 1 "" \
     "^error: $tmp/bad.zone:4: Syntax error, could not parse the RR's rdata$"
 run diff "$tmp/changed.zone" "$z/sync.test.zone" sync.test
 check "two files: the same plan as against the AXFR" 0 \
-    "^plan: 2 creates, 3 updates, 2 deletes, 15 unchanged \($SYNC_SETS RRsets on the target\)$"
+    "^plan: 2 creates, 3 updates, 2 deletes, 16 unchanged \($SYNC_SETS RRsets on the target\)$"
 
 # ---- zone files as people write them (no server) -------------------------------------
 run load "$tmp/split/top.zone"

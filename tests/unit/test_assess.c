@@ -60,6 +60,35 @@ Test(assess, converged_sources)
     assess_set_free(&set);
 }
 
+/* Every type's rdata is compared in canonical form (probes/rdata.h): CAA
+ * tag case (RFC 8659 4.1), hex case, \# form; a CAA value's case is not
+ * folded, so bind's differs. */
+Test(assess, every_type_in_canonical_form)
+{
+    assess_set_t set;
+    json_t *res = NULL;
+    char err[256];
+
+    load(HDR ",present,c.example.,CAA,IN,300,\"0 issue \"\"ca.example\"\"\"\n"
+             ",present,s.example.,SSHFP,IN,300,1 1 abcdef\n"
+             ",present,u.example.,TYPE65534,IN,300,\\# 2 0a0b\n"
+             "knot,present,c.example.,CAA,IN,300,\"0 ISSUE \"\"ca.example\"\"\"\n"
+             "knot,present,s.example.,SSHFP,IN,300,\\# 5 0101ABCDEF\n"
+             "knot,present,u.example.,TYPE65534,IN,300,\\# 2 0A0B\n"
+             "bind,present,c.example.,CAA,IN,300,\"0 issue \"\"CA.example\"\"\"\n"
+             "bind,present,s.example.,SSHFP,IN,300,1 1 ABCDEF\n"
+             "bind,present,u.example.,TYPE65534,IN,300,\\# 2 0a0b\n",
+         &set);
+    cr_assert_eq(assess_run(&set, "", &res, err, sizeof(err)), 0, "%s", err);
+    cr_expect(json_is_false(json_object_get(res, "converged")));
+    cr_expect_eq(count(res, "missing", "knot"), 0);
+    cr_expect_eq(count(res, "overpresent", "knot"), 0);
+    cr_expect_eq(count(res, "missing", "bind"), 1);
+    cr_expect_eq(count(res, "overpresent", "bind"), 1);
+    json_decref(res);
+    assess_set_free(&set);
+}
+
 Test(assess, missing_and_overpresent)
 {
     assess_set_t set;

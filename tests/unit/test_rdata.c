@@ -195,14 +195,23 @@ Test(rdata, type_to_str)
 
 Test(rdata, type_comparable)
 {
-    static const uint16_t yes[] = {1, 2, 5, 12, 15, 16, 28, 33};
-    static const uint16_t no[] = {0, 6, 43, 48, 65, 255, 257, 999};
+    /* every data type, known to ldns or not (RFC 3597) */
+    static const uint16_t yes[] = {1,  2,  5,  6,   12,  15,  16,  28,    33,
+                                   35, 39, 43, 44,  48,  52,  64,  65,    99,
+                                   29, 17, 61, 256, 257, 999, 260, 65534, 65535};
+    /* 0, OPT (RFC 6891) and the QTYPE/meta range (RFC 6895 3.1) */
+    static const uint16_t no[] = {0, 41, 128, 249, 250, 251, 252, 255};
+    static const uint16_t basic[] = {1, 2, 5, 12, 15, 16, 28, 33};
     size_t i;
 
     for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
         cr_assert(rdata_type_comparable(yes[i]), "%u", (unsigned)yes[i]);
     for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
         cr_assert_not(rdata_type_comparable(no[i]), "%u", (unsigned)no[i]);
+    for (i = 0; i < sizeof(basic) / sizeof(basic[0]); i++)
+        cr_assert(rdata_type_basic(basic[i]), "%u", (unsigned)basic[i]);
+    cr_assert_not(rdata_type_basic(257));
+    cr_assert_not(rdata_type_basic(6));
 }
 
 Test(rdata, rcode_str)
@@ -588,9 +597,10 @@ Test(rdata, text_unsupported_types)
 {
     char *out = NULL;
 
-    cr_assert_eq(rdata_from_text(RDATA_T_SOA, "a. b. 1 2 3 4 5", &out), DP_EBADTYPE);
-    cr_assert_eq(rdata_from_text(65, "1 . alpn=h2", &out), DP_EBADTYPE);
     cr_assert_eq(rdata_from_text(0, "x", &out), DP_EBADTYPE);
+    cr_assert_eq(rdata_from_text(41, "\\# 0", &out), DP_EBADTYPE);  /* OPT */
+    cr_assert_eq(rdata_from_text(255, "\\# 0", &out), DP_EBADTYPE); /* ANY */
+    cr_assert_eq(rdata_from_text(252, "\\# 0", &out), DP_EBADTYPE); /* AXFR */
     cr_assert_null(out);
 }
 
@@ -847,4 +857,202 @@ Test(rdata, wire_generic)
     wire_ok(999, m, n, 12, 0, "\\# 0");
     /* SOA is not comparable: generic too */
     wire_ok(RDATA_T_SOA, m, n, 14, 2, "\\# 2 abff");
+}
+
+/* ---- every other type: canonical wire form through ldns ------------------ */
+
+/* Two texts of TYPE that must not be the same value. */
+static void text_differ(uint16_t type, const char *a, const char *b)
+{
+    char *oa = NULL;
+    char *ob = NULL;
+
+    cr_assert_eq(rdata_from_text(type, a, &oa), 0, "'%s'", a);
+    cr_assert_eq(rdata_from_text(type, b, &ob), 0, "'%s'", b);
+    cr_expect_str_neq(oa, ob, "'%s' and '%s' both -> '%s'", a, b, oa);
+    free(oa);
+    free(ob);
+}
+
+Test(rdata, type_names_from_ldns)
+{
+    static const struct {
+        const char *s;
+        uint16_t t;
+    } ok[] = {{"CAA", 257},  {"sshfp", 44}, {"TLSA", 52},       {"LOC", 29},
+              {"NAPTR", 35}, {"DNAME", 39}, {"RP", 17},         {"SPF", 99},
+              {"URI", 256},  {"CERT", 37},  {"Openpgpkey", 61}, {"SVCB", 64},
+              {"HTTPS", 65}, {"HINFO", 13}};
+    char buf[16];
+    size_t i;
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        uint16_t t = 0;
+        cr_assert_eq(rdata_type_from_str(ok[i].s, &t), 0, "'%s'", ok[i].s);
+        cr_assert_eq(t, ok[i].t, "'%s' -> %u", ok[i].s, (unsigned)t);
+        cr_assert_str_eq(rdata_type_to_str(t, buf), ok[i].s[0] == 's'   ? "SSHFP"
+                                                    : ok[i].s[0] == 'O' ? "OPENPGPKEY"
+                                                                        : ok[i].s);
+    }
+    cr_assert_str_eq(rdata_type_to_str(65534, buf), "TYPE65534");
+    cr_assert_str_eq(rdata_type_to_str(54, buf), "TYPE54"); /* unassigned */
+}
+
+Test(rdata, text_every_type_presentation)
+{
+    text_ok(257, "0 issue \"ca.example\"", "0 issue \"ca.example\"");
+    text_ok(44, "1 1 ABCDEF0123456789abcdef0123456789abcdef01",
+            "1 1 abcdef0123456789abcdef0123456789abcdef01");
+    text_ok(52,
+            "3 1 1 ( 0123456789ABCDEF 0123456789abcdef0123456789abcdef0123456789abcdef )",
+            "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    text_ok(64, "1 svc.example. port=8443 alpn=h2,h3",
+            "1 svc.example. alpn=h2,h3 port=8443");
+    text_ok(65, "1 . alpn=h2 ipv4hint=192.0.2.1", "1 . alpn=h2 ipv4hint=192.0.2.1");
+    text_ok(29, "52 22 23 N 4 53 32 E -2m",
+            "52 22 23.000 N 04 53 32.000 E -2m 1m 10000m 10m");
+    text_ok(35, "100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:info@example.com!\" .",
+            "100 10 \"u\" \"E2U+sip\" \"!^.*$!sip:info@example.com!\" .");
+    text_ok(39, "Target.Example.", "target.example.");
+    text_ok(43, "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
+            "60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118");
+    text_ok(17, "Mbox.Example. TXT.Example.", "mbox.example. txt.example.");
+    text_ok(99, "\"v=spf1 -all\"", "\"v=spf1 -all\"");
+    text_ok(256, "10 1 \"https://Example.com/\"", "10 1 \"https://Example.com/\"");
+    text_ok(37, "1 0 0 Zm9v", "PKIX 0 0 Zm9v");
+    text_ok(61, "Zm9v YmFy", "Zm9vYmFy");
+    text_ok(65534, "\\# 4 0A000001", "\\# 4 0a000001");
+    text_ok(65534, "\\# 0", "\\# 0");
+    text_ok(RDATA_T_SOA, "NS1.example. Host.example. 1 2 3 4 5",
+            "ns1.example. host.example. 1 2 3 4 5");
+    /* names without a final dot are absolute, as for the eight basic types */
+    text_ok(39, "target.example", "target.example.");
+}
+
+/* RFC 4034 6.2 / RFC 4343: names of the listed types compare without case;
+ * RFC 3597 5: \# LEN HEX is the same RDATA as its typed form. */
+Test(rdata, text_every_type_same_value)
+{
+    text_same(RDATA_T_MX, "10 Mail.Example.", "10 mail.example.");
+    text_same(RDATA_T_AAAA, "2001:DB8::1", "2001:db8:0::1");
+    /* RFC 8659 4.1: CAA tags match case-insensitively */
+    text_same(257, "0 ISSUE \"ca.example\"", "0 issue \"ca.example\"");
+    text_same(257, "128 IoDeF \"mailto:a@example\"", "128 iodef \"mailto:a@example\"");
+    text_same(44, "1 1 ABCDEF0123456789ABCDEF0123456789ABCDEF01",
+              "1 1 abcdef0123456789abcdef0123456789abcdef01");
+    text_same(52, "3 1 1 AABB", "3 1 1 ( aa bb )");
+    text_same(43, "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
+              "60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118");
+    text_same(64, "1 svc.example. port=8443 alpn=h2", "1 svc.example. alpn=h2 port=8443");
+    text_same(29, "52 22 23 N 4 53 32 E -2m", "52 22 23.000 N 04 53 32.000 E -2.00m 1m");
+    /* NAPTR flags: RFC 3403 4.1, case not significant; replacement: 4034 6.2 */
+    text_same(35, "100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:a@example.com!\" Repl.Example.",
+              "100 10 \"u\" \"E2U+sip\" \"!^.*$!sip:a@example.com!\" repl.example.");
+    text_same(39, "Target.EXAMPLE.", "target.example.");
+    text_same(17, "Mbox.Example. TXT.Example.", "mbox.example. txt.example.");
+    text_same(37, "PKIX 0 0 Zm9v", "1 0 0 Zm9v");
+    text_same(61, "Zm9vYmFy", "Zm9v YmFy");
+    text_same(65534, "\\# 4 0A000001", "\\# 4 0a 00 00 01");
+    /* \# equals the typed form */
+    text_same(RDATA_T_A, "\\# 4 c0000201", "192.0.2.1");
+    text_same(RDATA_T_AAAA, "\\# 16 20010DB8000000000000000000000001", "2001:db8::1");
+    text_same(RDATA_T_MX, "\\# 16 000a 046d61696c 076578616d706c65 00",
+              "10 Mail.Example.");
+    text_same(RDATA_T_TXT, "\\# 4 03616263", "\"abc\"");
+    text_same(257, "\\# 17 00 05 6973737565 6361 2e 6578616d706c65",
+              "0 issue \"ca.example\"");
+    text_same(257, "\\# 17 00 05 4953535545 6361 2e 6578616d706c65",
+              "0 issue \"ca.example\"");
+    text_same(65, "\\# 10 0001 00 0001 0003 026832", "1 . alpn=h2");
+    text_same(44, "\\# 4 0101abcd", "1 1 ABCD");
+    text_same(39, "\\# 11 0154 07 4558414d504c45 00", "t.example.");
+}
+
+Test(rdata, text_every_type_different_values)
+{
+    /* CAA values are not case-folded, only tags (RFC 8659 4.1) */
+    text_differ(257, "0 issue \"CA.example\"", "0 issue \"ca.example\"");
+    text_differ(257, "0 issue \"ca.example\"", "128 issue \"ca.example\"");
+    /* RFC 4034 6.2 does not list SVCB/HTTPS (RFC 9460) or URI: case kept */
+    text_differ(64, "1 Svc.Example.", "1 svc.example.");
+    text_differ(256, "10 1 \"https://Example.com/\"", "10 1 \"https://example.com/\"");
+    text_differ(44, "1 1 abcd", "1 2 abcd");
+    text_differ(65534, "\\# 1 00", "\\# 2 0000");
+}
+
+Test(rdata, text_every_type_bad)
+{
+    text_bad(257, "0 issue");
+    text_bad(44, "1 1 zz");
+    text_bad(65534, "\\# 3 0102"); /* length says 3, two octets given */
+    text_bad(65534, "hello");      /* unknown type: only \# form */
+    text_bad(RDATA_T_A, "\\# 3 c00002");
+    text_bad(RDATA_T_A, "1.2.3.4 junk");
+    text_bad(29, "north pole");
+    text_bad(64, "1 svc.example. port=http");
+}
+
+/* An RR tail as on the wire: RDLENGTH then RDATA, names compressed
+ * against "Example." at offset 12 (RFC 1035 4.1.4). */
+static size_t msg_rr(unsigned char *m, const unsigned char *rd, size_t rdlen)
+{
+    static const unsigned char owner[] = {7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+
+    memset(m, 0, 12);
+    memcpy(m + 12, owner, sizeof(owner));
+    m[21] = (unsigned char)(rdlen >> 8);
+    m[22] = (unsigned char)(rdlen & 0xff);
+    memcpy(m + 23, rd, rdlen);
+    return 23 + rdlen;
+}
+
+Test(rdata, wire_every_type_compressed)
+{
+    unsigned char m[128];
+    /* RP: "Mbox" + pointer, then a bare pointer: mbox.example. example. */
+    static const unsigned char rp[] = {4, 'M', 'b', 'o', 'x', 0xc0, 12, 0xc0, 12};
+    /* NAPTR 10 20 "S" "" "" _sip._UDP.<ptr> */
+    static const unsigned char naptr[] = {0,   10,  0,   20,  1,    'S', 0,
+                                          0,   4,   '_', 's', 'i',  'p', 4,
+                                          '_', 'U', 'D', 'P', 0xc0, 12};
+    /* DNAME: the bare pointer */
+    static const unsigned char dname[] = {0xc0, 12};
+    /* CAA 0 "ISSUE" "ca" */
+    static const unsigned char caa[] = {0, 5, 'I', 'S', 'S', 'U', 'E', 'c', 'a'};
+    size_t n;
+
+    n = msg_rr(m, rp, sizeof(rp));
+    wire_ok(17, m, n, 23, sizeof(rp), "mbox.example. example.");
+    n = msg_rr(m, naptr, sizeof(naptr));
+    wire_ok(35, m, n, 23, sizeof(naptr), "10 20 \"s\" \"\" \"\" _sip._udp.example.");
+    n = msg_rr(m, dname, sizeof(dname));
+    wire_ok(39, m, n, 23, sizeof(dname), "example.");
+    n = msg_rr(m, caa, sizeof(caa));
+    wire_ok(257, m, n, 23, sizeof(caa), "0 issue \"ca\"");
+    /* and the same from text, through one canonical form */
+    text_ok(17, "MBOX.example. Example.", "mbox.example. example.");
+    text_ok(257, "0 ISSUE \"ca\"", "0 issue \"ca\"");
+}
+
+Test(rdata, wire_every_type_malformed_is_generic)
+{
+    unsigned char m[64];
+    /* CAA whose tag length runs past the RDATA: not a CAA, shown as \# */
+    static const unsigned char caa[] = {0, 9, 'i', 's'};
+    /* a pointer forwards */
+    static const unsigned char dname[] = {0xc0, 40};
+    size_t n;
+
+    n = msg_rr(m, caa, sizeof(caa));
+    wire_ok(257, m, n, 23, sizeof(caa), "\\# 4 00096973");
+    n = msg_rr(m, dname, sizeof(dname));
+    wire_ok(39, m, n, 23, sizeof(dname), "\\# 2 c028");
+}
+
+/* Field kinds ldns does not print back for every input (APL, HIP, ...)
+ * are shown in RFC 3597 form, which still equals the typed form. */
+Test(rdata, text_unprintable_kinds_are_generic)
+{
+    text_ok(42, "1:192.168.32.0/21", "\\# 7 00011503c0a820");
+    text_same(42, "1:192.168.32.0/21", "\\# 7 0001 1503 c0a820");
 }

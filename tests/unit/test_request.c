@@ -207,9 +207,13 @@ Test(request, add_value_type_checks)
 
     probe_req_init(&r);
     cr_assert_eq(probe_req_set_name(&r, "example.com", true, err, sizeof(err)), 0);
-    /* a zone defaults to SOA, which cannot be compared */
-    cr_assert_eq(probe_req_add_value(&r, "x", err, sizeof(err)), DP_EBADTYPE);
+    /* a zone defaults to SOA: compared like any type, "x" is no SOA */
+    cr_assert_eq(probe_req_add_value(&r, "x", err, sizeof(err)), DP_EBADVALUE);
     cr_assert_not_null(strstr(err, "SOA"), "%s", err);
+    /* a meta type (RFC 6895 3.1) forms no RRset */
+    r.qtype = 255;
+    cr_assert_eq(probe_req_add_value(&r, "x", err, sizeof(err)), DP_EBADTYPE);
+    cr_assert_not_null(strstr(err, "ANY"), "%s", err);
     r.qtype = RDATA_T_MX;
     cr_assert_eq(probe_req_add_value(&r, "mail.example.com", err, sizeof(err)),
                  DP_EBADVALUE);
