@@ -393,6 +393,10 @@ static int generic_to_wire(const char *text, ldns_buffer *b)
         len = len * 10 + (unsigned long)(*p++ - '0');
     if (len > 65535)
         return DP_EBADVALUE;
+    /* ldns_buffer_write_u8/u16 assert room rather than growing (ldns
+     * 1.8.3): make it once, for RDLENGTH and the LEN octets. */
+    if (!ldns_buffer_reserve(b, 2 + (size_t)len))
+        return -ENOMEM;
     ldns_buffer_write_u16(b, (uint16_t)len);
     for (; *p != '\0'; p++) {
         int v;
@@ -466,6 +470,19 @@ out:
     ldns_rr_free(rr);
     ldns_rdf_deep_free(origin);
     free(line);
+    return ret;
+}
+
+static int generic_text(const unsigned char *rdata, size_t rdlen, char **out);
+
+int rdata_generic(uint16_t type, const char *text, char **out)
+{
+    ldns_buffer *b = NULL;
+    int ret = text_to_wire(type, text, &b);
+
+    if (ret == 0) /* past RDLENGTH */
+        ret = generic_text(ldns_buffer_begin(b) + 2, ldns_buffer_position(b) - 2, out);
+    ldns_buffer_free(b);
     return ret;
 }
 
@@ -643,8 +660,8 @@ static int ldns_from_wire(uint16_t type, const unsigned char *msg, size_t msglen
         goto out;
     canonicalise(rr);
     for (i = 0; i < ldns_rr_rd_count(rr); i++) {
-        if (i > 0)
-            ldns_buffer_write_u8(b, ' ');
+        if (i > 0) /* printf grows the buffer; write_u8 only asserts room */
+            ldns_buffer_printf(b, " ");
         if (ldns_rdf2buffer_str(b, ldns_rr_rdf(rr, i)) != LDNS_STATUS_OK)
             goto out;
     }

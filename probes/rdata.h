@@ -86,5 +86,9 @@ int rdata_from_text(uint16_t type, const char *text, char **out);
  * ldns cannot read as its type comes out in RFC 3597 generic form. */
 int rdata_from_wire(uint16_t type, const unsigned char *msg, size_t msglen,
                     const unsigned char *rdata, size_t rdlen, char **out);
+/* A value in zone-file form for TYPE in RFC 3597 generic form ("\# LEN
+ * HEX", section 5), malloc'd into *out: for a server that does not know
+ * the type by name. DP_EBADVALUE (or -ENOMEM) on error. */
+int rdata_generic(uint16_t type, const char *text, char **out);
 
 #endif

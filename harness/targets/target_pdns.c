@@ -83,26 +83,61 @@ out:
     return ret;
 }
 
-static json_t *rrset(const target_op_t *op, const char *changetype)
+/* The PATCH body for op's RRset. generic: the type as TYPEnnn and the
+ * values in RFC 3597 generic form, for a type this PowerDNS does not know
+ * by name (it answers "unknown type given"); NULL on ENOMEM or a value
+ * that has no generic form. */
+static json_t *rrset(const target_op_t *op, const char *changetype, bool generic)
 {
     char tb[16];
+    char gt[16];
     json_t *rs = json_object();
     json_t *recs = json_array();
     size_t i;
 
+    snprintf(gt, sizeof(gt), "TYPE%u", (unsigned)op->type);
     json_object_set_new(rs, "name", json_string(op->name));
-    json_object_set_new(rs, "type", json_string(rdata_type_to_str(op->type, tb)));
+    json_object_set_new(rs, "type",
+                        json_string(generic ? gt : rdata_type_to_str(op->type, tb)));
     json_object_set_new(rs, "changetype", json_string(changetype));
     if (strcmp(changetype, "REPLACE") == 0) {
         json_object_set_new(rs, "ttl", json_integer(op->ttl));
-        for (i = 0; i < op->nvalues; i++)
-            json_array_append_new(
-                recs, json_pack("{s:s, s:b}", "content", op->values[i], "disabled", 0));
+        for (i = 0; i < op->nvalues; i++) {
+            char *g = NULL;
+            if (generic && rdata_generic(op->type, op->values[i], &g) < 0) {
+                json_decref(recs);
+                json_decref(rs);
+                return NULL;
+            }
+            json_array_append_new(recs,
+                                  json_pack("{s:s, s:b}", "content",
+                                            generic ? g : op->values[i], "disabled", 0));
+            free(g);
+        }
         json_object_set_new(rs, "records", recs);
     } else {
         json_decref(recs);
     }
     return json_pack("{s:[o]}", "rrsets", rs);
+}
+
+/* The call, retried while the backend is busy: a busy backend (e.g.
+ * sqlite's "database is locked", HTTP 500) or a throttle (429, 503) is
+ * transient: try again after a growing pause; the acknowledgement is the
+ * attempt that succeeds. */
+static int call_retrying(pdns_t *t, const char *method, const char *path, json_t *body,
+                         target_ack_t *ack)
+{
+    int ret;
+
+    for (;;) {
+        ret = call(t, method, path, body, &ack->status, ack->error, sizeof(ack->error));
+        if (ret == 0 || ack->retries >= 4 ||
+            !(ack->status == 500 || ack->status == 429 || ack->status == 503))
+            return ret;
+        usleep(50000u << ack->retries);
+        ack->retries++;
+    }
 }
 
 static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
@@ -141,10 +176,10 @@ static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
     case OP_ZONE_UPDATE:
     case OP_RECORD_CREATE:
     case OP_RECORD_UPDATE:
-        body = rrset(op, "REPLACE");
+        body = rrset(op, "REPLACE", false);
         break;
     case OP_RECORD_DELETE:
-        body = rrset(op, "DELETE");
+        body = rrset(op, "DELETE", false);
         break;
     default:
         return DP_EUSAGE;
@@ -153,16 +188,18 @@ static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
     ack->status = 0;
     ack->error[0] = '\0';
     ack->submit_time = timebase_real_s();
-    for (;;) {
-        ret = call(t, method, path, body, &ack->status, ack->error, sizeof(ack->error));
-        /* A busy backend (e.g. sqlite's "database is locked", HTTP 500) or
-         * a throttle (429, 503) is transient: try again after a growing
-         * pause; the acknowledgement is the attempt that succeeds. */
-        if (ret == 0 || ack->retries >= 4 ||
-            !(ack->status == 500 || ack->status == 429 || ack->status == 503))
-            break;
-        usleep(50000u << ack->retries);
-        ack->retries++;
+    ret = call_retrying(t, method, path, body, ack);
+    if (ret < 0 && ack->status == 422 && op->kind != OP_ZONE_CREATE &&
+        op->kind != OP_ZONE_DELETE && strstr(ack->error, "unknown type given") != NULL) {
+        /* RFC 3597 section 5: a type the server has no name for goes as
+         * TYPEnnn with its RDATA as "\# LEN HEX" (PowerDNS 4.7 lacks e.g.
+         * GPOS, ISDN, X25, PX, RT, WKS, NSAP, HIP by name). */
+        json_t *g = rrset(op, op->kind == OP_RECORD_DELETE ? "DELETE" : "REPLACE", true);
+        if (g != NULL) {
+            json_decref(body);
+            body = g;
+            ret = call_retrying(t, method, path, body, ack);
+        }
     }
     ack->ack_time = timebase_real_s();
     json_decref(body);

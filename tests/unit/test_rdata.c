@@ -1056,3 +1056,36 @@ Test(rdata, text_unprintable_kinds_are_generic)
     text_ok(42, "1:192.168.32.0/21", "\\# 7 00011503c0a820");
     text_same(42, "1:192.168.32.0/21", "\\# 7 0001 1503 c0a820");
 }
+
+/* A generic value longer than ldns's first buffer (256 octets): ldns's
+ * write_u8 asserts room instead of growing, so this aborted before. */
+Test(rdata, generic_longer_than_a_buffer)
+{
+    char text[2 * 300 + 32];
+    char *out = NULL;
+    char *gen = NULL;
+    int o = snprintf(text, sizeof(text), "\\# 300 ");
+
+    for (int i = 0; i < 300; i++)
+        o += snprintf(text + o, sizeof(text) - (size_t)o, "%02x", i & 0xff);
+    cr_assert_eq(rdata_from_text(65534, text, &out), 0);
+    cr_assert_not_null(out);
+    cr_assert_eq(rdata_generic(65534, text, &gen), 0);
+    cr_assert_str_eq(gen, text);
+    free(out);
+    free(gen);
+}
+
+/* A typed value in RFC 3597 form, for a server without the type's name. */
+Test(rdata, generic_of_a_typed_value)
+{
+    char *gen = NULL;
+
+    cr_assert_eq(rdata_generic(1, "192.0.2.1", &gen), 0);
+    cr_assert_str_eq(gen, "\\# 4 c0000201");
+    free(gen);
+    cr_assert_eq(rdata_generic(15, "10 Mail.Example.", &gen), 0);
+    cr_assert_str_eq(gen, "\\# 16 000a044d61696c074578616d706c6500");
+    free(gen);
+    cr_assert_lt(rdata_generic(1, "not an address", &gen), 0);
+}
