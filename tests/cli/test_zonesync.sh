@@ -128,6 +128,7 @@ _sip._tcp SRV   10 5 5060 sip
 sip       A     192.0.2.5
 alias     CNAME www
 ptr       PTR   host.example.
+caa       CAA   0 issue "ca.example"
 $GENERATE 1-2 old$ A 192.0.2.9$
 $GENERATE 101-102/1 h${-100} A 192.0.2.$
 EOF
