@@ -80,7 +80,7 @@ if [ "$status" = 1 ] && [ "$lines" = "$n" ] && [ "$stored" = "$n" ] && [ "$keys"
     ok "killed redis: $n results produced, $stored indexed ($uniq_idx distinct), $keys keys, $ids distinct ids"
 else
     ko "killed redis (exit $status, lines $lines, stored $stored/$uniq_idx/$ns_idx, keys $keys, ids $ids)" \
-        "$(tail -5 "$tmp/kerr")"
+        "$(tail -5 "$tmp/kerr"; grep -v '^TIMEOUT' "$tmp/kout" | sort | uniq -c | sort -rn | head -5)"
 fi
 [ ! -s "$tmp/results/$c/spool.jsonl" ] && ok "spool emptied after replay" ||
     ko "spool emptied after replay" "$(wc -l "$tmp/results/$c/spool.jsonl")"
