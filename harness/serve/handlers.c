@@ -162,8 +162,6 @@ void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *r
     json_t *in = NULL;
     json_t *rec = NULL;
     char id[SERVE_ID_LEN + 1];
-    char err[512];
-    char *text = NULL;
     double start;
     double end;
 
@@ -187,22 +185,29 @@ void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *r
                     "status", "ACCEPTED", "start_time", start, "end_time", end,
                     "image_id", "image_ids", "requests", "pending", "reason",
                     "created_at", timebase_real_s());
-    text = rec != NULL ? json_dumps(rec, SERVE_JSON_FLAGS) : NULL;
+    serve_stats_accept(s, id, rec, MHD_HTTP_ACCEPTED, rp);
+out:
+    json_decref(rec);
+    json_decref(in);
+}
+
+void serve_stats_accept(serve_t *s, const char *id, const json_t *rec, unsigned status,
+                        serve_reply_t *rp)
+{
+    char err[512];
+    char *text = rec != NULL ? json_dumps(rec, SERVE_JSON_FLAGS) : NULL;
+
     if (text == NULL) {
         serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
-        goto out;
+        return;
     }
     if (store_req_stats_new(s->rq, id, text, err, sizeof(err)) < 0) {
         serve_store_unavailable(rp, err);
-        goto out;
+        free(text);
+        return;
     }
     serve_stats_push(s, id);
-    serve_reply_text(rp, MHD_HTTP_ACCEPTED, text);
-    text = NULL;
-out:
-    free(text);
-    json_decref(rec);
-    json_decref(in);
+    serve_reply_text(rp, status, text); /* takes text */
 }
 
 /* The summary of stats that are computed (409 while they are not). */

@@ -110,9 +110,7 @@ void serve_post_dstats(serve_t *s, const json_t *in, serve_reply_t *rp)
     char field[64] = "";
     char msg[512] = "";
     char id[SERVE_ID_LEN + 1];
-    char err[512];
     json_t *rec = NULL;
-    char *text = NULL;
     double start;
     double end;
 
@@ -129,20 +127,7 @@ void serve_post_dstats(serve_t *s, const json_t *in, serve_reply_t *rp)
                     json_object_get(in, "start"), "end", json_object_get(in, "end"),
                     "status", "ACCEPTED", "observers", "pending", "plots", "created_at",
                     timebase_real_s());
-    text = rec != NULL ? json_dumps(rec, SERVE_JSON_FLAGS) : NULL;
-    if (text == NULL) {
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
-        goto out;
-    }
-    if (store_req_stats_new(s->rq, id, text, err, sizeof(err)) < 0) {
-        serve_store_unavailable(rp, err);
-        goto out;
-    }
-    serve_stats_push(s, id);
-    serve_reply_text(rp, MHD_HTTP_CREATED, text);
-    text = NULL;
-out:
-    free(text);
+    serve_stats_accept(s, id, rec, MHD_HTTP_CREATED, rp);
     json_decref(rec);
 }
 

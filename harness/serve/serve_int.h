@@ -158,6 +158,11 @@ void serve_get_stats_file(serve_t *s, const char *start, const char *end,
 void serve_accepted_fields(json_t *rec, const char *id, double now);
 int serve_start_poll(serve_t *s, const char *id, json_t *rec, char *text,
                      probe_req_t *req);
+/* handlers.c: a new stats job: rec (its record, shown as it is) stored
+ * under id before the reply, then queued; the reply is status with the
+ * record, or 503 when Redis cannot take it. rec stays the caller's. */
+void serve_stats_accept(serve_t *s, const char *id, const json_t *rec, unsigned status,
+                        serve_reply_t *rp);
 /* handlers.c: a PNG file as the reply (false: none there). */
 bool serve_reply_png(serve_reply_t *rp, const char *path);
 /* handlers.c: the body as JSON, or NULL after a 400 saying why. */
