@@ -556,10 +556,14 @@ static void *writer_main(void *arg)
         if (c == NULL)
             c = store_redis_connect(rq->store, err, sizeof(err));
         if (c != NULL && writer_batch(c, batch, n, err, sizeof(err)) == 0) {
+            /* counted as written before on_written runs: whoever it
+             * wakes must find store_req_unwritten() without this batch */
+            pthread_mutex_lock(&rq->mu);
+            rq->queued -= (size_t)n;
+            pthread_mutex_unlock(&rq->mu);
             writer_done(rq, batch);
             warned = false;
             pthread_mutex_lock(&rq->mu);
-            rq->queued -= (size_t)n;
             continue;
         }
         if (!warned)
