@@ -128,9 +128,12 @@ FUZZ_RUNS ?= 30000
 fuzz-test: $(addprefix $(B)/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 	    rm -rf $(B)/fuzz-test/$$t; mkdir -p $(B)/fuzz-test/$$t; \
-	    $(B)/fuzz_$$t -seed=1 -runs=$(FUZZ_RUNS) $(B)/fuzz-test/$$t \
-	        tests/fuzz/corpus/$$t 2>&1 | tail -1; \
-	    test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	    if $(B)/fuzz_$$t -seed=1 -runs=$(FUZZ_RUNS) $(B)/fuzz-test/$$t \
+	        tests/fuzz/corpus/$$t >$(B)/fuzz-test/$$t.log 2>&1; then \
+	        tail -1 $(B)/fuzz-test/$$t.log; \
+	    else \
+	        grep -v '^    #' $(B)/fuzz-test/$$t.log | tail -25; exit 1; \
+	    fi; \
 	done
 # Replay the committed corpora (no fuzzing).
 fuzz-replay: $(addprefix $(B)/fuzz_,$(FUZZ_TARGETS))

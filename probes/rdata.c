@@ -634,6 +634,31 @@ static bool ldns_reads_back(const ldns_rr *rr)
     return true;
 }
 
+/* Does text, printed from rr, read back as rr's RDATA? The field checks
+ * above catch the known cases; this catches the rest, e.g. an SVCB "alpn"
+ * of empty alpn-ids, which ldns 1.8.3 prints as "alpn=,," and cannot read
+ * (RFC 9460 section 7.1.1 wants each alpn-id non-empty). */
+static bool text_reads_back(const ldns_rr *rr, const char *text)
+{
+    ldns_buffer *want = ldns_buffer_new(256);
+    ldns_buffer *got = NULL;
+    bool same = false;
+
+    if (want == NULL || text_to_wire(ldns_rr_get_type(rr), text, &got) != 0)
+        goto out;
+    ldns_buffer_write_u16(want, 0); /* RDLENGTH, as text_to_wire writes it */
+    if (ldns_rr_rdata2buffer_wire(want, rr) != LDNS_STATUS_OK)
+        goto out;
+    ldns_buffer_write_u16_at(want, 0, (uint16_t)(ldns_buffer_position(want) - 2));
+    same = ldns_buffer_position(want) == ldns_buffer_position(got) &&
+           memcmp(ldns_buffer_begin(want), ldns_buffer_begin(got),
+                  ldns_buffer_position(want)) == 0;
+out:
+    ldns_buffer_free(want);
+    ldns_buffer_free(got);
+    return same;
+}
+
 /* The RDATA whose RDLENGTH is at msg[pos] through ldns (names
  * decompressed), canonical, printed in zone-file presentation form.
  * DP_EMALFORMED when ldns cannot read it as its type. */
@@ -673,6 +698,11 @@ static int ldns_from_wire(uint16_t type, const unsigned char *msg, size_t msglen
         ldns_buffer_skip(b, -1);
     *out = ldns_buffer_export2str(b);
     ret = *out == NULL ? -ENOMEM : 0;
+    if (ret == 0 && !text_reads_back(rr, *out)) {
+        free(*out);
+        *out = NULL;
+        ret = DP_EMALFORMED;
+    }
 out:
     ldns_buffer_free(b);
     ldns_rr_free(rr);

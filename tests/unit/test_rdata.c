@@ -859,6 +859,23 @@ Test(rdata, wire_generic)
     wire_ok(RDATA_T_SOA, m, n, 14, 2, "\\# 2 abff");
 }
 
+/* RDATA ldns reads and prints but cannot read back from its print: an
+ * HTTPS "alpn" of three empty alpn-ids (found by fuzz_dnsmsg) prints as
+ * "alpn=,,". It gets the generic form, which does read back. */
+Test(rdata, wire_not_printable_is_generic)
+{
+    unsigned char m[64];
+    static const unsigned char body[] = {0x00, 0x01, 0x00, 0x00, 0x01, 0x00,
+                                         0x03, 0x00, 0x00, 0x00};
+    size_t n = msg_with(m, body, sizeof(body));
+    char *t = NULL;
+
+    wire_ok(65, m, n, 12, sizeof(body), "\\# 10 00010000010003000000");
+    cr_assert_eq(rdata_from_text(65, "\\# 10 00010000010003000000", &t), 0);
+    cr_assert_str_eq(t, "\\# 10 00010000010003000000");
+    free(t);
+}
+
 /* ---- every other type: canonical wire form through ldns ------------------ */
 
 /* Two texts of TYPE that must not be the same value. */
