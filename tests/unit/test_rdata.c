@@ -865,8 +865,8 @@ Test(rdata, wire_generic)
 Test(rdata, wire_not_printable_is_generic)
 {
     unsigned char m[64];
-    static const unsigned char body[] = {0x00, 0x01, 0x00, 0x00, 0x01, 0x00,
-                                         0x03, 0x00, 0x00, 0x00};
+    static const unsigned char body[] = {0x00, 0x01, 0x00, 0x00, 0x01,
+                                         0x00, 0x03, 0x00, 0x00, 0x00};
     size_t n = msg_with(m, body, sizeof(body));
     char *t = NULL;
 
