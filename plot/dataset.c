@@ -48,6 +48,7 @@ void ds_clear(dataset_t *ds)
         free(ds->ops[i].zone);
         free(ds->ops[i].name);
         free(ds->ops[i].type);
+        free(ds->ops[i].cut);
     }
     free(ds->ns);
     free(ds->ops);
@@ -56,6 +57,7 @@ void ds_clear(dataset_t *ds)
     names_clear(&ds->reasons);
     names_clear(&ds->phases);
     names_clear(&ds->vantages);
+    names_clear(&ds->measures);
     json_decref(ds->campaign);
     memset(ds, 0, sizeof(*ds));
 }
@@ -236,28 +238,40 @@ static long op_add(dataset_t *ds, json_t *o, uint64_t id)
     long k;
     long p;
     const char *type = str(o, "type");
+    const char *name = str(o, "name");
+    const char *cut = str(o, "cut");
+    long m;
 
     if (VEC_RESERVE(ds->ops, ds->opcap, ds->nops + 1) < 0)
         return -ENOMEM;
     k = intern(&ds->kinds, str(o, "op_kind"));
     p = intern(&ds->phases, str(o, "phase"));
-    if (k < 0 || p < 0)
+    m = intern(&ds->measures, str(o, "measured_by"));
+    if (k < 0 || p < 0 || m < 0)
         return -ENOMEM;
+    if (json_is_string(json_object_get(o, "rrset_name"))) {
+        name = str(o, "rrset_name");
+        type = str(o, "rrset_type");
+    }
     op = &ds->ops[ds->nops];
     memset(op, 0, sizeof(*op));
     op->id = id;
     op->kind = (unsigned)k;
     op->phase = (unsigned)p;
     op->zone = strdup(str(o, "zone"));
-    op->name = strdup(str(o, "name"));
+    op->name = strdup(name);
     op->type = strdup(type);
+    op->measure = (unsigned)m;
+    op->cut = *cut != '\0' ? strdup(cut) : NULL;
     op->submit_time = num(o, "submit_time");
     op->ack_time = num(o, "ack_time");
     op->offered_rate = num(o, "offered_rate");
-    if (op->zone == NULL || op->name == NULL || op->type == NULL) {
+    if (op->zone == NULL || op->name == NULL || op->type == NULL ||
+        (*cut != '\0' && op->cut == NULL)) {
         free(op->zone);
         free(op->name);
         free(op->type);
+        free(op->cut);
         return -ENOMEM;
     }
     return (long)ds->nops++;

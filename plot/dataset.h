@@ -58,6 +58,12 @@ typedef struct {
     double submit_time, ack_time; /* epoch s */
     double offered_rate;          /* phase's scheduled rate when due; NAN unknown */
     size_t orig;                  /* ds_sort()'s scratch */
+    /* Below a zone cut (harness/scenario/zonecut.h): how it was measured
+     * (index in measures: "" for an answer, "referral", "glue",
+     * "serial") and the cut (NULL when none). name and type are then the
+     * changed RRset's, which a serial poll does not query. */
+    unsigned measure;
+    char *cut;
 } ds_op_t;
 
 typedef struct {
@@ -82,7 +88,7 @@ typedef struct {
     size_t nops, opcap;
     ds_result_t *res;
     size_t n, cap;
-    ds_names_t kinds, reasons, phases, vantages;
+    ds_names_t kinds, reasons, phases, vantages, measures;
     bool sorted;
 } dataset_t;
 

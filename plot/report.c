@@ -55,6 +55,28 @@ static int cmp_change(const void *a, const void *b)
     return (ix > iy) - (ix < iy);
 }
 
+/* {"total":N,"referral":N,"glue":N,"serial":N}: the changes measured
+ * other than by an answer (stats' "measured_by"). */
+static json_t *below_cuts(json_t *changes)
+{
+    json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "total", 0, "referral", 0, "glue", 0,
+                          "serial", 0);
+    json_t *e;
+    size_t i;
+
+    json_array_foreach(changes, i, e)
+    {
+        const char *m = json_string_value(json_object_get(e, "measured_by"));
+        json_t *n = m != NULL ? json_object_get(o, m) : NULL;
+        if (n == NULL)
+            continue;
+        json_integer_set(n, json_integer_value(n) + 1);
+        n = json_object_get(o, "total");
+        json_integer_set(n, json_integer_value(n) + 1);
+    }
+    return o;
+}
+
 static json_t *slowest_changes(json_t *changes)
 {
     size_t n = json_array_size(changes);
@@ -234,6 +256,7 @@ json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
     json_object_set_new(doc, "assessment", copy_field(meta, "assessment"));
     json_object_set_new(doc, "plots", plots != NULL ? json_incref(plots) : json_array());
     json_object_set(doc, "changes", json_object_get(stats, "changes"));
+    json_object_set_new(doc, "below_cuts", below_cuts(json_object_get(stats, "changes")));
     json_decref(stats);
     return doc;
 }
@@ -893,6 +916,59 @@ static void slowest_changes_part(doc_t *d, json_t *doc)
     doc_table_end(d);
 }
 
+/* Changes below a zone cut (harness/scenario/zonecut.h): which, and how
+ * each was measured, since no server answers a query for them. */
+#define REPORT_CUT_ROWS 100
+static void cuts_part(doc_t *d, json_t *doc)
+{
+    const char *cols[] = {"change", "operation",          "name", "type", "measured by",
+                          "cut",    "converged after (s)"};
+    json_t *counts = json_object_get(doc, "below_cuts");
+    row_t r = {{NULL}, 0};
+    json_int_t shown = 0;
+    json_t *e;
+    size_t i;
+    char line[512];
+
+    if (json_integer_value(json_object_get(counts, "total")) == 0)
+        return;
+    doc_h(d, 2, "Below zone cuts");
+    snprintf(line, sizeof(line),
+             "A server answers a query at or below a zone cut with a referral (RFC 1034 "
+             "4.3.2). Of these changes, %lld (delegations) were measured by the "
+             "referral's NS set, %lld (glue) by its additional section, and %lld "
+             "(occluded: no query sees them) by the zone's SOA serial reaching the "
+             "primary's serial right after the change, an upper bound.",
+             (long long)json_integer_value(json_object_get(counts, "referral")),
+             (long long)json_integer_value(json_object_get(counts, "glue")),
+             (long long)json_integer_value(json_object_get(counts, "serial")));
+    doc_p(d, "%s", line);
+    doc_table(d, cols, 7);
+    json_array_foreach(json_object_get(doc, "changes"), i, e)
+    {
+        if (!json_is_string(json_object_get(e, "measured_by")) ||
+            shown++ == REPORT_CUT_ROWS)
+            continue;
+        cell(&r, "%lld", int_of(e, "id"));
+        cell(&r, "%s", str_of(e, "kind", "?"));
+        cell(&r, "%s", str_of(e, "name", "?"));
+        cell(&r, "%s", str_of(e, "type", "?"));
+        cell(&r, "%s", str_of(e, "measured_by", "?"));
+        cell(&r, "%s", str_of(e, "cut", "?"));
+        if (json_is_null(json_object_get(e, "converged_after")))
+            cell(&r, "not converged");
+        else
+            cell_s(&r, json_object_get(e, "converged_after"));
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+    if (shown > REPORT_CUT_ROWS) {
+        snprintf(line, sizeof(line), "%lld more in report.json's \"changes\".",
+                 (long long)(shown - REPORT_CUT_ROWS - 1));
+        doc_p(d, "%s", line);
+    }
+}
+
 static void errors_part(doc_t *d, json_t *doc)
 {
     const char *cols[] = {"status", "reason", "nameserver", "polls"};
@@ -974,6 +1050,7 @@ static void write_pages(doc_t *d, json_t *doc)
     ns_kind_part(d, st);
     slowest_ns_part(d, doc);
     slowest_changes_part(d, doc);
+    cuts_part(d, doc);
     errors_part(d, doc);
     assessment_part(d, json_object_get(doc, "assessment"));
     plots_part(d, doc);

@@ -353,6 +353,13 @@ static json_t *changes(dataset_t *ds, const double *conv)
                            "type", op->type, "ack_at", usec(op->ack_time - start), "api",
                            usec(op->ack_time - op->submit_time), "converged_after",
                            usec(conv[i]), "nameservers", per[i]));
+        if (*ds->measures.v[op->measure] != '\0') {
+            /* below a zone cut (harness/scenario/zonecut.h) */
+            json_t *c = json_array_get(arr, json_array_size(arr) - 1);
+            json_object_set_new(c, "measured_by",
+                                json_string(ds->measures.v[op->measure]));
+            json_object_set_new(c, "cut", json_string(op->cut != NULL ? op->cut : ""));
+        }
     }
     for (i = 0; i < ds->n; i++) {
         const ds_result_t *r = &ds->res[i];

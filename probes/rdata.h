@@ -45,6 +45,7 @@ enum {
     RDATA_T_TXT = 16,
     RDATA_T_AAAA = 28,
     RDATA_T_SRV = 33,
+    RDATA_T_DS = 43,
 };
 
 /* "A", "aaaa", "TYPE65" (RFC 3597) -> type code. */

@@ -29,6 +29,7 @@ int model_init(model_t *m, const scenario_t *sc)
 static void op_free(op_t *op)
 {
     free(op->name);
+    free(op->cut);
     free(op->value);
     for (size_t v = 0; v < op->nvals; v++)
         free(op->vals[v]);

@@ -74,7 +74,13 @@ typedef struct op {
     target_ack_t ack;
     bool failed;
     bool applied;    /* the API call returned (ack is final), under the lock */
-    uint32_t serial; /* zone operations: serial after the change */
+    uint32_t serial; /* zone operations, and record operations measured by
+                        ZS_BY_SERIAL: serial after the change */
+    /* Zone sync's record operations (harness/scenario/zonecut.h): how the
+     * change is seen (a zs_measure_t; ZS_BY_ANSWER elsewhere) and the zone
+     * cut it is at or below (NULL when none). */
+    unsigned char measure;
+    char *cut;
     /* Its polls (harness/driver/polls.c): atomics, updated by the pool
      * threads without the lock. */
     _Atomic uint64_t polls; /* expected << 32 | done, and a "reaped" bit */

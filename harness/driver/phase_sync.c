@@ -157,14 +157,18 @@ int phase_sync_plan(drv_t *d, syncplan_t **out)
     return ret;
 }
 
-/* The operation of change ch, due at due (under the lock). */
-static void queue_change(drv_t *d, const zs_change_t *ch, long zi, long ri, double due)
+/* The operation of change ch of plan, due at due (under the lock). */
+static void queue_change(drv_t *d, const zs_plan_t *plan, const zs_change_t *ch, long zi,
+                         long ri, double due)
 {
     const zs_rrset_t *rs = ch->want != NULL ? ch->want : ch->have;
     op_t *op = model_op_new(&d->m, ch->kind);
+    const char *cut = NULL;
 
     if (op == NULL)
         return;
+    op->measure = (unsigned char)zs_plan_measure(plan, ch, &cut);
+    op->cut = cut != NULL ? strdup(cut) : NULL;
     op->zone = (size_t)zi;
     op->rec = ri;
     op->name = strdup(rs->name);
@@ -226,7 +230,7 @@ void phase_sync_run(drv_t *d, const scen_phase_t *ph, const syncplan_t *plans, s
             ri = model_rec_add(&d->m, (size_t)zi, rs->name, rs->type, NULL);
         while (!drv_stopping(d) && ri >= 0 && d->m.recs[ri].busy)
             timebase_cond_wait_mono_ms(&d->cond, &d->mu, 100);
-        queue_change(d, ch, zi, ri, s.due);
+        queue_change(d, plan, ch, zi, ri, s.due);
         pthread_mutex_unlock(&d->mu);
         sched_next(&s, ph->rate_from);
         if (sched_progress_due(&s))

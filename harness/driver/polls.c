@@ -11,6 +11,7 @@
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/driver/drv_int.h"
+#include "harness/scenario/zonecut.h"
 #include "probes/request.h"
 
 /* ---- per-thread counters ------------------------------------------------------ */
@@ -163,10 +164,21 @@ static json_t *op_fields(drv_t *d, const op_t *op, size_t nsi)
     json_object_set_new(rec, "frequency", json_real(d->sc->frequency));
     json_object_set_new(rec, "timeout", json_real(d->sc->timeout));
     json_object_set_new(rec, "expected",
-                        op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE
+                        op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE ||
+                                op->measure == ZS_BY_SERIAL
                             ? json_integer(op->serial)
                         : op->value != NULL ? json_pack("[s]", op->value)
                                             : json_array());
+    if (op->measure != ZS_BY_ANSWER) {
+        char tb[16];
+        /* below a zone cut: what was changed, since the query may not say */
+        json_object_set_new(rec, "measured_by",
+                            json_string(zs_measure_str((zs_measure_t)op->measure)));
+        json_object_set_new(rec, "cut", json_string(op->cut != NULL ? op->cut : ""));
+        json_object_set_new(rec, "rrset_name", json_string(op->name));
+        json_object_set_new(rec, "rrset_type",
+                            json_string(rdata_type_to_str(op->type, tb)));
+    }
     return rec;
 }
 
@@ -343,7 +355,21 @@ static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
         break;
     case OP_RECORD_CREATE:
     case OP_RECORD_UPDATE:
+    case OP_RECORD_DELETE:
+        if (op->measure == ZS_BY_SERIAL) {
+            /* occluded below a zone cut: no query sees it (zonecut.h) */
+            probe_req_set_name(req, op->zname, true, err, sizeof(err));
+            req->cond = COND_SERIAL_NOT_LOWER;
+            req->serial = op->serial;
+            req->has_serial = true;
+            break;
+        }
         probe_req_set_name(req, op->name, false, err, sizeof(err));
+        if (op->kind == OP_RECORD_DELETE) {
+            req->qtype = op->type;
+            req->cond = COND_EMPTY_RESPONSE;
+            break;
+        }
         req->qtype = op->type;
         req->cond = COND_VALUE_PRESENT;
         req->exact = true; /* the RRset is exactly the new value(s) */
@@ -353,11 +379,6 @@ static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
         } else {
             probe_req_add_value(req, op->value, err, sizeof(err));
         }
-        break;
-    case OP_RECORD_DELETE:
-        probe_req_set_name(req, op->name, false, err, sizeof(err));
-        req->qtype = op->type;
-        req->cond = COND_EMPTY_RESPONSE;
         break;
     default:
         break;

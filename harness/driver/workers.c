@@ -9,6 +9,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/timebase.h"
 #include "harness/driver/drv_int.h"
+#include "harness/scenario/zonecut.h"
 
 /* What the target is asked to do for op. */
 static void target_op_of(const op_t *op, target_op_t *top, char **one)
@@ -57,8 +58,10 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
     target_op_of(op, &top, one);
     ret = target_apply(t, &top, &op->ack);
     created = ret == 0 && op->kind == OP_ZONE_CREATE;
-    if (ret == 0 && (op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE)) {
-        /* the serial to wait for: what the primary has after the change */
+    if (ret == 0 && (op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE ||
+                     op->measure == ZS_BY_SERIAL)) {
+        /* the serial to wait for: what the primary has after the change
+         * (for an occluded record, the only sign of it a query can see) */
         ret = target_zone_serial(t, top.zone, &op->serial);
         if (ret < 0)
             snprintf(op->ack.error, sizeof(op->ack.error), "cannot read the serial of %s",

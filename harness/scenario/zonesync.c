@@ -1088,7 +1088,9 @@ int zs_plan(const zs_zone_t *want, const zs_zone_t *have, zs_plan_t *plan)
     plan->existing = have->n;
     plan->want = want;
     plan->have = have;
-    ret = 0;
+    ret = zs_cuts_build(want, &plan->want_cuts);
+    if (ret == 0)
+        ret = zs_cuts_build(have, &plan->have_cuts);
 out:
     if (ret < 0)
         zs_plan_free(plan);
@@ -1103,10 +1105,21 @@ out:
     return ret;
 }
 
+zs_measure_t zs_plan_measure(const zs_plan_t *plan, const zs_change_t *ch,
+                             const char **cut)
+{
+    const zs_rrset_t *rs = ch->want != NULL ? ch->want : ch->have;
+
+    return zs_cuts_measure(ch->want != NULL ? plan->want_cuts : plan->have_cuts, rs->name,
+                           rs->type, cut);
+}
+
 void zs_plan_free(zs_plan_t *plan)
 {
     if (plan == NULL)
         return;
+    zs_cuts_free(plan->want_cuts);
+    zs_cuts_free(plan->have_cuts);
     free(plan->changes);
     memset(plan, 0, sizeof(*plan));
 }
@@ -1266,8 +1279,10 @@ void zs_plan_print(FILE *f, const zs_plan_t *plan)
             print_set(f, c->have);
             break;
         }
+        zs_cuts_note(f, plan, c);
         fputc('\n', f);
     }
+    zs_cuts_print(f, plan);
     for (i = 0; i < nlo; i++)
         print_left_out(f, &lo[i]);
     if (lo[1].n > 0)
@@ -1311,9 +1326,11 @@ static const char *op_name(op_kind_t k)
     }
 }
 
-static json_t *change_json(const zs_change_t *c)
+static json_t *change_json(const zs_plan_t *plan, const zs_change_t *c)
 {
     const zs_rrset_t *s = c->want != NULL ? c->want : c->have;
+    const char *cut = NULL;
+    zs_measure_t m = zs_plan_measure(plan, c, &cut);
     char tb[16];
     json_t *o = json_object();
     int bad = o == NULL;
@@ -1327,6 +1344,10 @@ static json_t *change_json(const zs_change_t *c)
         bad = bad || json_object_set_new(o, "old_ttl", json_integer(c->have->ttl)) < 0;
         bad = bad || json_object_set_new(o, "old_values", values_json(c->have)) < 0;
     }
+    bad =
+        bad || json_object_set_new(o, "measured_by", json_string(zs_measure_str(m))) < 0;
+    if (cut != NULL)
+        bad = bad || json_object_set_new(o, "cut", json_string(cut)) < 0;
     if (bad) {
         json_decref(o);
         return NULL;
@@ -1401,8 +1422,9 @@ json_t *zs_plan_json(const zs_plan_t *plan)
     bad = bad ||
           json_object_set_new(root, "existing", json_integer((json_int_t)plan->existing));
     bad = bad || left_out_into(root, plan) < 0;
+    bad = bad || json_object_set_new(root, "below_cuts", zs_cuts_json(plan)) < 0;
     for (i = 0; !bad && i < plan->n; i++)
-        bad = json_array_append_new(changes, change_json(&plan->changes[i])) < 0;
+        bad = json_array_append_new(changes, change_json(plan, &plan->changes[i])) < 0;
     if (!bad) {
         bad = json_object_set_new(root, "changes", changes) < 0;
         changes = NULL;

@@ -16,8 +16,8 @@
  * rdata_from_wire give), so that two spellings of one record (case,
  * trailing dot, 2001:DB8:0::1 / 2001:db8::1, TXT with or without quotes)
  * are the same value. Both loaders keep the same records:
- *   - types dnsprop can write and compare (rdata_type_comparable: A AAAA
- *     NS CNAME PTR MX TXT SRV);
+ *   - types dnsprop can write and compare (rdata_type_comparable: every
+ *     type ldns parses, and RFC 3597's TYPEnnn);
  *   - not the SOA and not the apex NS RRset: the target owns them (its
  *     serial, its nameservers), as octoDNS leaves root NS alone;
  *   - not the records a DNSSEC signer maintains (RRSIG NSEC NSEC3
@@ -46,6 +46,7 @@
 #include <stdio.h>
 
 #include "harness/scenario/scenario.h"
+#include "harness/scenario/zonecut.h"
 
 /* Below this many RRsets on the target the thresholds do not apply (a
  * new or nearly empty zone changes by large fractions by nature; octoDNS's
@@ -55,7 +56,7 @@
 #define ZS_DEFAULT_MAX_UPDATE_PCT 30.0
 #define ZS_DEFAULT_MAX_DELETE_PCT 30.0
 
-typedef struct {
+typedef struct zs_rrset {
     char *name; /* canonical owner: lower case, fully qualified */
     uint16_t type;
     uint32_t ttl;
@@ -63,7 +64,7 @@ typedef struct {
     size_t nvalues;
 } zs_rrset_t;
 
-typedef struct {
+typedef struct zs_zone {
     char *origin;     /* canonical apex */
     zs_rrset_t *sets; /* in canonical order (RFC 4034 6.1) of name, then type */
     size_t n;
@@ -116,19 +117,21 @@ int zs_zone_axfr(const char *server, const char *zone, const char *tsig, zs_zone
 /* Free what a zone owns and empty it; safe on an empty or freed zone. */
 void zs_zone_free(zs_zone_t *z);
 
-typedef struct {
+typedef struct zs_change {
     op_kind_t kind;         /* OP_RECORD_CREATE, OP_RECORD_UPDATE or OP_RECORD_DELETE */
     const zs_rrset_t *want; /* the desired RRset: create, update; NULL for delete */
     const zs_rrset_t *have; /* the target's RRset: update, delete; NULL for create */
 } zs_change_t;
 
-typedef struct {
+typedef struct zs_plan {
     zs_change_t *changes;
     size_t n;
     size_t creates, updates, deletes, unchanged;
     size_t existing;       /* RRsets on the target (have->n) */
     const zs_zone_t *want; /* the zones given to zs_plan: what each leaves */
     const zs_zone_t *have; /* out is listed with the plan */
+    zs_cuts_t *want_cuts;  /* their zone cuts (zonecut.h) */
+    zs_cuts_t *have_cuts;
 } zs_plan_t;
 
 /* want vs have, RRset by RRset: values compared as sets of canonical
@@ -169,7 +172,9 @@ void zs_plan_print(FILE *f, const zs_plan_t *plan);
  *  "changes":[{"op":"record_create","name":...,"type":"A","ttl":60,
  *  "values":[...]}, {"op":"record_update",...,"old_ttl":60,
  *  "old_values":[...]}, {"op":"record_delete",... the values deleted}]}
- * op is the operation's name in ops tables (op_kind_str). Also
+ * op is the operation's name in ops tables (op_kind_str); each change also
+ * has "measured_by" and, below a zone cut, "cut" (zs_plan_measure), and
+ * the plan "below_cuts" (zs_cuts_json, zonecut.h). Also
  * "owned" (the file's RRsets left to the target), "skipped" (the file's
  * RRsets of types dnsprop cannot write: not synced) and
  * "skipped_on_target" (the target's, left as they are), each
@@ -178,6 +183,12 @@ void zs_plan_print(FILE *f, const zs_plan_t *plan);
  * match the file after this plan). New reference, or NULL when out of
  * memory. */
 json_t *zs_plan_json(const zs_plan_t *plan);
+
+/* How change ch of plan is measured (zonecut.h): a create or an update
+ * where its RRset is in the desired zone, a delete where it was in the
+ * target's. *cut (may be NULL) gets the cut's name or NULL. */
+zs_measure_t zs_plan_measure(const zs_plan_t *plan, const zs_change_t *ch,
+                             const char **cut);
 
 void zs_plan_free(zs_plan_t *plan);
 

@@ -13,16 +13,18 @@
 #            lists the types expected in each plan's "skipped" list. When that
 #            lands, set FULL_TYPES=1 (or empty SKIPPED_TYPES): then nothing
 #            may be skipped.
-#   [cuts]   until delegations are polled by their referral (section 3), a
-#            poll of an RRset at or below a zone cut cannot complete: CUT_SETS
-#            lists them, and those polls (and only those) may time out. When
-#            that lands, set CUTS_MEASURED=1: then every poll must complete.
 #   [ttl0]   a TTL of 0 (RFC 2181 8) is written as 0 (it used to become 60, so
 #            gdnsd's TTL-0 record was planned again at every sync): fixed, so
 #            TTL0_FIXED defaults to 1; TTL0_FIXED=0 tolerates that one RRset.
+# Zone cuts (issue 11 section 3): Knot's semantic-check zones (delegations, glue,
+# occluded data, wildcards below and beside a cut) and PowerDNS's blah/sub.test
+# delegations: every change below a cut is measured (by the referral, its glue,
+# or the zone's serial for occluded data), the plan and the report say which
+# and how, and deleting occluded data and glue is measured too.
 # Usage: tests/cli/test_realzones.sh ./dnsprop   (with the lab's LAB_*, as
-# tests/run-tests.sh sets them). Loopback only; about 15 s. IDN owner names are
-# covered by an excerpt of NSD's root zone, read but not synced (origin ".").
+# tests/run-tests.sh sets them). Loopback only; about 20 s. IDN owner names are
+# covered by an excerpt of NSD's root zone, read as the root and synced as a copy
+# under idn-root.test. (38 IDN TLD delegations with their DS).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +37,6 @@ pass=0
 fail=0
 
 FULL_TYPES=${FULL_TYPES:-1}
-CUTS_MEASURED=${CUTS_MEASURED:-0}
 TTL0_SETS="_acme-challenge.defttl.example.com./TXT"
 [ "${TTL0_FIXED:-1}" = 1 ] && TTL0_SETS=""
 
@@ -55,32 +56,47 @@ PDNS_REFUSES="apl01.example./APL apl02.example./APL ipseckey01.example./IPSECKEY
 PDNS_REFUSES=$(echo $PDNS_REFUSES)
 BIND_REFUSES_ZONES="example. example.com."
 
-# zone, file, and [types] the types its plan skips today.
-ZONES=(test.com. example. unit.tests. example.com.)
+# zone, file, and [types] the types its plan skips today. Knot's zones are all
+# example.com. (gdnsd's name here): each is synced as a copy under its own name.
+ZONES=(test.com. example. unit.tests. example.com. k-wcglue.test. k-glue-wc.test.
+    k-deleg.test. idn-root.test.)
 declare -A FILE=(
-    [test.com.]=pdns-test.com.zone
-    [example.]=dnspython-example.zone
-    [unit.tests.]=unit.tests.wrapper.zone
-    [example.com.]=gdnsd-example.com.zone
+    [test.com.]=$data/pdns-test.com.zone
+    [example.]=$data/dnspython-example.zone
+    [unit.tests.]=$data/unit.tests.wrapper.zone
+    [example.com.]=$data/gdnsd-example.com.zone
+    [k-wcglue.test.]=$tmp/knot-wildcard_glue.zone
+    [k-glue-wc.test.]=$tmp/knot-glue_wildcard.zone
+    [k-deleg.test.]=$tmp/knot-glue_in_deleg.zone
+    [idn-root.test.]=$tmp/nsd-root-idn.zone
 )
+for z in k-wcglue.test. k-glue-wc.test. k-deleg.test.; do
+    sed "s/example\.com\./$z/g" "$data/$(basename "${FILE[$z]}")" >"${FILE[$z]}"
+done
+# NSD's root zone excerpt (IDN TLDs) as a zone of the lab: each owner moved under
+# idn-root.test. (the lab serves no root); NS targets stay where they are.
+sed -E 's/^([^; \t.][^ \t]*)\.([ \t])/\1.idn-root.test.\2/; s/^\.([ \t])/idn-root.test.\1/' \
+    "$data/nsd-root-idn.zone" >"${FILE[idn-root.test.]}"
+# How each RRset at or below a zone cut is measured (the plans' below_cuts):
+# "ZONE:how=NAME/TYPE,...;..." with names relative to the zone.
+BELOW_CUTS="test.com.:referral=blah/NS,sub.test/NS;glue=blah/A;serial=
+example.:referral=s/NS;glue=ns.s/A;serial=
+unit.tests.:referral=under/NS;glue=;serial=
+k-wcglue.test.:referral=abc/NS;glue=;serial=*.ns.abc/AAAA,0.ns.abc/A
+k-glue-wc.test.:referral=abc/NS,deleg1/NS,deleg2/NS;glue=;serial=*.ns.abc/AAAA
+k-deleg.test.:referral=d/NS;glue=ns1.d/A;serial=
+idn-root.test.:referral=#38;glue=;serial="
 declare -A SKIPPED_TYPES=(
     [test.com.]="DNAME NAPTR RP SPF TYPE65226"
     [example.]="AFSDB APL CERT DHCID DLV DNAME DS GPOS HINFO HIP IPSECKEY ISDN KX LOC NAPTR NSAP NSAP-PTR PX RP RT SPF SSHFP TLSA TYPE999 WKS X25"
     [unit.tests.]="CAA HTTPS LOC SSHFP SVCB"
     [example.com.]="NAPTR TYPE31337"
-)
-# [cuts] RRsets at or below a zone cut (delegation NS and glue), per zone.
-declare -A CUT_SETS=(
-    [test.com.]="blah.test.com./NS blah.test.com./A sub.test.test.com./NS"
-    [example.]="s.example./NS ns.s.example./A"
-    [unit.tests.]="under.unit.tests./NS"
-    [example.com.]=""
+    [k-wcglue.test.]=""
+    [k-glue-wc.test.]=""
+    [k-deleg.test.]=""
 )
 if [ "$FULL_TYPES" = 1 ]; then
     for z in "${ZONES[@]}"; do SKIPPED_TYPES[$z]=""; done
-fi
-if [ "$CUTS_MEASURED" = 1 ]; then
-    for z in "${ZONES[@]}"; do CUT_SETS[$z]=""; done
 fi
 
 cleanup() {
@@ -145,7 +161,7 @@ ini() { # the campaign: one sync phase per zone
     local i=0 z
     for z in "${ZONES[@]}"; do
         i=$((i + 1))
-        printf '%s\n' "[phase z$i]" "zonefile = $data/${FILE[$z]}" "zone = $z" "rate = 100"
+        printf '%s\n' "[phase z$i]" "zonefile = ${FILE[$z]}" "zone = $z" "rate = 100"
     done
 }
 ini >realzones.ini
@@ -160,12 +176,19 @@ check_plans() {
         exp_skip+="$z=${SKIPPED_TYPES[$z]// /,};"
     done
     if python3 - "$json" "$mode" "$exp_zones" "$exp_skip" "$TTL0_SETS $PDNS_REFUSES" \
-        >check.out 2>&1 <<'PY'; then
+        "$BELOW_CUTS" >check.out 2>&1 <<'PY'; then
 import json, sys
 plans = json.load(open(sys.argv[1]))
 mode, zones = sys.argv[2], sys.argv[3].split()
 skip = dict(kv.split("=") for kv in sys.argv[4].strip(";").split(";"))
 ttl0 = set(sys.argv[5].split())
+cuts = {}
+for line in sys.argv[6].split("\n"):
+    z, rest = line.split(":", 1)
+    for part in rest.split(";"):
+        how, sets = part.split("=")
+        cuts[(z, how)] = int(sets[1:]) if sets.startswith("#") else sorted(
+            f'{n.split("/")[0]}.{z} {n.split("/")[1]}' for n in sets.split(",") if n)
 assert [p["zone"] for p in plans] == zones, [p["zone"] for p in plans]
 for p in plans:
     z = p["zone"]
@@ -185,6 +208,22 @@ for p in plans:
     assert got == want, (z, "skipped types", got, "expected", want)
     assert p["skipped"]["count"] == len(p["skipped"]["rrsets"]), p["skipped"]
     assert p["complete"] == (p["skipped"]["count"] == 0), p["complete"]
+    # what is at or below a zone cut, and how it is measured (zonecut.h)
+    for how in ("referral", "glue", "serial"):
+        l = p["below_cuts"][how]
+        got = sorted(e["rrset"] for e in l["rrsets"])
+        want = cuts.get((z, how), [])
+        if isinstance(want, int):  # a count: that many NS RRsets
+            assert len(got) == want and all(g.endswith(" NS") for g in got), (z, how, got)
+            cuts[(z, how)] = want = got
+        assert got == want, (z, how, got)
+        assert l["count"] == len(got), l
+    for c in p["changes"]:
+        key = f'{c["name"]} {c["type"]}'
+        how = next((h for h in ("referral", "glue", "serial") if key in cuts.get((z, h), [])),
+                   "answer")
+        assert c["measured_by"] == how, (z, key, c["measured_by"], how)
+        assert ("cut" in c) == (how != "answer"), c
 print("ok")
 PY
         ok "$label"
@@ -196,7 +235,7 @@ PY
 # ---- plan, sync, measure, re-plan --------------------------------------------------------
 "$bin" run --dry-run --quiet realzones.ini >plan1.json 2>plan1.txt
 rc=$?
-[ $rc = 0 ] && ok "dry run of 4 zones from 4 projects: exit 0" ||
+[ $rc = 0 ] && ok "dry run of ${#ZONES[@]} zones from 6 projects: exit 0" ||
     ko "dry run (exit $rc)" "$(tail -20 plan1.txt)"
 check_plans "dry run: creates only; owned and [types] skipped RRsets listed per zone" \
     plan1.json creates
@@ -208,6 +247,14 @@ if [ -n "${SKIPPED_TYPES[example.]}" ]; then
         ok "[types] text plan: SKIPPED heading, each RRset, and a WARNING line" ||
         ko "[types] text plan lists the skipped RRsets" "$(grep -v '^[+~-]' plan1.txt | head)"
 fi
+# Each change below a cut says how it is measured; each occluded RRset is named.
+grep -q '^+ create 0\.ns\.abc\.k-wcglue\.test\. A 3600 1\.2\.3\.4  \[occluded below abc\.k-wcglue\.test\.: measured by the zone.s SOA serial\]$' plan1.txt &&
+    grep -q '^+ create ns1\.d\.k-deleg\.test\. A 3600 1\.2\.3\.4  \[glue of d\.k-deleg\.test\.: measured by the referral.s additional section\]$' plan1.txt &&
+    grep -q '^+ create d\.k-deleg\.test\. NS 3600 ns1\.d\.k-deleg\.test\.  \[delegation: measured by the referral.s NS set\]$' plan1.txt &&
+    grep -q '^below zone cuts (RFC 1034 4\.2\.1.*: 1 delegation .* 0 glue RRsets .* 2 occluded RRsets by the zone.s SOA serial$' plan1.txt &&
+    grep -q '^    \*\.ns\.abc\.k-wcglue\.test\. AAAA (occluded below abc\.k-wcglue\.test\.)$' plan1.txt &&
+    ok "text plan: how each change below a zone cut is measured; occluded RRsets named" ||
+    ko "text plan: zone cuts" "$(grep -i 'cut\|occluded' plan1.txt | head)"
 grep -q '^left to the target (it owns them; not synced): [0-9]* RRsets (.*SOA 1' plan1.txt &&
     grep -q '^    rrsig01.example. RRSIG$' plan1.txt &&
     ok "text plan: the target's RRsets (SOA, apex NS, DNSSEC) listed with counts" ||
@@ -215,36 +262,38 @@ grep -q '^left to the target (it owns them; not synced): [0-9]* RRsets (.*SOA 1'
 
 "$bin" run --quiet realzones.ini >sync.json 2>sync.err
 rc=$?
-cuts=""
-for z in "${ZONES[@]}"; do cuts+="${CUT_SETS[$z]} "; done
 nns=$(grep -c '^\[nameserver' "$LAB_DIR/lab.ini")
-if python3 - sync.json "$tmp/results" "$nns" "$cuts" "$PDNS_REFUSES" sync.err \
+if python3 - sync.json "$tmp/results" "$nns" "" "$PDNS_REFUSES" sync.err \
     "$BIND_REFUSES_ZONES" >measure.out 2>&1 <<'PY'; then
 import glob, json, re, sys
 s = json.load(open(sys.argv[1]))
-nns, cuts = int(sys.argv[3]), set(sys.argv[4].split())
+nns = int(sys.argv[3])
 refused, bind_zones = set(sys.argv[5].split()), sys.argv[7].split()
 # [limits] as many failed as PowerDNS cannot take (which: the re-sync below)
 assert s["acked"] > 100 and s["failed"] == len(refused), s
 assert s["polls"] == s["acked"] * nns, ("a poll per change per nameserver", s)
 r = json.load(open(glob.glob(sys.argv[2] + "/realzones-*/report.json")[0]))
 assert len(r["changes"]) == s["acked"], (len(r["changes"]), s["acked"])
-bad, cut_seen = [], 0
+bad, below = [], {}
 for c in r["changes"]:
     assert len(c["nameservers"]) == nns, c
     key = f'{c["name"]}/{c["type"]}'
+    if "measured_by" in c:
+        below[c["measured_by"]] = below.get(c["measured_by"], 0) + 1
     for ns, v in c["nameservers"].items():
         if isinstance(v, (int, float)):
             continue
-        if key in cuts:  # [cuts]
-            cut_seen += 1
-        elif ns == "bind" and any(c["name"] == z or c["name"].endswith("." + z)
+        if ns == "bind" and any(c["name"] == z or c["name"].endswith("." + z)
                                   for z in bind_zones):
             pass  # [limits] BIND refuses the zone's transfers
         else:
             bad.append((key, ns, v))
 assert not bad, ("not measured", bad[:8])
-print("ok", s["acked"], "changes,", s["polls"], "polls,", cut_seen, "[cuts] polls unmeasured")
+bc = r["below_cuts"]
+assert bc["total"] == sum(below.values()) and all(bc[k] == n for k, n in below.items()), (bc, below)
+assert below.get("serial", 0) >= 3 and below.get("glue", 0) >= 3, below
+print("ok", s["acked"], "changes,", s["polls"], "polls,",
+      ", ".join(f"{n} by {k}" for k, n in sorted(below.items())), "below zone cuts")
 PY
     ok "synced and measured: $(cut -d' ' -f2- measure.out | head -1): every other change seen on all $nns nameservers"
 else
@@ -252,7 +301,7 @@ else
 fi
 
 "$bin" run --dry-run --quiet realzones.ini >plan2.json 2>plan2.txt
-check_plans "re-sync plans no change in any of the 4 zones ([ttl0] but TTL-0 records)" \
+check_plans "re-sync plans no change in any of the ${#ZONES[@]} zones ([ttl0] but TTL-0 records)" \
     plan2.json none
 # [limits] and what is planned again is exactly what PowerDNS refused
 if python3 - plan2.json "$PDNS_REFUSES" >check.out 2>&1 <<'PY'; then
@@ -265,6 +314,38 @@ PY
     ok "re-sync: only the RRsets PowerDNS 4.7 refuses are planned again"
 else
     ko "re-sync plans exactly the refused RRsets" "$(tail -3 check.out)"
+fi
+
+md=$(ls "$tmp"/results/realzones-*/report.md 2>/dev/null | head -1)
+grep -q '^## Below zone cuts' "$md" 2>/dev/null &&
+    grep -qE '^\| [0-9]+ \| record\\_create \| 0\.ns\.abc\.k-wcglue\.test\. \| A \| serial \| abc\.k-wcglue\.test\. \| [0-9.]+ \|$' "$md" &&
+    ok "report: the changes below zone cuts, each with how it was measured" ||
+    ko "report: Below zone cuts" "$(grep -A12 'Below zone cuts' "$md" 2>&1 | head -14)"
+
+# Deleting occluded data (by the serial) and glue (gone from the referral).
+grep -v '^0\.ns\.abc' "${FILE[k-wcglue.test.]}" >wcglue2.zone
+grep -v '^ns1\.d' "${FILE[k-deleg.test.]}" >deleg2.zone
+printf '%s\n' "[campaign]" "name = cutdel" "results = $tmp/results" "cleanup = no" \
+    'include = ${LAB_DIR}/lab.ini' "[probe]" "frequency = 0.05" "timeout = 6" \
+    "[phase a]" "zonefile = $tmp/wcglue2.zone" "zone = k-wcglue.test." \
+    "[phase b]" "zonefile = $tmp/deleg2.zone" "zone = k-deleg.test." >cutdel.ini
+"$bin" run --quiet cutdel.ini >cutdel.json 2>cutdel.err
+rc=$?
+if [ $rc = 0 ] && python3 - "$tmp/results" "$nns" >cutdel.out 2>&1 <<'PY'; then
+import glob, json, sys
+r = json.load(open(glob.glob(sys.argv[1] + "/cutdel-*/report.json")[0]))
+got = sorted((c["kind"], c["name"], c["type"], c.get("measured_by"), c.get("cut"))
+             for c in r["changes"])
+assert got == [("record_delete", "0.ns.abc.k-wcglue.test.", "A", "serial", "abc.k-wcglue.test."),
+               ("record_delete", "ns1.d.k-deleg.test.", "A", "glue", "d.k-deleg.test.")], got
+for c in r["changes"]:
+    assert len(c["nameservers"]) == int(sys.argv[2]), c
+    assert all(isinstance(v, (int, float)) for v in c["nameservers"].values()), c
+print("ok")
+PY
+    ok "deleting occluded data and glue: measured on all $nns nameservers"
+else
+    ko "deleting below zone cuts (exit $rc)" "$(tail -3 cutdel.out; tail -3 cutdel.err)"
 fi
 
 echo "$pass passed, $fail failed"

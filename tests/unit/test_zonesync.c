@@ -502,6 +502,13 @@ Test(zonesync, plan_text_and_json)
     json_object_del(j, "skipped");
     json_object_del(j, "skipped_on_target");
     json_object_del(j, "complete");
+    /* sub is a cut, no change is at or below it (zone cuts:
+     * plan_says_how_cuts_are_measured) */
+    cr_expect_eq(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(j, "below_cuts"), "referral"), "count")),
+        1);
+    json_object_del(j, "below_cuts");
     js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     cr_assert_not_null(js);
     cr_expect_str_eq(
@@ -509,21 +516,21 @@ Test(zonesync, plan_text_and_json)
             "\"changes\":["
             "{\"op\":\"record_update\",\"name\":\"multi.example.test.\",\"type\":\"A\","
             "\"ttl\":300,\"values\":[\"192.0.2.10\",\"192.0.2.11\"],\"old_ttl\":300,"
-            "\"old_values\":[\"192.0.2.10\"]},"
+            "\"old_values\":[\"192.0.2.10\"],\"measured_by\":\"answer\"},"
             "{\"op\":\"record_create\",\"name\":\"new.example.test.\",\"type\":\"A\","
-            "\"ttl\":300,\"values\":[\"192.0.2.7\"]},"
+            "\"ttl\":300,\"values\":[\"192.0.2.7\"],\"measured_by\":\"answer\"},"
             "{\"op\":\"record_create\",\"name\":\"new.example.test.\",\"type\":\"AAAA\","
-            "\"ttl\":300,\"values\":[\"2001:db8::7\"]},"
+            "\"ttl\":300,\"values\":[\"2001:db8::7\"],\"measured_by\":\"answer\"},"
             "{\"op\":\"record_update\",\"name\":\"ttl.example.test.\",\"type\":\"A\","
             "\"ttl\":60,\"values\":[\"192.0.2.2\"],\"old_ttl\":300,\"old_values\":"
-            "[\"192.0.2.2\"]},"
+            "[\"192.0.2.2\"],\"measured_by\":\"answer\"},"
             "{\"op\":\"record_update\",\"name\":\"www.example.test.\",\"type\":\"A\","
             "\"ttl\":300,\"values\":[\"192.0.2.100\"],\"old_ttl\":300,\"old_values\":"
-            "[\"192.0.2.1\"]},"
+            "[\"192.0.2.1\"],\"measured_by\":\"answer\"},"
             "{\"op\":\"record_delete\",\"name\":\"old.example.test.\",\"type\":\"A\","
-            "\"ttl\":300,\"values\":[\"192.0.2.99\"]},"
+            "\"ttl\":300,\"values\":[\"192.0.2.99\"],\"measured_by\":\"answer\"},"
             "{\"op\":\"record_delete\",\"name\":\"old.example.test.\",\"type\":\"TXT\","
-            "\"ttl\":300,\"values\":[\"\\\"bye\\\"\"]}]}");
+            "\"ttl\":300,\"values\":[\"\\\"bye\\\"\"],\"measured_by\":\"answer\"}]}");
     free(js);
     json_decref(j);
     zs_plan_free(&p);
@@ -582,7 +589,11 @@ Test(zonesync, plan_lists_what_it_leaves_out)
     cr_expect_str_eq(
         text,
         "+ create ns1.example.test. A 300 192.0.2.1\n"
-        "+ create sub.example.test. NS 300 ns1.example.test.\n"
+        "+ create sub.example.test. NS 300 ns1.example.test.  [delegation: measured by "
+        "the referral's NS set]\n"
+        "below zone cuts (RFC 1034 4.2.1; servers answer with a referral): 1 "
+        "delegation measured by the referral's NS set, 0 glue RRsets by its "
+        "additional section, 0 occluded RRsets by the zone's SOA serial\n"
         "left to the target (it owns them; not synced): 4 RRsets (DNSKEY 1, NS 1, "
         "RRSIG 1, SOA 1)\n"
         "    example.test. DNSKEY\n    example.test. NS\n    example.test. RRSIG\n"
@@ -601,6 +612,7 @@ Test(zonesync, plan_lists_what_it_leaves_out)
     j = zs_plan_json(&p);
     cr_assert_not_null(j);
     json_object_del(j, "changes");
+    json_object_del(j, "below_cuts");
     js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     cr_expect_str_eq(
         js, "{\"creates\":2,\"updates\":0,\"deletes\":0,\"unchanged\":0,\"existing\":0,"
@@ -925,4 +937,160 @@ Test(zonesync, axfr_argument_errors)
         zs_zone_axfr("127.0.0.1:53", "example.test", "nocolon", &z, err, sizeof(err)),
         DP_EPARSE);
     cr_expect_eq(z.n, 0);
+}
+
+/* ---- zone cuts (zonecut.h) ------------------------------------------------------ */
+
+static const char *cut_zone =
+    "$ORIGIN cut.test.\n"
+    "$TTL 300\n"
+    "@ SOA ns hostmaster 1 2 3 4 5\n"
+    "@ NS ns\n"
+    "ns A 192.0.2.1\n"
+    "www A 192.0.2.2\n"
+    "sub NS ns.sub\n"
+    "sub NS sub\n"
+    "sub NS ns.elsewhere.example.\n"
+    "sub DS 12345 8 2 "
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+    "sub A 192.0.2.3\n"
+    "sub TXT \"beside the NS\"\n"
+    "ns.sub A 192.0.2.4\n"
+    "ns.sub AAAA 2001:db8::4\n"
+    "ns.sub TXT \"not glue\"\n"
+    "www.sub A 192.0.2.5\n"
+    "*.sub A 192.0.2.6\n"
+    "deep.sub NS ns.deep.sub\n"
+    "ns.deep.sub A 192.0.2.7\n"
+    "a\\.sub A 192.0.2.8\n"
+    "x.a\\.sub A 192.0.2.9\n"
+    "sub2 NS ns.sub\n"
+    "ns.sub2 A 192.0.2.10\n";
+
+static void measured(const zs_cuts_t *c, const char *name, uint16_t type,
+                     zs_measure_t want, const char *want_cut)
+{
+    const char *cut = "unset";
+    zs_measure_t m = zs_cuts_measure(c, name, type, &cut);
+
+    cr_expect_eq(m, want, "%s %u: %s, expected %s", name, (unsigned)type,
+                 zs_measure_str(m), zs_measure_str(want));
+    if (want_cut == NULL)
+        cr_expect_null(cut, "%s %u: cut %s", name, (unsigned)type, cut);
+    else
+        cr_expect(cut != NULL && strcmp(cut, want_cut) == 0, "%s %u: cut %s, expected %s",
+                  name, (unsigned)type, cut != NULL ? cut : "(null)", want_cut);
+}
+
+/* RFC 1034 4.2.1 and 4.3.2: what a server answers at and below a cut. */
+Test(zonesync, zone_cuts_classify)
+{
+    zs_zone_t z;
+    zs_cuts_t *c = NULL;
+
+    load_ok(cut_zone, NULL, &z, NULL);
+    cr_assert_eq(zs_cuts_build(&z, &c), 0);
+    measured(c, "cut.test.", RDATA_T_NS, ZS_BY_ANSWER, NULL); /* the apex */
+    measured(c, "www.cut.test.", RDATA_T_A, ZS_BY_ANSWER, NULL);
+    measured(c, "sub.cut.test.", RDATA_T_NS, ZS_BY_REFERRAL, "sub.cut.test.");
+    measured(c, "sub.cut.test.", RDATA_T_DS, ZS_BY_ANSWER, NULL); /* the parent's */
+    measured(c, "sub.cut.test.", RDATA_T_A, ZS_BY_GLUE, "sub.cut.test."); /* NS sub */
+    measured(c, "sub.cut.test.", RDATA_T_TXT, ZS_BY_SERIAL, "sub.cut.test.");
+    measured(c, "ns.sub.cut.test.", RDATA_T_A, ZS_BY_GLUE, "sub.cut.test.");
+    measured(c, "ns.sub.cut.test.", RDATA_T_AAAA, ZS_BY_GLUE, "sub.cut.test.");
+    measured(c, "ns.sub.cut.test.", RDATA_T_TXT, ZS_BY_SERIAL, "sub.cut.test.");
+    measured(c, "www.sub.cut.test.", RDATA_T_A, ZS_BY_SERIAL, "sub.cut.test.");
+    measured(c, "*.sub.cut.test.", RDATA_T_A, ZS_BY_SERIAL, "sub.cut.test.");
+    /* a cut under a cut is the child's data: occluded, NS and glue alike */
+    measured(c, "deep.sub.cut.test.", RDATA_T_NS, ZS_BY_SERIAL, "sub.cut.test.");
+    measured(c, "ns.deep.sub.cut.test.", RDATA_T_A, ZS_BY_SERIAL, "sub.cut.test.");
+    /* "a\.sub" is one label: a sibling of sub, not under it */
+    measured(c, "a\\.sub.cut.test.", RDATA_T_A, ZS_BY_ANSWER, NULL);
+    measured(c, "x.a\\.sub.cut.test.", RDATA_T_A, ZS_BY_ANSWER, NULL);
+    /* sub2's NS is under sub: sub2's own name server address is not its glue */
+    measured(c, "sub2.cut.test.", RDATA_T_NS, ZS_BY_REFERRAL, "sub2.cut.test.");
+    measured(c, "ns.sub2.cut.test.", RDATA_T_A, ZS_BY_SERIAL, "sub2.cut.test.");
+    zs_cuts_free(c);
+    zs_zone_free(&z);
+}
+
+/* The root as origin: every TLD is a cut. */
+Test(zonesync, zone_cuts_under_the_root)
+{
+    zs_zone_t z;
+    zs_cuts_t *c = NULL;
+
+    load_ok(". SOA a.root. b.root. 1 2 3 4 5\n"
+            ". NS a.root-servers.net.\n"
+            "xn--0zwm56d. NS a.iana-servers.net.\n"
+            "example. NS ns.example.\n"
+            "ns.example. A 192.0.2.1\n",
+            ".", &z, NULL);
+    cr_assert_eq(zs_cuts_build(&z, &c), 0);
+    measured(c, ".", RDATA_T_NS, ZS_BY_ANSWER, NULL);
+    measured(c, "xn--0zwm56d.", RDATA_T_NS, ZS_BY_REFERRAL, "xn--0zwm56d.");
+    measured(c, "xn--0zwm56d.", RDATA_T_DS, ZS_BY_ANSWER, NULL);
+    measured(c, "ns.example.", RDATA_T_A, ZS_BY_GLUE, "example.");
+    measured(c, "www.example.", RDATA_T_A, ZS_BY_SERIAL, "example.");
+    zs_cuts_free(c);
+    zs_zone_free(&z);
+}
+
+/* The plan says, per change and in JSON, how changes below cuts are seen;
+ * a delete is judged in the zone it leaves. */
+Test(zonesync, plan_says_how_cuts_are_measured)
+{
+    zs_zone_t want;
+    zs_zone_t have;
+    zs_plan_t p;
+    char *text;
+    json_t *j;
+    json_t *bc;
+
+    load_ok("$ORIGIN c.test.\n@ SOA ns h 2 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+            "sub NS ns.sub\nns.sub A 192.0.2.4\nwww.sub A 192.0.2.5\n",
+            NULL, &want, NULL);
+    load_ok("$ORIGIN c.test.\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+            "old NS ns.old\nns.old A 192.0.2.9\nx.old TXT gone\n",
+            NULL, &have, NULL);
+    cr_assert_eq(zs_plan(&want, &have, &p), 0);
+    text = plan_text_of(&p, true);
+    cr_expect(strstr(text, "+ create www.sub.c.test. A 3600 192.0.2.5  [occluded below "
+                           "sub.c.test.: measured by the zone's SOA serial]\n") != NULL,
+              "%s", text);
+    cr_expect(strstr(text, "- delete x.old.c.test. TXT 3600 \"gone\"  [occluded below "
+                           "old.c.test.: measured by the zone's SOA serial]\n") != NULL,
+              "%s", text);
+    cr_expect(strstr(text,
+                     "- delete ns.old.c.test. A 3600 192.0.2.9  [glue of old.c.test.: "
+                     "measured by the referral's additional section]\n") != NULL,
+              "%s", text);
+    cr_expect(strstr(text,
+                     "below zone cuts (RFC 1034 4.2.1; servers answer with a "
+                     "referral): 1 delegation measured by the referral's NS set, 1 "
+                     "glue RRset by its additional section, 1 occluded RRset by the "
+                     "zone's SOA serial\n    www.sub.c.test. A (occluded below "
+                     "sub.c.test.)\n") != NULL,
+              "%s", text);
+    free(text);
+    j = zs_plan_json(&p);
+    cr_assert_not_null(j);
+    bc = json_object_get(j, "below_cuts");
+    cr_expect_eq(
+        json_integer_value(json_object_get(json_object_get(bc, "serial"), "count")), 1);
+    cr_expect_str_eq(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(bc, "glue"), "rrsets"), 0),
+            "rrset")),
+        "ns.sub.c.test. A");
+    for (size_t i = 0; i < json_array_size(json_object_get(j, "changes")); i++) {
+        json_t *ch = json_array_get(json_object_get(j, "changes"), i);
+        const char *m = json_string_value(json_object_get(ch, "measured_by"));
+        cr_expect_not_null(m);
+        cr_expect_eq(json_object_get(ch, "cut") != NULL, strcmp(m, "answer") != 0);
+    }
+    json_decref(j);
+    zs_plan_free(&p);
+    zs_zone_free(&want);
+    zs_zone_free(&have);
 }
