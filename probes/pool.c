@@ -79,6 +79,10 @@ typedef struct poll {
     char **obs;
     size_t nobs;
     unsigned obs_nmatch;
+    bool keep_queries;
+    double *qlog; /* (sent, rtt) pairs: probe_result_t.query_log */
+    uint32_t nqlog;
+    size_t qlogcap; /* doubles */
 } poll_t;
 
 typedef struct qctx {
@@ -191,6 +195,7 @@ static void poll_free(poll_t *p)
     free(p->qbuf);
     free_strv(p->obs, p->nobs);
     free(p->pending_ns);
+    free(p->qlog);
     free(p);
 }
 
@@ -315,6 +320,10 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
     r.have_serial = p->have_serial;
     r.serial = p->serial;
     r.empty = empty;
+    r.query_log = p->qlog;
+    r.nquery_log = p->nqlog;
+    p->qlog = NULL;
+    p->nqlog = 0;
     r.duration = NAN;
     lb = p->have_unsat ? p->last_unsat_send - p->start_mono : 0;
     r.lower_bound = lb > 0 ? (double)lb / 1e9 : 0.0;
@@ -523,6 +532,19 @@ static void take_values(poll_t *p, dnsmsg_answer_t *ans)
     ans->nvalues = 0;
 }
 
+/* An answered query into the poll's log (Digaas keeps every query's
+ * response time); past PROBE_QUERY_LOG_MAX, or out of memory, it is not
+ * logged (the counts still are). */
+static void log_query(poll_t *p, int64_t sent, int64_t now)
+{
+    if (p->nqlog >= PROBE_QUERY_LOG_MAX ||
+        VEC_RESERVE(p->qlog, p->qlogcap, 2 * (size_t)p->nqlog + 2) < 0)
+        return;
+    p->qlog[2 * p->nqlog] = (double)(sent - p->start_mono) / 1e9;
+    p->qlog[2 * p->nqlog + 1] = (double)(now - sent) / 1e9;
+    p->nqlog++;
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
     qctx_t *q = arg;
@@ -558,6 +580,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         return;
     }
     now = timebase_mono_ns();
+    if (p->keep_queries)
+        log_query(p, sent, now);
     ret = dnsmsg_parse(abuf, (size_t)alen, p->qname, p->qtype,
                        p->spec.kind == COND_VALUE_PRESENT, &ans);
     if (ret < 0) {
@@ -1031,6 +1055,7 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     p->tag = req->tag;
     p->qtype = req->qtype;
     p->is_zone = req->is_zone;
+    p->keep_queries = req->keep_queries;
     p->last_rcode = -1;
     p->period = (int64_t)(req->frequency * 1e9);
     if (p->period < 1000)

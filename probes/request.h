@@ -48,6 +48,9 @@ typedef struct {
     double frequency;  /* seconds between queries */
     double timeout;    /* seconds of polling */
     uint64_t tag;      /* opaque for the caller */
+    /* The result's query_log: each answered query's send time and response
+     * time (Digaas's query statistics; dnsprop serve asks for it). */
+    bool keep_queries;
 } probe_req_t;
 
 #define PROBE_DEFAULT_FREQUENCY 0.5

@@ -29,6 +29,9 @@ void probe_result_clear(probe_result_t *res)
     for (size_t i = 0; res->values != NULL && i < res->nvalues; i++)
         free(res->values[i]);
     free(res->values);
+    free(res->query_log);
+    res->query_log = NULL;
+    res->nquery_log = 0;
     res->id = NULL;
     res->qname = NULL;
     res->values = NULL;
@@ -78,6 +81,15 @@ json_t *probe_result_json(const probe_result_t *r)
                         r->have_serial ? json_integer(r->serial) : json_null());
     json_object_set_new(o, "values", vals);
     json_object_set_new(o, "empty", empty != NULL ? json_string(empty) : json_null());
+    if (r->query_log != NULL) {
+        json_t *ql = json_array();
+        /* to the microsecond, as the durations */
+        for (i = 0; ql != NULL && i < r->nquery_log; i++)
+            json_array_append_new(
+                ql, json_pack("[f, f]", round(r->query_log[2 * i] * 1e6) / 1e6,
+                              round(r->query_log[2 * i + 1] * 1e6) / 1e6));
+        json_object_set_new(o, "query_log", ql);
+    }
     return o;
 }
 

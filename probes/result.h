@@ -49,7 +49,14 @@ typedef struct {
     char **values;   /* observed RRset (canonical) */
     size_t nvalues;
     cond_empty_t empty; /* empty_response: what was seen */
+    /* When the request kept them (probe_req_t.keep_queries): per answered
+     * query, in the order sent, (when it was sent, s after start_time;
+     * its response time, s), at most PROBE_QUERY_LOG_MAX pairs. */
+    double *query_log;
+    uint32_t nquery_log;
 } probe_result_t;
+
+#define PROBE_QUERY_LOG_MAX 4096
 
 const char *probe_status_str(probe_status_t status);
 /* Free what a result from probe_pool_next() owns. */

@@ -11,10 +11,15 @@
  * per99, success_count, error_count} over the COMPLETE observers'
  * durations (null when none completed; every other status is an error,
  * as in Digaas), percentiles nearest-rank as everywhere in dnsprop
- * (plot/stats.h). "queries" counts each nameserver's DNS queries: answered
- * ones are successes, unanswered ones errors; the probe engine does not
- * keep each query's response time, so its time figures are null (README
- * says so). The plots are Digaas's three scatters (scatter.c).
+ * (plot/stats.h). "queries" is the same over each nameserver's DNS query
+ * response times (the observers' query_times: answered queries are
+ * successes, unanswered ones errors), "queries_over_threshold" over those
+ * of DSTATS_QUERY_THRESHOLD s or more (Digaas's dns_query_stats_threshold
+ * default; an unanswered query waited at least the query timeout, so it
+ * counts as an error there too). Digaas picks queries by their own time in
+ * the range, dnsprop by their observer's start_time. The plots are
+ * Digaas's three scatters (scatter.c), "query" of each answered query's
+ * response time at the time it was sent.
  */
 #include <errno.h>
 #include <math.h>
@@ -26,11 +31,14 @@
 #include "harness/serve/serve_int.h"
 #include "plot/stats.h"
 
+/* Digaas's dns_query_stats_threshold default, seconds. */
+#define DSTATS_QUERY_THRESHOLD 1.0
+
 /* One group of observers (a type, a nameserver). */
 typedef struct {
     char *key;
     serve_series_t pts;  /* (start_time, duration) of the COMPLETE ones */
-    serve_series_t qpts; /* (start_time, queries) of all */
+    serve_series_t qpts; /* (sent at, response time) of each answered query */
     size_t errors;
     uint64_t queries, answers;
 } dgroup_t;
@@ -83,13 +91,19 @@ static bool group_add(dgroups_t *gs, const char *key, const json_t *rec, bool do
     double start = json_number_value(json_object_get(rec, "start_time"));
     json_int_t q = json_integer_value(json_object_get(rec, "queries"));
     json_int_t a = json_integer_value(json_object_get(rec, "answers"));
+    json_t *qt;
+    size_t i;
 
     if (g == NULL)
         return false;
     g->queries += q > 0 ? (uint64_t)q : 0;
     g->answers += a > 0 && a <= q ? (uint64_t)a : 0;
-    if (!add_point(&g->qpts, start, (double)q))
-        return false;
+    json_array_foreach(json_object_get(rec, "query_times"), i, qt)
+    {
+        if (!add_point(&g->qpts, json_number_value(json_array_get(qt, 0)),
+                       json_number_value(json_array_get(qt, 1))))
+            return false;
+    }
     if (!done) {
         g->errors++;
         return true;
@@ -162,31 +176,47 @@ static json_t *summary_of(double *v, size_t n, size_t success, size_t errors)
     return o;
 }
 
-/* {key: summary} of a grouping; with queries, of its DNS queries. */
-static json_t *view_of(const dgroups_t *gs, bool queries)
+/* Which of a group's figures a view summarises. */
+typedef enum { VIEW_OBSERVERS, VIEW_QUERIES, VIEW_SLOW_QUERIES } view_t;
+
+/* The summary of one group in view. Queries not answered are errors; a
+ * group with no query over the threshold is left out of that view, as
+ * Digaas finds no row for it. */
+static json_t *group_summary(const dgroup_t *g, view_t view, bool *skip)
+{
+    const serve_series_t *sr = view == VIEW_OBSERVERS ? &g->pts : &g->qpts;
+    double *v = malloc((sr->n + 1) * sizeof(*v));
+    size_t errors =
+        view == VIEW_OBSERVERS ? g->errors : (size_t)(g->queries - g->answers);
+    size_t n = 0;
+    json_t *sm;
+
+    *skip = false;
+    if (v == NULL)
+        return NULL;
+    for (size_t k = 0; k < sr->n; k++) {
+        double y = sr->xy[2 * k + 1];
+        if (view != VIEW_SLOW_QUERIES || y >= DSTATS_QUERY_THRESHOLD)
+            v[n++] = y;
+    }
+    *skip = view == VIEW_SLOW_QUERIES && n == 0 && errors == 0;
+    sm = *skip ? NULL : summary_of(v, n, n, errors);
+    free(v);
+    return sm;
+}
+
+/* {key: summary} of a grouping in view. */
+static json_t *view_of(const dgroups_t *gs, view_t view)
 {
     json_t *o = json_object();
-    size_t i, k;
+    size_t i;
 
     for (i = 0; o != NULL && i < gs->n; i++) {
-        const dgroup_t *g = &gs->g[i];
-        double *v = NULL;
-        json_t *sm;
-        if (queries) {
-            sm = summary_of(NULL, 0, (size_t)g->answers,
-                            (size_t)(g->queries - g->answers));
-        } else {
-            v = malloc((g->pts.n + 1) * sizeof(*v));
-            if (v == NULL) {
-                json_decref(o);
-                return NULL;
-            }
-            for (k = 0; k < g->pts.n; k++)
-                v[k] = g->pts.xy[2 * k + 1];
-            sm = summary_of(v, g->pts.n, g->pts.n, g->errors);
-            free(v);
-        }
-        if (sm == NULL || json_object_set_new(o, g->key, sm) < 0) {
+        bool skip;
+        json_t *sm = group_summary(&gs->g[i], view, &skip);
+        if (skip)
+            continue;
+        if (sm == NULL || json_object_set_new(o, gs->g[i].key, sm) < 0) {
             json_decref(o);
             return NULL;
         }
@@ -231,11 +261,10 @@ static void draw(serve_t *s, const char *id, const drange_t *dr, json_t *plots,
         sr[i] = dr->by_ns.g[i].qpts;
         sr[i].label = dr->by_ns.g[i].key;
     }
-    /* per query response times are not kept (see above): the queries
-     * each observer needed, per nameserver */
-    if (serve_scatter_png(dir, "query", "DNS queries sent per observer, by nameserver",
-                          "Timestamp of API request", "Queries", sr, dr->by_ns.n, perr,
-                          perrlen) == 0)
+    if (serve_scatter_png(dir, "query",
+                          "DNS query response times (successful queries only)",
+                          "Timestamp of query", "Response time (seconds)", sr,
+                          dr->by_ns.n, perr, perrlen) == 0)
         json_array_append_new(plots, json_string("query"));
     free(sr);
 }
@@ -269,10 +298,11 @@ int serve_dstats_compute(serve_t *s, const char *id, json_t *rec, char *err,
         json_number_value(json_object_get(rec, "end")), add_observer, &dr, err, errlen);
     if (ret < 0 || plots == NULL)
         goto out;
-    summary = json_pack("{s:o, s:o, s:o, s:{}}", "observers_by_type",
-                        view_of(&dr.by_type, false), "observers_by_nameserver",
-                        view_of(&dr.by_ns, false), "queries", view_of(&dr.by_ns, true),
-                        "queries_over_threshold");
+    summary = json_pack("{s:o, s:o, s:o, s:o}", "observers_by_type",
+                        view_of(&dr.by_type, VIEW_OBSERVERS), "observers_by_nameserver",
+                        view_of(&dr.by_ns, VIEW_OBSERVERS), "queries",
+                        view_of(&dr.by_ns, VIEW_QUERIES), "queries_over_threshold",
+                        view_of(&dr.by_ns, VIEW_SLOW_QUERIES));
     draw(s, id, &dr, plots, perr, sizeof(perr));
     json_object_set_new(rec, "status", json_string("COMPLETE"));
     json_object_set_new(rec, "observers", json_integer((json_int_t)dr.n));

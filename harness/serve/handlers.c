@@ -90,6 +90,7 @@ void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t 
     int ret;
 
     probe_req_init(&req);
+    req.keep_queries = true; /* Digaas's query statistics (dstats.c) */
     in = serve_body_json(body, len, rp);
     if (in == NULL)
         goto out;

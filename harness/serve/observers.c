@@ -89,6 +89,7 @@ void serve_post_observer(serve_t *s, const char *body, size_t len, serve_reply_t
     double now = timebase_real_s();
 
     probe_req_init(&req);
+    req.keep_queries = true; /* Digaas's query statistics (dstats.c) */
     if (in == NULL)
         goto out;
     if (serve_observer_parse(in, now, &req, &rec, field, sizeof(field), msg,

@@ -82,6 +82,7 @@ static void resume_one(const char *id, const char *text, void *arg)
     if (!serve_valid_id(id, strlen(id)) && !serve_id_is_num(id))
         goto out;
     probe_req_init(&req);
+    req.keep_queries = true; /* Digaas's query statistics (dstats.c) */
     if (rec == NULL) {
         log_warn("serve: request %s in Redis is not JSON; left as it is", id);
         goto clear;

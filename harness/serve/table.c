@@ -174,6 +174,20 @@ static const char *digaas_status(probe_status_t st, const char *id)
     return "ERROR";
 }
 
+/* [[sent at (epoch s), response time (s)], ...]: each answered query, as
+ * Digaas stores every query's time (its "queries" statistics, dstats.c). */
+static json_t *query_times(const probe_result_t *r)
+{
+    json_t *a = json_array();
+
+    for (uint32_t i = 0; a != NULL && i < r->nquery_log; i++)
+        json_array_append_new(
+            a,
+            json_pack("[f, f]", round((r->start_time + r->query_log[2 * i]) * 1e6) / 1e6,
+                      round(r->query_log[2 * i + 1] * 1e6) / 1e6));
+    return a != NULL ? a : json_null();
+}
+
 char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
 {
     serve_entry_t *e;
@@ -194,6 +208,7 @@ char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
         json_object_set_new(o, "observed_at",
                             r->status == PROBE_COMPLETED ? json_real(r->observed_at)
                                                          : json_null());
+        json_object_set_new(o, "query_times", query_times(r));
         text = json_dumps(o, SERVE_JSON_FLAGS);
         if (text != NULL) {
             free(e->text);

@@ -145,7 +145,10 @@ def check_summary(s, a):
                 fail("summary %s/%s lacks %s" % (view, k, SUMMARY_KEYS - set(e)))
             if not isinstance(e["success_count"], int) or not isinstance(e["error_count"], int):
                 fail("counts are not integers: %r" % e)
-            if view != "queries" and e["success_count"] > 0:
+            if view == "queries" and (e["success_count"] < 1 or not 0 < e["min"] <= e["max"] < 1):
+                # each answered query's response time, on loopback
+                fail("queries/%s: no query response times: %r" % (k, e))
+            if e["success_count"] > 0:
                 vals = [e[x] for x in ("min", "median", "per66", "per75", "per90",
                                        "per95", "per99", "max")]
                 if not all(isinstance(v, float) for v in vals + [e["average"]]):

@@ -72,6 +72,7 @@ Test(lab, serial_not_lower_completes_and_times_out, .timeout = 60)
                 1.0);
         reqs[i].serial = seen[i] + 1000u;
         reqs[i].has_serial = true;
+        reqs[i].keep_queries = i == 0; /* dnsprop serve's query_log */
     }
     cr_assert_eq(lab_run(reqs, NSEC, res, 30), 0);
     for (i = 0; i < NSEC; i++) {
@@ -82,6 +83,16 @@ Test(lab, serial_not_lower_completes_and_times_out, .timeout = 60)
         cr_expect(isnan(res[i].duration));
         cr_expect(strstr(res[i].reason, "still lower") != NULL, "%s", res[i].reason);
     }
+    /* each answered query: when sent (in schedule order) and its response time */
+    cr_expect_eq(res[0].nquery_log, res[0].answers);
+    for (uint32_t q = 0; q < res[0].nquery_log; q++) {
+        double at = res[0].query_log[2 * q];
+        double rtt = res[0].query_log[2 * q + 1];
+        cr_expect(at >= 0 && at < 1.5 && rtt > 0 && rtt < 0.5, "query %u: %f %f", q, at,
+                  rtt);
+        cr_expect(q == 0 || at > res[0].query_log[2 * q - 2], "query %u sent before", q);
+    }
+    cr_expect_null(res[1].query_log, "not asked for");
     clear_all(reqs, res, NSEC);
 }
 
