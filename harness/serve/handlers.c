@@ -187,6 +187,12 @@ void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *r
                     "image_id", "image_ids", "requests", "pending", "reason",
                     "created_at", timebase_real_s());
     serve_stats_accept(s, id, rec, MHD_HTTP_ACCEPTED, rp);
+    /* designate-locust's fetch_plot GETs /stats/{id} one second later and
+     * takes the first 200 as done, image_id and all (Digaas's gnuplot was
+     * that fast): the 202 waits for the plot, up to SERVE_STATS_POST_WAIT_MS
+     * (the body still says ACCEPTED, as Digaas's) */
+    if (rp->status == MHD_HTTP_ACCEPTED)
+        serve_stats_wait(s, id, SERVE_STATS_POST_WAIT_MS);
 out:
     json_decref(rec);
     json_decref(in);

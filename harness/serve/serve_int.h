@@ -67,11 +67,16 @@ char *serve_table_finish(serve_table_t *t, const probe_result_t *r);
 
 /* ---- statsjob.c: the stats worker ------------------------------------------------ */
 
+/* How long POST /stats of /poll_requests's generation waits for its plot. */
+#define SERVE_STATS_POST_WAIT_MS 10000
+
 typedef struct serve_sjob serve_sjob_t;
 
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cond;
+    pthread_cond_t done;         /* a job ended (monotonic clock) */
+    char busy[SERVE_ID_LEN + 1]; /* the job being computed, "" */
     serve_sjob_t *head;
     serve_sjob_t *tail;
     bool stop;
@@ -199,6 +204,9 @@ int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *
 int serve_stats_start(serve_t *s, char *err, size_t errlen);
 void serve_stats_stop(serve_t *s);
 void serve_stats_push(serve_t *s, const char *id);
+/* Wait up to ms for the job id to end (computed or given up): true when it
+ * did, false on timeout or shutdown. */
+bool serve_stats_wait(serve_t *s, const char *id, int ms);
 
 /* resume.c: poll again (or end) what Redis holds pending; queue pending
  * stats. On the creating thread, before MHD starts. */

@@ -13,6 +13,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
+#include "harness/common/timebase.h"
 #include "harness/serve/parse.h"
 #include "harness/serve/serve_int.h"
 #include "plot/dataset.h"
@@ -256,6 +257,7 @@ static void *stats_main(void *arg)
         q->head = j->next;
         if (q->head == NULL)
             q->tail = NULL;
+        snprintf(q->busy, sizeof(q->busy), "%s", j->id);
         pthread_mutex_unlock(&q->mu);
         for (tries = 0; tries < TRIES; tries++) {
             if (stats_run(s, j->id) != -EIO)
@@ -264,6 +266,8 @@ static void *stats_main(void *arg)
         }
         free(j);
         pthread_mutex_lock(&q->mu);
+        q->busy[0] = '\0';
+        pthread_cond_broadcast(&q->done);
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;
@@ -287,6 +291,36 @@ void serve_stats_push(serve_t *s, const char *id)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* Is job id queued or being computed? (under q->mu) */
+static bool pending(const serve_statsq_t *q, const char *id)
+{
+    if (strcmp(q->busy, id) == 0)
+        return true;
+    for (const serve_sjob_t *j = q->head; j != NULL; j = j->next) {
+        if (strcmp(j->id, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool serve_stats_wait(serve_t *s, const char *id, int ms)
+{
+    serve_statsq_t *q = &s->stats;
+    int64_t end = timebase_mono_ns() + (int64_t)ms * 1000000;
+    bool done;
+
+    pthread_mutex_lock(&q->mu);
+    while (pending(q, id) && !q->stop) {
+        int64_t left = (end - timebase_mono_ns()) / 1000000;
+        if (left <= 0)
+            break;
+        timebase_cond_wait_mono_ms(&q->done, &q->mu, (int)left);
+    }
+    done = !pending(q, id);
+    pthread_mutex_unlock(&q->mu);
+    return done;
+}
+
 int serve_stats_start(serve_t *s, char *err, size_t errlen)
 {
     serve_statsq_t *q = &s->stats;
@@ -295,6 +329,7 @@ int serve_stats_start(serve_t *s, char *err, size_t errlen)
     memset(q, 0, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cond, NULL);
+    timebase_cond_init_mono(&q->done);
     ret = -pthread_create(&q->thread, NULL, stats_main, s);
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the stats worker: %s", strerror(-ret));
@@ -312,6 +347,7 @@ void serve_stats_stop(serve_t *s)
         pthread_mutex_lock(&q->mu);
         q->stop = true;
         pthread_cond_signal(&q->cond);
+        pthread_cond_broadcast(&q->done);
         pthread_mutex_unlock(&q->mu);
         pthread_join(q->thread, NULL);
     }
@@ -322,4 +358,5 @@ void serve_stats_stop(serve_t *s)
     }
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cond);
+    pthread_cond_destroy(&q->done);
 }

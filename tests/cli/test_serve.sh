@@ -351,12 +351,21 @@ fi
 get "/stats-file?start_time=1"
 [ "$code" = 400 ] && [ "$(jf 'd["field"]')" = end_time ] && ok "400 /stats-file without end_time" ||
     ko "stats-file 400 (HTTP $code)" "$(cat "$tmp/resp")"
+jf_py2() { python3 -c "import json; d=json.load(open('$tmp/py')); print($1)" 2>/dev/null; }
 if digaas fetch-plot --start 1 --end 2 --out "$tmp/empty.png" &&
     file "$tmp/empty.png" | grep -q 'PNG image data' &&
     python3 -c "import sys; sys.exit(open('$tmp/empty.png','rb').read(8) != b'\x89PNG\r\n\x1a\n')"; then
     ok "a /stats range where nothing finished: image_id $(python3 -c "import json; print(json.load(open('$tmp/py'))['image_id'][-11:])"), a real PNG (file, python)"
 else
     ko "empty /stats range" "$(cat "$tmp/pyerr" "$tmp/py"; file "$tmp/empty.png")"
+fi
+# the same over this run's results: gnuplot is not always done within the
+# second designate-locust waits before its GET; the POST waits for it
+if digaas fetch-plot --start "$t_start" --end "$(date +%s.%N)" --out "$tmp/full.png" &&
+    [ "$(jf_py2 'd["status"]')" = COMPLETED ] && file "$tmp/full.png" | grep -q 'PNG image data'; then
+    ok "designate-locust's fetch_plot (first 200 a second after POST /stats): COMPLETED, a PNG of this run"
+else
+    ko "fetch_plot of this run" "$(cat "$tmp/pyerr" "$tmp/py"; file "$tmp/full.png")"
 fi
 bad400 "poll_requests stats with end_time == start_time (old-master refused it)" end_time '{"start_time": 5, "end_time": 5}' /stats
 
