@@ -121,21 +121,30 @@ static json_t *rrset(const target_op_t *op, const char *changetype, bool generic
     return json_pack("{s:[o]}", "rrsets", rs);
 }
 
+/* Attempts after the first, and the longest pause between two (ms). */
+#define PDNS_RETRIES      8
+#define PDNS_RETRY_MAX_MS 1000u
+
 /* The call, retried while the backend is busy: a busy backend (e.g.
  * sqlite's "database is locked", HTTP 500) or a throttle (429, 503) is
- * transient: try again after a growing pause; the acknowledgement is the
- * attempt that succeeds. */
+ * transient: try again after a growing pause (50 ms doubling up to 1 s,
+ * about 4.5 s in all), jittered by +-50% so that the API workers that
+ * collided do not collide again; the acknowledgement is the attempt that
+ * succeeds. */
 static int call_retrying(pdns_t *t, const char *method, const char *path, json_t *body,
                          target_ack_t *ack)
 {
     int ret;
 
     for (;;) {
+        unsigned ms;
         ret = call(t, method, path, body, &ack->status, ack->error, sizeof(ack->error));
-        if (ret == 0 || ack->retries >= 4 ||
+        if (ret == 0 || ack->retries >= PDNS_RETRIES ||
             !(ack->status == 500 || ack->status == 429 || ack->status == 503))
             return ret;
-        usleep(50000u << ack->retries);
+        ms = ack->retries < 5 ? 50u << ack->retries : PDNS_RETRY_MAX_MS;
+        ms = ms / 2 + (unsigned)(timebase_mono_ns() % (ms + 1));
+        usleep(ms * 1000u);
         ack->retries++;
     }
 }

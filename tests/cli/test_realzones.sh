@@ -97,6 +97,8 @@ declare -A SKIPPED_TYPES=(
 )
 if [ "$FULL_TYPES" = 1 ]; then
     for z in "${ZONES[@]}"; do SKIPPED_TYPES[$z]=""; done
+    # [limits] ldns 1.8.3 takes NSAP-PTR's name (RFC 1348) for a string: skipped
+    SKIPPED_TYPES[example.]="NSAP-PTR"
 fi
 
 cleanup() {
@@ -241,9 +243,10 @@ check_plans "dry run: creates only; owned and [types] skipped RRsets listed per 
     plan1.json creates
 # The text plan says it loudly when data of the file is not synced.
 if [ -n "${SKIPPED_TYPES[example.]}" ]; then
-    grep -q '^WARNING: [0-9]* RRsets of the zone file are not synced' plan1.txt &&
-        grep -q '^SKIPPED in the zone file .*: [0-9]* RRsets (' plan1.txt &&
-        grep -q '^    tlsa1.example. TLSA$' plan1.txt &&
+    skip1=$(echo "${SKIPPED_TYPES[example.]}" | cut -d' ' -f1)
+    grep -q '^WARNING: [0-9]* RRsets\? of the zone file \(are\|is\) not synced' plan1.txt &&
+        grep -q '^SKIPPED in the zone file .*: [0-9]* RRsets\? (' plan1.txt &&
+        grep -q "^    [a-z0-9-]*\.example\. $skip1\$" plan1.txt &&
         ok "[types] text plan: SKIPPED heading, each RRset, and a WARNING line" ||
         ko "[types] text plan lists the skipped RRsets" "$(grep -v '^[+~-]' plan1.txt | head)"
 fi
@@ -260,7 +263,7 @@ grep -q '^left to the target (it owns them; not synced): [0-9]* RRsets (.*SOA 1'
     ok "text plan: the target's RRsets (SOA, apex NS, DNSSEC) listed with counts" ||
     ko "text plan lists the owned RRsets" "$(grep -A3 '^left to' plan1.txt | head)"
 
-"$bin" run --quiet realzones.ini >sync.json 2>sync.err
+"$bin" run realzones.ini >sync.json 2>sync.err
 rc=$?
 nns=$(grep -c '^\[nameserver' "$LAB_DIR/lab.ini")
 if python3 - sync.json "$tmp/results" "$nns" "" "$PDNS_REFUSES" sync.err \
