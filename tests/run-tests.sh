@@ -78,9 +78,11 @@ step "agents over Redis Streams, one killed (asan)" tests/cli/test_agents.sh ./d
 step "agents over Redis Streams (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_agents.sh ./dnsprop-tsan
 step "http target (asan)" tests/cli/test_http.sh ./dnsprop-asan
 step "zone sync vs knot and bind" tests/cli/test_zonesync.sh
-step "real zone files (PowerDNS, dnspython, octoDNS, gdnsd) synced to the lab (asan)" \
+step "real zone files (PowerDNS, dnspython, octoDNS, gdnsd, Knot, NSD) synced to the lab (asan)" \
     tests/cli/test_realzones.sh ./dnsprop-asan
 step "rfc2136 target vs knot and bind" env DNSPROP_BIN=./dnsprop-asan tests/cli/test_rfc2136.sh
+step "faults: Redis, agents, nameservers, the API, kills, full disks, hostile input (asan)" \
+    tests/faults/run.sh ./dnsprop-asan
 step "valgrind" tests/cli/valgrind.sh ./dnsprop
 
 echo "$passed passed, $failed failed"
