@@ -1014,6 +1014,11 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     size_t i;
     int64_t now;
 
+    /* they become nanoseconds in int64: a year of polling at most, and no
+     * NaN (the callers check their users' input; this is the last guard) */
+    if (!(req->timeout >= 0 && req->timeout <= PROBE_MAX_TIMEOUT_S) ||
+        !(req->frequency > 0 && req->frequency <= PROBE_MAX_TIMEOUT_S))
+        return -EINVAL;
     p = calloc(1, sizeof(*p));
     ns = malloc(sizeof(*ns));
     if (p == NULL || ns == NULL)

@@ -56,6 +56,9 @@ typedef struct {
 #define PROBE_DEFAULT_FREQUENCY 0.5
 #define PROBE_DEFAULT_TIMEOUT   30.0
 #define PROBE_MIN_FREQUENCY     0.001
+/* probe_pool_submit refuses a timeout or frequency above this (seconds:
+ * a year) or NaN with -EINVAL. */
+#define PROBE_MAX_TIMEOUT_S 31536000.0
 
 /* "192.0.2.1", "192.0.2.1:5353", "::1", "[::1]:5353"; port defaults to 53. */
 int probe_ns_parse(const char *s, probe_ns_t *out);

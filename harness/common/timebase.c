@@ -31,9 +31,16 @@ double timebase_real_s(void)
 int64_t timebase_real_to_mono(double epoch_s)
 {
     int64_t mono = timebase_mono_ns();
-    int64_t real = timebase_real_ns();
+    /* The offset from now, in seconds first: epoch_s * 1e9 overflows
+     * int64 past the year 2262 (and is undefined for NaN), so any double
+     * becomes an instant at most TIMEBASE_MAX_SPAN_S away. */
+    double d = epoch_s - (double)timebase_real_ns() / 1e9;
 
-    return mono - (real - (int64_t)(epoch_s * 1e9));
+    if (!(d >= -TIMEBASE_MAX_SPAN_S))
+        d = -TIMEBASE_MAX_SPAN_S;
+    else if (d > TIMEBASE_MAX_SPAN_S)
+        d = TIMEBASE_MAX_SPAN_S;
+    return mono + (int64_t)(d * 1e9);
 }
 
 double timebase_mono_to_real(int64_t mono_ns)

@@ -23,7 +23,10 @@ int64_t timebase_real_ns(void);
 /* Seconds since the epoch on the realtime clock, as a double. */
 double timebase_real_s(void);
 /* Map a realtime instant (epoch seconds) to the monotonic clock, using a
- * fresh reading of both clocks. */
+ * fresh reading of both clocks. Instants more than TIMEBASE_MAX_SPAN_S
+ * from now (and NaN) are clamped to that span: no overflow, whatever the
+ * input. */
+#define TIMEBASE_MAX_SPAN_S 1e9
 int64_t timebase_real_to_mono(double epoch_s);
 /* Map a monotonic instant to epoch seconds. */
 double timebase_mono_to_real(int64_t mono_ns);

@@ -240,6 +240,22 @@ static int parse_values(rparse_t *p)
     return 0;
 }
 
+/* start_time: epoch seconds up to SERVE_MAX_AHEAD_S past this host's now
+ * (clients' clocks drift; a later one is no API call yet). It becomes a
+ * monotonic instant and a duration's origin: 1e10 once overflowed the
+ * conversion and crashed the service at every restart (issue 12). */
+static int start_time_number(const json_t *body, double now, double *out, perr_t *pe)
+{
+    char what[128];
+
+    snprintf(what, sizeof(what),
+             "epoch seconds no later than %.0f (a day after this host's clock), or null "
+             "for now",
+             now + SERVE_MAX_AHEAD_S);
+    return opt_number(body, "start_time", 0, now + SERVE_MAX_AHEAD_S, false, out, pe,
+                      what);
+}
+
 /* match, then the numbers: start_time (default now), timeout, frequency. */
 static int parse_match_numbers(rparse_t *p, double now)
 {
@@ -255,9 +271,7 @@ static int parse_match_numbers(rparse_t *p, double now)
             return bad(&p->pe, "match", "must be \"subset\" or \"exact\"");
     }
     req->start_time = now;
-    if ((ret = opt_number(p->body, "start_time", 0, SERVE_MAX_EPOCH_S, false,
-                          &req->start_time, &p->pe, "epoch seconds, or null for now")) <
-            0 ||
+    if ((ret = start_time_number(p->body, now, &req->start_time, &p->pe)) < 0 ||
         (ret = opt_number(p->body, "timeout", 0, SERVE_MAX_TIMEOUT_S, true, &req->timeout,
                           &p->pe, "seconds in (0, 604800]")) < 0 ||
         (ret = opt_number(p->body, "frequency", PROBE_MIN_FREQUENCY, 86400, false,
@@ -530,9 +544,7 @@ static int obs_numbers(oparse_t *p, double now)
     req->any_serial = v == NULL || req->serial == 0;
     req->start_time = now;
     req->frequency = 1.0; /* Digaas's README examples */
-    if ((ret = opt_number(p->body, "start_time", 0, SERVE_MAX_EPOCH_S, false,
-                          &req->start_time, &p->pe, "epoch seconds, or null for now")) <
-            0 ||
+    if ((ret = start_time_number(p->body, now, &req->start_time, &p->pe)) < 0 ||
         (ret = opt_number(p->body, "timeout", 0, SERVE_MAX_TIMEOUT_S, true, &req->timeout,
                           &p->pe, "seconds in (0, 604800]")) < 0 ||
         (ret = opt_number(p->body, "interval", PROBE_MIN_FREQUENCY, 86400, false,

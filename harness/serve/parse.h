@@ -21,6 +21,8 @@
 
 #define SERVE_MAX_TIMEOUT_S 604800.0
 #define SERVE_MAX_EPOCH_S   1e11
+/* A request's start_time may be this far ahead of the service's clock. */
+#define SERVE_MAX_AHEAD_S 86400.0
 
 /* "127.0.0.1:9090", "[::1]:9090" into a socket address. */
 int serve_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len);

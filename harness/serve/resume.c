@@ -6,6 +6,7 @@
  * was down is ended as ERROR (result TIMEOUT) and says so. Pending stats
  * are queued for the worker.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,12 +80,20 @@ static void resume_one(const char *id, const char *text, void *arg)
     double left;
     int ret;
 
-    if (!serve_valid_id(id, strlen(id)) && !serve_id_is_num(id))
-        goto out;
     probe_req_init(&req);
     req.keep_queries = true; /* Digaas's query statistics (dstats.c) */
-    if (rec == NULL) {
-        log_warn("serve: request %s in Redis is not JSON; left as it is", id);
+    if (rec == NULL || !json_is_object(rec) ||
+        (!serve_valid_id(id, strlen(id)) && !serve_id_is_num(id))) {
+        /* nothing stored is trusted: ended, never resumed, never fatal */
+        log_warn("serve: request %.64s in Redis is %s; ended as ERROR", id,
+                 rec == NULL || !json_is_object(rec) ? "not a JSON object"
+                                                     : "not under a valid id");
+        json_decref(rec);
+        rec = json_object();
+        if (rec != NULL)
+            end_request(rs->s, id, rec, rs->now,
+                        "stored request unreadable: not a JSON object under a valid id",
+                        true);
         goto clear;
     }
     /* integer ids are Digaas's observers */
@@ -93,13 +102,14 @@ static void resume_one(const char *id, const char *text, void *arg)
                               : serve_request_parse(rec, rs->now, &req, &echo, field,
                                                     sizeof(field), msg, sizeof(msg));
     accepted = json_number_value(json_object_get(rec, "accepted_at"));
-    if (accepted <= 0)
-        accepted = req.start_time;
-    left = accepted + req.timeout - rs->now;
+    if (!(accepted > 0 && accepted <= rs->now + SERVE_MAX_AHEAD_S))
+        accepted = req.start_time; /* missing, NaN or out of range: not trusted */
+    /* never more than the request's own timeout, and NaN ends it */
+    left = fmin(accepted + req.timeout - rs->now, req.timeout);
     if (ret < 0) {
         snprintf(reason, sizeof(reason), "stored request unreadable: %s: %s", field, msg);
         end_request(rs->s, id, rec, rs->now, reason, true);
-    } else if (left <= 0) {
+    } else if (!(left > 0)) {
         snprintf(reason, sizeof(reason),
                  "the service was down when its timeout passed (accepted at %.3f, "
                  "timeout %g s, resumed at %.3f); not polled again",
@@ -111,7 +121,6 @@ static void resume_one(const char *id, const char *text, void *arg)
     }
 clear:
     probe_req_clear(&req);
-out:
     json_decref(echo);
     json_decref(rec);
 }

@@ -729,3 +729,24 @@ Test(clock, exchange_refused_and_bad_server)
     cr_assert(strstr(st.sntp_error, "127.0.0.1:0") != NULL, "%s", st.sntp_error);
     cr_assert(st.kernel_ok, "the kernel part is still read");
 }
+
+/* A realtime instant far from now (a request's start_time of 1e10, NaN,
+ * -inf) maps to a monotonic instant without overflow (issue 12: 1e10
+ * overflowed int64 and UBSan aborted the service at every restart). */
+Test(clock, real_to_mono_clamps_far_instants)
+{
+    int64_t now = timebase_mono_ns();
+    double real = timebase_real_s();
+    int64_t near = timebase_real_to_mono(real - 2.0);
+    int64_t far = timebase_real_to_mono(1e10);
+    int64_t past = timebase_real_to_mono(-1e300);
+    int64_t nan_ = timebase_real_to_mono(NAN);
+
+    cr_expect(near < now && now - near > (int64_t)1.9e9 && now - near < (int64_t)2.5e9,
+              "2 s ago: %lld ns before now", (long long)(now - near));
+    cr_expect(far > now && far - now <= (int64_t)(TIMEBASE_MAX_SPAN_S * 1e9) + 1000000000,
+              "1e10 s: %lld", (long long)(far - now));
+    cr_expect(past < now &&
+              now - past <= (int64_t)(TIMEBASE_MAX_SPAN_S * 1e9) + 1000000000);
+    cr_expect(nan_ < now);
+}

@@ -373,6 +373,7 @@ Test(serve, observer_rejections_name_the_field)
         {"{\"name\": \"a\", \"nameserver\": \"8.8.8.8\", \"type\": \"ZONE_CREATE\", "
          "\"interval\": 0}",
          "interval"},
+        {OBS("ZONE_CREATE", ", \"start_time\": 1e10"), "start_time"},
     };
     size_t i;
 
@@ -438,4 +439,30 @@ Test(serve, digaas_stats_bodies)
         DP_EPARSE);
     cr_expect_str_eq(field, "end_time");
     json_decref(b);
+}
+
+/* start_time past a day ahead of the service's clock is refused, naming
+ * it (issue 12: 1e10 overflowed the monotonic conversion and crashed the
+ * service at every restart); a day ahead (a skewed client) and the past
+ * (Digaas's README example of 2015) are taken. */
+Test(serve, start_time_far_ahead_is_refused)
+{
+    char b[512];
+    parsed_t p;
+
+    rejects("{\"nameserver\": \"::1\", \"zone_name\": \"a.test\", \"serial\": 5, "
+            "\"start_time\": 1e10, \"condition\": \"serial_not_lower\"}",
+            "start_time");
+    snprintf(b, sizeof(b),
+             "{\"nameserver\": \"::1\", \"zone_name\": \"a.test\", \"serial\": 5, "
+             "\"start_time\": %.3f, \"condition\": \"serial_not_lower\"}",
+             NOW + 86400.5);
+    rejects(b, "start_time");
+    snprintf(b, sizeof(b),
+             "{\"nameserver\": \"::1\", \"zone_name\": \"a.test\", \"serial\": 5, "
+             "\"start_time\": %.3f, \"condition\": \"serial_not_lower\"}",
+             NOW + 86000);
+    parse(&p, b);
+    cr_expect_eq(p.ret, 0, "%s: %s", p.field, p.msg);
+    done(&p);
 }
