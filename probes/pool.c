@@ -70,6 +70,7 @@ typedef struct poll {
     uint32_t n_refused; /* REFUSED or NOTAUTH */
     uint32_t n_servfail;
     uint32_t n_malformed;
+    uint32_t n_truncated; /* TC set: never evidence (RFC 2181 9) */
     int last_rcode;
     int last_status; /* c-ares status of the last failed query */
     bool have_unsat;
@@ -246,6 +247,13 @@ static probe_status_t classify_timeout(const poll_t *p, char *buf, size_t len)
     if (p->n_refused == p->answers) {
         snprintf(buf, len, "refused: all %u answer%s were REFUSED or NOTAUTH", p->answers,
                  p->answers == 1 ? "" : "s");
+        return PROBE_ERROR;
+    }
+    if (p->n_truncated == p->answers) {
+        snprintf(buf, len,
+                 "truncated: all %u answer%s had TC set (over TCP too); a truncated "
+                 "answer is no evidence",
+                 p->answers, p->answers == 1 ? "" : "s");
         return PROBE_ERROR;
     }
     if (p->n_servfail == p->answers) {
@@ -592,6 +600,15 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     st_inc(&w->st.answers, 1);
     p->answers++;
     p->last_rcode = ans.rcode;
+    if (ans.tc) {
+        /* c-ares asks again over TCP when UDP is truncated; TC even then
+         * means the server could not send it all. RFC 2181 section 9: a
+         * truncated answer is not to be used, nor is its empty answer
+         * section a NODATA. */
+        p->n_truncated++;
+        dnsmsg_answer_clear(&ans);
+        return;
+    }
     if (ans.rcode == 5 || ans.rcode == 9)
         p->n_refused++;
     else if (ans.rcode == 2)
