@@ -11,6 +11,8 @@
 
 #include "harness/common/csvtab.h"
 #include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
+#include "harness/common/quote.h"
 #include "harness/common/vec.h"
 
 /* csvtab's own wording (csvtab_spec_t.style NULL). */
@@ -149,6 +151,24 @@ static void free_fields(csvtab_t *t)
     t->nf = 0;
 }
 
+/* Every cell is UTF-8 (what JSON, Redis keys and the reports carry:
+ * jansson refuses anything else, and a cell it refused would silently go
+ * missing). */
+static bool cells_utf8(csvtab_t *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nf; i++) {
+        int col = i < t->nmap ? t->map[i] : -1;
+        if (t->field[i] == NULL || quote_utf8_valid(t->field[i], strlen(t->field[i])))
+            continue;
+        csvtab_fail(t, col >= 0 ? t->spec->cols[col] : NULL,
+                    "'%s' is not UTF-8: write the text in UTF-8", t->field[i]);
+        return false;
+    }
+    return true;
+}
+
 static void on_record(int term, void *data)
 {
     csvtab_t *t = data;
@@ -159,6 +179,10 @@ static void on_record(int term, void *data)
     (void)term;
     for (i = 0; i < t->nf; i++)
         blank &= t->field[i] == NULL || t->field[i][0] == '\0';
+    if (t->ret == 0 && !cells_utf8(t)) {
+        free_fields(t);
+        return;
+    }
     if (!t->have_header && t->style->blank_header)
         blank = false;
     if (t->ret == 0 && !blank) {
@@ -178,10 +202,11 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
 {
     struct csv_parser p;
     csvtab_t t;
-    FILE *f;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    char why[256];
+    char *data = NULL;
+    size_t size = 0;
+    size_t pos = 0;
+    int ret;
 
     memset(&t, 0, sizeof(t));
     t.spec = spec;
@@ -189,22 +214,25 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
     t.path = path;
     t.err = err;
     t.errlen = errlen;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        int e = errno;
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-        return -e;
+    ret = fsutil_read_input(path, CSVTAB_MAX_BYTES, &data, &size, NULL, why, sizeof(why));
+    if (ret < 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        quote_message(err, errlen);
+        return ret;
     }
     csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
-    while (t.ret == 0 && (len = getline(&line, &cap, f)) >= 0) {
+    while (t.ret == 0 && pos < size) {
+        const char *line = data + pos;
+        const char *nl = memchr(line, '\n', size - pos);
+        size_t len = nl != NULL ? (size_t)(nl - line) + 1 : size - pos;
+        pos += len;
         t.line++;
         if (t.nf == 0 && p.pstate == 0) {
             if (line[0] == '#')
                 continue;
             t.rec_line = t.line;
         }
-        if (csv_parse(&p, line, (size_t)len, on_field, on_record, &t) != (size_t)len &&
-            t.ret == 0) {
+        if (csv_parse(&p, line, len, on_field, on_record, &t) != len && t.ret == 0) {
             t.rec_line = t.line;
             csvtab_fail(&t, t.style->syntax_field, "%s", csv_strerror(csv_error(&p)));
         }
@@ -222,7 +250,8 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
     free(t.field);
     free(t.map);
     csv_free(&p);
-    free(line);
-    fclose(f);
+    free(data);
+    if (t.ret < 0)
+        quote_message(err, errlen); /* messages quote the cells */
     return t.ret;
 }

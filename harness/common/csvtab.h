@@ -45,6 +45,12 @@ typedef struct {
     const csvtab_style_t *style; /* optional: NULL, csvtab's own wording */
 } csvtab_spec_t;
 
+/* The largest table csvtab_read reads (a regular file; see fsutil.h). */
+#define CSVTAB_MAX_BYTES ((size_t)64 << 20)
+
+/* Read the table at path: a regular file of at most CSVTAB_MAX_BYTES,
+ * every cell UTF-8 ("FILE:LINE: field 'X': ... is not UTF-8" otherwise).
+ * 0, or a negative code with err set (bytes it quotes escaped, quote.h). */
 int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t errlen);
 /* The current record's cell of column col ("" when absent or empty). */
 const char *csvtab_get(const csvtab_t *t, int col);

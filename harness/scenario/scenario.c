@@ -12,8 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "harness/common/buf.h"
 #include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
 #include "harness/common/numparse.h"
+#include "harness/common/quote.h"
 #include "harness/common/vec.h"
 #include "harness/scenario/scenario.h"
 #include "probes/rdata.h"
@@ -38,12 +41,22 @@ typedef struct {
     int line;
 } pending_t;
 
+/* A file being read: its text, how far, and who it is (include cycles). */
+typedef struct {
+    const char *data;
+    size_t len;
+    size_t pos;
+    dev_t dev;
+    ino_t ino;
+} file_t;
+
 typedef struct {
     scenario_t *sc;
     const char *path; /* the file being read (includes change it) */
-    FILE *f;
+    file_t *f;
     int line;
     int depth;
+    file_t *open[MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
     char *err;
     size_t errlen;
     int ret;
@@ -71,44 +84,65 @@ fail(ctx_t *c, const char *section, const char *key, const char *fmt, ...)
 }
 
 /* ${VAR} from the environment; in a [target NAME] section (tc), those
- * its kind keeps (target_conf_keeps) stay as written. */
+ * its kind keeps (target_conf_keeps) stay as written. The value may grow
+ * to SCENARIO_MAX_VALUE bytes; past that it is an error, never cut. */
 static int expand(ctx_t *c, const char *section, const char *key, const char *in,
                   const target_conf_t *tc, char **out)
 {
-    char buf[4096];
-    size_t o = 0;
+    buf_t b = {NULL, 0, 0, false};
     const char *p = in;
+    int ret = 0;
 
-    while (*p != '\0' && o + 1 < sizeof(buf)) {
-        if (p[0] == '$' && p[1] == '{') {
-            const char *end = strchr(p, '}');
-            char var[128];
-            const char *v;
-            if (end == NULL || (size_t)(end - p - 2) >= sizeof(var)) {
-                fail(c, section, key, "unterminated ${...} in '%s'", in);
-                return DP_EPARSE;
-            }
-            memcpy(var, p + 2, (size_t)(end - p - 2));
-            var[end - p - 2] = '\0';
-            if (tc != NULL && target_conf_keeps(tc, key, var)) {
-                o += (size_t)snprintf(buf + o, sizeof(buf) - o, "${%s}", var);
-                p = end + 1;
-                continue;
-            }
-            v = getenv(var);
-            if (v == NULL) {
-                fail(c, section, key, "environment variable %s is not set", var);
-                return DP_EPARSE;
-            }
-            o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s", v);
-            p = end + 1;
+    *out = NULL;
+    while (*p != '\0' && b.len <= SCENARIO_MAX_VALUE && !b.oom) {
+        const char *end;
+        char var[128];
+        const char *v;
+        if (!(p[0] == '$' && p[1] == '{')) {
+            size_t n = strcspn(p + 1, "$") + 1;
+            buf_add(&b, p, n);
+            p += n;
             continue;
         }
-        buf[o++] = *p++;
+        end = strchr(p, '}');
+        if (end == NULL || (size_t)(end - p - 2) >= sizeof(var)) {
+            fail(c, section, key, "unterminated ${...} in '%s'", in);
+            ret = DP_EPARSE;
+            goto out;
+        }
+        memcpy(var, p + 2, (size_t)(end - p - 2));
+        var[end - p - 2] = '\0';
+        p = end + 1;
+        if (tc != NULL && target_conf_keeps(tc, key, var)) {
+            buf_add(&b, "${", 2);
+            buf_add(&b, var, strlen(var));
+            buf_add(&b, "}", 1);
+            continue;
+        }
+        v = getenv(var);
+        if (v == NULL) {
+            fail(c, section, key, "environment variable %s is not set", var);
+            ret = DP_EPARSE;
+            goto out;
+        }
+        buf_add(&b, v, strlen(v));
     }
-    buf[o < sizeof(buf) ? o : sizeof(buf) - 1] = '\0';
-    *out = strdup(buf);
-    return *out == NULL ? -ENOMEM : 0;
+    if (b.oom) {
+        ret = -ENOMEM;
+        fail(c, section, key, "out of memory");
+        c->ret = ret;
+    } else if (b.len > SCENARIO_MAX_VALUE) {
+        ret = DP_EPARSE;
+        fail(c, section, key, "the value, ${...} expanded, is over %d bytes: shorten it",
+             SCENARIO_MAX_VALUE);
+    } else {
+        *out = b.p != NULL ? b.p : strdup("");
+        b.p = NULL;
+        ret = *out == NULL ? -ENOMEM : 0;
+    }
+out:
+    buf_free(&b);
+    return ret;
 }
 
 static int set_str(ctx_t *c, const char *section, const char *key, const char *v,
@@ -187,7 +221,7 @@ static void *named(ctx_t *c, void *arr, size_t *n, size_t *cap, size_t size,
     return base + (*n)++ * size;
 }
 
-static int parse_file(ctx_t *c, const char *path);
+static int parse_file(ctx_t *c, const char *path, const char *sec, const char *key);
 
 static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v)
 {
@@ -214,7 +248,7 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
     if (strcmp(key, "include") == 0) {
         char *path = NULL;
         const char *saved_path = c->path;
-        FILE *saved_f = c->f;
+        file_t *saved_f = c->f;
         int saved_line = c->line;
         int ret;
         if (expand(c, sec, key, v, NULL, &path) < 0)
@@ -224,7 +258,7 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
             return fail(c, sec, key, "includes nested deeper than %d", MAX_INCLUDE_DEPTH);
         }
         c->depth++;
-        ret = parse_file(c, path);
+        ret = parse_file(c, path, sec, key);
         c->depth--;
         c->path = saved_path;
         c->f = saved_f;
@@ -432,6 +466,7 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
         if (set_u64(c, sec, key, v, 100000, &u) < 0)
             return 0;
         p->zones = (unsigned)u;
+        p->zones_line = c->line;
         return 0;
     }
     if (strcmp(key, "zone_suffix") == 0) {
@@ -722,32 +757,88 @@ static int on_key(void *user, const char *section, const char *key, const char *
     return c->ret == 0;
 }
 
-/* fgets that counts lines, so that the handler knows where it is. */
+/* fgets over the file's text that counts lines, so that the handler
+ * knows where it is. A line longer than inih's buffer (num) or holding a
+ * NUL is an error at its own line: inih would split it, or cut it at the
+ * NUL, and complain about the next line instead. */
 static char *reader(char *str, int num, void *stream)
 {
     ctx_t *c = stream;
-    char *r = fgets(str, num, c->f);
+    file_t *f = c->f;
+    const char *p = f->data + f->pos;
+    size_t left = f->len - f->pos;
+    const char *nl;
+    size_t n;
+    size_t text;
 
-    if (r != NULL)
-        c->line++;
-    return r;
+    if (c->ret < 0 || left == 0 || num < 2)
+        return NULL;
+    c->line++;
+    nl = memchr(p, '\n', left);
+    n = nl != NULL ? (size_t)(nl - p) + 1 : left;
+    text = nl != NULL ? n - 1 : n;
+    if (text > 0 && p[text - 1] == '\r')
+        text--;
+    if (memchr(p, '\0', n) != NULL) {
+        snprintf(c->err, c->errlen, "%s:%d: a NUL byte: a scenario is text", c->path,
+                 c->line);
+        c->ret = DP_EPARSE;
+        return NULL;
+    }
+    if (n > (size_t)num - 1 || text > SCENARIO_MAX_LINE) {
+        snprintf(c->err, c->errlen,
+                 "%s:%d: the line is %zu bytes, over the limit of %d: shorten it (a long "
+                 "value can come from ${VAR})",
+                 c->path, c->line, text, SCENARIO_MAX_LINE);
+        c->ret = DP_EPARSE;
+        return NULL;
+    }
+    memcpy(str, p, n);
+    str[n] = '\0';
+    f->pos += n;
+    return str;
 }
 
-static int parse_file(ctx_t *c, const char *path)
+/* Read path (the scenario, or an include at sec/key of the current
+ * file) and hand its keys to on_key. */
+static int parse_file(ctx_t *c, const char *path, const char *sec, const char *key)
 {
-    FILE *f = fopen(path, "r");
+    char why[256];
+    char *data = NULL;
+    struct stat st;
+    file_t f;
     int r;
+    int i;
 
-    c->path = path;
-    c->line = 0;
-    if (f == NULL) {
-        snprintf(c->err, c->errlen, "%s: cannot open: %s", path, strerror(errno));
-        c->ret = -errno;
+    r = fsutil_read_input(path, SCENARIO_MAX_BYTES, &data, &f.len, &st, why, sizeof(why));
+    if (r < 0 && sec != NULL)
+        fail(c, sec, key, "%s: %s", path, why);
+    else if (r < 0)
+        snprintf(c->err, c->errlen, "%s: %s", path, why);
+    if (r < 0) {
+        c->ret = r == -ENOMEM ? r : DP_EPARSE;
         return 0;
     }
-    c->f = f;
+    for (i = 0; i < c->depth; i++) {
+        if (c->open[i]->dev == st.st_dev && c->open[i]->ino == st.st_ino) {
+            free(data);
+            return fail(c, sec, key,
+                        "%s: an include loop (that file is already being read): remove "
+                        "this include",
+                        path);
+        }
+    }
+    f.data = data;
+    f.pos = 0;
+    f.dev = st.st_dev;
+    f.ino = st.st_ino;
+    c->open[c->depth] = &f;
+    c->f = &f;
+    c->path = path;
+    c->line = 0;
     r = ini_parse_stream(reader, c, on_key, c);
-    fclose(f);
+    c->open[c->depth] = NULL;
+    free(data);
     if (r > 0 && c->ret == 0) {
         snprintf(c->err, c->errlen, "%s:%d: not INI: want [section] or key = value", path,
                  r);
@@ -851,8 +942,36 @@ static int check_phase(const scenario_t *sc, scen_phase_t *p, char *err, size_t 
     return 0;
 }
 
+/* A mix phase whose operations need a zone (all but zone_create) when no
+ * zone can exist yet: no zones = here or before, no zone_create in this
+ * mix or an earlier one, no earlier reverse or zone-sync phase. It would
+ * draw nothing, run nothing and still PASS (issue 12). *made says whether
+ * a zone can exist after phase p. */
+static int check_phase_zones(const scenario_t *sc, const scen_phase_t *p, bool *made,
+                             char *err, size_t errlen)
+{
+    unsigned need = 0;
+    int k;
+
+    if (p->zonefile != NULL || p->ptr || p->zones > 0 || p->mix[OP_ZONE_CREATE] > 0) {
+        *made = true;
+        return 0;
+    }
+    for (k = 0; k < OP_KINDS; k++)
+        need += k == OP_ZONE_CREATE ? 0 : p->mix[k];
+    if (need == 0 || *made)
+        return 0;
+    snprintf(err, errlen,
+             "%s:%d: [phase %s] zones: %u and no earlier phase makes a zone: the mix's "
+             "operations would have no zone to change and nothing would run (set zones "
+             "= N, or add zone_create to mix)",
+             sc->path, p->zones_line > 0 ? p->zones_line : p->line, p->name, p->zones);
+    return DP_EPARSE;
+}
+
 static int check(scenario_t *sc, char *err, size_t errlen)
 {
+    bool zones_made = false;
     size_t i;
     int ret;
 
@@ -877,8 +996,11 @@ static int check(scenario_t *sc, char *err, size_t errlen)
                  "%s: nothing to do: no [phase NAME] and no [operations] file", sc->path);
         return DP_EPARSE;
     }
-    for (i = 0; i < sc->nphases && ret == 0; i++)
+    for (i = 0; i < sc->nphases && ret == 0; i++) {
         ret = check_phase(sc, &sc->phases[i], err, errlen);
+        if (ret == 0)
+            ret = check_phase_zones(sc, &sc->phases[i], &zones_made, err, errlen);
+    }
     return ret;
 }
 
@@ -919,13 +1041,21 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     c.errlen = errlen;
     /* One line, one key: continuation lines would blur error positions. */
     ini_allow_multiline = false;
-    parse_file(&c, path);
+    /* A line buffer on the heap of the size reader checks lines against
+     * (3 more: '\r', '\n' and the NUL, as ini.h says). */
+    ini_use_stack = false;
+    ini_allow_realloc = false;
+    ini_max_line = SCENARIO_MAX_LINE + 3;
+    ini_initial_alloc = SCENARIO_MAX_LINE + 3; /* the heap buffer's size */
+    parse_file(&c, path, NULL, NULL);
     finish_targets(&c);
     ret = c.ret;
     if (ret == 0)
         ret = check(sc, err, errlen);
-    if (ret < 0)
+    if (ret < 0) {
+        quote_message(err, errlen); /* messages quote the file's bytes */
         scenario_free(sc);
+    }
     return ret;
 }
 

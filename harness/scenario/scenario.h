@@ -22,6 +22,12 @@
 #include "harness/targets/target.h"
 #include "probes/request.h"
 
+/* Bounds of a scenario file and each file it includes (issue 12): the
+ * whole file, one line, one value once ${VAR} is expanded. */
+#define SCENARIO_MAX_BYTES (1 << 20)
+#define SCENARIO_MAX_LINE  4096
+#define SCENARIO_MAX_VALUE 65536
+
 typedef enum { NS_PRIMARY = 0, NS_SECONDARY, NS_RESOLVER } ns_role_t;
 
 typedef struct {
@@ -50,6 +56,7 @@ typedef struct {
     double max_delete_pct; /* ... or deleting more, unless --force */
     reverse_prefix_t prefix;
     int line;
+    int zones_line; /* the zones = line, 0 when not given */
 } scen_phase_t;
 
 typedef struct {

@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
+#include "harness/common/quote.h"
 #include "harness/common/vec.h"
 #include "harness/scenario/zonefile.h"
 
@@ -539,25 +541,6 @@ static int add_file(zf_text_t *t, const char *name, size_t *idx)
     return 0;
 }
 
-/* The whole of fp into *data (at most max bytes, else DP_EPARSE). */
-static int read_all(FILE *fp, size_t max, char **data, size_t *len)
-{
-    size_t cap = 0;
-    size_t n;
-
-    *data = NULL;
-    *len = 0;
-    do {
-        if (*len >= max)
-            return DP_EPARSE;
-        if (VEC_RESERVE(*data, cap, *len + 65536) < 0)
-            return -ENOMEM;
-        n = fread(*data + *len, 1, cap - *len, fp);
-        *len += n;
-    } while (n > 0);
-    return ferror(fp) ? -EIO : 0;
-}
-
 /* path as the including file (its name inc) sees it, into out. */
 static int include_path(const char *inc, const zf_tok_t *f, char *out, size_t cap)
 {
@@ -571,24 +554,25 @@ static int include_path(const char *inc, const zf_tok_t *f, char *out, size_t ca
     return w < 0 || (size_t)w >= cap ? -ENAMETOOLONG : 0;
 }
 
-/* Open path, check it against the files being read (a cycle) and read
- * it. */
+/* Read path (a regular file of at most max_bytes, fsutil.h) and check it
+ * against the files being read (a cycle). */
 static int open_include(zf_ctx_t *c, zf_pos_t at, const char *path, char **data,
                         size_t *len)
 {
-    FILE *fp = fopen(path, "r");
     struct stat st;
-    char lim[32];
+    char why[256];
     int ret;
     int i;
 
-    if (fp == NULL) {
-        ret = -errno;
-        snprintf(c->err, c->errlen, "%s:%ld: $INCLUDE %s: %s", file_name(c, at.file),
-                 at.line, path, strerror(-ret));
+    ret = fsutil_read_input(path, c->max_bytes, data, len, &st, why, sizeof(why));
+    if (ret == -ENOMEM)
         return ret;
+    if (ret < 0) {
+        bool file = ret == -EINVAL || ret == -EFBIG; /* not the system's error */
+        snprintf(c->err, c->errlen, "%s:%ld: $INCLUDE %s: %s", file_name(c, at.file),
+                 at.line, path, file ? why : strerror(-ret));
+        return file ? DP_EPARSE : ret;
     }
-    ret = fstat(fileno(fp), &st) < 0 ? -errno : 0;
     for (i = 0; ret == 0 && i <= c->depth; i++) {
         if (c->stack[i].dev == st.st_dev && c->stack[i].ino == st.st_ino)
             ret = fail(c, at,
@@ -597,19 +581,12 @@ static int open_include(zf_ctx_t *c, zf_pos_t at, const char *path, char **data,
                        path);
     }
     if (ret == 0) {
-        ret = read_all(fp, c->max_bytes, data, len);
-        snprintf(lim, sizeof(lim), "%zu", c->max_bytes);
-        if (ret == DP_EPARSE)
-            fail(c, at, "$INCLUDE: the file is over %s bytes", lim);
-        else if (ret < 0 && ret != -ENOMEM)
-            snprintf(c->err, c->errlen, "%s:%ld: $INCLUDE %s: read error",
-                     file_name(c, at.file), at.line, path);
-    }
-    if (ret == 0) {
         c->stack[c->depth + 1].dev = st.st_dev;
         c->stack[c->depth + 1].ino = st.st_ino;
+    } else {
+        free(*data);
+        *data = NULL;
     }
-    fclose(fp);
     return ret;
 }
 
@@ -780,6 +757,7 @@ static int expand_top(const char *name, const char *data, size_t len, const char
     if (ret == -ENOMEM)
         snprintf(err, errlen, "%s: out of memory", name);
     if (ret < 0) {
+        quote_message(err, errlen); /* messages quote the file's lines */
         zf_text_destroy(c.t);
         return ret;
     }
@@ -796,9 +774,9 @@ int zf_expand_mem(const char *name, const char *data, size_t len, const char *or
 int zf_expand(const char *path, const char *origin, const zf_opts_t *opts,
               zf_text_t **out, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "r");
     struct stat st;
     zf_id_t id;
+    char why[256];
     char *data = NULL;
     size_t len = 0;
     size_t max =
@@ -806,25 +784,22 @@ int zf_expand(const char *path, const char *origin, const zf_opts_t *opts,
     int ret;
 
     *out = NULL;
-    if (fp == NULL) {
-        ret = -errno;
-        snprintf(err, errlen, "%s: cannot open the zone file: %s", path, strerror(-ret));
-        return ret;
+    ret = fsutil_read_input(path, max, &data, &len, &st, why, sizeof(why));
+    if (ret == -EINVAL || ret == -EFBIG) {
+        snprintf(err, errlen, "%s: the zone file: %s", path, why);
+        ret = DP_EPARSE;
+    } else if (ret < 0) {
+        snprintf(err, errlen, "%s: cannot %s the zone file: %s", path,
+                 strncmp(why, "cannot open", 11) == 0 ? "open" : "read", strerror(-ret));
     }
-    ret = fstat(fileno(fp), &st) < 0 ? -errno : 0;
-    if (ret == 0)
-        ret = read_all(fp, max, &data, &len);
-    fclose(fp);
-    if (ret == DP_EPARSE)
-        snprintf(err, errlen, "%s: the file is over %zu bytes", path, max);
-    else if (ret < 0)
-        snprintf(err, errlen, "%s: cannot read the zone file: %s", path, strerror(-ret));
     if (ret == 0) {
         id.dev = st.st_dev;
         id.ino = st.st_ino;
         ret = expand_top(path, data, len, origin, opts, &id, out, err, errlen);
     }
     free(data);
+    if (ret < 0)
+        quote_message(err, errlen); /* messages quote the file's lines */
     return ret;
 }
 

@@ -39,6 +39,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/log.h"
+#include "harness/common/quote.h"
 #include "harness/common/vec.h"
 #include "harness/scenario/zonefile.h"
 #include "harness/scenario/zonesync.h"
@@ -789,6 +790,7 @@ out:
     if (ret < 0) {
         if (ret == -ENOMEM)
             snprintf(err, errlen, "%s: out of memory", path);
+        quote_message(err, errlen); /* messages quote the file's lines */
         zs_zone_free(out);
     }
     if (z != NULL)

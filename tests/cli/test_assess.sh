@@ -256,7 +256,7 @@ done
 scenario() { # FILE NAME [EXTRA-LINES]
     # shellcheck disable=SC2016 # ${LAB_DIR} is for dnsprop to expand
     printf '%s\n' "[campaign]" "name = $2" "results = $tmp/results" \
-        'include = ${LAB_DIR}/lab.ini' "[phase p]" "count = 1" "rate = 1" \
+        'include = ${LAB_DIR}/lab.ini' "[phase p]" "zones = 1" "count = 1" "rate = 1" \
         "mix = record_create:1" "${3:-}" >"$1"
 }
 scenario "$tmp/s.ini" asstest

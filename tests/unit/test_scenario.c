@@ -172,9 +172,10 @@ Test(scenario, include_and_environment)
     fclose(f);
     setenv("DP_KEY", "k3y", 1);
     setenv("DP_INC", inc, 1);
-    snprintf(text, sizeof(text),
-             "[campaign]\ninclude = ${DP_INC}\n[phase p]\ncount = 3\nrate = 1\n"
-             "mix = record_create\n");
+    snprintf(
+        text, sizeof(text),
+        "[campaign]\ninclude = ${DP_INC}\n[phase p]\nzones = 1\ncount = 3\nrate = 1\n"
+        "mix = record_create\n");
     write_file(text);
     cr_assert_eq(scenario_load(path, &sc, err, sizeof(err)), 0, "%s", err);
     cr_expect_str_eq(target_conf_get(&sc.targets[0], "api_key"), "k3y");
@@ -191,7 +192,8 @@ Test(scenario, include_and_environment)
 
 /* The nameserver, phase and campaign every target test below shares. */
 #define REST                                                                             \
-    "[nameserver a]\naddress = 127.0.0.1\n[phase p]\ncount = 1\nrate = 1\nmix = "        \
+    "[nameserver a]\naddress = 127.0.0.1\n[phase p]\nzones = 1\ncount = 1\nrate = "      \
+    "1\nmix = "                                                                          \
     "record_create\n"
 
 /* Load text; on failure expect ":line: " and needle in the error. */
@@ -390,4 +392,140 @@ Test(scenario, target_create_checks_templates)
         target_destroy(t);
         scenario_free(&sc);
     }
+}
+
+/* ---- hostile input (issue 12) ------------------------------------------------------ */
+
+#define HEAD                                                                             \
+    "[target t]\ntype = powerdns\nurl = http://127.0.0.1:1\napi_key = k\n"               \
+    "[nameserver a]\naddress = 127.0.0.1\n"
+#define PHASE "[phase p]\nzones = 1\ncount = 1\nrate = 1\nmix = record_create\n"
+
+Test(scenario, special_files_are_refused)
+{
+    scenario_t sc;
+    char err[512];
+
+    /* /dev/zero used to spin forever in fgets; a FIFO blocked the open */
+    load("[campaign]\ninclude = /dev/zero\n" HEAD PHASE, &sc, 2,
+         "[campaign] include: /dev/zero: not a regular file (a character device)");
+    cr_expect_lt(scenario_load("/dev/null", &sc, err, sizeof(err)), 0);
+    cr_expect(strstr(err, "/dev/null: not a regular file") != NULL, "%s", err);
+    cr_expect_lt(scenario_load("/tmp", &sc, err, sizeof(err)), 0);
+    cr_expect(strstr(err, "/tmp: not a regular file (a directory)") != NULL, "%s", err);
+}
+
+Test(scenario, oversized_file_is_refused)
+{
+    char big[64];
+    char text[512];
+    scenario_t sc;
+    int fd;
+
+    snprintf(big, sizeof(big), "/tmp/dnsprop-big-XXXXXX");
+    fd = mkstemp(big);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(ftruncate(fd, SCENARIO_MAX_BYTES + 1), 0);
+    close(fd);
+    snprintf(text, sizeof(text), "[campaign]\ninclude = %s\n" HEAD PHASE, big);
+    load(text, &sc, 2, "over the limit of 1048576 bytes");
+    unlink(big);
+}
+
+Test(scenario, include_loop_is_an_error)
+{
+    char text[256];
+    scenario_t sc;
+    char err[512];
+
+    /* the file includes itself: path is only known once written, so write
+     * twice */
+    write_file("x");
+    snprintf(text, sizeof(text), "[campaign]\ninclude = %s\n" HEAD PHASE, path);
+    {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(text, f);
+        fclose(f);
+    }
+    cr_expect_lt(scenario_load(path, &sc, err, sizeof(err)), 0);
+    cr_expect(strstr(err, ":2: [campaign] include: ") != NULL &&
+                  strstr(err, "an include loop") != NULL,
+              "%s", err);
+    unlink(path);
+}
+
+Test(scenario, long_lines_name_their_own_line)
+{
+    char *text = malloc(3 * SCENARIO_MAX_LINE);
+    scenario_t sc;
+    size_t o;
+
+    cr_assert_not_null(text);
+    /* a line of exactly SCENARIO_MAX_LINE bytes loads (inih's default
+     * buffer was 200: a 300-byte url failed) */
+    o = (size_t)snprintf(text, 64, "[campaign]\n;");
+    memset(text + o, 'c', SCENARIO_MAX_LINE - 1);
+    o += SCENARIO_MAX_LINE - 1;
+    snprintf(text + o, 2 * SCENARIO_MAX_LINE, "\n" HEAD PHASE);
+    if (load(text, &sc, 0, NULL) == 0)
+        scenario_free(&sc);
+    /* one more byte: an error at that line, not "not INI" at the next */
+    o = (size_t)snprintf(text, 64, "[campaign]\n;");
+    memset(text + o, 'c', SCENARIO_MAX_LINE);
+    o += SCENARIO_MAX_LINE;
+    snprintf(text + o, 2 * SCENARIO_MAX_LINE, "\n" HEAD PHASE);
+    load(text, &sc, 2, "the line is 4097 bytes, over the limit of 4096");
+    free(text);
+}
+
+Test(scenario, long_variables_are_whole_or_an_error)
+{
+    char *v = malloc(SCENARIO_MAX_VALUE + 2);
+    scenario_t sc;
+
+    cr_assert_not_null(v);
+    memset(v, 'r', 5000); /* over the old 4,095-byte cut */
+    v[5000] = '\0';
+    setenv("DP_LONG", v, 1);
+    if (load("[campaign]\nresults = /tmp/${DP_LONG}\n" HEAD PHASE, &sc, 0, NULL) == 0) {
+        cr_expect_eq(strlen(sc.results), 5005);
+        scenario_free(&sc);
+    }
+    memset(v, 'r', SCENARIO_MAX_VALUE + 1);
+    v[SCENARIO_MAX_VALUE + 1] = '\0';
+    setenv("DP_LONG", v, 1);
+    load("[campaign]\nresults = ${DP_LONG}\n" HEAD PHASE, &sc, 2,
+         "[campaign] results: the value, ${...} expanded, is over 65536 bytes");
+    unsetenv("DP_LONG");
+    free(v);
+}
+
+Test(scenario, record_operations_without_zones_are_an_error)
+{
+    scenario_t sc;
+
+    load(HEAD "[phase p]\nzones = 0\ncount = 5\nrate = 5\nmix = record_create "
+              "record_update\n",
+         &sc, 8, "[phase p] zones: 0 and no earlier phase makes a zone");
+    /* zones from an earlier phase, or zone_create in the mix, are enough */
+    if (load(HEAD PHASE "[phase q]\ncount = 5\nrate = 5\nmix = record_update\n", &sc, 0,
+             NULL) == 0)
+        scenario_free(&sc);
+    if (load(HEAD "[phase p]\ncount = 5\nrate = 5\nmix = zone_create record_create\n",
+             &sc, 0, NULL) == 0)
+        scenario_free(&sc);
+}
+
+Test(scenario, messages_escape_control_bytes)
+{
+    scenario_t sc;
+    char err[512];
+
+    write_file("[campaign]\nseed = \x1b[31mX\x07\xff\n");
+    cr_expect_lt(scenario_load(path, &sc, err, sizeof(err)), 0);
+    cr_expect(strstr(err, "'\\x1b[31mX\\x07\\xff' is not a whole number") != NULL, "%s",
+              err);
+    cr_expect(strchr(err, 0x1b) == NULL && strchr(err, 0x07) == NULL, "%s", err);
+    unlink(path);
 }

@@ -359,3 +359,48 @@ Test(zonefile, long_strings_are_found)
     cr_expect(zf_text_long_string(t, 4));
     zf_text_destroy(t);
 }
+
+/* Special files (issue 12): a FIFO blocked the open, /dev/zero was read
+ * to the bound; now only a regular file is read, and one that is too big
+ * is refused by its size before a byte is read. */
+Test(zonefile, special_files_are_refused)
+{
+    char fifo[256];
+    char big[256];
+    char err[512] = "";
+    zf_text_t *t = NULL;
+    zf_opts_t o;
+    FILE *f;
+
+    expand_bad("$INCLUDE /dev/zero\n", DP_EPARSE,
+               "DIR/top.zone:1: $INCLUDE /dev/zero: not a regular file (a character "
+               "device): give a file");
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    expand_bad("$INCLUDE fifo\n", DP_EPARSE,
+               "DIR/top.zone:1: $INCLUDE DIR/fifo: not a regular file (a FIFO): give a "
+               "file");
+    cr_expect_eq(zf_expand(fifo, "example.test.", NULL, &t, err, sizeof(err)), DP_EPARSE);
+    cr_expect(strstr(err, "fifo: the zone file: not a regular file (a FIFO)") != NULL,
+              "%s", err);
+    snprintf(big, sizeof(big), "%s/big.zone", dir);
+    f = fopen(big, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), 4096), 0);
+    fclose(f);
+    memset(&o, 0, sizeof(o));
+    o.max_bytes = 1000;
+    cr_expect_eq(zf_expand(big, "example.test.", &o, &t, err, sizeof(err)), DP_EPARSE);
+    cr_expect(strstr(err, "is 4096 bytes, over the limit of 1000 bytes") != NULL, "%s",
+              err);
+}
+
+/* A message quoting a line shows its control bytes escaped. */
+Test(zonefile, messages_escape_control_bytes)
+{
+    expand_bad("$INCLUDE \"a\x1b[2J\n", DP_EPARSE,
+               "DIR/top.zone:1: directive: a quoted string is not closed");
+    expand_bad(
+        "$INCLUDE no\x1b[2Jpe.zone\n", -ENOENT,
+        "DIR/top.zone:1: $INCLUDE DIR/no\\x1b[2Jpe.zone: No such file or directory");
+}
