@@ -35,6 +35,8 @@
 #define KEY_STATS_PENDING STORE_PREFIX "stats:pending"
 #define KEY_OBSERVERS     STORE_PREFIX "observers"
 #define KEY_LAST_ID       ":last_id"
+#define KEY_TOMB          STORE_PREFIX "request-tomb:"
+#define KEY_IDEM          STORE_PREFIX "idempotency:"
 
 #define WRITER_BATCH 256
 #define REDIS_CHUNK  500
@@ -159,18 +161,83 @@ static int redis_get(redisContext *c, const char *prefix, const char *id,
 
 /* ---- requests --------------------------------------------------------------------- */
 
+/* A new request in one atomic step (a script runs whole, as MULTI/EXEC
+ * does), unless the service has given up on its id (a tombstone, see
+ * store_req_settle) or its Idempotency-Key already names a request:
+ * KEYS request:<id>, the index, the pending set, tomb:<id>, idem:<key>;
+ * ARGV text, score, id, the key's lifetime, "1" when there is a key.
+ * Returns {1, id} stored, {2, other id} the key's, {0, ""} tombstoned. A
+ * request already there is left alone: a first try that Redis applies
+ * after its retry did must not turn a finished request back to ACCEPTED. */
+static const char put_script[] =
+    "if redis.call('EXISTS', KEYS[4]) == 1 then return {0, ''} end "
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return {1, ARGV[3]} end "
+    "if ARGV[5] == '1' then "
+    "  local got = redis.call('GET', KEYS[5]) "
+    "  if got then return {2, got} end "
+    "end "
+    "redis.call('SET', KEYS[1], ARGV[1]) "
+    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
+    "redis.call('SADD', KEYS[3], ARGV[3]) "
+    "if ARGV[5] == '1' then redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4]) end "
+    "return {1, ARGV[3]}";
+
+/* Did request:<id> land? If not, a tombstone makes sure it never does:
+ * KEYS request:<id>, tomb:<id>; ARGV the tombstone's lifetime. */
+static const char settle_script[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end "
+    "redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) "
+    "return 0";
+
+/* put_script's reply: 0 stored, 1 with *other, -EIO (err). */
+static int put_reply(redisContext *c, redisReply *r, const char *id, char *other,
+                     size_t otherlen, char *err, size_t errlen)
+{
+    long long code;
+
+    if (r == NULL) {
+        snprintf(err, errlen, "redis: %s",
+                 c->errstr[0] != '\0' ? c->errstr : "I/O error");
+        return -EIO;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER ||
+        r->element[1]->type != REDIS_REPLY_STRING) {
+        snprintf(err, errlen, "redis: %s",
+                 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply to EVAL");
+        return -EIO;
+    }
+    code = r->element[0]->integer;
+    if (code == 0) {
+        snprintf(err, errlen, "request %s was given up on (tombstone)", id);
+        return -EIO;
+    }
+    /* a retry on a fresh connection may find its own first try */
+    if (code == 1 || strcmp(r->element[1]->str, id) == 0)
+        return 0;
+    snprintf(other, otherlen, "%s", r->element[1]->str);
+    return 1;
+}
+
 static int put_new(redisContext *c, const char *zset, const char *id, const char *text,
-                   double start, char *err, size_t errlen)
+                   double start, const char *idem, char *other, size_t otherlen,
+                   char *err, size_t errlen)
 {
     char score[64];
+    char ttl[32];
+    redisReply *r;
+    int ret;
 
     snprintf(score, sizeof(score), "%.17g", start);
-    redisAppendCommand(c, "MULTI");
-    redisAppendCommand(c, "SET " KEY_REQ "%s %s", id, text);
-    redisAppendCommand(c, "ZADD %s %s %s", zset, score, id);
-    redisAppendCommand(c, "SADD " KEY_PENDING " %s", id);
-    redisAppendCommand(c, "EXEC");
-    return collect(c, 5, err, errlen);
+    snprintf(ttl, sizeof(ttl), "%d", STORE_REQ_IDEM_TTL_S);
+    r = redisCommand(c,
+                     "EVAL %s 5 " KEY_REQ "%s %s " KEY_PENDING " " KEY_TOMB "%s " KEY_IDEM
+                     "%s %s %s %s %s %s",
+                     put_script, id, zset, id, idem != NULL ? idem : "", text, score, id,
+                     ttl, idem != NULL ? "1" : "0");
+    ret = put_reply(c, r, id, other, otherlen, err, errlen);
+    freeReplyObject(r);
+    return ret;
 }
 
 /* Observers (Digaas's /observers) have an index of their own: each API
@@ -180,15 +247,48 @@ static const char *index_key(store_req_kind_t kind)
     return kind == STORE_REQ_OBSERVER ? KEY_OBSERVERS : KEY_REQS;
 }
 
-int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
-                  const char *text, double start, char *err, size_t errlen)
+int store_req_put_once(store_req_t *rq, store_req_kind_t kind, const char *id,
+                       const char *text, double start, const char *idem, char *other,
+                       size_t otherlen, char *err, size_t errlen)
 {
     redisContext *c = thread_ctx(rq, err, errlen);
     const char *zset = index_key(kind);
-    int ret = c != NULL ? put_new(c, zset, id, text, start, err, errlen) : -EIO;
+    int ret = c != NULL
+                  ? put_new(c, zset, id, text, start, idem, other, otherlen, err, errlen)
+                  : -EIO;
 
-    if (ret < 0 && (c = thread_ctx(rq, err, errlen)) != NULL)
-        ret = put_new(c, zset, id, text, start, err, errlen);
+    if (ret == -EIO && (c = thread_ctx(rq, err, errlen)) != NULL)
+        ret = put_new(c, zset, id, text, start, idem, other, otherlen, err, errlen);
+    return ret;
+}
+
+int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
+                  const char *text, double start, char *err, size_t errlen)
+{
+    char other[KEY_ID_MAX];
+
+    return store_req_put_once(rq, kind, id, text, start, NULL, other, sizeof(other), err,
+                              errlen);
+}
+
+int store_req_settle(store_req_t *rq, const char *id, char *err, size_t errlen)
+{
+    redisContext *c = thread_ctx(rq, err, errlen);
+    redisReply *r;
+    int ret = -EIO;
+
+    if (c == NULL)
+        return -EIO;
+    r = redisCommand(c, "EVAL %s 2 " KEY_REQ "%s " KEY_TOMB "%s %d", settle_script, id,
+                     id, STORE_REQ_TOMB_TTL_S);
+    if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+        ret = r->integer == 1 ? 1 : 0;
+    else
+        snprintf(err, errlen, "redis: %s",
+                 r == NULL                      ? c->errstr
+                 : r->type == REDIS_REPLY_ERROR ? r->str
+                                                : "unexpected reply to EVAL");
+    freeReplyObject(r);
     return ret;
 }
 

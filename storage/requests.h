@@ -13,9 +13,13 @@
  *   observers           zset    Digaas's observers (request:<id> too), by start_time
  *   observers:last_id   string  the last integer id given to an observer (INCR)
  *   stats:last_id       string  the same for Digaas's /stats {start, end}
- * Each change of more than one key is one MULTI/EXEC transaction, so a
- * request is never half stored: a new request (SET, ZADD, SADD) before
- * the service answers 202, a final state (SET, SREM) later, by the writer.
+ *   idempotency:<key>   string  the id a client's Idempotency-Key names (24 h)
+ *   request-tomb:<id>   string  an id the service gave up on: its write, if it
+ *                               is still on its way, never lands (24 h)
+ * Each change of more than one key is one MULTI/EXEC transaction or one
+ * Lua script, so a request is never half stored: a new request (SET, ZADD,
+ * SADD) before the service answers 202, a final state (SET, SREM) later,
+ * by the writer.
  *
  * The writer: one thread, its own connection. Final states are queued by
  * store_req_finish (which never waits for Redis: the probe pool's result
@@ -73,6 +77,22 @@ typedef enum {
  * restarts and are never given twice). */
 int store_req_next_id(store_req_t *rq, const char *counter, unsigned long long *id,
                       char *err, size_t errlen);
+/* How long an Idempotency-Key names its request, and a tombstone lasts. */
+#define STORE_REQ_IDEM_TTL_S 86400
+#define STORE_REQ_TOMB_TTL_S 86400
+
+/* store_req_put with a client's Idempotency-Key (idem, NULL: none; the
+ * caller checks its characters): 0 stored, 1 when the key already names a
+ * request (its id into other, nothing written), < 0 (err). The check and
+ * the write are one atomic step (a Lua script), and a write that comes
+ * after store_req_settle gave up on the id is dropped. */
+int store_req_put_once(store_req_t *rq, store_req_kind_t kind, const char *id,
+                       const char *text, double start, const char *idem, char *other,
+                       size_t otherlen, char *err, size_t errlen);
+/* After a put failed (a timeout: it may still land, Redis applying it
+ * later): 1 when request:<id> is in Redis, 0 when it is not and now never
+ * will be (a tombstone), < 0 when Redis cannot tell yet (err). */
+int store_req_settle(store_req_t *rq, const char *id, char *err, size_t errlen);
 /* store_req_put_new for either index. */
 int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
                   const char *text, double start, char *err, size_t errlen);

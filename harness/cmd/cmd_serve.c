@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static void usage(FILE *f)
         "                     [--threads N] [--http-threads N] [--query-timeout S]\n"
         "                     [--redis URL] [--redis-password-file FILE] [--results "
         "DIR]\n"
+        "                     [limits: --min-frequency S --max-timeout S ...]\n"
         "\n"
         "Serve poll requests over HTTP, as Digaas's three API generations do:\n"
         "POST /requests (or /poll_requests), GET /requests/{id}, POST /stats,\n"
@@ -50,10 +52,31 @@ static void usage(FILE *f)
         "  --statsd HOST:PORT   send metrics (requests accepted, polls, propagation\n"
         "                       per nameserver) to statsd\n"
         "\n"
+        "Limits (a poll request past one is answered 429, {\"limit\": OPTION}; a\n"
+        "client is an IP address):\n"
+        "  --min-frequency S    least seconds between a poll's queries (default %g)\n"
+        "  --max-timeout S      longest poll (default %g)\n"
+        "  --max-values N       values per request (default %d)\n"
+        "  --max-pending N      polls running at once, in all (default %d)\n"
+        "  --max-pending-per-client N  the same per client (default %d)\n"
+        "  --max-ns-rate Q      queries a second at one nameserver address, summed\n"
+        "                       over the polls running (default %g)\n"
+        "  --max-connections N  HTTP connections at once (default %d)\n"
+        "  --max-connections-per-client N  the same per client (default %d)\n"
+        "  --idle-timeout S     close a connection idle this long (default %d)\n"
+        "  --request-timeout S  close a connection whose request (headers and body)\n"
+        "                       takes longer to arrive (default %d)\n"
+        "A POST with an \"Idempotency-Key: KEY\" header is stored once per KEY (24 h):\n"
+        "a retry gets the same request. A 503 with \"stored\": \"unknown\" names an id\n"
+        "Redis may still take; if it does, its polls start at once.\n"
+        "\n"
         "Requests are kept in Redis as they arrive; unfinished ones are polled\n"
         "again at the next start. Stats plots go to RESULTS/serve/.\n" STOREOPT_HELP "\n"
         "SIGINT or SIGTERM stop it (exit 0); exit 2 when it cannot start, 64 usage.\n",
-        SERVE_DEFAULT_LISTEN);
+        SERVE_DEFAULT_LISTEN, SERVE_DEF_MIN_FREQUENCY, SERVE_DEF_MAX_TIMEOUT,
+        SERVE_DEF_MAX_VALUES, SERVE_DEF_MAX_PENDING, SERVE_DEF_MAX_PENDING_CLIENT,
+        SERVE_DEF_MAX_NS_RATE, SERVE_DEF_MAX_CONNS, SERVE_DEF_MAX_CONNS_CLIENT,
+        SERVE_DEF_IDLE_TIMEOUT_S, SERVE_DEF_REQUEST_TIMEOUT_S);
 }
 
 /* The token: the file's first line, without its line end and blanks. */
@@ -86,7 +109,68 @@ enum {
     OPT_HTTP_THREADS,
     OPT_QTIMEOUT,
     OPT_STATSD,
+    OPT_MIN_FREQ,
+    OPT_MAX_TIMEOUT,
+    OPT_MAX_VALUES,
+    OPT_MAX_PENDING,
+    OPT_MAX_PENDING_CLIENT,
+    OPT_MAX_NS_RATE,
+    OPT_MAX_CONNS,
+    OPT_MAX_CONNS_CLIENT,
+    OPT_IDLE_TIMEOUT,
+    OPT_REQUEST_TIMEOUT,
 };
+
+/* The limits' options: name, kind (a count: an unsigned field; else a
+ * double), range, and the field of serve_limits_t. */
+typedef struct {
+    int opt;
+    const char *name;
+    bool count;
+    double min;
+    double max;
+    size_t off;
+} limopt_t;
+
+#define LIM(o, n, c, lo, hi, f)                                                          \
+    {                                                                                    \
+        o, n, c, lo, hi, offsetof(serve_limits_t, f)                                     \
+    }
+static const limopt_t limopts[] = {
+    LIM(OPT_MIN_FREQ, "min-frequency", false, PROBE_MIN_FREQUENCY, 86400, min_frequency),
+    LIM(OPT_MAX_TIMEOUT, "max-timeout", false, 0.001, SERVE_MAX_TIMEOUT_S, max_timeout),
+    LIM(OPT_MAX_VALUES, "max-values", true, 1, 100000, max_values),
+    LIM(OPT_MAX_PENDING, "max-pending", true, 1, 10000000, max_pending),
+    LIM(OPT_MAX_PENDING_CLIENT, "max-pending-per-client", true, 1, 10000000,
+        max_pending_per_client),
+    LIM(OPT_MAX_NS_RATE, "max-ns-rate", false, 0.001, 1e9, max_ns_rate),
+    LIM(OPT_MAX_CONNS, "max-connections", true, 1, 1000000, max_connections),
+    LIM(OPT_MAX_CONNS_CLIENT, "max-connections-per-client", true, 1, 1000000,
+        max_connections_per_client),
+    LIM(OPT_IDLE_TIMEOUT, "idle-timeout", true, 1, 86400, idle_timeout_s),
+    LIM(OPT_REQUEST_TIMEOUT, "request-timeout", true, 1, 86400, request_timeout_s),
+};
+
+/* One limit's value into lim: DP_EXIT_OK or a usage error. */
+static int parse_limit(serve_limits_t *lim, const limopt_t *lo, const char *arg)
+{
+    char *field = (char *)lim + lo->off;
+    uint32_t u = 0;
+    double d = 0;
+    char flag[64];
+
+    if (lo->count ? numparse_u32(arg, &u) < 0 || u < lo->min || u > lo->max
+                  : numparse_double(arg, lo->min, lo->max, &d) < 0) {
+        snprintf(flag, sizeof(flag), "--%s", lo->name);
+        return cmd_bad("serve", flag, "'%s' is not a %s in [%g, %g]", arg,
+                       lo->count ? "whole number" : "number", lo->min, lo->max);
+    }
+    if (lo->count)
+        memcpy(field, &(unsigned){u}, sizeof(unsigned));
+    else
+        memcpy(field, &d, sizeof(double));
+    return DP_EXIT_OK;
+}
 
 /* What the command line gives: the service's options, the store's, the
  * statsd address. */
@@ -137,6 +221,10 @@ static int parse_opt(args_t *a, int c, const char *arg)
         a->statsd = arg;
         return DP_EXIT_OK;
     default:
+        for (size_t i = 0; i < sizeof(limopts) / sizeof(limopts[0]); i++) {
+            if (limopts[i].opt == c)
+                return parse_limit(&a->so.limits, &limopts[i], arg);
+        }
         return cmd_bad("serve", "options", "%s", "unknown option or missing argument");
     }
 }
@@ -153,6 +241,16 @@ static int parse_args(args_t *a, int argc, char **argv)
         {"query-timeout", required_argument, NULL, OPT_QTIMEOUT},
         STOREOPT_LONGOPTS,
         {"statsd", required_argument, NULL, OPT_STATSD},
+        {"min-frequency", required_argument, NULL, OPT_MIN_FREQ},
+        {"max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT},
+        {"max-values", required_argument, NULL, OPT_MAX_VALUES},
+        {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
+        {"max-pending-per-client", required_argument, NULL, OPT_MAX_PENDING_CLIENT},
+        {"max-ns-rate", required_argument, NULL, OPT_MAX_NS_RATE},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+        {"max-connections-per-client", required_argument, NULL, OPT_MAX_CONNS_CLIENT},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

@@ -75,19 +75,113 @@ int serve_start_poll(serve_t *s, const char *id, json_t *rec, char *text,
     return ret;
 }
 
-void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t *rp)
+/* The request an Idempotency-Key names, as a new one would be answered. */
+static void reply_existing(serve_t *s, const char *id, unsigned status, serve_reply_t *rp)
+{
+    char err[512];
+    char *text = serve_table_text(&s->table, id);
+    int ret = 1;
+
+    if (text == NULL)
+        ret = store_req_get(s->rq, id, &text, err, sizeof(err));
+    if (ret < 0)
+        serve_store_unavailable(rp, err);
+    else if (ret == 0)
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                          "the Idempotency-Key names request %s, which is gone", id);
+    else
+        serve_reply_text(rp, status, text);
+}
+
+/* Redis did not confirm the write: it may still land (a paused Redis
+ * applies it later). The 503 says so and gives the id; settle.c finds out
+ * and polls it if it did (takes rec and text, moves *req). */
+static void reply_unconfirmed(serve_t *s, const char *id, json_t *rec, char *text,
+                              probe_req_t *req, const char *err, serve_reply_t *rp)
+{
+    json_t *jid = json_incref(json_object_get(rec, "id"));
+    json_t *o;
+
+    log_warn("serve: Redis did not confirm request %s (%s): finding out whether it "
+             "landed",
+             id, err);
+    if (serve_settle_add(s, id, rec, text, req) < 0) {
+        json_decref(jid);
+        serve_quota_give_back(s, id);
+        serve_store_unavailable(rp, err);
+        return;
+    }
+    o = json_pack("{s:s, s:o, s:s}", "message", "", "id", jid, "stored", "unknown");
+    json_object_set_new(
+        o, "message",
+        json_sprintf("the results store did not confirm this request (%s); it may still "
+                     "be stored: the service polls it if it was. Retry with the same "
+                     "Idempotency-Key header to get it, or GET it by its id",
+                     err));
+    serve_reply_json(rp, MHD_HTTP_SERVICE_UNAVAILABLE, o);
+}
+
+void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
+                       const char *id, json_t *rec, probe_req_t *req, unsigned status,
+                       serve_reply_t *rp)
+{
+    char err[512] = "";
+    char other[SERVE_ID_LEN + 1] = "";
+    char *text = NULL;
+    char *answer = NULL;
+    int ret;
+
+    if (!serve_quota_take(s, id, call->client, req, rp))
+        goto out;
+    text = json_dumps(rec, SERVE_JSON_FLAGS);
+    answer = text != NULL ? strdup(text) : NULL;
+    if (answer == NULL) {
+        serve_quota_give_back(s, id);
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+        goto out;
+    }
+    /* In Redis before the 202: an accepted request survives a crash. */
+    ret = store_req_put_once(s->rq, kind, id, text, req->start_time, call->idem, other,
+                             sizeof(other), err, sizeof(err));
+    if (ret == 1) {
+        serve_quota_give_back(s, id);
+        reply_existing(s, other, status, rp);
+        goto out;
+    }
+    if (ret < 0) {
+        reply_unconfirmed(s, id, rec, text, req, err, rp);
+        rec = NULL;
+        text = NULL;
+        goto out;
+    }
+    ret = serve_start_poll(s, id, rec, text, req);
+    rec = NULL;
+    text = NULL;
+    if (ret < 0) {
+        serve_quota_give_back(s, id);
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "cannot poll now: %s",
+                          dp_strerror(ret));
+        goto out;
+    }
+    atomic_fetch_add(&s->accepted, 1);
+    serve_reply_text(rp, status, answer);
+    answer = NULL;
+out:
+    free(answer);
+    free(text);
+    json_decref(rec);
+}
+
+void serve_post_request(serve_t *s, const serve_call_t *call, const char *body,
+                        size_t len, serve_reply_t *rp)
 {
     json_t *in = NULL;
     json_t *rec = NULL;
     probe_req_t req;
     char field[64] = "";
     char msg[1200] = "";
-    char err[512];
     char id[SERVE_ID_LEN + 1];
-    char *text = NULL;
-    char *answer = NULL;
     double now = timebase_real_s();
-    int ret;
 
     probe_req_init(&req);
     req.keep_queries = true; /* Digaas's query statistics (dstats.c) */
@@ -102,35 +196,13 @@ void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t 
             serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, field, "%s", msg);
         goto out;
     }
+    if (!serve_limits_request(s, &req, "frequency", rp))
+        goto out;
     serve_new_id(id);
     serve_accepted_fields(rec, id, now);
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
-    answer = text != NULL ? strdup(text) : NULL;
-    if (answer == NULL) {
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
-        goto out;
-    }
-    /* In Redis before the 202: an accepted request survives a crash. */
-    ret = store_req_put_new(s->rq, id, text, req.start_time, err, sizeof(err));
-    if (ret < 0) {
-        log_warn("serve: cannot store a request: %s", err);
-        serve_store_unavailable(rp, err);
-        goto out;
-    }
-    ret = serve_start_poll(s, id, rec, text, &req);
+    serve_accept_poll(s, call, STORE_REQ_POLL, id, rec, &req, MHD_HTTP_ACCEPTED, rp);
     rec = NULL;
-    text = NULL;
-    if (ret < 0) {
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "cannot poll now: %s",
-                          dp_strerror(ret));
-        goto out;
-    }
-    atomic_fetch_add(&s->accepted, 1);
-    serve_reply_text(rp, MHD_HTTP_ACCEPTED, answer);
-    answer = NULL;
 out:
-    free(answer);
-    free(text);
     json_decref(rec);
     json_decref(in);
     probe_req_clear(&req);

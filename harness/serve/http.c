@@ -1,7 +1,8 @@
 /*
  * http: the service's HTTP side on libmicrohttpd (see serve_int.h): bodies
  * as they arrive (with the size limit), the bearer token, the routes and
- * the replies. The endpoints themselves are in handlers.c.
+ * the replies, and the bounds on connections (how many, per client, how
+ * slow). The endpoints themselves are in handlers.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "harness/common/buf.h"
 #include "harness/common/log.h"
 #include "harness/common/numparse.h"
+#include "harness/common/timebase.h"
 #include "harness/common/vec.h"
 #include "harness/serve/serve_int.h"
 
@@ -136,8 +139,9 @@ static void not_found(serve_reply_t *rp, const char *url, size_t n)
 
 /* The endpoints a POST reaches: /requests (or /poll_requests),
  * /observers, /stats. */
-static bool route_post(serve_t *s, const char *method, const char *url, size_t n,
-                       const char *body, size_t len, serve_reply_t *rp)
+static bool route_post(serve_t *s, const serve_call_t *call, const char *method,
+                       const char *url, size_t n, const char *body, size_t len,
+                       serve_reply_t *rp)
 {
     bool reqs = path_is(url, n, "/requests") || path_is(url, n, "/poll_requests");
     bool obs = !reqs && path_is(url, n, "/observers");
@@ -155,9 +159,9 @@ static bool route_post(serve_t *s, const char *method, const char *url, size_t n
                               "POST {start_time, end_time} (or Digaas's {start, end}) "
                               "here; GET /stats/{id} reads one");
     } else if (reqs) {
-        serve_post_request(s, body, len, rp);
+        serve_post_request(s, call, body, len, rp);
     } else if (obs) {
-        serve_post_observer(s, body, len, rp);
+        serve_post_observer(s, call, body, len, rp);
     } else {
         serve_post_stats(s, body, len, rp);
     }
@@ -243,10 +247,52 @@ static json_t *version_doc(void)
                      "apis", "/requests", "/poll_requests", "/observers");
 }
 
+/* The client's address as text: the key of the per-client limits. */
+static void client_of(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+    snprintf(out, outlen, "?");
+    if (sa != NULL && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  out, (socklen_t)outlen);
+    else if (sa != NULL && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)outlen);
+}
+
+/* An Idempotency-Key (draft-ietf-httpapi-idempotency-key-header: a
+ * client-made unique string): 1 to SERVE_IDEM_MAX printable ASCII
+ * characters, no blanks (it becomes part of a Redis key). */
+static bool idem_ok(const char *k)
+{
+    size_t i;
+
+    for (i = 0; k[i] != '\0'; i++) {
+        if (k[i] <= ' ' || k[i] > '~' || i >= SERVE_IDEM_MAX)
+            return false;
+    }
+    return i > 0;
+}
+
 static void route(serve_t *s, struct MHD_Connection *conn, const char *method,
                   const char *url, const char *body, size_t len, serve_reply_t *rp)
 {
     size_t n = strlen(url);
+    char client[INET6_ADDRSTRLEN + 1];
+    serve_call_t call = {client, NULL};
+
+    client_of(conn, client, sizeof(client));
+    call.idem = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+    if (call.idem != NULL && !idem_ok(call.idem)) {
+        serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, "Idempotency-Key",
+                          "must be 1 to %d printable ASCII characters without blanks "
+                          "(a UUID will do)",
+                          SERVE_IDEM_MAX);
+        return;
+    }
 
     while (n > 1 && url[n - 1] == '/')
         n--; /* "/requests/" is "/requests" */
@@ -257,9 +303,157 @@ static void route(serve_t *s, struct MHD_Connection *conn, const char *method,
             serve_reply_json(rp, MHD_HTTP_OK, version_doc());
         return;
     }
-    if (!route_post(s, method, url, n, body, len, rp) &&
+    if (!route_post(s, &call, method, url, n, body, len, rp) &&
         !route_get(s, conn, method, url, n, rp))
         not_found(rp, url, n);
+}
+
+/* ---- slow clients ------------------------------------------------------------------ */
+
+/* MHD's own connection timeout is an idle timeout: a client that sends a
+ * header line every few seconds keeps a connection for ever, and enough
+ * of them fill the connection limit (issue 12, case 4, slowloris). So
+ * each connection is tracked from its start (MHD_OPTION_NOTIFY_CONNECTION)
+ * and a reaper thread shuts down (shutdown(2), MHD then closes it) any
+ * that has spent more than the request timeout on one request: headers
+ * and body, from its first byte (the connection's start, or its request
+ * line on a kept-alive connection) to the last. Answers and idle
+ * kept-alive connections are MHD's idle timeout's. */
+typedef struct hconn {
+    struct hconn *prev;
+    struct hconn *next;
+    int fd;
+    int64_t since_ns; /* when the request being read began (monotonic) */
+    bool reading;     /* a request is arriving: the request timeout applies */
+    bool cut;         /* shut down by the reaper */
+} hconn_t;
+
+#define REAP_EVERY_MS 250
+#define LOG_WINDOW_S  10 /* MHD's messages: at most LOG_BURST per window */
+#define LOG_BURST     10
+
+struct serve_http {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    hconn_t *head;
+    bool stop;
+    pthread_t reaper;
+    bool started;
+    int64_t timeout_ns;
+    uint64_t cut_unlogged; /* under mu */
+    int64_t cut_logged_ns;
+    /* MHD's messages, counted per window: a flood of clients is a flood of
+     * "connection closed" lines otherwise */
+    pthread_mutex_t log_mu;
+    int64_t log_window;
+    unsigned log_n;
+    unsigned log_dropped;
+};
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct serve_http *h = ((serve_t *)cls)->http;
+    hconn_t *hc = *socket_context;
+    const union MHD_ConnectionInfo *ci;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        hc = calloc(1, sizeof(*hc));
+        if (hc == NULL || ci == NULL) {
+            free(hc); /* untracked: only MHD's idle timeout applies */
+            return;
+        }
+        hc->fd = ci->connect_fd;
+        hc->since_ns = timebase_mono_ns();
+        hc->reading = true;
+        pthread_mutex_lock(&h->mu);
+        hc->next = h->head;
+        if (h->head != NULL)
+            h->head->prev = hc;
+        h->head = hc;
+        pthread_mutex_unlock(&h->mu);
+        *socket_context = hc;
+        return;
+    }
+    if (hc == NULL)
+        return;
+    /* MHD closes the socket after this call: the reaper never touches a
+     * descriptor number that may have been given to another connection */
+    pthread_mutex_lock(&h->mu);
+    if (hc->prev != NULL)
+        hc->prev->next = hc->next;
+    else
+        h->head = hc->next;
+    if (hc->next != NULL)
+        hc->next->prev = hc->prev;
+    pthread_mutex_unlock(&h->mu);
+    free(hc);
+    *socket_context = NULL;
+}
+
+/* A request begins (reading) or has been read whole. */
+static void mark_reading(serve_t *s, struct MHD_Connection *conn, bool reading)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    hconn_t *hc = ci != NULL ? ci->socket_context : NULL;
+
+    if (hc == NULL)
+        return;
+    pthread_mutex_lock(&s->http->mu);
+    if (reading && !hc->reading)
+        hc->since_ns = timebase_mono_ns();
+    hc->reading = reading;
+    pthread_mutex_unlock(&s->http->mu);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line has arrived. What it
+ * returns becomes the request's con_cls: NULL, as on_access expects. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)uri;
+    mark_reading(cls, conn, true);
+    return NULL;
+}
+
+/* Under h->mu: shut down what is too slow; how many. */
+static unsigned reap(struct serve_http *h, int64_t now)
+{
+    unsigned n = 0;
+    hconn_t *hc;
+
+    for (hc = h->head; hc != NULL; hc = hc->next) {
+        if (!hc->reading || hc->cut || now - hc->since_ns <= h->timeout_ns)
+            continue;
+        shutdown(hc->fd, SHUT_RDWR);
+        hc->cut = true;
+        n++;
+    }
+    return n;
+}
+
+static void *reaper_main(void *arg)
+{
+    struct serve_http *h = arg;
+
+    pthread_mutex_lock(&h->mu);
+    while (!h->stop) {
+        int64_t now;
+        timebase_cond_wait_ms(&h->cond, &h->mu, REAP_EVERY_MS);
+        now = timebase_mono_ns();
+        h->cut_unlogged += reap(h, now);
+        if (h->cut_unlogged > 0 && now - h->cut_logged_ns >= LOG_WINDOW_S * TB_NS_PER_S) {
+            log_warn("serve: http: closed %llu connections that took more than %lld s to "
+                     "send a request (--request-timeout)",
+                     (unsigned long long)h->cut_unlogged,
+                     (long long)(h->timeout_ns / TB_NS_PER_S));
+            h->cut_unlogged = 0;
+            h->cut_logged_ns = now;
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
 }
 
 /* ---- libmicrohttpd glue ------------------------------------------------------------ */
@@ -387,6 +581,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         *upload_data_size = 0;
         return on_upload(s, cs, upload_data, n);
     }
+    mark_reading(s, conn, false);
     memset(&rp, 0, sizeof(rp));
     if (cs->too_big) {
         serve_reply_error(&rp, MHD_HTTP_CONTENT_TOO_LARGE, "body",
@@ -404,9 +599,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     conn_t *cs = *con_cls;
 
-    (void)cls;
-    (void)conn;
     (void)toe;
+    /* answered (or given up): a kept-alive connection is idle now */
+    mark_reading(cls, conn, false);
     if (cs == NULL)
         return;
     buf_free(&cs->body);
@@ -418,12 +613,40 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* Under h->log_mu: may this message go out? */
+static bool log_allowed(struct serve_http *h)
+{
+    int64_t w = timebase_mono_ns() / (LOG_WINDOW_S * TB_NS_PER_S);
+
+    if (w != h->log_window) {
+        if (h->log_dropped > 0)
+            log_warn("serve: http: %u more messages of the HTTP library in %d s were "
+                     "not shown",
+                     h->log_dropped, LOG_WINDOW_S);
+        h->log_window = w;
+        h->log_n = 0;
+        h->log_dropped = 0;
+    }
+    if (h->log_n >= LOG_BURST) {
+        h->log_dropped++;
+        return false;
+    }
+    h->log_n++;
+    return true;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct serve_http *h = ((serve_t *)cls)->http;
     char msg[512];
     size_t n;
+    bool ok;
 
-    (void)cls;
+    pthread_mutex_lock(&h->log_mu);
+    ok = log_allowed(h);
+    pthread_mutex_unlock(&h->log_mu);
+    if (!ok)
+        return;
     vsnprintf(msg, sizeof(msg), fmt, ap);
     n = strlen(msg);
     while (n > 0 && msg[n - 1] == '\n')
@@ -450,11 +673,40 @@ static void set_where(serve_t *s, const struct sockaddr_storage *ss)
     }
 }
 
+/* The connection list, its reaper and the log's counters. */
+static int http_state(serve_t *s, char *err, size_t errlen)
+{
+    struct serve_http *h = calloc(1, sizeof(*h));
+    int ret;
+
+    if (h == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_mutex_init(&h->log_mu, NULL);
+    pthread_cond_init(&h->cond, NULL);
+    h->timeout_ns = (int64_t)s->lim.request_timeout_s * TB_NS_PER_S;
+    h->log_window = -1;
+    s->http = h;
+    ret = -pthread_create(&h->reaper, NULL, reaper_main, h);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot start the HTTP reaper: %s", strerror(-ret));
+        return ret;
+    }
+    h->started = true;
+    return 0;
+}
+
 int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *listen,
                      unsigned http_threads, char *err, size_t errlen)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    const serve_limits_t *lim = &s->lim;
+    int ret = http_state(s, err, errlen);
 
+    if (ret < 0)
+        return ret;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the logger first: MHD logs its own way until it has seen it */
@@ -462,8 +714,11 @@ int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *
         flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)(http_threads > 0 ? http_threads : 2), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)lim->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)lim->max_connections_per_client, MHD_OPTION_END);
     if (s->mhd == NULL) {
         snprintf(err, errlen,
                  "cannot listen on %s (in use? not an address of this host?)", listen);
@@ -471,4 +726,33 @@ int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *
     }
     set_where(s, ss);
     return 0;
+}
+
+void serve_http_stop(serve_t *s)
+{
+    struct serve_http *h = s->http;
+
+    /* MHD first: its connections' CLOSED notices empty the list */
+    if (s->mhd != NULL)
+        MHD_stop_daemon(s->mhd);
+    s->mhd = NULL;
+    if (h == NULL)
+        return;
+    if (h->started) {
+        pthread_mutex_lock(&h->mu);
+        h->stop = true;
+        pthread_cond_signal(&h->cond);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->reaper, NULL);
+    }
+    while (h->head != NULL) {
+        hconn_t *hc = h->head;
+        h->head = hc->next;
+        free(hc);
+    }
+    pthread_mutex_destroy(&h->mu);
+    pthread_mutex_destroy(&h->log_mu);
+    pthread_cond_destroy(&h->cond);
+    free(h);
+    s->http = NULL;
 }

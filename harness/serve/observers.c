@@ -38,48 +38,21 @@ static int next_id(serve_t *s, const char *counter, char id[SERVE_ID_LEN + 1],
 }
 
 /* Stored, then polled; 201 with Digaas's echo (takes rec). */
-static void accept_observer(serve_t *s, json_t *rec, probe_req_t *req, double now,
-                            serve_reply_t *rp)
+static void accept_observer(serve_t *s, const serve_call_t *call, json_t *rec,
+                            probe_req_t *req, double now, serve_reply_t *rp)
 {
     char id[SERVE_ID_LEN + 1];
-    char err[512];
-    char *text = NULL;
-    char *answer = NULL;
-    int ret;
 
-    if (next_id(s, "observers", id, rp) < 0)
-        goto out;
+    if (next_id(s, "observers", id, rp) < 0) {
+        json_decref(rec);
+        return;
+    }
     serve_accepted_fields(rec, id, now);
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
-    answer = text != NULL ? strdup(text) : NULL;
-    if (answer == NULL) {
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
-        goto out;
-    }
-    if (store_req_put(s->rq, STORE_REQ_OBSERVER, id, text, req->start_time, err,
-                      sizeof(err)) < 0) {
-        log_warn("serve: cannot store an observer: %s", err);
-        serve_store_unavailable(rp, err);
-        goto out;
-    }
-    ret = serve_start_poll(s, id, rec, text, req);
-    rec = NULL;
-    text = NULL;
-    if (ret < 0) {
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "cannot poll now: %s",
-                          dp_strerror(ret));
-        goto out;
-    }
-    atomic_fetch_add(&s->accepted, 1);
-    serve_reply_text(rp, MHD_HTTP_CREATED, answer);
-    answer = NULL;
-out:
-    free(answer);
-    free(text);
-    json_decref(rec);
+    serve_accept_poll(s, call, STORE_REQ_OBSERVER, id, rec, req, MHD_HTTP_CREATED, rp);
 }
 
-void serve_post_observer(serve_t *s, const char *body, size_t len, serve_reply_t *rp)
+void serve_post_observer(serve_t *s, const serve_call_t *call, const char *body,
+                         size_t len, serve_reply_t *rp)
 {
     json_t *in = serve_body_json(body, len, rp);
     json_t *rec = NULL;
@@ -100,7 +73,11 @@ void serve_post_observer(serve_t *s, const char *body, size_t len, serve_reply_t
             serve_reply_error(rp, MHD_HTTP_BAD_REQUEST, field, "%s", msg);
         goto out;
     }
-    accept_observer(s, rec, &req, now, rp);
+    if (!serve_limits_request(s, &req, "interval", rp)) {
+        json_decref(rec);
+        goto out;
+    }
+    accept_observer(s, call, rec, &req, now, rp);
 out:
     json_decref(in);
     probe_req_clear(&req);

@@ -99,6 +99,7 @@ static void on_result(const probe_result_t *r, void *arg)
         return;
     if (r->id == NULL)
         return;
+    serve_quota_give_back(s, r->id);
     text = serve_table_finish(&s->table, r);
     if (text != NULL) {
         atomic_fetch_add(&s->finished, 1);
@@ -123,6 +124,12 @@ static int settings(serve_t *s, const serve_opts_t *opts, char *err, size_t errl
     s->store = opts->store;
     s->metrics = opts->metrics;
     s->max_body = opts->max_body > 0 ? opts->max_body : SERVE_DEFAULT_MAX_BODY;
+    s->lim = opts->limits;
+    serve_limits_defaults(&s->lim);
+    if (serve_quota_create(&s->quota) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
     s->results = strdup(opts->results != NULL ? opts->results : "results");
     if (opts->token != NULL) {
         s->token = strdup(opts->token);
@@ -157,7 +164,9 @@ static int start_workers(serve_t *s, const serve_opts_t *opts, char *err, size_t
     }
     ret = serve_stats_start(s, err, errlen);
     s->stats_ok = true; /* started or not, its queue is set up */
-    return ret;
+    if (ret < 0)
+        return ret;
+    return serve_settle_start(s, err, errlen);
 }
 
 int serve_create(serve_t **out, const serve_opts_t *opts, char *err, size_t errlen)
@@ -201,6 +210,8 @@ void serve_info(serve_t *s, serve_info_t *out)
     out->accepted = atomic_load(&s->accepted);
     out->finished = atomic_load(&s->finished);
     out->unwritten = s->rq != NULL ? store_req_unwritten(s->rq) : 0;
+    out->unsettled = serve_settle_count(s);
+    out->limited = atomic_load(&s->limited);
 }
 
 void serve_destroy(serve_t *s)
@@ -208,9 +219,11 @@ void serve_destroy(serve_t *s)
     if (s == NULL)
         return;
     /* 1. no more calls; 2. no more polls (those cancelled stay pending);
-     * 3. no new stats; 4. what finished goes to Redis. */
-    if (s->mhd != NULL)
-        MHD_stop_daemon(s->mhd);
+     * 3. no new stats; 4. what finished goes to Redis. (What is unsettled
+     * is dropped: if Redis took it, it is pending there.) */
+    serve_http_stop(s);
+    /* before the pool: the settler starts polls */
+    serve_settle_stop(s);
     atomic_store(&s->stopping, true);
     if (s->pool != NULL)
         probe_pool_destroy(s->pool);
@@ -219,6 +232,7 @@ void serve_destroy(serve_t *s)
     store_req_close(s->rq, STOP_FLUSH_S);
     if (s->table_ok)
         serve_table_clear(&s->table);
+    serve_quota_destroy(s->quota);
     free(s->token);
     free(s->results);
     free(s);

@@ -51,6 +51,37 @@
 
 typedef struct serve serve_t;
 
+/* What one client may ask of the service (README, "dnsprop serve"): 0 in
+ * any field takes its default. A poll request past a per-request limit or
+ * a count is answered 429 with {"message", "limit": the option's name}.
+ * Clients are told apart by their IP address. */
+typedef struct {
+    double min_frequency;            /* s between queries; SERVE_DEF_MIN_FREQUENCY */
+    double max_timeout;              /* s of polling; SERVE_DEF_MAX_TIMEOUT */
+    unsigned max_values;             /* values per request; SERVE_DEF_MAX_VALUES */
+    unsigned max_pending;            /* polls running, in all */
+    unsigned max_pending_per_client; /* polls running, per client */
+    double max_ns_rate;              /* queries/s at one nameserver address, in all */
+    unsigned max_connections;        /* HTTP connections, in all */
+    unsigned max_connections_per_client;
+    unsigned idle_timeout_s;    /* an idle connection is closed */
+    unsigned request_timeout_s; /* a request must arrive whole within this */
+} serve_limits_t;
+
+#define SERVE_DEF_MIN_FREQUENCY      0.1
+#define SERVE_DEF_MAX_TIMEOUT        86400.0
+#define SERVE_DEF_MAX_VALUES         100
+#define SERVE_DEF_MAX_PENDING        10000
+#define SERVE_DEF_MAX_PENDING_CLIENT 1000
+#define SERVE_DEF_MAX_NS_RATE        1000.0
+#define SERVE_DEF_MAX_CONNS          1000
+#define SERVE_DEF_MAX_CONNS_CLIENT   128
+#define SERVE_DEF_IDLE_TIMEOUT_S     30
+#define SERVE_DEF_REQUEST_TIMEOUT_S  10
+
+/* Zeros into defaults. */
+void serve_limits_defaults(serve_limits_t *lim);
+
 typedef struct {
     const char *listen;     /* "ADDR:PORT" or "[V6]:PORT"; NULL: SERVE_DEFAULT_LISTEN */
     const char *token;      /* bearer token every call must carry; NULL: none */
@@ -61,6 +92,7 @@ typedef struct {
     unsigned http_threads;     /* MHD's thread pool; 0: 2 */
     size_t max_body;           /* request body limit; 0: SERVE_DEFAULT_MAX_BODY */
     struct metrics *metrics;   /* borrowed, may be NULL: statsd counters and timers */
+    serve_limits_t limits;     /* zeros: defaults */
 } serve_opts_t;
 
 typedef struct {
@@ -70,6 +102,8 @@ typedef struct {
     uint64_t accepted;  /* POSTed since start */
     uint64_t finished;  /* polls ended since start */
     uint64_t unwritten; /* final states Redis has not taken yet */
+    uint64_t unsettled; /* requests whose write Redis has not confirmed */
+    uint64_t limited;   /* requests answered 429 */
 } serve_info_t;
 
 /* Resume what Redis holds, start the probe pool, the writer, the stats

@@ -10,6 +10,8 @@
  *   observers.c Digaas master's /observers and /stats {start, end}, /stats-file
  *   dstats.c    Digaas master's summary and plots of a time range
  *   scatter.c   Digaas's scatter plots through gnuplot
+ *   limits.c    what one client may ask: floors, ceilings, counts (429s)
+ *   settle.c    requests whose write Redis did not confirm
  * Redis is storage/requests.h's: no file here holds a connection.
  *
  * Threads and what each may touch:
@@ -20,6 +22,8 @@
  *    then store_req_finish, which only queues.
  *  - The stats worker runs statsjob.c on its own queue (locked).
  *  - The requests' writer (storage) calls back serve_table_remove.
+ *  - The settler (settle.c) calls store_req_settle and serve_start_poll.
+ *  - http.c's reaper closes connections that are too slow (its own list).
  *  - create/destroy run on one thread, with none of the above running yet
  *    or any more.
  */
@@ -84,6 +88,13 @@ typedef struct {
     bool started;
 } serve_statsq_t;
 
+/* ---- limits.c and settle.c ----------------------------------------------------------
+ */
+
+typedef struct serve_quota serve_quota_t;
+typedef struct serve_settle serve_settle_t;
+struct serve_http;
+
 /* ---- the service ------------------------------------------------------------------ */
 
 struct serve {
@@ -94,17 +105,21 @@ struct serve {
     size_t token_len;
     char *results;
     size_t max_body;
+    serve_limits_t lim;
     char where[80];
     /* parts */
     store_req_t *rq;
     struct MHD_Daemon *mhd;
+    struct serve_http *http; /* http.c's connection list and reaper */
+    serve_quota_t *quota;
+    serve_settle_t *settle;
     probe_pool_t *pool;
     serve_table_t table;
     bool table_ok;
     serve_statsq_t stats;
     bool stats_ok;
     _Atomic bool stopping;
-    _Atomic uint64_t accepted, finished, resumed, expired, stats_resumed;
+    _Atomic uint64_t accepted, finished, resumed, expired, stats_resumed, limited;
 };
 
 /* A random (version 4) UUID, as Digaas's ids are (RFC 9562 section 5.4). */
@@ -140,7 +155,18 @@ void serve_reply_error(serve_reply_t *rp, unsigned status, const char *field,
 
 /* ---- handlers.c: one per endpoint (MHD threads); ids already checked --------------- */
 
-void serve_post_request(serve_t *s, const char *body, size_t len, serve_reply_t *rp);
+/* Who is calling: the client's address (the limits' key) and the
+ * Idempotency-Key it sent (NULL: none; checked by http.c). */
+typedef struct {
+    const char *client;
+    const char *idem;
+} serve_call_t;
+
+/* An Idempotency-Key's length and characters (printable ASCII). */
+#define SERVE_IDEM_MAX 128
+
+void serve_post_request(serve_t *s, const serve_call_t *call, const char *body,
+                        size_t len, serve_reply_t *rp);
 void serve_get_request(serve_t *s, const char *id, serve_reply_t *rp);
 void serve_post_stats(serve_t *s, const char *body, size_t len, serve_reply_t *rp);
 void serve_get_stats(serve_t *s, const char *id, bool summary, serve_reply_t *rp);
@@ -148,7 +174,8 @@ void serve_get_stats(serve_t *s, const char *id, bool summary, serve_reply_t *rp
 void serve_get_image(serve_t *s, const char *id, size_t n, serve_reply_t *rp);
 
 /* observers.c: Digaas master's API and old-master's /stats-file. */
-void serve_post_observer(serve_t *s, const char *body, size_t len, serve_reply_t *rp);
+void serve_post_observer(serve_t *s, const serve_call_t *call, const char *body,
+                         size_t len, serve_reply_t *rp);
 /* POST /stats with {start, end} (Digaas master): 201, an integer id. */
 void serve_post_dstats(serve_t *s, const json_t *in, serve_reply_t *rp);
 /* GET /stats/<int id>/plots/<plot>: plot[0..n) unchecked. */
@@ -175,6 +202,37 @@ json_t *serve_body_json(const char *body, size_t len, serve_reply_t *rp);
 /* handlers.c: a 503 "try again" for a store error. */
 void serve_store_unavailable(serve_reply_t *rp, const char *err);
 
+/* handlers.c: store a new request (kind's index), then poll it: the
+ * reply is status with answer (taken) when stored, the request an
+ * Idempotency-Key already names, a 503 (with the id, "stored": "unknown",
+ * when Redis may still take it: settle.c finds out), or a 429 (limits.c).
+ * Takes rec and text; req is moved or left to the caller. */
+void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
+                       const char *id, json_t *rec, probe_req_t *req, unsigned status,
+                       serve_reply_t *rp);
+
+/* limits.c: the per-request floors and ceilings (false after a 429;
+ * freq_field: "frequency" or Digaas's "interval"); the counts, charged
+ * under id (false after a 429 or 503); their release when the poll ends. */
+int serve_quota_create(serve_quota_t **out);
+void serve_quota_destroy(serve_quota_t *q);
+bool serve_limits_request(serve_t *s, const probe_req_t *req, const char *freq_field,
+                          serve_reply_t *rp);
+bool serve_quota_take(serve_t *s, const char *id, const char *client,
+                      const probe_req_t *req, serve_reply_t *rp);
+void serve_quota_give_back(serve_t *s, const char *id);
+/* A 429 {"message", "limit"}. */
+void serve_limit_reply(serve_t *s, serve_reply_t *rp, const char *limit, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
+/* settle.c: keep a request whose write failed (takes rec and text, moves
+ * *req) until Redis says whether it landed; start/stop the thread. */
+int serve_settle_add(serve_t *s, const char *id, json_t *rec, char *text,
+                     probe_req_t *req);
+size_t serve_settle_count(serve_t *s);
+int serve_settle_start(serve_t *s, char *err, size_t errlen);
+void serve_settle_stop(serve_t *s);
+
 /* dstats.c: Digaas master's statistics of a stats request (rec, its
  * stored JSON, is completed and stored with its summary). */
 int serve_dstats_compute(serve_t *s, const char *id, json_t *rec, char *err,
@@ -198,6 +256,9 @@ int serve_scatter_png(const char *dir, const char *name, const char *title,
  * s->where. */
 int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *listen,
                      unsigned http_threads, char *err, size_t errlen);
+/* http.c: stop answering (MHD and the reaper) and free what serve_http_start
+ * made. */
+void serve_http_stop(serve_t *s);
 
 /* statsjob.c: start/stop the worker (what is queued at the stop stays
  * pending in Redis), and queue a stats id (any thread). */
