@@ -191,7 +191,7 @@ else
 fi
 
 # ---- 9: an agent stalled 8 s over the campaign's end ---------------------------------
-scenario stall east 5 2 60 > stall.ini
+scenario stall east 8 2 60 > stall.ini
 agent e1 east 2
 a1=$!
 agent e2 east 2
