@@ -19,11 +19,15 @@ struct streams {
     redisContext *c;
 };
 
-/* Store one result once: the done-hash says whether poll@vantage has one
- * already (a request redelivered after its agent died after storing but
+/* Store one result once: nothing once the campaign is closed (it has
+ * counted its results: a late one, from an agent that was stopped or cut
+ * off, would make Redis disagree with the campaign's own report); else
+ * the done-hash says whether poll@vantage has one already (a request
+ * redelivered after its agent died, or was stalled, after storing but
  * before XACK); if not, the result gets the next seq and goes to its key,
  * the campaign's index lists and the feed, all in one step. */
 static const char *const store_lua =
+    "if redis.call('EXISTS', KEYS[8]) == 1 then return -1 end\n"
     "if redis.call('HSETNX', KEYS[1], ARGV[1], '0') == 0 then return 0 end\n"
     "local seq = redis.call('INCR', KEYS[2])\n"
     "redis.call('HSET', KEYS[1], ARGV[1], seq)\n"
@@ -49,6 +53,11 @@ int streams_open(store_t *s, streams_t **out, char *err, size_t errlen)
     }
     *out = st;
     return 0;
+}
+
+bool streams_broken(const streams_t *st)
+{
+    return st == NULL || st->c == NULL || st->c->err != 0;
 }
 
 void streams_close(streams_t *st)
@@ -233,12 +242,12 @@ int streams_store_result(streams_t *st, const char *campaign, const char *poll,
                          const char *vantage, const char *ns_name, const char *op_kind,
                          const char *rec, uint64_t *seq, char *err, size_t errlen)
 {
-    char k[7][700];
+    char k[8][700];
     char pv[300];
     size_t len = strlen(rec);
     char *body;
     redisReply *r;
-    const char *argv[12];
+    const char *argv[13];
     int i;
 
     *seq = 0;
@@ -257,18 +266,19 @@ int streams_store_result(streams_t *st, const char *campaign, const char *poll,
     snprintf(k[4], sizeof(k[4]), PFX "campaign:%s:op:%s", campaign, op_kind);
     snprintf(k[5], sizeof(k[5]), PFX "campaign:%s:feed", campaign);
     snprintf(k[6], sizeof(k[6]), PFX "result:%s:", campaign);
+    snprintf(k[7], sizeof(k[7]), PFX "campaign:%s:closed", campaign);
     snprintf(pv, sizeof(pv), "%s@%s", poll, vantage);
     argv[0] = "EVAL";
     argv[1] = store_lua;
-    argv[2] = "7";
-    for (i = 0; i < 7; i++)
+    argv[2] = "8";
+    for (i = 0; i < 8; i++)
         argv[3 + i] = k[i];
-    argv[10] = pv;
-    argv[11] = body;
-    r = redisCommandArgv(st->c, 12, argv, NULL);
+    argv[11] = pv;
+    argv[12] = body;
+    r = redisCommandArgv(st->c, 13, argv, NULL);
     free(body);
     if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
-        *seq = (uint64_t)r->integer;
+        *seq = r->integer < 0 ? STREAMS_SEQ_CLOSED : (uint64_t)r->integer;
         freeReplyObject(r);
         return 0;
     }
@@ -331,14 +341,29 @@ int streams_agent_beat(streams_t *st, const char *vantage, const char *consumer,
 int streams_feed_read(streams_t *st, const char *campaign, char last[64], int block_ms,
                       streams_entry_t **out, size_t *n, char *err, size_t errlen)
 {
-    redisReply *r = redisCommand(
-        st->c, "XREAD COUNT 1000 BLOCK %d STREAMS " PFX "campaign:%s:feed %s", block_ms,
-        campaign, last);
+    redisReply *r =
+        block_ms < 0
+            ? redisCommand(st->c, "XREAD COUNT 1000 STREAMS " PFX "campaign:%s:feed %s",
+                           campaign, last)
+            : redisCommand(st->c,
+                           "XREAD COUNT 1000 BLOCK %d STREAMS " PFX "campaign:%s:feed %s",
+                           block_ms, campaign, last);
     int ret = read_reply(st, r, "r", "XREAD", out, n, err, errlen);
 
     if (ret == 0 && *n > 0)
         snprintf(last, 64, "%s", (*out)[*n - 1].id);
     return ret;
+}
+
+int streams_campaign_close(streams_t *st, const char *campaign, char *err, size_t errlen)
+{
+    redisReply *r = redisCommand(st->c, "SET " PFX "campaign:%s:closed 1", campaign);
+
+    if (r != NULL && r->type == REDIS_REPLY_STATUS) {
+        freeReplyObject(r);
+        return 0;
+    }
+    return reply_err(st, r, "closing the campaign", err, errlen);
 }
 
 int streams_feed_drop(streams_t *st, const char *campaign)

@@ -13,6 +13,8 @@
  *   campaign:<id>:done               hash poll@vantage -> seq: a result is stored
  *                                    once, whoever probes a redelivered request
  *   campaign:<id>:seq                counter of the agents' result seqs
+ *   campaign:<id>:closed             set when the campaign has counted its
+ *                                    results: nothing is stored after it
  *   agent:<vantage>:<consumer>       hash: host pid started seen clock inflight
  *                                    results (a heartbeat, once a second)
  * A result is stored (result key, the campaign's index lists, the feed) by
@@ -22,7 +24,11 @@
  * been idle reclaim_after seconds, and a live agent keeps its own from
  * going idle (XCLAIM ... JUSTID) while it is still probing them.
  *
- * A streams_t is one connection: not thread-safe, one per thread.
+ * A streams_t is one connection: not thread-safe, one per thread. Once
+ * streams_broken() says so (the server went away: hiredis cannot use the
+ * connection again), the owner closes it and opens a new one; nothing
+ * here reconnects behind its back, so that every caller decides how long
+ * it may wait.
  */
 #ifndef DP_STREAMS_H
 #define DP_STREAMS_H
@@ -45,6 +51,10 @@ typedef struct {
 
 int streams_open(store_t *s, streams_t **out, char *err, size_t errlen);
 void streams_close(streams_t *st);
+/* The connection is lost (an I/O error, or st NULL): close it and open a
+ * new one. A command that failed otherwise (a Redis error reply) leaves
+ * it usable. */
+bool streams_broken(const streams_t *st);
 void streams_entries_free(streams_entry_t *e, size_t n);
 
 /* The vantage's stream and its consumer group, whoever comes first. */
@@ -67,7 +77,9 @@ int streams_reclaim(streams_t *st, const char *vantage, const char *consumer,
 int streams_touch(streams_t *st, const char *vantage, const char *consumer,
                   const char *const *ids, size_t n, char *err, size_t errlen);
 /* Store one result (rec: a JSON object text) of poll@vantage in campaign,
- * once: *seq gets its seq, 0 when it was stored already. */
+ * once: *seq gets its seq, 0 when it was stored already, STREAMS_SEQ_CLOSED
+ * when the campaign is closed (the result is too late to count). */
+#define STREAMS_SEQ_CLOSED UINT64_MAX
 int streams_store_result(streams_t *st, const char *campaign, const char *poll,
                          const char *vantage, const char *ns_name, const char *op_kind,
                          const char *rec, uint64_t *seq, char *err, size_t errlen);
@@ -78,10 +90,14 @@ int streams_agent_beat(streams_t *st, const char *vantage, const char *consumer,
                        json_t *fields, char *err, size_t errlen);
 
 /* Campaign side: results in the feed after *last (an entry id, "0" at
- * first; updated), waiting up to block_ms. */
+ * first; updated), waiting up to block_ms (< 0: not at all). */
 int streams_feed_read(streams_t *st, const char *campaign, char last[64], int block_ms,
                       streams_entry_t **out, size_t *n, char *err, size_t errlen);
-/* Drop the campaign's feed and done-hash (the results stay). */
+/* The campaign has counted its results: no agent stores one after this
+ * (the results stored before it are all in the feed, to be read). */
+int streams_campaign_close(streams_t *st, const char *campaign, char *err, size_t errlen);
+/* Drop the campaign's feed and done-hash (the results and the closed mark
+ * stay); only once it is closed, so that no late result is stored twice. */
 int streams_feed_drop(streams_t *st, const char *campaign);
 
 #endif

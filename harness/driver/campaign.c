@@ -78,10 +78,7 @@ static int open_metrics(drv_t *d)
  * stream; results come back on the campaign's feed. */
 static int open_agents(drv_t *d)
 {
-    const scenario_t *sc = d->sc;
-    char err[1024];
-
-    if (!sc->agents)
+    if (!d->sc->agents)
         return 0;
     if (d->store == NULL) {
         drv_say(d, DRIVER_MSG_ERROR,
@@ -89,18 +86,7 @@ static int open_agents(drv_t *d)
                 "(not --no-store): the agents store the results");
         return DP_EUSAGE;
     }
-    if (streams_open(d->store, &d->pub, err, sizeof(err)) < 0 ||
-        streams_open(d->store, &d->feed, err, sizeof(err)) < 0) {
-        drv_say(d, DRIVER_MSG_ERROR, "%s", err);
-        return -EIO;
-    }
-    for (size_t i = 0; i < sc->nvantages; i++) {
-        if (streams_group_ensure(d->pub, sc->vantages[i], err, sizeof(err)) < 0) {
-            drv_say(d, DRIVER_MSG_ERROR, "vantage %s: %s", sc->vantages[i], err);
-            return -EIO;
-        }
-    }
-    return polls_feed_start(d);
+    return relay_start(d);
 }
 
 /* RESULTS/<campaign>/, where the store spools what Redis did not take. */
@@ -161,7 +147,7 @@ int campaign_begin(drv_t *d)
 void campaign_stop_counting(drv_t *d)
 {
     sampler_stop(d);
-    polls_feed_stop(d);
+    relay_stop(d);
 }
 
 /* The threads stopped, the agents' feed dropped. */
@@ -169,14 +155,7 @@ static void stop_threads(drv_t *d)
 {
     workers_close(d);
     campaign_stop_counting(d); /* (done already unless out early) */
-    if (d->pub != NULL) {
-        streams_feed_drop(d->pub, d->id);
-        if (d->store != NULL)
-            store_add_produced(d->store, d->feed_results);
-    }
-    streams_close(d->pub);
-    streams_close(d->feed);
-    d->pub = d->feed = NULL;
+    relay_free(d);
     sampler_destroy(d);
 }
 

@@ -25,7 +25,8 @@ typedef struct drv drv_t;
 
 /* 0, or a negative code after saying why (the end still runs). */
 int campaign_begin(drv_t *d);
-/* No more results: the sampler's last row, then the agents' feed.
+/* No more results: the sampler's last row, then the agents' feed (the
+ * campaign closed in Redis, the results stored before that counted).
  * Idempotent. */
 void campaign_stop_counting(drv_t *d);
 /* Everything after the phases (ret: the run's outcome so far); returns the

@@ -22,7 +22,7 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     pthread_mutex_init(&d->mu, NULL);
     timebase_cond_init_mono(&d->cond);
     pthread_mutex_init(&d->ds_mu, NULL);
-    pthread_mutex_init(&d->pub_mu, NULL);
+    relay_init(&d->relay);
     ds_init(&d->ds);
     d->timeline = sampler_timeline_new();
     gethostname(d->host, sizeof(d->host) - 1);
@@ -39,7 +39,7 @@ static void drv_free(drv_t *d)
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->ds_mu);
-    pthread_mutex_destroy(&d->pub_mu);
+    pthread_mutex_destroy(&d->relay.mu);
     metrics_destroy(d->metrics);
     ds_clear(&d->ds);
     optable_free(d->rows, d->nrows);

@@ -30,6 +30,7 @@
 #include "harness/driver/model.h"
 #include "harness/driver/phases.h"
 #include "harness/driver/polls.h"
+#include "harness/driver/relay.h"
 #include "harness/driver/sampler.h"
 #include "harness/driver/workers.h"
 #include "harness/serve/metrics.h"
@@ -66,14 +67,7 @@ struct drv {
     metrics_t *metrics; /* [metrics] statsd, or NULL */
     store_t *store;     /* NULL with --no-store */
     probe_pool_t *pool;
-    /* [probe] mode = agents */
-    streams_t *pub; /* poll requests out (under pub_mu) */
-    pthread_mutex_t pub_mu;
-    streams_t *feed; /* results back (the feed thread's) */
-    pthread_t feed_thread;
-    _Atomic bool feed_stop;
-    bool feeding;          /* the feed thread runs */
-    uint64_t feed_results; /* the feed thread's, read after it is joined */
+    relay_t relay; /* [probe] mode = agents (relay.h) */
     /* the report's data */
     pthread_mutex_t ds_mu;
     dataset_t ds;     /* every result (ds_mu) */

@@ -68,25 +68,8 @@ static void max_duration(op_t *op, double duration)
         ;
 }
 
-/* One finished poll (of nameserver nsi) in the tallies and the metrics
- * (the SLOs, the progress line, the release of its name for the next
- * change). Returns op, or NULL when it was given up on already (counted
- * as unanswered) or is unknown. */
-static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double duration)
+static void tally_status(drv_t *d, op_t *op, probe_status_t status, double duration)
 {
-    uint64_t w;
-    uint64_t nw;
-
-    if (op == NULL) {
-        acct_add(d, ACCT_DONE, 1);
-        return NULL;
-    }
-    w = atomic_load(&op->polls);
-    do {
-        if (w & PS_REAPED)
-            return NULL; /* too late: counted as unanswered already */
-        nw = w + 1;
-    } while (!atomic_compare_exchange_weak(&op->polls, &w, nw));
     if (status == PROBE_COMPLETED) {
         atomic_fetch_add(&op->ncompleted, 1);
         max_duration(op, duration);
@@ -100,9 +83,53 @@ static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double
     } else {
         acct_add(d, ACCT_CANCELLED, 1);
     }
+}
+
+/* Agents mode: a result for an operation whose missing polls were counted
+ * unanswered already (an agent stalled, or Redis away, past the reaper's
+ * patience). It is in Redis, stored once per poll and vantage, so it is
+ * one of the missing ones: it counts, as one unanswered poll fewer, and
+ * the campaign's report and one made later from Redis say the same. false
+ * when no unanswered poll is left to take it from (cannot happen). */
+static bool tally_late(drv_t *d)
+{
+    bool ok;
+
+    pthread_mutex_lock(&d->mu);
+    ok = d->unanswered > 0;
+    if (ok)
+        d->unanswered--;
+    pthread_mutex_unlock(&d->mu);
+    return ok;
+}
+
+/* One finished poll (of nameserver nsi) in the tallies and the metrics
+ * (the SLOs, the progress line, the release of its name for the next
+ * change). Returns op, or NULL when it is unknown. */
+static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double duration)
+{
+    uint64_t w;
+    uint64_t nw;
+
+    if (op == NULL) {
+        acct_add(d, ACCT_DONE, 1);
+        return NULL;
+    }
+    w = atomic_load(&op->polls);
+    do {
+        if (w & PS_REAPED) {
+            /* (in ACCT_DONE already, by the reaper) */
+            if (!tally_late(d))
+                return NULL;
+            goto counted;
+        }
+        nw = w + 1;
+    } while (!atomic_compare_exchange_weak(&op->polls, &w, nw));
     acct_add(d, ACCT_DONE, 1);
     if (PS_DONE(nw) == PS_EXP(nw))
         release(d, op);
+counted:
+    tally_status(d, op, status, duration);
     metrics_poll(d->metrics, status, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
                  duration);
     return op;
@@ -233,16 +260,17 @@ static probe_status_t status_of(const char *st)
 }
 
 /* One result an agent stored: tallied and kept for the report. */
-static void feed_one(drv_t *d, const char *payload)
+bool polls_feed_one(drv_t *d, const char *payload)
 {
     json_error_t je;
     json_t *rec = json_loads(payload, 0, &je);
     json_int_t tag;
     uint64_t id;
     op_t *op;
+    bool counted = false;
 
     if (rec == NULL)
-        return;
+        return false;
     tag = json_integer_value(json_object_get(rec, "tag"));
     id = (uint64_t)tag >> 16;
     /* an id from the network: looked up under the lock */
@@ -252,48 +280,11 @@ static void feed_one(drv_t *d, const char *payload)
     if (tally(d, op, (size_t)(tag & 0xffff),
               status_of(json_string_value(json_object_get(rec, "status"))),
               json_number_value(json_object_get(rec, "duration"))) != NULL) {
-        d->feed_results++;
+        counted = true;
         keep_for_report(d, payload);
     }
     json_decref(rec);
-}
-
-static void *feed_main(void *arg)
-{
-    drv_t *d = arg;
-    char last[64] = "0";
-    char err[512];
-
-    while (!atomic_load(&d->feed_stop)) {
-        streams_entry_t *e = NULL;
-        size_t n = 0;
-        if (streams_feed_read(d->feed, d->id, last, 200, &e, &n, err, sizeof(err)) < 0) {
-            log_warn("campaign %s: reading results from the agents: %s", d->id, err);
-            usleep(500000);
-            continue;
-        }
-        for (size_t i = 0; i < n; i++)
-            feed_one(d, e[i].payload);
-        streams_entries_free(e, n);
-    }
-    return NULL;
-}
-
-int polls_feed_start(drv_t *d)
-{
-    if (pthread_create(&d->feed_thread, NULL, feed_main, d) != 0)
-        return -EAGAIN;
-    d->feeding = true;
-    return 0;
-}
-
-void polls_feed_stop(drv_t *d)
-{
-    if (!d->feeding)
-        return;
-    atomic_store(&d->feed_stop, true);
-    pthread_join(d->feed_thread, NULL);
-    d->feeding = false;
+    return counted;
 }
 
 /* ---- submission ---------------------------------------------------------------------
@@ -306,9 +297,9 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
     json_t *rec = op_fields(d, op, nsi);
     json_t *p;
     char poll[64];
-    char err[512];
     char *text;
     unsigned failed = 0;
+    double expires = req->start_time + d->sc->timeout + 2 * d->sc->reclaim_after;
 
     json_object_del(rec, "vantage"); /* the agent's */
     json_object_set_new(rec, "tag", json_integer((json_int_t)req->tag));
@@ -317,16 +308,15 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
                   probe_req_to_json(req), "rec", rec);
     text = p != NULL ? json_dumps(p, JSON_COMPACT | JSON_REAL_PRECISION(16)) : NULL;
     json_decref(p);
-    pthread_mutex_lock(&d->pub_mu);
     for (size_t v = 0; v < d->sc->nvantages; v++) {
-        if (text == NULL ||
-            streams_publish(d->pub, d->sc->vantages[v], text, err, sizeof(err)) < 0) {
-            log_warn("campaign %s: publishing a poll for vantage %s: %s", d->id,
-                     d->sc->vantages[v], text != NULL ? err : "out of memory");
+        /* sent, or held while Redis is away (relay.h); held no longer than
+         * an agent would take it */
+        if (text == NULL || relay_publish(d, v, text, expires) < 0) {
+            if (text == NULL)
+                log_warn("campaign %s: publishing a poll: out of memory", d->id);
             failed++;
         }
     }
-    pthread_mutex_unlock(&d->pub_mu);
     free(text);
     return failed;
 }

@@ -17,12 +17,14 @@
  * probe pool threads (and on the thread that shuts the pool down);
  * polls_count on any thread (a sum of counters that may be moving: exact
  * once the pool is shut down and the feed stopped); polls_reap under the
- * driver's lock; polls_feed_start/stop on the scheduling thread.
+ * driver's lock; polls_feed_one on the relay's feed thread (relay.h), or on
+ * the scheduling thread once that is joined.
  */
 #ifndef DP_DRIVER_POLLS_H
 #define DP_DRIVER_POLLS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "harness/driver/model.h"
@@ -60,10 +62,9 @@ void polls_on_result(const probe_result_t *r, void *arg);
 /* Polls op expects (after failed submissions are taken off). */
 unsigned polls_expected(const op_t *op);
 
-/* Agents mode: results come back through the campaign's feed, read by a
- * thread of its own. */
-int polls_feed_start(drv_t *d);
-void polls_feed_stop(drv_t *d); /* idempotent */
+/* Agents mode: one result an agent stored (the feed's JSON text), counted
+ * and kept for the report; false when it names no poll of this campaign. */
+bool polls_feed_one(drv_t *d, const char *payload);
 /* Agents mode: count as unanswered the polls no agent can take any more
  * (under the driver's lock). */
 void polls_reap(drv_t *d);

@@ -7,6 +7,14 @@
  * polls from the pool's queue, stores each result and acknowledges its
  * request. The pool's threads do the probing. An in-flight table maps the
  * pool's tags to stream entries.
+ *
+ * Redis may go away (a restart, the network): the agent then keeps probing
+ * what it has, keeps each finished result in its slot, and opens a new
+ * connection with exponential backoff (100 ms up to 5 s between tries) for
+ * as long as it runs: an agent outlives campaigns, and each campaign
+ * decides itself how long it waits for its results (the polls it never
+ * gets back it reports as unanswered). Once Redis is back, the kept
+ * results are stored (once: the done-hash) and acknowledged.
  */
 #include <errno.h>
 #include <math.h>
@@ -32,18 +40,33 @@ typedef struct {
     char *campaign;
     char *poll;
     json_t *rec; /* the campaign's fields for the stored result */
+    /* probed, not stored yet (Redis was away): the result to store */
+    char *text;
+    char *ns_name;
+    char *op_kind;
+    probe_status_t status;
+    double duration;
 } slot_t;
 
 typedef struct {
     const agent_opts_t *o;
     char consumer[200];
-    streams_t *st;
+    store_t *s;
+    streams_t *st;    /* NULL while Redis is away */
+    int64_t down_ns;  /* monotonic: when it went away */
+    int64_t next_try; /* monotonic: the next connection attempt */
+    int64_t backoff;  /* ns between attempts, doubled up to LINK_BACKOFF_MAX */
+    unsigned tries;
+    size_t unstored; /* slots holding a result to store */
     probe_pool_t *pool;
     slot_t *slots;
     size_t nslots, inflight;
     size_t free_hint;
-    uint64_t taken, stored, duplicates, reclaimed, bad, expired;
+    uint64_t taken, stored, duplicates, reclaimed, bad, expired, late, outages;
 } agent_t;
+
+#define LINK_BACKOFF_MIN (100 * TB_NS_PER_MS)
+#define LINK_BACKOFF_MAX (5 * TB_NS_PER_S)
 
 static double reclaim_s(const agent_t *a)
 {
@@ -54,6 +77,9 @@ static void slot_clear(slot_t *s)
 {
     free(s->campaign);
     free(s->poll);
+    free(s->text);
+    free(s->ns_name);
+    free(s->op_kind);
     json_decref(s->rec);
     memset(s, 0, sizeof(*s));
 }
@@ -83,6 +109,62 @@ static long slot_take(agent_t *a)
     return -1;
 }
 
+/* Redis is gone (hiredis cannot use this connection again): close it; the
+ * loop opens a new one with backoff. */
+static void link_lost(agent_t *a, const char *why)
+{
+    if (a->st == NULL)
+        return;
+    streams_close(a->st);
+    a->st = NULL;
+    a->outages++;
+    a->down_ns = timebase_mono_ns();
+    a->backoff = LINK_BACKOFF_MIN;
+    a->next_try = a->down_ns + a->backoff;
+    a->tries = 0;
+    if (!a->o->quiet)
+        log_warn("agent: %s: lost Redis (%s); reconnecting with backoff, results kept "
+                 "until it is back",
+                 a->consumer, why);
+}
+
+/* After a failed command: was it the connection? */
+static void link_check(agent_t *a, const char *why)
+{
+    if (a->st != NULL && streams_broken(a->st))
+        link_lost(a, why);
+}
+
+/* Connected, or a new connection when the backoff allows one (the
+ * vantage's group too: a Redis restarted without persistence has lost
+ * it). */
+static bool link_up(agent_t *a)
+{
+    char err[512];
+    int64_t now;
+
+    if (a->st != NULL)
+        return true;
+    now = timebase_mono_ns();
+    if (now < a->next_try)
+        return false;
+    if (streams_open(a->s, &a->st, err, sizeof(err)) == 0 &&
+        streams_group_ensure(a->st, a->o->vantage, err, sizeof(err)) == 0) {
+        if (!a->o->quiet)
+            log_info("agent: %s: Redis is back after %.1f s; %zu results to store",
+                     a->consumer, (double)(now - a->down_ns) / 1e9, a->unstored);
+        return true;
+    }
+    streams_close(a->st);
+    a->st = NULL;
+    a->backoff = a->backoff * 2 < LINK_BACKOFF_MAX ? a->backoff * 2 : LINK_BACKOFF_MAX;
+    a->next_try = now + a->backoff;
+    if (!a->o->quiet && a->tries++ % 10 == 0)
+        log_warn("agent: %s: Redis still away after %.1f s (%s); %zu results kept",
+                 a->consumer, (double)(now - a->down_ns) / 1e9, err, a->unstored);
+    return false;
+}
+
 /* A request off the stream: probe it, or acknowledge it at once when it
  * cannot be (a malformed request would otherwise come back forever). */
 static void take(agent_t *a, const streams_entry_t *e)
@@ -105,14 +187,16 @@ static void take(agent_t *a, const streams_entry_t *e)
             log_warn("agent: request %s refused: %s", e->id,
                      campaign == NULL || poll == NULL ? "no campaign or poll" : err);
         a->bad++;
-        streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
+        if (streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err)) < 0)
+            link_check(a, err);
         goto out;
     }
     if (timebase_real_s() > req.start_time + req.timeout + 2 * reclaim_s(a)) {
         /* its campaign has given up on it long ago (no agent was there in
          * time): probing now would measure nothing */
         a->expired++;
-        streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err));
+        if (streams_ack(a->st, a->o->vantage, e->id, err, sizeof(err)) < 0)
+            link_check(a, err);
         goto out;
     }
     k = slot_take(a);
@@ -139,24 +223,70 @@ out:
     json_decref(p);
 }
 
-/* A finished poll: store it (once) and acknowledge its request. A result
- * that cannot be stored is not acknowledged: the request goes idle and is
- * probed again by whichever agent reclaims it. */
+/* The slot's result stored (once) and its request acknowledged, the slot
+ * freed: 0; or -EIO when Redis is away (the result stays in its slot for
+ * the next try). A result Redis refuses is not acknowledged: the request
+ * goes idle and is probed again by whichever agent reclaims it. */
+static int store_slot(agent_t *a, slot_t *s)
+{
+    char err[512];
+    uint64_t seq = 0;
+
+    if (a->st == NULL)
+        return -EIO;
+    if (streams_store_result(a->st, s->campaign, s->poll, a->o->vantage, s->ns_name,
+                             s->op_kind, s->text, &seq, err, sizeof(err)) < 0) {
+        if (streams_broken(a->st)) {
+            link_lost(a, err);
+            return -EIO;
+        }
+        if (!a->o->quiet)
+            log_warn("agent: %s: not stored (%s); it will be probed again", s->id, err);
+        goto out;
+    }
+    if (seq == STREAMS_SEQ_CLOSED) {
+        a->late++; /* its campaign has counted its results and gone */
+    } else if (seq == 0) {
+        a->duplicates++;
+    } else {
+        a->stored++;
+        metrics_poll(a->o->metrics, s->status, s->ns_name, s->duration);
+    }
+    /* (a lost XACK leaves the request pending: whoever takes it again finds
+     * its result stored already, and acknowledges it) */
+    if (streams_ack(a->st, a->o->vantage, s->id, err, sizeof(err)) < 0)
+        link_check(a, err);
+out:
+    slot_clear(s);
+    a->inflight--;
+    a->unstored--;
+    return 0;
+}
+
+/* Results kept while Redis was away, stored now that it is back. */
+static void store_kept(agent_t *a)
+{
+    for (size_t i = 0; i < a->nslots && a->unstored > 0 && a->st != NULL; i++) {
+        if (a->slots[i].used && a->slots[i].text != NULL &&
+            store_slot(a, &a->slots[i]) < 0)
+            break;
+    }
+}
+
+/* A finished poll: its result, with the campaign's fields, into its slot,
+ * then stored if Redis is there. */
 static void finish(agent_t *a, const probe_result_t *r)
 {
     slot_t *s = r->tag < a->nslots ? &a->slots[r->tag] : NULL;
     json_t *rec;
     const char *ns_name;
     const char *op_kind;
-    char *text = NULL;
-    char err[512];
-    uint64_t seq = 0;
 
     if (s == NULL || !s->used)
         return;
     rec = probe_result_json(r);
     if (rec == NULL)
-        goto out;
+        goto lost;
     if (json_is_object(s->rec))
         json_object_update_missing(rec, s->rec);
     json_object_set_new(rec, "campaign", json_string(s->campaign));
@@ -166,27 +296,21 @@ static void finish(agent_t *a, const probe_result_t *r)
     /* the campaign's names, else what a bare request has */
     ns_name = json_string_value(json_object_get(rec, "ns_name"));
     op_kind = json_string_value(json_object_get(rec, "op_kind"));
-    if (ns_name == NULL)
-        ns_name = r->ns;
-    if (op_kind == NULL)
-        op_kind = "probe";
-    text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-    if (text != NULL &&
-        streams_store_result(a->st, s->campaign, s->poll, a->o->vantage, ns_name, op_kind,
-                             text, &seq, err, sizeof(err)) == 0) {
-        if (seq == 0)
-            a->duplicates++;
-        else
-            a->stored++;
-        streams_ack(a->st, a->o->vantage, s->id, err, sizeof(err));
-        metrics_poll(a->o->metrics, r->status, ns_name, r->duration);
-    } else if (!a->o->quiet) {
-        log_warn("agent: %s: not stored (%s); it will be probed again", s->id,
-                 text != NULL ? err : "out of memory");
-    }
-out:
-    free(text);
+    s->ns_name = strdup(ns_name != NULL ? ns_name : r->ns);
+    s->op_kind = strdup(op_kind != NULL ? op_kind : "probe");
+    s->text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    s->status = r->status;
+    s->duration = r->duration;
     json_decref(rec);
+    if (s->text == NULL || s->ns_name == NULL || s->op_kind == NULL)
+        goto lost;
+    a->unstored++;
+    store_slot(a, s);
+    return;
+lost:
+    /* out of memory: not acknowledged, so probed again by a reclaim */
+    if (!a->o->quiet)
+        log_warn("agent: %s: not stored (out of memory); it will be probed again", s->id);
     slot_clear(s);
     a->inflight--;
 }
@@ -205,7 +329,8 @@ static void beat(agent_t *a, const clock_status_t *clk, double started)
                   "inflight", (json_int_t)a->inflight, "taken", (json_int_t)a->taken,
                   "stored", (json_int_t)a->stored, "reclaimed", (json_int_t)a->reclaimed,
                   "queries", (json_int_t)ps.queries, "clock", clock_status_json(clk));
-    streams_agent_beat(a->st, a->o->vantage, a->consumer, f, err, sizeof(err));
+    if (streams_agent_beat(a->st, a->o->vantage, a->consumer, f, err, sizeof(err)) < 0)
+        link_check(a, err);
     json_decref(f);
 }
 
@@ -234,7 +359,8 @@ static void touch_own(agent_t *a)
         if (a->slots[i].used)
             ids[k++] = a->slots[i].id;
     }
-    streams_touch(a->st, a->o->vantage, a->consumer, ids, k, err, sizeof(err));
+    if (streams_touch(a->st, a->o->vantage, a->consumer, ids, k, err, sizeof(err)) < 0)
+        link_check(a, err);
     free(ids);
 }
 
@@ -247,8 +373,10 @@ static void reclaim_abandoned(agent_t *a)
     char err[512];
 
     if (streams_reclaim(a->st, a->o->vantage, a->consumer, (int64_t)(reclaim_s(a) * 1e3),
-                        64, &e, &n, err, sizeof(err)) == 0) {
-        for (size_t i = 0; i < n; i++) {
+                        64, &e, &n, err, sizeof(err)) < 0) {
+        link_check(a, err);
+    } else {
+        for (size_t i = 0; i < n && a->st != NULL; i++) {
             if (!in_flight(a, e[i].id)) {
                 a->reclaimed++;
                 if (!a->o->quiet)
@@ -260,39 +388,26 @@ static void reclaim_abandoned(agent_t *a)
     streams_entries_free(e, n);
 }
 
-/* After a failed read the connection may be gone: a new one, tried twice
- * half a second apart. 0, or a negative code with the reason in err. */
-static int reconnect(agent_t *a, store_t *s, char *err, size_t errlen)
-{
-    streams_close(a->st);
-    a->st = NULL;
-    usleep(500000);
-    if (streams_open(s, &a->st, err, errlen) == 0)
-        return 0;
-    usleep(500000);
-    if (streams_open(s, &a->st, err, errlen) == 0)
-        return 0;
-    return DP_EEMPTY;
-}
-
 /* New requests for our vantage, as many as there are free slots (at most
- * 256 a read, waiting at most 50 ms). 0, or a negative code with the
- * reason in err when Redis is gone for good. */
-static int read_requests(agent_t *a, store_t *s, char *err, size_t errlen)
+ * 256 a read, waiting at most 50 ms). A failed read starts over on a new
+ * connection, whatever the error (a NOGROUP after Redis restarted without
+ * persistence included: the new connection makes the group again). */
+static void read_requests(agent_t *a)
 {
     streams_entry_t *e = NULL;
     size_t n = 0;
     size_t room = a->nslots - a->inflight;
+    char err[512];
 
     if (streams_read(a->st, a->o->vantage, a->consumer,
-                     (unsigned)(room < 256 ? room : 256), 50, &e, &n, err, errlen) < 0) {
-        log_warn("agent: %s; retrying", err);
-        return reconnect(a, s, err, errlen);
+                     (unsigned)(room < 256 ? room : 256), 50, &e, &n, err,
+                     sizeof(err)) < 0) {
+        link_lost(a, err);
+        return;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && a->st != NULL; i++)
         take(a, &e[i]);
     streams_entries_free(e, n);
-    return 0;
 }
 
 /* The agent's name, slots, clock status, stream group and probe pool. 0,
@@ -306,6 +421,7 @@ static int agent_start(agent_t *a, store_t *s, const agent_opts_t *o, clock_stat
 
     memset(a, 0, sizeof(*a));
     a->o = o;
+    a->s = s;
     gethostname(host, sizeof(host) - 1);
     if (o->consumer != NULL)
         snprintf(a->consumer, sizeof(a->consumer), "%s", o->consumer);
@@ -343,11 +459,40 @@ static void agent_free(agent_t *a)
     streams_close(a->st);
 }
 
+/* One round of the loop, connected: kept results stored, the heartbeat,
+ * our requests touched, abandoned ones taken over, new ones read. */
+static void agent_round(agent_t *a, const clock_status_t *clk, double started,
+                        int64_t next[3])
+{
+    int64_t now = timebase_mono_ns();
+
+    store_kept(a);
+    if (a->st != NULL && now >= next[0]) {
+        beat(a, clk, started);
+        next[0] = now + TB_NS_PER_S;
+    }
+    if (a->st != NULL && now >= next[1] && a->inflight > 0) {
+        touch_own(a);
+        next[1] = now + (int64_t)(reclaim_s(a) / 3 * 1e9);
+    }
+    if (a->st != NULL && now >= next[2] && a->inflight < a->nslots) {
+        reclaim_abandoned(a);
+        next[2] = now + (int64_t)(reclaim_s(a) / 2 * 1e9);
+    }
+    if (a->st == NULL)
+        return;
+    if (a->inflight >= a->nslots) {
+        usleep(10000);
+        return;
+    }
+    read_requests(a);
+}
+
 int agent_run(store_t *s, const agent_opts_t *o, char *err, size_t errlen)
 {
     agent_t a;
     clock_status_t clk;
-    int64_t next_beat = 0, next_touch = 0, next_reclaim = 0;
+    int64_t next[3] = {0, 0, 0}; /* beat, touch, reclaim */
     double started = timebase_real_s();
     int ret;
 
@@ -358,37 +503,22 @@ int agent_run(store_t *s, const agent_opts_t *o, char *err, size_t errlen)
         log_info("agent: %s polls for vantage %s (reclaim after %.1f s)", a.consumer,
                  o->vantage, reclaim_s(&a));
     while (!*o->stop) {
-        int64_t now = timebase_mono_ns();
-
         collect(&a);
-        if (now >= next_beat) {
-            beat(&a, &clk, started);
-            next_beat = now + TB_NS_PER_S;
-        }
-        if (now >= next_touch && a.inflight > 0) {
-            touch_own(&a);
-            next_touch = now + (int64_t)(reclaim_s(&a) / 3 * 1e9);
-        }
-        if (now >= next_reclaim && a.inflight < a.nslots) {
-            reclaim_abandoned(&a);
-            next_reclaim = now + (int64_t)(reclaim_s(&a) / 2 * 1e9);
-        }
-        if (a.inflight >= a.nslots) {
-            usleep(10000);
-            continue;
-        }
-        ret = read_requests(&a, s, err, errlen);
-        if (ret < 0)
-            goto out;
+        if (link_up(&a))
+            agent_round(&a, &clk, started, next);
+        else
+            usleep(50000); /* Redis away: probing goes on, results are kept */
     }
-    /* Stopped: what is still being probed stays pending (not acknowledged)
-     * for another agent to take over. */
+    /* Stopped: what is still being probed, or not stored yet, stays pending
+     * (not acknowledged) for another agent to take over. */
     if (!o->quiet)
         log_info("agent: stopped: %llu taken, %llu stored, %llu already stored, "
-                 "%llu taken over, %llu expired, %zu left pending",
+                 "%llu too late (campaign closed), %llu taken over, %llu expired, "
+                 "%llu Redis outages, %zu left pending (%zu of them probed, not stored)",
                  (unsigned long long)a.taken, (unsigned long long)a.stored,
-                 (unsigned long long)a.duplicates, (unsigned long long)a.reclaimed,
-                 (unsigned long long)a.expired, a.inflight);
+                 (unsigned long long)a.duplicates, (unsigned long long)a.late,
+                 (unsigned long long)a.reclaimed, (unsigned long long)a.expired,
+                 (unsigned long long)a.outages, a.inflight, a.unstored);
     if (a.st != NULL)
         beat(&a, &clk, started);
 out:
