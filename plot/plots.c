@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1657,11 +1658,31 @@ static void log_tail(const char *path, char *line, size_t len)
     fclose(f);
 }
 
-static void render(plot_ctx_t *c, const char *prog, bool *rendered, char *err,
-                   size_t errlen)
+/* gnuplot said it was done (exit 0) but its PNG is missing or empty: a
+ * failure to write (a full disk: gnuplot 5.4 does not check its writes),
+ * not a failure to plot. The empty file goes, so that nothing shows a
+ * blank image as a plot. -ENOSPC when the folder's filesystem is full. */
+static int png_missing(plot_ctx_t *c, const char *pngpath, const char *log, char *err,
+                       size_t errlen)
+{
+    struct statvfs vfs;
+    bool full = statvfs(c->dir, &vfs) == 0 && vfs.f_bavail == 0;
+
+    unlink(pngpath);
+    snprintf(err, errlen, "gnuplot exited 0 but wrote no image to %s%s (see %s)", pngpath,
+             full ? ": no space left on the device" : "", log);
+    return full ? -ENOSPC : -EIO;
+}
+
+/* Render every plot: 0, or < 0 when a PNG could not be written (err says
+ * which; the report must not pass over it). A gnuplot that is missing or
+ * fails leaves *rendered false and err saying so, and returns 0. */
+static int render(plot_ctx_t *c, const char *prog, bool *rendered, char *err,
+                  size_t errlen)
 {
     char *log = textf("%s/gnuplot.log", c->dir);
     int logfd = -1;
+    int wret = 0;
     size_t i;
     json_t *e;
 
@@ -1669,11 +1690,12 @@ static void render(plot_ctx_t *c, const char *prog, bool *rendered, char *err,
     if (log == NULL) {
         *rendered = false;
         snprintf(err, errlen, "out of memory");
-        return;
+        return -ENOMEM;
     }
     logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (logfd < 0) {
         *rendered = false;
+        wret = -errno;
         snprintf(err, errlen, "cannot write %s: %s", log, strerror(errno));
         goto out;
     }
@@ -1705,6 +1727,12 @@ static void render(plot_ctx_t *c, const char *prog, bool *rendered, char *err,
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && pngpath != NULL &&
             stat(pngpath, &st) == 0 && st.st_size > 0) {
             json_object_set_new(e, "png", json_string(png));
+        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && pngpath != NULL) {
+            *rendered = false;
+            if (wret == 0)
+                wret = png_missing(c, pngpath, log, err, errlen);
+            else
+                unlink(pngpath);
         } else if (*rendered) {
             /* the first failure is the one to tell */
             char tail[256];
@@ -1721,9 +1749,12 @@ static void render(plot_ctx_t *c, const char *prog, bool *rendered, char *err,
         free(pngpath);
     }
 out:
-    if (logfd >= 0)
-        close(logfd);
+    if (logfd >= 0 && close(logfd) < 0 && wret == 0) {
+        wret = -errno;
+        snprintf(err, errlen, "cannot write %s: %s", log, strerror(errno));
+    }
     free(log);
+    return wret;
 }
 
 /* ---- the campaign -------------------------------------------------------------------
@@ -1811,8 +1842,8 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
         }
     }
     if (opts == NULL || !opts->no_render)
-        render(&c, prog, rendered, err, errlen);
-    *index = c.index;
+        ret = render(&c, prog, rendered, err, errlen);
+    *index = c.index; /* (also when a PNG could not be written: the rest stand) */
     c.index = NULL;
 out:
     json_decref(c.index);

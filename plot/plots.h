@@ -37,9 +37,11 @@ char *plot_gp_string(const char *s);
 /* Write every plot's data and script under dir (created), then render
  * them. stats is stats_json(ds). *index gets [{"name", "title", "script",
  * "png" (NULL when not rendered), "description"}] in a fixed order.
- * 0, or a negative code (err says why) when the files cannot be written.
- * When gnuplot is missing or fails, the scripts stay, *rendered is false
- * and err says how to render them. */
+ * 0, or a negative code (err says why) when the files cannot be written,
+ * a PNG included: gnuplot exiting 0 without writing its image (a full
+ * disk) is -ENOSPC or -EIO, with *index set still (the PNGs that were
+ * written). When gnuplot is missing or fails, the scripts stay,
+ * *rendered is false, err says how to render them, and 0 is returned. */
 int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
                   const plot_opts_t *opts, json_t **index, bool *rendered, char *err,
                   size_t errlen);

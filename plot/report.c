@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness/common/errcode.h"
 #include "harness/common/fsutil.h"
@@ -204,6 +205,28 @@ static json_t *errors_by_reason(const dataset_t *ds)
     return out;
 }
 
+/* A campaign is complete when it stored its end record (end time, counts):
+ * without one it was killed (or is still running), some of its results may
+ * never have reached the store, and no verdict can be a PASS. The check
+ * joins the SLO checks, so that every consumer of slo.ok (the report's
+ * verdict, `dnsprop report`'s exit status, CI) sees it. */
+static void completeness(json_t *doc, json_t *meta)
+{
+    json_t *slo = json_object_get(doc, "slo");
+    bool complete = json_is_number(json_object_get(meta, "end"));
+
+    json_object_set_new(doc, "complete", json_boolean(complete));
+    if (complete)
+        return;
+    json_object_set_new(doc, "incomplete",
+                        json_string("the campaign never ended (no end record: killed, "
+                                    "or still running); its results may be partial"));
+    json_array_append_new(json_object_get(slo, "checks"),
+                          json_pack("{s:s, s:b, s:b, s:b}", "slo", "complete", "limit", 1,
+                                    "value", 0, "ok", 0));
+    json_object_set_new(slo, "ok", json_false());
+}
+
 json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
 {
     json_t *meta = ds->campaign;
@@ -242,6 +265,7 @@ json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
     json_object_set_new(doc, "summary", copy_field(meta, "summary"));
     json_object_set_new(doc, "results", json_integer((json_int_t)ds->n));
     json_object_set_new(doc, "slo", stats_slo(ds, stats));
+    completeness(doc, meta);
     json_object_foreach(stats, k, v)
     {
         if (strcmp(k, "changes") != 0)
@@ -658,6 +682,8 @@ static const char *slo_label(const char *what)
         return "timeouts + errors";
     if (strcmp(what, "converged") == 0)
         return "changes not served everywhere";
+    if (strcmp(what, "complete") == 0)
+        return "campaign ended (end record stored)";
     return "operations failed at the target";
 }
 
@@ -671,7 +697,7 @@ static void cell_limit(row_t *r, json_t *v)
 }
 
 /* The verdict first: what a reader (or a CI job) wants to know. */
-static void verdict_part(doc_t *d, json_t *slo)
+static void verdict_part(doc_t *d, json_t *slo, const char *incomplete)
 {
     const char *cols[] = {"SLO", "limit", "measured", "verdict"};
     row_t r = {{NULL}, 0};
@@ -679,6 +705,8 @@ static void verdict_part(doc_t *d, json_t *slo)
     size_t i;
 
     doc_h(d, 2, "Verdict");
+    if (incomplete != NULL)
+        doc_p(d, "INCOMPLETE: %s.", incomplete);
     doc_p(d, "%s",
           json_is_true(json_object_get(slo, "ok")) ? "PASS: every SLO holds."
                                                    : "FAIL: an SLO does not hold.");
@@ -689,9 +717,14 @@ static void verdict_part(doc_t *d, json_t *slo)
         cell(&r, "%s", slo_label(what));
         if (strcmp(what, "converged") == 0)
             cell(&r, "0");
+        else if (strcmp(what, "complete") == 0)
+            cell(&r, "yes");
         else
             cell_limit(&r, json_object_get(e, "limit"));
-        cell_limit(&r, json_object_get(e, "value"));
+        if (json_is_boolean(json_object_get(e, "value")))
+            cell(&r, "%s", json_is_true(json_object_get(e, "value")) ? "yes" : "no");
+        else
+            cell_limit(&r, json_object_get(e, "value"));
         cell(&r, "%s", json_is_true(json_object_get(e, "ok")) ? "ok" : "FAILED");
         row_out(d, &r);
     }
@@ -704,6 +737,24 @@ static long long int_of(json_t *o, const char *k)
 }
 
 /* The campaign's counts in one paragraph, then its slowest nameserver. */
+/* The schedule as kept: a target that held it back (stalls) and the
+ * operations sent late (harness/driver/schedule.h). Nothing when it was
+ * kept. */
+static void schedule_par(doc_t *d, json_t *sch, json_t *scheduled)
+{
+    if (int_of(sch, "late_ops") == 0 && int_of(sch, "stalls") == 0)
+        return;
+    doc_p(d,
+          "Schedule not kept: the target held it back %lld time%s, %.1f s in all "
+          "(longest %.1f s); %lld operations were sent over a second late (at most "
+          "%.1f s); the schedule went on after each stall without a burst, so the "
+          "offered rate above is what the target got (scheduled: %.2f/s).",
+          int_of(sch, "stalls"), int_of(sch, "stalls") == 1 ? "" : "s",
+          num_or(json_object_get(sch, "stalled_s"), 0),
+          num_or(json_object_get(sch, "longest_stall_s"), 0), int_of(sch, "late_ops"),
+          num_or(json_object_get(sch, "max_late_s"), 0), num_or(scheduled, 0));
+}
+
 static void summary_part(doc_t *d, json_t *sum, json_t *st)
 {
     json_t *sl = json_object_get(st, "slowest");
@@ -719,6 +770,8 @@ static void summary_part(doc_t *d, json_t *sum, json_t *st)
             num_or(json_object_get(sum, "achieved_rate"), 0), int_of(sum, "polls"),
             int_of(sum, "completed"), int_of(sum, "timeouts"), int_of(sum, "errors"),
             int_of(sum, "cancelled"));
+    schedule_par(d, json_object_get(sum, "schedule"),
+                 json_object_get(sum, "scheduled_rate"));
     if (json_is_object(sl))
         doc_p(d,
               "Slowest nameserver: %s, p99 %.3f s against %.3f s for the others "
@@ -1043,7 +1096,7 @@ static void write_pages(doc_t *d, json_t *doc)
 
     fputs(html_head, d->html);
     title_part(d, doc);
-    verdict_part(d, json_object_get(doc, "slo"));
+    verdict_part(d, json_object_get(doc, "slo"), str_of(doc, "incomplete", NULL));
     summary_part(d, json_object_get(doc, "summary"), st);
     nameservers_part(d, doc, st);
     stages_kinds_part(d, st);
@@ -1065,10 +1118,28 @@ static int write_json(const char *path, json_t *doc, char *err, size_t errlen)
     /* 16 digits: epoch seconds to the microsecond; the durations were
      * rounded to the microsecond already, and print short */
     if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_REAL_PRECISION(16)) < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -EIO;
+        int e = errno;
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+        unlink(path); /* no truncated report.json for a script to read */
+        return e == ENOSPC ? -ENOSPC : -EIO;
     }
     return 0;
+}
+
+/* Close both pages; fclose flushes, and on a full disk that is where the
+ * write fails. */
+static int close_pages(doc_t *d, const char *dir, char *err, size_t errlen)
+{
+    bool bad = (d->md != NULL && (ferror(d->md) || fclose(d->md) != 0)) ||
+               (d->html != NULL && (ferror(d->html) || fclose(d->html) != 0));
+    int e = errno;
+
+    d->md = d->html = NULL; /* (closed, whatever fclose said) */
+    if (!bad)
+        return 0;
+    snprintf(err, errlen, "cannot write report.md/report.html under %s: %s", dir,
+             strerror(e));
+    return e == ENOSPC ? -ENOSPC : -EIO;
 }
 
 int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json_t **out,
@@ -1081,6 +1152,7 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
     json_t *doc = NULL;
     doc_t d = {NULL, NULL};
     bool rendered = false;
+    int pret = 0;
     int ret;
 
     if (out != NULL)
@@ -1093,13 +1165,14 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
     }
     stats = stats_json(ds);
     snprintf(path, sizeof(path), "%s/plots", dir);
-    ret = plot_campaign(ds, stats, path, &opts->plot, &plots, &rendered, perr,
-                        sizeof(perr));
-    if (ret < 0) {
+    pret = plot_campaign(ds, stats, path, &opts->plot, &plots, &rendered, perr,
+                         sizeof(perr));
+    if (pret < 0 && plots == NULL) {
+        ret = pret;
         snprintf(err, errlen, "%s", perr);
         goto out;
     }
-    if (!rendered && perr[0] != '\0')
+    if (!rendered && perr[0] != '\0' && pret == 0)
         log_warn("%s", perr);
     doc = report_build(ds, stats, plots);
     snprintf(path, sizeof(path), "%s/report.json", dir);
@@ -1116,11 +1189,15 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
         goto out;
     }
     write_pages(&d, doc);
-    if (ferror(d.md) || ferror(d.html)) {
-        snprintf(err, errlen, "cannot write the report under %s", dir);
-        ret = -EIO;
+    ret = close_pages(&d, dir, err, errlen);
+    if (ret == 0 && pret < 0) {
+        /* the pages are written, a plot is not: still a failure */
+        ret = pret;
+        snprintf(err, errlen, "%s", perr);
     }
 out:
+    if (pret < 0 && ret < 0 && strcmp(err, perr) != 0)
+        log_err("%s", perr); /* a plot lost too, besides what err says */
     if (d.md != NULL)
         fclose(d.md);
     if (d.html != NULL)

@@ -33,8 +33,9 @@ typedef struct {
 
 /* Write dir/plots/..., dir/report.json, dir/report.md and dir/report.html.
  * *out (when not NULL) gets the report document. 0, or a negative code
- * with err saying why; a plot that could not be rendered is not an
- * error (the report says so and how to render it). */
+ * with err saying why (a file or a PNG that could not be written: a full
+ * disk is -ENOSPC); a plot gnuplot could not render is not an error (the
+ * report says so and how to render it). */
 int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json_t **out,
                  char *err, size_t errlen);
 

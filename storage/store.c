@@ -1,6 +1,7 @@
 /*
  * store: Redis results store with spooling (see store.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hiredis.h>
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -645,6 +647,12 @@ static int spool_append(store_t *s, const batch_t *bt, size_t *nresults)
     f = fopen(path, "a");
     if (f == NULL)
         return -errno;
+    /* not while another process replays it (spool_replay_file) */
+    if (flock(fileno(f), LOCK_EX) < 0) {
+        ret = -errno;
+        fclose(f);
+        return ret;
+    }
     if (fprintf(f, "b%s\n", bt->marker) < 0)
         ret = -EIO;
     for (it = bt->items; it != NULL; it = it->next) {
@@ -705,9 +713,12 @@ static int replay_batch(redisContext *c, batch_t *bt, size_t *written)
     return ret;
 }
 
-/* Replay the spool into Redis batch by batch; truncate it when all went
- * in. A failure leaves it whole: replaying it again is harmless. */
-static int spool_replay(store_t *s)
+/* Replay the spool file at path into Redis (on c) batch by batch, under
+ * an exclusive flock(2) that spool_append takes too, so that no batch can
+ * be appended between the read and the truncation; truncate it when all
+ * went in. A failure leaves it whole: replaying it again is harmless (the
+ * batch markers). *total gets the results written or found stored. */
+static int spool_replay_file(redisContext *c, const char *path, size_t *total)
 {
     FILE *f;
     char *line = NULL;
@@ -715,16 +726,19 @@ static int spool_replay(store_t *s)
     ssize_t n;
     batch_t bt;
     qitem_t **tail = &bt.items;
-    size_t total = 0;
     size_t w;
-    char path[1024];
     int ret = 0;
 
+    *total = 0;
     memset(&bt, 0, sizeof(bt));
-    spool_path(s, path, sizeof(path));
     f = fopen(path, "r");
     if (f == NULL)
         return errno == ENOENT ? 0 : -errno;
+    if (flock(fileno(f), LOCK_EX) < 0) {
+        ret = -errno;
+        fclose(f);
+        return ret;
+    }
     while ((n = getline(&line, &cap, f)) > 0) {
         json_error_t jerr;
         qitem_t *it;
@@ -732,13 +746,13 @@ static int spool_replay(store_t *s)
 
         line[strcspn(line, "\n")] = '\0';
         if (line[0] == 'b') {
-            ret = replay_batch(s->wctx, &bt, &w);
+            ret = replay_batch(c, &bt, &w);
             free_items(bt.items);
             bt.items = NULL;
             tail = &bt.items;
             if (ret < 0)
                 break;
-            total += w;
+            *total += w;
             snprintf(bt.marker, sizeof(bt.marker), "%s", line + 1);
             continue;
         }
@@ -765,23 +779,36 @@ static int spool_replay(store_t *s)
         tail = &it->next;
     }
     if (ret == 0) {
-        ret = replay_batch(s->wctx, &bt, &w);
-        total += w;
+        ret = replay_batch(c, &bt, &w);
+        *total += w;
     }
     free_items(bt.items);
     free(line);
-    fclose(f);
+    /* Everything is in Redis: the spool is done with. */
+    if (ret == 0 && truncate(path, 0) < 0)
+        log_warn("%s: cannot truncate: %s", path, strerror(errno));
+    fclose(f); /* (and the lock) */
+    return ret;
+}
+
+/* The writer's replay of its own spool. */
+static int spool_replay(store_t *s)
+{
+    char path[1024];
+    size_t total = 0;
+    int ret;
+
+    spool_path(s, path, sizeof(path));
+    ret = spool_replay_file(s->wctx, path, &total);
     if (ret < 0)
         return ret;
-    /* Everything is in Redis: the spool is done with. */
-    if (truncate(path, 0) < 0)
-        log_warn("%s: cannot truncate: %s", path, strerror(errno));
     s->spool_nonempty = false;
     pthread_mutex_lock(&s->mu);
     s->st.written += total;
     s->st.in_spool = 0;
     pthread_mutex_unlock(&s->mu);
-    log_info("replayed %zu spooled results into %s", total, s->where);
+    if (total > 0)
+        log_info("replayed %zu spooled results into %s", total, s->where);
     return 0;
 }
 
@@ -1231,6 +1258,54 @@ int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
                  st->in_spool > 0 ? s->spool_path : "");
         ret = DP_EEMPTY;
     }
+    return ret;
+}
+
+int store_replay_spool(store_t *s, const char *path, size_t *nresults, char *err,
+                       size_t errlen)
+{
+    struct stat sb;
+    redisContext *c;
+    int ret;
+
+    *nresults = 0;
+    if (stat(path, &sb) < 0 || sb.st_size == 0)
+        return 0; /* nothing left there */
+    c = connect_url(&s->url, err, errlen);
+    if (c == NULL)
+        return DP_EEMPTY;
+    ret = spool_replay_file(c, path, nresults);
+    if (ret < 0)
+        snprintf(err, errlen, "cannot replay %s into %s: %s", path, s->where,
+                 c->errstr[0] != '\0' ? c->errstr : dp_strerror(ret));
+    redisFree(c);
+    return ret;
+}
+
+int store_replay_spools(store_t *s, const char *results, size_t *nresults,
+                        size_t *nspools, char *err, size_t errlen)
+{
+    DIR *dir = opendir(results);
+    struct dirent *e;
+    char path[4096];
+    size_t n;
+    int ret = 0;
+
+    *nresults = 0;
+    *nspools = 0;
+    if (dir == NULL)
+        return errno == ENOENT ? 0 : -errno;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .., .redis */
+        snprintf(path, sizeof(path), "%s/%s/spool.jsonl", results, e->d_name);
+        ret = store_replay_spool(s, path, &n, err, errlen);
+        if (ret < 0)
+            break;
+        *nresults += n;
+        *nspools += n > 0;
+    }
+    closedir(dir);
     return ret;
 }
 

@@ -28,9 +28,9 @@
  *
  * Thread-safety: store_campaign_id, store_field_parse and
  * store_meta_normalise are pure; store_put_result, store_add_produced, store_pause,
- * store_set_spool, store_flush and the readers (store_list_campaigns,
- * store_export_csv, store_read_campaign) may be called from any thread
- * (e.g. the probe pool's result callback); store_open, store_close and
+ * store_set_spool, store_flush, store_replay_spool(s) and the readers
+ * (store_list_campaigns, store_export_csv, store_read_campaign) may be called from any
+ * thread (e.g. the probe pool's result callback); store_open, store_close and
  * store_campaign_begin/end from the owning thread only, the campaign calls
  * while no result is being put.
  */
@@ -96,6 +96,18 @@ int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
 /* Wait up to timeout_s until everything queued or spooled is in Redis;
  * -ETIMEDOUT when something is still waiting. */
 int store_flush(store_t *s, double timeout_s);
+/* Replay a spool file a campaign left behind (it was killed, or ended
+ * while Redis was away) into Redis on a connection of its own, and empty
+ * it: safe beside a writer appending to it (flock) and after a partial
+ * earlier replay (batch markers). *nresults gets the results replayed. 0
+ * when there is no such file or it is empty; < 0 with err saying why,
+ * and the file left as it was. */
+int store_replay_spool(store_t *s, const char *path, size_t *nresults, char *err,
+                       size_t errlen);
+/* The same for every RESULTS/<campaign>/spool.jsonl under results;
+ * *nspools counts the files that held results. */
+int store_replay_spools(store_t *s, const char *results, size_t *nresults,
+                        size_t *nspools, char *err, size_t errlen);
 /* Stop the writer (after a final flush) and the embedded server. */
 void store_close(store_t *s);
 

@@ -41,6 +41,11 @@ int cmd_report(int argc, char **argv);
 /* Runs until SIGINT/SIGTERM: 0 stopped cleanly, 2 cannot start, 64 usage. */
 int cmd_serve(int argc, char **argv);
 
+/* Replay RESULTS/<campaign>/spool.jsonl (what a campaign spooled while
+ * Redis was away, and never replayed) into the store: 0 done or nothing
+ * there, < 0 with the reason printed after prog. */
+int cmd_replay_spool(store_t *s, const char *results, const char *campaign,
+                     const char *prog);
 /* Read campaign back from the store and write its plots and reports under
  * dir (opts: width 0 takes the campaign's [report] settings); *doc (may be
  * NULL) gets report.json's document, *nresults the results read. */

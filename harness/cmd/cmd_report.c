@@ -35,8 +35,12 @@ static void usage(FILE *f)
         "  --no-render          write the gnuplot scripts and data, not the PNGs\n"
         "  --json               print report.json on standard output\n"
         "\n"
-        "exit status: 0 written and every SLO holds, 1 written and an SLO does not,\n"
-        "2 error, 64 usage error\n");
+        "Results the campaign left in RESULTS/CAMPAIGN/spool.jsonl (Redis was away)\n"
+        "are replayed into the store first. A campaign that never ended (killed: no\n"
+        "end record) is reported INCOMPLETE and fails its verdict.\n"
+        "\n"
+        "exit status: 0 written and every SLO holds, 1 written and an SLO does not\n"
+        "(or the campaign is incomplete), 2 error, 64 usage error\n");
 }
 
 static int parse_size(const char *s, unsigned *w, unsigned *h)
@@ -62,6 +66,29 @@ static int add_result(const char *text, void *arg)
 
     /* a stored value that is not a result is skipped, not fatal */
     return ret == -ENOMEM ? ret : 0;
+}
+
+int cmd_replay_spool(store_t *s, const char *results, const char *campaign,
+                     const char *prog)
+{
+    char path[4096];
+    char err[1024];
+    size_t n = 0;
+    int ret;
+
+    if (strchr(campaign, '/') != NULL || strcmp(campaign, "..") == 0)
+        return 0; /* not a campaign id: nothing of it can be spooled */
+    snprintf(path, sizeof(path), "%s/%s/spool.jsonl", results, campaign);
+    ret = store_replay_spool(s, path, &n, err, sizeof(err));
+    if (ret < 0)
+        fprintf(stderr,
+                "%s: %s: the campaign's results there are not in the store yet; "
+                "retry when %s answers\n",
+                prog, err, store_where(s));
+    else if (n > 0)
+        fprintf(stderr, "%s: replayed %zu results the campaign left in %s into %s\n",
+                prog, n, path, store_where(s));
+    return ret;
 }
 
 int cmd_report_from_store(store_t *s, const char *campaign, const char *dir,
@@ -158,6 +185,10 @@ int cmd_report(int argc, char **argv)
                        "give exactly one campaign ('dnsprop campaigns' lists them)");
     if (storeopt_open(&so, "dnsprop report", &s) < 0)
         return DP_EXIT_ERROR;
+    if (cmd_replay_spool(s, so.results, argv[optind], "dnsprop report") < 0) {
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
     snprintf(dir, sizeof(dir), "%s/%s", so.results != NULL ? so.results : "results",
              argv[optind]);
     if (out != NULL)
@@ -174,11 +205,14 @@ int cmd_report(int argc, char **argv)
         free(t);
     }
     fprintf(stderr,
-            "dnsprop report: %zu results of %s: %s/report.html (and .md, .json); %s\n", n,
-            argv[optind], dir,
-            json_is_true(json_object_get(json_object_get(doc, "slo"), "ok"))
-                ? "every SLO holds"
-                : "an SLO does not hold");
+            "dnsprop report: %zu results of %s: %s/report.html (and .md, .json); %s%s\n",
+            n, argv[optind], dir,
+            json_is_true(json_object_get(doc, "complete")) ? "" : "INCOMPLETE: ",
+            json_is_true(json_object_get(doc, "complete"))
+                ? (json_is_true(json_object_get(json_object_get(doc, "slo"), "ok"))
+                       ? "every SLO holds"
+                       : "an SLO does not hold")
+                : json_string_value(json_object_get(doc, "incomplete")));
     rc = json_is_true(json_object_get(json_object_get(doc, "slo"), "ok"))
              ? DP_EXIT_OK
              : DP_EXIT_TIMEOUT;

@@ -129,7 +129,9 @@ static void export_usage(FILE *f)
             "usage: dnsprop export CAMPAIGN [--out FILE] [--redis URL] [--results DIR]\n"
             "\n"
             "Write every result of CAMPAIGN as CSV (a header row, then one row per\n"
-            "result in start_time order) to FILE or standard output.\n"
+            "result in start_time order) to FILE or standard output. Results the\n"
+            "campaign left in RESULTS/CAMPAIGN/spool.jsonl are replayed into the\n"
+            "store first.\n"
             "\n" STOREOPT_HELP
             "  --out FILE, -o FILE  write there instead of standard output\n");
 }
@@ -156,6 +158,10 @@ int cmd_export(int argc, char **argv)
     }
     if (storeopt_open(&so, "dnsprop export", &s) < 0)
         return DP_EXIT_ERROR;
+    if (cmd_replay_spool(s, so.results, argv[optind], "dnsprop export") < 0) {
+        store_close(s);
+        return DP_EXIT_ERROR;
+    }
     if (outp != NULL) {
         f = fopen(outp, "w");
         if (f == NULL) {

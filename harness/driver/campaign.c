@@ -89,6 +89,24 @@ static int open_agents(drv_t *d)
     return relay_start(d);
 }
 
+/* Results earlier campaigns left in their spools under RESULTS/ (killed,
+ * or ended while Redis was away): into the store now, so that nothing
+ * measured stays only on this disk. */
+static void replay_old_spools(drv_t *d)
+{
+    size_t n = 0;
+    size_t files = 0;
+    char err[1024];
+
+    if (store_replay_spools(d->store, d->sc->results, &n, &files, err, sizeof(err)) < 0)
+        drv_say(d, DRIVER_MSG_ERROR, "earlier campaigns' spools: %s", err);
+    else if (n > 0)
+        drv_say(
+            d, DRIVER_MSG_NOTE,
+            "replayed %zu results left in %zu earlier campaign spool%s under %s into %s",
+            n, files, files == 1 ? "" : "s", d->sc->results, store_where(d->store));
+}
+
 /* RESULTS/<campaign>/, where the store spools what Redis did not take. */
 static void results_dir(drv_t *d)
 {
@@ -102,6 +120,7 @@ static void results_dir(drv_t *d)
     if (fsutil_mkdirs(d->dir, 0755) == 0 && d->store != NULL) {
         snprintf(sp, sizeof(sp), "%s/spool.jsonl", d->dir);
         store_set_spool(d->store, sp);
+        replay_old_spools(d);
     }
 }
 
@@ -217,6 +236,9 @@ static int close_store(drv_t *d)
     if (!d->opts->quiet)
         drv_say(d, DRIVER_MSG_NOTE, "%llu results stored in %s",
                 (unsigned long long)st.stored, store_where(d->store));
+    snprintf(d->where, sizeof(d->where), "%s", store_where(d->store));
+    d->stored = st.stored;
+    d->spooled = st.in_spool;
     store_close(d->store);
     d->store = NULL;
     return ret;
@@ -224,6 +246,8 @@ static int close_store(drv_t *d)
 
 int campaign_end(drv_t *d, int ret)
 {
+    int oret;
+
     stop_threads(d);
     d->end_meta = json_object();
     if (d->ran)
@@ -238,6 +262,8 @@ int campaign_end(drv_t *d, int ret)
     json_object_set_new(d->end_meta, "end", json_real(timebase_real_s()));
     if (close_store(d) < 0 && ret == DRIVER_SLO_OK)
         ret = -EIO;
-    campaign_outputs(d);
+    oret = campaign_outputs(d);
+    if (oret < 0 && ret != DRIVER_STOPPED)
+        ret = oret; /* a campaign without its report is not a PASS (nor a mere FAIL) */
     return ret;
 }

@@ -31,12 +31,17 @@ int campaign_begin(drv_t *d);
 void campaign_stop_counting(drv_t *d);
 /* Everything after the phases (ret: the run's outcome so far); returns the
  * outcome, an error when the store could not close a campaign that went
- * well. */
+ * well or when its summary or report could not be written (a full disk:
+ * -ENOSPC; the results are in the store and its spool, and the message
+ * says so). */
 int campaign_end(drv_t *d, int ret);
 
 /* campaign_out.c: what is stored with the campaign and written at the end. */
 json_t *campaign_meta(drv_t *d, const clock_status_t *clk);
 json_t *campaign_assess(drv_t *d, const json_t *intended);
-void campaign_outputs(drv_t *d);
+/* The summary (printed, summary.json, intended.json) and the report: 0, or
+ * < 0 when a file could not be written, after saying which and where the
+ * results are. */
+int campaign_outputs(drv_t *d);
 
 #endif

@@ -3,9 +3,11 @@
  * behind (see campaign.h): its metadata, the convergence assessment at the
  * end, the summary and the report.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/driver/campaign.h"
 #include "harness/driver/drv_int.h"
@@ -119,12 +121,13 @@ json_t *campaign_assess(drv_t *d, const json_t *intended)
 
 /* The report, from the results the driver saw (the same JSON texts it
  * stored) and the metadata as Redis will give it back. */
-static void write_report(drv_t *d)
+static int write_report(drv_t *d)
 {
     json_t *all = json_deep_copy(d->begin_meta);
     json_t *norm;
     report_opts_t ro;
     char err[1024];
+    int ret;
 
     json_object_update(all, d->end_meta);
     norm = store_meta_normalise(all);
@@ -135,40 +138,90 @@ static void write_report(drv_t *d)
     ro.plot.width = d->sc->plot_width;
     ro.plot.height = d->sc->plot_height;
     ro.plot.no_render = !d->sc->plots;
-    if (report_write(&d->ds, d->dir, &ro, NULL, err, sizeof(err)) < 0)
+    ret = report_write(&d->ds, d->dir, &ro, NULL, err, sizeof(err));
+    if (ret < 0)
         drv_say(d, DRIVER_MSG_ERROR, "report: %s", err);
     else if (!d->opts->quiet)
         drv_say(d, DRIVER_MSG_NOTE, "report in %s/report.html (and .md, .json)", d->dir);
+    return ret;
+}
+
+/* One file beside the results, every write checked (a full disk fails at
+ * the flush); a partial file is removed. */
+static int write_text(drv_t *d, const char *name, const char *text)
+{
+    char path[1200];
+    FILE *f;
+    int ret = 0;
+
+    snprintf(path, sizeof(path), "%s/%s/%s", d->sc->results, d->id, name);
+    f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", text) < 0)
+        ret = -errno;
+    if (f != NULL && fclose(f) != 0 && ret == 0)
+        ret = -errno;
+    if (ret < 0) {
+        drv_say(d, DRIVER_MSG_ERROR, "cannot write %s: %s", path, strerror(-ret));
+        unlink(path);
+    }
+    return ret;
 }
 
 /* The summary: printed, and beside the results (summary.json), with the
  * intended state (intended.json). */
-static void write_summary(drv_t *d)
+static int write_summary(drv_t *d)
 {
     char *s = json_dumps(d->summary, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     json_t *intended = json_object_get(d->end_meta, "intended");
-    char path[1200];
-    FILE *f;
+    char *it = intended != NULL ? json_dumps(intended, JSON_INDENT(1)) : NULL;
+    int ret = 0;
 
     drv_say(d, DRIVER_MSG_JSON, "%s", s != NULL ? s : "{}");
     if (d->id[0] != '\0') {
-        snprintf(path, sizeof(path), "%s/%s/summary.json", d->sc->results, d->id);
-        f = fopen(path, "w");
-        if (f != NULL) {
-            fprintf(f, "%s\n", s != NULL ? s : "{}");
-            fclose(f);
-        }
-        snprintf(path, sizeof(path), "%s/%s/intended.json", d->sc->results, d->id);
-        if (intended != NULL)
-            json_dump_file(intended, path, JSON_INDENT(1));
+        ret = write_text(d, "summary.json", s != NULL ? s : "{}");
+        if (it != NULL && write_text(d, "intended.json", it) < 0 && ret == 0)
+            ret = -EIO;
     }
+    free(it);
     free(s);
+    return ret;
 }
 
-void campaign_outputs(drv_t *d)
+/* What could not be written is lost only as files: say where the results
+ * themselves are, and how to get the report back. */
+static void tell_where(drv_t *d)
 {
+    bool embedded = strncmp(d->where, "embedded", 8) == 0;
+
+    if (d->where[0] == '\0') {
+        drv_say(d, DRIVER_MSG_ERROR,
+                "the campaign's results were not stored (--no-store): free space under "
+                "%s and run it again",
+                d->sc->results);
+        return;
+    }
+    drv_say(d, DRIVER_MSG_ERROR,
+            "the results are kept: %llu in %s (campaign %s)%s%s%s; free space under %s, "
+            "then rebuild the report with: dnsprop report %s --results %s%s%s",
+            (unsigned long long)d->stored, d->where, d->id,
+            d->spooled > 0 ? ", the rest in " : "", d->spooled > 0 ? d->dir : "",
+            d->spooled > 0 ? "/spool.jsonl" : "", d->sc->results, d->id, d->sc->results,
+            embedded ? "" : " --redis ", embedded ? "" : d->where);
+}
+
+int campaign_outputs(drv_t *d)
+{
+    int ret = 0;
+    int r;
+
     if (d->summary != NULL)
-        write_summary(d);
-    if (d->ran)
-        write_report(d);
+        ret = write_summary(d);
+    if (d->ran) {
+        r = write_report(d);
+        if (r < 0 && (ret == 0 || r == -ENOSPC))
+            ret = r;
+    }
+    if (ret < 0)
+        tell_where(d);
+    return ret;
 }

@@ -59,6 +59,13 @@ struct drv {
     uint64_t unanswered;   /* agents mode: polls given up on */
     uint64_t queries_seen; /* for the metrics */
     acct_t acct;           /* poll results (no lock), see polls.h */
+    /* the schedule kept honest (mu), see schedule.h */
+    uint64_t late_ops;    /* sent over SCHED_LATE_S after they were due */
+    double late_max;      /* s, the latest of them */
+    double stall_since;   /* monotonic s the queue has been full since; 0 */
+    uint64_t stalls;      /* times the target held the schedule back >= 1 s */
+    double stalled_s;     /* s, in all */
+    double stall_longest; /* s */
     /* the campaign */
     char id[512];
     char host[128];
@@ -80,6 +87,10 @@ struct drv {
     json_t *begin_meta, *end_meta, *summary;
     bool ran; /* the phases ran: there is something to report */
     char dir[1100];
+    /* where the results went, for a campaign that cannot write its report */
+    char where[800];  /* the store's URL (redacted), or "" (--no-store) */
+    uint64_t stored;  /* results of the campaign in it at the end */
+    uint64_t spooled; /* still in RESULTS/<campaign>/spool.jsonl */
 };
 
 /* Tell the user (opts->say); printf-like. */

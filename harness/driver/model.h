@@ -68,6 +68,7 @@ typedef struct op {
     uint32_t ttl;      /* when ttl_set (0 is a TTL: RFC 2181 section 8) */
     bool ttl_set;      /* else the target gets 60 s */
     double due;        /* monotonic s (timebase_mono_ns) when scheduled */
+    double sent;       /* monotonic s when a worker took it to the target */
     const char *phase; /* the phase that made it ("" for tables) */
     double rate;       /* the phase's scheduled rate when it was due; NAN */
     /* Written by its API worker, then read under the lock. */

@@ -57,7 +57,7 @@ void phase_mix_run(drv_t *d, const scen_phase_t *ph)
         op_kind_t kind;
         op_t *op;
 
-        sched_sleep_until(s.due);
+        sched_wait(&s);
         rate = sched_phase_rate(ph, sched_frac(&s, ph));
         pthread_mutex_lock(&d->mu);
         d->m.cur_rate = rate;

@@ -136,7 +136,7 @@ void phase_reverse_run(drv_t *d, const scen_phase_t *ph)
            reverse_nth_addr(&ph->prefix, s.n, addr) >= 0) {
         double rate = sched_phase_rate(ph, sched_frac(&s, ph));
 
-        sched_sleep_until(s.due);
+        sched_wait(&s);
         pthread_mutex_lock(&d->mu);
         d->m.cur_rate = rate;
         make_pair(d, ph->prefix.family, addr, s.n, fz, rz, s.due);

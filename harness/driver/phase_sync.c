@@ -223,7 +223,7 @@ void phase_sync_run(drv_t *d, const scen_phase_t *ph, const syncplan_t *plans, s
         const zs_rrset_t *rs = ch->want != NULL ? ch->want : ch->have;
         long ri;
 
-        sched_sleep_until(s.due);
+        sched_wait(&s);
         pthread_mutex_lock(&d->mu);
         ri = model_find_rec(&d->m, rs->name, rs->type);
         if (ri < 0)

@@ -86,7 +86,8 @@ void phase_table_run(drv_t *d, const optable_row_t *rows, size_t n)
         long zi;
         long ri;
 
-        sched_sleep_until(s.t0 + r->at);
+        s.due = s.t0 + r->at;
+        sched_wait(&s); /* (moves t0 after a stall: the table's gaps are kept) */
         pthread_mutex_lock(&d->mu);
         if (row_target(d, r, &zi, &ri) == 0) {
             wait_free(d, r, zi, ri);

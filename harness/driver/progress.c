@@ -40,6 +40,7 @@ void drv_progress(drv_t *d, const char *phase)
     double now = sched_now();
     double qps;
     uint64_t pending;
+    char stall[128] = "";
 
     if (d->opts->quiet)
         return;
@@ -51,13 +52,22 @@ void drv_progress(drv_t *d, const char *phase)
     d->prog_t = now;
     pthread_mutex_lock(&d->mu);
     pending = d->polls_submitted - polls_count(d, ACCT_DONE);
+    /* A target that takes nothing must not freeze the line: it says so,
+     * and how many operations went out late (schedule.h). */
+    if (d->stall_since != 0)
+        snprintf(stall, sizeof(stall),
+                 " | STALLED %.0f s: the target takes no operation; %zu waiting, %llu "
+                 "sent late",
+                 now - d->stall_since, d->qlen, (unsigned long long)d->late_ops);
+    else if (d->late_ops > 0)
+        snprintf(stall, sizeof(stall), " | %llu late", (unsigned long long)d->late_ops);
     drv_say(
         d, done ? DRIVER_MSG_PROGRESS_END : DRIVER_MSG_PROGRESS,
         "[%7.1fs] %-8s ops %zu offered, %llu acked, %llu failed | polls %llu pending, "
-        "%llu completed, %llu timed out | %.0f q/s",
+        "%llu completed, %llu timed out | %.0f q/s%s",
         now - d->start_mono, phase, d->m.nops, (unsigned long long)d->acked,
         (unsigned long long)d->failed, (unsigned long long)pending,
         (unsigned long long)polls_count(d, ACCT_COMPLETED),
-        (unsigned long long)polls_count(d, ACCT_TIMEOUTS), qps);
+        (unsigned long long)polls_count(d, ACCT_TIMEOUTS), qps, stall);
     pthread_mutex_unlock(&d->mu);
 }

@@ -41,6 +41,23 @@ void sched_start(sched_t *s)
     s->due = s->t0;
     s->n = 0;
     s->last_progress = 0;
+    s->lost = 0;
+}
+
+double sched_wait(sched_t *s)
+{
+    double lag = sched_now() - s->due;
+
+    if (lag <= SCHED_LATE_S) {
+        sched_sleep_until(s->due);
+        return 0;
+    }
+    /* Behind by more than a second: the time is lost, not owed. Moving t0
+     * as well keeps a ramp's and a duration's fractions where they were. */
+    s->due += lag;
+    s->t0 += lag;
+    s->lost += lag;
+    return lag;
 }
 
 bool sched_over(const sched_t *s, const scen_phase_t *ph)

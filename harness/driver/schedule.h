@@ -4,6 +4,15 @@
  * due), whatever happened to the earlier ones, so a slow target shows as
  * an achieved rate below the offered one instead of slowing the offer.
  *
+ * When the target holds the schedule back (a full API queue: a target
+ * that hangs or cannot keep up), the operations due meanwhile cannot be
+ * sent on time. They are not fired in one burst when it answers again:
+ * sched_wait moves the rest of the schedule by the time lost (the phase
+ * goes on at its rate from then), and the workers record each operation's
+ * lateness (sent - due) and the stalls, which the summary and the report
+ * show (schedule: late_ops, stalls, ...; the offered rate is measured on
+ * the sent times, not the due ones).
+ *
  * Every instant here is on the monotonic clock (seconds, sched_now): a
  * step of the wall clock (NTP) during a campaign cannot change the
  * offered rate. Realtime is kept for the timestamps that are stored
@@ -25,7 +34,12 @@ typedef struct {
     double due;           /* monotonic s: the next operation's */
     uint64_t n;           /* operations scheduled so far */
     double last_progress; /* monotonic s of the last progress line */
+    double lost;          /* s the schedule was moved by (sched_wait) */
 } sched_t;
+
+/* How late an operation may be sent before it counts as late, and before
+ * the schedule is moved (s): a second, far above any sleep's jitter. */
+#define SCHED_LATE_S 1.0
 
 /* Seconds on the monotonic clock. */
 double sched_now(void);
@@ -44,6 +58,10 @@ void sched_start(sched_t *s);
 bool sched_over(const sched_t *s, const scen_phase_t *ph);
 /* How far into the phase the next operation is, 0..1 (by time or count). */
 double sched_frac(const sched_t *s, const scen_phase_t *ph);
+/* Sleep until the next operation is due; when it is over SCHED_LATE_S
+ * past, move the schedule (t0 and due) by the lag instead, so that a
+ * backlog is not fired in a burst. Returns the seconds moved (0 on time). */
+double sched_wait(sched_t *s);
 /* The next operation is due 1/rate after this one was. */
 void sched_next(sched_t *s, double rate);
 /* A progress line is due (one a second); notes the time if so. */

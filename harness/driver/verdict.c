@@ -89,11 +89,20 @@ static json_t *failures(drv_t *d, const tally_t *t, bool *ok)
     return fails;
 }
 
-/* Offered: when operations were due; achieved: when they were
- * acknowledged (zone creations at phase starts left out). */
+static json_t *rate_of(size_t n, double t0, double t1)
+{
+    return n > 1 && t1 > t0 ? json_real((double)(n - 1) / (t1 - t0)) : json_null();
+}
+
+/* Scheduled: when operations were due (after any move of the schedule);
+ * offered: when they were sent to the target (a target that held the
+ * schedule back lowers it: it is what the target was really offered);
+ * achieved: when they were acknowledged (zone creations at phase starts
+ * left out). */
 static void rates(drv_t *d, json_t *v)
 {
     double f0 = INFINITY, f1 = -INFINITY, a0 = INFINITY, a1 = -INFINITY;
+    double s0 = INFINITY, s1 = -INFINITY;
     size_t n = 0;
 
     for (size_t i = 0; i < d->m.nops; i++) {
@@ -103,12 +112,19 @@ static void rates(drv_t *d, json_t *v)
         n++;
         f0 = fmin(f0, op->due);
         f1 = fmax(f1, op->due);
+        s0 = fmin(s0, op->sent);
+        s1 = fmax(s1, op->sent);
         a0 = fmin(a0, op->ack.ack_time);
         a1 = fmax(a1, op->ack.ack_time);
     }
-    json_object_set_new(v, "offered_rate",
-                        n > 1 && f1 > f0 ? json_real((double)(n - 1) / (f1 - f0))
-                                         : json_null());
+    json_object_set_new(v, "scheduled_rate", rate_of(n, f0, f1));
+    json_object_set_new(v, "offered_rate", rate_of(n, s0, s1));
+    json_object_set_new(
+        v, "schedule",
+        json_pack("{s:I, s:f, s:I, s:f, s:f}", "late_ops", (json_int_t)d->late_ops,
+                  "max_late_s", round(d->late_max * 1e3) / 1e3, "stalls",
+                  (json_int_t)d->stalls, "stalled_s", round(d->stalled_s * 1e3) / 1e3,
+                  "longest_stall_s", round(d->stall_longest * 1e3) / 1e3));
     json_object_set_new(v, "achieved_rate",
                         n > 1 && a1 > a0 ? json_real((double)(n - 1) / (a1 - a0))
                                          : json_null());

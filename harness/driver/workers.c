@@ -9,6 +9,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/timebase.h"
 #include "harness/driver/drv_int.h"
+#include "harness/driver/schedule.h"
 #include "harness/scenario/zonecut.h"
 
 /* What the target is asked to do for op. */
@@ -81,6 +82,20 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
                     : "");
 }
 
+/* op goes to the target now (under mu): how late against its due time. */
+static void note_sent(drv_t *d, op_t *op)
+{
+    double late;
+
+    op->sent = sched_now();
+    late = op->sent - op->due;
+    if (late > SCHED_LATE_S) {
+        d->late_ops++;
+        if (late > d->late_max)
+            d->late_max = late;
+    }
+}
+
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
@@ -98,6 +113,7 @@ static void *worker_main(void *arg)
         if (d->qhead == NULL)
             d->qtail = NULL;
         d->qlen--;
+        note_sent(d, op);
         pthread_cond_broadcast(&d->cond);
         pthread_mutex_unlock(&d->mu);
         apply_op(d, w->target, op);
@@ -133,13 +149,55 @@ int workers_start(drv_t *d)
     return 0;
 }
 
+/* The queue stayed full for a second or more: the target has taken
+ * nothing meanwhile. Counted, and told when it ends (under mu). */
+static void stall_end(drv_t *d)
+{
+    double len = sched_now() - d->stall_since;
+
+    d->stall_since = 0;
+    d->stalls++;
+    d->stalled_s += len;
+    if (len > d->stall_longest)
+        d->stall_longest = len;
+    if (!d->opts->quiet)
+        drv_say(d, DRIVER_MSG_NOTE,
+                "the target held the schedule back %.1f s (%s): %llu operation%s sent "
+                "late so far; the schedule goes on from now, without a burst",
+                len, d->m.cur_phase != NULL ? d->m.cur_phase : "-",
+                (unsigned long long)d->late_ops, d->late_ops == 1 ? "" : "s");
+}
+
+/* Wait for room in the queue (under mu). While the target takes nothing,
+ * the progress line goes on every second and says for how long (the
+ * caller's scheduling thread is the one that prints it). */
+static void wait_room(drv_t *d)
+{
+    double since = sched_now();
+    double last = since;
+
+    while (d->qlen >= d->sc->api_inflight && !drv_stopping(d)) {
+        timebase_cond_wait_mono_ms(&d->cond, &d->mu, 100);
+        if (sched_now() - last < 1.0)
+            continue;
+        const char *phase = d->m.cur_phase != NULL ? d->m.cur_phase : "-";
+        last = sched_now();
+        if (d->stall_since == 0)
+            d->stall_since = since;
+        pthread_mutex_unlock(&d->mu);
+        drv_progress(d, phase);
+        pthread_mutex_lock(&d->mu);
+    }
+    if (d->stall_since != 0)
+        stall_end(d);
+}
+
 void workers_enqueue(drv_t *d, op_t *op)
 {
     metrics_count(d->metrics, "ops.offered", 1);
     op->zname = d->m.zones[op->zone].name;
     op->target = d->m.zones[op->zone].target;
-    while (d->qlen >= d->sc->api_inflight && !drv_stopping(d))
-        timebase_cond_wait_mono_ms(&d->cond, &d->mu, 100);
+    wait_room(d);
     op->qnext = NULL;
     if (d->qtail != NULL)
         d->qtail->qnext = op;
