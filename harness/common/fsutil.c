@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,34 @@ static const char *file_kind(mode_t m)
                          : "not a plain file";
 }
 
+/* How long a pipe may stay silent before the read gives up: a writer
+ * that never writes (or never closes) must not hang a campaign's start. */
+#define FSUTIL_PIPE_IDLE_MS 30000
+
+/* One read of fd; on a pipe with nothing yet, wait for bytes (at most the
+ * idle bound). The fd is O_NONBLOCK: a regular file never gives EAGAIN. */
+static ssize_t read_some(int fd, char *buf, size_t want)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    ssize_t n;
+    int r;
+
+    for (;;) {
+        n = read(fd, buf, want);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -errno;
+        r = poll(&p, 1, FSUTIL_PIPE_IDLE_MS);
+        if (r == 0)
+            return -ETIMEDOUT;
+        if (r < 0 && errno != EINTR)
+            return -errno;
+    }
+}
+
 /* Up to max + 1 bytes of fd (one more than allowed tells "over"). */
 static int read_bounded(int fd, size_t max, size_t hint, char **data, size_t *len)
 {
@@ -68,11 +97,9 @@ static int read_bounded(int fd, size_t max, size_t hint, char **data, size_t *le
                 return -ENOMEM;
         }
         want = cap - 1 - *len;
-        n = read(fd, *data + *len, want);
-        if (n < 0 && errno == EINTR)
-            continue;
+        n = read_some(fd, *data + *len, want);
         if (n < 0)
-            return -errno;
+            return (int)n;
         if (n == 0)
             break;
         *len += (size_t)n;
@@ -102,21 +129,34 @@ int fsutil_read_input(const char *path, size_t max, char **data, size_t *len,
         snprintf(why, whylen, "cannot stat: %s", strerror(-ret));
         goto out;
     }
-    if (!S_ISREG(s.st_mode)) {
+    /* A pipe (`dnsprop run <(...)`, `... | dnsprop run /dev/stdin`) is
+     * read like a file, to the same bound; devices, sockets and
+     * directories are refused: /dev/zero never ends. */
+    if (!S_ISREG(s.st_mode) && !S_ISFIFO(s.st_mode)) {
         ret = -EINVAL;
         snprintf(why, whylen, "not a regular file (%s): give a file",
                  file_kind(s.st_mode));
         goto out;
     }
-    if (s.st_size < 0 || (unsigned long long)s.st_size > max) {
+    if (S_ISREG(s.st_mode) && (s.st_size < 0 || (unsigned long long)s.st_size > max)) {
         ret = -EFBIG;
         snprintf(why, whylen, "is %lld bytes, over the limit of %zu bytes",
                  (long long)s.st_size, max);
         goto out;
     }
     ret = read_bounded(fd, max, (size_t)s.st_size, data, len);
-    if (ret == -EFBIG)
-        snprintf(why, whylen, "grew over the limit of %zu bytes while being read", max);
+    if (ret == 0 && *len == 0 && S_ISFIFO(s.st_mode)) {
+        /* a named FIFO nobody writes to reads as EOF at once */
+        ret = -ENODATA;
+        snprintf(why, whylen,
+                 "a FIFO that gave nothing to read (no writer?): give a "
+                 "file or write to it");
+    } else if (ret == -ETIMEDOUT)
+        snprintf(why, whylen, "a FIFO silent for %d s: give a file",
+                 FSUTIL_PIPE_IDLE_MS / 1000);
+    else if (ret == -EFBIG)
+        snprintf(why, whylen, "%s over the limit of %zu bytes while being read",
+                 S_ISFIFO(s.st_mode) ? "gave" : "grew", max);
     else if (ret < 0)
         snprintf(why, whylen, "cannot read: %s", strerror(-ret));
     if (ret == 0 && st != NULL)

@@ -4,9 +4,11 @@
  * includes, operation and request tables, zone files and their
  * $INCLUDEs): a regular file, read whole, bounded.
  *
- * Why bounded and regular only: a path is user input. /dev/zero never
- * ends, a FIFO blocks the open, /dev/stdin or a growing log can be any
- * size; a reader that trusts the file spins or eats memory (issue 12).
+ * Why bounded, and files and pipes only: a path is user input. /dev/zero
+ * never ends, a FIFO without a writer blocks a plain open, a pipe or a
+ * growing log can be any size; a reader that trusts the file spins or eats
+ * memory (issue 12). A pipe is welcome (`dnsprop run <(...)`): it is read
+ * to the same bound, and given up after 30 s without a byte.
  *
  * Thread-safety: no state; two threads creating the same folder at once
  * both succeed (EEXIST is not an error).
@@ -14,6 +16,7 @@
 #ifndef DP_FSUTIL_H
 #define DP_FSUTIL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -28,11 +31,20 @@ int fsutil_mkdirs(const char *path, mode_t mode);
  * ("not a regular file (a character device)", "is 2000000 bytes, over the
  * limit of 1048576 bytes", "cannot open: ..."):
  *   -errno    cannot open or read;
- *   -EINVAL   not a regular file (device, FIFO, socket, directory);
+ *   -EINVAL   not a regular file or a pipe (device, socket, directory);
+ *   -ENODATA  a FIFO that gave no byte (nobody writes to it);
+ *   -ETIMEDOUT a pipe silent for 30 s;
  *   -EFBIG    over max (by its size, or by what a read returned: a file
- *             that grows while read is cut there, never read on).
+ *             that grows or a pipe that gives more is cut there).
  * The open never blocks (O_NONBLOCK: a FIFO without a writer). */
 int fsutil_read_input(const char *path, size_t max, char **data, size_t *len,
                       struct stat *st, char *why, size_t whylen);
+
+/* Whether fsutil_read_input's ret is the input's fault (why says what to
+ * do: a device, a silent or empty pipe, too big), not the system's. */
+static inline int fsutil_input_refused(int ret)
+{
+    return ret == -EINVAL || ret == -EFBIG || ret == -ENODATA || ret == -ETIMEDOUT;
+}
 
 #endif

@@ -568,7 +568,7 @@ static int open_include(zf_ctx_t *c, zf_pos_t at, const char *path, char **data,
     if (ret == -ENOMEM)
         return ret;
     if (ret < 0) {
-        bool file = ret == -EINVAL || ret == -EFBIG; /* not the system's error */
+        bool file = fsutil_input_refused(ret) != 0;
         snprintf(c->err, c->errlen, "%s:%ld: $INCLUDE %s: %s", file_name(c, at.file),
                  at.line, path, file ? why : strerror(-ret));
         return file ? DP_EPARSE : ret;
@@ -785,7 +785,7 @@ int zf_expand(const char *path, const char *origin, const zf_opts_t *opts,
 
     *out = NULL;
     ret = fsutil_read_input(path, max, &data, &len, &st, why, sizeof(why));
-    if (ret == -EINVAL || ret == -EFBIG) {
+    if (fsutil_input_refused(ret)) {
         snprintf(err, errlen, "%s: the zone file: %s", path, why);
         ret = DP_EPARSE;
     } else if (ret < 0) {

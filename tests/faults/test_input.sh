@@ -79,8 +79,9 @@ bounded "include = /dev/zero: refused at once" 2 \
     "inc_zero.ini:12: \[campaign\] include: /dev/zero: not a regular file \(a character device\)" \
     -- "$bin" run --dry-run inc_zero.ini
 scen inc_fifo.ini "[campaign]" "include = $tmp/fifo" "${phase[@]}"
-bounded "include = a FIFO: refused, the open does not block" 2 \
-    "include: $tmp/fifo: not a regular file \(a FIFO\)" -- "$bin" run --dry-run inc_fifo.ini
+bounded "include = a FIFO nobody writes to: refused, the open does not block" 2 \
+    "include: $tmp/fifo: a FIFO that gave nothing to read \(no writer\?\)" \
+    -- "$bin" run --dry-run inc_fifo.ini
 scen inc_big.ini "[campaign]" "include = $tmp/big.ini" "${phase[@]}"
 bounded "include = a 2 MB file: refused, the limit named" 2 \
     "big.ini: is 2097152 bytes, over the limit of 1048576 bytes" -- "$bin" run --dry-run inc_big.ini
@@ -93,7 +94,8 @@ scen ops_zero.ini "[operations]" "file = /dev/zero"
 bounded "[operations] file = /dev/zero: refused, memory flat" 2 \
     "/dev/zero: not a regular file \(a character device\)" -- "$bin" run --no-store ops_zero.ini
 scen ops_fifo.ini "[operations]" "file = $tmp/fifo"
-bounded "[operations] file = a FIFO: refused" 2 "fifo: not a regular file \(a FIFO\)" \
+bounded "[operations] file = a FIFO nobody writes to: refused" 2 \
+    "fifo: a FIFO that gave nothing to read" \
     -- "$bin" run --no-store ops_fifo.ini
 scen ops_big.ini "[operations]" "file = $tmp/big.csv"
 bounded "[operations] file = 2 GB: refused by its size" 2 \
@@ -105,8 +107,16 @@ scen zf.ini "[phase s]" "zonefile = $tmp/z.zone" "zone = z.test."
 bounded "zone file \$INCLUDE /dev/zero: refused at its line" 2 \
     "z.zone:4: \\\$INCLUDE /dev/zero: not a regular file" -- "$bin" run --dry-run zf.ini
 scen zf_fifo.ini "[phase s]" "zonefile = $tmp/fifo" "zone = z.test."
-bounded "zonefile = a FIFO: refused, the open does not block" 2 \
-    "fifo: the zone file: not a regular file \(a FIFO\)" -- "$bin" run --dry-run zf_fifo.ini
+bounded "zonefile = a FIFO nobody writes to: refused, the open does not block" 2 \
+    "fifo: the zone file: a FIFO that gave nothing to read" -- "$bin" run --dry-run zf_fifo.ini
+# A pipe with a writer is read like a file, to the same bound.
+expect "the scenario from a pipe: read" 0 "" \
+    -- "$bin" run --dry-run --quiet <(cat inc_big.ini | sed '/include/d')
+expect "the scenario on stdin: read" 0 "" \
+    -- sh -c "sed '/include/d' inc_big.ini | '$bin' run --dry-run --quiet /dev/stdin"
+bounded "a pipe giving 2 MB: cut at the bound, refused" 2 \
+    "gave over the limit of 1048576 bytes while being read" \
+    -- "$bin" run --dry-run <(cat inc_big.ini; head -c 2M /dev/zero | tr '\0' '#')
 
 # ---- case 12: zones = 0 with record operations ----------------------------------------
 scen zones0.ini "[phase p]" "zones = 0" "count = 5" "rate = 5" "mix = record_create record_update"
