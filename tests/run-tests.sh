@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test: unit tests (ASan+UBSan), then a real lab of nameservers
 # (tests/lab/lab.sh) for the integration tests (ASan+UBSan), the
-# command-line tests (ASan, then TSan) and a valgrind run. Prints one closing line:
+# command-line tests (ASan, then TSan) and a valgrind run; beside them, in the
+# background, the Designate group (tests/designate/run.sh). Prints one closing line:
 # "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +34,18 @@ step "unit (asan)" ./build/test-unit-asan --jobs 2
 step "fuzz: corpora + ${FUZZ_RUNS:-30000} runs each from a fixed seed" \
     make --no-print-directory fuzz-test FUZZ_RUNS="${FUZZ_RUNS:-30000}"
 
+# The Designate group (its own lab and Redis) runs in the background, beside
+# the PowerDNS lab's steps: Designate mostly waits on its worker's polls.
+designate_out=$(mktemp "${TMPDIR:-/tmp}/dnsprop-designate-out.XXXXXX")
+tests/designate/run.sh ./dnsprop-asan >"$designate_out" 2>&1 &
+designate_pid=$!
+
 LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-lab.XXXXXX")
 export LAB_DIR
-cleanup() { tests/lab/lab.sh down "$LAB_DIR" >/dev/null 2>&1 || true; }
+cleanup() {
+    tests/lab/lab.sh down "$LAB_DIR" >/dev/null 2>&1 || true
+    kill "$designate_pid" 2>/dev/null # its own trap stops its lab
+}
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 if ! lab_env=$(tests/lab/lab.sh up); then
@@ -84,6 +94,14 @@ step "rfc2136 target vs knot and bind" env DNSPROP_BIN=./dnsprop-asan tests/cli/
 step "faults: Redis, agents, nameservers, the API, kills, full disks, hostile input (asan)" \
     tests/faults/run.sh ./dnsprop-asan
 step "valgrind" tests/cli/valgrind.sh ./dnsprop
+designate_group() {
+    wait "$designate_pid"
+    local rc=$?
+    cat "$designate_out"
+    rm -f "$designate_out"
+    return "$rc"
+}
+step "Designate 15 lab: campaigns through its API, BIND/PowerDNS/NSD pool (asan)" designate_group
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

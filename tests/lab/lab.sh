@@ -770,4 +770,7 @@ main() {
 	esac
 }
 
-main "$@"
+# tests/lab/designate.sh sources this file for its helpers: run only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# A campaign through a real OpenStack Designate 15 (tests/lab/designate.sh):
+# workloads/http/designate-v2.ini creates zones, then creates, updates and
+# deletes recordsets and deletes zones through the v2 API (answers 202,
+# PENDING), and every change is measured on each pool nameserver: BIND
+# (bind9 backend), PowerDNS (pdns4 backend) and NSD. Then: the results are
+# in the store and export; the campaign's zones are gone from Designate and
+# from every nameserver. Usage: tests/designate/test_designate.sh ./dnsprop
+# (through tests/designate/run.sh: DLAB_*, DESIGNATE_URL, DNSPROP_TEST_*).
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/../cli/lib.sh"
+bin=$(readlink -f "${1:-./dnsprop}")
+: "${DLAB_DIR:?run through tests/designate/run.sh (needs the Designate lab)}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+suffix="d$$.designate.test."
+
+cat >campaign.ini <<INI
+[campaign]
+name = designate
+results = $DNSPROP_TEST_RESULTS
+seed = $$
+include = \${DLAB_DIR}/designate.ini
+
+[storage]
+redis = $DNSPROP_TEST_REDIS
+
+[probe]
+frequency = 0.05
+timeout = 60
+threads = 2
+
+[phase zones]
+zones = 3
+zone_suffix = $suffix
+count = 12
+rate = 3
+mix = record_create:1
+record_types = A AAAA TXT MX
+
+[phase main]
+zone_suffix = $suffix
+count = 24
+rate = 3
+mix = record_create:4 record_update:3 record_delete:2
+record_types = A AAAA TXT MX
+
+[phase end]
+zone_suffix = $suffix
+count = 2
+rate = 1
+mix = zone_delete:1
+INI
+
+"$bin" run --quiet campaign.ini >summary.json 2>run.err
+rc=$?
+if [ "$rc" -ne 0 ]; then
+    ko "campaign through Designate: exit $rc" "$(tail -20 run.err)"
+else
+    ok "campaign through Designate's v2 API: exit 0"
+fi
+read -r ops acked failedops polls completed timeouts errors < <(python3 - summary.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["operations"], s["acked"], s["failed"], s["polls"], s["completed"], s["timeouts"], s["errors"])
+PY
+) || { ko "summary.json readable" "$(cat summary.json)"; ops=0; }
+if [ "${ops:-0}" -ge 38 ] && [ "$acked" = "$ops" ] && [ "$failedops" = 0 ]; then
+    ok "$ops operations (zone and recordset creates, updates, deletes) all acknowledged by Designate"
+else
+    ko "operations: $ops, acked $acked, failed $failedops" "$(tail -20 run.err)"
+fi
+if [ "${polls:-0}" = $((ops * 3)) ] && [ "$completed" = "$polls" ] && [ "$timeouts" = 0 ] &&
+    [ "$errors" = 0 ]; then
+    ok "every change seen on BIND, PowerDNS and NSD: $completed of $polls polls completed"
+else
+    ko "polls $polls (want $((ops * 3))), completed $completed, timeouts $timeouts, errors $errors" \
+        "$(grep -A12 'by reason' "$DNSPROP_TEST_RESULTS"/designate-*/report.md | tail -12)"
+fi
+report=$(ls -d "$DNSPROP_TEST_RESULTS"/designate-*/ | tail -1)
+if python3 - "$report/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ns = {n["name"] for n in r["nameservers"]}
+assert ns == {"bind", "pdns", "nsd"}, ns
+kinds = r["statistics"]["kinds"]
+for k in ("zone_create", "record_create", "record_update", "record_delete", "zone_delete"):
+    assert kinds[k]["count"] > 0 and kinds[k]["completed"] == kinds[k]["count"], (k, kinds)
+PY
+then
+    ok "report: the three pool nameservers, every operation kind"
+else
+    ko "report.json: nameservers and kinds" "$(head -c 600 "$report/report.json")"
+fi
+campaign=$(basename "$report")
+n=$("$bin" export "$campaign" --redis "$DNSPROP_TEST_REDIS" --results "$DNSPROP_TEST_RESULTS" |
+    tail -n +2 | wc -l)
+if [ "$n" = "$polls" ]; then
+    ok "export: $n results from the store"
+else
+    ko "export: $n rows, want $polls"
+fi
+
+# Cleanup deleted the zones the campaign made: gone from Designate, and
+# every pool nameserver stops serving them once Designate says so.
+left=$(curl -sf -H 'X-Auth-All-Projects: true' "$DESIGNATE_URL/v2/zones?limit=1000" |
+    python3 -c "import json,sys; print(sum(z['name'].endswith('$suffix') for z in json.load(sys.stdin)['zones']))")
+for _ in $(seq 100); do
+    [ "$left" = 0 ] && break
+    sleep 0.3
+    left=$(curl -sf -H 'X-Auth-All-Projects: true' "$DESIGNATE_URL/v2/zones?limit=1000" |
+        python3 -c "import json,sys; print(sum(z['name'].endswith('$suffix') for z in json.load(sys.stdin)['zones']))")
+done
+if [ "$left" = 0 ]; then
+    ok "every zone of the campaign deleted from Designate"
+else
+    ko "$left zones of the campaign left in Designate"
+fi
+served=0
+for a in "$DLAB_BIND_ADDR" "$DLAB_PDNS_ADDR" "$DLAB_NSD_ADDR"; do
+    for z in $(grep -ho "[a-z0-9-]*\.$suffix" "$report/report.json" | sort -u); do
+        dig +norec +short +time=1 +tries=1 -p "${a#*:}" @127.0.0.1 "$z" SOA | grep -q . &&
+            served=$((served + 1))
+    done
+done
+if [ "$served" = 0 ]; then
+    ok "no pool nameserver serves a zone of the campaign any more"
+else
+    ko "$served zone(s) still served after the campaign"
+fi
+echo "designate: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
