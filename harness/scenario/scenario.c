@@ -223,6 +223,31 @@ static void *named(ctx_t *c, void *arr, size_t *n, size_t *cap, size_t size,
 
 static int parse_file(ctx_t *c, const char *path, const char *sec, const char *key);
 
+
+/* A relative include names a file beside the file that includes it, as
+ * $INCLUDE does in zone files (RFC 1035 5.1) and Knot's and BIND's
+ * include do: the scenario works from any working directory. A scenario
+ * read from a pipe (/dev/fd/N, /dev/stdin) has no folder: its relative
+ * includes stay relative to the working directory. */
+static int beside_includer(const char *includer, char **path)
+{
+    const char *slash = strrchr(includer, '/');
+    size_t dirlen;
+    char *p;
+
+    if ((*path)[0] == '/' || slash == NULL || strncmp(includer, "/dev/", 5) == 0 ||
+        strncmp(includer, "/proc/", 6) == 0)
+        return 0;
+    dirlen = (size_t)(slash - includer) + 1;
+    p = malloc(dirlen + strlen(*path) + 1);
+    if (p == NULL)
+        return -ENOMEM;
+    memcpy(p, includer, dirlen);
+    strcpy(p + dirlen, *path);
+    free(*path);
+    *path = p;
+    return 0;
+}
 static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v)
 {
     scenario_t *sc = c->sc;
@@ -253,6 +278,11 @@ static int on_campaign(ctx_t *c, const char *sec, const char *key, const char *v
         int ret;
         if (expand(c, sec, key, v, NULL, &path) < 0)
             return 0;
+        if (beside_includer(c->path, &path) < 0) {
+            free(path);
+            c->ret = -ENOMEM;
+            return 0;
+        }
         if (c->depth >= MAX_INCLUDE_DEPTH) {
             free(path);
             return fail(c, sec, key, "includes nested deeper than %d", MAX_INCLUDE_DEPTH);

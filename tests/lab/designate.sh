@@ -21,6 +21,13 @@
 #   tests/lab/designate.sh env  [DIR]      print DIR/designate.env
 #   tests/lab/designate.sh ini  [DIR]      print DIR/designate.ini (dnsprop fragment)
 #   tests/lab/designate.sh down [DIR]      stop exactly what up started, remove DIR
+#   tests/lab/designate.sh worker KEY=VALUE...   set [service:worker] keys
+#                                          (threads, poll_delay, ...) and restart
+#                                          designate-worker (an A/B knob)
+#   tests/lab/designate.sh slow-nsd on|off   NSD ignores NOTIFY and learns
+#                                          changes by SOA refresh every 5 s (on),
+#                                          or takes NOTIFY again (off): a secondary
+#                                          made slow on purpose
 # DIR defaults to $DLAB_DIR. `up` uses $DLAB_DIR if set (absent or empty), else
 # a new mktemp dir. Progress goes to stderr. DLAB_WAIT_SECS (default 90) bounds
 # the wait for each part. DLAB_POLL_DELAY (default 1) and DLAB_POLL_RETRY
@@ -568,6 +575,63 @@ log("lab dir gone, exiting")
 PY
 }
 
+# worker KEY=VALUE...: set keys of [service:worker] and restart the worker
+# (its process group is replaced in DIR/pids, so `down` still stops it).
+dcmd_worker() {
+	local dir conf kv old
+	dir=$(readlink -m -- "${DLAB_DIR:?set DLAB_DIR}")
+	conf=$dir/designate/designate.conf
+	[[ -f $conf ]] || die "$conf not found (is the designate lab up?)"
+	for kv in "$@"; do
+		[[ $kv =~ ^[a-z_-]+=[^[:space:]]+$ ]] || die "worker: want KEY=VALUE, got '$kv'"
+		python3 - "$conf" "${kv%%=*}" "${kv#*=}" <<'PY'
+import configparser, sys
+path, key, value = sys.argv[1:4]
+c = configparser.RawConfigParser()
+c.optionxform = str
+c.read(path)
+c.set("service:worker", key, value)
+with open(path, "w") as f:
+    c.write(f)
+PY
+	done
+	old=$(pgrep -f -- "designate-worker --config-file $conf" | head -1)
+	if [[ -n $old ]]; then
+		old=$(ps -o pgid= -p "$old" | tr -d ' ')
+		kill -TERM -- "-$old" 2>/dev/null || true
+		for _ in $(seq 50); do
+			[[ -z $(live_groups "$old") ]] && break
+			sleep 0.1
+		done
+		kill -KILL -- "-$old" 2>/dev/null || true
+		sed -i "/^$old\$/d" "$dir/pids"
+	fi
+	UP_DIR=$dir
+	designate worker
+	# the worker is ready when it consumes its queue: give it that time
+	sleep 3
+	alive "$SPAWNED" || die "designate-worker exited; see $dir/designate/designate-worker.log"
+}
+
+# slow-nsd on|off: NSD ignores NOTIFY and finds changes by SOA refresh every
+# 5 s (on), or takes NOTIFY again (off). RFC 1996 NOTIFY is what makes a
+# secondary fast; the RFC 1035 refresh is its fallback. (BIND cannot be
+# slowed so: it takes NOTIFY from its zone's primary whatever allow-notify
+# says, and mdns and the worker share 127.0.0.1.)
+dcmd_slow_nsd() {
+	local dir n
+	dir=$(readlink -m -- "${DLAB_DIR:?set DLAB_DIR}")
+	n=$dir/nsd/nsd.conf
+	[[ -f $n ]] || die "$n not found (is the designate lab up?)"
+	case ${1:-} in
+	on) sed -i -e 's/^    allow-notify: 127.0.0.1 NOKEY$/    allow-notify: 192.0.2.1 NOKEY\n    min-refresh-time: 5\n    max-refresh-time: 5/' "$n" ;;
+	off) sed -i -e 's/^    allow-notify: 192.0.2.1 NOKEY$/    allow-notify: 127.0.0.1 NOKEY/' \
+		-e '/^    m[a-z]*-refresh-time: 5$/d' "$n" ;;
+	*) die "slow-nsd: want on or off" ;;
+	esac
+	nsd-control -c "$n" reconfig >/dev/null || die "nsd-control reconfig failed"
+}
+
 dcmd_cat() {
 	local dir
 	dir=$(readlink -m -- "${2:-${DLAB_DIR:?pass DIR or set DLAB_DIR}}")
@@ -583,6 +647,8 @@ dmain() {
 	down) cmd_down "${1:-${DLAB_DIR:-}}" ;;
 	env) dcmd_cat designate.env "${1:-}" ;;
 	ini) dcmd_cat designate.ini "${1:-}" ;;
+	worker) dcmd_worker "$@" ;;
+	slow-nsd) dcmd_slow_nsd "$@" ;;
 	_follow) dcmd_follow "${1:?_follow needs DIR}" ;;
 	*) dusage ;;
 	esac

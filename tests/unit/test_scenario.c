@@ -529,3 +529,34 @@ Test(scenario, messages_escape_control_bytes)
     cr_expect(strchr(err, 0x1b) == NULL && strchr(err, 0x07) == NULL, "%s", err);
     unlink(path);
 }
+
+/* A relative include is beside the file that includes it, whatever the
+ * working directory (workloads/designate-ab-b.ini includes ...-a.ini). */
+Test(scenario, relative_include_is_beside_the_includer)
+{
+    char dir[] = "/tmp/dnsprop-inc-XXXXXX";
+    char a[128];
+    char b[128];
+    char err[512] = "";
+    scenario_t sc;
+    FILE *f;
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(a, sizeof(a), "%s/a.ini", dir);
+    snprintf(b, sizeof(b), "%s/b.ini", dir);
+    f = fopen(a, "w");
+    cr_assert_not_null(f);
+    fputs("[campaign]\nname = first\n" HEAD PHASE, f);
+    fclose(f);
+    f = fopen(b, "w");
+    cr_assert_not_null(f);
+    fputs("[campaign]\ninclude = a.ini\nname = second\n", f);
+    fclose(f);
+    cr_assert_eq(chdir("/"), 0);
+    cr_assert_eq(scenario_load(b, &sc, err, sizeof(err)), 0, "%s", err);
+    cr_expect_str_eq(sc.name, "second");
+    scenario_free(&sc);
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
+}
