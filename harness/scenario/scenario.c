@@ -223,7 +223,6 @@ static void *named(ctx_t *c, void *arr, size_t *n, size_t *cap, size_t size,
 
 static int parse_file(ctx_t *c, const char *path, const char *sec, const char *key);
 
-
 /* A relative include names a file beside the file that includes it, as
  * $INCLUDE does in zone files (RFC 1035 5.1) and Knot's and BIND's
  * include do: the scenario works from any working directory. A scenario
