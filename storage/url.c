@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
 #include "harness/common/numparse.h"
 #include "storage/url.h"
 
@@ -128,24 +129,17 @@ int store_url_parse(const char *url, store_url_t *out, char *err, size_t errlen)
 int store_url_password(store_url_t *u, const char *file, char *err, size_t errlen)
 {
     const char *env = getenv("REDISCLI_AUTH");
-    FILE *f;
-    char line[256];
+    char why[256];
+    int ret;
 
     if (u->password[0] != '\0')
         return 0;
     if (file != NULL) {
-        f = fopen(file, "r");
-        if (f == NULL) {
-            int e = errno;
-            snprintf(err, errlen, "redis password file %s: %s", file, strerror(e));
-            return -e;
-        }
-        if (fgets(line, sizeof(line), f) != NULL) {
-            line[strcspn(line, "\r\n")] = '\0';
-            snprintf(u->password, sizeof(u->password), "%s", line);
-        }
-        fclose(f);
-        return 0;
+        ret =
+            fsutil_read_secret(file, u->password, sizeof(u->password), why, sizeof(why));
+        if (ret < 0)
+            snprintf(err, errlen, "redis password file %s: %s", file, why);
+        return ret;
     }
     if (env != NULL)
         snprintf(u->password, sizeof(u->password), "%s", env);

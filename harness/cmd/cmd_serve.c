@@ -15,6 +15,7 @@
 #include "harness/cmd/cmdutil.h"
 #include "harness/serve/metrics.h"
 #include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
 #include "harness/common/numparse.h"
 #include "harness/serve/serve.h"
 #include "harness/cmd/storeopt.h"
@@ -82,23 +83,15 @@ static void usage(FILE *f)
 /* The token: the file's first line, without its line end and blanks. */
 static int read_token(const char *path, char *tok, size_t len)
 {
-    FILE *f = fopen(path, "r");
-    size_t n;
+    char why[256];
+    int ret = fsutil_read_secret(path, tok, len, why, sizeof(why));
 
-    if (f == NULL)
-        return cmd_bad("serve", "--token-file", "cannot read %s: %s", path,
-                       strerror(errno));
-    if (fgets(tok, (int)len, f) == NULL)
-        tok[0] = '\0';
-    fclose(f);
-    n = strcspn(tok, "\r\n");
-    tok[n] = '\0';
-    while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
-        tok[--n] = '\0';
-    if (n == 0 || n >= len - 1)
+    if (ret < 0)
+        return cmd_bad("serve", "--token-file", "cannot read %s: %s", path, why);
+    if (tok[0] == '\0')
         return cmd_bad("serve", "--token-file",
                        "%s: the first line must hold the token (1 to %zu characters)",
-                       path, len - 2);
+                       path, len - 1);
     return DP_EXIT_OK;
 }
 

@@ -170,3 +170,31 @@ out:
     close(fd);
     return ret;
 }
+
+int fsutil_read_secret(const char *path, char *buf, size_t len, char *why, size_t whylen)
+{
+    char *data = NULL;
+    size_t n = 0;
+    int ret;
+
+    if (len > 0)
+        buf[0] = '\0';
+    ret = fsutil_read_input(path, 64 * 1024, &data, &n, NULL, why, whylen);
+    if (ret < 0)
+        return ret;
+    n = strcspn(data, "\r\n");
+    while (n > 0 && (data[n - 1] == ' ' || data[n - 1] == '\t'))
+        n--;
+    if (n >= len) {
+        snprintf(why, whylen, "its first line is %zu bytes, over the limit of %zu", n,
+                 len - 1);
+        ret = -ENAMETOOLONG;
+    } else {
+        memcpy(buf, data, n);
+        buf[n] = '\0';
+    }
+    /* the copy in data was the secret too */
+    memset(data, 0, strlen(data));
+    free(data);
+    return ret;
+}

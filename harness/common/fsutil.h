@@ -40,6 +40,14 @@ int fsutil_mkdirs(const char *path, mode_t mode);
 int fsutil_read_input(const char *path, size_t max, char **data, size_t *len,
                       struct stat *st, char *why, size_t whylen);
 
+/* A secret kept in a file (an API key, a password, a token): the first
+ * line of path, without its line end and trailing blanks, into buf (len
+ * bytes). Read as fsutil_read_input reads (a file or a pipe, never a
+ * device; at most 64 KiB). 0; -ENAMETOOLONG when the line does not fit
+ * (why says so: a secret is never cut short); another negative code with
+ * why set. An empty first line gives "" and 0: the caller decides. */
+int fsutil_read_secret(const char *path, char *buf, size_t len, char *why, size_t whylen);
+
 /* Whether fsutil_read_input's ret is the input's fault (why says what to
  * do: a device, a silent or empty pipe, too big), not the system's. */
 static inline int fsutil_input_refused(int ret)

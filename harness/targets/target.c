@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/fsutil.h"
 #include "harness/targets/target.h"
 
 /* The kinds, in the order `unknown target type` lists them; the first is
@@ -68,18 +69,19 @@ int target_set_str(char **dst, const char *v)
 
 int target_read_key_file(char **dst, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    char buf[1024];
+    char buf[4096];
+    char why[256];
+    int ret = fsutil_read_secret(path, buf, sizeof(buf), why, sizeof(why));
 
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    if (ret == -ENOMEM)
+        return ret;
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, why);
         return DP_EPARSE;
     }
-    if (fgets(buf, sizeof(buf), f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return target_set_str(dst, buf);
+    ret = target_set_str(dst, buf);
+    memset(buf, 0, sizeof(buf));
+    return ret;
 }
 
 /* ---- the HTTP API keys ------------------------------------------------------- */
