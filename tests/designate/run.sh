@@ -63,5 +63,16 @@ for t in tests/designate/test_*.sh; do
         done
     fi
 done
+# down stops exactly what up started: nothing of the lab may be left, not
+# RabbitMQ's Erlang VM, its epmd, nor a forked Designate worker
+tests/lab/designate.sh down "$DLAB_DIR" >/dev/null 2>&1
+left=$(pgrep -af -- "$DLAB_DIR" | grep -v pgrep)
+if [ -n "$left" ]; then
+    echo "FAIL designate.sh down left processes:"
+    sed 's/^/     /' <<<"$left"
+    failed=$((failed + 1))
+else
+    echo "ok   designate.sh down stopped every process of the lab"
+fi
 echo "designate: $ran scripts, $failed failed ($((SECONDS - t0)) s)"
 [ "$failed" -eq 0 ]

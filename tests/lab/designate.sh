@@ -212,6 +212,12 @@ state_path = $d
 transport_url = rabbit://guest:guest@127.0.0.1:$AMQP_PORT/
 rpc_response_timeout = 30
 root_helper =
+# Designate's defaults allow a project 10 zones (then HTTP 413 "Quota
+# exceeded for zones"): a load test needs more
+quota_zones = 100000
+quota_zone_recordsets = 100000
+quota_zone_records = 100000
+quota_recordset_records = 1000
 
 [oslo_concurrency]
 lock_path = $d/lock
@@ -236,7 +242,7 @@ workers = 1
 workers = 1
 poll_delay = ${DLAB_POLL_DELAY:-1}
 poll_retry_interval = ${DLAB_POLL_RETRY:-1}
-poll_max_retries = 30
+poll_max_retries = 10
 
 [service:producer]
 workers = 1
