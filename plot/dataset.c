@@ -10,6 +10,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/vec.h"
+#include "harness/targets/target.h"
 #include "plot/dataset.h"
 
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
@@ -266,6 +267,9 @@ static long op_add(dataset_t *ds, json_t *o, uint64_t id)
     op->submit_time = num(o, "submit_time");
     op->ack_time = num(o, "ack_time");
     op->offered_rate = num(o, "offered_rate");
+    op->claim = (unsigned)target_claim_from_str(
+        json_string_value(json_object_get(o, "claim_status")));
+    op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? num(o, "claimed_at") : NAN;
     if (op->zone == NULL || op->name == NULL || op->type == NULL ||
         (*cut != '\0' && op->cut == NULL)) {
         free(op->zone);

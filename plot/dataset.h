@@ -57,7 +57,12 @@ typedef struct {
     char *type;                   /* queried type */
     double submit_time, ack_time; /* epoch s */
     double offered_rate;          /* phase's scheduled rate when due; NAN unknown */
-    size_t orig;                  /* ds_sort()'s scratch */
+    /* The provider's own claim (harness/targets/target.h target_claim_t:
+     * 0 none, the target reported none) and when it said in sync (epoch
+     * s; NAN unless in sync). */
+    unsigned claim;
+    double claimed_at;
+    size_t orig; /* ds_sort()'s scratch */
     /* Below a zone cut (harness/scenario/zonecut.h): how it was measured
      * (index in measures: "" for an answer, "referral", "glue",
      * "serial") and the cut (NULL when none). name and type are then the

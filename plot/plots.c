@@ -27,6 +27,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/fsutil.h"
+#include "harness/targets/target.h"
 #include "plot/plots.h"
 #include "plot/stats.h"
 
@@ -1361,6 +1362,7 @@ typedef struct {
     event_t *ev;      /* scratch: one per result */
     size_t nchanges;  /* changes polled */
     double xmax;      /* the x axis' end */
+    double *prov;     /* scratch for the provider's claims, or NULL */
 } conv_data_t;
 
 static int conv_alloc(const dataset_t *ds, conv_data_t *cd)
@@ -1384,6 +1386,7 @@ static void conv_free(conv_data_t *cd)
     free(cd->polled);
     free(cd->conv);
     free(cd->ev);
+    free(cd->prov);
 }
 
 /* Counts each change's polls, sorts the results by change and orders the
@@ -1504,6 +1507,39 @@ static unsigned conv_all(const dataset_t *ds, plot_t *p, conv_data_t *cd)
     return b;
 }
 
+/* The changes the provider claimed in sync, against the time since their
+ * acknowledgement, over the changes whose target reports a claim (its own
+ * curve, beside the nameservers'). v: scratch for ds->nops values. The
+ * block's index, or -1 when no change had a claim; *xmax grows to the
+ * latest claim. */
+static long conv_provider(const dataset_t *ds, plot_t *p, double *v, double *xmax,
+                          bool write)
+{
+    size_t n = 0, watched = 0;
+    long b;
+
+    for (size_t k = 0; k < ds->nops; k++) {
+        const ds_op_t *op = &ds->ops[k];
+        watched += op->claim != TARGET_CLAIM_NONE;
+        if (op->claim == TARGET_CLAIM_IN_SYNC && !isnan(op->claimed_at))
+            v[n++] = fmax(0, op->claimed_at - op->ack_time);
+    }
+    if (watched == 0)
+        return -1;
+    qsort(v, n, sizeof(double), cmp_double);
+    if (n > 0 && v[n - 1] > *xmax)
+        *xmax = v[n - 1];
+    if (!write)
+        return 0;
+    b = block(p, "time since acknowledged (s), fraction of changes the provider "
+                 "claimed in sync");
+    wr_row2(&p->dat, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        wr_row2(&p->dat, v[i], (double)(i + 1) / (double)watched);
+    wr_row2(&p->dat, *xmax, (double)n / (double)watched);
+    return b;
+}
+
 /* The convergence script: the three kinds of curves, from blocks
  * b_changes, b_mean and b_all. */
 static void conv_script(plot_t *p, const conv_data_t *cd, size_t shown,
@@ -1545,6 +1581,7 @@ static int plot_convergence(plot_ctx_t *c)
     conv_data_t cd;
     size_t shown = 0;
     unsigned b_changes, b_mean, b_all;
+    long b_prov;
     plot_t p;
     int ret;
 
@@ -1555,19 +1592,32 @@ static int plot_convergence(plot_ctx_t *c)
     conv_prepare(ds, &cd);
     if (cd.nchanges == 0)
         goto out; /* not drawn, no files */
+    cd.prov = malloc((ds->nops + 1) * sizeof(double));
+    if (cd.prov != NULL)
+        conv_provider(ds, &p, cd.prov, &cd.xmax, false); /* (the x axis first) */
     ret = plot_begin(c, &p, "convergence", CONVERGENCE_TITLE, NULL);
     if (ret < 0)
         goto out;
     b_changes = conv_changes(ds, &p, &cd, &shown);
     b_mean = conv_mean(ds, &p, &cd);
     b_all = conv_all(ds, &p, &cd);
+    b_prov = cd.prov != NULL ? conv_provider(ds, &p, cd.prov, &cd.xmax, true) : -1;
     conv_script(&p, &cd, shown, b_changes, b_mean, b_all);
+    if (b_prov >= 0) {
+        item(&p);
+        wr(&p.gp,
+           "'convergence.dat' index %ld using 1:2 with steps lw 2 dt 2 lc rgb '#2ca02c' "
+           "title 'fraction of changes the provider claimed in sync'",
+           b_prov);
+    }
     ret =
         plot_end(c, &p, CONVERGENCE_TITLE,
                  "Against the time since a change was acknowledged (x, s): for a sample "
                  "of changes, the fraction of nameservers serving it (grey steps); the "
                  "mean of that fraction over all changes (blue), and the fraction of "
-                 "changes every nameserver served (red).");
+                 "changes every nameserver served (red); where the target reports its "
+                 "own claim, the fraction of changes it claimed in sync (green, "
+                 "dashed).");
 out:
     plot_free(&p);
     conv_free(&cd);

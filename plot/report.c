@@ -684,6 +684,8 @@ static const char *slo_label(const char *what)
         return "changes not served everywhere";
     if (strcmp(what, "complete") == 0)
         return "campaign ended (end record stored)";
+    if (strcmp(what, "claim_before_served") == 0)
+        return "changes the provider claimed in sync before every nameserver served them";
     return "operations failed at the target";
 }
 
@@ -839,24 +841,81 @@ static void nameservers_part(doc_t *d, json_t *doc, json_t *st)
 /* The stages of a change, then the operation kinds. */
 static void stages_kinds_part(doc_t *d, json_t *st)
 {
-    static const char *const stage_keys[] = {"api", "primary", "secondaries", "transfer",
-                                             "all"};
+    static const char *const stage_keys[] = {"api",      "primary", "secondaries",
+                                             "transfer", "all",     "provider"};
     static const char *const stage_labels[] = {
-        "API: submitted -> acknowledged", "acknowledged -> primary serves it",
-        "acknowledged -> every secondary serves it", "primary -> every secondary",
-        "acknowledged -> every nameserver (convergence)"};
+        "API: submitted -> acknowledged",
+        "acknowledged -> primary serves it",
+        "acknowledged -> every secondary serves it",
+        "primary -> every secondary",
+        "acknowledged -> every nameserver (convergence)",
+        "acknowledged -> the provider claims it in sync"};
     size_t n;
     const char **keys;
+    /* the provider's stage only for changes whose target reports a claim */
+    json_t *prov = json_object_get(json_object_get(st, "stages"), "provider");
+    size_t nstages = json_integer_value(json_object_get(prov, "count")) > 0 ? 6 : 5;
 
     doc_h(d, 2, "Stages of a change");
     doc_p(d, "Per change; a change that did not reach a stage counts as a timeout "
              "there.");
-    stats_table(d, "stage", json_object_get(st, "stages"), stage_keys, 5, stage_labels);
+    stats_table(d, "stage", json_object_get(st, "stages"), stage_keys, nstages,
+                stage_labels);
     keys = object_keys(json_object_get(st, "kinds"), &n);
     doc_h(d, 2, "Propagation time by operation kind");
     if (keys != NULL)
         stats_table(d, "operation", json_object_get(st, "kinds"), keys, n, NULL);
     free(keys);
+}
+
+/* One side of the claims: count, share, and by how much. */
+static void claim_row(doc_t *d, const char *label, json_t *side)
+{
+    row_t r = {{NULL}, 0};
+    json_t *by = json_object_get(side, "by");
+    json_t *fr = json_object_get(side, "fraction");
+
+    cell(&r, "%s", label);
+    cell_n(&r, json_object_get(side, "count"));
+    if (json_is_number(fr))
+        cell(&r, "%.1f %%", json_number_value(fr) * 100);
+    else
+        cell(&r, "-");
+    cell_s(&r, json_object_get(by, "p50"));
+    cell_s(&r, json_object_get(by, "p90"));
+    cell_s(&r, json_object_get(by, "p99"));
+    cell_s(&r, json_object_get(by, "max"));
+    row_out(d, &r);
+}
+
+/* The provider's own "in sync" claim against what the nameservers served
+ * (statistics.provider, plot/stats.h); nothing when no target reported
+ * one. */
+static void provider_part(doc_t *d, json_t *st)
+{
+    static const char *const cols[] = {"the claim came", "changes", "of claims",
+                                       "p50 (s)",        "p90 (s)", "p99 (s)",
+                                       "max (s)"};
+    json_t *p = json_object_get(st, "provider");
+    json_t *before = json_object_get(p, "claim_before_served");
+
+    if (!json_is_object(p))
+        return;
+    doc_h(d, 2, "The provider's in-sync claim");
+    doc_p(d,
+          "The target's own status for %lld changes: %lld claimed in sync, %lld failed, "
+          "%lld not claimed within the status timeout, %lld cancelled. A claim before "
+          "every nameserver served the change is a claim the nameservers did not bear "
+          "out yet (by how much: served by all - claimed; %lld of them were never served "
+          "by every nameserver and have no such figure); after it, the provider was that "
+          "much slower to say so (claimed - served by all).",
+          int_of(p, "changes"), int_of(p, "claims"), int_of(p, "failed"),
+          int_of(p, "timeouts"), int_of(p, "cancelled"), int_of(before, "never_served"));
+    doc_table(d, cols, 7);
+    claim_row(d, "before every nameserver served it", before);
+    claim_row(d, "after every nameserver served it",
+              json_object_get(p, "claim_after_served"));
+    doc_table_end(d);
 }
 
 static void ns_kind_part(doc_t *d, json_t *st)
@@ -1100,6 +1159,7 @@ static void write_pages(doc_t *d, json_t *doc)
     summary_part(d, json_object_get(doc, "summary"), st);
     nameservers_part(d, doc, st);
     stages_kinds_part(d, st);
+    provider_part(d, st);
     ns_kind_part(d, st);
     slowest_ns_part(d, doc);
     slowest_changes_part(d, doc);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/targets/target.h"
 #include "plot/stats.h"
 
 const double stats_pcts[STATS_NPCT] = {50, 66, 75, 90, 95, 99, 100};
@@ -270,6 +271,13 @@ static json_t *stages(dataset_t *ds, double *buf)
         pp[i] = all[i].polled;
     }
     json_object_set_new(o, "all", stage(v, pp, ds->nops, buf));
+    for (i = 0; i < ds->nops; i++) {
+        /* acknowledged -> the provider said in sync (only changes whose
+         * target reports a claim; failed or none in time: a timeout) */
+        v[i] = ds->ops[i].claimed_at - ds->ops[i].ack_time;
+        pp[i] = ds->ops[i].claim != TARGET_CLAIM_NONE;
+    }
+    json_object_set_new(o, "provider", stage(v, pp, ds->nops, buf));
 out:
     free(prim);
     free(sec);
@@ -279,6 +287,75 @@ out:
     free(pp);
     free(ps);
     return o;
+}
+
+/* {"count", "fraction" (of claims), "by": {p50, p90, p99, max}} of n
+ * gaps (sorted in place) out of claims. */
+static json_t *claim_side(double *gap, size_t n, size_t count, size_t claims)
+{
+    static const double p[] = {50, 90, 99, 100};
+    static const char *const pn[] = {"p50", "p90", "p99", "max"};
+    json_t *by = json_object();
+
+    qsort(gap, n, sizeof(double), cmp_double);
+    for (size_t i = 0; i < 4; i++)
+        json_object_set_new(by, pn[i], usec(stats_percentile(gap, n, p[i])));
+    return json_pack("{s:I, s:o, s:o}", "count", (json_int_t)count, "fraction",
+                     claims > 0
+                         ? json_real(round((double)count / (double)claims * 1e6) / 1e6)
+                         : json_null(),
+                     "by", by);
+}
+
+/* The provider's claims against the nameservers (see stats.h); NULL when
+ * no change's target reported one. conv: per change, acknowledged ->
+ * served by every nameserver (NAN: not all did). */
+static json_t *provider(const dataset_t *ds, const double *conv)
+{
+    double *before = calloc(ds->nops + 1, sizeof(double));
+    double *after = calloc(ds->nops + 1, sizeof(double));
+    size_t nb = 0, na = 0, nbefore = 0, never = 0;
+    size_t changes = 0, claims = 0, failed = 0, timeouts = 0, cancelled = 0;
+    json_t *o = NULL;
+
+    if (before == NULL || after == NULL)
+        goto out;
+    for (size_t i = 0; i < ds->nops; i++) {
+        const ds_op_t *op = &ds->ops[i];
+        double served = op->ack_time + conv[i];
+        if (op->claim == TARGET_CLAIM_NONE)
+            continue;
+        changes++;
+        failed += op->claim == TARGET_CLAIM_FAILED;
+        timeouts += op->claim == TARGET_CLAIM_TIMEOUT;
+        cancelled += op->claim == TARGET_CLAIM_CANCELLED;
+        if (op->claim != TARGET_CLAIM_IN_SYNC)
+            continue;
+        claims++;
+        if (isnan(conv[i])) {
+            nbefore++; /* a nameserver never served it */
+            never++;
+        } else if (op->claimed_at < served) {
+            nbefore++;
+            before[nb++] = served - op->claimed_at;
+        } else {
+            after[na++] = op->claimed_at - served;
+        }
+    }
+    if (changes == 0)
+        goto out;
+    o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "changes", (json_int_t)changes, "claims",
+                  (json_int_t)claims, "failed", (json_int_t)failed, "timeouts",
+                  (json_int_t)timeouts, "cancelled", (json_int_t)cancelled);
+    json_object_set_new(o, "claim_before_served",
+                        claim_side(before, nb, nbefore, claims));
+    json_object_set_new(json_object_get(o, "claim_before_served"), "never_served",
+                        json_integer((json_int_t)never));
+    json_object_set_new(o, "claim_after_served", claim_side(after, na, na, claims));
+out:
+    free(before);
+    free(after);
+    return o != NULL ? o : json_null();
 }
 
 /* The slowest nameserver (by p99 of its completed polls, then by mean)
@@ -353,6 +430,12 @@ static json_t *changes(dataset_t *ds, const double *conv)
                            "type", op->type, "ack_at", usec(op->ack_time - start), "api",
                            usec(op->ack_time - op->submit_time), "converged_after",
                            usec(conv[i]), "nameservers", per[i]));
+        if (op->claim != TARGET_CLAIM_NONE)
+            /* the provider's claim: s after the acknowledgement, or why not */
+            json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "provider",
+                                op->claim == TARGET_CLAIM_IN_SYNC
+                                    ? usec(op->claimed_at - op->ack_time)
+                                    : json_string(target_claim_str(op->claim)));
         if (*ds->measures.v[op->measure] != '\0') {
             /* below a zone cut (harness/scenario/zonecut.h) */
             json_t *c = json_array_get(arr, json_array_size(arr) - 1);
@@ -445,6 +528,7 @@ json_t *stats_json(dataset_t *ds)
     json_object_set_new(o, "slowest",
                         slowest(ds, json_object_get(o, "nameservers"), buf));
     stats_convergence(ds, conv);
+    json_object_set_new(o, "provider", provider(ds, conv));
     json_object_set_new(o, "changes", changes(ds, conv));
 out:
     json_decref(byns);
@@ -494,6 +578,16 @@ json_t *stats_slo(const dataset_t *ds, const json_t *stats)
         ok = ok && good;
         json_array_append_new(
             checks, check("converged", json_true(), json_integer(notall), good));
+    }
+    if ((v = json_object_get(slo, "claim_before_served")) != NULL && json_is_integer(v)) {
+        /* no claim at all is a failure: the SLO cannot have been meant */
+        json_t *n = json_object_get(
+            json_object_get(json_object_get(stats, "provider"), "claim_before_served"),
+            "count");
+        bool good = json_is_integer(n) && json_integer_value(n) <= json_integer_value(v);
+        ok = ok && good;
+        json_array_append_new(
+            checks, check("claim_before_served", json_incref(v), json_incref(n), good));
     }
     /* whatever the SLOs: changes the target refused are a failure */
     {

@@ -17,7 +17,19 @@
  *                the slowest of them; only changes all of them served);
  *   transfer     primary -> every secondary (secondaries - primary);
  *   all          acknowledged -> served by every nameserver polled: the
- *                change's convergence time (the SLO's p99 is on this).
+ *                change's convergence time (the SLO's p99 is on this);
+ *   provider     acknowledged -> the provider claims it in sync (its own
+ *                status, e.g. Designate's ACTIVE; only changes whose target
+ *                reports one; a failed or missing claim is a timeout).
+ *
+ * "provider" compares the claims with the nameservers: {"changes" (with a
+ * claim asked for), "claims" (in sync), "failed", "timeouts", "cancelled",
+ * "claim_before_served": {"count", "fraction" (of claims), "never_served"
+ * (claims of changes some nameserver never served), "by": {p50, p90, p99,
+ * max} of (all served) - (claim), s}, "claim_after_served": {"count",
+ * "fraction", "by": of (claim) - (all served)}}; null when no change had
+ * a claim. before + after = claims; "by" of before leaves never_served
+ * out (no served time).
  *
  * Ownership: the JSON objects returned are new references for the caller
  * (json_decref). stats_from() sorts the caller's array in place;
@@ -52,6 +64,7 @@ double stats_percentile(const double *sorted, size_t n, double p);
 
 /* Everything, as JSON: {"overall", "nameservers": {ns: stats}, "kinds":
  * {kind: stats}, "ns_kind": {ns: {kind: stats}}, "stages": {stage: stats},
+ * "provider" (above),
  * "slowest": {"nameserver", "p50", "p99", "others_p50", "others_p99",
  * "lag_p50", "lag_p99"}, "changes": [per change: id, kind, zone, name,
  * ack_time, per nameserver duration or status, converged_after]}; numbers
@@ -63,8 +76,8 @@ json_t *stats_json(dataset_t *ds);
 void stats_convergence(dataset_t *ds, double *conv);
 
 /* The SLOs of campaign metadata "slo" ({"p99": s, "max_timeouts": n,
- * "converged": bool}) judged on stats_json()'s figures and the campaign's
- * failed operations: {"ok": bool, "checks": [{"slo", "limit", "value",
+ * "converged": bool, "claim_before_served": n}) judged on stats_json()'s figures and the
+ * campaign's failed operations: {"ok": bool, "checks": [{"slo", "limit", "value",
  * "ok"}]}. */
 json_t *stats_slo(const dataset_t *ds, const json_t *stats);
 

@@ -87,6 +87,8 @@ step "serve (asan)" tests/cli/test_serve.sh ./dnsprop-asan
 step "agents over Redis Streams, one killed (asan)" tests/cli/test_agents.sh ./dnsprop-asan
 step "agents over Redis Streams (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_agents.sh ./dnsprop-tsan
 step "http target (asan)" tests/cli/test_http.sh ./dnsprop-asan
+step "provider in-sync claim: lying, honest and failing stand-ins (asan)" \
+    tests/cli/test_provider.sh ./dnsprop-asan
 step "zone sync vs knot and bind" tests/cli/test_zonesync.sh
 step "real zone files (PowerDNS, dnspython, octoDNS, gdnsd, Knot, NSD) synced to the lab (asan)" \
     tests/cli/test_realzones.sh ./dnsprop-asan

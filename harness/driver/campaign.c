@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/common/errcode.h"
@@ -184,6 +185,7 @@ static void stop_threads(drv_t *d)
 static void cleanup(drv_t *d)
 {
     unsigned removed = 0;
+    int ret;
 
     for (size_t z = 0; z < d->m.nzones; z++) {
         target_op_t top;
@@ -191,9 +193,12 @@ static void cleanup(drv_t *d)
         if (!d->m.zones[z].alive)
             continue;
         memset(&top, 0, sizeof(top));
+        memset(&ack, 0, sizeof(ack));
         top.kind = OP_ZONE_DELETE;
         top.zone = d->m.zones[z].name;
-        if (target_apply(d->workers[0].target, &top, &ack) == 0) {
+        ret = target_apply(d->workers[0].target, &top, &ack);
+        free(ack.claim_req); /* (not measured) */
+        if (ret == 0) {
             removed++;
             d->m.zones[z].alive = false; /* the intended state from now on */
         }

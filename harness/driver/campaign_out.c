@@ -72,6 +72,9 @@ static json_t *slos(const scenario_t *sc)
         json_object_set_new(slo, "max_timeouts",
                             json_integer((json_int_t)sc->slo_max_timeouts));
     json_object_set_new(slo, "converged", json_boolean(sc->slo_converged));
+    if (sc->has_claim_before_served)
+        json_object_set_new(slo, "claim_before_served",
+                            json_integer((json_int_t)sc->slo_claim_before_served));
     return slo;
 }
 

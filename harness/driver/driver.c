@@ -22,6 +22,7 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     pthread_mutex_init(&d->mu, NULL);
     timebase_cond_init_mono(&d->cond);
     pthread_mutex_init(&d->ds_mu, NULL);
+    pthread_mutex_init(&d->claim_mu, NULL);
     relay_init(&d->relay);
     ds_init(&d->ds);
     d->timeline = sampler_timeline_new();
@@ -39,6 +40,7 @@ static void drv_free(drv_t *d)
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->ds_mu);
+    pthread_mutex_destroy(&d->claim_mu);
     pthread_mutex_destroy(&d->relay.mu);
     metrics_destroy(d->metrics);
     ds_clear(&d->ds);
@@ -113,6 +115,7 @@ static int judge(drv_t *d)
     bool ok;
 
     probe_pool_shutdown(d->pool); /* what is left is CANCELLED, and stored */
+    workers_stop_watch(d);        /* so are the claims still out */
     campaign_stop_counting(d);
     drv_progress(d, "done");
     /* API workers may still be finishing calls (after a signal): the lock */

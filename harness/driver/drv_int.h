@@ -54,6 +54,8 @@ struct drv {
     bool closing;
     worker_t *workers;
     unsigned nworkers;
+    target_watch_t *watch;    /* the provider's claims (mu), NULL: none */
+    pthread_mutex_t claim_mu; /* the operations' claim fields (model.h) */
     /* counters (mu) */
     uint64_t acked, failed, polls_submitted;
     uint64_t unanswered;   /* agents mode: polls given up on */

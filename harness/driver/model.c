@@ -34,6 +34,8 @@ static void op_free(op_t *op)
     for (size_t v = 0; v < op->nvals; v++)
         free(op->vals[v]);
     free(op->vals);
+    free(op->ack.claim_req);
+    json_decref(op->held);
     free(op);
 }
 
@@ -130,6 +132,7 @@ op_t *model_op_new(model_t *m, op_kind_t kind)
     op->phase = m->cur_phase != NULL ? m->cur_phase : "";
     op->rate = m->cur_rate;
     op->rec = -1;
+    op->claimed_at = NAN;
     m->pages[page][m->nops % MODEL_OP_PAGE] = op;
     m->nops++;
     return op;

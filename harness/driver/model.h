@@ -83,8 +83,18 @@ typedef struct op {
     unsigned char measure;
     char *cut;
     /* Its polls (harness/driver/polls.c): atomics, updated by the pool
-     * threads without the lock. */
+     * threads without the lock. The provider's claim, when watched, is
+     * one more expected "poll" (the name is held until it is in). */
     _Atomic uint64_t polls; /* expected << 32 | done, and a "reaped" bit */
+    /* The provider's claim (target.h): watched is set by its API worker
+     * before the polls are submitted; the rest under drv_t.claim_mu,
+     * final once claim_done. Its results wait in held (a JSON array of
+     * records) until then, so that each is stored with the claim. */
+    bool watched;
+    bool claim_done;
+    target_claim_t claim;
+    double claimed_at; /* epoch s; NAN unless TARGET_CLAIM_IN_SYNC */
+    json_t *held;
     _Atomic unsigned ncompleted, ntimeout, nerror;
     _Atomic double max_duration;
     struct op *qnext; /* the API queue's link (under the lock) */

@@ -47,7 +47,7 @@ uint64_t polls_count(drv_t *d, acct_counter_t k)
 
 unsigned polls_expected(const op_t *op)
 {
-    return PS_EXP(atomic_load(&op->polls));
+    return PS_EXP(atomic_load(&op->polls)) - (op->watched ? 1 : 0);
 }
 
 /* op's name is free for its next change (its last poll is done). */
@@ -218,6 +218,76 @@ static void keep_for_report(drv_t *d, const char *text)
     pthread_mutex_unlock(&d->ds_mu);
 }
 
+/* The provider's claim in a stored record (only for changes whose claim
+ * was asked for: absent, the target could not say). */
+static void add_claim(json_t *rec, const op_t *op)
+{
+    json_object_set_new(rec, "claim_status", json_string(target_claim_str(op->claim)));
+    json_object_set_new(rec, "claimed_at",
+                        isnan(op->claimed_at) ? json_null() : json_real(op->claimed_at));
+}
+
+/* One result's record to the report's copy and the store (rec taken). */
+static void put_result(drv_t *d, json_t *rec)
+{
+    char *text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+
+    if (text != NULL)
+        keep_for_report(d, text);
+    free(text);
+    if (d->store != NULL)
+        store_put_result(d->store, rec);
+    else
+        json_decref(rec);
+}
+
+/* A watched change's result waits for the claim (true: held, rec taken). */
+static bool hold(drv_t *d, op_t *op, json_t *rec)
+{
+    bool held = false;
+    bool done;
+
+    pthread_mutex_lock(&d->claim_mu);
+    done = op->claim_done;
+    if (!done) {
+        if (op->held == NULL)
+            op->held = json_array();
+        held = op->held != NULL && json_array_append_new(op->held, rec) == 0;
+    }
+    pthread_mutex_unlock(&d->claim_mu);
+    if (done)
+        add_claim(rec, op); /* (final once done) */
+    return held;
+}
+
+void polls_on_claim(uint64_t tag, target_claim_t claim, double claimed_at, void *arg)
+{
+    drv_t *d = arg;
+    op_t *op = model_op_at(&d->m, tag); /* submitted after it was made: no lock */
+    json_t *held;
+    json_t *rec;
+    size_t i;
+    uint64_t w;
+
+    pthread_mutex_lock(&d->claim_mu);
+    op->claim = claim;
+    op->claimed_at = claim == TARGET_CLAIM_IN_SYNC ? claimed_at : NAN;
+    op->claim_done = true;
+    held = op->held;
+    op->held = NULL;
+    pthread_mutex_unlock(&d->claim_mu);
+    json_array_foreach(held, i, rec)
+    {
+        add_claim(rec, op);
+        put_result(d, json_incref(rec));
+    }
+    json_decref(held);
+    /* the claim was the op's last expected "poll"? */
+    w = atomic_fetch_add(&op->polls, 1) + 1;
+    if (PS_DONE(w) == PS_EXP(w))
+        release(d, op);
+}
+
 void polls_on_result(const probe_result_t *r, void *arg)
 {
     drv_t *d = arg;
@@ -226,7 +296,6 @@ void polls_on_result(const probe_result_t *r, void *arg)
     op_t *op = tally(d, model_op_at(&d->m, r->tag >> 16), nsi, r->status, r->duration);
     json_t *rec;
     json_t *f;
-    char *text;
 
     if (op == NULL)
         return;
@@ -236,14 +305,9 @@ void polls_on_result(const probe_result_t *r, void *arg)
     f = op_fields(d, op, nsi);
     json_object_update(rec, f);
     json_decref(f);
-    text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-    if (text != NULL)
-        keep_for_report(d, text);
-    free(text);
-    if (d->store != NULL)
-        store_put_result(d->store, rec);
-    else
-        json_decref(rec);
+    if (op->watched && hold(d, op, rec))
+        return;
+    put_result(d, rec);
 }
 
 /* ---- agents mode: the campaign's feed ------------------------------------------ */
@@ -411,11 +475,12 @@ void polls_submit(drv_t *d, op_t *op)
     for (i = 0; i < sc->nns; i++)
         n += scenario_ns_target(sc, &sc->ns[i]) == op->target;
     n *= per_poll(d);
-    /* what op expects is known before the first result can come back */
+    /* what op expects is known before the first result can come back (and
+     * before its claim is asked for) */
     pthread_mutex_lock(&d->mu);
-    atomic_store(&op->polls, PS(n, 0));
+    atomic_store(&op->polls, PS(n + (op->watched ? 1 : 0), 0));
     d->polls_submitted += n;
-    if (n == 0)
+    if (n == 0 && !op->watched)
         model_op_release(&d->m, op);
     pthread_mutex_unlock(&d->mu);
     for (i = 0; i < sc->nns; i++) {

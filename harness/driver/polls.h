@@ -59,7 +59,14 @@ void polls_submit(drv_t *d, op_t *op);
 /* The probe pool's result callback (arg: the drv_t). */
 void polls_on_result(const probe_result_t *r, void *arg);
 
-/* Polls op expects (after failed submissions are taken off). */
+/* The provider's claim about the change tagged with its op id (a
+ * target_claim_fn; arg: the drv_t): its held results stored with it, and
+ * its name released if that was the last thing it waited for. Runs on the
+ * watcher's thread (target.h). */
+void polls_on_claim(uint64_t tag, target_claim_t claim, double claimed_at, void *arg);
+
+/* Polls op expects (after failed submissions are taken off; its claim is
+ * not one). */
 unsigned polls_expected(const op_t *op);
 
 /* Agents mode: one result an agent stored (the feed's JSON text), counted

@@ -14,6 +14,9 @@ typedef struct {
     double p50, p99;
     size_t np; /* changes that reached every nameserver */
     bool converged;
+    /* the provider's claims (changes watched, claimed in sync, of which
+     * before every nameserver served them; failed; timed out) */
+    uint64_t watched, claims, before, claim_failed, claim_timeouts;
 } tally_t;
 
 static int cmp_double(const void *a, const void *b)
@@ -54,6 +57,34 @@ static void propagation(drv_t *d, tally_t *t)
     free(prop);
 }
 
+/* The provider's claims against what the nameservers served: a claim
+ * before the slowest nameserver served the change (or when one never
+ * did) is one before served. */
+static void claims(drv_t *d, tally_t *t)
+{
+    t->watched = t->claims = t->before = t->claim_failed = t->claim_timeouts = 0;
+    for (size_t i = 0; i < d->m.nops; i++) {
+        op_t *op = model_op_at(&d->m, i + 1);
+        target_claim_t c;
+        double at;
+        if (!op->watched)
+            continue;
+        pthread_mutex_lock(&d->claim_mu);
+        c = op->claim;
+        at = op->claimed_at;
+        pthread_mutex_unlock(&d->claim_mu);
+        t->watched++;
+        t->claim_failed += c == TARGET_CLAIM_FAILED;
+        t->claim_timeouts += c == TARGET_CLAIM_TIMEOUT;
+        if (c != TARGET_CLAIM_IN_SYNC)
+            continue;
+        t->claims++;
+        if (atomic_load(&op->ncompleted) != polls_expected(op) ||
+            at < op->ack.ack_time + atomic_load(&op->max_duration))
+            t->before++;
+    }
+}
+
 /* What fails the campaign, one sentence each; *ok false if any. */
 static json_t *failures(drv_t *d, const tally_t *t, bool *ok)
 {
@@ -82,6 +113,17 @@ static json_t *failures(drv_t *d, const tally_t *t, bool *ok)
         json_array_append_new(fails, json_sprintf("%llu operation%s failed at the target",
                                                   (unsigned long long)d->failed,
                                                   d->failed == 1 ? "" : "s"));
+    if (sc->has_claim_before_served && t->watched == 0)
+        json_array_append_new(
+            fails, json_string("claim_before_served: no change has a provider claim "
+                               "(does the target report one? status.url)"));
+    else if (sc->has_claim_before_served && t->before > sc->slo_claim_before_served)
+        json_array_append_new(
+            fails, json_sprintf("%llu change%s claimed in sync by the provider before "
+                                "every nameserver served %s > %llu",
+                                (unsigned long long)t->before, t->before == 1 ? "" : "s",
+                                t->before == 1 ? "it" : "them",
+                                (unsigned long long)sc->slo_claim_before_served));
     if (sc->slo_converged && !t->converged)
         json_array_append_new(fails,
                               json_string("not every change reached every nameserver"));
@@ -142,6 +184,7 @@ json_t *verdict(drv_t *d, bool *ok)
     tally_t t;
 
     propagation(d, &t);
+    claims(d, &t);
     t.completed = polls_count(d, ACCT_COMPLETED);
     t.timeouts = polls_count(d, ACCT_TIMEOUTS);
     t.errors = polls_count(d, ACCT_ERRORS);
@@ -161,6 +204,13 @@ json_t *verdict(drv_t *d, bool *ok)
     json_object_set_new(v, "propagation_p50", jreal_or_null(t.p50));
     json_object_set_new(v, "propagation_p99", jreal_or_null(t.p99));
     json_object_set_new(v, "converged", json_boolean(t.converged));
+    if (t.watched > 0)
+        json_object_set_new(
+            v, "provider",
+            json_pack("{s:I, s:I, s:I, s:I, s:I}", "changes", (json_int_t)t.watched,
+                      "claims", (json_int_t)t.claims, "claim_before_served",
+                      (json_int_t)t.before, "failed", (json_int_t)t.claim_failed,
+                      "timeouts", (json_int_t)t.claim_timeouts));
     json_object_set_new(v, "slo_ok", json_boolean(*ok));
     json_object_set_new(v, "slo_failures", fails);
     return v;

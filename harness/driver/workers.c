@@ -3,6 +3,7 @@
  * workers.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,40 @@ static void applied(drv_t *d, op_t *op, int ret, bool created)
     pthread_mutex_unlock(&d->mu);
 }
 
+/* Whether the provider's claim about op will be asked for: the target
+ * made a request for it and the campaign has a watcher. */
+static bool claim_wanted(drv_t *d, op_t *op)
+{
+    bool want;
+
+    pthread_mutex_lock(&d->mu);
+    want = d->watch != NULL && op->ack.claim_req != NULL;
+    pthread_mutex_unlock(&d->mu);
+    if (!want) {
+        free(op->ack.claim_req);
+        op->ack.claim_req = NULL;
+    }
+    return want;
+}
+
+/* Hand op's claim request to the watcher (after its polls are counted);
+ * a watcher already stopping (a signal) makes it cancelled at once. */
+static void claim_watch(drv_t *d, op_t *op)
+{
+    char *req = op->ack.claim_req;
+    int ret = DP_EUSAGE;
+
+    op->ack.claim_req = NULL;
+    pthread_mutex_lock(&d->mu);
+    if (d->watch != NULL)
+        ret = target_watch_add(d->watch, op->id, req);
+    else
+        free(req);
+    pthread_mutex_unlock(&d->mu);
+    if (ret < 0)
+        polls_on_claim(op->id, TARGET_CLAIM_CANCELLED, NAN, d);
+}
+
 static void apply_op(drv_t *d, target_t *t, op_t *op)
 {
     target_op_t top;
@@ -57,6 +92,7 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
     int ret;
 
     target_op_of(op, &top, one);
+    op->ack.claim_req = NULL; /* (kinds that cannot say leave it so) */
     ret = target_apply(t, &top, &op->ack);
     created = ret == 0 && op->kind == OP_ZONE_CREATE;
     if (ret == 0 && (op->kind == OP_ZONE_CREATE || op->kind == OP_ZONE_UPDATE ||
@@ -70,9 +106,14 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
     }
     applied(d, op, ret, created);
     if (ret == 0) {
+        op->watched = claim_wanted(d, op);
         polls_submit(d, op);
+        if (op->watched)
+            claim_watch(d, op);
         return;
     }
+    free(op->ack.claim_req);
+    op->ack.claim_req = NULL;
     if (!d->opts->quiet)
         drv_say(d, DRIVER_MSG_ERROR, "%s %s: %s%s", op_kind_str(op->kind), op->name,
                 op->ack.error,
@@ -123,6 +164,43 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The provider's claims: a watcher when the target can report them (not
+ * with probe agents, whose results are stored by the agents before any
+ * claim could be added to them). */
+static int watch_start(drv_t *d)
+{
+    char err[1024];
+    target_watch_t *w = NULL;
+    int ret;
+
+    if (d->sc->agents)
+        return 0;
+    ret = target_watch_create(&w, &d->sc->targets[0], d->sc->timeout, polls_on_claim, d,
+                              err, sizeof(err));
+    if (ret == DP_EEMPTY)
+        return 0;
+    if (ret < 0) {
+        drv_say(d, DRIVER_MSG_ERROR, "%s", err);
+        return ret;
+    }
+    pthread_mutex_lock(&d->mu);
+    d->watch = w;
+    pthread_mutex_unlock(&d->mu);
+    return 0;
+}
+
+void workers_stop_watch(drv_t *d)
+{
+    target_watch_t *w;
+
+    pthread_mutex_lock(&d->mu);
+    w = d->watch;
+    d->watch = NULL;
+    pthread_mutex_unlock(&d->mu);
+    /* (the claims still watched are called back cancelled, on its thread) */
+    target_watch_destroy(w);
+}
+
 int workers_start(drv_t *d)
 {
     const scenario_t *sc = d->sc;
@@ -131,6 +209,11 @@ int workers_start(drv_t *d)
     d->workers = calloc(sc->api_inflight, sizeof(*d->workers));
     if (d->workers == NULL)
         return -ENOMEM;
+    if (sc->ntargets > 0) {
+        int ret = watch_start(d);
+        if (ret < 0)
+            return ret;
+    }
     for (d->nworkers = 0; d->nworkers < sc->api_inflight; d->nworkers++) {
         worker_t *w = &d->workers[d->nworkers];
         int ret;
@@ -229,6 +312,7 @@ void workers_close(drv_t *d)
     pthread_mutex_unlock(&d->mu);
     for (i = 0; !closed && i < d->nworkers; i++)
         pthread_join(d->workers[i].thread, NULL);
+    workers_stop_watch(d);
 }
 
 void workers_destroy(drv_t *d)

@@ -37,6 +37,9 @@ void workers_enqueue(drv_t *d, op_t *op);
 /* Wait until every queued and in-flight API call is done and its change
  * has been seen everywhere (or its polls ended), or a stop. */
 void workers_wait_idle(drv_t *d);
+/* Stop asking the provider for claims: those still out are cancelled
+ * (their results stored). Idempotent; also done by workers_close. */
+void workers_stop_watch(drv_t *d);
 /* No more operations: the workers finish the queue and end. Idempotent. */
 void workers_close(drv_t *d);
 /* Close the target connections and free the workers. */

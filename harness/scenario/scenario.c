@@ -693,8 +693,12 @@ static void on_slo(ctx_t *c, const char *section, const char *key, const char *v
             set_u64(c, section, key, v, UINT64_MAX, &sc->slo_max_timeouts) == 0;
     } else if (strcmp(key, "converged") == 0) {
         set_bool(c, section, key, v, &sc->slo_converged);
+    } else if (strcmp(key, "claim_before_served") == 0) {
+        sc->has_claim_before_served =
+            set_u64(c, section, key, v, UINT64_MAX, &sc->slo_claim_before_served) == 0;
     } else {
-        fail(c, section, key, "unknown key (p99, max_timeouts, converged)");
+        fail(c, section, key,
+             "unknown key (p99, max_timeouts, converged, claim_before_served)");
     }
 }
 

@@ -94,6 +94,8 @@ typedef struct {
     bool has_max_timeouts;
     uint64_t slo_max_timeouts;
     bool slo_converged;
+    bool has_claim_before_served;     /* changes the provider claimed in sync */
+    uint64_t slo_claim_before_served; /* before every nameserver served them */
     /* [report] */
     unsigned plot_width, plot_height; /* PNG size in pixels */
     bool plots;                       /* render PNGs (scripts are always written) */

@@ -46,6 +46,33 @@ int op_kind_from_str(const char *s, op_kind_t *out)
     return DP_EPARSE;
 }
 
+static const char *const claim_names[] = {"none", "in_sync", "failed", "timeout",
+                                          "cancelled"};
+
+const char *target_claim_str(target_claim_t c)
+{
+    return (unsigned)c <= TARGET_CLAIM_CANCELLED ? claim_names[c] : "none";
+}
+
+target_claim_t target_claim_from_str(const char *s)
+{
+    unsigned i;
+
+    for (i = 0; s != NULL && i <= TARGET_CLAIM_CANCELLED; i++)
+        if (strcmp(s, claim_names[i]) == 0)
+            return (target_claim_t)i;
+    return TARGET_CLAIM_NONE;
+}
+
+int target_watch_create(target_watch_t **out, const target_conf_t *cfg, double timeout,
+                        target_claim_fn cb, void *arg, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (cfg->kind == NULL || cfg->kind->watch_create == NULL)
+        return DP_EEMPTY;
+    return cfg->kind->watch_create(out, cfg, timeout, cb, arg, err, errlen);
+}
+
 const target_kind_t *target_kind_find(const char *name)
 {
     size_t i;

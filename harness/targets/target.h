@@ -65,7 +65,42 @@ typedef struct {
                            answer), exit status (exec); 0 if none */
     unsigned retries;   /* transient failures retried before the acknowledgement */
     char error[512];    /* the server's message when it failed */
+    /* What to ask the provider to learn whether it holds the change as in
+     * sync (the kind's own form, e.g. the http kind's filled status URL),
+     * or NULL when the kind or its configuration cannot say. Malloc'd by
+     * apply; the caller hands it to target_watch_add() or frees it. */
+    char *claim_req;
 } target_ack_t;
+
+/* The provider's own "in sync" claim about one change (Designate's status
+ * ACTIVE, Route 53's INSYNC, Google Cloud DNS's done), as a watcher
+ * reports it. A stage of its own, compared with what the nameservers
+ * serve: a provider may claim sync before every nameserver serves the
+ * change. */
+typedef enum {
+    TARGET_CLAIM_NONE = 0,  /* not asked: the target cannot report one */
+    TARGET_CLAIM_IN_SYNC,   /* it said the change is live (claimed_at) */
+    TARGET_CLAIM_FAILED,    /* it said the change failed */
+    TARGET_CLAIM_TIMEOUT,   /* it said neither within the status timeout */
+    TARGET_CLAIM_CANCELLED, /* the campaign stopped before it said */
+} target_claim_t;
+
+/* "none", "in_sync", "failed", "timeout", "cancelled": the stored words. */
+const char *target_claim_str(target_claim_t c);
+/* The claim a stored word names; TARGET_CLAIM_NONE for any other. */
+target_claim_t target_claim_from_str(const char *s);
+
+/* A watcher: asks the provider about acknowledged changes at its own
+ * frequency, on its own thread, and calls back once per change (on that
+ * thread) with the claim and, for TARGET_CLAIM_IN_SYNC, claimed_at (epoch
+ * s, realtime clock: when the answer saying so arrived; NAN otherwise).
+ * Each kind's watcher embeds this first. */
+typedef struct target_watch {
+    const struct target_kind *kind;
+} target_watch_t;
+
+typedef void (*target_claim_fn)(uint64_t tag, target_claim_t claim, double claimed_at,
+                                void *arg);
 
 typedef struct target_kind target_kind_t;
 
@@ -111,6 +146,19 @@ struct target_kind {
     /* The zone's SOA serial as the primary has it now. */
     int (*zone_serial)(target_t *t, const char *zone, uint32_t *serial);
     void (*destroy)(target_t *t);
+    /* The provider's claim (optional: NULL for kinds that cannot report
+     * one). A watcher for cfg: DP_EEMPTY when its configuration asks for
+     * no claim; timeout: the campaign's poll timeout, the default of the
+     * kind's own. */
+    int (*watch_create)(target_watch_t **out, const target_conf_t *cfg, double timeout,
+                        target_claim_fn cb, void *arg, char *err, size_t errlen);
+    /* Watch one change (tag: the caller's; req: from its target_ack_t,
+     * taken). -ENOMEM, or DP_EUSAGE once the watcher is stopping: then
+     * no call back comes for it. Thread-safe. */
+    int (*watch_add)(target_watch_t *w, uint64_t tag, char *req);
+    /* Stop: the changes still watched are called back CANCELLED (on the
+     * watcher's thread) before it ends; then free. */
+    void (*watch_destroy)(target_watch_t *w);
 };
 
 extern const target_kind_t target_kind_powerdns;
@@ -183,6 +231,23 @@ static inline void target_destroy(target_t *t)
 {
     if (t != NULL)
         t->cfg->kind->destroy(t);
+}
+
+/* A watcher of the provider's claims for changes made through cfg's
+ * targets: 0 and *out, DP_EEMPTY (and *out NULL) when the kind or the
+ * configuration reports none, or a negative code and err. */
+int target_watch_create(target_watch_t **out, const target_conf_t *cfg, double timeout,
+                        target_claim_fn cb, void *arg, char *err, size_t errlen);
+
+static inline int target_watch_add(target_watch_t *w, uint64_t tag, char *req)
+{
+    return w->kind->watch_add(w, tag, req);
+}
+
+static inline void target_watch_destroy(target_watch_t *w)
+{
+    if (w != NULL)
+        w->kind->watch_destroy(w);
 }
 
 #endif

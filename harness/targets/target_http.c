@@ -88,18 +88,23 @@
 #include "harness/common/numparse.h"
 #include "harness/targets/target.h"
 #include "harness/targets/target_http.h"
+#include "harness/targets/target_http_status.h"
 #include "harness/common/timebase.h"
 #include "harness/common/vec.h"
 #include "probes/rdata.h"
 
-#define SERIAL_SLOT OP_KINDS /* tmpl[SERIAL_SLOT]: serial.* */
-#define MAX_RETRIES 4
-#define SNIPPET     200 /* bytes of a body quoted in an error */
-#define NBUILTIN    10  /* placeholders in vars (not ${values}) */
+#define SERIAL_SLOT    OP_KINDS             /* tmpl[SERIAL_SLOT]: serial.* */
+#define STATUS_SLOT(k) (OP_KINDS + 1 + (k)) /* K.status.url (or status.url) */
+#define NSLOTS         (2 * OP_KINDS + 1)
+#define MAX_RETRIES    4
+#define SNIPPET        200 /* bytes of a body quoted in an error */
+#define NBUILTIN       10  /* placeholders in vars (not ${values}) */
 #define KEYS_HELP                                                                        \
     "headers, timeout, K.method, K.url, K.body, K.values, K.capture for K in "           \
     "zone_create zone_update zone_delete record_create record_update record_delete, "    \
-    "serial.method, serial.url, serial.pointer"
+    "serial.method, serial.url, serial.pointer, status.url, K.status.url, "              \
+    "status.method, status.pointer, K.status.pointer, status.in_sync, status.failed, "   \
+    "status.gone, status.frequency, status.timeout"
 
 static const char *const builtins[] = {"zone", "zone_nodot", "name",    "relname",
                                        "type", "ttl",        "value",   "values",
@@ -523,8 +528,10 @@ typedef struct conf {
     const target_conf_t *cfg;
     const http_conf_t *hc; /* cfg->conf */
     unsigned refs;
-    tmpl_t tmpl[OP_KINDS + 1];
-    char **headers; /* filled header lines */
+    tmpl_t tmpl[NSLOTS];
+    target_http_status_conf_t st; /* status.* but the URLs (in tmpl) */
+    bool watched;                 /* some K.status.url is set */
+    char **headers;               /* filled header lines */
     size_t nheaders, capheaders;
     long timeout;
     pthread_mutex_t mu; /* the scopes */
@@ -689,7 +696,8 @@ static void conf_free(conf_t *c)
     size_t i;
     size_t k;
 
-    for (k = 0; k <= OP_KINDS; k++) {
+    target_http_status_conf_clear(&c->st);
+    for (k = 0; k < NSLOTS; k++) {
         free(c->tmpl[k].method);
         free(c->tmpl[k].url);
         free(c->tmpl[k].body);
@@ -717,11 +725,34 @@ static void conf_free(conf_t *c)
 
 /* ---- reading the templates -------------------------------------------------- */
 
+/* status.KEY given, in file order of the last of each (see
+ * target_http_status_conf_key). */
+static const char *const status_keys[] = {"in_sync", "failed", "gone", "frequency",
+                                          "timeout"};
+#define NSTATUS_KEYS 5
+
 typedef struct {
     char *headers;
     char *timeout;
     char *capture[OP_KINDS];
+    char *status_url; /* status.url: every K without its own */
+    char *status[NSTATUS_KEYS];
 } raw_t;
+
+/* The status.FIELD slot (key_slot's). */
+static char **status_slot(conf_t *c, raw_t *r, const char *field)
+{
+    if (strcmp(field, "url") == 0)
+        return &r->status_url;
+    if (strcmp(field, "method") == 0)
+        return &c->st.method;
+    if (strcmp(field, "pointer") == 0)
+        return &c->st.pointer;
+    for (size_t i = 0; i < NSTATUS_KEYS; i++)
+        if (strcmp(field, status_keys[i]) == 0)
+            return &r->status[i];
+    return NULL;
+}
 
 /* Where key's value goes; *multi: it may be continued with KEY+. */
 static char **key_slot(conf_t *c, raw_t *r, const char *key, bool *multi)
@@ -743,8 +774,14 @@ static char **key_slot(conf_t *c, raw_t *r, const char *key, bool *multi)
     memcpy(prefix, key, (size_t)(dot - key));
     prefix[dot - key] = '\0';
     field = dot + 1;
+    if (strcmp(prefix, "status") == 0)
+        return status_slot(c, r, field);
     if (strcmp(prefix, "serial") != 0 && op_kind_from_str(prefix, &k) < 0)
         return NULL;
+    if (k < OP_KINDS && strcmp(field, "status.url") == 0)
+        return &c->tmpl[STATUS_SLOT(k)].url;
+    if (k < OP_KINDS && strcmp(field, "status.pointer") == 0)
+        return &c->st.kpointer[k];
     if (strcmp(field, "method") == 0)
         return &c->tmpl[k].method;
     if (strcmp(field, "url") == 0)
@@ -763,7 +800,19 @@ static char **key_slot(conf_t *c, raw_t *r, const char *key, bool *multi)
 
 static const char *slot_name(int k)
 {
+    static const char *const st[OP_KINDS] = {
+        "zone_create.status",   "zone_update.status",   "zone_delete.status",
+        "record_create.status", "record_update.status", "record_delete.status"};
+
+    if (k > SERIAL_SLOT && k < NSLOTS)
+        return st[k - SERIAL_SLOT - 1];
     return k == SERIAL_SLOT ? "serial" : op_kind_str((op_kind_t)k);
+}
+
+/* The operation kind whose captures a slot sees (serial: a zone's). */
+static int slot_kind(int k)
+{
+    return k > SERIAL_SLOT ? k - SERIAL_SLOT - 1 : k == SERIAL_SLOT ? OP_ZONE_UPDATE : k;
 }
 
 static bool is_builtin(const char *name, size_t len)
@@ -878,7 +927,7 @@ static int check_vars(const conf_t *c, int k, const char *field, const char *tmp
                       char *err, size_t errlen)
 {
     const char *p = tmpl;
-    bool record = k >= OP_RECORD_CREATE && k < OP_KINDS;
+    bool record = slot_kind(k) >= OP_RECORD_CREATE;
 
     while ((p = strstr(p, "${")) != NULL) {
         const char *name = p + 2;
@@ -1073,6 +1122,74 @@ static int check_slot(conf_t *c, int k, char *err, size_t errlen)
     return ret;
 }
 
+/* The status poll's keys, once read: each K with a K.url gets status.url
+ * unless it has its own K.status.url; every one set is checked as the
+ * other templates are, with the captures K sees. */
+static int check_status(conf_t *c, const raw_t *r, char *err, size_t errlen)
+{
+    target_http_status_conf_t *st = &c->st;
+    const char *name = c->cfg->name;
+    int ret = 0;
+    int k;
+
+    for (k = 0; k < NSTATUS_KEYS && ret == 0; k++) {
+        char sub[200];
+        if (r->status[k] == NULL)
+            continue;
+        ret = target_http_status_conf_key(st, status_keys[k], r->status[k], sub,
+                                          sizeof(sub));
+        if (ret == DP_EPARSE)
+            snprintf(err, errlen, "[target %s] status.%s: %s", name, status_keys[k], sub);
+    }
+    for (k = 0; k < OP_KINDS && ret == 0; k++) {
+        tmpl_t *t = &c->tmpl[STATUS_SLOT(k)];
+        const char *ptr = st->kpointer[k] != NULL ? st->kpointer[k] : st->pointer;
+        if (t->url == NULL && r->status_url != NULL && c->tmpl[k].url != NULL) {
+            t->url = strdup(r->status_url);
+            if (t->url == NULL)
+                return -ENOMEM;
+        }
+        if (t->url == NULL)
+            continue;
+        c->watched = true;
+        if (t->url[0] == '\0') {
+            snprintf(err, errlen, "[target %s] %s.url: empty", name,
+                     slot_name(STATUS_SLOT(k)));
+            return DP_EPARSE;
+        }
+        if (ptr == NULL || target_http_pointer_check(ptr) < 0) {
+            snprintf(err, errlen,
+                     "[target %s] status.pointer: %s%s%s (the JSON pointer to the status "
+                     "in the response, e.g. /status)",
+                     name, ptr == NULL ? "missing" : "'", ptr == NULL ? "" : ptr,
+                     ptr == NULL ? "" : "' is not a JSON pointer");
+            return DP_EPARSE;
+        }
+        ret = check_vars(c, STATUS_SLOT(k), "url", t->url, err, errlen);
+    }
+    if (ret == 0 && c->watched && st->nin_sync == 0) {
+        snprintf(err, errlen,
+                 "[target %s] status.in_sync: missing (the value(s) at status.pointer "
+                 "that mean the change is in sync, e.g. ACTIVE)",
+                 name);
+        ret = DP_EPARSE;
+    }
+    if (ret == 0 && !c->watched &&
+        (st->method != NULL || st->pointer != NULL || st->nin_sync > 0 ||
+         r->status_url != NULL)) {
+        snprintf(err, errlen,
+                 "[target %s] status.url: missing (or no K.url for it: status.* asks "
+                 "the provider about the changes K makes)",
+                 name);
+        ret = DP_EPARSE;
+    }
+    if (ret == 0 && st->ngone == 0) {
+        st->gone[0] = 404; /* a deleted zone or recordset: Not Found */
+        st->ngone = 1;
+    }
+    return ret;
+}
+
 /* Header lines from "Name: value | Name: value" (| or newline between). */
 static int parse_headers(conf_t *c, const char *raw, char *err, size_t errlen)
 {
@@ -1206,6 +1323,8 @@ static int conf_compile(conf_t *c, const raw_t *r, char *err, size_t errlen)
         ret = parse_headers(c, r->headers, err, errlen);
     for (k = 0; k <= OP_KINDS && ret == 0; k++)
         ret = check_slot(c, k, err, errlen);
+    if (ret == 0)
+        ret = check_status(c, r, err, errlen);
     if (ret == 0 && c->tmpl[SERIAL_SLOT].url == NULL &&
         (c->tmpl[OP_ZONE_CREATE].url != NULL || c->tmpl[OP_ZONE_UPDATE].url != NULL)) {
         snprintf(
@@ -1246,8 +1365,11 @@ static int conf_load(const target_conf_t *cfg, conf_t **out, char *err, size_t e
         ret = conf_compile(c, &r, err, errlen);
     free(r.headers);
     free(r.timeout);
+    free(r.status_url);
     for (k = 0; k < OP_KINDS; k++)
         free(r.capture[k]);
+    for (k = 0; k < NSTATUS_KEYS; k++)
+        free(r.status[k]);
     if (ret < 0) {
         if (ret == -ENOMEM)
             snprintf(err, errlen, "[target %s]: out of memory", cfg->name);
@@ -1662,6 +1784,34 @@ out:
     return ret;
 }
 
+/* The request for the provider's claim about op (target_ack_t.claim_req):
+ * the op kind's digit, a blank, the filled K.status.url. Made before a
+ * delete forgets the captures it needs, after a create keeps them. */
+static int claim_request(http_t *t, const target_op_t *op, char **req, char *err,
+                         size_t errlen)
+{
+    char *url = NULL;
+    char *body = NULL;
+    int ret;
+
+    *req = NULL;
+    if (t->c->tmpl[STATUS_SLOT(op->kind)].url == NULL)
+        return 0;
+    ret = render(t, op, STATUS_SLOT(op->kind), op->kind >= OP_RECORD_CREATE, &url, &body,
+                 err, errlen);
+    free(body);
+    if (ret == 0) {
+        size_t n = strlen(url) + 3;
+        *req = malloc(n);
+        if (*req == NULL)
+            ret = -ENOMEM;
+        else
+            snprintf(*req, n, "%d %s", (int)op->kind, url);
+    }
+    free(url);
+    return ret;
+}
+
 static int http_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
 {
     http_t *t = (http_t *)(void *)base;
@@ -1669,11 +1819,13 @@ static int http_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
     char *url = NULL;
     char *body = NULL;
     bool acked = false;
+    bool deleted;
     int ret;
 
     ack->retries = 0;
     ack->status = 0;
     ack->error[0] = '\0';
+    ack->claim_req = NULL;
     ack->submit_time = timebase_real_s();
     if ((unsigned)op->kind >= OP_KINDS) {
         ret = DP_EUSAGE;
@@ -1697,8 +1849,17 @@ static int http_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
                      sizeof(ack->error));
     ack->ack_time = timebase_real_s();
     acked = true;
+    deleted = op->kind == OP_ZONE_DELETE || op->kind == OP_RECORD_DELETE;
+    if (ret == 0 && deleted)
+        ret = claim_request(t, op, &ack->claim_req, ack->error, sizeof(ack->error));
     if (ret == 0)
         ret = keep_captures(t, op, ack->error, sizeof(ack->error));
+    if (ret == 0 && !deleted)
+        ret = claim_request(t, op, &ack->claim_req, ack->error, sizeof(ack->error));
+    if (ret < 0) {
+        free(ack->claim_req);
+        ack->claim_req = NULL;
+    }
 out:
     if (!acked)
         ack->ack_time = timebase_real_s();
@@ -1797,6 +1958,53 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *h, bool *
     if (n == NULL)
         *oom = true;
     return n != NULL ? n : l;
+}
+
+static void watch_done(void *owner)
+{
+    conf_put(owner);
+}
+
+/* The provider's claims (target_http_status.h), when some K.status.url is
+ * set: one watcher, with the templates' headers. */
+static int http_watch_create(target_watch_t **out, const target_conf_t *cfg,
+                             double timeout, target_claim_fn cb, void *arg, char *err,
+                             size_t errlen)
+{
+    target_http_watch_opts_t o;
+    const char **hdrs = NULL;
+    size_t n = 0;
+    conf_t *c;
+    int ret = conf_get(cfg, &c, err, errlen);
+
+    if (ret < 0)
+        return ret;
+    if (!c->watched) {
+        conf_put(c);
+        return DP_EEMPTY;
+    }
+    hdrs = calloc(c->nheaders + 1, sizeof(*hdrs));
+    if (hdrs == NULL) {
+        conf_put(c);
+        return -ENOMEM;
+    }
+    for (n = 0; n < c->nheaders; n++)
+        hdrs[n] = c->headers[n];
+    if (!has_header(c, "Accept"))
+        hdrs[n++] = "Accept: application/json";
+    memset(&o, 0, sizeof(o));
+    o.sc = &c->st;
+    o.headers = hdrs;
+    o.nheaders = n;
+    o.call_timeout = c->timeout;
+    o.timeout = timeout;
+    o.cb = cb;
+    o.arg = arg;
+    o.done = watch_done;
+    o.owner = c;
+    ret = target_http_status_watch_create(out, &target_kind_http, &o, err, errlen);
+    free(hdrs); /* (copied) */
+    return ret; /* (on failure, destroy released c) */
 }
 
 static int http_create(target_t **out, const target_conf_t *cfg, char *err, size_t errlen)
@@ -1954,4 +2162,7 @@ const target_kind_t target_kind_http = {
     .apply = http_apply,
     .zone_serial = http_zone_serial,
     .destroy = http_destroy,
+    .watch_create = http_watch_create,
+    .watch_add = target_http_status_watch_add,
+    .watch_destroy = target_http_status_watch_destroy,
 };

@@ -263,3 +263,83 @@ Test(stats, nameservers_in_scenario_order)
     }
     ds_clear(&ds);
 }
+
+/* One result of change id on ns, served after dur s (NAN: timed out), the
+ * provider's claim as stored. */
+static void claim_res(dataset_t *ds, int id, const char *ns, double dur,
+                      const char *claim, double claimed_at)
+{
+    char buf[600];
+    char at[64];
+
+    if (isnan(claimed_at))
+        snprintf(at, sizeof(at), "null");
+    else
+        snprintf(at, sizeof(at), "%.6f", claimed_at);
+    snprintf(buf, sizeof(buf),
+             "{\"op_id\": %d, \"op_kind\": \"record_create\", \"ns_name\": \"%s\", "
+             "\"nameserver\": \"%s\", \"status\": \"%s\", \"duration\": %.6f, "
+             "\"start_time\": 1000, \"submit_time\": 999.9, \"ack_time\": 1000, "
+             "\"claim_status\": \"%s\", \"claimed_at\": %s}",
+             id, ns, ns, isnan(dur) ? "TIMEOUT" : "COMPLETED", isnan(dur) ? 0 : dur,
+             claim, at);
+    cr_assert_eq(ds_add_text(ds, buf), 0, "%s", buf);
+}
+
+Test(stats, provider_claims_against_the_nameservers)
+{
+    dataset_t ds;
+    json_t *st;
+    json_t *p;
+
+    ds_init(&ds);
+    /* 1: claimed at +0.5, served by all at +2: before, by 1.5 */
+    claim_res(&ds, 1, "a", 0.2, "in_sync", 1000.5);
+    claim_res(&ds, 1, "b", 2.0, "in_sync", 1000.5);
+    /* 2: claimed at +4, served at +1: after, by 3 */
+    claim_res(&ds, 2, "a", 1.0, "in_sync", 1004);
+    claim_res(&ds, 2, "b", 0.5, "in_sync", 1004);
+    /* 3: claimed, b never served it: before (never_served) */
+    claim_res(&ds, 3, "a", 0.1, "in_sync", 1001);
+    claim_res(&ds, 3, "b", NAN, "in_sync", 1001);
+    /* 4: failed; 5: no claim in time */
+    claim_res(&ds, 4, "a", 0.1, "failed", NAN);
+    claim_res(&ds, 5, "a", 0.1, "timeout", NAN);
+    st = stats_json(&ds);
+    p = json_object_get(st, "provider");
+    cr_assert_eq(cnt(st, "provider", NULL, "changes"), 5);
+    cr_assert_eq(cnt(st, "provider", NULL, "claims"), 3);
+    cr_assert_eq(cnt(st, "provider", NULL, "failed"), 1);
+    cr_assert_eq(cnt(st, "provider", NULL, "timeouts"), 1);
+    cr_assert_eq(cnt(p, "claim_before_served", NULL, "count"), 2);
+    cr_assert_eq(cnt(p, "claim_before_served", NULL, "never_served"), 1);
+    cr_assert_float_eq(fig(p, "claim_before_served", NULL, "fraction"), 2.0 / 3, 1e-6);
+    cr_assert_float_eq(fig(p, "claim_before_served", "by", "max"), 1.5, 1e-9);
+    cr_assert_eq(cnt(p, "claim_after_served", NULL, "count"), 1);
+    cr_assert_float_eq(fig(p, "claim_after_served", "by", "p50"), 3, 1e-9);
+    /* the stage: ack -> claim, failed and timed out as timeouts */
+    cr_assert_eq(cnt(st, "stages", "provider", "count"), 5);
+    cr_assert_eq(cnt(st, "stages", "provider", "completed"), 3);
+    cr_assert_eq(cnt(st, "stages", "provider", "timeouts"), 2);
+    cr_assert_float_eq(fig(st, "stages", "provider", "max"), 4, 1e-9);
+    json_decref(st);
+    ds_clear(&ds);
+}
+
+Test(stats, provider_null_without_claims)
+{
+    dataset_t ds;
+    json_t *st;
+
+    ds_init(&ds);
+    cr_assert_eq(ds_add_text(&ds,
+                             "{\"op_id\": 1, \"op_kind\": \"zone_create\", "
+                             "\"ns_name\": \"a\", \"status\": \"COMPLETED\", "
+                             "\"duration\": 0.1, \"start_time\": 1, \"ack_time\": 1}"),
+                 0);
+    st = stats_json(&ds);
+    cr_assert(json_is_null(json_object_get(st, "provider")));
+    cr_assert_eq(cnt(st, "stages", "provider", "count"), 0);
+    json_decref(st);
+    ds_clear(&ds);
+}
