@@ -3,9 +3,12 @@
 # workloads/http/designate-v2.ini creates zones, then creates, updates and
 # deletes recordsets and deletes zones through the v2 API (answers 202,
 # PENDING), and every change is measured on each pool nameserver: BIND
-# (bind9 backend), PowerDNS (pdns4 backend) and NSD. Then: the results are
-# in the store and export; the campaign's zones are gone from Designate and
-# from every nameserver. Usage: tests/designate/test_designate.sh ./dnsprop
+# (bind9 backend), PowerDNS (pdns4 backend) and NSD. Designate's own claim
+# (status ACTIVE, or 404 once a zone is deleted) is measured for every
+# change: it comes once the pool serves the change (Designate's worker
+# polls every nameserver first), never earlier than dnsprop's probes can
+# tell. Then: the results are in the store and export; the campaign's zones
+# are gone from Designate and from every nameserver. Usage: tests/designate/test_designate.sh ./dnsprop
 # (through tests/designate/run.sh: DLAB_*, DESIGNATE_URL, DNSPROP_TEST_*).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
@@ -13,7 +16,7 @@ set -uo pipefail
 bin=$(readlink -f "${1:-./dnsprop}")
 : "${DLAB_DIR:?run through tests/designate/run.sh (needs the Designate lab)}"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap "${KEEP_TMP:+:} rm -rf $tmp" EXIT
 cd "$tmp" || exit 1
 suffix="d$$.designate.test."
 
@@ -94,13 +97,51 @@ then
 else
     ko "report.json: nameservers and kinds" "$(head -c 600 "$report/report.json")"
 fi
-campaign=$(basename "$report")
-n=$("$bin" export "$campaign" --redis "$DNSPROP_TEST_REDIS" --results "$DNSPROP_TEST_RESULTS" |
-    tail -n +2 | wc -l)
-if [ "$n" = "$polls" ]; then
-    ok "export: $n results from the store"
+if python3 - "$report/report.json" summary.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+p = r["statistics"]["provider"]
+n = s["operations"]
+assert p["changes"] == n and p["claims"] == n, p
+assert p["failed"] == 0 and p["timeouts"] == 0, p
+assert p["claim_before_served"]["never_served"] == 0, p
+# Designate says ACTIVE after its worker saw the change on every pool
+# nameserver: a claim "before" can only be within the probes' resolution
+# (frequency 0.05 s, plus a query's round trip)
+b = p["claim_before_served"]
+assert b["count"] == 0 or b["by"]["max"] < 0.15, b
+assert p["claim_after_served"]["count"] >= n - b["count"], p
+st = r["statistics"]["stages"]["provider"]
+assert st["completed"] == n and st["p50"] > 0, st
+assert s["provider"]["claims"] == n, s["provider"]
+PY
+then
+    ok "Designate's in-sync claim measured for every change, after the pool served it"
 else
-    ko "export: $n rows, want $polls"
+    ko "provider stage against Designate" \
+        "$(python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['statistics'].get('provider'), indent=1))" "$report/report.json" | head -40)"
+fi
+if grep -q "## The provider's in-sync claim" "$report/report.md"; then
+    ok "report.md: the provider's in-sync claim section"
+else
+    ko "report.md has no provider section"
+fi
+campaign=$(basename "$report")
+"$bin" export "$campaign" --redis "$DNSPROP_TEST_REDIS" --results "$DNSPROP_TEST_RESULTS" \
+    >export.csv
+n=$(python3 - export.csv <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+head, body = rows[0], rows[1:]
+i = head.index("claim_status")
+print(len(body) if all(r[i] == "in_sync" and r[i + 1] for r in body) else -1)
+PY
+)
+if [ "$n" = "$polls" ]; then
+    ok "export: $n results from the store, each with Designate's claim"
+else
+    ko "export: $n rows with an in_sync claim, want $polls" "$(head -3 export.csv)"
 fi
 
 # Cleanup deleted the zones the campaign made: gone from Designate, and
