@@ -277,6 +277,7 @@ json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
     json_object_set_new(doc, "slowest_changes",
                         slowest_changes(json_object_get(stats, "changes")));
     json_object_set_new(doc, "errors_by_reason", errors_by_reason(ds));
+    json_object_set_new(doc, "target_errors", copy_field(meta, "target_errors"));
     json_object_set_new(doc, "assessment", copy_field(meta, "assessment"));
     json_object_set_new(doc, "plots", plots != NULL ? json_incref(plots) : json_array());
     json_object_set(doc, "changes", json_object_get(stats, "changes"));
@@ -1106,6 +1107,38 @@ static void errors_part(doc_t *d, json_t *doc)
     doc_table_end(d);
 }
 
+/* Operations the target refused, by kind and reason (from the driver:
+ * they have no results). */
+static void target_errors_part(doc_t *d, json_t *doc)
+{
+    const char *cols[] = {"operation", "status", "reason", "count", "example"};
+    json_t *errs = json_object_get(doc, "target_errors");
+    row_t r = {{NULL}, 0};
+    json_t *e;
+    size_t i;
+
+    if (!json_is_array(errs))
+        return; /* a campaign from before they were kept */
+    doc_h(d, 2, "Operations the target refused");
+    if (json_array_size(errs) == 0) {
+        doc_p(d, "The target acknowledged every operation.");
+        return;
+    }
+    doc_p(d, "Status: the HTTP status (powerdns, http), the DNS RCODE (rfc2136) or the "
+             "exit status (exec). These operations have no propagation results.");
+    doc_table(d, cols, 5);
+    json_array_foreach(errs, i, e)
+    {
+        cell(&r, "%s", str_of(e, "kind", "?"));
+        cell_n(&r, json_object_get(e, "status"));
+        cell(&r, "%s", str_of(e, "reason", ""));
+        cell_n(&r, json_object_get(e, "count"));
+        cell(&r, "%s", str_of(e, "example", ""));
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+}
+
 /* Each plot's PNG, or how to render it when it was not. */
 static void plots_part(doc_t *d, json_t *doc)
 {
@@ -1165,6 +1198,7 @@ static void write_pages(doc_t *d, json_t *doc)
     slowest_changes_part(d, doc);
     cuts_part(d, doc);
     errors_part(d, doc);
+    target_errors_part(d, doc);
     assessment_part(d, json_object_get(doc, "assessment"));
     plots_part(d, doc);
     clock_scenario_part(d, doc);

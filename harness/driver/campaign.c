@@ -221,6 +221,7 @@ static void end_meta(drv_t *d)
         json_decref(st);
     }
     json_object_set_new(d->end_meta, "timeline", json_incref(d->timeline));
+    json_object_set_new(d->end_meta, "target_errors", json_incref(d->target_errors));
     if (d->summary != NULL)
         json_object_set_new(d->end_meta, "summary", json_incref(d->summary));
 }

@@ -26,6 +26,7 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     relay_init(&d->relay);
     ds_init(&d->ds);
     d->timeline = sampler_timeline_new();
+    d->target_errors = json_array();
     gethostname(d->host, sizeof(d->host) - 1);
     return model_init(&d->m, sc);
 }
@@ -36,6 +37,7 @@ static void drv_free(drv_t *d)
     json_decref(d->end_meta);
     json_decref(d->summary);
     json_decref(d->timeline);
+    json_decref(d->target_errors);
     model_clear(&d->m);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);

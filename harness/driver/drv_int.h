@@ -79,8 +79,9 @@ struct drv {
     relay_t relay; /* [probe] mode = agents (relay.h) */
     /* the report's data */
     pthread_mutex_t ds_mu;
-    dataset_t ds;     /* every result (ds_mu) */
-    json_t *timeline; /* rows of cumulative counters (the sampler's) */
+    dataset_t ds;          /* every result (ds_mu) */
+    json_t *timeline;      /* rows of cumulative counters (the sampler's) */
+    json_t *target_errors; /* failed operations by kind and reason (under mu) */
     sampler_t smp;
     /* the progress line (the scheduling thread's) */
     uint64_t prog_queries;

@@ -32,6 +32,59 @@ static void target_op_of(const op_t *op, target_op_t *top, char **one)
     }
 }
 
+/* The reason of a failed call without the call: an http target's error
+ * reads "METHOD URL: HTTP 413: Quota exceeded", and the URL holds ids, so
+ * failures on different zones would not group. */
+static const char *error_reason(const char *err)
+{
+    const char *p = err;
+    const char *colon;
+
+    while (*p >= 'A' && *p <= 'Z')
+        p++;
+    if (p == err || *p != ' ')
+        return err;
+    colon = strstr(p + 1, ": ");
+    if (colon == NULL || memchr(p + 1, ' ', (size_t)(colon - p - 1)) != NULL)
+        return err;
+    return colon + 2;
+}
+
+/* A failed operation, counted with the others of its kind, status and
+ * reason, for the report (the first one's whole message as an example).
+ * At most 100 reasons are kept; more count in a last row. (under mu) */
+static void note_target_error(drv_t *d, const op_t *op)
+{
+    const char *err = op->ack.error[0] != '\0' ? op->ack.error : "(no message)";
+    const char *reason = error_reason(err);
+    const char *kind = op_kind_str(op->kind);
+    json_t *e;
+    size_t i;
+
+    if (json_array_size(d->target_errors) >= 100) {
+        reason = "(other reasons: see the run's output)";
+        err = reason;
+    }
+    json_array_foreach(d->target_errors, i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "kind")), kind) == 0 &&
+            json_integer_value(json_object_get(e, "status")) == op->ack.status &&
+            strcmp(json_string_value(json_object_get(e, "reason")), reason) == 0) {
+            json_object_set_new(
+                e, "count",
+                json_integer(json_integer_value(json_object_get(e, "count")) + 1));
+            return;
+        }
+    }
+    /* (a message that is not UTF-8 is not a JSON string: dropped here, its
+     * count still in the summary's "failed") */
+    e = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s}", "kind", kind, "status",
+                  (json_int_t)op->ack.status, "reason", reason, "count", (json_int_t)1,
+                  "example", err, "name", op->name != NULL ? op->name : "");
+    if (e != NULL)
+        json_array_append_new(d->target_errors, e);
+}
+
 /* The API call returned (ret): the model, the counters and the metrics. */
 static void applied(drv_t *d, op_t *op, int ret, bool created)
 {
@@ -42,10 +95,12 @@ static void applied(drv_t *d, op_t *op, int ret, bool created)
     if (ret == 0)
         metrics_timing_ms(d->metrics, "ops.api_ms",
                           (op->ack.ack_time - op->ack.submit_time) * 1e3);
-    if (ret < 0)
+    if (ret < 0) {
         d->failed++;
-    else
+        note_target_error(d, op);
+    } else {
         d->acked++;
+    }
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->mu);
 }

@@ -171,5 +171,45 @@ if [ "$served" = 0 ]; then
 else
     ko "$served zone(s) still served after the campaign"
 fi
+# What Designate refuses is in the report, grouped by reason: an SRV
+# record needs a _service._proto name (RFC 2782), and r1.zone is not one.
+cat >srv.ini <<INI
+[campaign]
+name = designate-srv
+results = $DNSPROP_TEST_RESULTS
+seed = $$
+include = \${DLAB_DIR}/designate.ini
+[probe]
+timeout = 20
+[phase p]
+zones = 1
+zone_suffix = srv.$suffix
+count = 3
+rate = 3
+mix = record_create
+record_types = SRV
+INI
+"$bin" run --no-store --quiet srv.ini >srv.json 2>srv.err
+rc=$?
+report=$(ls -d "$DNSPROP_TEST_RESULTS"/designate-srv-*/ | tail -1)
+if [ "$rc" = 1 ] && python3 - "$report/report.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["target_errors"]
+assert len(e) == 1, e
+e = e[0]
+assert (e["kind"], e["status"], e["count"]) == ("record_create", 400, 3), e
+assert e["reason"] == "HTTP 400: name is invalid", e
+PY
+then
+    ok "Designate's refusals (HTTP 400 for an SRV name) in report.json by reason, exit 1"
+else
+    ko "refused operations: exit $rc" "$(tail -5 srv.err; head -c 800 "$report/report.json")"
+fi
+if grep -q "## Operations the target refused" "$report/report.md" &&
+    grep -q "name is invalid" "$report/report.html"; then
+    ok "report.md/html: the operations the target refused"
+else
+    ko "report.md/html: no refused-operations section"
+fi
 echo "designate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
