@@ -1824,6 +1824,17 @@ static char *campaign_label(const dataset_t *ds)
     return textf("%s", name != NULL ? name : "unnamed campaign");
 }
 
+int plot_render(const char *dir, json_t *index, const char *gnuplot, bool *rendered,
+                char *err, size_t errlen)
+{
+    plot_ctx_t c;
+
+    memset(&c, 0, sizeof(c));
+    c.dir = dir;
+    c.index = index;
+    return render(&c, gnuplot != NULL ? gnuplot : "gnuplot", rendered, err, errlen);
+}
+
 int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
                   const plot_opts_t *opts, json_t **index, bool *rendered, char *err,
                   size_t errlen)

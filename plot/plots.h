@@ -46,4 +46,10 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
                   const plot_opts_t *opts, json_t **index, bool *rendered, char *err,
                   size_t errlen);
 
+/* Render the scripts an index lists ([{"name", "script"}], as
+ * plot_campaign's) in dir, as plot_campaign does: each gets "png" when
+ * its image was written. Same returns and *rendered. */
+int plot_render(const char *dir, json_t *index, const char *gnuplot, bool *rendered,
+                char *err, size_t errlen);
+
 #endif

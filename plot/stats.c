@@ -1,6 +1,7 @@
 /*
  * stats: a campaign's figures (see stats.h).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,69 +224,101 @@ static json_t *stage(const double *v, const unsigned *polled, size_t n, double *
     return stats_to_json(&st);
 }
 
+const char *const stats_stage_names[STATS_NSTAGES] = {
+    "api", "primary", "secondaries", "transfer", "all", "provider",
+};
+
+/* One stage's per-change values from the per-role aggregates. */
+static void stage_values(const dataset_t *ds, int stage, const op_agg_t *prim,
+                         const op_agg_t *sec, const op_agg_t *all, double *v,
+                         unsigned *counted)
+{
+    size_t i;
+
+    for (i = 0; i < ds->nops; i++) {
+        const ds_op_t *op = &ds->ops[i];
+        switch (stage) {
+        case STATS_STAGE_API:
+            /* changes made outside (dnsprop probe) have no API times */
+            v[i] =
+                op->ack_time - op->submit_time < 0 ? NAN : op->ack_time - op->submit_time;
+            counted[i] = !isnan(v[i]);
+            break;
+        case STATS_STAGE_PRIMARY:
+            v[i] = prim[i].slowest;
+            counted[i] = prim[i].polled;
+            break;
+        case STATS_STAGE_SECONDARIES:
+            v[i] = sec[i].slowest;
+            counted[i] = sec[i].polled;
+            break;
+        case STATS_STAGE_TRANSFER:
+            /* primary -> secondaries: only changes both were polled for */
+            v[i] = sec[i].slowest - prim[i].slowest;
+            counted[i] = prim[i].polled > 0 && sec[i].polled > 0;
+            if (!isnan(v[i]) && v[i] < 0)
+                v[i] = 0; /* a secondary answered first: the NOTIFY beat the poll */
+            break;
+        case STATS_STAGE_ALL:
+            v[i] = all[i].slowest;
+            counted[i] = all[i].polled;
+            break;
+        default:
+            /* acknowledged -> the provider said in sync (only changes whose
+             * target reports a claim; failed or none in time: a timeout) */
+            v[i] = op->claimed_at - op->ack_time;
+            counted[i] = op->claim != TARGET_CLAIM_NONE;
+            break;
+        }
+    }
+}
+
+int stats_stage_values(dataset_t *ds, int stage, double *v, unsigned *counted)
+{
+    op_agg_t *agg = calloc(3 * (ds->nops + 1), sizeof(*agg));
+
+    if (agg == NULL)
+        return -ENOMEM;
+    aggregate(ds, "primary", agg);
+    aggregate(ds, "secondary", agg + ds->nops + 1);
+    aggregate(ds, NULL, agg + 2 * (ds->nops + 1));
+    stage_values(ds, stage, agg, agg + ds->nops + 1, agg + 2 * (ds->nops + 1), v,
+                 counted);
+    free(agg);
+    return 0;
+}
+
+void stats_ns_values(const dataset_t *ds, unsigned ns, double *v, unsigned *counted)
+{
+    size_t i;
+
+    for (i = 0; i < ds->nops; i++) {
+        v[i] = NAN;
+        counted[i] = 0;
+    }
+    for (i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (r->ns != ns || r->status == DS_CANCELLED)
+            continue;
+        counted[r->op] = 1;
+        v[r->op] = r->status == DS_COMPLETED ? r->duration : NAN;
+    }
+}
+
 static json_t *stages(dataset_t *ds, double *buf)
 {
     json_t *o = json_object();
-    op_agg_t *prim = calloc(ds->nops + 1, sizeof(*prim));
-    op_agg_t *sec = calloc(ds->nops + 1, sizeof(*sec));
-    op_agg_t *all = calloc(ds->nops + 1, sizeof(*all));
     double *v = calloc(ds->nops + 1, sizeof(double));
-    double *w = calloc(ds->nops + 1, sizeof(double));
-    unsigned *pp = calloc(ds->nops + 1, sizeof(unsigned));
-    unsigned *ps = calloc(ds->nops + 1, sizeof(unsigned));
-    size_t i;
+    unsigned *counted = calloc(ds->nops + 1, sizeof(unsigned));
+    int k;
 
-    if (prim == NULL || sec == NULL || all == NULL || v == NULL || w == NULL ||
-        pp == NULL || ps == NULL)
-        goto out;
-    aggregate(ds, "primary", prim);
-    aggregate(ds, "secondary", sec);
-    aggregate(ds, NULL, all);
-    for (i = 0; i < ds->nops; i++) {
-        /* changes made outside (dnsprop probe) have no API times */
-        double api = ds->ops[i].ack_time - ds->ops[i].submit_time;
-        v[i] = api < 0 ? NAN : api;
-        pp[i] = !isnan(api);
+    for (k = 0; v != NULL && counted != NULL && k < STATS_NSTAGES; k++) {
+        if (stats_stage_values(ds, k, v, counted) < 0)
+            break;
+        json_object_set_new(o, stats_stage_names[k], stage(v, counted, ds->nops, buf));
     }
-    json_object_set_new(o, "api", stage(v, pp, ds->nops, buf));
-    for (i = 0; i < ds->nops; i++) {
-        v[i] = prim[i].slowest;
-        pp[i] = prim[i].polled;
-    }
-    json_object_set_new(o, "primary", stage(v, pp, ds->nops, buf));
-    for (i = 0; i < ds->nops; i++) {
-        v[i] = sec[i].slowest;
-        ps[i] = sec[i].polled;
-    }
-    json_object_set_new(o, "secondaries", stage(v, ps, ds->nops, buf));
-    for (i = 0; i < ds->nops; i++) {
-        /* primary -> secondaries: only changes both were polled for */
-        w[i] = sec[i].slowest - prim[i].slowest;
-        pp[i] = prim[i].polled > 0 && sec[i].polled > 0;
-        if (!isnan(w[i]) && w[i] < 0)
-            w[i] = 0; /* a secondary answered first: the NOTIFY beat the poll */
-    }
-    json_object_set_new(o, "transfer", stage(w, pp, ds->nops, buf));
-    for (i = 0; i < ds->nops; i++) {
-        v[i] = all[i].slowest;
-        pp[i] = all[i].polled;
-    }
-    json_object_set_new(o, "all", stage(v, pp, ds->nops, buf));
-    for (i = 0; i < ds->nops; i++) {
-        /* acknowledged -> the provider said in sync (only changes whose
-         * target reports a claim; failed or none in time: a timeout) */
-        v[i] = ds->ops[i].claimed_at - ds->ops[i].ack_time;
-        pp[i] = ds->ops[i].claim != TARGET_CLAIM_NONE;
-    }
-    json_object_set_new(o, "provider", stage(v, pp, ds->nops, buf));
-out:
-    free(prim);
-    free(sec);
-    free(all);
     free(v);
-    free(w);
-    free(pp);
-    free(ps);
+    free(counted);
     return o;
 }
 

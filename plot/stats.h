@@ -71,6 +71,31 @@ double stats_percentile(const double *sorted, size_t n, double p);
  * rounded to the microsecond so that a report is reproducible. */
 json_t *stats_json(dataset_t *ds);
 
+/* The stages of a change, in report order: api (submitted ->
+ * acknowledged), primary, secondaries, all (acknowledged -> every
+ * nameserver of the role, or every one, served it), transfer (primary ->
+ * secondaries), provider (acknowledged -> the target claimed it in sync). */
+enum {
+    STATS_STAGE_API,
+    STATS_STAGE_PRIMARY,
+    STATS_STAGE_SECONDARIES,
+    STATS_STAGE_TRANSFER,
+    STATS_STAGE_ALL,
+    STATS_STAGE_PROVIDER,
+    STATS_NSTAGES,
+};
+extern const char *const stats_stage_names[STATS_NSTAGES];
+
+/* A stage's value for each change (ds->nops of them) into v, NAN where
+ * the change did not get there (a timeout or an error on the way), and
+ * into counted whether the change counts for that stage at all (polled on
+ * a nameserver of the role, has a claim...). 0 or -ENOMEM. */
+int stats_stage_values(dataset_t *ds, int stage, double *v, unsigned *counted);
+
+/* The same for one nameserver: the change's propagation time there (NAN:
+ * a timeout or an error; cancelled polls do not count). */
+void stats_ns_values(const dataset_t *ds, unsigned ns, double *v, unsigned *counted);
+
 /* Per change: the time until every polled nameserver served it (NAN when
  * one did not), into conv[ds->nops]. */
 void stats_convergence(dataset_t *ds, double *conv);

@@ -27,6 +27,7 @@
 int cmd_probe(int argc, char **argv);
 int cmd_campaigns(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 /* 0 fine, 1 the offset exceeds --max-offset-ms, 2 the SNTP exchange or
  * ntp_adjtime() failed, 64 usage error. */
 int cmd_clock(int argc, char **argv);

@@ -24,6 +24,7 @@ static void usage(FILE *f)
                "  export    write a campaign's results as CSV\n"
                "  assess    multi-source convergence: missing and overpresent records\n"
                "  report    rebuild a campaign's plots and report from the store\n"
+               "  compare   how a campaign differs from another (confidence, a gate)\n"
                "  serve     poll requests over HTTP (Digaas-compatible), until stopped\n"
                "  agent     probe for campaigns on other hosts (Redis Streams)\n"
                "  clock     how far this host's clock can be trusted (NTP state, SNTP)\n"
@@ -67,6 +68,8 @@ int main(int argc, char **argv)
         ret = cmd_export(argc - 1, argv + 1);
     } else if (strcmp(cmd, "assess") == 0) {
         ret = cmd_assess(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "compare") == 0) {
+        ret = cmd_compare(argc - 1, argv + 1);
     } else if (strcmp(cmd, "report") == 0) {
         ret = cmd_report(argc - 1, argv + 1);
     } else if (strcmp(cmd, "agent") == 0) {
