@@ -54,6 +54,7 @@ void ds_clear(dataset_t *ds)
     free(ds->ns);
     free(ds->ops);
     free(ds->res);
+    free(ds->opidx);
     names_clear(&ds->kinds);
     names_clear(&ds->reasons);
     names_clear(&ds->phases);
@@ -220,15 +221,57 @@ static const char *str(json_t *o, const char *k)
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
  * so the last few are checked first and a scan is the fallback. */
-static long op_find(dataset_t *ds, uint64_t id)
+static size_t id_slot(uint64_t id, size_t cap)
 {
+    /* murmur3's finaliser: ids are dense, slots must not be */
+    id ^= id >> 33;
+    id *= 0xff51afd7ed558ccdULL;
+    id ^= id >> 33;
+    return (size_t)id & (cap - 1);
+}
+
+static void idx_put(dataset_t *ds, uint64_t id, size_t i)
+{
+    size_t k = id_slot(id, ds->opidxcap);
+
+    while (ds->opidx[k] != 0)
+        k = (k + 1) & (ds->opidxcap - 1);
+    ds->opidx[k] = i + 1;
+}
+
+/* The id table sized for n changes (rebuilt from ops). 0 or -ENOMEM. */
+static int idx_rebuild(dataset_t *ds, size_t n)
+{
+    size_t cap = 64;
     size_t i;
 
-    if (id >= 1 && id <= ds->nops && ds->ops[id - 1].id == id)
-        return (long)(id - 1);
-    for (i = ds->nops; i-- > 0;) {
-        if (ds->ops[i].id == id)
-            return (long)i;
+    while (cap < 2 * n)
+        cap *= 2;
+    if (cap != ds->opidxcap) {
+        size_t *t = calloc(cap, sizeof(size_t));
+        if (t == NULL)
+            return -ENOMEM;
+        free(ds->opidx);
+        ds->opidx = t;
+        ds->opidxcap = cap;
+    } else {
+        memset(ds->opidx, 0, cap * sizeof(size_t));
+    }
+    for (i = 0; i < ds->nops; i++)
+        idx_put(ds, ds->ops[i].id, i);
+    return 0;
+}
+
+static long op_find(dataset_t *ds, uint64_t id)
+{
+    size_t k;
+
+    if (ds->opidxcap == 0)
+        return -1;
+    for (k = id_slot(id, ds->opidxcap); ds->opidx[k] != 0;
+         k = (k + 1) & (ds->opidxcap - 1)) {
+        if (ds->ops[ds->opidx[k] - 1].id == id)
+            return (long)(ds->opidx[k] - 1);
     }
     return -1;
 }
@@ -278,6 +321,16 @@ static long op_add(dataset_t *ds, json_t *o, uint64_t id)
         free(op->cut);
         return -ENOMEM;
     }
+    if (2 * (ds->nops + 1) > ds->opidxcap) {
+        if (idx_rebuild(ds, ds->nops + 1) < 0) {
+            free(op->zone);
+            free(op->name);
+            free(op->type);
+            free(op->cut);
+            return -ENOMEM;
+        }
+    }
+    idx_put(ds, id, ds->nops);
     return (long)ds->nops++;
 }
 
@@ -392,6 +445,13 @@ void ds_sort(dataset_t *ds)
     free(where);
     if (ds->n > 0)
         qsort_r(ds->res, ds->n, sizeof(*ds->res), cmp_res, ds);
+    /* the changes moved: their ids point at new places (without memory
+     * for the table, none: op_add builds it again) */
+    if (idx_rebuild(ds, ds->nops) < 0) {
+        free(ds->opidx);
+        ds->opidx = NULL;
+        ds->opidxcap = 0;
+    }
     ds->sorted = true;
 }
 

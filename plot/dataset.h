@@ -95,6 +95,10 @@ typedef struct {
     size_t n, cap;
     ds_names_t kinds, reasons, phases, vantages, measures;
     bool sorted;
+    /* change id -> index in ops + 1 (0: empty), open addressing: finding a
+     * result's change is O(1) in whatever order results come */
+    size_t *opidx;
+    size_t opidxcap; /* a power of two, at least twice nops */
 } dataset_t;
 
 void ds_init(dataset_t *ds);

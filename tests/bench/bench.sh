@@ -3,8 +3,11 @@
 # server, same machine, same run. Prints the figures side by side and ends
 # with one line:
 #   dnsperf_qps=N dnsprop_qps=N ratio=R rss_kib_per_poll=K sched_lag_p99_ms=L
-# then the store's line and the service's:
+# then the store's line, the service's and the comparison's:
 #   serve_accepted_per_s=N serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
+#   compare_s_per_million_changes=S load_s_per_million_results=L
+# (dnsprop compare on two synthetic campaigns of BENCH_COMPARE_SIZES
+# changes, four nameservers each: cost as the campaigns grow).
 # BENCH_SECONDS (default 10) sets the length of each measurement,
 # BENCH_POLLS (default 100000) the concurrent polls of the scale run.
 # The ratio compares like with like: dnsperf's defaults are one thread,
@@ -143,6 +146,18 @@ rt=$(grep -o 'serve_roundtrip_ms_p50=[0-9.]* serve_roundtrip_ms_p99=[0-9.]*' "$d
 kill "$serve_pid" && wait "$serve_pid"
 serve_pid=
 
+# 6. dnsprop compare as campaigns grow (no server: synthetic results as
+#    the store gives them back)
+build/compare-bench ${BENCH_COMPARE_SIZES:-10000 100000 300000} > "$dir/compare.out"
+cat "$dir/compare.out"
+cmp_line=$(tail -1 "$dir/compare.out" | python3 -c '
+import sys
+f = dict(kv.split("=") for kv in sys.stdin.read().split()[1:])
+n, r = float(f["changes"]), float(f["results"])
+print("compare_s_per_million_changes=%.2f load_s_per_million_results=%.1f rss_bytes_per_result=%s"
+      % (float(f["compare_s"]) / n * 1e6, float(f["load_s"]) / r * 1e6, f["rss_bytes_per_result"]))')
+
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
 echo "serve_accepted_per_s=$serve_rps $rt"
+echo "$cmp_line"
