@@ -313,9 +313,17 @@ static json_t *stages(dataset_t *ds, double *buf)
     int k;
 
     for (k = 0; v != NULL && counted != NULL && k < STATS_NSTAGES; k++) {
+        json_t *st;
         if (stats_stage_values(ds, k, v, counted) < 0)
             break;
-        json_object_set_new(o, stats_stage_names[k], stage(v, counted, ds->nops, buf));
+        st = stage(v, counted, ds->nops, buf);
+        /* a target that reports no claim has no provider stage */
+        if (k == STATS_STAGE_PROVIDER &&
+            json_integer_value(json_object_get(st, "count")) == 0) {
+            json_decref(st);
+            continue;
+        }
+        json_object_set_new(o, stats_stage_names[k], st);
     }
     free(v);
     free(counted);
