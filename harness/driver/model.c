@@ -234,7 +234,9 @@ static long pick_zone(model_t *m, bool idle)
 
     for (tries = 0; tries < 64 && m->nzones > 0; tries++) {
         size_t i = model_rand(m) % m->nzones;
-        if (m->zones[i].alive && (!idle || !m->zones[i].busy))
+        /* a record may be created while its zone changes, never while it
+         * is deleted: the provider refuses it, or worse, keeps it */
+        if (m->zones[i].alive && !m->zones[i].deleting && (!idle || !m->zones[i].busy))
             return (long)i;
     }
     return -1;
@@ -277,6 +279,7 @@ static op_t *zone_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
         return NULL;
     op->zone = (size_t)zi;
     m->zones[zi].busy = true;
+    m->zones[zi].deleting = k == OP_ZONE_DELETE;
     op->name = strdup(m->zones[zi].name);
     op->type = k == OP_ZONE_UPDATE ? RDATA_T_TXT : RDATA_T_SOA;
     if (k == OP_ZONE_UPDATE)
@@ -362,10 +365,12 @@ op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
 
 void model_op_release(model_t *m, op_t *op)
 {
-    if (op->rec >= 0)
+    if (op->rec >= 0) {
         m->recs[op->rec].busy = false;
-    else
+    } else {
         m->zones[op->zone].busy = false;
+        m->zones[op->zone].deleting = false; /* deleted, or its delete failed */
+    }
 }
 
 void model_op_applied(model_t *m, op_t *op, int ret, bool created)

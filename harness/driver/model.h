@@ -47,6 +47,7 @@ typedef struct {
 typedef struct {
     char *name;
     bool busy;
+    bool deleting; /* its delete is in flight: no record may be created in it */
     bool alive;
     const target_conf_t *target;
 } zone_t;

@@ -83,6 +83,31 @@ Test(driver_model, a_zone_takes_one_change_at_a_time)
     model_clear(&m);
 }
 
+/* A record may go into a zone while the zone changes, never while it is
+ * deleted (Designate answered such creates with a missing ${zone_id} once
+ * the delete had dropped the zone's captures). */
+Test(driver_model, no_record_into_a_zone_being_deleted)
+{
+    model_t m;
+    op_t *create;
+    op_t *del;
+    op_t *rec;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    create = model_make_op(&m, &g_phase, OP_ZONE_CREATE);
+    cr_assert_not_null(create);
+    model_op_applied(&m, create, 0, true);
+    model_op_release(&m, create);
+    del = model_make_op(&m, &g_phase, OP_ZONE_DELETE);
+    cr_assert_not_null(del);
+    cr_assert_null(model_make_op(&m, &g_phase, OP_RECORD_CREATE));
+    /* the delete failed: the zone takes records again */
+    model_op_applied(&m, del, -1, false);
+    rec = model_make_op(&m, &g_phase, OP_RECORD_CREATE);
+    cr_assert_not_null(rec);
+    model_clear(&m);
+}
+
 Test(driver_model, records_and_the_intended_state)
 {
     model_t m;
