@@ -162,6 +162,16 @@ static const char *verdict_of(double diff, double lo, double hi, double minimum)
     return "no detectable difference";
 }
 
+/* A tail percentile needs values beyond it: the bootstrap of a p99 from
+ * 200 changes resamples the two largest, and its interval is far too
+ * narrow (measured: A against a re-run of A came out "worse"). At least
+ * CMP_TAIL_MIN completed values above the percentile, or no verdict. */
+#define CMP_TAIL_MIN 10
+static bool too_few(const side_t *s, int m)
+{
+    return (double)s->c * (1 - metric_pct[m] / 100) < CMP_TAIL_MIN;
+}
+
 static json_t *num(double x)
 {
     return isnan(x) ? json_null() : json_real(round(x * 1e6) / 1e6);
@@ -190,7 +200,9 @@ static json_t *metric_json(const side_t *a, const side_t *b, int m, const cmp_op
         m == CMP_TIMEOUTS ? o->min_rate : fmax(o->min_seconds, o->min_relative * va);
     return json_pack("{s:o, s:o, s:o, s:[o,o], s:s}", "a", num(va), "b", num(vb), "diff",
                      num(diff), "ci", num(lo), num(hi), "verdict",
-                     verdict_of(diff, lo, hi, minimum));
+                     m != CMP_TIMEOUTS && (too_few(a, m) || too_few(b, m))
+                         ? "too few changes"
+                         : verdict_of(diff, lo, hi, minimum));
 }
 
 static json_t *row_json(const char *scope, const char *name, const side_t *a,
