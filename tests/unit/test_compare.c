@@ -132,6 +132,13 @@ Test(compare, one_law_twice_is_no_detectable_difference)
                          json_string_value(json_object_get(r, "name")));
     }
     cr_expect_str_eq(json_string_value(json_object_get(cmp, "gate")), "pass");
+    /* 490 completed: 4.9 beyond the p99, under 10: no verdict there */
+    cr_expect_str_eq(
+        json_string_value(json_object_get(metric(cmp, "ns", "p99"), "verdict")),
+        "too few changes");
+    cr_expect_str_neq(
+        json_string_value(json_object_get(metric(cmp, "ns", "p90"), "verdict")),
+        "too few changes");
     /* the same seed, the same figures */
     {
         json_t *again = NULL;
