@@ -106,23 +106,143 @@ void assess_set_free(assess_set_t *set)
     memset(set, 0, sizeof(*set));
 }
 
+/* ---- identities in O(1): the same record at any source, and a source ------------- */
+
+/* Hashing replaces the old pairwise scan (O(sources x records^2): a
+ * million records took hours). A record's identity is its (name, type,
+ * class, rdata); each record gets the index of the first record with the
+ * same identity, and each source a small number, so "r is present at s"
+ * is one lookup of the pair in a set. */
+typedef struct {
+    size_t *ident; /* per record: the first record with its identity */
+    size_t *src;   /* per record: its source's number */
+    size_t nsrc;
+    uint64_t *pairs; /* ident * nsrc + src + 1 of every PRESENT record; 0 empty */
+    size_t pcap;
+    size_t *mark;         /* per identity: the source + 1 it was last reported over for */
+    const char **srcname; /* per source number */
+} idx_t;
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t str_hash(uint64_t h, const char *s)
+{
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return (h ^ 0xff) * 0x100000001b3ULL; /* a field's end: "ab","c" is not "a","bc" */
+}
+
 static bool same(const assess_rec_t *a, const assess_rec_t *b)
 {
     return a->type == b->type && strcmp(a->name, b->name) == 0 &&
            strcmp(a->klass, b->klass) == 0 && strcmp(a->rdata, b->rdata) == 0;
 }
 
-/* Is r present at source (some PRESENT assertion of it there)? */
-static bool present_at(const assess_set_t *set, const char *source, const assess_rec_t *r)
+static size_t pow2_over(size_t n)
+{
+    size_t c = 64;
+
+    while (c < 2 * n)
+        c *= 2;
+    return c;
+}
+
+/* For every record: the first record equal to it by eq, hashed by h. */
+static int first_equal(const assess_set_t *set, uint64_t (*h)(const assess_rec_t *),
+                       bool (*eq)(const assess_rec_t *, const assess_rec_t *),
+                       size_t *out)
+{
+    size_t cap = pow2_over(set->n);
+    size_t *t = calloc(cap, sizeof(size_t));
+    size_t i, k;
+
+    if (t == NULL)
+        return -ENOMEM;
+    for (i = 0; i < set->n; i++) {
+        for (k = mix(h(&set->recs[i])) & (cap - 1); t[k] != 0; k = (k + 1) & (cap - 1)) {
+            if (eq(&set->recs[t[k] - 1], &set->recs[i]))
+                break;
+        }
+        if (t[k] == 0)
+            t[k] = i + 1;
+        out[i] = t[k] - 1;
+    }
+    free(t);
+    return 0;
+}
+
+static uint64_t ident_hash(const assess_rec_t *r)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ r->type;
+
+    return str_hash(str_hash(str_hash(h, r->name), r->klass), r->rdata);
+}
+
+static uint64_t source_hash(const assess_rec_t *r)
+{
+    return str_hash(0xcbf29ce484222325ULL, r->source);
+}
+
+static bool same_source(const assess_rec_t *a, const assess_rec_t *b)
+{
+    return strcmp(a->source, b->source) == 0;
+}
+
+static bool pair_in(const idx_t *x, size_t ident, size_t src, bool add)
+{
+    uint64_t key = (uint64_t)ident * x->nsrc + src + 1;
+    size_t k;
+
+    for (k = mix(key) & (x->pcap - 1); x->pairs[k] != 0; k = (k + 1) & (x->pcap - 1)) {
+        if (x->pairs[k] == key)
+            return true;
+    }
+    if (add)
+        x->pairs[k] = key;
+    return false;
+}
+
+static void idx_free(idx_t *x)
+{
+    free(x->ident);
+    free(x->src);
+    free(x->pairs);
+    free(x->mark);
+    free(x->srcname);
+}
+
+static int idx_build(const assess_set_t *set, idx_t *x)
 {
     size_t i;
 
+    memset(x, 0, sizeof(*x));
+    x->ident = malloc((set->n + 1) * sizeof(size_t));
+    x->src = malloc((set->n + 1) * sizeof(size_t));
+    x->pcap = pow2_over(set->n);
+    x->pairs = calloc(x->pcap, sizeof(uint64_t));
+    x->mark = calloc(set->n + 1, sizeof(size_t));
+    x->srcname = calloc(set->n + 1, sizeof(char *));
+    if (x->ident == NULL || x->src == NULL || x->pairs == NULL || x->mark == NULL ||
+        x->srcname == NULL || first_equal(set, ident_hash, same, x->ident) < 0 ||
+        first_equal(set, source_hash, same_source, x->src) < 0)
+        return -ENOMEM;
+    /* sources numbered in order of first appearance */
     for (i = 0; i < set->n; i++) {
-        const assess_rec_t *x = &set->recs[i];
-        if (x->present && strcmp(x->source, source) == 0 && same(x, r))
-            return true;
+        if (x->src[i] == i)
+            x->srcname[x->nsrc] = set->recs[i].source;
+        x->src[i] = x->src[i] == i ? x->nsrc++ : x->src[x->src[i]];
     }
-    return false;
+    for (i = 0; i < set->n; i++) {
+        if (set->recs[i].present)
+            pair_in(x, x->ident[i], x->src[i], true);
+    }
+    return 0;
 }
 
 static json_t *rec_json(const assess_rec_t *r)
@@ -146,63 +266,78 @@ static void add_to(json_t *map, const char *source, json_t *rec)
     json_array_append_new(arr, rec);
 }
 
+/* One source against the master: what it lacks, what it has too many of,
+ * each in the order of the input (a duplicate reported once). */
+static bool against_master(const assess_set_t *set, idx_t *x, size_t msrc, size_t src,
+                           json_t *missing, json_t *over)
+{
+    const char *name = x->srcname[src];
+    bool converged = true;
+    size_t j;
+
+    for (j = 0; j < set->n; j++) {
+        const assess_rec_t *m = &set->recs[j];
+        json_t *r;
+        /* missing: PRESENT at the master, not present at src */
+        if (x->src[j] != msrc || !m->present || pair_in(x, x->ident[j], src, false))
+            continue;
+        r = rec_json(m);
+        json_object_set_new(r, "source", json_string(name));
+        json_object_set_new(r, "presence", json_string("ABSENT"));
+        add_to(missing, name, r);
+        converged = false;
+    }
+    for (j = 0; j < set->n; j++) {
+        const assess_rec_t *r = &set->recs[j];
+        /* overpresent: present at src, not PRESENT at the master (its
+         * ABSENT records included); the first of equal ones */
+        if (x->src[j] != src || !r->present || pair_in(x, x->ident[j], msrc, false))
+            continue;
+        if (x->mark[x->ident[j]] == src + 1)
+            continue; /* reported already */
+        x->mark[x->ident[j]] = src + 1;
+        add_to(over, name, rec_json(r));
+        converged = false;
+    }
+    return converged;
+}
+
 int assess_run(const assess_set_t *set, const char *master, json_t **out, char *err,
                size_t errlen)
 {
     json_t *missing = json_object();
     json_t *over = json_object();
     bool converged = true;
-    bool master_seen = false;
+    size_t msrc = SIZE_MAX;
+    idx_t x;
     size_t i;
-    size_t j;
+    int ret = 0;
 
-    for (i = 0; i < set->n; i++)
-        master_seen |= strcmp(set->recs[i].source, master) == 0;
-    if (!master_seen) {
+    for (i = 0; i < set->n && msrc == SIZE_MAX; i++) {
+        if (strcmp(set->recs[i].source, master) == 0)
+            msrc = i;
+    }
+    if (msrc == SIZE_MAX) {
         snprintf(err, errlen, "no record has the source '%s' (the master)", master);
         json_decref(missing);
         json_decref(over);
         return DP_EEMPTY;
     }
-    for (i = 0; i < set->n; i++) {
-        const char *src = set->recs[i].source;
-        bool first = true;
-        if (strcmp(src, master) == 0)
-            continue;
-        for (j = 0; j < i && first; j++)
-            first = strcmp(set->recs[j].source, src) != 0;
-        if (!first)
-            continue; /* each source once */
-        /* missing: PRESENT at the master, not present at src */
-        for (j = 0; j < set->n; j++) {
-            const assess_rec_t *m = &set->recs[j];
-            if (strcmp(m->source, master) == 0 && m->present &&
-                !present_at(set, src, m)) {
-                json_t *r = rec_json(m);
-                json_object_set_new(r, "source", json_string(src));
-                json_object_set_new(r, "presence", json_string("ABSENT"));
-                add_to(missing, src, r);
-                converged = false;
-            }
-        }
-        /* overpresent: present at src, not PRESENT at the master (the
-         * master's ABSENT records included) */
-        for (j = 0; j < set->n; j++) {
-            const assess_rec_t *x = &set->recs[j];
-            bool dup = false;
-            size_t k;
-            if (strcmp(x->source, src) != 0 || !x->present || present_at(set, master, x))
-                continue;
-            for (k = 0; k < j && !dup; k++)
-                dup = set->recs[k].present && strcmp(set->recs[k].source, src) == 0 &&
-                      same(&set->recs[k], x);
-            if (dup)
-                continue;
-            add_to(over, src, rec_json(x));
-            converged = false;
-        }
+    if (idx_build(set, &x) < 0) {
+        snprintf(err, errlen, "out of memory");
+        ret = -ENOMEM;
+        goto out;
     }
-    *out = json_pack("{s:b, s:o, s:o}", "converged", converged, "missing", missing,
+    msrc = x.src[msrc];
+    for (i = 0; i < x.nsrc; i++) {
+        if (i != msrc)
+            converged &= against_master(set, &x, msrc, i, missing, over);
+    }
+    *out = json_pack("{s:b, s:O, s:O}", "converged", converged, "missing", missing,
                      "overpresent", over);
-    return 0;
+out:
+    idx_free(&x);
+    json_decref(missing);
+    json_decref(over);
+    return ret;
 }

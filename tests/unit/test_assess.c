@@ -310,3 +310,128 @@ Test(assess, intended_find_newest_campaign)
     snprintf(p, sizeof(p), "rm -rf '%s'", dir);
     cr_expect_eq(system(p), 0);
 }
+
+/* ---- the hashed assessment against the pairwise one it replaced ---------- */
+
+static bool ref_same(const assess_rec_t *a, const assess_rec_t *b)
+{
+    return a->type == b->type && strcmp(a->name, b->name) == 0 &&
+           strcmp(a->klass, b->klass) == 0 && strcmp(a->rdata, b->rdata) == 0;
+}
+
+static bool ref_present_at(const assess_set_t *set, const char *source,
+                           const assess_rec_t *r)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const assess_rec_t *x = &set->recs[i];
+        if (x->present && strcmp(x->source, source) == 0 && ref_same(x, r))
+            return true;
+    }
+    return false;
+}
+
+/* The old O(sources x records^2) definition, as (source, list, index)
+ * lines in the order it reported them. */
+static void reference(const assess_set_t *set, const char *master, char *out, size_t len)
+{
+    size_t o = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < set->n; i++) {
+        const char *src = set->recs[i].source;
+        bool first = true;
+        if (strcmp(src, master) == 0)
+            continue;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(set->recs[j].source, src) != 0;
+        if (!first)
+            continue;
+        for (size_t j = 0; j < set->n; j++) {
+            const assess_rec_t *m = &set->recs[j];
+            if (strcmp(m->source, master) == 0 && m->present &&
+                !ref_present_at(set, src, m))
+                o += (size_t)snprintf(out + o, len - o, "%s missing %s %s\n", src,
+                                      m->name, m->rdata);
+        }
+        for (size_t j = 0; j < set->n; j++) {
+            const assess_rec_t *x = &set->recs[j];
+            bool dup = false;
+            if (strcmp(x->source, src) != 0 || !x->present ||
+                ref_present_at(set, master, x))
+                continue;
+            for (size_t k = 0; k < j && !dup; k++)
+                dup = set->recs[k].present && strcmp(set->recs[k].source, src) == 0 &&
+                      ref_same(&set->recs[k], x);
+            if (!dup)
+                o += (size_t)snprintf(out + o, len - o, "%s overpresent %s %s\n", src,
+                                      x->name, x->rdata);
+        }
+    }
+}
+
+/* The result as reference() prints it: per source in the input's order,
+ * its missing records, then its overpresent ones. */
+static void lines_of(json_t *res, const assess_set_t *set, char *out, size_t len)
+{
+    json_t *lists[2] = {json_object_get(res, "missing"),
+                        json_object_get(res, "overpresent")};
+    json_t *done = json_object();
+    json_t *r;
+    size_t o = 0, i, k;
+
+    out[0] = '\0';
+    for (k = 0; k < set->n; k++) {
+        const char *src = set->recs[k].source;
+        if (json_object_get(done, src) != NULL)
+            continue;
+        json_object_set_new(done, src, json_true());
+        for (int l = 0; l < 2; l++) {
+            json_array_foreach(json_object_get(lists[l], src), i, r)
+            {
+                o += (size_t)snprintf(out + o, len - o, "%s %s %s %s\n", src,
+                                      l == 0 ? "missing" : "overpresent",
+                                      json_string_value(json_object_get(r, "name")),
+                                      json_string_value(json_object_get(r, "rdata")));
+            }
+        }
+    }
+    json_decref(done);
+}
+
+Test(assess, hashed_equals_pairwise_on_random_sets)
+{
+    static char want[1 << 16], got[1 << 16];
+    const char *sources[] = {"m", "a", "b", "c"};
+    const char *rdata[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3"};
+    unsigned seed = 7;
+
+    for (int trial = 0; trial < 200; trial++) {
+        assess_set_t set;
+        size_t n = 1 + (size_t)(rand_r(&seed) % 40);
+        json_t *res = NULL;
+        char err[256];
+
+        set.n = n;
+        set.recs = calloc(n, sizeof(*set.recs));
+        cr_assert_not_null(set.recs);
+        for (size_t i = 0; i < n; i++) {
+            char name[32];
+            assess_rec_t *r = &set.recs[i];
+            snprintf(name, sizeof(name), "n%u.example.", rand_r(&seed) % 4);
+            /* the master first so that it is always there */
+            r->source = strdup(i == 0 ? "m" : sources[rand_r(&seed) % 4]);
+            r->present = rand_r(&seed) % 5 != 0;
+            r->name = strdup(name);
+            r->type = 1;
+            r->klass = strdup("IN");
+            r->rdata = strdup(rdata[rand_r(&seed) % 3]);
+        }
+        reference(&set, "m", want, sizeof(want));
+        cr_assert_eq(assess_run(&set, "m", &res, err, sizeof(err)), 0, "%s", err);
+        lines_of(res, &set, got, sizeof(got));
+        cr_assert_str_eq(got, want, "trial %d:\ngot:\n%s\nwant:\n%s", trial, got, want);
+        cr_assert_eq(json_is_true(json_object_get(res, "converged")), want[0] == '\0');
+        json_decref(res);
+        assess_set_free(&set);
+    }
+}
