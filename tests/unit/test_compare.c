@@ -13,6 +13,14 @@
 #include "harness/common/errcode.h"
 #include "plot/compare.h"
 #include "plot/dataset.h"
+#include "plot/stats.h"
+
+static int cmp_d(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+
+    return a < b ? -1 : a > b;
+}
 
 /* A campaign of n changes on one nameserver "ns", durations from an
  * exponential law (mean, shifted by shift), every k-th one a timeout
@@ -225,4 +233,72 @@ Test(compare, threshold_specs)
         cr_expect(strstr(err, bad[i]) != NULL && strstr(err, "METRIC") != NULL, "%s",
                   err);
     }
+}
+
+/* The interval from the Beta/Binomial draws against a bootstrap that
+ * resamples every change literally (with timeouts among them): the same
+ * distribution, so the same interval up to Monte Carlo noise. */
+static double lit_pct(const double *v, const bool *ok, size_t n, double p, unsigned *seed,
+                      double *buf)
+{
+    size_t c = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t j = (size_t)rand_r(seed) % n;
+        if (ok[j])
+            buf[c++] = v[j];
+    }
+    qsort(buf, c, sizeof(double), cmp_d);
+    return c == 0 ? NAN : stats_percentile(buf, c, p);
+}
+
+Test(compare, draws_match_a_literal_bootstrap)
+{
+    enum { N = 300, R = 4000 };
+    static double va[N], vb[N], buf[N], d[R];
+    static bool oka[N], okb[N];
+    dataset_t a, b;
+    cmp_opts_t o;
+    json_t *cmp = NULL;
+    unsigned seed = 11;
+    const double pcts[2] = {50, 90};
+    const char *names[2] = {"p50", "p90"};
+
+    /* A constant: the interval is B's alone, no bias cancels out */
+    campaign(&a, "a", N, 0.0, 0.1, 7, 21);
+    campaign(&b, "b", N, 0.3, 0.2, 9, 22);
+    /* the same values, by change, as the datasets hold them */
+    for (size_t i = 0; i < N; i++) {
+        double *slot[2] = {&va[i], &vb[i]};
+        dataset_t *ds[2] = {&a, &b};
+        bool *ok[2] = {&oka[i], &okb[i]};
+        for (int s = 0; s < 2; s++) {
+            for (size_t r = 0; r < ds[s]->n; r++) {
+                if (ds[s]->res[r].op != i)
+                    continue;
+                *ok[s] = ds[s]->res[r].status == DS_COMPLETED;
+                *slot[s] = ds[s]->res[r].duration;
+            }
+        }
+    }
+    memset(&o, 0, sizeof(o));
+    o.resamples = R;
+    cr_assert_eq(cmp_run(&a, &b, &o, &cmp), 0);
+    for (int m = 0; m < 2; m++) {
+        json_t *e = metric(cmp, "ns", names[m]);
+        double lo, hi, width;
+        for (size_t r = 0; r < R; r++)
+            d[r] = lit_pct(vb, okb, N, pcts[m], &seed, buf) -
+                   lit_pct(va, oka, N, pcts[m], &seed, buf);
+        qsort(d, R, sizeof(double), cmp_d);
+        lo = stats_percentile(d, R, 2.5);
+        hi = stats_percentile(d, R, 97.5);
+        width = hi - lo;
+        cr_expect(fabs(ci(e, 0) - lo) < 0.1 * width && fabs(ci(e, 1) - hi) < 0.1 * width,
+                  "%s: drawn [%g, %g], literal [%g, %g]", names[m], ci(e, 0), ci(e, 1),
+                  lo, hi);
+    }
+    json_decref(cmp);
+    ds_clear(&a);
+    ds_clear(&b);
 }
