@@ -273,15 +273,26 @@ static void stage_values(const dataset_t *ds, int stage, const op_agg_t *prim,
     }
 }
 
-int stats_stage_values(dataset_t *ds, int stage, double *v, unsigned *counted)
+/* The per-role aggregates the stages read, each ds->nops + 1 long:
+ * primary, secondary, then every nameserver. NULL on ENOMEM. */
+static op_agg_t *role_aggs(const dataset_t *ds)
 {
     op_agg_t *agg = calloc(3 * (ds->nops + 1), sizeof(*agg));
 
     if (agg == NULL)
-        return -ENOMEM;
+        return NULL;
     aggregate(ds, "primary", agg);
     aggregate(ds, "secondary", agg + ds->nops + 1);
     aggregate(ds, NULL, agg + 2 * (ds->nops + 1));
+    return agg;
+}
+
+int stats_stage_values(dataset_t *ds, int stage, double *v, unsigned *counted)
+{
+    op_agg_t *agg = role_aggs(ds);
+
+    if (agg == NULL)
+        return -ENOMEM;
     stage_values(ds, stage, agg, agg + ds->nops + 1, agg + 2 * (ds->nops + 1), v,
                  counted);
     free(agg);
@@ -310,12 +321,13 @@ static json_t *stages(dataset_t *ds, double *buf)
     json_t *o = json_object();
     double *v = calloc(ds->nops + 1, sizeof(double));
     unsigned *counted = calloc(ds->nops + 1, sizeof(unsigned));
+    op_agg_t *agg = role_aggs(ds); /* once for every stage */
     int k;
 
-    for (k = 0; v != NULL && counted != NULL && k < STATS_NSTAGES; k++) {
+    for (k = 0; v != NULL && counted != NULL && agg != NULL && k < STATS_NSTAGES; k++) {
         json_t *st;
-        if (stats_stage_values(ds, k, v, counted) < 0)
-            break;
+        stage_values(ds, k, agg, agg + ds->nops + 1, agg + 2 * (ds->nops + 1), v,
+                     counted);
         st = stage(v, counted, ds->nops, buf);
         /* a target that reports no claim has no provider stage */
         if (k == STATS_STAGE_PROVIDER &&
@@ -325,6 +337,7 @@ static json_t *stages(dataset_t *ds, double *buf)
         }
         json_object_set_new(o, stats_stage_names[k], st);
     }
+    free(agg);
     free(v);
     free(counted);
     return o;
