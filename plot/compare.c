@@ -96,14 +96,6 @@ typedef struct {
     size_t n;  /* counted: completed, timed out or failed */
 } side_t;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 /* From per-change values (NAN: did not get there) and counted flags. */
 static int side_from(side_t *s, const double *v, const unsigned *counted, size_t nops)
 {
@@ -120,7 +112,7 @@ static int side_from(side_t *s, const double *v, const unsigned *counted, size_t
         if (!isnan(v[i]))
             s->v[s->c++] = v[i];
     }
-    qsort(s->v, s->c, sizeof(double), cmp_double);
+    qsort(s->v, s->c, sizeof(double), stats_cmp_double);
     return 0;
 }
 
@@ -192,7 +184,7 @@ static json_t *metric_json(const side_t *a, const side_t *b, int m, const cmp_op
             boot[k++] = d;
     }
     if (k > 0 && !isnan(diff)) {
-        qsort(boot, k, sizeof(double), cmp_double);
+        qsort(boot, k, sizeof(double), stats_cmp_double);
         lo = stats_percentile(boot, k, (1 - o->confidence) / 2 * 100);
         hi = stats_percentile(boot, k, (1 + o->confidence) / 2 * 100);
     }

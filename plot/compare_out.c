@@ -265,14 +265,6 @@ out:
 /* ---- overlay CDF plots --------------------------------------------------------------
  */
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 /* One CDF block: the sorted completed values against the fraction of the
  * counted changes at or below them (a curve stops short of 1 by the
  * timeout rate, as the campaign's own cdf plot does). */
@@ -288,7 +280,7 @@ static void cdf_block(FILE *f, const double *v, const unsigned *counted, size_t 
         if (!isnan(v[i]))
             buf[c++] = v[i];
     }
-    qsort(buf, c, sizeof(double), by_value);
+    qsort(buf, c, sizeof(double), stats_cmp_double);
     for (i = 0; i < c; i++)
         fprintf(f, "%.6f %.6f\n", buf[i], (double)(i + 1) / (double)n);
     if (c == 0)

@@ -664,14 +664,6 @@ out:
 
 #define CDF_TITLE "Propagation time distribution per nameserver"
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 /* A CDF plot's axes (ylabel: a gnuplot string's contents, ours); returns
  * the slowest served poll, where every curve is drawn flat to. */
 static double cdf_axes(const dataset_t *ds, plot_t *p, const char *ylabel)
@@ -715,7 +707,7 @@ static bool cdf_curve(const dataset_t *ds, plot_t *p, size_t ns, long vantage,
     }
     if (*n == 0)
         return false;
-    qsort(v, *n, sizeof(double), cmp_double);
+    qsort(v, *n, sizeof(double), stats_cmp_double);
     *b = block(p, "propagation time, fraction of the polls served by then");
     wr_row2(&p->dat, 0, 0);
     for (size_t i = 0; i < *n; i++)
@@ -1229,7 +1221,7 @@ static void ramp_lines(plot_ctx_t *c, plot_t *p, size_t j, ramp_marks_t *m, doub
         size_t n = ramp_bin(c->ds, m, j, k, from, to, v);
         if (n == 0)
             continue;
-        qsort(v, n, sizeof(double), cmp_double);
+        qsort(v, n, sizeof(double), stats_cmp_double);
         wr_num(&p->dat, hi > lo ? (from + to) / 2 : lo);
         wr_num(&p->dat, stats_percentile(v, n, 50));
         wr_num(&p->dat, stats_percentile(v, n, 99));
@@ -1497,7 +1489,7 @@ static unsigned conv_all(const dataset_t *ds, plot_t *p, conv_data_t *cd)
         if (cd->polled[k] > 0 && !isnan(conv[k]))
             conv[nconv++] = conv[k];
     }
-    qsort(conv, nconv, sizeof(double), cmp_double);
+    qsort(conv, nconv, sizeof(double), stats_cmp_double);
     b = block(p, "time since acknowledged (s), fraction of changes served by "
                  "every nameserver");
     wr_row2(&p->dat, 0, 0);
@@ -1526,7 +1518,7 @@ static long conv_provider(const dataset_t *ds, plot_t *p, double *v, double *xma
     }
     if (watched == 0)
         return -1;
-    qsort(v, n, sizeof(double), cmp_double);
+    qsort(v, n, sizeof(double), stats_cmp_double);
     if (n > 0 && v[n - 1] > *xmax)
         *xmax = v[n - 1];
     if (!write)

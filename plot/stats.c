@@ -13,7 +13,7 @@ const double stats_pcts[STATS_NPCT] = {50, 66, 75, 90, 95, 99, 100};
 static const char *const pct_names[STATS_NPCT] = {"p50", "p66", "p75", "p90",
                                                   "p95", "p99", "max"};
 
-static int cmp_double(const void *a, const void *b)
+int stats_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a;
     double y = *(const double *)b;
@@ -47,7 +47,7 @@ void stats_from(stats_t *st, double *dur, size_t n)
             st->pct[i] = NAN;
         return;
     }
-    qsort(dur, n, sizeof(double), cmp_double);
+    qsort(dur, n, sizeof(double), stats_cmp_double);
     for (i = 0; i < n; i++)
         sum += dur[i];
     st->min = dur[0];
@@ -351,7 +351,7 @@ static json_t *claim_side(double *gap, size_t n, size_t count, size_t claims)
     static const char *const pn[] = {"p50", "p90", "p99", "max"};
     json_t *by = json_object();
 
-    qsort(gap, n, sizeof(double), cmp_double);
+    qsort(gap, n, sizeof(double), stats_cmp_double);
     for (size_t i = 0; i < 4; i++)
         json_object_set_new(by, pn[i], usec(stats_percentile(gap, n, p[i])));
     return json_pack("{s:I, s:o, s:o}", "count", (json_int_t)count, "fraction",

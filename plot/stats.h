@@ -59,6 +59,8 @@ typedef struct {
 /* Fill st from n durations (completed ones; sorted in place) and the
  * other counts given. */
 void stats_from(stats_t *st, double *dur, size_t n);
+/* qsort's order of doubles, ascending (NaN not expected). */
+int stats_cmp_double(const void *a, const void *b);
 /* Nearest-rank percentile p (0..100] of sorted v[n]; NAN when n == 0. */
 double stats_percentile(const double *sorted, size_t n, double p);
 
