@@ -12,6 +12,7 @@
 #include "harness/common/fsutil.h"
 #include "plot/compare.h"
 #include "plot/plots.h"
+#include "plot/report.h"
 #include "plot/stats.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -142,27 +143,18 @@ char *cmp_text(const json_t *cmp)
 
 /* ---- Markdown and HTML ----------------------------------------------------------- */
 
-static void html_text(FILE *f, const char *s)
+/* A block of lines as Markdown: each its own paragraph, escaped. */
+static void md_lines(FILE *f, const char *text)
 {
-    for (; *s != '\0'; s++) {
-        if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else if (*s == '&')
-            fputs("&amp;", f);
-        else
-            fputc(*s, f);
-    }
-}
+    char *copy = strdup(text);
+    char *save = NULL;
 
-static void md_text(FILE *f, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (strchr("|\\`*_[]<>", *s) != NULL)
-            fputc('\\', f);
-        fputc(*s, f);
+    for (char *l = copy != NULL ? strtok_r(copy, "\n", &save) : NULL; l != NULL;
+         l = strtok_r(NULL, "\n", &save)) {
+        report_md_esc(f, l);
+        fputs("\n\n", f);
     }
+    free(copy);
 }
 
 static void pages_table(FILE *md, FILE *html, const json_t *cmp)
@@ -189,10 +181,10 @@ static void pages_table(FILE *md, FILE *html, const json_t *cmp)
             fprintf(html, "<tr>");
             for (c = 0; c < 7; c++) {
                 fprintf(md, "| ");
-                md_text(md, cells[c]);
+                report_md_esc(md, cells[c]);
                 fprintf(md, " ");
                 fprintf(html, "<td>");
-                html_text(html, cells[c]);
+                report_html_esc(html, cells[c]);
                 fprintf(html, "</td>");
             }
             fprintf(md, "|\n");
@@ -229,17 +221,17 @@ int cmp_write_pages(const json_t *cmp, const char *dir, char *err, size_t errlen
         goto out;
     }
     fprintf(md, "# Comparison\n\n");
-    md_text(md, head);
+    md_lines(md, head);
     fprintf(md, "\n");
     fprintf(html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
                   "Comparison</title></head><body>\n<h1>Comparison</h1>\n<pre>");
-    html_text(html, head);
+    report_html_esc(html, head);
     fprintf(html, "</pre>\n");
     pages_table(md, html, cmp);
     fprintf(md, "\n");
-    md_text(md, gate);
+    md_lines(md, gate);
     fprintf(html, "<pre>");
-    html_text(html, gate);
+    report_html_esc(html, gate);
     fprintf(html, "</pre>\n");
     json_array_foreach(json_object_get(cmp, "plots"), i, p)
     {

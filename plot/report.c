@@ -293,7 +293,7 @@ typedef struct {
     FILE *html;
 } doc_t;
 
-static void html_esc(FILE *f, const char *s)
+void report_html_esc(FILE *f, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++) {
         switch (*s) {
@@ -322,7 +322,7 @@ static void html_esc(FILE *f, const char *s)
  * raw HTML or a table cell are backslash-escaped, line breaks become
  * spaces (a table row is one line). Our own texts never start a line with
  * a block marker (#, >, -, digits). */
-static void md_esc(FILE *f, const char *s)
+void report_md_esc(FILE *f, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++) {
         if (*s == '\n' || *s == '\r' || *s == '\t')
@@ -337,7 +337,7 @@ static void md_esc(FILE *f, const char *s)
 static void doc_h(doc_t *d, int level, const char *text)
 {
     fprintf(d->md, "\n%.*s ", level, "######");
-    md_esc(d->md, text);
+    report_md_esc(d->md, text);
     fputs("\n\n", d->md);
     /* an id from the words (letters and digits, '-' between): links to
      * a part of the page, #verdict or #convergence-assessment */
@@ -361,7 +361,7 @@ static void doc_h(doc_t *d, int level, const char *text)
             fputs("top", d->html);
     }
     fputs("\">", d->html);
-    html_esc(d->html, text);
+    report_html_esc(d->html, text);
     fprintf(d->html, "</h%d>\n", level);
 }
 
@@ -374,10 +374,10 @@ static void doc_p(doc_t *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    md_esc(d->md, buf);
+    report_md_esc(d->md, buf);
     fputs("\n\n", d->md);
     fputs("<p>", d->html);
-    html_esc(d->html, buf);
+    report_html_esc(d->html, buf);
     fputs("</p>\n", d->html);
 }
 
@@ -397,19 +397,19 @@ static void doc_pre(doc_t *d, const char *text)
             text[0] != '\0' && text[strlen(text) - 1] != '\n' ? "\n" : "",
             (int)(longest < 3 ? 3 : longest + 1), "``````````````````");
     fputs("<pre>", d->html);
-    html_esc(d->html, text);
+    report_html_esc(d->html, text);
     fputs("</pre>\n", d->html);
 }
 
 static void doc_img(doc_t *d, const char *src, const char *alt)
 {
     fputs("![", d->md);
-    md_esc(d->md, alt);
+    report_md_esc(d->md, alt);
     fprintf(d->md, "](%s)\n\n", src); /* src: our own file names */
     fprintf(d->html, "<figure><img src=\"%s\" alt=\"", src);
-    html_esc(d->html, alt);
+    report_html_esc(d->html, alt);
     fputs("\"><figcaption>", d->html);
-    html_esc(d->html, alt);
+    report_html_esc(d->html, alt);
     fputs("</figcaption></figure>\n", d->html);
 }
 
@@ -420,7 +420,7 @@ static void doc_table(doc_t *d, const char *const *cols, size_t ncols)
     fputs("|", d->md);
     for (i = 0; i < ncols; i++) {
         fputc(' ', d->md);
-        md_esc(d->md, cols[i]);
+        report_md_esc(d->md, cols[i]);
         fputs(" |", d->md);
     }
     fputs("\n|", d->md);
@@ -430,7 +430,7 @@ static void doc_table(doc_t *d, const char *const *cols, size_t ncols)
     fputs("<table><thead><tr>", d->html);
     for (i = 0; i < ncols; i++) {
         fputs("<th>", d->html);
-        html_esc(d->html, cols[i]);
+        report_html_esc(d->html, cols[i]);
         fputs("</th>", d->html);
     }
     fputs("</tr></thead><tbody>\n", d->html);
@@ -444,10 +444,10 @@ static void doc_row(doc_t *d, char **cells, size_t n)
     fputs("<tr>", d->html);
     for (i = 0; i < n; i++) {
         fputc(' ', d->md);
-        md_esc(d->md, cells[i]);
+        report_md_esc(d->md, cells[i]);
         fputs(" |", d->md);
         fputs(i == 0 ? "<td>" : "<td class=\"n\">", d->html);
-        html_esc(d->html, cells[i]);
+        report_html_esc(d->html, cells[i]);
         fputs("</td>", d->html);
     }
     fputs("\n", d->md);

@@ -22,6 +22,7 @@
 #define DP_REPORT_H
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdbool.h>
 
 #include "plot/dataset.h"
@@ -38,6 +39,12 @@ typedef struct {
  * report says so and how to render it). */
 int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json_t **out,
                  char *err, size_t errlen);
+
+/* s as HTML text (& < > " ' escaped), and as Markdown inline text (what
+ * starts emphasis, code, links or a table cell escaped; line breaks as
+ * spaces). For pages beside the report (dnsprop compare's). */
+void report_html_esc(FILE *f, const char *s);
+void report_md_esc(FILE *f, const char *s);
 
 /* The report document alone (no files): what report.json holds. stats
  * is stats_json(ds) (NULL: computed), plots the plot index (may be
