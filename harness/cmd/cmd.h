@@ -50,6 +50,11 @@ int cmd_replay_spool(store_t *s, const char *results, const char *campaign,
 /* Read campaign back from the store and write its plots and reports under
  * dir (opts: width 0 takes the campaign's [report] settings); *doc (may be
  * NULL) gets report.json's document, *nresults the results read. */
+/* Every result of campaign into ds (ds_init'ed), and its metadata into
+ * *meta (the caller's) set as ds's campaign; a stored value that is not a
+ * result is skipped. 0, or a negative code with err set. */
+int cmd_read_dataset(store_t *s, const char *campaign, dataset_t *ds, json_t **meta,
+                     char *err, size_t errlen);
 int cmd_report_from_store(store_t *s, const char *campaign, const char *dir,
                           const report_opts_t *opts, json_t **doc, size_t *nresults,
                           char *err, size_t errlen);

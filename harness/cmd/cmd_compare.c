@@ -49,13 +49,6 @@ static void usage(FILE *f)
            "(a campaign not found), 64 on usage errors.\n");
 }
 
-static int add_result(const char *text, void *arg)
-{
-    int ret = ds_add_text(arg, text);
-
-    return ret == -ENOMEM ? ret : 0;
-}
-
 static int load(store_t *s, const char *results, const char *campaign, dataset_t *ds)
 {
     json_t *meta = NULL;
@@ -64,13 +57,12 @@ static int load(store_t *s, const char *results, const char *campaign, dataset_t
 
     if (cmd_replay_spool(s, results, campaign, "dnsprop compare") < 0)
         return DP_EXIT_ERROR;
-    ret = store_read_campaign(s, campaign, &meta, add_result, ds, err, sizeof(err));
+    ret = cmd_read_dataset(s, campaign, ds, &meta, err, sizeof(err));
+    json_decref(meta);
     if (ret < 0) {
         fprintf(stderr, "dnsprop compare: %s\n", err);
         return DP_EXIT_ERROR;
     }
-    ds_set_campaign(ds, meta);
-    json_decref(meta);
     ds_sort(ds);
     return DP_EXIT_OK;
 }

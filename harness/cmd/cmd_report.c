@@ -68,6 +68,16 @@ static int add_result(const char *text, void *arg)
     return ret == -ENOMEM ? ret : 0;
 }
 
+int cmd_read_dataset(store_t *s, const char *campaign, dataset_t *ds, json_t **meta,
+                     char *err, size_t errlen)
+{
+    int ret = store_read_campaign(s, campaign, meta, add_result, ds, err, errlen);
+
+    if (ret == 0)
+        ds_set_campaign(ds, *meta);
+    return ret;
+}
+
 int cmd_replay_spool(store_t *s, const char *results, const char *campaign,
                      const char *prog)
 {
@@ -101,10 +111,9 @@ int cmd_report_from_store(store_t *s, const char *campaign, const char *dir,
     int ret;
 
     ds_init(&ds);
-    ret = store_read_campaign(s, campaign, &meta, add_result, &ds, err, errlen);
+    ret = cmd_read_dataset(s, campaign, &ds, &meta, err, errlen);
     if (ret < 0)
         goto out;
-    ds_set_campaign(&ds, meta);
     if (ro.plot.width == 0) {
         /* the campaign's own [report] settings */
         json_t *r = json_object_get(meta, "report");
