@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
@@ -62,5 +63,33 @@ int numparse_double(const char *s, double min, double max, double *out)
     if (errno == ERANGE || !isfinite(v) || v < min || v > max)
         return DP_ERANGE;
     *out = v;
+    return 0;
+}
+
+int numparse_duration(const char *s, double max, double *out)
+{
+    static const struct {
+        char unit;
+        double secs;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+    char num[64];
+    size_t len = s != NULL ? strlen(s) : 0;
+    double mult = 1, v;
+    int ret;
+
+    if (len == 0 || len >= sizeof(num))
+        return DP_EPARSE;
+    memcpy(num, s, len + 1);
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (num[len - 1] == units[i].unit) {
+            num[--len] = '\0';
+            mult = units[i].secs;
+            break;
+        }
+    }
+    ret = numparse_double(num, 0, max / mult, &v);
+    if (ret < 0)
+        return ret;
+    *out = v * mult;
     return 0;
 }

@@ -15,5 +15,9 @@ int numparse_u32(const char *s, uint32_t *out);
 int numparse_u16(const char *s, uint16_t *out);
 /* A finite double in [min, max]. */
 int numparse_double(const char *s, double min, double max, double *out);
+/* A length of time: a number of seconds, or a number followed by one unit
+ * s, m, h, d or w ("30d", "1.5h"), at least 0 and at most max seconds.
+ * What retention, expiry and other long durations are written in. */
+int numparse_duration(const char *s, double max, double *out);
 
 #endif

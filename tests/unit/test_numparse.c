@@ -157,3 +157,27 @@ Test(numparse, double_is_strict_about_leading_space)
     cr_assert_eq(numparse_double("\t1", 0, 10, &d), DP_EPARSE);
     cr_assert_float_eq(d, 123.0, 0);
 }
+
+Test(numparse, duration)
+{
+    double d = -1;
+
+    cr_assert_eq(numparse_duration("30d", 1e9, &d), 0);
+    cr_assert_float_eq(d, 30 * 86400.0, 1e-9);
+    cr_assert_eq(numparse_duration("1.5h", 1e9, &d), 0);
+    cr_assert_float_eq(d, 5400.0, 1e-9);
+    cr_assert_eq(numparse_duration("90", 1e9, &d), 0, "bare seconds");
+    cr_assert_float_eq(d, 90.0, 1e-9);
+    cr_assert_eq(numparse_duration("2w", 1e9, &d), 0);
+    cr_assert_float_eq(d, 14 * 86400.0, 1e-9);
+    cr_assert_eq(numparse_duration("0", 1e9, &d), 0);
+    cr_assert_float_eq(d, 0.0, 1e-9);
+    d = 7;
+    cr_assert_eq(numparse_duration("d", 1e9, &d), DP_EPARSE, "a unit alone");
+    cr_assert_eq(numparse_duration("30y", 1e9, &d), DP_EPARSE, "unknown unit");
+    cr_assert_eq(numparse_duration("-1d", 1e9, &d), DP_ERANGE);
+    cr_assert_eq(numparse_duration("12d", 86400, &d), DP_ERANGE, "above max");
+    cr_assert_eq(numparse_duration("", 1e9, &d), DP_EPARSE);
+    cr_assert_eq(numparse_duration(NULL, 1e9, &d), DP_EPARSE);
+    cr_assert_float_eq(d, 7.0, 1e-9, "untouched on error");
+}
