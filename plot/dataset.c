@@ -12,6 +12,7 @@
 #include "harness/common/vec.h"
 #include "harness/targets/target.h"
 #include "plot/dataset.h"
+#include "storage/record.h"
 
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
                                                       "CANCELLED"};
@@ -33,6 +34,7 @@ static void names_clear(ds_names_t *t)
     for (i = 0; i < t->n; i++)
         free(t->v[i]);
     free(t->v);
+    free(t->h);
     memset(t, 0, sizeof(*t));
 }
 
@@ -45,12 +47,10 @@ void ds_clear(dataset_t *ds)
         free(ds->ns[i].addr);
         free(ds->ns[i].role);
     }
-    for (i = 0; i < ds->nops; i++) {
-        free(ds->ops[i].zone);
-        free(ds->ops[i].name);
-        free(ds->ops[i].type);
-        free(ds->ops[i].cut);
-    }
+    for (i = 0; i < ds->nchunks; i++)
+        free(ds->chunks[i]);
+    free(ds->chunks);
+    record_clear(&ds->scratch);
     free(ds->ns);
     free(ds->ops);
     free(ds->res);
@@ -60,37 +60,104 @@ void ds_clear(dataset_t *ds)
     names_clear(&ds->phases);
     names_clear(&ds->vantages);
     names_clear(&ds->measures);
+    names_clear(&ds->zones);
+    names_clear(&ds->types);
     json_decref(ds->campaign);
     memset(ds, 0, sizeof(*ds));
 }
 
+static size_t name_hash(const char *s)
+{
+    size_t h = 14695981039346656037ULL; /* FNV-1a */
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
 static long find(const ds_names_t *t, const char *s)
 {
-    size_t i;
+    size_t k;
 
-    for (i = 0; s != NULL && i < t->n; i++) {
-        if (strcmp(t->v[i], s) == 0)
-            return (long)i;
+    if (s == NULL || t->hcap == 0)
+        return -1;
+    for (k = name_hash(s) & (t->hcap - 1); t->h[k] != 0; k = (k + 1) & (t->hcap - 1)) {
+        if (strcmp(t->v[t->h[k] - 1], s) == 0)
+            return (long)(t->h[k] - 1);
     }
     return -1;
 }
 
-/* Index of s in t, added when new. Tables stay small (nameservers, kinds,
- * reasons): a linear scan is cheaper than hashing them. */
+/* The hash of t's names, sized for n + 1 of them (at most half full). */
+static int names_rehash(ds_names_t *t, size_t n)
+{
+    size_t cap = 16;
+    size_t i;
+
+    while (cap < 2 * (n + 1))
+        cap *= 2;
+    if (cap <= t->hcap)
+        return 0;
+    free(t->h);
+    t->h = calloc(cap, sizeof(*t->h));
+    t->hcap = t->h != NULL ? cap : 0;
+    if (t->h == NULL)
+        return -ENOMEM;
+    for (i = 0; i < t->n; i++) {
+        size_t k = name_hash(t->v[i]) & (cap - 1);
+        while (t->h[k] != 0)
+            k = (k + 1) & (cap - 1);
+        t->h[k] = (uint32_t)(i + 1);
+    }
+    return 0;
+}
+
+/* Index of s in t, added when new. Hashed: zones and reasons may number
+ * in the thousands in a large campaign. */
 static long intern(ds_names_t *t, const char *s)
 {
     long i = find(t, s != NULL ? s : "");
+    size_t k;
 
     if (i >= 0)
         return i;
     if (s == NULL)
         s = "";
-    if (VEC_RESERVE(t->v, t->cap, t->n + 1) < 0)
+    if (VEC_RESERVE(t->v, t->cap, t->n + 1) < 0 || names_rehash(t, t->n + 1) < 0)
         return -ENOMEM;
     t->v[t->n] = strdup(s);
     if (t->v[t->n] == NULL)
         return -ENOMEM;
+    for (k = name_hash(s) & (t->hcap - 1); t->h[k] != 0; k = (k + 1) & (t->hcap - 1))
+        ;
+    t->h[k] = (uint32_t)(t->n + 1);
     return (long)t->n++;
+}
+
+/* A copy of s in the dataset's own chunks (freed by ds_clear): one
+ * allocation per 64 KiB, not one per change's name. NULL on ENOMEM. */
+static char *arena_dup(dataset_t *ds, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p;
+
+    if (ds->nchunks == 0 || DS_CHUNK - ds->used < n) {
+        size_t sz = n > DS_CHUNK ? n : DS_CHUNK;
+        if (VEC_RESERVE(ds->chunks, ds->chunkcap, ds->nchunks + 1) < 0)
+            return NULL;
+        ds->chunks[ds->nchunks] = malloc(sz);
+        if (ds->chunks[ds->nchunks] == NULL)
+            return NULL;
+        ds->nchunks++;
+        ds->used = 0;
+        if (n > DS_CHUNK) { /* a chunk of its own, full at once */
+            ds->used = DS_CHUNK;
+            return memcpy(ds->chunks[ds->nchunks - 1], s, n);
+        }
+    }
+    p = ds->chunks[ds->nchunks - 1] + ds->used;
+    ds->used += n;
+    return memcpy(p, s, n);
 }
 
 static int cmp_name(const void *a, const void *b, void *arg)
@@ -205,6 +272,18 @@ int ds_set_campaign(dataset_t *ds, json_t *campaign)
     return 0;
 }
 
+/* What the dataset takes from one result, whatever form it came in. */
+typedef struct {
+    bool has_opid;
+    uint64_t opid, seq;
+    const char *status, *nameserver, *ns_name, *reason, *vantage;
+    const char *op_kind, *phase, *measured_by, *zone, *name, *type, *cut;
+    const char *rrset_name, *rrset_type, *claim_status; /* NULL when absent */
+    double start_time, lower_bound, duration, submit_time, ack_time, offered_rate,
+        claimed_at;
+    unsigned queries;
+} ds_in_t;
+
 static double num(json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
@@ -217,6 +296,71 @@ static const char *str(json_t *o, const char *k)
     const char *s = json_string_value(json_object_get(o, k));
 
     return s != NULL ? s : "";
+}
+
+static void in_from_json(ds_in_t *in, json_t *o)
+{
+    in->has_opid = json_is_integer(json_object_get(o, "op_id"));
+    in->opid = (uint64_t)json_integer_value(json_object_get(o, "op_id"));
+    in->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
+    in->status = str(o, "status");
+    in->nameserver = str(o, "nameserver");
+    in->ns_name = json_object_get(o, "ns_name") != NULL ? str(o, "ns_name") : NULL;
+    in->reason = str(o, "reason");
+    in->vantage = str(o, "vantage");
+    in->op_kind = str(o, "op_kind");
+    in->phase = str(o, "phase");
+    in->measured_by = str(o, "measured_by");
+    in->zone = str(o, "zone");
+    in->name = str(o, "name");
+    in->type = str(o, "type");
+    in->cut = str(o, "cut");
+    in->rrset_name = json_string_value(json_object_get(o, "rrset_name"));
+    in->rrset_type = str(o, "rrset_type");
+    in->claim_status = json_string_value(json_object_get(o, "claim_status"));
+    in->start_time = num(o, "start_time");
+    in->lower_bound = num(o, "lower_bound");
+    in->duration = num(o, "duration");
+    in->submit_time = num(o, "submit_time");
+    in->ack_time = num(o, "ack_time");
+    in->offered_rate = num(o, "offered_rate");
+    in->claimed_at = num(o, "claimed_at");
+    in->queries = (unsigned)json_integer_value(json_object_get(o, "queries"));
+}
+
+static void in_from_rec(ds_in_t *in, const record_t *r)
+{
+    int64_t v = 0;
+
+    in->has_opid = record_int(r, RF_OP_ID, &v);
+    in->opid = (uint64_t)v;
+    v = 0;
+    record_int(r, RF_SEQ, &v);
+    in->seq = (uint64_t)v;
+    in->status = record_str(r, RF_STATUS);
+    in->nameserver = record_str(r, RF_NAMESERVER);
+    in->ns_name = r->kind[RF_NS_NAME] != RK_ABSENT ? record_str(r, RF_NS_NAME) : NULL;
+    in->reason = record_str(r, RF_REASON);
+    in->vantage = record_str(r, RF_VANTAGE);
+    in->op_kind = record_str(r, RF_OP_KIND);
+    in->phase = record_str(r, RF_PHASE);
+    in->measured_by = record_str(r, RF_MEASURED_BY);
+    in->zone = record_str(r, RF_ZONE);
+    in->name = record_str(r, RF_NAME);
+    in->type = record_str(r, RF_TYPE);
+    in->cut = record_str(r, RF_CUT);
+    in->rrset_name = r->kind[RF_RRSET_NAME] == RK_STR ? r->text[RF_RRSET_NAME] : NULL;
+    in->rrset_type = record_str(r, RF_RRSET_TYPE);
+    in->claim_status =
+        r->kind[RF_CLAIM_STATUS] == RK_STR ? r->text[RF_CLAIM_STATUS] : NULL;
+    in->start_time = record_num(r, RF_START_TIME);
+    in->lower_bound = record_num(r, RF_LOWER_BOUND);
+    in->duration = record_num(r, RF_DURATION);
+    in->submit_time = record_num(r, RF_SUBMIT_TIME);
+    in->ack_time = record_num(r, RF_ACK_TIME);
+    in->offered_rate = record_num(r, RF_OFFERED_RATE);
+    in->claimed_at = record_num(r, RF_CLAIMED_AT);
+    in->queries = (unsigned)fmax(0, record_num(r, RF_QUERIES));
 }
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
@@ -276,124 +420,116 @@ static long op_find(dataset_t *ds, uint64_t id)
     return -1;
 }
 
-static long op_add(dataset_t *ds, json_t *o, uint64_t id)
+static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
 {
     ds_op_t *op;
-    long k;
-    long p;
-    const char *type = str(o, "type");
-    const char *name = str(o, "name");
-    const char *cut = str(o, "cut");
-    long m;
+    const char *type = in->type;
+    const char *name = in->name;
+    long k, p, m, z, t;
 
     if (VEC_RESERVE(ds->ops, ds->opcap, ds->nops + 1) < 0)
         return -ENOMEM;
-    k = intern(&ds->kinds, str(o, "op_kind"));
-    p = intern(&ds->phases, str(o, "phase"));
-    m = intern(&ds->measures, str(o, "measured_by"));
-    if (k < 0 || p < 0 || m < 0)
-        return -ENOMEM;
-    if (json_is_string(json_object_get(o, "rrset_name"))) {
-        name = str(o, "rrset_name");
-        type = str(o, "rrset_type");
+    if (in->rrset_name != NULL) {
+        name = in->rrset_name;
+        type = in->rrset_type;
     }
+    k = intern(&ds->kinds, in->op_kind);
+    p = intern(&ds->phases, in->phase);
+    m = intern(&ds->measures, in->measured_by);
+    z = intern(&ds->zones, in->zone);
+    t = intern(&ds->types, type);
+    if (k < 0 || p < 0 || m < 0 || z < 0 || t < 0)
+        return -ENOMEM;
     op = &ds->ops[ds->nops];
     memset(op, 0, sizeof(*op));
     op->id = id;
     op->kind = (unsigned)k;
     op->phase = (unsigned)p;
-    op->zone = strdup(str(o, "zone"));
-    op->name = strdup(name);
-    op->type = strdup(type);
+    op->zone = ds->zones.v[z];
+    op->type = ds->types.v[t];
+    op->name = arena_dup(ds, name);
     op->measure = (unsigned)m;
-    op->cut = *cut != '\0' ? strdup(cut) : NULL;
-    op->submit_time = num(o, "submit_time");
-    op->ack_time = num(o, "ack_time");
-    op->offered_rate = num(o, "offered_rate");
-    op->claim = (unsigned)target_claim_from_str(
-        json_string_value(json_object_get(o, "claim_status")));
-    op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? num(o, "claimed_at") : NAN;
-    if (op->zone == NULL || op->name == NULL || op->type == NULL ||
-        (*cut != '\0' && op->cut == NULL)) {
-        free(op->zone);
-        free(op->name);
-        free(op->type);
-        free(op->cut);
+    op->cut = *in->cut != '\0' ? arena_dup(ds, in->cut) : NULL;
+    op->submit_time = in->submit_time;
+    op->ack_time = in->ack_time;
+    op->offered_rate = in->offered_rate;
+    op->claim = (unsigned)target_claim_from_str(in->claim_status);
+    op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? in->claimed_at : NAN;
+    if (op->name == NULL || (*in->cut != '\0' && op->cut == NULL))
         return -ENOMEM;
-    }
-    if (2 * (ds->nops + 1) > ds->opidxcap) {
-        if (idx_rebuild(ds, ds->nops + 1) < 0) {
-            free(op->zone);
-            free(op->name);
-            free(op->type);
-            free(op->cut);
-            return -ENOMEM;
-        }
-    }
+    if (2 * (ds->nops + 1) > ds->opidxcap && idx_rebuild(ds, ds->nops + 1) < 0)
+        return -ENOMEM;
     idx_put(ds, id, ds->nops);
     return (long)ds->nops++;
+}
+
+static int add_in(dataset_t *ds, const ds_in_t *in)
+{
+    ds_result_t *r;
+    long ns, op, reason, vantage;
+    /* dnsprop probe results have no op_id: each is its own change */
+    uint64_t opid = in->has_opid ? in->opid : in->seq;
+
+    if (isnan(in->start_time))
+        return DP_EPARSE;
+    if (VEC_RESERVE(ds->res, ds->cap, ds->n + 1) < 0)
+        return -ENOMEM;
+    op = op_find(ds, opid);
+    if (op < 0)
+        op = op_add(ds, in, opid);
+    ns = ns_add(ds, in->ns_name != NULL ? in->ns_name : in->nameserver, in->nameserver,
+                NULL);
+    reason = intern(&ds->reasons, in->reason);
+    vantage = intern(&ds->vantages, in->vantage);
+    if (op < 0 || ns < 0 || reason < 0 || vantage < 0)
+        return -ENOMEM;
+    r = &ds->res[ds->n];
+    memset(r, 0, sizeof(*r));
+    r->seq = in->seq;
+    r->op = (size_t)op;
+    r->ns = (unsigned)ns;
+    r->reason = (unsigned)reason;
+    r->vantage = (unsigned)vantage;
+    for (r->status = DS_COMPLETED; r->status < DS_CANCELLED; r->status++) {
+        if (strcmp(in->status, status_names[r->status]) == 0)
+            break;
+    }
+    r->start_time = in->start_time;
+    r->lower_bound = in->lower_bound;
+    r->duration = r->status == DS_COMPLETED ? in->duration : NAN;
+    r->queries = in->queries;
+    ds->n++;
+    ds->sorted = false;
+    return 0;
 }
 
 int ds_add_text(dataset_t *ds, const char *text)
 {
     json_error_t je;
     json_t *o = json_loads(text, 0, &je);
-    const char *status;
-    ds_result_t *r;
-    long ns, op, reason, vantage;
-    uint64_t opid;
-    int ret = 0;
+    ds_in_t in;
+    int ret = DP_EPARSE;
 
-    if (!json_is_object(o)) {
-        ret = DP_EPARSE;
-        goto out;
+    if (json_is_object(o)) {
+        in_from_json(&in, o);
+        ret = add_in(ds, &in);
     }
-    if (VEC_RESERVE(ds->res, ds->cap, ds->n + 1) < 0) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    /* dnsprop probe results have no op_id: each is its own change */
-    opid = json_is_integer(json_object_get(o, "op_id"))
-               ? (uint64_t)json_integer_value(json_object_get(o, "op_id"))
-               : (uint64_t)json_integer_value(json_object_get(o, "seq"));
-    op = op_find(ds, opid);
-    if (op < 0)
-        op = op_add(ds, o, opid);
-    ns = ns_add(ds,
-                json_object_get(o, "ns_name") != NULL ? str(o, "ns_name")
-                                                      : str(o, "nameserver"),
-                str(o, "nameserver"), NULL);
-    reason = intern(&ds->reasons, str(o, "reason"));
-    vantage = intern(&ds->vantages, str(o, "vantage"));
-    if (op < 0 || ns < 0 || reason < 0 || vantage < 0) {
-        ret = -ENOMEM;
-        goto out;
-    }
-    r = &ds->res[ds->n];
-    memset(r, 0, sizeof(*r));
-    r->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
-    r->op = (size_t)op;
-    r->ns = (unsigned)ns;
-    r->reason = (unsigned)reason;
-    r->vantage = (unsigned)vantage;
-    status = str(o, "status");
-    for (r->status = DS_COMPLETED; r->status < DS_CANCELLED; r->status++) {
-        if (strcmp(status, status_names[r->status]) == 0)
-            break;
-    }
-    r->start_time = num(o, "start_time");
-    r->lower_bound = num(o, "lower_bound");
-    r->duration = r->status == DS_COMPLETED ? num(o, "duration") : NAN;
-    r->queries = (unsigned)json_integer_value(json_object_get(o, "queries"));
-    if (isnan(r->start_time)) {
-        ret = DP_EPARSE;
-        goto out;
-    }
-    ds->n++;
-    ds->sorted = false;
-out:
     json_decref(o);
     return ret;
+}
+
+int ds_add_stored(dataset_t *ds, const char *text, size_t len)
+{
+    ds_in_t in;
+    int ret;
+
+    if (!record_is_compact(text, len))
+        return ds_add_text(ds, text);
+    ret = record_decode(&ds->scratch, text, len);
+    if (ret < 0)
+        return ret;
+    in_from_rec(&in, &ds->scratch);
+    return add_in(ds, &in);
 }
 
 static int cmp_res(const void *a, const void *b, void *arg)

@@ -27,6 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storage/record.h"
+
+#define DS_CHUNK 65536
+
 typedef enum {
     DS_COMPLETED = 0,
     DS_TIMEOUT,
@@ -38,6 +42,8 @@ typedef enum {
 typedef struct {
     char **v;
     size_t n, cap;
+    uint32_t *h; /* index + 1 by hash of the name (0: empty), open addressing */
+    size_t hcap;
 } ds_names_t;
 
 /* A nameserver of the campaign, in scenario order. */
@@ -52,6 +58,8 @@ typedef struct {
     uint64_t id;
     unsigned kind;  /* index in kinds */
     unsigned phase; /* index in phases ("" when none) */
+    /* zone and type point into the zones and types tables, name and cut
+     * into the dataset's chunks: none is freed on its own */
     char *zone;
     char *name;                   /* queried name */
     char *type;                   /* queried type */
@@ -94,6 +102,10 @@ typedef struct {
     ds_result_t *res;
     size_t n, cap;
     ds_names_t kinds, reasons, phases, vantages, measures;
+    ds_names_t zones, types; /* what ops' zone and type point into */
+    char **chunks;           /* what ops' name and cut point into (arena_dup) */
+    size_t nchunks, chunkcap, used;
+    record_t scratch; /* ds_add_stored's decoding */
     bool sorted;
     /* change id -> index in ops + 1 (0: empty), open addressing: finding a
      * result's change is O(1) in whatever order results come */
@@ -111,6 +123,10 @@ int ds_set_campaign(dataset_t *ds, json_t *campaign);
 
 /* One result as stored (a JSON object text). DP_EPARSE when it is not one. */
 int ds_add_text(dataset_t *ds, const char *json_text);
+/* One result as the store gives it back (storage/store.h store_each_fn):
+ * a compact record (storage/record.h), read without building its JSON, or
+ * a JSON text. DP_EPARSE when it is neither. */
+int ds_add_stored(dataset_t *ds, const char *text, size_t len);
 
 /* Changes in id order and results in (start_time, op id, nameserver
  * index) order, whatever order they arrived in. stats_json() and the

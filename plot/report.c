@@ -39,60 +39,67 @@ static json_t *copy_field(json_t *meta, const char *k)
     return v != NULL ? json_deep_copy(v) : json_null();
 }
 
-static int cmp_change(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a;
-    json_t *y = *(json_t *const *)b;
-    json_t *cx = json_object_get(x, "converged_after");
-    json_t *cy = json_object_get(y, "converged_after");
-    json_int_t ix = json_integer_value(json_object_get(x, "id"));
-    json_int_t iy = json_integer_value(json_object_get(y, "id"));
+#define REPORT_CUT_ROWS 100
 
-    /* never converged first, then the slowest; ties by id */
-    if (json_is_null(cx) != json_is_null(cy))
-        return json_is_null(cx) ? -1 : 1;
-    if (!json_is_null(cx) && json_number_value(cx) != json_number_value(cy))
-        return json_number_value(cx) > json_number_value(cy) ? -1 : 1;
-    return (ix > iy) - (ix < iy);
-}
-
-/* {"total":N,"referral":N,"glue":N,"serial":N}: the changes measured
- * other than by an answer (stats' "measured_by"). */
-static json_t *below_cuts(json_t *changes)
+/* {"total":N,"referral":N,"glue":N,"serial":N,"examples":[...]}: the
+ * changes measured other than by an answer (stats' "measured_by"), the
+ * first REPORT_CUT_ROWS of them in full. */
+static json_t *below_cuts(const stats_changes_t *ch)
 {
     json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "total", 0, "referral", 0, "glue", 0,
                           "serial", 0);
-    json_t *e;
+    json_t *ex = json_array();
+    const dataset_t *ds = ch->ds;
     size_t i;
 
-    json_array_foreach(changes, i, e)
-    {
-        const char *m = json_string_value(json_object_get(e, "measured_by"));
-        json_t *n = m != NULL ? json_object_get(o, m) : NULL;
+    for (i = 0; i < ds->nops; i++) {
+        const char *m = ds->measures.v[ds->ops[i].measure];
+        json_t *n = *m != '\0' ? json_object_get(o, m) : NULL;
         if (n == NULL)
             continue;
         json_integer_set(n, json_integer_value(n) + 1);
         n = json_object_get(o, "total");
         json_integer_set(n, json_integer_value(n) + 1);
+        if (json_array_size(ex) < REPORT_CUT_ROWS)
+            json_array_append_new(ex, stats_change(ch, i));
     }
+    json_object_set_new(o, "examples", ex);
     return o;
 }
 
-static json_t *slowest_changes(json_t *changes)
+/* Is change a slower than b: never converged first, then the slowest;
+ * ties by id (as cmp_change orders their JSON). */
+static bool slower(const stats_changes_t *ch, size_t a, size_t b)
 {
-    size_t n = json_array_size(changes);
-    json_t **v = malloc((n + 1) * sizeof(json_t *));
-    json_t *out = json_array();
-    size_t i;
+    double ca = ch->conv[a];
+    double cb = ch->conv[b];
 
-    if (v == NULL)
-        return out;
+    if (isnan(ca) != isnan(cb))
+        return isnan(ca);
+    if (!isnan(ca) && ca != cb)
+        return ca > cb;
+    return ch->ds->ops[a].id < ch->ds->ops[b].id;
+}
+
+/* The SLOWEST_N slowest changes, in one pass (an insertion into a short
+ * list), whatever their number. */
+static json_t *slowest_changes(const stats_changes_t *ch)
+{
+    size_t top[SLOWEST_N];
+    size_t n = 0;
+    json_t *out = json_array();
+    size_t i, k;
+
+    for (i = 0; i < ch->ds->nops; i++) {
+        if (n == SLOWEST_N && !slower(ch, i, top[n - 1]))
+            continue;
+        k = n < SLOWEST_N ? n++ : n - 1;
+        for (; k > 0 && slower(ch, i, top[k - 1]); k--)
+            top[k] = top[k - 1];
+        top[k] = i;
+    }
     for (i = 0; i < n; i++)
-        v[i] = json_array_get(changes, i);
-    qsort(v, n, sizeof(json_t *), cmp_change);
-    for (i = 0; i < n && i < SLOWEST_N; i++)
-        json_array_append(out, v[i]);
-    free(v);
+        json_array_append_new(out, stats_change(ch, top[i]));
     return out;
 }
 
@@ -233,6 +240,7 @@ json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
     json_t *stats = stats_in != NULL ? json_incref(stats_in) : stats_json(ds);
     json_t *doc = json_object();
     json_t *statistics = json_object();
+    stats_changes_t ch;
     double start = ds_start(ds);
     double end = num_or(json_object_get(meta, "end"), NAN);
     const char *k;
@@ -274,14 +282,15 @@ json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
     json_object_set_new(doc, "statistics", statistics);
     json_object_set_new(doc, "slowest_nameservers",
                         slowest_nameservers(ds, json_object_get(stats, "nameservers")));
-    json_object_set_new(doc, "slowest_changes",
-                        slowest_changes(json_object_get(stats, "changes")));
+    if (stats_changes_open(&ch, ds) == 0) {
+        json_object_set_new(doc, "slowest_changes", slowest_changes(&ch));
+        json_object_set_new(doc, "below_cuts", below_cuts(&ch));
+    }
+    stats_changes_close(&ch);
     json_object_set_new(doc, "errors_by_reason", errors_by_reason(ds));
     json_object_set_new(doc, "target_errors", copy_field(meta, "target_errors"));
     json_object_set_new(doc, "assessment", copy_field(meta, "assessment"));
     json_object_set_new(doc, "plots", plots != NULL ? json_incref(plots) : json_array());
-    json_object_set(doc, "changes", json_object_get(stats, "changes"));
-    json_object_set_new(doc, "below_cuts", below_cuts(json_object_get(stats, "changes")));
     json_decref(stats);
     return doc;
 }
@@ -1031,7 +1040,6 @@ static void slowest_changes_part(doc_t *d, json_t *doc)
 
 /* Changes below a zone cut (harness/scenario/zonecut.h): which, and how
  * each was measured, since no server answers a query for them. */
-#define REPORT_CUT_ROWS 100
 static void cuts_part(doc_t *d, json_t *doc)
 {
     const char *cols[] = {"change", "operation",          "name", "type", "measured by",
@@ -1057,11 +1065,8 @@ static void cuts_part(doc_t *d, json_t *doc)
              (long long)json_integer_value(json_object_get(counts, "serial")));
     doc_p(d, "%s", line);
     doc_table(d, cols, 7);
-    json_array_foreach(json_object_get(doc, "changes"), i, e)
+    json_array_foreach(json_object_get(counts, "examples"), i, e)
     {
-        if (!json_is_string(json_object_get(e, "measured_by")) ||
-            shown++ == REPORT_CUT_ROWS)
-            continue;
         cell(&r, "%lld", int_of(e, "id"));
         cell(&r, "%s", str_of(e, "kind", "?"));
         cell(&r, "%s", str_of(e, "name", "?"));
@@ -1207,15 +1212,60 @@ static void write_pages(doc_t *d, json_t *doc)
 
 /* ---- files ----------------------------------------------------------------------- */
 
-static int write_json(const char *path, json_t *doc, char *err, size_t errlen)
+/* report.json: the document, then its "changes" array written one change
+ * at a time (stats_change), so that a campaign of a million changes is
+ * never a million JSON objects in memory at once. */
+static int dump_json(FILE *f, json_t *doc, dataset_t *ds)
 {
     /* 16 digits: epoch seconds to the microsecond; the durations were
      * rounded to the microsecond already, and print short */
-    if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_REAL_PRECISION(16)) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+    char *head = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(16));
+    char *close = head != NULL ? strrchr(head, '}') : NULL;
+    stats_changes_t ch;
+    size_t i;
+    int ret = 0;
+
+    if (close == NULL || stats_changes_open(&ch, ds) < 0) {
+        free(head);
+        return -ENOMEM;
+    }
+    while (close > head && (close[-1] == '\n' || close[-1] == ' '))
+        close--;
+    fwrite(head, 1, (size_t)(close - head), f);
+    fputs(",\n  \"changes\": [", f);
+    for (i = 0; i < ds->nops && ret == 0; i++) {
+        json_t *c = stats_change(&ch, i);
+        fputs(i > 0 ? ",\n    " : "\n    ", f);
+        if (c == NULL || json_dumpf(c, f, JSON_COMPACT | JSON_REAL_PRECISION(16)) < 0)
+            ret = c == NULL ? -ENOMEM : -EIO;
+        json_decref(c);
+    }
+    fputs(ds->nops > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
+    stats_changes_close(&ch);
+    free(head);
+    return ret;
+}
+
+static int write_json(const char *path, json_t *doc, dataset_t *ds, char *err,
+                      size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    int ret = f != NULL ? dump_json(f, doc, ds) : -errno;
+    int e = errno;
+
+    if (f != NULL) {
+        bool bad = ferror(f) != 0;
+        if (fclose(f) != 0 || bad) {
+            if (ret == 0)
+                ret = -EIO;
+            e = errno;
+        }
+    }
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path,
+                 ret == -ENOMEM ? "out of memory" : strerror(e));
         unlink(path); /* no truncated report.json for a script to read */
-        return e == ENOSPC ? -ENOSPC : -EIO;
+        return e == ENOSPC ? -ENOSPC : ret;
     }
     return 0;
 }
@@ -1270,7 +1320,7 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
         log_warn("%s", perr);
     doc = report_build(ds, stats, plots);
     snprintf(path, sizeof(path), "%s/report.json", dir);
-    ret = write_json(path, doc, err, errlen);
+    ret = write_json(path, doc, ds, err, errlen);
     if (ret < 0)
         goto out;
     snprintf(path, sizeof(path), "%s/report.md", dir);

@@ -464,49 +464,75 @@ static json_t *slowest(const dataset_t *ds, json_t *byns, double *buf)
     return o;
 }
 
-/* Every change: when each nameserver served it, and when all had. */
-static json_t *changes(dataset_t *ds, const double *conv)
+int stats_changes_open(stats_changes_t *c, dataset_t *ds)
 {
-    json_t *arr = json_array();
-    json_t **per = calloc(ds->nops + 1, sizeof(json_t *));
-    double start = ds_start(ds);
     size_t i;
 
-    if (per == NULL)
-        return arr;
-    for (i = 0; i < ds->nops; i++) {
-        const ds_op_t *op = &ds->ops[i];
-        per[i] = json_object();
-        json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
-                           (json_int_t)op->id, "kind", ds->kinds.v[op->kind], "phase",
-                           ds->phases.v[op->phase], "zone", op->zone, "name", op->name,
-                           "type", op->type, "ack_at", usec(op->ack_time - start), "api",
-                           usec(op->ack_time - op->submit_time), "converged_after",
-                           usec(conv[i]), "nameservers", per[i]));
-        if (op->claim != TARGET_CLAIM_NONE)
-            /* the provider's claim: s after the acknowledgement, or why not */
-            json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "provider",
-                                op->claim == TARGET_CLAIM_IN_SYNC
-                                    ? usec(op->claimed_at - op->ack_time)
-                                    : json_string(target_claim_str(op->claim)));
-        if (*ds->measures.v[op->measure] != '\0') {
-            /* below a zone cut (harness/scenario/zonecut.h) */
-            json_t *c = json_array_get(arr, json_array_size(arr) - 1);
-            json_object_set_new(c, "measured_by",
-                                json_string(ds->measures.v[op->measure]));
-            json_object_set_new(c, "cut", json_string(op->cut != NULL ? op->cut : ""));
-        }
+    memset(c, 0, sizeof(*c));
+    ds_sort(ds);
+    c->ds = ds;
+    c->start = ds_start(ds);
+    c->conv = malloc((ds->nops + 1) * sizeof(double));
+    c->first = calloc(ds->nops + 2, sizeof(size_t));
+    c->byop = malloc((ds->n + 1) * sizeof(size_t));
+    if (c->conv == NULL || c->first == NULL || c->byop == NULL) {
+        stats_changes_close(c);
+        return -ENOMEM;
     }
-    for (i = 0; i < ds->n; i++) {
-        const ds_result_t *r = &ds->res[i];
-        json_object_set_new(per[r->op], ds->ns[r->ns].name,
+    stats_convergence(ds, c->conv);
+    /* results grouped by change (a counting sort: they are in time order) */
+    for (i = 0; i < ds->n; i++)
+        c->first[ds->res[i].op + 2]++;
+    for (i = 2; i < ds->nops + 2; i++)
+        c->first[i] += c->first[i - 1];
+    for (i = 0; i < ds->n; i++)
+        c->byop[c->first[ds->res[i].op + 1]++] = i;
+    return 0;
+}
+
+void stats_changes_close(stats_changes_t *c)
+{
+    free(c->conv);
+    free(c->first);
+    free(c->byop);
+    memset(c, 0, sizeof(*c));
+}
+
+json_t *stats_change(const stats_changes_t *c, size_t i)
+{
+    const dataset_t *ds = c->ds;
+    const ds_op_t *op = &ds->ops[i];
+    json_t *per = json_object();
+    json_t *o;
+    size_t k;
+
+    for (k = c->first[i]; k < c->first[i + 1]; k++) {
+        const ds_result_t *r = &ds->res[c->byop[k]];
+        json_object_set_new(per, ds->ns[r->ns].name,
                             r->status == DS_COMPLETED
                                 ? usec(r->duration)
                                 : json_string(ds_status_str(r->status)));
     }
-    free(per);
-    return arr;
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
+                  (json_int_t)op->id, "kind", ds->kinds.v[op->kind], "phase",
+                  ds->phases.v[op->phase], "zone", op->zone, "name", op->name, "type",
+                  op->type, "ack_at", usec(op->ack_time - c->start), "api",
+                  usec(op->ack_time - op->submit_time), "converged_after",
+                  usec(c->conv[i]), "nameservers", per);
+    if (o == NULL)
+        return NULL;
+    if (op->claim != TARGET_CLAIM_NONE)
+        /* the provider's claim: s after the acknowledgement, or why not */
+        json_object_set_new(o, "provider",
+                            op->claim == TARGET_CLAIM_IN_SYNC
+                                ? usec(op->claimed_at - op->ack_time)
+                                : json_string(target_claim_str(op->claim)));
+    if (*ds->measures.v[op->measure] != '\0') {
+        /* below a zone cut (harness/scenario/zonecut.h) */
+        json_object_set_new(o, "measured_by", json_string(ds->measures.v[op->measure]));
+        json_object_set_new(o, "cut", json_string(op->cut != NULL ? op->cut : ""));
+    }
+    return o;
 }
 
 json_t *stats_json(dataset_t *ds)
@@ -583,7 +609,6 @@ json_t *stats_json(dataset_t *ds)
                         slowest(ds, json_object_get(o, "nameservers"), buf));
     stats_convergence(ds, conv);
     json_object_set_new(o, "provider", provider(ds, conv));
-    json_object_set_new(o, "changes", changes(ds, conv));
 out:
     json_decref(byns);
     json_decref(bykind);

@@ -102,6 +102,24 @@ void stats_ns_values(const dataset_t *ds, unsigned ns, double *v, unsigned *coun
  * one did not), into conv[ds->nops]. */
 void stats_convergence(dataset_t *ds, double *conv);
 
+/* The changes one by one, for report.json's "changes" array, which
+ * stats_json() leaves out: a million changes as JSON objects would cost a
+ * gigabyte, one at a time costs nothing. stats_change(c, i) is the i-th
+ * change (in id order): {id, kind, phase, zone, name, type, ack_at, api,
+ * converged_after, nameservers: {name: duration or status}, [provider],
+ * [measured_by, cut]}; the caller json_decref()s it. */
+typedef struct {
+    dataset_t *ds;
+    double start;
+    double *conv;  /* per change: when every nameserver served it (NAN: never) */
+    size_t *first; /* change i's results: byop[first[i] .. first[i + 1]) */
+    size_t *byop;
+} stats_changes_t;
+
+int stats_changes_open(stats_changes_t *c, dataset_t *ds);
+json_t *stats_change(const stats_changes_t *c, size_t i);
+void stats_changes_close(stats_changes_t *c);
+
 /* The SLOs of campaign metadata "slo" ({"p99": s, "max_timeouts": n,
  * "converged": bool, "claim_before_served": n}) judged on stats_json()'s figures and the
  * campaign's failed operations: {"ok": bool, "checks": [{"slo", "limit", "value",

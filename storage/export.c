@@ -9,12 +9,14 @@
  */
 #include <csv.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/common/buf.h"
 #include "harness/common/errcode.h"
 #include "harness/common/vec.h"
+#include "storage/record.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 
@@ -37,11 +39,32 @@ static json_t *hash_to_json(redisReply *h)
     return o;
 }
 
+/* Drop from dnsprop:campaigns the ids of campaigns whose hash expired
+ * (those in ids not listed in arr): the sorted set has no expiry of its
+ * own, and would otherwise grow with every campaign ever run. */
+static void prune_campaigns(redisContext *c, const redisReply *ids, const json_t *arr)
+{
+    size_t i, j = 0;
+
+    for (i = 0; i < ids->elements; i++) {
+        const char *kept =
+            json_string_value(json_object_get(json_array_get(arr, j), "campaign"));
+        redisReply *r;
+        if (kept != NULL && strcmp(kept, ids->element[i]->str) == 0) {
+            j++;
+            continue;
+        }
+        r = redisCommand(c, "ZREM " STORE_PREFIX "campaigns %s", ids->element[i]->str);
+        freeReplyObject(r);
+    }
+}
+
 int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
 {
     redisContext *c = store_redis_connect(s, err, errlen);
     redisReply *ids = NULL;
     json_t *arr = NULL;
+    size_t gone = 0;
     size_t i;
     int ret = 0;
 
@@ -66,11 +89,19 @@ int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen)
             ret = DP_EEMPTY;
             goto out;
         }
+        if (h->type == REDIS_REPLY_ARRAY && h->elements == 0) {
+            /* expired ([storage] retention): its keys are gone, so is it */
+            freeReplyObject(h);
+            gone++;
+            continue;
+        }
         o = hash_to_json(h);
         json_object_set_new(o, "campaign", json_string(ids->element[i]->str));
         freeReplyObject(h);
         json_array_append_new(arr, o);
     }
+    if (gone > 0)
+        prune_campaigns(c, ids, arr);
 out:
     freeReplyObject(ids);
     redisFree(c);
@@ -115,6 +146,7 @@ static char *cell(json_t *rec, const char *col)
 
 typedef struct {
     char *json;
+    size_t len;
     double start;
     long long seq;
 } row_t;
@@ -144,13 +176,76 @@ static void write_row(FILE *f, json_t *rec)
     fputc('\n', f);
 }
 
+/* Results of a campaign stored before records were compact: the list
+ * holds seqs, and each result is the JSON at dnsprop:result:<id>:<seq>.
+ * Pipelined GETs, in the list's order. */
+static int read_legacy(redisContext *c, const char *campaign, redisReply *seqs,
+                       store_each_fn each, void *arg)
+{
+    size_t j;
+    int ret = 0;
+
+    for (j = 0; j < seqs->elements; j++)
+        redisAppendCommand(c, "GET " STORE_PREFIX "result:%s:%s", campaign,
+                           seqs->element[j]->str);
+    for (j = 0; j < seqs->elements; j++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK)
+            return DP_EEMPTY;
+        if (r->type == REDIS_REPLY_STRING && ret == 0 && each(r->str, r->len, arg) < 0)
+            ret = -ENOMEM;
+        freeReplyObject(r);
+    }
+    return ret;
+}
+
+/* The campaign's results list, STORE_READ_BATCH elements per LRANGE. */
+#define STORE_READ_BATCH 8192
+
+static int read_results(redisContext *c, const char *campaign, store_each_fn each,
+                        void *arg, char *err, size_t errlen)
+{
+    long long from;
+    int ret = 0;
+
+    for (from = 0; ret == 0; from += STORE_READ_BATCH) {
+        redisReply *l =
+            redisCommand(c, "LRANGE " STORE_PREFIX "campaign:%s:results %lld %lld",
+                         campaign, from, from + STORE_READ_BATCH - 1);
+        size_t j;
+        if (l == NULL || l->type != REDIS_REPLY_ARRAY) {
+            snprintf(err, errlen, "cannot read campaign %s: %s", campaign,
+                     l != NULL && l->type == REDIS_REPLY_ERROR ? l->str : c->errstr);
+            freeReplyObject(l);
+            return DP_EEMPTY;
+        }
+        if (l->elements > 0 &&
+            !record_is_compact(l->element[0]->str, l->element[0]->len)) {
+            ret = read_legacy(c, campaign, l, each, arg);
+        } else {
+            for (j = 0; j < l->elements && ret == 0; j++) {
+                if (each(l->element[j]->str, l->element[j]->len, arg) < 0)
+                    ret = -ENOMEM;
+            }
+        }
+        if (ret == DP_EEMPTY)
+            snprintf(err, errlen, "cannot read campaign %s: %s", campaign, c->errstr);
+        else if (ret < 0)
+            snprintf(err, errlen, "out of memory");
+        if (l->elements < STORE_READ_BATCH) {
+            freeReplyObject(l);
+            break;
+        }
+        freeReplyObject(l);
+    }
+    return ret;
+}
+
 int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
                         store_each_fn each, void *arg, char *err, size_t errlen)
 {
     redisContext *c = store_redis_connect(s, err, errlen);
-    redisReply *seqs = NULL;
     redisReply *h = NULL;
-    size_t i;
     int ret = 0;
 
     if (meta != NULL)
@@ -172,41 +267,13 @@ int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
     }
     if (meta != NULL)
         *meta = hash_to_json(h);
-    seqs = redisCommand(c, "LRANGE " STORE_PREFIX "campaign:%s:results 0 -1", campaign);
-    if (seqs == NULL || seqs->type != REDIS_REPLY_ARRAY) {
-        snprintf(err, errlen, "%s: cannot read campaign %s: %s", store_where(s), campaign,
-                 seqs != NULL && seqs->type == REDIS_REPLY_ERROR ? seqs->str : c->errstr);
-        ret = DP_EEMPTY;
-        goto out;
-    }
-    /* Pipelined reads, a thousand at a time, in storing order. */
-    for (i = 0; i < seqs->elements; i += 1000) {
-        size_t n = seqs->elements - i < 1000 ? seqs->elements - i : 1000;
-        size_t j;
-        for (j = 0; j < n; j++)
-            redisAppendCommand(c, "GET " STORE_PREFIX "result:%s:%s", campaign,
-                               seqs->element[i + j]->str);
-        for (j = 0; j < n; j++) {
-            redisReply *r = NULL;
-            if (redisGetReply(c, (void **)&r) != REDIS_OK) {
-                snprintf(err, errlen, "%s: %s", store_where(s), c->errstr);
-                ret = DP_EEMPTY;
-                goto out;
-            }
-            if (r->type == REDIS_REPLY_STRING && ret == 0 && each(r->str, arg) < 0) {
-                snprintf(err, errlen, "out of memory");
-                ret = -ENOMEM;
-            }
-            freeReplyObject(r);
-        }
-    }
+    ret = read_results(c, campaign, each, arg, err, errlen);
 out:
     if (ret < 0 && meta != NULL) {
         json_decref(*meta);
         *meta = NULL;
     }
     freeReplyObject(h);
-    freeReplyObject(seqs);
     redisFree(c);
     return ret;
 }
@@ -214,62 +281,79 @@ out:
 typedef struct {
     row_t *all;
     size_t n, cap;
+    record_t rec; /* scratch */
 } rows_t;
 
-static int collect_row(const char *text, void *arg)
+/* Keep a result's text (compact: a third of its JSON) and what it sorts
+ * by; rows are turned into JSON one at a time when written. */
+static int collect_row(const char *text, size_t len, void *arg)
 {
     rows_t *rs = arg;
-    json_error_t je;
-    json_t *rec = json_loads(text, 0, &je);
     row_t *row;
-    int ret = 0;
+    double start;
+    int64_t seq = 0;
 
-    if (rec == NULL)
-        return 0; /* not a result: skipped, as a CSV row could not hold it */
-    row = VEC_PUSH(rs->all, rs->n, rs->cap);
-    if (row == NULL) {
-        ret = -ENOMEM;
-        goto out;
+    if (record_is_compact(text, len)) {
+        if (record_decode(&rs->rec, text, len) < 0)
+            return 0; /* damaged: skipped, as a CSV row could not hold it */
+        start = record_num(&rs->rec, RF_START_TIME);
+        record_int(&rs->rec, RF_SEQ, &seq);
+    } else {
+        json_t *o = record_text_to_json(text, len, NULL);
+        if (o == NULL)
+            return 0;
+        start = json_number_value(json_object_get(o, "start_time"));
+        seq = (int64_t)json_integer_value(json_object_get(o, "seq"));
+        json_decref(o);
     }
-    row->json = strdup(text);
-    row->start = json_number_value(json_object_get(rec, "start_time"));
-    row->seq = (long long)json_integer_value(json_object_get(rec, "seq"));
+    row = VEC_PUSH(rs->all, rs->n, rs->cap);
+    if (row == NULL)
+        return -ENOMEM;
+    row->json = malloc(len + 1);
     if (row->json == NULL) {
         rs->n--; /* the row is not kept */
-        ret = -ENOMEM;
+        return -ENOMEM;
     }
-out:
-    json_decref(rec);
-    return ret;
+    memcpy(row->json, text, len + 1);
+    row->len = len;
+    row->start = isnan(start) ? 0 : start;
+    row->seq = seq;
+    return 0;
 }
 
-int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
-                     size_t errlen)
+int store_export(store_t *s, const char *campaign, FILE *f, bool jsonl, size_t *rows,
+                 char *err, size_t errlen)
 {
-    rows_t rs = {NULL, 0, 0};
+    rows_t rs;
     size_t i;
     size_t k;
     int ret;
 
     *rows = 0;
+    memset(&rs, 0, sizeof(rs));
     ret = store_read_campaign(s, campaign, NULL, collect_row, &rs, err, errlen);
     if (ret < 0)
         goto out;
     /* the index is in storing order, the export in start_time order */
     if (rs.n > 0)
         qsort(rs.all, rs.n, sizeof(*rs.all), cmp_row);
-    for (k = 0; store_csv_columns[k] != NULL; k++) {
+    for (k = 0; !jsonl && store_csv_columns[k] != NULL; k++) {
         if (k > 0)
             fputc(',', f);
         csv_fwrite(f, store_csv_columns[k], strlen(store_csv_columns[k]));
     }
-    fputc('\n', f);
+    if (!jsonl)
+        fputc('\n', f);
     for (i = 0; i < rs.n; i++) {
-        json_error_t je;
-        json_t *rec = json_loads(rs.all[i].json, 0, &je);
+        json_t *rec = record_text_to_json(rs.all[i].json, rs.all[i].len, campaign);
         if (rec == NULL)
             continue;
-        write_row(f, rec);
+        if (jsonl)
+            json_dumpf(rec, f, JSON_COMPACT | JSON_REAL_PRECISION(16));
+        else
+            write_row(f, rec);
+        if (jsonl)
+            fputc('\n', f);
         json_decref(rec);
         (*rows)++;
     }
@@ -281,5 +365,6 @@ out:
     for (i = 0; i < rs.n; i++)
         free(rs.all[i].json);
     free(rs.all);
+    record_clear(&rs.rec);
     return ret;
 }

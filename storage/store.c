@@ -25,6 +25,7 @@
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/common/vec.h"
+#include "storage/record.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 #include "storage/url.h"
@@ -36,18 +37,16 @@
  * append-only file: about a second per few hundred thousand results). */
 #define STORE_LOAD_WAIT_S 300
 
-/* A queued result is already serialised (by the caller's thread, so the
- * writer only formats and sends); campaign metadata stays JSON. */
+/* A queued result is already in its compact form (storage/record.h; made
+ * by the caller's thread, so the writer only formats and sends);
+ * campaign metadata stays JSON. */
 typedef struct qitem {
     struct qitem *next;
     json_t *meta; /* campaign metadata, or NULL for a result */
-    double start; /* index score: the result's start_time */
     long long seq;
     const char *campaign;
-    const char *ns; /* index: nameserver name */
-    const char *op; /* index: operation kind */
     size_t len;
-    char *json; /* the result (points into this allocation) */
+    char *json; /* the result's record (points into this allocation) */
 } qitem_t;
 
 struct store {
@@ -57,6 +56,7 @@ struct store {
     pid_t server_pid;
     char where[800];
     char *spool_path;
+    long long retention; /* s; 0: keep forever */
     /* writer */
     pthread_t thread;
     bool started;
@@ -325,7 +325,7 @@ static void resp_array(resp_t *b, size_t n)
     resp_raw(b, hdr, (size_t)h);
 }
 
-/* One RPUSH per index list, its members gathered over the batch. */
+/* One RPUSH per campaign's list, its members gathered over the batch. */
 typedef struct {
     char key[700];
     resp_t members;
@@ -382,7 +382,25 @@ json_t *store_meta_normalise(const json_t *meta)
     return o;
 }
 
-static void meta_cmds(resp_t *b, json_t *meta, size_t *ncmds)
+/* EXPIRE key ttl: retention ([storage] retention, --retention) counts from
+ * a campaign's last write, since every batch that writes its keys sets
+ * it again; a campaign that is never written to again is gone ttl later,
+ * its results and its hash together. */
+static void expire_cmd(resp_t *b, const char *key, long long ttl, size_t *ncmds)
+{
+    char t[32];
+
+    if (ttl <= 0)
+        return;
+    snprintf(t, sizeof(t), "%lld", ttl);
+    resp_array(b, 3);
+    resp_str(b, "EXPIRE");
+    resp_str(b, key);
+    resp_str(b, t);
+    (*ncmds)++;
+}
+
+static void meta_cmds(resp_t *b, json_t *meta, long long ttl, size_t *ncmds)
 {
     const char *camp = json_string_value(json_object_get(meta, "campaign"));
     char key[600];
@@ -402,6 +420,7 @@ static void meta_cmds(resp_t *b, json_t *meta, size_t *ncmds)
         free(t);
     }
     (*ncmds)++;
+    expire_cmd(b, key, ttl, ncmds);
     if (json_is_number(json_object_get(meta, "start"))) {
         char score[64];
         snprintf(score, sizeof(score), "%.6f",
@@ -419,23 +438,25 @@ static void meta_cmds(resp_t *b, json_t *meta, size_t *ncmds)
  * them, so that a failure can spool exactly what is not stored. */
 typedef struct {
     qitem_t *items;
-    char marker[160]; /* dnsprop:batch:<writer>:<n> */
+    char marker[160];    /* dnsprop:batch:<writer>:<n> */
+    long long retention; /* s: EXPIRE of the campaign keys written; 0 none */
     size_t nresults;
     size_t nreplies;
 } batch_t;
 
 /* Format a batch as one transaction:
  *   MULTI, SET <marker> 1 EX 30d, [HSET/ZADD campaign metadata],
- *   MSET <result keys and JSON>, RPUSH <index> <seqs>..., EXEC
+ *   RPUSH <campaign's results list> <records>..., EXEC
  * A transaction applies whole or not at all, and the marker says it was
  * applied: a batch replayed after an outage whose EXEC did run (but whose
- * reply was lost) is recognised and skipped, so the index lists, which
- * are not idempotent like the keys, never get a result twice. Lists, not
- * sorted sets: an append costs a twentieth of a sorted-set insert. */
+ * reply was lost) is recognised and skipped, so the list, which an append
+ * does not make idempotent, never gets a result twice. One list of
+ * compact records (storage/record.h) per campaign, not a key per result:
+ * a key costs Redis about 90 bytes of its own (its dict entry, object and
+ * name) where a list element costs two or three, and one RPUSH of a
+ * thousand records costs it a fraction of a thousand SETs. */
 static int batch_format(batch_t *bt, resp_t *b)
 {
-    resp_t sets = {0};
-    size_t nsets = 0;
     zindex_t *idx = NULL;
     size_t nidx = 0;
     size_t idxcap = 0;
@@ -456,42 +477,21 @@ static int batch_format(batch_t *bt, resp_t *b)
     resp_str(b, "2592000");
     ncmds++;
     for (it = bt->items; it != NULL; it = it->next) {
-        const char *kinds[3][2] = {{"results", ""}, {"ns:", it->ns}, {"op:", it->op}};
-        char seq[32];
-        int kl;
-        int sl;
-        int k;
+        zindex_t *z;
 
         if (it->meta != NULL) {
-            meta_cmds(b, it->meta, &ncmds);
+            meta_cmds(b, it->meta, bt->retention, &ncmds);
             continue;
         }
-        kl = snprintf(key, sizeof(key), STORE_PREFIX "result:%s:%lld", it->campaign,
-                      it->seq);
-        resp_bulk(&sets, key, (size_t)kl);
-        resp_bulk(&sets, it->json, it->len);
-        nsets++;
         bt->nresults++;
-        sl = snprintf(seq, sizeof(seq), "%lld", it->seq);
-        for (k = 0; k < 3; k++) {
-            zindex_t *z;
-            snprintf(key, sizeof(key), STORE_PREFIX "campaign:%s:%s%s", it->campaign,
-                     kinds[k][0], kinds[k][1]);
-            z = zindex_for(&idx, &nidx, &idxcap, key);
-            if (z == NULL) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            resp_bulk(&z->members, seq, (size_t)sl);
-            z->n++;
+        snprintf(key, sizeof(key), STORE_PREFIX "campaign:%s:results", it->campaign);
+        z = zindex_for(&idx, &nidx, &idxcap, key);
+        if (z == NULL) {
+            ret = -ENOMEM;
+            goto out;
         }
-    }
-    if (nsets > 0) {
-        resp_array(b, 1 + 2 * nsets);
-        resp_str(b, "MSET");
-        resp_raw(b, sets.p, sets.len);
-        b->oom |= sets.oom;
-        ncmds++;
+        resp_bulk(&z->members, it->json, it->len);
+        z->n++;
     }
     for (i = 0; i < nidx; i++) {
         resp_array(b, 2 + idx[i].n);
@@ -500,6 +500,14 @@ static int batch_format(batch_t *bt, resp_t *b)
         resp_raw(b, idx[i].members.p, idx[i].members.len);
         b->oom |= idx[i].members.oom;
         ncmds++;
+        expire_cmd(b, idx[i].key, bt->retention, &ncmds);
+        if (bt->retention > 0) {
+            /* the campaign's hash: the list's key without ":results" */
+            char *colon = strrchr(idx[i].key, ':');
+            *colon = '\0';
+            expire_cmd(b, idx[i].key, bt->retention, &ncmds);
+            *colon = ':';
+        }
     }
     resp_array(b, 1);
     resp_str(b, "EXEC");
@@ -507,7 +515,6 @@ static int batch_format(batch_t *bt, resp_t *b)
     if (b->oom)
         ret = -ENOMEM;
 out:
-    free(sets.p);
     for (i = 0; i < nidx; i++)
         free(idx[i].members.p);
     free(idx);
@@ -566,15 +573,12 @@ static int batch_write(redisContext *c, batch_t *bt)
     return ret;
 }
 
-/* A queue item for a serialised result; the strings live in its own
+/* A queue item for a result's record; the strings live in its own
  * allocation. */
-static qitem_t *item_new(const char *json, size_t len, double start, long long seq,
-                         const char *campaign, const char *ns, const char *op)
+static qitem_t *item_new(const char *rec, size_t len, long long seq, const char *campaign)
 {
     size_t cl = strlen(campaign) + 1;
-    size_t nl = strlen(ns) + 1;
-    size_t ol = strlen(op) + 1;
-    qitem_t *it = malloc(sizeof(*it) + len + 1 + cl + nl + ol);
+    qitem_t *it = malloc(sizeof(*it) + len + 1 + cl);
     char *p;
 
     if (it == NULL)
@@ -582,40 +586,27 @@ static qitem_t *item_new(const char *json, size_t len, double start, long long s
     memset(it, 0, sizeof(*it));
     p = (char *)(it + 1);
     it->json = p;
-    memcpy(p, json, len);
+    memcpy(p, rec, len);
     p[len] = '\0';
     p += len + 1;
     it->campaign = memcpy(p, campaign, cl);
-    p += cl;
-    it->ns = memcpy(p, ns, nl);
-    p += nl;
-    it->op = memcpy(p, op, ol);
     it->len = len;
-    it->start = start;
     it->seq = seq;
     return it;
 }
 
-static const char *jstr(json_t *o, const char *k, const char *dflt)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v != NULL ? v : dflt;
-}
-
-/* Serialise a result record into a queue item. */
+/* A result record (JSON) into a queue item, in its compact form. */
 static qitem_t *item_from_result(json_t *rec)
 {
-    char *js = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-    qitem_t *it;
+    const char *camp = json_string_value(json_object_get(rec, "campaign"));
+    buf_t b = {0};
+    qitem_t *it = NULL;
 
-    if (js == NULL)
-        return NULL;
-    it = item_new(js, strlen(js), json_number_value(json_object_get(rec, "start_time")),
-                  (long long)json_integer_value(json_object_get(rec, "seq")),
-                  jstr(rec, "campaign", "unknown"),
-                  jstr(rec, "ns_name", jstr(rec, "nameserver", "-")),
-                  jstr(rec, "op_kind", "probe"));
-    free(js);
+    if (record_encode(rec, false, &b) == 0)
+        it = item_new(b.p, b.len,
+                      (long long)json_integer_value(json_object_get(rec, "seq")),
+                      camp != NULL ? camp : "unknown");
+    buf_free(&b);
     return it;
 }
 
@@ -628,6 +619,19 @@ static void spool_path(store_t *s, char *buf, size_t len)
     pthread_mutex_lock(&s->mu);
     snprintf(buf, len, "%s", s->spool_path != NULL ? s->spool_path : "");
     pthread_mutex_unlock(&s->mu);
+}
+
+/* A result's spool line: "r" and its JSON text (the spool stays JSON
+ * lines, readable by people and by earlier versions' replays). */
+static int spool_result(FILE *f, const qitem_t *it)
+{
+    json_t *o = record_text_to_json(it->json, it->len, it->campaign);
+    char *js = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(16)) : NULL;
+    int ret = js != NULL && fprintf(f, "r%s\n", js) >= 0 ? 0 : -EIO;
+
+    free(js);
+    json_decref(o);
+    return ret;
 }
 
 /* Append a batch to the spool: a "b<marker>" line, then its items ("m"
@@ -663,8 +667,7 @@ static int spool_append(store_t *s, const batch_t *bt, size_t *nresults)
             free(js);
             continue;
         }
-        if (fputc('r', f) == EOF || fwrite(it->json, 1, it->len, f) != it->len ||
-            fputc('\n', f) == EOF)
+        if (spool_result(f, it) < 0)
             ret = -EIO;
         (*nresults)++;
     }
@@ -718,7 +721,8 @@ static int replay_batch(redisContext *c, batch_t *bt, size_t *written)
  * be appended between the read and the truncation; truncate it when all
  * went in. A failure leaves it whole: replaying it again is harmless (the
  * batch markers). *total gets the results written or found stored. */
-static int spool_replay_file(redisContext *c, const char *path, size_t *total)
+static int spool_replay_file(redisContext *c, const char *path, long long retention,
+                             size_t *total)
 {
     FILE *f;
     char *line = NULL;
@@ -731,6 +735,7 @@ static int spool_replay_file(redisContext *c, const char *path, size_t *total)
 
     *total = 0;
     memset(&bt, 0, sizeof(bt));
+    bt.retention = retention;
     f = fopen(path, "r");
     if (f == NULL)
         return errno == ENOENT ? 0 : -errno;
@@ -799,7 +804,7 @@ static int spool_replay(store_t *s)
     int ret;
 
     spool_path(s, path, sizeof(path));
-    ret = spool_replay_file(s->wctx, path, &total);
+    ret = spool_replay_file(s->wctx, path, s->retention, &total);
     if (ret < 0)
         return ret;
     s->spool_nonempty = false;
@@ -913,6 +918,7 @@ static void *writer_main(void *arg)
                 break; /* look for Redis again */
         }
         memset(&bt, 0, sizeof(bt));
+        bt.retention = s->retention;
         if (!s->paused || s->stop || s->drain_deadline != 0) {
             bt.items = s->head;
             for (it = bt.items; it != NULL && n < BATCH_MAX - 1; it = it->next)
@@ -1000,6 +1006,7 @@ int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen
         snprintf(s->writer_id, sizeof(s->writer_id), "%.40s-%ld-%lld", host,
                  (long)getpid(), (long long)timebase_real_ns());
     }
+    s->retention = opts->retention > 0 ? (long long)ceil(opts->retention) : 0;
     if (opts->spool_path != NULL) {
         s->spool_path = strdup(opts->spool_path);
         if (s->spool_path == NULL) {
@@ -1274,7 +1281,7 @@ int store_replay_spool(store_t *s, const char *path, size_t *nresults, char *err
     c = connect_url(&s->url, err, errlen);
     if (c == NULL)
         return DP_EEMPTY;
-    ret = spool_replay_file(c, path, nresults);
+    ret = spool_replay_file(c, path, s->retention, nresults);
     if (ret < 0)
         snprintf(err, errlen, "cannot replay %s into %s: %s", path, s->where,
                  c->errstr[0] != '\0' ? c->errstr : dp_strerror(ret));

@@ -29,7 +29,7 @@
  * Thread-safety: store_campaign_id, store_field_parse and
  * store_meta_normalise are pure; store_put_result, store_add_produced, store_pause,
  * store_set_spool, store_flush, store_replay_spool(s) and the readers
- * (store_list_campaigns, store_export_csv, store_read_campaign) may be called from any
+ * (store_list_campaigns, store_export, store_read_campaign) may be called from any
  * thread (e.g. the probe pool's result callback); store_open, store_close and
  * store_campaign_begin/end from the owning thread only, the campaign calls
  * while no result is being put.
@@ -52,6 +52,9 @@ typedef struct {
     const char *password_file; /* or REDISCLI_AUTH, or in the URL */
     const char *embedded_dir;  /* NULL: STORE_DEFAULT_EMBEDDED_DIR */
     const char *spool_path;    /* NULL: no spooling (results wait in memory) */
+    /* Seconds a campaign's keys (its hash and results) are kept after its
+     * last write ([storage] retention, --retention); 0: forever. */
+    double retention;
 } store_opts_t;
 
 typedef struct {
@@ -113,17 +116,21 @@ void store_close(store_t *s);
 
 /* Readers: each call opens its own connection and closes it. */
 int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen);
-/* Every result of campaign as CSV (header row, stable columns), in
- * start_time order; *rows gets the count. */
-int store_export_csv(store_t *s, const char *campaign, FILE *f, size_t *rows, char *err,
-                     size_t errlen);
+/* Every result of campaign, in start_time order, as CSV (header row,
+ * stable columns) or, with jsonl, as one JSON object per line with every
+ * field the result has; *rows gets the count. */
+int store_export(store_t *s, const char *campaign, FILE *f, bool jsonl, size_t *rows,
+                 char *err, size_t errlen);
 
 /* A campaign's metadata (its hash, fields parsed by store_field_parse)
- * into *meta (caller owns), then each stored result's JSON text, in
- * storing order, to each(); a negative return from each() stops with
- * -ENOMEM. DP_EEMPTY when there is no such campaign or Redis fails (err
- * says which). */
-typedef int (*store_each_fn)(const char *json_text, void *arg);
+ * into *meta (caller owns), then each stored result, in storing order, to
+ * each(): its text (len bytes, NUL-terminated), a compact record
+ * (storage/record.h: rec_decode, or rec_text_to_json for either form) or,
+ * for a campaign stored before records were compact, its JSON. Read in
+ * batches: memory does not grow with the campaign. A negative return
+ * from each() stops with -ENOMEM. DP_EEMPTY when there is no such
+ * campaign or Redis fails (err says which). */
+typedef int (*store_each_fn)(const char *text, size_t len, void *arg);
 int store_read_campaign(store_t *s, const char *campaign, json_t **meta,
                         store_each_fn each, void *arg, char *err, size_t errlen);
 /* A hash field's value: its JSON text parsed, else the plain string. */

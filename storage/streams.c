@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/buf.h"
 #include "harness/common/errcode.h"
 #include "harness/common/vec.h"
+#include "storage/record.h"
 #include "storage/store_int.h"
 #include "storage/streams.h"
 
@@ -24,19 +26,17 @@ struct streams {
  * off, would make Redis disagree with the campaign's own report); else
  * the done-hash says whether poll@vantage has one already (a request
  * redelivered after its agent died, or was stalled, after storing but
- * before XACK); if not, the result gets the next seq and goes to its key,
- * the campaign's index lists and the feed, all in one step. */
+ * before XACK); if not, the result gets the next seq, which begins its
+ * compact record (storage/record.h), and goes to the campaign's results
+ * list and its feed, all in one step. */
 static const char *const store_lua =
-    "if redis.call('EXISTS', KEYS[8]) == 1 then return -1 end\n"
+    "if redis.call('EXISTS', KEYS[5]) == 1 then return -1 end\n"
     "if redis.call('HSETNX', KEYS[1], ARGV[1], '0') == 0 then return 0 end\n"
     "local seq = redis.call('INCR', KEYS[2])\n"
     "redis.call('HSET', KEYS[1], ARGV[1], seq)\n"
-    "local rec = ARGV[2] .. ',\"seq\":' .. seq .. '}'\n"
-    "redis.call('SET', KEYS[7] .. seq, rec)\n"
-    "redis.call('RPUSH', KEYS[3], seq)\n"
-    "redis.call('RPUSH', KEYS[4], seq)\n"
-    "redis.call('RPUSH', KEYS[5], seq)\n"
-    "redis.call('XADD', KEYS[6], '*', 'r', rec)\n"
+    "local rec = '" REC_MAGIC "' .. seq .. '\\t' .. ARGV[2]\n"
+    "redis.call('RPUSH', KEYS[3], rec)\n"
+    "redis.call('XADD', KEYS[4], '*', 'r', rec)\n"
     "return seq\n";
 
 int streams_open(store_t *s, streams_t **out, char *err, size_t errlen)
@@ -239,44 +239,42 @@ int streams_touch(streams_t *st, const char *vantage, const char *consumer,
 }
 
 int streams_store_result(streams_t *st, const char *campaign, const char *poll,
-                         const char *vantage, const char *ns_name, const char *op_kind,
-                         const char *rec, uint64_t *seq, char *err, size_t errlen)
+                         const char *vantage, const char *rec, uint64_t *seq, char *err,
+                         size_t errlen)
 {
-    char k[8][700];
+    char k[5][700];
     char pv[300];
-    size_t len = strlen(rec);
-    char *body;
+    json_error_t je;
+    json_t *o = json_loads(rec, 0, &je);
+    buf_t body = {0};
     redisReply *r;
-    const char *argv[13];
+    const char *argv[10];
     int i;
 
     *seq = 0;
-    /* the script closes the object after adding seq */
-    if (len < 2 || rec[len - 1] != '}') {
+    /* the script puts the seq in front of the rest of the record */
+    if (!json_is_object(o) || record_encode(o, true, &body) < 0) {
+        json_decref(o);
+        buf_free(&body);
         snprintf(err, errlen, "result is not a JSON object");
         return DP_EPARSE;
     }
-    body = strndup(rec, len - 1);
-    if (body == NULL)
-        return -ENOMEM;
+    json_decref(o);
     snprintf(k[0], sizeof(k[0]), PFX "campaign:%s:done", campaign);
     snprintf(k[1], sizeof(k[1]), PFX "campaign:%s:seq", campaign);
     snprintf(k[2], sizeof(k[2]), PFX "campaign:%s:results", campaign);
-    snprintf(k[3], sizeof(k[3]), PFX "campaign:%s:ns:%s", campaign, ns_name);
-    snprintf(k[4], sizeof(k[4]), PFX "campaign:%s:op:%s", campaign, op_kind);
-    snprintf(k[5], sizeof(k[5]), PFX "campaign:%s:feed", campaign);
-    snprintf(k[6], sizeof(k[6]), PFX "result:%s:", campaign);
-    snprintf(k[7], sizeof(k[7]), PFX "campaign:%s:closed", campaign);
+    snprintf(k[3], sizeof(k[3]), PFX "campaign:%s:feed", campaign);
+    snprintf(k[4], sizeof(k[4]), PFX "campaign:%s:closed", campaign);
     snprintf(pv, sizeof(pv), "%s@%s", poll, vantage);
     argv[0] = "EVAL";
     argv[1] = store_lua;
-    argv[2] = "8";
-    for (i = 0; i < 8; i++)
+    argv[2] = "5";
+    for (i = 0; i < 5; i++)
         argv[3 + i] = k[i];
-    argv[11] = pv;
-    argv[12] = body;
-    r = redisCommandArgv(st->c, 13, argv, NULL);
-    free(body);
+    argv[8] = pv;
+    argv[9] = body.p != NULL ? body.p : "";
+    r = redisCommandArgv(st->c, 10, argv, NULL);
+    buf_free(&body);
     if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
         *seq = r->integer < 0 ? STREAMS_SEQ_CLOSED : (uint64_t)r->integer;
         freeReplyObject(r);

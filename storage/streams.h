@@ -76,13 +76,13 @@ int streams_reclaim(streams_t *st, const char *vantage, const char *consumer,
 /* Reset the idle time of entries this consumer still works on. */
 int streams_touch(streams_t *st, const char *vantage, const char *consumer,
                   const char *const *ids, size_t n, char *err, size_t errlen);
-/* Store one result (rec: a JSON object text) of poll@vantage in campaign,
+/* Store one result (rec: a JSON object text, stored compact) of poll@vantage in campaign,
  * once: *seq gets its seq, 0 when it was stored already, STREAMS_SEQ_CLOSED
  * when the campaign is closed (the result is too late to count). */
 #define STREAMS_SEQ_CLOSED UINT64_MAX
 int streams_store_result(streams_t *st, const char *campaign, const char *poll,
-                         const char *vantage, const char *ns_name, const char *op_kind,
-                         const char *rec, uint64_t *seq, char *err, size_t errlen);
+                         const char *vantage, const char *rec, uint64_t *seq, char *err,
+                         size_t errlen);
 int streams_ack(streams_t *st, const char *vantage, const char *id, char *err,
                 size_t errlen);
 /* Heartbeat: the agent's hash (fields given as a JSON object). */

@@ -31,6 +31,7 @@ typedef struct {
     storeopt_t store;
     const char *campaign;
     bool no_store;
+    bool no_report;
     const char *ntp_server;
     double max_offset_ms;
 } probe_cli_t;
@@ -82,6 +83,10 @@ static void usage(FILE *f)
         "'dnsprop export'); its plots and report go to RESULTS/CAMPAIGN-ID/:\n"
         "  --campaign NAME      campaign name (default: probe); the id adds the "
         "time\n" STOREOPT_HELP "  --no-store           do not store the results\n"
+        "  --retention D        keep the campaign's keys in Redis for D after its last\n"
+        "                       write (30d, 12h, 3600s; default 0: forever)\n"
+        "  --no-report          store the results, write no plots or report (build them\n"
+        "                       later with 'dnsprop report CAMPAIGN-ID')\n"
         "  --ntp-server HOST[:PORT]  measure the clock offset by SNTP at start and end\n"
         "  --max-offset-ms MS   refuse to start when the clock is off by more\n"
         "\n"
@@ -109,6 +114,8 @@ enum {
     OPT_ID,
     OPT_CAMPAIGN,
     OPT_NO_STORE,
+    OPT_NO_REPORT,
+    OPT_RETENTION,
     OPT_NTP,
     OPT_MAXOFF,
 };
@@ -133,6 +140,8 @@ static const struct option long_opts[] = {
     STOREOPT_LONGOPTS,
     {"campaign", required_argument, NULL, OPT_CAMPAIGN},
     {"no-store", no_argument, NULL, OPT_NO_STORE},
+    {"no-report", no_argument, NULL, OPT_NO_REPORT},
+    {"retention", required_argument, NULL, OPT_RETENTION},
     {"ntp-server", required_argument, NULL, OPT_NTP},
     {"max-offset-ms", required_argument, NULL, OPT_MAXOFF},
     {"help", no_argument, NULL, 'h'},
@@ -267,6 +276,14 @@ static int cli_option(int c, const char *arg, probe_cli_t *cli)
         return 0;
     case OPT_NO_STORE:
         cli->no_store = true;
+        return 0;
+    case OPT_NO_REPORT:
+        cli->no_report = true;
+        return 0;
+    case OPT_RETENTION:
+        if (numparse_duration(arg, 10 * 365 * 86400.0, &cli->store.retention) < 0)
+            return cmd_bad("probe", "--retention",
+                           "'%s': a length of time (30d, 12h, 3600s; 0 forever)", arg);
         return 0;
     case OPT_NTP:
         cli->ntp_server = arg;
@@ -543,6 +560,8 @@ static int campaign_finish(store_t *store, const char *campaign, const probe_cli
 
     if (campaign_close(store, campaign, cli) != 0 && rc == DP_EXIT_OK)
         rc = DP_EXIT_ERROR;
+    if (cli->no_report)
+        return rc;
     memset(&ro, 0, sizeof(ro));
     snprintf(dir, sizeof(dir), "%s/%s", cli->store.results, campaign);
     if (cmd_report_from_store(store, campaign, dir, &ro, NULL, NULL, rerr, sizeof(rerr)) <

@@ -60,9 +60,9 @@ static int parse_size(const char *s, unsigned *w, unsigned *h)
     return 0;
 }
 
-static int add_result(const char *text, void *arg)
+static int add_result(const char *text, size_t len, void *arg)
 {
-    int ret = ds_add_text(arg, text);
+    int ret = ds_add_stored(arg, text, len);
 
     /* a stored value that is not a result is skipped, not fatal */
     return ret == -ENOMEM ? ret : 0;
@@ -209,9 +209,19 @@ int cmd_report(int argc, char **argv)
         goto out;
     }
     if (json) {
-        char *t = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(16));
-        printf("%s\n", t != NULL ? t : "{}");
-        free(t);
+        /* report.json as written: its changes are streamed into the file,
+         * not held in doc */
+        char path[4200];
+        char buf[65536];
+        size_t k;
+        FILE *f;
+        snprintf(path, sizeof(path), "%s/report.json", dir);
+        f = fopen(path, "r");
+        while (f != NULL && (k = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, k, stdout);
+        if (f != NULL)
+            fclose(f);
+        fflush(stdout);
     }
     fprintf(stderr,
             "dnsprop report: %zu results of %s: %s/report.html (and .md, .json); %s%s\n",

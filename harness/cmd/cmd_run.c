@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness/cmd/cmd.h"
+#include "harness/common/numparse.h"
 #include "harness/cmd/cmdutil.h"
 #include "harness/driver/driver.h"
 
@@ -70,7 +71,7 @@ static void usage(FILE *f)
         f,
         "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] [--statsd "
         "HOST:PORT]\n"
-        "                   SCENARIO.ini\n"
+        "                   [--retention D] SCENARIO.ini\n"
         "\n"
         "Drive the scenario's changes through its targets and measure how long each\n"
         "takes to reach every nameserver. Prints a JSON summary; results go to Redis\n"
@@ -82,6 +83,8 @@ static void usage(FILE *f)
         "               (text on stderr, JSON on stdout) and change nothing\n"
         "  --force      apply zone-sync plans over max_update_pct/max_delete_pct\n"
         "  --statsd HOST:PORT  send live metrics there (over [metrics] statsd)\n"
+        "  --retention D  keep the campaign's keys in Redis for D after its last\n"
+        "               write (30d, 12h; 0 forever; over [storage] retention)\n"
         "\n"
         "exit status: 0 the SLOs hold, 1 they do not, 2 error (bad scenario: the\n"
         "             message names FILE:LINE, section and key), 130 interrupted\n");
@@ -95,10 +98,13 @@ int cmd_run(int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'd'},
         {"statsd", required_argument, NULL, 's'},
+        {"retention", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *statsd = NULL;
+    const char *retention = NULL;
+    double keep = 0;
     driver_opts_t dopts;
     store_opts_t so;
     char redis_dir[1100];
@@ -130,6 +136,13 @@ int cmd_run(int argc, char **argv)
         case 's':
             statsd = optarg;
             break;
+        case 'r':
+            if (numparse_duration(optarg, 10 * 365 * 86400.0, &keep) < 0)
+                return cmd_bad("run", "--retention",
+                               "'%s': a length of time (30d, 12h, 3600s; 0 forever)",
+                               optarg);
+            retention = optarg;
+            break;
         default:
             usage(stderr);
             return DP_EXIT_USAGE;
@@ -156,6 +169,7 @@ int cmd_run(int argc, char **argv)
     so.url = sc.redis;
     so.password_file = sc.redis_password_file;
     so.embedded_dir = redis_dir;
+    so.retention = retention != NULL ? keep : sc.retention;
     dopts.store = &so;
     dopts.version = DNSPROP_VERSION;
     dopts.say = say;

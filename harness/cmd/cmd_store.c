@@ -125,15 +125,19 @@ int cmd_campaigns(int argc, char **argv)
 
 static void export_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: dnsprop export CAMPAIGN [--out FILE] [--redis URL] [--results DIR]\n"
-            "\n"
-            "Write every result of CAMPAIGN as CSV (a header row, then one row per\n"
-            "result in start_time order) to FILE or standard output. Results the\n"
-            "campaign left in RESULTS/CAMPAIGN/spool.jsonl are replayed into the\n"
-            "store first.\n"
-            "\n" STOREOPT_HELP
-            "  --out FILE, -o FILE  write there instead of standard output\n");
+    fprintf(
+        f,
+        "usage: dnsprop export CAMPAIGN [--json] [--out FILE] [--redis URL] [--results "
+        "DIR]\n"
+        "\n"
+        "Write every result of CAMPAIGN as CSV (a header row, then one row per\n"
+        "result in start_time order), or with --json as JSON lines (one object\n"
+        "per result, every field), to FILE or standard output. Results the\n"
+        "campaign left in RESULTS/CAMPAIGN/spool.jsonl are replayed into the\n"
+        "store first.\n"
+        "\n" STOREOPT_HELP
+        "  --json               JSON lines, every field of every result\n"
+        "  --out FILE, -o FILE  write there instead of standard output\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -142,13 +146,14 @@ int cmd_export(int argc, char **argv)
     store_t *s = NULL;
     const char *outp = NULL;
     FILE *f = stdout;
+    bool json = false;
     char err[1024];
     size_t rows = 0;
     int ret;
     int rc;
 
     storeopt_init(&so);
-    rc = parse(argc, argv, &so, NULL, &outp, export_usage);
+    rc = parse(argc, argv, &so, &json, &outp, export_usage);
     if (rc != 0)
         return rc < 0 ? DP_EXIT_OK : rc;
     if (optind != argc - 1) {
@@ -170,7 +175,7 @@ int cmd_export(int argc, char **argv)
             return DP_EXIT_ERROR;
         }
     }
-    ret = store_export_csv(s, argv[optind], f, &rows, err, sizeof(err));
+    ret = store_export(s, argv[optind], f, json, &rows, err, sizeof(err));
     if (f != stdout && fclose(f) != 0 && ret == 0) {
         snprintf(err, sizeof(err), "--out %s: %s", outp, strerror(errno));
         ret = -EIO;

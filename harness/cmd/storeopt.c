@@ -10,6 +10,7 @@ void storeopt_init(storeopt_t *o)
     o->redis = NULL;
     o->password_file = NULL;
     o->results = "results";
+    o->retention = 0;
 }
 
 int storeopt_getopt(storeopt_t *o, int c, const char *arg)
@@ -40,6 +41,7 @@ int storeopt_open(const storeopt_t *o, const char *prog, store_t **out)
     so.url = o->redis;
     so.password_file = o->password_file;
     so.embedded_dir = dir;
+    so.retention = o->retention;
     ret = store_open(out, &so, err, sizeof(err));
     if (ret < 0)
         fprintf(stderr, "%s: results store: %s\n", prog, err);

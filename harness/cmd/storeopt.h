@@ -19,6 +19,7 @@ typedef struct {
     const char *redis; /* NULL: embedded under <results>/.redis */
     const char *password_file;
     const char *results; /* default "results" */
+    double retention;    /* store_opts_t's: 0 keeps forever (commands that write) */
 } storeopt_t;
 
 #define STOREOPT_HELP                                                                    \

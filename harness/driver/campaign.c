@@ -226,6 +226,51 @@ static void end_meta(drv_t *d)
         json_object_set_new(d->end_meta, "summary", json_incref(d->summary));
 }
 
+static int add_stored(const char *text, size_t len, void *arg)
+{
+    int ret = ds_add_stored(arg, text, len);
+
+    /* a stored value that is not a result is skipped, not fatal */
+    return ret == -ENOMEM ? ret : 0;
+}
+
+/* The results Redis could not take at the end, from the spool's "r" lines
+ * (JSON), so that the report still counts every one. */
+static void reload_spool(drv_t *d)
+{
+    char path[1200];
+    char *line = NULL;
+    size_t cap = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/spool.jsonl", d->dir);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    while (getline(&line, &cap, f) > 0) {
+        if (line[0] == 'r')
+            ds_add_text(&d->ds, line + 1);
+    }
+    free(line);
+    fclose(f);
+}
+
+/* The report's results, read back from the store in batches (and from
+ * the spool, what is still there). */
+static void reload_results(drv_t *d, const store_stats_t *st)
+{
+    char err[1024];
+
+    if (store_read_campaign(d->store, d->id, NULL, add_stored, &d->ds, err, sizeof(err)) <
+        0)
+        drv_say(d, DRIVER_MSG_ERROR,
+                "report: cannot read the results back (%s): it shows those in the spool "
+                "only; `dnsprop report %s` rebuilds it once the store answers",
+                err, d->id);
+    if (st->in_spool > 0)
+        reload_spool(d);
+}
+
 /* The campaign closed in the store: -EIO when that failed. */
 static int close_store(drv_t *d)
 {
@@ -245,6 +290,8 @@ static int close_store(drv_t *d)
     snprintf(d->where, sizeof(d->where), "%s", store_where(d->store));
     d->stored = st.stored;
     d->spooled = st.in_spool;
+    if (d->ran)
+        reload_results(d, &st);
     store_close(d->store);
     d->store = NULL;
     return ret;

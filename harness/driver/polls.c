@@ -209,10 +209,15 @@ static json_t *op_fields(drv_t *d, const op_t *op, size_t nsi)
     return rec;
 }
 
-/* The report's copy goes through the same JSON text as the store's, so
- * that `dnsprop report` later finds the same numbers. */
+/* Without a store (--no-store) the report's copy is kept here, through
+ * the same JSON text the store would have had. With one, nothing is kept:
+ * the campaign reads its results back from the store at the end
+ * (campaign.c), so its memory does not grow with its length and its
+ * report is the one `dnsprop report` rebuilds. */
 static void keep_for_report(drv_t *d, const char *text)
 {
+    if (d->store != NULL)
+        return;
     pthread_mutex_lock(&d->ds_mu);
     ds_add_text(&d->ds, text);
     pthread_mutex_unlock(&d->ds_mu);
@@ -230,11 +235,12 @@ static void add_claim(json_t *rec, const op_t *op)
 /* One result's record to the report's copy and the store (rec taken). */
 static void put_result(drv_t *d, json_t *rec)
 {
-    char *text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
-
-    if (text != NULL)
-        keep_for_report(d, text);
-    free(text);
+    if (d->store == NULL) {
+        char *text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+        if (text != NULL)
+            keep_for_report(d, text);
+        free(text);
+    }
     if (d->store != NULL)
         store_put_result(d->store, rec);
     else
@@ -326,8 +332,7 @@ static probe_status_t status_of(const char *st)
 /* One result an agent stored: tallied and kept for the report. */
 bool polls_feed_one(drv_t *d, const char *payload)
 {
-    json_error_t je;
-    json_t *rec = json_loads(payload, 0, &je);
+    json_t *rec = record_text_to_json(payload, strlen(payload), NULL);
     json_int_t tag;
     uint64_t id;
     op_t *op;

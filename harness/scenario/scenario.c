@@ -641,8 +641,14 @@ static void on_storage(ctx_t *c, const char *section, const char *key, const cha
         set_str(c, section, key, v, &c->sc->redis);
     else if (strcmp(key, "redis_password_file") == 0)
         set_str(c, section, key, v, &c->sc->redis_password_file);
-    else
-        fail(c, section, key, "unknown key (redis, redis_password_file)");
+    else if (strcmp(key, "retention") == 0) {
+        /* "30d", "12h", "0" (forever); at most ten years */
+        if (numparse_duration(v, 10 * 365 * 86400.0, &c->sc->retention) < 0)
+            fail(c, section, key,
+                 "'%s' is not a length of time (30d, 12h, 90m, 3600s; 0 keeps forever)",
+                 v);
+    } else
+        fail(c, section, key, "unknown key (redis, redis_password_file, retention)");
 }
 
 static void on_clock(ctx_t *c, const char *section, const char *key, const char *v)

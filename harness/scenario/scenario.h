@@ -68,6 +68,7 @@ typedef struct {
     /* [storage] */
     char *redis;
     char *redis_password_file;
+    double retention; /* s a campaign's keys are kept after its last write; 0 forever */
     /* [clock] */
     char *ntp_server;
     double max_offset_ms;

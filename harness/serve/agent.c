@@ -234,8 +234,8 @@ static int store_slot(agent_t *a, slot_t *s)
 
     if (a->st == NULL)
         return -EIO;
-    if (streams_store_result(a->st, s->campaign, s->poll, a->o->vantage, s->ns_name,
-                             s->op_kind, s->text, &seq, err, sizeof(err)) < 0) {
+    if (streams_store_result(a->st, s->campaign, s->poll, a->o->vantage, s->text, &seq,
+                             err, sizeof(err)) < 0) {
         if (streams_broken(a->st)) {
             link_lost(a, err);
             return -EIO;

@@ -6,6 +6,8 @@
 # then the store's line, the service's and the comparison's:
 #   serve_accepted_per_s=N serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
 #   compare_s_per_million_changes=S load_s_per_million_results=L
+#   probe_bytes_per_result=X (<=100) redis_bytes_per_result=Y (<=250) report_s=R
+#   (<=20) report_rss_mib=Q (<=256) assess_s=A (<=10) results=N
 # (dnsprop compare on two synthetic campaigns of BENCH_COMPARE_SIZES
 # changes, four nameservers each: cost as the campaigns grow).
 # BENCH_SECONDS (default 10) sets the length of each measurement,
@@ -35,37 +37,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. tests/bench/lib.sh
+port=$(bench_free_port)
 # A zone of 10,000 names, and the same names as dnsperf's query file.
-{
-    echo '$ORIGIN bench.test.'
-    echo '$TTL 3600'
-    echo '@ SOA ns1 hostmaster 1 3600 600 86400 60'
-    echo '@ NS ns1'
-    echo 'ns1 A 127.0.0.1'
-    for ((i = 0; i < 10000; i++)); do echo "i$i A 192.0.2.$((i % 250 + 1))"; done
-} > "$dir/bench.test.zone"
+bench_knot "$dir" bench.test "$port"
 for ((i = 0; i < 10000; i++)); do echo "i$i.bench.test A"; done > "$dir/queries.txt"
-cat > "$dir/knot.conf" <<CONF
-server:
-    listen: 127.0.0.1@$port
-    rundir: $dir
-log:
-  - target: $dir/knot.log
-    any: warning
-database:
-    storage: $dir
-zone:
-  - domain: bench.test.
-    storage: $dir
-    file: bench.test.zone
-CONF
-knotd -c "$dir/knot.conf" > "$dir/knotd.out" 2>&1 &
-knot_pid=$!
-for ((i = 0; i < 100; i++)); do
-    dig +short +norec +time=1 +tries=1 -p "$port" @127.0.0.1 i1.bench.test A 2>/dev/null | grep -q . && break
-    sleep 0.1
-done
 echo "bench: knotd $(knotd -V | head -1 | awk '{print $NF}') on 127.0.0.1:$port, 10000 names, ${secs}s per run, $(nproc) cores"
 
 # 1. dnsperf, its defaults (one socket, 100 queries outstanding)
@@ -157,7 +133,13 @@ n, r = float(f["changes"]), float(f["results"])
 print("compare_s_per_million_changes=%.2f load_s_per_million_results=%.1f rss_bytes_per_result=%s"
       % (float(f["compare_s"]) / n * 1e6, float(f["load_s"]) / r * 1e6, f["rss_bytes_per_result"]))')
 
+# 7. a million results: probe, Redis, report, assess (tests/bench/scale.sh)
+tests/bench/scale.sh > "$dir/scale.out"
+grep '^scale:' "$dir/scale.out"
+scale_line=$(tail -1 "$dir/scale.out")
+
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
 echo "serve_accepted_per_s=$serve_rps $rt"
 echo "$cmp_line"
+echo "$scale_line"

@@ -37,11 +37,11 @@ start_redis || { echo "redis-server did not start"; exit 1; }
     --redis "$url" --results "$tmp/results" --campaign one > "$tmp/out" 2> "$tmp/err"
 c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | tail -1)
 if [[ $c == one-* ]] && [ "$(rc -n 3 llen "dnsprop:campaign:$c:results")" = 1 ] &&
-    rc -n 3 get "dnsprop:result:$c:1" | grep -q '"status":"COMPLETED"' &&
-    [ "$(rc -n 3 hget "dnsprop:campaign:$c" stored)" = 1 ] &&
-    [ "$(rc -n 3 llen "dnsprop:campaign:$c:ns:$LAB_KNOT_ADDR")" = 1 ] &&
-    [ "$(rc -n 3 llen "dnsprop:campaign:$c:op:probe")" = 1 ]; then
-    ok "probe result stored with indexes ($c)"
+    rc -n 3 lindex "dnsprop:campaign:$c:results" 0 | grep -q '^R1' &&
+    "$bin" export "$c" --json --redis "$url" --results "$tmp/results" |
+    grep -q '"status":"COMPLETED"' &&
+    [ "$(rc -n 3 hget "dnsprop:campaign:$c" stored)" = 1 ]; then
+    ok "probe result stored as a compact record ($c)"
 else
     ko "probe result stored" "$(cat "$tmp/err"; rc -n 3 keys '*')"
 fi
@@ -68,16 +68,16 @@ wait "$pid"
 status=$?
 c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^killed-' | tail -1)
 stored=$(rc -n 3 llen "dnsprop:campaign:$c:results")
-uniq_idx=$(rc -n 3 lrange "dnsprop:campaign:$c:results" 0 -1 | sort -u | wc -l)
-ns_idx=$(rc -n 3 llen "dnsprop:campaign:$c:ns:$LAB_KNOT_ADDR")
-keys=$(rc -n 3 --scan --pattern "dnsprop:result:$c:*" | sort -u | wc -l)
-ids=$(for ((i = 1; i <= n; i++)); do echo "GET dnsprop:result:$c:$i"; done |
-      rc -n 3 | python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin if l.strip()}))')
+"$bin" export "$c" --json --redis "$url" --results "$tmp/results" > "$tmp/killed.jsonl"
+uniq_idx=$(python3 -c 'import json,sys; print(len({json.loads(l)["seq"] for l in open(sys.argv[1])}))' "$tmp/killed.jsonl")
+ns_idx=$(grep -c "\"ns_name\":\"$LAB_KNOT_ADDR\"" "$tmp/killed.jsonl")
+keys=$(wc -l < "$tmp/killed.jsonl")
+ids=$(python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in open(sys.argv[1])}))' "$tmp/killed.jsonl")
 lines=$(wc -l < "$tmp/kout")
 if [ "$status" = 1 ] && [ "$lines" = "$n" ] && [ "$stored" = "$n" ] && [ "$keys" = "$n" ] &&
     [ "$ids" = "$n" ] && [ "$uniq_idx" = "$n" ] && [ "$ns_idx" = "$n" ] &&
     grep -q 'outage' "$tmp/kerr"; then
-    ok "killed redis: $n results produced, $stored indexed ($uniq_idx distinct), $keys keys, $ids distinct ids"
+    ok "killed redis: $n results produced, $stored stored ($uniq_idx distinct seqs), $keys exported, $ids distinct ids"
 else
     ko "killed redis (exit $status, lines $lines, stored $stored/$uniq_idx/$ns_idx, keys $keys, ids $ids)" \
         "$(tail -5 "$tmp/kerr"; grep -v '^TIMEOUT' "$tmp/kout" | sort | uniq -c | sort -rn | head -5)"
@@ -184,6 +184,40 @@ if [ $? = 0 ] && grep -q '^probe-.* 1  *1 ' "$tmp/rel/campaigns.out" &&
 else
     ko "embedded redis under the default ./results" "$(cat "$tmp/rel/campaigns.out" "$tmp/rel/results/.redis/redis.log" 2>&1 | tail -5)"
 fi
+
+# retention: --retention expires a campaign's hash and results together,
+# and `dnsprop campaigns` then drops it from dnsprop:campaigns
+"$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower --serial 1 \
+    --redis "$url" --results "$tmp/results" --campaign kept --retention 3s --no-report \
+    > /dev/null 2> "$tmp/ret.err"
+c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^kept-' | tail -1)
+t1=$(rc -n 3 ttl "dnsprop:campaign:$c")
+t2=$(rc -n 3 ttl "dnsprop:campaign:$c:results")
+if [ -n "$c" ] && [ "$t1" -gt 0 ] && [ "$t1" -le 3 ] && [ "$t2" -gt 0 ] && [ "$t2" -le 3 ]; then
+    ok "--retention 3s: the campaign's hash and results expire (TTL $t1 s, $t2 s)"
+else
+    ko "--retention sets TTLs (campaign '$c': $t1 $t2)" "$(cat "$tmp/ret.err")"
+fi
+for ((i = 0; i < 50; i++)); do
+    [ "$(rc -n 3 exists "dnsprop:campaign:$c" "dnsprop:campaign:$c:results")" = 0 ] && break
+    sleep 0.2
+done
+"$bin" campaigns --redis "$url" --results "$tmp/results" > "$tmp/ret.list" 2>&1
+if [ "$i" -lt 50 ] && ! grep -q "^$c " "$tmp/ret.list" &&
+    [ -z "$(rc -n 3 zscore dnsprop:campaigns "$c")" ] && grep -q '^one-' "$tmp/ret.list"; then
+    ok "expired campaign gone from Redis and from 'dnsprop campaigns'; others kept"
+else
+    ko "expired campaign pruned" "$(cat "$tmp/ret.list"; rc -n 3 zscore dnsprop:campaigns "$c")"
+fi
+"$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --retention 3y > /dev/null 2> "$tmp/ret.bad"
+st=$?
+if [ "$st" = 64 ] && grep -q -- "--retention.*'3y'" "$tmp/ret.bad"; then
+    ok "a bad --retention is a usage error naming it"
+else
+    ko "bad --retention (exit $st)" "$(cat "$tmp/ret.bad")"
+fi
+[ "$(rc -n 3 ttl "dnsprop:campaign:$(rc -n 3 zrange dnsprop:campaigns 0 -1 | grep '^one-' | tail -1)")" = -1 ] &&
+    ok "without --retention a campaign is kept forever" || ko "no retention: no TTL"
 
 echo "store: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

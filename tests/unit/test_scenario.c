@@ -560,3 +560,20 @@ Test(scenario, relative_include_is_beside_the_includer)
     unlink(b);
     rmdir(dir);
 }
+
+Test(scenario, storage_retention)
+{
+    scenario_t sc;
+    char text[4096];
+
+    snprintf(text, sizeof(text), "%s[storage]\nretention = 30d\n", good);
+    cr_assert_eq(load(text, &sc, 0, NULL), 0);
+    cr_expect_float_eq(sc.retention, 30 * 86400.0, 1e-6);
+    scenario_free(&sc);
+    snprintf(text, sizeof(text), "%s[storage]\nretention = a month\n", good);
+    load(text, &sc, 30, "[storage] retention: 'a month' is not a length of time");
+    snprintf(text, sizeof(text), "%s", good);
+    cr_assert_eq(load(text, &sc, 0, NULL), 0);
+    cr_expect_float_eq(sc.retention, 0.0, 1e-9, "kept forever unless said");
+    scenario_free(&sc);
+}

@@ -1,0 +1,148 @@
+/*
+ * The compact stored record (storage/record.h): every JSON result the
+ * store is given comes back equal, field for field, whatever its values;
+ * the compact form is a fraction of the JSON; damaged text is refused, not
+ * misread.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "harness/common/errcode.h"
+#include "plot/dataset.h"
+#include "storage/record.h"
+
+static json_t *round_trip(const char *json, size_t *clen)
+{
+    json_error_t je;
+    json_t *o = json_loads(json, 0, &je);
+    buf_t b = {0};
+    json_t *back;
+
+    cr_assert_not_null(o, "%s: %s", json, je.text);
+    cr_assert_eq(record_encode(o, false, &b), 0);
+    cr_assert(record_is_compact(b.p, b.len));
+    cr_assert_null(memchr(b.p, '\n', b.len), "one line");
+    back = record_text_to_json(b.p, b.len,
+                               json_string_value(json_object_get(o, "campaign")));
+    cr_assert_not_null(back, "decodes: %s", b.p);
+    if (!json_equal(o, back)) {
+        char *x = json_dumps(back, JSON_COMPACT | JSON_SORT_KEYS);
+        char *y = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        cr_assert_fail("round trip differs:\n got  %s\n want %s\n via  %s", x, y, b.p);
+    }
+    if (clen != NULL)
+        *clen = b.len;
+    json_decref(back);
+    buf_free(&b);
+    return o;
+}
+
+#define PROBE_REC                                                                        \
+    "{\"id\":\"r12\",\"status\":\"COMPLETED\",\"nameserver\":\"127.0.0.1:5300\","        \
+    "\"name\":\"i12.bench.test.\",\"type\":\"A\",\"condition\":\"value_present\","       \
+    "\"start_time\":1764850000.123456,\"observed_at\":1764850000.223456,"                \
+    "\"duration\":0.1,\"lower_bound\":0.05,\"queries\":2,\"answers\":2,"                 \
+    "\"rcode\":\"NOERROR\",\"reason\":\"\",\"serial\":null,\"values\":[\"192.0.2.1\"],"  \
+    "\"empty\":null,\"op_kind\":\"probe\",\"op_id\":\"r12\",\"ns_name\":\"127.0.0.1:"    \
+    "5300\","                                                                            \
+    "\"vantage\":\"host1\",\"frequency\":0.5,\"timeout\":60.0,"                          \
+    "\"expected\":[\"192.0.2.1\"],\"campaign\":\"probe-20261204T000000Z\",\"seq\":12}"
+
+Test(record, probe_result_round_trips_and_is_small)
+{
+    size_t clen = 0;
+    json_t *o = round_trip(PROBE_REC, &clen);
+
+    /* the JSON is about 560 bytes; the record must be well under half */
+    cr_assert_lt(clen, strlen(PROBE_REC) / 2, "compact: %zu of %zu", clen,
+                 strlen(PROBE_REC));
+    json_decref(o);
+}
+
+Test(record, driver_result_with_odd_values_round_trips)
+{
+    const char *recs[] = {
+        /* a driver result: integer op_id, nulls, the claim, a zone cut */
+        "{\"id\":null,\"status\":\"TIMEOUT\",\"nameserver\":\"[::1]:53\",\"name\":\"a.b."
+        "\","
+        "\"type\":\"SOA\",\"condition\":\"serial_not_lower\",\"start_time\":1.5,"
+        "\"observed_at\":null,\"duration\":null,\"lower_bound\":30.0,\"queries\":61,"
+        "\"answers\":0,\"rcode\":null,\"reason\":\"serial 4 < 5\\tand a tab\\nnewline\","
+        "\"serial\":4,\"values\":[],\"empty\":null,\"op_id\":7,\"op_kind\":\"zone_"
+        "create\","
+        "\"zone\":\"b.\",\"ns_name\":\"knot\",\"vantage\":\"h\",\"submit_time\":1.25,"
+        "\"ack_time\":1.5,\"api_retries\":0,\"phase\":\"\",\"offered_rate\":null,"
+        "\"frequency\":0.1,\"timeout\":30.0,\"expected\":5,\"claim_status\":\"in_sync\","
+        "\"claimed_at\":2.0,\"measured_by\":\"referral\",\"cut\":\"c.b.\","
+        "\"rrset_name\":\"x.c.b.\",\"rrset_type\":\"AAAA\",\"seq\":3}",
+        /* values that look like the format's own escapes, unknown fields,
+         * strings where numbers usually are and the reverse */
+        "{\"seq\":1,\"id\":\"\\\\N\",\"status\":\"\\\\e\",\"nameserver\":\"\\\\=\","
+        "\"name\":\"\\\\0\",\"type\":\"TYPE65534\",\"reason\":\"\\\\j{}\","
+        "\"start_time\":\"soon\",\"queries\":true,\"vantage\":42,\"phase\":[1,2],"
+        "\"agent\":\"a\\\\b\",\"tag\":12345,\"nested\":{\"k\":[1,\"\\t\"]},"
+        "\"rcode\":\"YXDOMAIN\",\"values\":[\"v=spf1 \\\"q\\\" \\\\ \\t\"]}",
+        /* a result with a query log and an empty record */
+        "{\"seq\":2,\"start_time\":0.0,\"query_log\":[[0.0,0.001],[0.1,0.0012]]}",
+        "{}",
+    };
+
+    for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+        json_decref(round_trip(recs[i], NULL));
+}
+
+Test(record, damaged_records_are_refused)
+{
+    const char *bad[] = {
+        "R1\t1\t\\9",            /* status has no 10th usual value */
+        "R1\t1\t\\=",            /* id has no partner */
+        "{\"not\":\"compact\"}", /* JSON is not a record */
+        "R1",                    /* no magic tab */
+    };
+    record_t r = {0};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_lt(record_decode(&r, bad[i], strlen(bad[i])), 0, "%s", bad[i]);
+    /* more fields than the format knows, past the extras */
+    {
+        buf_t b = {0};
+        buf_add(&b, "R1\t1", 4);
+        for (int f = 1; f < RF_COUNT + 3; f++)
+            buf_add(&b, "\tx", 2);
+        cr_assert_lt(record_decode(&r, b.p, b.len), 0);
+        buf_free(&b);
+    }
+    record_clear(&r);
+}
+
+Test(record, the_dataset_reads_compact_and_json_alike)
+{
+    json_error_t je;
+    json_t *o = json_loads(PROBE_REC, 0, &je);
+    buf_t b = {0};
+    dataset_t a, c;
+
+    ds_init(&a);
+    ds_init(&c);
+    cr_assert_eq(record_encode(o, false, &b), 0);
+    cr_assert_eq(ds_add_stored(&a, b.p, b.len), 0);
+    cr_assert_eq(ds_add_stored(&c, PROBE_REC, strlen(PROBE_REC)), 0);
+    cr_assert_eq(a.n, 1);
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(a.res[0].seq, 12);
+    cr_assert_float_eq(a.res[0].start_time, c.res[0].start_time, 1e-9);
+    cr_assert_float_eq(a.res[0].duration, 0.1, 1e-12);
+    cr_assert_float_eq(a.res[0].lower_bound, c.res[0].lower_bound, 1e-12);
+    cr_assert_eq(a.res[0].queries, 2);
+    cr_assert_str_eq(a.ops[0].name, "i12.bench.test.");
+    cr_assert_str_eq(a.ops[0].type, "A");
+    cr_assert_str_eq(a.kinds.v[a.ops[0].kind], "probe");
+    cr_assert_str_eq(a.ns[a.res[0].ns].name, "127.0.0.1:5300");
+    cr_assert_str_eq(a.vantages.v[a.res[0].vantage], "host1");
+    cr_assert_eq(a.res[0].status, DS_COMPLETED);
+    ds_clear(&a);
+    ds_clear(&c);
+    buf_free(&b);
+    json_decref(o);
+}
