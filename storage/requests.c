@@ -2,10 +2,17 @@
  * requests: the poll service's requests in Redis (see requests.h).
  *
  * Why the pieces are where they are:
- *  - A new request is one MULTI/EXEC round trip on the caller's (an HTTP
- *    thread's) own connection, before its 202: an accepted request
- *    survives a crash and is resumed; the cost is one round trip per POST
- *    on that thread (measured by `make bench`).
+ *  - A new request is in Redis before its 202: an accepted request
+ *    survives a crash and is resumed. The HTTP threads hand their puts to
+ *    the putter (store_req_put_async) and go on with other connections;
+ *    the putter sends whatever has queued as one pipeline and answers each
+ *    put when Redis has. One round trip per POST on the HTTP thread (as
+ *    before) capped the service at its HTTP threads / round trip, and cost
+ *    a write, a read and two wake-ups per request on both sides (`make
+ *    bench`, step 5). store_req_put_once (the settler, tests) is still
+ *    one round trip on the caller's connection.
+ *  - The put is a Lua script (atomic) sent by its SHA1 (EVALSHA: the
+ *    script's text is sent once per connection, not with every request).
  *  - Final states come from the probe pool's result callback, which must
  *    not wait for anything: they are queued for the writer thread, which
  *    sends batches of them as one MULTI/EXEC and only then tells the
@@ -31,6 +38,7 @@
 #define KEY_REQ           STORE_PREFIX "request:"
 #define KEY_REQS          STORE_PREFIX "requests"
 #define KEY_PENDING       STORE_PREFIX "requests:pending"
+#define KEY_EXPIRY        STORE_PREFIX "requests:expiry"
 #define KEY_STATS         STORE_PREFIX "stats:"
 #define KEY_STATS_PENDING STORE_PREFIX "stats:pending"
 #define KEY_OBSERVERS     STORE_PREFIX "observers"
@@ -38,10 +46,13 @@
 #define KEY_TOMB          STORE_PREFIX "request-tomb:"
 #define KEY_IDEM          STORE_PREFIX "idempotency:"
 
-#define WRITER_BATCH 256
-#define REDIS_CHUNK  500
-#define RETRY_MS     500
-#define KEY_ID_MAX   64 /* the service's ids are 36 characters (UUIDs) */
+#define WRITER_BATCH   256
+#define PUT_BATCH      512
+#define PRUNE_EVERY_MS 1000
+#define PRUNE_CHUNK    1000 /* ids per prune script: Lua's unpack() limit is ~8000 */
+#define REDIS_CHUNK    500
+#define RETRY_MS       500
+#define KEY_ID_MAX     64 /* the service's ids are 36 characters (UUIDs) */
 
 /* A final state for the writer; the id lives in the same allocation. */
 typedef struct witem {
@@ -66,6 +77,17 @@ struct store_req {
     int64_t deadline_ms; /* with stop: try Redis until then */
     pthread_t writer;
     bool started;
+    long retention;        /* s; 0: keys never expire */
+    int64_t next_prune_ms; /* the writer's */
+    bool prune_warned;
+    /* the putter's queue (store_req_put_async) */
+    pthread_mutex_t pmu;
+    pthread_cond_t pcond;
+    store_req_put_t *phead;
+    store_req_put_t *ptail;
+    bool pstop;
+    pthread_t putter;
+    bool pstarted;
 };
 
 static int64_t mono_ms(void)
@@ -159,13 +181,36 @@ static int redis_get(redisContext *c, const char *prefix, const char *id,
     return ret;
 }
 
+/* SET <prefix><id><suffix> text, with EX the retention when there is
+ * one, appended to c's pipeline (argv: no format to parse, the text is
+ * not copied twice). */
+static void append_set(redisContext *c, const store_req_t *rq, const char *prefix,
+                       const char *id, const char *suffix, const char *text)
+{
+    char key[sizeof(KEY_STATS) + KEY_ID_MAX + 16];
+    char ttl[24];
+    const char *argv[5] = {"SET", key, text, "EX", ttl};
+    size_t argl[5];
+
+    snprintf(key, sizeof(key), "%s%.*s%s", prefix, KEY_ID_MAX, id, suffix);
+    snprintf(ttl, sizeof(ttl), "%ld", rq->retention);
+    argl[0] = 3;
+    argl[1] = strlen(key);
+    argl[2] = strlen(text);
+    argl[3] = 2;
+    argl[4] = strlen(ttl);
+    redisAppendCommandArgv(c, rq->retention > 0 ? 5 : 3, argv, argl);
+}
+
 /* ---- requests --------------------------------------------------------------------- */
 
 /* A new request in one atomic step (a script runs whole, as MULTI/EXEC
  * does), unless the service has given up on its id (a tombstone, see
  * store_req_settle) or its Idempotency-Key already names a request:
- * KEYS request:<id>, the index, the pending set, tomb:<id>, idem:<key>;
- * ARGV text, score, id, the key's lifetime, "1" when there is a key.
+ * KEYS request:<id>, the index, the pending set, tomb:<id>, idem:<key>,
+ * the expiry index; ARGV text, score, id, the Idempotency-Key's lifetime,
+ * "1" when there is a key, the request key's lifetime (s, "0": none), when
+ * it ends (the expiry index's score).
  * Returns {1, id} stored, {2, other id} the key's, {0, ""} tombstoned. A
  * request already there is left alone: a first try that Redis applies
  * after its retry did must not turn a finished request back to ACCEPTED. */
@@ -176,11 +221,28 @@ static const char put_script[] =
     "  local got = redis.call('GET', KEYS[5]) "
     "  if got then return {2, got} end "
     "end "
-    "redis.call('SET', KEYS[1], ARGV[1]) "
+    "if ARGV[6] == '0' then redis.call('SET', KEYS[1], ARGV[1]) "
+    "else "
+    "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[6]) "
+    "  redis.call('ZADD', KEYS[6], ARGV[7], ARGV[3]) "
+    "end "
     "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
     "redis.call('SADD', KEYS[3], ARGV[3]) "
     "if ARGV[5] == '1' then redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4]) end "
     "return {1, ARGV[3]}";
+
+/* The indexes lose the ids whose keys have expired (at most ARGV[2] of
+ * them, those scored up to ARGV[1]): KEYS the expiry index, requests,
+ * observers, requests:pending. Returns how many went. */
+static const char prune_script[] =
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, "
+    "ARGV[2]) "
+    "if #ids == 0 then return 0 end "
+    "redis.call('ZREM', KEYS[2], unpack(ids)) "
+    "redis.call('ZREM', KEYS[3], unpack(ids)) "
+    "redis.call('SREM', KEYS[4], unpack(ids)) "
+    "redis.call('ZREM', KEYS[1], unpack(ids)) "
+    "return #ids";
 
 /* Did request:<id> land? If not, a tombstone makes sure it never does:
  * KEYS request:<id>, tomb:<id>; ARGV the tombstone's lifetime. */
@@ -219,23 +281,71 @@ static int put_reply(redisContext *c, redisReply *r, const char *id, char *other
     return 1;
 }
 
-static int put_new(redisContext *c, const char *zset, const char *id, const char *text,
-                   double start, const char *idem, char *other, size_t otherlen,
-                   char *err, size_t errlen)
+/* A put's arguments for put_script (argv[0..3) are the caller's: EVAL
+ * or EVALSHA, the script or its SHA1, "6"). */
+typedef struct {
+    const char *argv[17];
+    size_t argl[17];
+    char keys[3][sizeof(KEY_TOMB) + KEY_ID_MAX + 8];
+    char idem[sizeof(KEY_IDEM) + 160];
+    char score[32];
+    char ttl[24];
+    char idem_ttl[24];
+    char expiry[32];
+} put_args_t;
+
+static const char *index_key(store_req_kind_t kind);
+
+static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
 {
-    char score[64];
-    char ttl[32];
+    double timeout = p->timeout > 0 ? p->timeout : 0;
+    long ttl = retention > 0 ? retention + (long)(timeout + 0.999) : 0;
+    long idem_ttl = ttl > 0 && ttl < STORE_REQ_IDEM_TTL_S ? ttl : STORE_REQ_IDEM_TTL_S;
+    const char *v[13];
+    int i;
+
+    snprintf(a->keys[0], sizeof(a->keys[0]), KEY_REQ "%.*s", KEY_ID_MAX, p->id);
+    snprintf(a->keys[1], sizeof(a->keys[1]), KEY_TOMB "%.*s", KEY_ID_MAX, p->id);
+    snprintf(a->idem, sizeof(a->idem), KEY_IDEM "%s", p->idem != NULL ? p->idem : "");
+    snprintf(a->score, sizeof(a->score), "%.17g", p->start);
+    snprintf(a->ttl, sizeof(a->ttl), "%ld", ttl);
+    snprintf(a->idem_ttl, sizeof(a->idem_ttl), "%ld", idem_ttl);
+    snprintf(a->expiry, sizeof(a->expiry), "%.3f", timebase_real_s() + (double)ttl);
+    v[0] = a->keys[0];
+    v[1] = index_key(p->kind);
+    v[2] = KEY_PENDING;
+    v[3] = a->keys[1];
+    v[4] = a->idem;
+    v[5] = KEY_EXPIRY;
+    v[6] = p->text;
+    v[7] = a->score;
+    v[8] = p->id;
+    v[9] = a->idem_ttl;
+    v[10] = p->idem != NULL ? "1" : "0";
+    v[11] = a->ttl;
+    v[12] = a->expiry;
+    for (i = 0; i < 13; i++) {
+        a->argv[3 + i] = v[i];
+        a->argl[3 + i] = strlen(v[i]);
+    }
+    a->argv[2] = "6";
+    a->argl[2] = 1;
+}
+
+/* One put on c, by the script's text (EVAL): store_req_put_once's return. */
+static int put_new(redisContext *c, long retention, store_req_put_t *p)
+{
+    put_args_t a;
     redisReply *r;
     int ret;
 
-    snprintf(score, sizeof(score), "%.17g", start);
-    snprintf(ttl, sizeof(ttl), "%d", STORE_REQ_IDEM_TTL_S);
-    r = redisCommand(c,
-                     "EVAL %s 5 " KEY_REQ "%s %s " KEY_PENDING " " KEY_TOMB "%s " KEY_IDEM
-                     "%s %s %s %s %s %s",
-                     put_script, id, zset, id, idem != NULL ? idem : "", text, score, id,
-                     ttl, idem != NULL ? "1" : "0");
-    ret = put_reply(c, r, id, other, otherlen, err, errlen);
+    put_args(&a, retention, p);
+    a.argv[0] = "EVAL";
+    a.argl[0] = 4;
+    a.argv[1] = put_script;
+    a.argl[1] = strlen(put_script);
+    r = redisCommandArgv(c, 16, a.argv, a.argl);
+    ret = put_reply(c, r, p->id, p->other, sizeof(p->other), p->err, sizeof(p->err));
     freeReplyObject(r);
     return ret;
 }
@@ -248,17 +358,27 @@ static const char *index_key(store_req_kind_t kind)
 }
 
 int store_req_put_once(store_req_t *rq, store_req_kind_t kind, const char *id,
-                       const char *text, double start, const char *idem, char *other,
-                       size_t otherlen, char *err, size_t errlen)
+                       const char *text, double start, double timeout, const char *idem,
+                       char *other, size_t otherlen, char *err, size_t errlen)
 {
+    store_req_put_t p;
     redisContext *c = thread_ctx(rq, err, errlen);
-    const char *zset = index_key(kind);
-    int ret = c != NULL
-                  ? put_new(c, zset, id, text, start, idem, other, otherlen, err, errlen)
-                  : -EIO;
+    int ret;
 
+    memset(&p, 0, sizeof(p));
+    p.kind = kind;
+    p.id = id;
+    p.text = text;
+    p.start = start;
+    p.timeout = timeout;
+    p.idem = idem;
+    ret = c != NULL ? put_new(c, rq->retention, &p) : -EIO;
     if (ret == -EIO && (c = thread_ctx(rq, err, errlen)) != NULL)
-        ret = put_new(c, zset, id, text, start, idem, other, otherlen, err, errlen);
+        ret = put_new(c, rq->retention, &p);
+    if (ret == -EIO && c != NULL)
+        snprintf(err, errlen, "%s", p.err);
+    if (ret == 1)
+        snprintf(other, otherlen, "%s", p.other);
     return ret;
 }
 
@@ -267,8 +387,8 @@ int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
 {
     char other[KEY_ID_MAX];
 
-    return store_req_put_once(rq, kind, id, text, start, NULL, other, sizeof(other), err,
-                              errlen);
+    return store_req_put_once(rq, kind, id, text, start, 0, NULL, other, sizeof(other),
+                              err, errlen);
 }
 
 int store_req_settle(store_req_t *rq, const char *id, char *err, size_t errlen)
@@ -335,6 +455,8 @@ void store_req_unput(store_req_t *rq, const char *id)
     r = redisCommand(c, "ZREM " KEY_OBSERVERS " %s", id);
     freeReplyObject(r);
     r = redisCommand(c, "SREM " KEY_PENDING " %s", id);
+    freeReplyObject(r);
+    r = redisCommand(c, "ZREM " KEY_EXPIRY " %s", id);
     freeReplyObject(r);
 }
 
@@ -503,7 +625,7 @@ int store_req_stats_new(store_req_t *rq, const char *id, const char *text, char 
     if (c == NULL)
         return -EIO;
     redisAppendCommand(c, "MULTI");
-    redisAppendCommand(c, "SET " KEY_STATS "%s %s", id, text);
+    append_set(c, rq, KEY_STATS, id, "", text);
     redisAppendCommand(c, "SADD " KEY_STATS_PENDING " %s", id);
     redisAppendCommand(c, "EXEC");
     return collect(c, 4, err, errlen);
@@ -517,8 +639,8 @@ int store_req_stats_done(store_req_t *rq, const char *id, const char *text,
     if (c == NULL)
         return -EIO;
     redisAppendCommand(c, "MULTI");
-    redisAppendCommand(c, "SET " KEY_STATS "%s:summary %s", id, summary);
-    redisAppendCommand(c, "SET " KEY_STATS "%s %s", id, text);
+    append_set(c, rq, KEY_STATS, id, ":summary", summary);
+    append_set(c, rq, KEY_STATS, id, "", text);
     redisAppendCommand(c, "SREM " KEY_STATS_PENDING " %s", id);
     redisAppendCommand(c, "EXEC");
     return collect(c, 5, err, errlen);
@@ -574,13 +696,14 @@ size_t store_req_unwritten(store_req_t *rq)
     return n;
 }
 
-static int writer_batch(redisContext *c, witem_t *batch, int n, char *err, size_t errlen)
+static int writer_batch(store_req_t *rq, redisContext *c, witem_t *batch, int n,
+                        char *err, size_t errlen)
 {
     witem_t *it;
 
     redisAppendCommand(c, "MULTI");
     for (it = batch; it != NULL; it = it->next) {
-        redisAppendCommand(c, "SET " KEY_REQ "%s %s", it->id, it->text);
+        append_set(c, rq, KEY_REQ, it->id, "", it->text);
         redisAppendCommand(c, "SREM " KEY_PENDING " %s", it->id);
     }
     redisAppendCommand(c, "EXEC");
@@ -589,13 +712,20 @@ static int writer_batch(redisContext *c, witem_t *batch, int n, char *err, size_
 
 /* Under rq->mu: take up to WRITER_BATCH items off the queue; *last gets
  * the batch's last item, *n its length. NULL when there is nothing to
- * write now. */
+ * write now: stopping, or (with a retention) time to prune. */
 static witem_t *writer_take(store_req_t *rq, witem_t **last, int *n)
 {
     witem_t *batch;
 
-    while (rq->head == NULL && !rq->stop)
-        pthread_cond_wait(&rq->cond, &rq->mu);
+    while (rq->head == NULL && !rq->stop) {
+        if (rq->retention == 0) {
+            pthread_cond_wait(&rq->cond, &rq->mu);
+            continue;
+        }
+        if (mono_ms() >= rq->next_prune_ms)
+            return NULL;
+        timebase_cond_wait_ms(&rq->cond, &rq->mu, PRUNE_EVERY_MS);
+    }
     if (rq->head == NULL || (rq->stop && mono_ms() > rq->deadline_ms))
         return NULL;
     batch = rq->head;
@@ -637,6 +767,56 @@ static void writer_requeue(store_req_t *rq, witem_t *batch, witem_t *last)
         timebase_cond_wait_ms(&rq->cond, &rq->mu, RETRY_MS);
 }
 
+/* The indexes lose what has expired (a prune script per PRUNE_CHUNK ids):
+ * 0, or -EIO (err). */
+static int prune(redisContext *c, char *err, size_t errlen)
+{
+    char now[32];
+    char chunk[16];
+    long long gone = PRUNE_CHUNK;
+    int ret = 0;
+
+    snprintf(now, sizeof(now), "%.3f", timebase_real_s());
+    snprintf(chunk, sizeof(chunk), "%d", PRUNE_CHUNK);
+    while (ret == 0 && gone == PRUNE_CHUNK) {
+        redisReply *r =
+            redisCommand(c, "EVAL %s 4 %s %s %s %s %s %s", prune_script, KEY_EXPIRY,
+                         KEY_REQS, KEY_OBSERVERS, KEY_PENDING, now, chunk);
+        if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
+            gone = r->integer;
+        } else {
+            snprintf(err, errlen, "redis: %s",
+                     r == NULL                      ? c->errstr
+                     : r->type == REDIS_REPLY_ERROR ? r->str
+                                                    : "unexpected reply to EVAL");
+            ret = -EIO;
+        }
+        freeReplyObject(r);
+    }
+    return ret;
+}
+
+/* Prune when it is time (the writer, without rq->mu); false when the
+ * connection failed. */
+static bool writer_prune(store_req_t *rq, redisContext *c)
+{
+    char err[512];
+
+    if (rq->retention == 0 || mono_ms() < rq->next_prune_ms)
+        return true;
+    rq->next_prune_ms = mono_ms() + PRUNE_EVERY_MS;
+    if (prune(c, err, sizeof(err)) == 0) {
+        rq->prune_warned = false;
+        return true;
+    }
+    if (!rq->prune_warned)
+        log_warn("serve: cannot remove expired requests from the indexes (%s); trying "
+                 "again every %d ms",
+                 err, PRUNE_EVERY_MS);
+    rq->prune_warned = true;
+    return c->err == 0;
+}
+
 static void *writer_main(void *arg)
 {
     store_req_t *rq = arg;
@@ -650,12 +830,22 @@ static void *writer_main(void *arg)
         int n = 0;
         witem_t *batch = writer_take(rq, &last, &n);
 
-        if (batch == NULL)
+        if (batch == NULL && rq->stop)
             break;
         pthread_mutex_unlock(&rq->mu);
         if (c == NULL)
             c = store_redis_connect(rq->store, err, sizeof(err));
-        if (c != NULL && writer_batch(c, batch, n, err, sizeof(err)) == 0) {
+        if (c == NULL)
+            rq->next_prune_ms = mono_ms() + PRUNE_EVERY_MS; /* Redis is away */
+        else if (!writer_prune(rq, c)) {
+            redisFree(c);
+            c = NULL;
+        }
+        if (batch == NULL) {
+            pthread_mutex_lock(&rq->mu);
+            continue;
+        }
+        if (c != NULL && writer_batch(rq, c, batch, n, err, sizeof(err)) == 0) {
             /* counted as written before on_written runs: whoever it
              * wakes must find store_req_unwritten() without this batch */
             pthread_mutex_lock(&rq->mu);
@@ -684,10 +874,154 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* ---- the putter ------------------------------------------------------------------- */
+
+void store_req_put_async(store_req_t *rq, store_req_put_t *p)
+{
+    p->next = NULL;
+    p->ret = 0;
+    p->other[0] = '\0';
+    p->err[0] = '\0';
+    pthread_mutex_lock(&rq->pmu);
+    if (rq->ptail != NULL)
+        rq->ptail->next = p;
+    else
+        rq->phead = p;
+    rq->ptail = p;
+    pthread_cond_signal(&rq->pcond);
+    pthread_mutex_unlock(&rq->pmu);
+}
+
+/* A connection for the putter with put_script loaded (its SHA1 into sha):
+ * NULL when Redis cannot be reached (err). */
+static redisContext *putter_connect(store_req_t *rq, char sha[41], char *err,
+                                    size_t errlen)
+{
+    redisContext *c = store_redis_connect(rq->store, err, errlen);
+    redisReply *r;
+
+    if (c == NULL)
+        return NULL;
+    r = redisCommand(c, "SCRIPT LOAD %s", put_script);
+    if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
+        memcpy(sha, r->str, 41);
+        freeReplyObject(r);
+        return c;
+    }
+    snprintf(err, errlen, "redis: SCRIPT LOAD: %s",
+             r == NULL                      ? c->errstr
+             : r->type == REDIS_REPLY_ERROR ? r->str
+                                            : "unexpected reply");
+    freeReplyObject(r);
+    redisFree(c);
+    return NULL;
+}
+
+/* The n puts from p as one pipeline of EVALSHAs; each put's ret (a
+ * NOSCRIPT, Redis having lost the script, is sent again by its text).
+ * -EIO when the connection failed (err): no put's ret is to be trusted. */
+static int putter_send(store_req_t *rq, redisContext *c, const char *sha,
+                       store_req_put_t *p, char *err, size_t errlen)
+{
+    store_req_put_t *q;
+    put_args_t a;
+
+    for (q = p; q != NULL; q = q->next) {
+        put_args(&a, rq->retention, q);
+        a.argv[0] = "EVALSHA";
+        a.argl[0] = 7;
+        a.argv[1] = sha;
+        a.argl[1] = 40;
+        redisAppendCommandArgv(c, 16, a.argv, a.argl);
+    }
+    for (q = p; q != NULL; q = q->next) {
+        void *r = NULL;
+        if (redisGetReply(c, &r) != REDIS_OK) {
+            snprintf(err, errlen, "redis: %s",
+                     c->errstr[0] != '\0' ? c->errstr : "I/O error");
+            return -EIO;
+        }
+        q->ret = -EAGAIN;
+        if (((redisReply *)r)->type != REDIS_REPLY_ERROR ||
+            strncmp(((redisReply *)r)->str, "NOSCRIPT", 8) != 0)
+            q->ret = put_reply(c, r, q->id, q->other, sizeof(q->other), q->err,
+                               sizeof(q->err));
+        freeReplyObject(r);
+    }
+    for (q = p; q != NULL; q = q->next) {
+        if (q->ret == -EAGAIN)
+            q->ret = put_new(c, rq->retention, q);
+    }
+    return c->err != 0 ? -EIO : 0;
+}
+
+/* Under rq->pmu: up to PUT_BATCH puts off the queue, or NULL when
+ * stopping with none left. */
+static store_req_put_t *putter_take(store_req_t *rq)
+{
+    store_req_put_t *batch;
+    store_req_put_t *last;
+    int n = 1;
+
+    while (rq->phead == NULL && !rq->pstop)
+        pthread_cond_wait(&rq->pcond, &rq->pmu);
+    batch = rq->phead;
+    if (batch == NULL)
+        return NULL;
+    for (last = batch; last->next != NULL && n < PUT_BATCH; n++)
+        last = last->next;
+    rq->phead = last->next;
+    if (rq->phead == NULL)
+        rq->ptail = NULL;
+    last->next = NULL;
+    return batch;
+}
+
+/* Group commit: whatever has queued goes as one pipeline; a failed
+ * connection is made again and the batch sent once more (the script
+ * finds a put that landed), as store_req_put_once retries. */
+static void *putter_main(void *arg)
+{
+    store_req_t *rq = arg;
+    redisContext *c = NULL;
+    char sha[41] = "";
+    char err[256];
+    store_req_put_t *batch;
+    int ret;
+
+    pthread_mutex_lock(&rq->pmu);
+    while ((batch = putter_take(rq)) != NULL) {
+        pthread_mutex_unlock(&rq->pmu);
+        ret = -EIO;
+        for (int attempt = 0; attempt < 2 && ret < 0; attempt++) {
+            if (c == NULL)
+                c = putter_connect(rq, sha, err, sizeof(err));
+            ret = c != NULL ? putter_send(rq, c, sha, batch, err, sizeof(err)) : -EIO;
+            if (ret < 0) {
+                redisFree(c);
+                c = NULL;
+            }
+        }
+        while (batch != NULL) {
+            store_req_put_t *next = batch->next;
+            if (ret < 0) {
+                batch->ret = -EIO;
+                snprintf(batch->err, sizeof(batch->err), "%s", err);
+            }
+            batch->done(batch); /* may free batch */
+            batch = next;
+        }
+        pthread_mutex_lock(&rq->pmu);
+    }
+    pthread_mutex_unlock(&rq->pmu);
+    redisFree(c);
+    return NULL;
+}
+
 /* ---- life cycle ------------------------------------------------------------------- */
 
 int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
-                   store_req_t **out, char *err, size_t errlen)
+                   double retention_s, store_req_t **out, char *err, size_t errlen)
 {
     store_req_t *rq = calloc(1, sizeof(*rq));
     int ret;
@@ -700,8 +1034,12 @@ int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
     rq->store = s;
     rq->on_written = on_written;
     rq->arg = arg;
+    /* whole seconds (EX), at least one when there is a retention */
+    rq->retention = retention_s > 0 ? (long)(retention_s + 0.999) : 0;
     pthread_mutex_init(&rq->mu, NULL);
     pthread_cond_init(&rq->cond, NULL);
+    pthread_mutex_init(&rq->pmu, NULL);
+    pthread_cond_init(&rq->pcond, NULL);
     ret = -pthread_key_create(&rq->ctx_key, ctx_free);
     if (ret < 0) {
         snprintf(err, errlen, "pthread_key_create: %s", strerror(-ret));
@@ -714,6 +1052,12 @@ int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
         goto out;
     }
     rq->started = true;
+    ret = -pthread_create(&rq->putter, NULL, putter_main, rq);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot start the putter: %s", strerror(-ret));
+        goto out;
+    }
+    rq->pstarted = true;
 out:
     if (ret < 0) {
         store_req_close(rq, 0);
@@ -727,6 +1071,14 @@ void store_req_close(store_req_t *rq, double flush_s)
 {
     if (rq == NULL)
         return;
+    /* the putter first: what it has queued is answered (Redis willing) */
+    if (rq->pstarted) {
+        pthread_mutex_lock(&rq->pmu);
+        rq->pstop = true;
+        pthread_cond_signal(&rq->pcond);
+        pthread_mutex_unlock(&rq->pmu);
+        pthread_join(rq->putter, NULL);
+    }
     if (rq->started) {
         pthread_mutex_lock(&rq->mu);
         rq->stop = true;
@@ -750,5 +1102,7 @@ void store_req_close(store_req_t *rq, double flush_s)
     }
     pthread_mutex_destroy(&rq->mu);
     pthread_cond_destroy(&rq->cond);
+    pthread_mutex_destroy(&rq->pmu);
+    pthread_cond_destroy(&rq->pcond);
     free(rq);
 }

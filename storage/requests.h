@@ -7,6 +7,8 @@
  *   request:<id>        string  a request as GET shows it (JSON)
  *   requests            zset    request ids scored by start_time
  *   requests:pending    set     ids not finished yet
+ *   requests:expiry     zset    request and observer ids scored by when
+ *                               their key expires (with a retention)
  *   stats:<id>          string  a stats request (JSON)
  *   stats:<id>:summary  string  its statistics (JSON)
  *   stats:pending       set     stats ids not computed yet
@@ -20,6 +22,19 @@
  * Lua script, so a request is never half stored: a new request (SET, ZADD,
  * SADD) before the service answers 202, a final state (SET, SREM) later,
  * by the writer.
+ *
+ * Retention (store_req_open's retention_s, 0: for ever, as Digaas kept
+ * them): request:<id> expires retention after its poll's timeout would
+ * have ended (the final state, retention after it was written), stats:<id>
+ * and its summary retention after they were written; the writer removes
+ * the ids whose time has passed from the indexes (requests, observers,
+ * requests:pending) at least once a second, so that they stop growing.
+ *
+ * The putter: one thread, its own connection, for store_req_put_async.
+ * Puts queued by any thread are sent together (one pipeline of EVALSHAs,
+ * each still its own atomic script) and each caller's done() is called
+ * once Redis has answered its put: group commit, so that a busy service
+ * makes one round trip for many requests, and no HTTP thread waits.
  *
  * The writer: one thread, its own connection. Final states are queued by
  * store_req_finish (which never waits for Redis: the probe pool's result
@@ -58,7 +73,7 @@ typedef void (*store_req_written_fn)(const char *id, void *arg);
 /* Start the writer on s's server (s is borrowed and must outlive the
  * handle). on_written may be NULL. */
 int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
-                   store_req_t **out, char *err, size_t errlen);
+                   double retention_s, store_req_t **out, char *err, size_t errlen);
 /* Stop the writer after sending what is queued (trying Redis for up to
  * flush_s seconds; what is left stays pending in Redis and is logged),
  * and free everything. NULL is a no-op. */
@@ -87,12 +102,35 @@ int store_req_next_id(store_req_t *rq, const char *counter, unsigned long long *
  * the write are one atomic step (a Lua script), and a write that comes
  * after store_req_settle gave up on the id is dropped. */
 int store_req_put_once(store_req_t *rq, store_req_kind_t kind, const char *id,
-                       const char *text, double start, const char *idem, char *other,
-                       size_t otherlen, char *err, size_t errlen);
+                       const char *text, double start, double timeout, const char *idem,
+                       char *other, size_t otherlen, char *err, size_t errlen);
 /* After a put failed (a timeout: it may still land, Redis applying it
  * later): 1 when request:<id> is in Redis, 0 when it is not and now never
  * will be (a tombstone), < 0 when Redis cannot tell yet (err). */
 int store_req_settle(store_req_t *rq, const char *id, char *err, size_t errlen);
+/* A put for the putter: the caller fills the first fields (borrowed until
+ * done() is called) and keeps the struct alive until then. */
+typedef struct store_req_put store_req_put_t;
+struct store_req_put {
+    store_req_kind_t kind;
+    const char *id;
+    const char *text;
+    double start;
+    double timeout;   /* the poll's: the key outlives it by the retention */
+    const char *idem; /* NULL: none */
+    /* called on the putter's thread once the put is known: */
+    void (*done)(store_req_put_t *p);
+    void *arg;
+    /* what store_req_put_once would have returned, other and err with it */
+    int ret;
+    char other[64];
+    char err[256];
+    store_req_put_t *next; /* requests.c's */
+};
+/* Queue a put (never fails, never waits); done() comes from the putter,
+ * after Redis answered (or after it failed twice, ret -EIO). */
+void store_req_put_async(store_req_t *rq, store_req_put_t *p);
+
 /* store_req_put_new for either index. */
 int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
                   const char *text, double start, char *err, size_t errlen);

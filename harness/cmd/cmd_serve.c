@@ -35,6 +35,7 @@ static void usage(FILE *f)
         "                     [--threads N] [--http-threads N] [--query-timeout S]\n"
         "                     [--redis URL] [--redis-password-file FILE] [--results "
         "DIR]\n"
+        "                     [--retention DURATION]\n"
         "                     [limits: --min-frequency S --max-timeout S ...]\n"
         "\n"
         "Serve poll requests over HTTP, as Digaas's three API generations do:\n"
@@ -50,6 +51,9 @@ static void usage(FILE *f)
         "  --threads N          probe threads (default: number of CPUs)\n"
         "  --http-threads N     HTTP threads (default 2)\n"
         "  --query-timeout S    per-query timeout (default 1)\n"
+        "  --retention D        keep each request and stats in Redis this long after\n"
+        "                       its poll (30d, 12h, 90m, seconds; default 30d; 0:\n"
+        "                       for ever, as Digaas did)\n"
         "  --statsd HOST:PORT   send metrics (requests accepted, polls, propagation\n"
         "                       per nameserver) to statsd\n"
         "\n"
@@ -112,6 +116,7 @@ enum {
     OPT_MAX_CONNS_CLIENT,
     OPT_IDLE_TIMEOUT,
     OPT_REQUEST_TIMEOUT,
+    OPT_RETENTION,
 };
 
 /* The limits' options: name, kind (a count: an unsigned field; else a
@@ -213,6 +218,15 @@ static int parse_opt(args_t *a, int c, const char *arg)
     case OPT_STATSD:
         a->statsd = arg;
         return DP_EXIT_OK;
+    case OPT_RETENTION:
+        /* at most ten years: EX takes whole seconds, and more is for ever */
+        if (numparse_duration(arg, 10 * 365 * 86400.0, &d) < 0)
+            return cmd_bad("serve", "--retention",
+                           "'%s' is not a duration (30d, 12h, 90m, 45s or seconds; 0: "
+                           "keep for ever) of at most 3650d",
+                           arg);
+        a->so.retention_s = d > 0 ? d : -1;
+        return DP_EXIT_OK;
     default:
         for (size_t i = 0; i < sizeof(limopts) / sizeof(limopts[0]); i++) {
             if (limopts[i].opt == c)
@@ -244,6 +258,7 @@ static int parse_args(args_t *a, int argc, char **argv)
         {"max-connections-per-client", required_argument, NULL, OPT_MAX_CONNS_CLIENT},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+        {"retention", required_argument, NULL, OPT_RETENTION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

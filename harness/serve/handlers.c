@@ -121,28 +121,12 @@ static void reply_unconfirmed(serve_t *s, const char *id, json_t *rec, char *tex
     serve_reply_json(rp, MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }
 
-void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
-                       const char *id, json_t *rec, probe_req_t *req, unsigned status,
-                       serve_reply_t *rp)
+/* A stored (or not) request's continuation: what the put's answer
+ * decides (takes rec and text, answer, *req). */
+static void after_put(serve_t *s, int ret, const char *id, const char *other,
+                      const char *err, json_t *rec, char *text, char *answer,
+                      probe_req_t *req, unsigned status, serve_reply_t *rp)
 {
-    char err[512] = "";
-    char other[SERVE_ID_LEN + 1] = "";
-    char *text = NULL;
-    char *answer = NULL;
-    int ret;
-
-    if (!serve_quota_take(s, id, call->client, req, rp))
-        goto out;
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
-    answer = text != NULL ? strdup(text) : NULL;
-    if (answer == NULL) {
-        serve_quota_give_back(s, id);
-        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
-        goto out;
-    }
-    /* In Redis before the 202: an accepted request survives a crash. */
-    ret = store_req_put_once(s->rq, kind, id, text, req->start_time, call->idem, other,
-                             sizeof(other), err, sizeof(err));
     if (ret == 1) {
         serve_quota_give_back(s, id);
         reply_existing(s, other, status, rp);
@@ -165,6 +149,130 @@ void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t ki
     }
     atomic_fetch_add(&s->accepted, 1);
     serve_reply_text(rp, status, answer);
+    answer = NULL;
+out:
+    free(answer);
+    free(text);
+    json_decref(rec);
+}
+
+/* A POST waiting for the putter (its connection suspended). */
+struct serve_async {
+    store_req_put_t put;
+    serve_t *s;
+    struct MHD_Connection *conn;
+    json_t *rec;
+    char *text;
+    char *answer;
+    probe_req_t req;
+    unsigned status;
+    char id[SERVE_ID_LEN + 1];
+    char idem[SERVE_IDEM_MAX + 1];
+};
+
+/* The putter's answer (its thread): MHD calls on_access again, which
+ * calls serve_accept_resume. */
+static void on_put_done(store_req_put_t *p)
+{
+    MHD_resume_connection(((serve_async_t *)p->arg)->conn);
+}
+
+void serve_async_free(serve_async_t *a)
+{
+    if (a == NULL)
+        return;
+    json_decref(a->rec);
+    free(a->text);
+    free(a->answer);
+    probe_req_clear(&a->req);
+    free(a);
+}
+
+void serve_accept_resume(serve_t *s, serve_async_t *a, serve_reply_t *rp)
+{
+    after_put(s, a->put.ret, a->id, a->put.other, a->put.err, a->rec, a->text, a->answer,
+              &a->req, a->status, rp);
+    a->rec = NULL;
+    a->text = NULL;
+    a->answer = NULL;
+    serve_async_free(a);
+    atomic_fetch_sub(&s->async_inflight, 1);
+}
+
+/* Hand the put to the putter and suspend the connection until it is
+ * answered (takes rec, text and answer, moves *req): false when the
+ * service is stopping (the caller puts it itself). Counted before the
+ * check, so that serve_http_stop, which sets http_closing and then waits
+ * for the count to fall to 0, never stops MHD with a connection
+ * suspended (MHD would abort). */
+static bool put_async(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
+                      const char *id, json_t **rec, char **text, char **answer,
+                      probe_req_t *req, unsigned status, serve_reply_t *rp)
+{
+    serve_async_t *a;
+
+    atomic_fetch_add(&s->async_inflight, 1);
+    if (call->conn == NULL || atomic_load(&s->http_closing) ||
+        (a = calloc(1, sizeof(*a))) == NULL) {
+        atomic_fetch_sub(&s->async_inflight, 1);
+        return false;
+    }
+    a->s = s;
+    a->conn = call->conn;
+    a->rec = *rec;
+    a->text = *text;
+    a->answer = *answer;
+    *rec = NULL;
+    *text = NULL;
+    *answer = NULL;
+    a->req = *req; /* moved: the caller's is left empty */
+    probe_req_init(req);
+    a->status = status;
+    snprintf(a->id, sizeof(a->id), "%s", id);
+    snprintf(a->idem, sizeof(a->idem), "%s", call->idem != NULL ? call->idem : "");
+    a->put.kind = kind;
+    a->put.id = a->id;
+    a->put.text = a->text;
+    a->put.start = a->req.start_time;
+    a->put.timeout = a->req.timeout;
+    a->put.idem = call->idem != NULL ? a->idem : NULL;
+    a->put.done = on_put_done;
+    a->put.arg = a;
+    *call->async = a;
+    rp->suspended = true;
+    /* suspended before the put is queued: its answer may come at once */
+    MHD_suspend_connection(call->conn);
+    store_req_put_async(s->rq, &a->put);
+    return true;
+}
+
+void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
+                       const char *id, json_t *rec, probe_req_t *req, unsigned status,
+                       serve_reply_t *rp)
+{
+    char err[512] = "";
+    char other[SERVE_ID_LEN + 1] = "";
+    char *text = NULL;
+    char *answer = NULL;
+    int ret;
+
+    if (!serve_quota_take(s, id, call->client, req, rp))
+        goto out;
+    text = json_dumps(rec, SERVE_JSON_FLAGS);
+    answer = text != NULL ? strdup(text) : NULL;
+    if (answer == NULL) {
+        serve_quota_give_back(s, id);
+        serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
+        goto out;
+    }
+    /* In Redis before the 202: an accepted request survives a crash. */
+    if (put_async(s, call, kind, id, &rec, &text, &answer, req, status, rp))
+        goto out;
+    ret = store_req_put_once(s->rq, kind, id, text, req->start_time, req->timeout,
+                             call->idem, other, sizeof(other), err, sizeof(err));
+    after_put(s, ret, id, other, err, rec, text, answer, req, status, rp);
+    rec = NULL;
+    text = NULL;
     answer = NULL;
 out:
     free(answer);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "harness/common/buf.h"
 #include "harness/common/log.h"
@@ -277,12 +278,13 @@ static bool idem_ok(const char *k)
     return i > 0;
 }
 
-static void route(serve_t *s, struct MHD_Connection *conn, const char *method,
-                  const char *url, const char *body, size_t len, serve_reply_t *rp)
+static void route(serve_t *s, struct MHD_Connection *conn, serve_async_t **async,
+                  const char *method, const char *url, const char *body, size_t len,
+                  serve_reply_t *rp)
 {
     size_t n = strlen(url);
     char client[INET6_ADDRSTRLEN + 1];
-    serve_call_t call = {client, NULL};
+    serve_call_t call = {client, NULL, conn, async};
 
     client_of(conn, client, sizeof(client));
     call.idem = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
@@ -458,11 +460,13 @@ static void *reaper_main(void *arg)
 
 /* ---- libmicrohttpd glue ------------------------------------------------------------ */
 
-/* Per HTTP request: the body, as it arrives. */
+/* Per HTTP request: the body, as it arrives; what a suspended POST waits
+ * with. */
 typedef struct {
     buf_t body;
     size_t seen;
     bool too_big;
+    serve_async_t *async;
 } conn_t;
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, serve_reply_t *rp)
@@ -576,21 +580,29 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     (void)version;
     if (cs == NULL)
         return on_headers(s, conn, con_cls);
+    memset(&rp, 0, sizeof(rp));
+    if (cs->async != NULL) {
+        /* resumed: the put is answered */
+        serve_accept_resume(s, cs->async, &rp);
+        cs->async = NULL;
+        return send_reply(conn, &rp);
+    }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         return on_upload(s, cs, upload_data, n);
     }
     mark_reading(s, conn, false);
-    memset(&rp, 0, sizeof(rp));
     if (cs->too_big) {
         serve_reply_error(&rp, MHD_HTTP_CONTENT_TOO_LARGE, "body",
                           "at most %zu bytes are accepted", s->max_body);
     } else if (cs->body.oom) {
         serve_reply_error(&rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
     } else {
-        route(s, conn, method, url, cs->body.p, cs->body.len, &rp);
+        route(s, conn, &cs->async, method, url, cs->body.p, cs->body.len, &rp);
     }
+    if (rp.suspended)
+        return MHD_YES; /* answered when resumed */
     return send_reply(conn, &rp);
 }
 
@@ -598,12 +610,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     conn_t *cs = *con_cls;
+    serve_reply_t rp;
 
     (void)toe;
     /* answered (or given up): a kept-alive connection is idle now */
     mark_reading(cls, conn, false);
     if (cs == NULL)
         return;
+    if (cs->async != NULL) {
+        /* resumed, but the client went away before its answer: the
+         * request is polled (or settled) all the same, as if answered */
+        memset(&rp, 0, sizeof(rp));
+        serve_accept_resume(cls, cs->async, &rp);
+        free(rp.body);
+    }
     buf_free(&cs->body);
     free(cs);
     *con_cls = NULL;
@@ -701,7 +721,8 @@ static int http_state(serve_t *s, char *err, size_t errlen)
 int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *listen,
                      unsigned http_threads, char *err, size_t errlen)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     const serve_limits_t *lim = &s->lim;
     int ret = http_state(s, err, errlen);
 
@@ -732,7 +753,15 @@ void serve_http_stop(serve_t *s)
 {
     struct serve_http *h = s->http;
 
-    /* MHD first: its connections' CLOSED notices empty the list */
+    /* No connection may be suspended when MHD stops (it aborts): no new
+     * suspensions, and those waiting get their answers (the putter answers
+     * each within its Redis timeouts). */
+    atomic_store(&s->http_closing, true);
+    while (s->mhd != NULL && atomic_load(&s->async_inflight) > 0) {
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* MHD next: its connections' CLOSED notices empty the list */
     if (s->mhd != NULL)
         MHD_stop_daemon(s->mhd);
     s->mhd = NULL;

@@ -147,9 +147,11 @@ static int settings(serve_t *s, const serve_opts_t *opts, char *err, size_t errl
 static int start_workers(serve_t *s, const serve_opts_t *opts, char *err, size_t errlen)
 {
     probe_pool_opts_t po;
+    double keep = opts->retention_s == 0 ? SERVE_DEF_RETENTION_S : opts->retention_s;
     int ret;
 
-    ret = store_req_open(s->store, on_written, s, &s->rq, err, errlen);
+    ret =
+        store_req_open(s->store, on_written, s, keep > 0 ? keep : 0, &s->rq, err, errlen);
     if (ret < 0)
         return ret;
     memset(&po, 0, sizeof(po));

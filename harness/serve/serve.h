@@ -93,7 +93,15 @@ typedef struct {
     size_t max_body;           /* request body limit; 0: SERVE_DEFAULT_MAX_BODY */
     struct metrics *metrics;   /* borrowed, may be NULL: statsd counters and timers */
     serve_limits_t limits;     /* zeros: defaults */
+    double retention_s;        /* requests' and stats' keys expire after it; 0:
+                                  SERVE_DEF_RETENTION_S, negative: never */
 } serve_opts_t;
+
+/* How long the service keeps a request (or stats) in Redis after its poll
+ * (README, "dnsprop serve"): long enough for the /stats of any campaign
+ * a person still looks at, bounded so that weeks of running do not fill
+ * Redis (Digaas kept every request for ever). */
+#define SERVE_DEF_RETENTION_S (30.0 * 86400)
 
 typedef struct {
     uint64_t resumed; /* unfinished requests polled again at start */

@@ -17,7 +17,10 @@
  * Threads and what each may touch:
  *  - MHD's threads run http.c and handlers.c: they read the serve_t's
  *    settings (set before MHD starts, never changed), the table (locked),
- *    the atomics, and call store_req_* (each on its own connection).
+ *    the atomics, and call store_req_* (each on its own connection). A
+ *    new request's put goes to storage's putter, its connection suspended
+ *    (MHD_suspend_connection) until the putter's answer resumes it: the
+ *    HTTP threads never wait for Redis on the way to a 202.
  *  - The probe pool's threads run on_result (serve.c): table and atomics,
  *    then store_req_finish, which only queues.
  *  - The stats worker runs statsjob.c on its own queue (locked).
@@ -119,6 +122,8 @@ struct serve {
     serve_statsq_t stats;
     bool stats_ok;
     _Atomic bool stopping;
+    _Atomic bool http_closing;  /* no more suspended connections */
+    _Atomic int async_inflight; /* connections suspended for a put */
     _Atomic uint64_t accepted, finished, resumed, expired, stats_resumed, limited;
 };
 
@@ -143,6 +148,7 @@ typedef struct {
     const char *ctype; /* NULL: application/json */
     const char *allow; /* 405 */
     bool challenge;    /* 401 */
+    bool suspended;    /* no reply yet: the connection waits for a put */
 } serve_reply_t;
 
 /* A JSON text as the body (taken; NULL gives a 503 "out of memory"). */
@@ -155,12 +161,24 @@ void serve_reply_error(serve_reply_t *rp, unsigned status, const char *field,
 
 /* ---- handlers.c: one per endpoint (MHD threads); ids already checked --------------- */
 
+typedef struct serve_async serve_async_t;
+
 /* Who is calling: the client's address (the limits' key) and the
- * Idempotency-Key it sent (NULL: none; checked by http.c). */
+ * Idempotency-Key it sent (NULL: none; checked by http.c); the
+ * connection (NULL: none, answer before returning) and where a handler
+ * that suspends it leaves what it waits with. */
 typedef struct {
     const char *client;
     const char *idem;
+    struct MHD_Connection *conn;
+    serve_async_t **async;
 } serve_call_t;
+
+/* handlers.c: a suspended POST's reply once its put is answered (on the
+ * MHD thread that resumed it; frees a), and a's release when it never
+ * gets there. */
+void serve_accept_resume(serve_t *s, serve_async_t *a, serve_reply_t *rp);
+void serve_async_free(serve_async_t *a);
 
 /* An Idempotency-Key's length and characters (printable ASCII). */
 #define SERVE_IDEM_MAX 128

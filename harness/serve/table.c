@@ -18,8 +18,9 @@
 struct serve_entry {
     struct serve_entry *next;
     char id[SERVE_ID_LEN + 1];
-    json_t *rec; /* what GET shows */
-    char *text;  /* rec as JSON text */
+    json_t *rec;    /* what GET shows */
+    char *text;     /* rec as JSON text */
+    bool finishing; /* serve_table_finish owns rec (outside the lock) */
     bool done;
 };
 
@@ -188,35 +189,52 @@ static json_t *query_times(const probe_result_t *r)
     return a != NULL ? a : json_null();
 }
 
+/* A poll's end into rec (status, duration, ...). */
+static void finish_fields(json_t *o, const probe_result_t *r)
+{
+    json_object_set_new(o, "status", json_string(digaas_status(r->status, r->id)));
+    json_object_set_new(o, "duration", num_or_null(r->duration));
+    json_object_set_new(o, "result", json_string(probe_status_str(r->status)));
+    json_object_set_new(o, "reason", json_string(r->reason));
+    json_object_set_new(o, "lower_bound", json_real(r->lower_bound));
+    json_object_set_new(o, "queries", json_integer(r->queries));
+    json_object_set_new(o, "answers", json_integer(r->answers));
+    json_object_set_new(o, "observed_at",
+                        r->status == PROBE_COMPLETED ? json_real(r->observed_at)
+                                                     : json_null());
+    json_object_set_new(o, "query_times", query_times(r));
+}
+
+/* The record is changed and dumped outside the table's lock (the dump is
+ * most of a request's cost on this path, and the HTTP threads insert
+ * under the same lock): `finishing` makes it this call's alone meanwhile.
+ * The entry cannot go away: only a done entry is removed once polled. */
 char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
 {
     serve_entry_t *e;
+    char *text = NULL;
     char *copy = NULL;
 
     pthread_mutex_lock(&t->mu);
     e = *table_slot(t, r->id);
-    if (e != NULL && !e->done) {
-        json_t *o = e->rec;
-        char *text;
-        json_object_set_new(o, "status", json_string(digaas_status(r->status, r->id)));
-        json_object_set_new(o, "duration", num_or_null(r->duration));
-        json_object_set_new(o, "result", json_string(probe_status_str(r->status)));
-        json_object_set_new(o, "reason", json_string(r->reason));
-        json_object_set_new(o, "lower_bound", json_real(r->lower_bound));
-        json_object_set_new(o, "queries", json_integer(r->queries));
-        json_object_set_new(o, "answers", json_integer(r->answers));
-        json_object_set_new(o, "observed_at",
-                            r->status == PROBE_COMPLETED ? json_real(r->observed_at)
-                                                         : json_null());
-        json_object_set_new(o, "query_times", query_times(r));
-        text = json_dumps(o, SERVE_JSON_FLAGS);
-        if (text != NULL) {
-            free(e->text);
-            e->text = text;
-            e->done = true;
-            copy = strdup(text);
-        }
+    if (e == NULL || e->done || e->finishing) {
+        pthread_mutex_unlock(&t->mu);
+        return NULL;
+    }
+    e->finishing = true;
+    pthread_mutex_unlock(&t->mu);
+    finish_fields(e->rec, r);
+    text = json_dumps(e->rec, SERVE_JSON_FLAGS);
+    copy = text != NULL ? strdup(text) : NULL;
+    pthread_mutex_lock(&t->mu);
+    e->finishing = false;
+    if (copy != NULL) {
+        free(e->text);
+        e->text = text;
+        text = NULL;
+        e->done = true;
     }
     pthread_mutex_unlock(&t->mu);
+    free(text);
     return copy;
 }

@@ -546,9 +546,86 @@ else
     ko "serve --statsd" "$(cat "$tmp/statsd.log")"
 fi
 
+# 8c. retention: keys expire, and the indexes are pruned to match (issue 14).
+# First the default (30d): a request's key has a TTL, not for ever.
+rcli flushdb > /dev/null
+if start_serve --redis "$redis_url" --results "$tmp/results"; then
+    post /requests '{"nameserver":"'"$LAB_KNOT_ADDR"'","zone_name":"lab.test.","serial":1,"start_time":null,"timeout":1,"frequency":0.1,"condition":"serial_not_lower"}'
+    id=$(jf 'd["id"]')
+    final "$id" 5
+    sleep 0.3
+    ttl=$(rcli ttl "dnsprop:request:$id")
+    [ "$ttl" -gt $((29 * 86400)) ] && [ "$ttl" -le $((30 * 86400)) ] &&
+        ok "serve: by default a request is kept 30 days (TTL $ttl s)" ||
+        ko "serve default retention: TTL of request:$id is $ttl"
+    stop_serve || ko "stop (default retention): exit $?" "$(tail "$tmp/serve.log")"
+fi
+# Then --retention 2s: n requests and an observer (1 s timeouts: keys live
+# 3 s), all gone with their index entries a few seconds later.
+rcli flushdb > /dev/null
+n=200
+if start_serve --redis "$redis_url" --results "$tmp/results" --retention 2s; then
+    python3 - "$base" "$LAB_KNOT_ADDR" "$n" > "$tmp/ids" <<'PY' || ko "retention: POSTs failed" "$(tail -3 "$tmp/ids")"
+import json, sys, requests
+base, ns, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with requests.Session() as s:
+    for i in range(n):
+        r = s.post(base + "/requests", json={"nameserver": ns, "zone_name": "lab.test.",
+                   "serial": 1, "start_time": 1421867419 + i, "timeout": 1,
+                   "frequency": 0.1, "condition": "serial_not_lower"})
+        assert r.status_code == 202, (r.status_code, r.text)
+        print(r.json()["id"])
+    r = s.post(base + "/observers", json={"name": "lab.test.", "nameserver": ns,
+               "type": "ZONE_CREATE", "timeout": 1, "interval": 0.2, "start_time": None})
+    assert r.status_code == 201, (r.status_code, r.text)
+    print(r.json()["id"])
+PY
+    first=$(head -1 "$tmp/ids")
+    obs=$(tail -1 "$tmp/ids")
+    ttl=$(rcli ttl "dnsprop:request:$first")
+    got="$(rcli zcard dnsprop:requests) $(rcli zcard dnsprop:observers) $(rcli zcard dnsprop:requests:expiry)"
+    [ "$got" = "$n 1 $((n + 1))" ] && [ "$ttl" -ge 1 ] && [ "$ttl" -le 3 ] &&
+        ok "serve --retention 2s: $n requests and an observer indexed, each key with a TTL ($ttl s)" ||
+        ko "retention: indexes '$got' (want '$n 1 $((n + 1))'), TTL $ttl"
+    for _ in $(seq 100); do
+        [ "$(rcli zcard dnsprop:requests)" = 0 ] && [ "$(rcli zcard dnsprop:requests:expiry)" = 0 ] && break
+        sleep 0.1
+    done
+    left=$(rcli --scan --pattern 'dnsprop:request:*' | wc -l)
+    got="$(rcli zcard dnsprop:requests) $(rcli zcard dnsprop:observers) $(rcli zcard dnsprop:requests:expiry) $(rcli scard dnsprop:requests:pending) $left"
+    [ "$got" = "0 0 0 0 0" ] &&
+        ok "serve --retention 2s: within 10 s every key has expired and the indexes are empty" ||
+        ko "retention: after 10 s: zcard requests/observers/expiry, pending, keys = $got"
+    get "/requests/$first"
+    c1=$code
+    get "/observers/$obs"
+    [ "$c1 $code" = "404 404" ] && ok "serve --retention: an expired request and observer are 404" ||
+        ko "retention: GET after expiry: $c1 $code"
+    post /stats '{"start_time": 1421867419, "end_time": 1421869419}'
+    sid=$(jf 'd["id"]')
+    sleep 0.5
+    ttl=$(rcli ttl "dnsprop:stats:$sid")
+    [ "$ttl" -ge 1 ] && [ "$ttl" -le 2 ] && ok "serve --retention: stats keys expire too (TTL $ttl s)" ||
+        ko "retention: stats:$sid TTL $ttl"
+    stop_serve || ko "stop (retention): exit $?" "$(tail "$tmp/serve.log")"
+fi
+# --retention 0: for ever, as Digaas kept them
+rcli flushdb > /dev/null
+if start_serve --redis "$redis_url" --results "$tmp/results" --retention 0; then
+    post /requests '{"nameserver":"'"$LAB_KNOT_ADDR"'","zone_name":"lab.test.","serial":1,"start_time":null,"timeout":1,"frequency":0.1,"condition":"serial_not_lower"}'
+    id=$(jf 'd["id"]')
+    final "$id" 5
+    sleep 0.3
+    [ "$(rcli ttl "dnsprop:request:$id") $(rcli zcard dnsprop:requests:expiry)" = "-1 0" ] &&
+        ok "serve --retention 0: kept for ever (no TTL, no expiry index)" ||
+        ko "retention 0: TTL $(rcli ttl "dnsprop:request:$id")"
+    stop_serve || ko "stop (retention 0): exit $?" "$(tail "$tmp/serve.log")"
+fi
+
 # 9. usage errors
 expect "serve: bad --listen" 64 "--listen" -- "$bin" serve --listen 127.0.0.1
 expect "serve: empty --token-file" 64 "--token-file" -- "$bin" serve --token-file /dev/null
+expect "serve: bad --retention" 64 "--retention" -- "$bin" serve --retention 3x
 expect "serve: address in use" 2 "cannot listen" -- "$bin" serve --listen "$LAB_KNOT_ADDR" \
     --redis "$redis_url" --results "$tmp/results"
 

@@ -412,7 +412,8 @@ Test(store, requests_new_final_and_read_back, .timeout = 60)
     snprintf(text, sizeof(text), "{\"id\":\"%s\",\"status\":\"ACCEPTED\"}", id);
     so.url = redis_url();
     cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(store_req_open(s, on_written, &w, &rq, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, on_written, &w, 0, &rq, err, sizeof(err)), 0, "%s",
+                 err);
 
     /* new: the three keys of README's schema, at once */
     cr_assert_eq(store_req_put_new(rq, id, text, start, err, sizeof(err)), 0, "%s", err);
@@ -479,7 +480,7 @@ Test(store, requests_pending_without_a_record_are_dropped, .timeout = 30)
     freeReplyObject(redisCommand(c, "SADD dnsprop:requests:pending %s", id));
     so.url = redis_url();
     cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(store_req_open(s, NULL, NULL, &rq, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, 0, &rq, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(
         store_req_pending(rq, on_pending, on_stats_pending, &sn, err, sizeof(err)), 0,
         "%s", err);
@@ -504,7 +505,7 @@ Test(store, stats_requests_and_summaries, .timeout = 30)
     test_id(id, sizeof(id), "stats");
     so.url = redis_url();
     cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(store_req_open(s, NULL, NULL, &rq, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, 0, &rq, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(
         store_req_stats_new(rq, id, "{\"status\":\"ACCEPTED\"}", err, sizeof(err)), 0,
         "%s", err);
@@ -523,5 +524,100 @@ Test(store, stats_requests_and_summaries, .timeout = 30)
     store_req_close(rq, 5);
     store_close(s);
     raw_drop(c, id);
+    redisFree(c);
+}
+
+/* ---- the putter (group commit) and retention ---- */
+
+#define NPUTS 300
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int done;
+} puts_done_t;
+
+static void on_put(store_req_put_t *p)
+{
+    puts_done_t *d = p->arg;
+
+    pthread_mutex_lock(&d->mu);
+    d->done++;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Many puts queued at once (one or a few pipelines), each answered; with a
+ * retention of 1 s their keys expire and the writer prunes the indexes. */
+Test(store, requests_put_async_and_retention, .timeout = 60)
+{
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_req_t *rq = NULL;
+    redisContext *c = raw_connect();
+    puts_done_t d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    static store_req_put_t p[NPUTS + 1];
+    static char ids[NPUTS + 1][64];
+    char idem[96];
+    char err[512];
+    long long ttl;
+    int i;
+    int left = -1;
+
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, 1, &rq, err, sizeof(err)), 0, "%s", err);
+    test_id(idem, sizeof(idem), "idem");
+    for (i = 0; i <= NPUTS; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "put-%d-%ld-%d", i, (long)getpid(), NPUTS);
+        memset(&p[i], 0, sizeof(p[i]));
+        p[i].kind = i % 2 == 0 ? STORE_REQ_POLL : STORE_REQ_OBSERVER;
+        p[i].id = ids[i];
+        p[i].text = "{\"status\":\"ACCEPTED\"}";
+        p[i].start = 1421867419 + i;
+        p[i].timeout = 0.5;
+        /* the first and the last share an Idempotency-Key */
+        p[i].idem = i == 0 || i == NPUTS ? idem : NULL;
+        p[i].done = on_put;
+        p[i].arg = &d;
+        if (i < NPUTS)
+            store_req_put_async(rq, &p[i]);
+    }
+    pthread_mutex_lock(&d.mu);
+    while (d.done < NPUTS)
+        pthread_cond_wait(&d.cond, &d.mu);
+    pthread_mutex_unlock(&d.mu);
+    store_req_put_async(rq, &p[NPUTS]);
+    pthread_mutex_lock(&d.mu);
+    while (d.done < NPUTS + 1)
+        pthread_cond_wait(&d.cond, &d.mu);
+    pthread_mutex_unlock(&d.mu);
+    for (i = 0; i < NPUTS; i++)
+        cr_expect_eq(p[i].ret, 0, "put %d: %d %s", i, p[i].ret, p[i].err);
+    cr_expect_eq(p[NPUTS].ret, 1, "the Idempotency-Key's retry: %d %s", p[NPUTS].ret,
+                 p[NPUTS].err);
+    cr_expect_str_eq(p[NPUTS].other, ids[0]);
+    cr_expect_eq(raw_int(c, "EXISTS dnsprop:request:%s", ids[NPUTS]), 0);
+    /* the key outlives the poll's timeout (0.5 s, rounded up) by 1 s */
+    ttl = raw_int(c, "TTL dnsprop:request:%s", ids[0]);
+    cr_expect(ttl >= 1 && ttl <= 2, "TTL %lld", ttl);
+    cr_expect_geq(raw_int(c, "ZRANK dnsprop:requests %s", ids[0]), 0);
+    cr_expect_geq(raw_int(c, "ZRANK dnsprop:observers %s", ids[1]), 0);
+    cr_expect_geq(raw_int(c, "ZRANK dnsprop:requests:expiry %s", ids[2]), 0);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[3]), 1);
+    /* within 5 s: keys gone, ids out of every index */
+    for (int tries = 0; tries < 50 && left != 0; tries++) {
+        usleep(100 * 1000);
+        left = 0;
+        for (i = 0; i < NPUTS; i += 37)
+            left += (int)(raw_int(c, "EXISTS dnsprop:request:%s", ids[i]) +
+                          (raw_int(c, "ZRANK dnsprop:requests:expiry %s", ids[i]) >= 0) +
+                          (raw_int(c, "ZRANK dnsprop:requests %s", ids[i]) >= 0) +
+                          (raw_int(c, "ZRANK dnsprop:observers %s", ids[i]) >= 0) +
+                          raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[i]));
+    }
+    cr_expect_eq(left, 0, "%d keys or index entries left after 5 s", left);
+    store_req_close(rq, 5);
+    store_close(s);
     redisFree(c);
 }
