@@ -380,7 +380,7 @@ static void idx_put(dataset_t *ds, uint64_t id, size_t i)
 
     while (ds->opidx[k] != 0)
         k = (k + 1) & (ds->opidxcap - 1);
-    ds->opidx[k] = i + 1;
+    ds->opidx[k] = (uint32_t)(i + 1);
 }
 
 /* The id table sized for n changes (rebuilt from ops). 0 or -ENOMEM. */
@@ -392,14 +392,14 @@ static int idx_rebuild(dataset_t *ds, size_t n)
     while (cap < 2 * n)
         cap *= 2;
     if (cap != ds->opidxcap) {
-        size_t *t = calloc(cap, sizeof(size_t));
+        uint32_t *t = calloc(cap, sizeof(uint32_t));
         if (t == NULL)
             return -ENOMEM;
         free(ds->opidx);
         ds->opidx = t;
         ds->opidxcap = cap;
     } else {
-        memset(ds->opidx, 0, cap * sizeof(size_t));
+        memset(ds->opidx, 0, cap * sizeof(uint32_t));
     }
     for (i = 0; i < ds->nops; i++)
         idx_put(ds, ds->ops[i].id, i);
@@ -410,6 +410,8 @@ static long op_find(dataset_t *ds, uint64_t id)
 {
     size_t k;
 
+    if (ds->opidxcap == 0 && ds->nops > 0 && idx_rebuild(ds, ds->nops) < 0)
+        return -1; /* (dropped by ds_sort: built again when needed) */
     if (ds->opidxcap == 0)
         return -1;
     for (k = id_slot(id, ds->opidxcap); ds->opidx[k] != 0;
@@ -427,7 +429,8 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     const char *name = in->name;
     long k, p, m, z, t;
 
-    if (VEC_RESERVE(ds->ops, ds->opcap, ds->nops + 1) < 0)
+    /* indexes are 32 bits: four billion changes is more than any store */
+    if (ds->nops >= UINT32_MAX - 1 || VEC_RESERVE(ds->ops, ds->opcap, ds->nops + 1) < 0)
         return -ENOMEM;
     if (in->rrset_name != NULL) {
         name = in->rrset_name;
@@ -448,12 +451,12 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     op->zone = ds->zones.v[z];
     op->type = ds->types.v[t];
     op->name = arena_dup(ds, name);
-    op->measure = (unsigned)m;
+    op->measure = (uint16_t)m;
     op->cut = *in->cut != '\0' ? arena_dup(ds, in->cut) : NULL;
     op->submit_time = in->submit_time;
     op->ack_time = in->ack_time;
     op->offered_rate = in->offered_rate;
-    op->claim = (unsigned)target_claim_from_str(in->claim_status);
+    op->claim = (uint8_t)target_claim_from_str(in->claim_status);
     op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? in->claimed_at : NAN;
     if (op->name == NULL || (*in->cut != '\0' && op->cut == NULL))
         return -ENOMEM;
@@ -485,8 +488,7 @@ static int add_in(dataset_t *ds, const ds_in_t *in)
         return -ENOMEM;
     r = &ds->res[ds->n];
     memset(r, 0, sizeof(*r));
-    r->seq = in->seq;
-    r->op = (size_t)op;
+    r->op = (uint32_t)op;
     r->ns = (unsigned)ns;
     r->reason = (unsigned)reason;
     r->vantage = (unsigned)vantage;
@@ -559,7 +561,7 @@ static int cmp_op(const void *a, const void *b)
 
 void ds_sort(dataset_t *ds)
 {
-    size_t *where = NULL;
+    uint32_t *where = NULL;
     size_t i;
 
     if (ds->sorted)
@@ -567,27 +569,25 @@ void ds_sort(dataset_t *ds)
     /* changes by id, results remapped to them: the order they arrived in
      * (completion order, which differs between runs of the same thing)
      * must not show in anything computed from here on */
-    where = malloc((ds->nops + 1) * sizeof(size_t));
+    where = malloc((ds->nops + 1) * sizeof(uint32_t));
     if (where == NULL)
         return;
     for (i = 0; i < ds->nops; i++)
-        ds->ops[i].orig = i;
+        ds->ops[i].orig = (uint32_t)i;
     if (ds->nops > 0)
         qsort(ds->ops, ds->nops, sizeof(*ds->ops), cmp_op);
     for (i = 0; i < ds->nops; i++)
-        where[ds->ops[i].orig] = i;
+        where[ds->ops[i].orig] = (uint32_t)i;
     for (i = 0; i < ds->n; i++)
         ds->res[i].op = where[ds->res[i].op];
     free(where);
     if (ds->n > 0)
         qsort_r(ds->res, ds->n, sizeof(*ds->res), cmp_res, ds);
-    /* the changes moved: their ids point at new places (without memory
-     * for the table, none: op_add builds it again) */
-    if (idx_rebuild(ds, ds->nops) < 0) {
-        free(ds->opidx);
-        ds->opidx = NULL;
-        ds->opidxcap = 0;
-    }
+    /* the changes moved: their id table is dropped (op_find builds it
+     * again if more results come), memory the statistics can use */
+    free(ds->opidx);
+    ds->opidx = NULL;
+    ds->opidxcap = 0;
     ds->sorted = true;
 }
 

@@ -53,11 +53,10 @@ typedef struct {
     char *role; /* "primary", "secondary", "resolver", "" when unknown */
 } ds_ns_t;
 
-/* A change (one operation of the driver), from its results. */
+/* A change (one operation of the driver), from its results. Laid out
+ * small: a campaign of a million probes has a million of them. */
 typedef struct {
     uint64_t id;
-    unsigned kind;  /* index in kinds */
-    unsigned phase; /* index in phases ("" when none) */
     /* zone and type point into the zones and types tables, name and cut
      * into the dataset's chunks: none is freed on its own */
     char *zone;
@@ -65,31 +64,32 @@ typedef struct {
     char *type;                   /* queried type */
     double submit_time, ack_time; /* epoch s */
     double offered_rate;          /* phase's scheduled rate when due; NAN unknown */
-    /* The provider's own claim (harness/targets/target.h target_claim_t:
-     * 0 none, the target reported none) and when it said in sync (epoch
-     * s; NAN unless in sync). */
-    unsigned claim;
-    double claimed_at;
-    size_t orig; /* ds_sort()'s scratch */
-    /* Below a zone cut (harness/scenario/zonecut.h): how it was measured
-     * (index in measures: "" for an answer, "referral", "glue",
-     * "serial") and the cut (NULL when none). name and type are then the
+    double claimed_at;            /* epoch s the claim said in sync; NAN unless */
+    /* Below a zone cut (harness/scenario/zonecut.h): the cut (NULL when
+     * none), and how it was measured (measure: index in measures: "" for
+     * an answer, "referral", "glue", "serial"). name and type are then the
      * changed RRset's, which a serial poll does not query. */
-    unsigned measure;
     char *cut;
+    unsigned kind;  /* index in kinds */
+    unsigned phase; /* index in phases ("" when none) */
+    uint32_t orig;  /* ds_sort()'s scratch */
+    uint16_t measure;
+    /* The provider's own claim (harness/targets/target.h target_claim_t:
+     * 0 none, the target reported none). */
+    uint8_t claim;
 } ds_op_t;
 
+/* A result: 48 bytes. */
 typedef struct {
-    uint64_t seq;     /* store sequence, 0 when not stored */
-    size_t op;        /* index in ops */
-    unsigned ns;      /* index in ns */
-    unsigned reason;  /* index in reasons ("" when none) */
-    unsigned vantage; /* index in vantages */
-    ds_status_t status;
+    uint32_t op;        /* index in ops */
+    unsigned ns;        /* index in ns */
+    unsigned reason;    /* index in reasons ("" when none) */
+    unsigned vantage;   /* index in vantages */
     double start_time;  /* epoch s: the acknowledgement */
     double lower_bound; /* s: the change was not visible at this point */
     double duration;    /* s: visible by then; NAN unless COMPLETED */
     unsigned queries;
+    uint8_t status; /* ds_status_t */
 } ds_result_t;
 
 typedef struct {
@@ -109,8 +109,8 @@ typedef struct {
     bool sorted;
     /* change id -> index in ops + 1 (0: empty), open addressing: finding a
      * result's change is O(1) in whatever order results come */
-    size_t *opidx;
-    size_t opidxcap; /* a power of two, at least twice nops */
+    uint32_t *opidx;
+    size_t opidxcap; /* a power of two, at least twice nops; 0 after ds_sort */
 } dataset_t;
 
 void ds_init(dataset_t *ds);

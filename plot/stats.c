@@ -163,24 +163,28 @@ static bool keep_others(const dataset_t *ds, const ds_result_t *r, const void *a
  * nameservers (role, or NULL for all): NAN unless every one of them that
  * was polled served it. Returns how many changes had such polls. */
 typedef struct {
-    double slowest; /* NAN: not all served */
-    unsigned polled;
+    double slowest; /* NAN: not all served; -INFINITY: none polled (8 bytes,
+                       not 16: there are three per change of a campaign) */
 } op_agg_t;
+
+static unsigned polled(const op_agg_t *a)
+{
+    return a->slowest != -INFINITY;
+}
 
 static void aggregate(const dataset_t *ds, const char *role, op_agg_t *agg)
 {
     size_t i;
 
-    for (i = 0; i < ds->nops; i++) {
-        agg[i].slowest = 0;
-        agg[i].polled = 0;
-    }
+    for (i = 0; i < ds->nops; i++)
+        agg[i].slowest = -INFINITY;
     for (i = 0; i < ds->n; i++) {
         const ds_result_t *r = &ds->res[i];
         op_agg_t *a = &agg[r->op];
         if (role != NULL && strcmp(ds->ns[r->ns].role, role) != 0)
             continue;
-        a->polled++;
+        if (a->slowest == -INFINITY)
+            a->slowest = 0; /* polled */
         if (r->status != DS_COMPLETED)
             a->slowest = NAN;
         else if (!isnan(a->slowest) && r->duration > a->slowest)
@@ -199,7 +203,7 @@ void stats_convergence(dataset_t *ds, double *conv)
         return;
     aggregate(ds, NULL, agg);
     for (i = 0; i < ds->nops; i++)
-        conv[i] = agg[i].polled > 0 ? agg[i].slowest : NAN;
+        conv[i] = polled(&agg[i]) ? agg[i].slowest : NAN;
     free(agg);
 }
 
@@ -246,22 +250,22 @@ static void stage_values(const dataset_t *ds, int stage, const op_agg_t *prim,
             break;
         case STATS_STAGE_PRIMARY:
             v[i] = prim[i].slowest;
-            counted[i] = prim[i].polled;
+            counted[i] = polled(&prim[i]);
             break;
         case STATS_STAGE_SECONDARIES:
             v[i] = sec[i].slowest;
-            counted[i] = sec[i].polled;
+            counted[i] = polled(&sec[i]);
             break;
         case STATS_STAGE_TRANSFER:
             /* primary -> secondaries: only changes both were polled for */
             v[i] = sec[i].slowest - prim[i].slowest;
-            counted[i] = prim[i].polled > 0 && sec[i].polled > 0;
+            counted[i] = polled(&prim[i]) && polled(&sec[i]);
             if (!isnan(v[i]) && v[i] < 0)
                 v[i] = 0; /* a secondary answered first: the NOTIFY beat the poll */
             break;
         case STATS_STAGE_ALL:
             v[i] = all[i].slowest;
-            counted[i] = all[i].polled;
+            counted[i] = polled(&all[i]);
             break;
         default:
             /* acknowledged -> the provider said in sync (only changes whose
@@ -473,8 +477,8 @@ int stats_changes_open(stats_changes_t *c, dataset_t *ds)
     c->ds = ds;
     c->start = ds_start(ds);
     c->conv = malloc((ds->nops + 1) * sizeof(double));
-    c->first = calloc(ds->nops + 2, sizeof(size_t));
-    c->byop = malloc((ds->n + 1) * sizeof(size_t));
+    c->first = calloc(ds->nops + 2, sizeof(uint32_t));
+    c->byop = malloc((ds->n + 1) * sizeof(uint32_t));
     if (c->conv == NULL || c->first == NULL || c->byop == NULL) {
         stats_changes_close(c);
         return -ENOMEM;
@@ -486,7 +490,7 @@ int stats_changes_open(stats_changes_t *c, dataset_t *ds)
     for (i = 2; i < ds->nops + 2; i++)
         c->first[i] += c->first[i - 1];
     for (i = 0; i < ds->n; i++)
-        c->byop[c->first[ds->res[i].op + 1]++] = i;
+        c->byop[c->first[ds->res[i].op + 1]++] = (uint32_t)i;
     return 0;
 }
 

@@ -111,9 +111,9 @@ void stats_convergence(dataset_t *ds, double *conv);
 typedef struct {
     dataset_t *ds;
     double start;
-    double *conv;  /* per change: when every nameserver served it (NAN: never) */
-    size_t *first; /* change i's results: byop[first[i] .. first[i + 1]) */
-    size_t *byop;
+    double *conv;    /* per change: when every nameserver served it (NAN: never) */
+    uint32_t *first; /* change i's results: byop[first[i] .. first[i + 1]) */
+    uint32_t *byop;
 } stats_changes_t;
 
 int stats_changes_open(stats_changes_t *c, dataset_t *ds);

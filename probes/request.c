@@ -250,6 +250,8 @@ typedef struct {
     probe_req_t *reqs;
     size_t nreqs;
     size_t cap;
+    probe_req_each_fn each; /* probe_req_each_csv: instead of reqs */
+    void *each_arg;
 } csv_ctx_t;
 
 /* csvtab_fail with field (NULL: none) and msg, returning code. */
@@ -436,6 +438,13 @@ static int csv_row(csvtab_t *t, void *arg)
         snprintf(idbuf, sizeof(idbuf), "%lu", csvtab_line(t));
         req.id = strdup(idbuf);
     }
+    if (ret == 0 && ctx->each != NULL) {
+        /* streamed: the callback takes the request */
+        ret = ctx->each(&req, csvtab_line(t), ctx->each_arg);
+        if (ret < 0 && ret != PROBE_REQ_STOP)
+            ret = csv_fail(t, ret, NULL, dp_strerror(ret));
+        return ret;
+    }
     slot = ret == 0 ? VEC_PUSH(ctx->reqs, ctx->nreqs, ctx->cap) : NULL;
     if (ret == 0 && slot == NULL)
         ret = csv_fail(t, -ENOMEM, NULL, "out of memory");
@@ -456,10 +465,10 @@ void probe_req_free_array(probe_req_t *reqs, size_t n)
     free(reqs);
 }
 
-int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char *err,
-                       size_t errlen)
+/* The requests of the CSV at path, to each() or into ctx's array. */
+static int read_csv(const char *path, csv_ctx_t *ctx, size_t max, char *err,
+                    size_t errlen)
 {
-    csv_ctx_t ctx = {NULL, 0, 0};
     csvtab_spec_t spec = {
         col_names,
         COL_N,
@@ -467,15 +476,25 @@ int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char
         "known: id nameserver zone_name name type condition serial value start_time "
         "frequency timeout match",
         csv_row,
-        &ctx,
+        ctx,
         csv_head,
         &csv_style,
+        max,
     };
+
+    return csvtab_read(path, &spec, err, errlen);
+}
+
+int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char *err,
+                       size_t errlen)
+{
+    csv_ctx_t ctx;
     int ret;
 
+    memset(&ctx, 0, sizeof(ctx));
     *reqs = NULL;
     *nreqs = 0;
-    ret = csvtab_read(path, &spec, err, errlen);
+    ret = read_csv(path, &ctx, 0, err, errlen);
     if (ret < 0) {
         probe_req_free_array(ctx.reqs, ctx.nreqs);
         return ret;
@@ -483,6 +502,17 @@ int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char
     *reqs = ctx.reqs;
     *nreqs = ctx.nreqs;
     return 0;
+}
+
+int probe_req_each_csv(const char *path, size_t max, probe_req_each_fn each, void *arg,
+                       char *err, size_t errlen)
+{
+    csv_ctx_t ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.each = each;
+    ctx.each_arg = arg;
+    return read_csv(path, &ctx, max, err, errlen);
 }
 
 /* ---- JSON, for requests that travel (probe agents over Redis Streams) ------- */

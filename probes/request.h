@@ -82,6 +82,16 @@ int probe_req_load_csv(const char *path, probe_req_t **reqs, size_t *nreqs, char
                        size_t errlen);
 void probe_req_free_array(probe_req_t *reqs, size_t n);
 
+/* The same requests one at a time, as they are read (a file of a million
+ * is never in memory whole; at most max bytes, 0: CSVTAB_MAX_BYTES):
+ * each() takes the request (it clears it) with the line it ends on; its
+ * negative return stops the read with that code (PROBE_REQ_STOP: stopped
+ * on purpose, err untouched; another: err says FILE:LINE and the code). */
+#define PROBE_REQ_STOP (-0x7000)
+typedef int (*probe_req_each_fn)(probe_req_t *req, unsigned long line, void *arg);
+int probe_req_each_csv(const char *path, size_t max, probe_req_each_fn each, void *arg,
+                       char *err, size_t errlen);
+
 /* A request as JSON and back (probe agents receive theirs over Redis
  * Streams): {"nameserver","name","is_zone","type","condition","serial",
  * "values","exact","start_time","frequency","timeout","tag","id"}. The

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/cmd/cmd.h"
+#include "harness/cmd/probefeed.h"
 #include "harness/cmd/cmdutil.h"
 #include "harness/common/clock.h"
 #include "harness/common/errcode.h"
@@ -32,9 +34,14 @@ typedef struct {
     const char *campaign;
     bool no_store;
     bool no_report;
+    size_t max_pending;
     const char *ntp_server;
     double max_offset_ms;
 } probe_cli_t;
+
+/* A request file is read as it is probed (probefeed.h): its size costs no
+ * memory, so the bound is only against a runaway input. */
+#define PROBE_FILE_MAX ((size_t)4 << 30)
 
 static volatile sig_atomic_t g_signal;
 
@@ -85,6 +92,8 @@ static void usage(FILE *f)
         "time\n" STOREOPT_HELP "  --no-store           do not store the results\n"
         "  --retention D        keep the campaign's keys in Redis for D after its last\n"
         "                       write (30d, 12h, 3600s; default 0: forever)\n"
+        "  --max-pending N      --file: at most N polls at once (default 100000); the\n"
+        "                       next request starts when one ends\n"
         "  --no-report          store the results, write no plots or report (build them\n"
         "                       later with 'dnsprop report CAMPAIGN-ID')\n"
         "  --ntp-server HOST[:PORT]  measure the clock offset by SNTP at start and end\n"
@@ -116,6 +125,7 @@ enum {
     OPT_NO_STORE,
     OPT_NO_REPORT,
     OPT_RETENTION,
+    OPT_MAX_PENDING,
     OPT_NTP,
     OPT_MAXOFF,
 };
@@ -142,6 +152,7 @@ static const struct option long_opts[] = {
     {"no-store", no_argument, NULL, OPT_NO_STORE},
     {"no-report", no_argument, NULL, OPT_NO_REPORT},
     {"retention", required_argument, NULL, OPT_RETENTION},
+    {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
     {"ntp-server", required_argument, NULL, OPT_NTP},
     {"max-offset-ms", required_argument, NULL, OPT_MAXOFF},
     {"help", no_argument, NULL, 'h'},
@@ -280,6 +291,13 @@ static int cli_option(int c, const char *arg, probe_cli_t *cli)
     case OPT_NO_REPORT:
         cli->no_report = true;
         return 0;
+    case OPT_MAX_PENDING: {
+        uint64_t n;
+        if (numparse_u64(arg, 100000000, &n) < 0 || n == 0)
+            return cmd_bad("probe", "--max-pending", "'%s': a count from 1", arg);
+        cli->max_pending = (size_t)n;
+        return 0;
+    }
     case OPT_RETENTION:
         if (numparse_duration(arg, 10 * 365 * 86400.0, &cli->store.retention) < 0)
             return cmd_bad("probe", "--retention",
@@ -364,34 +382,6 @@ static int parse_single(int argc, char **argv, probe_req_t *req, probe_cli_t *cl
 out:
     free(seen.vals);
     return rc;
-}
-
-/* The stored form of a result: the JSON output plus what the store and
- * reports index by, and the request's expectations. */
-static json_t *result_record(const probe_result_t *r, const probe_req_t *req,
-                             const char *vantage)
-{
-    json_t *rec = probe_result_json(r);
-    json_t *exp;
-    size_t i;
-
-    if (rec == NULL)
-        return NULL;
-    json_object_set_new(rec, "op_kind", json_string("probe"));
-    json_object_set_new(rec, "op_id", r->id != NULL ? json_string(r->id) : json_null());
-    json_object_set_new(rec, "ns_name", json_string(r->ns));
-    json_object_set_new(rec, "vantage", json_string(vantage));
-    json_object_set_new(rec, "frequency", json_real(req->frequency));
-    json_object_set_new(rec, "timeout", json_real(req->timeout));
-    if (req->cond == COND_SERIAL_NOT_LOWER) {
-        exp = json_integer(req->serial);
-    } else {
-        exp = json_array();
-        for (i = 0; i < req->nvalues; i++)
-            json_array_append_new(exp, json_string(req->values[i]));
-    }
-    json_object_set_new(rec, "expected", exp);
-    return rec;
 }
 
 /* Open the store and the campaign; on failure say why. */
@@ -502,50 +492,70 @@ static int clock_and_campaign(probe_cli_t *cli, int argc, char **argv, size_t nr
     return DP_EXIT_OK;
 }
 
-/* Submit every request to the pool, then print (and store) each result
- * as it comes; a signal cancels what is left. The worst exit status of
- * the results. */
-static int run_requests(probe_pool_t *pool, probe_req_t *reqs, size_t nreqs,
-                        store_t *store, const char *host, bool json)
+/* probe_req_each_csv's callback for the first pass: count and check. */
+static int count_req(probe_req_t *req, unsigned long line, void *arg)
 {
-    int worst = DP_EXIT_OK;
-    size_t got = 0;
+    (void)line;
+    (*(size_t *)arg)++;
+    probe_req_clear(req);
+    return 0;
+}
+
+static int feed_req(probe_req_t *req, unsigned long line, void *arg)
+{
+    (void)line;
+    return pfeed_submit(arg, req);
+}
+
+/* Probe every request: the file's as they are read again (a regular file
+ * was checked whole by the first pass), or those in reqs; print and store
+ * each result as it comes; a signal cancels what is left. The worst exit
+ * status of the results. */
+static int run_requests(pfeed_t *f, const probe_cli_t *cli, bool stream,
+                        probe_req_t *reqs, size_t nreqs)
+{
+    char err[1200];
+    int ret = 0;
+
+    if (stream) {
+        ret =
+            probe_req_each_csv(cli->file, PROBE_FILE_MAX, feed_req, f, err, sizeof(err));
+        if (ret < 0 && ret != PROBE_REQ_STOP) {
+            /* changed since the first pass: stop here, keep what was measured */
+            fprintf(stderr, "dnsprop probe: %s\n", err);
+            f->worst = DP_EXIT_ERROR;
+        }
+    } else {
+        for (size_t i = 0; i < nreqs && ret == 0; i++)
+            ret = pfeed_submit(f, &reqs[i]);
+    }
+    pfeed_drain(f);
+    return f->worst;
+}
+
+/* The requests of --file: a regular file is read twice, once to check and
+ * count it (errors before anything is probed) and once as it is probed; a
+ * pipe, which cannot be read twice, is loaded. 0 or DP_EXIT_USAGE. */
+static int load_requests(const probe_cli_t *cli, bool *stream, probe_req_t **reqs,
+                         size_t *nreqs)
+{
+    struct stat st;
+    char err[1200];
     int ret;
 
-    for (size_t i = 0; i < nreqs; i++) {
-        reqs[i].tag = i;
-        ret = probe_pool_submit(pool, &reqs[i]);
-        if (ret < 0) {
-            fprintf(stderr, "dnsprop probe: request %s: %s\n",
-                    reqs[i].id != NULL ? reqs[i].id : "1", dp_strerror(ret));
-            worst = DP_EXIT_ERROR;
-            got++; /* it will not come back */
-        }
+    *stream = stat(cli->file, &st) == 0 && S_ISREG(st.st_mode);
+    if (*stream) {
+        *nreqs = 0;
+        ret = probe_req_each_csv(cli->file, PROBE_FILE_MAX, count_req, nreqs, err,
+                                 sizeof(err));
+    } else {
+        ret = probe_req_load_csv(cli->file, reqs, nreqs, err, sizeof(err));
     }
-    while (got < nreqs) {
-        probe_result_t r;
-        if (g_signal != 0)
-            probe_pool_shutdown(pool);
-        ret = probe_pool_next(pool, &r, 200);
-        if (ret == -ETIMEDOUT)
-            continue;
-        if (ret < 0)
-            break;
-        got++;
-        probe_result_print(stdout, &r, json);
-        fflush(stdout);
-        if (store != NULL && r.tag < nreqs) {
-            json_t *rec = result_record(&r, &reqs[r.tag], host);
-            if (rec == NULL || store_put_result(store, rec) < 0)
-                fprintf(stderr, "dnsprop probe: out of memory storing a result\n");
-        }
-        if (r.status == PROBE_ERROR)
-            worst = DP_EXIT_ERROR;
-        else if (r.status == PROBE_TIMEOUT && worst == DP_EXIT_OK)
-            worst = DP_EXIT_TIMEOUT;
-        probe_result_clear(&r);
+    if (ret < 0) {
+        fprintf(stderr, "dnsprop probe: %s\n", err);
+        return DP_EXIT_USAGE;
     }
-    return worst;
+    return DP_EXIT_OK;
 }
 
 /* Close the campaign and leave its plots and report, read back from the
@@ -583,12 +593,14 @@ int cmd_probe(int argc, char **argv)
     char campaign[512] = "";
     char host[256] = "localhost";
     size_t nreqs = 1;
-    char err[1200];
+    bool stream = false;
+    pfeed_t feed;
     struct sigaction sa;
     int ret;
     int rc;
 
     memset(&cli, 0, sizeof(cli));
+    pfeed_init(&feed);
     storeopt_init(&cli.store);
     cli.campaign = "probe";
     probe_req_init(&single);
@@ -597,9 +609,7 @@ int cmd_probe(int argc, char **argv)
         probe_req_clear(&single);
         return rc < 0 ? DP_EXIT_OK : rc;
     }
-    if (cli.file != NULL &&
-        probe_req_load_csv(cli.file, &reqs, &nreqs, err, sizeof(err)) < 0) {
-        fprintf(stderr, "dnsprop probe: %s\n", err);
+    if (cli.file != NULL && load_requests(&cli, &stream, &reqs, &nreqs) != DP_EXIT_OK) {
         probe_req_clear(&single);
         return DP_EXIT_USAGE;
     }
@@ -623,17 +633,25 @@ int cmd_probe(int argc, char **argv)
         rc = DP_EXIT_ERROR;
         goto out;
     }
-    rc = run_requests(pool, reqs, nreqs, store, host, cli.json);
+    feed.pool = pool;
+    feed.store = store;
+    feed.host = host;
+    feed.json = cli.json;
+    feed.signal = &g_signal;
+    if (cli.max_pending > 0)
+        feed.max_pending = cli.max_pending;
+    rc = run_requests(&feed, &cli, stream, reqs, nreqs);
     if (g_signal != 0)
         rc = DP_EXIT_SIGNAL;
 out:
     probe_pool_destroy(pool);
+    pfeed_free(&feed);
     if (store != NULL) {
         if (campaign[0] != '\0')
             rc = campaign_finish(store, campaign, &cli, rc);
         store_close(store);
     }
-    if (reqs != &single)
+    if (reqs != &single && !stream)
         probe_req_free_array(reqs, nreqs);
     probe_req_clear(&single);
     return rc;

@@ -198,14 +198,76 @@ static void on_record(int term, void *data)
     free_fields(t);
 }
 
+/* One line (with its '\n', if any) to the parser. */
+static void parse_line(csvtab_t *t, struct csv_parser *p, const char *line, size_t len)
+{
+    t->line++;
+    if (t->nf == 0 && p->pstate == 0) {
+        if (line[0] == '#')
+            return;
+        t->rec_line = t->line;
+    }
+    if (csv_parse(p, line, len, on_field, on_record, t) != len && t->ret == 0) {
+        t->rec_line = t->line;
+        csvtab_fail(t, t->style->syntax_field, "%s", csv_strerror(csv_error(p)));
+    }
+}
+
+/* The whole lines in buf[0, *have) to the parser (the last one too at
+ * eof); what is left of a line is moved to the front. */
+static void parse_lines(csvtab_t *t, struct csv_parser *p, char *buf, size_t *have,
+                        bool eof)
+{
+    size_t pos = 0;
+
+    while (t->ret == 0 && pos < *have) {
+        const char *nl = memchr(buf + pos, '\n', *have - pos);
+        size_t len = nl != NULL ? (size_t)(nl - (buf + pos)) + 1 : *have - pos;
+        if (nl == NULL && !eof)
+            break;
+        parse_line(t, p, buf + pos, len);
+        pos += len;
+    }
+    memmove(buf, buf + pos, *have - pos);
+    *have -= pos;
+}
+
+/* Read and parse the input a chunk at a time: a table of a million rows
+ * is never in memory whole, only the row being read. */
+static int read_all(csvtab_t *t, struct csv_parser *p, fsutil_in_t *in, char *why,
+                    size_t whylen)
+{
+    size_t cap = CSVTAB_CHUNK;
+    size_t have = 0;
+    char *buf = malloc(cap);
+    ssize_t n = 1;
+
+    while (buf != NULL && t->ret == 0 && n > 0) {
+        if (have + 1 >= cap) { /* one line longer than the buffer */
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL)
+                break;
+            buf = nb;
+            cap *= 2;
+        }
+        n = fsutil_read_next(in, buf + have, cap - 1 - have, why, whylen);
+        if (n < 0)
+            break;
+        have += (size_t)n;
+        parse_lines(t, p, buf, &have, n == 0);
+    }
+    free(buf);
+    if (buf == NULL || (n > 0 && t->ret == 0))
+        return -ENOMEM;
+    return n < 0 ? (int)n : 0;
+}
+
 int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t errlen)
 {
     struct csv_parser p;
     csvtab_t t;
+    fsutil_in_t in;
     char why[256];
-    char *data = NULL;
-    size_t size = 0;
-    size_t pos = 0;
     int ret;
 
     memset(&t, 0, sizeof(t));
@@ -214,28 +276,19 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
     t.path = path;
     t.err = err;
     t.errlen = errlen;
-    ret = fsutil_read_input(path, CSVTAB_MAX_BYTES, &data, &size, NULL, why, sizeof(why));
+    ret = fsutil_open_input(path, spec->max != 0 ? spec->max : CSVTAB_MAX_BYTES, &in, why,
+                            sizeof(why));
     if (ret < 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         quote_message(err, errlen);
         return ret;
     }
     csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
-    while (t.ret == 0 && pos < size) {
-        const char *line = data + pos;
-        const char *nl = memchr(line, '\n', size - pos);
-        size_t len = nl != NULL ? (size_t)(nl - line) + 1 : size - pos;
-        pos += len;
-        t.line++;
-        if (t.nf == 0 && p.pstate == 0) {
-            if (line[0] == '#')
-                continue;
-            t.rec_line = t.line;
-        }
-        if (csv_parse(&p, line, len, on_field, on_record, &t) != len && t.ret == 0) {
-            t.rec_line = t.line;
-            csvtab_fail(&t, t.style->syntax_field, "%s", csv_strerror(csv_error(&p)));
-        }
+    ret = read_all(&t, &p, &in, why, sizeof(why));
+    fsutil_close_input(&in);
+    if (ret < 0 && t.ret == 0) {
+        snprintf(err, errlen, "%s: %s", path, ret == -ENOMEM ? "out of memory" : why);
+        t.ret = ret;
     }
     if (t.ret == 0 && csv_fini(&p, on_field, on_record, &t) != 0)
         csvtab_fail(&t, t.style->syntax_field, "%s", t.style->unterminated);
@@ -250,7 +303,6 @@ int csvtab_read(const char *path, const csvtab_spec_t *spec, char *err, size_t e
     free(t.field);
     free(t.map);
     csv_free(&p);
-    free(data);
     if (t.ret < 0)
         quote_message(err, errlen); /* messages quote the cells */
     return t.ret;

@@ -43,10 +43,14 @@ typedef struct {
      * being the current record; < 0 stops, as row */
     int (*head)(csvtab_t *t, void *arg);
     const csvtab_style_t *style; /* optional: NULL, csvtab's own wording */
+    size_t max;                  /* bytes at most; 0: CSVTAB_MAX_BYTES */
 } csvtab_spec_t;
 
 /* The largest table csvtab_read reads (a regular file; see fsutil.h). */
 #define CSVTAB_MAX_BYTES ((size_t)64 << 20)
+/* What csvtab_read holds of a table at once (it grows only for a longer
+ * line): it reads a chunk at a time. */
+#define CSVTAB_CHUNK ((size_t)1 << 20)
 
 /* Read the table at path: a regular file of at most CSVTAB_MAX_BYTES,
  * every cell UTF-8 ("FILE:LINE: field 'X': ... is not UTF-8" otherwise).

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,66 +109,113 @@ static int read_bounded(int fd, size_t max, size_t hint, char **data, size_t *le
     return 0;
 }
 
-int fsutil_read_input(const char *path, size_t max, char **data, size_t *len,
-                      struct stat *st, char *why, size_t whylen)
+int fsutil_open_input(const char *path, size_t max, fsutil_in_t *in, char *why,
+                      size_t whylen)
 {
-    struct stat s;
-    int fd;
     int ret;
 
-    *data = NULL;
-    *len = 0;
+    memset(in, 0, sizeof(*in));
+    in->fd = -1;
+    in->max = max;
     why[0] = '\0';
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) {
+    in->fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (in->fd < 0) {
         ret = -errno;
         snprintf(why, whylen, "cannot open: %s", strerror(-ret));
         return ret;
     }
-    if (fstat(fd, &s) < 0) {
+    if (fstat(in->fd, &in->st) < 0) {
         ret = -errno;
         snprintf(why, whylen, "cannot stat: %s", strerror(-ret));
-        goto out;
+        goto fail;
     }
     /* A pipe (`dnsprop run <(...)`, `... | dnsprop run /dev/stdin`) is
      * read like a file, to the same bound; devices, sockets and
      * directories are refused: /dev/zero never ends. */
-    if (!S_ISREG(s.st_mode) && !S_ISFIFO(s.st_mode)) {
+    if (!S_ISREG(in->st.st_mode) && !S_ISFIFO(in->st.st_mode)) {
         ret = -EINVAL;
         snprintf(why, whylen, "not a regular file (%s): give a file",
-                 file_kind(s.st_mode));
-        goto out;
+                 file_kind(in->st.st_mode));
+        goto fail;
     }
-    if (S_ISREG(s.st_mode) && (s.st_size < 0 || (unsigned long long)s.st_size > max)) {
+    if (S_ISREG(in->st.st_mode) &&
+        (in->st.st_size < 0 || (unsigned long long)in->st.st_size > max)) {
         ret = -EFBIG;
         snprintf(why, whylen, "is %lld bytes, over the limit of %zu bytes",
-                 (long long)s.st_size, max);
-        goto out;
+                 (long long)in->st.st_size, max);
+        goto fail;
     }
-    ret = read_bounded(fd, max, (size_t)s.st_size, data, len);
-    if (ret == 0 && *len == 0 && S_ISFIFO(s.st_mode)) {
-        /* a named FIFO nobody writes to reads as EOF at once */
-        ret = -ENODATA;
+    return 0;
+fail:
+    close(in->fd);
+    in->fd = -1;
+    return ret;
+}
+
+/* What a failed read of in means, in why. */
+static void read_why(const fsutil_in_t *in, int ret, char *why, size_t whylen)
+{
+    bool fifo = S_ISFIFO(in->st.st_mode);
+
+    if (ret == -ENODATA)
         snprintf(why, whylen,
                  "a FIFO that gave nothing to read (no writer?): give a "
                  "file or write to it");
-    } else if (ret == -ETIMEDOUT)
+    else if (ret == -ETIMEDOUT)
         snprintf(why, whylen, "a FIFO silent for %d s: give a file",
                  FSUTIL_PIPE_IDLE_MS / 1000);
     else if (ret == -EFBIG)
         snprintf(why, whylen, "%s over the limit of %zu bytes while being read",
-                 S_ISFIFO(s.st_mode) ? "gave" : "grew", max);
-    else if (ret < 0)
+                 fifo ? "gave" : "grew", in->max);
+    else
         snprintf(why, whylen, "cannot read: %s", strerror(-ret));
-    if (ret == 0 && st != NULL)
-        *st = s;
-out:
+}
+
+ssize_t fsutil_read_next(fsutil_in_t *in, char *buf, size_t len, char *why, size_t whylen)
+{
+    ssize_t n = read_some(in->fd, buf, len);
+
+    if (n > 0 && (size_t)n > in->max - in->got)
+        n = -EFBIG;
+    else if (n > 0)
+        in->got += (size_t)n;
+    else if (n == 0 && in->got == 0 && S_ISFIFO(in->st.st_mode))
+        n = -ENODATA; /* a named FIFO nobody writes to reads as EOF at once */
+    if (n < 0)
+        read_why(in, (int)n, why, whylen);
+    return n;
+}
+
+void fsutil_close_input(fsutil_in_t *in)
+{
+    if (in->fd >= 0)
+        close(in->fd);
+    in->fd = -1;
+}
+
+int fsutil_read_input(const char *path, size_t max, char **data, size_t *len,
+                      struct stat *st, char *why, size_t whylen)
+{
+    fsutil_in_t in;
+    int ret;
+
+    *data = NULL;
+    *len = 0;
+    ret = fsutil_open_input(path, max, &in, why, whylen);
+    if (ret < 0)
+        return ret;
+    ret = read_bounded(in.fd, max, (size_t)in.st.st_size, data, len);
+    if (ret == 0 && *len == 0 && S_ISFIFO(in.st.st_mode))
+        ret = -ENODATA;
     if (ret < 0) {
+        read_why(&in, ret, why, whylen);
         free(*data);
         *data = NULL;
         *len = 0;
+    } else if (st != NULL) {
+        *st = in.st;
     }
-    close(fd);
+    fsutil_close_input(&in);
     return ret;
 }
 

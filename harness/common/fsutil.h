@@ -40,6 +40,25 @@ int fsutil_mkdirs(const char *path, mode_t mode);
 int fsutil_read_input(const char *path, size_t max, char **data, size_t *len,
                       struct stat *st, char *why, size_t whylen);
 
+/* The same input read a piece at a time (a table too large to hold whole
+ * while it is used): fsutil_open_input makes fsutil_read_input's checks
+ * (a regular file or a pipe, at most max bytes by its size) and
+ * fsutil_read_next gives the next bytes, 0 at the end, or one of
+ * fsutil_read_input's negative codes with why set (-EFBIG past max bytes
+ * in all, -ENODATA for a FIFO that gave nothing, -ETIMEDOUT for a pipe
+ * silent 30 s). */
+typedef struct {
+    int fd;
+    struct stat st;
+    size_t max, got;
+} fsutil_in_t;
+
+int fsutil_open_input(const char *path, size_t max, fsutil_in_t *in, char *why,
+                      size_t whylen);
+ssize_t fsutil_read_next(fsutil_in_t *in, char *buf, size_t len, char *why,
+                         size_t whylen);
+void fsutil_close_input(fsutil_in_t *in);
+
 /* A secret kept in a file (an API key, a password, a token): the first
  * line of path, without its line end and trailing blanks, into buf (len
  * bytes). Read as fsutil_read_input reads (a file or a pipe, never a

@@ -216,5 +216,51 @@ else
     ko "sigint cancels (exit $rc)" "$(cat "$tmp/sig.out")"
 fi
 
+# --file is read as it is probed, at most --max-pending polls at once:
+# 300 never-satisfied polls of 1 s, 100 at a time, take three rounds, and
+# every request still gets its result
+{
+    echo "id,nameserver,name,type,condition,value,timeout,frequency"
+    for ((i = 0; i < 300; i++)); do
+        echo "w$i,$LAB_KNOT_ADDR,www.lab.test,A,value_present,203.0.113.9,1,0.2"
+    done
+} > "$tmp/window.csv"
+t0=$(date +%s.%N)
+"$bin" probe --file "$tmp/window.csv" --max-pending 100 --json --no-store \
+    > "$tmp/window.out" 2> "$tmp/window.err"
+rc=$?
+el=$(python3 -c "import time; print(round(time.time() - $t0, 1))")
+if [ $rc = 1 ] && python3 - "$tmp/window.out" "$el" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 300 and {r["id"] for r in rows} == {f"w{i}" for i in range(300)}, len(rows)
+assert all(r["status"] == "TIMEOUT" for r in rows)
+starts = sorted(r["start_time"] for r in rows)
+# three rounds of 100: the last request started at least 2 s after the first
+assert starts[-1] - starts[0] >= 1.9, starts[-1] - starts[0]
+# never more than 100 at once: at any start, fewer than 100 others running
+ends = sorted(r["start_time"] + r["lower_bound"] for r in rows)
+import bisect
+for s in starts:
+    running = bisect.bisect_right(starts, s) - bisect.bisect_right(ends, s)
+    assert running <= 100 + 1, running
+assert float(sys.argv[2]) >= 2.5, sys.argv[2]
+PY
+then
+    ok "--max-pending 100: 300 requests in rounds of 100, every one answered (${el} s)"
+else
+    ko "--max-pending (exit $rc, ${el} s)" "$(tail -3 "$tmp/window.err")"
+fi
+# a bad line far down a file is found before anything is probed
+cp "$tmp/window.csv" "$tmp/bad.csv"
+echo "w300,$LAB_KNOT_ADDR,www.lab.test,A,value_present,not-an-address,1,0.2" >> "$tmp/bad.csv"
+"$bin" probe --file "$tmp/bad.csv" --no-store > "$tmp/bad.out" 2> "$tmp/bad.err"
+rc=$?
+if [ $rc = 64 ] && [ ! -s "$tmp/bad.out" ] && grep -q "bad.csv:302" "$tmp/bad.err"; then
+    ok "a bad request on line 302 is refused before any is probed"
+else
+    ko "bad line (exit $rc)" "$(head -3 "$tmp/bad.out" "$tmp/bad.err")"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

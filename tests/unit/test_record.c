@@ -130,7 +130,7 @@ Test(record, the_dataset_reads_compact_and_json_alike)
     cr_assert_eq(ds_add_stored(&c, PROBE_REC, strlen(PROBE_REC)), 0);
     cr_assert_eq(a.n, 1);
     cr_assert_eq(c.n, 1);
-    cr_assert_eq(a.res[0].seq, 12);
+    cr_assert_eq(a.ops[a.res[0].op].id, 12, "a probe's change is its seq");
     cr_assert_float_eq(a.res[0].start_time, c.res[0].start_time, 1e-9);
     cr_assert_float_eq(a.res[0].duration, 0.1, 1e-12);
     cr_assert_float_eq(a.res[0].lower_bound, c.res[0].lower_bound, 1e-12);
