@@ -21,11 +21,12 @@
  * from at most CDF_ROWS rows of exact order statistics (so their shape is
  * kept), and in every plot the outliers (beyond the p99.9 of their bin,
  * timeouts, errors) are still drawn as points, at most OUTLIERS_MAX of
- * each kind (an even spread beyond that, which the key says). Each data
- * file is then bounded whatever the number of results (~1 MB at most;
- * the ramp plot's is per nameserver: ~15 KB each). Titles say when a plot
- * is binned. Up to the threshold nothing changes: the files are
- * byte-identical to the unbinned ones (tests/unit/test_plots.c).
+ * each kind (an even spread beyond that, which the key says); with more
+ * nameservers than colours, the ramp plot pools them into one band. Each
+ * data file is then bounded whatever the number of results (~1 MB at
+ * most: see the sizes below). Titles say when a plot is binned. Up to the threshold
+ * nothing changes: the files are byte-identical to the unbinned ones
+ * (tests/unit/test_plots.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1078,12 +1079,13 @@ static bool cdf_curve(const plot_ctx_t *c, plot_t *p, size_t ns, long vantage,
 /* The title's detail of a binned CDF plot; NULL (none) when not binned. */
 static char *cdf_detail(const plot_ctx_t *c, size_t q)
 {
-    char n[32];
+    char n[32], nq[32];
 
     if (!c->binned)
         return NULL;
     thousands(c->ds->n, n, sizeof(n));
-    return textf("%s results, curves from at most %zu quantiles", n, q);
+    thousands(q, nq, sizeof(nq));
+    return textf("%s results, %s quantiles a curve", n, nq);
 }
 
 static int plot_cdf(plot_ctx_t *c)
@@ -1541,7 +1543,32 @@ typedef struct {
     double thr[RAMP_BANDS];
     size_t cap;
     bool bands, beyond, thinned;
+    /* binned with more nameservers than colours: one band for all of
+     * them (a hundred overlaid bands are a blur) */
+    bool pooled;
 } ramp_marks_t;
+
+/* The results ramp_points and ramp_bands read for nameserver j (all of
+ * them when pooled): by_ns[*from .. *to). */
+static void ramp_range(const plot_ctx_t *c, const ramp_marks_t *m, size_t j, size_t *from,
+                       size_t *to)
+{
+    if (m->pooled) {
+        *from = 0;
+        *to = c->ns_first[c->ds->nns];
+    } else {
+        ns_range(c, j, from, to);
+    }
+}
+
+/* The line colour of nameserver j's curves, grey when pooled. */
+static void ramp_lc(const ramp_marks_t *m, size_t j, char *lc, size_t len)
+{
+    if (m->pooled)
+        snprintf(lc, len, "lc rgb '#404040'");
+    else
+        snprintf(lc, len, "lc %zu", j + 1);
+}
 
 /* The rate band of a large campaign's ramp plot that rate falls in. */
 static size_t ramp_band(const ramp_marks_t *m, double rate)
@@ -1575,9 +1602,11 @@ static void ramp_points(plot_ctx_t *c, plot_t *p, size_t j, int st, ramp_marks_t
     const dataset_t *ds = c->ds;
     size_t from, to, n = 0, k = 0;
     unsigned b = 0;
+    char lc[32];
     double y;
 
-    ns_range(c, j, &from, &to);
+    ramp_range(c, m, j, &from, &to);
+    ramp_lc(m, j, lc, sizeof(lc));
     for (size_t i = from; i < to; i++)
         n += ramp_is(c, m, c->by_ns[i], st, &y);
     if (n == 0)
@@ -1589,16 +1618,20 @@ static void ramp_points(plot_ctx_t *c, plot_t *p, size_t j, int st, ramp_marks_t
             wr_row2(&p->dat, ds->ops[ds->res[c->by_ns[i]].op].offered_rate, y);
     }
     m->thinned = m->thinned || n > m->cap;
-    m->shown[j] = true;
+    m->shown[j] = !m->pooled;
     item(p);
     if (st == DS_COMPLETED && c->binned)
-        wr(&p->gp, "'ramp.dat' index %u using 1:2 with points pt 6 ps 0.6 lc %zu notitle",
-           b, j + 1);
+        wr(&p->gp, "'ramp.dat' index %u using 1:2 with points pt 6 ps 0.6 %s notitle", b,
+           lc);
     else if (st == DS_COMPLETED)
         wr(&p->gp,
            "'ramp.dat' index %u using 1:2 with points pt 7 ps 0.5 "
            "lc rgb '#a0%s' notitle",
            b, palette[j % NPALETTE]);
+    else if (c->binned)
+        wr(&p->gp,
+           "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 %s notitle", b,
+           st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR, lc);
     else
         wr(&p->gp,
            "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 lc %zu "
@@ -1628,8 +1661,10 @@ static void ramp_bands(plot_ctx_t *c, plot_t *p, size_t j, ramp_marks_t *m, doub
     double width = m->hi > m->lo ? (m->hi - m->lo) / RAMP_BANDS : 1;
     size_t from, to, rows = 0;
     unsigned b;
+    char lc[32];
 
-    ns_range(c, j, &from, &to);
+    ramp_range(c, m, j, &from, &to);
+    ramp_lc(m, j, lc, sizeof(lc));
     for (size_t k = 0; k < RAMP_BANDS; k++)
         m->thr[k] = INFINITY; /* an empty band: none beyond */
     for (size_t i = from; i < to; i++) {
@@ -1665,13 +1700,14 @@ static void ramp_bands(plot_ctx_t *c, plot_t *p, size_t j, ramp_marks_t *m, doub
     }
     if (rows == 0)
         return; /* an empty block: gnuplot skips it */
-    m->shown[j] = m->bands = true;
+    m->shown[j] = !m->pooled;
+    m->bands = true;
     item(p);
     wr(&p->gp,
        "'ramp.dat' index %u using 1:2:6 with filledcurves fc rgb '#c0%s' notitle, "
-       "\\\n    '' index %u using 1:3 with lines lw 2 lc %zu notitle, \\\n    '' index "
-       "%u using 1:5 with lines lw 1.5 dt 2 lc %zu notitle",
-       b, palette[j % NPALETTE], b, j + 1, b, j + 1);
+       "\\\n    '' index %u using 1:3 with lines lw 2 %s notitle, \\\n    '' index "
+       "%u using 1:5 with lines lw 1.5 dt 2 %s notitle",
+       b, m->pooled ? "808080" : palette[j % NPALETTE], b, lc, b, lc);
 }
 
 /* The durations of nameserver j's completed ramp polls offered at a rate
@@ -1732,7 +1768,9 @@ static void ramp_key(plot_ctx_t *c, plot_t *p, const ramp_marks_t *m)
         return;
     ns_key_entries(c, p, m->shown);
     if (m->bands) {
-        key_entry(p, "filledcurves fc rgb '#c0000000'", "p1 to p99.9 per rate bin");
+        key_entry(p, "filledcurves fc rgb '#c0000000'",
+                  m->pooled ? "p1 to p99.9 per rate bin, all nameservers together"
+                            : "p1 to p99.9 per rate bin");
         key_entry(p, "lines lw 2 lc rgb 'black'", "p50 per rate bin");
         key_entry(p, "lines lw 1.5 dt 2 lc rgb 'black'", "p99 per rate bin");
     } else {
@@ -1780,7 +1818,7 @@ static int plot_ramp(plot_ctx_t *c)
     if (detail != NULL && c->binned) {
         char n[32], *d;
         thousands(ds->n, n, sizeof(n));
-        d = textf("%s; %s results in %d rate bins", detail, n, RAMP_BANDS);
+        d = textf("%s; %s results in %d bins", detail, n, RAMP_BANDS);
         free(detail);
         detail = d;
     }
@@ -1788,9 +1826,11 @@ static int plot_ramp(plot_ctx_t *c)
         ret = -ENOMEM;
         goto out;
     }
-    m.cap = !c->binned                    ? SIZE_MAX
-            : OUTLIERS_MAX / ds->nns > 50 ? OUTLIERS_MAX / ds->nns
-                                          : 50;
+    /* the outliers of each kind drawn per nameserver, OUTLIERS_MAX in all */
+    m.pooled = c->binned && ds->nns > NPALETTE;
+    m.cap = SIZE_MAX;
+    if (c->binned)
+        m.cap = m.pooled ? OUTLIERS_MAX : OUTLIERS_MAX / ds->nns;
     ret = plot_begin(c, &p, "ramp", RAMP_TITLE, detail);
     if (ret < 0)
         goto out;
@@ -1800,7 +1840,7 @@ static int plot_ramp(plot_ctx_t *c)
               "set autoscale xfix\n"
               "set offsets graph 0.02, graph 0.02, graph 0.02, 0\n"
               "set key outside below center horizontal Left reverse height 1\n");
-    for (size_t j = 0; j < ds->nns; j++) {
+    for (size_t j = 0; j < (m.pooled ? 1 : ds->nns); j++) {
         /* binned: the bands first (the p99.9s), then the polls beyond them */
         if (c->binned)
             ramp_bands(c, &p, j, &m, v);

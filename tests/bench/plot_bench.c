@@ -11,14 +11,16 @@
  * errors, a ramp phase from 5 to 50 changes/s and a timeline; then
  * stats_json and plot_campaign with rendering by the real gnuplot (-n:
  * data and scripts only). Prints one line per size:
- *   results=N plot_s=S data_bytes=B max_data_bytes=M rss_mib=R build_rss_mib=D
+ *   results=N plot_s=S data_bytes=B max_data_bytes=M rss_mib=R held_rss_mib=H
+ *   build_rss_mib=D plots=P
  * plot_s is plot_campaign alone (writing and rendering), data_bytes the
  * sum of the .dat files (max_data_bytes the largest), rss_mib this
  * process's peak RSS while it plotted (the dataset it holds included: the
- * peak is reset first through /proc/self/clear_refs), build_rss_mib its
- * peak before (building the dataset and its statistics). gnuplot runs in
- * children, one script at a time (measure it with /usr/bin/time gnuplot
- * NAME.gp in a folder kept with PLOT_BENCH_KEEP=1).
+ * peak is reset first through /proc/self/clear_refs), held_rss_mib its
+ * RSS when plot_campaign started (the dataset and statistics: rss_mib
+ * minus it is what the plots add), build_rss_mib its peak before.
+ * gnuplot runs in children, one script at a time (measure it with
+ * /usr/bin/time gnuplot NAME.gp in a folder kept with PLOT_BENCH_KEEP=1).
  */
 #include <dirent.h>
 #include <math.h>
@@ -151,17 +153,18 @@ static long long data_bytes(const char *dir, long long *max)
     return sum;
 }
 
-/* The process's peak RSS (VmHWM) in MiB; with reset, then reset to the
- * current RSS (Linux: "5" into clear_refs). */
-static double peak_mib(bool reset)
+/* A size of /proc/self/status (VmHWM: the peak RSS, VmRSS: the RSS) in
+ * MiB; with reset, the peak is then reset to the current RSS (Linux: "5"
+ * into clear_refs). */
+static double status_mib(const char *field, bool reset)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     double kib = NAN;
 
     while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kib = strtod(line + 6, NULL);
+        if (strncmp(line, field, strlen(field)) == 0)
+            kib = strtod(line + strlen(field), NULL);
     }
     if (f != NULL)
         fclose(f);
@@ -182,7 +185,7 @@ static int run(unsigned changes, unsigned nns, bool render)
     json_t *stats = NULL, *index = NULL;
     bool rendered = false;
     long long max = 0, bytes;
-    double build;
+    double build, held;
     int64_t t0, t1;
     int ret;
 
@@ -192,7 +195,8 @@ static int run(unsigned changes, unsigned nns, bool render)
         return -1;
     }
     stats = stats_json(&ds);
-    build = peak_mib(true);
+    held = status_mib("VmRSS:", false);
+    build = status_mib("VmHWM:", true);
     t0 = timebase_mono_ns();
     ret = plot_campaign(&ds, stats, dir, &opts, &index, &rendered, err, sizeof(err));
     t1 = timebase_mono_ns();
@@ -200,9 +204,9 @@ static int run(unsigned changes, unsigned nns, bool render)
         fprintf(stderr, "plot_bench: %s\n", err);
     bytes = data_bytes(dir, &max);
     printf("results=%zu plot_s=%.2f data_bytes=%lld max_data_bytes=%lld rss_mib=%.0f "
-           "build_rss_mib=%.0f plots=%zu\n",
-           ds.n, (double)(t1 - t0) / 1e9, bytes, max, peak_mib(false), build,
-           json_array_size(index));
+           "held_rss_mib=%.0f build_rss_mib=%.0f plots=%zu\n",
+           ds.n, (double)(t1 - t0) / 1e9, bytes, max, status_mib("VmHWM:", false), held,
+           build, json_array_size(index));
     fflush(stdout);
     if (getenv("PLOT_BENCH_KEEP") == NULL) {
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
