@@ -686,3 +686,39 @@ Test(plots, unbinned_below_threshold, .timeout = 60)
     rm_rf(d1);
     rm_rf(d2);
 }
+
+/* A long campaign's timeline (25,000 samples, 5 operations/s): its rows
+ * merged three at a time, at most 10,000 of them, the rates unchanged. */
+Test(plots, rates_long_timeline)
+{
+    char dir[] = "/tmp/dnsprop-plots10-XXXXXX";
+    json_t *rows = json_array();
+    dataset_t ds;
+    size_t len, nrows;
+    double sum;
+    char *text;
+
+    cr_assert_not_null(mkdtemp(dir));
+    campaign(&ds);
+    for (int t = 0; t < 25000; t++)
+        json_array_append_new(rows, json_pack("[i,i,i,i,i,i,i,i,i,i]", t, 5 * t, 5 * t, 0,
+                                              10 * t, 10 * t, 10 * t, 0, 0, 40 * t));
+    json_object_set_new(json_object_get(ds.campaign, "timeline"), "rows", rows);
+    write_plots_at(&ds, dir, 0);
+    text = plot_file(dir, "rates.dat", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_assert(dat_block(text, "t (s)", &nrows, &sum));
+    cr_expect_eq(nrows, 8333, "%zu rows", nrows); /* 24,999 intervals, 3 a row */
+    /* the second row: t = 6, then 5, 5, 0, 10, 0, 0, 40 a second */
+    cr_expect_not_null(strstr(text, "\n 6.000000 5.000000 5.000000 0.000000 10.000000 "
+                                    "0.000000 0.000000 40.000000\n"));
+    free(text);
+    text = plot_file(dir, "rates.gp", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_expect_not_null(strstr(text, "rates over 3 samples each"));
+    free(text);
+    ds_clear(&ds);
+    rm_rf(dir);
+}
