@@ -58,15 +58,18 @@
 /* Binned plots (see the top): the density's bins (its matrix is ~3 bytes
  * a bin: ~250 KB), the outliers drawn of each kind (~25 bytes each), the
  * rows of all the CDF curves of a plot together (~20 bytes each: 800 KB;
- * a curve gets CDF_ROWS / curves of them, CDF_Q_MIN at least) and the
+ * a curve gets CDF_ROWS / curves of them, CDF_Q_MIN at least: so up to
+ * 2,000 curves, nameservers x vantages), the rows of each change the
+ * convergence plot samples (CONV_SAMPLE x CONV_Q_CHANGE: 400 KB) and the
  * ramp's rate bins. */
-#define DENS_NX      400
-#define DENS_NY      200
-#define OUTLIERS_MAX 5000
-#define CDF_ROWS     40000
-#define CDF_Q_MIN    100
-#define CDF_Q_MAX    2000
-#define RAMP_BANDS   40
+#define DENS_NX       400
+#define DENS_NY       200
+#define OUTLIERS_MAX  5000
+#define CDF_ROWS      40000
+#define CDF_Q_MIN     20
+#define CONV_Q_CHANGE 100
+#define CDF_Q_MAX     2000
+#define RAMP_BANDS    40
 /* timeline rows of the rates plot: beyond, rows are merged (~80 bytes each) */
 #define RATES_ROWS 10000
 
@@ -1917,6 +1920,7 @@ typedef struct {
     double xmax;      /* the x axis' end */
     double *prov;     /* scratch for the provider's claims, or NULL */
     size_t q;         /* rows a curve gets (cdf_q: every point unless binned) */
+    size_t q_change;  /* rows a sampled change gets: CONV_Q_CHANGE when binned */
 } conv_data_t;
 
 static int conv_alloc(const dataset_t *ds, conv_data_t *cd)
@@ -1985,7 +1989,7 @@ static unsigned conv_changes(const dataset_t *ds, plot_t *p, const conv_data_t *
 
     *shown = 0;
     for (size_t k = 0; k < ds->nops; k++) {
-        size_t nserved = 0;
+        size_t nserved = 0, total = 0;
         if (cd->polled[k] == 0)
             continue;
         ordinal++;
@@ -1995,12 +1999,17 @@ static unsigned conv_changes(const dataset_t *ds, plot_t *p, const conv_data_t *
         if ((*shown)++ > 0)
             wr(&p->dat, "\n");
         wr_row2(&p->dat, 0, 0);
-        for (size_t i = cd->first[k]; i < ds->n && ds->res[cd->idx[i]].op == k; i++) {
-            const ds_result_t *r = &ds->res[cd->idx[i]];
-            if (!served(r))
-                break;
+        /* its served polls come first, by duration (cmp_by_op): at most
+         * cd->q_change of them drawn, at even ranks (as cdf_rows) */
+        for (size_t i = cd->first[k];
+             i < ds->n && ds->res[cd->idx[i]].op == k && served(&ds->res[cd->idx[i]]);
+             i++)
+            total++;
+        for (size_t i = cd->first[k]; nserved < total; i++) {
             nserved++;
-            wr_row2(&p->dat, r->duration, (double)nserved / cd->polled[k]);
+            if (thin_keep(nserved - 1, total, cd->q_change))
+                wr_row2(&p->dat, ds->res[cd->idx[i]].duration,
+                        (double)nserved / cd->polled[k]);
         }
         wr_row2(&p->dat, cd->xmax, (double)nserved / cd->polled[k]);
     }
@@ -2147,6 +2156,8 @@ static int plot_convergence(plot_ctx_t *c)
     if (ret < 0)
         goto out;
     cd.q = cdf_q(c, 4); /* (the three curves and the provider's) */
+    /* a sampled change's curve has a point per nameserver serving it */
+    cd.q_change = c->binned ? CONV_Q_CHANGE : SIZE_MAX;
     conv_prepare(ds, &cd);
     if (cd.nchanges == 0)
         goto out; /* not drawn, no files */
