@@ -86,6 +86,8 @@ $(B)/store-bench: $(call objs,rel,$(LIB_SRC) tests/bench/store_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/compare-bench: $(call objs,rel,$(LIB_SRC) tests/bench/compare_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/plot-bench: $(call objs,rel,$(LIB_SRC) tests/bench/plot_bench.c)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # Small drivers the CLI tests run against real servers.
 $(B)/%-tool: $(call objs,rel,$(LIB_SRC)) $(B)/rel/tests/cli/%_tool.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -105,7 +107,8 @@ run: deps
 	@tests/quickstart.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(B)/probe-bench $(B)/store-bench $(B)/compare-bench
+	@$(MAKE) --no-print-directory all $(B)/probe-bench $(B)/store-bench $(B)/compare-bench \
+	    $(B)/plot-bench
 	@tests/bench/bench.sh
 
 # --- fuzzing (clang, libFuzzer) ----------------------------------------

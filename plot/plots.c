@@ -11,6 +11,22 @@
  *
  * Plots that cannot be drawn (no results, no timeline, no ramp phase) are
  * left out of the index and get no files.
+ *
+ * Large campaigns (more than opts->bin_above results, PLOT_BIN_ABOVE by
+ * default) are binned before gnuplot sees them: a million points make a
+ * 40 MB file, a minute of gnuplot and a solid blot. Then the propagation
+ * plot is a density (DENS_NX x DENS_NY time x duration counts, log colour
+ * scale) with per-time-bin p50/p90/p99 lines, the ramp plot per-rate-bin
+ * bands (p1..p99.9) and lines, the CDFs and the convergence curves come
+ * from at most CDF_ROWS rows of exact order statistics (so their shape is
+ * kept), and in every plot the outliers (beyond the p99.9 of their bin,
+ * timeouts, errors) are still drawn as points, at most OUTLIERS_MAX of
+ * each kind (an even spread beyond that, which the key says); with more
+ * nameservers than colours, the ramp plot pools them into one band. Each
+ * data file is then bounded whatever the number of results (~1 MB at
+ * most: see the sizes below). Titles say when a plot is binned. Up to the threshold
+ * nothing changes: the files are byte-identical to the unbinned ones
+ * (tests/unit/test_plots.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +55,23 @@
 #define RAMP_BINS 20
 /* names in keys and labels, in characters */
 #define NAME_CHARS 32
+/* Binned plots (see the top): the density's bins (its matrix is ~3 bytes
+ * a bin: ~250 KB), the outliers drawn of each kind (~25 bytes each), the
+ * rows of all the CDF curves of a plot together (~20 bytes each: 800 KB;
+ * a curve gets CDF_ROWS / curves of them, CDF_Q_MIN at least: so up to
+ * 2,000 curves, nameservers x vantages), the rows of each change the
+ * convergence plot samples (CONV_SAMPLE x CONV_Q_CHANGE: 400 KB) and the
+ * ramp's rate bins. */
+#define DENS_NX       400
+#define DENS_NY       200
+#define OUTLIERS_MAX  5000
+#define CDF_ROWS      40000
+#define CDF_Q_MIN     20
+#define CONV_Q_CHANGE 100
+#define CDF_Q_MAX     2000
+#define RAMP_BANDS    40
+/* timeline rows of the rates plot: beyond, rows are merged (~80 bytes each) */
+#define RATES_ROWS 10000
 
 /* Nameserver colours (matplotlib's tab10: distinct, and readable on
  * white); they cycle beyond ten nameservers. */
@@ -304,6 +337,9 @@ typedef struct {
     char **ns_name;  /* names as keys show them: clipped */
     char **kind_name;
     json_t *index;
+    bool binned;      /* more than bin_above results: densities and quantiles */
+    size_t *by_ns;    /* result indexes by nameserver, each in ds->res order */
+    size_t *ns_first; /* nameserver j's: by_ns[ns_first[j] .. ns_first[j + 1]) */
 } plot_ctx_t;
 
 /* A plot being written: its script and data file, the next data block,
@@ -490,6 +526,64 @@ static const json_t *ns_stats(const plot_ctx_t *c, size_t j)
     return json_object_get(json_object_get(c->stats, "nameservers"), c->ds->ns[j].name);
 }
 
+/* ---- bins and quantiles, for large campaigns --------------------------------------- */
+
+/* Whether the i-th (from 0) of n items is drawn when at most max are: an
+ * even spread of exactly max of them, the same ones on every run. */
+static bool thin_keep(size_t i, size_t n, size_t max)
+{
+    return n <= max || (i * max) / n != ((i + 1) * max) / n;
+}
+
+/* "1,234,567": counts in titles and keys. */
+static void thousands(size_t n, char *buf, size_t len)
+{
+    char digits[32];
+    size_t nd = (size_t)snprintf(digits, sizeof(digits), "%zu", n);
+    size_t o = 0;
+
+    for (size_t i = 0; i < nd && o + 2 < len; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+/* The rows a CDF curve gets when a plot draws ncurves of them: every
+ * point up to the threshold, else its share of CDF_ROWS. */
+static size_t cdf_q(const plot_ctx_t *c, size_t ncurves)
+{
+    size_t q = CDF_ROWS / (ncurves > 0 ? ncurves : 1);
+
+    if (!c->binned)
+        return SIZE_MAX;
+    return q < CDF_Q_MIN ? CDF_Q_MIN : q > CDF_Q_MAX ? CDF_Q_MAX : q;
+}
+
+/* The empirical CDF of sorted v[n] over total: a row per value when n <=
+ * q, else q rows at evenly spaced ranks, each the exact order statistic
+ * (so a step curve through them is the same shape, off by 1/q at most). */
+static void cdf_rows(plot_t *p, const double *v, size_t n, double total, size_t q)
+{
+    if (n <= q) {
+        for (size_t i = 0; i < n; i++)
+            wr_row2(&p->dat, v[i], (double)(i + 1) / total);
+        return;
+    }
+    for (size_t k = 1; k <= q; k++) {
+        size_t rank = (k * n + q - 1) / q; /* 1..n, n for k == q */
+        wr_row2(&p->dat, v[rank - 1], (double)rank / total);
+    }
+}
+
+/* The results of nameserver j: by_ns[*from .. *to). */
+static void ns_range(const plot_ctx_t *c, size_t j, size_t *from, size_t *to)
+{
+    *from = c->ns_first[j];
+    *to = c->ns_first[j + 1];
+}
+
 /* ---- propagation time against the time of the change ---------------------------- */
 
 #define PROPAGATION_TITLE "Propagation time of each change"
@@ -615,6 +709,265 @@ static void prop_key(plot_ctx_t *c, plot_t *p, const prop_marks_t *m)
         key_entry(p, "lines lc rgb 'black' lw 2 dt 2", "mean of a nameserver");
 }
 
+/* ---- a large campaign's propagation plot: a density ---------------------------------
+ */
+
+/* The density of a binned propagation plot. */
+typedef struct {
+    double x0, dx, ytop, dy; /* bins: x0 + k dx (time), j dy (duration) */
+    uint32_t *grid;          /* DENS_NY rows (from duration 0) of DENS_NX counts */
+    double *thr;             /* per time bin: the p99.9 of its served polls, or NAN */
+    double *v;               /* scratch: ds->n values */
+    size_t served, binned;
+} dens_t;
+
+/* What a binned propagation plot draws as points, beside the density. */
+enum { OUT_BEYOND, OUT_ABOVE, OUT_TIMEOUT, OUT_ERROR, OUT_KINDS };
+
+static double res_x(const plot_ctx_t *c, size_t i)
+{
+    return c->ds->res[i].start_time - c->start;
+}
+
+static size_t dens_col(const dens_t *d, double x)
+{
+    double k = floor((x - d->x0) / d->dx);
+
+    return k < 0 ? 0 : k >= DENS_NX ? DENS_NX - 1 : (size_t)k;
+}
+
+/* The density's span: x over the changes' times (cancelled polls left
+ * out), y from 0 to the p99.9 of all served polls, so that a far tail
+ * does not squash the density into its bottom rows (the polls above are
+ * drawn as points). */
+static void dens_span(const plot_ctx_t *c, dens_t *d)
+{
+    const dataset_t *ds = c->ds;
+    double xmin = INFINITY, xmax = -INFINITY;
+    size_t n = 0;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (r->status == DS_CANCELLED)
+            continue;
+        xmin = fmin(xmin, res_x(c, i));
+        xmax = fmax(xmax, res_x(c, i));
+        if (served(r))
+            d->v[n++] = r->duration;
+    }
+    d->served = n;
+    d->ytop = 1;
+    if (n > 0) {
+        qsort(d->v, n, sizeof(double), stats_cmp_double);
+        d->ytop = stats_percentile(d->v, n, 99.9);
+        if (!(d->ytop > 0))
+            d->ytop = d->v[n - 1] > 0 ? d->v[n - 1] : 1;
+    }
+    d->x0 = isfinite(xmin) ? xmin : 0;
+    d->dx = xmax > xmin ? (xmax - xmin) / DENS_NX : 1;
+    d->dy = d->ytop / DENS_NY;
+}
+
+/* The counts, as a gnuplot matrix (a row of DENS_NX counts per duration
+ * bin): ~3 bytes a bin. Its block index. */
+static unsigned dens_grid(const plot_ctx_t *c, plot_t *p, dens_t *d)
+{
+    const dataset_t *ds = c->ds;
+    unsigned b;
+
+    for (size_t i = 0; i < ds->n; i++) {
+        const ds_result_t *r = &ds->res[i];
+        if (!served(r) || r->duration > d->ytop)
+            continue;
+        double y = floor(r->duration / d->dy);
+        size_t row = y >= DENS_NY ? DENS_NY - 1 : (size_t)y;
+        d->grid[row * DENS_NX + dens_col(d, res_x(c, i))]++;
+        d->binned++;
+    }
+    b = block(p, "density: a row of counts per duration bin (from 0), a column per "
+                 "time bin");
+    for (size_t row = 0; row < DENS_NY; row++) {
+        for (size_t col = 0; col < DENS_NX; col++)
+            wr(&p->dat, col > 0 ? " %u" : "%u", d->grid[row * DENS_NX + col]);
+        wr(&p->dat, "\n");
+    }
+    return b;
+}
+
+/* p50, p90 and p99 of each time bin's served polls (results are in time
+ * order, so a bin is a run of them); each bin's p99.9 into d->thr. Its
+ * block index. */
+static unsigned dens_percentiles(const plot_ctx_t *c, plot_t *p, dens_t *d)
+{
+    const dataset_t *ds = c->ds;
+    unsigned b = block(p, "time bin centre (s), p50, p90, p99 of its served polls (s)");
+    size_t i = 0;
+
+    for (size_t col = 0; col < DENS_NX; col++)
+        d->thr[col] = NAN;
+    while (i < ds->n) {
+        size_t col = dens_col(d, res_x(c, i)), n = 0;
+        for (; i < ds->n && dens_col(d, res_x(c, i)) == col; i++) {
+            if (served(&ds->res[i]))
+                d->v[n++] = ds->res[i].duration;
+        }
+        if (n == 0)
+            continue;
+        qsort(d->v, n, sizeof(double), stats_cmp_double);
+        d->thr[col] = stats_percentile(d->v, n, 99.9);
+        wr_num(&p->dat, d->x0 + ((double)col + 0.5) * d->dx);
+        wr_num(&p->dat, stats_percentile(d->v, n, 50));
+        wr_num(&p->dat, stats_percentile(d->v, n, 90));
+        wr_num(&p->dat, stats_percentile(d->v, n, 99));
+        wr(&p->dat, "\n");
+    }
+    return b;
+}
+
+/* Whether result i is an outlier of that kind; *y where it is drawn. */
+static bool dens_outlier(const plot_ctx_t *c, const dens_t *d, size_t i, int kind,
+                         double *y)
+{
+    const ds_result_t *r = &c->ds->res[i];
+
+    if (kind == OUT_TIMEOUT || kind == OUT_ERROR) {
+        *y = isnan(r->lower_bound) ? 0 : r->lower_bound;
+        return r->status == (kind == OUT_TIMEOUT ? DS_TIMEOUT : DS_ERROR);
+    }
+    *y = r->duration;
+    if (!served(r))
+        return false;
+    if (kind == OUT_ABOVE)
+        return r->duration > d->ytop;
+    return r->duration <= d->ytop && r->duration > d->thr[dens_col(d, res_x(c, i))];
+}
+
+/* The outliers of a kind: a block of at most OUTLIERS_MAX points (an even
+ * spread of them when there are more). Their count; *b the block. */
+static size_t dens_outliers(const plot_ctx_t *c, plot_t *p, const dens_t *d, int kind,
+                            unsigned *b)
+{
+    static const char *const what[] = {
+        "beyond the p99.9 of their time bin: time, duration",
+        "above the density's range: time, duration", "timeouts: time, lower bound",
+        "errors: time, lower bound"};
+    const dataset_t *ds = c->ds;
+    size_t n = 0, k = 0;
+    double y;
+
+    for (size_t i = 0; i < ds->n; i++)
+        n += dens_outlier(c, d, i, kind, &y);
+    if (n == 0)
+        return 0;
+    *b = block(p, what[kind]);
+    for (size_t i = 0; i < ds->n; i++) {
+        if (dens_outlier(c, d, i, kind, &y) && thin_keep(k++, n, OUTLIERS_MAX))
+            wr_row2(&p->dat, res_x(c, i), y);
+    }
+    return n;
+}
+
+/* The binned propagation plot's script: the density, its percentile
+ * lines, then the outliers (n_out[k] of each kind, in block b_out[k]). */
+static void dens_script(plot_t *p, const dens_t *d, unsigned b_grid, unsigned b_pct,
+                        const unsigned *b_out, const size_t *n_out)
+{
+    static const char *const style[] = {"points pt 7 ps 0.4 lc rgb '#d62728'",
+                                        "points pt 6 ps 0.7 lc rgb '#d62728'",
+                                        "points pt 2 ps 1.2 lw 1.5 lc rgb '#000000'",
+                                        "points pt 3 ps 1.2 lw 1.5 lc rgb '#9467bd'"};
+    static const char *const title[] = {
+        "beyond the p99.9 of its time bin", "above the p99.9 of all (the density's top)",
+        "timeout (at its lower bound)", "error (at its lower bound)"};
+    char n[32], shown[32];
+
+    wr(&p->gp,
+       "set xlabel 'time of the change (s since the campaign start)'\n"
+       "set ylabel 'propagation time (s)'\n"
+       "set yrange [0:*]\n"
+       "set autoscale xfix\n"
+       "set logscale cb\n"
+       "set cblabel 'polls per bin (log scale)'\n"
+       "set palette defined (0 '#deebf7', 1 '#9ecae1', 2 '#4292c6', 3 '#08306b')\n"
+       "set key outside below center horizontal Left reverse height 1\n");
+    item(p);
+    /* an empty bin is NaN: not drawn, rather than the palette's bottom */
+    wr(&p->gp,
+       "'propagation.dat' index %u matrix using (%.6f + ($1 + 0.5) * %.6f):"
+       "(($2 + 0.5) * %.6f):($3 > 0 ? $3 : NaN) with image notitle",
+       b_grid, d->x0, d->dx, d->dy);
+    item(p);
+    wr(&p->gp,
+       "'propagation.dat' index %u using 1:2 with lines lw 2 lc rgb '#000000' "
+       "title 'p50 per time bin', \\\n    '' index %u using 1:3 with lines lw 1.5 dt 2 "
+       "lc rgb '#000000' title 'p90', \\\n    '' index %u using 1:4 with lines lw 1.5 "
+       "dt 3 lc rgb '#000000' title 'p99'",
+       b_pct, b_pct, b_pct);
+    for (int k = 0; k < OUT_KINDS; k++) {
+        if (n_out[k] == 0)
+            continue;
+        item(p);
+        wr(&p->gp, "'propagation.dat' index %u using 1:2 with %s title ", b_out[k],
+           style[k]);
+        thousands(n_out[k], n, sizeof(n));
+        thousands(OUTLIERS_MAX, shown, sizeof(shown));
+        if (n_out[k] > OUTLIERS_MAX)
+            wr_litf(&p->gp, "%s (%s of %s shown)", title[k], shown, n);
+        else
+            wr_litf(&p->gp, "%s (%s)", title[k], n);
+    }
+}
+
+/* The propagation plot of a large campaign: every served poll in the
+ * density, the outliers as points. */
+static int prop_binned(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    unsigned b_grid, b_pct, b_out[OUT_KINDS] = {0};
+    size_t n_out[OUT_KINDS];
+    char n[32];
+    char *detail = NULL;
+    dens_t d;
+    plot_t p;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    memset(&d, 0, sizeof(d));
+    d.grid = calloc((size_t)DENS_NX * DENS_NY, sizeof(uint32_t));
+    d.thr = malloc(DENS_NX * sizeof(double));
+    d.v = malloc((ds->n + 1) * sizeof(double));
+    thousands(ds->n, n, sizeof(n));
+    detail = textf("density of %s results in %ux%u bins", n, DENS_NX, DENS_NY);
+    if (d.grid == NULL || d.thr == NULL || d.v == NULL || detail == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    dens_span(c, &d);
+    ret = plot_begin(c, &p, "propagation", PROPAGATION_TITLE, detail);
+    if (ret < 0)
+        goto out;
+    b_grid = dens_grid(c, &p, &d);
+    b_pct = dens_percentiles(c, &p, &d);
+    for (int k = 0; k < OUT_KINDS; k++)
+        n_out[k] = dens_outliers(c, &p, &d, k, &b_out[k]);
+    if (d.served > 0 || n_out[OUT_TIMEOUT] > 0 || n_out[OUT_ERROR] > 0)
+        dens_script(&p, &d, b_grid, b_pct, b_out, n_out);
+    ret = plot_end(c, &p, PROPAGATION_TITLE,
+                   "The polls' propagation times (y, s) against the time of their change "
+                   "(x, s since the campaign start), binned: the colour of a bin is the "
+                   "number of polls in it (log scale), lines the p50, p90 and p99 of "
+                   "each time bin; drawn as points, the polls beyond the p99.9 of their "
+                   "time bin or of all, and the timeouts and errors at the time they "
+                   "were given up.");
+out:
+    plot_free(&p);
+    free(d.grid);
+    free(d.thr);
+    free(d.v);
+    free(detail);
+    return ret;
+}
+
 static int plot_propagation(plot_ctx_t *c)
 {
     dataset_t *ds = c->ds;
@@ -624,6 +977,10 @@ static int plot_propagation(plot_ctx_t *c)
     int ret;
 
     memset(&p, 0, sizeof(p));
+    if (c->binned) {
+        ret = prop_binned(c);
+        goto out;
+    }
     if (m.shown == NULL || m.kind_used == NULL) {
         ret = -ENOMEM;
         goto out;
@@ -689,16 +1046,21 @@ static double cdf_axes(const dataset_t *ds, plot_t *p, const char *ylabel)
 /* One CDF curve's data block: the polls of nameserver ns (and of vantage
  * vantage, unless -1), served ones at their duration, over all of them
  * but the cancelled (so that a curve stays below 1 by the share of
- * timeouts and errors). v is scratch for ds->n values. false when none
- * was served (nothing to draw). */
-static bool cdf_curve(const dataset_t *ds, plot_t *p, size_t ns, long vantage,
-                      double xmax, double *v, unsigned *b, size_t *n, size_t *total)
+ * timeouts and errors), at most q rows (cdf_rows). v is scratch for
+ * ds->n values. false when none was served (nothing to draw). */
+static bool cdf_curve(const plot_ctx_t *c, plot_t *p, size_t ns, long vantage,
+                      double xmax, size_t q, double *v, unsigned *b, size_t *n,
+                      size_t *total)
 {
+    const dataset_t *ds = c->ds;
+    size_t from, to;
+
     *n = 0;
     *total = 0;
-    for (size_t i = 0; i < ds->n; i++) {
-        const ds_result_t *r = &ds->res[i];
-        if (r->ns != ns || (vantage >= 0 && r->vantage != (unsigned)vantage) ||
+    ns_range(c, ns, &from, &to);
+    for (size_t i = from; i < to; i++) {
+        const ds_result_t *r = &ds->res[c->by_ns[i]];
+        if ((vantage >= 0 && r->vantage != (unsigned)vantage) ||
             r->status == DS_CANCELLED)
             continue;
         (*total)++;
@@ -710,33 +1072,48 @@ static bool cdf_curve(const dataset_t *ds, plot_t *p, size_t ns, long vantage,
     qsort(v, *n, sizeof(double), stats_cmp_double);
     *b = block(p, "propagation time, fraction of the polls served by then");
     wr_row2(&p->dat, 0, 0);
-    for (size_t i = 0; i < *n; i++)
-        wr_row2(&p->dat, v[i], (double)(i + 1) / (double)*total);
+    cdf_rows(p, v, *n, (double)*total, q);
     /* flat to the slowest of all, so that every curve ends alike */
     wr_row2(&p->dat, xmax, (double)*n / (double)*total);
     item(p);
     return true;
 }
 
+/* The title's detail of a binned CDF plot; NULL (none) when not binned. */
+static char *cdf_detail(const plot_ctx_t *c, size_t q)
+{
+    char n[32], nq[32];
+
+    if (!c->binned)
+        return NULL;
+    thousands(c->ds->n, n, sizeof(n));
+    thousands(q, nq, sizeof(nq));
+    return textf("%s results, %s quantiles a curve", n, nq);
+}
+
 static int plot_cdf(plot_ctx_t *c)
 {
     dataset_t *ds = c->ds;
     double *v = malloc((ds->n + 1) * sizeof(double));
+    size_t q = cdf_q(c, ds->nns);
+    char *detail = cdf_detail(c, q);
     double xmax = 0;
     plot_t p;
     int ret;
 
     memset(&p, 0, sizeof(p));
-    if (v == NULL)
-        return -ENOMEM;
-    ret = plot_begin(c, &p, "cdf", CDF_TITLE, NULL);
+    if (v == NULL || (c->binned && detail == NULL)) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = plot_begin(c, &p, "cdf", CDF_TITLE, detail);
     if (ret < 0)
         goto out;
     xmax = cdf_axes(ds, &p, "fraction of the nameserver''s polls served");
     for (size_t j = 0; j < ds->nns; j++) {
         size_t n, total;
         unsigned b;
-        if (!cdf_curve(ds, &p, j, -1, xmax, v, &b, &n, &total))
+        if (!cdf_curve(c, &p, j, -1, xmax, q, v, &b, &n, &total))
             continue;
         wr(&p.gp, "'cdf.dat' index %u using 1:2 with steps lw 2 lc %zu title ", b, j + 1);
         wr_litf(&p.gp, "%s (%zu of %zu polls served)", c->ns_name[j], n, total);
@@ -748,6 +1125,7 @@ static int plot_cdf(plot_ctx_t *c)
 out:
     plot_free(&p);
     free(v);
+    free(detail);
     return ret;
 }
 
@@ -765,6 +1143,8 @@ static int plot_vantages(plot_ctx_t *c)
     size_t nv = ds->vantages.n;
     double *v = NULL;
     unsigned *order = NULL;
+    size_t q = cdf_q(c, ds->nns * nv);
+    char *detail = NULL;
     double xmax = 0;
     plot_t p;
     int ret = 0;
@@ -774,11 +1154,12 @@ static int plot_vantages(plot_ctx_t *c)
         return 0;
     v = malloc((ds->n + 1) * sizeof(double));
     order = ds_names_order(&ds->vantages);
-    if (v == NULL || order == NULL) {
+    detail = cdf_detail(c, q);
+    if (v == NULL || order == NULL || (c->binned && detail == NULL)) {
         ret = -ENOMEM;
         goto out;
     }
-    ret = plot_begin(c, &p, "vantages", VANTAGES_TITLE, NULL);
+    ret = plot_begin(c, &p, "vantages", VANTAGES_TITLE, detail);
     if (ret < 0)
         goto out;
     xmax = cdf_axes(ds, &p, "fraction of the polls served");
@@ -787,7 +1168,7 @@ static int plot_vantages(plot_ctx_t *c)
             unsigned vi = order[k];
             size_t n, total;
             unsigned b;
-            if (!cdf_curve(ds, &p, j, (long)vi, xmax, v, &b, &n, &total))
+            if (!cdf_curve(c, &p, j, (long)vi, xmax, q, v, &b, &n, &total))
                 continue;
             wr(&p.gp,
                "'vantages.dat' index %u using 1:2 with steps lw 2 lc %zu dt %zu title ",
@@ -804,6 +1185,7 @@ out:
     plot_free(&p);
     free(v);
     free(order);
+    free(detail);
     return ret;
 }
 
@@ -992,11 +1374,20 @@ static int plot_rates(plot_ctx_t *c)
     long col[NSERIES];
     bool any[NSERIES];
     size_t nrows = json_array_size(rows);
+    /* a long campaign's samples merged stride at a time (rates over longer
+     * intervals, from the same counters): at most RATES_ROWS rows */
+    size_t stride = nrows > RATES_ROWS + 1 ? (nrows - 2) / RATES_ROWS + 1 : 1;
+    char *detail = stride > 1 ? textf("rates over %zu samples each", stride) : NULL;
     unsigned b = 0;
     plot_t p;
     int ret;
 
-    ret = plot_begin(c, &p, "rates", RATES_TITLE, NULL);
+    memset(&p, 0, sizeof(p));
+    if (stride > 1 && detail == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = plot_begin(c, &p, "rates", RATES_TITLE, detail);
     if (ret < 0)
         goto out;
     if (ct < 0 || nrows < 2)
@@ -1007,10 +1398,13 @@ static int plot_rates(plot_ctx_t *c)
     }
     /* rates between consecutive samples of the cumulative counters, at
      * the end of each interval */
-    for (size_t i = 1; i < nrows; i++) {
-        const json_t *r0 = json_array_get(rows, i - 1);
+    for (size_t i = 1, prev = 0; i < nrows; i++) {
+        if (i % stride != 0 && i + 1 < nrows)
+            continue;
+        const json_t *r0 = json_array_get(rows, prev);
         const json_t *r1 = json_array_get(rows, i);
         double dt = tl_val(r1, ct) - tl_val(r0, ct);
+        prev = i;
         if (!(dt > 0))
             continue; /* a repeated or missing sample */
         if (p.blocks == 0)
@@ -1055,6 +1449,7 @@ end:
                    "against time (s since the campaign start).");
 out:
     plot_free(&p);
+    free(detail);
     return ret;
 }
 
@@ -1145,47 +1540,177 @@ typedef struct {
     bool *shown;      /* per nameserver: a point drawn */
     double lo, hi;    /* the offered rates' span */
     bool timeouts, errors, lines;
+    /* binned (a large campaign): the current nameserver's p99.9 per rate
+     * band, the points drawn of each kind per nameserver, whether some
+     * were left out */
+    double thr[RAMP_BANDS];
+    size_t cap;
+    bool bands, beyond, thinned;
+    /* binned with more nameservers than colours: one band for all of
+     * them (a hundred overlaid bands are a blur) */
+    bool pooled;
 } ramp_marks_t;
+
+/* The results ramp_points and ramp_bands read for nameserver j (all of
+ * them when pooled): by_ns[*from .. *to). */
+static void ramp_range(const plot_ctx_t *c, const ramp_marks_t *m, size_t j, size_t *from,
+                       size_t *to)
+{
+    if (m->pooled) {
+        *from = 0;
+        *to = c->ns_first[c->ds->nns];
+    } else {
+        ns_range(c, j, from, to);
+    }
+}
+
+/* The line colour of nameserver j's curves, grey when pooled. */
+static void ramp_lc(const ramp_marks_t *m, size_t j, char *lc, size_t len)
+{
+    if (m->pooled)
+        snprintf(lc, len, "lc rgb '#404040'");
+    else
+        snprintf(lc, len, "lc %zu", j + 1);
+}
+
+/* The rate band of a large campaign's ramp plot that rate falls in. */
+static size_t ramp_band(const ramp_marks_t *m, double rate)
+{
+    double k = m->hi > m->lo ? floor((rate - m->lo) / (m->hi - m->lo) * RAMP_BANDS) : 0;
+
+    return k < 0 ? 0 : k >= RAMP_BANDS ? RAMP_BANDS - 1 : (size_t)k;
+}
+
+/* Whether result i is one of ramp_points' (status st, a ramp phase's;
+ * binned, a completed one only beyond the p99.9 of its band); *y where it
+ * is drawn. */
+static bool ramp_is(const plot_ctx_t *c, const ramp_marks_t *m, size_t i, int st,
+                    double *y)
+{
+    const ds_result_t *r = &c->ds->res[i];
+    const ds_op_t *op = &c->ds->ops[r->op];
+
+    if ((int)r->status != st || !m->ramp[op->phase] || isnan(op->offered_rate))
+        return false;
+    *y = st == DS_COMPLETED ? r->duration : (isnan(r->lower_bound) ? 0 : r->lower_bound);
+    return st != DS_COMPLETED || !c->binned ||
+           (served(r) && r->duration > m->thr[ramp_band(m, op->offered_rate)]);
+}
 
 /* The ramp phases' polls of nameserver j that ended with status st: a
  * block of points (completed ones light, at their duration; failures at
- * their lower bound). */
+ * their lower bound), at most m->cap of them (an even spread). */
 static void ramp_points(plot_ctx_t *c, plot_t *p, size_t j, int st, ramp_marks_t *m)
 {
     const dataset_t *ds = c->ds;
+    size_t from, to, n = 0, k = 0;
     unsigned b = 0;
-    bool any = false;
+    char lc[32];
+    double y;
 
-    for (size_t i = 0; i < ds->n; i++) {
-        const ds_result_t *r = &ds->res[i];
-        const ds_op_t *op = &ds->ops[r->op];
-        if (r->ns != j || (int)r->status != st || !m->ramp[op->phase] ||
-            isnan(op->offered_rate))
-            continue;
-        if (!any)
-            b = block(p, st == DS_COMPLETED ? "completed: offered rate, duration"
-                                            : "failed: offered rate, lower bound");
-        any = true;
-        wr_row2(&p->dat, op->offered_rate,
-                st == DS_COMPLETED ? r->duration
-                                   : (isnan(r->lower_bound) ? 0 : r->lower_bound));
-    }
-    if (!any)
+    ramp_range(c, m, j, &from, &to);
+    ramp_lc(m, j, lc, sizeof(lc));
+    for (size_t i = from; i < to; i++)
+        n += ramp_is(c, m, c->by_ns[i], st, &y);
+    if (n == 0)
         return;
-    m->shown[j] = true;
+    b = block(p, st == DS_COMPLETED ? "completed: offered rate, duration"
+                                    : "failed: offered rate, lower bound");
+    for (size_t i = from; i < to; i++) {
+        if (ramp_is(c, m, c->by_ns[i], st, &y) && thin_keep(k++, n, m->cap))
+            wr_row2(&p->dat, ds->ops[ds->res[c->by_ns[i]].op].offered_rate, y);
+    }
+    m->thinned = m->thinned || n > m->cap;
+    m->shown[j] = !m->pooled;
     item(p);
-    if (st == DS_COMPLETED)
+    if (st == DS_COMPLETED && c->binned)
+        wr(&p->gp, "'ramp.dat' index %u using 1:2 with points pt 6 ps 0.6 %s notitle", b,
+           lc);
+    else if (st == DS_COMPLETED)
         wr(&p->gp,
            "'ramp.dat' index %u using 1:2 with points pt 7 ps 0.5 "
            "lc rgb '#a0%s' notitle",
            b, palette[j % NPALETTE]);
+    else if (c->binned)
+        wr(&p->gp,
+           "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 %s notitle", b,
+           st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR, lc);
     else
         wr(&p->gp,
            "'ramp.dat' index %u using 1:2 with points pt %d ps 1.4 lw 1.5 lc %zu "
            "notitle",
            b, st == DS_TIMEOUT ? PT_TIMEOUT : PT_ERROR, j + 1);
+    m->beyond = m->beyond || (st == DS_COMPLETED && c->binned);
     m->timeouts = m->timeouts || st == DS_TIMEOUT;
     m->errors = m->errors || st == DS_ERROR;
+}
+
+/* Whether result i is a served poll of a ramp phase's change. */
+static bool ramp_served(const plot_ctx_t *c, const ramp_marks_t *m, size_t i)
+{
+    const ds_result_t *r = &c->ds->res[i];
+    const ds_op_t *op = &c->ds->ops[r->op];
+
+    return served(r) && m->ramp[op->phase] && !isnan(op->offered_rate);
+}
+
+/* A large campaign's nameserver j: its completed ramp polls' durations
+ * sorted by rate band into v (first[k]: band k's start, a counting sort),
+ * then a row per band: its p1, p50, p90, p99, p99.9, drawn as a band from
+ * p1 to p99.9 with p50 and p99 lines; the p99.9s into m->thr. */
+static void ramp_bands(plot_ctx_t *c, plot_t *p, size_t j, ramp_marks_t *m, double *v)
+{
+    size_t first[RAMP_BANDS + 1] = {0}, next[RAMP_BANDS];
+    double width = m->hi > m->lo ? (m->hi - m->lo) / RAMP_BANDS : 1;
+    size_t from, to, rows = 0;
+    unsigned b;
+    char lc[32];
+
+    ramp_range(c, m, j, &from, &to);
+    ramp_lc(m, j, lc, sizeof(lc));
+    for (size_t k = 0; k < RAMP_BANDS; k++)
+        m->thr[k] = INFINITY; /* an empty band: none beyond */
+    for (size_t i = from; i < to; i++) {
+        if (ramp_served(c, m, c->by_ns[i]))
+            first[ramp_band(m, c->ds->ops[c->ds->res[c->by_ns[i]].op].offered_rate) +
+                  1]++;
+    }
+    for (size_t k = 0; k < RAMP_BANDS; k++) {
+        first[k + 1] += first[k];
+        next[k] = first[k];
+    }
+    for (size_t i = from; i < to; i++) {
+        const ds_result_t *r = &c->ds->res[c->by_ns[i]];
+        if (ramp_served(c, m, c->by_ns[i]))
+            v[next[ramp_band(m, c->ds->ops[r->op].offered_rate)]++] = r->duration;
+    }
+    b = block(p, "rate band centre, p1, p50, p90, p99, p99.9 of the completed polls (s)");
+    for (size_t k = 0; k < RAMP_BANDS; k++) {
+        double *bv = v + first[k];
+        size_t n = first[k + 1] - first[k];
+        if (n == 0)
+            continue;
+        qsort(bv, n, sizeof(double), stats_cmp_double);
+        m->thr[k] = stats_percentile(bv, n, 99.9);
+        wr_num(&p->dat, m->lo + width * ((double)k + 0.5));
+        wr_num(&p->dat, stats_percentile(bv, n, 1));
+        wr_num(&p->dat, stats_percentile(bv, n, 50));
+        wr_num(&p->dat, stats_percentile(bv, n, 90));
+        wr_num(&p->dat, stats_percentile(bv, n, 99));
+        wr_num(&p->dat, m->thr[k]);
+        wr(&p->dat, "\n");
+        rows++;
+    }
+    if (rows == 0)
+        return; /* an empty block: gnuplot skips it */
+    m->shown[j] = !m->pooled;
+    m->bands = true;
+    item(p);
+    wr(&p->gp,
+       "'ramp.dat' index %u using 1:2:6 with filledcurves fc rgb '#c0%s' notitle, "
+       "\\\n    '' index %u using 1:3 with lines lw 2 %s notitle, \\\n    '' index "
+       "%u using 1:5 with lines lw 1.5 dt 2 %s notitle",
+       b, m->pooled ? "808080" : palette[j % NPALETTE], b, lc, b, lc);
 }
 
 /* The durations of nameserver j's completed ramp polls offered at a rate
@@ -1245,15 +1770,31 @@ static void ramp_key(plot_ctx_t *c, plot_t *p, const ramp_marks_t *m)
     if (p->items == 0)
         return;
     ns_key_entries(c, p, m->shown);
-    key_entry(p, "points pt 7 ps 0.5 lc rgb '#a0000000'", "one poll");
+    if (m->bands) {
+        key_entry(p, "filledcurves fc rgb '#c0000000'",
+                  m->pooled ? "p1 to p99.9 per rate bin, all nameservers together"
+                            : "p1 to p99.9 per rate bin");
+        key_entry(p, "lines lw 2 lc rgb 'black'", "p50 per rate bin");
+        key_entry(p, "lines lw 1.5 dt 2 lc rgb 'black'", "p99 per rate bin");
+    } else {
+        key_entry(p, "points pt 7 ps 0.5 lc rgb '#a0000000'", "one poll");
+    }
+    if (m->beyond)
+        key_entry(p, "points pt 6 ps 0.6 lc rgb 'black'",
+                  m->thinned ? "beyond the p99.9 of its rate bin (a sample)"
+                             : "beyond the p99.9 of its rate bin");
     if (m->lines) {
         key_entry(p, "linespoints lw 2 pt 7 ps 0.8 lc rgb 'black'", "p50 per rate bin");
         key_entry(p, "lines lw 1.5 dt 2 lc rgb 'black'", "p99 per rate bin");
     }
     if (m->timeouts)
-        key_entry(p, "points lc rgb 'black' pt 2 ps 1.4", "timeout (at its lower bound)");
+        key_entry(p, "points lc rgb 'black' pt 2 ps 1.4",
+                  m->thinned ? "timeout (at its lower bound; a sample)"
+                             : "timeout (at its lower bound)");
     if (m->errors)
-        key_entry(p, "points lc rgb 'black' pt 3 ps 1.4", "error (at its lower bound)");
+        key_entry(p, "points lc rgb 'black' pt 3 ps 1.4",
+                  m->thinned ? "error (at its lower bound; a sample)"
+                             : "error (at its lower bound)");
 }
 
 static int plot_ramp(plot_ctx_t *c)
@@ -1277,10 +1818,22 @@ static int plot_ramp(plot_ctx_t *c)
     if (!(m.hi >= m.lo))
         goto out;
     detail = ramp_detail(ds, ramp);
+    if (detail != NULL && c->binned) {
+        char n[32], *d;
+        thousands(ds->n, n, sizeof(n));
+        d = textf("%s; %s results in %d bins", detail, n, RAMP_BANDS);
+        free(detail);
+        detail = d;
+    }
     if (detail == NULL) {
         ret = -ENOMEM;
         goto out;
     }
+    /* the outliers of each kind drawn per nameserver, OUTLIERS_MAX in all */
+    m.pooled = c->binned && ds->nns > NPALETTE;
+    m.cap = SIZE_MAX;
+    if (c->binned)
+        m.cap = m.pooled ? OUTLIERS_MAX : OUTLIERS_MAX / ds->nns;
     ret = plot_begin(c, &p, "ramp", RAMP_TITLE, detail);
     if (ret < 0)
         goto out;
@@ -1290,19 +1843,30 @@ static int plot_ramp(plot_ctx_t *c)
               "set autoscale xfix\n"
               "set offsets graph 0.02, graph 0.02, graph 0.02, 0\n"
               "set key outside below center horizontal Left reverse height 1\n");
-    for (size_t j = 0; j < ds->nns; j++) {
+    for (size_t j = 0; j < (m.pooled ? 1 : ds->nns); j++) {
+        /* binned: the bands first (the p99.9s), then the polls beyond them */
+        if (c->binned)
+            ramp_bands(c, &p, j, &m, v);
         /* every poll, light, then failures, then p50 and p99 per rate bin */
         for (int st = DS_COMPLETED; st <= DS_ERROR; st++)
             ramp_points(c, &p, j, st, &m);
-        if (m.shown[j])
+        if (m.shown[j] && !c->binned)
             ramp_lines(c, &p, j, &m, v);
     }
     ramp_key(c, &p, &m);
-    ret = plot_end(c, &p, RAMP_TITLE,
-                   "For the changes of ramp phases: each poll's propagation time (y, s) "
-                   "against the write rate offered when its change was due (x, "
-                   "operations/s), per nameserver (colour), with the p50 (solid) and p99 "
-                   "(dashed) of rate bins; timeouts and errors at their lower bound.");
+    ret = plot_end(
+        c, &p, RAMP_TITLE,
+        c->binned ? "For the changes of ramp phases, per nameserver (colour) and bin "
+                    "of the write rate offered when the change was due (x, "
+                    "operations/s): the p1 to p99.9 of the polls' propagation times "
+                    "(y, s) shaded, their p50 (solid) and p99 (dashed); the polls "
+                    "beyond the p99.9 of their bin as points, and timeouts and errors "
+                    "at their lower bound."
+                  : "For the changes of ramp phases: each poll's propagation time (y, "
+                    "s) against the write rate offered when its change was due (x, "
+                    "operations/s), per nameserver (colour), with the p50 (solid) and "
+                    "p99 (dashed) of rate bins; timeouts and errors at their lower "
+                    "bound.");
 out:
     plot_free(&p);
     free(ramp);
@@ -1355,6 +1919,8 @@ typedef struct {
     size_t nchanges;  /* changes polled */
     double xmax;      /* the x axis' end */
     double *prov;     /* scratch for the provider's claims, or NULL */
+    size_t q;         /* rows a curve gets (cdf_q: every point unless binned) */
+    size_t q_change;  /* rows a sampled change gets: CONV_Q_CHANGE when binned */
 } conv_data_t;
 
 static int conv_alloc(const dataset_t *ds, conv_data_t *cd)
@@ -1423,7 +1989,7 @@ static unsigned conv_changes(const dataset_t *ds, plot_t *p, const conv_data_t *
 
     *shown = 0;
     for (size_t k = 0; k < ds->nops; k++) {
-        size_t nserved = 0;
+        size_t nserved = 0, total = 0;
         if (cd->polled[k] == 0)
             continue;
         ordinal++;
@@ -1433,12 +1999,17 @@ static unsigned conv_changes(const dataset_t *ds, plot_t *p, const conv_data_t *
         if ((*shown)++ > 0)
             wr(&p->dat, "\n");
         wr_row2(&p->dat, 0, 0);
-        for (size_t i = cd->first[k]; i < ds->n && ds->res[cd->idx[i]].op == k; i++) {
-            const ds_result_t *r = &ds->res[cd->idx[i]];
-            if (!served(r))
-                break;
+        /* its served polls come first, by duration (cmp_by_op): at most
+         * cd->q_change of them drawn, at even ranks (as cdf_rows) */
+        for (size_t i = cd->first[k];
+             i < ds->n && ds->res[cd->idx[i]].op == k && served(&ds->res[cd->idx[i]]);
+             i++)
+            total++;
+        for (size_t i = cd->first[k]; nserved < total; i++) {
             nserved++;
-            wr_row2(&p->dat, r->duration, (double)nserved / cd->polled[k]);
+            if (thin_keep(nserved - 1, total, cd->q_change))
+                wr_row2(&p->dat, ds->res[cd->idx[i]].duration,
+                        (double)nserved / cd->polled[k]);
         }
         wr_row2(&p->dat, cd->xmax, (double)nserved / cd->polled[k]);
     }
@@ -1452,6 +2023,8 @@ static unsigned conv_mean(const dataset_t *ds, plot_t *p, conv_data_t *cd)
     event_t *ev = cd->ev;
     size_t nev = 0;
     double cum = 0;
+    /* binned: a row each time the mean has risen by 1/q (and the last) */
+    double step = cd->q == SIZE_MAX ? 0 : 1.0 / (double)cd->q, next = 0;
     unsigned b;
 
     for (size_t i = 0; i < ds->n; i++) {
@@ -1469,9 +2042,11 @@ static unsigned conv_mean(const dataset_t *ds, plot_t *p, conv_data_t *cd)
     for (size_t i = 0; i < nev; i++) {
         cum += ev[i].w;
         /* one row per distinct time: the sum's order is fixed by the sort */
-        if (i + 1 < nev && ev[i + 1].t == ev[i].t)
+        if (i + 1 < nev && (ev[i + 1].t == ev[i].t || cum < next))
             continue;
         wr_row2(&p->dat, ev[i].t, cum);
+        if (step > 0)
+            next = (floor(cum / step) + 1) * step;
     }
     wr_row2(&p->dat, cd->xmax, cum);
     return b;
@@ -1493,8 +2068,7 @@ static unsigned conv_all(const dataset_t *ds, plot_t *p, conv_data_t *cd)
     b = block(p, "time since acknowledged (s), fraction of changes served by "
                  "every nameserver");
     wr_row2(&p->dat, 0, 0);
-    for (size_t i = 0; i < nconv; i++)
-        wr_row2(&p->dat, conv[i], (double)(i + 1) / (double)cd->nchanges);
+    cdf_rows(p, conv, nconv, (double)cd->nchanges, cd->q);
     wr_row2(&p->dat, cd->xmax, (double)nconv / (double)cd->nchanges);
     return b;
 }
@@ -1505,7 +2079,7 @@ static unsigned conv_all(const dataset_t *ds, plot_t *p, conv_data_t *cd)
  * block's index, or -1 when no change had a claim; *xmax grows to the
  * latest claim. */
 static long conv_provider(const dataset_t *ds, plot_t *p, double *v, double *xmax,
-                          bool write)
+                          size_t q, bool write)
 {
     size_t n = 0, watched = 0;
     long b;
@@ -1526,8 +2100,7 @@ static long conv_provider(const dataset_t *ds, plot_t *p, double *v, double *xma
     b = block(p, "time since acknowledged (s), fraction of changes the provider "
                  "claimed in sync");
     wr_row2(&p->dat, 0, 0);
-    for (size_t i = 0; i < n; i++)
-        wr_row2(&p->dat, v[i], (double)(i + 1) / (double)watched);
+    cdf_rows(p, v, n, (double)watched, q);
     wr_row2(&p->dat, *xmax, (double)n / (double)watched);
     return b;
 }
@@ -1574,6 +2147,7 @@ static int plot_convergence(plot_ctx_t *c)
     size_t shown = 0;
     unsigned b_changes, b_mean, b_all;
     long b_prov;
+    char *detail = NULL;
     plot_t p;
     int ret;
 
@@ -1581,19 +2155,27 @@ static int plot_convergence(plot_ctx_t *c)
     ret = conv_alloc(ds, &cd);
     if (ret < 0)
         goto out;
+    cd.q = cdf_q(c, 4); /* (the three curves and the provider's) */
+    /* a sampled change's curve has a point per nameserver serving it */
+    cd.q_change = c->binned ? CONV_Q_CHANGE : SIZE_MAX;
     conv_prepare(ds, &cd);
     if (cd.nchanges == 0)
         goto out; /* not drawn, no files */
     cd.prov = malloc((ds->nops + 1) * sizeof(double));
     if (cd.prov != NULL)
-        conv_provider(ds, &p, cd.prov, &cd.xmax, false); /* (the x axis first) */
-    ret = plot_begin(c, &p, "convergence", CONVERGENCE_TITLE, NULL);
+        conv_provider(ds, &p, cd.prov, &cd.xmax, cd.q, false); /* (the x axis first) */
+    detail = cdf_detail(c, cd.q);
+    if (c->binned && detail == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = plot_begin(c, &p, "convergence", CONVERGENCE_TITLE, detail);
     if (ret < 0)
         goto out;
     b_changes = conv_changes(ds, &p, &cd, &shown);
     b_mean = conv_mean(ds, &p, &cd);
     b_all = conv_all(ds, &p, &cd);
-    b_prov = cd.prov != NULL ? conv_provider(ds, &p, cd.prov, &cd.xmax, true) : -1;
+    b_prov = cd.prov != NULL ? conv_provider(ds, &p, cd.prov, &cd.xmax, cd.q, true) : -1;
     conv_script(&p, &cd, shown, b_changes, b_mean, b_all);
     if (b_prov >= 0) {
         item(&p);
@@ -1613,6 +2195,7 @@ static int plot_convergence(plot_ctx_t *c)
 out:
     plot_free(&p);
     conv_free(&cd);
+    free(detail);
     return ret;
 }
 
@@ -1816,6 +2399,37 @@ static char *campaign_label(const dataset_t *ds)
     return textf("%s", name != NULL ? name : "unnamed campaign");
 }
 
+/* The results grouped by nameserver (a counting sort: each group keeps
+ * ds->res order), so that per-nameserver curves read their own results
+ * only, not all of them once per nameserver. */
+static int ctx_by_ns(plot_ctx_t *c)
+{
+    const dataset_t *ds = c->ds;
+    size_t *next;
+
+    c->by_ns = malloc((ds->n + 1) * sizeof(size_t));
+    c->ns_first = calloc(ds->nns + 2, sizeof(size_t));
+    next = calloc(ds->nns + 1, sizeof(size_t));
+    if (c->by_ns == NULL || c->ns_first == NULL || next == NULL) {
+        free(next);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->res[i].ns < ds->nns)
+            c->ns_first[ds->res[i].ns + 1]++;
+    }
+    for (size_t j = 0; j < ds->nns; j++) {
+        c->ns_first[j + 1] += c->ns_first[j];
+        next[j] = c->ns_first[j];
+    }
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->res[i].ns < ds->nns)
+            c->by_ns[next[ds->res[i].ns]++] = i;
+    }
+    free(next);
+    return 0;
+}
+
 int plot_render(const char *dir, json_t *index, const char *gnuplot, bool *rendered,
                 char *err, size_t errlen)
 {
@@ -1853,7 +2467,9 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
     c.label = campaign_label(ds);
     c.kinds = ds_names_order(&ds->kinds);
     c.index = json_array();
-    if (c.label == NULL || c.kinds == NULL || c.index == NULL) {
+    c.binned =
+        ds->n > (opts != NULL && opts->bin_above > 0 ? opts->bin_above : PLOT_BIN_ABOVE);
+    if (c.label == NULL || c.kinds == NULL || c.index == NULL || ctx_by_ns(&c) < 0) {
         ret = -ENOMEM;
         snprintf(err, errlen, "out of memory writing the plots");
         goto out;
@@ -1908,5 +2524,7 @@ out:
         free(c.kind_name[k]);
     free(c.ns_name);
     free(c.kind_name);
+    free(c.by_ns);
+    free(c.ns_first);
     return ret;
 }

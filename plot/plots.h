@@ -21,13 +21,21 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "plot/dataset.h"
+
+/* Campaigns of more results than this get binned plots (densities,
+ * per-bin percentiles, CDFs from quantiles: see plots.c), whose data
+ * files stay under about 1 MB whatever their size; up to it, every poll
+ * is drawn, as it always was. */
+#define PLOT_BIN_ABOVE 10000
 
 typedef struct {
     unsigned width, height; /* pixels; 0: 1280 x 720 */
     const char *gnuplot;    /* program; NULL: "gnuplot" from PATH */
     bool no_render;         /* write data and scripts only ([report] plots = no) */
+    size_t bin_above;       /* results above which plots are binned; 0: PLOT_BIN_ABOVE */
 } plot_opts_t;
 
 /* A gnuplot string literal (single-quoted) that shows s as text and

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,243 @@ Test(plots, rendered)
     }
     json_decref(index);
     json_decref(stats);
+    ds_clear(&ds);
+    rm_rf(dir);
+}
+
+/* ---- large campaigns: binned plots ---------------------------------------------------
+ */
+
+/* campaign() and n more changes polled on both nameservers: skewed
+ * durations (a cubed uniform: most short, a tail to 8 s), a timeout
+ * every 97th poll and an error every 211th, in a ramp phase. */
+static void big_campaign(dataset_t *ds, unsigned n)
+{
+    campaign(ds);
+    for (unsigned i = 0; i < 2 * n; i++) {
+        double u = (double)((i * 2654435761u) % 10007u) / 10007.0;
+        const char *st = i % 97 == 0 ? "TIMEOUT" : i % 211 == 0 ? "ERROR" : "COMPLETED";
+        add(ds, 13 + i / 2, i % 3 ? "record_update" : "record_create", i % 2 ? "s" : "p",
+            st, 1010.0 + 0.01 * (i / 2), 0.01 + 8 * u * u * u, 2 + 6.0 * i / (2 * n));
+    }
+}
+
+/* The blocks of a data file whose "# index N: WHAT" line starts WHAT
+ * with what: their rows (lines of numbers) and the sum of all their
+ * numbers. false when there is no such block. */
+static bool dat_block(const char *text, const char *what, size_t *rows, double *sum)
+{
+    const char *line = text;
+    bool in = false, found = false;
+
+    *rows = 0;
+    *sum = 0;
+    while (line != NULL && *line != '\0') {
+        const char *end = strchr(line, '\n');
+        const char *colon = strchr(line, ':');
+        if (strncmp(line, "# index ", 8) == 0) {
+            in = colon != NULL && strncmp(colon + 2, what, strlen(what)) == 0;
+            found = found || in;
+        } else if (in && line[0] != '#' && line[0] != '\n') {
+            char *p = (char *)line, *q;
+            (*rows)++;
+            for (;;) {
+                while (*p == ' ')
+                    p++;
+                if (*p == '\n' || *p == '\0')
+                    break; /* (strtod would read on into the next line) */
+                double v = strtod(p, &q);
+                if (q == p)
+                    break;
+                *sum += v;
+                p = q;
+            }
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    return found;
+}
+
+static size_t count_status(const dataset_t *ds, ds_status_t st)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ds->n; i++)
+        n += ds->res[i].status == st &&
+             (st != DS_COMPLETED || !isnan(ds->res[i].duration));
+    return n;
+}
+
+static char *plot_file(const char *dir, const char *name, size_t *len)
+{
+    char p[256];
+
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    return slurp(p, len);
+}
+
+static void write_plots_at(dataset_t *ds, const char *dir, size_t bin_above)
+{
+    /* wide enough for the titles' details not to be clipped */
+    plot_opts_t opts = {1280, 720, "/nonexistent/dnsprop-test-gnuplot", false, bin_above};
+    json_t *stats = stats_json(ds);
+    json_t *index = NULL;
+    bool rendered;
+    char err[512];
+
+    cr_assert_eq(
+        plot_campaign(ds, stats, dir, &opts, &index, &rendered, err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_eq(json_array_size(index), 6);
+    json_decref(index);
+    json_decref(stats);
+}
+
+/* 60,000 results: every data file under 1 MB (unbinned, the propagation
+ * plot's alone is ~2.4 MB), and the density holds every served poll but
+ * those drawn above it, the timeouts all drawn. */
+Test(plots, binned_bounded, .timeout = 120)
+{
+    static const char *const names[] = {"propagation.dat", "cdf.dat",  "percentiles.dat",
+                                        "rates.dat",       "ramp.dat", "convergence.dat"};
+    char dir[] = "/tmp/dnsprop-plots7-XXXXXX";
+    dataset_t ds;
+    size_t len, rows, above;
+    double sum, dummy;
+    char *text;
+
+    cr_assert_not_null(mkdtemp(dir));
+    big_campaign(&ds, 30000);
+    cr_assert_eq(ds.n, 60024);
+    write_plots_at(&ds, dir, 0);
+    for (size_t i = 0; i < 6; i++) {
+        text = plot_file(dir, names[i], &len);
+        cr_assert_not_null(text, "%s", names[i]);
+        cr_expect_lt(len, 1000000, "%s: %zu bytes", names[i], len);
+        free(text);
+    }
+    text = plot_file(dir, "propagation.dat", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_assert(dat_block(text, "density", &rows, &sum));
+    cr_expect_eq(rows, 200); /* a row per duration bin */
+    cr_assert(dat_block(text, "above the density's range", &above, &dummy));
+    cr_expect_gt(above, 0);
+    cr_expect_eq((size_t)sum + above, count_status(&ds, DS_COMPLETED), "%.0f + %zu", sum,
+                 above);
+    cr_assert(dat_block(text, "timeouts", &rows, &dummy));
+    cr_expect_eq(rows, count_status(&ds, DS_TIMEOUT));
+    cr_assert(dat_block(text, "errors", &rows, &dummy));
+    cr_expect_eq(rows, count_status(&ds, DS_ERROR));
+    free(text);
+    text = plot_file(dir, "propagation.gp", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_expect_not_null(strstr(text, "density of 60,024 results in 400x200 bins"));
+    free(text);
+    /* two CDF curves: at most 2,000 quantiles each, plus their two ends */
+    text = plot_file(dir, "cdf.dat", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_assert(dat_block(text, "propagation time", &rows, &dummy));
+    cr_expect_leq(rows, 2 * 2002);
+    cr_expect_gt(rows, 2 * 1000);
+    free(text);
+    ds_clear(&ds);
+    rm_rf(dir);
+}
+
+/* Up to the threshold (5,000 results here) every poll is drawn and the
+ * files are those of the unbinned path, byte for byte; past it (the
+ * threshold lowered to 1,000) the same campaign is binned. */
+Test(plots, unbinned_below_threshold, .timeout = 60)
+{
+    static const char *const names[] = {"propagation", "cdf",  "percentiles",
+                                        "rates",       "ramp", "convergence"};
+    char d1[] = "/tmp/dnsprop-plots8-XXXXXX";
+    char d2[] = "/tmp/dnsprop-plots9-XXXXXX";
+    dataset_t ds;
+    size_t rows, total = 0;
+    double dummy;
+
+    cr_assert_not_null(mkdtemp(d1));
+    cr_assert_not_null(mkdtemp(d2));
+    big_campaign(&ds, 2500);
+    write_plots_at(&ds, d1, 0);
+    write_plots_at(&ds, d2, SIZE_MAX);
+    for (size_t i = 0; i < 6; i++) {
+        for (int ext = 0; ext < 2; ext++) {
+            char name[64];
+            size_t n1 = 0, n2 = 0;
+            snprintf(name, sizeof(name), "%s.%s", names[i], ext ? "dat" : "gp");
+            char *c1 = plot_file(d1, name, &n1);
+            char *c2 = plot_file(d2, name, &n2);
+            cr_assert(c1 != NULL && c2 != NULL, "%s", name);
+            cr_expect(n1 == n2 && memcmp(c1, c2, n1) == 0, "%s differs", name);
+            free(c1);
+            free(c2);
+        }
+    }
+    {
+        /* a row per poll: the completed ones' blocks, then the failures' */
+        static const char *const kinds[] = {"completed", "timeouts", "errors"};
+        size_t len;
+        char *text = plot_file(d1, "propagation.dat", &len);
+        cr_assert_not_null(text);
+        text[len] = '\0';
+        for (size_t k = 0; k < 3; k++) {
+            cr_expect(dat_block(text, kinds[k], &rows, &dummy), "%s", kinds[k]);
+            total += rows;
+        }
+        cr_expect_eq(total, ds.n);
+        free(text);
+    }
+    write_plots_at(&ds, d2, 1000);
+    {
+        size_t len;
+        char *text = plot_file(d2, "propagation.gp", &len);
+        cr_assert_not_null(text);
+        text[len] = '\0';
+        cr_expect_not_null(strstr(text, "density of 5,024 results"));
+        free(text);
+    }
+    ds_clear(&ds);
+    rm_rf(d1);
+    rm_rf(d2);
+}
+
+/* A long campaign's timeline (25,000 samples, 5 operations/s): its rows
+ * merged three at a time, at most 10,000 of them, the rates unchanged. */
+Test(plots, rates_long_timeline)
+{
+    char dir[] = "/tmp/dnsprop-plots10-XXXXXX";
+    json_t *rows = json_array();
+    dataset_t ds;
+    size_t len, nrows;
+    double sum;
+    char *text;
+
+    cr_assert_not_null(mkdtemp(dir));
+    campaign(&ds);
+    for (int t = 0; t < 25000; t++)
+        json_array_append_new(rows, json_pack("[i,i,i,i,i,i,i,i,i,i]", t, 5 * t, 5 * t, 0,
+                                              10 * t, 10 * t, 10 * t, 0, 0, 40 * t));
+    json_object_set_new(json_object_get(ds.campaign, "timeline"), "rows", rows);
+    write_plots_at(&ds, dir, 0);
+    text = plot_file(dir, "rates.dat", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_assert(dat_block(text, "t (s)", &nrows, &sum));
+    cr_expect_eq(nrows, 8333, "%zu rows", nrows); /* 24,999 intervals, 3 a row */
+    /* the second row: t = 6, then 5, 5, 0, 10, 0, 0, 40 a second */
+    cr_expect_not_null(strstr(text, "\n 6.000000 5.000000 5.000000 0.000000 10.000000 "
+                                    "0.000000 0.000000 40.000000\n"));
+    free(text);
+    text = plot_file(dir, "rates.gp", &len);
+    cr_assert_not_null(text);
+    text[len] = '\0';
+    cr_expect_not_null(strstr(text, "rates over 3 samples each"));
+    free(text);
     ds_clear(&ds);
     rm_rf(dir);
 }
