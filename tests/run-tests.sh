@@ -30,7 +30,9 @@ export CRITERION_NO_EARLY_EXIT=1
 step "format" make --no-print-directory format-check
 step "layout: includes one way, no DNS code in plot/storage, no stderr in the library, functions <= 120 lines" \
     tests/check-layout.sh
-step "unit (asan)" ./build/test-unit-asan --jobs 2
+# One worker: Criterion 2.4's runner leaks a 48-byte block of its own
+# (LeakSanitizer fails the run) when two workers finish at once.
+step "unit (asan)" ./build/test-unit-asan --jobs 1
 step "fuzz: corpora + ${FUZZ_RUNS:-30000} runs each from a fixed seed" \
     make --no-print-directory fuzz-test FUZZ_RUNS="${FUZZ_RUNS:-30000}"
 
