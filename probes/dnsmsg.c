@@ -30,7 +30,7 @@ int dnsmsg_build_query(const char *qname, uint16_t qtype, unsigned char *buf,
     if (buflen < DNSMSG_HDR_LEN + 4 + 1)
         return DP_ERANGE;
     memset(buf, 0, DNSMSG_HDR_LEN);
-    /* id 0 (c-ares assigns a random one), QR=0 OPCODE=QUERY, RD=0. */
+    /* id 0 (the pool sets one per query), QR=0 OPCODE=QUERY, RD=0. */
     buf[5] = 1; /* QDCOUNT = 1 */
     nlen = rdata_name_to_wire(qname, buf + DNSMSG_HDR_LEN, buflen - DNSMSG_HDR_LEN - 4);
     if (nlen < 0)
@@ -181,6 +181,17 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
                  uint16_t qtype, bool want_values, dnsmsg_answer_t *out)
 {
     unsigned char qwire[256];
+
+    memset(out, 0, sizeof(*out));
+    if (rdata_name_to_wire(qname_canon, qwire, sizeof(qwire)) < 0)
+        return msg == NULL || len < DNSMSG_HDR_LEN || (msg[2] & 0x80) == 0 ? DP_EMALFORMED
+                                                                           : DP_EBADNAME;
+    return dnsmsg_parse_wire(msg, len, qwire, qtype, want_values, out);
+}
+
+int dnsmsg_parse_wire(const unsigned char *msg, size_t len, const unsigned char *qwire,
+                      uint16_t qtype, bool want_values, dnsmsg_answer_t *out)
+{
     unsigned char name[256];
     size_t off = DNSMSG_HDR_LEN;
     size_t rr_start;
@@ -200,8 +211,6 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
     out->ancount = get16(msg + 6);
     if ((msg[2] & 0x80) == 0)
         return DP_EMALFORMED; /* not a response */
-    if (rdata_name_to_wire(qname_canon, qwire, sizeof(qwire)) < 0)
-        return DP_EBADNAME;
 
     for (i = 0; i < qd; i++) {
         ret = read_name(msg, len, &off, name);

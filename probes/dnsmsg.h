@@ -3,12 +3,12 @@
  *
  * The query has RD clear (we ask authoritative servers, RFC 1035 4.1.1)
  * and no EDNS, so that large RRsets come back truncated and are retried
- * over TCP (RFC 7766 section 5) by c-ares. The parser reads the header,
+ * over TCP (RFC 7766 section 5) by the pool. The parser reads the header,
  * checks the question, and collects from the answer section the RRset of
  * exactly (qname, qtype) and, for SOA queries, the serial; from a referral
  * (a delegation below the zone's apex, RFC 1034 4.3.2) the NS set at a
  * cut from the authority section, or glue from the additional section. Name
- * decompression is c-ares's (ares_expand_name).
+ * decompression is rdata_name_unpack's (probes/rdata.h).
  *
  * Ownership: a parsed answer owns its values (dnsmsg_answer_clear frees
  * them). Thread-safety: no state; any thread may call any function on
@@ -44,7 +44,8 @@ typedef struct {
     size_t nvalues;
 } dnsmsg_answer_t;
 
-/* Build a query for (qname, qtype, class IN) with id 0 and RD clear into
+/* Build a query for (qname, qtype, class IN) with id 0 (the sender sets
+ * it) and RD clear into
  * buf; returns the message length or a negative error. qname may be in
  * any text form rdata_name_canon accepts. */
 int dnsmsg_build_query(const char *qname, uint16_t qtype, unsigned char *buf,
@@ -55,6 +56,10 @@ int dnsmsg_build_query(const char *qname, uint16_t qtype, unsigned char *buf,
  * calls dnsmsg_answer_clear(). DP_EMALFORMED for a broken message. */
 int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
                  uint16_t qtype, bool want_values, dnsmsg_answer_t *out);
+/* The same with the query name already in uncompressed wire form (the
+ * probe engine converts it once per poll, not once per answer). */
+int dnsmsg_parse_wire(const unsigned char *msg, size_t len, const unsigned char *qwire,
+                      uint16_t qtype, bool want_values, dnsmsg_answer_t *out);
 void dnsmsg_answer_clear(dnsmsg_answer_t *ans);
 
 #endif

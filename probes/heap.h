@@ -1,5 +1,5 @@
 /*
- * heap: a binary min-heap of timers, the probe pool's schedule.
+ * heap: a 4-ary min-heap of timers, the probe pool's schedule.
  *
  * Nodes are embedded in their owners (intrusive), keyed by a monotonic
  * time in nanoseconds, and remember their index so that a poll can be
@@ -23,8 +23,18 @@ typedef struct {
 
 #define HEAP_NONE ((size_t)-1)
 
+/* A slot of the array: the node's key is copied beside it (heap.c says
+ * why); node->key and the slot's key are always equal. */
 typedef struct {
-    heap_node_t **v;
+    int64_t key;
+    heap_node_t *node;
+} heap_slot_t;
+
+/* Slot i's children are 4i+1 .. 4i+4, its parent (i - 1) / 4. */
+#define HEAP_ARITY 4
+
+typedef struct {
+    heap_slot_t *v;
     size_t n;
     size_t cap;
 } heap_t;
@@ -37,7 +47,7 @@ void heap_remove(heap_t *h, heap_node_t *node);
 void heap_update(heap_t *h, heap_node_t *node, int64_t key);
 static inline heap_node_t *heap_top(const heap_t *h)
 {
-    return h->n > 0 ? h->v[0] : NULL;
+    return h->n > 0 ? h->v[0].node : NULL;
 }
 
 #endif

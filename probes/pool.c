@@ -3,14 +3,18 @@
  *
  * Layout: probe_pool_t holds N workers. A worker is a thread with an epoll
  * instance, an eventfd for wake-ups, an inbox of submitted polls (mutex),
- * its channels (one c-ares channel per nameserver), a min-heap of polls
- * keyed by their next event (query due or deadline), and statistics only
- * it writes (read with relaxed atomics, merged in probe_pool_stats).
+ * its channels (UDP sockets of its own and a c-ares TCP channel per
+ * nameserver), a min-heap of polls keyed by their next event (query due
+ * or deadline), and statistics only it writes (read with relaxed atomics,
+ * merged in probe_pool_stats).
  *
- * c-ares 1.18 computes its own next timeout by walking every outstanding
- * query (ares_timeout is O(n)); instead each channel keeps its in-flight
- * queries in send order, so the oldest one tells when c-ares must be
- * called to expire queries: O(1) per loop.
+ * A loop: expire queries, send what is due (batched into one sendmmsg per
+ * socket), wait in epoll, read answers (recvmmsg). Each channel keeps its
+ * in-flight queries in send order, so the oldest one tells when a query
+ * expires: O(1) per loop (c-ares 1.18's ares_timeout walks them all).
+ * Timing: a query is stamped just before the system call that sends it,
+ * an answer just after the one that read it (one clock read per batch),
+ * so lower bounds are never too late and durations never too short.
  */
 #include <ares.h>
 #include <errno.h>
@@ -21,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -91,32 +97,62 @@ typedef struct qctx {
     struct chan *ch;
     int64_t sent;
     int64_t deadline;
+    uint16_t id;          /* UDP: the message ID, its low bits the channel's slot */
+    unsigned char idw[2]; /* the ID as sent (network order) */
     struct qctx *prev;
     struct qctx *next;
 } qctx_t;
 
+/* A channel is one UDP socket of ours, or a c-ares channel for TCP.
+ *
+ * UDP is the engine's own (connect()ed socket, sendmmsg/recvmmsg in
+ * batches): c-ares 1.18 costs a send and a receive system call, a malloc
+ * and an O(n) walk of its queries per query, which made the engine's CPU
+ * per query higher than dnsperf's. A connected socket receives only
+ * datagrams from the nameserver's address and port; an answer is matched
+ * by ID to its slot, then by question (RFC 5452 9.1, as c-ares does).
+ * TCP, for answers truncated over UDP (RFC 7766 5), stays c-ares's
+ * (ARES_FLAG_USEVC), as do its timeouts. */
 typedef struct chan {
     struct worker *w;
-    ares_channel ares;
+    struct group *g;
+    ares_channel ares; /* TCP: the c-ares channel; NULL for UDP */
+    int fd;            /* UDP: the socket; -1 for TCP */
+    int err;           /* UDP: errno of connect(), 0 when connected */
+    qctx_t **slots;    /* UDP: in-flight queries by ID & UDP_SLOT_MASK */
+    uint16_t *free_slots;
+    unsigned nfree;
     qctx_t *head; /* in-flight queries, oldest first */
     qctx_t *tail;
     unsigned inflight;
 } chan_t;
 
-/* The channels of one worker to one nameserver. c-ares 1.18 walks all of
- * a channel's outstanding queries on every ares_process_fd call (its
- * process_timeouts), so a channel is kept to CHAN_MAX_INFLIGHT queries and
- * more channels (each its own socket) are opened as load needs them. */
+/* The channels of one worker to one nameserver: UDP sockets of up to
+ * CHAN_MAX_INFLIGHT queries each (more are opened as load needs them),
+ * and one c-ares TCP channel opened for the first truncated answer. */
 typedef struct group {
     probe_ns_t ns;
     chan_t **chans;
     size_t nchans, capchans;
+    chan_t *tcp;
     unsigned inflight;
     struct poll *whead; /* polls waiting for room, oldest first */
     struct poll *wtail;
 } group_t;
 
-#define CHAN_MAX_INFLIGHT 128
+/* Slots of a UDP channel: the low 10 bits of a query's ID; the high 6
+ * are random. */
+#define UDP_SLOT_BITS     10
+#define CHAN_MAX_INFLIGHT (1u << UDP_SLOT_BITS)
+#define UDP_SLOT_MASK     (CHAN_MAX_INFLIGHT - 1)
+/* Datagrams per sendmmsg/recvmmsg, and the receive buffer of each: no
+ * EDNS in our queries, so 512 octets suffice (RFC 1035 4.2.1); more room
+ * for a server that sends larger anyway. */
+#define IO_BATCH 64
+/* coalesce(): how long answers may gather, from how many in flight */
+#define COALESCE_NS           (100 * 1000)
+#define COALESCE_MIN_INFLIGHT 16
+#define RBUF_LEN              4096
 
 /* Slots of a worker's inbox when it is first used after being taken. */
 #define INBOX_MIN 64
@@ -146,7 +182,25 @@ typedef struct worker {
     size_t ngroups, capgroups;
     chan_t **fdtab; /* socket fd -> channel, fdtab_len slots (NULL: none) */
     size_t fdtab_len;
-    qctx_t *free_q; /* recycled query contexts */
+    qctx_t *free_q;        /* recycled query contexts */
+    uint64_t rng;          /* xorshift64 state for query IDs */
+    unsigned udp_inflight; /* UDP queries in flight, every channel */
+    unsigned last_read;    /* answers read at the last wake-up */
+    /* UDP queries waiting for one sendmmsg, all on channel sch */
+    chan_t *sch;
+    unsigned nsend;
+    qctx_t *sq[IO_BATCH];
+    struct mmsghdr smsg[IO_BATCH];
+    struct iovec siov[IO_BATCH];
+    unsigned char sbuf[IO_BATCH][QBUF_MAX];
+    size_t slen[IO_BATCH];
+    unsigned mfirst[IO_BATCH + 1];
+    bool no_gso; /* the kernel refused UDP_SEGMENT */
+    union {
+        struct cmsghdr align;
+        unsigned char b[CMSG_SPACE(sizeof(uint16_t))];
+    } cbuf[IO_BATCH];
+    unsigned char (*rbuf)[RBUF_LEN]; /* IO_BATCH receive buffers */
     wstats_t st;
 } worker_t;
 
@@ -403,7 +457,9 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int chan_create(worker_t *w, const probe_ns_t *ns, chan_t **out)
+/* The group's TCP channel: c-ares with ARES_FLAG_USEVC, asked only for
+ * queries whose UDP answer was truncated. */
+static int chan_create_tcp(worker_t *w, const probe_ns_t *ns, chan_t **out)
 {
     struct ares_options opts;
     struct ares_addr_port_node srv;
@@ -415,20 +471,19 @@ static int chan_create(worker_t *w, const probe_ns_t *ns, chan_t **out)
     if (ch == NULL)
         return -ENOMEM;
     ch->w = w;
+    ch->fd = -1;
 
     memset(&opts, 0, sizeof(opts));
     /* RD clear (we ask authoritative servers); NOCHECKRESP so REFUSED and
      * SERVFAIL reach the condition instead of being retried elsewhere. */
     opts.flags = ARES_FLAG_NORECURSE | ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN |
-                 ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+                 ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_USEVC;
     opts.timeout = (int)(w->pool->query_timeout_ns / TB_NS_PER_MS);
     opts.tries = 1;
     opts.sock_state_cb = sock_state_cb;
     opts.sock_state_cb_data = ch;
-    opts.socket_receive_buffer_size = 4 << 20;
-    opts.socket_send_buffer_size = 1 << 20;
-    optmask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-              ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF | ARES_OPT_SOCK_SNDBUF;
+    optmask =
+        ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
     ret = ares_init_options(&ch->ares, &opts, optmask);
     if (ret != ARES_SUCCESS) {
         log_err("c-ares: cannot create a channel: %s", ares_strerror(ret));
@@ -457,6 +512,56 @@ static int chan_create(worker_t *w, const probe_ns_t *ns, chan_t **out)
     }
     *out = ch;
     return 0;
+}
+
+/* A UDP channel: a socket connect()ed to the nameserver, watched for
+ * reading. A connect() that fails (no route) leaves a channel whose
+ * queries fail at once, as c-ares's did. */
+static int chan_create_udp(worker_t *w, group_t *g, chan_t **out)
+{
+    struct epoll_event ev;
+    chan_t *ch;
+    int rcv = 4 << 20;
+    int snd = 1 << 20;
+    unsigned i;
+
+    ch = calloc(1, sizeof(*ch));
+    if (ch == NULL)
+        return -ENOMEM;
+    ch->w = w;
+    ch->g = g;
+    ch->slots = calloc(CHAN_MAX_INFLIGHT, sizeof(*ch->slots));
+    ch->free_slots = malloc(CHAN_MAX_INFLIGHT * sizeof(*ch->free_slots));
+    ch->fd = socket(g->ns.sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (ch->slots == NULL || ch->free_slots == NULL || ch->fd < 0)
+        goto fail;
+    /* the oldest slot last: IDs are reused as late as possible */
+    for (i = 0; i < CHAN_MAX_INFLIGHT; i++)
+        ch->free_slots[i] = (uint16_t)(CHAN_MAX_INFLIGHT - 1 - i);
+    ch->nfree = CHAN_MAX_INFLIGHT;
+    /* bursts of answers wait in the kernel while the loop sends */
+    setsockopt(ch->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    setsockopt(ch->fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+    if (connect(ch->fd, (const struct sockaddr *)&g->ns.sa, g->ns.len) < 0)
+        ch->err = errno;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.fd = ch->fd;
+    if (fdtab_set(w, ch->fd, ch) < 0 ||
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, ch->fd, &ev) < 0)
+        goto fail;
+    *out = ch;
+    return 0;
+fail:
+    if (ch->fd >= 0) {
+        if ((size_t)ch->fd < w->fdtab_len)
+            w->fdtab[ch->fd] = NULL;
+        close(ch->fd);
+    }
+    free(ch->slots);
+    free(ch->free_slots);
+    free(ch);
+    return -ENOMEM;
 }
 
 static bool ns_equal(const probe_ns_t *a, const probe_ns_t *b)
@@ -500,7 +605,7 @@ static chan_t *group_pick(worker_t *w, group_t *g)
     }
     if (VEC_RESERVE(g->chans, g->capchans, g->nchans + 1) < 0)
         return NULL;
-    if (chan_create(w, &g->ns, &g->chans[g->nchans]) < 0)
+    if (chan_create_udp(w, g, &g->chans[g->nchans]) < 0)
         return NULL;
     return g->chans[g->nchans++];
 }
@@ -553,22 +658,33 @@ static void log_query(poll_t *p, int64_t sent, int64_t now)
     p->nqlog++;
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+/* Take q off its channel: the in-flight list and, for UDP, its slot. */
+static void q_release(chan_t *ch, qctx_t *q)
 {
-    qctx_t *q = arg;
+    qlist_unlink(ch, q);
+    ch->inflight--;
+    if (ch->fd >= 0) {
+        ch->w->udp_inflight--;
+        ch->slots[q->id & UDP_SLOT_MASK] = NULL;
+        ch->free_slots[ch->nfree++] = (uint16_t)(q->id & UDP_SLOT_MASK);
+    }
+}
+
+/* A query ended: status ARES_SUCCESS with its answer (abuf, alen) that
+ * arrived by now, or the failure. */
+static void q_done(qctx_t *q, int status, const unsigned char *abuf, size_t alen,
+                   int64_t now)
+{
     poll_t *p = q->p;
     chan_t *ch = q->ch;
     worker_t *w = ch->w;
     int64_t sent = q->sent;
-    int64_t now;
     dnsmsg_answer_t ans;
     cond_empty_t empty;
     bool satisfied;
     int ret;
 
-    (void)timeouts;
-    qlist_unlink(ch, q);
-    ch->inflight--;
+    q_release(ch, q);
     p->grp->inflight--;
     p->inflight--;
     q->next = w->free_q;
@@ -587,11 +703,11 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
             st_inc(&w->st.query_errors, 1);
         return;
     }
-    now = timebase_mono_ns();
     if (p->keep_queries)
         log_query(p, sent, now);
-    ret = dnsmsg_parse(abuf, (size_t)alen, p->qname, p->qtype,
-                       p->spec.kind == COND_VALUE_PRESENT, &ans);
+    /* the question of the query is the name in wire form */
+    ret = dnsmsg_parse_wire(abuf, alen, p->qbuf + DNSMSG_HDR_LEN, p->qtype,
+                            p->spec.kind == COND_VALUE_PRESENT, &ans);
     if (ret < 0) {
         p->n_malformed++;
         st_inc(&w->st.malformed, 1);
@@ -601,8 +717,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     p->answers++;
     p->last_rcode = ans.rcode;
     if (ans.tc) {
-        /* c-ares asks again over TCP when UDP is truncated; TC even then
-         * means the server could not send it all. RFC 2181 section 9: a
+        /* a truncated UDP answer was asked again over TCP (to_tcp); TC
+         * even then means the server could not send it all. RFC 2181 section 9: a
          * truncated answer is not to be used, nor is its empty answer
          * section a NODATA. */
         p->n_truncated++;
@@ -632,9 +748,155 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     dnsmsg_answer_clear(&ans);
 }
 
+/* c-ares's callback (TCP): the answer arrives now. */
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)timeouts;
+    q_done(arg, status, abuf, alen > 0 ? (size_t)alen : 0, timebase_mono_ns());
+}
+
+static uint16_t next_id(worker_t *w, unsigned slot)
+{
+    /* xorshift64 (Marsaglia 2003): the random high bits of an ID */
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return (uint16_t)(((w->rng >> 32) << UDP_SLOT_BITS) | slot);
+}
+
+/* The messages for the batched queries from the k-th (in order of
+ * length) on: with gso, each run of queries of one length is one
+ * message that the kernel cuts into datagrams of that length (UDP GSO,
+ * UDP_SEGMENT, Linux 4.18): one pass down the stack for the run instead
+ * of one per query, and the same datagrams on the wire. Message j holds
+ * queries mfirst[j] .. mfirst[j + 1] - 1. Returns the number of messages. */
+static unsigned build_msgs(worker_t *w, unsigned k, unsigned n, bool gso)
+{
+    unsigned nm = 0;
+
+    while (k < n) {
+        struct mmsghdr *m = &w->smsg[nm];
+        size_t len = w->siov[k].iov_len;
+        unsigned e = k + 1;
+
+        while (gso && e < n && w->siov[e].iov_len == len)
+            e++;
+        memset(m, 0, sizeof(*m));
+        m->msg_hdr.msg_iov = &w->siov[k];
+        m->msg_hdr.msg_iovlen = e - k;
+        if (e - k > 1) {
+            struct cmsghdr *c = &w->cbuf[nm].align;
+            uint16_t seg = (uint16_t)len;
+            m->msg_hdr.msg_control = w->cbuf[nm].b;
+            m->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(seg));
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(seg));
+            memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+        }
+        w->mfirst[nm++] = k;
+        k = e;
+    }
+    w->mfirst[nm] = n;
+    return nm;
+}
+
+/* Order the batch by length (stable: an insertion sort of at most
+ * IO_BATCH), into siov and sq. */
+static void order_batch(worker_t *w, unsigned n)
+{
+    qctx_t *sq[IO_BATCH];
+    unsigned ord[IO_BATCH];
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        unsigned k = i;
+        while (k > 0 && w->slen[ord[k - 1]] > w->slen[i]) {
+            ord[k] = ord[k - 1];
+            k--;
+        }
+        ord[k] = i;
+    }
+    memcpy(sq, w->sq, n * sizeof(*sq));
+    for (i = 0; i < n; i++) {
+        w->sq[i] = sq[ord[i]];
+        w->siov[i].iov_base = w->sbuf[ord[i]];
+        w->siov[i].iov_len = w->slen[ord[i]];
+    }
+}
+
+/* Send the batched UDP queries with sendmmsg, stamping them just before:
+ * no answer can come earlier, so a lower bound from the stamp holds. A
+ * message the kernel refuses ends its queries (ECONNREFUSED is the ICMP
+ * error of an earlier datagram, reported once: that one is tried again;
+ * a kernel without UDP GSO gets the rest one datagram a message). */
+static void flush_sends(worker_t *w)
+{
+    chan_t *ch = w->sch;
+    unsigned n = w->nsend;
+    unsigned i;
+    unsigned k = 0;
+    int64_t now;
+    bool retried = false;
+
+    w->nsend = 0;
+    w->sch = NULL;
+    if (n == 0)
+        return;
+    order_batch(w, n);
+    now = timebase_mono_ns();
+    for (i = 0; i < n; i++) {
+        w->sq[i]->sent = now;
+        w->sq[i]->deadline = now + w->pool->query_timeout_ns;
+    }
+    while (k < n) {
+        unsigned nm = build_msgs(w, k, n, !w->no_gso);
+        unsigned j = 0;
+        while (j < nm) {
+            int r = ch->err != 0 ? -1 : sendmmsg(ch->fd, w->smsg + j, nm - j, 0);
+            int e = ch->err != 0 ? ch->err : errno;
+            if (r > 0) {
+                j += (unsigned)r;
+                continue;
+            }
+            if (ch->err == 0 && e == ECONNREFUSED && !retried) {
+                retried = true;
+                continue;
+            }
+            if (ch->err == 0 && !w->no_gso && w->mfirst[j + 1] - w->mfirst[j] > 1 &&
+                (e == EIO || e == EINVAL || e == EOPNOTSUPP || e == ENOPROTOOPT)) {
+                w->no_gso = true;
+                break;
+            }
+            for (i = w->mfirst[j]; i < w->mfirst[j + 1]; i++)
+                q_done(w->sq[i], ARES_ECONNREFUSED, NULL, 0, now);
+            j++;
+        }
+        k = w->mfirst[j];
+    }
+}
+
+/* Queue q for flush_sends: the poll's query with q's ID. */
+static void batch_add(worker_t *w, chan_t *ch, qctx_t *q)
+{
+    unsigned n;
+
+    if (w->nsend == IO_BATCH || (w->nsend > 0 && w->sch != ch))
+        flush_sends(w);
+    n = w->nsend++;
+    w->sch = ch;
+    w->sq[n] = q;
+    q->idw[0] = (unsigned char)(q->id >> 8);
+    q->idw[1] = (unsigned char)(q->id & 0xff);
+    memcpy(w->sbuf[n], q->p->qbuf, (size_t)q->p->qlen);
+    memcpy(w->sbuf[n], q->idw, 2);
+    w->slen[n] = (size_t)q->p->qlen;
+}
+
 static void send_query(worker_t *w, poll_t *p, chan_t *ch, int64_t now)
 {
     qctx_t *q = w->free_q;
+    unsigned slot;
 
     if (q != NULL) {
         w->free_q = q->next;
@@ -645,18 +907,21 @@ static void send_query(worker_t *w, poll_t *p, chan_t *ch, int64_t now)
             return;
         }
     }
+    slot = ch->free_slots[--ch->nfree];
+    ch->slots[slot] = q;
     q->p = p;
     q->ch = ch;
     q->sent = now;
     q->deadline = now + w->pool->query_timeout_ns;
+    q->id = next_id(w, slot);
     qlist_append(ch, q);
     ch->inflight++;
+    w->udp_inflight++;
     p->grp->inflight++;
     p->inflight++;
     p->queries++;
     st_inc(&w->st.queries, 1);
-    /* May call on_answer before returning (e.g. socket failure). */
-    ares_send(ch->ares, p->qbuf, p->qlen, on_answer, q);
+    batch_add(w, ch, q);
 }
 
 static void record_lag(worker_t *w, int64_t lag)
@@ -761,28 +1026,44 @@ static void run_timers(worker_t *w, int64_t now)
     }
 }
 
-/* Let c-ares expire queries whose per-query timeout has passed. */
-static void run_ares_timeouts(worker_t *w, int64_t now)
+/* Expire ch's queries whose per-query timeout has passed: UDP ones here,
+ * TCP ones by c-ares. */
+static void chan_timeouts(worker_t *w, chan_t *ch, int64_t now)
+{
+    if (ch == NULL || ch->head == NULL || ch->head->deadline > now)
+        return;
+    if (ch->fd >= 0) {
+        while (ch->head != NULL && ch->head->deadline <= now)
+            q_done(ch->head, ARES_ETIMEOUT, NULL, 0, now);
+        return;
+    }
+    ares_process_fd(ch->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    /* Still there (c-ares has its own timer): look again one timeout
+     * later, without spinning. */
+    while (ch->head != NULL && ch->head->deadline <= now) {
+        qctx_t *q = ch->head;
+        qlist_unlink(ch, q);
+        q->deadline = now + w->pool->query_timeout_ns;
+        qlist_append(ch, q);
+    }
+}
+
+static void run_query_timeouts(worker_t *w, int64_t now)
 {
     size_t i;
     size_t k;
 
     for (i = 0; i < w->ngroups; i++) {
-        for (k = 0; k < w->groups[i]->nchans; k++) {
-            chan_t *ch = w->groups[i]->chans[k];
-            if (ch->head == NULL || ch->head->deadline > now)
-                continue;
-            ares_process_fd(ch->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-            /* Still there (e.g. c-ares moved it to TCP with a fresh timer):
-             * look again one timeout later, without spinning. */
-            while (ch->head != NULL && ch->head->deadline <= now) {
-                qctx_t *q = ch->head;
-                qlist_unlink(ch, q);
-                q->deadline = now + w->pool->query_timeout_ns;
-                qlist_append(ch, q);
-            }
-        }
+        for (k = 0; k < w->groups[i]->nchans; k++)
+            chan_timeouts(w, w->groups[i]->chans[k], now);
+        chan_timeouts(w, w->groups[i]->tcp, now);
     }
+}
+
+static int64_t chan_deadline(const chan_t *ch, int64_t t)
+{
+    return ch != NULL && ch->head != NULL && ch->head->deadline < t ? ch->head->deadline
+                                                                    : t;
 }
 
 static int64_t next_wakeup(worker_t *w)
@@ -793,13 +1074,112 @@ static int64_t next_wakeup(worker_t *w)
     size_t k;
 
     for (i = 0; i < w->ngroups; i++) {
-        for (k = 0; k < w->groups[i]->nchans; k++) {
-            chan_t *ch = w->groups[i]->chans[k];
-            if (ch->head != NULL && ch->head->deadline < t)
-                t = ch->head->deadline;
-        }
+        for (k = 0; k < w->groups[i]->nchans; k++)
+            t = chan_deadline(w->groups[i]->chans[k], t);
+        t = chan_deadline(w->groups[i]->tcp, t);
     }
     return t;
+}
+
+/* ---- UDP answers ---------------------------------------------------------------- */
+
+/* Ask q's question again over TCP: its UDP answer was truncated (RFC 7766
+ * 5). q keeps its sending time; the TCP query gets a fresh timeout. */
+static void to_tcp(worker_t *w, chan_t *ch, qctx_t *q, int64_t now)
+{
+    group_t *g = ch->g;
+
+    if (g->tcp == NULL && chan_create_tcp(w, &g->ns, &g->tcp) < 0) {
+        q_done(q, ARES_ENOMEM, NULL, 0, now);
+        return;
+    }
+    q_release(ch, q);
+    q->ch = g->tcp;
+    q->deadline = now + w->pool->query_timeout_ns;
+    qlist_append(g->tcp, q);
+    g->tcp->inflight++;
+    /* may call on_answer before returning (a failure) */
+    ares_send(g->tcp->ares, q->p->qbuf, q->p->qlen, on_answer, q);
+}
+
+/* Is msg the answer to q: a response with q's ID and q's question (the
+ * name compared case-insensitively, RFC 4343: label lengths are below
+ * 'A', so a byte-wise comparison of the wire name is one). */
+static bool udp_matches(const qctx_t *q, const unsigned char *msg, size_t len)
+{
+    const poll_t *p = q->p;
+    size_t i;
+
+    if (len < (size_t)p->qlen || (msg[2] & 0x80) == 0 || msg[4] != 0 || msg[5] != 1 ||
+        msg[0] != q->idw[0] || msg[1] != q->idw[1])
+        return false;
+    /* the name, then QTYPE and QCLASS octet for octet */
+    for (i = DNSMSG_HDR_LEN; i + 4 < (size_t)p->qlen; i++) {
+        unsigned char a = msg[i];
+        unsigned char b = p->qbuf[i];
+        if (a != b && ((a | 0x20) != (b | 0x20) || (a | 0x20) < 'a' || (a | 0x20) > 'z'))
+            return false;
+    }
+    return memcmp(msg + i, p->qbuf + i, 4) == 0;
+}
+
+static void udp_answer(worker_t *w, chan_t *ch, const unsigned char *msg, size_t len,
+                       int64_t now)
+{
+    qctx_t *q;
+
+    if (len < DNSMSG_HDR_LEN)
+        return;
+    q = ch->slots[(((unsigned)msg[0] << 8) | msg[1]) & UDP_SLOT_MASK];
+    /* not ours (late, or forged): dropped, as c-ares does */
+    if (q == NULL || !udp_matches(q, msg, len))
+        return;
+    if ((msg[2] & 0x02) != 0)
+        to_tcp(w, ch, q, now);
+    else
+        q_done(q, ARES_SUCCESS, msg, len, now);
+}
+
+/* Read ch's answers in batches until none is left. One arrival stamp per
+ * batch, taken after recvmmsg returned: each answer of it arrived no
+ * later, so a duration from it is never too short. An ICMP error
+ * (ECONNREFUSED: nobody listens) ends every query of the socket, as
+ * c-ares did. */
+static void udp_read(worker_t *w, chan_t *ch)
+{
+    struct mmsghdr m[IO_BATCH];
+    struct iovec iov[IO_BATCH];
+    unsigned i;
+    int n;
+
+    for (i = 0; i < IO_BATCH; i++) {
+        iov[i].iov_base = w->rbuf[i];
+        iov[i].iov_len = RBUF_LEN;
+        memset(&m[i], 0, sizeof(m[i]));
+        m[i].msg_hdr.msg_iov = &iov[i];
+        m[i].msg_hdr.msg_iovlen = 1;
+    }
+    for (;;) {
+        int64_t now;
+
+        n = recvmmsg(ch->fd, m, IO_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            now = timebase_mono_ns();
+            while (ch->head != NULL)
+                q_done(ch->head, ARES_ECONNREFUSED, NULL, 0, now);
+            continue;
+        }
+        if (n <= 0)
+            return;
+        now = timebase_mono_ns();
+        w->last_read += (unsigned)n;
+        for (i = 0; i < (unsigned)n; i++)
+            udp_answer(w, ch, w->rbuf[i], m[i].msg_len, now);
+        if (n < IO_BATCH)
+            return;
+    }
 }
 
 /* ---- the worker loop ----------------------------------------------------------- */
@@ -841,6 +1221,27 @@ static void take_inbox(worker_t *w, bool *stop)
     free(in);
 }
 
+/* End ch's queries (their polls are finished: this frees them) and close
+ * it. */
+static void chan_destroy(worker_t *w, chan_t *ch)
+{
+    if (ch == NULL)
+        return;
+    if (ch->ares != NULL) {
+        /* calls back every outstanding query (ARES_EDESTRUCTION) */
+        ares_destroy(ch->ares);
+    } else {
+        while (ch->head != NULL)
+            q_done(ch->head, ARES_EDESTRUCTION, NULL, 0, 0);
+        if ((size_t)ch->fd < w->fdtab_len)
+            w->fdtab[ch->fd] = NULL;
+        close(ch->fd);
+        free(ch->slots);
+        free(ch->free_slots);
+    }
+    free(ch);
+}
+
 static void cancel_all(worker_t *w)
 {
     heap_node_t *top;
@@ -849,15 +1250,14 @@ static void cancel_all(worker_t *w)
     while ((top = heap_top(&w->heap)) != NULL)
         poll_finish(w, (poll_t *)top, PROBE_CANCELLED, 0, COND_EMPTY_NONE,
                     "cancelled: the probe pool is shutting down");
-    /* ares_destroy calls back every outstanding query (ARES_EDESTRUCTION),
-     * which frees the polls still referenced by them. */
+    /* every outstanding query ends (ARES_EDESTRUCTION), which frees the
+     * polls still referenced by them */
     for (i = 0; i < w->ngroups; i++) {
         group_t *g = w->groups[i];
         size_t k;
-        for (k = 0; k < g->nchans; k++) {
-            ares_destroy(g->chans[k]->ares);
-            free(g->chans[k]);
-        }
+        for (k = 0; k < g->nchans; k++)
+            chan_destroy(w, g->chans[k]);
+        chan_destroy(w, g->tcp);
         free(g->chans);
         free(g);
     }
@@ -865,6 +1265,35 @@ static void cancel_all(worker_t *w)
     w->groups = NULL;
     w->ngroups = 0;
     w->capgroups = 0;
+}
+
+/* Many queries in flight and few answers read last time: let answers
+ * gather for COALESCE_NS (never past the next timer) so that one wake-up,
+ * one recvmmsg and one sendmmsg serve several. Each wake-up costs a
+ * context switch and three system calls, which at a few answers per
+ * wake-up was a fifth of the CPU per query (measured against Knot: 4.2
+ * us per query without the pause, 3.0 with 100 us, 2.7 with 200 us). The
+ * price: an answer is stamped up to COALESCE_NS (plus the timer slack,
+ * 50 us by default: prctl(2) PR_SET_TIMERSLACK) after it arrived: a
+ * duration a little long, never short. (A slack of 1 us made the loop
+ * wake for each due poll on its own, which cost more than it gave.) Below
+ * COALESCE_MIN_INFLIGHT (any small campaign) there is no pause at all. Returns the time
+ * after the pause. */
+static int64_t coalesce(worker_t *w, int64_t now, int64_t wake)
+{
+    int64_t until = now + COALESCE_NS;
+    struct timespec ts;
+
+    if (w->udp_inflight < COALESCE_MIN_INFLIGHT || w->last_read >= IO_BATCH / 2)
+        return now;
+    if (until > wake)
+        until = wake;
+    if (until <= now)
+        return now;
+    ts.tv_sec = 0;
+    ts.tv_nsec = until - now;
+    nanosleep(&ts, NULL);
+    return timebase_mono_ns();
 }
 
 static void *worker_main(void *arg)
@@ -881,11 +1310,12 @@ static void *worker_main(void *arg)
         int n;
         int i;
 
-        run_ares_timeouts(w, now);
+        run_query_timeouts(w, now);
         run_waiting(w, now);
         run_timers(w, now);
+        flush_sends(w);
         wake = next_wakeup(w);
-        now = timebase_mono_ns();
+        now = coalesce(w, timebase_mono_ns(), wake);
         if (wake == INT64_MAX) {
             ts.tv_sec = 1;
             ts.tv_nsec = 0;
@@ -911,6 +1341,7 @@ static void *worker_main(void *arg)
                 log_err("epoll: %s", strerror(errno));
             continue;
         }
+        w->last_read = 0;
         for (i = 0; i < n; i++) {
             int fd = evs[i].data.fd;
             chan_t *ch;
@@ -921,6 +1352,10 @@ static void *worker_main(void *arg)
             ch = (size_t)fd < w->fdtab_len ? w->fdtab[fd] : NULL;
             if (ch == NULL)
                 continue; /* closed earlier in this batch */
+            if (ch->fd >= 0) {
+                udp_read(w, ch);
+                continue;
+            }
             ares_process_fd(
                 ch->ares,
                 evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd : ARES_SOCKET_BAD,
@@ -943,6 +1378,7 @@ static void worker_cleanup(worker_t *w)
     free(w->inbox);
     heap_clear(&w->heap);
     free(w->fdtab);
+    free(w->rbuf);
     while ((q = w->free_q) != NULL) {
         w->free_q = q->next;
         free(q);
@@ -989,9 +1425,17 @@ int probe_pool_create(probe_pool_t **out, const probe_pool_opts_t *opts)
         w->pool = pool;
         w->epfd = -1;
         w->evfd = -1;
+        w->rng = (uint64_t)timebase_mono_ns() ^ ((uint64_t)(uintptr_t)w << 16) ^ i;
+        if (w->rng == 0)
+            w->rng = 1;
+        w->rbuf = malloc(IO_BATCH * sizeof(*w->rbuf));
+        if (w->rbuf == NULL)
+            ret = -ENOMEM;
         pthread_mutex_init(&w->mu, NULL);
         heap_init(&w->heap);
     }
+    if (ret < 0)
+        goto out;
     for (i = 0; i < pool->nw; i++) {
         worker_t *w = &pool->w[i];
         struct epoll_event ev;

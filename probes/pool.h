@@ -2,15 +2,17 @@
  * pool: the probe engine, a pool of threads that poll nameservers until a
  * condition holds.
  *
- * Each thread owns an epoll loop, one c-ares channel per nameserver it
- * talks to (driven through ARES_OPT_SOCK_STATE_CB and ares_process_fd),
- * and a min-heap of poll schedules. Queries of a poll go out on a fixed
- * schedule, `frequency` apart from the first one, whether or not earlier
- * queries were answered; slots missed because the thread was late are
- * skipped, not bunched. Every answer (REFUSED and SERVFAIL included) is
- * handed to the condition: c-ares runs with ARES_FLAG_NOCHECKRESP, one
- * server and one try, so nothing is retried elsewhere; truncated UDP
- * answers are retried over TCP by c-ares.
+ * Each thread owns an epoll loop, its own UDP sockets to each nameserver
+ * it talks to (queries sent with sendmmsg, UDP GSO where the kernel has
+ * it, answers read with recvmmsg, matched by ID and question), a c-ares
+ * channel per nameserver for TCP (driven through ARES_OPT_SOCK_STATE_CB
+ * and ares_process_fd), and a min-heap of poll schedules. Queries of a
+ * poll go out on a fixed schedule, `frequency` apart from the first one,
+ * whether or not earlier queries were answered; slots missed because the
+ * thread was late are skipped, not bunched. Every answer (REFUSED and
+ * SERVFAIL included) is handed to the condition; a query is sent once,
+ * to one server, never retried elsewhere; an answer truncated over UDP is
+ * asked again over TCP (RFC 7766 5).
  *
  * Timing (see harness/common/timebase.h): start_time is wall-clock; it is mapped
  * to the monotonic clock at submission, and
@@ -65,7 +67,7 @@ typedef struct {
     uint64_t queries; /* sent */
     uint64_t answers;
     uint64_t query_timeouts; /* queries without an answer in time */
-    uint64_t query_errors;   /* other c-ares failures (refused socket, ...) */
+    uint64_t query_errors;   /* other failures (ICMP refused, no route, ...) */
     uint64_t malformed;
     uint64_t skipped_slots; /* schedule slots missed because the thread was late */
     uint64_t deferred;      /* slots skipped because max_inflight was reached */

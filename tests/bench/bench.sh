@@ -44,9 +44,17 @@ bench_knot "$dir" bench.test "$port"
 for ((i = 0; i < 10000; i++)); do echo "i$i.bench.test A"; done > "$dir/queries.txt"
 echo "bench: knotd $(knotd -V | head -1 | awk '{print $NF}') on 127.0.0.1:$port, 10000 names, ${secs}s per run, $(nproc) cores"
 
-# 1. dnsperf, its defaults (one socket, 100 queries outstanding)
-dnsperf -s 127.0.0.1 -p "$port" -d "$dir/queries.txt" -l "$secs" > "$dir/dnsperf.out" 2>&1
+# 1. dnsperf, its defaults (one socket, 100 queries outstanding), and its
+#    CPU (user + system, getrusage of the child) per answered query
+python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.STDOUT)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("dnsperf_cpu_s=%.6f" % (r.ru_utime + r.ru_stime))' "$dir/dnsperf.out" \
+    dnsperf -s 127.0.0.1 -p "$port" -d "$dir/queries.txt" -l "$secs" > "$dir/dnsperf.cpu"
 dnsperf_qps=$(awk '/Queries per second/ {printf "%.0f", $4}' "$dir/dnsperf.out")
+dnsperf_cpu=$(awk -F= '{print $2}' "$dir/dnsperf.cpu")
+dnsperf_cpu_us=$(awk -v c="$dnsperf_cpu" '/Queries completed/ {printf "%.2f", c * 1e6 / $3}' \
+    "$dir/dnsperf.out")
 echo "dnsperf: $(grep -E 'Queries (completed|lost)' "$dir/dnsperf.out" | tr -s ' ' | tr '\n' ' ')"
 
 # 2. the probe engine: never-satisfied polls offering 1.5x what dnsperf
@@ -57,6 +65,7 @@ BENCH_MAX_INFLIGHT=$inflight "$bin" qps "127.0.0.1:$port" bench.test 10000 "$sec
     "$threads" "$qps_polls" "$freq" > "$dir/qps.out"
 sed "s/^/dnsprop qps ($threads thread, $inflight in flight): /" "$dir/qps.out"
 dnsprop_qps=$(sed -n 's/^dnsprop_qps=//p' "$dir/qps.out")
+dnsprop_cpu_us=$(sed -n 's/^dnsprop_cpu_us_per_query=//p' "$dir/qps.out")
 BENCH_MAX_INFLIGHT=256 "$bin" qps "127.0.0.1:$port" bench.test 10000 "$secs" \
     "$(nproc)" "$qps_polls" "$freq" > "$dir/qps-defaults.out"
 sed "s/^/dnsprop qps (pool defaults, $(nproc) threads, 256 in flight each): /" \
@@ -68,8 +77,19 @@ sed 's/^/dnsprop scale: /' "$dir/scale.out"
 rss=$(sed -n 's/.*rss_kib_per_poll=\([0-9.]*\).*/\1/p' "$dir/scale.out")
 lag=$(sed -n 's/.*sched_lag_p99_ms=\([0-9.]*\).*/\1/p' "$dir/scale.out")
 
+# 3b. fidelity: BENCH_POLLS never-satisfied polls pending (every 10 s),
+#     BENCH_CHANGES (100) changes committed through knotc, each polled for
+#     every BENCH_FIDELITY_FREQ (0.1) s: how late each is measured.
+BENCH_KNOTC_SOCKET="$dir/knot.sock" BENCH_MAX_INFLIGHT=$inflight "$bin" fidelity \
+    "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$polls" \
+    "${BENCH_FIDELITY_FREQ:-0.1}" > "$dir/fidelity.out"
+sed 's/^/dnsprop fidelity: /' "$dir/fidelity.out"
+
 ratio=$(python3 -c "print(f'{$dnsprop_qps / $dnsperf_qps:.2f}')")
-probe_line="dnsperf_qps=$dnsperf_qps dnsprop_qps=$dnsprop_qps ratio=$ratio rss_kib_per_poll=$rss sched_lag_p99_ms=$lag"
+cpu_ratio=$(python3 -c "print(f'{$dnsprop_cpu_us / $dnsperf_cpu_us:.2f}')")
+probe_line="dnsperf_qps=$dnsperf_qps dnsprop_qps=$dnsprop_qps ratio=$ratio rss_kib_per_poll=$rss sched_lag_p99_ms=$lag
+dnsperf_cpu_us_per_query=$dnsperf_cpu_us dnsprop_cpu_us_per_query=$dnsprop_cpu_us cpu_ratio=$cpu_ratio
+$(grep '^fidelity_' "$dir/fidelity.out")"
 
 # 4. the results store: one redis-server (no persistence, so both runs
 #    measure Redis and the client, not the disk), results through the

@@ -40,16 +40,18 @@ static void check_heap(const heap_t *h, const item_t *items, size_t nitems)
     size_t count = 0;
 
     for (i = 0; i < h->n; i++) {
-        cr_assert_eq(h->v[i]->idx, i, "node at %zu thinks it is at %zu", i, h->v[i]->idx);
+        cr_assert_eq(h->v[i].node->idx, i, "node at %zu thinks it is at %zu", i,
+                     h->v[i].node->idx);
+        cr_assert_eq(h->v[i].key, h->v[i].node->key, "slot %zu's key is stale", i);
         if (i > 0)
-            cr_assert_leq(h->v[(i - 1) / 2]->key, h->v[i]->key,
+            cr_assert_leq(h->v[(i - 1) / HEAP_ARITY].key, h->v[i].key,
                           "heap order broken at %zu", i);
     }
     for (i = 0; i < nitems; i++) {
         if (items[i].in) {
             count++;
             cr_assert_lt(items[i].node.idx, h->n);
-            cr_assert_eq(h->v[items[i].node.idx], &items[i].node);
+            cr_assert_eq(h->v[items[i].node.idx].node, &items[i].node);
         } else {
             cr_assert_eq(items[i].node.idx, HEAP_NONE, "removed node %zu keeps an index",
                          i);
