@@ -3,9 +3,12 @@
 # server, same machine, same run. Prints the figures side by side and ends
 # with one line:
 #   dnsperf_qps=N dnsprop_qps=N ratio=R rss_kib_per_poll=K sched_lag_p99_ms=L
-# then the store's line, the service's and the comparison's:
+#   dnsperf_cpu_us_per_query=X dnsprop_cpu_us_per_query=Y cpu_ratio=Z
+#   fidelity_p99_late_ms=X fidelity_freq_ms=F inside_band=N/100 pending=P
+# then the store's line, the service's, the comparison's (with the plots')
+# and the million-result campaign's:
 #   serve_accepted_per_s=N serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
-#   compare_s_per_million_changes=S load_s_per_million_results=L
+#   compare_s_per_million_changes=S load_s_per_million_results=L ... plot_s=P
 #   probe_bytes_per_result=X (<=100) redis_bytes_per_result=Y (<=250) report_s=R
 #   (<=20) report_rss_mib=Q (<=256) assess_s=A (<=10) results=N
 # (dnsprop compare on two synthetic campaigns of BENCH_COMPARE_SIZES
@@ -118,7 +121,10 @@ sratio=$(python3 -c "print(f'{$store_rps / $set_rps:.2f}')")
 #    with polls of a serial knotd already serves, then the round trip
 #    POST -> GET until COMPLETED, one request at a time.
 sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# (the service's own limits raised: the bench measures its throughput,
+# not its rate limiting of one nameserver)
 ./dnsprop serve --listen "127.0.0.1:$sport" --redis "redis://127.0.0.1:$rport/2" \
+    --max-ns-rate 1000000 --max-pending 1000000 --max-pending-per-client 1000000 \
     --results "$dir/results" > "$dir/serve.log" 2>&1 &
 serve_pid=$!
 for ((i = 0; i < 100; i++)); do
@@ -153,13 +159,20 @@ n, r = float(f["changes"]), float(f["results"])
 print("compare_s_per_million_changes=%.2f load_s_per_million_results=%.1f rss_bytes_per_result=%s"
       % (float(f["compare_s"]) / n * 1e6, float(f["load_s"]) / r * 1e6, f["rss_bytes_per_result"]))')
 
+# 6b. the plots as campaigns grow: synthetic campaigns (nameservers x
+#     changes per size), plot_campaign with gnuplot rendering
+build/plot-bench ${BENCH_PLOT_SIZES:-100x10 1000x100 10000x100} > "$dir/plot.out"
+sed 's/^/plots: /' "$dir/plot.out"
+plot_line=$(tail -1 "$dir/plot.out" | grep -o 'results=[0-9]* plot_s=[0-9.]* max_data_bytes=[0-9]*' |
+    sed 's/results=/plot_results=/')
+
 # 7. a million results: probe, Redis, report, assess (tests/bench/scale.sh)
-tests/bench/scale.sh > "$dir/scale.out"
-grep '^scale:' "$dir/scale.out"
-scale_line=$(tail -1 "$dir/scale.out")
+tests/bench/scale.sh > "$dir/million.out"
+grep '^scale:' "$dir/million.out"
+scale_line=$(tail -1 "$dir/million.out")
 
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
 echo "serve_accepted_per_s=$serve_rps $rt"
-echo "$cmp_line"
+echo "$cmp_line $plot_line"
 echo "$scale_line"
