@@ -444,11 +444,33 @@ typedef struct {
     size_t nreplies;
 } batch_t;
 
+/* A batch marker "dnsprop:batch:<writer>:<n>" as the bit that records
+ * it: bit n of the bitmap dnsprop:batches:<writer>. A bit, not a key of
+ * its own: a writer that sends its results two at a time (a slow
+ * producer) made tens of thousands of marker keys, about 70 bytes of Redis
+ * per result; a bitmap costs n / 8 bytes. 0, or -1 when marker is not of
+ * that form. */
+static int marker_bit(const char *marker, char *bits, size_t bitslen, char *nth,
+                      size_t nthlen)
+{
+    const char *colon = strrchr(marker, ':');
+    size_t pre = strlen(STORE_PREFIX "batch:");
+
+    if (strncmp(marker, STORE_PREFIX "batch:", pre) != 0 || colon == NULL ||
+        colon < marker + pre || colon[1] == '\0' ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return -1;
+    snprintf(bits, bitslen, STORE_PREFIX "batches:%.*s", (int)(colon - marker - pre),
+             marker + pre);
+    snprintf(nth, nthlen, "%s", colon + 1);
+    return 0;
+}
+
 /* Format a batch as one transaction:
- *   MULTI, SET <marker> 1 EX 30d, [HSET/ZADD campaign metadata],
- *   RPUSH <campaign's results list> <records>..., EXEC
- * A transaction applies whole or not at all, and the marker says it was
- * applied: a batch replayed after an outage whose EXEC did run (but whose
+ *   MULTI, SETBIT <writer's bitmap> <n> 1, EXPIRE <it> 30d, [HSET/ZADD
+ *   campaign metadata], RPUSH <campaign's results list> <records>..., EXEC
+ * A transaction applies whole or not at all, and the marker bit says it
+ * was applied: a batch replayed after an outage whose EXEC did run (but whose
  * reply was lost) is recognised and skipped, so the list, which an append
  * does not make idempotent, never gets a result twice. One list of
  * compact records (storage/record.h) per campaign, not a key per result:
@@ -465,16 +487,27 @@ static int batch_format(batch_t *bt, resp_t *b)
     qitem_t *it;
     int ret = 0;
     char key[700];
+    char bits[200];
+    char nth[32];
 
     bt->nresults = 0;
     resp_array(b, 1);
     resp_str(b, "MULTI");
-    resp_array(b, 5);
-    resp_str(b, "SET");
-    resp_str(b, bt->marker);
-    resp_str(b, "1");
-    resp_str(b, "EX");
-    resp_str(b, "2592000");
+    if (marker_bit(bt->marker, bits, sizeof(bits), nth, sizeof(nth)) == 0) {
+        resp_array(b, 4);
+        resp_str(b, "SETBIT");
+        resp_str(b, bits);
+        resp_str(b, nth);
+        resp_str(b, "1");
+        expire_cmd(b, bits, 2592000, &ncmds);
+    } else {
+        resp_array(b, 5); /* (a marker of another form: its own key) */
+        resp_str(b, "SET");
+        resp_str(b, bt->marker);
+        resp_str(b, "1");
+        resp_str(b, "EX");
+        resp_str(b, "2592000");
+    }
     ncmds++;
     for (it = bt->items; it != NULL; it = it->next) {
         zindex_t *z;
@@ -688,9 +721,16 @@ static void free_items(qitem_t *it)
     }
 }
 
+/* 1 when the batch's bit is set or its key (earlier versions) exists. */
+static const char *const marker_lua =
+    "if redis.call('GETBIT', KEYS[1], ARGV[1]) == 1 then return 1 end "
+    "return redis.call('EXISTS', KEYS[2])";
+
 /* Replay one spooled batch unless its marker says it is already in. */
 static int replay_batch(redisContext *c, batch_t *bt, size_t *written)
 {
+    char bits[200];
+    char nth[32];
     redisReply *r;
     bool applied;
     int ret;
@@ -698,7 +738,11 @@ static int replay_batch(redisContext *c, batch_t *bt, size_t *written)
     *written = 0;
     if (bt->items == NULL)
         return 0;
-    r = redisCommand(c, "EXISTS %s", bt->marker);
+    /* the marker's bit, or (a spool of an earlier version) its key */
+    if (marker_bit(bt->marker, bits, sizeof(bits), nth, sizeof(nth)) == 0)
+        r = redisCommand(c, "EVAL %s 2 %s %s %s", marker_lua, bits, bt->marker, nth);
+    else
+        r = redisCommand(c, "EXISTS %s", bt->marker);
     if (r == NULL)
         return -EPIPE;
     applied = r->type == REDIS_REPLY_INTEGER && r->integer == 1;

@@ -83,7 +83,8 @@ lag=$(sed -n 's/.*sched_lag_p99_ms=\([0-9.]*\).*/\1/p' "$dir/scale.out")
 # 3b. fidelity: BENCH_POLLS never-satisfied polls pending (every 10 s),
 #     BENCH_CHANGES (100) changes committed through knotc, each polled for
 #     every BENCH_FIDELITY_FREQ (0.1) s: how late each is measured.
-BENCH_KNOTC_SOCKET="$dir/knot.sock" BENCH_MAX_INFLIGHT=$inflight "$bin" fidelity \
+BENCH_KNOTC_SOCKET="$dir/knot.sock" BENCH_CHANGE_ZONE=fid.test BENCH_MAX_INFLIGHT=$inflight \
+    "$bin" fidelity \
     "127.0.0.1:$port" bench.test 10000 "$secs" "$threads" "$polls" \
     "${BENCH_FIDELITY_FREQ:-0.1}" > "$dir/fidelity.out"
 sed 's/^/dnsprop fidelity: /' "$dir/fidelity.out"
@@ -163,8 +164,10 @@ print("compare_s_per_million_changes=%.2f load_s_per_million_results=%.1f rss_by
 #     changes per size), plot_campaign with gnuplot rendering
 build/plot-bench ${BENCH_PLOT_SIZES:-100x10 1000x100 10000x100} > "$dir/plot.out"
 sed 's/^/plots: /' "$dir/plot.out"
-plot_line=$(tail -1 "$dir/plot.out" | grep -o 'results=[0-9]* plot_s=[0-9.]* max_data_bytes=[0-9]*' |
-    sed 's/results=/plot_results=/')
+plot_line=$(tail -1 "$dir/plot.out" | python3 -c '
+import sys
+f = dict(kv.split("=", 1) for kv in sys.stdin.read().split())
+print("plot_results=%s plot_s=%s plot_max_data_bytes=%s" % (f["results"], f["plot_s"], f["max_data_bytes"]))')
 
 # 7. a million results: probe, Redis, report, assess (tests/bench/scale.sh)
 tests/bench/scale.sh > "$dir/million.out"

@@ -6,7 +6,8 @@ bench_free_port() {
 }
 
 # bench_knot DIR ZONE PORT: start knotd (its pid in $knot_pid) and wait
-# until it answers.
+# until it answers. It also serves an empty zone fid.test, where the
+# fidelity step commits its changes.
 bench_knot() {
     local dir=$1 zone=$2 port=$3 i
     {
@@ -17,6 +18,8 @@ bench_knot() {
         echo 'ns1 A 127.0.0.1'
         for ((i = 0; i < 10000; i++)); do echo "i$i A 192.0.2.$((i % 250 + 1))"; done
     } > "$dir/$zone.zone"
+    printf '%s\n' '$ORIGIN fid.test.' '$TTL 3600' '@ SOA ns1 hostmaster 1 3600 600 86400 60' \
+        '@ NS ns1' 'ns1 A 127.0.0.1' > "$dir/fid.test.zone"
     cat > "$dir/knot.conf" <<CONF
 server:
     listen: 127.0.0.1@$port
@@ -30,6 +33,9 @@ zone:
   - domain: $zone.
     storage: $dir
     file: $zone.zone
+  - domain: fid.test.
+    storage: $dir
+    file: fid.test.zone
 CONF
     knotd -c "$dir/knot.conf" > "$dir/knotd.out" 2>&1 &
     knot_pid=$!
