@@ -14,6 +14,9 @@
 
 #include "harness/common/errcode.h"
 #include "harness/common/vec.h"
+#include "probes/condition.h"
+#include "probes/rdata.h"
+#include "probes/result.h"
 #include "storage/record.h"
 
 typedef enum {
@@ -472,4 +475,145 @@ json_t *record_text_to_json(const char *text, size_t len, const char *campaign)
         return NULL;
     }
     return o;
+}
+
+/* ---- a probe's result, straight to its record ------------------------------ */
+
+json_t *record_probe_json(const probe_result_t *r, const record_probe_t *x)
+{
+    json_t *rec = probe_result_json(r);
+    json_t *exp;
+
+    if (rec == NULL)
+        return NULL;
+    json_object_set_new(rec, "op_kind", json_string("probe"));
+    json_object_set_new(rec, "op_id", r->id != NULL ? json_string(r->id) : json_null());
+    json_object_set_new(rec, "ns_name", json_string(r->ns));
+    json_object_set_new(rec, "vantage", json_string(x->vantage));
+    json_object_set_new(rec, "frequency", json_real(x->frequency));
+    json_object_set_new(rec, "timeout", json_real(x->timeout));
+    if (x->serial_cond) {
+        exp = json_integer(x->serial);
+    } else {
+        exp = json_array();
+        for (size_t i = 0; i < x->nvalues; i++)
+            json_array_append_new(exp, json_string(x->values[i]));
+    }
+    json_object_set_new(rec, "expected", exp);
+    return rec;
+}
+
+/* Writing fields in order, each preceded by the tabs of those skipped. */
+typedef struct {
+    buf_t *out;
+    int last; /* the last field written; -1: none yet (the first is field 1) */
+} builder_t;
+
+static void at(builder_t *b, record_field_t f)
+{
+    int tabs = b->last < 0 ? (int)f - (int)RF_ID : (int)f - b->last;
+
+    for (; tabs > 0; tabs--)
+        buf_add(b->out, "\t", 1);
+    b->last = (int)f;
+}
+
+static void put_str(builder_t *b, record_field_t f, const char *s)
+{
+    at(b, f);
+    if (s == NULL)
+        buf_add(b->out, "\\N", 2);
+    else
+        add_string(b->out, &record_fields[f], s, strlen(s));
+}
+
+static void put_json(builder_t *b, record_field_t f, json_t *v)
+{
+    at(b, f);
+    if (v == NULL || json_is_null(v))
+        buf_add(b->out, "\\N", 2);
+    else
+        add_json(b->out, v);
+    json_decref(v);
+}
+
+static void put_real(builder_t *b, record_field_t f, double v)
+{
+    put_json(b, f, isnan(v) ? NULL : json_real(v));
+}
+
+static void put_same(builder_t *b, record_field_t f)
+{
+    at(b, f);
+    buf_add(b->out, "\\=", 2);
+}
+
+/* The result's values as its JSON array, or NULL for none (no memory). */
+static json_t *strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static bool same_values(const probe_result_t *r, const record_probe_t *x)
+{
+    if (x->serial_cond || r->nvalues != x->nvalues)
+        return false;
+    for (size_t i = 0; i < r->nvalues; i++) {
+        if (strcmp(r->values[i], x->values[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
+int record_encode_probe(const probe_result_t *r, const record_probe_t *x, buf_t *out)
+{
+    builder_t b = {out, -1};
+    const char *empty = cond_empty_str(r->empty);
+    char tb[16];
+    char rb[16];
+
+    if (r->query_log != NULL) {
+        /* rare (the service's query statistics): through the JSON */
+        json_t *o = record_probe_json(r, x);
+        int ret = o != NULL ? record_encode(o, true, out) : -ENOMEM;
+        json_decref(o);
+        return ret;
+    }
+    put_json(&b, RF_ID, r->id != NULL ? json_string(r->id) : NULL);
+    put_str(&b, RF_STATUS, probe_status_str(r->status));
+    put_str(&b, RF_NAMESERVER, r->ns);
+    put_str(&b, RF_NAME, r->qname != NULL ? r->qname : "");
+    put_str(&b, RF_TYPE, rdata_type_to_str(r->qtype, tb));
+    put_str(&b, RF_CONDITION, cond_kind_str(r->cond));
+    put_real(&b, RF_START_TIME, r->start_time);
+    put_real(&b, RF_OBSERVED_AT, r->status == PROBE_COMPLETED ? r->observed_at : NAN);
+    put_real(&b, RF_DURATION, r->duration);
+    put_real(&b, RF_LOWER_BOUND, r->lower_bound);
+    put_json(&b, RF_QUERIES, json_integer(r->queries));
+    put_json(&b, RF_ANSWERS, json_integer(r->answers));
+    put_str(&b, RF_RCODE, r->rcode >= 0 ? rdata_rcode_str(r->rcode, rb) : NULL);
+    put_str(&b, RF_REASON, r->reason);
+    put_json(&b, RF_SERIAL, r->have_serial ? json_integer(r->serial) : NULL);
+    put_json(&b, RF_VALUES, strings(r->values, r->nvalues));
+    put_str(&b, RF_EMPTY, empty);
+    if (r->id != NULL)
+        put_same(&b, RF_OP_ID);
+    else
+        put_json(&b, RF_OP_ID, NULL); /* null first, as record_encode checks it */
+    put_str(&b, RF_OP_KIND, "probe");
+    put_same(&b, RF_NS_NAME);
+    put_str(&b, RF_VANTAGE, x->vantage);
+    put_real(&b, RF_FREQUENCY, x->frequency);
+    put_real(&b, RF_TIMEOUT, x->timeout);
+    if (same_values(r, x))
+        put_same(&b, RF_EXPECTED);
+    else
+        put_json(&b, RF_EXPECTED,
+                 x->serial_cond ? json_integer(x->serial)
+                                : strings(x->values, x->nvalues));
+    return out->oom ? -ENOMEM : 0;
 }

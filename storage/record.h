@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "harness/common/buf.h"
+#include "probes/result.h"
 
 #define REC_MAGIC     "R1\t"
 #define REC_MAGIC_LEN 3
@@ -131,5 +132,27 @@ json_t *record_to_json(const record_t *r, const char *campaign);
 /* Any stored result text (compact or JSON) as a JSON object; NULL when it
  * is neither. */
 json_t *record_text_to_json(const char *text, size_t len, const char *campaign);
+
+/* ---- a probe's result, straight to its record ------------------------------ */
+
+/* What `dnsprop probe` stores beside a result's own fields. */
+typedef struct {
+    const char *vantage;
+    double frequency, timeout;
+    bool serial_cond; /* expected: serial, else values */
+    uint32_t serial;
+    char *const *values;
+    size_t nvalues;
+} record_probe_t;
+
+/* The stored record of a `dnsprop probe` result as JSON (what
+ * probe_result_json gives, and op_kind "probe", op_id, ns_name, vantage,
+ * frequency, timeout, expected). NULL on ENOMEM. */
+json_t *record_probe_json(const probe_result_t *r, const record_probe_t *x);
+/* The same record's compact form, without its seq and magic (the store
+ * puts them in front: store_put_record), appended to out, without making
+ * its JSON first: byte for byte what record_encode(record_probe_json(),
+ * true) gives (tests/unit/test_record.c checks), at a tenth of the cost. */
+int record_encode_probe(const probe_result_t *r, const record_probe_t *x, buf_t *out);
 
 #endif

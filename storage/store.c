@@ -1230,6 +1230,29 @@ int store_put_result(store_t *s, json_t *rec)
     return enqueue(s, it);
 }
 
+int store_put_record(store_t *s, const char *body, size_t len)
+{
+    char head[48];
+    uint64_t seq;
+    int hl;
+    char *text;
+    qitem_t *it;
+
+    pthread_mutex_lock(&s->mu);
+    seq = ++s->seq;
+    pthread_mutex_unlock(&s->mu);
+    hl = snprintf(head, sizeof(head), REC_MAGIC "%llu\t", (unsigned long long)seq);
+    text = malloc((size_t)hl + len + 1);
+    if (text == NULL)
+        return enqueue(s, NULL);
+    memcpy(text, head, (size_t)hl);
+    memcpy(text + hl, body, len);
+    text[(size_t)hl + len] = '\0';
+    it = item_new(text, (size_t)hl + len, (long long)seq, s->campaign);
+    free(text);
+    return enqueue(s, it);
+}
+
 /* Wait until the queue is empty and, until deadline, the spool too. */
 static void drain(store_t *s, double timeout_s)
 {

@@ -91,6 +91,10 @@ int store_put_result(store_t *s, json_t *rec);
 /* Results of the current campaign stored by others (probe agents): counted
  * as produced, for the count check at the end. */
 void store_add_produced(store_t *s, uint64_t n);
+/* The same, for a record already in its compact form without seq (body:
+ * storage/record.h record_encode_probe, or record_encode with skip_seq):
+ * the store puts its seq in front, as store_put_result does. */
+int store_put_record(store_t *s, const char *body, size_t len);
 /* Write everything (waiting up to timeout_s for an absent Redis), store
  * meta (borrowed: end time, clock, ...) and the counts, and compare the
  * results produced with those stored. */

@@ -12,6 +12,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/vec.h"
 #include "probes/result.h"
+#include "storage/record.h"
 
 void pfeed_init(pfeed_t *f)
 {
@@ -34,35 +35,22 @@ void pfeed_free(pfeed_t *f)
         slot_clear(&f->slots[i]);
     free(f->slots);
     free(f->freelist);
+    buf_free(&f->rec);
     memset(f, 0, sizeof(*f));
 }
 
-/* The stored form of a result: the JSON output plus what the store and
- * reports index by, and the request's expectations. */
-static json_t *result_record(const probe_result_t *r, const pfeed_slot_t *s,
-                             const char *vantage)
+/* A result's record, made straight from it (storage/record.h), and stored. */
+static int store_one(pfeed_t *f, const probe_result_t *r, const pfeed_slot_t *sl)
 {
-    json_t *rec = probe_result_json(r);
-    json_t *exp;
-    size_t i;
+    record_probe_t x = {f->host,    sl->frequency, sl->timeout, sl->serial_cond,
+                        sl->serial, sl->values,    sl->nvalues};
+    int ret;
 
-    if (rec == NULL)
-        return NULL;
-    json_object_set_new(rec, "op_kind", json_string("probe"));
-    json_object_set_new(rec, "op_id", r->id != NULL ? json_string(r->id) : json_null());
-    json_object_set_new(rec, "ns_name", json_string(r->ns));
-    json_object_set_new(rec, "vantage", json_string(vantage));
-    json_object_set_new(rec, "frequency", json_real(s->frequency));
-    json_object_set_new(rec, "timeout", json_real(s->timeout));
-    if (s->serial_cond) {
-        exp = json_integer(s->serial);
-    } else {
-        exp = json_array();
-        for (i = 0; i < s->nvalues; i++)
-            json_array_append_new(exp, json_string(s->values[i]));
-    }
-    json_object_set_new(rec, "expected", exp);
-    return rec;
+    buf_clear(&f->rec);
+    ret = record_encode_probe(r, &x, &f->rec);
+    if (ret == 0)
+        ret = store_put_record(f->store, f->rec.p, f->rec.len);
+    return ret;
 }
 
 /* One result, printed and stored; its slot freed. -ETIMEDOUT when none
@@ -79,11 +67,8 @@ static int take_one(pfeed_t *f, int timeout_ms)
         return ret;
     probe_result_print(stdout, &r, f->json);
     fflush(stdout); /* a line at a time, for whoever reads the pipe */
-    if (f->store != NULL && r.tag < f->nslots) {
-        json_t *rec = result_record(&r, &f->slots[r.tag], f->host);
-        if (rec == NULL || store_put_result(f->store, rec) < 0)
-            fprintf(stderr, "dnsprop probe: out of memory storing a result\n");
-    }
+    if (f->store != NULL && r.tag < f->nslots && store_one(f, &r, &f->slots[r.tag]) < 0)
+        fprintf(stderr, "dnsprop probe: out of memory storing a result\n");
     if (r.tag < f->nslots && f->slots[r.tag].used) {
         slot_clear(&f->slots[r.tag]);
         f->freelist[f->nfree++] = (size_t)r.tag;

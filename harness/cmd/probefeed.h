@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "harness/common/buf.h"
 #include "probes/pool.h"
 #include "probes/request.h"
 #include "storage/store.h"
@@ -50,6 +51,7 @@ typedef struct {
     size_t nfree, freecap;
     size_t pending;
     int worst; /* exit status: DP_EXIT_OK, _TIMEOUT or _ERROR */
+    buf_t rec; /* a result's record being made */
 } pfeed_t;
 
 void pfeed_init(pfeed_t *f);

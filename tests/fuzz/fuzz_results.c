@@ -1,9 +1,9 @@
 /*
  * libFuzzer target: what `dnsprop report` and `dnsprop assess --scenario`
  * read back, which a user (or another tool) may have written: stored
- * results (ds_add_text, one JSON text per line, then statistics and the
- * report document over them) and intended-state files (assess_intended_load
- * and its records). Any input must load or be refused, never crash or leak.
+ * results (ds_add_stored, one compact record or JSON text per line, then statistics and
+ * the report document over them) and intended-state files (assess_intended_load and its
+ * records). Any input must load or be refused, never crash or leak.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "plot/dataset.h"
 #include "plot/report.h"
 #include "plot/stats.h"
+#include "storage/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,7 +37,10 @@ static void results(const uint8_t *data, size_t size)
         nl = strchr(line, '\n');
         if (nl != NULL)
             *nl = '\0';
-        ds_add_text(&ds, line);
+        /* a compact record (storage/record.h) or a JSON text, as Redis
+         * gives either back; and as `dnsprop export` turns it into JSON */
+        ds_add_stored(&ds, line, strlen(line));
+        json_decref(record_text_to_json(line, strlen(line), "fuzz"));
     }
     doc = report_build(&ds, NULL, NULL);
     json_decref(doc);

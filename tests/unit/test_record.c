@@ -146,3 +146,58 @@ Test(record, the_dataset_reads_compact_and_json_alike)
     buf_free(&b);
     json_decref(o);
 }
+
+/* A probe's record made straight from its result is byte for byte the one
+ * made from its JSON, whatever the result holds. */
+Test(record, probe_result_encoded_directly_as_from_json)
+{
+    static char v0[] = "192.0.2.1", v1[] = "v=spf1 \"q\" \\ \t", v2[] = "\\N", v3[] = "";
+    static char *vals[] = {v0, v1, v2, v3};
+    static char id[] = "r1\tx", qname[] = "www.example.test.";
+    unsigned seed = 7;
+
+    for (int i = 0; i < 2000; i++) {
+        probe_result_t r;
+        record_probe_t x;
+        buf_t a = {0}, b = {0};
+        json_t *o;
+        unsigned k = (unsigned)rand_r(&seed);
+
+        memset(&r, 0, sizeof(r));
+        r.id = k % 5 == 0 ? NULL : id;
+        snprintf(r.ns, sizeof(r.ns), "%s", k % 3 ? "127.0.0.1:5300" : "[::1]:53");
+        r.qname = k % 7 == 0 ? NULL : qname;
+        r.qtype = (uint16_t)(k % 4 == 0 ? 6 : k % 4 == 1 ? 1 : k % 4 == 2 ? 16 : 65534);
+        r.cond = (cond_kind_t)(k % 3);
+        r.status = (probe_status_t)(k % 4);
+        snprintf(r.reason, sizeof(r.reason), "%s", k % 2 ? "" : "saw serial 4\n< 5");
+        r.start_time = 1764850000.0 + (double)rand_r(&seed) / 1e6;
+        r.observed_at = r.start_time + (double)(k % 1000) / 997.0;
+        r.duration = r.status == PROBE_COMPLETED ? (double)(k % 1000) / 997.0 : NAN;
+        r.lower_bound = (double)(k % 100) / 1000.0;
+        r.queries = k % 50;
+        r.answers = k % 40;
+        r.rcode = (int)(k % 6) - 1;
+        r.have_serial = k % 2;
+        r.serial = k;
+        r.values = vals;
+        r.nvalues = k % 5;
+        r.empty = (cond_empty_t)(k % 5);
+        x.vantage = k % 2 ? "host-a" : "";
+        x.frequency = 0.5;
+        x.timeout = k % 3 ? 30.0 : 0.125;
+        x.serial_cond = k % 4 == 0;
+        x.serial = k * 3;
+        x.values = vals;
+        x.nvalues = (k / 3) % 5;
+        o = record_probe_json(&r, &x);
+        cr_assert_not_null(o);
+        cr_assert_eq(record_encode(o, true, &a), 0);
+        cr_assert_eq(record_encode_probe(&r, &x, &b), 0);
+        cr_assert(a.len == b.len && memcmp(a.p, b.p, a.len) == 0,
+                  "case %d differs:\n from JSON %s\n directly  %s", i, a.p, b.p);
+        json_decref(o);
+        buf_free(&a);
+        buf_free(&b);
+    }
+}
