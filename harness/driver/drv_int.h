@@ -77,9 +77,11 @@ struct drv {
     store_t *store;     /* NULL with --no-store */
     probe_pool_t *pool;
     relay_t relay; /* [probe] mode = agents (relay.h) */
-    /* the report's data */
+    /* the report's data: ds holds every result as it comes only without a
+     * store (--no-store); with one it stays empty until the end, when the
+     * results are read back from the store (campaign.c reload_results) */
     pthread_mutex_t ds_mu;
-    dataset_t ds;          /* every result (ds_mu) */
+    dataset_t ds;          /* (ds_mu) */
     json_t *timeline;      /* rows of cumulative counters (the sampler's) */
     json_t *target_errors; /* failed operations by kind and reason (under mu) */
     sampler_t smp;
