@@ -185,6 +185,26 @@ else
     ko "embedded redis under the default ./results" "$(cat "$tmp/rel/campaigns.out" "$tmp/rel/results/.redis/redis.log" 2>&1 | tail -5)"
 fi
 
+# a campaign stored by an earlier version (a JSON key per result, the list
+# holding seqs) is still read: export and report
+lc=legacy-20261101T000000Z
+rc -n 3 hset "dnsprop:campaign:$lc" name legacy start 1761955200 end 1761955260 \
+    produced 2 stored 2 > /dev/null
+rc -n 3 zadd dnsprop:campaigns 1761955200 "$lc" > /dev/null
+for i in 1 2; do
+    rc -n 3 set "dnsprop:result:$lc:$i" "{\"campaign\":\"$lc\",\"seq\":$i,\"id\":\"old$i\",\"status\":\"COMPLETED\",\"nameserver\":\"127.0.0.1:53\",\"name\":\"a.test.\",\"type\":\"A\",\"condition\":\"value_present\",\"start_time\":1761955200.$i,\"observed_at\":1761955201.0,\"duration\":0.$((i + 2)),\"lower_bound\":0.1,\"queries\":2,\"answers\":2,\"rcode\":\"NOERROR\",\"reason\":\"\",\"serial\":null,\"values\":[\"192.0.2.1\"],\"empty\":null,\"op_kind\":\"probe\",\"ns_name\":\"old\"}" > /dev/null
+    rc -n 3 rpush "dnsprop:campaign:$lc:results" "$i" > /dev/null
+done
+"$bin" export "$lc" --json --redis "$url" --results "$tmp/results" > "$tmp/legacy.jsonl" 2> "$tmp/legacy.err"
+"$bin" report "$lc" --redis "$url" --results "$tmp/results" --no-render > /dev/null 2>> "$tmp/legacy.err"
+if [ "$(wc -l < "$tmp/legacy.jsonl")" = 2 ] && grep -q '"id":"old2"' "$tmp/legacy.jsonl" &&
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["results"] == 2, r["results"]' \
+        "$tmp/results/$lc/report.json"; then
+    ok "a campaign stored by an earlier version (a key per result) is exported and reported"
+else
+    ko "legacy campaign" "$(cat "$tmp/legacy.err" "$tmp/legacy.jsonl")"
+fi
+
 # retention: --retention expires a campaign's hash and results together,
 # and `dnsprop campaigns` then drops it from dnsprop:campaigns
 "$bin" probe --ns "$LAB_KNOT_ADDR" --zone lab.test --condition serial_not_lower --serial 1 \
