@@ -514,6 +514,19 @@ static int chan_create_tcp(worker_t *w, const probe_ns_t *ns, chan_t **out)
     return 0;
 }
 
+/* A UDP channel's socket (out of the worker's table, closed) and query
+ * slots freed; ch itself stays. */
+static void udp_chan_close(worker_t *w, chan_t *ch)
+{
+    if (ch->fd >= 0) {
+        if ((size_t)ch->fd < w->fdtab_len)
+            w->fdtab[ch->fd] = NULL;
+        close(ch->fd);
+    }
+    free(ch->slots);
+    free(ch->free_slots);
+}
+
 /* A UDP channel: a socket connect()ed to the nameserver, watched for
  * reading. A connect() that fails (no route) leaves a channel whose
  * queries fail at once, as c-ares's did. */
@@ -553,13 +566,7 @@ static int chan_create_udp(worker_t *w, group_t *g, chan_t **out)
     *out = ch;
     return 0;
 fail:
-    if (ch->fd >= 0) {
-        if ((size_t)ch->fd < w->fdtab_len)
-            w->fdtab[ch->fd] = NULL;
-        close(ch->fd);
-    }
-    free(ch->slots);
-    free(ch->free_slots);
+    udp_chan_close(w, ch);
     free(ch);
     return -ENOMEM;
 }
@@ -1233,11 +1240,7 @@ static void chan_destroy(worker_t *w, chan_t *ch)
     } else {
         while (ch->head != NULL)
             q_done(ch->head, ARES_EDESTRUCTION, NULL, 0, 0);
-        if ((size_t)ch->fd < w->fdtab_len)
-            w->fdtab[ch->fd] = NULL;
-        close(ch->fd);
-        free(ch->slots);
-        free(ch->free_slots);
+        udp_chan_close(w, ch);
     }
     free(ch);
 }
