@@ -22,6 +22,7 @@
 # flight per thread) is printed beside it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 secs=${BENCH_SECONDS:-10}
 polls=${BENCH_POLLS:-100000}
 threads=${BENCH_THREADS:-1}
@@ -33,14 +34,11 @@ knot_pid=
 redis_pid=
 serve_pid=
 cleanup() {
-    [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-    [ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
-    [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+    bench_kill "$serve_pid" "$knot_pid" "$redis_pid"
     rm -rf "$dir"
 }
 trap cleanup EXIT
 
-. tests/bench/lib.sh
 port=$(bench_free_port)
 # A zone of 10,000 names, and the same names as dnsperf's query file.
 bench_knot "$dir" bench.test "$port"
@@ -98,14 +96,8 @@ $(grep '^fidelity_' "$dir/fidelity.out")"
 # 4. the results store: one redis-server (no persistence, so both runs
 #    measure Redis and the client, not the disk), results through the
 #    store's pipelined writer, then redis-benchmark's pipelined SET.
-rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
-    --daemonize no --logfile "$dir/redis.log" &
-redis_pid=$!
-for ((i = 0; i < 100; i++)); do
-    redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break
-    sleep 0.05
-done
+rport=$(bench_free_port)
+bench_redis "$dir" "$rport"
 nres=${BENCH_RESULTS:-300000}
 build/store-bench "redis://127.0.0.1:$rport/0" "$nres" > "$dir/store.out"
 sed 's/^/store: /' "$dir/store.out"
@@ -121,7 +113,7 @@ sratio=$(python3 -c "print(f'{$store_rps / $set_rps:.2f}')")
 #    database), POST /requests driven by wrk for BENCH_SERVE_SECONDS (5)
 #    with polls of a serial knotd already serves, then the round trip
 #    POST -> GET until COMPLETED, one request at a time.
-sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sport=$(bench_free_port)
 # (the service's own limits raised: the bench measures its throughput,
 # not its rate limiting of one nameserver)
 ./dnsprop serve --listen "127.0.0.1:$sport" --redis "redis://127.0.0.1:$rport/2" \

@@ -47,3 +47,28 @@ CONF
     echo "bench: knotd did not answer on 127.0.0.1:$port" >&2
     return 1
 }
+
+# bench_redis DIR PORT: a redis-server without persistence (so that the
+# runs measure Redis and the client, not the disk), its pid in $redis_pid,
+# waited for until it answers.
+bench_redis() {
+    local dir=$1 port=$2 i
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+        --daemonize no --logfile "$dir/redis.log" &
+    redis_pid=$!
+    for ((i = 0; i < 100; i++)); do
+        redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+        sleep 0.05
+    done
+    echo "bench: redis-server did not answer on 127.0.0.1:$port" >&2
+    return 1
+}
+
+# bench_kill PID...: stop the servers a bench started (empty pids skipped).
+bench_kill() {
+    local p
+    for p in "$@"; do
+        [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    return 0
+}

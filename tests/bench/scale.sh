@@ -13,30 +13,23 @@
 # Usage: scale.sh [OUTDIR]   (OUTDIR: where to keep the logs; a temp dir)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 sizes=${BENCH_SCALE_SIZES:-200000 1000000}
 bin=./dnsprop
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-scale.XXXXXX")
 knot_pid=
 redis_pid=
 cleanup() {
-    [ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null && wait "$knot_pid" 2>/dev/null
-    [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+    bench_kill "$knot_pid" "$redis_pid"
     rm -rf "$dir"
 }
 trap cleanup EXIT
-. tests/bench/lib.sh
 
 # knotd with a zone of 10,000 names (the requests cycle through them)
 port=$(bench_free_port)
 bench_knot "$dir" scale.test "$port"
 rport=$(bench_free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
-    --daemonize no --logfile "$dir/redis.log" &
-redis_pid=$!
-for ((i = 0; i < 100; i++)); do
-    redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break
-    sleep 0.05
-done
+bench_redis "$dir" "$rport"
 used() { redis-cli -p "$rport" info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
 url="redis://127.0.0.1:$rport/0"
 
