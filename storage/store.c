@@ -606,12 +606,15 @@ static int batch_write(redisContext *c, batch_t *bt)
     return ret;
 }
 
-/* A queue item for a result's record; the strings live in its own
- * allocation. */
-static qitem_t *item_new(const char *rec, size_t len, long long seq, const char *campaign)
+/* A queue item for a result's record, head then rec (head: what goes in
+ * front of a record made without its seq; NULL for none); the strings
+ * live in its own allocation. */
+static qitem_t *item_new(const char *head, const char *rec, size_t len, long long seq,
+                         const char *campaign)
 {
+    size_t hl = head != NULL ? strlen(head) : 0;
     size_t cl = strlen(campaign) + 1;
-    qitem_t *it = malloc(sizeof(*it) + len + 1 + cl);
+    qitem_t *it = malloc(sizeof(*it) + hl + len + 1 + cl);
     char *p;
 
     if (it == NULL)
@@ -619,11 +622,13 @@ static qitem_t *item_new(const char *rec, size_t len, long long seq, const char 
     memset(it, 0, sizeof(*it));
     p = (char *)(it + 1);
     it->json = p;
-    memcpy(p, rec, len);
-    p[len] = '\0';
-    p += len + 1;
+    if (hl > 0) /* (memcpy from NULL is undefined, even of 0 bytes) */
+        memcpy(p, head, hl);
+    memcpy(p + hl, rec, len);
+    p[hl + len] = '\0';
+    p += hl + len + 1;
     it->campaign = memcpy(p, campaign, cl);
-    it->len = len;
+    it->len = hl + len;
     it->seq = seq;
     return it;
 }
@@ -636,7 +641,7 @@ static qitem_t *item_from_result(json_t *rec)
     qitem_t *it = NULL;
 
     if (record_encode(rec, false, &b) == 0)
-        it = item_new(b.p, b.len,
+        it = item_new(NULL, b.p, b.len,
                       (long long)json_integer_value(json_object_get(rec, "seq")),
                       camp != NULL ? camp : "unknown");
     buf_free(&b);
@@ -1234,23 +1239,12 @@ int store_put_record(store_t *s, const char *body, size_t len)
 {
     char head[48];
     uint64_t seq;
-    int hl;
-    char *text;
-    qitem_t *it;
 
     pthread_mutex_lock(&s->mu);
     seq = ++s->seq;
     pthread_mutex_unlock(&s->mu);
-    hl = snprintf(head, sizeof(head), REC_MAGIC "%llu\t", (unsigned long long)seq);
-    text = malloc((size_t)hl + len + 1);
-    if (text == NULL)
-        return enqueue(s, NULL);
-    memcpy(text, head, (size_t)hl);
-    memcpy(text + hl, body, len);
-    text[(size_t)hl + len] = '\0';
-    it = item_new(text, (size_t)hl + len, (long long)seq, s->campaign);
-    free(text);
-    return enqueue(s, it);
+    snprintf(head, sizeof(head), REC_MAGIC "%llu\t", (unsigned long long)seq);
+    return enqueue(s, item_new(head, body, len, (long long)seq, s->campaign));
 }
 
 /* Wait until the queue is empty and, until deadline, the spool too. */
