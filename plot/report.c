@@ -234,13 +234,14 @@ static void completeness(json_t *doc, json_t *meta)
     json_object_set_new(slo, "ok", json_false());
 }
 
-json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
+/* The document, the changes taken one by one from ch (opened on ds). */
+static json_t *build(dataset_t *ds, json_t *stats_in, json_t *plots,
+                     const stats_changes_t *ch)
 {
     json_t *meta = ds->campaign;
     json_t *stats = stats_in != NULL ? json_incref(stats_in) : stats_json(ds);
     json_t *doc = json_object();
     json_t *statistics = json_object();
-    stats_changes_t ch;
     double start = ds_start(ds);
     double end = num_or(json_object_get(meta, "end"), NAN);
     const char *k;
@@ -282,16 +283,24 @@ json_t *report_build(dataset_t *ds, json_t *stats_in, json_t *plots)
     json_object_set_new(doc, "statistics", statistics);
     json_object_set_new(doc, "slowest_nameservers",
                         slowest_nameservers(ds, json_object_get(stats, "nameservers")));
-    if (stats_changes_open(&ch, ds) == 0) {
-        json_object_set_new(doc, "slowest_changes", slowest_changes(&ch));
-        json_object_set_new(doc, "below_cuts", below_cuts(&ch));
-    }
-    stats_changes_close(&ch);
+    json_object_set_new(doc, "slowest_changes", slowest_changes(ch));
+    json_object_set_new(doc, "below_cuts", below_cuts(ch));
     json_object_set_new(doc, "errors_by_reason", errors_by_reason(ds));
     json_object_set_new(doc, "target_errors", copy_field(meta, "target_errors"));
     json_object_set_new(doc, "assessment", copy_field(meta, "assessment"));
     json_object_set_new(doc, "plots", plots != NULL ? json_incref(plots) : json_array());
     json_decref(stats);
+    return doc;
+}
+
+json_t *report_build(dataset_t *ds, json_t *stats, json_t *plots)
+{
+    stats_changes_t ch;
+    json_t *doc = NULL;
+
+    if (stats_changes_open(&ch, ds) == 0)
+        doc = build(ds, stats, plots, &ch);
+    stats_changes_close(&ch);
     return doc;
 }
 
@@ -1215,17 +1224,17 @@ static void write_pages(doc_t *d, json_t *doc)
 /* report.json: the document, then its "changes" array written one change
  * at a time (stats_change), so that a campaign of a million changes is
  * never a million JSON objects in memory at once. */
-static int dump_json(FILE *f, json_t *doc, dataset_t *ds)
+static int dump_json(FILE *f, json_t *doc, const stats_changes_t *ch)
 {
     /* 16 digits: epoch seconds to the microsecond; the durations were
      * rounded to the microsecond already, and print short */
     char *head = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(16));
     char *close = head != NULL ? strrchr(head, '}') : NULL;
-    stats_changes_t ch;
+    const dataset_t *ds = ch->ds;
     size_t i;
     int ret = 0;
 
-    if (close == NULL || stats_changes_open(&ch, ds) < 0) {
+    if (close == NULL) {
         free(head);
         return -ENOMEM;
     }
@@ -1234,23 +1243,22 @@ static int dump_json(FILE *f, json_t *doc, dataset_t *ds)
     fwrite(head, 1, (size_t)(close - head), f);
     fputs(",\n  \"changes\": [", f);
     for (i = 0; i < ds->nops && ret == 0; i++) {
-        json_t *c = stats_change(&ch, i);
+        json_t *c = stats_change(ch, i);
         fputs(i > 0 ? ",\n    " : "\n    ", f);
         if (c == NULL || json_dumpf(c, f, JSON_COMPACT | JSON_REAL_PRECISION(16)) < 0)
             ret = c == NULL ? -ENOMEM : -EIO;
         json_decref(c);
     }
     fputs(ds->nops > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
-    stats_changes_close(&ch);
     free(head);
     return ret;
 }
 
-static int write_json(const char *path, json_t *doc, dataset_t *ds, char *err,
+static int write_json(const char *path, json_t *doc, const stats_changes_t *ch, char *err,
                       size_t errlen)
 {
     FILE *f = fopen(path, "w");
-    int ret = f != NULL ? dump_json(f, doc, ds) : -errno;
+    int ret = f != NULL ? dump_json(f, doc, ch) : -errno;
     int e = errno;
 
     if (f != NULL) {
@@ -1295,12 +1303,14 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
     json_t *stats = NULL;
     json_t *doc = NULL;
     doc_t d = {NULL, NULL};
+    stats_changes_t ch;
     bool rendered = false;
     int pret = 0;
     int ret;
 
     if (out != NULL)
         *out = NULL;
+    memset(&ch, 0, sizeof(ch));
     ds_sort(ds);
     ret = fsutil_mkdirs(dir, 0755);
     if (ret < 0) {
@@ -1318,9 +1328,16 @@ int report_write(dataset_t *ds, const char *dir, const report_opts_t *opts, json
     }
     if (!rendered && perr[0] != '\0' && pret == 0)
         log_warn("%s", perr);
-    doc = report_build(ds, stats, plots);
+    /* the changes one by one, for the document and report.json (after the
+     * plots: their memory is given back by then) */
+    ret = stats_changes_open(&ch, ds);
+    if (ret < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    doc = build(ds, stats, plots, &ch);
     snprintf(path, sizeof(path), "%s/report.json", dir);
-    ret = write_json(path, doc, ds, err, errlen);
+    ret = write_json(path, doc, &ch, err, errlen);
     if (ret < 0)
         goto out;
     snprintf(path, sizeof(path), "%s/report.md", dir);
@@ -1346,6 +1363,7 @@ out:
         fclose(d.md);
     if (d.html != NULL)
         fclose(d.html);
+    stats_changes_close(&ch);
     json_decref(stats);
     json_decref(plots);
     if (out != NULL && ret == 0)
