@@ -4,8 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "probes/result.h"
+#include "harness/common/jsonw.h"
 #include "probes/rdata.h"
+#include "probes/result.h"
 
 const char *probe_status_str(probe_status_t status)
 {
@@ -104,7 +105,7 @@ int probe_result_print(FILE *f, const probe_result_t *r, bool json)
         char *s;
         if (o == NULL)
             return -1;
-        s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(16));
+        s = jsonw_dumps(o);
         json_decref(o);
         if (s == NULL)
             return -1;

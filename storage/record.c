@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/jsonw.h"
 #include "harness/common/vec.h"
 #include "probes/condition.h"
 #include "probes/rdata.h"
@@ -134,26 +135,18 @@ static void add_escaped(buf_t *out, const char *s, size_t n)
     buf_add(out, s + from, n - from);
 }
 
-/* A JSON value's text: a real to 16 significant digits, as the JSON text
- * of the results always had them (JSON_REAL_PRECISION(16)), and with a
- * decimal point so that it reads back as a real. */
+/* A JSON value's text: jsonw's (a real with the digits that read back
+ * the same, and a decimal point so that it reads back as a real). */
 static void add_json(buf_t *out, const json_t *v)
 {
-    char num[64];
-    int n;
+    char num[JSONW_REAL_MAX];
 
     if (json_is_real(v)) {
-        n = snprintf(num, sizeof(num), "%.16g", json_real_value(v));
-        if (strpbrk(num, ".eE") == NULL && n + 2 < (int)sizeof(num)) {
-            memcpy(num + n, ".0", 3);
-            n += 2;
-        }
-        buf_add(out, num, (size_t)n);
+        buf_add(out, num, jsonw_real(num, json_real_value(v)));
     } else if (json_is_integer(v)) {
-        n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        buf_add(out, num, (size_t)n);
+        jsonw_add(out, v);
     } else {
-        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
+        char *t = jsonw_dumps(v);
         if (t == NULL) {
             out->oom = true;
             return;

@@ -22,6 +22,7 @@
 #include "harness/common/buf.h"
 #include "harness/common/errcode.h"
 #include "harness/common/fsutil.h"
+#include "harness/common/jsonw.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/common/vec.h"
@@ -354,7 +355,7 @@ static char *field_text(json_t *v)
         return strdup(json_string_value(v));
     if (json_is_null(v))
         return strdup("");
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
+    return jsonw_dumps(v);
 }
 
 /* The hash fields of a campaign hold JSON text (numbers, objects) or

@@ -309,8 +309,8 @@ int serve_dstats_compute(serve_t *s, const char *id, json_t *rec, char *err,
     json_object_set_new(rec, "pending", json_integer((json_int_t)dr.pending));
     json_object_set(rec, "plots", plots);
     json_object_set_new(rec, "reason", json_string(perr));
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
-    stext = summary != NULL ? json_dumps(summary, SERVE_JSON_FLAGS) : NULL;
+    text = jsonw_dumps(rec);
+    stext = summary != NULL ? jsonw_dumps(summary) : NULL;
     ret = text != NULL && stext != NULL
               ? store_req_stats_done(s->rq, id, text, stext, err, errlen)
               : -ENOMEM;

@@ -4,6 +4,7 @@
  * storage/requests.h only.
  */
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,7 +259,7 @@ void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t ki
 
     if (!serve_quota_take(s, id, call->client, req, rp))
         goto out;
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
+    text = jsonw_dumps(rec);
     answer = text != NULL ? strdup(text) : NULL;
     if (answer == NULL) {
         serve_quota_give_back(s, id);
@@ -289,7 +290,8 @@ void serve_post_request(serve_t *s, const serve_call_t *call, const char *body,
     char field[64] = "";
     char msg[1200] = "";
     char id[SERVE_ID_LEN + 1];
-    double now = timebase_real_s();
+    /* to the microsecond, as the results' times (and written fast) */
+    double now = round(timebase_real_s() * 1e6) / 1e6;
 
     probe_req_init(&req);
     req.keep_queries = true; /* Digaas's query statistics (dstats.c) */
@@ -382,7 +384,7 @@ void serve_stats_accept(serve_t *s, const char *id, const json_t *rec, unsigned 
                         serve_reply_t *rp)
 {
     char err[512];
-    char *text = rec != NULL ? json_dumps(rec, SERVE_JSON_FLAGS) : NULL;
+    char *text = rec != NULL ? jsonw_dumps(rec) : NULL;
 
     if (text == NULL) {
         serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");

@@ -51,7 +51,7 @@ void serve_reply_text(serve_reply_t *rp, unsigned status, char *text)
 
 void serve_reply_json(serve_reply_t *rp, unsigned status, json_t *o)
 {
-    serve_reply_text(rp, status, o != NULL ? json_dumps(o, SERVE_JSON_FLAGS) : NULL);
+    serve_reply_text(rp, status, o != NULL ? jsonw_dumps(o) : NULL);
     json_decref(o);
 }
 

@@ -36,7 +36,7 @@ static void end_request(serve_t *s, const char *id, json_t *rec, double now,
         json_object_set_new(rec, "lower_bound", json_real(0));
     if (!json_is_integer(json_object_get(rec, "queries")))
         json_object_set_new(rec, "queries", json_integer(0));
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
+    text = jsonw_dumps(rec);
     if (text != NULL)
         store_req_finish(s->rq, id, text);
     atomic_fetch_add(&s->expired, 1);
@@ -49,7 +49,7 @@ static void repoll(serve_t *s, const char *id, json_t *rec, probe_req_t *req, do
     char *text;
 
     json_object_set_new(rec, "resumed_at", json_real(now));
-    text = json_dumps(rec, SERVE_JSON_FLAGS);
+    text = jsonw_dumps(rec);
     if (text == NULL) {
         json_decref(rec);
         return;

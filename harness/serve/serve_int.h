@@ -40,12 +40,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness/common/jsonw.h"
 #include "harness/serve/serve.h"
 #include "probes/pool.h"
 #include "probes/result.h"
 #include "storage/requests.h"
 
-#define SERVE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
+/* The service's JSON text is jsonw's (harness/common/jsonw.h): compact,
+ * reals to the digits that read back the same. */
 
 /* ---- table.c: requests in memory, by id --------------------------------------- */
 

@@ -91,7 +91,7 @@ static int add_request(const char *text, size_t len, void *arg)
         return 0;
     }
     dr = ds_record(rec, rg->op + 1);
-    t = dr != NULL ? json_dumps(dr, SERVE_JSON_FLAGS) : NULL;
+    t = dr != NULL ? jsonw_dumps(dr) : NULL;
     if (dr != NULL && t == NULL)
         ret = -ENOMEM;
     else if (t != NULL && ds_add_text(rg->ds, t) == -ENOMEM)
@@ -167,8 +167,8 @@ static int results_text(const char *id, json_t *rec, const json_t *st, json_t *i
         "end_time", end, "requests", (json_int_t)n, "pending", (json_int_t)pending,
         "overall", json_object_get(st, "overall"), "nameservers",
         json_object_get(st, "nameservers"), "conditions", json_object_get(st, "kinds"));
-    *text = json_dumps(rec, SERVE_JSON_FLAGS);
-    *stext = summary != NULL ? json_dumps(summary, SERVE_JSON_FLAGS) : NULL;
+    *text = jsonw_dumps(rec);
+    *stext = summary != NULL ? jsonw_dumps(summary) : NULL;
     json_decref(summary);
     return *text != NULL && *stext != NULL ? 0 : -ENOMEM;
 }

@@ -224,7 +224,7 @@ char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
     e->finishing = true;
     pthread_mutex_unlock(&t->mu);
     finish_fields(e->rec, r);
-    text = json_dumps(e->rec, SERVE_JSON_FLAGS);
+    text = jsonw_dumps(e->rec);
     copy = text != NULL ? strdup(text) : NULL;
     pthread_mutex_lock(&t->mu);
     e->finishing = false;
