@@ -92,7 +92,8 @@ static int fold_all(drv_t *d, verdict_fold_t *f)
     f->prop = malloc((d->fold.nprop + 1) * sizeof(double));
     if (f->prop == NULL)
         return -ENOMEM;
-    memcpy(f->prop, d->fold.prop, d->fold.nprop * sizeof(double));
+    if (d->fold.nprop > 0) /* (memcpy from NULL is undefined, even of 0 bytes) */
+        memcpy(f->prop, d->fold.prop, d->fold.nprop * sizeof(double));
     f->capprop = d->fold.nprop + 1;
     for (uint64_t id = d->m.first_live; id <= d->m.nops; id++) {
         op_t *op = id >= 1 ? model_op_at(&d->m, id) : NULL;
