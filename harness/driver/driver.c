@@ -25,6 +25,7 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     pthread_mutex_init(&d->claim_mu, NULL);
     relay_init(&d->relay);
     ds_init(&d->ds);
+    verdict_fold_init(&d->fold);
     d->timeline = sampler_timeline_new();
     d->target_errors = json_array();
     gethostname(d->host, sizeof(d->host) - 1);
@@ -46,6 +47,7 @@ static void drv_free(drv_t *d)
     pthread_mutex_destroy(&d->relay.mu);
     metrics_destroy(d->metrics);
     ds_clear(&d->ds);
+    verdict_fold_free(&d->fold);
     optable_free(d->rows, d->nrows);
     phase_sync_free(d->plans, d->sc->nphases);
 }

@@ -30,6 +30,7 @@
 #include "harness/driver/model.h"
 #include "harness/driver/phases.h"
 #include "harness/driver/polls.h"
+#include "harness/driver/verdict.h"
 #include "harness/driver/relay.h"
 #include "harness/driver/sampler.h"
 #include "harness/driver/workers.h"
@@ -61,6 +62,7 @@ struct drv {
     uint64_t unanswered;   /* agents mode: polls given up on */
     uint64_t queries_seen; /* for the metrics */
     acct_t acct;           /* poll results (no lock), see polls.h */
+    verdict_fold_t fold;   /* the freed operations, for the summary (mu) */
     /* the schedule kept honest (mu), see schedule.h */
     uint64_t late_ops;    /* sent over SCHED_LATE_S after they were due */
     double late_max;      /* s, the latest of them */

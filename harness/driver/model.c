@@ -43,9 +43,12 @@ void model_clear(model_t *m)
 {
     size_t i;
 
-    for (i = 0; i < m->nops; i++)
-        op_free(model_op_at(m, i + 1));
-    for (i = 0; m->pages != NULL && i < MODEL_OP_PAGES && m->pages[i] != NULL; i++)
+    for (i = 0; m->pages != NULL && i < m->nops; i++) {
+        op_t *op = model_op_at(m, i + 1);
+        if (op != NULL)
+            op_free(op);
+    }
+    for (i = 0; m->pages != NULL && i < MODEL_OP_PAGES; i++)
         free(m->pages[i]);
     for (i = 0; i < m->nrecs; i++) {
         free(m->recs[i].name);
@@ -109,7 +112,30 @@ char *model_gen_value(model_t *m, uint16_t type, uint64_t n)
 
 op_t *model_op_at(const model_t *m, uint64_t id)
 {
-    return m->pages[(id - 1) / MODEL_OP_PAGE][(id - 1) % MODEL_OP_PAGE];
+    op_t **page = m->pages[(id - 1) / MODEL_OP_PAGE];
+
+    return page != NULL ? page[(id - 1) % MODEL_OP_PAGE] : NULL;
+}
+
+void model_op_free(model_t *m, uint64_t id)
+{
+    size_t p = (id - 1) / MODEL_OP_PAGE;
+    op_t **page = m->pages[p];
+    size_t i;
+
+    if (page == NULL || page[(id - 1) % MODEL_OP_PAGE] == NULL)
+        return;
+    op_free(page[(id - 1) % MODEL_OP_PAGE]);
+    page[(id - 1) % MODEL_OP_PAGE] = NULL;
+    /* a page whose operations were all made and all freed goes too */
+    if ((p + 1) * MODEL_OP_PAGE > m->nops)
+        return;
+    for (i = 0; i < MODEL_OP_PAGE && page[i] == NULL; i++)
+        ;
+    if (i == MODEL_OP_PAGE) {
+        free(page);
+        m->pages[p] = NULL;
+    }
 }
 
 op_t *model_op_new(model_t *m, op_kind_t kind)

@@ -98,6 +98,12 @@ typedef struct op {
     json_t *held;
     _Atomic unsigned ncompleted, ntimeout, nerror;
     _Atomic double max_duration;
+    /* Threads using it now (an API worker applying it, a result or claim
+     * being counted): polls_retire frees an operation only when none does
+     * and nothing more can come for it. polled: its polls were counted
+     * (polls_submit), under the driver's lock. */
+    _Atomic unsigned users;
+    bool polled;
     struct op *qnext; /* the API queue's link (under the lock) */
 } op_t;
 
@@ -113,6 +119,7 @@ typedef struct {
     size_t nrecs, caprecs;
     op_t ***pages; /* MODEL_OP_PAGES pages of MODEL_OP_PAGE operations */
     size_t nops;
+    uint64_t first_live;   /* every operation below this id is freed */
     const char *cur_phase; /* what model_op_new stamps on new operations */
     double cur_rate;
     uint64_t rng; /* xorshift64* state, from the seed */
@@ -130,8 +137,12 @@ char *model_gen_value(model_t *m, uint16_t type, uint64_t n);
 /* A new operation of kind (id nops + 1), stamped with the current phase
  * and rate; NULL on ENOMEM. */
 op_t *model_op_new(model_t *m, op_kind_t kind);
-/* Operation id (1 <= id <= nops; see the header's note on threads). */
+/* Operation id (1 <= id <= nops; see the header's note on threads); NULL
+ * once freed (model_op_free). */
 op_t *model_op_at(const model_t *m, uint64_t id);
+/* Free operation id, done with (its page too once all of it is): a
+ * campaign holds the operations still in flight, not every one it made. */
+void model_op_free(model_t *m, uint64_t id);
 
 /* Add a zone (not alive, not busy) on target t: its index, or SIZE_MAX on
  * ENOMEM. */

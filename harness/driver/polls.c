@@ -11,6 +11,7 @@
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/driver/drv_int.h"
+#include "harness/driver/verdict.h"
 #include "harness/scenario/zonecut.h"
 #include "probes/request.h"
 
@@ -59,6 +60,30 @@ static void release(drv_t *d, op_t *op)
     pthread_mutex_unlock(&d->mu);
 }
 
+/* A thread is using op (polls_retire leaves it alone until it is done). */
+static op_t *hold_op(op_t *op)
+{
+    if (op != NULL)
+        atomic_fetch_add(&op->users, 1);
+    return op;
+}
+
+static void drop_op(op_t *op)
+{
+    if (op != NULL)
+        atomic_fetch_sub(&op->users, 1);
+}
+
+void polls_hold(op_t *op)
+{
+    hold_op(op);
+}
+
+void polls_drop(op_t *op)
+{
+    drop_op(op);
+}
+
 static void max_duration(op_t *op, double duration)
 {
     double cur = atomic_load(&op->max_duration);
@@ -68,20 +93,27 @@ static void max_duration(op_t *op, double duration)
         ;
 }
 
+/* The campaign's count of a result's status. */
+static void acct_status(drv_t *d, probe_status_t status)
+{
+    acct_add(d,
+             status == PROBE_COMPLETED ? ACCT_COMPLETED
+             : status == PROBE_TIMEOUT ? ACCT_TIMEOUTS
+             : status == PROBE_ERROR   ? ACCT_ERRORS
+                                       : ACCT_CANCELLED,
+             1);
+}
+
 static void tally_status(drv_t *d, op_t *op, probe_status_t status, double duration)
 {
+    acct_status(d, status);
     if (status == PROBE_COMPLETED) {
         atomic_fetch_add(&op->ncompleted, 1);
         max_duration(op, duration);
-        acct_add(d, ACCT_COMPLETED, 1);
     } else if (status == PROBE_TIMEOUT) {
         atomic_fetch_add(&op->ntimeout, 1);
-        acct_add(d, ACCT_TIMEOUTS, 1);
     } else if (status == PROBE_ERROR) {
         atomic_fetch_add(&op->nerror, 1);
-        acct_add(d, ACCT_ERRORS, 1);
-    } else {
-        acct_add(d, ACCT_CANCELLED, 1);
     }
 }
 
@@ -144,13 +176,13 @@ void polls_reap(drv_t *d)
 {
     double now = timebase_real_s();
     double late = d->sc->timeout + 2 * d->sc->reclaim_after + 5;
-    size_t i;
+    uint64_t id;
 
-    for (i = 0; i < d->m.nops; i++) {
-        op_t *op = model_op_at(&d->m, i + 1);
+    for (id = d->m.first_live > 0 ? d->m.first_live : 1; id <= d->m.nops; id++) {
+        op_t *op = model_op_at(&d->m, id);
         uint64_t w;
         unsigned left;
-        if (!op->applied || op->failed || now < op->ack.ack_time + late)
+        if (op == NULL || !op->applied || op->failed || now < op->ack.ack_time + late)
             continue;
         w = atomic_load(&op->polls);
         do {
@@ -269,7 +301,9 @@ static bool hold(drv_t *d, op_t *op, json_t *rec)
 void polls_on_claim(uint64_t tag, target_claim_t claim, double claimed_at, void *arg)
 {
     drv_t *d = arg;
-    op_t *op = model_op_at(&d->m, tag); /* submitted after it was made: no lock */
+    /* submitted after it was made, and the claim is one of its polls: not
+     * freed before it is counted, no lock */
+    op_t *op = hold_op(model_op_at(&d->m, tag));
     json_t *held;
     json_t *rec;
     size_t i;
@@ -292,28 +326,30 @@ void polls_on_claim(uint64_t tag, target_claim_t claim, double claimed_at, void 
     w = atomic_fetch_add(&op->polls, 1) + 1;
     if (PS_DONE(w) == PS_EXP(w))
         release(d, op);
+    drop_op(op);
 }
 
 void polls_on_result(const probe_result_t *r, void *arg)
 {
     drv_t *d = arg;
     size_t nsi = (size_t)(r->tag & 0xffff);
-    /* the poll was submitted after its operation was made: no lock */
-    op_t *op = tally(d, model_op_at(&d->m, r->tag >> 16), nsi, r->status, r->duration);
-    json_t *rec;
+    /* the poll was submitted after its operation was made, and its result
+     * is not counted yet, so the operation is not freed: no lock */
+    op_t *held_op = hold_op(model_op_at(&d->m, r->tag >> 16));
+    op_t *op = tally(d, held_op, nsi, r->status, r->duration);
+    json_t *rec = NULL;
     json_t *f;
 
-    if (op == NULL)
-        return;
-    rec = probe_result_json(r);
-    if (rec == NULL)
-        return;
-    f = op_fields(d, op, nsi);
-    json_object_update(rec, f);
-    json_decref(f);
-    if (op->watched && hold(d, op, rec))
-        return;
-    put_result(d, rec);
+    if (op != NULL)
+        rec = probe_result_json(r);
+    if (rec != NULL) {
+        f = op_fields(d, op, nsi);
+        json_object_update(rec, f);
+        json_decref(f);
+        if (!op->watched || !hold(d, op, rec))
+            put_result(d, rec);
+    }
+    drop_op(held_op);
 }
 
 /* ---- agents mode: the campaign's feed ------------------------------------------ */
@@ -336,22 +372,33 @@ bool polls_feed_one(drv_t *d, const char *payload)
     json_int_t tag;
     uint64_t id;
     op_t *op;
+    probe_status_t st;
+    bool freed;
     bool counted = false;
 
     if (rec == NULL)
         return false;
     tag = json_integer_value(json_object_get(rec, "tag"));
     id = (uint64_t)tag >> 16;
-    /* an id from the network: looked up under the lock */
+    /* an id from the network: looked up (and held) under the lock, which
+     * polls_retire frees operations under */
     pthread_mutex_lock(&d->mu);
-    op = id >= 1 && id <= d->m.nops ? model_op_at(&d->m, id) : NULL;
+    op = id >= 1 && id <= d->m.nops ? hold_op(model_op_at(&d->m, id)) : NULL;
+    freed = op == NULL && id >= 1 && id <= d->m.nops;
     pthread_mutex_unlock(&d->mu);
-    if (tally(d, op, (size_t)(tag & 0xffff),
-              status_of(json_string_value(json_object_get(rec, "status"))),
-              json_number_value(json_object_get(rec, "duration"))) != NULL) {
+    st = status_of(json_string_value(json_object_get(rec, "status")));
+    if (freed) {
+        /* its operation was reaped, then freed: a late result */
+        counted = tally_late(d);
+        if (counted)
+            acct_status(d, st);
+    } else if (tally(d, op, (size_t)(tag & 0xffff), st,
+                     json_number_value(json_object_get(rec, "duration"))) != NULL) {
         counted = true;
-        keep_for_report(d, payload);
     }
+    if (counted)
+        keep_for_report(d, payload);
+    drop_op(op);
     json_decref(rec);
     return counted;
 }
@@ -484,6 +531,7 @@ void polls_submit(drv_t *d, op_t *op)
      * before its claim is asked for) */
     pthread_mutex_lock(&d->mu);
     atomic_store(&op->polls, PS(n + (op->watched ? 1 : 0), 0));
+    op->polled = true;
     d->polls_submitted += n;
     if (n == 0 && !op->watched)
         model_op_release(&d->m, op);
@@ -504,4 +552,38 @@ void polls_submit(drv_t *d, op_t *op)
     }
     if (failed > 0)
         unsubmit(d, op, failed);
+}
+
+/* ---- the end of an operation --------------------------------------------------- */
+
+/* Done with: acknowledged (or refused) by its target, every poll (and the
+ * claim) counted, and no thread using it. Under the driver's lock. */
+static bool finished(op_t *op)
+{
+    uint64_t w = atomic_load(&op->polls);
+
+    if (!op->applied || atomic_load(&op->users) > 0)
+        return false;
+    if (op->failed)
+        return true;
+    return op->polled && ((w & PS_REAPED) || PS_DONE(w) >= PS_EXP(w));
+}
+
+void polls_retire(drv_t *d)
+{
+    uint64_t id = d->m.first_live > 0 ? d->m.first_live : 1;
+    bool prefix = true; /* every operation below id is freed */
+
+    for (; id <= d->m.nops; id++) {
+        op_t *op = model_op_at(&d->m, id);
+        if (op != NULL && finished(op)) {
+            verdict_fold_op(d, &d->fold, op);
+            model_op_free(&d->m, id);
+            op = NULL;
+        }
+        if (op == NULL && prefix)
+            d->m.first_live = id + 1;
+        else
+            prefix = false;
+    }
 }

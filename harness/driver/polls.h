@@ -75,5 +75,13 @@ bool polls_feed_one(drv_t *d, const char *payload);
 /* Agents mode: count as unanswered the polls no agent can take any more
  * (under the driver's lock). */
 void polls_reap(drv_t *d);
+/* Free the operations done with (counted, acknowledged, used by no
+ * thread), their figures folded into the summary's (verdict.h): a campaign
+ * of any length holds only the operations still in flight. Under the
+ * driver's lock, from the sampler once a second. */
+void polls_retire(drv_t *d);
+/* An API worker holds the operation it applies (polls_retire waits). */
+void polls_hold(op_t *op);
+void polls_drop(op_t *op);
 
 #endif

@@ -33,6 +33,7 @@ static void sample(drv_t *d)
     pthread_mutex_lock(&d->mu);
     if (d->sc->agents)
         polls_reap(d);
+    polls_retire(d);
     done = polls_count(d, ACCT_DONE);
     row = json_pack("[f, I, I, I, I, I, I, I, I, I]",
                     round((sched_now() - d->start_mono) * 1e3) / 1e3,

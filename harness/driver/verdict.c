@@ -1,9 +1,12 @@
 /*
  * verdict: the summary and the SLOs (see verdict.h).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "harness/common/vec.h"
 #include "harness/driver/drv_int.h"
 #include "harness/driver/verdict.h"
 #include "plot/stats.h"
@@ -27,61 +30,88 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Propagation: per change, the time until it showed on its slowest
- * nameserver; p50 and p99 by nearest rank, as the report's figures
- * (plot/stats.h). */
-static void propagation(drv_t *d, tally_t *t)
+void verdict_fold_init(verdict_fold_t *f)
 {
-    double *prop = calloc(d->m.nops + 1, sizeof(double));
-    size_t i;
-
-    t->p50 = t->p99 = NAN;
-    t->np = 0;
-    t->converged = true;
-    for (i = 0; i < d->m.nops; i++) {
-        op_t *op = model_op_at(&d->m, i + 1);
-        unsigned expected = polls_expected(op);
-        if (!op->applied || op->failed || expected == 0 ||
-            atomic_load(&op->ncompleted) != expected) {
-            t->converged = false;
-            continue;
-        }
-        if (prop != NULL)
-            prop[t->np++] = atomic_load(&op->max_duration);
-    }
-    if (t->np > 0 && prop != NULL) {
-        qsort(prop, t->np, sizeof(double), cmp_double);
-        t->p50 = stats_percentile(prop, t->np, 50);
-        t->p99 = stats_percentile(prop, t->np, 99);
-    }
-    free(prop);
+    memset(f, 0, sizeof(*f));
+    f->f0 = f->s0 = f->a0 = INFINITY;
+    f->f1 = f->s1 = f->a1 = -INFINITY;
 }
 
-/* The provider's claims against what the nameservers served: a claim
- * before the slowest nameserver served the change (or when one never
- * did) is one before served. */
-static void claims(drv_t *d, tally_t *t)
+void verdict_fold_free(verdict_fold_t *f)
 {
-    t->watched = t->claims = t->before = t->claim_failed = t->claim_timeouts = 0;
-    for (size_t i = 0; i < d->m.nops; i++) {
-        op_t *op = model_op_at(&d->m, i + 1);
-        target_claim_t c;
-        double at;
-        if (!op->watched)
-            continue;
-        pthread_mutex_lock(&d->claim_mu);
-        c = op->claim;
-        at = op->claimed_at;
-        pthread_mutex_unlock(&d->claim_mu);
-        t->watched++;
-        t->claim_failed += c == TARGET_CLAIM_FAILED;
-        t->claim_timeouts += c == TARGET_CLAIM_TIMEOUT;
-        if (c != TARGET_CLAIM_IN_SYNC)
-            continue;
-        t->claims++;
-        if (atomic_load(&op->ncompleted) != polls_expected(op) ||
-            at < op->ack.ack_time + atomic_load(&op->max_duration))
-            t->before++;
+    free(f->prop);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Propagation: per change, the time until it showed on its slowest
+ * nameserver; the provider's claims against what the nameservers served
+ * (a claim before the slowest nameserver served the change, or when one
+ * never did, is one before served); the bounds of the rates. */
+void verdict_fold_op(drv_t *d, verdict_fold_t *f, op_t *op)
+{
+    unsigned expected = polls_expected(op);
+    target_claim_t c;
+    double at;
+
+    if (!op->applied || op->failed || expected == 0 ||
+        atomic_load(&op->ncompleted) != expected)
+        f->unconverged = true;
+    else if (VEC_RESERVE(f->prop, f->capprop, f->nprop + 1) == 0)
+        f->prop[f->nprop++] = atomic_load(&op->max_duration);
+    if (op->applied && op->kind != OP_ZONE_CREATE && !op->failed) {
+        f->nrated++;
+        f->f0 = fmin(f->f0, op->due);
+        f->f1 = fmax(f->f1, op->due);
+        f->s0 = fmin(f->s0, op->sent);
+        f->s1 = fmax(f->s1, op->sent);
+        f->a0 = fmin(f->a0, op->ack.ack_time);
+        f->a1 = fmax(f->a1, op->ack.ack_time);
+    }
+    if (!op->watched)
+        return;
+    pthread_mutex_lock(&d->claim_mu);
+    c = op->claim;
+    at = op->claimed_at;
+    pthread_mutex_unlock(&d->claim_mu);
+    f->watched++;
+    f->claim_failed += c == TARGET_CLAIM_FAILED;
+    f->claim_timeouts += c == TARGET_CLAIM_TIMEOUT;
+    if (c != TARGET_CLAIM_IN_SYNC)
+        return;
+    f->claims++;
+    if (atomic_load(&op->ncompleted) != expected ||
+        at < op->ack.ack_time + atomic_load(&op->max_duration))
+        f->before++;
+}
+
+/* The fold of the freed operations and of those still held, without
+ * changing the first (the summary may be asked for again). */
+static int fold_all(drv_t *d, verdict_fold_t *f)
+{
+    *f = d->fold;
+    f->prop = malloc((d->fold.nprop + 1) * sizeof(double));
+    if (f->prop == NULL)
+        return -ENOMEM;
+    if (d->fold.nprop > 0) /* (memcpy from NULL is undefined, even of 0 bytes) */
+        memcpy(f->prop, d->fold.prop, d->fold.nprop * sizeof(double));
+    f->capprop = d->fold.nprop + 1;
+    for (uint64_t id = d->m.first_live; id <= d->m.nops; id++) {
+        op_t *op = id >= 1 ? model_op_at(&d->m, id) : NULL;
+        if (op != NULL)
+            verdict_fold_op(d, f, op);
+    }
+    return 0;
+}
+
+static void propagation(const verdict_fold_t *f, tally_t *t)
+{
+    t->p50 = t->p99 = NAN;
+    t->np = f->nprop;
+    t->converged = !f->unconverged;
+    if (t->np > 0) {
+        qsort(f->prop, t->np, sizeof(double), cmp_double);
+        t->p50 = stats_percentile(f->prop, t->np, 50);
+        t->p99 = stats_percentile(f->prop, t->np, 99);
     }
 }
 
@@ -141,26 +171,10 @@ static json_t *rate_of(size_t n, double t0, double t1)
  * schedule back lowers it: it is what the target was really offered);
  * achieved: when they were acknowledged (zone creations at phase starts
  * left out). */
-static void rates(drv_t *d, json_t *v)
+static void rates(drv_t *d, const verdict_fold_t *f, json_t *v)
 {
-    double f0 = INFINITY, f1 = -INFINITY, a0 = INFINITY, a1 = -INFINITY;
-    double s0 = INFINITY, s1 = -INFINITY;
-    size_t n = 0;
-
-    for (size_t i = 0; i < d->m.nops; i++) {
-        op_t *op = model_op_at(&d->m, i + 1);
-        if (!op->applied || op->kind == OP_ZONE_CREATE || op->failed)
-            continue;
-        n++;
-        f0 = fmin(f0, op->due);
-        f1 = fmax(f1, op->due);
-        s0 = fmin(s0, op->sent);
-        s1 = fmax(s1, op->sent);
-        a0 = fmin(a0, op->ack.ack_time);
-        a1 = fmax(a1, op->ack.ack_time);
-    }
-    json_object_set_new(v, "scheduled_rate", rate_of(n, f0, f1));
-    json_object_set_new(v, "offered_rate", rate_of(n, s0, s1));
+    json_object_set_new(v, "scheduled_rate", rate_of(f->nrated, f->f0, f->f1));
+    json_object_set_new(v, "offered_rate", rate_of(f->nrated, f->s0, f->s1));
     json_object_set_new(
         v, "schedule",
         json_pack("{s:I, s:f, s:I, s:f, s:f}", "late_ops", (json_int_t)d->late_ops,
@@ -168,8 +182,9 @@ static void rates(drv_t *d, json_t *v)
                   (json_int_t)d->stalls, "stalled_s", round(d->stalled_s * 1e3) / 1e3,
                   "longest_stall_s", round(d->stall_longest * 1e3) / 1e3));
     json_object_set_new(v, "achieved_rate",
-                        n > 1 && a1 > a0 ? json_real((double)(n - 1) / (a1 - a0))
-                                         : json_null());
+                        f->nrated > 1 && f->a1 > f->a0
+                            ? json_real((double)(f->nrated - 1) / (f->a1 - f->a0))
+                            : json_null());
 }
 
 static json_t *jreal_or_null(double x)
@@ -181,17 +196,24 @@ json_t *verdict(drv_t *d, bool *ok)
 {
     json_t *v = json_object();
     json_t *fails;
+    verdict_fold_t f;
     tally_t t;
 
-    propagation(d, &t);
-    claims(d, &t);
+    if (fold_all(d, &f) < 0)
+        return NULL;
+    propagation(&f, &t);
+    t.watched = f.watched;
+    t.claims = f.claims;
+    t.before = f.before;
+    t.claim_failed = f.claim_failed;
+    t.claim_timeouts = f.claim_timeouts;
     t.completed = polls_count(d, ACCT_COMPLETED);
     t.timeouts = polls_count(d, ACCT_TIMEOUTS);
     t.errors = polls_count(d, ACCT_ERRORS);
     t.cancelled = polls_count(d, ACCT_CANCELLED);
     t.unanswered = d->unanswered + (d->polls_submitted - polls_count(d, ACCT_DONE));
     fails = failures(d, &t, ok);
-    rates(d, v);
+    rates(d, &f, v);
     json_object_set_new(v, "operations", json_integer((json_int_t)d->m.nops));
     json_object_set_new(v, "acked", json_integer((json_int_t)d->acked));
     json_object_set_new(v, "failed", json_integer((json_int_t)d->failed));
@@ -213,5 +235,6 @@ json_t *verdict(drv_t *d, bool *ok)
                       "timeouts", (json_int_t)t.claim_timeouts));
     json_object_set_new(v, "slo_ok", json_boolean(*ok));
     json_object_set_new(v, "slo_failures", fails);
+    free(f.prop);
     return v;
 }

@@ -13,6 +13,26 @@
 #include <stdbool.h>
 
 typedef struct drv drv_t;
+typedef struct op op_t;
+
+/* What the summary keeps of an operation once it is done with and freed
+ * (polls_retire): its change's propagation if every nameserver served it
+ * (8 bytes: the exact percentiles need each), whether it did, its claim,
+ * and the bounds of the rates. A long campaign holds this, not its
+ * operations. */
+typedef struct {
+    double *prop;
+    size_t nprop, capprop;
+    bool unconverged; /* some change did not reach every nameserver */
+    uint64_t watched, claims, before, claim_failed, claim_timeouts;
+    size_t nrated;                 /* acknowledged changes (zone creations aside) */
+    double f0, f1, s0, s1, a0, a1; /* due, sent, acknowledged: first and last */
+} verdict_fold_t;
+
+void verdict_fold_init(verdict_fold_t *f);
+void verdict_fold_free(verdict_fold_t *f);
+/* Fold op in (under the driver's lock; its claim read under claim_mu). */
+void verdict_fold_op(drv_t *d, verdict_fold_t *f, op_t *op);
 
 /* The summary (a new JSON object: rates, counts, propagation p50/p99,
  * converged, slo_ok, slo_failures); *ok whether the SLOs hold. */

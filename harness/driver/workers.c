@@ -146,6 +146,7 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
     bool created;
     int ret;
 
+    polls_hold(op); /* until this worker is done with it */
     target_op_of(op, &top, one);
     op->ack.claim_req = NULL; /* (kinds that cannot say leave it so) */
     ret = target_apply(t, &top, &op->ack);
@@ -165,6 +166,7 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
         polls_submit(d, op);
         if (op->watched)
             claim_watch(d, op);
+        polls_drop(op);
         return;
     }
     free(op->ack.claim_req);
@@ -176,6 +178,7 @@ static void apply_op(drv_t *d, target_t *t, op_t *op)
                     ? " (left by an earlier run with the same seed? delete it, or "
                       "change [campaign] seed)"
                     : "");
+    polls_drop(op);
 }
 
 /* op goes to the target now (under mu): how late against its due time. */
