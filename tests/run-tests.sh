@@ -82,6 +82,8 @@ step "store (asan)" tests/cli/test_store.sh ./dnsprop-asan
 step "clock vs chronyd (asan)" tests/cli/test_clock.sh ./dnsprop-asan
 step "run (asan)" tests/cli/test_run.sh ./dnsprop-asan
 step "run (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_run.sh ./dnsprop-tsan
+step "metrics: promtool, the Python parser and a real Prometheus vs the report (asan)" \
+    tests/cli/test_metrics.sh ./dnsprop-asan
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
 step "plots: escaping, sizes, gnuplot missing" tests/cli/test_plots.sh
 step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan

@@ -71,7 +71,8 @@ static void usage(FILE *f)
         f,
         "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] [--statsd "
         "HOST:PORT]\n"
-        "                   [--retention D] SCENARIO.ini\n"
+        "                   [--retention D] [--metrics-listen ADDR:PORT]\n"
+        "                   [--metrics-linger S] SCENARIO.ini\n"
         "\n"
         "Drive the scenario's changes through its targets and measure how long each\n"
         "takes to reach every nameserver. Prints a JSON summary; results go to Redis\n"
@@ -85,6 +86,9 @@ static void usage(FILE *f)
         "  --statsd HOST:PORT  send live metrics there (over [metrics] statsd)\n"
         "  --retention D  keep the campaign's keys in Redis for D after its last\n"
         "               write (30d, 12h; 0 forever; over [storage] retention)\n"
+        "  --metrics-listen ADDR:PORT  serve Prometheus metrics at\n"
+        "               http://ADDR:PORT/metrics while the campaign runs\n"
+        "  --metrics-linger S  and S seconds after it ends (the last scrape)\n"
         "\n"
         "exit status: 0 the SLOs hold, 1 they do not, 2 error (bad scenario: the\n"
         "             message names FILE:LINE, section and key), 130 interrupted\n");
@@ -99,12 +103,17 @@ int cmd_run(int argc, char **argv)
         {"dry-run", no_argument, NULL, 'd'},
         {"statsd", required_argument, NULL, 's'},
         {"retention", required_argument, NULL, 'r'},
+        {"metrics-listen", required_argument, NULL, 'm'},
+        {"metrics-linger", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *statsd = NULL;
     const char *retention = NULL;
+    const char *listen = NULL;
     double keep = 0;
+    double linger = 0;
+    cmd_prom_t prom;
     driver_opts_t dopts;
     store_opts_t so;
     char redis_dir[1100];
@@ -143,6 +152,14 @@ int cmd_run(int argc, char **argv)
                                optarg);
             retention = optarg;
             break;
+        case 'm':
+            listen = optarg;
+            break;
+        case 'l':
+            if (numparse_duration(optarg, 86400, &linger) < 0)
+                return cmd_bad("run", "--metrics-linger",
+                               "'%s': a length of time (30s, 5m; at most 1d)", optarg);
+            break;
         default:
             usage(stderr);
             return DP_EXIT_USAGE;
@@ -150,7 +167,10 @@ int cmd_run(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cmd_bad("run", "SCENARIO", "give exactly one scenario file");
+    if ((rc = cmd_prom_start(&prom, "run", listen)) != 0)
+        return rc;
     if (scenario_load(argv[optind], &sc, err, sizeof(err)) < 0) {
+        cmd_prom_stop(&prom, 0, NULL);
         fprintf(stderr, "dnsprop run: %s\n", err);
         return DP_EXIT_ERROR;
     }
@@ -174,7 +194,9 @@ int cmd_run(int argc, char **argv)
     dopts.version = DNSPROP_VERSION;
     dopts.say = say;
     dopts.stop = &g_stop;
+    dopts.prom = prom.reg != NULL ? &prom.std : NULL;
     rc = exit_status(driver_run(&sc, &dopts));
+    cmd_prom_stop(&prom, linger, &g_stop);
     scenario_free(&sc);
     return rc;
 }

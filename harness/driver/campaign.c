@@ -20,6 +20,9 @@ static int check_clock(drv_t *d, clock_status_t *clk)
     char err[1024];
 
     clock_read(clk, sc->ntp_server, 1000);
+    prom_std_clock(d->opts->prom, clk->synchronised,
+                   clk->sntp_ok ? clk->sntp_offset_s : clk->kernel_offset_s,
+                   clk->maxerror_s);
     if (sc->ntp_server != NULL && !clk->sntp_ok) {
         drv_say(d, DRIVER_MSG_ERROR, "[clock] ntp_server %s: %s", sc->ntp_server,
                 clk->sntp_error);
@@ -176,6 +179,8 @@ static void stop_threads(drv_t *d)
     workers_close(d);
     campaign_stop_counting(d); /* (done already unless out early) */
     relay_free(d);
+    if (d->timeline == NULL)
+        d->timeline = sampler_timeline(d);
     sampler_destroy(d);
 }
 
@@ -214,6 +219,8 @@ static void end_meta(drv_t *d)
     clock_status_t ce;
 
     clock_read(&ce, d->sc->ntp_server, 1000);
+    prom_std_clock(d->opts->prom, ce.synchronised,
+                   ce.sntp_ok ? ce.sntp_offset_s : ce.kernel_offset_s, ce.maxerror_s);
     json_object_set_new(d->end_meta, "clock_end", clock_status_json(&ce));
     if (!drv_stopping(d)) {
         json_t *st = model_intended_state(&d->m);

@@ -26,7 +26,6 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     relay_init(&d->relay);
     ds_init(&d->ds);
     verdict_fold_init(&d->fold);
-    d->timeline = sampler_timeline_new();
     d->target_errors = json_array();
     gethostname(d->host, sizeof(d->host) - 1);
     return model_init(&d->m, sc);

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 
 #include "harness/scenario/scenario.h"
+#include "harness/serve/prom.h"
 #include "storage/store.h"
 
 /* What the driver tells the user, and how the caller shows it. */
@@ -53,6 +54,7 @@ typedef struct {
     volatile sig_atomic_t *stop; /* set by a signal handler: stop cleanly */
     const store_opts_t *store;   /* how to open the results store */
     const char *version;         /* stored with the campaign */
+    prom_std_t *prom;            /* --metrics-listen's families, or NULL */
     driver_say_fn say;           /* NULL: errors through log.h, the rest dropped */
     void *say_arg;
 } driver_opts_t;

@@ -84,7 +84,7 @@ struct drv {
      * results are read back from the store (campaign.c reload_results) */
     pthread_mutex_t ds_mu;
     dataset_t ds;          /* (ds_mu) */
-    json_t *timeline;      /* rows of cumulative counters (the sampler's) */
+    json_t *timeline;      /* the sampler's rows, once it stopped */
     json_t *target_errors; /* failed operations by kind and reason (under mu) */
     sampler_t smp;
     /* the progress line (the scheduling thread's) */

@@ -138,7 +138,8 @@ static bool tally_late(drv_t *d)
 /* One finished poll (of nameserver nsi) in the tallies and the metrics
  * (the SLOs, the progress line, the release of its name for the next
  * change). Returns op, or NULL when it is unknown. */
-static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double duration)
+static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double duration,
+                   const char *reason, const char *vantage)
 {
     uint64_t w;
     uint64_t nw;
@@ -164,6 +165,9 @@ counted:
     tally_status(d, op, status, duration);
     metrics_poll(d->metrics, status, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
                  duration);
+    prom_std_poll(d->opts->prom, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
+                  op_kind_str(op->kind), vantage != NULL ? vantage : "",
+                  probe_status_str(status), reason != NULL ? reason : "", duration);
     return op;
 }
 
@@ -336,10 +340,14 @@ void polls_on_result(const probe_result_t *r, void *arg)
     /* the poll was submitted after its operation was made, and its result
      * is not counted yet, so the operation is not freed: no lock */
     op_t *held_op = hold_op(model_op_at(&d->m, r->tag >> 16));
-    op_t *op = tally(d, held_op, nsi, r->status, r->duration);
+    op_t *op = tally(d, held_op, nsi, r->status, r->duration, r->reason, NULL);
     json_t *rec = NULL;
     json_t *f;
 
+    if (op != NULL && r->have_serial && d->opts->prom != NULL && nsi < d->sc->nns) {
+        const char *const v[] = {d->sc->ns[nsi].name, op->zname};
+        prom_set(d->opts->prom->serial, v, (double)r->serial);
+    }
     if (op != NULL)
         rec = probe_result_json(r);
     if (rec != NULL) {
@@ -390,10 +398,19 @@ bool polls_feed_one(drv_t *d, const char *payload)
     if (freed) {
         /* its operation was reaped, then freed: a late result */
         counted = tally_late(d);
-        if (counted)
+        if (counted) {
+            size_t nsi = (size_t)(tag & 0xffff);
             acct_status(d, st);
+            prom_std_poll(d->opts->prom, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?", "",
+                          json_string_value(json_object_get(rec, "vantage")) ?: "",
+                          probe_status_str(st),
+                          json_string_value(json_object_get(rec, "reason")) ?: "",
+                          json_number_value(json_object_get(rec, "duration")));
+        }
     } else if (tally(d, op, (size_t)(tag & 0xffff), st,
-                     json_number_value(json_object_get(rec, "duration"))) != NULL) {
+                     json_number_value(json_object_get(rec, "duration")),
+                     json_string_value(json_object_get(rec, "reason")),
+                     json_string_value(json_object_get(rec, "vantage"))) != NULL) {
         counted = true;
     }
     if (counted)

@@ -92,6 +92,11 @@ static void applied(drv_t *d, op_t *op, int ret, bool created)
     model_op_applied(&d->m, op, ret, created);
     /* (the metrics client only appends to its buffer: fine under the lock) */
     metrics_count(d->metrics, ret < 0 ? "ops.failed" : "ops.acknowledged", 1);
+    if (d->opts->prom != NULL) {
+        const char *const v[] = {op_kind_str(op->kind),
+                                 ret < 0 ? "failed" : "acknowledged"};
+        prom_add(d->opts->prom->ops, v, 1);
+    }
     if (ret == 0)
         metrics_timing_ms(d->metrics, "ops.api_ms",
                           (op->ack.ack_time - op->ack.submit_time) * 1e3);
@@ -336,6 +341,10 @@ static void wait_room(drv_t *d)
 void workers_enqueue(drv_t *d, op_t *op)
 {
     metrics_count(d->metrics, "ops.offered", 1);
+    if (d->opts->prom != NULL) {
+        const char *const v[] = {op_kind_str(op->kind), "offered"};
+        prom_add(d->opts->prom->ops, v, 1);
+    }
     op->zname = d->m.zones[op->zone].name;
     op->target = d->m.zones[op->zone].target;
     wait_room(d);

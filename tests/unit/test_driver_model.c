@@ -7,9 +7,11 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/driver/model.h"
+#include "harness/driver/sampler.h"
 #include "harness/driver/schedule.h"
 #include "probes/rdata.h"
 
@@ -185,4 +187,46 @@ Test(driver_schedule, sleeps_on_the_monotonic_clock)
     cr_assert_geq(sched_now() - t0, 0.05);
     sched_sleep_until(t0 - 10); /* past: at once */
     cr_assert_lt(sched_now() - t0, 1.0);
+}
+
+/* The timeline (harness/driver/sampler.h): a week of samples in a fixed
+ * table, the rows kept exact and evenly spaced, the last one always. */
+Test(driver_model, timeline_is_bounded_and_exact)
+{
+    sampler_t s;
+    uint64_t n = 7 * 86400; /* a week of one-second samples */
+    double v[SAMPLER_COLS] = {0};
+
+    memset(&s, 0, sizeof(s));
+    cr_assert_eq(sampler_rows_init(&s), 0);
+    for (uint64_t i = 0; i < n; i++) {
+        v[0] = (double)i;
+        v[1] = (double)(3 * i); /* a cumulative counter */
+        sampler_keep(&s, v, i + 1 == n);
+        cr_assert_leq(s.nrows, SAMPLER_ROWS);
+    }
+    cr_assert_geq(s.nrows, SAMPLER_ROWS / 2);
+    cr_assert_eq(s.stride, 512, "stride %lu", (unsigned long)s.stride);
+    for (size_t r = 0; r + 1 < s.nrows; r++) {
+        cr_assert_eq(s.rows[r][0], (double)(r * s.stride), "row %zu", r);
+        cr_assert_eq(s.rows[r][1], 3 * s.rows[r][0]);
+    }
+    cr_assert_eq(s.rows[s.nrows - 1][0], (double)(n - 1), "the end's row is kept");
+    free(s.rows);
+}
+
+Test(driver_model, timeline_short_keeps_every_sample)
+{
+    sampler_t s;
+    double v[SAMPLER_COLS] = {0};
+
+    memset(&s, 0, sizeof(s));
+    cr_assert_eq(sampler_rows_init(&s), 0);
+    for (int i = 0; i < 100; i++) {
+        v[0] = i;
+        sampler_keep(&s, v, i == 99);
+    }
+    cr_assert_eq(s.nrows, 100);
+    cr_assert_eq(s.stride, 1);
+    free(s.rows);
 }
