@@ -16,6 +16,7 @@
 #include "harness/cmd/storeopt.h"
 
 static volatile sig_atomic_t g_stop;
+static const char *g_metrics_listen; /* --metrics-listen */
 
 static void on_signal(int sig)
 {
@@ -28,6 +29,7 @@ enum {
     OPT_RECLAIM,
     OPT_CONSUMER,
     OPT_STATSD,
+    OPT_METRICS_LISTEN,
     OPT_NTP,
     OPT_QUIET,
     OPT_INFLIGHT,
@@ -58,6 +60,8 @@ static void usage(FILE *f)
         "  --max-inflight N     requests probed at once (default 4096)\n"
         "  --consumer NAME      consumer name in the group (default: HOST-PID)\n"
         "  --statsd HOST:PORT   send metrics (polls, propagation per nameserver)\n"
+        "  --metrics-listen ADDR:PORT  serve them to Prometheus at\n"
+        "                       http://ADDR:PORT/metrics\n"
         "  --ntp-server HOST    check the clock against it at start (SNTP)\n"
         "\n"
         "exit status: 0 stopped by a signal, 2 error, 64 usage error\n");
@@ -76,6 +80,7 @@ static int parse_args(int argc, char **argv, storeopt_t *so, agent_opts_t *ao,
         {"max-inflight", required_argument, NULL, OPT_INFLIGHT},
         {"consumer", required_argument, NULL, OPT_CONSUMER},
         {"statsd", required_argument, NULL, OPT_STATSD},
+        {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
         {"ntp-server", required_argument, NULL, OPT_NTP},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, 'h'},
@@ -122,6 +127,9 @@ static int parse_args(int argc, char **argv, storeopt_t *so, agent_opts_t *ao,
         case OPT_STATSD:
             *statsd = optarg;
             break;
+        case OPT_METRICS_LISTEN:
+            g_metrics_listen = optarg;
+            break;
         case OPT_NTP:
             ao->ntp_server = optarg;
             break;
@@ -151,6 +159,7 @@ int cmd_agent(int argc, char **argv)
     agent_opts_t ao;
     struct sigaction sa;
     const char *statsd = NULL;
+    cmd_prom_t prom;
     char err[1024];
     int rc;
 
@@ -165,7 +174,13 @@ int cmd_agent(int argc, char **argv)
         if (metrics_create(&ao.metrics, statsd, prefix, err, sizeof(err)) < 0)
             return cmd_bad("agent", "--statsd", "%s", err);
     }
+    if ((rc = cmd_prom_start(&prom, "agent", g_metrics_listen)) != 0) {
+        metrics_destroy(ao.metrics);
+        return rc;
+    }
+    ao.prom = prom.reg != NULL ? &prom.std : NULL;
     if (storeopt_open(&so, "dnsprop agent", &s) < 0) {
+        cmd_prom_stop(&prom, 0, NULL);
         metrics_destroy(ao.metrics);
         return DP_EXIT_ERROR;
     }
@@ -183,6 +198,7 @@ int cmd_agent(int argc, char **argv)
         rc = DP_EXIT_ERROR;
     }
     store_close(s);
+    cmd_prom_stop(&prom, 0, NULL);
     metrics_destroy(ao.metrics);
     return rc;
 }

@@ -56,6 +56,9 @@ static void usage(FILE *f)
         "                       for ever, as Digaas did)\n"
         "  --statsd HOST:PORT   send metrics (requests accepted, polls, propagation\n"
         "                       per nameserver) to statsd\n"
+        "  --metrics-listen ADDR:PORT  serve Prometheus metrics (polls by outcome,\n"
+        "                       propagation histograms per nameserver) at\n"
+        "                       http://ADDR:PORT/metrics\n"
         "\n"
         "Limits (a poll request past one is answered 429, {\"limit\": OPTION}; a\n"
         "client is an IP address):\n"
@@ -106,6 +109,7 @@ enum {
     OPT_HTTP_THREADS,
     OPT_QTIMEOUT,
     OPT_STATSD,
+    OPT_METRICS_LISTEN,
     OPT_MIN_FREQ,
     OPT_MAX_TIMEOUT,
     OPT_MAX_VALUES,
@@ -176,6 +180,8 @@ typedef struct {
     serve_opts_t so;
     storeopt_t sto;
     const char *statsd;
+    const char *metrics_listen;
+    cmd_prom_t prom;
     char token[4096];
 } args_t;
 
@@ -218,6 +224,9 @@ static int parse_opt(args_t *a, int c, const char *arg)
     case OPT_STATSD:
         a->statsd = arg;
         return DP_EXIT_OK;
+    case OPT_METRICS_LISTEN:
+        a->metrics_listen = arg;
+        return DP_EXIT_OK;
     case OPT_RETENTION:
         /* at most ten years: EX takes whole seconds, and more is for ever */
         if (numparse_duration(arg, 10 * 365 * 86400.0, &d) < 0)
@@ -248,6 +257,7 @@ static int parse_args(args_t *a, int argc, char **argv)
         {"query-timeout", required_argument, NULL, OPT_QTIMEOUT},
         STOREOPT_LONGOPTS,
         {"statsd", required_argument, NULL, OPT_STATSD},
+        {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
         {"min-frequency", required_argument, NULL, OPT_MIN_FREQ},
         {"max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT},
         {"max-values", required_argument, NULL, OPT_MAX_VALUES},
@@ -302,9 +312,16 @@ static int run(serve_opts_t *so, store_t *store)
             store_where(store), (unsigned long long)info.resumed,
             info.resumed == 1 ? "" : "s", (unsigned long long)info.expired,
             (unsigned long long)info.stats_resumed);
-    while (g_signal == 0) {
+    for (unsigned tick = 0; g_signal == 0; tick++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
+        if (so->prom != NULL && tick % 10 == 0) {
+            serve_info(srv, &info);
+            uint64_t in = info.resumed + info.accepted;
+            prom_set(so->prom->pending, NULL,
+                     in > info.finished ? (double)(in - info.finished) : 0);
+            prom_std_rss(so->prom);
+        }
     }
     fprintf(stderr, "dnsprop serve: %s: stopping\n",
             g_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -333,6 +350,11 @@ int cmd_serve(int argc, char **argv)
     if (a.statsd != NULL &&
         metrics_create(&a.so.metrics, a.statsd, "dnsprop.serve", err, sizeof(err)) < 0)
         return cmd_bad("serve", "--statsd", "%s", err);
+    if ((rc = cmd_prom_start(&a.prom, "serve", a.metrics_listen)) != 0) {
+        metrics_destroy(a.so.metrics);
+        return rc;
+    }
+    a.so.prom = a.prom.reg != NULL ? &a.prom.std : NULL;
 
     /* SA_RESTART: the libraries' threads should not see EINTR for a stop
      * that this thread handles. */
@@ -343,6 +365,7 @@ int cmd_serve(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     if (storeopt_open(&a.sto, "dnsprop serve", &store) < 0) {
+        cmd_prom_stop(&a.prom, 0, NULL);
         metrics_destroy(a.so.metrics);
         return DP_EXIT_ERROR;
     }
@@ -350,6 +373,7 @@ int cmd_serve(int argc, char **argv)
     a.so.results = a.sto.results;
     rc = run(&a.so, store);
     store_close(store);
+    cmd_prom_stop(&a.prom, 0, NULL);
     metrics_destroy(a.so.metrics);
     return rc;
 }

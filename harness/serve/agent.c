@@ -26,6 +26,7 @@
 #include "harness/serve/agent.h"
 #include "harness/common/clock.h"
 #include "harness/common/errcode.h"
+#include "harness/common/jsonw.h"
 #include "harness/common/log.h"
 #include "harness/serve/metrics.h"
 #include "probes/result.h"
@@ -44,6 +45,7 @@ typedef struct {
     char *text;
     char *ns_name;
     char *op_kind;
+    char *reason;
     probe_status_t status;
     double duration;
 } slot_t;
@@ -80,6 +82,7 @@ static void slot_clear(slot_t *s)
     free(s->text);
     free(s->ns_name);
     free(s->op_kind);
+    free(s->reason);
     json_decref(s->rec);
     memset(s, 0, sizeof(*s));
 }
@@ -251,6 +254,8 @@ static int store_slot(agent_t *a, slot_t *s)
     } else {
         a->stored++;
         metrics_poll(a->o->metrics, s->status, s->ns_name, s->duration);
+        prom_std_poll(a->o->prom, s->ns_name, s->op_kind, a->o->vantage,
+                      probe_status_str(s->status), s->reason, s->duration);
     }
     /* (a lost XACK leaves the request pending: whoever takes it again finds
      * its result stored already, and acknowledges it) */
@@ -298,11 +303,12 @@ static void finish(agent_t *a, const probe_result_t *r)
     op_kind = json_string_value(json_object_get(rec, "op_kind"));
     s->ns_name = strdup(ns_name != NULL ? ns_name : r->ns);
     s->op_kind = strdup(op_kind != NULL ? op_kind : "probe");
-    s->text = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    s->reason = strdup(r->reason);
+    s->text = jsonw_dumps(rec);
     s->status = r->status;
     s->duration = r->duration;
     json_decref(rec);
-    if (s->text == NULL || s->ns_name == NULL || s->op_kind == NULL)
+    if (s->text == NULL || s->ns_name == NULL || s->op_kind == NULL || s->reason == NULL)
         goto lost;
     a->unstored++;
     store_slot(a, s);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "harness/serve/prom.h"
 #include "storage/store.h"
 
 struct metrics;
@@ -33,6 +34,7 @@ typedef struct {
     double reclaim_after;    /* seconds; 0: 10 */
     const char *ntp_server;  /* for the clock status, or NULL */
     struct metrics *metrics; /* may be NULL */
+    prom_std_t *prom;        /* --metrics-listen's families, or NULL */
     bool quiet;
     volatile sig_atomic_t *stop;
 } agent_opts_t;

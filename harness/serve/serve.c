@@ -105,6 +105,8 @@ static void on_result(const probe_result_t *r, void *arg)
         atomic_fetch_add(&s->finished, 1);
         store_req_finish(s->rq, r->id, text);
         metrics_poll(s->metrics, r->status, r->ns, r->duration);
+        prom_std_poll(s->prom, r->ns, "request", "", probe_status_str(r->status),
+                      r->reason, r->duration);
     }
 }
 
@@ -123,6 +125,7 @@ static int settings(serve_t *s, const serve_opts_t *opts, char *err, size_t errl
 {
     s->store = opts->store;
     s->metrics = opts->metrics;
+    s->prom = opts->prom;
     s->max_body = opts->max_body > 0 ? opts->max_body : SERVE_DEFAULT_MAX_BODY;
     s->lim = opts->limits;
     serve_limits_defaults(&s->lim);

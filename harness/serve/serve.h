@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 
 #include "harness/serve/parse.h"
+#include "harness/serve/prom.h"
 #include "probes/request.h"
 #include "storage/store.h"
 
@@ -92,6 +93,7 @@ typedef struct {
     unsigned http_threads;     /* MHD's thread pool; 0: 2 */
     size_t max_body;           /* request body limit; 0: SERVE_DEFAULT_MAX_BODY */
     struct metrics *metrics;   /* borrowed, may be NULL: statsd counters and timers */
+    prom_std_t *prom;          /* borrowed, may be NULL: --metrics-listen's families */
     serve_limits_t limits;     /* zeros: defaults */
     double retention_s;        /* requests' and stats' keys expire after it; 0:
                                   SERVE_DEF_RETENTION_S, negative: never */

@@ -106,6 +106,7 @@ struct serve {
     /* settings: set by serve_create before any thread starts */
     store_t *store;
     struct metrics *metrics;
+    prom_std_t *prom;
     char *token;
     size_t token_len;
     char *results;

@@ -179,5 +179,54 @@ PY
 then ok "Prometheus agrees with the report: $(cat "$tmp/cmp.out")"
 else ko "Prometheus vs the report" "$(cat "$tmp/cmp.out")"; fi
 
+# -- serve and agent: the same families, their own command ---------------------------
+if [ -n "${DNSPROP_TEST_REDIS:-}" ]; then
+    sport=$(free_port)
+    mport=$(free_port)
+    "$bin" serve --listen "127.0.0.1:$sport" --redis "${DNSPROP_TEST_REDIS%/*}/7" \
+        --results "$tmp/sres" --metrics-listen "127.0.0.1:$mport" > "$tmp/serve.log" 2>&1 &
+    run_pid=$!
+    for _ in $(seq 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:$sport/" && break
+        sleep 0.1
+    done
+    for z in 1 2 3; do
+        curl -sf -o /dev/null -H 'Content-Type: application/json' -d "{\"nameserver\": \
+\"$LAB_KNOT_ADDR\", \"zone_name\": \"$LAB_ZONE\", \"serial\": 0, \"timeout\": 5, \
+\"frequency\": 0.1, \"condition\": \"serial_not_lower\"}" "http://127.0.0.1:$sport/requests"
+    done
+    curl -sf -o /dev/null -H 'Content-Type: application/json' -d "{\"nameserver\": \
+\"$LAB_KNOT_ADDR\", \"zone_name\": \"nowhere.invalid.\", \"serial\": 0, \"timeout\": 1, \
+\"frequency\": 0.2, \"condition\": \"serial_not_lower\"}" "http://127.0.0.1:$sport/requests"
+    sleep 2.5
+    curl -sf "http://127.0.0.1:$mport/metrics" > "$tmp/serve.txt"
+    n=$(grep -c "^dnsprop_polls_total{nameserver=\"$LAB_KNOT_ADDR\",outcome=\"COMPLETED\",reason=\"\"} 3$" "$tmp/serve.txt")
+    t=$(grep -c "^dnsprop_polls_total{nameserver=\"$LAB_KNOT_ADDR\",outcome=\"\(TIMEOUT\|ERROR\)\",reason=\"[^\"]" "$tmp/serve.txt")
+    if [ "$n" = 1 ] && [ "$t" = 1 ] && grep -q 'dnsprop_build_info{.*command="serve"} 1' "$tmp/serve.txt" &&
+        promtool check metrics < "$tmp/serve.txt" > "$tmp/lint2.out" 2>&1; then
+        ok "serve --metrics-listen: 3 polls COMPLETED, 1 failed with its reason, lint-clean"
+    else
+        ko "serve --metrics-listen" "$(grep -v '^#' "$tmp/serve.txt" | grep -v bucket | head -20; cat "$tmp/lint2.out")"
+    fi
+    kill "$run_pid" && wait "$run_pid"
+    run_pid=
+    mport=$(free_port)
+    "$bin" agent --redis "${DNSPROP_TEST_REDIS%/*}/8" --vantage v1 --quiet \
+        --metrics-listen "127.0.0.1:$mport" > "$tmp/agent.log" 2>&1 &
+    run_pid=$!
+    for _ in $(seq 50); do
+        curl -sf "http://127.0.0.1:$mport/metrics" > "$tmp/agent.txt" && break
+        sleep 0.1
+    done
+    if grep -q 'dnsprop_build_info{.*command="agent"} 1' "$tmp/agent.txt" &&
+        promtool check metrics < "$tmp/agent.txt" > /dev/null 2>&1; then
+        ok "agent --metrics-listen serves its figures"
+    else
+        ko "agent --metrics-listen" "$(head "$tmp/agent.txt"; cat "$tmp/agent.log")"
+    fi
+    kill "$run_pid" && wait "$run_pid"
+    run_pid=
+fi
+
 echo "metrics: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
