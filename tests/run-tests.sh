@@ -84,6 +84,8 @@ step "run (asan)" tests/cli/test_run.sh ./dnsprop-asan
 step "run (tsan)" env TSAN_OPTIONS=halt_on_error=1 tests/cli/test_run.sh ./dnsprop-tsan
 step "metrics: promtool, the Python parser and a real Prometheus vs the report (asan)" \
     tests/cli/test_metrics.sh ./dnsprop-asan
+step "monitor: canaries, a secondary stopped and started again, SIGTERM (asan)" \
+    tests/cli/test_monitor.sh ./dnsprop-asan
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
 step "plots: escaping, sizes, gnuplot missing" tests/cli/test_plots.sh
 step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan

@@ -33,6 +33,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
 /* 0 the SLOs hold, 1 they do not, 2 error, 130 interrupted. */
 int cmd_run(int argc, char **argv);
+/* 0 the SLOs hold or stopped by a signal, 1 they do not, 2 error, 64 usage. */
+int cmd_monitor(int argc, char **argv);
 /* 0 converged, 1 not, 2 error, 64 usage. */
 int cmd_assess(int argc, char **argv);
 /* 0 stopped by a signal, 2 error, 64 usage. */

@@ -1,5 +1,6 @@
 /*
- * cmd_run: `dnsprop run SCENARIO.ini`: loads the scenario, opens nothing
+ * cmd_run: `dnsprop run SCENARIO.ini` and `dnsprop monitor SCENARIO.ini`
+ * (the same campaign, its phases or its canaries): loads the scenario, opens nothing
  * itself but tells the driver how to open the results store, shows what
  * the driver says (progress and messages on stderr, JSON on stdout) and
  * turns its outcome into the exit status.
@@ -17,6 +18,7 @@
 #include "harness/driver/driver.h"
 
 static volatile sig_atomic_t g_stop;
+static const char *g_cmd = "run"; /* for the messages */
 
 static void on_signal(int sig)
 {
@@ -45,7 +47,7 @@ static void say(void *arg, driver_msg_t kind, const char *text)
         printf("%s\n", text);
         break;
     default:
-        fprintf(stderr, "dnsprop run: %s\n", text);
+        fprintf(stderr, "dnsprop %s: %s\n", g_cmd, text);
         break;
     }
 }
@@ -65,36 +67,136 @@ static int exit_status(int ret)
     }
 }
 
-static void usage(FILE *f)
+static void usage(FILE *f, bool monitor)
 {
-    fprintf(
-        f,
-        "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] [--statsd "
-        "HOST:PORT]\n"
-        "                   [--retention D] [--metrics-listen ADDR:PORT]\n"
-        "                   [--metrics-linger S] SCENARIO.ini\n"
-        "\n"
-        "Drive the scenario's changes through its targets and measure how long each\n"
-        "takes to reach every nameserver. Prints a JSON summary; results go to Redis\n"
-        "and RESULTS/<campaign>/.\n"
-        "\n"
-        "  --quiet      no progress lines\n"
-        "  --no-store   do not store results in Redis\n"
-        "  --dry-run    plan the zone syncs ([phase] zonefile = ...), print the plans\n"
-        "               (text on stderr, JSON on stdout) and change nothing\n"
-        "  --force      apply zone-sync plans over max_update_pct/max_delete_pct\n"
-        "  --statsd HOST:PORT  send live metrics there (over [metrics] statsd)\n"
-        "  --retention D  keep the campaign's keys in Redis for D after its last\n"
-        "               write (30d, 12h; 0 forever; over [storage] retention)\n"
-        "  --metrics-listen ADDR:PORT  serve Prometheus metrics at\n"
-        "               http://ADDR:PORT/metrics while the campaign runs\n"
-        "  --metrics-linger S  and S seconds after it ends (the last scrape)\n"
-        "\n"
-        "exit status: 0 the SLOs hold, 1 they do not, 2 error (bad scenario: the\n"
-        "             message names FILE:LINE, section and key), 130 interrupted\n");
+    if (monitor)
+        fprintf(
+            f,
+            "usage: dnsprop monitor [--quiet] [--no-store] [--duration S] [--statsd "
+            "HOST:PORT]\n"
+            "                       [--retention D] [--metrics-listen ADDR:PORT]\n"
+            "                       [--metrics-linger S] SCENARIO.ini\n"
+            "\n"
+            "Make a canary change in each of [monitor] zones every [monitor] interval\n"
+            "(a TXT at _dnsprop-canary.ZONE, replaced) through the scenario's target,\n"
+            "and measure how long each takes to reach every nameserver, until stopped\n"
+            "(SIGINT, SIGTERM) or its duration ends. The zones must exist; nothing is\n"
+            "deleted at the end. A canary whose previous one still propagates is not\n"
+            "made: the interval is counted missed. Results go to Redis (with\n"
+            "[storage] retention) and RESULTS/<campaign>/, as a campaign's.\n"
+            "\n"
+            "  --duration S  stop after S (3600, 90m, 7d; over [monitor] duration)\n");
+    else
+        fprintf(
+            f,
+            "usage: dnsprop run [--quiet] [--no-store] [--dry-run] [--force] [--statsd "
+            "HOST:PORT]\n"
+            "                   [--retention D] [--metrics-listen ADDR:PORT]\n"
+            "                   [--metrics-linger S] SCENARIO.ini\n"
+            "\n"
+            "Drive the scenario's changes through its targets and measure how long each\n"
+            "takes to reach every nameserver. Prints a JSON summary; results go to "
+            "Redis\n"
+            "and RESULTS/<campaign>/.\n"
+            "\n"
+            "  --dry-run    plan the zone syncs ([phase] zonefile = ...), print the "
+            "plans\n"
+            "               (text on stderr, JSON on stdout) and change nothing\n"
+            "  --force      apply zone-sync plans over max_update_pct/max_delete_pct\n");
+    fprintf(f,
+            "  --quiet      no progress lines\n"
+            "  --no-store   do not store results in Redis\n"
+            "  --statsd HOST:PORT  send live metrics there (over [metrics] statsd)\n"
+            "  --retention D  keep the campaign's keys in Redis for D after its last\n"
+            "               write (30d, 12h; 0 forever; over [storage] retention)\n"
+            "  --metrics-listen ADDR:PORT  serve Prometheus metrics at\n"
+            "               http://ADDR:PORT/metrics while it runs\n"
+            "  --metrics-linger S  and S seconds after it ends (the last scrape)\n"
+            "\n"
+            "exit status: 0 the SLOs hold%s, 1 they do not, 2 error (bad scenario: the\n"
+            "             message names FILE:LINE, section and key)%s\n",
+            monitor ? " (or stopped by a signal)" : "",
+            monitor ? "" : ", 130 interrupted");
 }
 
-int cmd_run(int argc, char **argv)
+/* What the command line gives, beside the driver's options. */
+typedef struct {
+    const char *cmd; /* "run", "monitor" */
+    const char *statsd;
+    const char *retention;
+    const char *listen;
+    double keep, linger, duration;
+} runargs_t;
+
+/* One option: -1 to go on, else the exit status. */
+static int run_opt(runargs_t *a, driver_opts_t *dopts, int c, const char *arg)
+{
+    switch (c) {
+    case 'h':
+        usage(stdout, dopts->monitor);
+        return DP_EXIT_OK;
+    case 'q':
+        dopts->quiet = true;
+        return -1;
+    case 'n':
+        dopts->no_store = true;
+        return -1;
+    case 'f':
+        dopts->force = true;
+        return -1;
+    case 'd':
+        dopts->dry_run = true;
+        return -1;
+    case 's':
+        a->statsd = arg;
+        return -1;
+    case 'r':
+        if (numparse_duration(arg, 10 * 365 * 86400.0, &a->keep) < 0)
+            return cmd_bad(a->cmd, "--retention",
+                           "'%s': a length of time (30d, 12h, 3600s; 0 forever)", arg);
+        a->retention = arg;
+        return -1;
+    case 'm':
+        a->listen = arg;
+        return -1;
+    case 'l':
+        if (numparse_duration(arg, 86400, &a->linger) < 0)
+            return cmd_bad(a->cmd, "--metrics-linger",
+                           "'%s': a length of time (30s, 5m; at most 1d)", arg);
+        return -1;
+    case 'D':
+        if (numparse_duration(arg, 10 * 365 * 86400.0, &a->duration) < 0 ||
+            a->duration <= 0)
+            return cmd_bad(a->cmd, "--duration", "'%s': a length of time (3600, 90m, 7d)",
+                           arg);
+        dopts->monitor_duration = a->duration;
+        return -1;
+    default:
+        usage(stderr, dopts->monitor);
+        return DP_EXIT_USAGE;
+    }
+}
+
+/* The scenario fits the command: a monitor needs [monitor]; a run needs
+ * phases or operations. */
+static int check_kind(const char *cmd, const scenario_t *sc, bool monitor)
+{
+    if (monitor && !sc->has_monitor) {
+        fprintf(stderr, "dnsprop monitor: %s: no [monitor] section (interval, zones)\n",
+                sc->path);
+        return DP_EXIT_ERROR;
+    }
+    if (!monitor && sc->nphases == 0 && sc->ops_file == NULL) {
+        fprintf(
+            stderr,
+            "dnsprop %s: %s: only a [monitor] section: run it with 'dnsprop monitor'\n",
+            cmd, sc->path);
+        return DP_EXIT_ERROR;
+    }
+    return 0;
+}
+
+static int campaign_cmd(int argc, char **argv, bool monitor)
 {
     static const struct option opts[] = {
         {"quiet", no_argument, NULL, 'q'},
@@ -105,80 +207,49 @@ int cmd_run(int argc, char **argv)
         {"retention", required_argument, NULL, 'r'},
         {"metrics-listen", required_argument, NULL, 'm'},
         {"metrics-linger", required_argument, NULL, 'l'},
+        {"duration", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *statsd = NULL;
-    const char *retention = NULL;
-    const char *listen = NULL;
-    double keep = 0;
-    double linger = 0;
-    cmd_prom_t prom;
+    runargs_t a = {.cmd = monitor ? "monitor" : "run"};
     driver_opts_t dopts;
     store_opts_t so;
     char redis_dir[1100];
     scenario_t sc;
     struct sigaction sa;
+    cmd_prom_t prom;
     char err[1200];
     int c;
     int rc;
 
     memset(&dopts, 0, sizeof(dopts));
+    dopts.monitor = monitor;
+    g_cmd = a.cmd;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            return DP_EXIT_OK;
-        case 'q':
-            dopts.quiet = true;
-            break;
-        case 'n':
-            dopts.no_store = true;
-            break;
-        case 'f':
-            dopts.force = true;
-            break;
-        case 'd':
-            dopts.dry_run = true;
-            break;
-        case 's':
-            statsd = optarg;
-            break;
-        case 'r':
-            if (numparse_duration(optarg, 10 * 365 * 86400.0, &keep) < 0)
-                return cmd_bad("run", "--retention",
-                               "'%s': a length of time (30d, 12h, 3600s; 0 forever)",
-                               optarg);
-            retention = optarg;
-            break;
-        case 'm':
-            listen = optarg;
-            break;
-        case 'l':
-            if (numparse_duration(optarg, 86400, &linger) < 0)
-                return cmd_bad("run", "--metrics-linger",
-                               "'%s': a length of time (30s, 5m; at most 1d)", optarg);
-            break;
-        default:
-            usage(stderr);
-            return DP_EXIT_USAGE;
-        }
+        if ((!monitor && c == 'D') || (monitor && (c == 'd' || c == 'f')))
+            c = '?'; /* (the other command's) */
+        if ((rc = run_opt(&a, &dopts, c, optarg)) >= 0)
+            return rc;
     }
     if (optind != argc - 1)
-        return cmd_bad("run", "SCENARIO", "give exactly one scenario file");
-    if ((rc = cmd_prom_start(&prom, "run", listen)) != 0)
+        return cmd_bad(a.cmd, "SCENARIO", "give exactly one scenario file");
+    if ((rc = cmd_prom_start(&prom, a.cmd, a.listen)) != 0)
         return rc;
     if (scenario_load(argv[optind], &sc, err, sizeof(err)) < 0) {
         cmd_prom_stop(&prom, 0, NULL);
-        fprintf(stderr, "dnsprop run: %s\n", err);
+        fprintf(stderr, "dnsprop %s: %s\n", a.cmd, err);
         return DP_EXIT_ERROR;
     }
-    if (statsd != NULL) {
+    if ((rc = check_kind(a.cmd, &sc, monitor)) != 0)
+        goto out;
+    if (a.statsd != NULL) {
         /* the command line wins over [metrics] statsd */
         free(sc.statsd);
-        sc.statsd = strdup(statsd);
+        sc.statsd = strdup(a.statsd);
     }
+    if (monitor)
+        sc.cleanup = false; /* its zones are the operator's */
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -189,14 +260,27 @@ int cmd_run(int argc, char **argv)
     so.url = sc.redis;
     so.password_file = sc.redis_password_file;
     so.embedded_dir = redis_dir;
-    so.retention = retention != NULL ? keep : sc.retention;
+    so.retention = a.retention != NULL ? a.keep : sc.retention;
     dopts.store = &so;
     dopts.version = DNSPROP_VERSION;
     dopts.say = say;
     dopts.stop = &g_stop;
     dopts.prom = prom.reg != NULL ? &prom.std : NULL;
-    rc = exit_status(driver_run(&sc, &dopts));
-    cmd_prom_stop(&prom, linger, &g_stop);
+    rc = driver_run(&sc, &dopts);
+    /* a monitor's normal end is a signal: what it measured is kept */
+    rc = monitor && rc == DRIVER_STOPPED ? DP_EXIT_OK : exit_status(rc);
+out:
+    cmd_prom_stop(&prom, a.linger, &g_stop);
     scenario_free(&sc);
     return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    return campaign_cmd(argc, argv, false);
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+    return campaign_cmd(argc, argv, true);
 }

@@ -19,6 +19,7 @@ static void usage(FILE *f)
                "\n"
                "commands:\n"
                "  run       run a scenario: drive changes, measure their propagation\n"
+               "  monitor   canary changes every interval, measured until stopped\n"
                "  probe     poll nameservers until a condition holds, print durations\n"
                "  campaigns list the campaigns in the results store\n"
                "  export    write a campaign's results as CSV\n"
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (strcmp(cmd, "run") == 0) {
         ret = cmd_run(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "monitor") == 0) {
+        ret = cmd_monitor(argc - 1, argv + 1);
     } else if (strcmp(cmd, "probe") == 0) {
         ret = cmd_probe(argc - 1, argv + 1);
     } else if (strcmp(cmd, "campaigns") == 0) {

@@ -77,6 +77,10 @@ static void run_phases(drv_t *d)
         drv_say(d, DRIVER_MSG_NOTE, "campaign %s: %zu phase%s, %zu nameserver%s",
                 d->id[0] != '\0' ? d->id : sc->name, sc->nphases,
                 sc->nphases == 1 ? "" : "s", sc->nns, sc->nns == 1 ? "" : "s");
+    if (d->opts->monitor) {
+        phase_monitor_run(d);
+        return;
+    }
     for (size_t i = 0; i < sc->nphases && !drv_stopping(d); i++) {
         if (sc->phases[i].zonefile != NULL)
             phase_sync_run(d, &sc->phases[i], d->plans, i);
@@ -124,6 +128,9 @@ static int judge(drv_t *d)
     /* API workers may still be finishing calls (after a signal): the lock */
     pthread_mutex_lock(&d->mu);
     d->summary = verdict(d, &ok);
+    if (d->opts->monitor && d->summary != NULL)
+        json_object_set_new(d->summary, "canaries_missed",
+                            json_integer((json_int_t)d->mon_missed));
     pthread_mutex_unlock(&d->mu);
     d->ran = true;
     return drv_stopping(d) ? DRIVER_STOPPED : ok ? DRIVER_SLO_OK : DRIVER_SLO_FAIL;

@@ -55,6 +55,8 @@ typedef struct {
     const store_opts_t *store;   /* how to open the results store */
     const char *version;         /* stored with the campaign */
     prom_std_t *prom;            /* --metrics-listen's families, or NULL */
+    bool monitor;                /* run [monitor]'s canaries instead of the phases */
+    double monitor_duration;     /* s; 0: [monitor] duration (0 there: until stopped) */
     driver_say_fn say;           /* NULL: errors through log.h, the rest dropped */
     void *say_arg;
 } driver_opts_t;

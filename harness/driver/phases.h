@@ -7,6 +7,8 @@
  *   phase_sync.c     [phase] zonefile = ...: a zone synced to a file, by a
  *                    plan made before the campaign starts
  *   phase_table.c    [operations] file = ...: a table of timed operations
+ *   phase_monitor.c  [monitor] (dnsprop monitor): a canary change in each
+ *                    zone every interval, until stopped or its duration
  *
  * Each runs on the scheduling thread, makes operations under the driver's
  * lock and queues them to the API workers; it returns when its last
@@ -27,6 +29,7 @@ typedef struct syncplan syncplan_t;
 void phase_mix_run(drv_t *d, const scen_phase_t *ph);
 void phase_reverse_run(drv_t *d, const scen_phase_t *ph);
 void phase_table_run(drv_t *d, const optable_row_t *rows, size_t n);
+void phase_monitor_run(drv_t *d);
 /* Phase i's plan (made by phase_sync_plan). */
 void phase_sync_run(drv_t *d, const scen_phase_t *ph, const syncplan_t *plans, size_t i);
 

@@ -168,6 +168,13 @@ counted:
     prom_std_poll(d->opts->prom, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
                   op_kind_str(op->kind), vantage != NULL ? vantage : "",
                   probe_status_str(status), reason != NULL ? reason : "", duration);
+    if (d->opts->prom != NULL && d->opts->monitor && op->kind == OP_RECORD_UPDATE &&
+        nsi < d->sc->nns) {
+        /* the last canary's time to each nameserver; +Inf: not served */
+        const char *const v[] = {d->sc->ns[nsi].name, op->zname};
+        prom_set(d->opts->prom->last_canary, v,
+                 status == PROBE_COMPLETED ? duration : INFINITY);
+    }
     return op;
 }
 

@@ -718,6 +718,68 @@ static void on_metrics(ctx_t *c, const char *section, const char *key, const cha
         fail(c, section, key, "unknown key (statsd, prefix)");
 }
 
+/* [monitor] zones = a.example. b.example.: the zones, canonical. */
+static void on_monitor_zones(ctx_t *c, const char *section, const char *key,
+                             const char *v)
+{
+    scenario_t *sc = c->sc;
+    const char *p = v;
+
+    while (*p != '\0' && c->ret == 0) {
+        char name[RDATA_NAME_TEXT_MAX];
+        char canon[RDATA_NAME_TEXT_MAX];
+        char **nz;
+        size_t n;
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        n = strcspn(p, " \t,");
+        if (n == 0)
+            break;
+        snprintf(name, sizeof(name), "%.*s", (int)n, p);
+        if (n >= sizeof(name) || rdata_name_canon(name, canon, sizeof(canon)) < 0 ||
+            strcmp(canon, ".") == 0) {
+            fail(c, section, key, "'%.*s' is not a zone name", (int)n, p);
+            break;
+        }
+        nz = VEC_PUSH(sc->mon_zones, sc->mon_nzones, sc->mon_capzones);
+        if (nz == NULL || (*nz = strdup(canon)) == NULL) {
+            fail(c, section, key, "out of memory");
+            break;
+        }
+        p += n;
+    }
+}
+
+static void on_monitor(ctx_t *c, const char *section, const char *key, const char *v)
+{
+    scenario_t *sc = c->sc;
+
+    sc->has_monitor = true;
+    if (sc->mon_line == 0)
+        sc->mon_line = c->line;
+    if (strcmp(key, "interval") == 0) {
+        if (numparse_duration(v, 86400, &sc->mon_interval) < 0 || sc->mon_interval < 1)
+            fail(c, section, key, "'%s' is not an interval of 1 s to 1 d (60, 5m)", v);
+    } else if (strcmp(key, "zones") == 0) {
+        on_monitor_zones(c, section, key, v);
+    } else if (strcmp(key, "name") == 0) {
+        char canon[RDATA_NAME_TEXT_MAX];
+        if (v[0] == '\0' || v[strlen(v) - 1] == '.' ||
+            rdata_name_canon(v, canon, sizeof(canon)) < 0)
+            fail(c, section, key, "'%s' is not a relative name (_dnsprop-canary)", v);
+        else
+            set_str(c, section, key, v, &sc->mon_name);
+    } else if (strcmp(key, "serial") == 0) {
+        set_bool(c, section, key, v, &sc->mon_serial);
+    } else if (strcmp(key, "duration") == 0) {
+        if (numparse_duration(v, 10 * 365 * 86400.0, &sc->mon_duration) < 0)
+            fail(c, section, key,
+                 "'%s' is not a length of time (3600, 7d; 0 until stopped)", v);
+    } else {
+        fail(c, section, key, "unknown key (interval, zones, name, serial, duration)");
+    }
+}
+
 static void on_report(ctx_t *c, const char *section, const char *key, const char *v)
 {
     scenario_t *sc = c->sc;
@@ -752,7 +814,7 @@ static const struct {
 } plain_sections[] = {
     {"campaign", on_campaign_key}, {"storage", on_storage},       {"clock", on_clock},
     {"probe", on_probe},           {"operations", on_operations}, {"slo", on_slo},
-    {"metrics", on_metrics},       {"report", on_report},
+    {"metrics", on_metrics},       {"report", on_report},         {"monitor", on_monitor},
 };
 
 static int on_key(void *user, const char *section, const char *key, const char *v)
@@ -792,7 +854,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     fail(c, section, key,
          "unknown section (campaign, storage, clock, target NAME, nameserver NAME, "
-         "probe, phase NAME, operations, slo, report, metrics)");
+         "probe, phase NAME, operations, slo, report, metrics, monitor)");
     return c->ret == 0;
 }
 
@@ -1030,9 +1092,16 @@ static int check(scenario_t *sc, char *err, size_t errlen)
         ret = check_nameservers(sc, err, errlen);
     if (ret < 0)
         return ret;
-    if (sc->nphases == 0 && sc->ops_file == NULL) {
+    if (sc->has_monitor && sc->mon_nzones == 0) {
         snprintf(err, errlen,
-                 "%s: nothing to do: no [phase NAME] and no [operations] file", sc->path);
+                 "%s:%d: [monitor] zones: missing (the zones the canaries go to)",
+                 sc->path, sc->mon_line);
+        return DP_EPARSE;
+    }
+    if (sc->nphases == 0 && sc->ops_file == NULL && !sc->has_monitor) {
+        snprintf(err, errlen,
+                 "%s: nothing to do: no [phase NAME], no [operations] file, no [monitor]",
+                 sc->path);
         return DP_EPARSE;
     }
     for (i = 0; i < sc->nphases && ret == 0; i++) {
@@ -1070,6 +1139,7 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     sc->timeout = 30;
     sc->api_inflight = 8;
     sc->cleanup = true;
+    sc->mon_interval = 60;
     sc->plot_width = 1280;
     sc->plot_height = 720;
     sc->plots = true;
@@ -1127,6 +1197,10 @@ void scenario_free(scenario_t *sc)
     for (i = 0; i < sc->nvantages; i++)
         free(sc->vantages[i]);
     free(sc->vantages);
+    for (i = 0; i < sc->mon_nzones; i++)
+        free(sc->mon_zones[i]);
+    free(sc->mon_zones);
+    free(sc->mon_name);
     free(sc->statsd);
     free(sc->statsd_prefix);
     memset(sc, 0, sizeof(*sc));

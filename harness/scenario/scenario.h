@@ -110,6 +110,16 @@ typedef struct {
     /* [metrics] */
     char *statsd; /* HOST:PORT, or NULL */
     char *statsd_prefix;
+    /* [monitor]: `dnsprop monitor`'s canaries, one change per zone every
+     * interval (a TXT at mon_name.<zone>, replaced), in zones that exist */
+    bool has_monitor;
+    double mon_interval; /* s between canaries (default 60) */
+    char **mon_zones;    /* canonical, absolute */
+    size_t mon_nzones, mon_capzones;
+    char *mon_name;      /* relative to each zone (default _dnsprop-canary) */
+    bool mon_serial;     /* a zone serial bump with each canary */
+    double mon_duration; /* s the monitor runs; 0 until stopped */
+    int mon_line;        /* where [monitor] is, for errors */
 } scenario_t;
 
 /* "primary", "secondary" or "resolver": the [nameserver] role key's words. */

@@ -549,6 +549,7 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
     static const char *const ops_l[] = {"kind", "result", NULL};
     static const char *const nsz_l[] = {"nameserver", "zone", NULL};
     static const char *const build_l[] = {"version", "command", NULL};
+    static const char *const zone_l[] = {"zone", NULL};
     const char *const bv[] = {version, command};
     prom_family_t *build, *start;
 
@@ -575,6 +576,10 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
     m->last_canary = prom_family(reg, "dnsprop_canary_propagation_seconds",
                                  "The last canary's propagation time to a nameserver.",
                                  PROM_GAUGE, nsz_l, NULL, 0);
+    m->canary_missed = prom_family(reg, "dnsprop_canary_missed_total",
+                                   "Canary intervals skipped because the zone's previous "
+                                   "canary was still propagating.",
+                                   PROM_COUNTER, zone_l, NULL, 0);
     m->serial =
         prom_family(reg, "dnsprop_serial", "The last SOA serial a nameserver answered.",
                     PROM_GAUGE, nsz_l, NULL, 0);
@@ -597,8 +602,9 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
                         PROM_GAUGE, NULL, NULL, 0);
     if (m->propagation == NULL || m->polls == NULL || m->queries == NULL ||
         m->pending == NULL || m->ops == NULL || m->last_canary == NULL ||
-        m->serial == NULL || m->clock_sync == NULL || m->clock_offset == NULL ||
-        m->clock_maxerror == NULL || m->rss == NULL || build == NULL || start == NULL)
+        m->serial == NULL || m->canary_missed == NULL || m->clock_sync == NULL ||
+        m->clock_offset == NULL || m->clock_maxerror == NULL || m->rss == NULL ||
+        build == NULL || start == NULL)
         return -ENOMEM;
     prom_set(build, bv, 1);
     prom_set(start, NULL, (double)time(NULL));

@@ -85,8 +85,9 @@ typedef struct {
     prom_family_t *queries;     /* counter: probe queries sent */
     prom_family_t *pending;     /* gauge: polls in flight */
     prom_family_t *ops; /* counter {kind, result}: offered, acknowledged, failed */
-    prom_family_t *last_canary; /* gauge {nameserver, zone}: the last canary's time */
-    prom_family_t *serial;      /* gauge {nameserver, zone}: the last serial seen */
+    prom_family_t *last_canary;   /* gauge {nameserver, zone}: the last canary's time */
+    prom_family_t *canary_missed; /* counter {zone}: canaries not made (one pending) */
+    prom_family_t *serial;        /* gauge {nameserver, zone}: the last serial seen */
     prom_family_t *clock_sync, *clock_offset, *clock_maxerror;
     prom_family_t *rss; /* process_resident_memory_bytes */
 } prom_std_t;

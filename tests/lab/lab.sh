@@ -14,6 +14,8 @@
 #   tests/lab/lab.sh down [DIR]        stop exactly what up started, remove DIR
 #   tests/lab/lab.sh zone-create NAME [DIR]   create a primary zone (in the catalog) via the API
 #   tests/lab/lab.sh zone-delete NAME [DIR]   delete a zone via the API
+#   tests/lab/lab.sh knot-stop [DIR]           stop the Knot secondary (a server down)
+#   tests/lab/lab.sh knot-start [DIR]          start it again, wait until it serves
 # DIR defaults to $LAB_DIR. `up` uses $LAB_DIR if set (must be absent or empty),
 # else a new mktemp dir under ${TMPDIR:-/tmp}. Progress goes to stderr only.
 # LAB_WAIT_SECS (default 30) bounds how long `up` waits for the servers. If
@@ -754,6 +756,41 @@ log("lab dir gone, exiting")
 PY
 }
 
+# knot_pids DIR: the recorded pids that are knotd (this lab's).
+knot_pids() {
+	local pid
+	while read -r pid; do
+		[[ $pid =~ ^[0-9]+$ ]] && cmdline_has "$pid" "$1" &&
+			grep -q knotd "/proc/$pid/cmdline" 2>/dev/null && printf '%s\n' "$pid"
+	done <"$1/pids"
+	return 0
+}
+
+cmd_knot_stop() {
+	local dir pid i
+	dir=$(resolve_dir "${1:-}")
+	for pid in $(knot_pids "$dir"); do
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			alive "$pid" || break
+			sleep 0.1
+		done
+	done
+	log "knotd stopped"
+}
+
+cmd_knot_start() {
+	local dir
+	dir=$(resolve_dir "${1:-}")
+	load_env "$dir"
+	[[ -z $(knot_pids "$dir") ]] || die "knotd is running already"
+	WAIT_SECS=${LAB_WAIT_SECS:-30}
+	DEADLINE=$((SECONDS + WAIT_SECS))
+	spawn "$dir" "$dir/knot.log" knotd -c "$dir/knot/knot.conf"
+	wait_soa knot 127.0.0.1 "${LAB_KNOT_ADDR##*:}" "$dir/knot.log" "$SPAWNED" || die "$FAILED"
+	log "knotd started again (pid $SPAWNED)"
+}
+
 main() {
 	local cmd=${1:-}
 	(($#)) && shift
@@ -764,6 +801,8 @@ main() {
 	ini) cmd_cat lab.ini "${1:-}" ;;
 	zone-create) cmd_zone_create "$@" ;;
 	zone-delete) cmd_zone_delete "$@" ;;
+	knot-stop) cmd_knot_stop "${1:-}" ;;
+	knot-start) cmd_knot_start "${1:-}" ;;
 	_follow) cmd_follow "${1:?_follow needs DIR}" ;;
 	-h | --help | help) usage ;;
 	*) usage ;;

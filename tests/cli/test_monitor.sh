@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# `dnsprop monitor` against the lab: canaries every 2 s in the lab's zone
+# (which exists: the monitor must neither create nor delete it), the Knot
+# secondary stopped and started again mid-way (tests/lab/lab.sh knot-stop,
+# knot-start): its canaries TIMEOUT with a reason while it is down, are
+# served again after, the intervals whose canary still propagated are
+# counted missed, and Prometheus' view (dnsprop_canary_propagation_seconds)
+# says the same. Then SIGTERM ends a monitor cleanly with its results, and
+# bad [monitor] sections are refused with FILE:LINE.
+# Needs the lab's environment (tests/lab/lab.sh).
+# Usage: tests/cli/test_monitor.sh [./dnsprop]
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+bin=${1:-./dnsprop}
+need_tools monitor curl python3 dig
+: "${LAB_DIR:?run under the lab (tests/lab/lab.sh)}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-monitor.XXXXXX")
+mon_pid=
+cleanup() {
+    [ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null && wait "$mon_pid" 2>/dev/null
+    # Knot serves the other tests: never leave it stopped
+    [ -z "$(pgrep -f "knotd -c $LAB_DIR/")" ] && tests/lab/lab.sh knot-start "$LAB_DIR" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+scenario() { # NAME [MONITOR LINES...]
+    local name=$1
+    shift
+    printf '%s\n' "[campaign]" "name = $name" "results = $tmp/results" \
+        "include = \${LAB_DIR}/lab.ini" "" "[probe]" "frequency = 0.1" "timeout = 5" "" \
+        "[monitor]" "$@"
+}
+
+# -- bad input ------------------------------------------------------------------------
+scenario bad1 "interval = 2" > "$tmp/bad1.ini"
+expect "[monitor] without zones" 2 "bad1.ini:1[0-9]: \[monitor\] zones: missing" -- \
+    "$bin" monitor "$tmp/bad1.ini"
+scenario bad2 "zones = lab.test." "interval = 0.2" > "$tmp/bad2.ini"
+expect "[monitor] interval under 1 s" 2 "bad2.ini:12: \[monitor\] interval" -- \
+    "$bin" monitor "$tmp/bad2.ini"
+scenario bad3 "zones = lab.test." "colour = red" > "$tmp/bad3.ini"
+expect "[monitor] unknown key" 2 "bad3.ini:12: \[monitor\] colour: unknown key" -- \
+    "$bin" monitor "$tmp/bad3.ini"
+scenario only "zones = lab.test." > "$tmp/only.ini"
+expect "run on a monitor-only scenario" 2 "dnsprop monitor" -- "$bin" run "$tmp/only.ini"
+printf '%s\n' "[campaign]" "name = nomon" "results = $tmp/results" \
+    "include = \${LAB_DIR}/lab.ini" "[phase p]" "zones = 1" "zone_suffix = m.test." \
+    "count = 1" > "$tmp/nomon.ini"
+expect "monitor without [monitor]" 2 "no \[monitor\] section" -- "$bin" monitor "$tmp/nomon.ini"
+expect "--duration 0" 64 "duration" -- "$bin" monitor --duration 0 "$tmp/only.ini"
+
+# -- canaries with a secondary down and back ------------------------------------------
+scenario mon "zones = $LAB_ZONE" "interval = 2" > "$tmp/mon.ini"
+mport=$(free_port)
+t0=$(date +%s.%N)
+"$bin" monitor --quiet --duration 30 --metrics-listen "127.0.0.1:$mport" --metrics-linger 2 \
+    "$tmp/mon.ini" > "$tmp/mon.json" 2> "$tmp/mon.err" &
+mon_pid=$!
+sleep 8
+tests/lab/lab.sh knot-stop "$LAB_DIR" 2>/dev/null
+t_down=$(date +%s.%N)
+sleep 9
+curl -sf "http://127.0.0.1:$mport/metrics" > "$tmp/down.txt"
+tests/lab/lab.sh knot-start "$LAB_DIR" 2>/dev/null
+t_up=$(date +%s.%N)
+sleep 9
+curl -sf "http://127.0.0.1:$mport/metrics" > "$tmp/up.txt"
+wait "$mon_pid"
+rc=$?
+mon_pid=
+[ "$rc" -le 1 ] && ok "the monitor ended after --duration (exit $rc)" ||
+    ko "monitor exit $rc" "$(tail "$tmp/mon.err")"
+c=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("mon-")][-1])' \
+    "$("$bin" campaigns --results "$tmp/results" --json)")
+"$bin" export "$c" --results "$tmp/results" --out "$tmp/mon.csv" 2>/dev/null
+if python3 - "$tmp/mon.csv" "$tmp/mon.json" "$t_down" "$t_up" > "$tmp/check.out" 2>&1 <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+s = json.load(open(sys.argv[2]))
+down, up = float(sys.argv[3]), float(sys.argv[4])
+assert len(rows) == s["polls"], (len(rows), s["polls"])
+assert {r["op_kind"] for r in rows} == {"record_update"}, {r["op_kind"] for r in rows}
+assert all(r["name"] == "_dnsprop-canary.lab.test." and r["type"] == "TXT" for r in rows)
+knot = [r for r in rows if r["ns_name"] == "knot"]
+others = [r for r in rows if r["ns_name"] != "knot"]
+t = lambda r: float(r["start_time"])
+before = [r for r in knot if t(r) < down - 5]
+during = [r for r in knot if down <= t(r) < up - 5]
+after = [r for r in knot if t(r) > up + 2]
+assert before and all(r["status"] == "COMPLETED" for r in before), before
+assert during and all(r["status"] in ("TIMEOUT", "ERROR") and r["reason"] for r in during), during
+assert after and all(r["status"] == "COMPLETED" for r in after), after
+assert all(r["status"] == "COMPLETED" for r in others), [r for r in others if r["status"] != "COMPLETED"]
+missed = s.get("canaries_missed", 0)
+assert missed > 0, s
+print(f"{len(before)} knot canaries served before, {len(during)} timed out while down "
+      f"({during[0]['reason']!r}), {len(after)} served after; {missed} intervals missed")
+PY
+then ok "knot down then up: $(cat "$tmp/check.out")"; else ko "monitor results" "$(cat "$tmp/check.out")"; fi
+if grep -q '^dnsprop_canary_propagation_seconds{nameserver="knot",zone="lab.test."} +Inf$' "$tmp/down.txt" &&
+    grep -qE '^dnsprop_canary_propagation_seconds\{nameserver="knot",zone="lab.test."\} [0-9.e-]+$' "$tmp/up.txt" &&
+    grep -qE '^dnsprop_canary_missed_total\{zone="lab.test."\} [1-9]' "$tmp/up.txt" &&
+    grep -q 'dnsprop_build_info{.*command="monitor"} 1' "$tmp/up.txt"; then
+    ok "metrics: knot's last canary +Inf while down, a time after; missed intervals counted"
+else
+    ko "monitor metrics" "$(grep -E 'canary|build' "$tmp/down.txt" "$tmp/up.txt")"
+fi
+seq=$(dig +short +norec -p "${LAB_PDNS_ADDR##*:}" @127.0.0.1 TXT "_dnsprop-canary.$LAB_ZONE")
+soa=$(dig +short +norec -p "${LAB_PDNS_ADDR##*:}" @127.0.0.1 SOA "$LAB_ZONE")
+if [[ $seq == *"dnsprop canary seq=15 "* ]] && [ -n "$soa" ]; then
+    ok "the primary serves the last canary ($seq); the zone was not deleted"
+else
+    ko "last canary at the primary" "TXT: $seq; SOA: $soa"
+fi
+
+# -- SIGTERM: a clean end with what was measured ---------------------------------------
+scenario term "zones = $LAB_ZONE" "interval = 1" > "$tmp/term.ini"
+"$bin" monitor --quiet "$tmp/term.ini" > "$tmp/term.json" 2> "$tmp/term.err" &
+mon_pid=$!
+sleep 4
+kill -TERM "$mon_pid"
+wait "$mon_pid"
+rc=$?
+mon_pid=
+rep=$(ls "$tmp"/results/term-*/report.json 2>/dev/null | head -1)
+if [ "$rc" -eq 0 ] && [ -n "$rep" ] && python3 - "$tmp/term.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["operations"] >= 3 and s["completed"] >= 3 * 4 - 4, s
+PY
+then ok "SIGTERM: exit 0, results and report kept"; else ko "SIGTERM (exit $rc)" "$(tail -5 "$tmp/term.err"; cat "$tmp/term.json")"; fi
+
+echo "monitor: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
