@@ -8,6 +8,9 @@
 #   make bench      probe engine against dnsperf on a real Knot server
 #   make asan/tsan  sanitized binaries ./dnsprop-asan, ./dnsprop-tsan
 #   make format / format-check
+#   make install    PREFIX=/usr/local DESTDIR=: the binary, the man pages,
+#                   the example scenarios and Prometheus alert rules
+#   make uninstall  removes exactly what install laid out
 
 CC      ?= cc
 PKGS    := libcares jansson hiredis inih libcurl ldns libmicrohttpd
@@ -45,7 +48,7 @@ SHELL := /bin/bash
 
 .PHONY: all deps asan tsan test unit integration run bench format format-check fuzz fuzz-replay \
         fuzz-test \
-        clean lab-up lab-down check-deps
+        clean lab-up lab-down check-deps install uninstall
 all: dnsprop
 
 # --- objects per variant -------------------------------------------------
@@ -155,5 +158,36 @@ format-check:
 
 clean:
 	rm -rf $(B) dnsprop dnsprop-asan dnsprop-tsan
+
+# --- install (GNU directory variables; DESTDIR for staged installs) -------
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/dnsprop
+INSTALL ?= install
+MAN_PAGES := harness/cmd/man/dnsprop.1 harness/cmd/man/dnsprop.ini.5
+EXAMPLES  := $(wildcard workloads/*.ini) workloads/example-ops.csv workloads/sync.zone
+EXAMPLES_HTTP := $(wildcard workloads/http/*.ini)
+PROM_FILES := workloads/prometheus/alerts.yml workloads/prometheus/alerts_test.yml
+# Every file install lays out, so that uninstall removes exactly those.
+INSTALLED := $(BINDIR)/dnsprop $(MANDIR)/man1/dnsprop.1 $(MANDIR)/man5/dnsprop.ini.5 \
+             $(addprefix $(DATADIR)/examples/,$(notdir $(EXAMPLES))) \
+             $(addprefix $(DATADIR)/examples/http/,$(notdir $(EXAMPLES_HTTP))) \
+             $(addprefix $(DATADIR)/prometheus/,$(notdir $(PROM_FILES)))
+
+install: dnsprop
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DATADIR)/examples/http $(DESTDIR)$(DATADIR)/prometheus
+	$(INSTALL) -m 755 dnsprop $(DESTDIR)$(BINDIR)/dnsprop
+	$(INSTALL) -m 644 harness/cmd/man/dnsprop.1 $(DESTDIR)$(MANDIR)/man1/dnsprop.1
+	$(INSTALL) -m 644 harness/cmd/man/dnsprop.ini.5 $(DESTDIR)$(MANDIR)/man5/dnsprop.ini.5
+	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/examples/
+	$(INSTALL) -m 644 $(EXAMPLES_HTTP) $(DESTDIR)$(DATADIR)/examples/http/
+	$(INSTALL) -m 644 $(PROM_FILES) $(DESTDIR)$(DATADIR)/prometheus/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR)/examples/http $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR) 2>/dev/null
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -6,6 +6,7 @@
 # Run time: gnuplot (gnuplot-nox: the pngcairo terminal, no X) for the plots.
 # Service tests and bench: python3-requests (a Digaas-style client), wrk.
 # Metrics tests: prometheus (and its promtool), the Python client's parser.
+# Install test: man-db and mandoc render and lint the man pages.
 # The Designate lab (tests/lab/designate.sh): Designate 15's services, run from
 # their packages' commands with the lab's own config, MariaDB and RabbitMQ.
 set -euo pipefail
@@ -16,7 +17,7 @@ pkgs=(build-essential pkg-config libc-ares-dev libjansson-dev libcsv-dev
       redis-tools chrony
       pdns-server pdns-backend-sqlite3 sqlite3 knot knot-dnsutils bind9
       bind9-dnsutils nsd dnsperf curl python3 iproute2 procps valgrind gnuplot-nox
-      python3-requests wrk prometheus python3-prometheus-client
+      python3-requests wrk prometheus python3-prometheus-client man-db mandoc
       designate-common designate-api designate-central designate-worker
       designate-producer designate-mdns mariadb-server rabbitmq-server
       clang-format clang libclang-rt-14-dev)

@@ -33,6 +33,8 @@ step "layout: includes one way, no DNS code in plot/storage, no stderr in the li
 # One worker: Criterion 2.4's runner leaks a 48-byte block of its own
 # (LeakSanitizer fails the run) when two workers finish at once.
 step "unit (asan)" ./build/test-unit-asan --jobs 1
+step "make install/uninstall: files, man pages (mandoc lint), every option documented" \
+    tests/cli/test_install.sh
 step "fuzz: corpora + ${FUZZ_RUNS:-30000} runs each from a fixed seed" \
     make --no-print-directory fuzz-test FUZZ_RUNS="${FUZZ_RUNS:-30000}"
 

@@ -41,7 +41,8 @@ static void usage(FILE *f)
         f,
         "usage: dnsprop agent --redis URL --vantage NAME [--threads N]\n"
         "                     [--reclaim-after S] [--max-inflight N] [--consumer NAME]\n"
-        "                     [--statsd HOST:PORT] [--ntp-server HOST[:PORT]] [--quiet]\n"
+        "                     [--statsd HOST:PORT] [--metrics-listen ADDR:PORT]\n"
+        "                     [--ntp-server HOST[:PORT]] [--quiet]\n"
         "\n"
         "Probe for campaigns run with [probe] mode = agents: take poll requests\n"
         "for vantage NAME from the campaign's Redis (a consumer group: the agents\n"

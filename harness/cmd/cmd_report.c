@@ -13,18 +13,19 @@
 #include "harness/cmd/cmd.h"
 #include "harness/cmd/cmdutil.h"
 #include "harness/common/numparse.h"
+#include "harness/common/timebase.h"
 #include "harness/cmd/storeopt.h"
 #include "plot/dataset.h"
 #include "plot/report.h"
 
-enum { OPT_OUT = 256, OPT_SIZE, OPT_NOPLOTS, OPT_JSON };
+enum { OPT_OUT = 256, OPT_SIZE, OPT_NOPLOTS, OPT_JSON, OPT_SINCE, OPT_UNTIL };
 
 static void usage(FILE *f)
 {
     fprintf(
         f,
         "usage: dnsprop report CAMPAIGN [--out DIR] [--size WxH] [--no-render] [--json]\n"
-        "                      [--redis URL] [--results DIR]\n"
+        "                      [--since T] [--until T] [--redis URL] [--results DIR]\n"
         "\n"
         "Rebuild CAMPAIGN's plots (gnuplot scripts, data, PNGs) and its report\n"
         "(report.json, report.md, report.html) from the results store.\n"
@@ -34,6 +35,10 @@ static void usage(FILE *f)
         "                       width and height, else 1280x720)\n"
         "  --no-render          write the gnuplot scripts and data, not the PNGs\n"
         "  --json               print report.json on standard output\n"
+        "  --since T, --until T only the results whose start_time is in [T, T2)\n"
+        "                       (a monitor's window): epoch seconds, an ISO 8601\n"
+        "                       UTC time (2026-12-04T18:00:00Z) or a time ago (-2h);\n"
+        "                       write it elsewhere with --out\n"
         "\n"
         "Results the campaign left in RESULTS/CAMPAIGN/spool.jsonl (Redis was away)\n"
         "are replayed into the store first. A campaign that never ended (killed: no\n"
@@ -111,9 +116,19 @@ int cmd_report_from_store(store_t *s, const char *campaign, const char *dir,
     int ret;
 
     ds_init(&ds);
+    if (ro.since > 0)
+        ds.since = ro.since;
+    if (ro.until > 0)
+        ds.until = ro.until;
     ret = cmd_read_dataset(s, campaign, &ds, &meta, err, errlen);
     if (ret < 0)
         goto out;
+    if (ro.since > 0 || ro.until > 0) /* (the report says which window it is) */
+        json_object_set_new(meta, "window",
+                            json_pack("{s:o, s:o}", "since",
+                                      ro.since > 0 ? json_real(ro.since) : json_null(),
+                                      "until",
+                                      ro.until > 0 ? json_real(ro.until) : json_null()));
     if (ro.plot.width == 0) {
         /* the campaign's own [report] settings */
         json_t *r = json_object_get(meta, "report");
@@ -143,6 +158,8 @@ int cmd_report(int argc, char **argv)
         {"size", required_argument, NULL, OPT_SIZE},
         {"no-render", no_argument, NULL, OPT_NOPLOTS},
         {"json", no_argument, NULL, OPT_JSON},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"until", required_argument, NULL, OPT_UNTIL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -184,11 +201,22 @@ int cmd_report(int argc, char **argv)
         case OPT_JSON:
             json = true;
             break;
+        case OPT_SINCE:
+        case OPT_UNTIL:
+            if (numparse_time(optarg, timebase_real_s(),
+                              c == OPT_SINCE ? &ro.since : &ro.until) < 0)
+                return cmd_bad("report", c == OPT_SINCE ? "--since" : "--until",
+                               "'%s': epoch seconds, an ISO 8601 UTC time "
+                               "(2026-12-04T18:00:00Z) or a time ago (-2h, -7d)",
+                               optarg);
+            break;
         default:
             usage(stderr);
             return DP_EXIT_USAGE;
         }
     }
+    if (ro.since > 0 && ro.until > 0 && !(ro.until > ro.since))
+        return cmd_bad("report", "--until", "must come after --since");
     if (optind != argc - 1)
         return cmd_bad("report", "CAMPAIGN",
                        "give exactly one campaign ('dnsprop campaigns' lists them)");

@@ -113,8 +113,9 @@ static void usage(FILE *f, bool monitor)
             "               http://ADDR:PORT/metrics while it runs\n"
             "  --metrics-linger S  and S seconds after it ends (the last scrape)\n"
             "\n"
-            "exit status: 0 the SLOs hold%s, 1 they do not, 2 error (bad scenario: the\n"
-            "             message names FILE:LINE, section and key)%s\n",
+            "exit status: 0 the SLOs hold%s, 1 they do not,\n"
+            "             2 error (bad scenario: the message names FILE:LINE,\n"
+            "             section and key)%s\n",
             monitor ? " (or stopped by a signal)" : "",
             monitor ? "" : ", 130 interrupted");
 }

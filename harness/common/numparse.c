@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/common/errcode.h"
 #include "harness/common/numparse.h"
@@ -91,5 +92,33 @@ int numparse_duration(const char *s, double max, double *out)
     if (ret < 0)
         return ret;
     *out = v * mult;
+    return 0;
+}
+
+int numparse_time(const char *s, double now, double *out)
+{
+    struct tm tm;
+    const char *end;
+    double ago;
+
+    if (s == NULL || *s == '\0')
+        return DP_EPARSE;
+    if (s[0] == '-') {
+        if (numparse_duration(s + 1, 100 * 365 * 86400.0, &ago) < 0)
+            return DP_EPARSE;
+        *out = now - ago;
+        return 0;
+    }
+    if (strchr(s, '-') == NULL) /* no date: epoch seconds */
+        return numparse_double(s, 0, 1e11, out);
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, "%Y-%m-%d", &tm);
+    if (end != NULL && *end == 'T') {
+        const char *t = strptime(end + 1, "%H:%M:%S", &tm);
+        end = t != NULL ? t : strptime(end + 1, "%H:%M", &tm);
+    }
+    if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
+        return DP_EPARSE;
+    *out = (double)timegm(&tm);
     return 0;
 }

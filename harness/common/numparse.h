@@ -19,5 +19,9 @@ int numparse_double(const char *s, double min, double max, double *out);
  * s, m, h, d or w ("30d", "1.5h"), at least 0 and at most max seconds.
  * What retention, expiry and other long durations are written in. */
 int numparse_duration(const char *s, double max, double *out);
+/* An instant (epoch seconds): a number of seconds since the epoch, an
+ * ISO 8601 UTC time ("2026-12-04T18:00:00Z", "2026-12-04T18:00Z",
+ * "2026-12-04"), or a length of time before now ("-2h", "-7d"). */
+int numparse_time(const char *s, double now, double *out);
 
 #endif

@@ -116,6 +116,28 @@ else
     ko "last canary at the primary" "TXT: $seq; SOA: $soa"
 fi
 
+# -- a report of a window of the monitor: only the canaries made in it ----------------
+"$bin" report "$c" --results "$tmp/results" --since "$t_down" --until "$t_up" \
+    --out "$tmp/window" --no-render > /dev/null 2> "$tmp/window.err"
+if python3 - "$tmp/mon.csv" "$tmp/window/report.json" "$t_down" "$t_up" > "$tmp/win.out" 2>&1 <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rep = json.load(open(sys.argv[2]))
+lo, hi = float(sys.argv[3]), float(sys.argv[4])
+want = [r for r in rows if lo <= float(r["start_time"]) < hi]
+ov = rep["statistics"]["overall"]
+assert 0 < ov["count"] == len(want) < len(rows), (ov["count"], len(want), len(rows))
+assert ov["timeouts"] + ov["errors"] == sum(r["status"] != "COMPLETED" for r in want), ov
+assert abs(rep["window"]["since"] - lo) < 1e-3 and abs(rep["window"]["until"] - hi) < 1e-3
+print(f"{ov['count']} of {len(rows)} results, {ov['timeouts'] + ov['errors']} not served")
+PY
+then ok "report --since/--until: the window's results only ($(cat "$tmp/win.out"))"
+else ko "report window" "$(cat "$tmp/win.out" "$tmp/window.err")"; fi
+expect "report --until before --since" 64 "must come after" -- \
+    "$bin" report "$c" --results "$tmp/results" --since 2000 --until 1000
+expect "report --since garbage" 64 "ISO 8601" -- \
+    "$bin" report "$c" --results "$tmp/results" --since yesterday
+
 # -- SIGTERM: a clean end with what was measured ---------------------------------------
 scenario term "zones = $LAB_ZONE" "interval = 1" > "$tmp/term.ini"
 "$bin" monitor --quiet "$tmp/term.ini" > "$tmp/term.json" 2> "$tmp/term.err" &

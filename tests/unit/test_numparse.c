@@ -181,3 +181,24 @@ Test(numparse, duration)
     cr_assert_eq(numparse_duration(NULL, 1e9, &d), DP_EPARSE);
     cr_assert_float_eq(d, 7.0, 1e-9, "untouched on error");
 }
+
+Test(numparse, instants)
+{
+    double t = 0;
+
+    cr_assert_eq(numparse_time("1733337600.5", 0, &t), 0);
+    cr_assert_eq(t, 1733337600.5);
+    cr_assert_eq(numparse_time("2026-12-04T18:00:00Z", 0, &t), 0);
+    cr_assert_eq(t, 1796407200.0);
+    cr_assert_eq(numparse_time("2026-12-04T18:00", 0, &t), 0);
+    cr_assert_eq(t, 1796407200.0);
+    cr_assert_eq(numparse_time("2026-12-04", 0, &t), 0);
+    cr_assert_eq(t, 1796342400.0);
+    cr_assert_eq(numparse_time("-2h", 10000, &t), 0);
+    cr_assert_eq(t, 10000 - 7200);
+    cr_assert_lt(numparse_time("2026-13-04", 0, &t), 0);
+    cr_assert_lt(numparse_time("2026-12-04T18:00:00+01:00", 0, &t), 0);
+    cr_assert_lt(numparse_time("yesterday", 0, &t), 0);
+    cr_assert_lt(numparse_time("", 0, &t), 0);
+    cr_assert_lt(numparse_time("-2x", 0, &t), 0);
+}
