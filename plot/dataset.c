@@ -25,6 +25,8 @@ const char *ds_status_str(ds_status_t st)
 void ds_init(dataset_t *ds)
 {
     memset(ds, 0, sizeof(*ds));
+    ds->since = -INFINITY;
+    ds->until = INFINITY;
 }
 
 static void names_clear(ds_names_t *t)
@@ -63,7 +65,7 @@ void ds_clear(dataset_t *ds)
     names_clear(&ds->zones);
     names_clear(&ds->types);
     json_decref(ds->campaign);
-    memset(ds, 0, sizeof(*ds));
+    ds_init(ds);
 }
 
 static size_t name_hash(const char *s)
@@ -475,6 +477,8 @@ static int add_in(dataset_t *ds, const ds_in_t *in)
 
     if (isnan(in->start_time))
         return DP_EPARSE;
+    if (in->start_time < ds->since || in->start_time >= ds->until)
+        return 0; /* outside the window: not part of this report */
     if (VEC_RESERVE(ds->res, ds->cap, ds->n + 1) < 0)
         return -ENOMEM;
     op = op_find(ds, opid);

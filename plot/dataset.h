@@ -111,6 +111,9 @@ typedef struct {
      * result's change is O(1) in whatever order results come */
     uint32_t *opidx;
     size_t opidxcap; /* a power of two, at least twice nops; 0 after ds_sort */
+    /* results kept: start_time in [since, until) (a monitor's window);
+     * ds_init: all of them */
+    double since, until;
 } dataset_t;
 
 void ds_init(dataset_t *ds);

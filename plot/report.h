@@ -30,6 +30,9 @@
 
 typedef struct {
     plot_opts_t plot;
+    /* only the results whose start_time is in [since, until) (epoch s; a
+     * monitor's window); both 0: all of them */
+    double since, until;
 } report_opts_t;
 
 /* Write dir/plots/..., dir/report.json, dir/report.md and dir/report.html.
