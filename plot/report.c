@@ -273,6 +273,8 @@ static json_t *build(dataset_t *ds, json_t *stats_in, json_t *plots,
                                   "end", copy_field(meta, "clock_end")));
     json_object_set_new(doc, "summary", copy_field(meta, "summary"));
     json_object_set_new(doc, "results", json_integer((json_int_t)ds->n));
+    if (json_object_get(meta, "window") != NULL) /* (report --since/--until) */
+        json_object_set_new(doc, "window", copy_field(meta, "window"));
     json_object_set_new(doc, "slo", stats_slo(ds, stats));
     completeness(doc, meta);
     json_object_foreach(stats, k, v)
@@ -690,6 +692,12 @@ static void title_part(doc_t *d, json_t *doc)
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
     doc_p(d, "Started %s, lasted %.1f s.", when,
           num_or(json_object_get(doc, "duration"), 0));
+    if (json_object_get(doc, "window") != NULL) {
+        const json_t *w = json_object_get(doc, "window");
+        doc_p(d, "Only the results whose start_time is in [%.3f, %.3f) (epoch s).",
+              num_or(json_object_get(w, "since"), -INFINITY),
+              num_or(json_object_get(w, "until"), INFINITY));
+    }
 }
 
 /* What an SLO check measures, for a reader. */

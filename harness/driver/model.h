@@ -98,6 +98,7 @@ typedef struct op {
     json_t *held;
     _Atomic unsigned ncompleted, ntimeout, nerror;
     _Atomic double max_duration;
+    _Atomic double max_primary, max_secondary; /* the same per role (the stages) */
     /* Threads using it now (an API worker applying it, a result or claim
      * being counted): polls_retire frees an operation only when none does
      * and nothing more can come for it. polled: its polls were counted

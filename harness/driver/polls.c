@@ -84,12 +84,11 @@ void polls_drop(op_t *op)
     drop_op(op);
 }
 
-static void max_duration(op_t *op, double duration)
+static void max_of(_Atomic double *at, double duration)
 {
-    double cur = atomic_load(&op->max_duration);
+    double cur = atomic_load(at);
 
-    while (duration > cur &&
-           !atomic_compare_exchange_weak(&op->max_duration, &cur, duration))
+    while (duration > cur && !atomic_compare_exchange_weak(at, &cur, duration))
         ;
 }
 
@@ -104,12 +103,17 @@ static void acct_status(drv_t *d, probe_status_t status)
              1);
 }
 
-static void tally_status(drv_t *d, op_t *op, probe_status_t status, double duration)
+static void tally_status(drv_t *d, op_t *op, size_t nsi, probe_status_t status,
+                         double duration)
 {
     acct_status(d, status);
     if (status == PROBE_COMPLETED) {
         atomic_fetch_add(&op->ncompleted, 1);
-        max_duration(op, duration);
+        max_of(&op->max_duration, duration);
+        if (nsi < d->sc->nns && d->sc->ns[nsi].role == NS_PRIMARY)
+            max_of(&op->max_primary, duration);
+        else if (nsi < d->sc->nns && d->sc->ns[nsi].role == NS_SECONDARY)
+            max_of(&op->max_secondary, duration);
     } else if (status == PROBE_TIMEOUT) {
         atomic_fetch_add(&op->ntimeout, 1);
     } else if (status == PROBE_ERROR) {
@@ -135,6 +139,29 @@ static bool tally_late(drv_t *d)
     return ok;
 }
 
+/* A change's stages once its last poll ended, for Prometheus: when every
+ * nameserver served it, the time until the primary, the secondaries and
+ * all of them did, and the transfer between (as the report's stages,
+ * plot/stats.c; the API stage is observed at the acknowledgement). */
+static void stages_observed(drv_t *d, op_t *op)
+{
+    prom_std_t *m = d->opts->prom;
+    const char *kind = op_kind_str(op->kind);
+    double prim = atomic_load(&op->max_primary);
+    double sec = atomic_load(&op->max_secondary);
+
+    if (m == NULL || atomic_load(&op->ncompleted) != polls_expected(op))
+        return;
+    prom_std_stage(m, "all", kind, atomic_load(&op->max_duration));
+    /* (0: no nameserver of that role: a poll that ended took some time) */
+    if (prim > 0)
+        prom_std_stage(m, "primary", kind, prim);
+    if (sec > 0)
+        prom_std_stage(m, "secondaries", kind, sec);
+    if (prim > 0 && sec > 0)
+        prom_std_stage(m, "transfer", kind, fmax(0, sec - prim));
+}
+
 /* One finished poll (of nameserver nsi) in the tallies and the metrics
  * (the SLOs, the progress line, the release of its name for the next
  * change). Returns op, or NULL when it is unknown. */
@@ -143,6 +170,7 @@ static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double
 {
     uint64_t w;
     uint64_t nw;
+    bool last = false;
 
     if (op == NULL) {
         acct_add(d, ACCT_DONE, 1);
@@ -159,10 +187,13 @@ static op_t *tally(drv_t *d, op_t *op, size_t nsi, probe_status_t status, double
         nw = w + 1;
     } while (!atomic_compare_exchange_weak(&op->polls, &w, nw));
     acct_add(d, ACCT_DONE, 1);
-    if (PS_DONE(nw) == PS_EXP(nw))
-        release(d, op);
+    last = PS_DONE(nw) == PS_EXP(nw);
 counted:
-    tally_status(d, op, status, duration);
+    tally_status(d, op, nsi, status, duration);
+    if (last) {
+        stages_observed(d, op);
+        release(d, op);
+    }
     metrics_poll(d->metrics, status, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",
                  duration);
     prom_std_poll(d->opts->prom, nsi < d->sc->nns ? d->sc->ns[nsi].name : "?",

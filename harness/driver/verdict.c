@@ -22,14 +22,6 @@ typedef struct {
     uint64_t watched, claims, before, claim_failed, claim_timeouts;
 } tally_t;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
 void verdict_fold_init(verdict_fold_t *f)
 {
     memset(f, 0, sizeof(*f));
@@ -39,7 +31,7 @@ void verdict_fold_init(verdict_fold_t *f)
 
 void verdict_fold_free(verdict_fold_t *f)
 {
-    free(f->prop);
+    sketch_free(&f->prop);
     memset(f, 0, sizeof(*f));
 }
 
@@ -56,8 +48,8 @@ void verdict_fold_op(drv_t *d, verdict_fold_t *f, op_t *op)
     if (!op->applied || op->failed || expected == 0 ||
         atomic_load(&op->ncompleted) != expected)
         f->unconverged = true;
-    else if (VEC_RESERVE(f->prop, f->capprop, f->nprop + 1) == 0)
-        f->prop[f->nprop++] = atomic_load(&op->max_duration);
+    else
+        sketch_add(&f->prop, atomic_load(&op->max_duration)); /* (no memory: one fewer) */
     if (op->applied && op->kind != OP_ZONE_CREATE && !op->failed) {
         f->nrated++;
         f->f0 = fmin(f->f0, op->due);
@@ -89,12 +81,8 @@ void verdict_fold_op(drv_t *d, verdict_fold_t *f, op_t *op)
 static int fold_all(drv_t *d, verdict_fold_t *f)
 {
     *f = d->fold;
-    f->prop = malloc((d->fold.nprop + 1) * sizeof(double));
-    if (f->prop == NULL)
+    if (sketch_copy(&f->prop, &d->fold.prop) < 0)
         return -ENOMEM;
-    if (d->fold.nprop > 0) /* (memcpy from NULL is undefined, even of 0 bytes) */
-        memcpy(f->prop, d->fold.prop, d->fold.nprop * sizeof(double));
-    f->capprop = d->fold.nprop + 1;
     for (uint64_t id = d->m.first_live; id <= d->m.nops; id++) {
         op_t *op = id >= 1 ? model_op_at(&d->m, id) : NULL;
         if (op != NULL)
@@ -103,16 +91,12 @@ static int fold_all(drv_t *d, verdict_fold_t *f)
     return 0;
 }
 
-static void propagation(const verdict_fold_t *f, tally_t *t)
+static void propagation(verdict_fold_t *f, tally_t *t)
 {
-    t->p50 = t->p99 = NAN;
-    t->np = f->nprop;
+    t->np = f->prop.n;
     t->converged = !f->unconverged;
-    if (t->np > 0) {
-        qsort(f->prop, t->np, sizeof(double), cmp_double);
-        t->p50 = stats_percentile(f->prop, t->np, 50);
-        t->p99 = stats_percentile(f->prop, t->np, 99);
-    }
+    t->p50 = sketch_percentile(&f->prop, 50);
+    t->p99 = sketch_percentile(&f->prop, 99);
 }
 
 /* What fails the campaign, one sentence each; *ok false if any. */
@@ -235,6 +219,6 @@ json_t *verdict(drv_t *d, bool *ok)
                       "timeouts", (json_int_t)t.claim_timeouts));
     json_object_set_new(v, "slo_ok", json_boolean(*ok));
     json_object_set_new(v, "slo_failures", fails);
-    free(f.prop);
+    sketch_free(&f.prop);
     return v;
 }

@@ -96,6 +96,9 @@ static void applied(drv_t *d, op_t *op, int ret, bool created)
         const char *const v[] = {op_kind_str(op->kind),
                                  ret < 0 ? "failed" : "acknowledged"};
         prom_add(d->opts->prom->ops, v, 1);
+        if (ret == 0)
+            prom_std_stage(d->opts->prom, "api", op_kind_str(op->kind),
+                           op->ack.ack_time - op->ack.submit_time);
     }
     if (ret == 0)
         metrics_timing_ms(d->metrics, "ops.api_ms",

@@ -550,6 +550,7 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
     static const char *const nsz_l[] = {"nameserver", "zone", NULL};
     static const char *const build_l[] = {"version", "command", NULL};
     static const char *const zone_l[] = {"zone", NULL};
+    static const char *const stage_l[] = {"stage", "kind", NULL};
     const char *const bv[] = {version, command};
     prom_family_t *build, *start;
 
@@ -560,6 +561,13 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
                                  "until a nameserver served it.",
                                  PROM_HISTOGRAM, prop_l, prom_propagation_buckets,
                                  prom_npropagation_buckets);
+    m->stages = prom_family(
+        reg, "dnsprop_stage_seconds",
+        "Time a change took to reach a stage, once every nameserver served it: api (the "
+        "target's acknowledgement), primary, secondaries, transfer (primary to the "
+        "slowest "
+        "secondary), all.",
+        PROM_HISTOGRAM, stage_l, prom_propagation_buckets, prom_npropagation_buckets);
     m->polls =
         prom_family(reg, "dnsprop_polls_total",
                     "Polls ended, by nameserver, outcome (COMPLETED, TIMEOUT, ERROR, "
@@ -600,11 +608,11 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
     start = prom_family(reg, "process_start_time_seconds",
                         "Start time of the process since unix epoch in seconds.",
                         PROM_GAUGE, NULL, NULL, 0);
-    if (m->propagation == NULL || m->polls == NULL || m->queries == NULL ||
-        m->pending == NULL || m->ops == NULL || m->last_canary == NULL ||
-        m->serial == NULL || m->canary_missed == NULL || m->clock_sync == NULL ||
-        m->clock_offset == NULL || m->clock_maxerror == NULL || m->rss == NULL ||
-        build == NULL || start == NULL)
+    if (m->propagation == NULL || m->polls == NULL || m->stages == NULL ||
+        m->queries == NULL || m->pending == NULL || m->ops == NULL ||
+        m->last_canary == NULL || m->serial == NULL || m->canary_missed == NULL ||
+        m->clock_sync == NULL || m->clock_offset == NULL || m->clock_maxerror == NULL ||
+        m->rss == NULL || build == NULL || start == NULL)
         return -ENOMEM;
     prom_set(build, bv, 1);
     prom_set(start, NULL, (double)time(NULL));
@@ -644,4 +652,12 @@ void prom_std_clock(prom_std_t *m, bool synchronised, double offset_s, double ma
     prom_set(m->clock_sync, NULL, synchronised ? 1 : 0);
     prom_set(m->clock_offset, NULL, offset_s);
     prom_set(m->clock_maxerror, NULL, maxerror_s);
+}
+
+void prom_std_stage(prom_std_t *m, const char *stage, const char *kind, double v)
+{
+    const char *const sv[] = {stage, kind};
+
+    if (m != NULL && v >= 0)
+        prom_observe(m->stages, sv, v);
 }

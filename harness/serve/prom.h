@@ -82,6 +82,7 @@ typedef struct {
     prom_t *reg;
     prom_family_t *propagation; /* histogram {nameserver, kind, vantage} */
     prom_family_t *polls;       /* counter {nameserver, outcome, reason} */
+    prom_family_t *stages;      /* histogram {stage, kind} */
     prom_family_t *queries;     /* counter: probe queries sent */
     prom_family_t *pending;     /* gauge: polls in flight */
     prom_family_t *ops; /* counter {kind, result}: offered, acknowledged, failed */
@@ -102,6 +103,9 @@ void prom_std_poll(prom_std_t *m, const char *ns, const char *kind, const char *
 /* The clock's state (harness/common/clock.h): synchronised, offset (the
  * SNTP one when a server was asked, else the kernel's), max error. */
 void prom_std_clock(prom_std_t *m, bool synchronised, double offset_s, double maxerror_s);
+/* A change's stage (api, primary, secondaries, transfer, all: the
+ * report's stages) took v seconds. */
+void prom_std_stage(prom_std_t *m, const char *stage, const char *kind, double v);
 /* The process's resident memory now (/proc/self/statm). */
 void prom_std_rss(prom_std_t *m);
 

@@ -44,7 +44,10 @@ expect "--metrics-listen without a port" 64 "metrics-listen" -- \
 mport=$(free_port)
 python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$mport)); s.listen(); time.sleep(5)" &
 busy=$!
-sleep 0.3
+for _ in $(seq 50); do # (until it listens)
+    (exec 3<> "/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break
+    sleep 0.1
+done
 expect "--metrics-listen on a port in use" 64 "cannot listen" -- \
     "$bin" run --metrics-listen "127.0.0.1:$mport" "$tmp/none.ini"
 kill "$busy" 2>/dev/null
@@ -173,8 +176,16 @@ per = q("histogram_quantile(0.99, sum by (le, nameserver) "
 for ns in report["slowest_nameservers"]:
     key = json.dumps({"nameserver": ns["nameserver"]}, sort_keys=True)
     close(per[key], ns["p99"], ns["nameserver"])
+stq = q("histogram_quantile(0.99, sum by (le, stage) "
+        "(last_over_time(dnsprop_stage_seconds_bucket[1m])))")
+stn = q("sum by (stage) (last_over_time(dnsprop_stage_seconds_count[1m]))")
+for st in ("api", "primary", "secondaries", "transfer", "all"):
+    key = json.dumps({"stage": st}, sort_keys=True)
+    rs = report["statistics"]["stages"][st]
+    assert stn[key] == rs["completed"], (st, stn[key], rs)
+    close(stq[key], rs["p99"], "stage " + st)
 print(f"polls {polls:.0f}, p99 PromQL {p99:.3f} s vs report {ov['p99']:.3f} s, "
-      f"{len(per)} nameservers agree")
+      f"{len(per)} nameservers and 5 stages agree")
 PY
 then ok "Prometheus agrees with the report: $(cat "$tmp/cmp.out")"
 else ko "Prometheus vs the report" "$(cat "$tmp/cmp.out")"; fi
