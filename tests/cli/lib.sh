@@ -85,3 +85,28 @@ statsd_wait() {
     done
     return 1
 }
+
+# start_prometheus DIR PORT TARGET: Debian's prometheus on 127.0.0.1:PORT,
+# its TSDB under DIR, scraping TARGET (ADDR:PORT) every second; its pid in
+# $prom_pid. Waits until it is ready; 1 when it is not.
+start_prometheus() {
+    local dir=$1 port=$2 target=$3 i
+    mkdir -p "$dir"
+    cat > "$dir/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: dnsprop
+    static_configs:
+      - targets: ['$target']
+YML
+    prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
+        --web.listen-address="127.0.0.1:$port" > "$dir/prometheus.log" 2>&1 &
+    prom_pid=$!
+    for ((i = 0; i < 100; i++)); do
+        curl -sf "http://127.0.0.1:$port/-/ready" > /dev/null && return 0
+        sleep 0.2
+    done
+    return 1
+}

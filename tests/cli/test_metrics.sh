@@ -57,23 +57,8 @@ wait "$busy" 2>/dev/null
 #    stale: the queries take each one's last sample, last_over_time) ------
 mport=$(free_port)
 pport=$(free_port)
-cat > "$tmp/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: dnsprop
-    static_configs:
-      - targets: ['127.0.0.1:$mport']
-YML
-prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
-    --web.listen-address="127.0.0.1:$pport" > "$tmp/prometheus.log" 2>&1 &
-prom_pid=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$pport/-/ready" > /dev/null && break
-    sleep 0.2
-done
-curl -sf "http://127.0.0.1:$pport/-/ready" > /dev/null || ko "prometheus did not start" "$(tail "$tmp/prometheus.log")"
+start_prometheus "$tmp/prom" "$pport" "127.0.0.1:$mport" ||
+    ko "prometheus did not start" "$(tail "$tmp/prom/prometheus.log")"
 
 cat > "$tmp/m.ini" <<INI
 [campaign]

@@ -13,12 +13,14 @@ set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 bin=${1:-./dnsprop}
-need_tools monitor curl python3 dig
+need_tools monitor curl python3 dig prometheus
 : "${LAB_DIR:?run under the lab (tests/lab/lab.sh)}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-monitor.XXXXXX")
 mon_pid=
+prom_pid=
 cleanup() {
     [ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null && wait "$mon_pid" 2>/dev/null
+    [ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
     # Knot serves the other tests: never leave it stopped
     [ -z "$(pgrep -f "knotd -c $LAB_DIR/")" ] && tests/lab/lab.sh knot-start "$LAB_DIR" 2>/dev/null
     rm -rf "$tmp"
@@ -55,8 +57,11 @@ expect "--duration 0" 64 "duration" -- "$bin" monitor --duration 0 "$tmp/only.in
 # -- canaries with a secondary down and back ------------------------------------------
 scenario mon "zones = $LAB_ZONE" "interval = 2" > "$tmp/mon.ini"
 mport=$(free_port)
+pport=$(free_port)
+start_prometheus "$tmp/prom" "$pport" "127.0.0.1:$mport" ||
+    ko "prometheus did not start" "$(tail "$tmp/prom/prometheus.log")"
 t0=$(date +%s.%N)
-"$bin" monitor --quiet --duration 30 --metrics-listen "127.0.0.1:$mport" --metrics-linger 2 \
+"$bin" monitor --quiet --duration 30 --metrics-listen "127.0.0.1:$mport" --metrics-linger 3 \
     "$tmp/mon.ini" > "$tmp/mon.json" 2> "$tmp/mon.err" &
 mon_pid=$!
 sleep 8
@@ -111,6 +116,33 @@ if grep -q '^dnsprop_canary_propagation_seconds{nameserver="knot",zone="lab.test
 else
     ko "monitor metrics" "$(grep -E 'canary|build' "$tmp/down.txt" "$tmp/up.txt")"
 fi
+# Prometheus scraped the monitor every second: its p99 per nameserver is in
+# the bucket of the monitor's own report's
+rep=$(ls "$tmp"/results/mon-*/report.json 2>/dev/null | head -1)
+if /usr/bin/python3 - "http://127.0.0.1:$pport" "$rep" > "$tmp/pq.out" 2>&1 <<'PY'
+import json, sys, urllib.parse, urllib.request
+api, report = sys.argv[1], json.load(open(sys.argv[2]))
+def q(expr):
+    url = api + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    r = json.load(urllib.request.urlopen(url))
+    return {x["metric"].get("nameserver", ""): float(x["value"][1]) for x in r["data"]["result"]}
+b = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10,
+     15, 20, 30, 45, 60, 90, 120, 300, 600, 1800, 3600]
+bucket = lambda v: next(i for i, x in enumerate(b) if v <= x)
+p99 = q("histogram_quantile(0.99, sum by (le, nameserver) "
+        "(last_over_time(dnsprop_propagation_seconds_bucket[2m])))")
+polls = q("sum by (nameserver) (last_over_time(dnsprop_polls_total[2m]))")
+for ns in report["slowest_nameservers"]:
+    n = ns["nameserver"]
+    assert bucket(ns["p99"]) - 1 <= bucket(p99[n]) <= bucket(ns["p99"]), (n, p99[n], ns)
+    want = report["statistics"]["nameservers"][n]["count"]
+    assert polls[n] == want, (n, polls[n], want)
+print(", ".join(f"{n} {v:.2f} s" for n, v in sorted(p99.items())))
+PY
+then ok "PromQL p99 per nameserver agrees with the monitor's report: $(cat "$tmp/pq.out")"
+else ko "PromQL vs the monitor's report" "$(cat "$tmp/pq.out")"; fi
+kill "$prom_pid" && wait "$prom_pid"
+prom_pid=
 seq=$(dig +short +norec -p "${LAB_PDNS_ADDR##*:}" @127.0.0.1 TXT "_dnsprop-canary.$LAB_ZONE")
 soa=$(dig +short +norec -p "${LAB_PDNS_ADDR##*:}" @127.0.0.1 SOA "$LAB_ZONE")
 if [[ $seq == *"dnsprop canary seq=15 "* ]] && [ -n "$soa" ]; then
