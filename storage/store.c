@@ -1313,14 +1313,15 @@ int store_campaign_end(store_t *s, json_t *meta, double end, double timeout_s,
         if (r != NULL && r->type == REDIS_REPLY_INTEGER)
             st->stored = (uint64_t)r->integer;
         freeReplyObject(r);
-        r = redisCommand(c, "HSET " STORE_PREFIX "campaign:%s stored %llu", s->campaign,
-                         (unsigned long long)st->stored);
+        r = redisCommand(c, "HSET " STORE_PREFIX "campaign:%s stored %llu expired %llu",
+                         s->campaign, (unsigned long long)st->stored,
+                         (unsigned long long)st->expired);
         freeReplyObject(r);
         redisFree(c);
     } else {
         log_warn("%s", err);
     }
-    if (st->stored != st->produced) {
+    if (st->stored + st->expired != st->produced) {
         log_warn("campaign %s: %llu results produced, %llu stored in %s%s%s", s->campaign,
                  (unsigned long long)st->produced, (unsigned long long)st->stored,
                  s->where, st->in_spool > 0 ? "; the rest is in " : "",
@@ -1398,4 +1399,11 @@ void store_close(store_t *s)
     pthread_cond_destroy(&s->cond);
     pthread_cond_destroy(&s->idle_cond);
     free(s);
+}
+
+void store_count_expired(store_t *s, uint64_t n)
+{
+    pthread_mutex_lock(&s->mu);
+    s->st.expired += n;
+    pthread_mutex_unlock(&s->mu);
 }

@@ -63,6 +63,7 @@ typedef struct {
     uint64_t spooled;  /* results that went through the spool file */
     uint64_t in_spool; /* still in the spool file (Redis down at the end) */
     uint64_t stored;   /* results of the campaign counted in Redis at the end */
+    uint64_t expired;  /* removed by age (store_trim_results): not lost */
     uint64_t batches;  /* pipelined round trips */
     uint64_t outages;  /* times the connection was lost */
 } store_stats_t;
@@ -125,6 +126,14 @@ int store_list_campaigns(store_t *s, json_t **out, char *err, size_t errlen);
  * field the result has; *rows gets the count. */
 int store_export(store_t *s, const char *campaign, FILE *f, bool jsonl, size_t *rows,
                  char *err, size_t errlen);
+
+/* A long-running campaign's (a monitor's) results whose start_time is
+ * before `before` (epoch s) removed from the head of its list, where the
+ * oldest are (storage/aging.c); *removed counts them, and the count check
+ * at the end counts them as stored. At most 65,536 a call. 0, or a
+ * negative code with err saying why. */
+int store_trim_results(store_t *s, const char *campaign, double before, size_t *removed,
+                       char *err, size_t errlen);
 
 /* A campaign's metadata (its hash, fields parsed by store_field_parse)
  * into *meta (caller owns), then each stored result, in storing order, to

@@ -17,5 +17,8 @@
  * thread, and the caller redisFree()s it. NULL with err saying why (the
  * URL redacted). Thread-safe: reads only what store_open set. */
 redisContext *store_redis_connect(store_t *s, char *err, size_t errlen);
+/* n of the campaign's results removed by age (aging.c): the count check
+ * at the end takes them as stored. Thread-safe. */
+void store_count_expired(store_t *s, uint64_t n);
 
 #endif

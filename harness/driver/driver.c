@@ -128,9 +128,12 @@ static int judge(drv_t *d)
     /* API workers may still be finishing calls (after a signal): the lock */
     pthread_mutex_lock(&d->mu);
     d->summary = verdict(d, &ok);
-    if (d->opts->monitor && d->summary != NULL)
+    if (d->opts->monitor && d->summary != NULL) {
         json_object_set_new(d->summary, "canaries_missed",
                             json_integer((json_int_t)d->mon_missed));
+        json_object_set_new(d->summary, "results_expired",
+                            json_integer((json_int_t)d->mon_trimmed));
+    }
     pthread_mutex_unlock(&d->mu);
     d->ran = true;
     return drv_stopping(d) ? DRIVER_STOPPED : ok ? DRIVER_SLO_OK : DRIVER_SLO_FAIL;

@@ -62,6 +62,7 @@ struct drv {
     uint64_t unanswered;   /* agents mode: polls given up on */
     uint64_t queries_seen; /* for the metrics */
     uint64_t mon_missed;   /* canaries not made: the one before still propagating */
+    uint64_t mon_trimmed;  /* results removed from the store, older than the retention */
     acct_t acct;           /* poll results (no lock), see polls.h */
     verdict_fold_t fold;   /* the freed operations, for the summary (mu) */
     /* the schedule kept honest (mu), see schedule.h */

@@ -10,6 +10,10 @@
  * yet) is not made: the interval is counted missed, never queued, so a
  * nameserver that is down costs one pending change per zone, not a
  * backlog that grows while it is down.
+ *
+ * With [storage] retention, the results older than it are trimmed from
+ * the store every few minutes (storage/aging.c): a monitor writes for
+ * weeks, and its keys' expiry alone would never come.
  */
 #include <math.h>
 #include <stdio.h>
@@ -120,6 +124,36 @@ static void tick(drv_t *d, const long *zi, const long *ri, uint64_t seq, double 
     pthread_mutex_unlock(&d->mu);
 }
 
+/* The results older than the retention removed every minute (every
+ * quarter of the retention when it is shorter, but not more often than
+ * the canaries). */
+#define AGING_EVERY_S 60.0
+
+static double aging_every(const drv_t *d)
+{
+    double keep = d->opts->store != NULL ? d->opts->store->retention : 0;
+
+    return fmax(fmin(AGING_EVERY_S, keep / 4), d->sc->mon_interval);
+}
+
+static void age_results(drv_t *d)
+{
+    double keep = d->opts->store != NULL ? d->opts->store->retention : 0;
+    size_t removed = 0;
+    char err[512];
+
+    if (d->store == NULL || !(keep > 0) || d->id[0] == '\0')
+        return;
+    if (store_trim_results(d->store, d->id, timebase_real_s() - keep, &removed, err,
+                           sizeof(err)) < 0) {
+        drv_say(d, DRIVER_MSG_NOTE, "monitor: results older than the retention: %s", err);
+        return;
+    }
+    pthread_mutex_lock(&d->mu);
+    d->mon_trimmed += removed;
+    pthread_mutex_unlock(&d->mu);
+}
+
 void phase_monitor_run(drv_t *d)
 {
     const scenario_t *sc = d->sc;
@@ -129,6 +163,7 @@ void phase_monitor_run(drv_t *d)
     double end = duration > 0 ? t0 + duration : INFINITY;
     long *zi = calloc(sc->mon_nzones, sizeof(*zi));
     long *ri = calloc(sc->mon_nzones, sizeof(*ri));
+    double aged = t0;
     int ret = -1;
 
     pthread_mutex_lock(&d->mu);
@@ -150,6 +185,10 @@ void phase_monitor_run(drv_t *d)
             break;
         tick(d, zi, ri, seq, due);
         drv_progress(d, "monitor");
+        if (sched_now() - aged >= aging_every(d)) {
+            aged = sched_now();
+            age_results(d);
+        }
     }
     /* the last interval runs its course before the drain */
     wait_until(d, fmin(end, t0 + ceil((sched_now() - t0) / sc->mon_interval) *

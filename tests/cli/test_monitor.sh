@@ -173,6 +173,31 @@ expect "report --until before --since" 64 "must come after" -- \
 expect "report --since garbage" 64 "ISO 8601" -- \
     "$bin" report "$c" --results "$tmp/results" --since yesterday
 
+# -- retention: a monitor's results older than it leave the store as it runs
+scenario aged "zones = $LAB_ZONE" "interval = 1" > "$tmp/aged.ini"
+"$bin" monitor --quiet --duration 20 --retention 6 "$tmp/aged.ini" > "$tmp/aged.json" \
+    2> "$tmp/aged.err"
+rc=$?
+t_end=$(date +%s.%N)
+ca=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("aged-")][-1])' \
+    "$("$bin" campaigns --results "$tmp/results" --json)")
+"$bin" export "$ca" --results "$tmp/results" --out "$tmp/aged.csv" 2>/dev/null
+if [ "$rc" -eq 0 ] && python3 - "$tmp/aged.csv" "$tmp/aged.json" "$t_end" > "$tmp/aged.out" 2>&1 <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+s = json.load(open(sys.argv[2]))
+end = float(sys.argv[3])
+assert s["results_expired"] > 0, s
+assert len(rows) == s["polls"] - s["results_expired"], (len(rows), s)
+oldest = min(float(r["start_time"]) for r in rows)
+# trimmed every 1.5 s (a quarter of 6 s) at most, once a canary ends
+assert oldest > end - 6 - 1.5 - 5 - 3, (oldest, end)
+print(f"{s['results_expired']} of {s['polls']} results expired, the oldest kept "
+      f"{end - oldest:.1f} s old")
+PY
+then ok "--retention 6: $(cat "$tmp/aged.out")"
+else ko "monitor retention (exit $rc)" "$(cat "$tmp/aged.out" "$tmp/aged.err")"; fi
+
 # -- SIGTERM: a clean end with what was measured ---------------------------------------
 scenario term "zones = $LAB_ZONE" "interval = 1" > "$tmp/term.ini"
 "$bin" monitor --quiet "$tmp/term.ini" > "$tmp/term.json" 2> "$tmp/term.err" &
