@@ -15,6 +15,7 @@
 
 #include "harness/common/buf.h"
 #include "harness/common/errcode.h"
+#include "harness/common/jsonw.h"
 #include "harness/common/vec.h"
 #include "storage/record.h"
 #include "storage/store.h"
@@ -344,21 +345,25 @@ int store_export(store_t *s, const char *campaign, FILE *f, bool jsonl, size_t *
     }
     if (!jsonl)
         fputc('\n', f);
-    for (i = 0; i < rs.n; i++) {
+    for (i = 0; i < rs.n && !ferror(f); i++) {
         json_t *rec = record_text_to_json(rs.all[i].json, rs.all[i].len, campaign);
         if (rec == NULL)
             continue;
-        if (jsonl)
-            json_dumpf(rec, f, JSON_COMPACT | JSON_REAL_PRECISION(16));
-        else
+        if (jsonl) {
+            char *t = jsonw_dumps(rec);
+            if (t != NULL)
+                fprintf(f, "%s\n", t);
+            free(t);
+        } else {
             write_row(f, rec);
-        if (jsonl)
-            fputc('\n', f);
+        }
         json_decref(rec);
         (*rows)++;
     }
+    /* (errno as the failed write left it: a reader gone is EPIPE, SIGPIPE
+     * being ignored; the rest is not written into a closed pipe) */
     if (ferror(f)) {
-        snprintf(err, errlen, "write error: %s", strerror(errno));
+        snprintf(err, errlen, "write error after %zu rows: %s", *rows, strerror(errno));
         ret = -EIO;
     }
 out:
