@@ -620,14 +620,38 @@ int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *v
     return 0;
 }
 
+/* A reason as a label value: its numbers as N and what follows a '(' (a
+ * server's own words, the last rcode) dropped, so that "unreachable: no
+ * answer to 50 queries (Timeout)" and the same after 51 queries are one
+ * series: a label's values must stay few (Prometheus' naming practices). */
+void prom_reason_class(const char *reason, char *out, size_t size)
+{
+    size_t n = 0;
+
+    for (const char *p = reason; *p != '\0' && *p != '(' && n + 1 < size; p++) {
+        if (*p >= '0' && *p <= '9') {
+            while (p[1] >= '0' && p[1] <= '9')
+                p++;
+            out[n++] = 'N';
+        } else {
+            out[n++] = *p;
+        }
+    }
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == ',' || out[n - 1] == ';'))
+        n--;
+    out[n] = '\0';
+}
+
 void prom_std_poll(prom_std_t *m, const char *ns, const char *kind, const char *vantage,
                    const char *outcome, const char *reason, double duration)
 {
+    char rc[128];
     const char *const pv[] = {ns, kind, vantage};
-    const char *const cv[] = {ns, outcome, reason};
+    const char *const cv[] = {ns, outcome, rc};
 
     if (m == NULL)
         return;
+    prom_reason_class(reason, rc, sizeof(rc));
     prom_add(m->polls, cv, 1);
     if (strcmp(outcome, "COMPLETED") == 0 && duration >= 0)
         prom_observe(m->propagation, pv, duration);

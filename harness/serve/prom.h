@@ -96,8 +96,11 @@ typedef struct {
 /* Registers the families in reg, and dnsprop_build_info{version, command}
  * 1 and process_start_time_seconds. 0 or -ENOMEM. */
 int prom_std_init(prom_std_t *m, prom_t *reg, const char *command, const char *version);
+/* A reason's class for the reason label: numbers as N, nothing from the
+ * first '(' on ("unreachable: no answer to N queries"). */
+void prom_reason_class(const char *reason, char *out, size_t size);
 /* A finished poll: its outcome ("COMPLETED", "TIMEOUT", "ERROR"...) and
- * reason, and for a completed one its propagation time. */
+ * its reason's class, and for a completed one its propagation time. */
 void prom_std_poll(prom_std_t *m, const char *ns, const char *kind, const char *vantage,
                    const char *outcome, const char *reason, double duration);
 /* The clock's state (harness/common/clock.h): synchronised, offset (the

@@ -112,3 +112,23 @@ Test(prom, series_are_bounded_and_names_checked)
     free(t);
     prom_free(p);
 }
+
+Test(prom, reasons_are_classes)
+{
+    char c[128];
+
+    prom_reason_class(
+        "unreachable: no answer to 50 queries (Could not contact DNS servers)", c,
+        sizeof(c));
+    cr_assert_str_eq(c, "unreachable: no answer to N queries");
+    prom_reason_class("serial 2026120401 is still lower than 2026120402", c, sizeof(c));
+    cr_assert_str_eq(c, "serial N is still lower than N");
+    prom_reason_class(
+        "RRset never held the expected value (last answer: rcode NOERROR, 1 value)", c,
+        sizeof(c));
+    cr_assert_str_eq(c, "RRset never held the expected value");
+    prom_reason_class("", c, sizeof(c));
+    cr_assert_str_eq(c, "");
+    prom_reason_class("a very long reason with 1234567890 in it", c, 10);
+    cr_assert_str_eq(c, "a very lo");
+}
