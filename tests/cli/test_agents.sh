@@ -3,7 +3,8 @@
 # agents over two vantages, three agents against one redis-server and the
 # lab, one agent killed with SIGKILL mid-campaign: every poll request gets
 # exactly one result per vantage, the report breaks them down by vantage,
-# and the campaign's and the agents' metrics reach a statsd listener.
+# the campaign's and the agents' metrics reach a statsd listener, and an
+# agent's Prometheus figures count every poll of its vantage.
 # Usage: tests/cli/test_agents.sh ./dnsprop (with LAB_* and DNSPROP_TEST_REDIS).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
@@ -61,16 +62,17 @@ max_timeouts = 0
 converged = yes
 EOF
 
-agent() { # CONSUMER VANTAGE
+agent() { # CONSUMER VANTAGE [AGENT OPTIONS...]
     "$bin" agent --redis "$redis" --vantage "$2" --reclaim-after 2 --consumer "$1" \
-        --statsd "127.0.0.1:$statsd_port" 2> "$1.log" &
+        --statsd "127.0.0.1:$statsd_port" "${@:3}" 2> "$1.log" &
     pids+=($!)
     disown
 }
 agent e1 east
 e1=$!
 agent e2 east
-agent w1 west
+w1_metrics=$(free_port)
+agent w1 west --metrics-listen "127.0.0.1:$w1_metrics"
 sleep 1
 "$bin" run --quiet ag.ini > ag.json 2> ag.err &
 run=$!
@@ -125,6 +127,22 @@ plots = {p["name"]: p for p in r["plots"]}
 assert "vantages" in plots and plots["vantages"]["png"], plots.keys()
 PY
 then ok "the report and plots break results down by vantage"; else ko "report by vantage" ""; fi
+
+# the west agent's Prometheus figures: every west poll, by vantage
+curl -sf "http://127.0.0.1:$w1_metrics/metrics" > w1.prom
+if python3 - w1.prom ag.json <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+s = json.load(open(sys.argv[2]))
+polls = sum(float(v) for v in re.findall(r'^dnsprop_polls_total\{[^}]*\} (\S+)$', text, re.M))
+assert polls == s["polls"] // 2, (polls, s["polls"])
+counts = re.findall(r'^dnsprop_propagation_seconds_count\{[^}]*vantage="west"[^}]*\} (\S+)$',
+                    text, re.M)
+assert counts and sum(map(float, counts)) == polls, counts
+assert 'command="agent"' in text
+PY
+then ok "agent --metrics-listen: every west poll counted, by vantage"
+else ko "agent metrics" "$(grep -v '^#' w1.prom | grep -v bucket | head)"; fi
 
 # the agents' heartbeat and clock status
 if python3 - "$(redis-cli -u "$redis" --raw HGET dnsprop:agent:east:e2 clock)" \
