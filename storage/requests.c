@@ -25,11 +25,13 @@
  */
 #include <errno.h>
 #include <hiredis.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/jsonw.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "storage/requests.h"
@@ -307,10 +309,12 @@ static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
     snprintf(a->keys[0], sizeof(a->keys[0]), KEY_REQ "%.*s", KEY_ID_MAX, p->id);
     snprintf(a->keys[1], sizeof(a->keys[1]), KEY_TOMB "%.*s", KEY_ID_MAX, p->id);
     snprintf(a->idem, sizeof(a->idem), KEY_IDEM "%s", p->idem != NULL ? p->idem : "");
-    snprintf(a->score, sizeof(a->score), "%.17g", p->start);
+    /* (the scores' text without printf: jsonw's, the digits that read back
+     * the same; on the service's path for every request) */
+    jsonw_real(a->score, p->start);
     snprintf(a->ttl, sizeof(a->ttl), "%ld", ttl);
     snprintf(a->idem_ttl, sizeof(a->idem_ttl), "%ld", idem_ttl);
-    snprintf(a->expiry, sizeof(a->expiry), "%.3f", timebase_real_s() + (double)ttl);
+    jsonw_real(a->expiry, round((timebase_real_s() + (double)ttl) * 1e3) / 1e3);
     v[0] = a->keys[0];
     v[1] = index_key(p->kind);
     v[2] = KEY_PENDING;
