@@ -48,7 +48,11 @@ out:
 
 int sampler_rows_init(sampler_t *s)
 {
-    s->rows = calloc(SAMPLER_ROWS, sizeof(s->rows[0]));
+    s->rows = malloc(SAMPLER_ROWS * sizeof(s->rows[0]));
+    /* touched now: the table is part of the campaign's fixed base, not
+     * memory that seems to grow for its first half hour */
+    if (s->rows != NULL)
+        memset(s->rows, 0, SAMPLER_ROWS * sizeof(s->rows[0]));
     s->nrows = 0;
     s->samples = 0;
     s->stride = 1;
