@@ -198,6 +198,25 @@ PY
 then ok "--retention 6: $(cat "$tmp/aged.out")"
 else ko "monitor retention (exit $rc)" "$(cat "$tmp/aged.out" "$tmp/aged.err")"; fi
 
+# -- serial = yes: each canary also bumps the zone's serial, measured as such
+scenario ser "zones = $LAB_ZONE" "interval = 3" "serial = yes" > "$tmp/ser.ini"
+"$bin" monitor --quiet --duration 8 "$tmp/ser.ini" > "$tmp/ser.json" 2> "$tmp/ser.err"
+rc=$?
+cs=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("ser-")][-1])' \
+    "$("$bin" campaigns --results "$tmp/results" --json)")
+"$bin" export "$cs" --results "$tmp/results" --out "$tmp/ser.csv" 2>/dev/null
+if [ "$rc" -eq 0 ] && python3 - "$tmp/ser.csv" <<'PY'
+import collections, csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+k = collections.Counter((r["op_kind"], r["condition"], r["status"]) for r in rows)
+assert set(k) == {("record_update", "value_present", "COMPLETED"),
+                  ("zone_update", "serial_not_lower", "COMPLETED")}, k
+assert k[("record_update", "value_present", "COMPLETED")] == \
+    k[("zone_update", "serial_not_lower", "COMPLETED")] >= 8, k
+PY
+then ok "serial = yes: a serial bump with each canary, served everywhere"
+else ko "serial = yes (exit $rc)" "$(cat "$tmp/ser.json" "$tmp/ser.err" | tail -20)"; fi
+
 # -- SIGTERM: a clean end with what was measured ---------------------------------------
 scenario term "zones = $LAB_ZONE" "interval = 1" > "$tmp/term.ini"
 "$bin" monitor --quiet "$tmp/term.ini" > "$tmp/term.json" 2> "$tmp/term.err" &
