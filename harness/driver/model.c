@@ -288,7 +288,6 @@ op_t *model_zone_create_op(model_t *m, const char *name)
 static op_t *zone_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
 {
     char name[600];
-    op_t *op;
     long zi;
 
     if (k == OP_ZONE_CREATE) {
@@ -300,10 +299,16 @@ static op_t *zone_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
     zi = pick_zone(m, true);
     if (zi < 0 || (k == OP_ZONE_DELETE && model_zone_recs_busy(m, (size_t)zi)))
         return NULL;
-    op = model_op_new(m, k);
+    return model_zone_op(m, k, (size_t)zi);
+}
+
+op_t *model_zone_op(model_t *m, op_kind_t k, size_t zi)
+{
+    op_t *op = model_op_new(m, k);
+
     if (op == NULL)
         return NULL;
-    op->zone = (size_t)zi;
+    op->zone = zi;
     m->zones[zi].busy = true;
     m->zones[zi].deleting = k == OP_ZONE_DELETE;
     op->name = strdup(m->zones[zi].name);

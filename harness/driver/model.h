@@ -164,6 +164,9 @@ bool model_busy(const model_t *m);
 /* The next operation of kind k for a phase's mix (its zone or record
  * marked busy); NULL when none fits. */
 op_t *model_make_op(model_t *m, const scen_phase_t *ph, op_kind_t k);
+/* A zone update or delete of zone zi (a TXT at the apex for an update,
+ * which moves the serial), the zone marked busy; NULL on ENOMEM. */
+op_t *model_zone_op(model_t *m, op_kind_t k, size_t zi);
 /* A zone_create of name (a new zone, busy), NULL on ENOMEM. */
 op_t *model_zone_create_op(model_t *m, const char *name);
 /* A record_create of (name, type, text) in zone zi (a new record, busy). */

@@ -86,17 +86,11 @@ static bool canary(drv_t *d, long zi, long ri, uint64_t seq, double due)
     d->m.recs[ri].busy = true;
     workers_enqueue(d, op);
     if (d->sc->mon_serial) {
-        /* a zone update as the mixes make one (a TXT at the apex, which
-         * moves the serial), measured by serial_not_lower */
-        op = model_op_new(&d->m, OP_ZONE_UPDATE);
+        /* a zone update as the mixes make one, measured by serial_not_lower */
+        op = model_zone_op(&d->m, OP_ZONE_UPDATE, (size_t)zi);
         if (op != NULL) {
-            op->zone = (size_t)zi;
             op->rec = -1;
-            op->name = strdup(d->m.zones[zi].name);
-            op->type = RDATA_T_TXT;
-            op->value = model_gen_value(&d->m, RDATA_T_TXT, op->id);
             op->due = due;
-            d->m.zones[zi].busy = true;
             workers_enqueue(d, op);
         }
     }
