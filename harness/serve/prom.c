@@ -303,23 +303,25 @@ void prom_observe(prom_family_t *f, const char *const *values, double v)
 
 /* A sample's number: integers as integers, others with the digits that
  * read back the same (Go's ParseFloat reads both), +Inf, -Inf, NaN. */
-static void add_number(buf_t *b, double v)
+static size_t number_text(char *t, double v)
 {
-    char t[JSONW_REAL_MAX];
     size_t n;
 
-    if (isnan(v)) {
-        buf_add(b, "NaN", 3);
-        return;
-    }
-    if (isinf(v)) {
-        buf_add(b, v > 0 ? "+Inf" : "-Inf", 4);
-        return;
+    if (isnan(v) || isinf(v)) {
+        strcpy(t, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+        return strlen(t);
     }
     n = jsonw_real(t, v);
     if (n > 2 && strcmp(t + n - 2, ".0") == 0)
-        n -= 2; /* "5", as Go's FormatFloat(v, 'g', -1, 64) */
-    buf_add(b, t, n);
+        t[n -= 2] = '\0'; /* "5", as Go's FormatFloat(v, 'g', -1, 64) */
+    return n;
+}
+
+static void add_number(buf_t *b, double v)
+{
+    char t[JSONW_REAL_MAX];
+
+    buf_add(b, t, number_text(t, v));
 }
 
 /* Help text escapes backslash and newline; a label value also the double
@@ -377,13 +379,10 @@ static void write_histogram(buf_t *b, const prom_family_t *f, const series_t *s)
     uint64_t cum = 0;
 
     for (size_t i = 0; i <= f->nbuckets; i++) {
-        buf_t le = {0};
+        char le[JSONW_REAL_MAX];
         cum += s->counts[i];
-        if (i < f->nbuckets)
-            add_number(&le, f->buckets[i]);
-        add_sample_name(b, f, s, "_bucket",
-                        i < f->nbuckets ? (le.p ? le.p : "") : "+Inf");
-        buf_free(&le);
+        number_text(le, i < f->nbuckets ? f->buckets[i] : INFINITY);
+        add_sample_name(b, f, s, "_bucket", le);
         add_number(b, (double)cum);
         buf_add(b, "\n", 1);
     }
@@ -422,21 +421,18 @@ static void write_family(buf_t *b, const prom_family_t *f)
 
 void prom_write(prom_t *p, buf_t *b)
 {
+    static const char dropped[] =
+        "# HELP dnsprop_metrics_series_dropped_total Samples not kept: a family "
+        "had its most series, or label values too long.\n"
+        "# TYPE dnsprop_metrics_series_dropped_total counter\n"
+        "dnsprop_metrics_series_dropped_total ";
+
     if (p == NULL)
         return;
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < p->nfams; i++)
         write_family(b, p->fams[i]);
-    buf_add(
-        b,
-        "# HELP dnsprop_metrics_series_dropped_total Samples not kept: a family "
-        "had its most series, or label values too long.\n"
-        "# TYPE dnsprop_metrics_series_dropped_total counter\n"
-        "dnsprop_metrics_series_dropped_total ",
-        strlen("# HELP dnsprop_metrics_series_dropped_total Samples not kept: a family "
-               "had its most series, or label values too long.\n"
-               "# TYPE dnsprop_metrics_series_dropped_total counter\n"
-               "dnsprop_metrics_series_dropped_total "));
+    buf_add(b, dropped, sizeof(dropped) - 1);
     add_number(b, (double)p->dropped);
     buf_add(b, "\n", 1);
     pthread_mutex_unlock(&p->mu);
