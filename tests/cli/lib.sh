@@ -110,3 +110,10 @@ YML
     done
     return 1
 }
+
+# last_campaign BIN RESULTS NAME: the id of NAME's newest campaign in the
+# store under RESULTS (ids are NAME-<UTC time>).
+last_campaign() {
+    python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith(sys.argv[2] + "-")][-1])' \
+        "$("$1" campaigns --results "$2" --json)" "$3"
+}

@@ -78,8 +78,7 @@ rc=$?
 mon_pid=
 [ "$rc" -le 1 ] && ok "the monitor ended after --duration (exit $rc)" ||
     ko "monitor exit $rc" "$(tail "$tmp/mon.err")"
-c=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("mon-")][-1])' \
-    "$("$bin" campaigns --results "$tmp/results" --json)")
+c=$(last_campaign "$bin" "$tmp/results" mon)
 "$bin" export "$c" --results "$tmp/results" --out "$tmp/mon.csv" 2>/dev/null
 if python3 - "$tmp/mon.csv" "$tmp/mon.json" "$t_down" "$t_up" > "$tmp/check.out" 2>&1 <<'PY'
 import csv, json, sys
@@ -179,8 +178,7 @@ scenario aged "zones = $LAB_ZONE" "interval = 1" > "$tmp/aged.ini"
     2> "$tmp/aged.err"
 rc=$?
 t_end=$(date +%s.%N)
-ca=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("aged-")][-1])' \
-    "$("$bin" campaigns --results "$tmp/results" --json)")
+ca=$(last_campaign "$bin" "$tmp/results" aged)
 "$bin" export "$ca" --results "$tmp/results" --out "$tmp/aged.csv" 2>/dev/null
 if [ "$rc" -eq 0 ] && python3 - "$tmp/aged.csv" "$tmp/aged.json" "$t_end" > "$tmp/aged.out" 2>&1 <<'PY'
 import csv, json, sys
@@ -202,8 +200,7 @@ else ko "monitor retention (exit $rc)" "$(cat "$tmp/aged.out" "$tmp/aged.err")";
 scenario ser "zones = $LAB_ZONE" "interval = 3" "serial = yes" > "$tmp/ser.ini"
 "$bin" monitor --quiet --duration 8 "$tmp/ser.ini" > "$tmp/ser.json" 2> "$tmp/ser.err"
 rc=$?
-cs=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("ser-")][-1])' \
-    "$("$bin" campaigns --results "$tmp/results" --json)")
+cs=$(last_campaign "$bin" "$tmp/results" ser)
 "$bin" export "$cs" --results "$tmp/results" --out "$tmp/ser.csv" 2>/dev/null
 if [ "$rc" -eq 0 ] && python3 - "$tmp/ser.csv" <<'PY'
 import collections, csv, sys

@@ -40,8 +40,7 @@ PY
 then ok "short campaign: all polls completed, SLOs hold"; else ko "short campaign (exit $rc)" "$(cat short.json short.err | tail -20)"; fi
 
 # ... and stored: one result per poll, with the operation's fields
-out=$("$bin" campaigns --results "$tmp/results" --json)
-c=$(python3 -c 'import json,sys; print([x["campaign"] for x in json.loads(sys.argv[1]) if x["campaign"].startswith("short-")][-1])' "$out")
+c=$(last_campaign "$bin" "$tmp/results" short)
 "$bin" export "$c" --results "$tmp/results" --out short.csv 2>/dev/null
 if python3 - short.csv short.json <<'PY'
 import csv, json, sys
