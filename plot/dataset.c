@@ -4,6 +4,7 @@
  * the driver's copy and the one read back from Redis are built alike.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,7 +363,10 @@ static void in_from_rec(ds_in_t *in, const record_t *r)
     in->ack_time = record_num(r, RF_ACK_TIME);
     in->offered_rate = record_num(r, RF_OFFERED_RATE);
     in->claimed_at = record_num(r, RF_CLAIMED_AT);
-    in->queries = (unsigned)fmax(0, record_num(r, RF_QUERIES));
+    /* a stored count past UINT_MAX is nonsense, but converting it would be
+     * undefined behaviour (C11 6.3.1.4): clamp, NaN to 0 */
+    double q = record_num(r, RF_QUERIES);
+    in->queries = q > 0 ? (q < (double)UINT_MAX ? (unsigned)q : UINT_MAX) : 0;
 }
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,

@@ -20,6 +20,7 @@
 #include "harness/common/errcode.h"
 #include "harness/common/fsutil.h"
 #include "harness/common/log.h"
+#include "harness/common/timebase.h"
 #include "plot/report.h"
 #include "plot/stats.h"
 
@@ -678,7 +679,7 @@ static void title_part(doc_t *d, json_t *doc)
 {
     char title[600];
     const char *name = str_of(doc, "campaign", str_of(doc, "name", "campaign"));
-    time_t t0 = (time_t)num_or(json_object_get(doc, "start"), 0);
+    time_t t0 = timebase_epoch_time(num_or(json_object_get(doc, "start"), 0));
     struct tm tm;
     char when[64];
 

@@ -1151,7 +1151,7 @@ static int enqueue_meta(store_t *s, json_t *meta)
 
 void store_campaign_id(const char *name, double start, char *id, size_t idlen)
 {
-    time_t t = (time_t)start;
+    time_t t = timebase_epoch_time(start);
     struct tm tm;
     char stamp[32];
 

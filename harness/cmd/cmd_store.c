@@ -11,6 +11,7 @@
 
 #include "harness/cmd/cmd.h"
 #include "harness/cmd/storeopt.h"
+#include "harness/common/timebase.h"
 
 enum { OPT_JSON = 256, OPT_OUT };
 
@@ -104,7 +105,7 @@ int cmd_campaigns(int argc, char **argv)
             char when[32] = "-";
             json_t *st = json_object_get(c, "start");
             if (json_is_number(st)) {
-                time_t t = (time_t)json_number_value(st);
+                time_t t = timebase_epoch_time(json_number_value(st));
                 struct tm tm;
                 gmtime_r(&t, &tm);
                 strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);

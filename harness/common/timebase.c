@@ -51,6 +51,13 @@ double timebase_mono_to_real(int64_t mono_ns)
     return (double)(real - (mono - mono_ns)) / 1e9;
 }
 
+time_t timebase_epoch_time(double epoch_s)
+{
+    const double last = 253402300799.0; /* 9999-12-31T23:59:59Z */
+
+    return epoch_s > 0 ? (time_t)(epoch_s < last ? epoch_s : last) : 0;
+}
+
 static int cond_wait_on(clockid_t id, pthread_cond_t *cond, pthread_mutex_t *mu, int ms)
 {
     struct timespec ts;

@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Nanoseconds on the monotonic clock. */
 int64_t timebase_mono_ns(void);
@@ -30,6 +31,10 @@ double timebase_real_s(void);
 int64_t timebase_real_to_mono(double epoch_s);
 /* Map a monotonic instant to epoch seconds. */
 double timebase_mono_to_real(int64_t mono_ns);
+/* Epoch seconds read from a file or Redis as a time_t for gmtime_r:
+ * clamped to [0, 9999-12-31] and NaN to 0, since converting a double
+ * outside time_t's range is undefined (C11 6.3.1.4). */
+time_t timebase_epoch_time(double epoch_s);
 
 /* pthread_cond_timedwait for at most ms milliseconds (the condition's
  * clock is the default, realtime one); returns its result. */
