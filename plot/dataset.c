@@ -15,6 +15,8 @@
 #include "plot/dataset.h"
 #include "storage/record.h"
 
+_Static_assert(sizeof(ds_result_t) == 48, "a result: 48 bytes (a million a campaign)");
+
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
                                                       "CANCELLED"};
 
@@ -63,6 +65,7 @@ void ds_clear(dataset_t *ds)
     names_clear(&ds->phases);
     names_clear(&ds->vantages);
     names_clear(&ds->measures);
+    names_clear(&ds->nsids);
     names_clear(&ds->zones);
     names_clear(&ds->types);
     json_decref(ds->campaign);
@@ -282,6 +285,7 @@ typedef struct {
     const char *status, *nameserver, *ns_name, *reason, *vantage;
     const char *op_kind, *phase, *measured_by, *zone, *name, *type, *cut;
     const char *rrset_name, *rrset_type, *claim_status; /* NULL when absent */
+    const char *instance; /* nsid or nsid_last (ds_result_t.inst); NULL: not asked */
     double start_time, lower_bound, duration, submit_time, ack_time, offered_rate,
         claimed_at;
     unsigned queries;
@@ -329,6 +333,13 @@ static void in_from_json(ds_in_t *in, json_t *o)
     in->offered_rate = num(o, "offered_rate");
     in->claimed_at = num(o, "claimed_at");
     in->queries = (unsigned)json_integer_value(json_object_get(o, "queries"));
+    {
+        json_t *id = json_object_get(
+            o, strcmp(in->status, "COMPLETED") == 0 ? "nsid" : "nsid_last");
+        in->instance = id == NULL           ? NULL
+                       : json_is_string(id) ? json_string_value(id)
+                                            : "";
+    }
 }
 
 static void in_from_rec(ds_in_t *in, const record_t *r)
@@ -367,6 +378,10 @@ static void in_from_rec(ds_in_t *in, const record_t *r)
      * undefined behaviour (C11 6.3.1.4): clamp, NaN to 0 */
     double q = record_num(r, RF_QUERIES);
     in->queries = q > 0 ? (q < (double)UINT_MAX ? (unsigned)q : UINT_MAX) : 0;
+    {
+        record_field_t f = strcmp(in->status, "COMPLETED") == 0 ? RF_NSID : RF_NSID_LAST;
+        in->instance = r->kind[f] == RK_ABSENT ? NULL : record_str(r, f);
+    }
 }
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
@@ -508,6 +523,12 @@ static int add_in(dataset_t *ds, const ds_in_t *in)
     r->lower_bound = in->lower_bound;
     r->duration = r->status == DS_COMPLETED ? in->duration : NAN;
     r->queries = in->queries;
+    if (in->instance != NULL && ds->nsids.n < UINT16_MAX) {
+        long k = intern(&ds->nsids, in->instance);
+        if (k < 0)
+            return -ENOMEM;
+        r->inst = (uint16_t)(k + 1);
+    }
     ds->n++;
     ds->sorted = false;
     return 0;

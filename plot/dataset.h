@@ -79,7 +79,7 @@ typedef struct {
     uint8_t claim;
 } ds_op_t;
 
-/* A result: 48 bytes. */
+/* A result: 48 bytes (checked in dataset.c). */
 typedef struct {
     uint32_t op;        /* index in ops */
     unsigned ns;        /* index in ns */
@@ -90,6 +90,11 @@ typedef struct {
     double duration;    /* s: visible by then; NAN unless COMPLETED */
     unsigned queries;
     uint8_t status; /* ds_status_t */
+    /* The anycast instance (RFC 5001 NSID) that answered: index + 1 in
+     * nsids, of the satisfying answer when COMPLETED, else of the last
+     * unsatisfied one; "" in nsids when it gave none; 0 when the probe did
+     * not ask */
+    uint16_t inst;
 } ds_result_t;
 
 typedef struct {
@@ -101,7 +106,7 @@ typedef struct {
     size_t nops, opcap;
     ds_result_t *res;
     size_t n, cap;
-    ds_names_t kinds, reasons, phases, vantages, measures;
+    ds_names_t kinds, reasons, phases, vantages, measures, nsids;
     ds_names_t zones, types; /* what ops' zone and type point into */
     char **chunks;           /* what ops' name and cut point into (arena_dup) */
     size_t nchunks, chunkcap, used;

@@ -977,6 +977,73 @@ static void ns_kind_part(doc_t *d, json_t *st)
     doc_table_end(d);
 }
 
+/* Per address, the instances that answered (RFC 5001 NSID): which one
+ * lags behind an anycast address, and how many each vantage reached. */
+static void instances_part(doc_t *d, json_t *st)
+{
+    const char *cols[] = {"nameserver", "instance", "count",   "completed", "timeouts",
+                          "errors",     "p50 (s)",  "p90 (s)", "p99 (s)",   "max (s)"};
+    json_t *all = json_object_get(st, "instances");
+    row_t r = {{NULL}, 0};
+    const char *nsn;
+    json_t *per;
+
+    if (json_object_size(all) == 0)
+        return;
+    doc_h(d, 2, "Instances behind each address (NSID)");
+    doc_p(d, "Each answer's NSID (RFC 5001) names the server instance that sent it: "
+             "behind an anycast address, several. A completed poll counts for the "
+             "instance whose answer satisfied it; one that timed out or failed, for the "
+             "instance of its last answer that did not.");
+    doc_table(d, cols, 10);
+    json_object_foreach(all, nsn, per)
+    {
+        json_t *s;
+        size_t i;
+        json_array_foreach(json_object_get(per, "instances"), i, s)
+        {
+            cell(&r, "%s", nsn);
+            cell(&r, "%s", str_of(s, "label", "?"));
+            cell_n(&r, json_object_get(s, "count"));
+            cell_n(&r, json_object_get(s, "completed"));
+            cell_n(&r, json_object_get(s, "timeouts"));
+            cell_n(&r, json_object_get(s, "errors"));
+            cell_s(&r, json_object_get(s, "p50"));
+            cell_s(&r, json_object_get(s, "p90"));
+            cell_s(&r, json_object_get(s, "p99"));
+            cell_s(&r, json_object_get(s, "max"));
+            row_out(d, &r);
+        }
+    }
+    doc_table_end(d);
+    json_object_foreach(all, nsn, per)
+    {
+        json_t *slow = json_object_get(per, "slowest");
+        char reach[512] = "";
+        size_t used = 0;
+        const char *v;
+        json_t *n;
+        json_object_foreach(json_object_get(per, "vantages"), v, n)
+        {
+            int w = snprintf(reach + used, sizeof(reach) - used, "%s%s %lld",
+                             used > 0 ? ", " : "", v, (long long)json_integer_value(n));
+            if (w < 0 || (size_t)w >= sizeof(reach) - used)
+                break;
+            used += (size_t)w;
+        }
+        if (json_is_object(slow))
+            doc_p(d,
+                  "%s: slowest instance %s (p50 %.3f s, p99 %.3f s); instances reached "
+                  "per vantage: %s.",
+                  nsn, str_of(slow, "nsid", "?"),
+                  json_number_value(json_object_get(slow, "p50")),
+                  json_number_value(json_object_get(slow, "p99")), reach);
+        else
+            doc_p(d, "%s: one instance seen; instances reached per vantage: %s.", nsn,
+                  reach);
+    }
+}
+
 static void slowest_ns_part(doc_t *d, json_t *doc)
 {
     const char *cols[] = {"nameserver", "role",     "p50 (s)", "p99 (s)",
@@ -1217,6 +1284,7 @@ static void write_pages(doc_t *d, json_t *doc)
     stages_kinds_part(d, st);
     provider_part(d, st);
     ns_kind_part(d, st);
+    instances_part(d, st);
     slowest_ns_part(d, doc);
     slowest_changes_part(d, doc);
     cuts_part(d, doc);

@@ -148,6 +148,14 @@ static bool keep_ns_vantage(const dataset_t *ds, const ds_result_t *r, const voi
     return r->ns == nv[0] && r->vantage == nv[1];
 }
 
+static bool keep_ns_inst(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    const unsigned *ni = arg;
+
+    (void)ds;
+    return r->ns == ni[0] && r->inst == ni[1];
+}
+
 static bool keep_role(const dataset_t *ds, const ds_result_t *r, const void *arg)
 {
     return strcmp(ds->ns[r->ns].role, (const char *)arg) == 0;
@@ -539,6 +547,102 @@ json_t *stats_change(const stats_changes_t *c, size_t i)
     return o;
 }
 
+/* How an instance reads in reports: its NSID, or what stood instead. */
+const char *stats_inst_label(const char *nsid)
+{
+    if (nsid[0] == '\0')
+        return "(no NSID)";
+    if (strcmp(nsid, "!malformed") == 0)
+        return "(malformed NSID)";
+    if (strcmp(nsid, "!too-many-nsids") == 0)
+        return "(too many NSIDs)";
+    return nsid;
+}
+
+/* One address's instances: which of them a result's answer came from. */
+static json_t *ns_instances(const dataset_t *ds, unsigned ns, const uint8_t *seen,
+                            double *buf)
+{
+    json_t *arr = json_array();
+    json_t *o = json_object();
+    json_t *byv = json_object();
+    json_t *slow = json_null();
+    double sp50 = -1;
+    uint8_t *reached;
+    size_t k, v;
+
+    for (k = 0; k < ds->nsids.n; k++) {
+        unsigned key[2] = {ns, (unsigned)k + 1};
+        const char *id = ds->nsids.v[k];
+        json_t *g;
+        if (!seen[k])
+            continue;
+        g = group(ds, keep_ns_inst, key, buf);
+        json_object_set_new(
+            g, "nsid", id[0] != '\0' && id[0] != '!' ? json_string(id) : json_null());
+        json_object_set_new(g, "label", json_string(stats_inst_label(id)));
+        if (id[0] != '\0' && id[0] != '!' && json_is_number(json_object_get(g, "p50")) &&
+            json_number_value(json_object_get(g, "p50")) > sp50) {
+            sp50 = json_number_value(json_object_get(g, "p50"));
+            json_decref(slow);
+            slow = json_pack("{s:s, s:O, s:O}", "nsid", id, "p50",
+                             json_object_get(g, "p50"), "p99", json_object_get(g, "p99"));
+        }
+        json_array_append_new(arr, g);
+    }
+    /* instances each vantage reached (anycast routes differ per vantage):
+     * one pass, a flag per (vantage, instance) */
+    reached = calloc(ds->vantages.n * ds->nsids.n + 1, 1);
+    for (k = 0; reached != NULL && k < ds->n; k++) {
+        const ds_result_t *r = &ds->res[k];
+        if (r->ns == ns && r->inst > 0)
+            reached[r->vantage * ds->nsids.n + r->inst - 1] = 1;
+    }
+    for (v = 0; reached != NULL && v < ds->vantages.n; v++) {
+        size_t n = 0;
+        for (k = 0; k < ds->nsids.n; k++)
+            n += reached[v * ds->nsids.n + k] && ds->nsids.v[k][0] != '\0' &&
+                 ds->nsids.v[k][0] != '!';
+        json_object_set_new(byv,
+                            ds->vantages.v[v][0] != '\0' ? ds->vantages.v[v] : "local",
+                            json_integer((json_int_t)n));
+    }
+    free(reached);
+    json_object_set_new(o, "address", json_string(ds->ns[ns].addr));
+    json_object_set_new(o, "instances", arr);
+    json_object_set_new(o, "slowest", json_array_size(arr) > 1 ? slow : json_null());
+    if (json_array_size(arr) <= 1)
+        json_decref(slow);
+    json_object_set_new(o, "vantages", byv);
+    return o;
+}
+
+/* Per address, the instances behind it (RFC 5001 NSID), for the addresses
+ * whose probes asked; {} when none did. */
+static json_t *instances(const dataset_t *ds, double *buf)
+{
+    json_t *o = json_object();
+    uint8_t *seen = calloc(ds->nsids.n + 1, 1);
+    size_t i, ns;
+
+    for (ns = 0; seen != NULL && ns < ds->nns; ns++) {
+        bool any = false;
+        memset(seen, 0, ds->nsids.n + 1);
+        for (i = 0; i < ds->n; i++) {
+            const ds_result_t *r = &ds->res[i];
+            if (r->ns == ns && r->inst > 0) {
+                seen[r->inst - 1] = 1;
+                any = true;
+            }
+        }
+        if (any)
+            json_object_set_new(o, ds->ns[ns].name,
+                                ns_instances(ds, (unsigned)ns, seen, buf));
+    }
+    free(seen);
+    return o;
+}
+
 json_t *stats_json(dataset_t *ds)
 {
     json_t *o = json_object();
@@ -609,6 +713,7 @@ json_t *stats_json(dataset_t *ds)
         json_object_set_new(o, "ns_vantage", nsv);
     }
     json_object_set_new(o, "stages", stages(ds, buf));
+    json_object_set_new(o, "instances", instances(ds, buf));
     json_object_set_new(o, "slowest",
                         slowest(ds, json_object_get(o, "nameservers"), buf));
     stats_convergence(ds, conv);

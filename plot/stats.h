@@ -63,10 +63,16 @@ void stats_from(stats_t *st, double *dur, size_t n);
 int stats_cmp_double(const void *a, const void *b);
 /* Nearest-rank percentile p (0..100] of sorted v[n]; NAN when n == 0. */
 double stats_percentile(const double *sorted, size_t n, double p);
+/* How an instance (dataset.h nsids) reads in reports: its NSID, "(no
+ * NSID)", "(malformed NSID)". */
+const char *stats_inst_label(const char *nsid);
 
 /* Everything, as JSON: {"overall", "nameservers": {ns: stats}, "kinds":
  * {kind: stats}, "ns_kind": {ns: {kind: stats}}, "stages": {stage: stats},
- * "provider" (above),
+ * "provider" (above), "instances": {ns: {"address", "instances": [stats
+ * + "nsid" (null for none or malformed), "label"], "slowest": {"nsid",
+ * "p50", "p99"} or null with one instance, "vantages": {vantage: number
+ * of instances reached}}} for the addresses whose probes asked for NSIDs,
  * "slowest": {"nameserver", "p50", "p99", "others_p50", "others_p99",
  * "lag_p50", "lag_p99"}, "changes": [per change: id, kind, zone, name,
  * ack_time, per nameserver duration or status, converged_after]}; numbers

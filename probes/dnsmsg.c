@@ -11,6 +11,8 @@
 #include "probes/rdata.h"
 
 #define CLASS_IN 1
+#define TYPE_OPT 41 /* RFC 6891 6.1.1 */
+#define OPT_NSID 3  /* RFC 5001 2.3 */
 
 static uint16_t get16(const unsigned char *p)
 {
@@ -40,6 +42,85 @@ int dnsmsg_build_query(const char *qname, uint16_t qtype, unsigned char *buf,
     buf[DNSMSG_HDR_LEN + nlen + 2] = 0;
     buf[DNSMSG_HDR_LEN + nlen + 3] = CLASS_IN;
     return DNSMSG_HDR_LEN + nlen + 4;
+}
+
+int dnsmsg_build_query_opt(const char *qname, uint16_t qtype, unsigned flags,
+                           unsigned char *buf, size_t buflen)
+{
+    int n = dnsmsg_build_query(qname, qtype, buf, buflen);
+    unsigned char *o;
+
+    if (n < 0 || flags == 0)
+        return n;
+    if ((size_t)n + DNSMSG_OPT_LEN > buflen)
+        return DP_ERANGE;
+    /* RFC 6891 6.1.2: owner root, TYPE OPT, CLASS the UDP payload, TTL
+     * extended RCODE 0, VERSION 0, DO and Z; RDATA the options */
+    o = buf + n;
+    memset(o, 0, DNSMSG_OPT_LEN);
+    o[2] = TYPE_OPT;
+    o[3] = (unsigned char)(DNSMSG_EDNS_PAYLOAD >> 8);
+    o[4] = (unsigned char)(DNSMSG_EDNS_PAYLOAD & 0xff);
+    if (flags & DNSMSG_Q_DO)
+        o[7] = 0x80;
+    if (flags & DNSMSG_Q_NSID) {
+        o[10] = 4;        /* RDLENGTH: one option, empty (RFC 5001 2.1) */
+        o[12] = OPT_NSID; /* OPTION-CODE 3, OPTION-LENGTH 0 */
+        n += DNSMSG_OPT_LEN;
+    } else {
+        n += DNSMSG_OPT_LEN - 4;
+    }
+    buf[11] = 1; /* ARCOUNT */
+    return n;
+}
+
+int dnsmsg_question_end(const unsigned char *buf, int len)
+{
+    int off = DNSMSG_HDR_LEN;
+
+    /* the question's name is uncompressed: walk its labels */
+    while (off < len && buf[off] != 0)
+        off += 1 + buf[off];
+    off += 1 + 4;
+    return off > len ? len : off;
+}
+
+int dnsmsg_strip_opt(unsigned char *buf, int len)
+{
+    int off = dnsmsg_question_end(buf, len);
+
+    buf[10] = buf[11] = 0;
+    return off;
+}
+
+size_t dnsmsg_nsid_text(const unsigned char *nsid, size_t len, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const size_t room = DNSMSG_NSID_TEXT_MAX - 4; /* "..." and NUL */
+    bool text = len > 0;
+    size_t n = 0;
+    size_t i;
+
+    for (i = 0; i < len && text; i++)
+        text = nsid[i] >= 0x20 && nsid[i] < 0x7f;
+    if (text) {
+        for (i = 0; i < len && n < room; i++)
+            out[n++] = (char)nsid[i];
+    } else {
+        /* "0x" marks it, so that a text NSID of hex digits stays apart */
+        out[n++] = '0';
+        out[n++] = 'x';
+        for (i = 0; i < len && n + 2 <= room; i++) {
+            out[n++] = hex[nsid[i] >> 4];
+            out[n++] = hex[nsid[i] & 0xf];
+        }
+    }
+    if (i < len) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+    return n;
 }
 
 /* Decompress the name at *off into wire form; advance *off past it. */
@@ -177,6 +258,49 @@ static int read_referral(const unsigned char *msg, size_t len, size_t off,
     return 0;
 }
 
+/* The OPT record in the additional section (RFC 6891 6.1.1: at most one,
+ * owner root) and the NSID option in it. off is the start of the
+ * authority section. Broken records here end the walk and leave the
+ * answer as it is (they were never read before EDNS); options that
+ * overrun the OPT's RDATA make the NSID malformed, not the answer. */
+static void read_opt(const unsigned char *msg, size_t len, size_t off,
+                     dnsmsg_answer_t *out)
+{
+    unsigned ns = get16(msg + 8);
+    unsigned ar = get16(msg + 10);
+    unsigned char name[256];
+    unsigned i;
+
+    for (i = 0; i < ns + ar; i++) {
+        uint16_t type, klass, rdlen;
+        size_t p, end;
+
+        if (rr_head(msg, len, &off, name, &type, &klass, &rdlen) < 0)
+            return;
+        if (i < ns || type != TYPE_OPT || name[0] != 0) {
+            off += rdlen;
+            continue;
+        }
+        out->edns = true;
+        for (p = off, end = off + rdlen; p < end;) {
+            uint16_t code, olen;
+            if (p + 4 > end || p + 4 + get16(msg + p + 2) > end) {
+                out->nsid_state = DNSMSG_NSID_MALFORMED;
+                return;
+            }
+            code = get16(msg + p);
+            olen = get16(msg + p + 2);
+            if (code == OPT_NSID) {
+                out->nsid_state = DNSMSG_NSID_PRESENT;
+                out->nsid = msg + p + 4;
+                out->nsid_len = olen;
+            }
+            p += 4 + (size_t)olen;
+        }
+        return;
+    }
+}
+
 int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
                  uint16_t qtype, bool want_values, dnsmsg_answer_t *out)
 {
@@ -275,6 +399,8 @@ int dnsmsg_parse_wire(const unsigned char *msg, size_t len, const unsigned char 
         if (ret < 0)
             goto fail;
     }
+    if (get16(msg + 10) > 0)
+        read_opt(msg, len, off, out);
     uniq_values(out);
     return 0;
 bad:

@@ -41,7 +41,7 @@
 #define LAG_BUCKET_NS (25 * 1000) /* 25 us */
 #define LAG_BUCKETS   4000        /* up to 100 ms; beyond goes to the last */
 #define MAX_EVENTS    256
-#define QBUF_MAX      (DNSMSG_HDR_LEN + 255 + 4)
+#define QBUF_MAX      (DNSMSG_HDR_LEN + 255 + 4 + DNSMSG_OPT_LEN)
 
 struct worker;
 struct chan;
@@ -89,7 +89,12 @@ typedef struct poll {
     bool keep_queries;
     double *qlog; /* (sent, rtt) pairs: probe_result_t.query_log */
     uint32_t nqlog;
-    size_t qlogcap; /* doubles */
+    size_t qlogcap;        /* doubles */
+    int qend;              /* where qbuf's question ends: the OPT follows */
+    bool edns;             /* qbuf ends with an OPT record */
+    bool nsid_asked;       /* ... asking for the NSID */
+    const char *nsid_last; /* of the last unsatisfied answer (nsidtab) */
+    const char *nsid_sat;  /* of the satisfying answer */
 } poll_t;
 
 typedef struct qctx {
@@ -157,6 +162,19 @@ typedef struct group {
 /* Slots of a worker's inbox when it is first used after being taken. */
 #define INBOX_MIN 64
 
+/* The NSIDs a worker has seen, as text. An anycast address hides a few
+ * instances, so there are few distinct values; polls and results point
+ * at them, so they live until the pool is destroyed. Bounded: past
+ * NSID_MAX_DISTINCT, new ones read as NSID_TOO_MANY. */
+#define NSID_MAX_DISTINCT 1024
+#define NSID_TOO_MANY     "!too-many-nsids"
+#define NSID_MALFORMED    "!malformed"
+typedef struct {
+    char **s;
+    size_t n, cap;
+    size_t last; /* the last one found: answers come in runs */
+} nsidtab_t;
+
 /* Counters written by the owning worker only. */
 typedef struct {
     _Atomic uint64_t completed, timeouts, errors, cancelled;
@@ -201,6 +219,7 @@ typedef struct worker {
         unsigned char b[CMSG_SPACE(sizeof(uint16_t))];
     } cbuf[IO_BATCH];
     unsigned char (*rbuf)[RBUF_LEN]; /* IO_BATCH receive buffers */
+    nsidtab_t nsids;
     wstats_t st;
 } worker_t;
 
@@ -386,6 +405,9 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
     r.nquery_log = p->nqlog;
     p->qlog = NULL;
     p->nqlog = 0;
+    r.nsid_asked = p->nsid_asked;
+    r.nsid = status == PROBE_COMPLETED ? p->nsid_sat : NULL;
+    r.nsid_last = p->nsid_last;
     r.duration = NAN;
     lb = p->have_unsat ? p->last_unsat_send - p->start_mono : 0;
     r.lower_bound = lb > 0 ? (double)lb / 1e9 : 0.0;
@@ -677,6 +699,42 @@ static void q_release(chan_t *ch, qctx_t *q)
     }
 }
 
+/* The answer's NSID as one of the worker's interned texts; NULL when it
+ * has none. */
+static const char *nsid_intern(worker_t *w, const dnsmsg_answer_t *ans)
+{
+    nsidtab_t *t = &w->nsids;
+    char text[DNSMSG_NSID_TEXT_MAX];
+    size_t i;
+
+    if (ans->nsid_state == DNSMSG_NSID_NONE)
+        return NULL;
+    if (ans->nsid_state == DNSMSG_NSID_MALFORMED)
+        snprintf(text, sizeof(text), "%s", NSID_MALFORMED);
+    else
+        dnsmsg_nsid_text(ans->nsid, ans->nsid_len, text);
+    if (t->last < t->n && strcmp(t->s[t->last], text) == 0)
+        return t->s[t->last];
+    for (i = 0; i < t->n; i++) {
+        if (strcmp(t->s[i], text) == 0) {
+            t->last = i;
+            return t->s[i];
+        }
+    }
+    if (t->n >= NSID_MAX_DISTINCT - 1) {
+        /* the last slot holds NSID_TOO_MANY */
+        if (t->n == NSID_MAX_DISTINCT)
+            return t->s[t->n - 1];
+        snprintf(text, sizeof(text), "%s", NSID_TOO_MANY);
+    }
+    if (VEC_RESERVE(t->s, t->cap, t->n + 1) < 0)
+        return NULL;
+    if ((t->s[t->n] = strdup(text)) == NULL)
+        return NULL;
+    t->last = t->n;
+    return t->s[t->n++];
+}
+
 /* A query ended: status ARES_SUCCESS with its answer (abuf, alen) that
  * arrived by now, or the failure. */
 static void q_done(qctx_t *q, int status, const unsigned char *abuf, size_t alen,
@@ -723,6 +781,15 @@ static void q_done(qctx_t *q, int status, const unsigned char *abuf, size_t alen
     st_inc(&w->st.answers, 1);
     p->answers++;
     p->last_rcode = ans.rcode;
+    if (p->edns && !ans.edns && ans.rcode == 1) {
+        /* FORMERR without OPT: a server that does not know EDNS (RFC 6891
+         * 7); the next queries go without it, and this answer is no
+         * evidence of anything */
+        p->qlen = dnsmsg_strip_opt(p->qbuf, p->qlen);
+        p->edns = false;
+        dnsmsg_answer_clear(&ans);
+        return;
+    }
     if (ans.tc) {
         /* a truncated UDP answer was asked again over TCP (to_tcp); TC
          * even then means the server could not send it all. RFC 2181 section 9: a
@@ -742,6 +809,13 @@ static void q_done(qctx_t *q, int status, const unsigned char *abuf, size_t alen
     }
     p->obs_nmatch = ans.nmatch;
     satisfied = cond_eval(&p->spec, &ans, &empty);
+    if (p->nsid_asked) {
+        const char *id = nsid_intern(w, &ans);
+        if (satisfied)
+            p->nsid_sat = id;
+        else if (!p->have_unsat || sent > p->last_unsat_send)
+            p->nsid_last = id;
+    }
     take_values(p, &ans);
     if (satisfied) {
         char reason[64] = "";
@@ -1117,11 +1191,11 @@ static bool udp_matches(const qctx_t *q, const unsigned char *msg, size_t len)
     const poll_t *p = q->p;
     size_t i;
 
-    if (len < (size_t)p->qlen || (msg[2] & 0x80) == 0 || msg[4] != 0 || msg[5] != 1 ||
+    if (len < (size_t)p->qend || (msg[2] & 0x80) == 0 || msg[4] != 0 || msg[5] != 1 ||
         msg[0] != q->idw[0] || msg[1] != q->idw[1])
         return false;
     /* the name, then QTYPE and QCLASS octet for octet */
-    for (i = DNSMSG_HDR_LEN; i + 4 < (size_t)p->qlen; i++) {
+    for (i = DNSMSG_HDR_LEN; i + 4 < (size_t)p->qend; i++) {
         unsigned char a = msg[i];
         unsigned char b = p->qbuf[i];
         if (a != b && ((a | 0x20) != (b | 0x20) || (a | 0x20) < 'a' || (a | 0x20) > 'z'))
@@ -1382,6 +1456,7 @@ static void worker_cleanup(worker_t *w)
     heap_clear(&w->heap);
     free(w->fdtab);
     free(w->rbuf);
+    free_strv(w->nsids.s, w->nsids.n);
     while ((q = w->free_q) != NULL) {
         w->free_q = q->next;
         free(q);
@@ -1491,7 +1566,11 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     p->pending_ns = ns;
     ns = NULL;
     p->hn.idx = HEAP_NONE;
-    p->qlen = dnsmsg_build_query(req->qname, req->qtype, qbuf, sizeof(qbuf));
+    p->qlen =
+        dnsmsg_build_query_opt(req->qname, req->qtype, req->edns, qbuf, sizeof(qbuf));
+    p->edns = req->edns != 0;
+    p->qend = p->qlen >= 0 ? dnsmsg_question_end(qbuf, p->qlen) : 0;
+    p->nsid_asked = (req->edns & DNSMSG_Q_NSID) != 0;
     if (p->qlen < 0) {
         int ret = p->qlen;
         poll_free(p);

@@ -82,6 +82,7 @@ void probe_req_init(probe_req_t *req)
     req->start_time = -1.0;
     req->frequency = PROBE_DEFAULT_FREQUENCY;
     req->timeout = PROBE_DEFAULT_TIMEOUT;
+    req->edns = DNSMSG_Q_NSID;
 }
 
 void probe_req_clear(probe_req_t *req)
@@ -539,6 +540,8 @@ json_t *probe_req_to_json(const probe_req_t *req)
     json_object_set_new(o, "frequency", json_real(req->frequency));
     json_object_set_new(o, "timeout", json_real(req->timeout));
     json_object_set_new(o, "tag", json_integer((json_int_t)req->tag));
+    json_object_set_new(o, "nsid", json_boolean(req->edns & DNSMSG_Q_NSID));
+    json_object_set_new(o, "dnssec", json_boolean(req->edns & DNSMSG_Q_DO));
     if (req->id != NULL)
         json_object_set_new(o, "id", json_string(req->id));
     return o;
@@ -594,6 +597,11 @@ int probe_req_from_json(const json_t *o, probe_req_t *req, char *err, size_t err
     if (json_is_number(json_object_get(o, "timeout")))
         req->timeout = json_number_value(json_object_get(o, "timeout"));
     req->tag = (uint64_t)json_integer_value(json_object_get(o, "tag"));
+    /* absent: the defaults (a request from before EDNS asks for the NSID) */
+    if (json_is_false(json_object_get(o, "nsid")))
+        req->edns &= ~DNSMSG_Q_NSID;
+    if (json_is_true(json_object_get(o, "dnssec")))
+        req->edns |= DNSMSG_Q_DO;
     if (id != NULL && (req->id = strdup(id)) == NULL)
         return -ENOMEM;
     json_array_foreach(json_object_get(o, "values"), i, v)

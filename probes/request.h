@@ -51,6 +51,9 @@ typedef struct {
     /* The result's query_log: each answered query's send time and response
      * time (Digaas's query statistics; dnsprop serve asks for it). */
     bool keep_queries;
+    /* EDNS in the queries: DNSMSG_Q_NSID, DNSMSG_Q_DO (probes/dnsmsg.h);
+     * probe_req_init sets DNSMSG_Q_NSID */
+    unsigned edns;
 } probe_req_t;
 
 #define PROBE_DEFAULT_FREQUENCY 0.5

@@ -82,6 +82,13 @@ json_t *probe_result_json(const probe_result_t *r)
                         r->have_serial ? json_integer(r->serial) : json_null());
     json_object_set_new(o, "values", vals);
     json_object_set_new(o, "empty", empty != NULL ? json_string(empty) : json_null());
+    if (r->nsid_asked) {
+        json_object_set_new(o, "nsid",
+                            r->nsid != NULL ? json_string(r->nsid) : json_null());
+        json_object_set_new(o, "nsid_last",
+                            r->nsid_last != NULL ? json_string(r->nsid_last)
+                                                 : json_null());
+    }
     if (r->query_log != NULL) {
         json_t *ql = json_array();
         /* to the microsecond, as the durations */
@@ -129,6 +136,10 @@ int probe_result_print(FILE *f, const probe_result_t *r, bool json)
         for (i = 0; i < r->nvalues; i++)
             fprintf(f, "%s%s", i > 0 ? "|" : "", r->values[i]);
     }
+    if (r->nsid != NULL)
+        fprintf(f, " nsid=\"%s\"", r->nsid);
+    if (r->nsid_last != NULL)
+        fprintf(f, " nsid_last=\"%s\"", r->nsid_last);
     if (r->reason[0] != '\0')
         fprintf(f, " reason=\"%s\"", r->reason);
     fputc('\n', f);

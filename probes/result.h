@@ -54,6 +54,15 @@ typedef struct {
      * its response time, s), at most PROBE_QUERY_LOG_MAX pairs. */
     double *query_log;
     uint32_t nquery_log;
+    /* The NSID (RFC 5001, as dnsmsg_nsid_text writes it) of the answer
+     * that satisfied the condition and of the last one that did not; NULL
+     * when that answer had none (or there was no such answer). "!malformed"
+     * for an NSID option that overran its OPT record. They belong to the
+     * pool and live until probe_pool_destroy. nsid_asked: the queries
+     * asked for it (probe_req_t.edns has DNSMSG_Q_NSID). */
+    bool nsid_asked;
+    const char *nsid;
+    const char *nsid_last;
 } probe_result_t;
 
 #define PROBE_QUERY_LOG_MAX 4096

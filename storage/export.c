@@ -26,7 +26,8 @@ const char *const store_csv_columns[] = {
     "ns_name",   "nameserver", "name",         "type",        "condition", "expected",
     "status",    "reason",     "start_time",   "observed_at", "duration",  "lower_bound",
     "queries",   "answers",    "rcode",        "serial",      "values",    "empty",
-    "frequency", "timeout",    "claim_status", "claimed_at",  NULL,
+    "frequency", "timeout",    "claim_status", "claimed_at",  "nsid",      "nsid_last",
+    NULL,
 };
 
 static json_t *hash_to_json(redisReply *h)

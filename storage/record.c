@@ -3,8 +3,9 @@
  *
  * The table below is the format: appending a field at the end keeps every
  * record already stored readable (a shorter record has the new field
- * absent); reordering or removing one does not, which is what the "R1"
- * magic is for.
+ * absent) only when the record has no extras, which sit after the last
+ * field: so a field added changes the magic ("R1" had none of RF_NSID on),
+ * and reordering or removing one needs a new magic too.
  */
 #include <errno.h>
 #include <math.h>
@@ -91,6 +92,8 @@ static const record_def_t record_fields[RF_COUNT] = {
     [RF_RRSET_NAME] = {"rrset_name", T_STR, -1, NULL},
     [RF_RRSET_TYPE] = {"rrset_type", T_STR, -1, type_usual},
     [RF_QUERY_LOG] = {"query_log", T_ANY, -1, NULL},
+    [RF_NSID] = {"nsid", T_STR, -1, NULL},
+    [RF_NSID_LAST] = {"nsid_last", T_STR, -1, NULL},
 };
 
 const char *record_field_name(record_field_t f)
@@ -100,7 +103,8 @@ const char *record_field_name(record_field_t f)
 
 bool record_is_compact(const char *text, size_t len)
 {
-    return len >= REC_MAGIC_LEN && memcmp(text, REC_MAGIC, REC_MAGIC_LEN) == 0;
+    return len >= REC_MAGIC_LEN && (memcmp(text, REC_MAGIC, REC_MAGIC_LEN) == 0 ||
+                                    memcmp(text, REC_MAGIC_R1, REC_MAGIC_LEN) == 0);
 }
 
 /* ---- encoding -------------------------------------------------------------------- */
@@ -346,9 +350,11 @@ int record_decode(record_t *r, const char *text, size_t len)
     const char *end = text + len;
     char *dst;
     int f = RF_SEQ;
+    int nf;
 
     if (!record_is_compact(text, len))
         return DP_EPARSE;
+    nf = text[1] == '1' ? RF_R1_COUNT : RF_COUNT;
     if (VEC_RESERVE(r->buf, r->cap, len + RF_COUNT + 2) < 0)
         return -ENOMEM;
     dst = r->buf;
@@ -360,10 +366,10 @@ int record_decode(record_t *r, const char *text, size_t len)
     for (p = text + REC_MAGIC_LEN; p <= end; f++) {
         const char *tab = memchr(p, '\t', (size_t)(end - p));
         const char *fe = tab != NULL ? tab : end;
-        if (f < RF_COUNT) {
+        if (f < nf) {
             if (decode_field(r, (record_field_t)f, p, (size_t)(fe - p), &dst) < 0)
                 return DP_EPARSE;
-        } else if (f == RF_COUNT && fe > p) {
+        } else if (f == nf && fe > p) {
             r->extras = dst;
             dst += unescape(dst, p, (size_t)(fe - p)) + 1;
         } else if (fe > p) {
@@ -608,5 +614,9 @@ int record_encode_probe(const probe_result_t *r, const record_probe_t *x, buf_t 
         put_json(&b, RF_EXPECTED,
                  x->serial_cond ? json_integer(x->serial)
                                 : strings(x->values, x->nvalues));
+    if (r->nsid_asked) {
+        put_str(&b, RF_NSID, r->nsid);
+        put_str(&b, RF_NSID_LAST, r->nsid_last);
+    }
     return out->oom ? -ENOMEM : 0;
 }

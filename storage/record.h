@@ -6,7 +6,7 @@
  * 700 bytes, most of it field names and quotes repeated in every result.
  * The compact form keeps every field and every value, positionally:
  *
- *   R1 <TAB> seq <TAB> id <TAB> status <TAB> nameserver <TAB> ... [<TAB> extras]
+ *   R2 <TAB> seq <TAB> id <TAB> status <TAB> nameserver <TAB> ... [<TAB> extras]
  *
  * in the order of record_fields[] (record.c), trailing absent fields cut
  * off. Each field is one of
@@ -39,7 +39,10 @@
 #include "harness/common/buf.h"
 #include "probes/result.h"
 
-#define REC_MAGIC     "R1\t"
+/* "R2": R1 with the fields from RF_NSID on. An R1 record's extras come
+ * after RF_QUERY_LOG, so R1 is still read (record_decode). */
+#define REC_MAGIC     "R2\t"
+#define REC_MAGIC_R1  "R1\t"
 #define REC_MAGIC_LEN 3
 
 typedef enum {
@@ -82,6 +85,9 @@ typedef enum {
     RF_RRSET_NAME,
     RF_RRSET_TYPE,
     RF_QUERY_LOG,
+    RF_R1_COUNT, /* R1 had the fields before this one */
+    RF_NSID = RF_R1_COUNT,
+    RF_NSID_LAST,
     RF_COUNT,
 } record_field_t;
 

@@ -502,6 +502,7 @@ static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
     req->frequency = d->sc->frequency;
     req->timeout = d->sc->timeout;
     req->tag = (op->id << 16) | nsi;
+    req->edns = d->sc->nsid ? DNSMSG_Q_NSID : 0;
     switch (op->kind) {
     case OP_ZONE_CREATE:
     case OP_ZONE_UPDATE:

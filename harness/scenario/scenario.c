@@ -428,12 +428,15 @@ static int on_nameserver(ctx_t *c, const char *sec, const char *name, const char
         n->role = NS_SECONDARY;
     }
     if (strcmp(key, "address") == 0) {
-        if (probe_ns_parse(v, &n->addr) < 0)
-            return fail(c, sec, key,
-                        "'%s' is not an IPv4 or IPv6 address with optional port "
-                        "(127.0.0.1:5300, [::1]:5300)",
-                        v);
-        return 0;
+        char *a = NULL;
+        int ret = expand(c, sec, key, v, NULL, &a);
+        if (ret == 0 && probe_ns_parse(a, &n->addr) < 0)
+            ret = fail(c, sec, key,
+                       "'%s' is not an IPv4 or IPv6 address with optional port "
+                       "(127.0.0.1:5300, [::1]:5300)",
+                       a);
+        free(a);
+        return ret;
     }
     if (strcmp(key, "role") == 0) {
         if (strcmp(v, "primary") == 0)
@@ -628,10 +631,12 @@ static void on_probe_mode(ctx_t *c, const char *section, const char *key, const 
         }
     } else if (strcmp(key, "reclaim_after") == 0) {
         set_double(c, section, key, v, 0.5, 3600, &sc->reclaim_after);
+    } else if (strcmp(key, "nsid") == 0) {
+        set_bool(c, section, key, v, &sc->nsid);
     } else {
         fail(c, section, key,
              "unknown key (frequency, timeout, query_timeout, threads, mode, vantages, "
-             "reclaim_after)");
+             "reclaim_after, nsid)");
     }
 }
 
@@ -1144,6 +1149,7 @@ int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen)
     sc->plot_height = 720;
     sc->plots = true;
     sc->reclaim_after = 10;
+    sc->nsid = true;
     memset(&c, 0, sizeof(c));
     c.sc = sc;
     c.err = err;

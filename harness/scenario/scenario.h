@@ -107,6 +107,9 @@ typedef struct {
     char **vantages;
     size_t nvantages, capvantages;
     double reclaim_after;
+    /* [probe] nsid: queries ask for the answering instance's NSID (RFC
+     * 5001; default yes) */
+    bool nsid;
     /* [metrics] */
     char *statsd; /* HOST:PORT, or NULL */
     char *statsd_prefix;

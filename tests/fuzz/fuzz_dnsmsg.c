@@ -102,6 +102,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (ret == 0) {
             check(&a, queries[q].qtype);
+            if (a.nsid_state == DNSMSG_NSID_PRESENT) {
+                char text[DNSMSG_NSID_TEXT_MAX];
+                if (a.nsid < data || a.nsid + a.nsid_len > data + size || !a.edns)
+                    fail("the NSID is not inside the message's OPT", NULL);
+                if (dnsmsg_nsid_text(a.nsid, a.nsid_len, text) >= sizeof(text))
+                    fail("NSID text too long", text);
+            }
         } else if (a.values != NULL || a.nvalues != 0) {
             fail("values left after an error", NULL);
         }

@@ -856,3 +856,126 @@ Test(dnsmsg, referral_glue_and_occluded_names)
     cr_expect_eq(a.nvalues, 0);
     dnsmsg_answer_clear(&a);
 }
+
+/* ---- EDNS: the OPT record we send, the NSID we read (RFC 6891, RFC 5001) ---- */
+
+Test(dnsmsg, build_query_opt_layout)
+{
+    unsigned char q[512];
+    int plain = dnsmsg_build_query("www.example.com.", T_A, q, sizeof(q));
+    int n = dnsmsg_build_query_opt("www.example.com.", T_A, DNSMSG_Q_NSID, q, sizeof(q));
+    const unsigned char *o = q + plain;
+
+    cr_assert_eq(n, plain + DNSMSG_OPT_LEN);
+    cr_assert_eq(q[10] << 8 | q[11], 1, "ARCOUNT 1");
+    cr_assert_eq(o[0], 0, "owner: the root");
+    cr_assert_eq(o[1] << 8 | o[2], 41, "TYPE OPT");
+    cr_assert_eq(o[3] << 8 | o[4], DNSMSG_EDNS_PAYLOAD, "CLASS: the UDP payload");
+    cr_assert_eq(o[5] | o[6] | o[7] | o[8], 0, "ext-rcode 0, version 0, DO clear");
+    cr_assert_eq(o[9] << 8 | o[10], 4, "RDLENGTH: one empty option");
+    cr_assert_eq(o[11] << 8 | o[12], 3, "OPTION-CODE NSID");
+    cr_assert_eq(o[13] << 8 | o[14], 0, "OPTION-LENGTH 0");
+    cr_assert_eq(dnsmsg_question_end(q, n), plain);
+    cr_assert_eq(dnsmsg_strip_opt(q, n), plain, "stripped: the plain query");
+    cr_assert_eq(q[10] << 8 | q[11], 0, "ARCOUNT 0 again");
+
+    n = dnsmsg_build_query_opt("www.example.com.", T_A, DNSMSG_Q_DO, q, sizeof(q));
+    cr_assert_eq(n, plain + DNSMSG_OPT_LEN - 4, "DO alone: no option");
+    cr_assert_eq(q[plain + 7], 0x80, "the DO bit (RFC 3225)");
+    n = dnsmsg_build_query_opt("www.example.com.", T_A, 0, q, sizeof(q));
+    cr_assert_eq(n, plain, "no flags: no EDNS");
+    cr_assert_eq(dnsmsg_build_query_opt("www.example.com.", T_A, DNSMSG_Q_NSID, q,
+                                        (size_t)plain + 3),
+                 DP_ERANGE);
+}
+
+/* An answer with one A RR and an OPT whose RDATA is opts[0..nopts). */
+static void answer_with_opt(mb_t *m, const unsigned char *opts, size_t nopts)
+{
+    size_t at;
+
+    header(m, 7, F_QR | F_AA, 0, 1, 1, 0, 1);
+    question(m, "www.example.com", T_A, C_IN);
+    rr_a_at_qname(m, 192, 0, 2, 1);
+    put8(m, 0);
+    at = rr_head(m, 41, 1232, 0);
+    putmem(m, opts, nopts);
+    rr_end(m, at);
+}
+
+Test(dnsmsg, nsid_read_from_the_opt_record)
+{
+    /* a cookie option first (RFC 7873), then NSID "fra1" */
+    static const unsigned char opts[] = {0, 10, 0, 8, 1, 2, 3,   4,   5,   6,
+                                         7, 8,  0, 3, 0, 4, 'f', 'r', 'a', '1'};
+    dnsmsg_answer_t ans;
+    mb_t m;
+
+    answer_with_opt(&m, opts, sizeof(opts));
+    cr_assert_eq(parse(&m, "www.example.com.", T_A, true, &ans), 0);
+    cr_assert(ans.edns);
+    cr_assert_eq(ans.nsid_state, DNSMSG_NSID_PRESENT);
+    cr_assert_eq(ans.nsid_len, 4);
+    cr_assert_eq(memcmp(ans.nsid, "fra1", 4), 0);
+    cr_assert_eq(ans.nvalues, 1, "the answer is read as before");
+    dnsmsg_answer_clear(&ans);
+
+    /* an OPT without NSID, and no OPT at all */
+    answer_with_opt(&m, opts, 12);
+    cr_assert_eq(parse(&m, "www.example.com.", T_A, true, &ans), 0);
+    cr_assert(ans.edns);
+    cr_assert_eq(ans.nsid_state, DNSMSG_NSID_NONE);
+    dnsmsg_answer_clear(&ans);
+    header(&m, 7, F_QR | F_AA, 0, 1, 1, 0, 0);
+    question(&m, "www.example.com", T_A, C_IN);
+    rr_a_at_qname(&m, 192, 0, 2, 1);
+    cr_assert_eq(parse(&m, "www.example.com.", T_A, true, &ans), 0);
+    cr_assert(!ans.edns);
+    cr_assert_eq(ans.nsid_state, DNSMSG_NSID_NONE);
+    dnsmsg_answer_clear(&ans);
+}
+
+Test(dnsmsg, malformed_nsid_is_not_a_malformed_answer)
+{
+    /* the option says 200 octets; the OPT holds 2 */
+    static const unsigned char opts[] = {0, 3, 0, 200, 'a', 'b'};
+    static const unsigned char cut[] = {0, 3, 0}; /* an option header cut short */
+    dnsmsg_answer_t ans;
+    mb_t m;
+
+    answer_with_opt(&m, opts, sizeof(opts));
+    cr_assert_eq(parse(&m, "www.example.com.", T_A, true, &ans), 0);
+    cr_assert_eq(ans.nsid_state, DNSMSG_NSID_MALFORMED);
+    cr_assert_eq(ans.nvalues, 1);
+    dnsmsg_answer_clear(&ans);
+    answer_with_opt(&m, cut, sizeof(cut));
+    cr_assert_eq(parse(&m, "www.example.com.", T_A, true, &ans), 0);
+    cr_assert_eq(ans.nsid_state, DNSMSG_NSID_MALFORMED);
+    dnsmsg_answer_clear(&ans);
+    /* an additional section that is not there: the answer still stands */
+    answer_with_opt(&m, opts, sizeof(opts));
+    m.n -= 8;
+    cr_assert_eq(parse(&m, "www.example.com.", T_A, true, &ans), 0);
+    cr_assert_eq(ans.nvalues, 1);
+    cr_assert_eq(ans.nsid_state, DNSMSG_NSID_NONE);
+    dnsmsg_answer_clear(&ans);
+}
+
+Test(dnsmsg, nsid_as_text)
+{
+    char out[DNSMSG_NSID_TEXT_MAX];
+    unsigned char big[300];
+
+    cr_assert_eq(dnsmsg_nsid_text((const unsigned char *)"ams-3", 5, out), 5);
+    cr_assert_str_eq(out, "ams-3");
+    dnsmsg_nsid_text((const unsigned char *)"\x01\xab", 2, out);
+    cr_assert_str_eq(out, "0x01ab", "binary: hex");
+    dnsmsg_nsid_text((const unsigned char *)"", 0, out);
+    cr_assert_str_eq(out, "0x", "empty: 0x");
+    memset(big, 'x', sizeof(big));
+    cr_assert_eq(dnsmsg_nsid_text(big, sizeof(big), out), DNSMSG_NSID_TEXT_MAX - 1);
+    cr_assert(strstr(out, "...") != NULL, "cut, and says so");
+    big[0] = 0;
+    cr_assert_leq(dnsmsg_nsid_text(big, sizeof(big), out), DNSMSG_NSID_TEXT_MAX - 1);
+    cr_assert_eq(strncmp(out, "0x0078", 6), 0);
+}

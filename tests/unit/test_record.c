@@ -183,6 +183,9 @@ Test(record, probe_result_encoded_directly_as_from_json)
         r.values = vals;
         r.nvalues = k % 5;
         r.empty = (cond_empty_t)(k % 5);
+        r.nsid_asked = k % 3 != 0;
+        r.nsid = k % 2 ? "fra1" : NULL;
+        r.nsid_last = k % 5 ? "ams\\2\t" : NULL;
         x.vantage = k % 2 ? "host-a" : "";
         x.frequency = 0.5;
         x.timeout = k % 3 ? 30.0 : 0.125;
@@ -200,4 +203,36 @@ Test(record, probe_result_encoded_directly_as_from_json)
         buf_free(&a);
         buf_free(&b);
     }
+}
+
+/* R2 added fields after R1's last, where R1 kept its extras: an R1
+ * record is still read with its extras, an R2 one with its NSIDs. */
+Test(record, r1_records_keep_their_extras)
+{
+    buf_t b = {0};
+    json_t *o;
+    json_error_t je;
+
+    buf_add(&b, "R1\t7", 5);
+    for (int f = RF_SEQ; f < RF_R1_COUNT; f++)
+        buf_add(&b, "\t", 1);
+    buf_add(&b, "{\"agent_host\":\"h1\"}", 19);
+    o = record_text_to_json(b.p, b.len, NULL);
+    cr_assert_not_null(o, "decodes: %s", b.p);
+    cr_assert_eq(json_integer_value(json_object_get(o, "seq")), 7);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "agent_host")), "h1");
+    cr_assert_null(json_object_get(o, "nsid"));
+    json_decref(o);
+    buf_free(&b);
+
+    o = json_loads("{\"seq\":8,\"nsid\":\"fra1\",\"nsid_last\":null,\"zz\":1}", 0, &je);
+    cr_assert_eq(record_encode(o, false, &b), 0);
+    cr_assert_eq(memcmp(b.p, "R2\t", 3), 0);
+    json_decref(o);
+    o = record_text_to_json(b.p, b.len, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "nsid")), "fra1");
+    cr_assert(json_is_null(json_object_get(o, "nsid_last")));
+    cr_assert_eq(json_integer_value(json_object_get(o, "zz")), 1);
+    json_decref(o);
+    buf_free(&b);
 }
