@@ -268,6 +268,9 @@ static json_t *build(dataset_t *ds, json_t *stats_in, json_t *plots,
                         isnan(end) ? json_null()
                                    : json_real(round((end - start) * 1e3) / 1e3));
     json_object_set_new(doc, "nameservers", copy_field(meta, "nameservers"));
+    if (json_object_get(meta, "ns_without_address") != NULL)
+        json_object_set_new(doc, "ns_without_address",
+                            copy_field(meta, "ns_without_address"));
     json_object_set_new(doc, "phases", copy_field(meta, "phases"));
     json_object_set_new(doc, "clock",
                         json_pack("{s:o, s:o}", "start", copy_field(meta, "clock_start"),
@@ -712,6 +715,8 @@ static const char *slo_label(const char *what)
         return "changes not served everywhere";
     if (strcmp(what, "complete") == 0)
         return "campaign ended (end record stored)";
+    if (strcmp(what, "every_address_served") == 0)
+        return "discovered addresses that never served a change";
     if (strcmp(what, "claim_before_served") == 0)
         return "changes the provider claimed in sync before every nameserver served them";
     return "operations failed at the target";
@@ -727,6 +732,25 @@ static void cell_limit(row_t *r, json_t *v)
 }
 
 /* The verdict first: what a reader (or a CI job) wants to know. */
+/* "2: a, b" for a list of names (the first few). */
+static void names_cell(row_t *r, json_t *arr)
+{
+    char list[400] = "";
+    size_t used = 0;
+    json_t *e;
+    size_t i;
+
+    json_array_foreach(arr, i, e)
+    {
+        int w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                         json_string_value(e) != NULL ? json_string_value(e) : "?");
+        if (w < 0 || (size_t)w >= sizeof(list) - used)
+            break;
+        used += (size_t)w;
+    }
+    cell(r, "%zu%s%s", json_array_size(arr), used ? ": " : "", list);
+}
+
 static void verdict_part(doc_t *d, json_t *slo, const char *incomplete)
 {
     const char *cols[] = {"SLO", "limit", "measured", "verdict"};
@@ -753,6 +777,8 @@ static void verdict_part(doc_t *d, json_t *slo, const char *incomplete)
             cell_limit(&r, json_object_get(e, "limit"));
         if (json_is_boolean(json_object_get(e, "value")))
             cell(&r, "%s", json_is_true(json_object_get(e, "value")) ? "yes" : "no");
+        else if (json_is_array(json_object_get(e, "value")))
+            names_cell(&r, json_object_get(e, "value"));
         else
             cell_limit(&r, json_object_get(e, "value"));
         cell(&r, "%s", json_is_true(json_object_get(e, "ok")) ? "ok" : "FAILED");
@@ -1044,6 +1070,48 @@ static void instances_part(doc_t *d, json_t *st)
     }
 }
 
+/* The nameservers [nameserver] discover found, grouped by NS name, each
+ * address (IPv4 first) with its figures. */
+static void discovered_part(doc_t *d, json_t *doc, json_t *st)
+{
+    const char *cols[] = {"NS name",  "family", "address", "count",   "completed",
+                          "timeouts", "errors", "p50 (s)", "p99 (s)", "zone"};
+    json_t *byns = json_object_get(st, "nameservers");
+    row_t r = {{NULL}, 0};
+    bool any = false;
+    json_t *e;
+    size_t i;
+
+    json_array_foreach(json_object_get(doc, "nameservers"), i, e) any =
+        any || json_object_get(e, "discovered") != NULL;
+    if (!any)
+        return;
+    doc_h(d, 2, "Discovered nameservers");
+    doc_p(d, "Each address of each NS name of the zone, as found at the start "
+             "(RFC 1034 4.3.2: the NS RRset, then glue or A/AAAA queries).");
+    doc_table(d, cols, 10);
+    json_array_foreach(json_object_get(doc, "nameservers"), i, e)
+    {
+        json_t *s = json_object_get(byns, str_of(e, "name", ""));
+        if (json_object_get(e, "discovered") == NULL)
+            continue;
+        cell(&r, "%s", str_of(e, "ns_name", "?"));
+        cell(&r, "%s", str_of(e, "family", "?"));
+        cell(&r, "%s", str_of(e, "addr", "?"));
+        cell_n(&r, json_object_get(s, "count"));
+        cell_n(&r, json_object_get(s, "completed"));
+        cell_n(&r, json_object_get(s, "timeouts"));
+        cell_n(&r, json_object_get(s, "errors"));
+        cell_s(&r, json_object_get(s, "p50"));
+        cell_s(&r, json_object_get(s, "p99"));
+        cell(&r, "%s", str_of(e, "discovered", "?"));
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+    json_array_foreach(json_object_get(doc, "ns_without_address"), i, e)
+        doc_p(d, "NS %s: no address found; not watched.", json_string_value(e));
+}
+
 static void slowest_ns_part(doc_t *d, json_t *doc)
 {
     const char *cols[] = {"nameserver", "role",     "p50 (s)", "p99 (s)",
@@ -1284,6 +1352,7 @@ static void write_pages(doc_t *d, json_t *doc)
     stages_kinds_part(d, st);
     provider_part(d, st);
     ns_kind_part(d, st);
+    discovered_part(d, doc, st);
     instances_part(d, st);
     slowest_ns_part(d, doc);
     slowest_changes_part(d, doc);

@@ -734,6 +734,20 @@ static json_t *check(const char *slo, json_t *limit, json_t *value, bool ok)
                      value != NULL ? value : json_null(), "ok", ok);
 }
 
+/* Were some of the campaign's nameservers found by [nameserver] discover? */
+static bool discovered(const dataset_t *ds)
+{
+    json_t *e;
+    size_t i;
+
+    json_array_foreach(json_object_get(ds->campaign, "nameservers"), i, e)
+    {
+        if (json_object_get(e, "discovered") != NULL)
+            return true;
+    }
+    return false;
+}
+
 json_t *stats_slo(const dataset_t *ds, const json_t *stats)
 {
     json_t *slo = json_object_get(ds->campaign, "slo");
@@ -776,6 +790,21 @@ json_t *stats_slo(const dataset_t *ds, const json_t *stats)
         ok = ok && good;
         json_array_append_new(
             checks, check("claim_before_served", json_incref(v), json_incref(n), good));
+    }
+    /* nameservers found by discovery: each address must have served
+     * something, or a fleet member that never answers would pass unseen */
+    if (discovered(ds)) {
+        json_t *silent = json_array();
+        for (size_t i = 0; i < ds->nns; i++) {
+            json_t *s =
+                json_object_get(json_object_get(stats, "nameservers"), ds->ns[i].name);
+            if (json_integer_value(json_object_get(s, "completed")) == 0)
+                json_array_append_new(silent, json_string(ds->ns[i].name));
+        }
+        bool good = json_array_size(silent) == 0;
+        ok = ok && good;
+        json_array_append_new(
+            checks, check("every_address_served", json_integer(0), silent, good));
     }
     /* whatever the SLOs: changes the target refused are a failure */
     {

@@ -90,6 +90,8 @@ step "monitor: canaries, a secondary stopped and started again, SIGTERM (asan)" 
     tests/cli/test_monitor.sh ./dnsprop-asan
 step "anycast: two NSD instances behind one address, told apart by NSID (asan)" \
     tests/cli/test_anycast.sh ./dnsprop-asan
+step "discover: every address of a delegated zone's nameservers, IPv4, IPv6, one dead (asan)" \
+    tests/cli/test_discover.sh ./dnsprop-asan
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
 step "plots: escaping, sizes, gnuplot missing" tests/cli/test_plots.sh
 step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan

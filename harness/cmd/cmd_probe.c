@@ -22,6 +22,7 @@
 #include "probes/result.h"
 #include "harness/cmd/storeopt.h"
 #include "harness/common/timebase.h"
+#include "probes/discover.h"
 #include "probes/pool.h"
 
 /* What the command line asks for beyond the request itself. */
@@ -37,6 +38,8 @@ typedef struct {
     size_t max_pending;
     const char *ntp_server;
     double max_offset_ms;
+    const char *discover; /* --discover ZONE: poll every address of its NS */
+    uint16_t discover_port;
 } probe_cli_t;
 
 /* A request file is read as it is probed (probefeed.h): its size costs no
@@ -58,12 +61,16 @@ static void usage(FILE *f)
         "                     --condition COND [--serial N] [--type TYPE]\n"
         "                     [--value V]... [--match subset|exact]\n"
         "                     [--frequency S] [--timeout S] [--start-time EPOCH]\n"
-        "                     [--json]\n"
+        "                     [--json] [--discover ZONE [--discover-port N]]\n"
         "       dnsprop probe --file REQUESTS.csv [--json]\n"
         "\n"
         "Poll a nameserver until a condition holds and print how long it took.\n"
         "\n"
         "  --ns ADDR[:PORT]     nameserver, IPv4 or IPv6 literal ([::1]:5353), port 53\n"
+        "  --discover ZONE      ask --ns for ZONE's NS RRset and their A/AAAA (glue,\n"
+        "                       else a query each) and poll every address instead;\n"
+        "                       each result's id is NS-NAME/ADDR\n"
+        "  --discover-port N    the port of the discovered addresses (default 53)\n"
         "  --zone ZONE          poll a zone (SOA); empty_response then also accepts\n"
         "                       REFUSED/NOTAUTH from a server that dropped the zone\n"
         "  --name NAME          poll a record name\n"
@@ -128,6 +135,8 @@ enum {
     OPT_MAX_PENDING,
     OPT_NTP,
     OPT_MAXOFF,
+    OPT_DISCOVER,
+    OPT_DISCOVER_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -155,6 +164,8 @@ static const struct option long_opts[] = {
     {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
     {"ntp-server", required_argument, NULL, OPT_NTP},
     {"max-offset-ms", required_argument, NULL, OPT_MAXOFF},
+    {"discover", required_argument, NULL, OPT_DISCOVER},
+    {"discover-port", required_argument, NULL, OPT_DISCOVER_PORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -276,6 +287,17 @@ static int cli_option(int c, const char *arg, probe_cli_t *cli)
     case OPT_FILE:
         cli->file = arg;
         return 0;
+    case OPT_DISCOVER:
+        cli->discover = arg;
+        return 0;
+    case OPT_DISCOVER_PORT: {
+        uint64_t u;
+        if (numparse_u64(arg, 65535, &u) < 0 || u == 0)
+            return cmd_bad("probe", "--discover-port", "'%s' is not a port (1 to 65535)",
+                           arg);
+        cli->discover_port = (uint16_t)u;
+        return 0;
+    }
     case OPT_JSON:
         cli->json = true;
         return 0;
@@ -582,6 +604,42 @@ static int campaign_finish(store_t *store, const char *campaign, const probe_cli
     return rc;
 }
 
+/* --discover: the single request once per address of the zone's
+ * nameservers, as asked of --ns. */
+static int discover_reqs(const probe_cli_t *cli, const probe_req_t *single,
+                         probe_req_t **reqs, size_t *nreqs)
+{
+    char err[1100];
+    discover_t d;
+    probe_req_t *v;
+
+    if (discover_zone(cli->discover, single->ns.text,
+                      cli->discover_port ? cli->discover_port : 53, &d, err,
+                      sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop probe: --discover %s: %s\n", cli->discover, err);
+        return DP_EXIT_ERROR;
+    }
+    for (size_t i = 0; i < d.nnoaddr; i++)
+        fprintf(stderr, "dnsprop probe: warning: NS %s has no address: not polled\n",
+                d.noaddr[i]);
+    v = calloc(d.n, sizeof(*v));
+    for (size_t k = 0; v != NULL && k < d.n; k++) {
+        probe_req_t *r = &v[k];
+        *r = *single;
+        r->values = NULL;
+        r->nvalues = r->capvalues = 0;
+        r->ns = d.eps[k].addr;
+        r->id = strdup(d.eps[k].name);
+        for (size_t i = 0; i < single->nvalues; i++)
+            probe_req_add_value(r, single->values[i], err, sizeof(err));
+        probe_req_finish(r, err, sizeof(err));
+    }
+    *nreqs = v != NULL ? d.n : 0;
+    *reqs = v;
+    discover_free(&d);
+    return v != NULL ? DP_EXIT_OK : DP_EXIT_ERROR;
+}
+
 int cmd_probe(int argc, char **argv)
 {
     probe_pool_opts_t opts;
@@ -612,6 +670,15 @@ int cmd_probe(int argc, char **argv)
     if (cli.file != NULL && load_requests(&cli, &stream, &reqs, &nreqs) != DP_EXIT_OK) {
         probe_req_clear(&single);
         return DP_EXIT_USAGE;
+    }
+    if (cli.discover != NULL && cli.file != NULL) {
+        probe_req_clear(&single);
+        return cmd_bad("probe", "--discover", "%s", "not with --file");
+    }
+    if (cli.discover != NULL &&
+        discover_reqs(&cli, &single, &reqs, &nreqs) != DP_EXIT_OK) {
+        probe_req_clear(&single);
+        return DP_EXIT_ERROR;
     }
     gethostname(host, sizeof(host) - 1);
     memset(&sa, 0, sizeof(sa));

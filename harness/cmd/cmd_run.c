@@ -244,6 +244,14 @@ static int campaign_cmd(int argc, char **argv, bool monitor)
     }
     if ((rc = check_kind(a.cmd, &sc, monitor)) != 0)
         goto out;
+    if (scenario_discover(&sc, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop %s: %s\n", a.cmd, err);
+        rc = DP_EXIT_ERROR;
+        goto out;
+    }
+    for (size_t i = 0; i < sc.nnoaddr; i++)
+        fprintf(stderr, "dnsprop %s: warning: NS %s has no address: it is not watched\n",
+                a.cmd, sc.noaddr[i]);
     if (a.statsd != NULL) {
         /* the command line wins over [metrics] statsd */
         free(sc.statsd);

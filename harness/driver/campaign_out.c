@@ -41,10 +41,17 @@ static json_t *nameservers(const scenario_t *sc)
 {
     json_t *nss = json_array();
 
-    for (size_t i = 0; i < sc->nns; i++)
-        json_array_append_new(nss, json_pack("{s:s, s:s, s:s}", "name", sc->ns[i].name,
-                                             "addr", sc->ns[i].addr.text, "role",
-                                             ns_role_str(sc->ns[i].role)));
+    for (size_t i = 0; i < sc->nns; i++) {
+        const scen_ns_t *n = &sc->ns[i];
+        json_t *o = json_pack("{s:s, s:s, s:s}", "name", n->name, "addr", n->addr.text,
+                              "role", ns_role_str(n->role));
+        if (n->discovered != NULL)
+            /* found by [nameserver] discover: grouped by NS name in reports */
+            json_object_update_new(o, json_pack("{s:s, s:s, s:s}", "discovered",
+                                                n->discovered, "ns_name", n->group,
+                                                "family", n->v6 ? "ipv6" : "ipv4"));
+        json_array_append_new(nss, o);
+    }
     return nss;
 }
 
@@ -91,6 +98,13 @@ json_t *campaign_meta(drv_t *d, const clock_status_t *clk)
     json_object_set_new(meta, "seed", json_integer((json_int_t)sc->seed));
     json_object_set_new(meta, "clock_start", clock_status_json(clk));
     json_object_set_new(meta, "nameservers", nameservers(sc));
+    if (sc->nnoaddr > 0) {
+        /* discovered NS names without an address: never watched */
+        json_t *no = json_array();
+        for (size_t i = 0; i < sc->nnoaddr; i++)
+            json_array_append_new(no, json_string(sc->noaddr[i]));
+        json_object_set_new(meta, "ns_without_address", no);
+    }
     json_object_set_new(meta, "phases", phases(sc));
     json_object_set_new(meta, "slo", slos(sc));
     json_object_set_new(meta, "report",

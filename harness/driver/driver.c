@@ -28,11 +28,15 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     verdict_fold_init(&d->fold);
     d->target_errors = json_array();
     gethostname(d->host, sizeof(d->host) - 1);
+    d->ns_served = calloc(sc->nns + 1, sizeof(*d->ns_served));
+    if (d->ns_served == NULL)
+        return -ENOMEM;
     return model_init(&d->m, sc);
 }
 
 static void drv_free(drv_t *d)
 {
+    free((void *)d->ns_served);
     json_decref(d->begin_meta);
     json_decref(d->end_meta);
     json_decref(d->summary);

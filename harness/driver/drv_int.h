@@ -43,6 +43,9 @@
 struct drv {
     const scenario_t *sc;
     const driver_opts_t *opts;
+    /* polls completed per nameserver (scenario order): a discovered
+     * address that never served is a failure (verdict.c) */
+    _Atomic uint64_t *ns_served;
     optable_row_t *rows; /* [operations] file */
     size_t nrows;
     syncplan_t *plans; /* one per phase (zone-sync phases' made) */

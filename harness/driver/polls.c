@@ -109,6 +109,8 @@ static void tally_status(drv_t *d, op_t *op, size_t nsi, probe_status_t status,
     acct_status(d, status);
     if (status == PROBE_COMPLETED) {
         atomic_fetch_add(&op->ncompleted, 1);
+        if (nsi < d->sc->nns)
+            atomic_fetch_add_explicit(&d->ns_served[nsi], 1, memory_order_relaxed);
         max_of(&op->max_duration, duration);
         if (nsi < d->sc->nns && d->sc->ns[nsi].role == NS_PRIMARY)
             max_of(&op->max_primary, duration);

@@ -100,6 +100,30 @@ static void propagation(verdict_fold_t *f, tally_t *t)
 }
 
 /* What fails the campaign, one sentence each; *ok false if any. */
+/* Discovered addresses that never served a change: a fleet member that
+ * never answers must not pass unseen (stats.c every_address_served). */
+static void silent_addresses(drv_t *d, json_t *fails)
+{
+    const scenario_t *sc = d->sc;
+    char list[512] = "";
+    size_t used = 0, n = 0;
+
+    for (size_t i = 0; i < sc->nns; i++) {
+        if (sc->ns[i].discovered == NULL || atomic_load(&d->ns_served[i]) > 0)
+            continue;
+        if (n++ < 8 && used < sizeof(list)) {
+            int w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+                             sc->ns[i].name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (n > 0)
+        json_array_append_new(
+            fails, json_sprintf("%zu discovered address%s never served a "
+                                "change: %s%s",
+                                n, n == 1 ? "" : "es", list, n > 8 ? ", ..." : ""));
+}
+
 static json_t *failures(drv_t *d, const tally_t *t, bool *ok)
 {
     const scenario_t *sc = d->sc;
@@ -138,6 +162,7 @@ static json_t *failures(drv_t *d, const tally_t *t, bool *ok)
                                 (unsigned long long)t->before, t->before == 1 ? "" : "s",
                                 t->before == 1 ? "it" : "them",
                                 (unsigned long long)sc->slo_claim_before_served));
+    silent_addresses(d, fails);
     if (sc->slo_converged && !t->converged)
         json_array_append_new(fails,
                               json_string("not every change reached every nameserver"));

@@ -451,7 +451,30 @@ static int on_nameserver(ctx_t *c, const char *sec, const char *name, const char
     }
     if (strcmp(key, "target") == 0)
         return set_str(c, sec, key, v, &n->target);
-    return fail(c, sec, key, "unknown key (address, role, target)");
+    if (strcmp(key, "discover") == 0 || strcmp(key, "discover_from") == 0) {
+        char canon[RDATA_NAME_TEXT_MAX];
+        probe_ns_t a;
+        char **dst = key[8] == '\0' ? &n->discover : &n->discover_from;
+        if (set_str(c, sec, key, v, dst) < 0)
+            return -1;
+        if (key[8] == '\0' && rdata_name_canon(*dst, canon, sizeof(canon)) < 0)
+            return fail(c, sec, key, "'%s' is not a zone name", *dst);
+        if (key[8] != '\0' && probe_ns_parse(*dst, &a) < 0)
+            return fail(c, sec, key, "'%s' is not ADDR[:PORT]", *dst);
+        return 0;
+    }
+    if (strcmp(key, "discover_port") == 0) {
+        uint64_t u = 0;
+        if (set_u64(c, sec, key, v, 65535, &u) < 0)
+            return -1;
+        if (u == 0)
+            return fail(c, sec, key, "a port is 1 to 65535");
+        n->discover_port = (uint16_t)u;
+        return 0;
+    }
+    return fail(c, sec, key,
+                "unknown key (address, role, target, discover, discover_from, "
+                "discover_port)");
 }
 
 static int parse_mix(ctx_t *c, const char *sec, const char *key, const char *v,
@@ -981,7 +1004,14 @@ static int check_nameservers(const scenario_t *sc, char *err, size_t errlen)
     }
     for (i = 0; i < sc->nns; i++) {
         const scen_ns_t *n = &sc->ns[i];
-        if (n->addr.len == 0) {
+        if (n->discover != NULL && n->addr.len != 0) {
+            snprintf(err, errlen,
+                     "%s:%d: [nameserver %s] address and discover: give one (discover "
+                     "finds the addresses)",
+                     sc->path, n->line, n->name);
+            return DP_EPARSE;
+        }
+        if (n->addr.len == 0 && n->discover == NULL) {
             snprintf(err, errlen, "%s:%d: [nameserver %s] address: missing", sc->path,
                      n->line, n->name);
             return DP_EPARSE;
@@ -1183,6 +1213,10 @@ void scenario_free(scenario_t *sc)
     for (i = 0; i < sc->nns; i++) {
         free(sc->ns[i].name);
         free(sc->ns[i].target);
+        free(sc->ns[i].discover);
+        free(sc->ns[i].discover_from);
+        free(sc->ns[i].group);
+        free(sc->ns[i].discovered);
     }
     for (i = 0; i < sc->nphases; i++) {
         free(sc->phases[i].name);
@@ -1192,6 +1226,9 @@ void scenario_free(scenario_t *sc)
     }
     free(sc->targets);
     free(sc->ns);
+    for (i = 0; i < sc->nnoaddr; i++)
+        free(sc->noaddr[i]);
+    free(sc->noaddr);
     free(sc->phases);
     free(sc->path);
     free(sc->name);

@@ -36,6 +36,18 @@ typedef struct {
     ns_role_t role;
     char *target; /* name of the target whose data it serves */
     int line;
+    /* discover = ZONE: this section stands for every address of ZONE's
+     * nameservers (probes/discover.h), found by scenario_discover before
+     * the run, asked of discover_from (default: the primary's address),
+     * each on discover_port (default 53) */
+    char *discover;
+    char *discover_from;
+    uint16_t discover_port;
+    /* an endpoint scenario_discover made: its NS name ("ns1.example.com."),
+     * the zone it was discovered for, and its address family */
+    char *group;
+    char *discovered;
+    bool v6;
 } scen_ns_t;
 
 typedef struct {
@@ -123,6 +135,9 @@ typedef struct {
     bool mon_serial;     /* a zone serial bump with each canary */
     double mon_duration; /* s the monitor runs; 0 until stopped */
     int mon_line;        /* where [monitor] is, for errors */
+    /* scenario_discover: NS names found without any address */
+    char **noaddr;
+    size_t nnoaddr, capnoaddr;
 } scenario_t;
 
 /* "primary", "secondary" or "resolver": the [nameserver] role key's words. */
@@ -130,6 +145,12 @@ const char *ns_role_str(ns_role_t role);
 
 int scenario_load(const char *path, scenario_t *sc, char *err, size_t errlen);
 void scenario_free(scenario_t *sc);
+/* Replace each [nameserver] with discover = ZONE by the addresses of
+ * ZONE's nameservers (probes/discover.h), named "NS-NAME/ADDR", each with
+ * the section's role and target. Asks the network: called by the commands
+ * that run, after scenario_load. err: "FILE:LINE: [nameserver X] discover:
+ * why". */
+int scenario_discover(scenario_t *sc, char *err, size_t errlen);
 /* The target a nameserver serves. */
 const target_conf_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns);
 
