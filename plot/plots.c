@@ -1048,7 +1048,7 @@ static double cdf_axes(const dataset_t *ds, plot_t *p, const char *ylabel)
  * but the cancelled (so that a curve stays below 1 by the share of
  * timeouts and errors), at most q rows (cdf_rows). v is scratch for
  * ds->n values. false when none was served (nothing to draw). */
-static bool cdf_curve(const plot_ctx_t *c, plot_t *p, size_t ns, long vantage,
+static bool cdf_curve(const plot_ctx_t *c, plot_t *p, size_t ns, long vantage, long inst,
                       double xmax, size_t q, double *v, unsigned *b, size_t *n,
                       size_t *total)
 {
@@ -1061,7 +1061,7 @@ static bool cdf_curve(const plot_ctx_t *c, plot_t *p, size_t ns, long vantage,
     for (size_t i = from; i < to; i++) {
         const ds_result_t *r = &ds->res[c->by_ns[i]];
         if ((vantage >= 0 && r->vantage != (unsigned)vantage) ||
-            r->status == DS_CANCELLED)
+            (inst >= 0 && r->inst != (unsigned)inst) || r->status == DS_CANCELLED)
             continue;
         (*total)++;
         if (served(r))
@@ -1113,7 +1113,7 @@ static int plot_cdf(plot_ctx_t *c)
     for (size_t j = 0; j < ds->nns; j++) {
         size_t n, total;
         unsigned b;
-        if (!cdf_curve(c, &p, j, -1, xmax, q, v, &b, &n, &total))
+        if (!cdf_curve(c, &p, j, -1, -1, xmax, q, v, &b, &n, &total))
             continue;
         wr(&p.gp, "'cdf.dat' index %u using 1:2 with steps lw 2 lc %zu title ", b, j + 1);
         wr_litf(&p.gp, "%s (%zu of %zu polls served)", c->ns_name[j], n, total);
@@ -1168,7 +1168,7 @@ static int plot_vantages(plot_ctx_t *c)
             unsigned vi = order[k];
             size_t n, total;
             unsigned b;
-            if (!cdf_curve(c, &p, j, (long)vi, xmax, q, v, &b, &n, &total))
+            if (!cdf_curve(c, &p, j, (long)vi, -1, xmax, q, v, &b, &n, &total))
                 continue;
             wr(&p.gp,
                "'vantages.dat' index %u using 1:2 with steps lw 2 lc %zu dt %zu title ",
@@ -1185,6 +1185,82 @@ out:
     plot_free(&p);
     free(v);
     free(order);
+    free(detail);
+    return ret;
+}
+
+/* ---- the same per anycast instance (NSID) ------------------------------------------ */
+
+#define INSTANCES_TITLE "Propagation time per instance behind each address"
+
+/* The instances (dataset.h inst, 1-based) of nameserver j: flags in
+ * seen; the number of real NSIDs among them. */
+static size_t ns_insts(const plot_ctx_t *c, size_t j, bool *seen)
+{
+    const dataset_t *ds = c->ds;
+    size_t from, to, n = 0;
+
+    memset(seen, 0, (ds->nsids.n + 1) * sizeof(bool));
+    ns_range(c, j, &from, &to);
+    for (size_t i = from; i < to; i++)
+        seen[ds->res[c->by_ns[i]].inst] = true;
+    for (size_t k = 1; k <= ds->nsids.n; k++)
+        n += seen[k] && ds->nsids.v[k - 1][0] != '\0' && ds->nsids.v[k - 1][0] != '!';
+    return n;
+}
+
+/* The CDF once per (address, instance) for the addresses behind which
+ * several instances answered (RFC 5001 NSID): the address's colour, a
+ * dash pattern per instance. */
+static int plot_instances(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    size_t q = cdf_q(c, ds->nns * (ds->nsids.n + 1));
+    bool *seen = calloc(ds->nsids.n + 1, sizeof(bool));
+    double *v = malloc((ds->n + 1) * sizeof(double));
+    char *detail = cdf_detail(c, q);
+    bool any = false;
+    plot_t p;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    if (seen == NULL || v == NULL || (c->binned && detail == NULL)) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    for (size_t j = 0; j < ds->nns && !any; j++)
+        any = ns_insts(c, j, seen) > 1;
+    if (!any)
+        goto out; /* no address with two instances: nothing to tell apart */
+    ret = plot_begin(c, &p, "instances", INSTANCES_TITLE, detail);
+    if (ret < 0)
+        goto out;
+    double xmax = cdf_axes(ds, &p, "fraction of the instance''s polls served");
+    for (size_t j = 0; j < ds->nns; j++) {
+        size_t dash = 0;
+        if (ns_insts(c, j, seen) < 2)
+            continue;
+        for (size_t k = 1; k <= ds->nsids.n; k++) {
+            size_t n, total;
+            unsigned b;
+            if (!seen[k] || !cdf_curve(c, &p, j, -1, (long)k, xmax, q, v, &b, &n, &total))
+                continue;
+            wr(&p.gp,
+               "'instances.dat' index %u using 1:2 with steps lw 2 lc %zu dt %zu title ",
+               b, j + 1, dash++ % 5 + 1);
+            wr_litf(&p.gp, "%s: %s (%zu of %zu)", c->ns_name[j],
+                    stats_inst_label(ds->nsids.v[k - 1]), n, total);
+        }
+    }
+    ret =
+        plot_end(c, &p, INSTANCES_TITLE,
+                 "Per address with several instances behind it (colour) and instance "
+                 "(its NSID, dash pattern), the fraction of the polls (y) that instance "
+                 "served within a propagation time (x, s).");
+out:
+    plot_free(&p);
+    free(seen);
+    free(v);
     free(detail);
     return ret;
 }
@@ -2446,8 +2522,8 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
                   size_t errlen)
 {
     static int (*const plots[])(plot_ctx_t *) = {
-        plot_propagation, plot_cdf,  plot_vantages,   plot_percentiles,
-        plot_rates,       plot_ramp, plot_convergence};
+        plot_propagation, plot_cdf,   plot_vantages, plot_instances,
+        plot_percentiles, plot_rates, plot_ramp,     plot_convergence};
     plot_ctx_t c;
     const char *prog = opts != NULL && opts->gnuplot != NULL ? opts->gnuplot : "gnuplot";
     int ret = 0;

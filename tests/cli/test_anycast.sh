@@ -99,8 +99,13 @@ assert list(a["vantages"].values()) == [2], a["vantages"]
 b = inst["bind"]["instances"]
 assert [i["label"] for i in b] == ["(no NSID)"] and b[0]["nsid"] is None, b
 assert inst["primary"]["instances"][0]["nsid"], inst["primary"]
+plots = {p["name"]: p for p in doc["plots"]}
+assert "instances" in plots, plots.keys()
+import os
+png = os.path.join(os.path.dirname(sys.argv[1]), "plots", plots["instances"]["png"])
+assert os.path.getsize(png) > 1000, png
 print(f"fast p50 {fast['p50']:.3f} s ({fast['completed']}), slow p50 {slow['p50']:.3f} s "
-      f"({slow['completed']}); bind: (no NSID)")
+      f"({slow['completed']}); bind: (no NSID); instances.png")
 PY
     ok "report.json: the slow instance named, per-instance percentiles: $(cat "$tmp/check.out")"
 else
