@@ -51,6 +51,7 @@ void ds_clear(dataset_t *ds)
         free(ds->ns[i].name);
         free(ds->ns[i].addr);
         free(ds->ns[i].role);
+        free(ds->ns[i].plain);
     }
     for (i = 0; i < ds->nchunks; i++)
         free(ds->chunks[i]);
@@ -208,6 +209,7 @@ static long ns_add(dataset_t *ds, const char *name, const char *addr, const char
     if (VEC_RESERVE(ds->ns, ds->nscap, ds->nns + 1) < 0)
         return -ENOMEM;
     n = &ds->ns[ds->nns];
+    memset(n, 0, sizeof(*n));
     n->name = strdup(name);
     n->addr = strdup(addr != NULL ? addr : "");
     n->role = strdup(role != NULL ? role : "");
@@ -286,6 +288,8 @@ typedef struct {
     const char *op_kind, *phase, *measured_by, *zone, *name, *type, *cut;
     const char *rrset_name, *rrset_type, *claim_status; /* NULL when absent */
     const char *instance; /* nsid or nsid_last (ds_result_t.inst); NULL: not asked */
+    bool dnssec;
+    double plain_duration; /* NAN unless dnssec and first served */
     double start_time, lower_bound, duration, submit_time, ack_time, offered_rate,
         claimed_at;
     unsigned queries;
@@ -340,6 +344,8 @@ static void in_from_json(ds_in_t *in, json_t *o)
                        : json_is_string(id) ? json_string_value(id)
                                             : "";
     }
+    in->dnssec = json_is_true(json_object_get(o, "dnssec"));
+    in->plain_duration = num(o, "plain_duration");
 }
 
 static void in_from_rec(ds_in_t *in, const record_t *r)
@@ -382,6 +388,8 @@ static void in_from_rec(ds_in_t *in, const record_t *r)
         record_field_t f = strcmp(in->status, "COMPLETED") == 0 ? RF_NSID : RF_NSID_LAST;
         in->instance = r->kind[f] == RK_ABSENT ? NULL : record_str(r, f);
     }
+    in->dnssec = r->kind[RF_DNSSEC] == RK_JSON && strcmp(r->text[RF_DNSSEC], "true") == 0;
+    in->plain_duration = record_num(r, RF_PLAIN_DURATION);
 }
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
@@ -523,6 +531,15 @@ static int add_in(dataset_t *ds, const ds_in_t *in)
     r->lower_bound = in->lower_bound;
     r->duration = r->status == DS_COMPLETED ? in->duration : NAN;
     r->queries = in->queries;
+    if (in->dnssec) {
+        ds_ns_t *n = &ds->ns[ns];
+        n->ndnssec++;
+        if (isfinite(in->plain_duration) && in->plain_duration >= 0) {
+            if (VEC_RESERVE(n->plain, n->capplain, n->nplain + 1) < 0)
+                return -ENOMEM;
+            n->plain[n->nplain++] = in->plain_duration;
+        }
+    }
     if (in->instance != NULL && ds->nsids.n < UINT16_MAX) {
         long k = intern(&ds->nsids, in->instance);
         if (k < 0)

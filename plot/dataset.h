@@ -51,6 +51,12 @@ typedef struct {
     char *name;
     char *addr; /* as probed, "127.0.0.1:5300" */
     char *role; /* "primary", "secondary", "resolver", "" when unknown */
+    /* DNSSEC polls (probes/dnssec.h): when each one's data was first
+     * served, signed or not (its plain_duration), for the stage "signed
+     * and served" beside plain propagation; ndnssec: such results */
+    double *plain;
+    size_t nplain, capplain;
+    size_t ndnssec;
 } ds_ns_t;
 
 /* A change (one operation of the driver), from its results. Laid out

@@ -1003,6 +1003,46 @@ static void ns_kind_part(doc_t *d, json_t *st)
     doc_table_end(d);
 }
 
+/* DNSSEC: per nameserver, first served (signed or not) against served
+ * validly signed: the stage "signed and served" and the signing lag. */
+static void signing_part(doc_t *d, json_t *st)
+{
+    const char *cols[] = {
+        "nameserver",     "polls",          "served p50 (s)",      "served p99 (s)",
+        "signed p50 (s)", "signed p99 (s)", "signing lag p50 (s)", "not signed in time"};
+    json_t *all = json_object_get(st, "signing");
+    row_t r = {{NULL}, 0};
+    const char *nsn;
+    json_t *e;
+
+    if (json_object_size(all) == 0)
+        return;
+    doc_h(d, 2, "Signed and served (DNSSEC)");
+    doc_p(d, "With DNSSEC checked, a poll completes when the change is served covered by "
+             "an RRSIG that validates over exactly the new data with the zone's DNSKEY "
+             "(RFC 4035 5.3); a denial, by validated NSEC/NSEC3 records. \"Served\" is "
+             "when the data was first served, signed or not; the difference is the "
+             "signing lag.");
+    doc_table(d, cols, 8);
+    json_object_foreach(all, nsn, e)
+    {
+        json_t *pl = json_object_get(e, "plain");
+        json_t *sg = json_object_get(e, "signed");
+        cell(&r, "%s", nsn);
+        cell_n(&r, json_object_get(pl, "count"));
+        cell_s(&r, json_object_get(pl, "p50"));
+        cell_s(&r, json_object_get(pl, "p99"));
+        cell_s(&r, json_object_get(sg, "p50"));
+        cell_s(&r, json_object_get(sg, "p99"));
+        cell_s(&r, json_object_get(e, "lag_p50"));
+        cell(&r, "%lld",
+             (long long)(json_integer_value(json_object_get(sg, "timeouts")) +
+                         json_integer_value(json_object_get(sg, "errors"))));
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+}
+
 /* Per address, the instances that answered (RFC 5001 NSID): which one
  * lags behind an anycast address, and how many each vantage reached. */
 static void instances_part(doc_t *d, json_t *st)
@@ -1353,6 +1393,7 @@ static void write_pages(doc_t *d, json_t *doc)
     provider_part(d, st);
     ns_kind_part(d, st);
     discovered_part(d, doc, st);
+    signing_part(d, st);
     instances_part(d, st);
     slowest_ns_part(d, doc);
     slowest_changes_part(d, doc);

@@ -617,6 +617,36 @@ static json_t *ns_instances(const dataset_t *ds, unsigned ns, const uint8_t *see
     return o;
 }
 
+/* DNSSEC: per nameserver, when its polls' data was first served at all
+ * ("plain") beside when it was served validly signed ("signed", the
+ * nameserver's own figures): the signing lag between them. {} when no
+ * poll checked signatures. */
+static json_t *signing(const dataset_t *ds, json_t *byns, double *buf)
+{
+    json_t *o = json_object();
+
+    for (size_t i = 0; i < ds->nns; i++) {
+        const ds_ns_t *n = &ds->ns[i];
+        json_t *sg = json_object_get(byns, n->name);
+        json_t *pl;
+        stats_t st;
+        if (n->ndnssec == 0)
+            continue;
+        memset(&st, 0, sizeof(st));
+        st.count = n->ndnssec;
+        memcpy(buf, n->plain, n->nplain * sizeof(double));
+        stats_from(&st, buf, n->nplain);
+        pl = stats_to_json(&st);
+        json_object_set_new(
+            o, n->name,
+            json_pack("{s:o, s:O, s:o, s:o}", "plain", pl, "signed", sg, "lag_p50",
+                      usec(json_number_value(json_object_get(sg, "p50")) - st.pct[0]),
+                      "lag_p99",
+                      usec(json_number_value(json_object_get(sg, "p99")) - st.pct[5])));
+    }
+    return o;
+}
+
 /* Per address, the instances behind it (RFC 5001 NSID), for the addresses
  * whose probes asked; {} when none did. */
 static json_t *instances(const dataset_t *ds, double *buf)
@@ -714,6 +744,8 @@ json_t *stats_json(dataset_t *ds)
     }
     json_object_set_new(o, "stages", stages(ds, buf));
     json_object_set_new(o, "instances", instances(ds, buf));
+    json_object_set_new(o, "signing",
+                        signing(ds, json_object_get(o, "nameservers"), buf));
     json_object_set_new(o, "slowest",
                         slowest(ds, json_object_get(o, "nameservers"), buf));
     stats_convergence(ds, conv);

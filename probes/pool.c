@@ -35,6 +35,7 @@
 #include "harness/common/timebase.h"
 #include "harness/common/vec.h"
 #include "probes/dnsmsg.h"
+#include "probes/dnssec.h"
 #include "probes/heap.h"
 #include "probes/pool.h"
 
@@ -89,12 +90,16 @@ typedef struct poll {
     bool keep_queries;
     double *qlog; /* (sent, rtt) pairs: probe_result_t.query_log */
     uint32_t nqlog;
-    size_t qlogcap;        /* doubles */
-    int qend;              /* where qbuf's question ends: the OPT follows */
-    bool edns;             /* qbuf ends with an OPT record */
-    bool nsid_asked;       /* ... asking for the NSID */
-    const char *nsid_last; /* of the last unsatisfied answer (nsidtab) */
-    const char *nsid_sat;  /* of the satisfying answer */
+    size_t qlogcap;           /* doubles */
+    int qend;                 /* where qbuf's question ends: the OPT follows */
+    bool edns;                /* qbuf ends with an OPT record */
+    bool nsid_asked;          /* ... asking for the NSID */
+    const char *nsid_last;    /* of the last unsatisfied answer (nsidtab) */
+    const char *nsid_sat;     /* of the satisfying answer */
+    struct dnssec_keys *keys; /* DNSSEC: the zone's keys (a reference) */
+    int64_t plain_at;         /* ... when the data was first served, signed or not */
+    uint32_t n_badsig;        /* ... answers whose data held but did not validate */
+    char *sigwhy;             /* ... why the last of them did not */
 } poll_t;
 
 typedef struct qctx {
@@ -270,6 +275,8 @@ static void poll_free(poll_t *p)
     free_strv(p->obs, p->nobs);
     free(p->pending_ns);
     free(p->qlog);
+    free(p->sigwhy);
+    dnssec_keys_unref(p->keys);
     free(p);
 }
 
@@ -335,6 +342,13 @@ static probe_status_t classify_timeout(const poll_t *p, char *buf, size_t len)
         return PROBE_ERROR;
     }
     describe_timeout(p, buf, len);
+    if (p->n_badsig > 0 && p->sigwhy != NULL)
+        /* the data was there, never validly signed: a signing lag, not a pass */
+        snprintf(
+            buf, len,
+            "served %.1f s after the start but never validly signed (%u answer%s): %s",
+            (double)(p->plain_at - p->start_mono) / 1e9, p->n_badsig,
+            p->n_badsig == 1 ? "" : "s", p->sigwhy);
     return PROBE_TIMEOUT;
 }
 
@@ -405,6 +419,9 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
     r.nquery_log = p->nqlog;
     p->qlog = NULL;
     p->nqlog = 0;
+    r.dnssec = p->keys != NULL;
+    r.plain_duration =
+        p->plain_at > 0 ? (double)(p->plain_at - p->start_mono) / 1e9 : NAN;
     r.nsid_asked = p->nsid_asked;
     r.nsid = status == PROBE_COMPLETED ? p->nsid_sat : NULL;
     r.nsid_last = p->nsid_last;
@@ -735,6 +752,27 @@ static const char *nsid_intern(worker_t *w, const dnsmsg_answer_t *ans)
     return t->s[t->n++];
 }
 
+/* DNSSEC: the data the condition saw is there (now, if first); is it
+ * signed by the zone's keys (dnssec.h)? A zone a server dropped
+ * (REFUSED, NOTAUTH) proves nothing and needs no proof. */
+static bool signed_too(poll_t *p, const unsigned char *abuf, size_t alen, int rcode,
+                       int64_t now)
+{
+    bool denial = p->spec.kind == COND_EMPTY_RESPONSE;
+    char why[256];
+
+    if (p->plain_at == 0)
+        p->plain_at = now;
+    if (denial && rcode != 0 && rcode != 3)
+        return true;
+    if (dnssec_check(p->keys, abuf, alen, p->qname, p->qtype, denial, why, sizeof(why)))
+        return true;
+    p->n_badsig++;
+    free(p->sigwhy);
+    p->sigwhy = strdup(why);
+    return false;
+}
+
 /* A query ended: status ARES_SUCCESS with its answer (abuf, alen) that
  * arrived by now, or the failure. */
 static void q_done(qctx_t *q, int status, const unsigned char *abuf, size_t alen,
@@ -809,6 +847,8 @@ static void q_done(qctx_t *q, int status, const unsigned char *abuf, size_t alen
     }
     p->obs_nmatch = ans.nmatch;
     satisfied = cond_eval(&p->spec, &ans, &empty);
+    if (satisfied && p->keys != NULL)
+        satisfied = signed_too(p, abuf, alen, ans.rcode, now);
     if (p->nsid_asked) {
         const char *id = nsid_intern(w, &ans);
         if (satisfied)
@@ -1566,9 +1606,11 @@ static int poll_from_req(const probe_req_t *req, poll_t **out)
     p->pending_ns = ns;
     ns = NULL;
     p->hn.idx = HEAP_NONE;
-    p->qlen =
-        dnsmsg_build_query_opt(req->qname, req->qtype, req->edns, qbuf, sizeof(qbuf));
-    p->edns = req->edns != 0;
+    p->keys = dnssec_keys_ref(req->keys);
+    p->qlen = dnsmsg_build_query_opt(req->qname, req->qtype,
+                                     req->edns | (req->keys != NULL ? DNSMSG_Q_DO : 0),
+                                     qbuf, sizeof(qbuf));
+    p->edns = req->edns != 0 || req->keys != NULL;
     p->qend = p->qlen >= 0 ? dnsmsg_question_end(qbuf, p->qlen) : 0;
     p->nsid_asked = (req->edns & DNSMSG_Q_NSID) != 0;
     if (p->qlen < 0) {

@@ -54,6 +54,10 @@ typedef struct {
     /* EDNS in the queries: DNSMSG_Q_NSID, DNSMSG_Q_DO (probes/dnsmsg.h);
      * probe_req_init sets DNSMSG_Q_NSID */
     unsigned edns;
+    /* DNSSEC: the zone's keys (probes/dnssec.h; the caller's, the pool
+     * takes a reference): the condition then holds only on data signed by
+     * them (sets DNSMSG_Q_DO); NULL: no check */
+    struct dnssec_keys *keys;
 } probe_req_t;
 
 #define PROBE_DEFAULT_FREQUENCY 0.5

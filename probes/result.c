@@ -82,6 +82,10 @@ json_t *probe_result_json(const probe_result_t *r)
                         r->have_serial ? json_integer(r->serial) : json_null());
     json_object_set_new(o, "values", vals);
     json_object_set_new(o, "empty", empty != NULL ? json_string(empty) : json_null());
+    if (r->dnssec) {
+        json_object_set_new(o, "dnssec", json_true());
+        json_object_set_new(o, "plain_duration", num_or_null(r->plain_duration));
+    }
     if (r->nsid_asked) {
         json_object_set_new(o, "nsid",
                             r->nsid != NULL ? json_string(r->nsid) : json_null());
@@ -136,6 +140,8 @@ int probe_result_print(FILE *f, const probe_result_t *r, bool json)
         for (i = 0; i < r->nvalues; i++)
             fprintf(f, "%s%s", i > 0 ? "|" : "", r->values[i]);
     }
+    if (r->dnssec && !isnan(r->plain_duration))
+        fprintf(f, " plain_duration=%.3f", r->plain_duration);
     if (r->nsid != NULL)
         fprintf(f, " nsid=\"%s\"", r->nsid);
     if (r->nsid_last != NULL)

@@ -63,6 +63,11 @@ typedef struct {
     bool nsid_asked;
     const char *nsid;
     const char *nsid_last;
+    /* DNSSEC (probe_req_t.keys): the data was checked against the keys;
+     * plain_duration: s until it was first served at all, signed or not
+     * (NAN when never); duration is until it was served validly signed */
+    bool dnssec;
+    double plain_duration;
 } probe_result_t;
 
 #define PROBE_QUERY_LOG_MAX 4096

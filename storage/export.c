@@ -22,12 +22,13 @@
 #include "storage/store_int.h"
 
 const char *const store_csv_columns[] = {
-    "campaign",  "seq",        "id",           "op_id",       "op_kind",   "vantage",
-    "ns_name",   "nameserver", "name",         "type",        "condition", "expected",
-    "status",    "reason",     "start_time",   "observed_at", "duration",  "lower_bound",
-    "queries",   "answers",    "rcode",        "serial",      "values",    "empty",
-    "frequency", "timeout",    "claim_status", "claimed_at",  "nsid",      "nsid_last",
-    NULL,
+    "campaign",       "seq",          "id",          "op_id",   "op_kind",
+    "vantage",        "ns_name",      "nameserver",  "name",    "type",
+    "condition",      "expected",     "status",      "reason",  "start_time",
+    "observed_at",    "duration",     "lower_bound", "queries", "answers",
+    "rcode",          "serial",       "values",      "empty",   "frequency",
+    "timeout",        "claim_status", "claimed_at",  "nsid",    "nsid_last",
+    "plain_duration", NULL,
 };
 
 static json_t *hash_to_json(redisReply *h)

@@ -94,6 +94,8 @@ static const record_def_t record_fields[RF_COUNT] = {
     [RF_QUERY_LOG] = {"query_log", T_ANY, -1, NULL},
     [RF_NSID] = {"nsid", T_STR, -1, NULL},
     [RF_NSID_LAST] = {"nsid_last", T_STR, -1, NULL},
+    [RF_DNSSEC] = {"dnssec", T_ANY, -1, NULL},
+    [RF_PLAIN_DURATION] = {"plain_duration", T_NUM, -1, NULL},
 };
 
 const char *record_field_name(record_field_t f)
@@ -617,6 +619,10 @@ int record_encode_probe(const probe_result_t *r, const record_probe_t *x, buf_t 
     if (r->nsid_asked) {
         put_str(&b, RF_NSID, r->nsid);
         put_str(&b, RF_NSID_LAST, r->nsid_last);
+    }
+    if (r->dnssec) {
+        put_json(&b, RF_DNSSEC, json_true());
+        put_real(&b, RF_PLAIN_DURATION, r->plain_duration);
     }
     return out->oom ? -ENOMEM : 0;
 }

@@ -88,6 +88,8 @@ typedef enum {
     RF_R1_COUNT, /* R1 had the fields before this one */
     RF_NSID = RF_R1_COUNT,
     RF_NSID_LAST,
+    RF_DNSSEC,
+    RF_PLAIN_DURATION,
     RF_COUNT,
 } record_field_t;
 

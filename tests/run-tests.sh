@@ -90,6 +90,8 @@ step "monitor: canaries, a secondary stopped and started again, SIGTERM (asan)" 
     tests/cli/test_monitor.sh ./dnsprop-asan
 step "anycast: two NSD instances behind one address, told apart by NSID (asan)" \
     tests/cli/test_anycast.sh ./dnsprop-asan
+step "dnssec: signed data validated, a stale signature is a lag (asan)" \
+    tests/cli/test_dnssec.sh ./dnsprop-asan
 step "discover: every address of a delegated zone's nameservers, IPv4, IPv6, one dead (asan)" \
     tests/cli/test_discover.sh ./dnsprop-asan
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan

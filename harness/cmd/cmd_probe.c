@@ -23,6 +23,7 @@
 #include "harness/cmd/storeopt.h"
 #include "harness/common/timebase.h"
 #include "probes/discover.h"
+#include "probes/dnssec.h"
 #include "probes/pool.h"
 
 /* What the command line asks for beyond the request itself. */
@@ -40,6 +41,7 @@ typedef struct {
     double max_offset_ms;
     const char *discover; /* --discover ZONE: poll every address of its NS */
     uint16_t discover_port;
+    bool dnssec; /* --dnssec: only validly signed data counts */
 } probe_cli_t;
 
 /* A request file is read as it is probed (probefeed.h): its size costs no
@@ -71,6 +73,9 @@ static void usage(FILE *f)
         "                       else a query each) and poll every address instead;\n"
         "                       each result's id is NS-NAME/ADDR\n"
         "  --discover-port N    the port of the discovered addresses (default 53)\n"
+        "  --dnssec             ask with DO; the condition holds only on data signed\n"
+        "                       by the zone's DNSKEYs (asked of --ns), a denial only\n"
+        "                       by validated NSEC/NSEC3; results add plain_duration\n"
         "  --zone ZONE          poll a zone (SOA); empty_response then also accepts\n"
         "                       REFUSED/NOTAUTH from a server that dropped the zone\n"
         "  --name NAME          poll a record name\n"
@@ -137,6 +142,7 @@ enum {
     OPT_MAXOFF,
     OPT_DISCOVER,
     OPT_DISCOVER_PORT,
+    OPT_DNSSEC,
 };
 
 static const struct option long_opts[] = {
@@ -166,6 +172,7 @@ static const struct option long_opts[] = {
     {"max-offset-ms", required_argument, NULL, OPT_MAXOFF},
     {"discover", required_argument, NULL, OPT_DISCOVER},
     {"discover-port", required_argument, NULL, OPT_DISCOVER_PORT},
+    {"dnssec", no_argument, NULL, OPT_DNSSEC},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -289,6 +296,9 @@ static int cli_option(int c, const char *arg, probe_cli_t *cli)
         return 0;
     case OPT_DISCOVER:
         cli->discover = arg;
+        return 0;
+    case OPT_DNSSEC:
+        cli->dnssec = true;
         return 0;
     case OPT_DISCOVER_PORT: {
         uint64_t u;
@@ -604,6 +614,31 @@ static int campaign_finish(store_t *store, const char *campaign, const probe_cli
     return rc;
 }
 
+/* --dnssec: the keys of the zone of req's name, asked of req's server:
+ * the name itself for a zone, else the closest enclosing name that has a
+ * DNSKEY RRset. */
+static int fetch_keys(const probe_req_t *req, dnssec_keys_t **keys)
+{
+    char err[600] = "";
+    char first[600] = "";
+    const char *z = req->qname;
+
+    while (true) {
+        if (dnssec_keys_fetch(z, req->ns.text, keys, err, sizeof(err)) == 0)
+            return DP_EXIT_OK;
+        if (first[0] == '\0')
+            snprintf(first, sizeof(first), "%s", err);
+        if (req->is_zone || strcmp(z, ".") == 0)
+            break;
+        z += strcspn(z, ".") + 1; /* canonical: no escaped dots */
+        if (*z == '\0')
+            z = ".";
+    }
+    /* the closest name's reason (the zone itself, or where the walk began) */
+    fprintf(stderr, "dnsprop probe: --dnssec: %s (nor any enclosing name)\n", first);
+    return DP_EXIT_ERROR;
+}
+
 /* --discover: the single request once per address of the zone's
  * nameservers, as asked of --ns. */
 static int discover_reqs(const probe_cli_t *cli, const probe_req_t *single,
@@ -646,6 +681,7 @@ int cmd_probe(int argc, char **argv)
     probe_pool_t *pool = NULL;
     probe_req_t single;
     probe_req_t *reqs = &single;
+    dnssec_keys_t *keys = NULL;
     probe_cli_t cli;
     store_t *store = NULL;
     char campaign[512] = "";
@@ -671,6 +707,15 @@ int cmd_probe(int argc, char **argv)
         probe_req_clear(&single);
         return DP_EXIT_USAGE;
     }
+    if (cli.dnssec && cli.file != NULL) {
+        probe_req_clear(&single);
+        return cmd_bad("probe", "--dnssec", "%s", "not with --file");
+    }
+    if (cli.dnssec && fetch_keys(&single, &keys) != DP_EXIT_OK) {
+        probe_req_clear(&single);
+        return DP_EXIT_ERROR;
+    }
+    single.keys = keys;
     if (cli.discover != NULL && cli.file != NULL) {
         probe_req_clear(&single);
         return cmd_bad("probe", "--discover", "%s", "not with --file");
@@ -678,6 +723,7 @@ int cmd_probe(int argc, char **argv)
     if (cli.discover != NULL &&
         discover_reqs(&cli, &single, &reqs, &nreqs) != DP_EXIT_OK) {
         probe_req_clear(&single);
+        dnssec_keys_unref(keys);
         return DP_EXIT_ERROR;
     }
     gethostname(host, sizeof(host) - 1);
@@ -721,5 +767,6 @@ out:
     if (reqs != &single && !stream)
         probe_req_free_array(reqs, nreqs);
     probe_req_clear(&single);
+    dnssec_keys_unref(keys);
     return rc;
 }

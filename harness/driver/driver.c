@@ -13,6 +13,7 @@
 #include "harness/driver/phases.h"
 #include "harness/driver/schedule.h"
 #include "harness/driver/verdict.h"
+#include "probes/dnssec.h"
 
 static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
 {
@@ -23,6 +24,7 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
     timebase_cond_init_mono(&d->cond);
     pthread_mutex_init(&d->ds_mu, NULL);
     pthread_mutex_init(&d->claim_mu, NULL);
+    pthread_mutex_init(&d->zk_mu, NULL);
     relay_init(&d->relay);
     ds_init(&d->ds);
     verdict_fold_init(&d->fold);
@@ -37,6 +39,12 @@ static int drv_init(drv_t *d, const scenario_t *sc, const driver_opts_t *opts)
 static void drv_free(drv_t *d)
 {
     free((void *)d->ns_served);
+    for (size_t i = 0; i < d->nzkeys; i++) {
+        free(d->zkeys[i].zone);
+        dnssec_keys_unref(d->zkeys[i].keys);
+    }
+    free(d->zkeys);
+    pthread_mutex_destroy(&d->zk_mu);
     json_decref(d->begin_meta);
     json_decref(d->end_meta);
     json_decref(d->summary);

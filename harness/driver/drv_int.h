@@ -46,6 +46,14 @@ struct drv {
     /* polls completed per nameserver (scenario order): a discovered
      * address that never served is a failure (verdict.c) */
     _Atomic uint64_t *ns_served;
+    /* [probe] dnssec: each zone's DNSKEY RRset, fetched from the primary
+     * the first time a poll of the zone needs it (zk_mu) */
+    pthread_mutex_t zk_mu;
+    struct drv_zkeys {
+        char *zone;
+        struct dnssec_keys *keys;
+    } * zkeys;
+    size_t nzkeys, capzkeys;
     optable_row_t *rows; /* [operations] file */
     size_t nrows;
     syncplan_t *plans; /* one per phase (zone-sync phases' made) */

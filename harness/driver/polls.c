@@ -12,7 +12,9 @@
 #include "harness/common/timebase.h"
 #include "harness/driver/drv_int.h"
 #include "harness/driver/verdict.h"
+#include "harness/common/vec.h"
 #include "harness/scenario/zonecut.h"
+#include "probes/dnssec.h"
 #include "probes/request.h"
 
 /* ---- per-thread counters ------------------------------------------------------ */
@@ -495,6 +497,49 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
 }
 
 /* The poll of op on nameserver nsi: start_time = the acknowledgement. */
+/* [probe] dnssec: the keys of zone (the driver's cache keeps them), asked
+ * of the first primary of the target; when they cannot be had, a key set
+ * that says why, so that the polls fail saying so rather than pass. */
+static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const char *zone)
+{
+    const scenario_t *sc = d->sc;
+    const char *from = NULL;
+    struct drv_zkeys *z;
+    dnssec_keys_t *k = NULL;
+    char err[600];
+
+    pthread_mutex_lock(&d->zk_mu);
+    for (size_t i = 0; i < d->nzkeys; i++) {
+        if (strcmp(d->zkeys[i].zone, zone) == 0) {
+            k = d->zkeys[i].keys;
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < sc->nns && from == NULL; i++) {
+        if (sc->ns[i].role == NS_PRIMARY && scenario_ns_target(sc, &sc->ns[i]) == t)
+            from = sc->ns[i].addr.text;
+    }
+    if (from == NULL) {
+        snprintf(err, sizeof(err),
+                 "no [nameserver] with role = primary to ask for %s DNSKEY", zone);
+        dnssec_keys_none(zone, err, &k);
+    } else if (dnssec_keys_fetch(zone, from, &k, err, sizeof(err)) < 0) {
+        dnssec_keys_none(zone, err, &k);
+    }
+    z = k != NULL ? VEC_PUSH(d->zkeys, d->nzkeys, d->capzkeys) : NULL;
+    if (z == NULL || (z->zone = strdup(zone)) == NULL) {
+        if (z != NULL)
+            d->nzkeys--;
+        dnssec_keys_unref(k);
+        k = NULL;
+        goto out;
+    }
+    z->keys = k;
+out:
+    pthread_mutex_unlock(&d->zk_mu);
+    return k;
+}
+
 static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
 {
     char err[1100];
@@ -505,6 +550,8 @@ static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
     req->timeout = d->sc->timeout;
     req->tag = (op->id << 16) | nsi;
     req->edns = d->sc->nsid ? DNSMSG_Q_NSID : 0;
+    if (d->sc->dnssec && (req->keys = zone_keys(d, op->target, op->zname)) == NULL)
+        return -ENOMEM;
     switch (op->kind) {
     case OP_ZONE_CREATE:
     case OP_ZONE_UPDATE:

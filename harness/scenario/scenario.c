@@ -656,10 +656,12 @@ static void on_probe_mode(ctx_t *c, const char *section, const char *key, const 
         set_double(c, section, key, v, 0.5, 3600, &sc->reclaim_after);
     } else if (strcmp(key, "nsid") == 0) {
         set_bool(c, section, key, v, &sc->nsid);
+    } else if (strcmp(key, "dnssec") == 0) {
+        set_bool(c, section, key, v, &sc->dnssec);
     } else {
         fail(c, section, key,
              "unknown key (frequency, timeout, query_timeout, threads, mode, vantages, "
-             "reclaim_after, nsid)");
+             "reclaim_after, nsid, dnssec)");
     }
 }
 
@@ -1004,6 +1006,14 @@ static int check_nameservers(const scenario_t *sc, char *err, size_t errlen)
     }
     for (i = 0; i < sc->nns; i++) {
         const scen_ns_t *n = &sc->ns[i];
+        if (i == 0 && sc->dnssec && sc->agents) {
+            snprintf(
+                err, errlen,
+                "%s: [probe] dnssec = yes with mode = agents: not supported yet (the "
+                "agents would need the zones' keys); probe locally",
+                sc->path);
+            return DP_EPARSE;
+        }
         if (n->discover != NULL && n->addr.len != 0) {
             snprintf(err, errlen,
                      "%s:%d: [nameserver %s] address and discover: give one (discover "

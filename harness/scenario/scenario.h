@@ -122,6 +122,9 @@ typedef struct {
     /* [probe] nsid: queries ask for the answering instance's NSID (RFC
      * 5001; default yes) */
     bool nsid;
+    /* [probe] dnssec: only validly signed data counts (probes/dnssec.h),
+     * with each zone's DNSKEY from its primary */
+    bool dnssec;
     /* [metrics] */
     char *statsd; /* HOST:PORT, or NULL */
     char *statsd_prefix;

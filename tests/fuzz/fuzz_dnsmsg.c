@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "probes/dnsmsg.h"
+#include "probes/dnssec.h"
 #include "probes/rdata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,9 +93,34 @@ static void check(const dnsmsg_answer_t *a, uint16_t qtype)
     }
 }
 
+/* A zone key (made by PowerDNS for the lab), for the DNSSEC check of any
+ * answer: it must say yes or no, never crash. */
+static dnssec_keys_t *fuzz_keys(void)
+{
+    static dnssec_keys_t *k;
+    char err[256];
+
+    if (k == NULL &&
+        dnssec_keys_parse("example.com. 60 IN DNSKEY 257 3 13 "
+                          "jwljEROxfYJzLLPSHkCUV8YoQJ77M+bME0iswP7EFAiybpqDhBfVFEIB "
+                          "RGNpCpvJtiiYhagGdftrGaVIiOGPPQ==",
+                          &k, err, sizeof(err)) < 0)
+        fail("the fuzz key does not parse", err);
+    return k;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t q;
+    char why[256];
+
+    for (int denial = 0; denial < 2; denial++) {
+        why[0] = '\0';
+        if (!dnssec_check(fuzz_keys(), data, size, "www.example.com.", RDATA_T_A, denial,
+                          why, sizeof(why)) &&
+            why[0] == '\0')
+            fail("a DNSSEC check failed without saying why", NULL);
+    }
 
     for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
         dnsmsg_answer_t a;

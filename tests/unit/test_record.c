@@ -186,6 +186,8 @@ Test(record, probe_result_encoded_directly_as_from_json)
         r.nsid_asked = k % 3 != 0;
         r.nsid = k % 2 ? "fra1" : NULL;
         r.nsid_last = k % 5 ? "ams\\2\t" : NULL;
+        r.dnssec = k % 7 == 0;
+        r.plain_duration = k % 2 ? (double)(k % 100) / 997.0 : NAN;
         x.vantage = k % 2 ? "host-a" : "";
         x.frequency = 0.5;
         x.timeout = k % 3 ? 30.0 : 0.125;
