@@ -639,10 +639,12 @@ static json_t *signing(const dataset_t *ds, json_t *byns, double *buf)
         pl = stats_to_json(&st);
         json_object_set_new(
             o, n->name,
-            json_pack("{s:o, s:O, s:o, s:o}", "plain", pl, "signed", sg, "lag_p50",
-                      usec(json_number_value(json_object_get(sg, "p50")) - st.pct[0]),
-                      "lag_p99",
-                      usec(json_number_value(json_object_get(sg, "p99")) - st.pct[5])));
+            json_pack(
+                "{s:o, s:O, s:o, s:o}", "plain", pl, "signed", sg, "lag_p50",
+                usec(fmax(0, json_number_value(json_object_get(sg, "p50")) - st.pct[0])),
+                "lag_p99",
+                usec(
+                    fmax(0, json_number_value(json_object_get(sg, "p99")) - st.pct[5]))));
     }
     return o;
 }

@@ -7,7 +7,8 @@
  *   record_*       PATCH  /zones/Z  rrsets REPLACE / DELETE
  *
  * Keys: url, api_key (or api_key_file), catalog (optional: new zones
- * join it), zone_kind (Native | Master, default Master), and the
+ * join it), zone_kind (Native | Master, default Master), dnssec (yes:
+ * new zones are signed, the API making their key: "dnssec": true), and the
  * generic tsig_key (zone sync reads the primary by AXFR with it).
  *
  * One CURL easy handle per target_t keeps the connection alive between
@@ -29,6 +30,7 @@
 typedef struct {
     target_api_conf_t api;
     char *zone_kind; /* Native | Master (NULL: Master) */
+    char *dnssec;    /* "yes": new zones are signed */
 } pdns_conf_t;
 
 typedef struct {
@@ -177,6 +179,8 @@ static int pdns_apply(target_t *base, const target_op_t *op, target_ack_t *ack)
             "type", "SOA", "ttl", 60, "records", "content", soa, "disabled", 0);
         if (t->conf->api.catalog != NULL)
             json_object_set_new(body, "catalog", json_string(t->conf->api.catalog));
+        if (t->conf->dnssec != NULL && strcmp(t->conf->dnssec, "yes") == 0)
+            json_object_set_new(body, "dnssec", json_true());
         break;
     }
     case OP_ZONE_DELETE:
@@ -289,6 +293,13 @@ static int pdns_conf_key(void *conf, const char *key, const char *value, char *e
 
     if (strcmp(key, "zone_kind") == 0)
         return target_set_str(&pc->zone_kind, value);
+    if (strcmp(key, "dnssec") == 0) {
+        if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+            snprintf(err, errlen, "'%s' is neither yes nor no", value);
+            return DP_EPARSE;
+        }
+        return target_set_str(&pc->dnssec, value);
+    }
     return target_api_conf_key(&pc->api, key, value, err, errlen);
 }
 
@@ -315,6 +326,8 @@ static const char *pdns_conf_get(const void *conf, const char *key)
 
     if (strcmp(key, "zone_kind") == 0)
         return pc->zone_kind;
+    if (strcmp(key, "dnssec") == 0)
+        return pc->dnssec;
     return target_api_conf_get(&pc->api, key);
 }
 
@@ -324,11 +337,12 @@ static void pdns_conf_clear(void *conf)
 
     target_api_conf_clear(&pc->api);
     free(pc->zone_kind);
+    free(pc->dnssec);
 }
 
 const target_kind_t target_kind_powerdns = {
     .name = "powerdns",
-    .keys = TARGET_API_KEYS ", zone_kind",
+    .keys = TARGET_API_KEYS ", zone_kind, dnssec",
     .tsig = true,
     .conf_size = sizeof(pdns_conf_t),
     .conf_key = pdns_conf_key,

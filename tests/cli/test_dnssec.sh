@@ -156,6 +156,40 @@ grep -q "Signed and served (DNSSEC)" "$dir/report.md" && grep -q "Signed and ser
 "$bin" export "$c" --results "$tmp/results" --out "$tmp/sec.csv" 2> /dev/null
 python3 -c 'import csv,sys; rows=list(csv.DictReader(open(sys.argv[1]))); assert rows and all(r["plain_duration"] != "" for r in rows if r["status"] == "COMPLETED"), rows[:2]' "$tmp/sec.csv" 2> "$tmp/err" &&
     ok "export: plain_duration on every completed poll" || ko "export plain_duration" "$(cat "$tmp/err")"
+# -- a campaign creating signed zones (the target's dnssec = yes) ----------------------
+(sed -n '/^\[target pdns\]/,/^$/p' "$LAB_DIR/lab.ini" | sed '/^$/d'; echo "dnssec = yes"
+    echo; sed -n '/^\[nameserver/,$p' "$LAB_DIR/lab.ini") > "$tmp/signed-target.ini"
+cat > "$tmp/run.ini" <<EOF
+[campaign]
+name = dsecrun
+results = $tmp/results
+include = $tmp/signed-target.ini
+cleanup = yes
+[probe]
+frequency = 0.1
+timeout = 20
+dnssec = yes
+[phase main]
+zones = 2
+zone_suffix = sec.test.
+count = 12
+rate = 4
+mix = record_create:5 record_update:3 record_delete:2
+record_types = A TXT
+EOF
+"$bin" run --quiet "$tmp/run.ini" > "$tmp/run.json" 2> "$tmp/run.err"
+rc=$?
+if [ "$rc" -eq 0 ] && python3 - "$tmp/run.json" > "$tmp/check.out" 2>&1 <<'PY'; then
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["polls"] > 40 and s["completed"] == s["polls"], s
+print(s["polls"])
+PY
+    ok "run: zones created signed, every change (deletes' NSEC denials too) validated: $(cat "$tmp/check.out") polls"
+else
+    ko "signed run (exit $rc)" "$(tail -3 "$tmp/run.err"; cat "$tmp/check.out")"
+fi
+
 printf '%s\n' "[campaign]" "name = bad" "include = $tmp/target.ini" "[nameserver x]" \
     "address = 127.0.0.1" "[probe]" "mode = agents" "vantages = a" "dnssec = yes" > "$tmp/bad.ini"
 sed -n '/^\[target pdns\]/,/^$/p' "$LAB_DIR/lab.ini" > "$tmp/target.ini"
