@@ -56,6 +56,14 @@ static int ask_one(dnsq_t *d, survey_server_t *s, size_t qi, const survey_questi
         r.why = why;
         return s->on_reply(s->arg, qi, &r);
     }
+    if (dnsq_pkt_tc(pkt)) {
+        /* ldns asked again over TCP; still cut: what it holds proves
+         * nothing, least of all that a record is absent (issue 12) */
+        r.outcome = SURVEY_TRUNCATED;
+        ret = s->on_reply(s->arg, qi, &r);
+        dnsq_pkt_free(pkt);
+        return ret;
+    }
     r.outcome = SURVEY_ANSWERED;
     r.rcode = dnsq_pkt_rcode(pkt);
     ret = r.rcode == DNSQ_RCODE_NOERROR ? dnsq_pkt_rrset(pkt, qw, q->type, &rrs, &r.nrrs)

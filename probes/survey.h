@@ -37,6 +37,8 @@ typedef enum {
     SURVEY_NO_ANSWER, /* why: ldns's reason */
     SURVEY_SKIPPED,   /* not asked: an earlier question got no answer */
     SURVEY_BAD_NAME,  /* not asked: the name is not one ldns can send */
+    SURVEY_TRUNCATED, /* answered with TC set, over TCP too: no evidence of
+                         anything (RFC 2181 section 9) */
 } survey_outcome_t;
 
 typedef struct {

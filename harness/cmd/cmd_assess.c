@@ -53,8 +53,10 @@ static void usage(FILE *f)
            "  source is named as given) and every record is compared, SOA included;\n"
            "  the master defaults to the first --ns. A server that refuses the\n"
            "  transfer has no records.\n"
-           "Servers that refuse, fail or do not answer are listed as errors (text),\n"
-           "or in \"errors\": {source: [...]} (--json).\n"
+           "Servers that refuse, fail, do not answer or answer truncated are listed\n"
+           "as errors (text), or in \"errors\": {source: [...]} (--json); what they\n"
+           "did not answer is no evidence: converged with errors is not verified\n"
+           "(\"verified\": false, exit 2).\n"
            "\n"
            "exit status: 0 converged, 1 not converged, 2 error, 64 usage error\n");
 }
@@ -96,9 +98,16 @@ static void print_errors(json_t *map)
     }
 }
 
-/* Print res and return the exit status. */
+/* Print res and return the exit status. Converged where every query had
+ * an answer to trust is 0; converged only because the queries that got no
+ * such answer (no answer, truncated, not asked) count for nothing is not
+ * a verdict: 2, and "verified": false says so (issue 12: no false PASS). */
 static int report(json_t *res, bool json)
 {
+    bool conv = json_is_true(json_object_get(res, "converged"));
+    bool unsure = json_object_size(json_object_get(res, "errors")) > 0;
+
+    json_object_set_new(res, "verified", json_boolean(!unsure));
     if (json) {
         char *t = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
         printf("%s\n", t != NULL ? t : "{}");
@@ -107,10 +116,11 @@ static int report(json_t *res, bool json)
         print_list(json_object_get(res, "missing"), "missing");
         print_list(json_object_get(res, "overpresent"), "overpresent");
         print_errors(json_object_get(res, "errors"));
-        printf("%s\n", json_is_true(json_object_get(res, "converged")) ? "converged"
-                                                                       : "not converged");
+        printf("%s\n", !conv    ? "not converged"
+                       : unsure ? "converged where answered; not verified (errors above)"
+                                : "converged");
     }
-    return json_is_true(json_object_get(res, "converged")) ? DP_EXIT_OK : DP_EXIT_TIMEOUT;
+    return !conv ? DP_EXIT_TIMEOUT : unsure ? DP_EXIT_ERROR : DP_EXIT_OK;
 }
 
 /* Has source any PRESENT record in set? */

@@ -705,6 +705,10 @@ static int live_reply(void *arg, size_t qi, const survey_reply_t *r)
                  ASSESS_QUERY_RETRIES + 1, ASSESS_QUERY_TIMEOUT_S);
         errs_add(&s->errs, dead, q->name, q->type);
         break;
+    case SURVEY_TRUNCATED:
+        errs_add(&s->errs, "truncated answer (TC set, over TCP too): no evidence",
+                 q->name, q->type);
+        break;
     case SURVEY_ANSWERED:
         ret = live_answer(s, q, r, &any);
         break;

@@ -99,5 +99,19 @@ rc=$?
 [ $rc = 0 ] && grep -q 'COMPLETED' "$tmp/out3" &&
     ok "TC over UDP only: measured over TCP (COMPLETED)" ||
     ko "TC over UDP only (exit $rc)" "$(cat "$tmp/out3")"
+# `dnsprop assess` (live) asked the same server: a truncated answer with an
+# empty answer section once read as "the record is absent", so a record
+# meant to be gone was "converged" (exit 0). It is an error, not verified.
+printf '%s\n' "[campaign]" "name = tcassess" "results = $tmp/results" "[target x]" \
+    "type = exec" "record_create = true" "[nameserver tc]" "address = 127.0.0.1:$port_both" \
+    "[phase p]" "zones = 1" "zone_suffix = x.test." "count = 1" > "$tmp/assess.ini"
+printf '%s' '{"zones": [], "records": [{"name": "gone.test.", "zone": "test.", "type": "A",
+  "presence": "ABSENT", "values": ["192.0.2.1"]}]}' > "$tmp/intended.json"
+"$bin" assess --scenario "$tmp/assess.ini" --intended "$tmp/intended.json" > "$tmp/as.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'truncated answer (TC set, over TCP too): no evidence' "$tmp/as.out" &&
+    grep -q 'not verified' "$tmp/as.out" &&
+    ok "assess: a truncated answer is no evidence of absence (exit 2, not verified)" ||
+    ko "assess over TC (exit $rc)" "$(cat "$tmp/as.out")"
 echo "truncated: $pass passed, $fail failed"
 [ "$fail" = 0 ]
