@@ -156,6 +156,32 @@ else
     ko "7: export of a killed campaign (exit $rc, $sp2 spooled, $rows rows, $n2 in Redis)" \
         "$(cat export.err)"
 fi
+# and a new run under the same results folder replays what a killed one
+# left before it starts
+pdns_ini killed3 "$tmp/results" 200 no > killed3.ini
+"$bin" run --quiet killed3.ini > /dev/null 2> killed3.err &
+run_pid=$!
+sleep 4
+kill -STOP "$redis_pid"
+sleep 4
+kill -KILL "$run_pid"
+wait "$run_pid" 2>/dev/null
+run_pid=
+kill -CONT "$redis_pid"
+id3=$(ls "$tmp/results" | grep '^killed3-' | head -1)
+sp3=$(grep -c '^r' "$tmp/results/$id3/spool.jsonl" 2>/dev/null || echo 0)
+b3=$(rcli llen "dnsprop:campaign:$id3:results")
+pdns_ini next "$tmp/results" 4 no > next.ini
+"$bin" run next.ini > next.out 2> next.err
+rc=$?
+a3=$(rcli llen "dnsprop:campaign:$id3:results")
+if [ "$sp3" -gt 0 ] && [ "$rc" = 0 ] && [ ! -s "$tmp/results/$id3/spool.jsonl" ] &&
+    [ "$a3" -gt "$b3" ] && grep -q "replayed [0-9]* results left in 1 earlier campaign spool" next.err; then
+    ok "7: a new run replays a killed campaign's spool first ($sp3 spooled; Redis $b3 -> $a3)"
+else
+    ko "7: a new run after a killed one (exit $rc, $sp3 spooled, Redis $b3 -> $a3)" \
+        "$(grep -i 'replay\|spool\|error' next.err | head -5)"
+fi
 
 # ---- 8. a full disk ----------------------------------------------------------------
 if [ "$(id -u)" = 0 ] && mkdir -p "$tmp/tiny" && mount -t tmpfs -o size=200k tmpfs "$tmp/tiny"; then
