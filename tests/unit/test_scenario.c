@@ -236,7 +236,7 @@ Test(scenario, target_key_of_another_kind)
          "127.0.0.1\n" REST,
          &sc, 5,
          "[target t] server: unknown key (type, url, api_key, api_key_file, catalog, "
-         "zone_kind, tsig_key, tsig_key_file)");
+         "zone_kind, dnssec, tsig_key, tsig_key_file)");
     load("[target t]\ntype = rfc2136\nserver = 127.0.0.1\nurl = http://x\n" REST, &sc, 4,
          "[target t] url: unknown key (type, server, tsig_key, tsig_key_file)");
     load("[target t]\ntype = exec\nrecord_create = true\ncatalog = c.\n" REST, &sc, 4,
