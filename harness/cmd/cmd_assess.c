@@ -225,6 +225,12 @@ static int run_scenario(const scen_opts_t *o)
         fprintf(stderr, "dnsprop assess: %s\n", err);
         return DP_EXIT_ERROR;
     }
+    /* [nameserver] discover: the addresses, as a run would watch them */
+    if (scenario_discover(&sc, err, sizeof(err)) < 0) {
+        fprintf(stderr, "dnsprop assess: %s\n", err);
+        scenario_free(&sc);
+        return DP_EXIT_ERROR;
+    }
     /* The sources are the nameservers of the first target (see
      * assess_live_collect): the master must be one of them. */
     for (i = 0; i < sc.nns; i++) {

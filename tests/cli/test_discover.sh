@@ -127,6 +127,15 @@ done
 n=$(python3 -c 'import csv,sys; print(len({r["ns_name"] for r in csv.DictReader(open(sys.argv[1])) if "/" in r["ns_name"]}))' "$tmp/disc.csv")
 [ "$n" = 3 ] && ok "export: the three NS-NAME/ADDR endpoints" || ko "export: $n endpoints"
 
+# assess asks the discovered addresses too: ns3 is an error, not evidence
+"$bin" assess --scenario "$tmp/disc.ini" > "$tmp/assess.out" 2>&1
+rc=$?
+[ "$rc" -ge 1 ] && [ "$rc" -le 2 ] &&
+    grep -Eq "^error +ns3.disc.lab.test/127.0.0.3 +no answer" "$tmp/assess.out" &&
+    grep -Eq "ns1.disc.lab.test/127.0.0.1|ns2.disc.lab.test/::1" "$tmp/assess.out" &&
+    ok "assess asks the discovered addresses: the silent one an error (exit $rc)" ||
+    ko "assess --scenario with discover (exit $rc)" "$(cat "$tmp/assess.out")"
+
 # probe --discover from a server with the parent only: the referral's glue
 if out=$(tests/lab/lab.sh anycast-up "$LAB_DIR" 2> "$tmp/any.err"); then
     eval "$out"
