@@ -20,6 +20,14 @@ expect() {
     fi
 }
 
+# pdns_api METHOD PATH [DATA]: call the lab's PowerDNS API, print the body
+# (fails on an HTTP error, with the body).
+pdns_api() {
+    curl -sS --noproxy '*' --max-time 10 --fail-with-body -X "$1" \
+        -H "X-API-Key: $LAB_PDNS_API_KEY" -H 'Content-Type: application/json' \
+        ${3:+--data "$3"} "$LAB_PDNS_API$2"
+}
+
 # A port free for both TCP and UDP on 127.0.0.1.
 free_port() {
     python3 - <<'PY'

@@ -24,17 +24,12 @@ child=disc.lab.test.
 cleanup() {
     tests/lab/lab.sh anycast-down "$LAB_DIR" 2>/dev/null
     tests/lab/lab.sh zone-delete "$child" "$LAB_DIR" 2>/dev/null
-    api PATCH "/zones/$LAB_ZONE" "$(rrsets DELETE)" > /dev/null 2>&1
+    pdns_api PATCH "/zones/$LAB_ZONE" "$(rrsets DELETE)" > /dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-api() { # METHOD PATH [DATA]
-    curl -sS --noproxy '*' --max-time 10 --fail-with-body -X "$1" \
-        -H "X-API-Key: $LAB_PDNS_API_KEY" -H 'Content-Type: application/json' \
-        ${3:+--data "$3"} "$LAB_PDNS_API$2"
-}
 # the delegation in the parent, with glue (CHANGETYPE REPLACE or DELETE)
 rrsets() {
     local recs
@@ -55,8 +50,8 @@ rrsets() {
 tests/lab/lab.sh zone-create "$child" "$LAB_DIR" 2> "$tmp/zc.err" ||
     ko "zone-create $child" "$(cat "$tmp/zc.err")"
 body=$(rrsets REPLACE)
-api PATCH "/zones/$child" "$body" > "$tmp/api.out" 2>&1 &&
-    api PATCH "/zones/$LAB_ZONE" "$body" >> "$tmp/api.out" 2>&1 &&
+pdns_api PATCH "/zones/$child" "$body" > "$tmp/api.out" 2>&1 &&
+    pdns_api PATCH "/zones/$LAB_ZONE" "$body" >> "$tmp/api.out" 2>&1 &&
     ok "the delegation of $child from $LAB_ZONE, with glue, and the child's NS RRset" ||
     ko "pdns API" "$(cat "$tmp/api.out")"
 kport=${LAB_KNOT_ADDR##*:}

@@ -30,13 +30,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-api() { # METHOD PATH [DATA]
-    curl -sS --noproxy '*' --max-time 10 --fail-with-body -X "$1" \
-        -H "X-API-Key: $LAB_PDNS_API_KEY" -H 'Content-Type: application/json' \
-        ${3:+--data "$3"} "$LAB_PDNS_API$2"
-}
 txt() { # VALUE: a.sec.lab.test. TXT set to "VALUE"
-    api PATCH "/zones/$zone" "{\"rrsets\": [{\"name\": \"a.$zone\", \"type\": \"TXT\", \"ttl\": 60, \"changetype\": \"REPLACE\", \"records\": [{\"content\": \"\\\"$1\\\"\", \"disabled\": false}]}]}"
+    pdns_api PATCH "/zones/$zone" "{\"rrsets\": [{\"name\": \"a.$zone\", \"type\": \"TXT\", \"ttl\": 60, \"changetype\": \"REPLACE\", \"records\": [{\"content\": \"\\\"$1\\\"\", \"disabled\": false}]}]}"
 }
 
 tests/lab/lab.sh zone-create "$zone" --dnssec "$LAB_DIR" > "$tmp/create.out" 2>&1 &&
