@@ -213,14 +213,18 @@ id=$(campaign_of stall)
 read -r ops polls completed unanswered slo <<< "$(summary stall.json)"
 read -r rows dups <<< "$(stored "$id")"
 read -r rrc rresults rslo <<< "$(report "$id")"
-late=$(grep -o '[0-9]* too late' e1.log | cut -d' ' -f1)
+# e1's closing line: what it was refused (results of polls e2 had stored,
+# had taken over, or of a campaign closed meanwhile): before the fix these
+# were stored a second time
+read -r already late_c over <<< "$(sed -n 's/.* \([0-9]*\) already stored, \([0-9]*\) too late.*, \([0-9]*\) taken over,.*/\1 \2 \3/p' e1.log | tail -1)"
+late=$((${already:-0} + ${late_c:-0} + ${over:-0}))
 taken=$(grep -c "took over" e2.log)
-if [ "$taken" -gt 0 ] && [ "$rows" = "$((polls - unanswered))" ] && [ "$dups" = 0 ] &&
+if [ "$taken" -gt 0 ] && [ "$late" -gt 0 ] && [ "$rows" = "$((polls - unanswered))" ] && [ "$dups" = 0 ] &&
     [ "$rrc" = "$rc" ] && [ "$rresults" = "$rows" ] &&
     [ "${rslo,,}" = "${slo,,}" ]; then
-    ok "9: e1 stalled 8 s, e2 took over $taken: $rows results for $polls polls, no duplicate (${late:-?} late ones refused), run and report both exit $rc"
+    ok "9: e1 stalled 8 s, e2 took over $taken: $rows results for $polls polls, no duplicate ($late late results of e1 refused: ${already:-?} already stored, ${late_c:-?} too late, ${over:-?} taken over), run and report both exit $rc"
 else
-    ko "9: stalled agent (took over $taken, run exit $rc slo $slo, polls $polls unanswered $unanswered, stored $rows dup $dups, report exit $rrc results $rresults slo $rslo)" \
+    ko "9: stalled agent (took over $taken, e1 refused $late, run exit $rc slo $slo, polls $polls unanswered $unanswered, stored $rows dup $dups, report exit $rrc results $rresults slo $rslo)" \
         "$(tail -n 3 stall.err e1.log e2.log rep-"$id".out)"
 fi
 [ "$rc" = 0 ] && [ "$completed" = "$polls" ] && [ "$alive" = 2 ] &&

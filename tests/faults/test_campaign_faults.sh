@@ -11,19 +11,29 @@
 #  12. a target that hangs 8 s: the progress line goes on (STALLED), the
 #      summary counts the stall and the late operations, the offered rate
 #      is the one the target got, and the backlog is not fired in a burst.
+#  API. the PowerDNS API stopped for 4 s mid-campaign (a relay in front of
+#      it is killed, then started again): the operations it refused are
+#      counted failed with the reason, nothing is polled for them, the
+#      others are measured and stored, exit 1.
+#  NS. a secondary (Knot) stopped mid-campaign: its polls end ERROR
+#      (unreachable) and are stored like any other, the primary's all
+#      complete, exit 1; Knot serves again once started.
 # Usage: tests/faults/test_campaign_faults.sh ./dnsprop-asan (LAB_* set).
 set -uo pipefail
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/../cli/lib.sh"
 bin=$(readlink -f "${1:-./dnsprop-asan}")
+here=$(readlink -f "$(dirname "$0")")
 : "${LAB_DIR:?run through tests/run-tests.sh (needs the lab)}"
-need_tools test_campaign_faults redis-server redis-cli python3 pdnsutil dig
+need_tools test_campaign_faults redis-server redis-cli python3 pdnsutil dig curl
 tmp=$(mktemp -d)
 redis_pid=
 run_pid=
+relay_pid=
 tiny=
 cleanup() {
     [ -n "$run_pid" ] && kill -KILL "$run_pid" 2>/dev/null
+    [ -n "$relay_pid" ] && kill -KILL "$relay_pid" 2>/dev/null
     if [ -n "$redis_pid" ]; then
         kill -CONT "$redis_pid" 2>/dev/null
         kill "$redis_pid" 2>/dev/null
@@ -48,7 +58,8 @@ done
 url=redis://127.0.0.1:$port/1
 rcli() { redis-cli -p "$port" -n 1 "$@"; }
 
-# A PowerDNS campaign of count operations at 10/s, results under $2.
+# A PowerDNS campaign of count operations at 10/s, results under $2
+# (api_url, probe_timeout and op_rate override the API, 15 s and 10/s).
 pdns_ini() { # NAME RESULTS COUNT PLOTS
     cat <<EOF
 [campaign]
@@ -59,7 +70,7 @@ seed = $((seed + ${#1}))
 redis = $url
 [target pdns]
 type = powerdns
-url = $LAB_PDNS_API
+url = ${api_url:-$LAB_PDNS_API}
 api_key_file = $LAB_PDNS_API_KEY_FILE
 catalog = $LAB_CATALOG
 [nameserver primary]
@@ -70,12 +81,12 @@ address = $LAB_KNOT_ADDR
 role = secondary
 [probe]
 frequency = 0.05
-timeout = 15
+timeout = ${probe_timeout:-15}
 [phase steady]
 zones = 1
 zone_suffix = $1-$seed.faults.test.
 count = $3
-rate = 10
+rate = ${op_rate:-10}
 mix = record_create:3 record_update:1
 [slo]
 p99 = 10
@@ -83,6 +94,23 @@ converged = yes
 [report]
 plots = $4
 EOF
+}
+
+# killed_midway NAME: a campaign SIGKILLed 4 s after Redis was paused (4 s
+# into it); Redis resumed. Sets kid (its id) and kspooled (results spooled).
+killed_midway() {
+    pdns_ini "$1" "$tmp/results" 200 no > "$1.ini"
+    "$bin" run --quiet "$1.ini" > /dev/null 2> "$1.err" &
+    run_pid=$!
+    sleep 4
+    kill -STOP "$redis_pid"
+    sleep 4
+    kill -KILL "$run_pid"
+    wait "$run_pid" 2>/dev/null
+    run_pid=
+    kill -CONT "$redis_pid"
+    kid=$(ls "$tmp/results" | grep "^$1-" | head -1)
+    kspooled=$(grep -c '^r' "$tmp/results/$kid/spool.jsonl" 2>/dev/null || echo 0)
 }
 
 # ---- 7. SIGKILL while Redis is paused, then report and export ----------------------
@@ -133,18 +161,9 @@ else
     ko "7: the report does not say incomplete"
 fi
 # export replays as well: a second killed campaign, then export alone
-pdns_ini killed2 "$tmp/results" 200 no > killed2.ini
-"$bin" run --quiet killed2.ini > /dev/null 2> killed2.err &
-run_pid=$!
-sleep 4
-kill -STOP "$redis_pid"
-sleep 4
-kill -KILL "$run_pid"
-wait "$run_pid" 2>/dev/null
-run_pid=
-kill -CONT "$redis_pid"
-id2=$(ls "$tmp/results" | grep '^killed2-' | head -1)
-sp2=$(grep -c '^r' "$tmp/results/$id2/spool.jsonl" 2>/dev/null || echo 0)
+killed_midway killed2
+id2=$kid
+sp2=$kspooled
 "$bin" export "$id2" --redis "$url" --results "$tmp/results" -o export.csv 2> export.err
 rc=$?
 rows=$(($(wc -l < export.csv) - 1))
@@ -158,18 +177,9 @@ else
 fi
 # and a new run under the same results folder replays what a killed one
 # left before it starts
-pdns_ini killed3 "$tmp/results" 200 no > killed3.ini
-"$bin" run --quiet killed3.ini > /dev/null 2> killed3.err &
-run_pid=$!
-sleep 4
-kill -STOP "$redis_pid"
-sleep 4
-kill -KILL "$run_pid"
-wait "$run_pid" 2>/dev/null
-run_pid=
-kill -CONT "$redis_pid"
-id3=$(ls "$tmp/results" | grep '^killed3-' | head -1)
-sp3=$(grep -c '^r' "$tmp/results/$id3/spool.jsonl" 2>/dev/null || echo 0)
+killed_midway killed3
+id3=$kid
+sp3=$kspooled
 b3=$(rcli llen "dnsprop:campaign:$id3:results")
 pdns_ini next "$tmp/results" 4 no > next.ini
 "$bin" run next.ini > next.out 2> next.err
@@ -286,6 +296,125 @@ PY
 else
     ko "12: schedule not honest about the stall" "$(cat hang.out | head -40)"
 fi
+
+# ---- API: the PowerDNS API stopped mid-campaign ---------------------------------------
+# A TCP relay in front of the real API: killing it is the API going away
+# (connection refused), starting it again on its port brings it back.
+cat > relay.py <<'PY'
+import socket, sys, threading
+lport, dport = int(sys.argv[1]), int(sys.argv[2])
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", lport))
+ls.listen(64)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+while True:
+    c, _ = ls.accept()
+    u = socket.create_connection(("127.0.0.1", dport))
+    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+PY
+api_port=$(python3 -c "import urllib.parse,sys; print(urllib.parse.urlsplit(sys.argv[1]).port)" "$LAB_PDNS_API")
+rport=$(free_port)
+relay() {
+    python3 relay.py "$rport" "$api_port" > /dev/null 2>&1 &
+    relay_pid=$!
+    for _ in $(seq 50); do
+        curl -s -o /dev/null "http://127.0.0.1:$rport/" && return 0
+        sleep 0.1
+    done
+}
+relay
+api_url=${LAB_PDNS_API/:$api_port/:$rport}
+op_rate=3 probe_timeout=10 pdns_ini apidown "$tmp/results" 30 no > apidown.ini
+api_url=
+"$bin" run --quiet apidown.ini > apidown.json 2> apidown.err &
+run_pid=$!
+sleep 3
+kill -KILL "$relay_pid"
+wait "$relay_pid" 2>/dev/null
+sleep 4
+relay
+timeout 120 tail --pid=$run_pid -f /dev/null
+wait "$run_pid"
+rc=$?
+run_pid=
+kill "$relay_pid" 2>/dev/null
+aid=$(ls "$tmp/results" | grep '^apidown-' | head -1)
+stored=$(rcli llen "dnsprop:campaign:$aid:results")
+if [ "$rc" = 1 ] && python3 - apidown.json "$tmp/results/$aid" "$stored" <<'PY'; then
+import json, sys
+s = json.load(open(sys.argv[1]))
+r = json.load(open(sys.argv[2] + "/report.json"))
+stored = int(sys.argv[3])
+assert s["failed"] > 0 and s["acked"] > 0, s
+assert s["acked"] + s["failed"] == s["operations"], s
+# polls for acknowledged changes only, on both nameservers, each stored
+assert s["polls"] == 2 * s["acked"], s
+assert s["completed"] == s["polls"] and stored == s["polls"], (s, stored)
+errs = r["target_errors"]
+assert sum(e["count"] for e in errs) == s["failed"], errs
+assert all("onnect" in e["reason"] or "refused" in e["reason"] for e in errs), errs
+md = open(sys.argv[2] + "/report.md").read()
+assert "## Operations the target refused" in md
+print(s["failed"], s["acked"], s["polls"])
+PY
+    ok "API: stopped 4 s: the refused operations counted failed with the reason, the rest measured and stored, exit 1"
+else
+    ko "API: the API stopped mid-campaign (exit $rc, $stored stored)" \
+        "$(head -c 1500 apidown.json; grep -v 'kernel clock' apidown.err | tail -5)"
+fi
+
+# ---- NS: a secondary stopped mid-campaign --------------------------------------------
+op_rate=3 probe_timeout=6 pdns_ini nsdown "$tmp/results" 24 no > nsdown.ini
+"$bin" run --quiet nsdown.ini > nsdown.json 2> nsdown.err &
+run_pid=$!
+sleep 3
+"$here/../lab/lab.sh" knot-stop "$LAB_DIR" 2> /dev/null
+timeout 120 tail --pid=$run_pid -f /dev/null
+wait "$run_pid"
+rc=$?
+run_pid=
+"$here/../lab/lab.sh" knot-start "$LAB_DIR" 2> knot-start.err
+back=$?
+nid=$(ls "$tmp/results" | grep '^nsdown-' | head -1)
+"$bin" export "$nid" --redis "$url" --results "$tmp/results" -o nsdown.csv 2> /dev/null
+if [ "$rc" = 1 ] && python3 - nsdown.json nsdown.csv <<'PY'; then
+import csv, json, sys
+s = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == s["polls"] == 2 * s["acked"], (len(rows), s)
+by = {}
+for r in rows:
+    by.setdefault((r["ns_name"], r["status"]), []).append(r)
+prim = [k for k in by if k[0] == "primary"]
+assert prim == [("primary", "COMPLETED")], sorted(by)
+knot_err = by.get(("knot", "ERROR"), [])
+assert len(knot_err) > 0 and s["errors"] == len(knot_err), (sorted((k, len(v)) for k, v in by.items()), s)
+assert all("unreachable" in r["reason"] for r in knot_err), knot_err[0]
+print(len(knot_err))
+PY
+    ok "NS: Knot stopped mid-campaign: its polls end ERROR (unreachable), stored, the primary's complete, exit 1"
+else
+    ko "NS: a nameserver stopped mid-campaign (exit $rc)" \
+        "$(head -c 1500 nsdown.json; grep -v 'kernel clock' nsdown.err | tail -5)"
+fi
+[ "$back" = 0 ] && dig +short +time=2 -p "${LAB_KNOT_ADDR##*:}" @127.0.0.1 lab.test. SOA | grep -q . &&
+    ok "NS: Knot serves again once started" ||
+    ko "NS: Knot did not come back" "$(cat knot-start.err)"
 
 echo "test_campaign_faults: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

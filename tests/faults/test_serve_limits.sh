@@ -2,7 +2,10 @@
 # dnsprop serve under hostile clients and a paused Redis (issue 12):
 #  case 4  1,100 slow clients (a header line every 3 s, from 127.0.0.2)
 #          must not starve a client from 127.0.0.1; a request that takes
-#          longer than --request-timeout to arrive is cut;
+#          longer than --request-timeout to arrive is cut; slow clients
+#          from 12 addresses hold no more than the caps in all and per
+#          address, and a kept-alive idle connection is closed after
+#          --idle-timeout;
 #  case 5  a POST answered 503 while Redis was paused (SIGSTOP) and that
 #          Redis applied once resumed is polled at once (not at the next
 #          restart), and an Idempotency-Key retry gets that same request;
@@ -210,6 +213,71 @@ if [ -n "$at" ] && python3 -c "import sys; sys.exit(0 if $at <= 4.5 else 1)"; th
     ok "case 4: a request still arriving after --request-timeout 2 is cut (at ${at} s)"
 else
     ko "case 4: a request trickling in for 8 s was not cut" "$(tail -3 "$tmp/slow1.out")"
+fi
+
+# many clients at once (12 addresses, 8 connections each): serve c holds at
+# most 40 connections in all and 8 per address, and cuts them after its
+# --request-timeout 3, so a client that comes after them is answered
+serve c --max-connections 40 --max-connections-per-client 8 --request-timeout 3 \
+    --idle-timeout 2 || ko "serve c (connection caps) starts" "$(tail -5 "$tmp/serve-c.log")"
+C=${port_c:-1}
+for i in $(seq 20 31); do
+    timeout 15 python3 "$tmp/slow.py" "$C" 8 6 "127.0.0.$i" 0.5 > "$tmp/many-$i.out" 2>&1 &
+    pids+=($!)
+done
+sleep 1.5
+# the connections the service holds (its side), by client address
+read -r held most addrs <<< "$(python3 - "$C" <<'PY'
+import sys
+port, by = int(sys.argv[1]), {}
+for line in open("/proc/net/tcp").readlines()[1:]:
+    f = line.split()
+    # established and accepted: a connection still in the kernel's listen
+    # queue (the service stops accepting at its cap) has no inode yet
+    if f[3] != "01" or int(f[1].split(":")[1], 16) != port or f[9] == "0":
+        continue
+    ip = f[2].split(":")[0]
+    by[ip] = by.get(ip, 0) + 1
+print(sum(by.values()), max(by.values(), default=0), len(by))
+PY
+)"
+if [ "${held:-0}" -ge 30 ] && [ "$held" -le 40 ] && [ "$most" -le 8 ] && [ "$addrs" -ge 4 ]; then
+    ok "case 4: 96 slow connections from 12 addresses: $held held (cap 40), at most $most per address (cap 8)"
+else
+    ko "case 4: connection caps: ${held:-?} held from ${addrs:-?} addresses, ${most:-?} at most per address (caps 40, 8)" \
+        "$(tail -2 "$tmp/serve-c.log")"
+fi
+sleep 3 # past --request-timeout 3: the slow ones are cut
+c=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$C/")
+[ "$c" = 200 ] && ok "case 4: once they are cut, a new client is answered" ||
+    ko "case 4: a client after the slow ones (HTTP $c)" "$(tail -2 "$tmp/serve-c.log")"
+# idle timeout: a kept-alive connection idle after its answer is closed
+# after --idle-timeout 2
+idle=$(python3 - "$C" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+got = b""
+while b"\r\n\r\n" not in got:
+    got += s.recv(4096)
+head, body = got.split(b"\r\n\r\n", 1)
+n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+while len(body) < n:
+    body += s.recv(4096)
+t = time.monotonic()
+try:
+    while s.recv(4096):
+        pass
+except socket.timeout:
+    print("open")
+    sys.exit()
+print(round(time.monotonic() - t, 1))
+PY
+)
+if [ -n "$idle" ] && [ "$idle" != open ] && python3 -c "import sys; sys.exit(0 if 1.0 <= $idle <= 4.5 else 1)"; then
+    ok "case 4: a kept-alive connection idle after its answer is closed after --idle-timeout 2 (${idle} s)"
+else
+    ko "case 4: idle timeout: closed after '${idle:-?}' s (want about 2)"
 fi
 
 # ---- case 5: a write that timed out and landed --------------------------------------------
