@@ -67,6 +67,7 @@ void ds_clear(dataset_t *ds)
     names_clear(&ds->vantages);
     names_clear(&ds->measures);
     names_clear(&ds->nsids);
+    names_clear(&ds->targets);
     names_clear(&ds->zones);
     names_clear(&ds->types);
     json_decref(ds->campaign);
@@ -288,6 +289,9 @@ typedef struct {
     const char *op_kind, *phase, *measured_by, *zone, *name, *type, *cut;
     const char *rrset_name, *rrset_type, *claim_status; /* NULL when absent */
     const char *instance; /* nsid or nsid_last (ds_result_t.inst); NULL: not asked */
+    const char *target;   /* "" when not said */
+    bool has_change;
+    uint64_t change;
     bool dnssec;
     double plain_duration; /* NAN unless dnssec and first served */
     double start_time, lower_bound, duration, submit_time, ack_time, offered_rate,
@@ -346,6 +350,9 @@ static void in_from_json(ds_in_t *in, json_t *o)
     }
     in->dnssec = json_is_true(json_object_get(o, "dnssec"));
     in->plain_duration = num(o, "plain_duration");
+    in->target = str(o, "target");
+    in->has_change = json_is_integer(json_object_get(o, "change"));
+    in->change = (uint64_t)json_integer_value(json_object_get(o, "change"));
 }
 
 static void in_from_rec(ds_in_t *in, const record_t *r)
@@ -390,6 +397,10 @@ static void in_from_rec(ds_in_t *in, const record_t *r)
     }
     in->dnssec = r->kind[RF_DNSSEC] == RK_JSON && strcmp(r->text[RF_DNSSEC], "true") == 0;
     in->plain_duration = record_num(r, RF_PLAIN_DURATION);
+    in->target = record_str(r, RF_TARGET);
+    v = 0;
+    in->has_change = record_int(r, RF_CHANGE, &v);
+    in->change = (uint64_t)v;
 }
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
@@ -487,6 +498,13 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     op->offered_rate = in->offered_rate;
     op->claim = (uint8_t)target_claim_from_str(in->claim_status);
     op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? in->claimed_at : NAN;
+    op->change = in->has_change ? in->change : id;
+    if (*in->target != '\0' && ds->targets.n < UINT16_MAX) {
+        long ti = intern(&ds->targets, in->target);
+        if (ti < 0)
+            return -ENOMEM;
+        op->target = (uint16_t)(ti + 1);
+    }
     if (op->name == NULL || (*in->cut != '\0' && op->cut == NULL))
         return -ENOMEM;
     if (2 * (ds->nops + 1) > ds->opidxcap && idx_rebuild(ds, ds->nops + 1) < 0)

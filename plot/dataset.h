@@ -83,6 +83,11 @@ typedef struct {
     /* The provider's own claim (harness/targets/target.h target_claim_t:
      * 0 none, the target reported none). */
     uint8_t claim;
+    /* Several targets ([phase] targets =): the target it went to (index + 1
+     * in targets, 0: not said) and the change it is one of (the id of
+     * the change's first operation; its own id when not said) */
+    uint16_t target;
+    uint64_t change;
 } ds_op_t;
 
 /* A result: 48 bytes (checked in dataset.c). */
@@ -112,7 +117,7 @@ typedef struct {
     size_t nops, opcap;
     ds_result_t *res;
     size_t n, cap;
-    ds_names_t kinds, reasons, phases, vantages, measures, nsids;
+    ds_names_t kinds, reasons, phases, vantages, measures, nsids, targets;
     ds_names_t zones, types; /* what ops' zone and type point into */
     char **chunks;           /* what ops' name and cut point into (arena_dup) */
     size_t nchunks, chunkcap, used;

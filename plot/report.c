@@ -1043,6 +1043,64 @@ static void signing_part(doc_t *d, json_t *st)
     doc_table_end(d);
 }
 
+/* Several providers ([phase] targets =): each target's nameservers and
+ * figures, then the stage "served by every provider" and which provider
+ * was the last to serve. */
+static void targets_part(doc_t *d, json_t *st)
+{
+    const char *cols[] = {"target",  "nameservers", "changes",
+                          "polls",   "completed",   "p50 (s)",
+                          "p99 (s)", "max (s)",     "last to serve"};
+    json_t *all = json_object_get(st, "targets");
+    json_t *ep = json_object_get(st, "every_provider");
+    json_t *lasts = json_object_get(ep, "last_to_serve");
+    row_t r = {{NULL}, 0};
+    const char *tn;
+    json_t *e;
+
+    if (json_object_size(all) < 2)
+        return;
+    doc_h(d, 2, "Providers (several targets)");
+    doc_p(d, "Each change of a phase with several targets went to each of them: one "
+             "acknowledgement per target, polled on that target's own nameservers. "
+             "Durations run from that target's acknowledgement.");
+    doc_table(d, cols, 9);
+    json_object_foreach(all, tn, e)
+    {
+        cell(&r, "%s", tn);
+        names_cell(&r, json_object_get(e, "nameservers"));
+        cell_n(&r, json_object_get(e, "changes"));
+        cell_n(&r, json_object_get(e, "count"));
+        cell_n(&r, json_object_get(e, "completed"));
+        cell_s(&r, json_object_get(e, "p50"));
+        cell_s(&r, json_object_get(e, "p99"));
+        cell_s(&r, json_object_get(e, "max"));
+        if (json_is_integer(json_object_get(lasts, tn)))
+            cell_n(&r, json_object_get(lasts, tn));
+        else
+            cell(&r, "-");
+        row_out(d, &r);
+    }
+    doc_table_end(d);
+    if (ep == NULL)
+        return;
+    doc_p(
+        d,
+        "Served by every provider: %lld change%s went to several targets; %lld %s served "
+        "by every nameserver of every one, p50 %.3f s, p99 %.3f s, max %.3f s (from the "
+        "first acknowledgement to the last nameserver that served it); %lld %s not. "
+        "The provider last to serve most often: %s.",
+        (long long)json_integer_value(json_object_get(ep, "count")),
+        json_integer_value(json_object_get(ep, "count")) == 1 ? "" : "s",
+        (long long)json_integer_value(json_object_get(ep, "completed")),
+        json_integer_value(json_object_get(ep, "completed")) == 1 ? "was" : "were",
+        num_or(json_object_get(ep, "p50"), NAN), num_or(json_object_get(ep, "p99"), NAN),
+        num_or(json_object_get(ep, "max"), NAN),
+        (long long)json_integer_value(json_object_get(ep, "timeouts")),
+        json_integer_value(json_object_get(ep, "timeouts")) == 1 ? "was" : "were",
+        str_of(ep, "lagging", "none"));
+}
+
 /* Per address, the instances that answered (RFC 5001 NSID): which one
  * lags behind an anycast address, and how many each vantage reached. */
 static void instances_part(doc_t *d, json_t *st)
@@ -1309,7 +1367,7 @@ static void errors_part(doc_t *d, json_t *doc)
  * they have no results). */
 static void target_errors_part(doc_t *d, json_t *doc)
 {
-    const char *cols[] = {"operation", "status", "reason", "count", "example"};
+    const char *cols[] = {"operation", "target", "status", "reason", "count", "example"};
     json_t *errs = json_object_get(doc, "target_errors");
     row_t r = {{NULL}, 0};
     json_t *e;
@@ -1324,10 +1382,11 @@ static void target_errors_part(doc_t *d, json_t *doc)
     }
     doc_p(d, "Status: the HTTP status (powerdns, http), the DNS RCODE (rfc2136) or the "
              "exit status (exec). These operations have no propagation results.");
-    doc_table(d, cols, 5);
+    doc_table(d, cols, 6);
     json_array_foreach(errs, i, e)
     {
         cell(&r, "%s", str_of(e, "kind", "?"));
+        cell(&r, "%s", str_of(e, "target", "-"));
         cell_n(&r, json_object_get(e, "status"));
         cell(&r, "%s", str_of(e, "reason", ""));
         cell_n(&r, json_object_get(e, "count"));
@@ -1393,6 +1452,7 @@ static void write_pages(doc_t *d, json_t *doc)
     provider_part(d, st);
     ns_kind_part(d, st);
     discovered_part(d, doc, st);
+    targets_part(d, st);
     signing_part(d, st);
     instances_part(d, st);
     slowest_ns_part(d, doc);

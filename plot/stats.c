@@ -134,6 +134,11 @@ static bool keep_ns_kind(const dataset_t *ds, const ds_result_t *r, const void *
     return r->ns == nk[0] && ds->ops[r->op].kind == nk[1];
 }
 
+static bool keep_target(const dataset_t *ds, const ds_result_t *r, const void *arg)
+{
+    return ds->ops[r->op].target == *(const unsigned *)arg;
+}
+
 static bool keep_vantage(const dataset_t *ds, const ds_result_t *r, const void *arg)
 {
     (void)ds;
@@ -675,6 +680,131 @@ static json_t *instances(const dataset_t *ds, double *buf)
     return o;
 }
 
+/* Operations by change, then id (the change's operations together). */
+static int cmp_change(const void *a, const void *b, void *arg)
+{
+    const dataset_t *ds = arg;
+    const ds_op_t *x = &ds->ops[*(const uint32_t *)a];
+    const ds_op_t *y = &ds->ops[*(const uint32_t *)b];
+
+    if (x->change != y->change)
+        return x->change < y->change ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One change sent to several targets (ops idx[0..n)): when the last
+ * nameserver of the last provider served it, from its first
+ * acknowledgement (NAN: some poll did not see it), and which target was
+ * the last (index + 1 in targets). */
+static double every_provider(const dataset_t *ds, const double *conv, const uint32_t *idx,
+                             size_t n, unsigned *last)
+{
+    double first = INFINITY;
+    double end = -INFINITY;
+
+    *last = 0;
+    for (size_t k = 0; k < n; k++) {
+        const ds_op_t *op = &ds->ops[idx[k]];
+        double at = op->ack_time + conv[idx[k]];
+        if (op->ack_time < first)
+            first = op->ack_time;
+        if (isnan(at))
+            return NAN;
+        if (at > end) {
+            end = at;
+            *last = op->target;
+        }
+    }
+    return end - first;
+}
+
+/* The changes sent to several providers ([phase] targets =): "served by
+ * every provider" (every_provider above) over them, and per target how
+ * often it was the last to serve. NULL when no change went to two. */
+static json_t *every_providers(const dataset_t *ds, const double *conv, double *buf)
+{
+    uint32_t *idx = malloc((ds->nops + 1) * sizeof(*idx));
+    unsigned *lastn = calloc(ds->targets.n + 1, sizeof(*lastn));
+    json_t *o = NULL;
+    json_t *lasts;
+    stats_t st;
+    size_t i, j, k = 0;
+
+    if (idx == NULL || lastn == NULL)
+        goto out;
+    for (i = 0; i < ds->nops; i++)
+        idx[i] = (uint32_t)i;
+    qsort_r(idx, ds->nops, sizeof(*idx), cmp_change, (void *)ds);
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < ds->nops; i = j) {
+        unsigned last;
+        double v;
+        for (j = i + 1; j < ds->nops && ds->ops[idx[j]].change == ds->ops[idx[i]].change;
+             j++)
+            ;
+        if (j - i < 2)
+            continue;
+        st.count++;
+        v = every_provider(ds, conv, idx + i, j - i, &last);
+        if (isnan(v)) {
+            st.timeouts++; /* not served by every provider */
+            continue;
+        }
+        buf[k++] = v;
+        lastn[last]++;
+    }
+    if (st.count == 0)
+        goto out;
+    stats_from(&st, buf, k);
+    o = stats_to_json(&st);
+    lasts = json_object();
+    for (i = 0; i < ds->targets.n; i++)
+        json_object_set_new(lasts, ds->targets.v[i], json_integer(lastn[i + 1]));
+    json_object_set_new(o, "last_to_serve", lasts);
+    for (i = 1, j = 0; i <= ds->targets.n; i++)
+        j = lastn[i] > lastn[j] ? i : j;
+    json_object_set_new(o, "lagging",
+                        j > 0 ? json_string(ds->targets.v[j - 1]) : json_null());
+out:
+    free(idx);
+    free(lastn);
+    return o;
+}
+
+/* Per target ([phase] targets =, the results say it): its changes, its
+ * nameservers and their figures. {} when results name no target. */
+static json_t *targets(const dataset_t *ds, double *buf)
+{
+    json_t *o = json_object();
+    size_t *changes = calloc(ds->targets.n + 1, sizeof(*changes));
+    uint16_t *nst = calloc(ds->nns + 1, sizeof(*nst)); /* each address's target */
+    size_t i;
+
+    if (changes == NULL || nst == NULL || ds->targets.n == 0)
+        goto out;
+    for (i = 0; i < ds->nops; i++)
+        changes[ds->ops[i].target]++;
+    for (i = 0; i < ds->n; i++) {
+        if (nst[ds->res[i].ns] == 0)
+            nst[ds->res[i].ns] = ds->ops[ds->res[i].op].target;
+    }
+    for (unsigned t = 1; t <= ds->targets.n; t++) {
+        json_t *g = group(ds, keep_target, &t, buf);
+        json_t *names = json_array();
+        for (i = 0; i < ds->nns; i++) {
+            if (nst[i] == t)
+                json_array_append_new(names, json_string(ds->ns[i].name));
+        }
+        json_object_set_new(g, "changes", json_integer((json_int_t)changes[t]));
+        json_object_set_new(g, "nameservers", names);
+        json_object_set_new(o, ds->targets.v[t - 1], g);
+    }
+out:
+    free(changes);
+    free(nst);
+    return o;
+}
+
 json_t *stats_json(dataset_t *ds)
 {
     json_t *o = json_object();
@@ -752,6 +882,12 @@ json_t *stats_json(dataset_t *ds)
                         slowest(ds, json_object_get(o, "nameservers"), buf));
     stats_convergence(ds, conv);
     json_object_set_new(o, "provider", provider(ds, conv));
+    json_object_set_new(o, "targets", targets(ds, buf));
+    {
+        json_t *ep = every_providers(ds, conv, buf);
+        if (ep != NULL)
+            json_object_set_new(o, "every_provider", ep);
+    }
 out:
     json_decref(byns);
     json_decref(bykind);

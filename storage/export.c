@@ -28,7 +28,7 @@ const char *const store_csv_columns[] = {
     "observed_at",    "duration",     "lower_bound", "queries", "answers",
     "rcode",          "serial",       "values",      "empty",   "frequency",
     "timeout",        "claim_status", "claimed_at",  "nsid",    "nsid_last",
-    "plain_duration", NULL,
+    "plain_duration", "target",       "change",      NULL,
 };
 
 static json_t *hash_to_json(redisReply *h)

@@ -4,7 +4,8 @@
  * The table below is the format: appending a field at the end keeps every
  * record already stored readable (a shorter record has the new field
  * absent) only when the record has no extras, which sit after the last
- * field: so a field added changes the magic ("R1" had none of RF_NSID on),
+ * field: so a field added changes the magic ("R1" had none of RF_NSID on,
+ * "R2" none of RF_TARGET on),
  * and reordering or removing one needs a new magic too.
  */
 #include <errno.h>
@@ -96,6 +97,9 @@ static const record_def_t record_fields[RF_COUNT] = {
     [RF_NSID_LAST] = {"nsid_last", T_STR, -1, NULL},
     [RF_DNSSEC] = {"dnssec", T_ANY, -1, NULL},
     [RF_PLAIN_DURATION] = {"plain_duration", T_NUM, -1, NULL},
+    [RF_TARGET] = {"target", T_STR, -1, NULL},
+    [RF_CHANGE] = {"change", T_ANY, -1, NULL},
+    [RF_CHANGE_TARGETS] = {"change_targets", T_ANY, -1, NULL},
 };
 
 const char *record_field_name(record_field_t f)
@@ -106,6 +110,7 @@ const char *record_field_name(record_field_t f)
 bool record_is_compact(const char *text, size_t len)
 {
     return len >= REC_MAGIC_LEN && (memcmp(text, REC_MAGIC, REC_MAGIC_LEN) == 0 ||
+                                    memcmp(text, REC_MAGIC_R2, REC_MAGIC_LEN) == 0 ||
                                     memcmp(text, REC_MAGIC_R1, REC_MAGIC_LEN) == 0);
 }
 
@@ -356,7 +361,7 @@ int record_decode(record_t *r, const char *text, size_t len)
 
     if (!record_is_compact(text, len))
         return DP_EPARSE;
-    nf = text[1] == '1' ? RF_R1_COUNT : RF_COUNT;
+    nf = text[1] == '1' ? RF_R1_COUNT : text[1] == '2' ? RF_R2_COUNT : RF_COUNT;
     if (VEC_RESERVE(r->buf, r->cap, len + RF_COUNT + 2) < 0)
         return -ENOMEM;
     dst = r->buf;

@@ -39,9 +39,11 @@
 #include "harness/common/buf.h"
 #include "probes/result.h"
 
-/* "R2": R1 with the fields from RF_NSID on. An R1 record's extras come
- * after RF_QUERY_LOG, so R1 is still read (record_decode). */
-#define REC_MAGIC     "R2\t"
+/* "R3": R2 with the fields from RF_TARGET on; R2 was R1 with those from
+ * RF_NSID on. An R1 record's extras come after RF_QUERY_LOG, an R2's
+ * after RF_PLAIN_DURATION, so both are still read (record_decode). */
+#define REC_MAGIC     "R3\t"
+#define REC_MAGIC_R2  "R2\t"
 #define REC_MAGIC_R1  "R1\t"
 #define REC_MAGIC_LEN 3
 
@@ -90,6 +92,10 @@ typedef enum {
     RF_NSID_LAST,
     RF_DNSSEC,
     RF_PLAIN_DURATION,
+    RF_R2_COUNT, /* R2 had the fields before this one */
+    RF_TARGET = RF_R2_COUNT,
+    RF_CHANGE,
+    RF_CHANGE_TARGETS,
     RF_COUNT,
 } record_field_t;
 

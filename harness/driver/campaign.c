@@ -193,20 +193,27 @@ static void cleanup(drv_t *d)
     int ret;
 
     for (size_t z = 0; z < d->m.nzones; z++) {
-        target_op_t top;
-        target_ack_t ack;
-        if (!d->m.zones[z].alive)
+        uint64_t left = d->m.zones[z].tmask;
+        if (!d->m.zones[z].alive || d->m.zones[z].existing)
             continue;
-        memset(&top, 0, sizeof(top));
-        memset(&ack, 0, sizeof(ack));
-        top.kind = OP_ZONE_DELETE;
-        top.zone = d->m.zones[z].name;
-        ret = target_apply(d->workers[0].target, &top, &ack);
-        free(ack.claim_req); /* (not measured) */
-        if (ret == 0) {
+        /* from each target it was made on */
+        while (left != 0) {
+            unsigned ti = (unsigned)__builtin_ctzll(left);
+            target_op_t top;
+            target_ack_t ack;
+            memset(&top, 0, sizeof(top));
+            memset(&ack, 0, sizeof(ack));
+            top.kind = OP_ZONE_DELETE;
+            top.zone = d->m.zones[z].name;
+            ret = target_apply(d->workers[0].targets[ti], &top, &ack);
+            free(ack.claim_req); /* (not measured) */
+            if (ret < 0)
+                break;
+            left &= left - 1;
             removed++;
-            d->m.zones[z].alive = false; /* the intended state from now on */
         }
+        if (left == 0)
+            d->m.zones[z].alive = false; /* the intended state from now on */
     }
     if (!d->opts->quiet && removed > 0)
         drv_say(d, DRIVER_MSG_NOTE, "cleanup: %u zone%s deleted", removed,

@@ -94,6 +94,10 @@ static void run_phases(drv_t *d)
         return;
     }
     for (size_t i = 0; i < sc->nphases && !drv_stopping(d); i++) {
+        /* the zones the phase makes are made on its targets (model.h) */
+        pthread_mutex_lock(&d->mu);
+        d->m.cur_tmask = sc->phases[i].tmask;
+        pthread_mutex_unlock(&d->mu);
         if (sc->phases[i].zonefile != NULL)
             phase_sync_run(d, &sc->phases[i], d->plans, i);
         else if (sc->phases[i].ptr)
@@ -101,6 +105,9 @@ static void run_phases(drv_t *d)
         else
             phase_mix_run(d, &sc->phases[i]);
     }
+    pthread_mutex_lock(&d->mu);
+    d->m.cur_tmask = 0;
+    pthread_mutex_unlock(&d->mu);
     if (d->nrows > 0)
         phase_table_run(d, d->rows, d->nrows);
 }

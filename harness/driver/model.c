@@ -154,6 +154,8 @@ op_t *model_op_new(model_t *m, op_kind_t kind)
     if (op == NULL)
         return NULL;
     op->id = m->nops + 1;
+    op->change = op->id;
+    op->nchange = 1;
     op->kind = kind;
     op->phase = m->cur_phase != NULL ? m->cur_phase : "";
     op->rate = m->cur_rate;
@@ -174,6 +176,11 @@ size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t)
         return SIZE_MAX;
     z->name = strdup(name);
     z->target = t;
+    z->tmask = UINT64_C(1) << scenario_target_index(m->sc, t);
+    if (m->cur_tmask != 0) {
+        z->tmask = m->cur_tmask;
+        z->target = &m->sc->targets[__builtin_ctzll(m->cur_tmask)];
+    }
     return m->nzones - 1;
 }
 
@@ -297,7 +304,8 @@ static op_t *zone_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
         return model_zone_create_op(m, name);
     }
     zi = pick_zone(m, true);
-    if (zi < 0 || (k == OP_ZONE_DELETE && model_zone_recs_busy(m, (size_t)zi)))
+    if (zi < 0 || (k == OP_ZONE_DELETE &&
+                   (m->zones[zi].existing || model_zone_recs_busy(m, (size_t)zi))))
         return NULL;
     return model_zone_op(m, k, (size_t)zi);
 }
@@ -394,13 +402,52 @@ op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
 
 /* ---- what the changes did ------------------------------------------------------ */
 
+op_t *model_op_sibling(model_t *m, const op_t *op, const target_conf_t *t)
+{
+    op_t *s = model_op_new(m, op->kind);
+    size_t i;
+
+    if (s == NULL)
+        return NULL;
+    s->change = op->change;
+    s->zone = op->zone;
+    s->zname = op->zname;
+    s->target = t;
+    s->rec = op->rec;
+    s->name = op->name != NULL ? strdup(op->name) : NULL;
+    s->type = op->type;
+    s->value = op->value != NULL ? strdup(op->value) : NULL;
+    if (op->vals != NULL) {
+        s->vals = calloc(op->nvals, sizeof(*s->vals));
+        for (i = 0; s->vals != NULL && i < op->nvals; i++)
+            s->vals[i] = strdup(op->vals[i]);
+        s->nvals = s->vals != NULL ? op->nvals : 0;
+    }
+    s->ttl = op->ttl;
+    s->ttl_set = op->ttl_set;
+    s->due = op->due;
+    s->phase = op->phase;
+    s->rate = op->rate;
+    s->measure = op->measure;
+    s->cut = op->cut != NULL ? strdup(op->cut) : NULL;
+    if (op->rec >= 0)
+        m->recs[op->rec].busy++;
+    else
+        m->zones[op->zone].busy++;
+    return s;
+}
+
 void model_op_release(model_t *m, op_t *op)
 {
     if (op->rec >= 0) {
-        m->recs[op->rec].busy = false;
+        if (m->recs[op->rec].busy > 0)
+            m->recs[op->rec].busy--;
     } else {
-        m->zones[op->zone].busy = false;
-        m->zones[op->zone].deleting = false; /* deleted, or its delete failed */
+        zone_t *z = &m->zones[op->zone];
+        if (z->busy > 0)
+            z->busy--;
+        if (z->busy == 0)
+            z->deleting = false; /* deleted, or its delete failed */
     }
 }
 

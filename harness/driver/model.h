@@ -39,17 +39,22 @@ typedef struct {
     char *zone; /* its zone's name (the zone's string) */
     size_t zidx;
     uint16_t type;
-    char *value; /* canonical, what it holds */
-    bool busy;   /* an operation on it is in flight or still propagating */
+    char *value;   /* canonical, what it holds */
+    unsigned busy; /* operations on it in flight or still propagating (one
+                      per target a change went to) */
     bool alive;
 } rec_t;
 
 typedef struct {
     char *name;
-    bool busy;
+    unsigned busy; /* as rec_t's */
     bool deleting; /* its delete is in flight: no record may be created in it */
     bool alive;
-    const target_conf_t *target;
+    bool existing; /* there before the campaign ([phase] zone =): never deleted */
+    const target_conf_t *target; /* the first of its targets */
+    /* the targets it was created on, one bit per [target] (scenario
+     * order): every change to it goes to each ([phase] targets =) */
+    uint64_t tmask;
 } zone_t;
 
 typedef struct op {
@@ -60,6 +65,12 @@ typedef struct op {
      * read these without it, while the zones array may be reallocated. */
     const char *zname;
     const target_conf_t *target;
+    /* A change sent to several targets is one operation per target (each
+     * its own acknowledgement and polls, on that target's nameservers):
+     * change is the first one's id, for every one of them; nchange how
+     * many there are (1: a change to one target). */
+    uint64_t change;
+    unsigned nchange;
     long rec; /* index in recs, -1 for zone operations */
     char *name;
     uint16_t type;
@@ -123,7 +134,8 @@ typedef struct {
     uint64_t first_live;   /* every operation below this id is freed */
     const char *cur_phase; /* what model_op_new stamps on new operations */
     double cur_rate;
-    uint64_t rng; /* xorshift64* state, from the seed */
+    uint64_t cur_tmask; /* the targets of zones made now (0: their own) */
+    uint64_t rng;       /* xorshift64* state, from the seed */
 } model_t;
 
 int model_init(model_t *m, const scenario_t *sc);
@@ -145,8 +157,8 @@ op_t *model_op_at(const model_t *m, uint64_t id);
  * campaign holds the operations still in flight, not every one it made. */
 void model_op_free(model_t *m, uint64_t id);
 
-/* Add a zone (not alive, not busy) on target t: its index, or SIZE_MAX on
- * ENOMEM. */
+/* Add a zone (not alive, not busy) on target t (on cur_tmask's targets
+ * when set): its index, or SIZE_MAX on ENOMEM. */
 size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t);
 /* Add a record of zone (value may be NULL): its index, or -1 on ENOMEM. */
 long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
@@ -172,7 +184,12 @@ op_t *model_zone_create_op(model_t *m, const char *name);
 /* A record_create of (name, type, text) in zone zi (a new record, busy). */
 op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
                       const char *text);
-/* The record (or zone) of op may take its next change. */
+/* The same change as op, for target t (scenario target index ti): a new
+ * operation (its own id), its record or zone one more time busy; NULL on
+ * ENOMEM. */
+op_t *model_op_sibling(model_t *m, const op_t *op, const target_conf_t *t);
+/* One operation on the record (or zone) of op is done: once none is, it
+ * may take its next change. */
 void model_op_release(model_t *m, op_t *op);
 /* The API call of op returned (ret 0: acknowledged; created: a zone was
  * made, even if its serial could not be read then): the zones' and

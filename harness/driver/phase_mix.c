@@ -4,6 +4,7 @@
  * operation is due at a time set by the rate alone (open loop).
  */
 #include <math.h>
+#include <stdint.h>
 
 #include "harness/driver/drv_int.h"
 #include "harness/driver/phases.h"
@@ -17,6 +18,15 @@ static void make_zones(drv_t *d, const scen_phase_t *ph)
     pthread_mutex_lock(&d->mu);
     d->m.cur_phase = ph->name;
     d->m.cur_rate = NAN; /* zones made at the start are not part of the rate */
+    if (ph->sync_zone != NULL && model_find_zone(&d->m, ph->sync_zone) < 0) {
+        /* zone = NAME: a zone that exists (on each of the phase's targets),
+         * changed, never created nor deleted */
+        size_t z = model_zone_add(&d->m, ph->sync_zone, &d->sc->targets[0]);
+        if (z != SIZE_MAX) {
+            d->m.zones[z].alive = true;
+            d->m.zones[z].existing = true;
+        }
+    }
     for (k = 0; k < ph->zones && !drv_stopping(d); k++) {
         op_t *op = model_make_op(&d->m, ph, OP_ZONE_CREATE);
         if (op == NULL)

@@ -264,6 +264,13 @@ static json_t *op_fields(drv_t *d, const op_t *op, size_t nsi)
     json_object_set_new(rec, "ack_time", json_real(op->ack.ack_time));
     json_object_set_new(rec, "api_retries", json_integer(op->ack.retries));
     json_object_set_new(rec, "phase", json_string(op->phase));
+    if (d->sc->ntargets > 1) {
+        /* several providers: whose nameserver this is, and the change it
+         * is one of (the same change sent to each target, model.h) */
+        json_object_set_new(rec, "target", json_string(op->target->name));
+        json_object_set_new(rec, "change", json_integer((json_int_t)op->change));
+        json_object_set_new(rec, "change_targets", json_integer(op->nchange));
+    }
     json_object_set_new(rec, "offered_rate",
                         isnan(op->rate) ? json_null() : json_real(op->rate));
     json_object_set_new(rec, "frequency", json_real(d->sc->frequency));

@@ -68,6 +68,8 @@ static void note_target_error(drv_t *d, const op_t *op)
     json_array_foreach(d->target_errors, i, e)
     {
         if (strcmp(json_string_value(json_object_get(e, "kind")), kind) == 0 &&
+            strcmp(json_string_value(json_object_get(e, "target")), op->target->name) ==
+                0 &&
             json_integer_value(json_object_get(e, "status")) == op->ack.status &&
             strcmp(json_string_value(json_object_get(e, "reason")), reason) == 0) {
             json_object_set_new(
@@ -78,9 +80,10 @@ static void note_target_error(drv_t *d, const op_t *op)
     }
     /* (a message that is not UTF-8 is not a JSON string: dropped here, its
      * count still in the summary's "failed") */
-    e = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s}", "kind", kind, "status",
+    e = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:s}", "kind", kind, "status",
                   (json_int_t)op->ack.status, "reason", reason, "count", (json_int_t)1,
-                  "example", err, "name", op->name != NULL ? op->name : "");
+                  "example", err, "name", op->name != NULL ? op->name : "", "target",
+                  op->target->name);
     if (e != NULL)
         json_array_append_new(d->target_errors, e);
 }
@@ -120,7 +123,9 @@ static bool claim_wanted(drv_t *d, op_t *op)
     bool want;
 
     pthread_mutex_lock(&d->mu);
-    want = d->watch != NULL && op->ack.claim_req != NULL;
+    /* (the watcher asks the first target: a claim of another is not its) */
+    want =
+        d->watch != NULL && op->ack.claim_req != NULL && op->target == &d->sc->targets[0];
     pthread_mutex_unlock(&d->mu);
     if (!want) {
         free(op->ack.claim_req);
@@ -203,6 +208,12 @@ static void note_sent(drv_t *d, op_t *op)
     }
 }
 
+target_t *worker_target(const worker_t *w, const op_t *op)
+{
+    return w
+        ->targets[op->target != NULL ? scenario_target_index(w->d->sc, op->target) : 0];
+}
+
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
@@ -223,7 +234,7 @@ static void *worker_main(void *arg)
         note_sent(d, op);
         pthread_cond_broadcast(&d->cond);
         pthread_mutex_unlock(&d->mu);
-        apply_op(d, w->target, op);
+        apply_op(d, worker_target(w, op), op);
         pthread_mutex_lock(&d->mu);
     }
     pthread_mutex_unlock(&d->mu);
@@ -267,6 +278,14 @@ void workers_stop_watch(drv_t *d)
     target_watch_destroy(w);
 }
 
+static void worker_free_targets(drv_t *d, worker_t *w)
+{
+    for (size_t t = 0; w->targets != NULL && t < d->sc->ntargets; t++)
+        target_destroy(w->targets[t]);
+    free(w->targets);
+    w->targets = NULL;
+}
+
 int workers_start(drv_t *d)
 {
     const scenario_t *sc = d->sc;
@@ -282,16 +301,20 @@ int workers_start(drv_t *d)
     }
     for (d->nworkers = 0; d->nworkers < sc->api_inflight; d->nworkers++) {
         worker_t *w = &d->workers[d->nworkers];
-        int ret;
         w->d = d;
-        ret = target_create(&w->target, &sc->targets[0], err, sizeof(err));
-        if (ret < 0) {
-            drv_say(d, DRIVER_MSG_ERROR, "%s", err);
-            return ret;
+        w->targets = calloc(sc->ntargets, sizeof(*w->targets));
+        if (w->targets == NULL)
+            return -ENOMEM;
+        for (size_t t = 0; t < sc->ntargets; t++) {
+            int ret = target_create(&w->targets[t], &sc->targets[t], err, sizeof(err));
+            if (ret < 0) {
+                drv_say(d, DRIVER_MSG_ERROR, "%s", err);
+                worker_free_targets(d, w);
+                return ret;
+            }
         }
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-            target_destroy(w->target);
-            w->target = NULL;
+            worker_free_targets(d, w);
             return -EAGAIN;
         }
     }
@@ -341,15 +364,14 @@ static void wait_room(drv_t *d)
         stall_end(d);
 }
 
-void workers_enqueue(drv_t *d, op_t *op)
+/* Queue one operation (under mu). */
+static void enqueue_one(drv_t *d, op_t *op)
 {
     metrics_count(d->metrics, "ops.offered", 1);
     if (d->opts->prom != NULL) {
         const char *const v[] = {op_kind_str(op->kind), "offered"};
         prom_add(d->opts->prom->ops, v, 1);
     }
-    op->zname = d->m.zones[op->zone].name;
-    op->target = d->m.zones[op->zone].target;
     wait_room(d);
     op->qnext = NULL;
     if (d->qtail != NULL)
@@ -359,6 +381,37 @@ void workers_enqueue(drv_t *d, op_t *op)
     d->qtail = op;
     d->qlen++;
     pthread_cond_broadcast(&d->cond);
+}
+
+void workers_enqueue(drv_t *d, op_t *op)
+{
+    const zone_t *z = &d->m.zones[op->zone];
+    op_t *sib[64];
+    unsigned n = 0;
+    uint64_t more;
+
+    op->zname = z->name;
+    op->target = z->target;
+    /* every sibling is made before any is queued: once queued, one may be
+     * done and freed while wait_room has released the lock */
+    more = z->tmask & ~(UINT64_C(1) << scenario_target_index(d->sc, z->target));
+    while (more != 0 && n < 64) {
+        unsigned ti = (unsigned)__builtin_ctzll(more);
+        more &= more - 1;
+        sib[n] = model_op_sibling(&d->m, op, &d->sc->targets[ti]);
+        if (sib[n] == NULL) {
+            drv_say(d, DRIVER_MSG_ERROR, "%s %s: out of memory: not sent to [target %s]",
+                    op_kind_str(op->kind), op->name, d->sc->targets[ti].name);
+            continue;
+        }
+        n++;
+    }
+    op->nchange = n + 1;
+    for (unsigned i = 0; i < n; i++)
+        sib[i]->nchange = n + 1;
+    enqueue_one(d, op);
+    for (unsigned i = 0; i < n; i++)
+        enqueue_one(d, sib[i]);
 }
 
 void workers_wait_idle(drv_t *d)
@@ -388,7 +441,7 @@ void workers_close(drv_t *d)
 void workers_destroy(drv_t *d)
 {
     for (unsigned i = 0; i < d->nworkers; i++)
-        target_destroy(d->workers[i].target);
+        worker_free_targets(d, &d->workers[i]);
     d->nworkers = 0;
     free(d->workers);
     d->workers = NULL;

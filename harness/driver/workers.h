@@ -25,14 +25,18 @@ typedef struct drv drv_t;
 typedef struct {
     drv_t *d;
     pthread_t thread;
-    target_t *target;
+    target_t **targets; /* one connection per [target] (scenario order) */
 } worker_t;
+
+/* Worker w's connection to op's target. */
+target_t *worker_target(const worker_t *w, const op_t *op);
 
 /* Connect and start sc->api_inflight workers; on failure says why (those
  * started are stopped by workers_close). */
 int workers_start(drv_t *d);
 /* Queue op, due now or at op->due (under the driver's lock; may wait for
- * room, releasing it). */
+ * room, releasing it). A change to a zone on several targets is queued
+ * once per target (model_op_sibling). */
 void workers_enqueue(drv_t *d, op_t *op);
 /* Wait until every queued and in-flight API call is done and its change
  * has been seen everywhere (or its polls ended), or a stop. */

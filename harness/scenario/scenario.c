@@ -554,6 +554,10 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
     }
     if (strcmp(key, "mix") == 0)
         return parse_mix(c, sec, key, v, p);
+    if (strcmp(key, "targets") == 0) {
+        p->targets_line = c->line;
+        return set_str(c, sec, key, v, &p->targets);
+    }
     if (strcmp(key, "zonefile") == 0)
         return set_str(c, sec, key, v, &p->zonefile);
     if (strcmp(key, "zone") == 0) {
@@ -597,7 +601,8 @@ static int on_phase(ctx_t *c, const char *sec, const char *name, const char *key
     }
     return fail(c, sec, key,
                 "unknown key (zones, zone_suffix, duration, count, rate, mix, "
-                "record_types, prefix, zonefile, zone, max_update_pct, max_delete_pct)");
+                "record_types, targets, prefix, zonefile, zone, max_update_pct, "
+                "max_delete_pct)");
 }
 
 /* A vantage name goes into Redis keys and metric names: letters, digits,
@@ -1041,6 +1046,47 @@ static int check_nameservers(const scenario_t *sc, char *err, size_t errlen)
     return 0;
 }
 
+/* targets = NAME...: each a [target], at most 64, none twice. */
+static int check_phase_targets(const scenario_t *sc, scen_phase_t *p, char *err,
+                               size_t errlen)
+{
+    char buf[SCENARIO_MAX_LINE];
+    char *save = NULL;
+    char *tok;
+
+    p->tmask = 0;
+    if (p->targets == NULL)
+        return 0;
+    snprintf(buf, sizeof(buf), "%s", p->targets);
+    for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
+         tok = strtok_r(NULL, " \t,", &save)) {
+        size_t i;
+        for (i = 0; i < sc->ntargets && strcmp(sc->targets[i].name, tok) != 0; i++)
+            ;
+        if (i == sc->ntargets || i >= 64) {
+            snprintf(err, errlen, "%s:%d: [phase %s] targets: %s", sc->path,
+                     p->targets_line, p->name,
+                     i == sc->ntargets ? "no such [target]" : "at most 64 targets");
+            if (i == sc->ntargets)
+                snprintf(err + strlen(err), errlen - strlen(err) - 1, " '%.*s'", 200,
+                         tok);
+            return DP_EPARSE;
+        }
+        if (p->tmask & (UINT64_C(1) << i)) {
+            snprintf(err, errlen, "%s:%d: [phase %s] targets: '%.*s' twice", sc->path,
+                     p->targets_line, p->name, 200, tok);
+            return DP_EPARSE;
+        }
+        p->tmask |= UINT64_C(1) << i;
+    }
+    if (p->tmask == 0) {
+        snprintf(err, errlen, "%s:%d: [phase %s] targets: empty", sc->path,
+                 p->targets_line, p->name);
+        return DP_EPARSE;
+    }
+    return 0;
+}
+
 /* A phase's defaults, and what it lacks. */
 static int check_phase(const scenario_t *sc, scen_phase_t *p, char *err, size_t errlen)
 {
@@ -1099,7 +1145,8 @@ static int check_phase_zones(const scenario_t *sc, const scen_phase_t *p, bool *
     unsigned need = 0;
     int k;
 
-    if (p->zonefile != NULL || p->ptr || p->zones > 0 || p->mix[OP_ZONE_CREATE] > 0) {
+    if (p->zonefile != NULL || p->ptr || p->zones > 0 || p->mix[OP_ZONE_CREATE] > 0 ||
+        p->sync_zone != NULL) {
         *made = true;
         return 0;
     }
@@ -1152,9 +1199,21 @@ static int check(scenario_t *sc, char *err, size_t errlen)
     for (i = 0; i < sc->nphases && ret == 0; i++) {
         ret = check_phase(sc, &sc->phases[i], err, errlen);
         if (ret == 0)
+            ret = check_phase_targets(sc, &sc->phases[i], err, errlen);
+        if (ret == 0)
             ret = check_phase_zones(sc, &sc->phases[i], &zones_made, err, errlen);
     }
     return ret;
+}
+
+size_t scenario_target_index(const scenario_t *sc, const target_conf_t *t)
+{
+    return (size_t)(t - sc->targets);
+}
+
+uint64_t scenario_phase_tmask(const scen_phase_t *ph)
+{
+    return ph->tmask != 0 ? ph->tmask : 1;
 }
 
 const target_conf_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns)
@@ -1233,6 +1292,7 @@ void scenario_free(scenario_t *sc)
         free(sc->phases[i].zone_suffix);
         free(sc->phases[i].zonefile);
         free(sc->phases[i].sync_zone);
+        free(sc->phases[i].targets);
     }
     free(sc->targets);
     free(sc->ns);

@@ -63,12 +63,19 @@ typedef struct {
     size_t ntypes;
     bool ptr;              /* prefix = ...: A/AAAA + PTR pairs */
     char *zonefile;        /* zonefile = ...: sync the zone to this file */
-    char *sync_zone;       /* zone = ... (the file's origin) */
+    char *sync_zone;       /* zone = ... (the file's origin; without zonefile: an
+                              existing zone the mix changes, on each target) */
     double max_update_pct; /* refuse a plan updating more (octoDNS) */
     double max_delete_pct; /* ... or deleting more, unless --force */
     reverse_prefix_t prefix;
     int line;
     int zones_line; /* the zones = line, 0 when not given */
+    /* targets = NAME...: the zones this phase creates are created on each
+     * of these targets, and every change to them goes to each (one bit
+     * per [target], scenario order; 0: the first target only) */
+    char *targets;
+    uint64_t tmask;
+    int targets_line;
 } scen_phase_t;
 
 typedef struct {
@@ -155,6 +162,11 @@ void scenario_free(scenario_t *sc);
  * why". */
 int scenario_discover(scenario_t *sc, char *err, size_t errlen);
 /* The target a nameserver serves. */
+/* The index of target t among sc->targets[] (t must be one of them). */
+size_t scenario_target_index(const scenario_t *sc, const target_conf_t *t);
+/* Phase ph's targets (scen_phase_t.tmask), never 0. */
+uint64_t scenario_phase_tmask(const scen_phase_t *ph);
+
 const target_conf_t *scenario_ns_target(const scenario_t *sc, const scen_ns_t *ns);
 
 #endif

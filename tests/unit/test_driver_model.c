@@ -110,6 +110,50 @@ Test(driver_model, no_record_into_a_zone_being_deleted)
     model_clear(&m);
 }
 
+/* A change to a zone on two targets is two operations (model_op_sibling):
+ * the record takes no next change until both are done, and a failed one
+ * releases only itself. */
+Test(driver_model, a_change_on_two_targets_holds_the_record_until_both_are_done)
+{
+    target_conf_t two[2];
+    model_t m;
+    op_t *create;
+    op_t *rec;
+    op_t *sib;
+    long ri;
+
+    memset(two, 0, sizeof(two));
+    g_sc.targets = two;
+    g_sc.ntargets = 2;
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    m.cur_tmask = 3;
+    create = model_make_op(&m, &g_phase, OP_ZONE_CREATE);
+    cr_assert_not_null(create);
+    cr_assert_eq(m.zones[create->zone].tmask, 3);
+    cr_assert_eq(m.zones[create->zone].target, &two[0]);
+    model_op_applied(&m, create, 0, true);
+    model_op_release(&m, create);
+    rec = model_make_op(&m, &g_phase, OP_RECORD_CREATE);
+    cr_assert_not_null(rec);
+    rec->target = &two[0];
+    sib = model_op_sibling(&m, rec, &two[1]);
+    cr_assert_not_null(sib);
+    cr_assert_eq(sib->change, rec->id);
+    cr_assert_eq(sib->id, rec->id + 1);
+    cr_assert_eq(sib->target, &two[1]);
+    cr_assert_str_eq(sib->name, rec->name);
+    cr_assert_str_eq(sib->value, rec->value);
+    ri = rec->rec;
+    cr_assert_eq(m.recs[ri].busy, 2);
+    model_op_applied(&m, rec, 0, false);
+    model_op_release(&m, rec);
+    cr_assert(model_busy(&m));            /* the other target has not seen it yet */
+    model_op_applied(&m, sib, -1, false); /* refused there: released */
+    cr_assert_not(model_busy(&m));
+    cr_assert(m.recs[ri].alive);
+    model_clear(&m);
+}
+
 Test(driver_model, records_and_the_intended_state)
 {
     model_t m;

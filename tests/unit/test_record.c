@@ -229,12 +229,45 @@ Test(record, r1_records_keep_their_extras)
 
     o = json_loads("{\"seq\":8,\"nsid\":\"fra1\",\"nsid_last\":null,\"zz\":1}", 0, &je);
     cr_assert_eq(record_encode(o, false, &b), 0);
-    cr_assert_eq(memcmp(b.p, "R2\t", 3), 0);
+    cr_assert_eq(memcmp(b.p, "R3\t", 3), 0);
     json_decref(o);
     o = record_text_to_json(b.p, b.len, NULL);
     cr_assert_str_eq(json_string_value(json_object_get(o, "nsid")), "fra1");
     cr_assert(json_is_null(json_object_get(o, "nsid_last")));
     cr_assert_eq(json_integer_value(json_object_get(o, "zz")), 1);
+    json_decref(o);
+    buf_free(&b);
+}
+
+/* R3 added target and change after R2's last, where R2 kept its extras:
+ * an R2 record is still read with its extras, an R3 one with its target. */
+Test(record, r2_records_keep_their_extras)
+{
+    buf_t b = {0};
+    json_t *o;
+    json_error_t je;
+
+    buf_add(&b, "R2\t9", 5);
+    for (int f = RF_SEQ; f < RF_R2_COUNT; f++)
+        buf_add(&b, "\t", 1);
+    buf_add(&b, "{\"target\":\"x\"}", 14);
+    o = record_text_to_json(b.p, b.len, NULL);
+    cr_assert_not_null(o, "decodes: %s", b.p);
+    cr_assert_eq(json_integer_value(json_object_get(o, "seq")), 9);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "target")), "x");
+    json_decref(o);
+    buf_free(&b);
+
+    o = json_loads("{\"seq\":3,\"target\":\"bind\",\"change\":12,\"change_targets\":2}",
+                   0, &je);
+    cr_assert_eq(record_encode(o, false, &b), 0);
+    cr_assert_eq(memcmp(b.p, "R3\t", 3), 0);
+    cr_assert_null(strchr(b.p, '{'), "no extras: %s", b.p);
+    json_decref(o);
+    o = record_text_to_json(b.p, b.len, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "target")), "bind");
+    cr_assert_eq(json_integer_value(json_object_get(o, "change")), 12);
+    cr_assert_eq(json_integer_value(json_object_get(o, "change_targets")), 2);
     json_decref(o);
     buf_free(&b);
 }

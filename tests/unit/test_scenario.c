@@ -577,3 +577,43 @@ Test(scenario, storage_retention)
     cr_expect_float_eq(sc.retention, 0.0, 1e-9, "kept forever unless said");
     scenario_free(&sc);
 }
+
+/* [phase] targets = NAME...: each a [target], in the scenario's order as
+ * bits; an unknown or repeated one names its line. */
+Test(scenario, phase_targets)
+{
+#define TWO_TARGETS(t)                                                                   \
+    "[target a]\ntype = powerdns\nurl = http://x\napi_key = k\n"                         \
+    "[target b]\ntype = rfc2136\nserver = 127.0.0.1:53\n"                                \
+    "[nameserver n1]\naddress = 127.0.0.1\ntarget = a\n"                                 \
+    "[nameserver n2]\naddress = 127.0.0.2\ntarget = b\n"                                 \
+    "[phase p]\nzone = x.test.\ncount = 1\nrate = 1\n"                                   \
+    "mix = record_create\ntargets = " t "\n"
+    char err[512];
+    scenario_t sc;
+
+    write_file(TWO_TARGETS("b a"));
+    cr_assert_eq(scenario_load(path, &sc, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(sc.phases[0].tmask, 3);
+    cr_expect_eq(scenario_phase_tmask(&sc.phases[0]), 3);
+    cr_expect_str_eq(sc.phases[0].sync_zone, "x.test.");
+    scenario_free(&sc);
+    unlink(path);
+
+    write_file(TWO_TARGETS("b"));
+    cr_assert_eq(scenario_load(path, &sc, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(sc.phases[0].tmask, 2);
+    scenario_free(&sc);
+    unlink(path);
+
+    write_file(TWO_TARGETS("a c"));
+    cr_expect_lt(scenario_load(path, &sc, err, sizeof(err)), 0);
+    cr_expect(strstr(err, ":19: [phase p] targets: no such [target] 'c'") != NULL, "%s",
+              err);
+    unlink(path);
+
+    write_file(TWO_TARGETS("a a"));
+    cr_expect_lt(scenario_load(path, &sc, err, sizeof(err)), 0);
+    cr_expect(strstr(err, "[phase p] targets: 'a' twice") != NULL, "%s", err);
+    unlink(path);
+}
