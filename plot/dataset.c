@@ -292,6 +292,7 @@ typedef struct {
     const char *target;   /* "" when not said */
     bool has_change;
     uint64_t change;
+    unsigned change_targets;
     bool dnssec;
     double plain_duration; /* NAN unless dnssec and first served */
     double start_time, lower_bound, duration, submit_time, ack_time, offered_rate,
@@ -353,6 +354,7 @@ static void in_from_json(ds_in_t *in, json_t *o)
     in->target = str(o, "target");
     in->has_change = json_is_integer(json_object_get(o, "change"));
     in->change = (uint64_t)json_integer_value(json_object_get(o, "change"));
+    in->change_targets = (unsigned)json_integer_value(json_object_get(o, "change_targets"));
 }
 
 static void in_from_rec(ds_in_t *in, const record_t *r)
@@ -401,6 +403,9 @@ static void in_from_rec(ds_in_t *in, const record_t *r)
     v = 0;
     in->has_change = record_int(r, RF_CHANGE, &v);
     in->change = (uint64_t)v;
+    v = 0;
+    record_int(r, RF_CHANGE_TARGETS, &v);
+    in->change_targets = v > 0 && v < 256 ? (unsigned)v : 0;
 }
 
 /* Changes are looked up by id; ids are dense (1, 2, ...) in the driver,
@@ -499,6 +504,7 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     op->claim = (uint8_t)target_claim_from_str(in->claim_status);
     op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? in->claimed_at : NAN;
     op->change = in->has_change ? in->change : id;
+    op->change_targets = (uint8_t)(in->change_targets < 256 ? in->change_targets : 0);
     if (*in->target != '\0' && ds->targets.n < UINT16_MAX) {
         long ti = intern(&ds->targets, in->target);
         if (ti < 0)

@@ -87,6 +87,7 @@ typedef struct {
      * in targets, 0: not said) and the change it is one of (the id of
      * the change's first operation; its own id when not said) */
     uint16_t target;
+    uint8_t change_targets; /* how many targets the change went to (0: not said) */
     uint64_t change;
 } ds_op_t;
 

@@ -742,10 +742,14 @@ static json_t *every_providers(const dataset_t *ds, const double *conv, double *
         for (j = i + 1; j < ds->nops && ds->ops[idx[j]].change == ds->ops[idx[i]].change;
              j++)
             ;
-        if (j - i < 2)
+        if (j - i < 2 && ds->ops[idx[i]].change_targets < 2)
             continue;
         st.count++;
-        v = every_provider(ds, conv, idx + i, j - i, &last);
+        /* a target that refused the change has no results for it: it was
+         * not served by that provider */
+        v = j - i < ds->ops[idx[i]].change_targets
+                ? NAN
+                : every_provider(ds, conv, idx + i, j - i, &last);
         if (isnan(v)) {
             st.timeouts++; /* not served by every provider */
             continue;

@@ -94,6 +94,8 @@ step "dnssec: signed data validated, a stale signature is a lag (asan)" \
     tests/cli/test_dnssec.sh ./dnsprop-asan
 step "discover: every address of a delegated zone's nameservers, IPv4, IPv6, one dead (asan)" \
     tests/cli/test_discover.sh ./dnsprop-asan
+step "several providers: each change to PowerDNS and to a BIND primary over RFC 2136 (asan)" \
+    tests/cli/test_multiprovider.sh ./dnsprop-asan
 step "assess vs the lab (asan)" tests/cli/test_assess.sh ./dnsprop-asan
 step "plots: escaping, sizes, gnuplot missing" tests/cli/test_plots.sh
 step "plots and reports (asan)" tests/cli/test_report.sh ./dnsprop-asan

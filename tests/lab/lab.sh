@@ -22,9 +22,10 @@
 #                        NSID "fast" (refresh 1 s) and "slow" (5 s); prints
 #                        export LAB_ANYCAST_ADDR=127.0.0.1:PORT
 #   tests/lab/lab.sh anycast-down [DIR]        stop them
-#   eval "$(tests/lab/lab.sh second-up ZONE [DIR])"  a second provider of ZONE:
-#                        a BIND primary taking RFC 2136 UPDATEs (TSIG) and an NSD
-#                        secondary of it; prints LAB_B_PRIMARY_ADDR,
+#   eval "$(tests/lab/lab.sh second-up ZONE [--slow] [DIR])"  a second provider of
+#                        ZONE: a BIND primary taking RFC 2136 UPDATEs (TSIG) and an
+#                        NSD secondary of it (--slow: no NOTIFY, a refresh every
+#                        3 s); prints LAB_B_PRIMARY_ADDR,
 #                        LAB_B_SECONDARY_ADDR, LAB_B_TSIG (ALG:NAME:SECRET)
 #   tests/lab/lab.sh second-down [DIR]         stop it
 # DIR defaults to $LAB_DIR. `up` uses $LAB_DIR if set (must be absent or empty),
@@ -902,8 +903,13 @@ cmd_anycast_down() {
 # BIND primary that takes RFC 2136 UPDATEs signed with a TSIG key of its
 # own and NOTIFYs an NSD secondary of it; nothing of the PowerDNS side.
 # Both on new ports of 127.0.0.1; stopped by second-down (and by down).
-second_conf() { # DIR ZONE BPORT NPORT SECRET
-	local d=$1/second zone=${2%.}
+second_conf() { # DIR ZONE BPORT NPORT SECRET SLOW
+	local d=$1/second zone=${2%.} notify="notify explicit;" refresh=
+	if [[ $6 == yes ]]; then
+		# no NOTIFY: the secondary sees a change at its next refresh (3 s)
+		notify="notify no;"
+		refresh=$'    min-refresh-time: 3\n    max-refresh-time: 3'
+	fi
 	mkdir -p "$d/bind" "$d/nsd/zones"
 	cat >"$d/bind/$zone.zone" <<EOF
 \$TTL 60
@@ -923,7 +929,7 @@ options {
     listen-on-v6 { none; };
     recursion no;
     dnssec-validation no;
-    notify explicit;
+    $notify
     also-notify { 127.0.0.1 port $4; };
     allow-transfer { 127.0.0.1; };
     notify-source 127.0.0.1;
@@ -956,18 +962,24 @@ zone:
     zonefile: ""
     request-xfr: 127.0.0.1@$3 NOKEY
     allow-notify: 127.0.0.1 NOKEY
+$refresh
 EOF
 }
 
 cmd_second_up() {
-	local zone=${1:?second-up needs ZONE} dir ports bport nport secret i pid
-	dir=$(resolve_dir "${2:-}")
+	local zone=${1:?second-up needs ZONE} slow=no dir ports bport nport secret i
+	shift
+	if [[ ${1:-} == --slow ]]; then
+		slow=yes
+		shift
+	fi
+	dir=$(resolve_dir "${1:-}")
 	[[ ! -s $dir/second.pids ]] || die "the second provider is up already"
 	mapfile -t ports < <(pick_ports 2)
 	bport=${ports[0]%% *}
 	nport=${ports[0]##* }
 	secret=$(head -c 32 /dev/urandom | base64)
-	second_conf "$dir" "$zone" "$bport" "$nport" "$secret"
+	second_conf "$dir" "$zone" "$bport" "$nport" "$secret" "$slow"
 	spawn "$dir" "$dir/second/bind/named.log" named -4 -g -n 1 -c "$dir/second/bind/named.conf"
 	printf '%s\n' "$SPAWNED" >>"$dir/second.pids"
 	spawn "$dir" "$dir/second/nsd/nsd.log" nsd -d -c "$dir/second/nsd/nsd.conf"

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Issue 16, part 4: several targets at once. One zone, multi.test., is
+# served by two independent providers of the lab: PowerDNS (its API) with
+# its three secondaries, and a BIND primary updated over RFC 2136 (TSIG)
+# with an NSD secondary of its own (tests/lab/lab.sh second-up --slow: no
+# NOTIFY, the NSD refreshes every 3 s, so that provider lags). A phase with
+# `targets = pdns second` sends each change to both: one acknowledgement
+# per target, polls on each target's own nameservers; the report gives
+# each provider's figures, the stage "served by every provider" and names
+# the lagging one; `dnsprop report` from Redis and `dnsprop export` agree.
+# Then the second provider refuses every change (a wrong TSIG secret): its
+# refusals are counted against it, and no change is "served by every
+# provider".
+# Needs the lab's environment (tests/lab/lab.sh) and DNSPROP_TEST_REDIS.
+# Usage: tests/cli/test_multiprovider.sh [./dnsprop]
+set -uo pipefail
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+bin=$(readlink -f "${1:-./dnsprop}")
+need_tools multiprovider named nsd python3 dig
+: "${LAB_DIR:?run under the lab (tests/lab/lab.sh)}"
+: "${DNSPROP_TEST_REDIS:?needs a Redis (tests/run-tests.sh sets DNSPROP_TEST_REDIS)}"
+pass=0
+fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnsprop-multi.XXXXXX")
+zone=multi-$$.test.
+cleanup() {
+    tests/lab/lab.sh second-down "$LAB_DIR" 2>/dev/null
+    tests/lab/lab.sh zone-delete "$zone" "$LAB_DIR" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if out=$(tests/lab/lab.sh second-up "$zone" --slow "$LAB_DIR" 2> "$tmp/second-up.err") &&
+    tests/lab/lab.sh zone-create "$zone" "$LAB_DIR" 2>> "$tmp/second-up.err"; then
+    eval "$out"
+    ok "two providers of $zone: PowerDNS, and BIND $LAB_B_PRIMARY_ADDR with NSD $LAB_B_SECONDARY_ADDR"
+else
+    ko "lab.sh second-up / zone-create" "$(cat "$tmp/second-up.err")"
+    exit 1
+fi
+
+# scenario NAME TSIG: the campaign, both providers
+scenario() {
+    cat <<EOF
+[campaign]
+name = $1
+results = $tmp/results
+include = $LAB_DIR/lab.ini
+[storage]
+redis = $DNSPROP_TEST_REDIS
+[target second]
+type = rfc2136
+server = $LAB_B_PRIMARY_ADDR
+tsig_key = $2
+[nameserver second-primary]
+address = $LAB_B_PRIMARY_ADDR
+role = primary
+target = second
+[nameserver second-nsd]
+address = $LAB_B_SECONDARY_ADDR
+role = secondary
+target = second
+[probe]
+frequency = 0.1
+timeout = 15
+[phase both]
+zone = $zone
+targets = pdns second
+count = 24
+rate = 4
+mix = record_create:4 record_update:3 record_delete:1
+record_types = A TXT
+[slo]
+p99 = 10
+converged = yes
+EOF
+}
+
+scenario multi "$LAB_B_TSIG" > "$tmp/multi.ini"
+"$bin" run --quiet "$tmp/multi.ini" > "$tmp/multi.json" 2> "$tmp/multi.err"
+rc=$?
+dir=$(ls -d "$tmp"/results/multi-* 2>/dev/null | head -1)
+id=$(basename "${dir:-none}")
+if [ "$rc" = 0 ] && python3 - "$tmp/multi.json" "$dir/report.json" <<'PY'; then
+import json, sys
+s = json.load(open(sys.argv[1]))
+# 24 changes, each to both providers; 4 + 2 nameservers
+assert s["operations"] == 48 and s["acked"] == 48, s
+assert s["polls"] == 24 * 6 and s["completed"] == 24 * 6, s
+st = json.load(open(sys.argv[2]))["statistics"]
+t = st["targets"]
+assert t["pdns"]["nameservers"] == ["primary", "knot", "bind", "nsd"], t["pdns"]
+assert t["second"]["nameservers"] == ["second-primary", "second-nsd"], t["second"]
+assert t["pdns"]["changes"] == 24 and t["second"]["changes"] == 24, t
+assert t["pdns"]["count"] == 96 and t["second"]["count"] == 48, t
+ep = st["every_provider"]
+assert ep["count"] == 24 and ep["completed"] == 24, ep
+# the second provider's secondary refreshes every 3 s, without NOTIFY
+assert ep["lagging"] == "second", ep
+assert t["second"]["p99"] > t["pdns"]["p99"], (t["second"]["p99"], t["pdns"]["p99"])
+assert ep["p50"] >= t["pdns"]["p50"], (ep, t["pdns"])
+print("every provider p50 %.2f s; pdns p99 %.2f s, second p99 %.2f s" %
+      (ep["p50"], t["pdns"]["p99"], t["second"]["p99"]))
+PY
+    ok "each change to both providers, polled on each one's nameservers; the slow one named lagging"
+else
+    ko "a campaign on two providers (exit $rc)" "$(head -c 1500 "$tmp/multi.json"; tail -5 "$tmp/multi.err")"
+fi
+if grep -q "^## Providers (several targets)" "$dir/report.md" &&
+    grep -q "Served by every provider: 24 changes went to several targets; 24 were served" \
+        "$dir/report.md" && grep -q "Providers (several targets)" "$dir/report.html"; then
+    ok "report.md/html: the providers' table and the stage served by every provider"
+else
+    ko "report.md/html: no providers section" "$(grep -A8 'Providers' "$dir/report.md")"
+fi
+
+# export: every result says its target and its change; each change has
+# results from both providers
+"$bin" export "$id" --redis "$DNSPROP_TEST_REDIS" --results "$tmp/results" \
+    -o "$tmp/multi.csv" 2> "$tmp/export.err"
+if python3 - "$tmp/multi.csv" <<'PY'; then
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 144, len(rows)
+by = {}
+for r in rows:
+    by.setdefault(r["change"], set()).add(r["target"])
+assert len(by) == 24 and all(v == {"pdns", "second"} for v in by.values()), by
+PY
+    ok "export: 144 rows, each with its target and change; every change on both"
+else
+    ko "export of a two-provider campaign" "$(head -3 "$tmp/multi.csv"; cat "$tmp/export.err")"
+fi
+
+# dnsprop report from Redis rebuilds the same figures
+"$bin" report "$id" --redis "$DNSPROP_TEST_REDIS" --results "$tmp/rebuilt" --no-render \
+    > /dev/null 2> "$tmp/report.err"
+rrc=$?
+if [ "$rrc" = 0 ] && python3 - "$dir/report.json" "$tmp/rebuilt/$id/report.json" <<'PY'; then
+import json, sys
+a = json.load(open(sys.argv[1]))["statistics"]
+b = json.load(open(sys.argv[2]))["statistics"]
+assert a["targets"] == b["targets"], (a["targets"], b["targets"])
+assert a["every_provider"] == b["every_provider"]
+PY
+    ok "dnsprop report from Redis: the same per-provider figures"
+else
+    ko "dnsprop report from Redis (exit $rrc)" "$(tail -5 "$tmp/report.err")"
+fi
+
+# the second provider refuses (a wrong TSIG secret): counted against it
+scenario refused "hmac-sha256:second-key:$(head -c 32 /dev/urandom | base64)" |
+    sed 's/^count = 24/count = 8/' > "$tmp/refused.ini"
+"$bin" run --quiet "$tmp/refused.ini" > "$tmp/refused.json" 2> "$tmp/refused.err"
+rc=$?
+rdir=$(ls -d "$tmp"/results/refused-* 2>/dev/null | head -1)
+if [ "$rc" = 1 ] && python3 - "$tmp/refused.json" "$rdir/report.json" <<'PY'; then
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["operations"] == 16 and s["acked"] == 8 and s["failed"] == 8, s
+assert s["polls"] == 8 * 4 and s["completed"] == 32, s
+r = json.load(open(sys.argv[2]))
+errs = r["target_errors"]
+assert errs and all(e["target"] == "second" for e in errs), errs
+assert sum(e["count"] for e in errs) == 8, errs
+ep = r["statistics"]["every_provider"]
+assert ep["count"] == 8 and ep["completed"] == 0 and ep["timeouts"] == 8, ep
+PY
+    ok "a provider refusing every change: 8 refusals counted against it, no change served by every provider, exit 1"
+else
+    ko "a refusing provider (exit $rc)" "$(head -c 1200 "$tmp/refused.json"; tail -4 "$tmp/refused.err")"
+fi
+
+# the shipped scenario runs as documented
+sed -n '/^;/!p' workloads/multi-provider.ini | sed "s|^results = results|results = $tmp/results|;s|multi.test.|$zone|" \
+    > "$tmp/shipped.ini"
+LAB_B_PRIMARY_ADDR=$LAB_B_PRIMARY_ADDR "$bin" run --quiet --no-store "$tmp/shipped.ini" \
+    > "$tmp/shipped.json" 2> "$tmp/shipped.err"
+rc=$?
+if [ "$rc" = 0 ] && python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s['acked'] == s['operations'] == 80 and s['completed'] == s['polls'] == 240, s
+" "$tmp/shipped.json"; then
+    ok "workloads/multi-provider.ini runs: 40 changes on both providers"
+else
+    ko "workloads/multi-provider.ini (exit $rc)" "$(tail -5 "$tmp/shipped.err")"
+fi
+
+echo "multiprovider: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
