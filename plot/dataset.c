@@ -354,7 +354,8 @@ static void in_from_json(ds_in_t *in, json_t *o)
     in->target = str(o, "target");
     in->has_change = json_is_integer(json_object_get(o, "change"));
     in->change = (uint64_t)json_integer_value(json_object_get(o, "change"));
-    in->change_targets = (unsigned)json_integer_value(json_object_get(o, "change_targets"));
+    in->change_targets =
+        (unsigned)json_integer_value(json_object_get(o, "change_targets"));
 }
 
 static void in_from_rec(ds_in_t *in, const record_t *r)

@@ -1265,6 +1265,103 @@ out:
     return ret;
 }
 
+/* ---- per provider (several targets) ----------------------------------------------- */
+
+#define TARGETS_TITLE "Propagation time per provider, and served by every provider"
+
+/* One curve's data block from v[0..n) (unsorted; NAN: not served) over
+ * total: false when none was served. */
+static bool values_curve(plot_t *p, double *v, size_t n, size_t total, double xmax,
+                         size_t q, unsigned *b, size_t *served_n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(v[i]))
+            v[k++] = v[i];
+    }
+    *served_n = k;
+    if (k == 0 || total == 0)
+        return false;
+    qsort(v, k, sizeof(double), stats_cmp_double);
+    *b = block(p, "propagation time, fraction served by then");
+    wr_row2(&p->dat, 0, 0);
+    cdf_rows(p, v, k, (double)total, q);
+    wr_row2(&p->dat, fmax(xmax, v[k - 1]), (double)k / (double)total);
+    item(p);
+    return true;
+}
+
+/* With several targets ([phase] targets =): the CDF of each target's polls
+ * (on its own nameservers, from its own acknowledgement), and of the
+ * changes' "served by every provider" time (stats_every_provider). */
+static int plot_targets(plot_ctx_t *c)
+{
+    dataset_t *ds = c->ds;
+    size_t q = cdf_q(c, ds->targets.n + 1);
+    double *v = malloc((ds->n + ds->nops + 1) * sizeof(double));
+    double *conv = malloc((ds->nops + 1) * sizeof(double));
+    char *detail = cdf_detail(c, q);
+    unsigned curve = 0;
+    double xmax;
+    plot_t p;
+    long ne;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    if (ds->targets.n < 2)
+        goto out;
+    if (v == NULL || conv == NULL || (c->binned && detail == NULL)) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = plot_begin(c, &p, "targets", TARGETS_TITLE, detail);
+    if (ret < 0)
+        goto out;
+    xmax = cdf_axes(ds, &p, "fraction served");
+    for (unsigned t = 1; t <= ds->targets.n; t++) {
+        size_t n = 0, total = 0, k;
+        unsigned b;
+        for (size_t i = 0; i < ds->n; i++) {
+            const ds_result_t *r = &ds->res[i];
+            if (ds->ops[r->op].target != t || r->status == DS_CANCELLED)
+                continue;
+            total++;
+            v[n++] = served(r) ? r->duration : NAN;
+        }
+        if (!values_curve(&p, v, n, total, xmax, q, &b, &k))
+            continue;
+        wr(&p.gp, "'targets.dat' index %u using 1:2 with steps lw 2 lc %u title ", b,
+           ++curve);
+        wr_litf(&p.gp, "%s: its polls (%zu of %zu)", ds->targets.v[t - 1], k, total);
+    }
+    stats_convergence(ds, conv);
+    ne = stats_every_provider(ds, conv, v, NULL);
+    if (ne > 0) {
+        size_t k;
+        unsigned b;
+        if (values_curve(&p, v, (size_t)ne, (size_t)ne, xmax, q, &b, &k)) {
+            wr(&p.gp,
+               "'targets.dat' index %u using 1:2 with steps lw 3 lc rgb 'black' dt 2 "
+               "title ",
+               b);
+            wr_litf(&p.gp, "served by every provider (%zu of %ld changes)", k, ne);
+        }
+    }
+    ret =
+        plot_end(c, &p, TARGETS_TITLE,
+                 "Per provider (target), the fraction of its polls (y) served within a "
+                 "propagation time (x, s) from its acknowledgement; dashed, the fraction "
+                 "of the changes every nameserver of every provider served, from the "
+                 "first acknowledgement.");
+out:
+    plot_free(&p);
+    free(v);
+    free(conv);
+    free(detail);
+    return ret;
+}
+
 /* ---- percentiles per nameserver and kind ------------------------------------------- */
 
 #define PERCENTILES_TITLE "Propagation time percentiles per nameserver and operation"
@@ -2522,7 +2619,7 @@ int plot_campaign(dataset_t *ds, const json_t *stats, const char *dir,
                   size_t errlen)
 {
     static int (*const plots[])(plot_ctx_t *) = {
-        plot_propagation, plot_cdf,   plot_vantages, plot_instances,
+        plot_propagation, plot_cdf,   plot_vantages, plot_instances,  plot_targets,
         plot_percentiles, plot_rates, plot_ramp,     plot_convergence};
     plot_ctx_t c;
     const char *prog = opts != NULL && opts->gnuplot != NULL ? opts->gnuplot : "gnuplot";

@@ -718,47 +718,68 @@ static double every_provider(const dataset_t *ds, const double *conv, const uint
     return end - first;
 }
 
-/* The changes sent to several providers ([phase] targets =): "served by
- * every provider" (every_provider above) over them, and per target how
- * often it was the last to serve. NULL when no change went to two. */
-static json_t *every_providers(const dataset_t *ds, const double *conv, double *buf)
+long stats_every_provider(const dataset_t *ds, const double *conv, double *out,
+                          uint16_t *last)
 {
     uint32_t *idx = malloc((ds->nops + 1) * sizeof(*idx));
-    unsigned *lastn = calloc(ds->targets.n + 1, sizeof(*lastn));
-    json_t *o = NULL;
-    json_t *lasts;
-    stats_t st;
-    size_t i, j, k = 0;
+    size_t i, j;
+    long k = 0;
 
-    if (idx == NULL || lastn == NULL)
-        goto out;
+    if (idx == NULL)
+        return -ENOMEM;
     for (i = 0; i < ds->nops; i++)
         idx[i] = (uint32_t)i;
     qsort_r(idx, ds->nops, sizeof(*idx), cmp_change, (void *)ds);
-    memset(&st, 0, sizeof(st));
     for (i = 0; i < ds->nops; i = j) {
-        unsigned last;
-        double v;
+        unsigned lt = 0;
         for (j = i + 1; j < ds->nops && ds->ops[idx[j]].change == ds->ops[idx[i]].change;
              j++)
             ;
         if (j - i < 2 && ds->ops[idx[i]].change_targets < 2)
             continue;
-        st.count++;
         /* a target that refused the change has no results for it: it was
          * not served by that provider */
-        v = j - i < ds->ops[idx[i]].change_targets
-                ? NAN
-                : every_provider(ds, conv, idx + i, j - i, &last);
-        if (isnan(v)) {
+        out[k] = j - i < ds->ops[idx[i]].change_targets
+                     ? NAN
+                     : every_provider(ds, conv, idx + i, j - i, &lt);
+        if (last != NULL)
+            last[k] = (uint16_t)lt;
+        k++;
+    }
+    free(idx);
+    return k;
+}
+
+/* The changes sent to several providers ([phase] targets =): "served by
+ * every provider" (stats_every_provider) over them, and per target how
+ * often it was the last to serve. NULL when no change went to two. */
+static json_t *every_providers(const dataset_t *ds, const double *conv, double *buf)
+{
+    double *v = malloc((ds->nops + 1) * sizeof(*v));
+    uint16_t *last = malloc((ds->nops + 1) * sizeof(*last));
+    unsigned *lastn = calloc(ds->targets.n + 1, sizeof(*lastn));
+    json_t *o = NULL;
+    json_t *lasts;
+    stats_t st;
+    size_t i, j, k = 0;
+    long n;
+
+    if (v == NULL || last == NULL || lastn == NULL)
+        goto out;
+    n = stats_every_provider(ds, conv, v, last);
+    if (n <= 0)
+        goto out;
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < (size_t)n; i++) {
+        st.count++;
+        if (isnan(v[i])) {
             st.timeouts++; /* not served by every provider */
             continue;
         }
-        buf[k++] = v;
-        lastn[last]++;
+        buf[k++] = v[i];
+        if (last[i] <= ds->targets.n)
+            lastn[last[i]]++;
     }
-    if (st.count == 0)
-        goto out;
     stats_from(&st, buf, k);
     o = stats_to_json(&st);
     lasts = json_object();
@@ -770,7 +791,8 @@ static json_t *every_providers(const dataset_t *ds, const double *conv, double *
     json_object_set_new(o, "lagging",
                         j > 0 ? json_string(ds->targets.v[j - 1]) : json_null());
 out:
-    free(idx);
+    free(v);
+    free(last);
     free(lastn);
     return o;
 }

@@ -107,6 +107,14 @@ void stats_ns_values(const dataset_t *ds, unsigned ns, double *v, unsigned *coun
 /* Per change: the time until every polled nameserver served it (NAN when
  * one did not), into conv[ds->nops]. */
 void stats_convergence(dataset_t *ds, double *conv);
+/* The changes sent to several targets ([phase] targets =), one value each
+ * in out[] (room for ds->nops): when every nameserver of every target had
+ * served it, from its first acknowledgement (s; NAN: some did not, or a
+ * target refused it); last[] (unless NULL): the target last to serve
+ * (index + 1 in ds->targets). Returns how many, or -ENOMEM. conv:
+ * stats_convergence's. */
+long stats_every_provider(const dataset_t *ds, const double *conv, double *out,
+                          uint16_t *last);
 
 /* The changes one by one, for report.json's "changes" array, which
  * stats_json() leaves out: a million changes as JSON objects would cost a

@@ -156,7 +156,8 @@ static void errors_text(json_t *errors, const char *source, char *out, size_t ou
 
 /* assess_run on set, the live modes' extra fields, output; frees nothing. */
 static int assess_and_report(const assess_set_t *set, const char *master, json_t *errors,
-                             const char *intended, bool json)
+                             const char *intended, const scenario_t *sc,
+                             const json_t *istate, bool json)
 {
     json_t *res = NULL;
     char err[1024];
@@ -170,6 +171,8 @@ static int assess_and_report(const assess_set_t *set, const char *master, json_t
     json_object_set_new(res, "master", json_string(master));
     if (intended != NULL)
         json_object_set_new(res, "intended", json_string(intended));
+    if (sc != NULL)
+        assess_live_providers(sc, istate, res);
     rc = report(res, json);
     json_decref(res);
     return rc;
@@ -231,12 +234,12 @@ static int run_scenario(const scen_opts_t *o)
         scenario_free(&sc);
         return DP_EXIT_ERROR;
     }
-    /* The sources are the nameservers of the first target (see
-     * assess_live_collect): the master must be one of them. */
+    /* The sources are the nameservers of the targets the campaign changed
+     * (assess_live_collect; the first, unless its phases named others):
+     * the master must be a nameserver of the scenario, and of one of those
+     * once the intended state says which (sources() below). */
     for (i = 0; i < sc.nns; i++) {
         size_t used = strlen(names);
-        if (scenario_ns_target(&sc, &sc.ns[i]) != &sc.targets[0])
-            continue;
         known |= strcmp(sc.ns[i].name, master) == 0;
         snprintf(names + used, sizeof(names) - used, "%s%s", used > 0 ? ", " : "",
                  sc.ns[i].name);
@@ -245,7 +248,8 @@ static int run_scenario(const scen_opts_t *o)
         rc = cmd_bad("assess", "--master",
                      "'%s' is not a nameserver of %s serving target %s (%s; or '' for "
                      "the intended state)",
-                     master, o->scenario, sc.targets[0].name, names);
+                     master, o->scenario, sc.ntargets > 1 ? "any" : sc.targets[0].name,
+                     names);
         goto out;
     }
     if (ipath == NULL) {
@@ -268,6 +272,18 @@ static int run_scenario(const scen_opts_t *o)
                 ipath);
         goto out;
     }
+    for (i = 0; master[0] != '\0' && i < sc.nns; i++) {
+        const target_conf_t *t = scenario_ns_target(&sc, &sc.ns[i]);
+        if (strcmp(sc.ns[i].name, master) == 0 &&
+            !(assess_intended_tmask(&sc, intended) &
+              (UINT64_C(1) << scenario_target_index(&sc, t)))) {
+            rc = cmd_bad("assess", "--master",
+                         "'%s' serves target %s, which %s did not change (or '' for the "
+                         "intended state)",
+                         master, t->name, ipath);
+            goto out;
+        }
+    }
     errors = json_object();
     if (errors == NULL ||
         assess_live_collect_errors(&sc, intended, &set, errors, err, sizeof(err)) < 0) {
@@ -283,7 +299,7 @@ static int run_scenario(const scen_opts_t *o)
                 err);
         goto out;
     }
-    rc = assess_and_report(&set, master, errors, ipath, o->json);
+    rc = assess_and_report(&set, master, errors, ipath, &sc, intended, o->json);
 out:
     assess_set_free(&set);
     json_decref(intended);
@@ -369,7 +385,7 @@ static int run_axfr(const axfr_opts_t *o)
                 master, name, err[0] != '\0' ? err : "empty transfer");
         goto out;
     }
-    rc = assess_and_report(&set, master, errors, NULL, o->json);
+    rc = assess_and_report(&set, master, errors, NULL, NULL, NULL, o->json);
 out:
     assess_set_free(&set);
     json_decref(errors);

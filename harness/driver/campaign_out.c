@@ -130,6 +130,7 @@ json_t *campaign_assess(drv_t *d, const json_t *intended)
     } else {
         json_object_set_new(out, "master", json_string("the campaign's intended state"));
         json_object_set(out, "errors", errors);
+        assess_live_providers(d->sc, intended, out);
     }
     json_decref(errors);
     assess_set_free(&set);

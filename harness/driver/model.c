@@ -499,5 +499,18 @@ json_t *model_intended_state(const model_t *m)
     }
     json_object_set_new(o, "zones", zones);
     json_object_set_new(o, "records", recs);
+    {
+        /* the targets its changes went to: each provider's nameservers are
+         * assessed against it (assess_live.h) */
+        json_t *tn = json_array();
+        uint64_t mask = 0;
+        for (i = 0; i < m->nzones; i++)
+            mask |= m->zones[i].tmask;
+        for (i = 0; i < m->sc->ntargets && i < 64; i++) {
+            if (mask & (UINT64_C(1) << i))
+                json_array_append_new(tn, json_string(m->sc->targets[i].name));
+        }
+        json_object_set_new(o, "targets", tn);
+    }
     return o;
 }

@@ -766,11 +766,62 @@ static int merge(src_t *srcs, const int *rets, size_t n, recs_t *all, json_t *er
     return ret;
 }
 
-/* The live questions to the nameservers of sc serving the first target. */
-static int live_sources(const scenario_t *sc, const queries_t *q, recs_t *all,
-                        json_t *errors)
+uint64_t assess_intended_tmask(const scenario_t *sc, const json_t *intended)
 {
-    const target_conf_t *target = sc->ntargets > 0 ? &sc->targets[0] : NULL;
+    json_t *names = json_object_get(intended, "targets");
+    json_t *e;
+    uint64_t mask = 0;
+    size_t i, t;
+
+    json_array_foreach(names, i, e)
+    {
+        for (t = 0; t < sc->ntargets && t < 64; t++) {
+            if (json_is_string(e) &&
+                strcmp(sc->targets[t].name, json_string_value(e)) == 0)
+                mask |= UINT64_C(1) << t;
+        }
+    }
+    return mask != 0 ? mask : 1;
+}
+
+void assess_live_providers(const scenario_t *sc, const json_t *intended, json_t *res)
+{
+    uint64_t mask = assess_intended_tmask(sc, intended);
+    json_t *prov;
+
+    if ((mask & (mask - 1)) == 0)
+        return; /* one provider: the sources say it all */
+    prov = json_object();
+    for (size_t t = 0; t < sc->ntargets && t < 64; t++) {
+        json_t *srcs = json_array();
+        bool ok = true;
+        if (!(mask & (UINT64_C(1) << t))) {
+            json_decref(srcs);
+            continue;
+        }
+        for (size_t i = 0; i < sc->nns; i++) {
+            const char *n = sc->ns[i].name;
+            if (scenario_ns_target(sc, &sc->ns[i]) != &sc->targets[t])
+                continue;
+            json_array_append_new(srcs, json_string(n));
+            ok = ok &&
+                 json_array_size(json_object_get(json_object_get(res, "missing"), n)) ==
+                     0 &&
+                 json_array_size(
+                     json_object_get(json_object_get(res, "overpresent"), n)) == 0 &&
+                 json_array_size(json_object_get(json_object_get(res, "errors"), n)) == 0;
+        }
+        json_object_set_new(prov, sc->targets[t].name,
+                            json_pack("{s:b, s:o}", "converged", ok, "sources", srcs));
+    }
+    json_object_set_new(res, "providers", prov);
+}
+
+/* The live questions to the nameservers of sc serving the targets in
+ * tmask (the intended state's: assess_intended_tmask). */
+static int live_sources(const scenario_t *sc, uint64_t tmask, const queries_t *q,
+                        recs_t *all, json_t *errors)
+{
     const dnsq_opts_t opts = {
         .timeout_s = ASSESS_QUERY_TIMEOUT_S,
         .tries = ASSESS_QUERY_RETRIES + 1,
@@ -792,10 +843,12 @@ static int live_sources(const scenario_t *sc, const queries_t *q, recs_t *all,
         qs[i].name = q->v[i].name;
         qs[i].type = q->v[i].type;
     }
-    /* The driver sends every change to the first target (intended.json
-     * does not name one): its nameservers are the sources. */
+    /* The nameservers of every target the campaign changed (each provider
+     * a source of its own, the NetDNS idea): intended.json names them; one
+     * from before it did is of the first target. */
     for (i = 0; i < sc->nns; i++) {
-        if (scenario_ns_target(sc, &sc->ns[i]) != target)
+        const target_conf_t *t = scenario_ns_target(sc, &sc->ns[i]);
+        if (t == NULL || !(tmask & (UINT64_C(1) << scenario_target_index(sc, t))))
             continue;
         srcs[n].source = sc->ns[i].name;
         srcs[n].q = q;
@@ -826,7 +879,7 @@ int assess_live_collect_errors(const scenario_t *sc, const json_t *intended,
 
     ret = intended_parse(intended, "", &all, &q, err, errlen);
     if (ret == 0)
-        ret = live_sources(sc, &q, &all, errors);
+        ret = live_sources(sc, assess_intended_tmask(sc, intended), &q, &all, errors);
     if (ret == 0)
         ret = recs_to_set(&all, set);
     if (ret == -ENOMEM)

@@ -41,6 +41,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "harness/scenario/scenario.h"
 #include "plot/assess/assess.h"
@@ -56,6 +57,13 @@
  * timeout. */
 #define ASSESS_QUERY_TIMEOUT_S 1
 #define ASSESS_QUERY_RETRIES   2
+
+/* The targets the intended state's changes went to (its "targets", one
+ * bit per [target] of sc; the first alone when it names none). */
+uint64_t assess_intended_tmask(const scenario_t *sc, const json_t *intended);
+/* With several targets: res (assess_run's, with "errors") gains
+ * "providers": {target: {"converged", "sources": [nameserver...]}}. */
+void assess_live_providers(const scenario_t *sc, const json_t *intended, json_t *res);
 
 /* The path of the newest campaign's intended state under results:
  * results/<id>/intended.json for the subdirectory <id> named
