@@ -31,7 +31,7 @@ void phase_reverse_run(drv_t *d, const scen_phase_t *ph);
 void phase_table_run(drv_t *d, const optable_row_t *rows, size_t n);
 void phase_monitor_run(drv_t *d);
 /* Phase i's plan (made by phase_sync_plan). */
-void phase_sync_run(drv_t *d, const scen_phase_t *ph, const syncplan_t *plans, size_t i);
+void phase_sync_run(drv_t *d, const scen_phase_t *ph, syncplan_t *plans, size_t i);
 
 /* For each zone-sync phase: read its zone file, the zone from the primary
  * by AXFR, plan, show the plan (and with --dry-run print them as JSON) and

@@ -391,6 +391,11 @@ void workers_enqueue(drv_t *d, op_t *op)
     uint64_t more;
 
     op->zname = z->name;
+    if (op->target != NULL) {
+        /* one target's own change (zone sync's plan per target) */
+        enqueue_one(d, op);
+        return;
+    }
     op->target = z->target;
     /* every sibling is made before any is queued: once queued, one may be
      * done and freed while wait_room has released the lock */

@@ -10,6 +10,7 @@
 # the lagging one; `dnsprop report` from Redis and `dnsprop export` agree.
 # `dnsprop assess` takes each provider's nameservers as sources of their
 # own: a record removed from one provider fails that provider alone.
+# A zone-sync phase plans each provider against its own primary.
 # Then the second provider refuses every change (a wrong TSIG secret): its
 # refusals are counted against it, and no change is "served by every
 # provider".
@@ -80,6 +81,88 @@ converged = yes
 EOF
 }
 
+# -- zone sync, a plan per provider -----------------------------------------------------
+# The providers differ before the sync: both have shared A; the second has
+# ns1 A (its zone's own glue, which the file has too) and only-b TXT, which
+# the file lacks. PowerDNS plans 3 creates (www, txt, ns1); the second, 2
+# creates and a delete. www and txt are one change each, sent to both;
+# ns1 goes to PowerDNS alone, the delete to the second alone.
+pdns_api PATCH "/zones/$zone" '{"rrsets": [{"name": "shared.'"$zone"'", "type": "A", "ttl": 60,
+    "changetype": "REPLACE", "records": [{"content": "192.0.2.1", "disabled": false}]}]}' \
+    > "$tmp/pdns-seed.out" 2>&1
+printf 'server 127.0.0.1 %s\nzone %s\nupdate add shared.%s 60 A 192.0.2.1\nupdate add only-b.%s 60 TXT "b"\nsend\n' \
+    "${LAB_B_PRIMARY_ADDR##*:}" "$zone" "$zone" "$zone" |
+    nsupdate -y "${LAB_B_TSIG%%:*}:$(cut -d: -f2- <<< "$LAB_B_TSIG")" 2> "$tmp/nsupdate-seed.err"
+printf '$ORIGIN %s\n$TTL 60\n@ SOA ns1 hostmaster 1 60 10 604800 60\n@ NS ns1\nns1 A 127.0.0.1\nshared A 192.0.2.1\nwww A 192.0.2.10\ntxt TXT "synced"\n' \
+    "$zone" > "$tmp/want.zone"
+cat > "$tmp/sync.ini" <<EOF
+[campaign]
+name = sync
+results = $tmp/results
+include = $LAB_DIR/lab.ini
+[target second]
+type = rfc2136
+server = $LAB_B_PRIMARY_ADDR
+tsig_key = $LAB_B_TSIG
+[nameserver second-primary]
+address = $LAB_B_PRIMARY_ADDR
+role = primary
+target = second
+[nameserver second-nsd]
+address = $LAB_B_SECONDARY_ADDR
+role = secondary
+target = second
+[probe]
+frequency = 0.1
+timeout = 15
+[phase sync]
+zonefile = $tmp/want.zone
+zone = $zone
+targets = pdns second
+rate = 5
+max_delete_pct = 100
+[slo]
+converged = yes
+EOF
+sleep 4 # the slow NSD has the seed
+"$bin" run --dry-run --quiet "$tmp/sync.ini" > "$tmp/plan.json" 2> "$tmp/plan.txt"
+rc=$?
+if [ "$rc" = 0 ] && python3 - "$tmp/plan.json" "$tmp/plan.txt" <<'PY'; then
+import json, sys
+plans = {p["target"]: p for p in json.load(open(sys.argv[1]))}
+assert set(plans) == {"pdns", "second"}, plans
+a, b = plans["pdns"], plans["second"]
+assert (a["creates"], a["updates"], a["deletes"]) == (3, 0, 0), a
+assert (b["creates"], b["updates"], b["deletes"]) == (2, 0, 1), b
+assert "on [target second]" in open(sys.argv[2]).read()
+PY
+    ok "zone sync: a plan per provider, each against its own primary (3 creates; 2 creates and a delete)"
+else
+    ko "zone sync dry run on two providers (exit $rc)" "$(cat "$tmp/plan.json" "$tmp/plan.txt" "$tmp/pdns-seed.out" "$tmp/nsupdate-seed.err" | tail -20)"
+fi
+"$bin" run --quiet --no-store "$tmp/sync.ini" > "$tmp/sync.json" 2> "$tmp/sync.err"
+rc=$?
+sdir=$(ls -d "$tmp"/results/sync-* 2>/dev/null | head -1)
+if [ "$rc" = 0 ] && python3 - "$tmp/sync.json" "$sdir/report.json" <<'PY'; then
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["operations"] == 6 and s["acked"] == 6, s
+assert s["polls"] == 3 * 4 + 3 * 2 and s["completed"] == s["polls"], s
+st = json.load(open(sys.argv[2]))["statistics"]
+assert st["targets"]["pdns"]["changes"] == 3 and st["targets"]["second"]["changes"] == 3, st["targets"]
+ep = st["every_provider"]
+assert ep["count"] == 2 and ep["completed"] == 2, ep
+PY
+    ok "zone sync applied per provider: the shared changes served by every provider, the delete on the second alone"
+else
+    ko "zone sync on two providers (exit $rc)" "$(head -c 1000 "$tmp/sync.json"; tail -5 "$tmp/sync.err")"
+fi
+"$bin" run --dry-run --quiet "$tmp/sync.ini" > "$tmp/plan2.json" 2> /dev/null
+python3 -c 'import json,sys; assert all(p["creates"]+p["updates"]+p["deletes"]==0 for p in json.load(open(sys.argv[1])))' \
+    "$tmp/plan2.json" && ok "zone sync: both providers in sync afterwards" ||
+    ko "zone sync: plans left after the sync" "$(cat "$tmp/plan2.json")"
+
+# -- a campaign on both -------------------------------------------------------------
 scenario multi "$LAB_B_TSIG" > "$tmp/multi.ini"
 "$bin" run --quiet "$tmp/multi.ini" > "$tmp/multi.json" 2> "$tmp/multi.err"
 rc=$?
