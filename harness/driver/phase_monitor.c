@@ -167,6 +167,7 @@ void phase_monitor_run(drv_t *d)
     pthread_mutex_lock(&d->mu);
     d->m.cur_phase = "monitor";
     d->m.cur_rate = (double)sc->mon_nzones / sc->mon_interval;
+    d->m.cur_tmask = sc->mon_tmask; /* the canaries go to each of these */
     if (zi != NULL && ri != NULL)
         ret = monitor_model(d, zi, ri);
     pthread_mutex_unlock(&d->mu);

@@ -806,12 +806,16 @@ static void on_monitor(ctx_t *c, const char *section, const char *key, const cha
             set_str(c, section, key, v, &sc->mon_name);
     } else if (strcmp(key, "serial") == 0) {
         set_bool(c, section, key, v, &sc->mon_serial);
+    } else if (strcmp(key, "targets") == 0) {
+        sc->mon_targets_line = c->line;
+        set_str(c, section, key, v, &sc->mon_targets);
     } else if (strcmp(key, "duration") == 0) {
         if (numparse_duration(v, 10 * 365 * 86400.0, &sc->mon_duration) < 0)
             fail(c, section, key,
                  "'%s' is not a length of time (3600, 7d; 0 until stopped)", v);
     } else {
-        fail(c, section, key, "unknown key (interval, zones, name, serial, duration)");
+        fail(c, section, key,
+             "unknown key (interval, zones, name, serial, duration, targets)");
     }
 }
 
@@ -1046,45 +1050,50 @@ static int check_nameservers(const scenario_t *sc, char *err, size_t errlen)
     return 0;
 }
 
-/* targets = NAME...: each a [target], at most 64, none twice. */
-static int check_phase_targets(const scenario_t *sc, scen_phase_t *p, char *err,
-                               size_t errlen)
+/* targets = NAMES (of section sec, at line): each a [target], at most 64,
+ * none twice, into *mask (0 when names is NULL). */
+static int resolve_targets(const scenario_t *sc, const char *names, int line,
+                           const char *sec, uint64_t *mask, char *err, size_t errlen)
 {
     char buf[SCENARIO_MAX_LINE];
     char *save = NULL;
     char *tok;
 
-    p->tmask = 0;
-    if (p->targets == NULL)
+    *mask = 0;
+    if (names == NULL)
         return 0;
-    snprintf(buf, sizeof(buf), "%s", p->targets);
+    snprintf(buf, sizeof(buf), "%s", names);
     for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
          tok = strtok_r(NULL, " \t,", &save)) {
         size_t i;
         for (i = 0; i < sc->ntargets && strcmp(sc->targets[i].name, tok) != 0; i++)
             ;
-        if (i == sc->ntargets || i >= 64) {
-            snprintf(err, errlen, "%s:%d: [phase %s] targets: %s", sc->path,
-                     p->targets_line, p->name,
-                     i == sc->ntargets ? "no such [target]" : "at most 64 targets");
-            if (i == sc->ntargets)
-                snprintf(err + strlen(err), errlen - strlen(err) - 1, " '%.*s'", 200,
-                         tok);
+        if (i == sc->ntargets) {
+            snprintf(err, errlen, "%s:%d: [%s] targets: no such [target] '%.*s'",
+                     sc->path, line, sec, 200, tok);
             return DP_EPARSE;
         }
-        if (p->tmask & (UINT64_C(1) << i)) {
-            snprintf(err, errlen, "%s:%d: [phase %s] targets: '%.*s' twice", sc->path,
-                     p->targets_line, p->name, 200, tok);
+        if (i >= 64 || (*mask & (UINT64_C(1) << i))) {
+            snprintf(err, errlen, "%s:%d: [%s] targets: '%.*s' %s", sc->path, line, sec,
+                     200, tok, i >= 64 ? "is past the 64th target" : "twice");
             return DP_EPARSE;
         }
-        p->tmask |= UINT64_C(1) << i;
+        *mask |= UINT64_C(1) << i;
     }
-    if (p->tmask == 0) {
-        snprintf(err, errlen, "%s:%d: [phase %s] targets: empty", sc->path,
-                 p->targets_line, p->name);
+    if (*mask == 0) {
+        snprintf(err, errlen, "%s:%d: [%s] targets: empty", sc->path, line, sec);
         return DP_EPARSE;
     }
     return 0;
+}
+
+static int check_phase_targets(const scenario_t *sc, scen_phase_t *p, char *err,
+                               size_t errlen)
+{
+    char sec[300];
+
+    snprintf(sec, sizeof(sec), "phase %.200s", p->name);
+    return resolve_targets(sc, p->targets, p->targets_line, sec, &p->tmask, err, errlen);
 }
 
 /* A phase's defaults, and what it lacks. */
@@ -1196,6 +1205,8 @@ static int check(scenario_t *sc, char *err, size_t errlen)
                  sc->path);
         return DP_EPARSE;
     }
+    ret = resolve_targets(sc, sc->mon_targets, sc->mon_targets_line, "monitor",
+                          &sc->mon_tmask, err, errlen);
     for (i = 0; i < sc->nphases && ret == 0; i++) {
         ret = check_phase(sc, &sc->phases[i], err, errlen);
         if (ret == 0)
@@ -1314,6 +1325,7 @@ void scenario_free(scenario_t *sc)
         free(sc->mon_zones[i]);
     free(sc->mon_zones);
     free(sc->mon_name);
+    free(sc->mon_targets);
     free(sc->statsd);
     free(sc->statsd_prefix);
     memset(sc, 0, sizeof(*sc));

@@ -144,7 +144,12 @@ typedef struct {
     char *mon_name;      /* relative to each zone (default _dnsprop-canary) */
     bool mon_serial;     /* a zone serial bump with each canary */
     double mon_duration; /* s the monitor runs; 0 until stopped */
-    int mon_line;        /* where [monitor] is, for errors */
+    /* targets = NAME...: each canary goes to each of these (their zones
+     * served by several providers); 0: the first target */
+    char *mon_targets;
+    uint64_t mon_tmask;
+    int mon_targets_line;
+    int mon_line; /* where [monitor] is, for errors */
     /* scenario_discover: NS names found without any address */
     char **noaddr;
     size_t nnoaddr, capnoaddr;

@@ -293,6 +293,24 @@ else
     ko "a refusing provider (exit $rc)" "$(head -c 1200 "$tmp/refused.json"; tail -4 "$tmp/refused.err")"
 fi
 
+# a monitor's canaries to both providers ([monitor] targets =)
+scenario mon "$LAB_B_TSIG" | sed '/^\[phase both\]/,/^record_types/d' > "$tmp/mon.ini"
+printf '%s\n' "[monitor]" "zones = $zone" "interval = 2" "targets = pdns second" >> "$tmp/mon.ini"
+"$bin" monitor --quiet --no-store --duration 10 "$tmp/mon.ini" > "$tmp/mon.json" 2> "$tmp/mon.err"
+rc=$?
+mdir=$(ls -d "$tmp"/results/mon-* 2>/dev/null | head -1)
+if [ "$rc" = 0 ] && python3 - "$mdir/report.json" <<'PY'; then
+import json, sys
+st = json.load(open(sys.argv[1]))["statistics"]
+t, ep = st["targets"], st["every_provider"]
+assert t["pdns"]["changes"] == t["second"]["changes"] >= 2, t
+assert ep["count"] == t["pdns"]["changes"] and ep["completed"] >= ep["count"] - 1, ep
+PY
+    ok "monitor: each canary to both providers ([monitor] targets)"
+else
+    ko "monitor on two providers (exit $rc)" "$(head -c 600 "$tmp/mon.json"; tail -4 "$tmp/mon.err")"
+fi
+
 # the shipped scenario runs as documented
 sed -n '/^;/!p' workloads/multi-provider.ini | sed "s|^results = results|results = $tmp/results|;s|multi.test.|$zone|" \
     > "$tmp/shipped.ini"
