@@ -70,12 +70,14 @@ struct drv {
     pthread_mutex_t claim_mu; /* the operations' claim fields (model.h) */
     /* counters (mu) */
     uint64_t acked, failed, polls_submitted;
-    uint64_t unanswered;   /* agents mode: polls given up on */
-    uint64_t queries_seen; /* for the metrics */
-    uint64_t mon_missed;   /* canaries not made: the one before still propagating */
-    uint64_t mon_trimmed;  /* results removed from the store, older than the retention */
-    acct_t acct;           /* poll results (no lock), see polls.h */
-    verdict_fold_t fold;   /* the freed operations, for the summary (mu) */
+    uint64_t changes;           /* operations' changes (one per target each) */
+    uint64_t *tacked, *tfailed; /* the same as acked, failed per target */
+    uint64_t unanswered;        /* agents mode: polls given up on */
+    uint64_t queries_seen;      /* for the metrics */
+    uint64_t mon_missed;        /* canaries not made: the one before still propagating */
+    uint64_t mon_trimmed; /* results removed from the store, older than the retention */
+    acct_t acct;          /* poll results (no lock), see polls.h */
+    verdict_fold_t fold;  /* the freed operations, for the summary (mu) */
     /* the schedule kept honest (mu), see schedule.h */
     uint64_t late_ops;    /* sent over SCHED_LATE_S after they were due */
     double late_max;      /* s, the latest of them */

@@ -224,6 +224,16 @@ json_t *verdict(drv_t *d, bool *ok)
     fails = failures(d, &t, ok);
     rates(d, &f, v);
     json_object_set_new(v, "operations", json_integer((json_int_t)d->m.nops));
+    if (d->sc->ntargets > 1) {
+        /* several providers: the changes, and each target's share */
+        json_t *per = json_object();
+        for (size_t i = 0; d->tacked != NULL && i < d->sc->ntargets; i++)
+            json_object_set_new(per, d->sc->targets[i].name,
+                                json_pack("{s:I, s:I}", "acked", (json_int_t)d->tacked[i],
+                                          "failed", (json_int_t)d->tfailed[i]));
+        json_object_set_new(v, "changes", json_integer((json_int_t)d->changes));
+        json_object_set_new(v, "targets", per);
+    }
     json_object_set_new(v, "acked", json_integer((json_int_t)d->acked));
     json_object_set_new(v, "failed", json_integer((json_int_t)d->failed));
     json_object_set_new(v, "polls", json_integer((json_int_t)d->polls_submitted));

@@ -112,6 +112,10 @@ static void applied(drv_t *d, op_t *op, int ret, bool created)
     } else {
         d->acked++;
     }
+    if (d->tacked != NULL && op->target != NULL) {
+        size_t ti = scenario_target_index(d->sc, op->target);
+        (ret < 0 ? d->tfailed : d->tacked)[ti]++;
+    }
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->mu);
 }
@@ -292,7 +296,9 @@ int workers_start(drv_t *d)
     char err[1024];
 
     d->workers = calloc(sc->api_inflight, sizeof(*d->workers));
-    if (d->workers == NULL)
+    d->tacked = calloc(sc->ntargets + 1, sizeof(*d->tacked));
+    d->tfailed = calloc(sc->ntargets + 1, sizeof(*d->tfailed));
+    if (d->workers == NULL || d->tacked == NULL || d->tfailed == NULL)
         return -ENOMEM;
     if (sc->ntargets > 0) {
         int ret = watch_start(d);
@@ -391,6 +397,8 @@ void workers_enqueue(drv_t *d, op_t *op)
     uint64_t more;
 
     op->zname = z->name;
+    if (op->change == op->id)
+        d->changes++;
     if (op->target != NULL) {
         /* one target's own change (zone sync's plan per target) */
         enqueue_one(d, op);
@@ -450,4 +458,7 @@ void workers_destroy(drv_t *d)
     d->nworkers = 0;
     free(d->workers);
     d->workers = NULL;
+    free(d->tacked);
+    free(d->tfailed);
+    d->tacked = d->tfailed = NULL;
 }

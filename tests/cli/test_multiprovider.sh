@@ -172,7 +172,8 @@ if [ "$rc" = 0 ] && python3 - "$tmp/multi.json" "$dir/report.json" <<'PY'; then
 import json, sys
 s = json.load(open(sys.argv[1]))
 # 24 changes, each to both providers; 4 + 2 nameservers
-assert s["operations"] == 48 and s["acked"] == 48, s
+assert s["operations"] == 48 and s["acked"] == 48 and s["changes"] == 24, s
+assert s["targets"] == {"pdns": {"acked": 24, "failed": 0}, "second": {"acked": 24, "failed": 0}}, s
 assert s["polls"] == 24 * 6 and s["completed"] == 24 * 6, s
 st = json.load(open(sys.argv[2]))["statistics"]
 t = st["targets"]
@@ -280,6 +281,7 @@ if [ "$rc" = 1 ] && python3 - "$tmp/refused.json" "$rdir/report.json" <<'PY'; th
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["operations"] == 16 and s["acked"] == 8 and s["failed"] == 8, s
+assert s["targets"]["second"] == {"acked": 0, "failed": 8}, s
 assert s["polls"] == 8 * 4 and s["completed"] == 32, s
 r = json.load(open(sys.argv[2]))
 errs = r["target_errors"]
