@@ -93,7 +93,8 @@ assert set(by) == {"fast", "slow"}, by.keys()
 fast, slow = by["fast"], by["slow"]
 assert fast["completed"] >= 3 and slow["completed"] >= 3, (fast, slow)
 assert fast["count"] + slow["count"] == doc["statistics"]["nameservers"]["anycast"]["count"]
-assert slow["p50"] > fast["p50"] + 2, (fast["p50"], slow["p50"])
+# a 5 s refresh against 1 s: about 2 s apart on average (a margin of 1 s)
+assert slow["p50"] > fast["p50"] + 1, (fast["p50"], slow["p50"])
 assert a["slowest"]["nsid"] == "slow", a["slowest"]
 assert list(a["vantages"].values()) == [2], a["vantages"]
 b = inst["bind"]["instances"]

@@ -44,7 +44,15 @@ else
     exit 1
 fi
 
-# scenario NAME TSIG: the campaign, both providers
+# scenario NAME TSIG [PHASES]: a campaign on both providers; PHASES (even
+# empty) instead of the phase "both"
+both_phase="[phase both]
+zone = $zone
+targets = pdns second
+count = 24
+rate = 4
+mix = record_create:4 record_update:3 record_delete:1
+record_types = A TXT"
 scenario() {
     cat <<EOF
 [campaign]
@@ -68,13 +76,7 @@ target = second
 [probe]
 frequency = 0.1
 timeout = 15
-[phase both]
-zone = $zone
-targets = pdns second
-count = 24
-rate = 4
-mix = record_create:4 record_update:3 record_delete:1
-record_types = A TXT
+${3-$both_phase}
 [slo]
 p99 = 10
 converged = yes
@@ -95,35 +97,12 @@ printf 'server 127.0.0.1 %s\nzone %s\nupdate add shared.%s 60 A 192.0.2.1\nupdat
     nsupdate -y "${LAB_B_TSIG%%:*}:$(cut -d: -f2- <<< "$LAB_B_TSIG")" 2> "$tmp/nsupdate-seed.err"
 printf '$ORIGIN %s\n$TTL 60\n@ SOA ns1 hostmaster 1 60 10 604800 60\n@ NS ns1\nns1 A 127.0.0.1\nshared A 192.0.2.1\nwww A 192.0.2.10\ntxt TXT "synced"\n' \
     "$zone" > "$tmp/want.zone"
-cat > "$tmp/sync.ini" <<EOF
-[campaign]
-name = sync
-results = $tmp/results
-include = $LAB_DIR/lab.ini
-[target second]
-type = rfc2136
-server = $LAB_B_PRIMARY_ADDR
-tsig_key = $LAB_B_TSIG
-[nameserver second-primary]
-address = $LAB_B_PRIMARY_ADDR
-role = primary
-target = second
-[nameserver second-nsd]
-address = $LAB_B_SECONDARY_ADDR
-role = secondary
-target = second
-[probe]
-frequency = 0.1
-timeout = 15
-[phase sync]
+scenario sync "$LAB_B_TSIG" "[phase sync]
 zonefile = $tmp/want.zone
 zone = $zone
 targets = pdns second
 rate = 5
-max_delete_pct = 100
-[slo]
-converged = yes
-EOF
+max_delete_pct = 100" > "$tmp/sync.ini"
 sleep 4 # the slow NSD has the seed
 "$bin" run --dry-run --quiet "$tmp/sync.ini" > "$tmp/plan.json" 2> "$tmp/plan.txt"
 rc=$?
@@ -296,7 +275,7 @@ else
 fi
 
 # a monitor's canaries to both providers ([monitor] targets =)
-scenario mon "$LAB_B_TSIG" | sed '/^\[phase both\]/,/^record_types/d' > "$tmp/mon.ini"
+scenario mon "$LAB_B_TSIG" "" > "$tmp/mon.ini"
 printf '%s\n' "[monitor]" "zones = $zone" "interval = 2" "targets = pdns second" >> "$tmp/mon.ini"
 "$bin" monitor --quiet --no-store --duration 10 "$tmp/mon.ini" > "$tmp/mon.json" 2> "$tmp/mon.err"
 rc=$?

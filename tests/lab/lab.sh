@@ -886,17 +886,22 @@ cmd_anycast_up() {
 	printf 'export LAB_ANYCAST_ADDR=127.0.0.1:%s\n' "$port"
 }
 
-cmd_anycast_down() {
-	local dir pid
-	dir=$(resolve_dir "${1:-}")
-	[[ -f $dir/anycast.pids ]] || return 0
+# stop_extra DIR NAME WHAT: stop the processes DIR/NAME.pids lists (an
+# extra that up did not start: the anycast pair, the second provider).
+stop_extra() {
+	local pid
+	[[ -f $1/$2.pids ]] || return 0
 	while read -r pid; do
-		if cmdline_has "$pid" "$dir"; then
+		if cmdline_has "$pid" "$1"; then
 			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
 		fi
-	done <"$dir/anycast.pids"
-	rm -f "$dir/anycast.pids"
-	log "anycast pair stopped"
+	done <"$1/$2.pids"
+	rm -f "$1/$2.pids"
+	log "$3 stopped"
+}
+
+cmd_anycast_down() {
+	stop_extra "$(resolve_dir "${1:-}")" anycast "anycast pair"
 }
 
 # A second, independent provider for ZONE (issue 16, several targets): a
@@ -1000,16 +1005,7 @@ cmd_second_up() {
 }
 
 cmd_second_down() {
-	local dir pid
-	dir=$(resolve_dir "${1:-}")
-	[[ -f $dir/second.pids ]] || return 0
-	while read -r pid; do
-		if cmdline_has "$pid" "$dir"; then
-			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-		fi
-	done <"$dir/second.pids"
-	rm -f "$dir/second.pids"
-	log "second provider stopped"
+	stop_extra "$(resolve_dir "${1:-}")" second "second provider"
 }
 
 main() {
