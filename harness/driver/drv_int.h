@@ -46,10 +46,12 @@ struct drv {
     /* polls completed per nameserver (scenario order): a discovered
      * address that never served is a failure (verdict.c) */
     _Atomic uint64_t *ns_served;
-    /* [probe] dnssec: each zone's DNSKEY RRset, fetched from the primary
-     * the first time a poll of the zone needs it (zk_mu) */
+    /* [probe] dnssec: each zone's DNSKEY RRset per target, fetched from
+     * the target's primary the first time a poll of the zone needs it
+     * (zk_mu) */
     pthread_mutex_t zk_mu;
     struct drv_zkeys {
+        const target_conf_t *target;
         char *zone;
         struct dnssec_keys *keys;
     } * zkeys;

@@ -503,10 +503,11 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
     return failed;
 }
 
-/* The poll of op on nameserver nsi: start_time = the acknowledgement. */
-/* [probe] dnssec: the keys of zone (the driver's cache keeps them), asked
- * of the first primary of the target; when they cannot be had, a key set
- * that says why, so that the polls fail saying so rather than pass. */
+/* [probe] dnssec: the keys of zone on target t (the driver's cache keeps
+ * them, per target: two providers signing one zone have keys of their
+ * own, RFC 8901), asked of the first primary of the target; when they
+ * cannot be had, a key set that says why, so that the polls fail saying
+ * so rather than pass. */
 static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const char *zone)
 {
     const scenario_t *sc = d->sc;
@@ -517,7 +518,7 @@ static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const cha
 
     pthread_mutex_lock(&d->zk_mu);
     for (size_t i = 0; i < d->nzkeys; i++) {
-        if (strcmp(d->zkeys[i].zone, zone) == 0) {
+        if (d->zkeys[i].target == t && strcmp(d->zkeys[i].zone, zone) == 0) {
             k = d->zkeys[i].keys;
             goto out;
         }
@@ -542,11 +543,13 @@ static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const cha
         goto out;
     }
     z->keys = k;
+    z->target = t;
 out:
     pthread_mutex_unlock(&d->zk_mu);
     return k;
 }
 
+/* The poll of op on nameserver nsi: start_time = the acknowledgement. */
 static int poll_req(drv_t *d, const op_t *op, size_t nsi, probe_req_t *req)
 {
     char err[1100];
