@@ -37,7 +37,7 @@ start_redis || { echo "redis-server did not start"; exit 1; }
     --redis "$url" --results "$tmp/results" --campaign one > "$tmp/out" 2> "$tmp/err"
 c=$(rc -n 3 zrange dnsprop:campaigns 0 -1 | tail -1)
 if [[ $c == one-* ]] && [ "$(rc -n 3 llen "dnsprop:campaign:$c:results")" = 1 ] &&
-    rc -n 3 lindex "dnsprop:campaign:$c:results" 0 | grep -q '^R2' &&
+    rc -n 3 lindex "dnsprop:campaign:$c:results" 0 | grep -q '^R3' &&
     "$bin" export "$c" --json --redis "$url" --results "$tmp/results" |
     grep -q '"status":"COMPLETED"' &&
     [ "$(rc -n 3 hget "dnsprop:campaign:$c" stored)" = 1 ]; then
