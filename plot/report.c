@@ -815,6 +815,9 @@ static void summary_part(doc_t *d, json_t *sum, json_t *st)
 {
     json_t *sl = json_object_get(st, "slowest");
 
+    if (json_is_integer(json_object_get(sum, "changes")))
+        doc_p(d, "%lld changes, each sent to every target of its zone: %zu targets.",
+              int_of(sum, "changes"), json_object_size(json_object_get(sum, "targets")));
     if (json_is_object(sum))
         doc_p(
             d,

@@ -174,6 +174,7 @@ else
     ko "a campaign on two providers (exit $rc)" "$(head -c 1500 "$tmp/multi.json"; tail -5 "$tmp/multi.err")"
 fi
 if grep -q "^## Providers (several targets)" "$dir/report.md" &&
+    grep -q "24 changes, each sent to every target of its zone: 2 targets" "$dir/report.md" &&
     grep -q "Served by every provider: 24 changes went to several targets; 24 were served" \
         "$dir/report.md" && grep -q "Providers (several targets)" "$dir/report.html"; then
     ok "report.md/html: the providers' table and the stage served by every provider"
