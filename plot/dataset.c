@@ -16,6 +16,7 @@
 #include "storage/record.h"
 
 _Static_assert(sizeof(ds_result_t) == 48, "a result: 48 bytes (a million a campaign)");
+_Static_assert(sizeof(ds_op_t) <= 96, "a change: 96 bytes at most");
 
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
                                                       "CANCELLED"};
@@ -504,7 +505,11 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     op->offered_rate = in->offered_rate;
     op->claim = (uint8_t)target_claim_from_str(in->claim_status);
     op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? in->claimed_at : NAN;
-    op->change = in->has_change ? in->change : id;
+    /* a change id after the operation's, or too far before it, is
+     * nonsense: the operation is then a change of its own */
+    op->change_back = in->has_change && in->change <= id && id - in->change <= UINT32_MAX
+                          ? (uint32_t)(id - in->change)
+                          : 0;
     op->change_targets = (uint8_t)(in->change_targets < 256 ? in->change_targets : 0);
     if (*in->target != '\0' && ds->targets.n < UINT16_MAX) {
         long ti = intern(&ds->targets, in->target);

@@ -84,12 +84,21 @@ typedef struct {
      * 0 none, the target reported none). */
     uint8_t claim;
     /* Several targets ([phase] targets =): the target it went to (index + 1
-     * in targets, 0: not said) and the change it is one of (the id of
-     * the change's first operation; its own id when not said) */
+     * in targets, 0: not said), how many targets the change went to (0:
+     * not said) and the change it is one of: the id of the change's first
+     * operation, id - change_back (ds_op_change; its copies are made
+     * together, so the distance is small: 32 bits keep the struct at 96
+     * bytes) */
     uint16_t target;
-    uint8_t change_targets; /* how many targets the change went to (0: not said) */
-    uint64_t change;
+    uint8_t change_targets;
+    uint32_t change_back;
 } ds_op_t;
+
+/* The change op is one of (its first operation's id). */
+static inline uint64_t ds_op_change(const ds_op_t *op)
+{
+    return op->id - op->change_back;
+}
 
 /* A result: 48 bytes (checked in dataset.c). */
 typedef struct {

@@ -687,8 +687,8 @@ static int cmp_change(const void *a, const void *b, void *arg)
     const ds_op_t *x = &ds->ops[*(const uint32_t *)a];
     const ds_op_t *y = &ds->ops[*(const uint32_t *)b];
 
-    if (x->change != y->change)
-        return x->change < y->change ? -1 : 1;
+    if (ds_op_change(x) != ds_op_change(y))
+        return ds_op_change(x) < ds_op_change(y) ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -721,10 +721,13 @@ static double every_provider(const dataset_t *ds, const double *conv, const uint
 long stats_every_provider(const dataset_t *ds, const double *conv, double *out,
                           uint16_t *last)
 {
-    uint32_t *idx = malloc((ds->nops + 1) * sizeof(*idx));
+    uint32_t *idx;
     size_t i, j;
     long k = 0;
 
+    if (ds->targets.n == 0)
+        return 0; /* no result names a target: one target, no such change */
+    idx = malloc((ds->nops + 1) * sizeof(*idx));
     if (idx == NULL)
         return -ENOMEM;
     for (i = 0; i < ds->nops; i++)
@@ -732,7 +735,8 @@ long stats_every_provider(const dataset_t *ds, const double *conv, double *out,
     qsort_r(idx, ds->nops, sizeof(*idx), cmp_change, (void *)ds);
     for (i = 0; i < ds->nops; i = j) {
         unsigned lt = 0;
-        for (j = i + 1; j < ds->nops && ds->ops[idx[j]].change == ds->ops[idx[i]].change;
+        for (j = i + 1; j < ds->nops &&
+                        ds_op_change(&ds->ops[idx[j]]) == ds_op_change(&ds->ops[idx[i]]);
              j++)
             ;
         if (j - i < 2 && ds->ops[idx[i]].change_targets < 2)
@@ -755,15 +759,20 @@ long stats_every_provider(const dataset_t *ds, const double *conv, double *out,
  * often it was the last to serve. NULL when no change went to two. */
 static json_t *every_providers(const dataset_t *ds, const double *conv, double *buf)
 {
-    double *v = malloc((ds->nops + 1) * sizeof(*v));
-    uint16_t *last = malloc((ds->nops + 1) * sizeof(*last));
-    unsigned *lastn = calloc(ds->targets.n + 1, sizeof(*lastn));
+    double *v = NULL;
+    uint16_t *last = NULL;
+    unsigned *lastn = NULL;
     json_t *o = NULL;
     json_t *lasts;
     stats_t st;
     size_t i, j, k = 0;
     long n;
 
+    if (ds->targets.n == 0)
+        return NULL; /* one target (stats_every_provider) */
+    v = malloc((ds->nops + 1) * sizeof(*v));
+    last = malloc((ds->nops + 1) * sizeof(*last));
+    lastn = calloc(ds->targets.n + 1, sizeof(*lastn));
     if (v == NULL || last == NULL || lastn == NULL)
         goto out;
     n = stats_every_provider(ds, conv, v, last);
