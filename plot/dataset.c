@@ -16,7 +16,8 @@
 #include "storage/record.h"
 
 _Static_assert(sizeof(ds_result_t) == 48, "a result: 48 bytes (a million a campaign)");
-_Static_assert(sizeof(ds_op_t) <= 96, "a change: 96 bytes at most");
+_Static_assert(sizeof(ds_op_t) <= 88,
+               "a change: 88 bytes at most (a million a campaign)");
 
 static const char *const status_names[DS_STATUSES] = {"COMPLETED", "TIMEOUT", "ERROR",
                                                       "CANCELLED"};
@@ -490,11 +491,13 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     t = intern(&ds->types, type);
     if (k < 0 || p < 0 || m < 0 || z < 0 || t < 0)
         return -ENOMEM;
+    if (k > UINT16_MAX || p > UINT16_MAX || m > UINT16_MAX)
+        return DP_EPARSE; /* 65,536 kinds, phases or measures: not a campaign */
     op = &ds->ops[ds->nops];
     memset(op, 0, sizeof(*op));
     op->id = id;
-    op->kind = (unsigned)k;
-    op->phase = (unsigned)p;
+    op->kind = (uint16_t)k;
+    op->phase = (uint16_t)p;
     op->zone = ds->zones.v[z];
     op->type = ds->types.v[t];
     op->name = arena_dup(ds, name);
@@ -507,8 +510,8 @@ static long op_add(dataset_t *ds, const ds_in_t *in, uint64_t id)
     op->claimed_at = op->claim == TARGET_CLAIM_IN_SYNC ? in->claimed_at : NAN;
     /* a change id after the operation's, or too far before it, is
      * nonsense: the operation is then a change of its own */
-    op->change_back = in->has_change && in->change <= id && id - in->change <= UINT32_MAX
-                          ? (uint32_t)(id - in->change)
+    op->change_back = in->has_change && in->change <= id && id - in->change <= UINT16_MAX
+                          ? (uint16_t)(id - in->change)
                           : 0;
     op->change_targets = (uint8_t)(in->change_targets < 256 ? in->change_targets : 0);
     if (*in->target != '\0' && ds->targets.n < UINT16_MAX) {
