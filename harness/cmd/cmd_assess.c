@@ -220,6 +220,7 @@ static int run_scenario(const scen_opts_t *o)
     char err[2048];
     char names[512] = "";
     bool known = master[0] == '\0';
+    uint64_t tmask;
     size_t i;
     int rc = DP_EXIT_ERROR;
 
@@ -237,7 +238,7 @@ static int run_scenario(const scen_opts_t *o)
     /* The sources are the nameservers of the targets the campaign changed
      * (assess_live_collect; the first, unless its phases named others):
      * the master must be a nameserver of the scenario, and of one of those
-     * once the intended state says which (sources() below). */
+     * once the intended state says which (checked after it is loaded). */
     for (i = 0; i < sc.nns; i++) {
         size_t used = strlen(names);
         known |= strcmp(sc.ns[i].name, master) == 0;
@@ -272,11 +273,11 @@ static int run_scenario(const scen_opts_t *o)
                 ipath);
         goto out;
     }
+    tmask = assess_intended_tmask(&sc, intended);
     for (i = 0; master[0] != '\0' && i < sc.nns; i++) {
         const target_conf_t *t = scenario_ns_target(&sc, &sc.ns[i]);
         if (strcmp(sc.ns[i].name, master) == 0 &&
-            !(assess_intended_tmask(&sc, intended) &
-              (UINT64_C(1) << scenario_target_index(&sc, t)))) {
+            !(tmask & (UINT64_C(1) << scenario_target_index(&sc, t)))) {
             rc = cmd_bad("assess", "--master",
                          "'%s' serves target %s, which %s did not change (or '' for the "
                          "intended state)",

@@ -184,9 +184,8 @@ op_t *model_zone_create_op(model_t *m, const char *name);
 /* A record_create of (name, type, text) in zone zi (a new record, busy). */
 op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
                       const char *text);
-/* The same change as op, for target t (scenario target index ti): a new
- * operation (its own id), its record or zone one more time busy; NULL on
- * ENOMEM. */
+/* The same change as op, for target t: a new operation (its own id, op's
+ * change), its record or zone one more time busy; NULL on ENOMEM. */
 op_t *model_op_sibling(model_t *m, const op_t *op, const target_conf_t *t);
 /* One operation on the record (or zone) of op is done: once none is, it
  * may take its next change. */

@@ -96,15 +96,16 @@ plots = $4
 EOF
 }
 
-# killed_midway NAME: a campaign SIGKILLed 4 s after Redis was paused (4 s
-# into it); Redis resumed. Sets kid (its id) and kspooled (results spooled).
+# killed_midway NAME [S]: a campaign SIGKILLed S s (default 4) after Redis
+# was paused (S s into it); Redis resumed. Sets kid (its id) and kspooled
+# (results spooled).
 killed_midway() {
     pdns_ini "$1" "$tmp/results" 200 no > "$1.ini"
-    "$bin" run --quiet "$1.ini" > /dev/null 2> "$1.err" &
+    "$bin" run --quiet "$1.ini" > "$1.out" 2> "$1.err" &
     run_pid=$!
-    sleep 4
+    sleep "${2:-4}"
     kill -STOP "$redis_pid"
-    sleep 4
+    sleep "${2:-4}"
     kill -KILL "$run_pid"
     wait "$run_pid" 2>/dev/null
     run_pid=
@@ -114,19 +115,10 @@ killed_midway() {
 }
 
 # ---- 7. SIGKILL while Redis is paused, then report and export ----------------------
-pdns_ini killed "$tmp/results" 200 no > killed.ini
-"$bin" run --quiet killed.ini > killed.out 2> killed.err &
-run_pid=$!
-sleep 5
-kill -STOP "$redis_pid"
-sleep 5
-kill -KILL "$run_pid"
-wait "$run_pid" 2>/dev/null
-run_pid=
-kill -CONT "$redis_pid"
-id=$(ls "$tmp/results" 2>/dev/null | grep '^killed-' | head -1)
+killed_midway killed 5
+id=$kid
 spool=$tmp/results/$id/spool.jsonl
-spooled=$(grep -c '^r' "$spool" 2>/dev/null || echo 0)
+spooled=$kspooled
 before=$(rcli llen "dnsprop:campaign:$id:results")
 if [ -n "$id" ] && [ "$spooled" -gt 0 ]; then
     ok "7: killed with Redis paused: $spooled results in the spool, $before in Redis"
