@@ -46,7 +46,7 @@ TEST_INT_SRC  := $(wildcard tests/integration/test_*.c)
 B := build
 SHELL := /bin/bash
 
-.PHONY: all deps asan tsan test unit integration run bench format format-check fuzz fuzz-replay \
+.PHONY: all deps asan tsan test unit integration run bench soak format format-check fuzz fuzz-replay \
         fuzz-test \
         clean lab-up lab-down check-deps install uninstall
 all: dnsprop
@@ -113,6 +113,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(B)/probe-bench $(B)/store-bench $(B)/compare-bench \
 	    $(B)/plot-bench
 	@tests/bench/bench.sh
+
+# a steady campaign against the lab for SOAK_MINUTES (60), its RSS read
+# each minute: memory that does not grow with the campaign's length
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/soak.sh
 
 # --- fuzzing (clang, libFuzzer) ----------------------------------------
 FUZZ_TARGETS := dnsmsg rdata csv scenario optable results serve zonefile

@@ -231,7 +231,8 @@ static void end_meta(drv_t *d)
     json_object_set_new(d->end_meta, "clock_end", clock_status_json(&ce));
     if (!drv_stopping(d)) {
         json_t *st = model_intended_state(&d->m);
-        json_object_set_new(d->end_meta, "assessment", campaign_assess(d, st));
+        if (st != NULL)
+            json_object_set_new(d->end_meta, "assessment", campaign_assess(d, st));
         json_decref(st);
     }
     json_object_set_new(d->end_meta, "timeline", json_incref(d->timeline));

@@ -59,6 +59,11 @@ void model_clear(model_t *m)
     free(m->pages);
     free(m->recs);
     free(m->zones);
+    free(m->free_recs);
+    free(m->free_zones);
+    free(m->zlimbo);
+    if (m->journal != NULL)
+        fclose(m->journal);
     memset(m, 0, sizeof(*m));
 }
 
@@ -168,12 +173,30 @@ op_t *model_op_new(model_t *m, op_kind_t kind)
 
 /* ---- zones and records ------------------------------------------------------- */
 
+/* A slot for a zone: a free one (model_collect) or a new one. */
+static zone_t *zone_slot(model_t *m, size_t *zi)
+{
+    zone_t *z;
+
+    if (m->nfree_zones > 0) {
+        *zi = m->free_zones[--m->nfree_zones];
+        z = &m->zones[*zi];
+        memset(z, 0, sizeof(*z));
+        return z;
+    }
+    z = VEC_PUSH(m->zones, m->nzones, m->capzones);
+    *zi = m->nzones - 1;
+    return z;
+}
+
 size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t)
 {
-    zone_t *z = VEC_PUSH(m->zones, m->nzones, m->capzones);
+    size_t zi;
+    zone_t *z = zone_slot(m, &zi);
 
     if (z == NULL)
         return SIZE_MAX;
+    m->zones_made++;
     z->name = strdup(name);
     z->target = t;
     z->tmask = UINT64_C(1) << scenario_target_index(m->sc, t);
@@ -181,14 +204,23 @@ size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t)
         z->tmask = m->cur_tmask;
         z->target = &m->sc->targets[__builtin_ctzll(m->cur_tmask)];
     }
-    return m->nzones - 1;
+    return zi;
 }
 
 long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
                    const char *value)
 {
-    rec_t *r = VEC_PUSH(m->recs, m->nrecs, m->caprecs);
+    size_t ri;
+    rec_t *r;
 
+    if (m->nfree_recs > 0) {
+        ri = m->free_recs[--m->nfree_recs];
+        r = &m->recs[ri];
+        memset(r, 0, sizeof(*r));
+    } else {
+        r = VEC_PUSH(m->recs, m->nrecs, m->caprecs);
+        ri = m->nrecs - 1;
+    }
     if (r == NULL)
         return -1;
     r->name = strdup(name);
@@ -196,7 +228,7 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
     r->zidx = zone;
     r->type = type;
     r->value = value != NULL ? strdup(value) : NULL;
-    return (long)(m->nrecs - 1);
+    return (long)ri;
 }
 
 long model_find_zone(const model_t *m, const char *name)
@@ -204,7 +236,8 @@ long model_find_zone(const model_t *m, const char *name)
     size_t i;
 
     for (i = m->nzones; i-- > 0;) {
-        if (strcmp(m->zones[i].name, name) == 0)
+        if (!m->zones[i].retired && m->zones[i].name != NULL &&
+            strcmp(m->zones[i].name, name) == 0)
             return (long)i;
     }
     return -1;
@@ -215,7 +248,8 @@ long model_find_rec(const model_t *m, const char *name, uint16_t type)
     size_t i;
 
     for (i = m->nrecs; i-- > 0;) {
-        if (m->recs[i].type == type && strcmp(m->recs[i].name, name) == 0)
+        if (m->recs[i].name != NULL && m->recs[i].type == type &&
+            strcmp(m->recs[i].name, name) == 0)
             return (long)i;
     }
     return -1;
@@ -299,9 +333,12 @@ static op_t *zone_op(model_t *m, const scen_phase_t *ph, op_kind_t k)
 
     if (k == OP_ZONE_CREATE) {
         snprintf(name, sizeof(name), "d%04llx-%s-%zu.%s",
-                 (unsigned long long)(m->sc->seed & 0xffff), ph->name, m->nzones + 1,
+                 (unsigned long long)(m->sc->seed & 0xffff), ph->name, m->zones_made + 1,
                  ph->zone_suffix);
-        return model_zone_create_op(m, name);
+        op_t *op = model_zone_create_op(m, name);
+        if (op != NULL && op->zone != SIZE_MAX)
+            m->zones[op->zone].mix = true;
+        return op;
     }
     zi = pick_zone(m, true);
     if (zi < 0 || (k == OP_ZONE_DELETE &&
@@ -344,8 +381,10 @@ static op_t *record_create(model_t *m, const scen_phase_t *ph)
     op->name = strdup(name);
     op->value = model_gen_value(m, op->type, op->id);
     op->rec = model_rec_add(m, op->zone, name, op->type, op->value);
-    if (op->rec >= 0)
+    if (op->rec >= 0) {
         m->recs[op->rec].busy = true;
+        m->recs[op->rec].mix = true;
+    }
     return op;
 }
 
@@ -400,6 +439,100 @@ op_t *model_record_op(model_t *m, size_t zi, const char *name, uint16_t type,
     return op;
 }
 
+/* ---- retirement ------------------------------------------------------------------ */
+
+/* The journal, made on first use (a temporary file, gone with the
+ * process); NULL when it cannot be: nothing is retired then. */
+static FILE *journal(model_t *m)
+{
+    if (m->journal == NULL)
+        m->journal = tmpfile();
+    return m->journal;
+}
+
+/* Record ri is gone for good (deleted, never made, or in a deleted zone)
+ * and idle: written down as ABSENT, its slot free. */
+static void rec_retire(model_t *m, size_t ri)
+{
+    rec_t *r = &m->recs[ri];
+    FILE *f = journal(m);
+    size_t *slot;
+    char tb[16];
+
+    if (f == NULL ||
+        (slot = VEC_PUSH(m->free_recs, m->nfree_recs, m->capfree_recs)) == NULL)
+        return;
+    if (fprintf(f, "R\t%s\t%s\t%s\n", r->name, r->zone, rdata_type_to_str(r->type, tb)) <
+        0) {
+        m->nfree_recs--;
+        return;
+    }
+    *slot = ri;
+    m->nretired++;
+    free(r->name);
+    free(r->value);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Zone zi, a mix's, deleted (or never made) and idle, with its records:
+ * written down; its slot waits for model_collect. A zone holding a
+ * record made otherwise (a table's) stays. */
+static void zone_retire(model_t *m, size_t zi)
+{
+    zone_t *z = &m->zones[zi];
+    struct model_limbo *l;
+    size_t i;
+
+    if (!z->mix || z->alive || z->busy || z->existing || z->retired || journal(m) == NULL)
+        return;
+    for (i = 0; i < m->nrecs; i++) {
+        const rec_t *r = &m->recs[i];
+        if (r->name != NULL && r->zidx == zi && (!r->mix || r->busy))
+            return;
+    }
+    l = VEC_PUSH(m->zlimbo, m->nzlimbo, m->capzlimbo);
+    if (l == NULL)
+        return;
+    for (i = 0; i < m->nrecs; i++) {
+        if (m->recs[i].name != NULL && m->recs[i].zidx == zi)
+            rec_retire(m, i);
+    }
+    for (i = 0; i < m->nrecs; i++) {
+        if (m->recs[i].name != NULL && m->recs[i].zidx == zi) {
+            m->nzlimbo--; /* (no memory to write one down: the zone stays) */
+            return;
+        }
+    }
+    if (fprintf(m->journal, "Z\t%s\n", z->name) < 0) {
+        m->nzlimbo--;
+        return;
+    }
+    m->nretired++;
+    m->retired_tmask |= z->tmask;
+    z->retired = true;
+    l->zone = zi;
+    l->below = m->nops + 1;
+}
+
+void model_collect(model_t *m)
+{
+    size_t i = 0;
+
+    while (i < m->nzlimbo) {
+        struct model_limbo *l = &m->zlimbo[i];
+        size_t *slot;
+        if (m->first_live < l->below ||
+            (slot = VEC_PUSH(m->free_zones, m->nfree_zones, m->capfree_zones)) == NULL) {
+            i++;
+            continue;
+        }
+        *slot = l->zone;
+        free(m->zones[l->zone].name);
+        m->zones[l->zone].name = NULL;
+        *l = m->zlimbo[--m->nzlimbo];
+    }
+}
+
 /* ---- what the changes did ------------------------------------------------------ */
 
 op_t *model_op_sibling(model_t *m, const op_t *op, const target_conf_t *t)
@@ -440,14 +573,19 @@ op_t *model_op_sibling(model_t *m, const op_t *op, const target_conf_t *t)
 void model_op_release(model_t *m, op_t *op)
 {
     if (op->rec >= 0) {
-        if (m->recs[op->rec].busy > 0)
-            m->recs[op->rec].busy--;
+        rec_t *r = &m->recs[op->rec];
+        if (r->busy > 0)
+            r->busy--;
+        if (r->busy == 0 && r->mix && (!r->alive || !m->zones[r->zidx].alive))
+            rec_retire(m, (size_t)op->rec);
     } else {
         zone_t *z = &m->zones[op->zone];
         if (z->busy > 0)
             z->busy--;
-        if (z->busy == 0)
+        if (z->busy == 0) {
             z->deleting = false; /* deleted, or its delete failed */
+            zone_retire(m, op->zone);
+        }
     }
 }
 
@@ -476,41 +614,107 @@ void model_op_applied(model_t *m, op_t *op, int ret, bool created)
     }
 }
 
+/* The entries of the journal not made again since (seen: the live ones'
+ * keys), appended to zones and recs. */
+static int intended_retired(const model_t *m, json_t *seen, json_t *zones, json_t *recs)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int ret = 0;
+
+    if (m->journal == NULL || m->nretired == 0)
+        return 0;
+    if (fflush(m->journal) != 0 || fseek(m->journal, 0, SEEK_SET) != 0)
+        return -errno;
+    while (ret == 0 && (n = getline(&line, &cap, m->journal)) > 0) {
+        char *f[4] = {NULL};
+        char *save = NULL;
+        size_t k = 0;
+        line[n - 1] = line[n - 1] == '\n' ? '\0' : line[n - 1];
+        for (char *t = strtok_r(line, "\t", &save); t != NULL && k < 4;
+             t = strtok_r(NULL, "\t", &save))
+            f[k++] = t;
+        if (k == 2 && f[0][0] == 'Z' && json_object_get(seen, f[1]) == NULL)
+            ret = json_array_append_new(
+                zones, json_pack("{s:s, s:s}", "zone", f[1], "presence", "ABSENT"));
+        else if (k == 4 && f[0][0] == 'R') {
+            char key[2 * RDATA_NAME_TEXT_MAX + 32];
+            snprintf(key, sizeof(key), "%s\t%s", f[1], f[3]);
+            if (json_object_get(seen, key) == NULL)
+                ret = json_array_append_new(
+                    recs, json_pack("{s:s, s:s, s:s, s:s}", "name", f[1], "zone", f[2],
+                                    "type", f[3], "presence", "ABSENT"));
+        }
+    }
+    free(line);
+    if (ret == 0 && ferror(m->journal))
+        ret = -EIO;
+    fseek(m->journal, 0, SEEK_END); /* (more may be written after) */
+    return ret < 0 ? ret : 0;
+}
+
+/* Every target a zone of the campaign was made on: each provider's
+ * nameservers are assessed against the intended state (assess_live.h). */
+static json_t *intended_targets(const model_t *m)
+{
+    json_t *tn = json_array();
+    uint64_t mask = m->retired_tmask;
+    size_t i;
+
+    for (i = 0; i < m->nzones; i++)
+        mask |= m->zones[i].tmask;
+    for (i = 0; tn != NULL && i < m->sc->ntargets && i < 64; i++) {
+        if (mask & (UINT64_C(1) << i))
+            json_array_append_new(tn, json_string(m->sc->targets[i].name));
+    }
+    return tn;
+}
+
 json_t *model_intended_state(const model_t *m)
 {
     json_t *o = json_object();
     json_t *zones = json_array();
     json_t *recs = json_array();
+    json_t *seen = json_object(); /* the live ones, by name (and type) */
     size_t i;
     char tb[16];
+    char key[2 * RDATA_NAME_TEXT_MAX + 32];
 
-    for (i = 0; i < m->nzones; i++)
-        json_array_append_new(zones, json_pack("{s:s, s:s}", "zone", m->zones[i].name,
-                                               "presence",
-                                               m->zones[i].alive ? "PRESENT" : "ABSENT"));
+    if (o == NULL || zones == NULL || recs == NULL || seen == NULL)
+        goto fail;
+    for (i = 0; i < m->nzones; i++) {
+        const zone_t *z = &m->zones[i];
+        if (z->name == NULL || z->retired)
+            continue;
+        json_array_append_new(zones, json_pack("{s:s, s:s}", "zone", z->name, "presence",
+                                               z->alive ? "PRESENT" : "ABSENT"));
+        json_object_set_new(seen, z->name, json_true());
+    }
     for (i = 0; i < m->nrecs; i++) {
         const rec_t *r = &m->recs[i];
+        if (r->name == NULL)
+            continue;
         json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name", r->name, "zone", r->zone,
                               "type", rdata_type_to_str(r->type, tb), "presence",
                               r->alive && m->zones[r->zidx].alive ? "PRESENT" : "ABSENT");
         if (r->alive && r->value != NULL)
             json_object_set_new(e, "values", json_pack("[s]", r->value));
         json_array_append_new(recs, e);
+        snprintf(key, sizeof(key), "%s\t%s", r->name, tb);
+        json_object_set_new(seen, key, json_true());
     }
+    if (intended_retired(m, seen, zones, recs) < 0)
+        goto fail;
+    json_decref(seen);
     json_object_set_new(o, "zones", zones);
     json_object_set_new(o, "records", recs);
-    {
-        /* the targets its changes went to: each provider's nameservers are
-         * assessed against it (assess_live.h) */
-        json_t *tn = json_array();
-        uint64_t mask = 0;
-        for (i = 0; i < m->nzones; i++)
-            mask |= m->zones[i].tmask;
-        for (i = 0; i < m->sc->ntargets && i < 64; i++) {
-            if (mask & (UINT64_C(1) << i))
-                json_array_append_new(tn, json_string(m->sc->targets[i].name));
-        }
-        json_object_set_new(o, "targets", tn);
-    }
+    json_object_set_new(o, "targets", intended_targets(m));
     return o;
+fail:
+    json_decref(o);
+    json_decref(zones);
+    json_decref(recs);
+    json_decref(seen);
+    return NULL;
 }

@@ -43,6 +43,7 @@ typedef struct {
     unsigned busy; /* operations on it in flight or still propagating (one
                       per target a change went to) */
     bool alive;
+    bool mix; /* made by a phase's mix: retired once gone (model_retire) */
 } rec_t;
 
 typedef struct {
@@ -51,6 +52,8 @@ typedef struct {
     bool deleting; /* its delete is in flight: no record may be created in it */
     bool alive;
     bool existing; /* there before the campaign ([phase] zone =): never deleted */
+    bool mix;      /* made by a phase's mix: retired once gone */
+    bool retired;  /* gone and written down (name NULL once its slot is free) */
     const target_conf_t *target; /* the first of its targets */
     /* the targets it was created on, one bit per [target] (scenario
      * order): every change to it goes to each ([phase] targets =) */
@@ -136,6 +139,25 @@ typedef struct {
     double cur_rate;
     uint64_t cur_tmask; /* the targets of zones made now (0: their own) */
     uint64_t rng;       /* xorshift64* state, from the seed */
+    /* Retirement: a campaign of any length holds the zones and records
+     * still there or still changing, not every one it ever made. A mix's
+     * record (or zone) gone for good and idle is written down as ABSENT
+     * in the journal (a temporary file, read back by
+     * model_intended_state) and its slot reused. A zone's slot waits until
+     * every operation made before it retired is freed (an operation keeps
+     * a pointer to its zone's name: op_t.zname); until then its index is
+     * in zlimbo with that bound. */
+    FILE *journal;          /* NULL: nothing retired (or no temporary file) */
+    uint64_t nretired;      /* entries in the journal */
+    uint64_t retired_tmask; /* the targets of the retired zones */
+    size_t zones_made;      /* every zone added, retired ones too (names) */
+    size_t *free_recs, nfree_recs, capfree_recs;
+    size_t *free_zones, nfree_zones, capfree_zones;
+    struct model_limbo {
+        size_t zone;
+        uint64_t below; /* free once first_live passes it */
+    } * zlimbo;
+    size_t nzlimbo, capzlimbo;
 } model_t;
 
 int model_init(model_t *m, const scenario_t *sc);
@@ -195,8 +217,13 @@ void model_op_release(model_t *m, op_t *op);
  * records' state from now on. A failed operation is released. */
 void model_op_applied(model_t *m, op_t *op, int ret, bool created);
 
+/* Free the slots of retired zones no operation can point to any more
+ * (every operation below first_live is freed): after polls_retire. */
+void model_collect(model_t *m);
+
 /* What the workload meant the target to hold: every zone and record it
- * touched, PRESENT (with its values) or ABSENT (a new object). */
+ * touched, PRESENT (with its values) or ABSENT (a new object), the
+ * retired ones read back from the journal; NULL on error. */
 json_t *model_intended_state(const model_t *m);
 
 #endif

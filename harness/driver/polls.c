@@ -701,4 +701,5 @@ void polls_retire(drv_t *d)
         else
             prefix = false;
     }
+    model_collect(&d->m); /* retired zones no operation points to now */
 }

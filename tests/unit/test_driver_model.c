@@ -184,6 +184,99 @@ Test(driver_model, records_and_the_intended_state)
     model_clear(&m);
 }
 
+/* One step of a steady mix (under test: no polls, each change applied
+ * and released at once, its operation freed): zones come and go, records
+ * are made, updated and deleted. */
+static void churn_step(model_t *m, unsigned i)
+{
+    static const op_kind_t kinds[] = {OP_RECORD_CREATE, OP_RECORD_CREATE,
+                                      OP_RECORD_UPDATE, OP_RECORD_DELETE,
+                                      OP_RECORD_CREATE, OP_RECORD_DELETE};
+    /* four zones at first, then one made and one deleted every 64 */
+    op_kind_t k = i < 4 || i % 64 == 0 ? OP_ZONE_CREATE
+                  : i % 64 == 63       ? OP_ZONE_DELETE
+                                       : kinds[i % 6];
+    op_t *op = model_make_op(m, &g_phase, k);
+
+    if (op == NULL)
+        return;
+    /* every 50th record create fails: a record never made is retired too */
+    model_op_applied(m, op, (op->kind == OP_RECORD_CREATE && op->id % 50 == 0) ? -1 : 0,
+                     op->kind == OP_ZONE_CREATE);
+    if (op->applied && !op->failed)
+        model_op_release(m, op);
+    model_op_free(m, op->id);
+    m->first_live = m->nops + 1; /* every one freed (polls_retire's job) */
+    model_collect(m);
+}
+
+/* A campaign of any length holds what is there or still changing: a
+ * mix's deleted records and zones are written down and their slots
+ * reused, and the intended state still names every one of them. */
+Test(driver_model, a_steady_mix_holds_what_is_there_not_what_it_ever_made)
+{
+    model_t m;
+    json_t *st;
+    size_t nzones_at = 0, nrecs_at = 0, zabs = 0, rabs = 0, rpres = 0;
+    size_t made_zones, made_recs = 0;
+    json_t *seen = json_object();
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    for (unsigned i = 0; i < 200000; i++) {
+        churn_step(&m, i);
+        if (i == 20000) {
+            nzones_at = m.nzones;
+            nrecs_at = m.nrecs;
+        }
+    }
+    made_zones = m.zones_made;
+    cr_assert_gt(made_zones, 1000, "zones made: %zu", made_zones);
+    cr_assert_gt(m.nretired, 10000, "retired: %llu", (unsigned long long)m.nretired);
+    /* the tables grow with what is there at once, not with time */
+    cr_assert_leq(m.nzones, nzones_at * 2 + 64, "zones %zu (%zu at 1/10)", m.nzones,
+                  nzones_at);
+    cr_assert_leq(m.nrecs, nrecs_at * 2 + 64, "records %zu (%zu at 1/10)", m.nrecs,
+                  nrecs_at);
+    st = model_intended_state(&m);
+    cr_assert_not_null(st);
+    json_t *zs = json_object_get(st, "zones");
+    json_t *rs = json_object_get(st, "records");
+    for (size_t k = 0; k < json_array_size(zs); k++) {
+        json_t *e = json_array_get(zs, k);
+        const char *name = json_string_value(json_object_get(e, "zone"));
+        cr_assert_null(json_object_get(seen, name), "zone %s twice", name);
+        json_object_set_new(seen, name, json_true());
+        zabs += strcmp(json_string_value(json_object_get(e, "presence")), "ABSENT") == 0;
+    }
+    cr_assert_eq(json_array_size(zs), made_zones, "zones listed %zu of %zu",
+                 json_array_size(zs), made_zones);
+    for (size_t k = 0; k < json_array_size(rs); k++) {
+        json_t *e = json_array_get(rs, k);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        cr_assert_null(json_object_get(seen, name), "record %s twice", name);
+        json_object_set_new(seen, name, json_true());
+        if (strcmp(json_string_value(json_object_get(e, "presence")), "ABSENT") == 0)
+            rabs++;
+        else {
+            rpres++;
+            cr_assert_not_null(json_object_get(e, "values"));
+        }
+        made_recs++;
+    }
+    cr_assert_gt(zabs, 1000);
+    cr_assert_gt(rabs, 10000);
+    cr_assert_gt(rpres, 0);
+    /* a live record is PRESENT, a retired one ABSENT */
+    for (size_t i = 0; i < m.nrecs; i++) {
+        if (m.recs[i].name != NULL && m.recs[i].alive && m.zones[m.recs[i].zidx].alive)
+            cr_assert_not_null(json_object_get(seen, m.recs[i].name));
+    }
+    cr_assert_gt(made_recs, 10000);
+    json_decref(seen);
+    json_decref(st);
+    model_clear(&m);
+}
+
 Test(driver_model, operations_are_found_by_id_across_pages)
 {
     model_t m;
