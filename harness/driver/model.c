@@ -59,6 +59,7 @@ void model_clear(model_t *m)
     free(m->pages);
     free(m->recs);
     free(m->zones);
+    free(m->rh);
     free(m->free_recs);
     free(m->free_zones);
     free(m->zlimbo);
@@ -207,6 +208,72 @@ size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t)
     return zi;
 }
 
+/* FNV-1a of a record's name and type: its bucket in m->rh. */
+static size_t rec_bucket(const model_t *m, const char *name, uint16_t type)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ type;
+
+    for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    return (size_t)(h ^ (h >> 32)) & (m->nrh - 1);
+}
+
+/* Every record into a table of n buckets (a power of two): -ENOMEM and
+ * the old table kept when there is no memory for it. */
+static int rec_rehash(model_t *m, size_t n)
+{
+    long *rh = malloc(n * sizeof(*rh));
+
+    if (rh == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        rh[i] = -1;
+    free(m->rh);
+    m->rh = rh;
+    m->nrh = n;
+    /* oldest first, so that each bucket's newest comes first */
+    for (size_t i = 0; i < m->nrecs; i++) {
+        rec_t *r = &m->recs[i];
+        if (r->name == NULL)
+            continue;
+        size_t b = rec_bucket(m, r->name, r->type);
+        r->hnext = rh[b];
+        rh[b] = (long)i;
+    }
+    return 0;
+}
+
+/* Record ri into its bucket (the newest of its name and type). */
+static int rec_index(model_t *m, size_t ri)
+{
+    rec_t *r = &m->recs[ri];
+    size_t b;
+
+    if (m->nrh < 2 * (m->nrecs + 1) && rec_rehash(m, m->nrh > 0 ? 2 * m->nrh : 64) < 0 &&
+        m->nrh == 0)
+        return -ENOMEM;
+    if (r->hnext != -2) /* (put there by the rehash already) */
+        return 0;
+    b = rec_bucket(m, r->name, r->type);
+    r->hnext = m->rh[b];
+    m->rh[b] = (long)ri;
+    return 0;
+}
+
+/* Record ri out of its bucket (before its name goes). */
+static void rec_unindex(model_t *m, size_t ri)
+{
+    long *at;
+
+    if (m->nrh == 0)
+        return;
+    at = &m->rh[rec_bucket(m, m->recs[ri].name, m->recs[ri].type)];
+    while (*at >= 0 && (size_t)*at != ri)
+        at = &m->recs[*at].hnext;
+    if (*at >= 0)
+        *at = m->recs[ri].hnext;
+}
+
 long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
                    const char *value)
 {
@@ -228,6 +295,17 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
     r->zidx = zone;
     r->type = type;
     r->value = value != NULL ? strdup(value) : NULL;
+    r->hnext = -2; /* not in a bucket yet */
+    if (r->name == NULL || rec_index(m, ri) < 0) {
+        /* (a slot with no name is a free one to every reader) */
+        free(r->name);
+        free(r->value);
+        memset(r, 0, sizeof(*r));
+        size_t *slot = VEC_PUSH(m->free_recs, m->nfree_recs, m->capfree_recs);
+        if (slot != NULL)
+            *slot = ri;
+        return -1;
+    }
     return (long)ri;
 }
 
@@ -245,12 +323,13 @@ long model_find_zone(const model_t *m, const char *name)
 
 long model_find_rec(const model_t *m, const char *name, uint16_t type)
 {
-    size_t i;
+    long i;
 
-    for (i = m->nrecs; i-- > 0;) {
-        if (m->recs[i].name != NULL && m->recs[i].type == type &&
-            strcmp(m->recs[i].name, name) == 0)
-            return (long)i;
+    if (m->nrh == 0)
+        return -1;
+    for (i = m->rh[rec_bucket(m, name, type)]; i >= 0; i = m->recs[i].hnext) {
+        if (m->recs[i].type == type && strcmp(m->recs[i].name, name) == 0)
+            return i;
     }
     return -1;
 }
@@ -469,6 +548,7 @@ static void rec_retire(model_t *m, size_t ri)
     }
     *slot = ri;
     m->nretired++;
+    rec_unindex(m, ri);
     free(r->name);
     free(r->value);
     memset(r, 0, sizeof(*r));

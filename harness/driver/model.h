@@ -43,7 +43,8 @@ typedef struct {
     unsigned busy; /* operations on it in flight or still propagating (one
                       per target a change went to) */
     bool alive;
-    bool mix; /* made by a phase's mix: retired once gone (model_retire) */
+    bool mix;   /* made by a phase's mix: retired once gone (model_retire) */
+    long hnext; /* the next record in its bucket of model_t.rh, or -1 */
 } rec_t;
 
 typedef struct {
@@ -132,6 +133,10 @@ typedef struct {
     size_t nzones, capzones;
     rec_t *recs;
     size_t nrecs, caprecs;
+    /* records by (name, type) for model_find_rec: bucket heads (indexes
+     * in recs, -1 none), a power of two at least twice the records */
+    long *rh;
+    size_t nrh;
     op_t ***pages; /* MODEL_OP_PAGES pages of MODEL_OP_PAGE operations */
     size_t nops;
     uint64_t first_live;   /* every operation below this id is freed */

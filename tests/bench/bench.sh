@@ -7,7 +7,7 @@
 #   fidelity_p99_late_ms=X fidelity_freq_ms=F inside_band=N/100 pending=P
 # then the store's line, the service's, the comparison's (with the plots')
 # and the million-result campaign's:
-#   serve_accepted_per_s=N serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
+#   serve_accepted_per_s=N serve_runs=A/B/C serve_cpu_us_per_post=U serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
 #   compare_s_per_million_changes=S load_s_per_million_results=L ... plot_s=P
 #   probe_bytes_per_result=X (<=100) redis_bytes_per_result=Y (<=250) report_s=R
 #   (<=20) report_rss_mib=Q (<=256) assess_s=A (<=10) results=N
@@ -110,7 +110,8 @@ set_rps=$(awk '{printf "%.0f", $2}' "$dir/rb.out")
 sratio=$(python3 -c "print(f'{$store_rps / $set_rps:.2f}')")
 
 # 5. the service: `dnsprop serve` against the same redis-server (its own
-#    database), POST /requests driven by wrk for BENCH_SERVE_SECONDS (5)
+#    database), POST /requests driven by wrk, BENCH_SERVE_RUNS (3) times
+#    BENCH_SERVE_SECONDS (5)
 #    with polls of a serial knotd already serves, then the round trip
 #    POST -> GET until COMPLETED, one request at a time.
 sport=$(bench_free_port)
@@ -125,14 +126,31 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.05
 done
 ssecs=${BENCH_SERVE_SECONDS:-5}
-SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c32 -d"${ssecs}s" \
-    -s tests/bench/serve_post.lua "http://127.0.0.1:$sport/requests" > "$dir/wrk.out" 2>&1
-sed 's/^/serve wrk: /' "$dir/wrk.out" | grep -E 'Requests/sec|Latency|requests in|Non-2xx|errors'
-if grep -q 'Non-2xx' "$dir/wrk.out"; then
-    echo "bench: dnsprop serve refused some POSTs; see $dir/serve.log" >&2
-    exit 1
-fi
-serve_rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")
+sruns=${BENCH_SERVE_RUNS:-3}
+# BENCH_SERVE_RUNS (3) runs of wrk, the median the figure (one run moves
+# 20% with whatever else the machine does), and the service's CPU (user +
+# system, /proc) per POST over all of them
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rates=()
+cpu0=$(ticks "$serve_pid")
+posts=0
+for ((r = 1; r <= sruns; r++)); do
+    SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c32 -d"${ssecs}s" \
+        -s tests/bench/serve_post.lua "http://127.0.0.1:$sport/requests" > "$dir/wrk.out" 2>&1
+    sed "s/^/serve wrk $r: /" "$dir/wrk.out" |
+        grep -E 'Requests/sec|Latency|requests in|Non-2xx|errors'
+    if grep -q 'Non-2xx' "$dir/wrk.out"; then
+        echo "bench: dnsprop serve refused some POSTs; see $dir/serve.log" >&2
+        exit 1
+    fi
+    rates+=("$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")")
+    posts=$((posts + $(awk '/requests in/ {print $1}' "$dir/wrk.out")))
+    sleep 1
+done
+cpu1=$(ticks "$serve_pid")
+serve_rps=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+serve_runs=$(IFS=/; echo "${rates[*]}")
+serve_cpu_us=$(python3 -c "print(f'{($cpu1 - $cpu0) / $(getconf CLK_TCK) * 1e6 / max(1, $posts):.1f}')")
 sleep 1 # let the polls wrk caused finish
 python3 tests/bench/serve_roundtrip.py "127.0.0.1:$sport" "127.0.0.1:$port" bench.test. \
     "${BENCH_SERVE_ROUNDTRIPS:-300}" > "$dir/rt.out"
@@ -168,6 +186,6 @@ scale_line=$(tail -1 "$dir/million.out")
 
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
-echo "serve_accepted_per_s=$serve_rps $rt"
+echo "serve_accepted_per_s=$serve_rps serve_runs=$serve_runs serve_cpu_us_per_post=$serve_cpu_us $rt"
 echo "$cmp_line $plot_line"
 echo "$scale_line"

@@ -266,10 +266,27 @@ Test(driver_model, a_steady_mix_holds_what_is_there_not_what_it_ever_made)
     cr_assert_gt(zabs, 1000);
     cr_assert_gt(rabs, 10000);
     cr_assert_gt(rpres, 0);
-    /* a live record is PRESENT, a retired one ABSENT */
+    /* a live record is PRESENT, a retired one ABSENT; each found by its
+     * name and type, a retired one not */
     for (size_t i = 0; i < m.nrecs; i++) {
-        if (m.recs[i].name != NULL && m.recs[i].alive && m.zones[m.recs[i].zidx].alive)
+        if (m.recs[i].name == NULL)
+            continue;
+        cr_assert_eq(model_find_rec(&m, m.recs[i].name, m.recs[i].type), (long)i);
+        if (m.recs[i].alive && m.zones[m.recs[i].zidx].alive)
             cr_assert_not_null(json_object_get(seen, m.recs[i].name));
+    }
+    for (size_t k = 0; k < json_array_size(rs); k += 97) {
+        json_t *e = json_array_get(rs, k);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        uint16_t type = 0;
+        cr_assert_eq(
+            rdata_type_from_str(json_string_value(json_object_get(e, "type")), &type), 0);
+        long ri = model_find_rec(&m, name, type);
+        if (strcmp(json_string_value(json_object_get(e, "presence")), "ABSENT") == 0 &&
+            ri < 0)
+            continue; /* retired */
+        cr_assert_geq(ri, 0, "%s not found", name);
+        cr_assert_str_eq(m.recs[ri].name, name);
     }
     cr_assert_gt(made_recs, 10000);
     json_decref(seen);
