@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make soak`: a steady campaign against the lab (tests/lab/lab.sh: the
-# PowerDNS primary, Knot, BIND and NSD secondaries) for SOAK_MINUTES (60)
-# at SOAK_RATE changes a second (10), zones and records made, changed
+# PowerDNS primary, Knot, BIND and NSD secondaries) for SOAK_MINUTES (60,
+# plus 2) at SOAK_RATE changes a second (10), zones and records made, changed
 # and deleted all along, stored in a redis-server of its own. The
 # campaign's RSS is read each minute: a campaign of any length must run in
 # memory that does not grow with its duration (what is pending plus
@@ -64,7 +64,7 @@ rate = $rate
 mix = record_create:1
 [phase steady]
 zone_suffix = soak.test.
-duration = $((mins * 60))
+duration = $((mins * 60 + 120))
 rate = $rate
 mix = record_create:4 record_update:2 record_delete:4 zone_create:1 zone_delete:1 zone_update:1
 record_types = A AAAA TXT MX
@@ -78,8 +78,11 @@ cp ./dnsprop "$dir/dnsprop"
 run_pid=$!
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$run_pid/status" 2> /dev/null || echo 0; }
 declare -A at
+# (by the clock: the steady phase runs 2 minutes past the last reading,
+# so that every reading is of the running campaign, none of its report)
+t0=$(date +%s)
 for ((m = 1; m <= mins; m++)); do
-    for ((s = 0; s < 60; s++)); do
+    while [ "$(date +%s)" -lt $((t0 + m * 60)) ]; do
         kill -0 "$run_pid" 2> /dev/null || break 2
         sleep 1
     done
@@ -88,6 +91,7 @@ for ((m = 1; m <= mins; m++)); do
         head -1)" 2> /dev/null || echo ?)
     echo "soak: minute $m rss ${at[$m]} KiB, $ops results stored"
 done
+echo "soak: the campaign ends in about 2 minutes, then writes its report"
 rc=0
 wait "$run_pid" || rc=$?
 run_pid=
