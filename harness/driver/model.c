@@ -198,6 +198,7 @@ size_t model_zone_add(model_t *m, const char *name, const target_conf_t *t)
     if (z == NULL)
         return SIZE_MAX;
     m->zones_made++;
+    z->seq = m->zones_made;
     z->name = strdup(name);
     z->target = t;
     z->tmask = UINT64_C(1) << scenario_target_index(m->sc, t);
@@ -231,7 +232,7 @@ static int rec_rehash(model_t *m, size_t n)
     free(m->rh);
     m->rh = rh;
     m->nrh = n;
-    /* oldest first, so that each bucket's newest comes first */
+    /* (each bucket in any order: model_find_rec takes the highest seq) */
     for (size_t i = 0; i < m->nrecs; i++) {
         rec_t *r = &m->recs[i];
         if (r->name == NULL)
@@ -243,7 +244,7 @@ static int rec_rehash(model_t *m, size_t n)
     return 0;
 }
 
-/* Record ri into its bucket (the newest of its name and type). */
+/* Record ri into its bucket. */
 static int rec_index(model_t *m, size_t ri)
 {
     rec_t *r = &m->recs[ri];
@@ -295,6 +296,7 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
     r->zidx = zone;
     r->type = type;
     r->value = value != NULL ? strdup(value) : NULL;
+    r->seq = ++m->recs_made;
     r->hnext = -2; /* not in a bucket yet */
     if (r->name == NULL || rec_index(m, ri) < 0) {
         /* (a slot with no name is a free one to every reader) */
@@ -311,27 +313,38 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
 
 long model_find_zone(const model_t *m, const char *name)
 {
-    size_t i;
+    long best = -1;
 
-    for (i = m->nzones; i-- > 0;) {
-        if (!m->zones[i].retired && m->zones[i].name != NULL &&
-            strcmp(m->zones[i].name, name) == 0)
-            return (long)i;
+    for (size_t i = 0; i < m->nzones; i++) {
+        const zone_t *z = &m->zones[i];
+        if (!z->retired && z->name != NULL && strcmp(z->name, name) == 0 &&
+            (best < 0 || z->seq > m->zones[best].seq))
+            best = (long)i;
     }
-    return -1;
+    return best;
 }
 
 long model_find_rec(const model_t *m, const char *name, uint16_t type)
 {
     long i;
+    long best = -1;
 
     if (m->nrh == 0)
         return -1;
     for (i = m->rh[rec_bucket(m, name, type)]; i >= 0; i = m->recs[i].hnext) {
-        if (m->recs[i].type == type && strcmp(m->recs[i].name, name) == 0)
-            return i;
+        if (m->recs[i].type == type && strcmp(m->recs[i].name, name) == 0 &&
+            (best < 0 || m->recs[i].seq > m->recs[best].seq))
+            best = i;
     }
-    return -1;
+    return best;
+}
+
+void model_keep(model_t *m, long zi, long ri)
+{
+    if (zi >= 0)
+        m->zones[zi].mix = false;
+    if (ri >= 0)
+        m->recs[ri].mix = false;
 }
 
 bool model_zone_recs_busy(const model_t *m, size_t zi)

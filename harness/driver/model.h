@@ -43,8 +43,10 @@ typedef struct {
     unsigned busy; /* operations on it in flight or still propagating (one
                       per target a change went to) */
     bool alive;
-    bool mix;   /* made by a phase's mix: retired once gone (model_retire) */
-    long hnext; /* the next record in its bucket of model_t.rh, or -1 */
+    bool mix;     /* made by a phase's mix: retired once gone (model_retire) */
+    long hnext;   /* the next record in its bucket of model_t.rh, or -1 */
+    uint64_t seq; /* 1, 2, ... as made (slots are reused: the newest of a
+                     name is the highest seq, not the highest index) */
 } rec_t;
 
 typedef struct {
@@ -53,8 +55,9 @@ typedef struct {
     bool deleting; /* its delete is in flight: no record may be created in it */
     bool alive;
     bool existing; /* there before the campaign ([phase] zone =): never deleted */
-    bool mix;      /* made by a phase's mix: retired once gone */
+    bool mix;      /* made by a phase's mix: retired once gone (model_keep) */
     bool retired;  /* gone and written down (name NULL once its slot is free) */
+    uint64_t seq;  /* 1, 2, ... as made (as rec_t's) */
     const target_conf_t *target; /* the first of its targets */
     /* the targets it was created on, one bit per [target] (scenario
      * order): every change to it goes to each ([phase] targets =) */
@@ -156,6 +159,7 @@ typedef struct {
     uint64_t nretired;      /* entries in the journal */
     uint64_t retired_tmask; /* the targets of the retired zones */
     size_t zones_made;      /* every zone added, retired ones too (names) */
+    uint64_t recs_made;     /* every record added (rec_t.seq) */
     size_t *free_recs, nfree_recs, capfree_recs;
     size_t *free_zones, nfree_zones, capfree_zones;
     struct model_limbo {
@@ -193,6 +197,11 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
 /* The last zone / record so named, or -1. */
 long model_find_zone(const model_t *m, const char *name);
 long model_find_rec(const model_t *m, const char *name, uint16_t type);
+/* Zone zi (and record ri, when >= 0) never to be retired: a phase that
+ * found it by name holds its index while it waits (unlocked) for it to
+ * be idle, and a mix's own zone or record would otherwise be retired and
+ * its slot reused meanwhile. */
+void model_keep(model_t *m, long zi, long ri);
 /* A record of zone zi still changing or propagating: a zone deleted then
  * would make its polls time out (the servers answer REFUSED for the zone,
  * which is not "gone" for a record). */

@@ -49,6 +49,7 @@ static int monitor_model(drv_t *d, long *zi, long *ri)
         ri[z] = model_rec_add(&d->m, (size_t)zi[z], name, RDATA_T_TXT, NULL);
         if (ri[z] < 0)
             return -1;
+        model_keep(&d->m, zi[z], ri[z]); /* held for the monitor's life */
     }
     return 0;
 }

@@ -77,6 +77,7 @@ static int make_zones(drv_t *d, const scen_phase_t *ph, const char *rzone, size_
     if (op == NULL)
         goto fail;
     *fz = op->zone;
+    model_keep(&d->m, (long)*fz, -1); /* its index is held for the phase */
     queue_now(d, op);
     op = model_zone_create_op(&d->m, rzone);
     if (op == NULL)

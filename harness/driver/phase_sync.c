@@ -291,8 +291,10 @@ static long sync_zone(drv_t *d, const char *zone)
     long zi = model_find_zone(&d->m, zone);
     size_t z;
 
-    if (zi >= 0)
+    if (zi >= 0) {
+        model_keep(&d->m, zi, -1); /* synced from now on: not a mix's */
         return zi;
+    }
     z = model_zone_add(&d->m, zone, &d->sc->targets[0]);
     if (z == SIZE_MAX)
         return -1;
@@ -340,6 +342,7 @@ void phase_sync_run(drv_t *d, const scen_phase_t *ph, syncplan_t *plans, size_t 
         ri = model_find_rec(&d->m, rs->name, rs->type);
         if (ri < 0)
             ri = model_rec_add(&d->m, (size_t)zi, rs->name, rs->type, NULL);
+        model_keep(&d->m, zi, ri); /* held across the wait below */
         while (!drv_stopping(d) && ri >= 0 && d->m.recs[ri].busy)
             timebase_cond_wait_mono_ms(&d->cond, &d->mu, 100);
         queue_change(d, sp, ti, ci, zi, ri, s.due);

@@ -32,6 +32,8 @@ static int row_target(drv_t *d, const optable_row_t *r, long *zi, long *ri)
         if (*ri < 0)
             *ri = model_rec_add(&d->m, (size_t)*zi, r->name, r->type, NULL);
     }
+    /* held across wait_free, which lets go of the lock */
+    model_keep(&d->m, *zi, *ri);
     return 0;
 }
 

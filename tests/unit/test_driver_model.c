@@ -294,6 +294,50 @@ Test(driver_model, a_steady_mix_holds_what_is_there_not_what_it_ever_made)
     model_clear(&m);
 }
 
+/* Slots are reused once retired: the newest zone of a name is found, not
+ * the one in the highest slot, and what a phase holds (model_keep) is
+ * never retired under it. */
+Test(driver_model, retired_slots_reused_newest_found_kept_ones_stay)
+{
+    model_t m;
+    op_t *a;
+    op_t *b;
+    op_t *del;
+    op_t *rec;
+    long zx;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    /* a mix zone made and deleted: retired, its slot free once collected */
+    a = model_make_op(&m, &g_phase, OP_ZONE_CREATE);
+    model_op_applied(&m, a, 0, true);
+    model_op_release(&m, a);
+    b = model_zone_create_op(&m, "x.test."); /* a table's zone, slot 1 */
+    model_op_applied(&m, b, 0, true);
+    model_op_release(&m, b);
+    del = model_zone_op(&m, OP_ZONE_DELETE, a->zone);
+    model_op_applied(&m, del, 0, false);
+    model_op_release(&m, del);
+    cr_assert(m.zones[a->zone].retired);
+    m.first_live = m.nops + 1;
+    model_collect(&m);
+    cr_assert_eq(m.nfree_zones, 1);
+    /* x.test. deleted, then made again: into the free slot 0, below the
+     * old one, and found all the same */
+    m.zones[b->zone].alive = false;
+    zx = (long)model_zone_add(&m, "x.test.", &g_target);
+    cr_assert_eq(zx, (long)a->zone, "the free slot is reused");
+    cr_assert_eq(model_find_zone(&m, "x.test."), zx);
+    /* a mix record a phase holds is not retired when deleted */
+    m.zones[zx].alive = true;
+    rec = model_record_op(&m, (size_t)zx, "r.x.test.", RDATA_T_A, "192.0.2.1");
+    m.recs[rec->rec].mix = true;
+    model_keep(&m, -1, rec->rec);
+    model_op_applied(&m, rec, -1, false); /* never made: would be retired */
+    cr_assert_not_null(m.recs[rec->rec].name);
+    cr_assert_eq(model_find_rec(&m, "r.x.test.", RDATA_T_A), rec->rec);
+    model_clear(&m);
+}
+
 Test(driver_model, operations_are_found_by_id_across_pages)
 {
     model_t m;
