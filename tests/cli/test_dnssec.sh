@@ -96,8 +96,13 @@ PY
 sport=$(free_port)
 python3 "$tmp/stale.py" "$sport" "$LAB_PDNS_ADDR" > /dev/null 2>&1 &
 pids+=($!)
-sleep 0.3
-dig +norec +dnssec +short -p "$sport" @127.0.0.1 "a.$zone" TXT > /dev/null # the proxy keeps v1
+# the proxy keeps the first v1 it passes on: asked until it has (on a
+# loaded machine Python takes more than a fixed pause to start)
+for ((i = 0; i < 50; i++)); do
+    dig +norec +dnssec +short +time=1 +tries=1 -p "$sport" @127.0.0.1 "a.$zone" TXT |
+        grep -q '"v1"' && break
+    sleep 0.2
+done
 txt v2 > "$tmp/patch.out" 2>&1 || ko "TXT v2" "$(cat "$tmp/patch.out")"
 "$bin" probe --ns "127.0.0.1:$sport" --name "a.$zone" --type TXT --condition value_present \
     --value '"v2"' --dnssec --timeout 3 --frequency 0.2 --json --no-store \

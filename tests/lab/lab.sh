@@ -870,7 +870,10 @@ cmd_anycast_up() {
 	dir=$(resolve_dir "${1:-}")
 	load_env "$dir"
 	[[ ! -s $dir/anycast.pids ]] || die "the anycast pair is up already"
-	port=$(pick_ports 1 | head -n 1) # its second line says whether ::1 exists
+	# its first line (the second says whether ::1 exists); read whole, not
+	# through head, which may close the pipe before the second is written
+	port=$(pick_ports 1)
+	port=${port%%$'\n'*}
 	nsd_instance "$dir" fast "$port" 1
 	nsd_instance "$dir" slow "$port" 5
 	DEADLINE=$((SECONDS + ${LAB_WAIT_SECS:-30}))
