@@ -38,13 +38,7 @@ tests/lab/lab.sh up > "$dir/lab.env" 2> "$dir/lab.log" ||
     { echo "soak: the lab did not start:" >&2; tail -5 "$dir/lab.log" >&2; exit 2; }
 lab_up=1
 rport=$(bench_free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$dir" > "$dir/redis.log" 2>&1 &
-redis_pid=$!
-for ((i = 0; i < 100; i++)); do
-    redis-cli -p "$rport" ping > /dev/null 2>&1 && break
-    sleep 0.05
-done
+bench_redis "$dir" "$rport" || exit 2
 
 cat > "$dir/soak.ini" <<EOF
 [campaign]
