@@ -1574,6 +1574,7 @@ int probe_pool_create(probe_pool_t **out, const probe_pool_opts_t *opts)
         ret = -pthread_create(&w->thread, NULL, worker_main, w);
         if (ret < 0)
             goto out;
+        pthread_setname_np(w->thread, "dp-probe");
         w->started = true;
     }
 out:

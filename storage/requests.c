@@ -837,8 +837,8 @@ static void *writer_main(void *arg)
         if (batch == NULL && rq->stop)
             break;
         pthread_mutex_unlock(&rq->mu);
-        if (c == NULL)
-            c = store_redis_connect(rq->store, err, sizeof(err));
+        if (c == NULL && (c = store_redis_connect(rq->store, err, sizeof(err))) != NULL)
+            c->reader->maxbuf = 0; /* see putter_connect */
         if (c == NULL)
             rq->next_prune_ms = mono_ms() + PRUNE_EVERY_MS; /* Redis is away */
         else if (!writer_prune(rq, c)) {
@@ -906,6 +906,9 @@ static redisContext *putter_connect(store_req_t *rq, char sha[41], char *err,
 
     if (c == NULL)
         return NULL;
+    /* its reply buffer kept: hiredis frees one that has grown past 16 KiB
+     * once it is read, and each batch's replies grow it again */
+    c->reader->maxbuf = 0;
     r = redisCommand(c, "SCRIPT LOAD %s", put_script);
     if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
         memcpy(sha, r->str, 41);
@@ -1051,12 +1054,16 @@ int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
     }
     rq->key_ok = true;
     ret = -pthread_create(&rq->writer, NULL, writer_main, rq);
+    if (ret == 0)
+        pthread_setname_np(rq->writer, "dp-reqwriter");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the writer: %s", strerror(-ret));
         goto out;
     }
     rq->started = true;
     ret = -pthread_create(&rq->putter, NULL, putter_main, rq);
+    if (ret == 0)
+        pthread_setname_np(rq->putter, "dp-putter");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the putter: %s", strerror(-ret));
         goto out;

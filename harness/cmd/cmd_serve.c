@@ -313,6 +313,9 @@ static int run(serve_opts_t *so, store_t *store)
             store_where(store), (unsigned long long)info.resumed,
             info.resumed == 1 ? "" : "s", (unsigned long long)info.expired,
             (unsigned long long)info.stats_resumed);
+    fprintf(stderr,
+            "dnsprop serve: %u HTTP threads waiting with %s, up to %u connections\n",
+            info.http_threads, info.http_wait, info.max_connections);
     for (unsigned tick = 0; g_signal == 0; tick++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/common/jsonw.h"
+#include "harness/common/vec.h"
 
 /* Decimal digits of u, right-aligned to end; returns where they start. */
 static char *utoa_end(char *end, uint64_t u)
@@ -214,11 +215,18 @@ void jsonw_add(buf_t *b, const json_t *v)
     add_value(b, v, 0);
 }
 
+#define JSONW_FIRST_CAP 768
+
 char *jsonw_dumps(const json_t *v)
 {
     buf_t b = {0};
 
     if (v == NULL)
+        return NULL;
+    /* room for a request of the service at once, not eight doublings
+     * (its every POST and poll result; below glibc's 1 KiB, where a
+     * malloc would first consolidate the fast bins) */
+    if (vec_reserve(&b.p, &b.cap, JSONW_FIRST_CAP, 1) < 0)
         return NULL;
     add_value(&b, v, 0);
     if (b.oom || b.p == NULL) {

@@ -221,6 +221,7 @@ int relay_start(drv_t *d)
     r->started = true;
     if (pthread_create(&r->thread, NULL, feed_main, d) != 0)
         return -EAGAIN;
+    pthread_setname_np(r->thread, "dp-relay");
     r->running = true;
     return 0;
 }

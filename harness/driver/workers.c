@@ -323,6 +323,7 @@ int workers_start(drv_t *d)
             worker_free_targets(d, w);
             return -EAGAIN;
         }
+        pthread_setname_np(w->thread, "dp-target");
     }
     return 0;
 }

@@ -710,6 +710,8 @@ static int http_state(serve_t *s, char *err, size_t errlen)
     h->log_window = -1;
     s->http = h;
     ret = -pthread_create(&h->reaper, NULL, reaper_main, h);
+    if (ret == 0)
+        pthread_setname_np(h->reaper, "dp-reaper");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the HTTP reaper: %s", strerror(-ret));
         return ret;
@@ -721,22 +723,30 @@ static int http_state(serve_t *s, char *err, size_t errlen)
 int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *listen,
                      unsigned http_threads, char *err, size_t errlen)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const serve_limits_t *lim = &s->lim;
     int ret = http_state(s, err, errlen);
 
     if (ret < 0)
         return ret;
+    /* poll(2) up to SERVE_POLL_MAX_CONNS connections, epoll beyond. Each
+     * POST suspends its connection until Redis has its request, and MHD's
+     * epoll mode takes a suspended socket out of its set and puts it back
+     * (two epoll_ctl), then reads to EAGAIN (edge-triggered): 7.5 system
+     * calls on the HTTP thread per POST against 3 with poll, whose one
+     * call per round walks every connection (`make bench`, step 5). */
+    flags |= lim->max_connections <= SERVE_POLL_MAX_CONNS ? MHD_USE_POLL : MHD_USE_EPOLL;
+    s->http_threads = http_threads > 0 ? http_threads : 2;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the logger first: MHD logs its own way until it has seen it */
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)(http_threads > 0 ? http_threads : 2), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        s->http_threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK,
+        on_request_line, s, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)lim->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned int)lim->max_connections_per_client, MHD_OPTION_END);

@@ -76,9 +76,11 @@ typedef struct {
 #define SERVE_DEF_MAX_PENDING_CLIENT 1000
 #define SERVE_DEF_MAX_NS_RATE        1000.0
 #define SERVE_DEF_MAX_CONNS          1000
-#define SERVE_DEF_MAX_CONNS_CLIENT   128
-#define SERVE_DEF_IDLE_TIMEOUT_S     30
-#define SERVE_DEF_REQUEST_TIMEOUT_S  10
+/* Up to this many connections poll(2), beyond it epoll (http.c) */
+#define SERVE_POLL_MAX_CONNS        4096
+#define SERVE_DEF_MAX_CONNS_CLIENT  128
+#define SERVE_DEF_IDLE_TIMEOUT_S    30
+#define SERVE_DEF_REQUEST_TIMEOUT_S 10
 
 /* Zeros into defaults. */
 void serve_limits_defaults(serve_limits_t *lim);
@@ -109,11 +111,14 @@ typedef struct {
     uint64_t resumed; /* unfinished requests polled again at start */
     uint64_t expired; /* unfinished requests whose timeout passed while down */
     uint64_t stats_resumed;
-    uint64_t accepted;  /* POSTed since start */
-    uint64_t finished;  /* polls ended since start */
-    uint64_t unwritten; /* final states Redis has not taken yet */
-    uint64_t unsettled; /* requests whose write Redis has not confirmed */
-    uint64_t limited;   /* requests answered 429 */
+    uint64_t accepted;     /* POSTed since start */
+    uint64_t finished;     /* polls ended since start */
+    uint64_t unwritten;    /* final states Redis has not taken yet */
+    uint64_t unsettled;    /* requests whose write Redis has not confirmed */
+    uint64_t limited;      /* requests answered 429 */
+    const char *http_wait; /* how the HTTP threads wait: "poll" or "epoll" */
+    unsigned http_threads;
+    unsigned max_connections;
 } serve_info_t;
 
 /* Resume what Redis holds, start the probe pool, the writer, the stats

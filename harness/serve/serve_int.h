@@ -112,6 +112,7 @@ struct serve {
     char *results;
     size_t max_body;
     serve_limits_t lim;
+    unsigned http_threads;
     char where[80];
     /* parts */
     store_req_t *rq;

@@ -110,6 +110,9 @@ poll() {
 
 start_serve --redis "$redis_url" --results "$tmp/results" ||
     { ko "serve did not start" "$(cat "$tmp/serve.log")"; exit 1; }
+grep -q "2 HTTP threads waiting with poll, up to 1000 connections" "$tmp/serve.log" &&
+    ok "serve: HTTP threads wait with poll by default" ||
+    ko "serve: no poll line" "$(cat "$tmp/serve.log")"
 get /
 [ "$code" = 200 ] && [ "$(jf 'd["service"], d["version"], d["implementation"]')" = "digaas 0.0.2 dnsprop" ] &&
     ok "GET /: Digaas's version document (service digaas, version 0.0.2), implementation dnsprop" ||
@@ -547,12 +550,21 @@ else
 fi
 
 # 8c. retention: keys expire, and the indexes are pruned to match (issue 14).
-# First the default (30d): a request's key has a TTL, not for ever.
+# First the default (30d): a request's key has a TTL, not for ever. (With
+# over 4096 connections allowed, the HTTP threads wait with epoll, not poll:
+# a POST, its poll and GET through that path too.)
 rcli flushdb > /dev/null
-if start_serve --redis "$redis_url" --results "$tmp/results"; then
+lines=$(wc -l < "$tmp/serve.log")
+if start_serve --redis "$redis_url" --results "$tmp/results" --max-connections 5000; then
+    tail -n +$((lines + 1)) "$tmp/serve.log" |
+        grep -q "2 HTTP threads waiting with epoll, up to 5000 connections" &&
+        ok "serve: --max-connections 5000: epoll" ||
+        ko "serve: --max-connections 5000 does not say epoll" "$(cat "$tmp/serve.log")"
     post /requests '{"nameserver":"'"$LAB_KNOT_ADDR"'","zone_name":"lab.test.","serial":1,"start_time":null,"timeout":1,"frequency":0.1,"condition":"serial_not_lower"}'
     id=$(jf 'd["id"]')
-    final "$id" 5
+    final "$id" 5 && [ "$(jf 'd["status"]')" = COMPLETED ] &&
+        ok "serve (epoll): POST, poll, GET: COMPLETED" ||
+        ko "serve (epoll): request $id" "$(cat "$tmp/resp")"
     sleep 0.3
     ttl=$(rcli ttl "dnsprop:request:$id")
     [ "$ttl" -gt $((29 * 86400)) ] && [ "$ttl" -le $((30 * 86400)) ] &&
