@@ -2,6 +2,8 @@
  * campaign: begin and end of a campaign (see campaign.h).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,37 +186,91 @@ static void stop_threads(drv_t *d)
     sampler_destroy(d);
 }
 
+/* The cleanup's shared state: zones are taken in turn by the API workers'
+ * connections, one thread each. */
+typedef struct {
+    drv_t *d;
+    atomic_size_t next; /* the next zone to take */
+    atomic_uint removed;
+} clean_t;
+
+typedef struct {
+    clean_t *c;
+    unsigned w; /* whose target connections */
+    pthread_t thread;
+} cleaner_t;
+
+/* Zone z off each target it was made on, through worker w's connections. */
+static void clean_zone(clean_t *c, unsigned w, size_t z)
+{
+    zone_t *zn = &c->d->m.zones[z];
+    uint64_t left = zn->tmask;
+
+    if (!zn->alive || zn->existing)
+        return;
+    while (left != 0) {
+        unsigned ti = (unsigned)__builtin_ctzll(left);
+        target_op_t top;
+        target_ack_t ack;
+        int ret;
+
+        memset(&top, 0, sizeof(top));
+        memset(&ack, 0, sizeof(ack));
+        top.kind = OP_ZONE_DELETE;
+        top.zone = zn->name;
+        ret = target_apply(c->d->workers[w].targets[ti], &top, &ack);
+        free(ack.claim_req); /* (not measured) */
+        if (ret < 0)
+            break;
+        left &= left - 1;
+        atomic_fetch_add(&c->removed, 1);
+    }
+    if (left == 0)
+        zn->alive = false; /* the intended state from now on (z is this thread's) */
+}
+
+static void *cleaner_main(void *arg)
+{
+    cleaner_t *cl = arg;
+    size_t z;
+
+    while ((z = atomic_fetch_add(&cl->c->next, 1)) < cl->c->d->m.nzones)
+        clean_zone(cl->c, cl->w, z);
+    return NULL;
+}
+
 /* Not measured, and after the workers are done with their connections:
  * leave the target as it was, so that the same seed (the same names) can
- * run again. */
+ * run again. On every worker's connections at once: a campaign whose mix
+ * creates zones as often as it deletes them can leave thousands, and one
+ * at a time through the PowerDNS API that took longer than the campaign
+ * (README, "make soak"). */
 static void cleanup(drv_t *d)
 {
-    unsigned removed = 0;
-    int ret;
+    clean_t c = {.d = d};
+    cleaner_t *cl = calloc(d->nworkers, sizeof(*cl));
+    unsigned started = 0;
+    unsigned removed;
 
-    for (size_t z = 0; z < d->m.nzones; z++) {
-        uint64_t left = d->m.zones[z].tmask;
-        if (!d->m.zones[z].alive || d->m.zones[z].existing)
-            continue;
-        /* from each target it was made on */
-        while (left != 0) {
-            unsigned ti = (unsigned)__builtin_ctzll(left);
-            target_op_t top;
-            target_ack_t ack;
-            memset(&top, 0, sizeof(top));
-            memset(&ack, 0, sizeof(ack));
-            top.kind = OP_ZONE_DELETE;
-            top.zone = d->m.zones[z].name;
-            ret = target_apply(d->workers[0].targets[ti], &top, &ack);
-            free(ack.claim_req); /* (not measured) */
-            if (ret < 0)
-                break;
-            left &= left - 1;
-            removed++;
-        }
-        if (left == 0)
-            d->m.zones[z].alive = false; /* the intended state from now on */
+    atomic_init(&c.next, 0);
+    atomic_init(&c.removed, 0);
+    /* (no memory for the others: this thread alone) */
+    for (unsigned w = 1; cl != NULL && w < d->nworkers; w++) {
+        cl[w].c = &c;
+        cl[w].w = w;
+        if (pthread_create(&cl[w].thread, NULL, cleaner_main, &cl[w]) != 0)
+            break;
+        pthread_setname_np(cl[w].thread, "dp-cleanup");
+        started = w;
     }
+    {
+        cleaner_t self = {.c = &c, .w = 0};
+        cleaner_main(&self);
+    }
+    for (unsigned w = 1; w <= started; w++)
+        pthread_join(cl[w].thread, NULL);
+    free(cl);
+    removed = atomic_load(&c.removed);
     if (!d->opts->quiet && removed > 0)
         drv_say(d, DRIVER_MSG_NOTE, "cleanup: %u zone%s deleted", removed,
                 removed == 1 ? "" : "s");
