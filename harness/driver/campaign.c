@@ -287,6 +287,9 @@ static void end_meta(drv_t *d)
     json_object_set_new(d->end_meta, "clock_end", clock_status_json(&ce));
     if (!drv_stopping(d)) {
         json_t *st = model_intended_state(&d->m);
+        const char *why = json_string_value(json_object_get(st, "incomplete"));
+        if (why != NULL)
+            drv_say(d, DRIVER_MSG_ERROR, "assessment: %s", why);
         if (st != NULL)
             json_object_set_new(d->end_meta, "assessment", campaign_assess(d, st));
         json_decref(st);

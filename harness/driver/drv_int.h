@@ -55,8 +55,8 @@ struct drv {
         char *zone;
         struct dnssec_keys *keys;
     } * zkeys;
-    size_t nzkeys, capzkeys;
-    optable_row_t *rows; /* [operations] file */
+    size_t nzkeys, capzkeys; /* (a deleted zone's go: polls_zkeys_drop) */
+    optable_row_t *rows;     /* [operations] file */
     size_t nrows;
     syncplan_t *plans; /* one per phase (zone-sync phases' made) */
     pthread_mutex_t mu;

@@ -22,6 +22,7 @@ int model_init(model_t *m, const scenario_t *sc)
     m->sc = sc;
     m->rng = sc->seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
     m->cur_rate = NAN;
+    m->npages = MODEL_OP_PAGES;
     m->pages = calloc(MODEL_OP_PAGES, sizeof(*m->pages));
     return m->pages != NULL ? 0 : -ENOMEM;
 }
@@ -43,13 +44,15 @@ void model_clear(model_t *m)
 {
     size_t i;
 
-    for (i = 0; m->pages != NULL && i < m->nops; i++) {
-        op_t *op = model_op_at(m, i + 1);
-        if (op != NULL)
-            op_free(op);
-    }
-    for (i = 0; m->pages != NULL && i < MODEL_OP_PAGES; i++)
+    /* (page by page: ids wrap around the ring, and a page whose slots
+     * are all empty has been freed already) */
+    for (i = 0; m->pages != NULL && i < MODEL_OP_PAGES; i++) {
+        for (size_t j = 0; m->pages[i] != NULL && j < MODEL_OP_PAGE; j++) {
+            if (m->pages[i][j] != NULL)
+                op_free(m->pages[i][j]);
+        }
         free(m->pages[i]);
+    }
     for (i = 0; i < m->nrecs; i++) {
         free(m->recs[i].name);
         free(m->recs[i].value);
@@ -116,25 +119,34 @@ char *model_gen_value(model_t *m, uint16_t type, uint64_t n)
 
 /* ---- operations ------------------------------------------------------------ */
 
+/* The ring slot of operation id's page. Ids m->npages pages apart (64 M
+ * operations) share one: the later takes it once every operation of the
+ * earlier is freed, so that a monitor may run for years. */
+static size_t op_page(const model_t *m, uint64_t id)
+{
+    return (size_t)((id - 1) / MODEL_OP_PAGE % m->npages);
+}
+
 op_t *model_op_at(const model_t *m, uint64_t id)
 {
-    op_t **page = m->pages[(id - 1) / MODEL_OP_PAGE];
+    op_t **page = m->pages[op_page(m, id)];
+    op_t *op = page != NULL ? page[(id - 1) % MODEL_OP_PAGE] : NULL;
 
-    return page != NULL ? page[(id - 1) % MODEL_OP_PAGE] : NULL;
+    return op != NULL && op->id == id ? op : NULL;
 }
 
 void model_op_free(model_t *m, uint64_t id)
 {
-    size_t p = (id - 1) / MODEL_OP_PAGE;
+    size_t p = op_page(m, id);
     op_t **page = m->pages[p];
     size_t i;
 
-    if (page == NULL || page[(id - 1) % MODEL_OP_PAGE] == NULL)
+    if (model_op_at(m, id) == NULL)
         return;
     op_free(page[(id - 1) % MODEL_OP_PAGE]);
     page[(id - 1) % MODEL_OP_PAGE] = NULL;
     /* a page whose operations were all made and all freed goes too */
-    if ((p + 1) * MODEL_OP_PAGE > m->nops)
+    if (((id - 1) / MODEL_OP_PAGE + 1) * MODEL_OP_PAGE > m->nops)
         return;
     for (i = 0; i < MODEL_OP_PAGE && page[i] == NULL; i++)
         ;
@@ -146,15 +158,15 @@ void model_op_free(model_t *m, uint64_t id)
 
 op_t *model_op_new(model_t *m, op_kind_t kind)
 {
-    size_t page = m->nops / MODEL_OP_PAGE;
+    size_t page = op_page(m, m->nops + 1);
     op_t *op;
 
-    if (page >= MODEL_OP_PAGES)
-        return NULL;
     if (m->pages[page] == NULL) {
         m->pages[page] = calloc(MODEL_OP_PAGE, sizeof(op_t *));
         if (m->pages[page] == NULL)
             return NULL;
+    } else if (m->nops % MODEL_OP_PAGE == 0) {
+        return NULL; /* the page of a ring ago still holds a live operation */
     }
     op = calloc(1, sizeof(*op));
     if (op == NULL)
@@ -170,6 +182,23 @@ op_t *model_op_new(model_t *m, op_kind_t kind)
     m->pages[page][m->nops % MODEL_OP_PAGE] = op;
     m->nops++;
     return op;
+}
+
+/* Undo model_op_new for its newest operation, before anyone saw it. */
+static void op_unmake(model_t *m, op_t *op)
+{
+    uint64_t id = op->id;
+    size_t p = op_page(m, id);
+
+    if (id != m->nops)
+        return;
+    m->pages[p][(id - 1) % MODEL_OP_PAGE] = NULL;
+    op_free(op);
+    m->nops--;
+    if ((id - 1) % MODEL_OP_PAGE == 0) { /* the page it began */
+        free(m->pages[p]);
+        m->pages[p] = NULL;
+    }
 }
 
 /* ---- zones and records ------------------------------------------------------- */
@@ -410,8 +439,12 @@ op_t *model_zone_create_op(model_t *m, const char *name)
     if (op == NULL)
         return NULL;
     op->zone = model_zone_add(m, name, &m->sc->targets[0]);
-    if (op->zone == SIZE_MAX)
-        return NULL; /* (the operation stays, never queued: not applied) */
+    if (op->zone == SIZE_MAX) {
+        /* unmade: an operation never queued would never be freed, and
+         * first_live would stop at it (no retired slot reused again) */
+        op_unmake(m, op);
+        return NULL;
+    }
     m->zones[op->zone].busy = true;
     op->name = strdup(name);
     op->type = RDATA_T_SOA;
@@ -741,7 +774,9 @@ static int intended_retired(const model_t *m, json_t *seen, json_t *zones, json_
         }
     }
     free(line);
-    if (ret == 0 && ferror(m->journal))
+    if (ret < 0)
+        ret = -ENOMEM; /* (a json append) */
+    else if (ferror(m->journal))
         ret = -EIO;
     fseek(m->journal, 0, SEEK_END); /* (more may be written after) */
     return ret < 0 ? ret : 0;
@@ -771,6 +806,7 @@ json_t *model_intended_state(const model_t *m)
     json_t *recs = json_array();
     json_t *seen = json_object(); /* the live ones, by name (and type) */
     size_t i;
+    int ret;
     char tb[16];
     char key[2 * RDATA_NAME_TEXT_MAX + 32];
 
@@ -797,8 +833,17 @@ json_t *model_intended_state(const model_t *m)
         snprintf(key, sizeof(key), "%s\t%s", r->name, tb);
         json_object_set_new(seen, key, json_true());
     }
-    if (intended_retired(m, seen, zones, recs) < 0)
+    ret = intended_retired(m, seen, zones, recs);
+    if (ret == -ENOMEM)
         goto fail;
+    /* the journal unread (a disk that failed under it): the rest is still
+     * worth assessing, the retired ones' absence is not checked */
+    if (ret < 0)
+        json_object_set_new(o, "incomplete",
+                            json_sprintf("the journal of retired zones and records "
+                                         "could not be read back (%s): their absence "
+                                         "is not assessed",
+                                         strerror(-ret)));
     json_decref(seen);
     json_object_set_new(o, "zones", zones);
     json_object_set_new(o, "records", recs);

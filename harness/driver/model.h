@@ -128,7 +128,7 @@ typedef struct op {
 
 /* Operations per page of the operation table. */
 #define MODEL_OP_PAGE  4096u
-#define MODEL_OP_PAGES 16384u /* 64 M operations at most */
+#define MODEL_OP_PAGES 16384u /* a ring: 64 M operations in flight at most */
 
 typedef struct {
     const scenario_t *sc;
@@ -140,7 +140,8 @@ typedef struct {
      * in recs, -1 none), a power of two at least twice the records */
     long *rh;
     size_t nrh;
-    op_t ***pages; /* MODEL_OP_PAGES pages of MODEL_OP_PAGE operations */
+    op_t ***pages; /* a ring of npages pages of MODEL_OP_PAGE operations */
+    size_t npages; /* MODEL_OP_PAGES (a test may make it smaller) */
     size_t nops;
     uint64_t first_live;   /* every operation below this id is freed */
     const char *cur_phase; /* what model_op_new stamps on new operations */
@@ -237,7 +238,8 @@ void model_collect(model_t *m);
 
 /* What the workload meant the target to hold: every zone and record it
  * touched, PRESENT (with its values) or ABSENT (a new object), the
- * retired ones read back from the journal; NULL on error. */
+ * retired ones read back from the journal (when it cannot be read, the
+ * rest, and "incomplete" saying so); NULL without memory. */
 json_t *model_intended_state(const model_t *m);
 
 #endif

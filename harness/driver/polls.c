@@ -684,6 +684,20 @@ static bool finished(op_t *op)
     return op->polled && ((w & PS_REAPED) || PS_DONE(w) >= PS_EXP(w));
 }
 
+void polls_zkeys_drop(drv_t *d, const target_conf_t *t, const char *zone)
+{
+    pthread_mutex_lock(&d->zk_mu);
+    for (size_t i = 0; i < d->nzkeys; i++) {
+        if (d->zkeys[i].target != t || strcmp(d->zkeys[i].zone, zone) != 0)
+            continue;
+        free(d->zkeys[i].zone);
+        dnssec_keys_unref(d->zkeys[i].keys); /* (polls still running hold theirs) */
+        d->zkeys[i] = d->zkeys[--d->nzkeys];
+        break;
+    }
+    pthread_mutex_unlock(&d->zk_mu);
+}
+
 void polls_retire(drv_t *d)
 {
     uint64_t id = d->m.first_live > 0 ? d->m.first_live : 1;
@@ -693,6 +707,10 @@ void polls_retire(drv_t *d)
         op_t *op = model_op_at(&d->m, id);
         if (op != NULL && finished(op)) {
             verdict_fold_op(d, &d->fold, op);
+            /* a deleted zone's keys: the cache would otherwise grow by a
+             * key set per zone a churning campaign ever made */
+            if (op->kind == OP_ZONE_DELETE && !op->failed && d->sc->dnssec)
+                polls_zkeys_drop(d, op->target, op->zname);
             model_op_free(&d->m, id);
             op = NULL;
         }

@@ -80,6 +80,9 @@ void polls_reap(drv_t *d);
  * of any length holds only the operations still in flight. Under the
  * driver's lock, from the sampler once a second. */
 void polls_retire(drv_t *d);
+/* [probe] dnssec: forget zone's keys on target t (polls_retire, once a
+ * delete of the zone is done with; a zone made again fetches them anew). */
+void polls_zkeys_drop(drv_t *d, const target_conf_t *t, const char *zone);
 /* An API worker holds the operation it applies (polls_retire waits). */
 void polls_hold(op_t *op);
 void polls_drop(op_t *op);

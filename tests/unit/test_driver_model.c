@@ -10,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/vec.h"
+#include "harness/driver/drv_int.h"
 #include "harness/driver/model.h"
+#include "harness/driver/polls.h"
 #include "harness/driver/sampler.h"
 #include "harness/driver/schedule.h"
+#include "probes/dnssec.h"
 #include "probes/rdata.h"
 
 static target_conf_t g_target;
@@ -180,6 +184,18 @@ Test(driver_model, records_and_the_intended_state)
     cr_assert_str_eq(json_string_value(json_object_get(rec, "presence")), "PRESENT");
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(rec, "values"), 0)),
                      "192.0.2.1");
+    cr_assert_null(json_object_get(st, "incomplete"));
+    json_decref(st);
+    /* a journal that cannot be read back (a write-only stream stands in
+     * for a failed disk): the live part still, and "incomplete" says why */
+    m.journal = fopen("/dev/null", "w");
+    m.nretired = 1;
+    st = model_intended_state(&m);
+    cr_assert_not_null(st);
+    cr_assert_eq(json_array_size(json_object_get(st, "zones")), 1);
+    cr_assert_eq(json_array_size(json_object_get(st, "records")), 1);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(st, "incomplete")),
+                              "could not be read back"));
     json_decref(st);
     model_clear(&m);
 }
@@ -352,6 +368,76 @@ Test(driver_model, operations_are_found_by_id_across_pages)
     cr_assert_eq(model_op_at(&m, n)->id, n);
     cr_assert(isnan(model_op_at(&m, 1)->rate));
     model_clear(&m);
+}
+
+/* The operation table is a ring of pages: with 2 pages, a third page's
+ * first operation waits until every operation of the first is freed, then
+ * takes its slot; many rings later ids are still found, freed ones not. */
+Test(driver_model, the_operation_table_is_a_ring)
+{
+    model_t m;
+    uint64_t id;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    m.npages = 2;
+    for (id = 1; id <= 2 * MODEL_OP_PAGE; id++)
+        cr_assert_not_null(model_op_new(&m, OP_RECORD_UPDATE));
+    cr_assert_null(model_op_new(&m, OP_RECORD_UPDATE), "the ring is full");
+    for (id = 1; id < MODEL_OP_PAGE; id++)
+        model_op_free(&m, id);
+    cr_assert_null(model_op_new(&m, OP_RECORD_UPDATE), "one operation still holds it");
+    model_op_free(&m, MODEL_OP_PAGE);
+    m.first_live = MODEL_OP_PAGE + 1;
+    cr_assert_eq(model_op_new(&m, OP_RECORD_UPDATE)->id, 2 * MODEL_OP_PAGE + 1);
+    cr_assert_null(model_op_at(&m, 1), "freed, its slot taken");
+    cr_assert_eq(model_op_at(&m, 2 * MODEL_OP_PAGE + 1)->id, 2 * MODEL_OP_PAGE + 1);
+    cr_assert_eq(model_op_at(&m, MODEL_OP_PAGE + 1)->id, MODEL_OP_PAGE + 1);
+    model_op_free(&m, MODEL_OP_PAGE + 1);
+    /* ten rings more, each operation freed a page after it was made */
+    for (id = 2 * MODEL_OP_PAGE + 2; id <= 12 * (uint64_t)MODEL_OP_PAGE; id++) {
+        op_t *op = model_op_new(&m, OP_RECORD_UPDATE);
+        cr_assert_not_null(op, "operation %lu", (unsigned long)id);
+        cr_assert_eq(op->id, id);
+        model_op_free(&m, id - MODEL_OP_PAGE);
+        m.first_live = id - MODEL_OP_PAGE + 1;
+    }
+    cr_assert_null(model_op_at(&m, id - MODEL_OP_PAGE - 1));
+    cr_assert_eq(model_op_at(&m, id - 1)->id, id - 1);
+    cr_assert_eq(model_op_at(&m, id - MODEL_OP_PAGE)->id, id - MODEL_OP_PAGE);
+    model_clear(&m);
+}
+
+/* [probe] dnssec's key cache forgets a deleted zone on its target alone. */
+Test(driver_model, a_deleted_zone_leaves_the_key_cache)
+{
+    static const target_conf_t t1, t2;
+    const struct {
+        const target_conf_t *t;
+        const char *zone;
+    } put[] = {{&t1, "a.test."}, {&t2, "a.test."}, {&t1, "b.test."}};
+    drv_t d;
+
+    memset(&d, 0, sizeof(d));
+    pthread_mutex_init(&d.zk_mu, NULL);
+    for (size_t i = 0; i < 3; i++) {
+        struct drv_zkeys *z = VEC_PUSH(d.zkeys, d.nzkeys, d.capzkeys);
+        cr_assert_not_null(z);
+        z->target = put[i].t;
+        z->zone = strdup(put[i].zone);
+        cr_assert_eq(dnssec_keys_none(put[i].zone, "test", &z->keys), 0);
+    }
+    polls_zkeys_drop(&d, &t1, "a.test.");
+    cr_assert_eq(d.nzkeys, 2);
+    for (size_t i = 0; i < d.nzkeys; i++)
+        cr_assert(!(d.zkeys[i].target == &t1 && strcmp(d.zkeys[i].zone, "a.test.") == 0));
+    polls_zkeys_drop(&d, &t1, "c.test."); /* not there: nothing */
+    polls_zkeys_drop(&d, &t2, "a.test.");
+    cr_assert_eq(d.nzkeys, 1);
+    cr_assert_str_eq(d.zkeys[0].zone, "b.test.");
+    polls_zkeys_drop(&d, &t1, "b.test.");
+    cr_assert_eq(d.nzkeys, 0);
+    free(d.zkeys);
+    pthread_mutex_destroy(&d.zk_mu);
 }
 
 Test(driver_schedule, ramps_and_the_end_of_a_phase)
