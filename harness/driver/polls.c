@@ -545,6 +545,9 @@ static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const cha
     z->keys = k;
     z->target = t;
 out:
+    /* the caller's own reference: polls_zkeys_drop may take the cache's
+     * before the probe pool has taken one */
+    k = dnssec_keys_ref(k);
     pthread_mutex_unlock(&d->zk_mu);
     return k;
 }
@@ -663,6 +666,7 @@ void polls_submit(drv_t *d, op_t *op)
             failed += publish_poll(d, op, i, &req);
         else if (probe_pool_submit(d->pool, &req) < 0)
             failed++;
+        dnssec_keys_unref(req.keys); /* (zone_keys's reference) */
         probe_req_clear(&req);
     }
     if (failed > 0)
