@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "harness/common/jsonw.h"
-#include "harness/common/vec.h"
 
 /* Decimal digits of u, right-aligned to end; returns where they start. */
 static char *utoa_end(char *end, uint64_t u)
@@ -226,8 +225,10 @@ char *jsonw_dumps(const json_t *v)
     /* room for a request of the service at once, not eight doublings
      * (its every POST and poll result; below glibc's 1 KiB, where a
      * malloc would first consolidate the fast bins) */
-    if (vec_reserve(&b.p, &b.cap, JSONW_FIRST_CAP, 1) < 0)
+    b.p = malloc(JSONW_FIRST_CAP); /* (vec_reserve would round it up to 1 KiB) */
+    if (b.p == NULL)
         return NULL;
+    b.cap = JSONW_FIRST_CAP;
     add_value(&b, v, 0);
     if (b.oom || b.p == NULL) {
         buf_free(&b);

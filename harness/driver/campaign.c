@@ -290,8 +290,12 @@ static void end_meta(drv_t *d)
         const char *why = json_string_value(json_object_get(st, "incomplete"));
         if (why != NULL)
             drv_say(d, DRIVER_MSG_ERROR, "assessment: %s", why);
-        if (st != NULL)
-            json_object_set_new(d->end_meta, "assessment", campaign_assess(d, st));
+        if (st != NULL) {
+            json_t *as = campaign_assess(d, st);
+            if (why != NULL)
+                json_object_set_new(as, "incomplete", json_string(why));
+            json_object_set_new(d->end_meta, "assessment", as);
+        }
         json_decref(st);
     }
     json_object_set_new(d->end_meta, "timeline", json_incref(d->timeline));

@@ -169,8 +169,13 @@ op_t *model_op_new(model_t *m, op_kind_t kind)
         return NULL; /* the page of a ring ago still holds a live operation */
     }
     op = calloc(1, sizeof(*op));
-    if (op == NULL)
+    if (op == NULL) {
+        if (m->nops % MODEL_OP_PAGE == 0) { /* the page made for it, empty */
+            free(m->pages[page]);
+            m->pages[page] = NULL;
+        }
         return NULL;
+    }
     op->id = m->nops + 1;
     op->change = op->id;
     op->nchange = 1;
@@ -747,6 +752,7 @@ static int intended_retired(const model_t *m, json_t *seen, json_t *zones, json_
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
+    bool bad = false;
     int ret = 0;
 
     if (m->journal == NULL || m->nretired == 0)
@@ -761,25 +767,34 @@ static int intended_retired(const model_t *m, json_t *seen, json_t *zones, json_
         for (char *t = strtok_r(line, "\t", &save); t != NULL && k < 4;
              t = strtok_r(NULL, "\t", &save))
             f[k++] = t;
-        if (k == 2 && f[0][0] == 'Z' && json_object_get(seen, f[1]) == NULL)
-            ret = json_array_append_new(
-                zones, json_pack("{s:s, s:s}", "zone", f[1], "presence", "ABSENT"));
-        else if (k == 4 && f[0][0] == 'R') {
+        json_t *e = NULL;
+        json_t *to = zones;
+        if (k == 2 && f[0][0] == 'Z' && json_object_get(seen, f[1]) == NULL) {
+            e = json_pack("{s:s, s:s}", "zone", f[1], "presence", "ABSENT");
+        } else if (k == 4 && f[0][0] == 'R') {
             char key[2 * RDATA_NAME_TEXT_MAX + 32];
             snprintf(key, sizeof(key), "%s\t%s", f[1], f[3]);
-            if (json_object_get(seen, key) == NULL)
-                ret = json_array_append_new(
-                    recs, json_pack("{s:s, s:s, s:s, s:s}", "name", f[1], "zone", f[2],
-                                    "type", f[3], "presence", "ABSENT"));
+            if (json_object_get(seen, key) != NULL)
+                continue;
+            e = json_pack("{s:s, s:s, s:s, s:s}", "name", f[1], "zone", f[2], "type",
+                          f[3], "presence", "ABSENT");
+            to = recs;
+        } else {
+            continue;
         }
+        if (e == NULL)
+            bad = true; /* a line JSON cannot hold (not UTF-8): that one unread */
+        else if (json_array_append_new(to, e) < 0)
+            ret = -ENOMEM;
     }
     free(line);
-    if (ret < 0)
-        ret = -ENOMEM; /* (a json append) */
-    else if (ferror(m->journal))
+    if (ret == 0 && ferror(m->journal))
         ret = -EIO;
+    else if (ret == 0 && bad)
+        ret = -EILSEQ;
+    clearerr(m->journal);           /* (the next reader starts afresh) */
     fseek(m->journal, 0, SEEK_END); /* (more may be written after) */
-    return ret < 0 ? ret : 0;
+    return ret;
 }
 
 /* Every target a zone of the campaign was made on: each provider's

@@ -180,7 +180,8 @@ uint64_t model_rand(model_t *m);
 char *model_gen_value(model_t *m, uint16_t type, uint64_t n);
 
 /* A new operation of kind (id nops + 1), stamped with the current phase
- * and rate; NULL on ENOMEM. */
+ * and rate; NULL on ENOMEM, or when 64 M operations are in flight (the
+ * ring's slot for its page still holds one, see MODEL_OP_PAGES). */
 op_t *model_op_new(model_t *m, op_kind_t kind);
 /* Operation id (1 <= id <= nops; see the header's note on threads); NULL
  * once freed (model_op_free). */

@@ -75,7 +75,7 @@ static bool canary(drv_t *d, long zi, long ri, uint64_t seq, double due)
         return false;
     op = model_op_new(&d->m, OP_RECORD_UPDATE);
     if (op == NULL)
-        return true; /* (no memory: nothing to count as missed) */
+        return true; /* (no memory, or 64 M operations in flight: none sent) */
     op->zone = (size_t)zi;
     op->rec = ri;
     op->name = strdup(d->m.recs[ri].name);

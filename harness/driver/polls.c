@@ -508,21 +508,34 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
  * own, RFC 8901), asked of the first primary of the target; when they
  * cannot be had, a key set that says why, so that the polls fail saying
  * so rather than pass. */
+/* Under d->zk_mu: zone's cached keys on t, a reference of the caller's
+ * (polls_zkeys_drop may take the cache's before the probe pool has taken
+ * one), or NULL. */
+static dnssec_keys_t *zkeys_find(drv_t *d, const target_conf_t *t, const char *zone)
+{
+    for (size_t i = 0; i < d->nzkeys; i++) {
+        if (d->zkeys[i].target == t && strcmp(d->zkeys[i].zone, zone) == 0)
+            return dnssec_keys_ref(d->zkeys[i].keys);
+    }
+    return NULL;
+}
+
 static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const char *zone)
 {
     const scenario_t *sc = d->sc;
     const char *from = NULL;
     struct drv_zkeys *z;
-    dnssec_keys_t *k = NULL;
+    dnssec_keys_t *k;
+    dnssec_keys_t *other;
     char err[600];
 
     pthread_mutex_lock(&d->zk_mu);
-    for (size_t i = 0; i < d->nzkeys; i++) {
-        if (d->zkeys[i].target == t && strcmp(d->zkeys[i].zone, zone) == 0) {
-            k = d->zkeys[i].keys;
-            goto out;
-        }
-    }
+    k = zkeys_find(d, t, zone);
+    pthread_mutex_unlock(&d->zk_mu);
+    if (k != NULL)
+        return k;
+    /* asked outside the lock: a fetch may take seconds, and polls_retire
+     * drops keys holding the driver's lock */
     for (size_t i = 0; i < sc->nns && from == NULL; i++) {
         if (sc->ns[i].role == NS_PRIMARY && scenario_ns_target(sc, &sc->ns[i]) == t)
             from = sc->ns[i].addr.text;
@@ -534,21 +547,24 @@ static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const cha
     } else if (dnssec_keys_fetch(zone, from, &k, err, sizeof(err)) < 0) {
         dnssec_keys_none(zone, err, &k);
     }
-    z = k != NULL ? VEC_PUSH(d->zkeys, d->nzkeys, d->capzkeys) : NULL;
-    if (z == NULL || (z->zone = strdup(zone)) == NULL) {
-        if (z != NULL)
-            d->nzkeys--;
-        dnssec_keys_unref(k);
-        k = NULL;
-        goto out;
+    if (k == NULL)
+        return NULL;
+    pthread_mutex_lock(&d->zk_mu);
+    other = zkeys_find(d, t, zone); /* another thread asked too, first */
+    if (other == NULL) {
+        z = VEC_PUSH(d->zkeys, d->nzkeys, d->capzkeys);
+        if (z != NULL && (z->zone = strdup(zone)) != NULL) {
+            z->keys = dnssec_keys_ref(k);
+            z->target = t;
+        } else if (z != NULL) {
+            d->nzkeys--; /* (not kept: asked again next time) */
+        }
     }
-    z->keys = k;
-    z->target = t;
-out:
-    /* the caller's own reference: polls_zkeys_drop may take the cache's
-     * before the probe pool has taken one */
-    k = dnssec_keys_ref(k);
     pthread_mutex_unlock(&d->zk_mu);
+    if (other != NULL) {
+        dnssec_keys_unref(k);
+        k = other;
+    }
     return k;
 }
 
@@ -645,6 +661,10 @@ void polls_submit(drv_t *d, op_t *op)
     for (i = 0; i < sc->nns; i++)
         n += scenario_ns_target(sc, &sc->ns[i]) == op->target;
     n *= per_poll(d);
+    /* a zone made (again, under a name it had): keys of its own, not
+     * those of the one deleted before it */
+    if (sc->dnssec && op->kind == OP_ZONE_CREATE)
+        polls_zkeys_drop(d, op->target, op->zname);
     /* what op expects is known before the first result can come back (and
      * before its claim is asked for) */
     pthread_mutex_lock(&d->mu);

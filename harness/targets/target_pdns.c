@@ -64,6 +64,7 @@ static int call(pdns_t *t, const char *method, const char *path, json_t *body,
          * waits a second for a "100 Continue" PowerDNS never sends: every
          * zone DELETE was acknowledged a second late (and a campaign's
          * cleanup took a second a zone). */
+        curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, NULL); /* (js of the last: freed) */
         curl_easy_setopt(t->curl, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST,
                          strcmp(method, "GET") == 0 ? NULL : method);

@@ -200,6 +200,32 @@ Test(driver_model, records_and_the_intended_state)
     model_clear(&m);
 }
 
+/* A journal line JSON cannot hold (not UTF-8) is that line unread: the
+ * others still come back, "incomplete" says so, and the next read (the
+ * end reads it twice) finds the same. */
+Test(driver_model, a_bad_journal_line_is_that_line_alone)
+{
+    model_t m;
+
+    cr_assert_eq(model_init(&m, &g_sc), 0);
+    m.journal = tmpfile();
+    cr_assert_not_null(m.journal);
+    fputs("Z\tgood.test.\nZ\tbad\xff.test.\nR\twww.good.test.\tgood.test.\tA\n",
+          m.journal);
+    m.nretired = 3;
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *st = model_intended_state(&m);
+        json_t *z = json_array_get(json_object_get(st, "zones"), 0);
+        cr_assert_not_null(st);
+        cr_assert_eq(json_array_size(json_object_get(st, "zones")), 1, "pass %d", pass);
+        cr_assert_str_eq(json_string_value(json_object_get(z, "zone")), "good.test.");
+        cr_assert_eq(json_array_size(json_object_get(st, "records")), 1);
+        cr_assert_not_null(json_object_get(st, "incomplete"), "pass %d", pass);
+        json_decref(st);
+    }
+    model_clear(&m);
+}
+
 /* One step of a steady mix (under test: no polls, each change applied
  * and released at once, its operation freed): zones come and go, records
  * are made, updated and deleted. */
