@@ -1054,20 +1054,18 @@ int store_req_open(store_t *s, store_req_written_fn on_written, void *arg,
     }
     rq->key_ok = true;
     ret = -pthread_create(&rq->writer, NULL, writer_main, rq);
-    if (ret == 0)
-        pthread_setname_np(rq->writer, "dp-reqwriter");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the writer: %s", strerror(-ret));
         goto out;
     }
+    pthread_setname_np(rq->writer, "dp-reqwriter");
     rq->started = true;
     ret = -pthread_create(&rq->putter, NULL, putter_main, rq);
-    if (ret == 0)
-        pthread_setname_np(rq->putter, "dp-putter");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the putter: %s", strerror(-ret));
         goto out;
     }
+    pthread_setname_np(rq->putter, "dp-putter");
     rq->pstarted = true;
 out:
     if (ret < 0) {

@@ -1092,12 +1092,11 @@ int store_open(store_t **out, const store_opts_t *opts, char *err, size_t errlen
             goto out;
     }
     ret = -pthread_create(&s->thread, NULL, writer_main, s);
-    if (ret == 0)
-        pthread_setname_np(s->thread, "dp-store");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the store writer: %s", strerror(-ret));
         goto out;
     }
+    pthread_setname_np(s->thread, "dp-store");
     s->started = true;
 out:
     if (ret < 0) {

@@ -503,23 +503,33 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
     return failed;
 }
 
-/* [probe] dnssec: the keys of zone on target t (the driver's cache keeps
- * them, per target: two providers signing one zone have keys of their
- * own, RFC 8901), asked of the first primary of the target; when they
- * cannot be had, a key set that says why, so that the polls fail saying
- * so rather than pass. */
+/* Under d->zk_mu: where zone's keys on t are in the cache, or nzkeys. */
+static size_t zkeys_index(const drv_t *d, const target_conf_t *t, const char *zone)
+{
+    size_t i;
+
+    for (i = 0; i < d->nzkeys; i++) {
+        if (d->zkeys[i].target == t && strcmp(d->zkeys[i].zone, zone) == 0)
+            break;
+    }
+    return i;
+}
+
 /* Under d->zk_mu: zone's cached keys on t, a reference of the caller's
  * (polls_zkeys_drop may take the cache's before the probe pool has taken
  * one), or NULL. */
 static dnssec_keys_t *zkeys_find(drv_t *d, const target_conf_t *t, const char *zone)
 {
-    for (size_t i = 0; i < d->nzkeys; i++) {
-        if (d->zkeys[i].target == t && strcmp(d->zkeys[i].zone, zone) == 0)
-            return dnssec_keys_ref(d->zkeys[i].keys);
-    }
-    return NULL;
+    size_t i = zkeys_index(d, t, zone);
+
+    return i < d->nzkeys ? dnssec_keys_ref(d->zkeys[i].keys) : NULL;
 }
 
+/* [probe] dnssec: the keys of zone on target t (the driver's cache keeps
+ * them, per target: two providers signing one zone have keys of their
+ * own, RFC 8901), asked of the first primary of the target; when they
+ * cannot be had, a key set that says why, so that the polls fail saying
+ * so rather than pass. */
 static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const char *zone)
 {
     const scenario_t *sc = d->sc;
@@ -710,14 +720,14 @@ static bool finished(op_t *op)
 
 void polls_zkeys_drop(drv_t *d, const target_conf_t *t, const char *zone)
 {
+    size_t i;
+
     pthread_mutex_lock(&d->zk_mu);
-    for (size_t i = 0; i < d->nzkeys; i++) {
-        if (d->zkeys[i].target != t || strcmp(d->zkeys[i].zone, zone) != 0)
-            continue;
+    i = zkeys_index(d, t, zone);
+    if (i < d->nzkeys) {
         free(d->zkeys[i].zone);
         dnssec_keys_unref(d->zkeys[i].keys); /* (polls still running hold theirs) */
         d->zkeys[i] = d->zkeys[--d->nzkeys];
-        break;
     }
     pthread_mutex_unlock(&d->zk_mu);
 }

@@ -710,12 +710,11 @@ static int http_state(serve_t *s, char *err, size_t errlen)
     h->log_window = -1;
     s->http = h;
     ret = -pthread_create(&h->reaper, NULL, reaper_main, h);
-    if (ret == 0)
-        pthread_setname_np(h->reaper, "dp-reaper");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the HTTP reaper: %s", strerror(-ret));
         return ret;
     }
+    pthread_setname_np(h->reaper, "dp-reaper");
     h->started = true;
     return 0;
 }
@@ -726,6 +725,7 @@ int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const serve_limits_t *lim = &s->lim;
+    bool use_poll;
     int ret = http_state(s, err, errlen);
 
     if (ret < 0)
@@ -736,7 +736,9 @@ int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *
      * (two epoll_ctl), then reads to EAGAIN (edge-triggered): 7.5 system
      * calls on the HTTP thread per POST against 3 with poll, whose one
      * call per round walks every connection (`make bench`, step 5). */
-    flags |= lim->max_connections <= SERVE_POLL_MAX_CONNS ? MHD_USE_POLL : MHD_USE_EPOLL;
+    use_poll = lim->max_connections <= SERVE_POLL_MAX_CONNS;
+    flags |= use_poll ? MHD_USE_POLL : MHD_USE_EPOLL;
+    s->http_wait = use_poll ? "poll" : "epoll";
     s->http_threads = http_threads > 0 ? http_threads : 2;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;

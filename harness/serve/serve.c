@@ -242,7 +242,7 @@ void serve_info(serve_t *s, serve_info_t *out)
     out->unwritten = s->rq != NULL ? store_req_unwritten(s->rq) : 0;
     out->unsettled = serve_settle_count(s);
     out->limited = atomic_load(&s->limited);
-    out->http_wait = s->lim.max_connections <= SERVE_POLL_MAX_CONNS ? "poll" : "epoll";
+    out->http_wait = s->http_wait;
     out->http_threads = s->http_threads;
     out->max_connections = (unsigned)s->lim.max_connections;
 }

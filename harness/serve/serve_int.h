@@ -113,6 +113,7 @@ struct serve {
     size_t max_body;
     serve_limits_t lim;
     unsigned http_threads;
+    const char *http_wait; /* "poll" or "epoll" (http.c chose) */
     char where[80];
     /* parts */
     store_req_t *rq;

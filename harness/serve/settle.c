@@ -187,12 +187,11 @@ int serve_settle_start(serve_t *s, char *err, size_t errlen)
     pthread_cond_init(&st->cond, NULL);
     s->settle = st;
     ret = -pthread_create(&st->thread, NULL, settle_main, s);
-    if (ret == 0)
-        pthread_setname_np(st->thread, "dp-settle");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the settler: %s", strerror(-ret));
         return ret;
     }
+    pthread_setname_np(st->thread, "dp-settle");
     st->started = true;
     return 0;
 }

@@ -331,12 +331,11 @@ int serve_stats_start(serve_t *s, char *err, size_t errlen)
     pthread_cond_init(&q->cond, NULL);
     timebase_cond_init_mono(&q->done);
     ret = -pthread_create(&q->thread, NULL, stats_main, s);
-    if (ret == 0)
-        pthread_setname_np(q->thread, "dp-stats");
     if (ret < 0) {
         snprintf(err, errlen, "cannot start the stats worker: %s", strerror(-ret));
         return ret;
     }
+    pthread_setname_np(q->thread, "dp-stats");
     q->started = true;
     return 0;
 }
