@@ -214,6 +214,11 @@ void jsonw_add(buf_t *b, const json_t *v)
     add_value(b, v, 0);
 }
 
+void jsonw_add_string(buf_t *b, const char *s)
+{
+    add_string(b, s, strlen(s));
+}
+
 #define JSONW_FIRST_CAP 768
 
 char *jsonw_dumps(const json_t *v)

@@ -39,30 +39,25 @@ json_t *serve_body_json(const char *body, size_t len, serve_reply_t *rp)
     return in;
 }
 
-/* The record of an accepted request: the echo, its id, what is not known
- * yet. */
+/* Digaas master's ids are integers (its clients check the type). */
+static json_t *id_json(const char *id)
+{
+    return serve_id_is_num(id) ? json_integer(strtoll(id, NULL, 10)) : json_string(id);
+}
+
+/* The record of an accepted request: the echo, its id, when. What is not
+ * known yet (status ACCEPTED, duration null, ...) is serve_record_texts'. */
 void serve_accepted_fields(json_t *rec, const char *id, double now)
 {
-    /* Digaas master's ids are integers (its clients check the type) */
-    json_object_set_new(rec, "id",
-                        serve_id_is_num(id) ? json_integer(strtoll(id, NULL, 10))
-                                            : json_string(id));
-    json_object_set_new(rec, "status", json_string("ACCEPTED"));
-    json_object_set_new(rec, "duration", json_null());
-    json_object_set_new(rec, "result", json_null());
-    json_object_set_new(rec, "reason", json_null());
-    json_object_set_new(rec, "lower_bound", json_null());
-    json_object_set_new(rec, "queries", json_null());
-    json_object_set_new(rec, "observed_at", json_null());
+    json_object_set_new(rec, "id", id_json(id));
     json_object_set_new(rec, "accepted_at", json_real(now));
 }
 
 /* An accepted request, stored: into memory and onto the probe pool (takes
- * rec and text). On failure it leaves Redis again. */
-int serve_start_poll(serve_t *s, const char *id, json_t *rec, char *text,
-                     probe_req_t *req)
+ * base and text). On failure it leaves Redis again. */
+int serve_start_poll(serve_t *s, const char *id, char *base, char *text, probe_req_t *req)
 {
-    int ret = serve_table_insert(&s->table, id, rec, text);
+    int ret = serve_table_insert(&s->table, id, base, text);
 
     metrics_count(s->metrics, "requests.accepted", 1);
     if (ret == 0) {
@@ -96,17 +91,17 @@ static void reply_existing(serve_t *s, const char *id, unsigned status, serve_re
 
 /* Redis did not confirm the write: it may still land (a paused Redis
  * applies it later). The 503 says so and gives the id; settle.c finds out
- * and polls it if it did (takes rec and text, moves *req). */
-static void reply_unconfirmed(serve_t *s, const char *id, json_t *rec, char *text,
+ * and polls it if it did (takes base and text, moves *req). */
+static void reply_unconfirmed(serve_t *s, const char *id, char *base, char *text,
                               probe_req_t *req, const char *err, serve_reply_t *rp)
 {
-    json_t *jid = json_incref(json_object_get(rec, "id"));
+    json_t *jid = id_json(id);
     json_t *o;
 
     log_warn("serve: Redis did not confirm request %s (%s): finding out whether it "
              "landed",
              id, err);
-    if (serve_settle_add(s, id, rec, text, req) < 0) {
+    if (serve_settle_add(s, id, base, text, req) < 0) {
         json_decref(jid);
         serve_quota_give_back(s, id);
         serve_store_unavailable(rp, err);
@@ -123,9 +118,9 @@ static void reply_unconfirmed(serve_t *s, const char *id, json_t *rec, char *tex
 }
 
 /* A stored (or not) request's continuation: what the put's answer
- * decides (takes rec and text, answer, *req). */
+ * decides (takes base, text, answer, *req). */
 static void after_put(serve_t *s, int ret, const char *id, const char *other,
-                      const char *err, json_t *rec, char *text, char *answer,
+                      const char *err, char *base, char *text, char *answer,
                       probe_req_t *req, unsigned status, serve_reply_t *rp)
 {
     if (ret == 1) {
@@ -134,13 +129,13 @@ static void after_put(serve_t *s, int ret, const char *id, const char *other,
         goto out;
     }
     if (ret < 0) {
-        reply_unconfirmed(s, id, rec, text, req, err, rp);
-        rec = NULL;
+        reply_unconfirmed(s, id, base, text, req, err, rp);
+        base = NULL;
         text = NULL;
         goto out;
     }
-    ret = serve_start_poll(s, id, rec, text, req);
-    rec = NULL;
+    ret = serve_start_poll(s, id, base, text, req);
+    base = NULL;
     text = NULL;
     if (ret < 0) {
         serve_quota_give_back(s, id);
@@ -154,7 +149,7 @@ static void after_put(serve_t *s, int ret, const char *id, const char *other,
 out:
     free(answer);
     free(text);
-    json_decref(rec);
+    free(base);
 }
 
 /* A POST waiting for the putter (its connection suspended). */
@@ -162,7 +157,7 @@ struct serve_async {
     store_req_put_t put;
     serve_t *s;
     struct MHD_Connection *conn;
-    json_t *rec;
+    char *base;
     char *text;
     char *answer;
     probe_req_t req;
@@ -182,7 +177,7 @@ void serve_async_free(serve_async_t *a)
 {
     if (a == NULL)
         return;
-    json_decref(a->rec);
+    free(a->base);
     free(a->text);
     free(a->answer);
     probe_req_clear(&a->req);
@@ -191,9 +186,9 @@ void serve_async_free(serve_async_t *a)
 
 void serve_accept_resume(serve_t *s, serve_async_t *a, serve_reply_t *rp)
 {
-    after_put(s, a->put.ret, a->id, a->put.other, a->put.err, a->rec, a->text, a->answer,
+    after_put(s, a->put.ret, a->id, a->put.other, a->put.err, a->base, a->text, a->answer,
               &a->req, a->status, rp);
-    a->rec = NULL;
+    a->base = NULL;
     a->text = NULL;
     a->answer = NULL;
     serve_async_free(a);
@@ -201,13 +196,13 @@ void serve_accept_resume(serve_t *s, serve_async_t *a, serve_reply_t *rp)
 }
 
 /* Hand the put to the putter and suspend the connection until it is
- * answered (takes rec, text and answer, moves *req): false when the
+ * answered (takes base, text and answer, moves *req): false when the
  * service is stopping (the caller puts it itself). Counted before the
  * check, so that serve_http_stop, which sets http_closing and then waits
  * for the count to fall to 0, never stops MHD with a connection
  * suspended (MHD would abort). */
 static bool put_async(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
-                      const char *id, json_t **rec, char **text, char **answer,
+                      const char *id, char **base, char **text, char **answer,
                       probe_req_t *req, unsigned status, serve_reply_t *rp)
 {
     serve_async_t *a;
@@ -220,10 +215,10 @@ static bool put_async(serve_t *s, const serve_call_t *call, store_req_kind_t kin
     }
     a->s = s;
     a->conn = call->conn;
-    a->rec = *rec;
+    a->base = *base;
     a->text = *text;
     a->answer = *answer;
-    *rec = NULL;
+    *base = NULL;
     *text = NULL;
     *answer = NULL;
     a->req = *req; /* moved: the caller's is left empty */
@@ -253,31 +248,37 @@ void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t ki
 {
     char err[512] = "";
     char other[SERVE_ID_LEN + 1] = "";
+    char *base = NULL;
     char *text = NULL;
     char *answer = NULL;
     int ret;
 
     if (!serve_quota_take(s, id, call->client, req, rp))
         goto out;
-    text = jsonw_dumps(rec);
-    answer = text != NULL ? strdup(text) : NULL;
+    /* the tree ends here, on the thread that made it: the table keeps
+     * text */
+    ret = serve_record_texts(rec, &base, &text);
+    json_decref(rec);
+    rec = NULL;
+    answer = ret == 0 ? strdup(text) : NULL;
     if (answer == NULL) {
         serve_quota_give_back(s, id);
         serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
         goto out;
     }
     /* In Redis before the 202: an accepted request survives a crash. */
-    if (put_async(s, call, kind, id, &rec, &text, &answer, req, status, rp))
+    if (put_async(s, call, kind, id, &base, &text, &answer, req, status, rp))
         goto out;
     ret = store_req_put_once(s->rq, kind, id, text, req->start_time, req->timeout,
                              call->idem, other, sizeof(other), err, sizeof(err));
-    after_put(s, ret, id, other, err, rec, text, answer, req, status, rp);
-    rec = NULL;
+    after_put(s, ret, id, other, err, base, text, answer, req, status, rp);
+    base = NULL;
     text = NULL;
     answer = NULL;
 out:
     free(answer);
     free(text);
+    free(base);
     json_decref(rec);
 }
 

@@ -46,16 +46,14 @@ static void end_request(serve_t *s, const char *id, json_t *rec, double now,
 static void repoll(serve_t *s, const char *id, json_t *rec, probe_req_t *req, double now,
                    double left)
 {
+    char *base;
     char *text;
+    int ret;
 
     json_object_set_new(rec, "resumed_at", json_real(now));
-    text = jsonw_dumps(rec);
-    if (text == NULL) {
-        json_decref(rec);
-        return;
-    }
-    /* the table owns rec from here: the pool's callback may change it */
-    if (serve_table_insert(&s->table, id, rec, text) < 0)
+    ret = serve_record_texts(rec, &base, &text);
+    json_decref(rec);
+    if (ret < 0 || serve_table_insert(&s->table, id, base, text) < 0)
         return;
     req->timeout = left;
     req->id = strdup(id);

@@ -63,8 +63,14 @@ typedef struct {
 
 int serve_table_init(serve_table_t *t);
 void serve_table_clear(serve_table_t *t);
-/* Takes rec (what GET shows) and text (rec as JSON), also on failure. */
-int serve_table_insert(serve_table_t *t, const char *id, json_t *rec, char *text);
+/* A request's record as the table keeps it: rec's poll fields (status,
+ * duration, ...) taken out, the rest as JSON text without its closing
+ * brace (*base), and what GET shows until the poll ends (*text: base, then
+ * the poll fields as an accepted request has them). 0, or -ENOMEM with
+ * both NULL. */
+int serve_record_texts(json_t *rec, char **base, char **text);
+/* Takes base and text (serve_record_texts'), also on failure. */
+int serve_table_insert(serve_table_t *t, const char *id, char *base, char *text);
 /* Drop id (only once its poll ended, when only_done). */
 void serve_table_remove(serve_table_t *t, const char *id, bool only_done);
 /* A copy of the request's text (caller frees), or NULL when not in memory. */
@@ -207,11 +213,12 @@ void serve_get_dstats_plot(serve_t *s, const char *id, const char *plot, size_t 
 /* GET /stats-file?start_time=&end_time= (values unchecked, NULL: absent). */
 void serve_get_stats_file(serve_t *s, const char *start, const char *end,
                           serve_reply_t *rp);
-/* handlers.c: what an accepted request (or observer) shows until its poll
- * ends, and its start: into memory and onto the probe pool (takes rec and
- * text; on failure it leaves Redis again). */
+/* handlers.c: an accepted request's (or observer's) id and acceptance
+ * time into its record, and its start: into memory and onto the probe
+ * pool (takes base and text, serve_record_texts'; on failure it leaves
+ * Redis again). */
 void serve_accepted_fields(json_t *rec, const char *id, double now);
-int serve_start_poll(serve_t *s, const char *id, json_t *rec, char *text,
+int serve_start_poll(serve_t *s, const char *id, char *base, char *text,
                      probe_req_t *req);
 /* handlers.c: a new stats job: rec (its record, shown as it is) stored
  * under id before the reply, then queued; the reply is status with the
@@ -229,7 +236,7 @@ void serve_store_unavailable(serve_reply_t *rp, const char *err);
  * reply is status with answer (taken) when stored, the request an
  * Idempotency-Key already names, a 503 (with the id, "stored": "unknown",
  * when Redis may still take it: settle.c finds out), or a 429 (limits.c).
- * Takes rec and text; req is moved or left to the caller. */
+ * Takes rec; req is moved or left to the caller. */
 void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
                        const char *id, json_t *rec, probe_req_t *req, unsigned status,
                        serve_reply_t *rp);
@@ -248,9 +255,9 @@ void serve_quota_give_back(serve_t *s, const char *id);
 void serve_limit_reply(serve_t *s, serve_reply_t *rp, const char *limit, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
 
-/* settle.c: keep a request whose write failed (takes rec and text, moves
+/* settle.c: keep a request whose write failed (takes base and text, moves
  * *req) until Redis says whether it landed; start/stop the thread. */
-int serve_settle_add(serve_t *s, const char *id, json_t *rec, char *text,
+int serve_settle_add(serve_t *s, const char *id, char *base, char *text,
                      probe_req_t *req);
 size_t serve_settle_count(serve_t *s);
 int serve_settle_start(serve_t *s, char *err, size_t errlen);

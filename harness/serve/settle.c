@@ -30,7 +30,7 @@
 typedef struct uns {
     struct uns *next;
     char id[SERVE_ID_LEN + 1];
-    json_t *rec;
+    char *base;
     char *text;
     probe_req_t req;
     int64_t accepted_ns; /* monotonic */
@@ -48,25 +48,24 @@ struct serve_settle {
 
 static void uns_free(uns_t *u)
 {
-    json_decref(u->rec);
+    free(u->base);
     free(u->text);
     probe_req_clear(&u->req);
     free(u);
 }
 
-int serve_settle_add(serve_t *s, const char *id, json_t *rec, char *text,
-                     probe_req_t *req)
+int serve_settle_add(serve_t *s, const char *id, char *base, char *text, probe_req_t *req)
 {
     serve_settle_t *st = s->settle;
     uns_t *u = calloc(1, sizeof(*u));
 
     if (u == NULL) {
-        json_decref(rec);
+        free(base);
         free(text);
         return -ENOMEM;
     }
     snprintf(u->id, sizeof(u->id), "%s", id);
-    u->rec = rec;
+    u->base = base;
     u->text = text;
     u->req = *req; /* moved: the caller's is left empty */
     probe_req_init(req);
@@ -105,11 +104,11 @@ static void landed(serve_t *s, uns_t *u)
     log_warn("serve: request %s was stored after all (Redis confirmed it %.1f s "
              "late): polling it now",
              id, waited);
-    if (serve_start_poll(s, id, u->rec, u->text, &u->req) < 0)
+    if (serve_start_poll(s, id, u->base, u->text, &u->req) < 0)
         serve_quota_give_back(s, id);
     else
         atomic_fetch_add(&s->accepted, 1);
-    u->rec = NULL;
+    u->base = NULL;
     u->text = NULL;
 }
 

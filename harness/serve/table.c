@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/buf.h"
+#include "harness/common/jsonw.h"
+#include "harness/common/quote.h"
 #include "harness/serve/serve_int.h"
 
 #define TABLE_BUCKETS 1024
@@ -18,9 +21,9 @@
 struct serve_entry {
     struct serve_entry *next;
     char id[SERVE_ID_LEN + 1];
-    json_t *rec;    /* what GET shows */
-    char *text;     /* rec as JSON text */
-    bool finishing; /* serve_table_finish owns rec (outside the lock) */
+    char *base;     /* the record without its poll fields (serve_record_texts) */
+    char *text;     /* what GET shows */
+    bool finishing; /* serve_table_finish reads base (outside the lock) */
     bool done;
 };
 
@@ -50,7 +53,7 @@ static void entry_free(serve_entry_t *e)
 {
     if (e == NULL)
         return;
-    json_decref(e->rec);
+    free(e->base);
     free(e->text);
     free(e);
 }
@@ -110,17 +113,17 @@ static void table_grow(serve_table_t *t)
     t->nbuckets = n;
 }
 
-int serve_table_insert(serve_table_t *t, const char *id, json_t *rec, char *text)
+int serve_table_insert(serve_table_t *t, const char *id, char *base, char *text)
 {
     serve_entry_t *e = calloc(1, sizeof(*e));
 
     if (e == NULL) {
-        json_decref(rec);
+        free(base);
         free(text);
         return -ENOMEM;
     }
     snprintf(e->id, sizeof(e->id), "%s", id);
-    e->rec = rec;
+    e->base = base;
     e->text = text;
     pthread_mutex_lock(&t->mu);
     table_grow(t);
@@ -160,9 +163,61 @@ char *serve_table_text(serve_table_t *t, const char *id)
     return text;
 }
 
-static json_t *num_or_null(double v)
+/* The fields a poll's end sets: written last, in this order, after the
+ * record's own (serve_record_texts takes them out of the tree). */
+static const char *const poll_keys[] = {"status",  "duration",    "result",
+                                        "reason",  "lower_bound", "queries",
+                                        "answers", "observed_at", "query_times"};
+
+/* What they say until the poll ends (what Digaas shows of an accepted
+ * request). */
+static const char accepted_tail[] =
+    "\"status\":\"ACCEPTED\",\"duration\":null,\"result\":null,\"reason\":null,"
+    "\"lower_bound\":null,\"queries\":null,\"observed_at\":null}";
+
+/* base + sep + tail, malloc'd; NULL on no memory. */
+static char *join3(const char *base, const char *sep, const char *tail, size_t tlen)
 {
-    return isnan(v) ? json_null() : json_real(v);
+    size_t bl = strlen(base);
+    size_t sl = strlen(sep);
+    char *out = malloc(bl + sl + tlen + 1);
+
+    if (out == NULL)
+        return NULL;
+    memcpy(out, base, bl);
+    memcpy(out + bl, sep, sl);
+    memcpy(out + bl + sl, tail, tlen);
+    out[bl + sl + tlen] = '\0';
+    return out;
+}
+
+/* A record's members end with a ',' unless it has none. */
+static const char *base_sep(const char *base)
+{
+    return base[0] != '\0' && base[strlen(base) - 1] == '{' ? "" : ",";
+}
+
+int serve_record_texts(json_t *rec, char **base, char **text)
+{
+    size_t i;
+    size_t n;
+
+    *text = NULL;
+    for (i = 0; i < sizeof(poll_keys) / sizeof(poll_keys[0]); i++)
+        json_object_del(rec, poll_keys[i]);
+    *base = jsonw_dumps(rec);
+    if (*base == NULL)
+        return -ENOMEM;
+    n = strlen(*base);
+    if (n > 0 && (*base)[n - 1] == '}')
+        (*base)[n - 1] = '\0';
+    *text = join3(*base, base_sep(*base), accepted_tail, sizeof(accepted_tail) - 1);
+    if (*text == NULL) {
+        free(*base);
+        *base = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 /* Digaas clients know ACCEPTED, COMPLETED and ERROR; our precise outcome
@@ -175,40 +230,87 @@ static const char *digaas_status(probe_status_t st, const char *id)
     return "ERROR";
 }
 
+static void add_key(buf_t *b, const char *k)
+{
+    buf_add(b, ",\"", 2);
+    buf_add(b, k, strlen(k));
+    buf_add(b, "\":", 2);
+}
+
+/* A real to the microsecond, as the results' times (null: NaN). */
+static void add_real(buf_t *b, double v, bool usec)
+{
+    char t[JSONW_REAL_MAX];
+
+    buf_add(b, t, jsonw_real(t, usec ? round(v * 1e6) / 1e6 : v));
+}
+
+/* (null where JSON could not hold it, as jansson's json_string refused it) */
+static void add_str(buf_t *b, const char *s)
+{
+    if (s == NULL || !quote_utf8_valid(s, strlen(s)))
+        buf_add(b, "null", 4);
+    else
+        jsonw_add_string(b, s);
+}
+
 /* [[sent at (epoch s), response time (s)], ...]: each answered query, as
  * Digaas stores every query's time (its "queries" statistics, dstats.c). */
-static json_t *query_times(const probe_result_t *r)
+static void add_query_times(buf_t *b, const probe_result_t *r)
 {
-    json_t *a = json_array();
-
-    for (uint32_t i = 0; a != NULL && i < r->nquery_log; i++)
-        json_array_append_new(
-            a,
-            json_pack("[f, f]", round((r->start_time + r->query_log[2 * i]) * 1e6) / 1e6,
-                      round(r->query_log[2 * i + 1] * 1e6) / 1e6));
-    return a != NULL ? a : json_null();
+    buf_add(b, "[", 1);
+    for (uint32_t i = 0; i < r->nquery_log; i++) {
+        buf_add(b, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+        add_real(b, r->start_time + r->query_log[2 * i], true);
+        buf_add(b, ",", 1);
+        add_real(b, r->query_log[2 * i + 1], true);
+        buf_add(b, "]", 1);
+    }
+    buf_add(b, "]", 1);
 }
 
-/* A poll's end into rec (status, duration, ...). */
-static void finish_fields(json_t *o, const probe_result_t *r)
+/* A poll's end after the record's own members: the text GET shows from
+ * now on, malloc'd (NULL on no memory). Written here, not through a
+ * jansson tree: the end of every poll pays for this text, and a tree kept
+ * per request cost its allocations on the HTTP thread and its frees on
+ * the writer's. */
+static char *finish_text(const char *base, const probe_result_t *r)
 {
-    json_object_set_new(o, "status", json_string(digaas_status(r->status, r->id)));
-    json_object_set_new(o, "duration", num_or_null(r->duration));
-    json_object_set_new(o, "result", json_string(probe_status_str(r->status)));
-    json_object_set_new(o, "reason", json_string(r->reason));
-    json_object_set_new(o, "lower_bound", json_real(r->lower_bound));
-    json_object_set_new(o, "queries", json_integer(r->queries));
-    json_object_set_new(o, "answers", json_integer(r->answers));
-    json_object_set_new(o, "observed_at",
-                        r->status == PROBE_COMPLETED ? json_real(r->observed_at)
-                                                     : json_null());
-    json_object_set_new(o, "query_times", query_times(r));
+    const char *sep = base_sep(base);
+    char n[24];
+    buf_t b = {0};
+
+    buf_add(&b, base, strlen(base));
+    buf_add(&b, sep, strlen(sep));
+    buf_add(&b, "\"status\":", 9);
+    add_str(&b, digaas_status(r->status, r->id));
+    add_key(&b, "duration");
+    add_real(&b, r->duration, false);
+    add_key(&b, "result");
+    add_str(&b, probe_status_str(r->status));
+    add_key(&b, "reason");
+    add_str(&b, r->reason);
+    add_key(&b, "lower_bound");
+    add_real(&b, r->lower_bound, false);
+    add_key(&b, "queries");
+    buf_add(&b, n, (size_t)snprintf(n, sizeof(n), "%lld", (long long)r->queries));
+    add_key(&b, "answers");
+    buf_add(&b, n, (size_t)snprintf(n, sizeof(n), "%lld", (long long)r->answers));
+    add_key(&b, "observed_at");
+    add_real(&b, r->status == PROBE_COMPLETED ? r->observed_at : NAN, false);
+    add_key(&b, "query_times");
+    add_query_times(&b, r);
+    buf_add(&b, "}", 1);
+    if (b.oom) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.p;
 }
 
-/* The record is changed and dumped outside the table's lock (the dump is
- * most of a request's cost on this path, and the HTTP threads insert
- * under the same lock): `finishing` makes it this call's alone meanwhile.
- * The entry cannot go away: only a done entry is removed once polled. */
+/* The text is written outside the table's lock (the HTTP threads insert
+ * under the same lock): `finishing` keeps base this call's meanwhile. The
+ * entry cannot go away: only a done entry is removed once polled. */
 char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
 {
     serve_entry_t *e;
@@ -217,14 +319,13 @@ char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
 
     pthread_mutex_lock(&t->mu);
     e = *table_slot(t, r->id);
-    if (e == NULL || e->done || e->finishing) {
+    if (e == NULL || e->done || e->finishing || e->base == NULL) {
         pthread_mutex_unlock(&t->mu);
         return NULL;
     }
     e->finishing = true;
     pthread_mutex_unlock(&t->mu);
-    finish_fields(e->rec, r);
-    text = jsonw_dumps(e->rec);
+    text = finish_text(e->base, r);
     copy = text != NULL ? strdup(text) : NULL;
     pthread_mutex_lock(&t->mu);
     e->finishing = false;
@@ -232,6 +333,8 @@ char *serve_table_finish(serve_table_t *t, const probe_result_t *r)
         free(e->text);
         e->text = text;
         text = NULL;
+        free(e->base);
+        e->base = NULL;
         e->done = true;
     }
     pthread_mutex_unlock(&t->mu);
