@@ -163,6 +163,7 @@ static int settings(serve_t *s, const serve_opts_t *opts, char *err, size_t errl
         s->token = strdup(opts->token);
         s->token_len = s->token != NULL ? strlen(s->token) : 0;
     }
+    pthread_mutex_init(&s->async_mu, NULL);
     s->table_ok = serve_table_init(&s->table) == 0;
     if (s->results == NULL || !s->table_ok || (opts->token != NULL && s->token == NULL)) {
         snprintf(err, errlen, "out of memory");
@@ -266,6 +267,8 @@ void serve_destroy(serve_t *s)
     if (s->table_ok)
         serve_table_clear(&s->table);
     serve_quota_destroy(s->quota);
+    serve_async_drain(s);
+    pthread_mutex_destroy(&s->async_mu);
     free(s->token);
     free(s->results);
     free(s);

@@ -135,6 +135,9 @@ struct serve {
     _Atomic bool stopping;
     _Atomic bool http_closing;  /* no more suspended connections */
     _Atomic int async_inflight; /* connections suspended for a put */
+    pthread_mutex_t async_mu;   /* handlers.c's spare serve_async_t */
+    struct serve_async *async_spare;
+    unsigned async_nspare;
     _Atomic uint64_t accepted, finished, resumed, expired, stats_resumed, limited;
 };
 
@@ -190,6 +193,8 @@ typedef struct {
  * gets there. */
 void serve_accept_resume(serve_t *s, serve_async_t *a, serve_reply_t *rp);
 void serve_async_free(serve_async_t *a);
+/* Free the spare ones (serve_destroy, once MHD has stopped). */
+void serve_async_drain(serve_t *s);
 
 /* An Idempotency-Key's length and characters (printable ASCII). */
 #define SERVE_IDEM_MAX 128
