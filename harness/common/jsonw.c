@@ -235,7 +235,7 @@ char *jsonw_dumps(const json_t *v)
         return NULL;
     b.cap = JSONW_FIRST_CAP;
     add_value(&b, v, 0);
-    if (b.oom || b.p == NULL) {
+    if (b.oom) {
         buf_free(&b);
         return NULL;
     }

@@ -257,7 +257,8 @@ static bool put_async(serve_t *s, const serve_call_t *call, store_req_kind_t kin
     serve_async_t *a;
 
     atomic_fetch_add(&s->async_inflight, 1);
-    if (call->conn == NULL || atomic_load(&s->http_closing) || (a = async_new(s)) == NULL) {
+    if (call->conn == NULL || atomic_load(&s->http_closing) ||
+        (a = async_new(s)) == NULL) {
         atomic_fetch_sub(&s->async_inflight, 1);
         return false;
     }

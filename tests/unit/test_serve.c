@@ -4,12 +4,16 @@
  * The HTTP side runs against the lab in tests/cli/test_serve.sh.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/common/errcode.h"
 #include "harness/serve/serve.h"
+#include "harness/serve/serve_int.h"
 #include "probes/rdata.h"
 
 #define NOW 1700000000.0
@@ -465,4 +469,125 @@ Test(serve, start_time_far_ahead_is_refused)
     parse(&p, b);
     cr_expect_eq(p.ret, 0, "%s: %s", p.field, p.msg);
     done(&p);
+}
+
+/* The table keeps a request as text (table.c): what GET shows before and
+ * after its poll ends is JSON, the echo kept, the poll's fields last,
+ * strings escaped, text JSON cannot hold null, as jansson would have. */
+static json_t *table_record(serve_table_t *t, const char *id)
+{
+    char *text = serve_table_text(t, id);
+    json_error_t je;
+    json_t *o;
+
+    cr_assert_not_null(text);
+    o = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    cr_assert_not_null(o, "not JSON (%s): %s", je.text, text);
+    free(text);
+    return o;
+}
+
+Test(serve, table_texts_before_and_after_the_poll)
+{
+    serve_table_t t;
+    json_t *rec =
+        json_pack("{s:s, s:s, s:n, s:f, s:s, s:s, s:i}", "nameserver", "127.0.0.1:53",
+                  "zone_name", "lab.test.", "rdatatype", "start_time", NOW, "status",
+                  "COMPLETED", "id", "r1", "queries", 7);
+    double log[4] = {0.5, 0.001, 1.0, 0.0025};
+    probe_result_t r;
+    char id1[] = "r1";
+    char id2[] = "r2";
+    char *base;
+    char *text;
+    char *fin;
+    json_t *o;
+    const char *k;
+    json_t *v;
+    int i = 0;
+
+    cr_assert_eq(serve_table_init(&t), 0);
+    cr_assert_eq(serve_record_texts(rec, &base, &text), 0);
+    json_decref(rec);
+    cr_assert_eq(serve_table_insert(&t, "r1", base, text), 0);
+    o = table_record(&t, "r1");
+    /* what a client sent as a poll field is the service's until it ends */
+    cr_assert_str_eq(json_string_value(json_object_get(o, "status")), "ACCEPTED");
+    cr_assert(json_is_null(json_object_get(o, "queries")));
+    cr_assert(json_is_null(json_object_get(o, "duration")));
+    cr_assert_str_eq(json_string_value(json_object_get(o, "zone_name")), "lab.test.");
+    json_decref(o);
+
+    memset(&r, 0, sizeof(r));
+    r.id = id1;
+    r.status = PROBE_COMPLETED;
+    r.start_time = NOW;
+    r.observed_at = NOW + 0.25;
+    r.duration = 0.25;
+    r.lower_bound = 0.125;
+    r.queries = 3;
+    r.answers = 2;
+    r.query_log = log;
+    r.nquery_log = 2;
+    snprintf(r.reason, sizeof(r.reason), "said \"no\"\tthen\\yes\n");
+    fin = serve_table_finish(&t, &r);
+    cr_assert_not_null(fin);
+    cr_assert_null(serve_table_finish(&t, &r), "a poll ends once");
+    o = table_record(&t, "r1");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "status")), "COMPLETED");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "result")), "COMPLETED");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "reason")),
+                     "said \"no\"\tthen\\yes\n");
+    cr_assert_float_eq(json_real_value(json_object_get(o, "duration")), 0.25, 1e-12);
+    cr_assert_float_eq(json_real_value(json_object_get(o, "observed_at")), NOW + 0.25,
+                       1e-6);
+    cr_assert_eq(json_integer_value(json_object_get(o, "queries")), 3);
+    cr_assert_eq(json_integer_value(json_object_get(o, "answers")), 2);
+    v = json_object_get(o, "query_times");
+    cr_assert_eq(json_array_size(v), 2);
+    cr_assert_float_eq(json_real_value(json_array_get(json_array_get(v, 1), 0)),
+                       NOW + 1.0, 1e-6);
+    cr_assert_float_eq(json_real_value(json_array_get(json_array_get(v, 1), 1)), 0.0025,
+                       1e-9);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "id")), "r1");
+    /* the poll's fields come last, in their order */
+    json_object_foreach(o, k, v)
+    {
+        static const char *const order[] = {
+            "nameserver", "zone_name", "rdatatype",   "start_time", "id",
+            "status",     "duration",  "result",      "reason",     "lower_bound",
+            "queries",    "answers",   "observed_at", "query_times"};
+        cr_assert_lt(i, 14);
+        cr_assert_str_eq(k, order[i], "key %d: %s", i, k);
+        i++;
+    }
+    cr_assert_eq(i, 14);
+    json_decref(o);
+    free(fin);
+
+    /* a timeout: no duration, no observed_at; a reason that is not UTF-8 */
+    cr_assert_eq(serve_record_texts(rec = json_object(), &base, &text), 0);
+    json_decref(rec);
+    cr_assert_str_eq(base, "{");
+    cr_assert_eq(serve_table_insert(&t, "r2", base, text), 0);
+    o = table_record(&t, "r2");
+    cr_assert_eq(json_object_size(o), 7);
+    json_decref(o);
+    r.id = id2;
+    r.status = PROBE_TIMEOUT;
+    r.duration = NAN;
+    r.nquery_log = 0;
+    snprintf(r.reason, sizeof(r.reason), "bad \xff byte");
+    fin = serve_table_finish(&t, &r);
+    cr_assert_not_null(fin);
+    o = table_record(&t, "r2");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "status")), "ERROR");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "result")), "TIMEOUT");
+    cr_assert(json_is_null(json_object_get(o, "duration")));
+    cr_assert(json_is_null(json_object_get(o, "observed_at")));
+    cr_assert(json_is_null(json_object_get(o, "reason")));
+    cr_assert_eq(json_array_size(json_object_get(o, "query_times")), 0);
+    json_decref(o);
+    free(fin);
+    serve_table_clear(&t);
 }
