@@ -30,7 +30,9 @@
 size_t jsonw_real(char *out, double v);
 /* A value's text appended to b (b->oom on no memory). */
 void jsonw_add(buf_t *b, const json_t *v);
-/* A NUL-terminated string's text (quoted, escaped) appended to b. */
+/* A NUL-terminated string's text (quoted, escaped) appended to b. The
+ * bytes are not checked: the caller makes sure they are UTF-8 (JSON
+ * text is, RFC 8259 section 8.1; quote.h's quote_utf8_valid). */
 void jsonw_add_string(buf_t *b, const char *s);
 /* A value's text, malloc'd; NULL on no memory or a NULL value. */
 char *jsonw_dumps(const json_t *v);

@@ -44,6 +44,7 @@ static void drv_free(drv_t *d)
         dnssec_keys_unref(d->zkeys[i].keys);
     }
     free(d->zkeys);
+    free(d->zk_buckets);
     pthread_mutex_destroy(&d->zk_mu);
     json_decref(d->begin_meta);
     json_decref(d->end_meta);

@@ -54,8 +54,11 @@ struct drv {
         const target_conf_t *target;
         char *zone;
         struct dnssec_keys *keys;
+        size_t next; /* the next of its bucket: index + 1, 0 for none */
     } * zkeys;
     size_t nzkeys, capzkeys; /* (a deleted zone's go: polls_zkeys_drop) */
+    size_t *zk_buckets;      /* by (target, zone): the first's index + 1 */
+    size_t zk_nbuckets;      /* 0 or a power of two */
     optable_row_t *rows;     /* [operations] file */
     size_t nrows;
     syncplan_t *plans; /* one per phase (zone-sync phases' made) */

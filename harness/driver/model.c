@@ -314,8 +314,9 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
 {
     size_t ri;
     rec_t *r;
+    bool reused = m->nfree_recs > 0;
 
-    if (m->nfree_recs > 0) {
+    if (reused) {
         ri = m->free_recs[--m->nfree_recs];
         r = &m->recs[ri];
         memset(r, 0, sizeof(*r));
@@ -337,9 +338,10 @@ long model_rec_add(model_t *m, size_t zone, const char *name, uint16_t type,
         free(r->name);
         free(r->value);
         memset(r, 0, sizeof(*r));
-        size_t *slot = VEC_PUSH(m->free_recs, m->nfree_recs, m->capfree_recs);
-        if (slot != NULL)
-            *slot = ri;
+        if (reused)
+            m->nfree_recs++; /* back where it was: the list had room for it */
+        else
+            m->nrecs--; /* the last slot, just made: unmade */
         return -1;
     }
     return (long)ri;
@@ -612,6 +614,7 @@ static void zone_retire(model_t *m, size_t zi)
 {
     zone_t *z = &m->zones[zi];
     struct model_limbo *l;
+    bool kept = false;
     size_t i;
 
     if (!z->mix || z->alive || z->busy || z->existing || z->retired || journal(m) == NULL)
@@ -625,14 +628,14 @@ static void zone_retire(model_t *m, size_t zi)
     if (l == NULL)
         return;
     for (i = 0; i < m->nrecs; i++) {
-        if (m->recs[i].name != NULL && m->recs[i].zidx == zi)
-            rec_retire(m, i);
-    }
-    for (i = 0; i < m->nrecs; i++) {
         if (m->recs[i].name != NULL && m->recs[i].zidx == zi) {
-            m->nzlimbo--; /* (no memory to write one down: the zone stays) */
-            return;
+            rec_retire(m, i);
+            kept |= m->recs[i].name != NULL; /* (a retired one's slot is cleared) */
         }
+    }
+    if (kept) {
+        m->nzlimbo--; /* (no memory to write one down: the zone stays) */
+        return;
     }
     if (fprintf(m->journal, "Z\t%s\n", z->name) < 0) {
         m->nzlimbo--;

@@ -503,22 +503,96 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
     return failed;
 }
 
+/* The key cache is hashed: a campaign of thousands of signed zones looks
+ * a zone up for every poll, under the cache's lock. FNV-1a of the zone's
+ * name, seeded with the target's address. */
+static size_t zkeys_hash(const target_conf_t *t, const char *zone)
+{
+    uint64_t h = 14695981039346656037ULL ^ (uint64_t)(uintptr_t)t;
+
+    for (; *zone != '\0'; zone++) {
+        h ^= (unsigned char)*zone;
+        h *= 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+/* Under d->zk_mu: where the link to entry i is (its bucket's head or the
+ * entry before it in the chain). */
+static size_t *zkeys_link(drv_t *d, size_t i)
+{
+    const struct drv_zkeys *z = &d->zkeys[i];
+    size_t *p = &d->zk_buckets[zkeys_hash(z->target, z->zone) & (d->zk_nbuckets - 1)];
+
+    while (*p != i + 1)
+        p = &d->zkeys[*p - 1].next;
+    return p;
+}
+
 /* Under d->zk_mu: where zone's keys on t are in the cache, or nzkeys. */
 static size_t zkeys_index(const drv_t *d, const target_conf_t *t, const char *zone)
 {
-    size_t i;
+    size_t j;
 
-    for (i = 0; i < d->nzkeys; i++) {
-        if (d->zkeys[i].target == t && strcmp(d->zkeys[i].zone, zone) == 0)
-            break;
+    if (d->zk_nbuckets == 0)
+        return d->nzkeys;
+    for (j = d->zk_buckets[zkeys_hash(t, zone) & (d->zk_nbuckets - 1)]; j != 0;
+         j = d->zkeys[j - 1].next) {
+        if (d->zkeys[j - 1].target == t && strcmp(d->zkeys[j - 1].zone, zone) == 0)
+            return j - 1;
     }
-    return i;
+    return d->nzkeys;
 }
 
-/* Under d->zk_mu: zone's cached keys on t, a reference of the caller's
- * (polls_zkeys_drop may take the cache's before the probe pool has taken
- * one), or NULL. */
-static dnssec_keys_t *zkeys_find(drv_t *d, const target_conf_t *t, const char *zone)
+/* Under d->zk_mu: the buckets for n entries (no more than one a bucket on
+ * average), every entry linked again when they grow. */
+static int zkeys_rehash(drv_t *d, size_t n)
+{
+    size_t nb = d->zk_nbuckets > 0 ? d->zk_nbuckets : 64;
+    size_t *b;
+
+    while (nb < n)
+        nb *= 2;
+    if (nb == d->zk_nbuckets)
+        return 0;
+    b = calloc(nb, sizeof(*b));
+    if (b == NULL)
+        return -ENOMEM;
+    free(d->zk_buckets);
+    d->zk_buckets = b;
+    d->zk_nbuckets = nb;
+    for (size_t i = 0; i < d->nzkeys; i++) {
+        size_t *head = &b[zkeys_hash(d->zkeys[i].target, d->zkeys[i].zone) & (nb - 1)];
+        d->zkeys[i].next = *head;
+        *head = i + 1;
+    }
+    return 0;
+}
+
+int polls_zkeys_put(drv_t *d, const target_conf_t *t, const char *zone,
+                    dnssec_keys_t *keys)
+{
+    struct drv_zkeys *z;
+    size_t *head;
+    char *name;
+
+    if (zkeys_rehash(d, d->nzkeys + 1) < 0 || (name = strdup(zone)) == NULL)
+        return -ENOMEM;
+    z = VEC_PUSH(d->zkeys, d->nzkeys, d->capzkeys);
+    if (z == NULL) {
+        free(name);
+        return -ENOMEM;
+    }
+    z->zone = name;
+    z->target = t;
+    z->keys = dnssec_keys_ref(keys);
+    head = &d->zk_buckets[zkeys_hash(t, zone) & (d->zk_nbuckets - 1)];
+    z->next = *head;
+    *head = d->nzkeys;
+    return 0;
+}
+
+dnssec_keys_t *polls_zkeys_get(drv_t *d, const target_conf_t *t, const char *zone)
 {
     size_t i = zkeys_index(d, t, zone);
 
@@ -534,13 +608,12 @@ static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const cha
 {
     const scenario_t *sc = d->sc;
     const char *from = NULL;
-    struct drv_zkeys *z;
     dnssec_keys_t *k;
     dnssec_keys_t *other;
     char err[600];
 
     pthread_mutex_lock(&d->zk_mu);
-    k = zkeys_find(d, t, zone);
+    k = polls_zkeys_get(d, t, zone);
     pthread_mutex_unlock(&d->zk_mu);
     if (k != NULL)
         return k;
@@ -560,16 +633,9 @@ static struct dnssec_keys *zone_keys(drv_t *d, const target_conf_t *t, const cha
     if (k == NULL)
         return NULL;
     pthread_mutex_lock(&d->zk_mu);
-    other = zkeys_find(d, t, zone); /* another thread asked too, first */
-    if (other == NULL) {
-        z = VEC_PUSH(d->zkeys, d->nzkeys, d->capzkeys);
-        if (z != NULL && (z->zone = strdup(zone)) != NULL) {
-            z->keys = dnssec_keys_ref(k);
-            z->target = t;
-        } else if (z != NULL) {
-            d->nzkeys--; /* (not kept: asked again next time) */
-        }
-    }
+    other = polls_zkeys_get(d, t, zone); /* another thread asked too, first */
+    if (other == NULL)
+        (void)polls_zkeys_put(d, t, zone, k); /* (not kept: asked again next time) */
     pthread_mutex_unlock(&d->zk_mu);
     if (other != NULL) {
         dnssec_keys_unref(k);
@@ -725,9 +791,16 @@ void polls_zkeys_drop(drv_t *d, const target_conf_t *t, const char *zone)
     pthread_mutex_lock(&d->zk_mu);
     i = zkeys_index(d, t, zone);
     if (i < d->nzkeys) {
+        size_t last = d->nzkeys - 1;
+        *zkeys_link(d, i) = d->zkeys[i].next;
         free(d->zkeys[i].zone);
         dnssec_keys_unref(d->zkeys[i].keys); /* (polls still running hold theirs) */
-        d->zkeys[i] = d->zkeys[--d->nzkeys];
+        if (i != last) {
+            /* the last entry moves into the hole: its link follows it */
+            *zkeys_link(d, last) = i + 1;
+            d->zkeys[i] = d->zkeys[last];
+        }
+        d->nzkeys--;
     }
     pthread_mutex_unlock(&d->zk_mu);
 }

@@ -83,6 +83,13 @@ void polls_retire(drv_t *d);
 /* [probe] dnssec: forget zone's keys on target t (polls_retire, once a
  * delete of the zone is done with; a zone made again fetches them anew). */
 void polls_zkeys_drop(drv_t *d, const target_conf_t *t, const char *zone);
+/* Under d->zk_mu: zone's keys on t into the cache (a reference of its own):
+ * 0 or -ENOMEM; and the cached ones, a reference of the caller's
+ * (polls_zkeys_drop may take the cache's before the probe pool has taken
+ * one), or NULL. */
+int polls_zkeys_put(drv_t *d, const target_conf_t *t, const char *zone,
+                    struct dnssec_keys *keys);
+struct dnssec_keys *polls_zkeys_get(drv_t *d, const target_conf_t *t, const char *zone);
 /* An API worker holds the operation it applies (polls_retire waits). */
 void polls_hold(op_t *op);
 void polls_drop(op_t *op);

@@ -193,7 +193,8 @@ static serve_async_t *async_new(serve_t *s)
     pthread_mutex_unlock(&s->async_mu);
     if (a == NULL && (a = malloc(sizeof(*a))) == NULL)
         return NULL;
-    /* what is read before it is set: the put's answer is the putter's */
+    /* put_async sets the rest; the put's answer fields (ret, other, err)
+     * are written by the putter only when they say something: zeroed */
     memset(&a->put, 0, sizeof(a->put));
     a->base = NULL;
     a->text = NULL;

@@ -163,7 +163,6 @@ static int settings(serve_t *s, const serve_opts_t *opts, char *err, size_t errl
         s->token = strdup(opts->token);
         s->token_len = s->token != NULL ? strlen(s->token) : 0;
     }
-    pthread_mutex_init(&s->async_mu, NULL);
     s->table_ok = serve_table_init(&s->table) == 0;
     if (s->results == NULL || !s->table_ok || (opts->token != NULL && s->token == NULL)) {
         snprintf(err, errlen, "out of memory");
@@ -216,6 +215,7 @@ int serve_create(serve_t **out, const serve_opts_t *opts, char *err, size_t errl
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return -ENOMEM;
+    pthread_mutex_init(&s->async_mu, NULL); /* (serve_destroy's from here) */
     if ((ret = settings(s, opts, err, errlen)) < 0 ||
         (ret = start_workers(s, opts, err, errlen)) < 0 ||
         (ret = serve_resume(s, err, errlen)) < 0 ||

@@ -17,7 +17,8 @@
  * Threads and what each may touch:
  *  - MHD's threads run http.c and handlers.c: they read the serve_t's
  *    settings (set before MHD starts, never changed), the table (locked),
- *    the atomics, and call store_req_* (each on its own connection). A
+ *    the atomics, the spare serve_async_t (async_mu), and call store_req_*
+ *    (each on its own connection). A
  *    new request's put goes to storage's putter, its connection suspended
  *    (MHD_suspend_connection) until the putter's answer resumes it: the
  *    HTTP threads never wait for Redis on the way to a 202.
@@ -64,10 +65,10 @@ typedef struct {
 int serve_table_init(serve_table_t *t);
 void serve_table_clear(serve_table_t *t);
 /* A request's record as the table keeps it: rec's poll fields (status,
- * duration, ...) taken out, the rest as JSON text without its closing
- * brace (*base), and what GET shows until the poll ends (*text: base, then
- * the poll fields as an accepted request has them). 0, or -ENOMEM with
- * both NULL. */
+ * duration, ...) taken out of rec (which stays the caller's), the rest
+ * as JSON text without its closing brace (*base), and what GET shows
+ * until the poll ends (*text: base, then the poll fields as an accepted
+ * request has them). 0, or -ENOMEM with both NULL. */
 int serve_record_texts(json_t *rec, char **base, char **text);
 /* Takes base and text (serve_record_texts'), also on failure. */
 int serve_table_insert(serve_table_t *t, const char *id, char *base, char *text);

@@ -201,23 +201,26 @@ int serve_record_texts(json_t *rec, char **base, char **text)
 {
     size_t i;
     size_t n;
+    int ret = -ENOMEM;
 
     *text = NULL;
     for (i = 0; i < sizeof(poll_keys) / sizeof(poll_keys[0]); i++)
         json_object_del(rec, poll_keys[i]);
     *base = jsonw_dumps(rec);
     if (*base == NULL)
-        return -ENOMEM;
+        goto out;
     n = strlen(*base);
     if (n > 0 && (*base)[n - 1] == '}')
         (*base)[n - 1] = '\0';
     *text = join3(*base, base_sep(*base), accepted_tail, sizeof(accepted_tail) - 1);
-    if (*text == NULL) {
+    if (*text != NULL)
+        ret = 0;
+out:
+    if (ret < 0) {
         free(*base);
         *base = NULL;
-        return -ENOMEM;
     }
-    return 0;
+    return ret;
 }
 
 /* Digaas clients know ACCEPTED, COMPLETED and ERROR; our precise outcome
@@ -258,13 +261,22 @@ static void add_str(buf_t *b, const char *s)
  * Digaas stores every query's time (its "queries" statistics, dstats.c). */
 static void add_query_times(buf_t *b, const probe_result_t *r)
 {
+    bool first = true;
+
     buf_add(b, "[", 1);
     for (uint32_t i = 0; i < r->nquery_log; i++) {
-        buf_add(b, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-        add_real(b, r->start_time + r->query_log[2 * i], true);
+        double sent = r->start_time + r->query_log[2 * i];
+        double rt = r->query_log[2 * i + 1];
+        /* a pair with no number is left out, as json_pack refused it: not
+         * a point at (0, 0) in Digaas's query statistics */
+        if (!isfinite(sent) || !isfinite(rt))
+            continue;
+        buf_add(b, first ? "[" : ",[", first ? 1 : 2);
+        add_real(b, sent, true);
         buf_add(b, ",", 1);
-        add_real(b, r->query_log[2 * i + 1], true);
+        add_real(b, rt, true);
         buf_add(b, "]", 1);
+        first = false;
     }
     buf_add(b, "]", 1);
 }

@@ -442,27 +442,79 @@ Test(driver_model, a_deleted_zone_leaves_the_key_cache)
         const char *zone;
     } put[] = {{&t1, "a.test."}, {&t2, "a.test."}, {&t1, "b.test."}};
     drv_t d;
+    dnssec_keys_t *k;
 
     memset(&d, 0, sizeof(d));
     pthread_mutex_init(&d.zk_mu, NULL);
     for (size_t i = 0; i < 3; i++) {
-        struct drv_zkeys *z = VEC_PUSH(d.zkeys, d.nzkeys, d.capzkeys);
-        cr_assert_not_null(z);
-        z->target = put[i].t;
-        z->zone = strdup(put[i].zone);
-        cr_assert_eq(dnssec_keys_none(put[i].zone, "test", &z->keys), 0);
+        cr_assert_eq(dnssec_keys_none(put[i].zone, "test", &k), 0);
+        cr_assert_eq(polls_zkeys_put(&d, put[i].t, put[i].zone, k), 0);
+        dnssec_keys_unref(k);
     }
     polls_zkeys_drop(&d, &t1, "a.test.");
     cr_assert_eq(d.nzkeys, 2);
+    cr_assert_null(polls_zkeys_get(&d, &t1, "a.test."));
     for (size_t i = 0; i < d.nzkeys; i++)
         cr_assert(!(d.zkeys[i].target == &t1 && strcmp(d.zkeys[i].zone, "a.test.") == 0));
     polls_zkeys_drop(&d, &t1, "c.test."); /* not there: nothing */
     polls_zkeys_drop(&d, &t2, "a.test.");
     cr_assert_eq(d.nzkeys, 1);
     cr_assert_str_eq(d.zkeys[0].zone, "b.test.");
+    k = polls_zkeys_get(&d, &t1, "b.test.");
+    cr_assert_not_null(k);
+    dnssec_keys_unref(k);
     polls_zkeys_drop(&d, &t1, "b.test.");
     cr_assert_eq(d.nzkeys, 0);
     free(d.zkeys);
+    free(d.zk_buckets);
+    pthread_mutex_destroy(&d.zk_mu);
+}
+
+/* Thousands of signed zones: the cache is hashed, grows, and finds each
+ * zone on its own target after others were dropped (entries move into
+ * the holes they leave). */
+Test(driver_model, the_key_cache_at_thousands_of_zones)
+{
+    static const target_conf_t t1, t2;
+    const target_conf_t *ts[2] = {&t1, &t2};
+    dnssec_keys_t *none;
+    dnssec_keys_t *k;
+    char zone[64];
+    drv_t d;
+    size_t n = 0;
+
+    memset(&d, 0, sizeof(d));
+    pthread_mutex_init(&d.zk_mu, NULL);
+    cr_assert_eq(dnssec_keys_none("x.", "test", &none), 0);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(zone, sizeof(zone), "z%d.test.", i);
+        cr_assert_eq(polls_zkeys_put(&d, ts[i % 2], zone, none), 0);
+    }
+    cr_assert_eq(d.nzkeys, 3000);
+    cr_assert_geq(d.zk_nbuckets, 3000);
+    for (int i = 0; i < 3000; i += 3) {
+        snprintf(zone, sizeof(zone), "z%d.test.", i);
+        polls_zkeys_drop(&d, ts[(i + 1) % 2], zone); /* the other target's: none */
+        polls_zkeys_drop(&d, ts[i % 2], zone);
+    }
+    cr_assert_eq(d.nzkeys, 2000);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(zone, sizeof(zone), "z%d.test.", i);
+        k = polls_zkeys_get(&d, ts[i % 2], zone);
+        cr_assert_eq(k != NULL, i % 3 != 0, "%s", zone);
+        cr_assert_null(polls_zkeys_get(&d, ts[(i + 1) % 2], zone), "%s", zone);
+        n += k != NULL;
+        dnssec_keys_unref(k);
+    }
+    cr_assert_eq(n, 2000);
+    while (d.nzkeys > 0) {
+        struct drv_zkeys *z = &d.zkeys[d.nzkeys / 2];
+        snprintf(zone, sizeof(zone), "%s", z->zone);
+        polls_zkeys_drop(&d, z->target, zone);
+    }
+    dnssec_keys_unref(none);
+    free(d.zkeys);
+    free(d.zk_buckets);
     pthread_mutex_destroy(&d.zk_mu);
 }
 
