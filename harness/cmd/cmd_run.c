@@ -19,11 +19,13 @@
 #include "harness/driver/driver.h"
 
 static volatile sig_atomic_t g_stop;
-static const char *g_cmd = "run"; /* for the messages */
+static volatile sig_atomic_t g_signals; /* a second one cuts the cleanup */
+static const char *g_cmd = "run";       /* for the messages */
 
 static void on_signal(int sig)
 {
     g_stop = sig;
+    g_signals = g_signals + 1;
 }
 
 /* The driver's messages: lines on stderr after "dnsprop run: ", the
@@ -275,6 +277,7 @@ static int campaign_cmd(int argc, char **argv, bool monitor)
     dopts.version = DNSPROP_VERSION;
     dopts.say = say;
     dopts.stop = &g_stop;
+    dopts.signals = &g_signals;
     dopts.prom = prom.reg != NULL ? &prom.std : NULL;
     rc = driver_run(&sc, &dopts);
     /* a monitor's normal end is a signal: what it measured is kept */

@@ -192,7 +192,16 @@ typedef struct {
     drv_t *d;
     atomic_size_t next; /* the next zone to take */
     atomic_uint removed;
+    sig_atomic_t signals; /* counted when it began */
 } clean_t;
+
+/* A stop signal came since the cleanup began (the first one of a run
+ * stops the campaign, which then cleans up: the user who presses Ctrl-C
+ * again wants out now, as with make or docker compose). */
+static bool clean_cut(const clean_t *c)
+{
+    return c->d->opts->signals != NULL && *c->d->opts->signals != c->signals;
+}
 
 typedef struct {
     clean_t *c;
@@ -234,9 +243,37 @@ static void *cleaner_main(void *arg)
     cleaner_t *cl = arg;
     size_t z;
 
-    while ((z = atomic_fetch_add(&cl->c->next, 1)) < cl->c->d->m.nzones)
+    while (!clean_cut(cl->c) &&
+           (z = atomic_fetch_add(&cl->c->next, 1)) < cl->c->d->m.nzones)
         clean_zone(cl->c, cl->w, z);
     return NULL;
+}
+
+/* The cleanup was cut short: which zones are left on the targets (the
+ * first few named; a run with the same seed makes and deletes the same
+ * names). */
+static void cleanup_cut_say(drv_t *d, unsigned removed)
+{
+    char names[512] = "";
+    size_t len = 0;
+    unsigned left = 0;
+
+    for (size_t z = 0; z < d->m.nzones; z++) {
+        const zone_t *zn = &d->m.zones[z];
+        if (!zn->alive || zn->existing || zn->tmask == 0)
+            continue;
+        if (left++ < 5 && len + strlen(zn->name) + 3 < sizeof(names))
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+                                    len > 0 ? ", " : "", zn->name);
+    }
+    drv_say(d, DRIVER_MSG_ERROR,
+            "cleanup: stopped by a signal after %u zone delete%s; %u zone%s left on the "
+            "targets%s%s%s",
+            removed, removed == 1 ? "" : "s", left, left == 1 ? "" : "s",
+            left > 0 ? " (" : "", names,
+            left > 5   ? ", ...)"
+            : left > 0 ? ")"
+                       : "");
 }
 
 /* Not measured, and after the workers are done with their connections:
@@ -254,6 +291,7 @@ static void cleanup(drv_t *d)
 
     atomic_init(&c.next, 0);
     atomic_init(&c.removed, 0);
+    c.signals = d->opts->signals != NULL ? *d->opts->signals : 0;
     /* (no memory for the others: this thread alone) */
     for (unsigned w = 1; cl != NULL && w < d->nworkers; w++) {
         cl[w].c = &c;
@@ -271,7 +309,9 @@ static void cleanup(drv_t *d)
         pthread_join(cl[w].thread, NULL);
     free(cl);
     removed = atomic_load(&c.removed);
-    if (!d->opts->quiet && removed > 0)
+    if (clean_cut(&c))
+        cleanup_cut_say(d, removed);
+    else if (!d->opts->quiet && removed > 0)
         drv_say(d, DRIVER_MSG_NOTE, "cleanup: %u zone%s deleted", removed,
                 removed == 1 ? "" : "s");
 }

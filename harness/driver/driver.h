@@ -52,12 +52,15 @@ typedef struct {
     bool force;                  /* apply zone-sync plans over the thresholds */
     bool dry_run;                /* plan zone syncs, print, change nothing */
     volatile sig_atomic_t *stop; /* set by a signal handler: stop cleanly */
-    const store_opts_t *store;   /* how to open the results store */
-    const char *version;         /* stored with the campaign */
-    prom_std_t *prom;            /* --metrics-listen's families, or NULL */
-    bool monitor;                /* run [monitor]'s canaries instead of the phases */
-    double monitor_duration;     /* s; 0: [monitor] duration (0 there: until stopped) */
-    driver_say_fn say;           /* NULL: errors through log.h, the rest dropped */
+    /* stop signals counted by the handler (NULL: not counted): one that
+     * comes during the end's cleanup cuts it short, the zones left named */
+    volatile sig_atomic_t *signals;
+    const store_opts_t *store; /* how to open the results store */
+    const char *version;       /* stored with the campaign */
+    prom_std_t *prom;          /* --metrics-listen's families, or NULL */
+    bool monitor;              /* run [monitor]'s canaries instead of the phases */
+    double monitor_duration;   /* s; 0: [monitor] duration (0 there: until stopped) */
+    driver_say_fn say;         /* NULL: errors through log.h, the rest dropped */
     void *say_arg;
 } driver_opts_t;
 

@@ -92,6 +92,46 @@ else
     ko "cleanup (exit $rc, $left left)" "$(grep -v '^\[' cleanup.err | tail -5)"
 fi
 
+# 1c. a signal during the cleanup cuts it short and names what is left:
+#     zones made by an exec target (pdnsutil), each delete 0.4 s, one
+#     worker (the cleanup runs on each); SIGINT once the first delete has
+#     begun
+pu="pdnsutil --config-dir=$LAB_DIR/pdns"
+printf '%s\n' "[campaign]" "name = cut" "results = $tmp/results" "seed = 113" \
+    "api_inflight = 1" "[target db]" "type = exec" "zone_create = $pu create-zone \${zone}" \
+    "zone_delete = sh -c \"touch $tmp/cut.mark; sleep 0.4; exec $pu delete-zone \$0\" \${zone}" \
+    "[nameserver primary]" "address = $LAB_PDNS_ADDR" "role = primary" \
+    "[probe]" "frequency = 0.05" "timeout = 10" "[phase p]" "zones = 12" \
+    "zone_suffix = cut.runtest.test." "count = 1" "rate = 20" "mix = zone_create:1" > cut.ini
+rm -f cut.mark
+"$bin" run --quiet cut.ini > cut.json 2> cut.err &
+cut_pid=$!
+for _ in $(seq 300); do [ -e cut.mark ] && break; sleep 0.05; done
+kill -INT "$cut_pid"
+t0=$(date +%s.%N)
+wait "$cut_pid"
+rc=$?
+took=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
+cut_left=$($pu list-all-zones 2>/dev/null | grep -c 'cut\.runtest\.test\.\?$' || true)
+if [ -e cut.mark ] && python3 - cut.err "$cut_left" "$took" <<'PY'
+import re, sys
+err = open(sys.argv[1]).read()
+m = re.search(r"cleanup: stopped by a signal after (\d+) zone deletes?; (\d+) zones? left "
+              r"on the targets \(([^)]*)\)", err)
+assert m, err
+deleted, left = int(m.group(1)), int(m.group(2))
+# 13 zones made; the cut stops it well before the 5 s the deletes would take
+assert deleted + left == 13 and 1 <= deleted < 8, (deleted, left)
+assert left == int(sys.argv[2]), ("PowerDNS has", sys.argv[2], "left:", left)
+assert "cut.runtest.test." in m.group(3), m.group(3)
+assert float(sys.argv[3]) < 3.0, sys.argv[3]
+PY
+then ok "a signal during the cleanup cuts it short (${took} s) and names the $cut_left zones left"
+else ko "cleanup cut by a signal (exit $rc, ${took} s, $cut_left left)" "$(tail -5 cut.err)"; fi
+$pu list-all-zones 2>/dev/null | grep 'cut\.runtest\.test\.\?$' | while read -r z; do
+    $pu delete-zone "$z" > /dev/null 2>&1
+done
+
 # 2. the achieved rate tracks the offered one: 40 operations at 20/s
 #    (after the zones) take about 2 s of scheduling
 scenario rate 102 "count = 40
