@@ -141,11 +141,17 @@ static int judge(drv_t *d)
 {
     bool ok;
 
+    /* The API workers first: one still finishing a call after a signal
+     * counts its operation's polls as submitted, then submits them. Counted
+     * between the two (the pool already shut), they were "unanswered"
+     * polls that never existed (test_run's SIGINT case, 1 run in many
+     * under TSan). Joined here, what they submit is cancelled below, and
+     * counted. (It also stops the claims' watch.) */
+    workers_close(d);
     probe_pool_shutdown(d->pool); /* what is left is CANCELLED, and stored */
     workers_stop_watch(d);        /* so are the claims still out */
     campaign_stop_counting(d);
     drv_progress(d, "done");
-    /* API workers may still be finishing calls (after a signal): the lock */
     pthread_mutex_lock(&d->mu);
     d->summary = verdict(d, &ok);
     if (d->opts->monitor && d->summary != NULL) {

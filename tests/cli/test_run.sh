@@ -296,6 +296,31 @@ assert r["assessment"] is None  # not assessed: stopped
 PY
 then ok "SIGINT: the report holds every poll, cancelled ones counted"; else ko "SIGINT report" ""; fi
 
+# 8b. SIGINT while API calls are under way: they finish, and the summary
+#     counts them and their polls (cancelled), computed once the workers
+#     are done (before, it was made beside them: an operation acked after
+#     it was missing, or its polls counted as never answered)
+printf '%s\n' "at,op,zone,name,type,ttl,value" "0,record_create,lab.test.,slow1,A,60,192.0.2.61" \
+    "0.1,record_create,lab.test.,slow2,A,60,192.0.2.62" > slow-ops.csv
+printf '%s\n' "[campaign]" "name = slowint" "results = $tmp/results" "[target db]" "type = exec" \
+    "record_create = sleep 2" "[nameserver primary]" "address = $LAB_PDNS_ADDR" \
+    "role = primary" "[probe]" "frequency = 0.05" "timeout = 10" "[operations]" \
+    "file = $tmp/slow-ops.csv" > slowint.ini
+"$bin" run --quiet slowint.ini > slowint.json 2> slowint.err &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ $rc = 130 ] && python3 - slowint.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["operations"] == 2 and s["acked"] == 2 and s["polls"] == 2, s
+assert s["cancelled"] == 2 and s["unanswered"] == 0, s
+PY
+then ok "SIGINT during API calls: both finish, acked, their polls counted (cancelled)"
+else ko "SIGINT during API calls (exit $rc)" "$(cat slowint.json slowint.err | tail)"; fi
+
 # 9. --statsd: live metrics of a local campaign, to a UDP listener
 port=$(free_port)
 statsd_listen "$port" statsd.log &
