@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/common/hash.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/driver/drv_int.h"
@@ -508,13 +509,7 @@ static unsigned publish_poll(drv_t *d, const op_t *op, size_t nsi, const probe_r
  * name, seeded with the target's address. */
 static size_t zkeys_hash(const target_conf_t *t, const char *zone)
 {
-    uint64_t h = 14695981039346656037ULL ^ (uint64_t)(uintptr_t)t;
-
-    for (; *zone != '\0'; zone++) {
-        h ^= (unsigned char)*zone;
-        h *= 1099511628211ULL;
-    }
-    return (size_t)h;
+    return (size_t)hash_fnv1a_str(HASH_FNV1A_INIT ^ (uint64_t)(uintptr_t)t, zone);
 }
 
 /* Under d->zk_mu: where the link to entry i is (its bucket's head or the

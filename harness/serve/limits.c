@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/hash.h"
 #include "harness/serve/serve_int.h"
 
 #define QUOTA_BUCKETS 4096
@@ -77,15 +78,8 @@ void serve_limits_defaults(serve_limits_t *lim)
 
 static qent_t **qslot(qmap_t *m, const char *key)
 {
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-    const char *k;
-    qent_t **p;
+    qent_t **p = &m->b[hash_fnv1a_str(HASH_FNV1A_INIT, key) % QUOTA_BUCKETS];
 
-    for (k = key; *k != '\0'; k++) {
-        h ^= (unsigned char)*k;
-        h *= 1099511628211ULL;
-    }
-    p = &m->b[h % QUOTA_BUCKETS];
     while (*p != NULL && strcmp((*p)->key, key) != 0)
         p = &(*p)->next;
     return p;

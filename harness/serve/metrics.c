@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/hash.h"
 #include "harness/common/log.h"
 #include "harness/serve/metrics.h"
 #include "harness/common/numparse.h"
@@ -157,16 +158,10 @@ static void drop_value(metrics_t *m)
  * same name are two entries. */
 static uint64_t name_hash(const char *s, size_t len, enum mtype type)
 {
-    uint64_t h = UINT64_C(14695981039346656037);
-    size_t i;
+    uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, s, len);
 
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
     h ^= (uint64_t)type + 1;
-    h *= UINT64_C(1099511628211);
-    return h;
+    return h * HASH_FNV1A_PRIME;
 }
 
 /* Find or add the entry; NULL when the table is full or out of memory.

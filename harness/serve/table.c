@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness/common/buf.h"
+#include "harness/common/hash.h"
 #include "harness/common/jsonw.h"
 #include "harness/common/quote.h"
 #include "harness/serve/serve_int.h"
@@ -29,13 +30,7 @@ struct serve_entry {
 
 static size_t hash_id(const char *id)
 {
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-    for (; *id != '\0'; id++) {
-        h ^= (unsigned char)*id;
-        h *= 1099511628211ULL;
-    }
-    return (size_t)h;
+    return (size_t)hash_fnv1a_str(HASH_FNV1A_INIT, id);
 }
 
 int serve_table_init(serve_table_t *t)

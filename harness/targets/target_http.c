@@ -84,6 +84,7 @@
 
 #include "harness/common/buf.h"
 #include "harness/common/errcode.h"
+#include "harness/common/hash.h"
 #include "harness/common/log.h"
 #include "harness/common/numparse.h"
 #include "harness/targets/target.h"
@@ -543,18 +544,6 @@ typedef struct conf {
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static conf_t *registry;
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = UINT64_C(14695981039346656037);
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}
-
 static void scope_free(scope_t *s)
 {
     size_t i;
@@ -572,7 +561,8 @@ static scope_t *scope_find(conf_t *c, const char *key)
 
     if (c->nbuckets == 0)
         return NULL;
-    for (s = c->buckets[fnv1a(key, strlen(key)) % c->nbuckets]; s != NULL; s = s->next)
+    for (s = c->buckets[hash_fnv1a_str(HASH_FNV1A_INIT, key) % c->nbuckets]; s != NULL;
+         s = s->next)
         if (strcmp(s->key, key) == 0)
             return s;
     return NULL;
@@ -591,7 +581,7 @@ static int scope_grow(conf_t *c)
         scope_t *s = c->buckets[i];
         while (s != NULL) {
             scope_t *next = s->next;
-            size_t h = fnv1a(s->key, strlen(s->key)) % n;
+            size_t h = hash_fnv1a_str(HASH_FNV1A_INIT, s->key) % n;
             s->next = nb[h];
             nb[h] = s;
             s = next;
@@ -621,7 +611,7 @@ static scope_t *scope_get(conf_t *c, const char *key, size_t zlen)
         return NULL;
     }
     s->zlen = zlen;
-    h = fnv1a(key, strlen(key)) % c->nbuckets;
+    h = hash_fnv1a_str(HASH_FNV1A_INIT, key) % c->nbuckets;
     s->next = c->buckets[h];
     c->buckets[h] = s;
     c->nscopes++;
@@ -657,8 +647,8 @@ static void scope_drop(conf_t *c, const char *key)
 
     if (c->nbuckets == 0)
         return;
-    for (pp = &c->buckets[fnv1a(key, strlen(key)) % c->nbuckets]; *pp != NULL;
-         pp = &(*pp)->next) {
+    for (pp = &c->buckets[hash_fnv1a_str(HASH_FNV1A_INIT, key) % c->nbuckets];
+         *pp != NULL; pp = &(*pp)->next) {
         scope_t *s = *pp;
         if (strcmp(s->key, key) == 0) {
             *pp = s->next;
