@@ -66,7 +66,8 @@ int serve_table_init(serve_table_t *t);
 void serve_table_clear(serve_table_t *t);
 /* A request's record as the table keeps it: rec's poll fields (status,
  * duration, ...) taken out of rec (which stays the caller's), the rest
- * as JSON text without its closing brace (*base), and what GET shows
+ * as JSON text with a ',' for its closing brace ("{" when there is
+ * nothing else) (*base), and what GET shows
  * until the poll ends (*text: base, then the poll fields as an accepted
  * request has them). 0, or -ENOMEM with both NULL. */
 int serve_record_texts(json_t *rec, char **base, char **text);

@@ -170,28 +170,6 @@ static const char accepted_tail[] =
     "\"status\":\"ACCEPTED\",\"duration\":null,\"result\":null,\"reason\":null,"
     "\"lower_bound\":null,\"queries\":null,\"observed_at\":null}";
 
-/* base + sep + tail, malloc'd; NULL on no memory. */
-static char *join3(const char *base, const char *sep, const char *tail, size_t tlen)
-{
-    size_t bl = strlen(base);
-    size_t sl = strlen(sep);
-    char *out = malloc(bl + sl + tlen + 1);
-
-    if (out == NULL)
-        return NULL;
-    memcpy(out, base, bl);
-    memcpy(out + bl, sep, sl);
-    memcpy(out + bl + sl, tail, tlen);
-    out[bl + sl + tlen] = '\0';
-    return out;
-}
-
-/* A record's members end with a ',' unless it has none. */
-static const char *base_sep(const char *base)
-{
-    return base[0] != '\0' && base[strlen(base) - 1] == '{' ? "" : ",";
-}
-
 int serve_record_texts(json_t *rec, char **base, char **text)
 {
     size_t i;
@@ -204,12 +182,17 @@ int serve_record_texts(json_t *rec, char **base, char **text)
     *base = jsonw_dumps(rec);
     if (*base == NULL)
         goto out;
+    /* "{...}" becomes "{...," ("{}": "{"), ready for the poll fields */
     n = strlen(*base);
-    if (n > 0 && (*base)[n - 1] == '}')
-        (*base)[n - 1] = '\0';
-    *text = join3(*base, base_sep(*base), accepted_tail, sizeof(accepted_tail) - 1);
-    if (*text != NULL)
-        ret = 0;
+    if (n >= 2 && (*base)[n - 1] == '}')
+        (*base)[n - 1] = n == 2 ? '\0' : ',';
+    *text = malloc(n + sizeof(accepted_tail));
+    if (*text == NULL)
+        goto out;
+    n = strlen(*base);
+    memcpy(*text, *base, n);
+    memcpy(*text + n, accepted_tail, sizeof(accepted_tail)); /* (its NUL too) */
+    ret = 0;
 out:
     if (ret < 0) {
         free(*base);
@@ -283,12 +266,10 @@ static void add_query_times(buf_t *b, const probe_result_t *r)
  * the writer's. */
 static char *finish_text(const char *base, const probe_result_t *r)
 {
-    const char *sep = base_sep(base);
     char n[24];
     buf_t b = {0};
 
     buf_add(&b, base, strlen(base));
-    buf_add(&b, sep, strlen(sep));
     buf_add(&b, "\"status\":", 9);
     add_str(&b, digaas_status(r->status, r->id));
     add_key(&b, "duration");
