@@ -146,10 +146,10 @@ static int judge(drv_t *d)
      * between the two (the pool already shut), they were "unanswered"
      * polls that never existed (test_run's SIGINT case, 1 run in many
      * under TSan). Joined here, what they submit is cancelled below, and
-     * counted. (It also stops the claims' watch.) */
+     * counted. workers_close also stops the claims' watch: the claims
+     * still out are called back cancelled, and stored. */
     workers_close(d);
     probe_pool_shutdown(d->pool); /* what is left is CANCELLED, and stored */
-    workers_stop_watch(d);        /* so are the claims still out */
     campaign_stop_counting(d);
     drv_progress(d, "done");
     pthread_mutex_lock(&d->mu);
