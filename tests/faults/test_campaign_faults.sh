@@ -359,7 +359,12 @@ assert s["polls"] == 2 * s["acked"], s
 assert s["completed"] == s["polls"] and stored == s["polls"], (s, stored)
 errs = r["target_errors"]
 assert sum(e["count"] for e in errs) == s["failed"], errs
-assert all("onnect" in e["reason"] or "refused" in e["reason"] for e in errs), errs
+# refused while the relay was down; or, for the one call in flight when it
+# was killed, the connection cut with no answer (curl: "Server returned
+# nothing", "reset by peer", "Recv failure")
+cut = ("onnect", "refused", "returned nothing", "reset", "Recv failure")
+assert all(any(c in e["reason"] for c in cut) for e in errs), errs
+assert sum(e["count"] for e in errs if "onnect" in e["reason"]) > 0, errs
 md = open(sys.argv[2] + "/report.md").read()
 assert "## Operations the target refused" in md
 print(s["failed"], s["acked"], s["polls"])
