@@ -91,6 +91,8 @@ $(B)/compare-bench: $(call objs,rel,$(LIB_SRC) tests/bench/compare_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/plot-bench: $(call objs,rel,$(LIB_SRC) tests/bench/plot_bench.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/mhd-bare: $(call objs,rel,$(LIB_SRC) tests/bench/mhd_bare.c)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # Small drivers the CLI tests run against real servers.
 $(B)/%-tool: $(call objs,rel,$(LIB_SRC)) $(B)/rel/tests/cli/%_tool.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -111,7 +113,7 @@ run: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(B)/probe-bench $(B)/store-bench $(B)/compare-bench \
-	    $(B)/plot-bench
+	    $(B)/plot-bench $(B)/mhd-bare
 	@tests/bench/bench.sh
 
 # a steady campaign against the lab for SOAK_MINUTES (60), its RSS read

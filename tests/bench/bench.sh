@@ -8,6 +8,8 @@
 # then the store's line, the service's, the comparison's (with the plots')
 # and the million-result campaign's:
 #   serve_accepted_per_s=N serve_runs=A/B/C serve_cpu_us_per_post=U serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
+#   serve_anchor_mhd_per_s=N serve_anchor_mhd_cpu_us_per_post=U serve_anchor_handoff_per_s=N ...
+#   serve_machine_cpu_us_per_post=T (serve S redis R knot K wrk W; 20000/s on C cores: <=B)
 #   compare_s_per_million_changes=S load_s_per_million_results=L ... plot_s=P
 #   probe_bytes_per_result=X (<=100) redis_bytes_per_result=Y (<=250) report_s=R
 #   (<=20) report_rss_mib=Q (<=256) assess_s=A (<=10) results=N
@@ -131,12 +133,29 @@ sruns=${BENCH_SERVE_RUNS:-3}
 # 20% with whatever else the machine does), and the service's CPU (user +
 # system, /proc) per POST over all of them
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# wrk's CPU: a subshell's children's time (stat fields 16, 17) once it
+# has waited for wrk
+wrk_post() {
+    (
+        SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c32 -d"${ssecs}s" \
+            -s tests/bench/serve_post.lua "http://127.0.0.1:$1/requests" > "$dir/wrk.out" 2>&1
+        awk '{print $16 + $17}' "/proc/$BASHPID/stat" > "$dir/wrk.ticks"
+    )
+}
+us_per_post() { python3 -c "print(f'{$1 / $(getconf CLK_TCK) * 1e6 / max(1, $2):.1f}')"; }
+# one answer of the service, the bare server's body (same length)
+curl -s -o "$dir/reply.json" -H 'Content-Type: application/json' --data \
+    "{\"nameserver\": \"127.0.0.1:$port\", \"zone_name\": \"bench.test.\", \"serial\": 1, \"start_time\": null, \"timeout\": 5, \"frequency\": 0.5, \"condition\": \"serial_not_lower\"}" \
+    "http://127.0.0.1:$sport/requests"
 rates=()
 cpu0=$(ticks "$serve_pid")
+rcpu0=$(ticks "$redis_pid")
+kcpu0=$(ticks "$knot_pid")
+wcpu=0
 posts=0
 for ((r = 1; r <= sruns; r++)); do
-    SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c32 -d"${ssecs}s" \
-        -s tests/bench/serve_post.lua "http://127.0.0.1:$sport/requests" > "$dir/wrk.out" 2>&1
+    wrk_post "$sport"
+    wcpu=$((wcpu + $(cat "$dir/wrk.ticks")))
     sed "s/^/serve wrk $r: /" "$dir/wrk.out" |
         grep -E 'Requests/sec|Latency|requests in|Non-2xx|errors'
     if grep -q 'Non-2xx' "$dir/wrk.out"; then
@@ -148,9 +167,14 @@ for ((r = 1; r <= sruns; r++)); do
     sleep 1
 done
 cpu1=$(ticks "$serve_pid")
+rcpu1=$(ticks "$redis_pid")
+kcpu1=$(ticks "$knot_pid")
 serve_rps=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
 serve_runs=$(IFS=/; echo "${rates[*]}")
-serve_cpu_us=$(python3 -c "print(f'{($cpu1 - $cpu0) / $(getconf CLK_TCK) * 1e6 / max(1, $posts):.1f}')")
+serve_cpu_us=$(us_per_post $((cpu1 - cpu0)) "$posts")
+redis_cpu_us=$(us_per_post $((rcpu1 - rcpu0)) "$posts")
+knot_cpu_us=$(us_per_post $((kcpu1 - kcpu0)) "$posts")
+wrk_cpu_us=$(us_per_post "$wcpu" "$posts")
 sleep 1 # let the polls wrk caused finish
 python3 tests/bench/serve_roundtrip.py "127.0.0.1:$sport" "127.0.0.1:$port" bench.test. \
     "${BENCH_SERVE_ROUNDTRIPS:-300}" > "$dir/rt.out"
@@ -158,6 +182,36 @@ sed 's/^/serve round trip: /' "$dir/rt.out"
 rt=$(grep -o 'serve_roundtrip_ms_p50=[0-9.]* serve_roundtrip_ms_p99=[0-9.]*' "$dir/rt.out")
 kill "$serve_pid" && wait "$serve_pid"
 serve_pid=
+
+# 5b. the service's anchor: libmicrohttpd alone, as the service runs it,
+#     answering each POST at once with the service's answer (and after a
+#     hand-off to another thread, as each POST waits for the putter), with
+#     the same wrk. With the CPU per POST of every process above, it says
+#     how much of the machine one POST takes and where.
+anchor() {
+    local mode=$1 c0 c1 rps
+    build/mhd-bare "$sport" "$dir/reply.json" $mode > "$dir/bare.log" 2>&1 &
+    serve_pid=$!
+    for ((i = 0; i < 100; i++)); do
+        curl -s -o /dev/null "http://127.0.0.1:$sport/" && break
+        sleep 0.05
+    done
+    c0=$(ticks "$serve_pid")
+    wrk_post "$sport"
+    c1=$(ticks "$serve_pid")
+    kill "$serve_pid" && wait "$serve_pid"
+    serve_pid=
+    sed "s/^/serve anchor ${mode:-bare} wrk: /" "$dir/wrk.out" | grep -E 'Requests/sec|Latency'
+    rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")
+    echo "$rps $(us_per_post $((c1 - c0)) "$(awk '/requests in/ {print $1}' "$dir/wrk.out")")" \
+        > "$dir/anchor.out"
+}
+anchor ""
+read -r bare_rps bare_us < "$dir/anchor.out"
+anchor handoff
+read -r hand_rps hand_us < "$dir/anchor.out"
+machine_us=$(python3 -c "print(f'{$serve_cpu_us + $redis_cpu_us + $knot_cpu_us + $wrk_cpu_us:.1f}')")
+cores=$(nproc)
 
 # 6. dnsprop compare as campaigns grow (no server: synthetic results as
 #    the store gives them back)
@@ -187,5 +241,7 @@ scale_line=$(tail -1 "$dir/million.out")
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
 echo "serve_accepted_per_s=$serve_rps serve_runs=$serve_runs serve_cpu_us_per_post=$serve_cpu_us $rt"
+echo "serve_anchor_mhd_per_s=$bare_rps serve_anchor_mhd_cpu_us_per_post=$bare_us serve_anchor_handoff_per_s=$hand_rps serve_anchor_handoff_cpu_us_per_post=$hand_us"
+echo "serve_machine_cpu_us_per_post=$machine_us (serve $serve_cpu_us redis $redis_cpu_us knot $knot_cpu_us wrk $wrk_cpu_us; 20000/s on $cores cores: <=$((cores * 1000000 / 20000)))"
 echo "$cmp_line $plot_line"
 echo "$scale_line"

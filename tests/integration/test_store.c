@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <csv.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,6 +634,86 @@ Test(store, requests_put_async_and_retention, .timeout = 60)
                           raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[i]));
     }
     cr_expect_eq(left, 0, "%d keys or index entries left after 5 s", left);
+    store_req_close(rq, 5);
+    store_close(s);
+    redisFree(c);
+}
+
+/* One burst of puts (one script call for as many as have queued): a
+ * tombstoned id fails alone, a second put with an Idempotency-Key the
+ * burst already used gets the first's id and stores nothing, the rest are
+ * stored; and a put of an id already stored leaves it as it is. */
+Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
+{
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_req_t *rq = NULL;
+    redisContext *c = raw_connect();
+    puts_done_t d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    enum { N = 40, TOMB = 7, FIRST = 3, AGAIN = 30 };
+    static store_req_put_t p[N];
+    static char ids[N][64];
+    char idem[96];
+    char err[512];
+    char other[64];
+    char *t;
+    int i;
+
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, 0, &rq, err, sizeof(err)), 0, "%s", err);
+    test_id(idem, sizeof(idem), "burst-idem");
+    for (i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "burst-%d-%ld-%lld", i, (long)getpid(),
+                 (long long)timebase_mono_ns());
+        memset(&p[i], 0, sizeof(p[i]));
+        p[i].kind = STORE_REQ_POLL;
+        p[i].id = ids[i];
+        p[i].text = "{\"status\":\"ACCEPTED\"}";
+        p[i].start = 1421867419 + i;
+        p[i].idem = i == FIRST || i == AGAIN ? idem : NULL;
+        p[i].done = on_put;
+        p[i].arg = &d;
+    }
+    freeReplyObject(redisCommand(c, "SET dnsprop:request-tomb:%s 1 EX 60", ids[TOMB]));
+    for (i = 0; i < N; i++)
+        store_req_put_async(rq, &p[i]);
+    pthread_mutex_lock(&d.mu);
+    while (d.done < N)
+        pthread_cond_wait(&d.cond, &d.mu);
+    pthread_mutex_unlock(&d.mu);
+    for (i = 0; i < N; i++) {
+        if (i == TOMB) {
+            cr_expect_eq(p[i].ret, -EIO, "the tombstoned put: %d", p[i].ret);
+            cr_expect(strstr(p[i].err, "tombstone") != NULL, "%s", p[i].err);
+            cr_expect_eq(raw_int(c, "EXISTS dnsprop:request:%s", ids[i]), 0);
+            cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[i]), 0);
+        } else if (i == AGAIN) {
+            cr_expect_eq(p[i].ret, 1, "the repeated key: %d %s", p[i].ret, p[i].err);
+            cr_expect_str_eq(p[i].other, ids[FIRST]);
+            cr_expect_eq(raw_int(c, "EXISTS dnsprop:request:%s", ids[i]), 0);
+        } else {
+            cr_expect_eq(p[i].ret, 0, "put %d: %d %s", i, p[i].ret, p[i].err);
+            cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[i]), 1);
+            cr_expect_geq(raw_int(c, "ZRANK dnsprop:requests %s", ids[i]), 0);
+        }
+    }
+    /* stored already (a retry of a put that landed): left alone, stored */
+    freeReplyObject(
+        redisCommand(c, "SET dnsprop:request:%s {\"status\":\"COMPLETED\"}", ids[0]));
+    cr_expect_eq(store_req_put_once(rq, STORE_REQ_POLL, ids[0], "{}", 1421867419, 0, NULL,
+                                    other, sizeof(other), err, sizeof(err)),
+                 0, "%s", err);
+    t = raw_get(c, "GET dnsprop:request:%s", ids[0]);
+    cr_expect(t != NULL && strstr(t, "COMPLETED") != NULL, "%s",
+              t != NULL ? t : "(none)");
+    free(t);
+    for (i = 0; i < N; i++) {
+        freeReplyObject(redisCommand(c, "DEL dnsprop:request:%s", ids[i]));
+        freeReplyObject(redisCommand(c, "ZREM dnsprop:requests %s", ids[i]));
+        freeReplyObject(redisCommand(c, "SREM dnsprop:requests:pending %s", ids[i]));
+    }
+    freeReplyObject(redisCommand(c, "DEL dnsprop:idempotency:%s", idem));
     store_req_close(rq, 5);
     store_close(s);
     redisFree(c);
