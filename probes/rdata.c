@@ -659,6 +659,10 @@ out:
     return same;
 }
 
+/* ldns_from_wire's buffer: characters of text per octet of RDATA, more
+ * than any of ldns's printers writes without growing its buffer. */
+#define RDATA_TEXT_PER_OCTET 16
+
 /* The RDATA whose RDLENGTH is at msg[pos] through ldns (names
  * decompressed), canonical, printed in zone-file presentation form.
  * DP_EMALFORMED when ldns cannot read it as its type. */
@@ -669,7 +673,16 @@ static int ldns_from_wire(uint16_t type, const unsigned char *msg, size_t msglen
     size_t end = pos + 2 + get16(msg + pos);
     ldns_rr *rr = ldns_rr_new();
     ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, 1, &root);
-    ldns_buffer *b = ldns_buffer_new(256);
+    /* Room for the longest text the RDATA can print as, made before:
+     * some of ldns 1.8.3's printers write a character at a time with
+     * ldns_buffer_write_u8, which asserts room instead of growing (the
+     * SVCB/HTTPS parameters' printer, RFC 9460 section 2.1), so an answer
+     * whose text outgrew the buffer aborted the process (found by
+     * fuzz_rdata). The most text an octet makes there is 8 characters
+     * (a "mandatory" list's key, 2 octets, as ",no-default-alpn"): twice
+     * that is allowed. printf-written fields (\ddd, names) grow the
+     * buffer themselves. */
+    ldns_buffer *b = ldns_buffer_new(64 + RDATA_TEXT_PER_OCTET * (end - pos));
     int ret = DP_EMALFORMED;
     size_t i;
 

@@ -465,7 +465,9 @@ dcmd_up() {
 	# line, which is how `down` knows the group is this lab's (stop_pids).
 	spawn "$dir" "$dir/epmd.log" bash -c "epmd -port $EPMD_PORT -address 127.0.0.1; : '$dir/'"
 	p_epmd=$SPAWNED
-	spawn "$dir" "$dir/rabbit.log" bash -c ". '$dir/rabbit/env' && /usr/lib/rabbitmq/bin/rabbitmq-server; : '$dir/'"
+	# in its own directory: Erlang writes its crash dumps (erl_crash.dump,
+	# MnesiaCore.*) to the working directory, which was the clone's root
+	spawn "$dir" "$dir/rabbit.log" bash -c "cd '$dir/rabbit' && . '$dir/rabbit/env' && /usr/lib/rabbitmq/bin/rabbitmq-server; : '$dir/'"
 	p_rabbit=$SPAWNED
 	log "started epmd (pid $p_epmd) and rabbitmq-server (pid $p_rabbit)"
 	spawn "$dir" "$dir/bind.log" named -4 -g -n 1 -c "$dir/bind/named.conf"
