@@ -924,6 +924,24 @@ static redisContext *putter_connect(store_req_t *rq, char sha[41], char *err,
     return NULL;
 }
 
+const char *store_req_put_script(void)
+{
+    return put_script;
+}
+
+void store_req_put_append(redisContext *c, const char *sha, long retention,
+                          const store_req_put_t *p)
+{
+    put_args_t a;
+
+    put_args(&a, retention, p);
+    a.argv[0] = "EVALSHA";
+    a.argl[0] = 7;
+    a.argv[1] = sha;
+    a.argl[1] = 40;
+    redisAppendCommandArgv(c, 16, a.argv, a.argl);
+}
+
 /* The n puts from p as one pipeline of EVALSHAs; each put's ret (a
  * NOSCRIPT, Redis having lost the script, is sent again by its text).
  * -EIO when the connection failed (err): no put's ret is to be trusted. */
@@ -931,16 +949,9 @@ static int putter_send(store_req_t *rq, redisContext *c, const char *sha,
                        store_req_put_t *p, char *err, size_t errlen)
 {
     store_req_put_t *q;
-    put_args_t a;
 
-    for (q = p; q != NULL; q = q->next) {
-        put_args(&a, rq->retention, q);
-        a.argv[0] = "EVALSHA";
-        a.argl[0] = 7;
-        a.argv[1] = sha;
-        a.argl[1] = 40;
-        redisAppendCommandArgv(c, 16, a.argv, a.argl);
-    }
+    for (q = p; q != NULL; q = q->next)
+        store_req_put_append(c, sha, rq->retention, q);
     for (q = p; q != NULL; q = q->next) {
         void *r = NULL;
         if (redisGetReply(c, &r) != REDIS_OK) {

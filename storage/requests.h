@@ -130,6 +130,14 @@ struct store_req_put {
 /* Queue a put (never fails, never waits); done() comes from the putter,
  * after Redis answered (or after it failed twice, ret -EIO). */
 void store_req_put_async(store_req_t *rq, store_req_put_t *p);
+/* What the putter sends, for a caller with its own connection and event
+ * loop (tests/bench/mhd_bare.c, the one-loop design's anchor): the put's
+ * Lua script (SCRIPT LOAD it for its SHA1), and one put appended to c's
+ * pipeline as EVALSHA sha (retention: whole seconds, 0 none). */
+struct redisContext;
+const char *store_req_put_script(void);
+void store_req_put_append(struct redisContext *c, const char *sha, long retention,
+                          const store_req_put_t *p);
 
 /* store_req_put_new for either index. */
 int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,

@@ -9,7 +9,9 @@
 # and the million-result campaign's:
 #   serve_accepted_per_s=N serve_runs=A/B/C serve_cpu_us_per_post=U serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
 #   serve_anchor_mhd_per_s=N serve_anchor_mhd_cpu_us_per_post=U serve_anchor_handoff_per_s=N ...
+#   serve_anchor_loop_per_s=N serve_anchor_loop_cpu_us_per_post=U serve_anchor_loop_redis_us_per_post=R
 #   serve_machine_cpu_us_per_post=T (serve S redis R knot K wrk W; 20000/s on C cores: <=B)
+#   serve_floor_cpu_us_per_post=F (one loop, HTTP and the put: ...)
 #   compare_s_per_million_changes=S load_s_per_million_results=L ... plot_s=P
 #   probe_bytes_per_result=X (<=100) redis_bytes_per_result=Y (<=250) report_s=R
 #   (<=20) report_rss_mib=Q (<=256) assess_s=A (<=10) results=N
@@ -189,28 +191,41 @@ serve_pid=
 #     the same wrk. With the CPU per POST of every process above, it says
 #     how much of the machine one POST takes and where.
 anchor() {
-    local mode=$1 c0 c1 rps
-    build/mhd-bare "$sport" "$dir/reply.json" $mode > "$dir/bare.log" 2>&1 &
+    local c0 c1 r0 r1 rps n
+    build/mhd-bare "$sport" "$dir/reply.json" "$@" > "$dir/bare.log" 2>&1 &
     serve_pid=$!
     for ((i = 0; i < 100; i++)); do
         curl -s -o /dev/null "http://127.0.0.1:$sport/" && break
         sleep 0.05
     done
     c0=$(ticks "$serve_pid")
+    r0=$(ticks "$redis_pid")
     wrk_post "$sport"
     c1=$(ticks "$serve_pid")
+    r1=$(ticks "$redis_pid")
     kill "$serve_pid" && wait "$serve_pid"
     serve_pid=
-    sed "s/^/serve anchor ${mode:-bare} wrk: /" "$dir/wrk.out" | grep -E 'Requests/sec|Latency'
+    sed "s/^/serve anchor ${1:-bare} wrk: /" "$dir/wrk.out" | grep -E 'Requests/sec|Latency'
+    if grep -q 'Non-2xx' "$dir/wrk.out"; then
+        echo "bench: the anchor (${1:-bare}) refused some POSTs; see $dir/bare.log" >&2
+        exit 1
+    fi
     rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")
-    echo "$rps $(us_per_post $((c1 - c0)) "$(awk '/requests in/ {print $1}' "$dir/wrk.out")")" \
+    n=$(awk '/requests in/ {print $1}' "$dir/wrk.out")
+    echo "$rps $(us_per_post $((c1 - c0)) "$n") $(us_per_post $((r1 - r0)) "$n")" \
         > "$dir/anchor.out"
 }
-anchor ""
-read -r bare_rps bare_us < "$dir/anchor.out"
+anchor
+read -r bare_rps bare_us _ < "$dir/anchor.out"
 anchor handoff
-read -r hand_rps hand_us < "$dir/anchor.out"
+read -r hand_rps hand_us _ < "$dir/anchor.out"
+# 5c. the design without hand-offs: HTTP and the put in one event loop
+#     (mhd_bare loop: the service's own put into the same redis-server),
+#     and the floor it sets with the other processes of this step
+anchor loop "$rport"
+read -r loop_rps loop_us loop_redis_us < "$dir/anchor.out"
 machine_us=$(python3 -c "print(f'{$serve_cpu_us + $redis_cpu_us + $knot_cpu_us + $wrk_cpu_us:.1f}')")
+floor_us=$(python3 -c "print(f'{$loop_us + $loop_redis_us + $knot_cpu_us + $wrk_cpu_us:.1f}')")
 cores=$(nproc)
 
 # 6. dnsprop compare as campaigns grow (no server: synthetic results as
@@ -242,6 +257,8 @@ echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
 echo "serve_accepted_per_s=$serve_rps serve_runs=$serve_runs serve_cpu_us_per_post=$serve_cpu_us $rt"
 echo "serve_anchor_mhd_per_s=$bare_rps serve_anchor_mhd_cpu_us_per_post=$bare_us serve_anchor_handoff_per_s=$hand_rps serve_anchor_handoff_cpu_us_per_post=$hand_us"
+echo "serve_anchor_loop_per_s=$loop_rps serve_anchor_loop_cpu_us_per_post=$loop_us serve_anchor_loop_redis_us_per_post=$loop_redis_us"
 echo "serve_machine_cpu_us_per_post=$machine_us (serve $serve_cpu_us redis $redis_cpu_us knot $knot_cpu_us wrk $wrk_cpu_us; 20000/s on $cores cores: <=$((cores * 1000000 / 20000)))"
+echo "serve_floor_cpu_us_per_post=$floor_us (one loop, HTTP and the put: $loop_us, its redis $loop_redis_us, knot $knot_cpu_us, wrk $wrk_cpu_us; before the poll and the final state)"
 echo "$cmp_line $plot_line"
 echo "$scale_line"

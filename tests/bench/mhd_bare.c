@@ -1,37 +1,59 @@
 /*
- * mhd_bare: the anchor of the service's figures in tests/bench/bench.sh.
+ * mhd_bare: the anchors of the service's figures in tests/bench/bench.sh.
  * libmicrohttpd run as `dnsprop serve` runs it (its own polling threads,
  * poll(2), a pool of two, suspend/resume allowed) answering every POST
  * with a 202 and a given body, and doing nothing else: what one POST
  * costs this machine in HTTP alone, before any of the service's work
  * (JSON, Redis, the poll, its final state).
  *
- *   mhd_bare PORT BODY_FILE [handoff]
+ *   mhd_bare PORT BODY_FILE [handoff | loop REDIS_PORT]
  *
  * With "handoff", each POST's connection is suspended and handed to
  * another thread, which resumes it, before its answer, as the service's
  * connections wait for the putter (harness/serve/handlers.c): the cost of
- * that one hand-off between threads. It stops on SIGINT or SIGTERM.
+ * that one hand-off between threads.
+ * With "loop", the design without hand-offs: one thread runs HTTP (MHD
+ * in external epoll mode) and Redis (a non-blocking pipeline) in one
+ * event loop, and each POST's JSON is read, given an id and stored with
+ * the service's own put (storage/requests.h, store_req_put_append)
+ * before its 202; no poll, no final state. The floor of a service built
+ * that way. BODY_FILE is not used then.
+ * It stops on SIGINT or SIGTERM.
  */
+#include <fcntl.h>
+#include <hiredis.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
 
 #include "harness/common/numparse.h"
+#include "harness/common/timebase.h"
+#include "storage/requests.h"
 
 typedef struct bare_wait {
     struct MHD_Connection *conn;
     struct bare_wait *next;
 } bare_wait_t;
 
-/* A POST's state: 0 reading, 1 handed off, 2 resumed. */
-typedef struct {
+/* A POST's state: 0 reading, 1 handed off (or its put sent), 2 resumed. */
+typedef struct bare_req {
     int state;
     bare_wait_t wait;
+    /* loop mode: the body, the record stored and answered, its put */
+    char *body;
+    size_t len;
+    char *text;
+    char id[40];
+    store_req_put_t put;
+    struct bare_req *next; /* the puts Redis has still to answer */
 } bare_req_t;
 
 typedef struct {
@@ -42,6 +64,14 @@ typedef struct {
     pthread_cond_t cond;
     bare_wait_t *head;
     bool stop;
+    /* loop mode */
+    bool loop;
+    redisContext *redis;
+    char sha[41];
+    bare_req_t *qhead;
+    bare_req_t *qtail;
+    _Atomic bool quit;
+    struct MHD_Daemon *daemon;
 } bare_t;
 
 /* The other thread: resume whatever was handed over, a batch at a time
@@ -52,7 +82,7 @@ static void *bare_resumer(void *arg)
     bare_wait_t *w;
 
     pthread_mutex_lock(&b->mu);
-    while (!b->stop) {
+    while (!b->stop || b->head != NULL) {
         if (b->head == NULL) {
             pthread_cond_wait(&b->cond, &b->mu);
             continue;
@@ -69,6 +99,182 @@ static void *bare_resumer(void *arg)
     }
     pthread_mutex_unlock(&b->mu);
     return NULL;
+}
+
+/* ---- loop mode ---------------------------------------------------------- */
+
+static int bare_add_body(bare_req_t *rq, const char *data, size_t n)
+{
+    char *p = realloc(rq->body, rq->len + n + 1);
+
+    if (p == NULL)
+        return -1;
+    memcpy(p + rq->len, data, n);
+    rq->len += n;
+    p[rq->len] = '\0';
+    rq->body = p;
+    return 0;
+}
+
+/* A version 4 UUID's text, as the service's ids are. */
+static void bare_new_id(char out[40])
+{
+    unsigned char u[16];
+
+    if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+        memset(u, 0x5a, sizeof(u));
+    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+    snprintf(out, 40,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+             u[13], u[14], u[15]);
+}
+
+static enum MHD_Result bare_reply(struct MHD_Connection *conn, unsigned status,
+                                  const char *text)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    ret = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* A whole POST: its record (the body, an id, when it was accepted)
+ * stored with the service's put, the connection suspended until Redis
+ * answers; then the 202 with the record. */
+static enum MHD_Result bare_loop_access(bare_t *b, struct MHD_Connection *conn,
+                                        bare_req_t *rq)
+{
+    json_error_t jerr;
+    json_t *o;
+    double now;
+
+    if (rq->state != 0)
+        return bare_reply(conn, rq->state == 2 ? MHD_HTTP_ACCEPTED : 503, rq->text);
+    o = rq->body != NULL ? json_loadb(rq->body, rq->len, 0, &jerr) : NULL;
+    if (o == NULL || !json_is_object(o)) {
+        json_decref(o);
+        return bare_reply(conn, MHD_HTTP_BAD_REQUEST, "{\"message\": \"not JSON\"}");
+    }
+    now = timebase_real_s();
+    bare_new_id(rq->id);
+    json_object_set_new(o, "id", json_string(rq->id));
+    json_object_set_new(o, "accepted_at", json_real(now));
+    json_object_set_new(o, "status", json_string("ACCEPTED"));
+    rq->text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (rq->text == NULL)
+        return MHD_NO;
+    rq->put.kind = STORE_REQ_POLL;
+    rq->put.id = rq->id;
+    rq->put.text = rq->text;
+    rq->put.start = now;
+    store_req_put_append(b->redis, b->sha, 0, &rq->put);
+    rq->state = 1;
+    rq->wait.conn = conn;
+    rq->next = NULL;
+    if (b->qtail != NULL)
+        b->qtail->next = rq;
+    else
+        b->qhead = rq;
+    b->qtail = rq;
+    MHD_suspend_connection(conn);
+    return MHD_YES;
+}
+
+/* Redis's answers, in the order of the puts: each resumes its POST
+ * (stored: state 2; anything else: 3, a 503). -1 when Redis is gone. */
+static int bare_loop_replies(bare_t *b)
+{
+    void *r;
+
+    if (redisBufferRead(b->redis) != REDIS_OK)
+        return -1;
+    while (b->qhead != NULL) {
+        bare_req_t *rq = b->qhead;
+        r = NULL;
+        if (redisGetReplyFromReader(b->redis, &r) != REDIS_OK)
+            return -1;
+        if (r == NULL)
+            break;
+        rq->state = ((redisReply *)r)->type == REDIS_REPLY_ARRAY ? 2 : 3;
+        freeReplyObject(r);
+        b->qhead = rq->next;
+        if (b->qhead == NULL)
+            b->qtail = NULL;
+        MHD_resume_connection(rq->wait.conn);
+    }
+    return 0;
+}
+
+/* The loop: MHD's epoll set and the Redis connection in one epoll, until
+ * quit and no put is waiting. */
+static void *bare_loop_main(void *arg)
+{
+    bare_t *b = arg;
+    struct epoll_event ev = {.events = EPOLLIN};
+    int mfd = MHD_get_daemon_info(b->daemon, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+
+    ev.data.fd = mfd;
+    epoll_ctl(ep, EPOLL_CTL_ADD, mfd, &ev);
+    ev.data.fd = b->redis->fd;
+    epoll_ctl(ep, EPOLL_CTL_ADD, b->redis->fd, &ev);
+    while (!atomic_load(&b->quit) || b->qhead != NULL) {
+        struct epoll_event evs[4];
+        MHD_UNSIGNED_LONG_LONG to = 100;
+        int done = 0;
+        int n;
+
+        if (MHD_get_timeout(b->daemon, &to) != MHD_YES || to > 100)
+            to = 100;
+        n = epoll_wait(ep, evs, 4, (int)to);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == b->redis->fd && bare_loop_replies(b) < 0) {
+                fprintf(stderr, "mhd_bare: redis: %s\n", b->redis->errstr);
+                exit(2);
+            }
+        }
+        MHD_run(b->daemon);
+        while (!done) {
+            if (redisBufferWrite(b->redis, &done) != REDIS_OK) {
+                fprintf(stderr, "mhd_bare: redis: %s\n", b->redis->errstr);
+                exit(2);
+            }
+        }
+    }
+    close(ep);
+    return NULL;
+}
+
+/* Redis for the loop: the put's script loaded, the socket non-blocking
+ * (hiredis 0.14 reads and writes without waiting once REDIS_BLOCK is
+ * off). */
+static int bare_loop_redis(bare_t *b, uint32_t port)
+{
+    redisReply *r;
+
+    b->redis = redisConnect("127.0.0.1", (int)port);
+    if (b->redis == NULL || b->redis->err != 0)
+        return -1;
+    r = redisCommand(b->redis, "SCRIPT LOAD %s", store_req_put_script());
+    if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+        freeReplyObject(r);
+        return -1;
+    }
+    memcpy(b->sha, r->str, 41);
+    freeReplyObject(r);
+    if (fcntl(b->redis->fd, F_SETFL, fcntl(b->redis->fd, F_GETFL) | O_NONBLOCK) < 0)
+        return -1;
+    b->redis->flags &= ~REDIS_BLOCK;
+    return 0;
 }
 
 static enum MHD_Result bare_access(void *cls, struct MHD_Connection *conn,
@@ -91,9 +297,13 @@ static enum MHD_Result bare_access(void *cls, struct MHD_Connection *conn,
         return rq != NULL ? MHD_YES : MHD_NO;
     }
     if (*upload_len > 0) {
+        if (b->loop && bare_add_body(rq, upload, *upload_len) < 0)
+            return MHD_NO;
         *upload_len = 0;
         return MHD_YES;
     }
+    if (b->loop)
+        return bare_loop_access(b, conn, rq);
     if (b->handoff && rq->state == 0) {
         rq->state = 1;
         rq->wait.conn = conn;
@@ -117,10 +327,16 @@ static enum MHD_Result bare_access(void *cls, struct MHD_Connection *conn,
 static void bare_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                            enum MHD_RequestTerminationCode why)
 {
+    bare_req_t *rq = *con_cls;
+
     (void)cls;
     (void)conn;
     (void)why;
-    free(*con_cls);
+    if (rq != NULL) {
+        free(rq->body);
+        free(rq->text);
+    }
+    free(rq);
     *con_cls = NULL;
 }
 
@@ -151,25 +367,52 @@ static int bare_read_body(bare_t *b, const char *path)
     return b->len > 0 ? 0 : -1;
 }
 
+/* The daemon as the mode wants it: the service's threads, or one event
+ * loop of ours (loop mode). */
+static struct MHD_Daemon *bare_start(bare_t *b, uint32_t port)
+{
+    unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+    if (b->loop)
+        return MHD_start_daemon(flags | MHD_USE_EPOLL, (uint16_t)port, NULL, NULL,
+                                bare_access, b, MHD_OPTION_NOTIFY_COMPLETED,
+                                bare_completed, b, MHD_OPTION_END);
+    return MHD_start_daemon(flags | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+                            (uint16_t)port, NULL, NULL, bare_access, b,
+                            MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_NOTIFY_COMPLETED,
+                            bare_completed, b, MHD_OPTION_END);
+}
+
+static int bare_usage(void)
+{
+    fprintf(stderr, "usage: mhd_bare PORT BODY_FILE [handoff | loop REDIS_PORT]\n");
+    return 64;
+}
+
 int main(int argc, char **argv)
 {
     bare_t b = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-    struct MHD_Daemon *d = NULL;
-    pthread_t resumer;
+    pthread_t worker;
     bool started = false;
     sigset_t set;
     uint32_t port;
+    uint32_t rport = 0;
     int sig;
     int ret = 2;
 
-    if (argc < 3 || argc > 4 || numparse_u32(argv[1], &port) < 0 || port > 65535 ||
-        (argc == 4 && strcmp(argv[3], "handoff") != 0)) {
-        fprintf(stderr, "usage: mhd_bare PORT BODY_FILE [handoff]\n");
-        return 64;
-    }
-    b.handoff = argc == 4;
-    if (bare_read_body(&b, argv[2]) < 0) {
+    if (argc < 3 || argc > 5 || numparse_u32(argv[1], &port) < 0 || port > 65535)
+        return bare_usage();
+    b.handoff = argc == 4 && strcmp(argv[3], "handoff") == 0;
+    b.loop = argc == 5 && strcmp(argv[3], "loop") == 0 &&
+             numparse_u32(argv[4], &rport) == 0 && rport <= 65535;
+    if (argc > 3 && !b.handoff && !b.loop)
+        return bare_usage();
+    if (!b.loop && bare_read_body(&b, argv[2]) < 0) {
         fprintf(stderr, "mhd_bare: %s: cannot read a body\n", argv[2]);
+        goto out;
+    }
+    if (b.loop && bare_loop_redis(&b, rport) < 0) {
+        fprintf(stderr, "mhd_bare: no Redis on 127.0.0.1:%u\n", (unsigned)rport);
         goto out;
     }
     /* the signals waited for below, blocked in every thread made after */
@@ -177,32 +420,31 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if (pthread_create(&resumer, NULL, bare_resumer, &b) != 0)
-        goto out;
-    started = true;
-    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-                             MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-                         (uint16_t)port, NULL, NULL, bare_access, &b,
-                         MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_NOTIFY_COMPLETED,
-                         bare_completed, &b, MHD_OPTION_END);
-    if (d == NULL) {
+    b.daemon = bare_start(&b, port);
+    if (b.daemon == NULL) {
         fprintf(stderr, "mhd_bare: cannot listen on port %u\n", (unsigned)port);
         goto out;
     }
+    if (pthread_create(&worker, NULL, b.loop ? bare_loop_main : bare_resumer, &b) != 0)
+        goto out;
+    started = true;
     sigwait(&set, &sig);
     ret = 0;
 out:
-    /* every handed-off connection is resumed before MHD stops (it aborts
-     * on a suspended one); wrk has finished by the time of the signal */
-    if (d != NULL)
-        MHD_stop_daemon(d);
-    if (started) {
-        pthread_mutex_lock(&b.mu);
-        b.stop = true;
-        pthread_cond_signal(&b.cond);
-        pthread_mutex_unlock(&b.mu);
-        pthread_join(resumer, NULL);
-    }
+    /* no connection may be suspended when MHD stops (it aborts): the loop
+     * ends once every put is answered, the resumer once told; wrk has
+     * finished by the time of the signal */
+    atomic_store(&b.quit, true);
+    pthread_mutex_lock(&b.mu);
+    b.stop = true;
+    pthread_cond_signal(&b.cond);
+    pthread_mutex_unlock(&b.mu);
+    if (started)
+        pthread_join(worker, NULL);
+    if (b.daemon != NULL)
+        MHD_stop_daemon(b.daemon);
+    if (b.redis != NULL)
+        redisFree(b.redis);
     free(b.body);
     return ret;
 }
