@@ -10,9 +10,10 @@
 #include "probes/dnsmsg.h"
 #include "probes/rdata.h"
 
-#define CLASS_IN 1
-#define TYPE_OPT 41 /* RFC 6891 6.1.1 */
-#define OPT_NSID 3  /* RFC 5001 2.3 */
+#define CLASS_IN  1
+#define TYPE_OPT  41  /* RFC 6891 6.1.1 */
+#define TYPE_TSIG 250 /* RFC 8945 4.2 */
+#define OPT_NSID  3   /* RFC 5001 2.3 */
 
 static uint16_t get16(const unsigned char *p)
 {
@@ -299,6 +300,34 @@ static void read_opt(const unsigned char *msg, size_t len, size_t off,
         }
         return;
     }
+}
+
+int dnsmsg_tsig_count(const unsigned char *msg, size_t len)
+{
+    unsigned char name[256];
+    size_t off = DNSMSG_HDR_LEN;
+    unsigned qd, rrs, i;
+    int n = 0;
+
+    if (msg == NULL || len < DNSMSG_HDR_LEN)
+        return DP_EMALFORMED;
+    qd = get16(msg + 4);
+    rrs = (unsigned)get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
+    for (i = 0; i < qd; i++) {
+        if (read_name(msg, len, &off, name) < 0 || off + 4 > len)
+            return DP_EMALFORMED;
+        off += 4;
+    }
+    for (i = 0; i < rrs; i++) {
+        uint16_t type, klass, rdlen;
+
+        if (rr_head(msg, len, &off, name, &type, &klass, &rdlen) < 0)
+            return DP_EMALFORMED;
+        if (type == TYPE_TSIG && i >= rrs - get16(msg + 10))
+            n++;
+        off += rdlen;
+    }
+    return n;
 }
 
 int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,

@@ -103,5 +103,8 @@ int dnsmsg_parse(const unsigned char *msg, size_t len, const char *qname_canon,
 int dnsmsg_parse_wire(const unsigned char *msg, size_t len, const unsigned char *qwire,
                       uint16_t qtype, bool want_values, dnsmsg_answer_t *out);
 void dnsmsg_answer_clear(dnsmsg_answer_t *ans);
+/* The TSIG records in msg's additional section (RFC 8945 5.1: at most one,
+ * the last), or DP_EMALFORMED when a record does not read. */
+int dnsmsg_tsig_count(const unsigned char *msg, size_t len);
 
 #endif
