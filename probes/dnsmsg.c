@@ -306,13 +306,14 @@ int dnsmsg_tsig_count(const unsigned char *msg, size_t len)
 {
     unsigned char name[256];
     size_t off = DNSMSG_HDR_LEN;
-    unsigned qd, rrs, i;
+    unsigned qd, rrs, first_ar, i;
     int n = 0;
 
     if (msg == NULL || len < DNSMSG_HDR_LEN)
         return DP_EMALFORMED;
     qd = get16(msg + 4);
-    rrs = (unsigned)get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
+    first_ar = (unsigned)get16(msg + 6) + get16(msg + 8);
+    rrs = first_ar + get16(msg + 10);
     for (i = 0; i < qd; i++) {
         if (read_name(msg, len, &off, name) < 0 || off + 4 > len)
             return DP_EMALFORMED;
@@ -323,7 +324,7 @@ int dnsmsg_tsig_count(const unsigned char *msg, size_t len)
 
         if (rr_head(msg, len, &off, name, &type, &klass, &rdlen) < 0)
             return DP_EMALFORMED;
-        if (type == TYPE_TSIG && i >= rrs - get16(msg + 10))
+        if (type == TYPE_TSIG && i >= first_ar)
             n++;
         off += rdlen;
     }

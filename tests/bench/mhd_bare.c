@@ -131,11 +131,13 @@ static void bare_new_id(char out[40])
              u[13], u[14], u[15]);
 }
 
+/* A JSON answer: text[0..len), copied (MUST_COPY) or the caller's for as
+ * long as MHD needs it (PERSISTENT: the fixed body, no copy to measure). */
 static enum MHD_Result bare_reply(struct MHD_Connection *conn, unsigned status,
-                                  const char *text)
+                                  const char *text, size_t len,
+                                  enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)text, mode);
     enum MHD_Result ret;
 
     if (resp == NULL)
@@ -145,6 +147,8 @@ static enum MHD_Result bare_reply(struct MHD_Connection *conn, unsigned status,
     MHD_destroy_response(resp);
     return ret;
 }
+
+static const char not_json[] = "{\"message\": \"not JSON\"}";
 
 /* A whole POST: its record (the body, an id, when it was accepted)
  * stored with the service's put, the connection suspended until Redis
@@ -157,11 +161,13 @@ static enum MHD_Result bare_loop_access(bare_t *b, struct MHD_Connection *conn,
     double now;
 
     if (rq->state != 0)
-        return bare_reply(conn, rq->state == 2 ? MHD_HTTP_ACCEPTED : 503, rq->text);
+        return bare_reply(conn, rq->state == 2 ? MHD_HTTP_ACCEPTED : 503, rq->text,
+                          strlen(rq->text), MHD_RESPMEM_MUST_COPY);
     o = rq->body != NULL ? json_loadb(rq->body, rq->len, 0, &jerr) : NULL;
     if (o == NULL || !json_is_object(o)) {
         json_decref(o);
-        return bare_reply(conn, MHD_HTTP_BAD_REQUEST, "{\"message\": \"not JSON\"}");
+        return bare_reply(conn, MHD_HTTP_BAD_REQUEST, not_json, sizeof(not_json) - 1,
+                          MHD_RESPMEM_PERSISTENT);
     }
     now = timebase_real_s();
     bare_new_id(rq->id);
@@ -284,8 +290,6 @@ static enum MHD_Result bare_access(void *cls, struct MHD_Connection *conn,
 {
     bare_t *b = cls;
     bare_req_t *rq = *con_cls;
-    struct MHD_Response *resp;
-    enum MHD_Result ret;
 
     (void)url;
     (void)method;
@@ -315,13 +319,7 @@ static enum MHD_Result bare_access(void *cls, struct MHD_Connection *conn,
         pthread_mutex_unlock(&b->mu);
         return MHD_YES;
     }
-    resp = MHD_create_response_from_buffer(b->len, b->body, MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    ret = MHD_queue_response(conn, MHD_HTTP_ACCEPTED, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return bare_reply(conn, MHD_HTTP_ACCEPTED, b->body, b->len, MHD_RESPMEM_PERSISTENT);
 }
 
 static void bare_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -639,7 +639,7 @@ Test(store, requests_put_async_and_retention, .timeout = 60)
     redisFree(c);
 }
 
-/* One burst of puts (one script call for as many as have queued): a
+/* One burst of puts (one pipeline for as many as have queued): a
  * tombstoned id fails alone, a second put with an Idempotency-Key the
  * burst already used gets the first's id and stores nothing, the rest are
  * stored; and a put of an id already stored leaves it as it is. */
