@@ -45,7 +45,6 @@
 #define KEY_STATS_PENDING STORE_PREFIX "stats:pending"
 #define KEY_OBSERVERS     STORE_PREFIX "observers"
 #define KEY_LAST_ID       ":last_id"
-#define KEY_TOMB          STORE_PREFIX "request-tomb:"
 #define KEY_IDEM          STORE_PREFIX "idempotency:"
 
 #define WRITER_BATCH   256
@@ -55,6 +54,9 @@
 #define REDIS_CHUNK    500
 #define RETRY_MS       500
 #define KEY_ID_MAX     64 /* the service's ids are 36 characters (UUIDs) */
+/* request:<id>'s value once the service gave up on the id (store_req_settle):
+ * not JSON, so no request text can be it; readers take it for absent */
+#define TOMB_TEXT "tombstone"
 
 /* A final state for the writer; the id lives in the same allocation. */
 typedef struct witem {
@@ -206,31 +208,34 @@ static void append_set(redisContext *c, const store_req_t *rq, const char *prefi
 
 /* ---- requests --------------------------------------------------------------------- */
 
-/* A new request in one atomic step (a script runs whole, as MULTI/EXEC
- * does), unless the service has given up on its id (a tombstone, see
- * store_req_settle) or its Idempotency-Key already names a request:
- * KEYS request:<id>, the index, the pending set, tomb:<id>, idem:<key>,
- * the expiry index; ARGV text, score, id, the Idempotency-Key's lifetime,
- * "1" when there is a key, the request key's lifetime (s, "0": none), when
- * it ends (the expiry index's score).
+/* A new request with an Idempotency-Key, in one atomic step (a script
+ * runs whole, as MULTI/EXEC does), unless the service has given up on its
+ * id (request:<id> is TOMB_TEXT, see store_req_settle) or the key already
+ * names a request: KEYS request:<id>, the index, the pending set,
+ * idem:<key>, the expiry index; ARGV text, score, id, the key's lifetime,
+ * "1" (there is a key), the request key's lifetime (s, "0": none), when it
+ * ends (the expiry index's score).
  * Returns {1, id} stored, {2, other id} the key's, {0, ""} tombstoned. A
  * request already there is left alone: a first try that Redis applies
- * after its retry did must not turn a finished request back to ACCEPTED. */
+ * after its retry did must not turn a finished request back to ACCEPTED.
+ * A put without a key needs no script (put_plain_append): a script costs
+ * Redis twice the CPU of the same commands sent plainly (`make bench`). */
 static const char put_script[] =
-    "if redis.call('EXISTS', KEYS[4]) == 1 then return {0, ''} end "
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return {1, ARGV[3]} end "
+    "local v = redis.call('GET', KEYS[1]) "
+    "if v == '" TOMB_TEXT "' then return {0, ''} end "
+    "if v then return {1, ARGV[3]} end "
     "if ARGV[5] == '1' then "
-    "  local got = redis.call('GET', KEYS[5]) "
+    "  local got = redis.call('GET', KEYS[4]) "
     "  if got then return {2, got} end "
     "end "
     "if ARGV[6] == '0' then redis.call('SET', KEYS[1], ARGV[1]) "
     "else "
     "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[6]) "
-    "  redis.call('ZADD', KEYS[6], ARGV[7], ARGV[3]) "
+    "  redis.call('ZADD', KEYS[5], ARGV[7], ARGV[3]) "
     "end "
     "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
     "redis.call('SADD', KEYS[3], ARGV[3]) "
-    "if ARGV[5] == '1' then redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4]) end "
+    "if ARGV[5] == '1' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4]) end "
     "return {1, ARGV[3]}";
 
 /* The indexes lose the ids whose keys have expired (at most ARGV[2] of
@@ -246,49 +251,37 @@ static const char prune_script[] =
     "redis.call('ZREM', KEYS[1], unpack(ids)) "
     "return #ids";
 
-/* Did request:<id> land? If not, a tombstone makes sure it never does:
- * KEYS request:<id>, tomb:<id>; ARGV the tombstone's lifetime. */
-static const char settle_script[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end "
-    "redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) "
-    "return 0";
-
-/* put_script's reply: 0 stored, 1 with *other, -EIO (err). */
-static int put_reply(redisContext *c, redisReply *r, const char *id, char *other,
-                     size_t otherlen, char *err, size_t errlen)
+/* put_script's reply: 0 stored, 1 with p->other, -EIO (p->err). */
+static int put_reply(const redisReply *r, store_req_put_t *p)
 {
     long long code;
 
-    if (r == NULL) {
-        snprintf(err, errlen, "redis: %s",
-                 c->errstr[0] != '\0' ? c->errstr : "I/O error");
-        return -EIO;
-    }
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_INTEGER ||
         r->element[1]->type != REDIS_REPLY_STRING) {
-        snprintf(err, errlen, "redis: %s",
+        snprintf(p->err, sizeof(p->err), "redis: %s",
                  r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply to EVAL");
         return -EIO;
     }
     code = r->element[0]->integer;
     if (code == 0) {
-        snprintf(err, errlen, "request %s was given up on (tombstone)", id);
+        snprintf(p->err, sizeof(p->err), "request %s was given up on (tombstone)", p->id);
         return -EIO;
     }
     /* a retry on a fresh connection may find its own first try */
-    if (code == 1 || strcmp(r->element[1]->str, id) == 0)
+    if (code == 1 || strcmp(r->element[1]->str, p->id) == 0)
         return 0;
-    snprintf(other, otherlen, "%s", r->element[1]->str);
+    snprintf(p->other, sizeof(p->other), "%s", r->element[1]->str);
     return 1;
 }
 
 /* A put's arguments for put_script (argv[0..3) are the caller's: EVAL
- * or EVALSHA, the script or its SHA1, "6"). */
+ * or EVALSHA, the script or its SHA1, "5"); put_plain_append uses the key
+ * and the texts. */
 typedef struct {
-    const char *argv[17];
-    size_t argl[17];
-    char keys[3][sizeof(KEY_TOMB) + KEY_ID_MAX + 8];
+    const char *argv[15];
+    size_t argl[15];
+    char key[sizeof(KEY_REQ) + KEY_ID_MAX];
     char idem[sizeof(KEY_IDEM) + 160];
     char score[32];
     char ttl[24];
@@ -303,11 +296,10 @@ static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
     double timeout = p->timeout > 0 ? p->timeout : 0;
     long ttl = retention > 0 ? retention + (long)(timeout + 0.999) : 0;
     long idem_ttl = ttl > 0 && ttl < STORE_REQ_IDEM_TTL_S ? ttl : STORE_REQ_IDEM_TTL_S;
-    const char *v[13];
+    const char *v[12];
     int i;
 
-    snprintf(a->keys[0], sizeof(a->keys[0]), KEY_REQ "%.*s", KEY_ID_MAX, p->id);
-    snprintf(a->keys[1], sizeof(a->keys[1]), KEY_TOMB "%.*s", KEY_ID_MAX, p->id);
+    snprintf(a->key, sizeof(a->key), KEY_REQ "%.*s", KEY_ID_MAX, p->id);
     snprintf(a->idem, sizeof(a->idem), KEY_IDEM "%s", p->idem != NULL ? p->idem : "");
     /* (the scores' text without printf: jsonw's, the digits that read back
      * the same; on the service's path for every request) */
@@ -315,43 +307,241 @@ static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
     snprintf(a->ttl, sizeof(a->ttl), "%ld", ttl);
     snprintf(a->idem_ttl, sizeof(a->idem_ttl), "%ld", idem_ttl);
     jsonw_real(a->expiry, round((timebase_real_s() + (double)ttl) * 1e3) / 1e3);
-    v[0] = a->keys[0];
+    v[0] = a->key;
     v[1] = index_key(p->kind);
     v[2] = KEY_PENDING;
-    v[3] = a->keys[1];
-    v[4] = a->idem;
-    v[5] = KEY_EXPIRY;
-    v[6] = p->text;
-    v[7] = a->score;
-    v[8] = p->id;
-    v[9] = a->idem_ttl;
-    v[10] = p->idem != NULL ? "1" : "0";
-    v[11] = a->ttl;
-    v[12] = a->expiry;
-    for (i = 0; i < 13; i++) {
+    v[3] = a->idem;
+    v[4] = KEY_EXPIRY;
+    v[5] = p->text;
+    v[6] = a->score;
+    v[7] = p->id;
+    v[8] = a->idem_ttl;
+    v[9] = p->idem != NULL ? "1" : "0";
+    v[10] = a->ttl;
+    v[11] = a->expiry;
+    for (i = 0; i < 12; i++) {
         a->argv[3 + i] = v[i];
         a->argl[3 + i] = strlen(v[i]);
     }
-    a->argv[2] = "6";
+    a->argv[2] = "5";
     a->argl[2] = 1;
 }
 
-/* One put on c, by the script's text (EVAL): store_req_put_once's return. */
+/* n puts without an Idempotency-Key from p (those with one are skipped)
+ * as one transaction of plain commands: MULTI, a SET request:<id> NX per
+ * put (a request already there, or a tombstone, stays as it is), one ZADD
+ * NX per index, one SADD to requests:pending, with a retention one ZADD to
+ * the expiry index, EXEC. Atomic as a whole, as each put's script was;
+ * EXEC's reply has each SET's in the puts' order (put_plain_reply). One
+ * command per put and per index, not five per put: Redis's CPU per put is
+ * a third of a script's (`make bench`). The number of replies, or -ENOMEM
+ * (nothing appended). */
+static int put_plain_batch(redisContext *c, long retention, store_req_put_t *p, int n)
+{
+    const char **argv = malloc((size_t)(2 * n + 4) * sizeof(*argv));
+    size_t *argl = malloc((size_t)(2 * n + 4) * sizeof(*argl));
+    put_args_t *a = malloc((size_t)n * sizeof(*a));
+    store_req_put_t *q;
+    int nrep = 2, i, k, kind;
+
+    if (argv == NULL || argl == NULL || a == NULL) {
+        nrep = -ENOMEM;
+        goto out;
+    }
+    redisAppendCommand(c, "MULTI");
+    for (q = p, i = 0; i < n; q = q->next) {
+        const char *set[6] = {"SET", a[i].key, q->text, "NX", "EX", a[i].ttl};
+        size_t setl[6] = {3, 0, strlen(q->text), 2, 2, 0};
+        if (q->idem != NULL)
+            continue;
+        put_args(&a[i], retention, q);
+        setl[1] = strlen(a[i].key);
+        setl[5] = strlen(a[i].ttl);
+        redisAppendCommandArgv(c, retention > 0 ? 6 : 4, set, setl);
+        i++;
+    }
+    nrep += n;
+    for (kind = 0; kind < 2; kind++) {
+        argv[0] = "ZADD";
+        argv[1] = index_key((store_req_kind_t)kind);
+        argv[2] = "NX";
+        for (q = p, i = 0, k = 3; i < n; q = q->next) {
+            if (q->idem != NULL)
+                continue;
+            if ((int)q->kind == kind) {
+                argv[k++] = a[i].score;
+                argv[k++] = q->id;
+            }
+            i++;
+        }
+        if (k > 3) {
+            for (i = 0; i < k; i++)
+                argl[i] = strlen(argv[i]);
+            redisAppendCommandArgv(c, k, argv, argl);
+            nrep++;
+        }
+    }
+    argv[0] = "SADD";
+    argv[1] = KEY_PENDING;
+    for (q = p, k = 2; k < n + 2; q = q->next) {
+        if (q->idem == NULL)
+            argv[k++] = q->id;
+    }
+    for (i = 0; i < k; i++)
+        argl[i] = strlen(argv[i]);
+    redisAppendCommandArgv(c, k, argv, argl);
+    nrep++;
+    if (retention > 0) {
+        argv[0] = "ZADD";
+        argv[1] = KEY_EXPIRY;
+        for (q = p, i = 0, k = 2; i < n; q = q->next) {
+            if (q->idem != NULL)
+                continue;
+            argv[k++] = a[i++].expiry;
+            argv[k++] = q->id;
+        }
+        for (i = 0; i < k; i++)
+            argl[i] = strlen(argv[i]);
+        redisAppendCommandArgv(c, k, argv, argl);
+        nrep++;
+    }
+    redisAppendCommand(c, "EXEC");
+out:
+    free(argv);
+    free(argl);
+    free(a);
+    return nrep;
+}
+
+/* The EXEC of put_plain_batch, for the put that was i-th in it: 0 stored,
+ * -EEXIST when request:<id> was there already (put_exists tells what it
+ * was), -EIO (p->err). */
+static int put_plain_reply(const redisReply *r, size_t i, store_req_put_t *p)
+{
+    if (r->type == REDIS_REPLY_ARRAY && r->elements > i) {
+        if (r->element[i]->type == REDIS_REPLY_STATUS)
+            return 0;
+        if (r->element[i]->type == REDIS_REPLY_NIL)
+            return -EEXIST;
+        if (r->element[i]->type == REDIS_REPLY_ERROR) {
+            snprintf(p->err, sizeof(p->err), "redis: %s", r->element[i]->str);
+            return -EIO;
+        }
+    }
+    snprintf(p->err, sizeof(p->err), "redis: %s",
+             r->type == REDIS_REPLY_ERROR ? r->str : "the transaction was not applied");
+    return -EIO;
+}
+
+/* request:<id> was there when its put came: the put's own first try,
+ * which Redis applied before its retry (0), or a tombstone (-EIO); then
+ * the indexes that the transaction added the id to lose it again. */
+static int put_exists(redisContext *c, store_req_put_t *p)
+{
+    char *text = NULL;
+    int ret = redis_get(c, KEY_REQ, p->id, "", &text, p->err, sizeof(p->err));
+    bool tomb = ret == 0 || (ret == 1 && strcmp(text, TOMB_TEXT) == 0);
+
+    free(text);
+    if (ret < 0)
+        return -EIO;
+    if (!tomb)
+        return 0;
+    redisAppendCommand(c, "ZREM %s %s", index_key(p->kind), p->id);
+    redisAppendCommand(c, "SREM " KEY_PENDING " %s", p->id);
+    redisAppendCommand(c, "ZREM " KEY_EXPIRY " %s", p->id);
+    for (int i = 0; i < 3; i++) {
+        void *r = NULL;
+        if (redisGetReply(c, &r) != REDIS_OK)
+            break;
+        freeReplyObject(r);
+    }
+    snprintf(p->err, sizeof(p->err), "request %s was given up on (tombstone)", p->id);
+    return -EIO;
+}
+
+/* The replies of put_send's pipeline, read in the order it appended
+ * them: the transaction of the puts without a key (nplain of them; nrep
+ * replies, EXEC's last), then one per put with a key. -EIO when the
+ * connection failed. */
+static int put_read(redisContext *c, store_req_put_t *p, int nplain, int nrep, char *err,
+                    size_t errlen)
+{
+    store_req_put_t *q;
+    void *r = NULL;
+    size_t i = 0;
+
+    for (int k = 0; k < (nplain > 0 ? nrep : 0); k++) {
+        freeReplyObject(r);
+        r = NULL;
+        if (redisGetReply(c, &r) != REDIS_OK)
+            goto fail;
+    }
+    for (q = p; q != NULL; q = q->next) {
+        if (q->idem == NULL) {
+            q->ret = put_plain_reply(r, i++, q);
+            continue;
+        }
+        void *one = NULL;
+        if (redisGetReply(c, &one) != REDIS_OK)
+            goto fail;
+        store_req_put_result(one, q);
+        freeReplyObject(one);
+    }
+    freeReplyObject(r);
+    return 0;
+fail:
+    freeReplyObject(r);
+    snprintf(err, errlen, "redis: %s", c->errstr[0] != '\0' ? c->errstr : "I/O error");
+    return -EIO;
+}
+
+/* The puts from p as one pipeline: those without an Idempotency-Key as
+ * one transaction (put_plain_batch), each with one as EVALSHA sha (EVAL
+ * by the script's text when sha is NULL); each put's ret. A NOSCRIPT
+ * (Redis lost the script) is sent again by the text, a request found
+ * there already is looked at (put_exists). -EIO when the connection
+ * failed (err): no put's ret is to be trusted. */
+static int put_send(redisContext *c, long retention, const char *sha, store_req_put_t *p,
+                    char *err, size_t errlen)
+{
+    store_req_put_t *q;
+    int nplain = 0, nrep = 0;
+
+    for (q = p; q != NULL; q = q->next)
+        nplain += q->idem == NULL;
+    if (nplain > 0 && (nrep = put_plain_batch(c, retention, p, nplain)) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -EIO;
+    }
+    for (q = p; q != NULL; q = q->next) {
+        if (q->idem != NULL)
+            store_req_put_append(c, sha, retention, q);
+    }
+    if (put_read(c, p, nplain, nrep, err, errlen) < 0)
+        return -EIO;
+    for (q = p; q != NULL; q = q->next) {
+        if (q->ret == -EAGAIN) {
+            store_req_put_t *next = q->next;
+            q->next = NULL;
+            if (put_send(c, retention, NULL, q, err, errlen) < 0)
+                q->ret = -EIO;
+            q->next = next;
+        } else if (q->ret == -EEXIST) {
+            q->ret = put_exists(c, q);
+        }
+    }
+    return c->err != 0 ? -EIO : 0;
+}
+
+/* One put on c, the script by its text when it needs one: 0, 1 or -EIO
+ * (p->err), as store_req_put_once. */
 static int put_new(redisContext *c, long retention, store_req_put_t *p)
 {
-    put_args_t a;
-    redisReply *r;
-    int ret;
-
-    put_args(&a, retention, p);
-    a.argv[0] = "EVAL";
-    a.argl[0] = 4;
-    a.argv[1] = put_script;
-    a.argl[1] = strlen(put_script);
-    r = redisCommandArgv(c, 16, a.argv, a.argl);
-    ret = put_reply(c, r, p->id, p->other, sizeof(p->other), p->err, sizeof(p->err));
-    freeReplyObject(r);
-    return ret;
+    p->next = NULL;
+    if (put_send(c, retention, NULL, p, p->err, sizeof(p->err)) < 0)
+        return -EIO;
+    return p->ret;
 }
 
 /* Observers (Digaas's /observers) have an index of their own: each API
@@ -395,24 +585,40 @@ int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,
                               err, errlen);
 }
 
+/* A tombstone is request:<id> itself (SET NX: only if the put has not
+ * landed), so that a put still on its way finds the key taken (its SET
+ * NX) with no script on either side; the GET after it says which of the
+ * two got there first. */
 int store_req_settle(store_req_t *rq, const char *id, char *err, size_t errlen)
 {
     redisContext *c = thread_ctx(rq, err, errlen);
-    redisReply *r;
+    redisReply *r[2] = {NULL, NULL};
     int ret = -EIO;
+    int i;
 
     if (c == NULL)
         return -EIO;
-    r = redisCommand(c, "EVAL %s 2 " KEY_REQ "%s " KEY_TOMB "%s %d", settle_script, id,
-                     id, STORE_REQ_TOMB_TTL_S);
-    if (r != NULL && r->type == REDIS_REPLY_INTEGER)
-        ret = r->integer == 1 ? 1 : 0;
-    else
+    redisAppendCommand(c, "SET " KEY_REQ "%s " TOMB_TEXT " NX EX %d", id,
+                       STORE_REQ_TOMB_TTL_S);
+    redisAppendCommand(c, "GET " KEY_REQ "%s", id);
+    for (i = 0; i < 2; i++) {
+        void *v = NULL;
+        if (redisGetReply(c, &v) != REDIS_OK) {
+            snprintf(err, errlen, "redis: %s",
+                     c->errstr[0] != '\0' ? c->errstr : "I/O error");
+            goto out;
+        }
+        r[i] = v;
+    }
+    if (r[0]->type == REDIS_REPLY_ERROR || r[1]->type == REDIS_REPLY_ERROR) {
         snprintf(err, errlen, "redis: %s",
-                 r == NULL                      ? c->errstr
-                 : r->type == REDIS_REPLY_ERROR ? r->str
-                                                : "unexpected reply to EVAL");
-    freeReplyObject(r);
+                 r[r[0]->type == REDIS_REPLY_ERROR ? 0 : 1]->str);
+        goto out;
+    }
+    ret = r[1]->type == REDIS_REPLY_STRING && strcmp(r[1]->str, TOMB_TEXT) != 0 ? 1 : 0;
+out:
+    freeReplyObject(r[0]);
+    freeReplyObject(r[1]);
     return ret;
 }
 
@@ -468,8 +674,16 @@ int store_req_get(store_req_t *rq, const char *id, char **text, char *err, size_
 {
     redisContext *c = thread_ctx(rq, err, errlen);
 
+    int ret;
+
     *text = NULL;
-    return c != NULL ? redis_get(c, KEY_REQ, id, "", text, err, errlen) : -EIO;
+    ret = c != NULL ? redis_get(c, KEY_REQ, id, "", text, err, errlen) : -EIO;
+    if (ret == 1 && strcmp(*text, TOMB_TEXT) == 0) {
+        free(*text);
+        *text = NULL;
+        ret = 0;
+    }
+    return ret;
 }
 
 /* n pending ids: their texts (pipelined GETs) to req_fn once all replies
@@ -495,9 +709,11 @@ static int pending_chunk(redisContext *c, redisReply **ids, size_t n,
         got[k] = rv;
     }
     for (k = 0; k < n; k++) {
-        if (got[k]->type == REDIS_REPLY_STRING) {
+        bool tomb =
+            got[k]->type == REDIS_REPLY_STRING && strcmp(got[k]->str, TOMB_TEXT) == 0;
+        if (got[k]->type == REDIS_REPLY_STRING && !tomb) {
             req_fn(ids[k]->str, got[k]->str, arg);
-        } else if (got[k]->type == REDIS_REPLY_NIL) {
+        } else if (got[k]->type == REDIS_REPLY_NIL || tomb) {
             redisReply *d = redisCommand(c, "SREM " KEY_PENDING " %s", ids[k]->str);
             freeReplyObject(d);
         }
@@ -572,7 +788,7 @@ static int range_chunk(redisContext *c, redisReply **ids, size_t n,
     }
     for (k = 0; k < vals->elements && ret == 0; k++) {
         redisReply *v = vals->element[k];
-        if (v->type == REDIS_REPLY_STRING)
+        if (v->type == REDIS_REPLY_STRING && strcmp(v->str, TOMB_TEXT) != 0)
             ret = each(v->str, v->len, arg);
     }
 out:
@@ -929,48 +1145,35 @@ const char *store_req_put_script(void)
     return put_script;
 }
 
-void store_req_put_append(redisContext *c, const char *sha, long retention,
-                          const store_req_put_t *p)
+int store_req_put_append(redisContext *c, const char *sha, long retention,
+                         const store_req_put_t *p)
 {
     put_args_t a;
+    bool by_sha = sha != NULL && sha[0] != '\0';
 
+    if (p->idem == NULL) {
+        store_req_put_t one = *p;
+        one.next = NULL;
+        return put_plain_batch(c, retention, &one, 1);
+    }
     put_args(&a, retention, p);
-    a.argv[0] = "EVALSHA";
-    a.argl[0] = 7;
-    a.argv[1] = sha;
-    a.argl[1] = 40;
-    redisAppendCommandArgv(c, 16, a.argv, a.argl);
+    a.argv[0] = by_sha ? "EVALSHA" : "EVAL";
+    a.argl[0] = strlen(a.argv[0]);
+    a.argv[1] = by_sha ? sha : put_script;
+    a.argl[1] = strlen(a.argv[1]);
+    redisAppendCommandArgv(c, 15, a.argv, a.argl);
+    return 1;
 }
 
-/* The n puts from p as one pipeline of EVALSHAs; each put's ret (a
- * NOSCRIPT, Redis having lost the script, is sent again by its text).
- * -EIO when the connection failed (err): no put's ret is to be trusted. */
-static int putter_send(store_req_t *rq, redisContext *c, const char *sha,
-                       store_req_put_t *p, char *err, size_t errlen)
+int store_req_put_result(const redisReply *last, store_req_put_t *p)
 {
-    store_req_put_t *q;
-
-    for (q = p; q != NULL; q = q->next)
-        store_req_put_append(c, sha, rq->retention, q);
-    for (q = p; q != NULL; q = q->next) {
-        void *r = NULL;
-        if (redisGetReply(c, &r) != REDIS_OK) {
-            snprintf(err, errlen, "redis: %s",
-                     c->errstr[0] != '\0' ? c->errstr : "I/O error");
-            return -EIO;
-        }
-        q->ret = -EAGAIN;
-        if (((redisReply *)r)->type != REDIS_REPLY_ERROR ||
-            strncmp(((redisReply *)r)->str, "NOSCRIPT", 8) != 0)
-            q->ret = put_reply(c, r, q->id, q->other, sizeof(q->other), q->err,
-                               sizeof(q->err));
-        freeReplyObject(r);
-    }
-    for (q = p; q != NULL; q = q->next) {
-        if (q->ret == -EAGAIN)
-            q->ret = put_new(c, rq->retention, q);
-    }
-    return c->err != 0 ? -EIO : 0;
+    if (p->idem == NULL)
+        p->ret = put_plain_reply(last, 0, p);
+    else if (last->type == REDIS_REPLY_ERROR && strncmp(last->str, "NOSCRIPT", 8) == 0)
+        p->ret = -EAGAIN;
+    else
+        p->ret = put_reply(last, p);
+    return p->ret;
 }
 
 /* Under rq->pmu: up to PUT_BATCH puts off the queue, or NULL when
@@ -1014,7 +1217,8 @@ static void *putter_main(void *arg)
         for (int attempt = 0; attempt < 2 && ret < 0; attempt++) {
             if (c == NULL)
                 c = putter_connect(rq, sha, err, sizeof(err));
-            ret = c != NULL ? putter_send(rq, c, sha, batch, err, sizeof(err)) : -EIO;
+            ret = c != NULL ? put_send(c, rq->retention, sha, batch, err, sizeof(err))
+                            : -EIO;
             if (ret < 0) {
                 redisFree(c);
                 c = NULL;

@@ -4,7 +4,9 @@
  * (harness/serve) holds ids and JSON texts, never a connection.
  *
  * Keys (under STORE_PREFIX, "dnsprop:"; schema in README, "dnsprop serve"):
- *   request:<id>        string  a request as GET shows it (JSON)
+ *   request:<id>        string  a request as GET shows it (JSON), or "tombstone":
+ *                               an id the service gave up on, whose write, if
+ *                               still on its way, never lands (24 h)
  *   requests            zset    request ids scored by start_time
  *   requests:pending    set     ids not finished yet
  *   requests:expiry     zset    request and observer ids scored by when
@@ -16,8 +18,6 @@
  *   observers:last_id   string  the last integer id given to an observer (INCR)
  *   stats:last_id       string  the same for Digaas's /stats {start, end}
  *   idempotency:<key>   string  the id a client's Idempotency-Key names (24 h)
- *   request-tomb:<id>   string  an id the service gave up on: its write, if it
- *                               is still on its way, never lands (24 h)
  * Each change of more than one key is one MULTI/EXEC transaction or one
  * Lua script, so a request is never half stored: a new request (SET, ZADD,
  * SADD) before the service answers 202, a final state (SET, SREM) later,
@@ -31,8 +31,8 @@
  * requests:pending) at least once a second, so that they stop growing.
  *
  * The putter: one thread, its own connection, for store_req_put_async.
- * Puts queued by any thread are sent together (one pipeline of EVALSHAs,
- * each still its own atomic script) and each caller's done() is called
+ * Puts queued by any thread are sent together (one pipeline, each put
+ * still its own MULTI/EXEC or script) and each caller's done() is called
  * once Redis has answered its put: group commit, so that a busy service
  * makes one round trip for many requests, and no HTTP thread waits.
  *
@@ -99,7 +99,8 @@ int store_req_next_id(store_req_t *rq, const char *counter, unsigned long long *
 /* store_req_put with a client's Idempotency-Key (idem, NULL: none; the
  * caller checks its characters): 0 stored, 1 when the key already names a
  * request (its id into other, nothing written), < 0 (err). The check and
- * the write are one atomic step (a Lua script), and a write that comes
+ * the write are one atomic step (a Lua script; without a key, a
+ * MULTI/EXEC whose SET NX finds a tombstone), and a write that comes
  * after store_req_settle gave up on the id is dropped. */
 int store_req_put_once(store_req_t *rq, store_req_kind_t kind, const char *id,
                        const char *text, double start, double timeout, const char *idem,
@@ -132,12 +133,20 @@ struct store_req_put {
 void store_req_put_async(store_req_t *rq, store_req_put_t *p);
 /* What the putter sends, for a caller with its own connection and event
  * loop (tests/bench/mhd_bare.c, the one-loop design's anchor): the put's
- * Lua script (SCRIPT LOAD it for its SHA1), and one put appended to c's
- * pipeline as EVALSHA sha (retention: whole seconds, 0 none). */
+ * Lua script (SCRIPT LOAD it for its SHA1; only a put with an
+ * Idempotency-Key needs it: sha NULL sends its text), one put appended
+ * to c's pipeline (retention: whole seconds, 0 none), which returns how
+ * many replies the put gets; the last of them to store_req_put_result,
+ * which sets p->ret: 0, 1 or -EIO as store_req_put_once, or -EAGAIN
+ * (NOSCRIPT: append again without sha) or -EEXIST (request:<id> was
+ * there: a first try that landed, or a tombstone; store_req_put_once of
+ * the same put tells which). */
 struct redisContext;
+struct redisReply;
 const char *store_req_put_script(void);
-void store_req_put_append(struct redisContext *c, const char *sha, long retention,
-                          const store_req_put_t *p);
+int store_req_put_append(struct redisContext *c, const char *sha, long retention,
+                         const store_req_put_t *p);
+int store_req_put_result(const struct redisReply *last, store_req_put_t *p);
 
 /* store_req_put_new for either index. */
 int store_req_put(store_req_t *rq, store_req_kind_t kind, const char *id,

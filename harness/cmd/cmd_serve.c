@@ -49,7 +49,7 @@ static void usage(FILE *f)
         "  --listen ADDR:PORT   where to listen (default %s; [::1]:9090 for IPv6)\n"
         "  --token-file FILE    require \"Authorization: Bearer TOKEN\" on every call,\n"
         "                       TOKEN being the file's first line\n"
-        "  --threads N          probe threads (default: number of CPUs)\n"
+        "  --threads N          probe threads (default: half the CPUs, at least 1)\n"
         "  --http-threads N     HTTP threads (default 2)\n"
         "  --query-timeout S    per-query timeout (default 1)\n"
         "  --retention D        keep each request and stats in Redis this long after\n"

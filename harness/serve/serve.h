@@ -90,7 +90,7 @@ typedef struct {
     const char *token;      /* bearer token every call must carry; NULL: none */
     store_t *store;         /* borrowed: its Redis holds the requests */
     const char *results;    /* results folder: stats go to RESULTS/serve/ */
-    unsigned probe_threads; /* 0: number of CPUs */
+    unsigned probe_threads; /* 0: half the CPUs (at least 1) */
     unsigned query_timeout_ms; /* per DNS query; 0: 1000 */
     unsigned http_threads;     /* MHD's thread pool; 0: 2 */
     size_t max_body;           /* request body limit; 0: SERVE_DEFAULT_MAX_BODY */

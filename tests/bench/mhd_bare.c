@@ -53,6 +53,7 @@ typedef struct bare_req {
     char *text;
     char id[40];
     store_req_put_t put;
+    int left;              /* replies still to come for the put */
     struct bare_req *next; /* the puts Redis has still to answer */
 } bare_req_t;
 
@@ -182,7 +183,7 @@ static enum MHD_Result bare_loop_access(bare_t *b, struct MHD_Connection *conn,
     rq->put.id = rq->id;
     rq->put.text = rq->text;
     rq->put.start = now;
-    store_req_put_append(b->redis, b->sha, 0, &rq->put);
+    rq->left = store_req_put_append(b->redis, b->sha, 0, &rq->put);
     rq->state = 1;
     rq->wait.conn = conn;
     rq->next = NULL;
@@ -210,7 +211,11 @@ static int bare_loop_replies(bare_t *b)
             return -1;
         if (r == NULL)
             break;
-        rq->state = ((redisReply *)r)->type == REDIS_REPLY_ARRAY ? 2 : 3;
+        if (--rq->left > 0) {
+            freeReplyObject(r); /* MULTI's and QUEUED's; EXEC's tells */
+            continue;
+        }
+        rq->state = store_req_put_result(r, &rq->put) == 0 ? 2 : 3;
         freeReplyObject(r);
         b->qhead = rq->next;
         if (b->qhead == NULL)

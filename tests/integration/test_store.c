@@ -639,10 +639,12 @@ Test(store, requests_put_async_and_retention, .timeout = 60)
     redisFree(c);
 }
 
-/* One burst of puts (one pipeline for as many as have queued): a
- * tombstoned id fails alone, a second put with an Idempotency-Key the
- * burst already used gets the first's id and stores nothing, the rest are
- * stored; and a put of an id already stored leaves it as it is. */
+/* One burst of puts (one pipeline for as many as have queued): the ids
+ * store_req_settle gave up on fail alone (one put plain, one with a key of
+ * its own, the script's path) and leave no trace but the tombstone, a
+ * second put with an Idempotency-Key the burst already used gets the
+ * first's id and stores nothing, the rest are stored; a put of an id
+ * already stored leaves it as it is, and settling it says it landed. */
 Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
 {
     store_opts_t so = {0};
@@ -650,10 +652,11 @@ Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
     store_req_t *rq = NULL;
     redisContext *c = raw_connect();
     puts_done_t d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-    enum { N = 40, TOMB = 7, FIRST = 3, AGAIN = 30 };
+    enum { N = 40, TOMB = 7, TOMB_KEY = 11, FIRST = 3, AGAIN = 30 };
     static store_req_put_t p[N];
     static char ids[N][64];
     char idem[96];
+    char idem2[96];
     char err[512];
     char other[64];
     char *t;
@@ -663,6 +666,7 @@ Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
     cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(store_req_open(s, NULL, NULL, 0, &rq, err, sizeof(err)), 0, "%s", err);
     test_id(idem, sizeof(idem), "burst-idem");
+    test_id(idem2, sizeof(idem2), "burst-idem-tomb");
     for (i = 0; i < N; i++) {
         snprintf(ids[i], sizeof(ids[i]), "burst-%d-%ld-%lld", i, (long)getpid(),
                  (long long)timebase_mono_ns());
@@ -671,11 +675,12 @@ Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
         p[i].id = ids[i];
         p[i].text = "{\"status\":\"ACCEPTED\"}";
         p[i].start = 1421867419 + i;
-        p[i].idem = i == FIRST || i == AGAIN ? idem : NULL;
+        p[i].idem = i == FIRST || i == AGAIN ? idem : i == TOMB_KEY ? idem2 : NULL;
         p[i].done = on_put;
         p[i].arg = &d;
     }
-    freeReplyObject(redisCommand(c, "SET dnsprop:request-tomb:%s 1 EX 60", ids[TOMB]));
+    cr_assert_eq(store_req_settle(rq, ids[TOMB], err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_settle(rq, ids[TOMB_KEY], err, sizeof(err)), 0, "%s", err);
     for (i = 0; i < N; i++)
         store_req_put_async(rq, &p[i]);
     pthread_mutex_lock(&d.mu);
@@ -683,11 +688,14 @@ Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
         pthread_cond_wait(&d.cond, &d.mu);
     pthread_mutex_unlock(&d.mu);
     for (i = 0; i < N; i++) {
-        if (i == TOMB) {
-            cr_expect_eq(p[i].ret, -EIO, "the tombstoned put: %d", p[i].ret);
+        if (i == TOMB || i == TOMB_KEY) {
+            cr_expect_eq(p[i].ret, -EIO, "the tombstoned put %d: %d", i, p[i].ret);
             cr_expect(strstr(p[i].err, "tombstone") != NULL, "%s", p[i].err);
-            cr_expect_eq(raw_int(c, "EXISTS dnsprop:request:%s", ids[i]), 0);
+            cr_expect_eq(store_req_get(rq, ids[i], &t, err, sizeof(err)), 0, "%s", err);
+            cr_expect_null(t);
             cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[i]), 0);
+            cr_expect_lt(raw_int(c, "ZRANK dnsprop:requests %s", ids[i]), 0);
+            cr_expect_eq(store_req_settle(rq, ids[i], err, sizeof(err)), 0, "%s", err);
         } else if (i == AGAIN) {
             cr_expect_eq(p[i].ret, 1, "the repeated key: %d %s", p[i].ret, p[i].err);
             cr_expect_str_eq(p[i].other, ids[FIRST]);
@@ -708,12 +716,18 @@ Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
     cr_expect(t != NULL && strstr(t, "COMPLETED") != NULL, "%s",
               t != NULL ? t : "(none)");
     free(t);
+    cr_expect_eq(store_req_settle(rq, ids[0], err, sizeof(err)), 1, "%s", err);
+    t = raw_get(c, "GET dnsprop:request:%s", ids[0]);
+    cr_expect(t != NULL && strstr(t, "COMPLETED") != NULL, "%s",
+              t != NULL ? t : "(none)");
+    free(t);
     for (i = 0; i < N; i++) {
         freeReplyObject(redisCommand(c, "DEL dnsprop:request:%s", ids[i]));
         freeReplyObject(redisCommand(c, "ZREM dnsprop:requests %s", ids[i]));
         freeReplyObject(redisCommand(c, "SREM dnsprop:requests:pending %s", ids[i]));
     }
     freeReplyObject(redisCommand(c, "DEL dnsprop:idempotency:%s", idem));
+    freeReplyObject(redisCommand(c, "DEL dnsprop:idempotency:%s", idem2));
     store_req_close(rq, 5);
     store_close(s);
     redisFree(c);
