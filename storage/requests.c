@@ -919,15 +919,32 @@ size_t store_req_unwritten(store_req_t *rq)
 static int writer_batch(store_req_t *rq, redisContext *c, witem_t *batch, int n,
                         char *err, size_t errlen)
 {
+    const char **argv = malloc((size_t)(n + 2) * sizeof(*argv));
+    size_t *argl = malloc((size_t)(n + 2) * sizeof(*argl));
     witem_t *it;
+    int k = 2;
 
+    if (argv == NULL || argl == NULL) {
+        free(argv);
+        free(argl);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    argv[0] = "SREM";
+    argv[1] = KEY_PENDING;
     redisAppendCommand(c, "MULTI");
     for (it = batch; it != NULL; it = it->next) {
         append_set(c, rq, KEY_REQ, it->id, "", it->text);
-        redisAppendCommand(c, "SREM " KEY_PENDING " %s", it->id);
+        argv[k++] = it->id;
     }
+    /* one SREM for the batch: a command and a reply less per request */
+    for (int i = 0; i < k; i++)
+        argl[i] = strlen(argv[i]);
+    redisAppendCommandArgv(c, k, argv, argl);
     redisAppendCommand(c, "EXEC");
-    return collect(c, 2 * n + 2, err, errlen);
+    free(argv);
+    free(argl);
+    return collect(c, n + 3, err, errlen);
 }
 
 /* Under rq->mu: take up to WRITER_BATCH items off the queue; *last gets
