@@ -9,8 +9,11 @@
  *                               still on its way, never lands (24 h)
  *   requests            zset    request ids scored by start_time
  *   requests:pending    set     ids not finished yet
- *   requests:expiry     zset    request and observer ids scored by when
- *                               their key expires (with a retention)
+ *   requests:expiring   zset    expiry buckets (numbers n) scored by when
+ *                               they end (n * width, width a thousandth of
+ *                               the retention, at least 1 s)
+ *   requests:expiring:<n>  set  the request and observer ids whose keys
+ *                               expire by then (with a retention)
  *   stats:<id>          string  a stats request (JSON)
  *   stats:<id>:summary  string  its statistics (JSON)
  *   stats:pending       set     stats ids not computed yet
@@ -27,8 +30,10 @@
  * them): request:<id> expires retention after its poll's timeout would
  * have ended (the final state, retention after it was written), stats:<id>
  * and its summary retention after they were written; the writer removes
- * the ids whose time has passed from the indexes (requests, observers,
- * requests:pending) at least once a second, so that they stop growing.
+ * the ids of the buckets that have ended from the indexes (requests,
+ * observers, requests:pending) at least once a second, so that they stop
+ * growing. (requests:expiry, a zset of ids by expiry that an older dnsprop
+ * kept, is drained the same way.)
  *
  * The putter: one thread, its own connection, for store_req_put_async.
  * Puts queued by any thread are sent together (one pipeline, each put

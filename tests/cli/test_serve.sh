@@ -574,6 +574,14 @@ if start_serve --redis "$redis_url" --results "$tmp/results" --max-connections 5
 fi
 # Then --retention 2s: n requests and an observer (1 s timeouts: keys live
 # 3 s), all gone with their index entries a few seconds later.
+# expiring: the ids in the expiry buckets (requests:expiring's sets)
+expiring() {
+    local b sum=0
+    for b in $(rcli zrange dnsprop:requests:expiring 0 -1); do
+        sum=$((sum + $(rcli scard "dnsprop:requests:expiring:$b")))
+    done
+    echo "$sum"
+}
 rcli flushdb > /dev/null
 n=200
 if start_serve --redis "$redis_url" --results "$tmp/results" --retention 2s; then
@@ -595,16 +603,16 @@ PY
     first=$(head -1 "$tmp/ids")
     obs=$(tail -1 "$tmp/ids")
     ttl=$(rcli ttl "dnsprop:request:$first")
-    got="$(rcli zcard dnsprop:requests) $(rcli zcard dnsprop:observers) $(rcli zcard dnsprop:requests:expiry)"
+    got="$(rcli zcard dnsprop:requests) $(rcli zcard dnsprop:observers) $(expiring)"
     [ "$got" = "$n 1 $((n + 1))" ] && [ "$ttl" -ge 1 ] && [ "$ttl" -le 3 ] &&
         ok "serve --retention 2s: $n requests and an observer indexed, each key with a TTL ($ttl s)" ||
         ko "retention: indexes '$got' (want '$n 1 $((n + 1))'), TTL $ttl"
     for _ in $(seq 100); do
-        [ "$(rcli zcard dnsprop:requests)" = 0 ] && [ "$(rcli zcard dnsprop:requests:expiry)" = 0 ] && break
+        [ "$(rcli zcard dnsprop:requests)" = 0 ] && [ "$(rcli zcard dnsprop:requests:expiring)" = 0 ] && break
         sleep 0.1
     done
     left=$(rcli --scan --pattern 'dnsprop:request:*' | wc -l)
-    got="$(rcli zcard dnsprop:requests) $(rcli zcard dnsprop:observers) $(rcli zcard dnsprop:requests:expiry) $(rcli scard dnsprop:requests:pending) $left"
+    got="$(rcli zcard dnsprop:requests) $(rcli zcard dnsprop:observers) $(expiring) $(rcli scard dnsprop:requests:pending) $left"
     [ "$got" = "0 0 0 0 0" ] &&
         ok "serve --retention 2s: within 10 s every key has expired and the indexes are empty" ||
         ko "retention: after 10 s: zcard requests/observers/expiry, pending, keys = $got"
@@ -628,7 +636,7 @@ if start_serve --redis "$redis_url" --results "$tmp/results" --retention 0; then
     id=$(jf 'd["id"]')
     final "$id" 5
     sleep 0.3
-    [ "$(rcli ttl "dnsprop:request:$id") $(rcli zcard dnsprop:requests:expiry)" = "-1 0" ] &&
+    [ "$(rcli ttl "dnsprop:request:$id") $(rcli zcard dnsprop:requests:expiring) $(expiring)" = "-1 0 0" ] &&
         ok "serve --retention 0: kept for ever (no TTL, no expiry index)" ||
         ko "retention 0: TTL $(rcli ttl "dnsprop:request:$id")"
     stop_serve || ko "stop (retention 0): exit $?" "$(tail "$tmp/serve.log")"

@@ -356,6 +356,27 @@ static long long raw_int(redisContext *c, const char *fmt, const char *id)
     return v;
 }
 
+/* In how many expiry buckets is id (requests:expiring's)? And no
+ * bucket is listed without its set. */
+static int in_bucket(redisContext *c, const char *id)
+{
+    redisReply *bs = redisCommand(c, "ZRANGE dnsprop:requests:expiring 0 -1 WITHSCORES");
+    int n = 0;
+
+    cr_assert(bs != NULL && bs->type == REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i + 1 < bs->elements; i += 2) {
+        char key[96];
+        snprintf(key, sizeof(key), "dnsprop:requests:expiring:%s", bs->element[i]->str);
+        cr_expect_eq(raw_int(c, "EXISTS %s", key), 1, "bucket %s listed, its set gone",
+                     bs->element[i]->str);
+        redisReply *m = redisCommand(c, "SISMEMBER %s %s", key, id);
+        n += m != NULL && m->type == REDIS_REPLY_INTEGER && m->integer == 1;
+        freeReplyObject(m);
+    }
+    freeReplyObject(bs);
+    return n;
+}
+
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cond;
@@ -565,7 +586,8 @@ static void on_put(store_req_put_t *p)
 }
 
 /* Many puts queued at once (one or a few pipelines), each answered; with a
- * retention of 1 s their keys expire and the writer prunes the indexes. */
+ * retention of 1 s their keys expire and the writer prunes the indexes,
+ * and what an older dnsprop left in its expiry index of ids goes too. */
 Test(store, requests_put_async_and_retention, .timeout = 60)
 {
     store_opts_t so = {0};
@@ -581,7 +603,13 @@ Test(store, requests_put_async_and_retention, .timeout = 60)
     int i;
     int left = -1;
 
+    char old[96];
+
     so.url = redis_url();
+    test_id(old, sizeof(old), "old-expiry");
+    freeReplyObject(redisCommand(c, "ZADD dnsprop:requests:expiry 1421867419 %s", old));
+    freeReplyObject(redisCommand(c, "ZADD dnsprop:requests 1421867419 %s", old));
+    freeReplyObject(redisCommand(c, "SADD dnsprop:requests:pending %s", old));
     cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(store_req_open(s, NULL, NULL, 1, &rq, err, sizeof(err)), 0, "%s", err);
     test_id(idem, sizeof(idem), "idem");
@@ -620,7 +648,9 @@ Test(store, requests_put_async_and_retention, .timeout = 60)
     cr_expect(ttl >= 1 && ttl <= 2, "TTL %lld", ttl);
     cr_expect_geq(raw_int(c, "ZRANK dnsprop:requests %s", ids[0]), 0);
     cr_expect_geq(raw_int(c, "ZRANK dnsprop:observers %s", ids[1]), 0);
-    cr_expect_geq(raw_int(c, "ZRANK dnsprop:requests:expiry %s", ids[2]), 0);
+    cr_expect_eq(in_bucket(c, ids[2]), 1, "%s in no expiry bucket", ids[2]);
+    cr_expect_eq(in_bucket(c, ids[1]), 1, "%s (an observer) in no expiry bucket", ids[1]);
+    cr_expect_eq(in_bucket(c, ids[0]), 1, "%s (with a key) in no expiry bucket", ids[0]);
     cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[3]), 1);
     /* within 5 s: keys gone, ids out of every index */
     for (int tries = 0; tries < 50 && left != 0; tries++) {
@@ -628,12 +658,15 @@ Test(store, requests_put_async_and_retention, .timeout = 60)
         left = 0;
         for (i = 0; i < NPUTS; i += 37)
             left += (int)(raw_int(c, "EXISTS dnsprop:request:%s", ids[i]) +
-                          (raw_int(c, "ZRANK dnsprop:requests:expiry %s", ids[i]) >= 0) +
+                          in_bucket(c, ids[i]) +
                           (raw_int(c, "ZRANK dnsprop:requests %s", ids[i]) >= 0) +
                           (raw_int(c, "ZRANK dnsprop:observers %s", ids[i]) >= 0) +
                           raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[i]));
     }
     cr_expect_eq(left, 0, "%d keys or index entries left after 5 s", left);
+    cr_expect_lt(raw_int(c, "ZRANK dnsprop:requests %s", old), 0);
+    cr_expect_lt(raw_int(c, "ZRANK dnsprop:requests:expiry %s", old), 0);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", old), 0);
     store_req_close(rq, 5);
     store_close(s);
     redisFree(c);
@@ -728,6 +761,67 @@ Test(store, requests_put_burst_with_tombstone_and_repeated_key, .timeout = 60)
     }
     freeReplyObject(redisCommand(c, "DEL dnsprop:idempotency:%s", idem));
     freeReplyObject(redisCommand(c, "DEL dnsprop:idempotency:%s", idem2));
+    store_req_close(rq, 5);
+    store_close(s);
+    redisFree(c);
+}
+
+/* An expiry bucket that ended with more ids than a prune gives up (64
+ * scripts of 1,000) is drained over several prunes, a second apart, each
+ * id leaving the indexes, and the bucket leaves requests:expiring last. */
+Test(store, requests_expiry_bucket_drained_over_prunes, .timeout = 60)
+{
+    enum { N = 70000, PER = 1000 };
+    store_opts_t so = {0};
+    store_t *s = NULL;
+    store_req_t *rq = NULL;
+    redisContext *c = raw_connect();
+    char bucket[24];
+    char err[512];
+    long long left = -1;
+    const char *argv[PER + 2];
+    size_t argl[PER + 2];
+    static char ids[PER][48];
+
+    /* a bucket that ended a second ago (not one the service would name:
+     * a name below any real one, 1 s wide) */
+    snprintf(bucket, sizeof(bucket), "%ld", (long)getpid());
+    freeReplyObject(redisCommand(c, "DEL dnsprop:requests:expiring:%s", bucket));
+    for (int b = 0; b < N / PER; b++) {
+        char key[96];
+        snprintf(key, sizeof(key), "dnsprop:requests:expiring:%s", bucket);
+        argv[0] = "SADD";
+        argv[1] = key;
+        for (int i = 0; i < PER; i++) {
+            snprintf(ids[i], sizeof(ids[i]), "drain-%s-%d", bucket, b * PER + i);
+            argv[i + 2] = ids[i];
+        }
+        for (int i = 0; i < PER + 2; i++)
+            argl[i] = strlen(argv[i]);
+        freeReplyObject(redisCommandArgv(c, PER + 2, argv, argl));
+        argv[0] = "SADD";
+        argv[1] = "dnsprop:requests:pending";
+        argl[1] = strlen(argv[1]);
+        freeReplyObject(redisCommandArgv(c, PER + 2, argv, argl));
+    }
+    freeReplyObject(
+        redisCommand(c, "ZADD dnsprop:requests:expiring %s %s", bucket, bucket));
+    cr_assert_eq(raw_int(c, "SCARD dnsprop:requests:expiring:%s", bucket), N);
+    so.url = redis_url();
+    cr_assert_eq(store_open(&s, &so, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(store_req_open(s, NULL, NULL, 60, &rq, err, sizeof(err)), 0, "%s", err);
+    /* the first prune comes at once and stops at 64,000; the next, a
+     * second later, takes the rest: the 6,000 left in between are seen */
+    bool between = false;
+    for (int tries = 0; tries < 500 && left != 0; tries++) {
+        usleep(20 * 1000);
+        left = raw_int(c, "SCARD dnsprop:requests:expiring:%s", bucket);
+        between |= left == N - 64 * PER;
+    }
+    cr_expect(between, "no prune stopped at %d ids", 64 * PER);
+    cr_expect_eq(left, 0, "%lld ids left in the bucket after 10 s", left);
+    cr_expect_lt(raw_int(c, "ZRANK dnsprop:requests:expiring %s", bucket), 0);
+    cr_expect_eq(raw_int(c, "SISMEMBER dnsprop:requests:pending %s", ids[0]), 0);
     store_req_close(rq, 5);
     store_close(s);
     redisFree(c);
