@@ -304,7 +304,7 @@ static int put_reply(const redisReply *r, store_req_put_t *p)
 }
 
 /* A put's arguments for put_script (argv[0..3) are the caller's: EVAL
- * or EVALSHA, the script or its SHA1, "5"); put_plain_append uses the key
+ * or EVALSHA, the script or its SHA1, "6"); put_plain_batch uses the key
  * and the texts. */
 typedef struct {
     const char *argv[17];
@@ -314,7 +314,7 @@ typedef struct {
     char score[32];
     char ttl[24];
     char idem_ttl[24];
-    /* the expiry bucket: its name (a number), its set, when it ends */
+    /* the expiry bucket: its name, its set, when it ends (= its name) */
     char bucket[24];
     char bucket_key[sizeof(KEY_EXPIRING) + 24];
     char bucket_end[24];
@@ -323,15 +323,17 @@ typedef struct {
 static const char *index_key(store_req_kind_t kind);
 
 /* The expiry bucket of a key that expires ttl seconds from now: the
- * buckets are retention / EXPIRY_BUCKETS wide (at least 1 s), and a
- * bucket n holds the ids whose keys expire by n * width. */
+ * buckets are retention / EXPIRY_BUCKETS wide (at least 1 s), each holds
+ * the ids whose keys expire by its end, and is named by its end (epoch
+ * seconds, a multiple of the width): not by its number, which a slightly
+ * different retention would give to a bucket ending days apart. */
 static void put_bucket(put_args_t *a, long retention, long ttl)
 {
     long width = retention / EXPIRY_BUCKETS > 1 ? retention / EXPIRY_BUCKETS : 1;
     long long n = (long long)ceil((timebase_real_s() + (double)ttl) / (double)width);
 
-    snprintf(a->bucket, sizeof(a->bucket), "%lld", n);
-    snprintf(a->bucket_key, sizeof(a->bucket_key), KEY_EXPIRING ":%lld", n);
+    snprintf(a->bucket, sizeof(a->bucket), "%lld", n * width);
+    snprintf(a->bucket_key, sizeof(a->bucket_key), KEY_EXPIRING ":%lld", n * width);
     snprintf(a->bucket_end, sizeof(a->bucket_end), "%lld", n * width);
 }
 
@@ -497,8 +499,25 @@ out:
 /* The EXEC of put_plain_batch, for the put that was i-th in it: 0 stored,
  * -EEXIST when request:<id> was there already (put_exists tells what it
  * was), -EIO (p->err). */
-static int put_plain_reply(const redisReply *r, size_t i, store_req_put_t *p)
+/* The first error among EXEC's replies, or NULL. */
+static const char *exec_error(const redisReply *r)
 {
+    for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+        if (r->element[k]->type == REDIS_REPLY_ERROR)
+            return r->element[k]->str;
+    }
+    return NULL;
+}
+
+/* (txerr: exec_error(r); a step that failed for all, an index's ZADD or
+ * the SADD (WRONGTYPE, say), leaves each put half done: none is stored) */
+static int put_plain_reply(const redisReply *r, const char *txerr, size_t i,
+                           store_req_put_t *p)
+{
+    if (txerr != NULL) {
+        snprintf(p->err, sizeof(p->err), "redis: %s", txerr);
+        return -EIO;
+    }
     if (r->type == REDIS_REPLY_ARRAY && r->elements > i) {
         if (r->element[i]->type == REDIS_REPLY_STATUS)
             return 0;
@@ -551,6 +570,7 @@ static int put_read(redisContext *c, store_req_put_t *p, int nplain, int nrep, c
 {
     store_req_put_t *q;
     void *r = NULL;
+    const char *txerr = NULL;
     size_t i = 0;
 
     for (int k = 0; k < (nplain > 0 ? nrep : 0); k++) {
@@ -559,9 +579,11 @@ static int put_read(redisContext *c, store_req_put_t *p, int nplain, int nrep, c
         if (redisGetReply(c, &r) != REDIS_OK)
             goto fail;
     }
+    if (r != NULL)
+        txerr = exec_error(r);
     for (q = p; q != NULL; q = q->next) {
         if (q->idem == NULL) {
-            q->ret = put_plain_reply(r, i++, q);
+            q->ret = put_plain_reply(r, txerr, i++, q);
             continue;
         }
         void *one = NULL;
@@ -749,6 +771,15 @@ void store_req_unput(store_req_t *rq, const char *id)
     r = redisCommand(c, "SREM " KEY_PENDING " %s", id);
     freeReplyObject(r);
     /* (its expiry bucket keeps it until the prune, which finds nothing) */
+}
+
+void store_req_unpend(store_req_t *rq, const char *id)
+{
+    char err[256];
+    redisContext *c = thread_ctx(rq, err, sizeof(err));
+
+    if (c != NULL)
+        freeReplyObject(redisCommand(c, "SREM " KEY_PENDING " %s", id));
 }
 
 int store_req_get(store_req_t *rq, const char *id, char **text, char *err, size_t errlen)
@@ -1312,7 +1343,7 @@ int store_req_put_append(redisContext *c, const char *sha, long retention,
 int store_req_put_result(const redisReply *last, store_req_put_t *p)
 {
     if (p->idem == NULL)
-        p->ret = put_plain_reply(last, 0, p);
+        p->ret = put_plain_reply(last, exec_error(last), 0, p);
     else if (last->type == REDIS_REPLY_ERROR && strncmp(last->str, "NOSCRIPT", 8) == 0)
         p->ret = -EAGAIN;
     else

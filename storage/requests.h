@@ -165,6 +165,11 @@ int store_req_put_new(store_req_t *rq, const char *id, const char *text, double 
 /* Undo store_req_put_new (the request could not be polled after all);
  * best effort, only on a connection that is still good. */
 void store_req_unput(store_req_t *rq, const char *id);
+/* id out of requests:pending, its record left as it is (best effort): a
+ * request found pending with a final state, put back by a put's first
+ * try that Redis applied after the request had ended (its SADD runs even
+ * when its SET NX finds the record). */
+void store_req_unpend(store_req_t *rq, const char *id);
 /* Queue a request's final state for the writer (takes text; on out of
  * memory it is dropped and the request stays pending, polled again at the
  * next start). */

@@ -70,6 +70,7 @@ static void resume_one(const char *id, const char *text, void *arg)
     resume_t *rs = arg;
     json_t *rec = json_loads(text, 0, NULL);
     json_t *echo = NULL;
+    const char *st;
     probe_req_t req;
     char field[64] = "";
     char msg[1200] = "";
@@ -92,6 +93,16 @@ static void resume_one(const char *id, const char *text, void *arg)
             end_request(rs->s, id, rec, rs->now,
                         "stored request unreadable: not a JSON object under a valid id",
                         true);
+        goto clear;
+    }
+    /* Ended already (a final state is written before the id leaves the
+     * pending set): pending again only through a late first try of its
+     * put (storage/requests.h, store_req_unpend), whose SET NX left the
+     * record alone. Polled again, it would be measured twice, or its
+     * result overwritten with a TIMEOUT. */
+    st = json_string_value(json_object_get(rec, "status"));
+    if (st != NULL && strcmp(st, "ACCEPTED") != 0) {
+        store_req_unpend(rs->s->rq, id);
         goto clear;
     }
     /* integer ids are Digaas's observers */

@@ -184,6 +184,8 @@ static enum MHD_Result bare_loop_access(bare_t *b, struct MHD_Connection *conn,
     rq->put.text = rq->text;
     rq->put.start = now;
     rq->left = store_req_put_append(b->redis, b->sha, 0, &rq->put);
+    if (rq->left < 0)
+        return MHD_NO; /* out of memory: nothing appended */
     rq->state = 1;
     rq->wait.conn = conn;
     rq->next = NULL;

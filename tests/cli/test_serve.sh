@@ -520,12 +520,21 @@ post /observers "{\"name\": \"lab.test.\", \"nameserver\": \"$LAB_KNOT_ADDR\", \
 [ "$code" = 201 ] && [ "$(jf 'd["id"]')" = $((obs_long + 1)) ] &&
     ok "observer ids survive the restart (Redis INCR): the next one is $((obs_long + 1))" ||
     ko "observer id after restart (HTTP $code)" "$(cat "$tmp/resp")"
+# an ended request back in the pending set, as a put's first try that
+# Redis applies after the request ended puts it (its SADD runs, its SET NX
+# leaves the record): the next start drops it, neither polls nor ends it
+get "/requests/$long"
+reason_long=$(jf 'd["reason"]')
+esock=$(find "$emb" -name redis.sock | head -1)
+redis-cli -s "$esock" sadd dnsprop:requests:pending "$long" > /dev/null
 stop_serve || ko "stop after resume: exit $?" "$(tail "$tmp/serve.log")"
 # and a third start has nothing left to resume
 : > "$tmp/serve.log"
 start_serve --results "$emb" && grep -q "0 unfinished requests resumed, 0 ended" "$tmp/serve.log" &&
     get "/requests/$long" && [ "$(jf 'd["status"]')" = ERROR ] &&
-    ok "after a clean finish nothing is pending, and the result persists" ||
+    [ "$(jf 'd["reason"]')" = "$reason_long" ] &&
+    [ "$(redis-cli -s "$esock" sismember dnsprop:requests:pending "$long")" = 0 ] &&
+    ok "after a clean finish nothing is pending, the result persists, an ended request found pending is dropped as it is" ||
     ko "third start" "$(cat "$tmp/serve.log" "$tmp/resp")"
 stop_serve || ko "final stop: exit $?" "$(tail "$tmp/serve.log")"
 
