@@ -135,6 +135,32 @@ static redisContext *thread_ctx(store_req_t *rq, char *err, size_t errlen)
     return c;
 }
 
+/* err: why c failed; -EIO. */
+static int conn_err(const redisContext *c, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "redis: %s", c->errstr[0] != '\0' ? c->errstr : "I/O error");
+    return -EIO;
+}
+
+/* err: why r is not the reply wanted (NULL: c failed; an error reply: its
+ * text; else what); -EIO. */
+static int reply_err(const redisContext *c, const redisReply *r, const char *what,
+                     char *err, size_t errlen)
+{
+    if (r == NULL)
+        return conn_err(c, err, errlen);
+    snprintf(err, errlen, "redis: %s", r->type == REDIS_REPLY_ERROR ? r->str : what);
+    return -EIO;
+}
+
+/* argv[0..k) (their lengths into argl) as one command on c's pipeline. */
+static void append_argv(redisContext *c, const char **argv, size_t *argl, int k)
+{
+    for (int i = 0; i < k; i++)
+        argl[i] = strlen(argv[i]);
+    redisAppendCommandArgv(c, k, argv, argl);
+}
+
 /* Read the replies of n appended commands, a transaction's (MULTI ...
  * EXEC): 0 when it ran, or -EIO with err saying why. */
 static int collect(redisContext *c, int n, char *err, size_t errlen)
@@ -146,10 +172,8 @@ static int collect(redisContext *c, int n, char *err, size_t errlen)
     for (i = 0; i < n; i++) {
         void *r = NULL;
         if (redisGetReply(c, &r) != REDIS_OK) {
-            snprintf(err, errlen, "redis: %s",
-                     c->errstr[0] != '\0' ? c->errstr : "I/O error");
             freeReplyObject(last);
-            return -EIO;
+            return conn_err(c, err, errlen);
         }
         if (((redisReply *)r)->type == REDIS_REPLY_ERROR && ret == 0) {
             snprintf(err, errlen, "redis: %s", ((redisReply *)r)->str);
@@ -177,20 +201,15 @@ static int redis_get(redisContext *c, const char *prefix, const char *id,
     int ret;
 
     *text = NULL;
-    if (r == NULL) {
-        snprintf(err, errlen, "redis: %s",
-                 c->errstr[0] != '\0' ? c->errstr : "I/O error");
-        return -EIO;
-    }
+    if (r == NULL)
+        return conn_err(c, err, errlen);
     if (r->type == REDIS_REPLY_STRING) {
         *text = strndup(r->str, r->len);
         ret = *text != NULL ? 1 : -ENOMEM;
     } else if (r->type == REDIS_REPLY_NIL) {
         ret = 0;
     } else {
-        snprintf(err, errlen, "redis: %s",
-                 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-        ret = -EIO;
+        ret = reply_err(c, r, "unexpected reply", err, errlen);
     }
     freeReplyObject(r);
     return ret;
@@ -225,7 +244,7 @@ static void append_set(redisContext *c, const store_req_t *rq, const char *prefi
  * names a request: KEYS request:<id>, the index, the pending set,
  * idem:<key>, its expiry bucket's set, the buckets' index; ARGV text,
  * score, id, the key's lifetime, "1" (there is a key), the request key's
- * lifetime (s, "0": none), when the bucket ends, the bucket's name.
+ * lifetime (s, "0": none), the bucket (its name: when it ends).
  * Returns {1, id} stored, {2, other id} the key's, {0, ""} tombstoned. A
  * request already there is left alone: a first try that Redis applies
  * after its retry did must not turn a finished request back to ACCEPTED.
@@ -243,7 +262,7 @@ static const char put_script[] =
     "else "
     "  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[6]) "
     "  redis.call('SADD', KEYS[5], ARGV[3]) "
-    "  redis.call('ZADD', KEYS[6], 'NX', ARGV[7], ARGV[8]) "
+    "  redis.call('ZADD', KEYS[6], 'NX', ARGV[7], ARGV[7]) "
     "end "
     "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) "
     "redis.call('SADD', KEYS[3], ARGV[3]) "
@@ -307,17 +326,16 @@ static int put_reply(const redisReply *r, store_req_put_t *p)
  * or EVALSHA, the script or its SHA1, "6"); put_plain_batch uses the key
  * and the texts. */
 typedef struct {
-    const char *argv[17];
-    size_t argl[17];
+    const char *argv[16];
+    size_t argl[16];
     char key[sizeof(KEY_REQ) + KEY_ID_MAX];
     char idem[sizeof(KEY_IDEM) + 160];
     char score[32];
     char ttl[24];
     char idem_ttl[24];
-    /* the expiry bucket: its name, its set, when it ends (= its name) */
+    /* the expiry bucket: its name (when it ends, epoch seconds), its set */
     char bucket[24];
     char bucket_key[sizeof(KEY_EXPIRING) + 24];
-    char bucket_end[24];
 } put_args_t;
 
 static const char *index_key(store_req_kind_t kind);
@@ -333,8 +351,7 @@ static void put_bucket(put_args_t *a, long retention, long ttl)
     long long n = (long long)ceil((timebase_real_s() + (double)ttl) / (double)width);
 
     snprintf(a->bucket, sizeof(a->bucket), "%lld", n * width);
-    snprintf(a->bucket_key, sizeof(a->bucket_key), KEY_EXPIRING ":%lld", n * width);
-    snprintf(a->bucket_end, sizeof(a->bucket_end), "%lld", n * width);
+    snprintf(a->bucket_key, sizeof(a->bucket_key), KEY_EXPIRING ":%s", a->bucket);
 }
 
 static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
@@ -342,7 +359,7 @@ static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
     double timeout = p->timeout > 0 ? p->timeout : 0;
     long ttl = retention > 0 ? retention + (long)(timeout + 0.999) : 0;
     long idem_ttl = ttl > 0 && ttl < STORE_REQ_IDEM_TTL_S ? ttl : STORE_REQ_IDEM_TTL_S;
-    const char *v[14];
+    const char *v[13];
     int i;
 
     snprintf(a->key, sizeof(a->key), KEY_REQ "%.*s", KEY_ID_MAX, p->id);
@@ -365,9 +382,8 @@ static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
     v[9] = a->idem_ttl;
     v[10] = p->idem != NULL ? "1" : "0";
     v[11] = a->ttl;
-    v[12] = a->bucket_end;
-    v[13] = a->bucket;
-    for (i = 0; i < 14; i++) {
+    v[12] = a->bucket;
+    for (i = 0; i < 13; i++) {
         a->argv[3 + i] = v[i];
         a->argl[3 + i] = strlen(v[i]);
     }
@@ -388,9 +404,7 @@ typedef struct {
 /* argv[0..k) as one command; 1 (its reply). */
 static int plain_append(redisContext *c, plain_t *b, int k)
 {
-    for (int i = 0; i < k; i++)
-        b->argl[i] = strlen(b->argv[i]);
-    redisAppendCommandArgv(c, k, b->argv, b->argl);
+    append_argv(c, b->argv, b->argl, k);
     return 1;
 }
 
@@ -433,7 +447,7 @@ static int plain_buckets(redisContext *c, plain_t *b, bool *done)
         b->argv[0] = "ZADD";
         b->argv[1] = KEY_EXPIRING;
         b->argv[2] = "NX";
-        b->argv[3] = b->a[i].bucket_end;
+        b->argv[3] = b->a[i].bucket; /* scored by its end, its name */
         b->argv[4] = b->a[i].bucket;
         nrep += plain_append(c, b, 5);
     }
@@ -496,9 +510,6 @@ out:
     return nrep;
 }
 
-/* The EXEC of put_plain_batch, for the put that was i-th in it: 0 stored,
- * -EEXIST when request:<id> was there already (put_exists tells what it
- * was), -EIO (p->err). */
 /* The first error among EXEC's replies, or NULL. */
 static const char *exec_error(const redisReply *r)
 {
@@ -509,8 +520,11 @@ static const char *exec_error(const redisReply *r)
     return NULL;
 }
 
-/* (txerr: exec_error(r); a step that failed for all, an index's ZADD or
- * the SADD (WRONGTYPE, say), leaves each put half done: none is stored) */
+/* The EXEC of put_plain_batch, for the put that was i-th in it: 0 stored,
+ * -EEXIST when request:<id> was there already (put_exists tells what it
+ * was), -EIO (p->err). txerr is exec_error(r): a step that failed for all,
+ * an index's ZADD or the SADD (WRONGTYPE, say), leaves each put half done,
+ * so none is stored. */
 static int put_plain_reply(const redisReply *r, const char *txerr, size_t i,
                            store_req_put_t *p)
 {
@@ -596,8 +610,7 @@ static int put_read(redisContext *c, store_req_put_t *p, int nplain, int nrep, c
     return 0;
 fail:
     freeReplyObject(r);
-    snprintf(err, errlen, "redis: %s", c->errstr[0] != '\0' ? c->errstr : "I/O error");
-    return -EIO;
+    return conn_err(c, err, errlen);
 }
 
 /* The puts from p as one pipeline: those without an Idempotency-Key as
@@ -708,8 +721,7 @@ int store_req_settle(store_req_t *rq, const char *id, char *err, size_t errlen)
     for (i = 0; i < 2; i++) {
         void *v = NULL;
         if (redisGetReply(c, &v) != REDIS_OK) {
-            snprintf(err, errlen, "redis: %s",
-                     c->errstr[0] != '\0' ? c->errstr : "I/O error");
+            conn_err(c, err, errlen);
             goto out;
         }
         r[i] = v;
@@ -746,10 +758,7 @@ int store_req_next_id(store_req_t *rq, const char *counter, unsigned long long *
         *id = (unsigned long long)r->integer;
         ret = 0;
     } else {
-        snprintf(err, errlen, "redis: %s",
-                 r == NULL                      ? c->errstr
-                 : r->type == REDIS_REPLY_ERROR ? r->str
-                                                : "INCR gave no id");
+        reply_err(c, r, "INCR gave no id", err, errlen);
     }
     freeReplyObject(r);
     return ret;
@@ -785,7 +794,6 @@ void store_req_unpend(store_req_t *rq, const char *id)
 int store_req_get(store_req_t *rq, const char *id, char **text, char *err, size_t errlen)
 {
     redisContext *c = thread_ctx(rq, err, errlen);
-
     int ret;
 
     *text = NULL;
@@ -931,11 +939,7 @@ int store_req_range_of(store_req_t *rq, store_req_kind_t kind, double start, dou
     snprintf(hi, sizeof(hi), "%.17g", end);
     ids = redisCommand(c, "ZRANGEBYSCORE %s %s %s", index_key(kind), lo, hi);
     if (ids == NULL || ids->type != REDIS_REPLY_ARRAY) {
-        snprintf(err, errlen, "redis: %s",
-                 ids == NULL                      ? c->errstr
-                 : ids->type == REDIS_REPLY_ERROR ? ids->str
-                                                  : "?");
-        ret = -EIO;
+        ret = reply_err(c, ids, "?", err, errlen);
         goto out;
     }
     for (i = 0; i < ids->elements && ret == 0; i += REDIS_CHUNK) {
@@ -1050,9 +1054,7 @@ static int writer_batch(store_req_t *rq, redisContext *c, witem_t *batch, int n,
         argv[k++] = it->id;
     }
     /* one SREM for the batch: a command and a reply less per request */
-    for (int i = 0; i < k; i++)
-        argl[i] = strlen(argv[i]);
-    redisAppendCommandArgv(c, k, argv, argl);
+    append_argv(c, argv, argl, k);
     redisAppendCommand(c, "EXEC");
     free(argv);
     free(argl);
@@ -1131,11 +1133,7 @@ static int prune_eval(redisContext *c, long long *gone, char *err, size_t errlen
     if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
         *gone = r->integer;
     } else {
-        snprintf(err, errlen, "redis: %s",
-                 r == NULL                      ? c->errstr
-                 : r->type == REDIS_REPLY_ERROR ? r->str
-                                                : "unexpected reply to EVAL");
-        ret = -EIO;
+        ret = reply_err(c, r, "unexpected reply to EVAL", err, errlen);
     }
     freeReplyObject(r);
     return ret;
@@ -1152,12 +1150,9 @@ static int prune_buckets(redisContext *c, const char *now, int *calls, char *err
     int ret = 0;
 
     if (bs == NULL || bs->type != REDIS_REPLY_ARRAY) {
-        snprintf(err, errlen, "redis: %s",
-                 bs == NULL                      ? c->errstr
-                 : bs->type == REDIS_REPLY_ERROR ? bs->str
-                                                 : "unexpected reply to ZRANGEBYSCORE");
+        ret = reply_err(c, bs, "unexpected reply to ZRANGEBYSCORE", err, errlen);
         freeReplyObject(bs);
-        return -EIO;
+        return ret;
     }
     for (size_t i = 0; i < bs->elements && ret == 0; i++) {
         const char *name = bs->element[i]->str != NULL ? bs->element[i]->str : "";
@@ -1336,7 +1331,7 @@ int store_req_put_append(redisContext *c, const char *sha, long retention,
     a.argl[0] = strlen(a.argv[0]);
     a.argv[1] = by_sha ? sha : put_script;
     a.argl[1] = strlen(a.argv[1]);
-    redisAppendCommandArgv(c, 17, a.argv, a.argl);
+    redisAppendCommandArgv(c, 16, a.argv, a.argl);
     return 1;
 }
 
