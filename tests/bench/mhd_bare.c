@@ -32,10 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 
 #include "harness/common/numparse.h"
 #include "harness/common/timebase.h"
+#include "harness/serve/serve_int.h"
 #include "storage/requests.h"
 
 typedef struct bare_wait {
@@ -51,7 +51,7 @@ typedef struct bare_req {
     char *body;
     size_t len;
     char *text;
-    char id[40];
+    char id[SERVE_ID_LEN + 1];
     store_req_put_t put;
     int left;              /* replies still to come for the put */
     struct bare_req *next; /* the puts Redis has still to answer */
@@ -117,21 +117,6 @@ static int bare_add_body(bare_req_t *rq, const char *data, size_t n)
     return 0;
 }
 
-/* A version 4 UUID's text, as the service's ids are. */
-static void bare_new_id(char out[40])
-{
-    unsigned char u[16];
-
-    if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
-        memset(u, 0x5a, sizeof(u));
-    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
-    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-    snprintf(out, 40,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-             u[13], u[14], u[15]);
-}
-
 /* A JSON answer: text[0..len), copied (MUST_COPY) or the caller's for as
  * long as MHD needs it (PERSISTENT: the fixed body, no copy to measure). */
 static enum MHD_Result bare_reply(struct MHD_Connection *conn, unsigned status,
@@ -171,7 +156,7 @@ static enum MHD_Result bare_loop_access(bare_t *b, struct MHD_Connection *conn,
                           MHD_RESPMEM_PERSISTENT);
     }
     now = timebase_real_s();
-    bare_new_id(rq->id);
+    serve_new_id(rq->id); /* the service's own ids */
     json_object_set_new(o, "id", json_string(rq->id));
     json_object_set_new(o, "accepted_at", json_real(now));
     json_object_set_new(o, "status", json_string("ACCEPTED"));
