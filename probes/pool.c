@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/fmt.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/common/vec.h"
@@ -402,8 +403,7 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
     p->obs = NULL;
     p->nobs = 0;
     r.tag = p->tag;
-    snprintf(r.ns, sizeof(r.ns), "%s",
-             p->grp != NULL ? p->grp->ns.text : p->pending_ns->text);
+    fmt_copy(r.ns, sizeof(r.ns), p->grp != NULL ? p->grp->ns.text : p->pending_ns->text);
     r.qtype = p->qtype;
     r.is_zone = p->is_zone;
     r.cond = p->spec.kind;
@@ -433,7 +433,7 @@ static void poll_finish(worker_t *w, poll_t *p, probe_status_t status, int64_t o
         r.observed_at = p->start_time + r.duration;
     }
     if (reason != NULL)
-        snprintf(r.reason, sizeof(r.reason), "%s", reason);
+        fmt_copy(r.reason, sizeof(r.reason), reason);
 
     switch (status) {
     case PROBE_COMPLETED:

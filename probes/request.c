@@ -11,9 +11,25 @@
 
 #include "harness/common/csvtab.h"
 #include "harness/common/errcode.h"
+#include "harness/common/fmt.h"
 #include "harness/common/numparse.h"
 #include "harness/common/vec.h"
 #include "probes/request.h"
+
+/* "host:port" ("[host]:port" for IPv6, RFC 3986 3.2.2), as snprintf
+ * would write it: every POST to the service parses its nameserver. */
+static void ns_text(char *out, size_t cap, const char *open, const char *host,
+                    const char *close, uint16_t port)
+{
+    char num[FMT_INT_MAX];
+    size_t n = fmt_copy(out, cap, open);
+
+    n = fmt_cat(out, cap, n, host, cap);
+    n = fmt_cat(out, cap, n, close, cap);
+    n = fmt_cat(out, cap, n, ":", 1);
+    fmt_int(num, port);
+    fmt_cat(out, cap, n, num, sizeof(num));
+}
 
 int probe_ns_parse(const char *s, probe_ns_t *out)
 {
@@ -61,14 +77,14 @@ int probe_ns_parse(const char *s, probe_ns_t *out)
         v4->sin_family = AF_INET;
         v4->sin_port = htons(port);
         out->len = sizeof(*v4);
-        snprintf(out->text, sizeof(out->text), "%s:%u", host, (unsigned)port);
+        ns_text(out->text, sizeof(out->text), "", host, "", port);
     } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
         char canon[INET6_ADDRSTRLEN];
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons(port);
         out->len = sizeof(*v6);
         inet_ntop(AF_INET6, &v6->sin6_addr, canon, sizeof(canon));
-        snprintf(out->text, sizeof(out->text), "[%s]:%u", canon, (unsigned)port);
+        ns_text(out->text, sizeof(out->text), "[", canon, "]", port);
     } else {
         return DP_EBADADDR;
     }

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/fmt.h"
 #include "harness/common/jsonw.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
@@ -222,17 +223,18 @@ static void append_set(redisContext *c, const store_req_t *rq, const char *prefi
                        const char *id, const char *suffix, const char *text)
 {
     char key[sizeof(KEY_STATS) + KEY_ID_MAX + 16];
-    char ttl[24];
+    char ttl[FMT_INT_MAX];
     const char *argv[5] = {"SET", key, text, "EX", ttl};
     size_t argl[5];
 
-    snprintf(key, sizeof(key), "%s%.*s%s", prefix, KEY_ID_MAX, id, suffix);
-    snprintf(ttl, sizeof(ttl), "%ld", rq->retention);
+    size_t n =
+        fmt_cat(key, sizeof(key), fmt_copy(key, sizeof(key), prefix), id, KEY_ID_MAX);
+
     argl[0] = 3;
-    argl[1] = strlen(key);
+    argl[1] = fmt_cat(key, sizeof(key), n, suffix, sizeof(key));
     argl[2] = strlen(text);
     argl[3] = 2;
-    argl[4] = strlen(ttl);
+    argl[4] = fmt_int(ttl, rq->retention);
     redisAppendCommandArgv(c, rq->retention > 0 ? 5 : 3, argv, argl);
 }
 
@@ -331,11 +333,11 @@ typedef struct {
     char key[sizeof(KEY_REQ) + KEY_ID_MAX];
     char idem[sizeof(KEY_IDEM) + 160];
     char score[32];
-    char ttl[24];
-    char idem_ttl[24];
+    char ttl[FMT_INT_MAX];
+    char idem_ttl[FMT_INT_MAX];
     /* the expiry bucket: its name (when it ends, epoch seconds), its set */
-    char bucket[24];
-    char bucket_key[sizeof(KEY_EXPIRING) + 24];
+    char bucket[FMT_INT_MAX];
+    char bucket_key[sizeof(KEY_EXPIRING) + FMT_INT_MAX];
 } put_args_t;
 
 static const char *index_key(store_req_kind_t kind);
@@ -350,8 +352,10 @@ static void put_bucket(put_args_t *a, long retention, long ttl)
     long width = retention / EXPIRY_BUCKETS > 1 ? retention / EXPIRY_BUCKETS : 1;
     long long n = (long long)ceil((timebase_real_s() + (double)ttl) / (double)width);
 
-    snprintf(a->bucket, sizeof(a->bucket), "%lld", n * width);
-    snprintf(a->bucket_key, sizeof(a->bucket_key), KEY_EXPIRING ":%s", a->bucket);
+    fmt_int(a->bucket, n * width);
+    fmt_cat(a->bucket_key, sizeof(a->bucket_key),
+            fmt_copy(a->bucket_key, sizeof(a->bucket_key), KEY_EXPIRING ":"), a->bucket,
+            sizeof(a->bucket));
 }
 
 static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
@@ -362,13 +366,15 @@ static void put_args(put_args_t *a, long retention, const store_req_put_t *p)
     const char *v[13];
     int i;
 
-    snprintf(a->key, sizeof(a->key), KEY_REQ "%.*s", KEY_ID_MAX, p->id);
-    snprintf(a->idem, sizeof(a->idem), KEY_IDEM "%s", p->idem != NULL ? p->idem : "");
-    /* (the score's text without printf: jsonw's, the digits that read back
-     * the same; on the service's path for every request) */
+    /* (no printf: on the service's path for every request) */
+    fmt_cat(a->key, sizeof(a->key), fmt_copy(a->key, sizeof(a->key), KEY_REQ), p->id,
+            KEY_ID_MAX);
+    fmt_cat(a->idem, sizeof(a->idem), fmt_copy(a->idem, sizeof(a->idem), KEY_IDEM),
+            p->idem != NULL ? p->idem : "", sizeof(a->idem));
+    /* (the score's text: jsonw's, the digits that read back the same) */
     jsonw_real(a->score, p->start);
-    snprintf(a->ttl, sizeof(a->ttl), "%ld", ttl);
-    snprintf(a->idem_ttl, sizeof(a->idem_ttl), "%ld", idem_ttl);
+    fmt_int(a->ttl, ttl);
+    fmt_int(a->idem_ttl, idem_ttl);
     put_bucket(a, retention, ttl);
     v[0] = a->key;
     v[1] = index_key(p->kind);

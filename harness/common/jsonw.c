@@ -61,6 +61,27 @@ static size_t scaled_text(char *out, int64_t m, int digits)
     return n;
 }
 
+/* An instant (epoch seconds, 2004 to 2038: [2^30, 2^31)) that is not a
+ * whole microsecond, such as a result's observed_at (a start to the
+ * microsecond plus a duration to the nanosecond). There a double is a
+ * multiple of 2^-22: its fraction f = j / 2^22 is exact, and so is
+ * f * 1e7 = j * 10^7 / 2^22 (j * 10^7 < 2^53). Rounded to 7 digits (to
+ * even, as printf rounds) it is within 0.5e-7 of v, less than half the
+ * spacing of doubles there (2^-23), so it reads back as v. 6 digits did
+ * not: the microsecond scale's v * 1e6 is within 0.125 of exact, so its
+ * llround finds the 6 digits whenever they are within 0.119 (half the
+ * spacing). So these are printf's "%.17g" digits, which it writes after a
+ * "%.16g" and a strtod that fail: 5,000 instructions a result. Above
+ * 2^31 the spacing allows 6 digits the microsecond scale can miss. */
+static size_t instant_text(char *out, double v)
+{
+    double a = fabs(v);
+    double ip = floor(a);
+    int64_t m = (int64_t)ip * 10000000 + (int64_t)llrint((a - ip) * 1e7);
+
+    return scaled_text(out, v < 0 ? -m : m, 7);
+}
+
 size_t jsonw_real(char *out, double v)
 {
     int n;
@@ -80,6 +101,8 @@ size_t jsonw_real(char *out, double v)
         if ((double)m / scales[i].pow10 == v)
             return scaled_text(out, m, scales[i].digits);
     }
+    if (fabs(v) >= 0x1p30 && fabs(v) < 0x1p31)
+        return instant_text(out, v);
     n = snprintf(out, JSONW_REAL_MAX, "%.16g", v);
     if (strtod(out, NULL) != v)
         n = snprintf(out, JSONW_REAL_MAX, "%.17g", v);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "harness/common/errcode.h"
+#include "harness/common/fmt.h"
 #include "harness/common/log.h"
 #include "harness/common/timebase.h"
 #include "harness/serve/metrics.h"
@@ -274,8 +275,8 @@ static bool put_async(serve_t *s, const serve_call_t *call, store_req_kind_t kin
     a->req = *req; /* moved: the caller's is left empty */
     probe_req_init(req);
     a->status = status;
-    snprintf(a->id, sizeof(a->id), "%s", id);
-    snprintf(a->idem, sizeof(a->idem), "%s", call->idem != NULL ? call->idem : "");
+    fmt_copy(a->id, sizeof(a->id), id);
+    fmt_copy(a->idem, sizeof(a->idem), call->idem != NULL ? call->idem : "");
     a->put.kind = kind;
     a->put.id = a->id;
     a->put.text = a->text;

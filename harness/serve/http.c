@@ -748,10 +748,11 @@ int serve_http_start(serve_t *s, const struct sockaddr_storage *ss, const char *
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
         s->http_threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK,
-        on_request_line, s, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)lim->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)lim->max_connections_per_client, MHD_OPTION_END);
+        on_request_line, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_POOL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)lim->idle_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)lim->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)lim->max_connections_per_client,
+        MHD_OPTION_END);
     if (s->mhd == NULL) {
         snprintf(err, errlen,
                  "cannot listen on %s (in use? not an address of this host?)", listen);

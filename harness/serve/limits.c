@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/fmt.h"
 #include "harness/common/hash.h"
 #include "harness/serve/serve_int.h"
 
@@ -93,7 +94,7 @@ static qent_t *qget(qmap_t *m, const char *key)
     if (*p == NULL) {
         *p = calloc(1, sizeof(**p));
         if (*p != NULL)
-            snprintf((*p)->key, sizeof((*p)->key), "%s", key);
+            fmt_copy((*p)->key, sizeof((*p)->key), key);
     }
     return *p;
 }
@@ -206,7 +207,7 @@ static void ns_host(const probe_ns_t *ns, char out[QUOTA_KEY_MAX])
     else
         inet_ntop(AF_INET, &((const struct sockaddr_in *)&ns->sa)->sin_addr, host,
                   sizeof(host));
-    snprintf(out, QUOTA_KEY_MAX, "%s", host);
+    fmt_copy(out, QUOTA_KEY_MAX, host);
 }
 
 /* Under q->mu: which count a new poll would break (NULL: none). */
@@ -278,8 +279,8 @@ bool serve_quota_take(serve_t *s, const char *id, const char *client,
     }
     ch->count = 1;
     ch->rate = rate;
-    snprintf(ch->client, sizeof(ch->client), "%s", client);
-    snprintf(ch->ns, sizeof(ch->ns), "%s", ns);
+    fmt_copy(ch->client, sizeof(ch->client), client);
+    fmt_copy(ch->ns, sizeof(ch->ns), ns);
     c->count++;
     n->count++;
     n->rate += rate;

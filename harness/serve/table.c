@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness/common/buf.h"
+#include "harness/common/fmt.h"
 #include "harness/common/hash.h"
 #include "harness/common/jsonw.h"
 #include "harness/common/quote.h"
@@ -117,7 +118,7 @@ int serve_table_insert(serve_table_t *t, const char *id, char *base, char *text)
         free(text);
         return -ENOMEM;
     }
-    snprintf(e->id, sizeof(e->id), "%s", id);
+    fmt_copy(e->id, sizeof(e->id), id);
     e->base = base;
     e->text = text;
     pthread_mutex_lock(&t->mu);
@@ -266,7 +267,7 @@ static void add_query_times(buf_t *b, const probe_result_t *r)
  * the writer's. */
 static char *finish_text(const char *base, const probe_result_t *r)
 {
-    char n[24];
+    char n[FMT_INT_MAX];
     buf_t b = {0};
 
     buf_add(&b, base, strlen(base));
@@ -281,9 +282,9 @@ static char *finish_text(const char *base, const probe_result_t *r)
     add_key(&b, "lower_bound");
     add_real(&b, r->lower_bound, false);
     add_key(&b, "queries");
-    buf_add(&b, n, (size_t)snprintf(n, sizeof(n), "%lld", (long long)r->queries));
+    buf_add(&b, n, fmt_int(n, (long long)r->queries));
     add_key(&b, "answers");
-    buf_add(&b, n, (size_t)snprintf(n, sizeof(n), "%lld", (long long)r->answers));
+    buf_add(&b, n, fmt_int(n, (long long)r->answers));
     add_key(&b, "observed_at");
     add_real(&b, r->status == PROBE_COMPLETED ? r->observed_at : NAN, false);
     add_key(&b, "query_times");

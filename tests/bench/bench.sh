@@ -7,7 +7,8 @@
 #   fidelity_p99_late_ms=X fidelity_freq_ms=F inside_band=N/100 pending=P
 # then the store's line, the service's, the comparison's (with the plots')
 # and the million-result campaign's:
-#   serve_accepted_per_s=N serve_runs=A/B/C serve_cpu_us_per_post=U serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
+#   serve_accepted_per_s=N serve_runs=A/B/C/D/E serve_conns=C serve_cpu_us_per_post=U serve_roundtrip_ms_p50=P serve_roundtrip_ms_p99=Q
+#   serve_accepted_per_s_32_conns=N serve_runs_32_conns=A/B/C
 #   serve_anchor_mhd_per_s=N serve_anchor_mhd_cpu_us_per_post=U serve_anchor_handoff_per_s=N ...
 #   serve_anchor_loop_per_s=N serve_anchor_loop_cpu_us_per_post=U serve_anchor_loop_redis_us_per_post=R
 #   serve_machine_cpu_us_per_post=T (serve S redis R knot K wrk W; 20000/s on C cores: <=B)
@@ -114,15 +115,21 @@ set_rps=$(awk '{printf "%.0f", $2}' "$dir/rb.out")
 sratio=$(python3 -c "print(f'{$store_rps / $set_rps:.2f}')")
 
 # 5. the service: `dnsprop serve` against the same redis-server (its own
-#    database), POST /requests driven by wrk, BENCH_SERVE_RUNS (3) times
-#    BENCH_SERVE_SECONDS (5)
-#    with polls of a serial knotd already serves, then the round trip
-#    POST -> GET until COMPLETED, one request at a time.
+#    database), POST /requests driven by wrk, BENCH_SERVE_RUNS (5) times
+#    BENCH_SERVE_SECONDS (5) over BENCH_SERVE_CONNS (128) connections,
+#    then 3 times over 32, with polls of a serial knotd already serves,
+#    then the round trip POST -> GET until COMPLETED, one request at a
+#    time. 128 connections are what one client may open by default
+#    (--max-connections-per-client): at 32 each connection waits out a
+#    round trip (1.8 ms) between POSTs and the machine idles a tenth of
+#    the time; the figure is the service's capacity, so the load is one
+#    that keeps it busy, and the 32-connection figure is printed beside.
 sport=$(bench_free_port)
 # (the service's own limits raised: the bench measures its throughput,
 # not its rate limiting of one nameserver)
 ./dnsprop serve --listen "127.0.0.1:$sport" --redis "redis://127.0.0.1:$rport/2" \
     --max-ns-rate 1000000 --max-pending 1000000 --max-pending-per-client 1000000 \
+    --max-connections-per-client 1000 \
     --results "$dir/results" > "$dir/serve.log" 2>&1 &
 serve_pid=$!
 for ((i = 0; i < 100; i++)); do
@@ -130,16 +137,17 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.05
 done
 ssecs=${BENCH_SERVE_SECONDS:-5}
-sruns=${BENCH_SERVE_RUNS:-3}
-# BENCH_SERVE_RUNS (3) runs of wrk, the median the figure (one run moves
+sruns=${BENCH_SERVE_RUNS:-5}
+sconns=${BENCH_SERVE_CONNS:-128}
+# BENCH_SERVE_RUNS (5) runs of wrk, the median the figure (one run moves
 # 20% with whatever else the machine does), and the service's CPU (user +
 # system, /proc) per POST over all of them
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # wrk's CPU: a subshell's children's time (stat fields 16, 17) once it
-# has waited for wrk
+# has waited for wrk; over $2 connections (sconns)
 wrk_post() {
     (
-        SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c32 -d"${ssecs}s" \
+        SERVE_NS="127.0.0.1:$port" SERVE_ZONE=bench.test. wrk -t1 -c"${2:-$sconns}" -d"${ssecs}s" \
             -s tests/bench/serve_post.lua "http://127.0.0.1:$1/requests" > "$dir/wrk.out" 2>&1
         awk '{print $16 + $17}' "/proc/$BASHPID/stat" > "$dir/wrk.ticks"
     )
@@ -160,8 +168,8 @@ for ((r = 1; r <= sruns; r++)); do
     wcpu=$((wcpu + $(cat "$dir/wrk.ticks")))
     sed "s/^/serve wrk $r: /" "$dir/wrk.out" |
         grep -E 'Requests/sec|Latency|requests in|Non-2xx|errors'
-    if grep -q 'Non-2xx' "$dir/wrk.out"; then
-        echo "bench: dnsprop serve refused some POSTs; see $dir/serve.log" >&2
+    if grep -q -E 'Non-2xx|Socket errors' "$dir/wrk.out"; then
+        echo "bench: dnsprop serve refused some POSTs or connections; see $dir/serve.log" >&2
         exit 1
     fi
     rates+=("$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")")
@@ -171,12 +179,23 @@ done
 cpu1=$(ticks "$serve_pid")
 rcpu1=$(ticks "$redis_pid")
 kcpu1=$(ticks "$knot_pid")
-serve_rps=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+serve_rps=$(median "${rates[@]}")
 serve_runs=$(IFS=/; echo "${rates[*]}")
 serve_cpu_us=$(us_per_post $((cpu1 - cpu0)) "$posts")
 redis_cpu_us=$(us_per_post $((rcpu1 - rcpu0)) "$posts")
 knot_cpu_us=$(us_per_post $((kcpu1 - kcpu0)) "$posts")
 wrk_cpu_us=$(us_per_post "$wcpu" "$posts")
+# the same over 32 connections (the figure of 2026-12-05 and before)
+rates32=()
+for ((r = 1; r <= 3; r++)); do
+    wrk_post "$sport" 32
+    sed "s/^/serve wrk 32 connections $r: /" "$dir/wrk.out" | grep -E 'Requests/sec|Latency'
+    rates32+=("$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$dir/wrk.out")")
+    sleep 1
+done
+serve32_rps=$(median "${rates32[@]}")
+serve32_runs=$(IFS=/; echo "${rates32[*]}")
 sleep 1 # let the polls wrk caused finish
 python3 tests/bench/serve_roundtrip.py "127.0.0.1:$sport" "127.0.0.1:$port" bench.test. \
     "${BENCH_SERVE_ROUNDTRIPS:-300}" > "$dir/rt.out"
@@ -206,7 +225,7 @@ anchor() {
     kill "$serve_pid" && wait "$serve_pid"
     serve_pid=
     sed "s/^/serve anchor ${1:-bare} wrk: /" "$dir/wrk.out" | grep -E 'Requests/sec|Latency'
-    if grep -q 'Non-2xx' "$dir/wrk.out"; then
+    if grep -q -E 'Non-2xx|Socket errors' "$dir/wrk.out"; then
         echo "bench: the anchor (${1:-bare}) refused some POSTs; see $dir/bare.log" >&2
         exit 1
     fi
@@ -255,7 +274,8 @@ scale_line=$(tail -1 "$dir/million.out")
 
 echo "$probe_line"
 echo "store_results_per_s=$store_rps redis_benchmark_set_per_s=$set_rps ratio=$sratio"
-echo "serve_accepted_per_s=$serve_rps serve_runs=$serve_runs serve_cpu_us_per_post=$serve_cpu_us $rt"
+echo "serve_accepted_per_s=$serve_rps serve_runs=$serve_runs serve_conns=$sconns serve_cpu_us_per_post=$serve_cpu_us $rt"
+echo "serve_accepted_per_s_32_conns=$serve32_rps serve_runs_32_conns=$serve32_runs"
 echo "serve_anchor_mhd_per_s=$bare_rps serve_anchor_mhd_cpu_us_per_post=$bare_us serve_anchor_handoff_per_s=$hand_rps serve_anchor_handoff_cpu_us_per_post=$hand_us"
 echo "serve_anchor_loop_per_s=$loop_rps serve_anchor_loop_cpu_us_per_post=$loop_us serve_anchor_loop_redis_us_per_post=$loop_redis_us"
 echo "serve_machine_cpu_us_per_post=$machine_us (serve $serve_cpu_us redis $redis_cpu_us knot $knot_cpu_us wrk $wrk_cpu_us; 20000/s on $cores cores: <=$((cores * 1000000 / 20000)))"

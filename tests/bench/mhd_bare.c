@@ -358,7 +358,7 @@ static int bare_read_body(bare_t *b, const char *path)
 }
 
 /* The daemon as the mode wants it: the service's threads, or one event
- * loop of ours (loop mode). */
+ * loop of ours (loop mode); a connection's memory as the service's. */
 static struct MHD_Daemon *bare_start(bare_t *b, uint32_t port)
 {
     unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -366,11 +366,13 @@ static struct MHD_Daemon *bare_start(bare_t *b, uint32_t port)
     if (b->loop)
         return MHD_start_daemon(flags | MHD_USE_EPOLL, (uint16_t)port, NULL, NULL,
                                 bare_access, b, MHD_OPTION_NOTIFY_COMPLETED,
-                                bare_completed, b, MHD_OPTION_END);
+                                bare_completed, b, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                (size_t)SERVE_CONN_POOL, MHD_OPTION_END);
     return MHD_start_daemon(flags | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
                             (uint16_t)port, NULL, NULL, bare_access, b,
                             MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_NOTIFY_COMPLETED,
-                            bare_completed, b, MHD_OPTION_END);
+                            bare_completed, b, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)SERVE_CONN_POOL, MHD_OPTION_END);
 }
 
 static int bare_usage(void)

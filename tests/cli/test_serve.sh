@@ -305,6 +305,13 @@ code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -X POST "$base/requests" --data-
 code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -X POST "$base/requests" \
     -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/big")
 [ "$code" = 413 ] && ok "413 for a 70 KB chunked body" || ko "413 chunked (HTTP $code)" "$(cat "$tmp/resp")"
+# headers: 12 KiB of them pass (a connection's 16 KiB, SERVE_CONN_POOL),
+# 20 KiB get 431 and the service goes on
+hdr() { head -c "$1" /dev/zero | tr '\0' 'h'; }
+code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -H "X-Pad: $(hdr 12288)" "$base/")
+[ "$code" = 200 ] && ok "a GET with 12 KiB of headers" || ko "12 KiB headers (HTTP $code)" "$(cat "$tmp/resp")"
+code=$(curl -s -o "$tmp/resp" -w '%{http_code}' -H "X-Pad: $(hdr 20480)" "$base/")
+[ "$code" = 431 ] && ok "431 for 20 KiB of headers" || ko "431 (HTTP $code)" "$(cat "$tmp/resp")"
 
 # 5. Redis holds every request: the index, nothing left pending
 for _ in $(seq 50); do # the mutated observers poll for up to a second

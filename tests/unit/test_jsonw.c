@@ -56,6 +56,35 @@ Test(jsonw, reals_read_back_as_the_same_double)
     }
 }
 
+/* Instants that are not whole microseconds (observed_at): printf's
+ * shortest text that reads back, digit for digit. */
+Test(jsonw, instants_are_printf_text)
+{
+    char t[JSONW_REAL_MAX], p[64];
+
+    for (int i = 0; i < 200000; i++) {
+        /* a microsecond start plus a nanosecond duration, or any double
+         * of the range, either sign */
+        double v = rnd() % 2 == 0
+                       ? round((1.7e9 + (double)(rnd() % 100000000)) * 1e6) / 1e6 +
+                             (double)(rnd() % 10000000000ULL) / 1e9
+                       : ldexp((double)(rnd() >> 11), -53) * (0x1p33 - 0x1p30) + 0x1p30;
+        if (i % 7 == 0)
+            v = -v;
+        if (i == 0)
+            v = nextafter(0x1p33, 0); /* the range's ends */
+        if (i == 1)
+            v = 0x1p30;
+        jsonw_real(t, v);
+        snprintf(p, sizeof(p), "%.16g", v);
+        if (strtod(p, NULL) != v)
+            snprintf(p, sizeof(p), "%.17g", v);
+        if (strpbrk(p, ".eE") == NULL)
+            strcat(p, ".0");
+        cr_assert_str_eq(t, p, "%.17g", v);
+    }
+}
+
 Test(jsonw, microsecond_reals_are_printf_text)
 {
     char t[JSONW_REAL_MAX], p[64];
