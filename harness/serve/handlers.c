@@ -293,25 +293,17 @@ static bool put_async(serve_t *s, const serve_call_t *call, store_req_kind_t kin
     return true;
 }
 
-void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
-                       const char *id, json_t *rec, probe_req_t *req, unsigned status,
-                       serve_reply_t *rp)
+/* An accepted request's texts (taken; NULL: no memory) once its quota is
+ * taken: stored, then polled and answered. */
+static void accept_texts(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
+                         const char *id, char *base, char *text, probe_req_t *req,
+                         unsigned status, serve_reply_t *rp)
 {
     char err[512] = "";
     char other[SERVE_ID_LEN + 1] = "";
-    char *base = NULL;
-    char *text = NULL;
-    char *answer = NULL;
+    char *answer = text != NULL ? strdup(text) : NULL;
     int ret;
 
-    if (!serve_quota_take(s, id, call->client, req, rp))
-        goto out;
-    /* the tree ends here, on the thread that made it: the table keeps
-     * text */
-    ret = serve_record_texts(rec, &base, &text);
-    json_decref(rec);
-    rec = NULL;
-    answer = ret == 0 ? strdup(text) : NULL;
     if (answer == NULL) {
         serve_quota_give_back(s, id);
         serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
@@ -330,6 +322,21 @@ out:
     free(answer);
     free(text);
     free(base);
+}
+
+void serve_accept_poll(serve_t *s, const serve_call_t *call, store_req_kind_t kind,
+                       const char *id, json_t *rec, probe_req_t *req, unsigned status,
+                       serve_reply_t *rp)
+{
+    char *base = NULL;
+    char *text = NULL;
+
+    if (serve_quota_take(s, id, call->client, req, rp)) {
+        /* the tree ends here, on the thread that made it: the table
+         * keeps text */
+        serve_record_texts(rec, &base, &text);
+        accept_texts(s, call, kind, id, base, text, req, status, rp);
+    }
     json_decref(rec);
 }
 
@@ -337,7 +344,9 @@ void serve_post_request(serve_t *s, const serve_call_t *call, const char *body,
                         size_t len, serve_reply_t *rp)
 {
     json_t *in = NULL;
-    json_t *rec = NULL;
+    char *echo = NULL;
+    char *base = NULL;
+    char *text = NULL;
     probe_req_t req;
     char field[64] = "";
     char msg[1200] = "";
@@ -350,8 +359,8 @@ void serve_post_request(serve_t *s, const serve_call_t *call, const char *body,
     in = serve_body_json(body, len, rp);
     if (in == NULL)
         goto out;
-    if (serve_request_parse(in, now, &req, &rec, field, sizeof(field), msg, sizeof(msg)) <
-        0) {
+    if (serve_request_parse_text(in, now, &req, &echo, field, sizeof(field), msg,
+                                 sizeof(msg)) < 0) {
         if (field[0] == '\0')
             serve_reply_error(rp, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "out of memory");
         else
@@ -361,11 +370,16 @@ void serve_post_request(serve_t *s, const serve_call_t *call, const char *body,
     if (!serve_limits_request(s, &req, "frequency", rp))
         goto out;
     serve_new_id(id);
-    serve_accepted_fields(rec, id, now);
-    serve_accept_poll(s, call, STORE_REQ_POLL, id, rec, &req, MHD_HTTP_ACCEPTED, rp);
-    rec = NULL;
+    /* the record as text from the start: no tree on the way (the echo's
+     * text and serve_accepted_fields' id and time, as a tree's would be) */
+    if (serve_quota_take(s, id, call->client, &req, rp)) {
+        serve_echo_texts(echo, id, now, &base, &text);
+        echo = NULL;
+        accept_texts(s, call, STORE_REQ_POLL, id, base, text, &req, MHD_HTTP_ACCEPTED,
+                     rp);
+    }
 out:
-    json_decref(rec);
+    free(echo);
     json_decref(in);
     probe_req_clear(&req);
 }

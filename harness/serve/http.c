@@ -522,11 +522,24 @@ static bool authorised(const serve_t *s, struct MHD_Connection *conn)
 /* A request's first call (headers only): answered before any body is read
  * when it is not authorised or announces too large a body (MHD then
  * discards the rest and closes the connection). */
-static enum MHD_Result on_headers(serve_t *s, struct MHD_Connection *conn, void **con_cls)
+/* MHD_get_connection_values_n: the bytes of a request's header lines. */
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)key;
+    (void)value;
+    *(size_t *)cls += key_size + value_size + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+static enum MHD_Result on_headers(serve_t *s, struct MHD_Connection *conn,
+                                  const char *url, void **con_cls)
 {
     serve_reply_t rp;
     const char *cl;
     uint64_t clen;
+    size_t hbytes = 0;
     conn_t *cs = calloc(1, sizeof(*cs));
 
     if (cs == NULL)
@@ -538,6 +551,18 @@ static enum MHD_Result on_headers(serve_t *s, struct MHD_Connection *conn, void 
         serve_reply_error(&rp, MHD_HTTP_UNAUTHORIZED, NULL,
                           "this service needs \"Authorization: Bearer <token>\" (the "
                           "token of its --token-file)");
+        return send_reply(conn, &rp);
+    }
+    /* Headers that leave the connection's memory (SERVE_CONN_POOL) too
+     * little for a reply's own are refused before anything is stored:
+     * MHD would run the request and then close the connection, a POST
+     * stored and never answered (RFC 6585 section 5). */
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_header, &hbytes);
+    if (hbytes + strlen(url) > SERVE_MAX_HEADER_BYTES) {
+        serve_reply_error(&rp, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, NULL,
+                          "the request line and headers take %zu bytes; at most %d are "
+                          "read",
+                          hbytes + strlen(url), SERVE_MAX_HEADER_BYTES);
         return send_reply(conn, &rp);
     }
     cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -579,7 +604,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 
     (void)version;
     if (cs == NULL)
-        return on_headers(s, conn, con_cls);
+        return on_headers(s, conn, url, con_cls);
     memset(&rp, 0, sizeof(rp));
     if (cs->async != NULL) {
         /* resumed: the put is answered */

@@ -34,6 +34,12 @@ int serve_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t 
  * offending field and msg says what is wrong; -ENOMEM leaves field empty. */
 int serve_request_parse(const json_t *body, double now, probe_req_t *req, json_t **rec,
                         char *field, size_t fieldlen, char *msg, size_t msglen);
+/* The same, the echo as the compact JSON text of an object (*text
+ * malloc'd, the caller's; NULL on failure): what the service stores and
+ * answers (jsonw's text), with no tree on the way. */
+int serve_request_parse_text(const json_t *body, double now, probe_req_t *req,
+                             char **text, char *field, size_t fieldlen, char *msg,
+                             size_t msglen);
 
 /* A POST /stats body: {start_time, end_time}, epoch seconds with
  * start_time < end_time, into *start and *end. On failure DP_EPARSE with

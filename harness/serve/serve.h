@@ -82,10 +82,13 @@ typedef struct {
 /* Each connection's memory for its request line, headers and replies
  * (MHD_OPTION_CONNECTION_MEMORY_LIMIT): 16 KiB, not MHD's 32. MHD zeroes
  * what a request leaves of it, 48 KiB a POST at 32 (a quarter of the
- * service's instructions under callgrind). Headers of 15 KiB still
- * pass, 20 get 431 (30 passed at 32); nginx's default refuses a header line
- * over 8 KiB (large_client_header_buffers). */
+ * service's instructions under callgrind). A request line and headers
+ * over SERVE_MAX_HEADER_BYTES get 431 before anything runs: above about
+ * 15.7 KiB MHD would run the request, then fail to write the reply's
+ * own header and close (a POST stored, its client never told). nginx's
+ * default refuses a header line over 8 KiB (large_client_header_buffers). */
 #define SERVE_CONN_POOL             (16 * 1024)
+#define SERVE_MAX_HEADER_BYTES      (12 * 1024)
 #define SERVE_DEF_IDLE_TIMEOUT_S    30
 #define SERVE_DEF_REQUEST_TIMEOUT_S 10
 

@@ -71,6 +71,11 @@ void serve_table_clear(serve_table_t *t);
  * until the poll ends (*text: base, then the poll fields as an accepted
  * request has them). 0, or -ENOMEM with both NULL. */
 int serve_record_texts(json_t *rec, char **base, char **text);
+/* The same of a request's echo (serve_request_parse_text's, taken) with
+ * serve_accepted_fields' id and time: the texts serve_record_texts gives
+ * of its tree. -EINVAL when echo is not a non-empty object's text. */
+int serve_echo_texts(char *echo, const char *id, double accepted_at, char **base,
+                     char **text);
 /* Takes base and text (serve_record_texts'), also on failure. */
 int serve_table_insert(serve_table_t *t, const char *id, char *base, char *text);
 /* Drop id (only once its poll ended, when only_done). */

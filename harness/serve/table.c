@@ -171,35 +171,71 @@ static const char accepted_tail[] =
     "\"status\":\"ACCEPTED\",\"duration\":null,\"result\":null,\"reason\":null,"
     "\"lower_bound\":null,\"queries\":null,\"observed_at\":null}";
 
+/* *text: base (a record's text ending in ',', or "{") and the accepted
+ * tail; 0, or -ENOMEM with both freed and NULL. Takes *base. */
+static int accepted_text(char **base, char **text)
+{
+    size_t n = strlen(*base);
+
+    *text = malloc(n + sizeof(accepted_tail));
+    if (*text == NULL) {
+        free(*base);
+        *base = NULL;
+        return -ENOMEM;
+    }
+    memcpy(*text, *base, n);
+    memcpy(*text + n, accepted_tail, sizeof(accepted_tail)); /* (its NUL too) */
+    return 0;
+}
+
 int serve_record_texts(json_t *rec, char **base, char **text)
 {
     size_t i;
     size_t n;
-    int ret = -ENOMEM;
 
     *text = NULL;
     for (i = 0; i < sizeof(poll_keys) / sizeof(poll_keys[0]); i++)
         json_object_del(rec, poll_keys[i]);
     *base = jsonw_dumps(rec);
     if (*base == NULL)
-        goto out;
+        return -ENOMEM;
     /* "{...}" becomes "{...," ("{}": "{"), ready for the poll fields */
     n = strlen(*base);
     if (n >= 2 && (*base)[n - 1] == '}')
         (*base)[n - 1] = n == 2 ? '\0' : ',';
-    *text = malloc(n + sizeof(accepted_tail));
-    if (*text == NULL)
-        goto out;
-    n = strlen(*base);
-    memcpy(*text, *base, n);
-    memcpy(*text + n, accepted_tail, sizeof(accepted_tail)); /* (its NUL too) */
-    ret = 0;
-out:
-    if (ret < 0) {
-        free(*base);
-        *base = NULL;
+    return accepted_text(base, text);
+}
+
+int serve_echo_texts(char *echo, const char *id, double accepted_at, char **base,
+                     char **text)
+{
+    char num[JSONW_REAL_MAX];
+    size_t n = strlen(echo);
+    buf_t b = {.p = echo, .len = n, .cap = n + 1};
+
+    *text = NULL;
+    *base = NULL;
+    /* "{...}" less its brace, then what serve_accepted_fields adds: the
+     * same text serve_record_texts writes of the tree */
+    if (n < 2 || echo[n - 1] != '}' || echo[n - 2] == '{') {
+        free(echo);
+        return -EINVAL;
     }
-    return ret;
+    b.len = n - 1;
+    buf_add(&b, ",\"id\":", 6);
+    if (serve_id_is_num(id))
+        buf_add(&b, id, strlen(id));
+    else
+        jsonw_add_string(&b, id);
+    buf_add(&b, ",\"accepted_at\":", 15);
+    buf_add(&b, num, jsonw_real(num, accepted_at));
+    buf_add(&b, ",", 1);
+    if (b.oom) {
+        buf_free(&b);
+        return -ENOMEM;
+    }
+    *base = b.p;
+    return accepted_text(base, text);
 }
 
 /* Digaas clients know ACCEPTED, COMPLETED and ERROR; our precise outcome

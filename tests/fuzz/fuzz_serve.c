@@ -20,6 +20,7 @@
 
 #include "harness/common/errcode.h"
 #include "harness/serve/parse.h"
+#include "harness/serve/serve_int.h"
 
 #define NOW 1700000000.0
 
@@ -145,6 +146,43 @@ static void stats(const json_t *body)
         abort();
 }
 
+/* A POST /requests record as the service writes it, from the echo's
+ * text (serve_request_parse_text, serve_echo_texts), is byte for byte
+ * the text of the same echo as a tree given its id and time. */
+static void echo_texts(const json_t *body)
+{
+    static const char id[] = "0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f";
+    char field[64];
+    char msg[1200];
+    probe_req_t req;
+    json_t *tree = NULL;
+    char *echo = NULL;
+    char *b1 = NULL, *t1 = NULL, *b2 = NULL, *t2 = NULL;
+
+    probe_req_init(&req);
+    if (serve_request_parse_text(body, NOW, &req, &echo, field, sizeof(field), msg,
+                                 sizeof(msg)) < 0)
+        goto out;
+    tree = json_loads(echo, 0, NULL);
+    if (tree == NULL)
+        abort(); /* an echo that is not JSON */
+    serve_accepted_fields(tree, id, NOW);
+    if (serve_record_texts(tree, &b1, &t1) < 0 ||
+        serve_echo_texts(echo, id, NOW, &b2, &t2) < 0)
+        goto out; /* (out of memory) */
+    echo = NULL;
+    if (strcmp(b1, b2) != 0 || strcmp(t1, t2) != 0)
+        abort();
+out:
+    free(echo);
+    free(b1);
+    free(t1);
+    free(b2);
+    free(t2);
+    json_decref(tree);
+    probe_req_clear(&req);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t je;
@@ -154,6 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     request_with(serve_request_parse, body,
                  json_string("0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f"));
+    echo_texts(body);
     request_with(serve_observer_parse, body, json_integer(7));
     stats(body);
     dstats(body);

@@ -591,3 +591,96 @@ Test(serve, table_texts_before_and_after_the_poll)
     free(fin);
     serve_table_clear(&t);
 }
+
+/* A POST /requests record is written as text from its echo
+ * (serve_request_parse_text, serve_echo_texts): the same bytes as the
+ * tree of the same request given its id and time (serve_accepted_fields)
+ * and written by serve_record_texts, in every shape and condition. */
+Test(serve, echo_texts_are_the_trees)
+{
+    static const char *const bodies[] = {
+        "{\"nameserver\": \"192.0.2.20\", \"zone_name\": \"hello.com.\", \"serial\": "
+        "1418336470, \"start_time\": 1421867419, \"timeout\": 7.3, \"frequency\": 1.2, "
+        "\"condition\": \"serial_not_lower\"}",
+        "{\"nameserver\": \"[2001:db8::1]:5353\", \"zone_name\": \"lab.test\", \"name\": "
+        "\"Multi.lab.test\", \"rdatatype\": \"A\", \"value\": [\"192.0.2.10\", "
+        "\"192.0.2.11\"], \"match\": \"exact\", \"start_time\": null, \"timeout\": 5, "
+        "\"frequency\": 0.1, \"condition\": \"value_present\"}",
+        "{\"nameserver\": \"192.0.2.1\", \"query_name\": \"www.example.com.\", "
+        "\"rdatatype\": \"TXT\", \"condition\": \"data=\\\"caf\\u00e9 \\\\\\\" x\\\"\", "
+        "\"start_time\": 1421867419.25, \"timeout\": 1e1, \"frequency\": 2}",
+        "{\"nameserver\": \"192.0.2.1\", \"zone_name\": \"gone.test.\", \"condition\": "
+        "\"zone_removed\"}",
+        "{\"nameserver\": \"192.0.2.1\", \"zone_name\": \"lab.test.\", \"name\": "
+        "\"gone.lab.test\", \"serial\": null, \"condition\": \"empty_response\"}",
+    };
+    static const char *const ids[] = {"0b5d5f4e-3c1e-4b7e-9a0b-2f4a1c9e8d7f", "42"};
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        for (size_t j = 0; j < sizeof(ids) / sizeof(ids[0]); j++) {
+            json_t *body = json_loads(bodies[i], 0, NULL);
+            char field[64], msg[1200];
+            probe_req_t r1, r2;
+            json_t *rec = NULL;
+            char *echo = NULL;
+            char *b1, *t1, *b2, *t2;
+
+            cr_assert_not_null(body, "%s", bodies[i]);
+            probe_req_init(&r1);
+            probe_req_init(&r2);
+            cr_assert_eq(serve_request_parse_text(body, NOW, &r1, &echo, field,
+                                                  sizeof(field), msg, sizeof(msg)),
+                         0, "%s: %s %s", bodies[i], field, msg);
+            cr_assert_eq(serve_request_parse(body, NOW, &r2, &rec, field, sizeof(field),
+                                             msg, sizeof(msg)),
+                         0);
+            serve_accepted_fields(rec, ids[j], NOW + 0.5);
+            cr_assert_eq(serve_record_texts(rec, &b1, &t1), 0);
+            cr_assert_eq(serve_echo_texts(echo, ids[j], NOW + 0.5, &b2, &t2), 0);
+            cr_assert_str_eq(b2, b1);
+            cr_assert_str_eq(t2, t1);
+            free(b1);
+            free(t1);
+            free(b2);
+            free(t2);
+            json_decref(rec);
+            json_decref(body);
+            probe_req_clear(&r1);
+            probe_req_clear(&r2);
+        }
+    }
+}
+
+/* One record pinned byte for byte: Digaas's README request, its numbers
+ * as sent, start_time as a real, the id a string. */
+Test(serve, echo_text_of_the_digaas_example)
+{
+    json_t *body = json_loads(
+        "{\"nameserver\": \"192.0.2.20\", \"zone_name\": \"hello.com.\", \"serial\": "
+        "1418336470, \"start_time\": 1421867419, \"timeout\": 7.3, \"frequency\": 1.2, "
+        "\"condition\": \"serial_not_lower\"}",
+        0, NULL);
+    char field[64], msg[1200];
+    probe_req_t req;
+    char *echo = NULL;
+    char *base, *text;
+
+    probe_req_init(&req);
+    cr_assert_eq(serve_request_parse_text(body, NOW, &req, &echo, field, sizeof(field),
+                                          msg, sizeof(msg)),
+                 0);
+    cr_assert_eq(serve_echo_texts(echo, "r-1", NOW + 0.000001, &base, &text), 0);
+    cr_assert_str_eq(base, "{\"nameserver\":\"192.0.2.20\",\"zone_name\":\"hello.com.\","
+                           "\"rdatatype\":null,\"serial\":1418336470,\"condition\":"
+                           "\"serial_not_lower\",\"start_time\":1421867419.0,"
+                           "\"timeout\":7.3,\"frequency\":1.2,\"id\":\"r-1\","
+                           "\"accepted_at\":1700000000.000001,");
+    cr_assert_str_eq(text + strlen(base),
+                     "\"status\":\"ACCEPTED\",\"duration\":null,\"result\":null,"
+                     "\"reason\":null,\"lower_bound\":null,\"queries\":null,"
+                     "\"observed_at\":null}");
+    free(base);
+    free(text);
+    json_decref(body);
+    probe_req_clear(&req);
+}
