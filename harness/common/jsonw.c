@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/common/fmt.h"
 #include "harness/common/jsonw.h"
 
 /* Decimal digits of u, right-aligned to end; returns where they start. */
@@ -162,14 +163,9 @@ static void add_string(buf_t *b, const char *s, size_t n)
 
 static void add_integer(buf_t *b, json_int_t v)
 {
-    char tmp[24];
-    char *end = tmp + sizeof(tmp);
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char *p = utoa_end(end, u);
+    char tmp[FMT_INT_MAX];
 
-    if (v < 0)
-        *--p = '-';
-    buf_add(b, p, (size_t)(end - p));
+    buf_add(b, tmp, fmt_int(tmp, (long long)v));
 }
 
 /* Depth bounded as jansson's encoder bounds it (JSON_PARSER_MAX_DEPTH
@@ -240,6 +236,13 @@ void jsonw_add(buf_t *b, const json_t *v)
 void jsonw_add_string(buf_t *b, const char *s)
 {
     add_string(b, s, strlen(s));
+}
+
+void jsonw_add_key(buf_t *b, const char *k)
+{
+    buf_add(b, ",", 1);
+    add_string(b, k, strlen(k));
+    buf_add(b, ":", 1);
 }
 
 #define JSONW_FIRST_CAP 768

@@ -34,6 +34,8 @@ void jsonw_add(buf_t *b, const json_t *v);
  * bytes are not checked: the caller makes sure they are UTF-8 (JSON
  * text is, RFC 8259 section 8.1; quote.h's quote_utf8_valid). */
 void jsonw_add_string(buf_t *b, const char *s);
+/* ",\"k\":" appended to b: a member after the first of an object. */
+void jsonw_add_key(buf_t *b, const char *k);
 /* A value's text, malloc'd; NULL on no memory or a NULL value. */
 char *jsonw_dumps(const json_t *v);
 

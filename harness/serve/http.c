@@ -519,9 +519,6 @@ static bool authorised(const serve_t *s, struct MHD_Connection *conn)
     return diff == 0;
 }
 
-/* A request's first call (headers only): answered before any body is read
- * when it is not authorised or announces too large a body (MHD then
- * discards the rest and closes the connection). */
 /* MHD_get_connection_values_n: the bytes of a request's header lines. */
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     size_t key_size, const char *value, size_t value_size)
@@ -533,13 +530,17 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+/* A request's first call (headers only): answered before any body is read
+ * when it is not authorised, has too long a request line and headers, or
+ * announces too large a body (MHD then discards the rest and closes the
+ * connection). */
 static enum MHD_Result on_headers(serve_t *s, struct MHD_Connection *conn,
                                   const char *url, void **con_cls)
 {
     serve_reply_t rp;
     const char *cl;
     uint64_t clen;
-    size_t hbytes = 0;
+    size_t hbytes = strlen(url);
     conn_t *cs = calloc(1, sizeof(*cs));
 
     if (cs == NULL)
@@ -558,11 +559,11 @@ static enum MHD_Result on_headers(serve_t *s, struct MHD_Connection *conn,
      * MHD would run the request and then close the connection, a POST
      * stored and never answered (RFC 6585 section 5). */
     MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_header, &hbytes);
-    if (hbytes + strlen(url) > SERVE_MAX_HEADER_BYTES) {
+    if (hbytes > SERVE_MAX_HEADER_BYTES) {
         serve_reply_error(&rp, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, NULL,
                           "the request line and headers take %zu bytes; at most %d are "
                           "read",
-                          hbytes + strlen(url), SERVE_MAX_HEADER_BYTES);
+                          hbytes, SERVE_MAX_HEADER_BYTES);
         return send_reply(conn, &rp);
     }
     cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,

@@ -381,9 +381,7 @@ static void echo_field(buf_t *b, const json_t *body, const char *k, const char *
 {
     const json_t *v = given(body, k);
 
-    buf_add(b, ",", 1);
-    jsonw_add_string(b, k);
-    buf_add(b, ":", 1);
+    jsonw_add_key(b, k);
     if (v != NULL)
         jsonw_add(b, v);
     else if (dflt != NULL)
@@ -394,9 +392,7 @@ static void echo_field(buf_t *b, const json_t *body, const char *k, const char *
 
 static void echo_str(buf_t *b, const char *k, const char *v)
 {
-    buf_add(b, ",", 1);
-    jsonw_add_string(b, k);
-    buf_add(b, ":", 1);
+    jsonw_add_key(b, k);
     if (v != NULL)
         jsonw_add_string(b, v);
     else
@@ -431,9 +427,8 @@ static char *echo_text(const rparse_t *p)
         echo_field(&b, body, "match", NULL);
     echo_field(&b, body, "serial", NULL);
     echo_str(&b, "condition", p->cond_s);
-    jsonw_real(num, p->req->start_time);
-    buf_add(&b, ",\"start_time\":", 14);
-    buf_add(&b, num, strlen(num));
+    jsonw_add_key(&b, "start_time");
+    buf_add(&b, num, jsonw_real(num, p->req->start_time));
     jsonw_real(num, p->req->timeout);
     echo_field(&b, body, "timeout", num);
     jsonw_real(num, p->req->frequency);

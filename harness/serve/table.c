@@ -222,12 +222,12 @@ int serve_echo_texts(char *echo, const char *id, double accepted_at, char **base
         return -EINVAL;
     }
     b.len = n - 1;
-    buf_add(&b, ",\"id\":", 6);
+    jsonw_add_key(&b, "id");
     if (serve_id_is_num(id))
         buf_add(&b, id, strlen(id));
     else
         jsonw_add_string(&b, id);
-    buf_add(&b, ",\"accepted_at\":", 15);
+    jsonw_add_key(&b, "accepted_at");
     buf_add(&b, num, jsonw_real(num, accepted_at));
     buf_add(&b, ",", 1);
     if (b.oom) {
@@ -246,13 +246,6 @@ static const char *digaas_status(probe_status_t st, const char *id)
     if (st == PROBE_COMPLETED)
         return serve_id_is_num(id) ? "COMPLETE" : "COMPLETED";
     return "ERROR";
-}
-
-static void add_key(buf_t *b, const char *k)
-{
-    buf_add(b, ",\"", 2);
-    buf_add(b, k, strlen(k));
-    buf_add(b, "\":", 2);
 }
 
 /* A real to the microsecond, as the results' times (null: NaN). */
@@ -309,21 +302,21 @@ static char *finish_text(const char *base, const probe_result_t *r)
     buf_add(&b, base, strlen(base));
     buf_add(&b, "\"status\":", 9);
     add_str(&b, digaas_status(r->status, r->id));
-    add_key(&b, "duration");
+    jsonw_add_key(&b, "duration");
     add_real(&b, r->duration, false);
-    add_key(&b, "result");
+    jsonw_add_key(&b, "result");
     add_str(&b, probe_status_str(r->status));
-    add_key(&b, "reason");
+    jsonw_add_key(&b, "reason");
     add_str(&b, r->reason);
-    add_key(&b, "lower_bound");
+    jsonw_add_key(&b, "lower_bound");
     add_real(&b, r->lower_bound, false);
-    add_key(&b, "queries");
+    jsonw_add_key(&b, "queries");
     buf_add(&b, n, fmt_int(n, (long long)r->queries));
-    add_key(&b, "answers");
+    jsonw_add_key(&b, "answers");
     buf_add(&b, n, fmt_int(n, (long long)r->answers));
-    add_key(&b, "observed_at");
+    jsonw_add_key(&b, "observed_at");
     add_real(&b, r->status == PROBE_COMPLETED ? r->observed_at : NAN, false);
-    add_key(&b, "query_times");
+    jsonw_add_key(&b, "query_times");
     add_query_times(&b, r);
     buf_add(&b, "}", 1);
     if (b.oom) {
